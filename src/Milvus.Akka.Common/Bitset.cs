@@ -1,0 +1,172 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Milvus.Akka.Common;
+
+/// <summary>
+/// A fixed-length set of row offsets, one bit per row: filter results, delete masks and partition masks
+/// are combined with word-wise operations and handed to the vector index as its allow-list.
+/// </summary>
+public sealed class Bitset
+{
+    private readonly ulong[] _words;
+
+    public Bitset(int length, bool initial = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        Length = length;
+        _words = new ulong[(length + 63) >> 6];
+        if (initial)
+        {
+            SetAll();
+        }
+    }
+
+    public int Length { get; }
+
+    public ReadOnlySpan<ulong> Words => _words;
+
+    public static Bitset AllSet(int length) => new(length, initial: true);
+
+    public bool this[int index]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (_words[index >> 6] & (1UL << index)) != 0;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        set
+        {
+            if (value)
+            {
+                _words[index >> 6] |= 1UL << index;
+            }
+            else
+            {
+                _words[index >> 6] &= ~(1UL << index);
+            }
+        }
+    }
+
+    public void SetAll()
+    {
+        Array.Fill(_words, ulong.MaxValue);
+        ClearTail();
+    }
+
+    public void ClearAll() => Array.Clear(_words);
+
+    public Bitset Clone()
+    {
+        var copy = new Bitset(Length);
+        _words.CopyTo(copy._words, 0);
+        return copy;
+    }
+
+    public Bitset And(Bitset other)
+    {
+        CheckSameLength(other);
+        for (var i = 0; i < _words.Length; i++)
+        {
+            _words[i] &= other._words[i];
+        }
+
+        return this;
+    }
+
+    public Bitset Or(Bitset other)
+    {
+        CheckSameLength(other);
+        for (var i = 0; i < _words.Length; i++)
+        {
+            _words[i] |= other._words[i];
+        }
+
+        return this;
+    }
+
+    public Bitset AndNot(Bitset other)
+    {
+        CheckSameLength(other);
+        for (var i = 0; i < _words.Length; i++)
+        {
+            _words[i] &= ~other._words[i];
+        }
+
+        return this;
+    }
+
+    public Bitset Not()
+    {
+        for (var i = 0; i < _words.Length; i++)
+        {
+            _words[i] = ~_words[i];
+        }
+
+        ClearTail();
+        return this;
+    }
+
+    public int PopCount()
+    {
+        var count = 0;
+        foreach (var word in _words)
+        {
+            count += BitOperations.PopCount(word);
+        }
+
+        return count;
+    }
+
+    /// <summary>Enumerates the set bits in ascending order without allocating.</summary>
+    public SetBitEnumerator GetEnumerator() => new(_words);
+
+    private void ClearTail()
+    {
+        var tail = Length & 63;
+        if (tail != 0)
+        {
+            _words[^1] &= (1UL << tail) - 1;
+        }
+    }
+
+    private void CheckSameLength(Bitset other)
+    {
+        if (other.Length != Length)
+        {
+            throw new ArgumentException($"bitset lengths differ: {Length} and {other.Length}", nameof(other));
+        }
+    }
+
+    public ref struct SetBitEnumerator
+    {
+        private readonly ReadOnlySpan<ulong> _words;
+        private int _wordIndex;
+        private ulong _current;
+
+        internal SetBitEnumerator(ReadOnlySpan<ulong> words)
+        {
+            _words = words;
+            _wordIndex = -1;
+            _current = 0;
+            Current = -1;
+        }
+
+        public int Current { get; private set; }
+
+        public bool MoveNext()
+        {
+            while (_current == 0)
+            {
+                if (++_wordIndex >= _words.Length)
+                {
+                    return false;
+                }
+
+                _current = _words[_wordIndex];
+            }
+
+            Current = (_wordIndex << 6) + BitOperations.TrailingZeroCount(_current);
+            _current &= _current - 1;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,333 @@
+using System.Collections.Immutable;
+
+namespace Milvus.Akka.Common;
+
+/// <summary>
+/// One field's values for a batch of rows, stored column-wise. Null rows (nullable fields) are marked in
+/// <see cref="Validity"/> and hold the type's default in the value array, so values stay positionally aligned.
+/// </summary>
+public abstract class Column
+{
+    protected Column(DataType type, bool[]? validity)
+    {
+        Type = type;
+        Validity = validity;
+    }
+
+    public DataType Type { get; }
+
+    /// <summary>Null when every row is valid.</summary>
+    public bool[]? Validity { get; }
+
+    public abstract int Count { get; }
+
+    public bool IsNull(int row) => Validity is { } validity && !validity[row];
+
+    /// <summary>The value of one row, boxed: for output and tests, never for scans.</summary>
+    public abstract object? GetValue(int row);
+
+    /// <summary>A new column holding the given rows in the given order.</summary>
+    public abstract Column Gather(ReadOnlySpan<int> rows);
+
+    /// <summary>Appends columns of the same type end to end (sealing a growing segment's chunks).</summary>
+    public static Column Concat(IReadOnlyList<Column> parts)
+    {
+        if (parts.Count == 0)
+        {
+            throw new ArgumentException("nothing to concatenate", nameof(parts));
+        }
+
+        return parts.Count == 1 ? parts[0] : parts[0].ConcatWith(parts);
+    }
+
+    protected abstract Column ConcatWith(IReadOnlyList<Column> parts);
+
+    protected bool[]? GatherValidity(ReadOnlySpan<int> rows)
+    {
+        if (Validity is null)
+        {
+            return null;
+        }
+
+        var result = new bool[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            result[i] = Validity[rows[i]];
+        }
+
+        return result;
+    }
+
+    protected static bool[]? ConcatValidity(IReadOnlyList<Column> parts)
+    {
+        if (parts.All(p => p.Validity is null))
+        {
+            return null;
+        }
+
+        var result = new bool[parts.Sum(p => p.Count)];
+        var offset = 0;
+        foreach (var part in parts)
+        {
+            if (part.Validity is null)
+            {
+                result.AsSpan(offset, part.Count).Fill(true);
+            }
+            else
+            {
+                part.Validity.CopyTo(result, offset);
+            }
+
+            offset += part.Count;
+        }
+
+        return result;
+    }
+
+    protected static T[] ConcatArrays<T>(IEnumerable<T[]> arrays)
+    {
+        var list = arrays.ToList();
+        var result = new T[list.Sum(a => a.Length)];
+        var offset = 0;
+        foreach (var array in list)
+        {
+            array.CopyTo(result, offset);
+            offset += array.Length;
+        }
+
+        return result;
+    }
+}
+
+/// <summary>
+/// Fixed-width scalars: Bool (bool), Int8/Int16/Int32 (int, as Milvus widens them on the wire), Int64 (long),
+/// Float (float) and Double (double).
+/// </summary>
+public sealed class ScalarColumn<T> : Column where T : unmanaged
+{
+    public ScalarColumn(DataType type, T[] values, bool[]? validity = null) : base(type, validity)
+    {
+        if (validity is not null && validity.Length != values.Length)
+        {
+            throw new ArgumentException("validity and values differ in length");
+        }
+
+        Values = values;
+    }
+
+    public T[] Values { get; }
+
+    public override int Count => Values.Length;
+
+    public override object? GetValue(int row) => IsNull(row) ? null : Values[row];
+
+    public override Column Gather(ReadOnlySpan<int> rows)
+    {
+        var values = new T[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            values[i] = Values[rows[i]];
+        }
+
+        return new ScalarColumn<T>(Type, values, GatherValidity(rows));
+    }
+
+    protected override Column ConcatWith(IReadOnlyList<Column> parts) =>
+        new ScalarColumn<T>(Type, ConcatArrays(parts.Select(p => ((ScalarColumn<T>)p).Values)), ConcatValidity(parts));
+}
+
+/// <summary>VarChar values.</summary>
+public sealed class StringColumn : Column
+{
+    public StringColumn(string[] values, bool[]? validity = null) : base(DataType.VarChar, validity) => Values = values;
+
+    public string[] Values { get; }
+
+    public override int Count => Values.Length;
+
+    public override object? GetValue(int row) => IsNull(row) ? null : Values[row];
+
+    public override Column Gather(ReadOnlySpan<int> rows)
+    {
+        var values = new string[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            values[i] = Values[rows[i]];
+        }
+
+        return new StringColumn(values, GatherValidity(rows));
+    }
+
+    protected override Column ConcatWith(IReadOnlyList<Column> parts) =>
+        new StringColumn(ConcatArrays(parts.Select(p => ((StringColumn)p).Values)), ConcatValidity(parts));
+}
+
+/// <summary>JSON values as UTF-8 bytes per row (also the dynamic field <c>$meta</c>); parsed only where a filter or output needs them.</summary>
+public sealed class JsonColumn : Column
+{
+    public JsonColumn(byte[][] values, bool[]? validity = null) : base(DataType.Json, validity) => Values = values;
+
+    public byte[][] Values { get; }
+
+    public override int Count => Values.Length;
+
+    public override object? GetValue(int row) => IsNull(row) ? null : System.Text.Encoding.UTF8.GetString(Values[row]);
+
+    public override Column Gather(ReadOnlySpan<int> rows)
+    {
+        var values = new byte[rows.Length][];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            values[i] = Values[rows[i]];
+        }
+
+        return new JsonColumn(values, GatherValidity(rows));
+    }
+
+    protected override Column ConcatWith(IReadOnlyList<Column> parts) =>
+        new JsonColumn(ConcatArrays(parts.Select(p => ((JsonColumn)p).Values)), ConcatValidity(parts));
+}
+
+/// <summary>
+/// Array fields: each row is a typed array of <see cref="ElementType"/> (bool[], int[], long[], float[], double[] or string[]).
+/// </summary>
+public sealed class ArrayColumn : Column
+{
+    public ArrayColumn(DataType elementType, Array[] values, bool[]? validity = null) : base(DataType.Array, validity)
+    {
+        ElementType = elementType;
+        Values = values;
+    }
+
+    public DataType ElementType { get; }
+
+    public Array[] Values { get; }
+
+    public override int Count => Values.Length;
+
+    public override object? GetValue(int row) => IsNull(row) ? null : Values[row];
+
+    public override Column Gather(ReadOnlySpan<int> rows)
+    {
+        var values = new Array[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            values[i] = Values[rows[i]];
+        }
+
+        return new ArrayColumn(ElementType, values, GatherValidity(rows));
+    }
+
+    protected override Column ConcatWith(IReadOnlyList<Column> parts) =>
+        new ArrayColumn(ElementType, ConcatArrays(parts.Select(p => ((ArrayColumn)p).Values)), ConcatValidity(parts));
+
+    /// <summary>The CLR array type that holds one row of the given element type.</summary>
+    public static Type RowType(DataType elementType) => elementType switch
+    {
+        DataType.Bool => typeof(bool[]),
+        DataType.Int8 or DataType.Int16 or DataType.Int32 => typeof(int[]),
+        DataType.Int64 => typeof(long[]),
+        DataType.Float => typeof(float[]),
+        DataType.Double => typeof(double[]),
+        DataType.VarChar or DataType.String => typeof(string[]),
+        _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"array element type {elementType} is not supported"),
+    };
+}
+
+/// <summary>
+/// Dense vectors stored row-major in one flat array: FloatVector as float (dim per row),
+/// BinaryVector as byte (dim / 8 per row).
+/// </summary>
+public sealed class VectorColumn<T> : Column where T : unmanaged
+{
+    public VectorColumn(DataType type, int dim, T[] values) : base(type, null)
+    {
+        Dim = dim;
+        Width = type == DataType.BinaryVector ? dim / 8 : dim;
+        if (Width <= 0 || values.Length % Width != 0)
+        {
+            throw new ArgumentException($"vector data of length {values.Length} does not divide into rows of dim {dim}");
+        }
+
+        Values = values;
+    }
+
+    public int Dim { get; }
+
+    /// <summary>Elements of <typeparamref name="T"/> per row.</summary>
+    public int Width { get; }
+
+    public T[] Values { get; }
+
+    public override int Count => Values.Length / Width;
+
+    public ReadOnlySpan<T> Row(int row) => Values.AsSpan(row * Width, Width);
+
+    public override object? GetValue(int row) => Row(row).ToArray();
+
+    public override Column Gather(ReadOnlySpan<int> rows)
+    {
+        var values = new T[rows.Length * Width];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            Row(rows[i]).CopyTo(values.AsSpan(i * Width, Width));
+        }
+
+        return new VectorColumn<T>(Type, Dim, values);
+    }
+
+    protected override Column ConcatWith(IReadOnlyList<Column> parts) =>
+        new VectorColumn<T>(Type, Dim, ConcatArrays(parts.Select(p => ((VectorColumn<T>)p).Values)));
+}
+
+/// <summary>A batch of rows: one column per field id, all of the same length.</summary>
+public sealed class RowBatch
+{
+    public RowBatch(ImmutableDictionary<long, Column> columns)
+    {
+        Columns = columns;
+        RowCount = columns.Count == 0 ? 0 : columns.Values.First().Count;
+        foreach (var (fieldId, column) in columns)
+        {
+            if (column.Count != RowCount)
+            {
+                throw new ArgumentException($"column of field {fieldId} has {column.Count} rows, expected {RowCount}");
+            }
+        }
+    }
+
+    public ImmutableDictionary<long, Column> Columns { get; }
+
+    public int RowCount { get; }
+
+    public Column this[long fieldId] => Columns.TryGetValue(fieldId, out var column)
+        ? column
+        : throw new KeyNotFoundException($"field {fieldId} is not in this batch");
+
+    public RowBatch Gather(ReadOnlySpan<int> rows)
+    {
+        var builder = ImmutableDictionary.CreateBuilder<long, Column>();
+        foreach (var (fieldId, column) in Columns)
+        {
+            builder[fieldId] = column.Gather(rows);
+        }
+
+        return new RowBatch(builder.ToImmutable());
+    }
+
+    public static RowBatch Concat(IReadOnlyList<RowBatch> batches)
+    {
+        if (batches.Count == 1)
+        {
+            return batches[0];
+        }
+
+        var builder = ImmutableDictionary.CreateBuilder<long, Column>();
+        foreach (var fieldId in batches[0].Columns.Keys)
+        {
+            builder[fieldId] = Column.Concat(batches.Select(b => b[fieldId]).ToList());
+        }
+
+        return new RowBatch(builder.ToImmutable());
+    }
+}

@@ -1,0 +1,35 @@
+namespace Milvus.Akka.Common;
+
+/// <summary>Milvus field types; the numeric values are those of milvus.proto.schema.DataType.</summary>
+public enum DataType
+{
+    None = 0,
+    Bool = 1,
+    Int8 = 2,
+    Int16 = 3,
+    Int32 = 4,
+    Int64 = 5,
+    Float = 10,
+    Double = 11,
+    String = 20,
+    VarChar = 21,
+    Array = 22,
+    Json = 23,
+    BinaryVector = 100,
+    FloatVector = 101,
+    Float16Vector = 102,
+    BFloat16Vector = 103,
+    SparseFloatVector = 104,
+    Int8Vector = 105,
+}
+
+public static class DataTypeExtensions
+{
+    public static bool IsVector(this DataType type) => (int)type is >= 100 and < 200;
+
+    public static bool IsInteger(this DataType type) => type is DataType.Int8 or DataType.Int16 or DataType.Int32 or DataType.Int64;
+
+    public static bool IsNumeric(this DataType type) => type.IsInteger() || type is DataType.Float or DataType.Double;
+
+    public static bool IsString(this DataType type) => type is DataType.VarChar or DataType.String;
+}

@@ -1,0 +1,79 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace Milvus.Akka.Common;
+
+/// <summary>
+/// One field of a collection. <see cref="TypeParams"/> keeps every type parameter the client sent
+/// (dim, max_length, max_capacity, analyzer params, mmap...), so options we don't act on are echoed back as sent.
+/// </summary>
+public sealed record FieldSchema
+{
+    public const string DimKey = "dim";
+    public const string MaxLengthKey = "max_length";
+    public const string MaxCapacityKey = "max_capacity";
+
+    public required long FieldId { get; init; }
+    public required string Name { get; init; }
+    public required DataType DataType { get; init; }
+    public string Description { get; init; } = "";
+    public bool IsPrimaryKey { get; init; }
+    public bool AutoId { get; init; }
+    public bool IsPartitionKey { get; init; }
+    public bool IsClusteringKey { get; init; }
+    public bool IsDynamic { get; init; }
+    public bool Nullable { get; init; }
+    public DataType ElementType { get; init; }
+
+    /// <summary>Default for absent or null values: bool, int, long, float, double or string, matching <see cref="DataType"/>.</summary>
+    public object? DefaultValue { get; init; }
+
+    public ImmutableSortedDictionary<string, string> TypeParams { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+
+    public int Dim => IntParam(DimKey);
+
+    public int MaxLength => IntParam(MaxLengthKey);
+
+    public int MaxCapacity => IntParam(MaxCapacityKey);
+
+    private int IntParam(string key) =>
+        TypeParams.TryGetValue(key, out var value) && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+
+    public bool Equals(FieldSchema? other) => other is not null && FieldId == other.FieldId && Name == other.Name
+        && DataType == other.DataType && Description == other.Description && IsPrimaryKey == other.IsPrimaryKey
+        && AutoId == other.AutoId && IsPartitionKey == other.IsPartitionKey && IsClusteringKey == other.IsClusteringKey
+        && IsDynamic == other.IsDynamic && Nullable == other.Nullable && ElementType == other.ElementType
+        && Equals(DefaultValue, other.DefaultValue) && TypeParams.SequenceEqual(other.TypeParams);
+
+    public override int GetHashCode() => HashCode.Combine(FieldId, Name, DataType);
+}
+
+/// <summary>A collection's schema. Field ids of user fields start at 100, as in Milvus.</summary>
+public sealed record CollectionSchema
+{
+    public const long FirstUserFieldId = 100;
+    public const string DynamicFieldName = "$meta";
+
+    public required string Name { get; init; }
+    public string Description { get; init; } = "";
+    public required ImmutableArray<FieldSchema> Fields { get; init; }
+    public bool EnableDynamicField { get; init; }
+    public ImmutableSortedDictionary<string, string> Properties { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+
+    public FieldSchema PrimaryKey => Fields.First(f => f.IsPrimaryKey);
+
+    public FieldSchema? DynamicField => Fields.FirstOrDefault(f => f.IsDynamic);
+
+    public FieldSchema? PartitionKey => Fields.FirstOrDefault(f => f.IsPartitionKey);
+
+    public IEnumerable<FieldSchema> VectorFields => Fields.Where(f => f.DataType.IsVector());
+
+    public FieldSchema? FindField(string name) => Fields.FirstOrDefault(f => f.Name == name);
+
+    public FieldSchema? FindField(long fieldId) => Fields.FirstOrDefault(f => f.FieldId == fieldId);
+
+    public bool Equals(CollectionSchema? other) => other is not null && Name == other.Name && Description == other.Description
+        && EnableDynamicField == other.EnableDynamicField && Fields.SequenceEqual(other.Fields) && Properties.SequenceEqual(other.Properties);
+
+    public override int GetHashCode() => HashCode.Combine(Name, Fields.Length);
+}
