@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# What the tests run against on 127.0.0.1: etcd and s3rver (tests start their own instances), and the
+# official Milvus Node SDK whose protocol descriptors the gRPC tests compare with ours.
+bash tests/setup/services.sh
+(cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 

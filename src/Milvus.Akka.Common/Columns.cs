@@ -304,6 +304,21 @@ public sealed class RowBatch
         ? column
         : throw new KeyNotFoundException($"field {fieldId} is not in this batch");
 
+    /// <summary>The same rows with only the given fields (absent ids are ignored).</summary>
+    public RowBatch Select(IEnumerable<long> fieldIds)
+    {
+        var builder = ImmutableDictionary.CreateBuilder<long, Column>();
+        foreach (var fieldId in fieldIds)
+        {
+            if (Columns.TryGetValue(fieldId, out var column))
+            {
+                builder[fieldId] = column;
+            }
+        }
+
+        return new RowBatch(builder.ToImmutable());
+    }
+
     public RowBatch Gather(ReadOnlySpan<int> rows)
     {
         var builder = ImmutableDictionary.CreateBuilder<long, Column>();

@@ -1,0 +1,329 @@
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Cluster.Wire;
+
+/// <summary>
+/// Protobuf encodings of the shared vocabulary (schemas, columns, row batches) written with Google.Protobuf's
+/// coded streams. Field numbers are the format: never reuse one. Fixed-width columns and vectors travel as one
+/// little-endian byte block, so a batch of 128-d rows is copied once, not boxed per element.
+/// </summary>
+public static class WireCodec
+{
+    // Column fields.
+    private const int ColumnType = 1;
+    private const int ColumnValidity = 2;
+    private const int ColumnElementType = 3;
+    private const int ColumnDim = 4;
+    private const int ColumnRaw = 10;
+    private const int ColumnStrings = 11;
+    private const int ColumnBlobs = 12;
+    private const int ColumnArrayRows = 13;
+    private const int ColumnCount = 14;
+
+    public static ByteString ToBytes(Action<CodedOutputStream> write)
+    {
+        using var buffer = new MemoryStream();
+        var output = new CodedOutputStream(buffer);
+        write(output);
+        output.Flush();
+        return UnsafeByteOperations.UnsafeWrap(buffer.ToArray());
+    }
+
+    public static void WriteMessage(CodedOutputStream output, int field, Action<CodedOutputStream> write) =>
+        WriteEncoded(output, field, ToBytes(write));
+
+    /// <summary>Writes an already encoded message as a length-delimited field.</summary>
+    public static void WriteEncoded(CodedOutputStream output, int field, ByteString message)
+    {
+        output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+        output.WriteBytes(message);
+    }
+
+    public static void WriteString(CodedOutputStream output, int field, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+            output.WriteString(value);
+        }
+    }
+
+    public static void WriteInt64(CodedOutputStream output, int field, long value)
+    {
+        if (value != 0)
+        {
+            output.WriteTag(field, WireFormat.WireType.Varint);
+            output.WriteInt64(value);
+        }
+    }
+
+    public static void WriteUInt64(CodedOutputStream output, int field, ulong value)
+    {
+        if (value != 0)
+        {
+            output.WriteTag(field, WireFormat.WireType.Varint);
+            output.WriteUInt64(value);
+        }
+    }
+
+    public static void WriteBool(CodedOutputStream output, int field, bool value)
+    {
+        if (value)
+        {
+            output.WriteTag(field, WireFormat.WireType.Varint);
+            output.WriteBool(true);
+        }
+    }
+
+    public static void WriteBytes(CodedOutputStream output, int field, ReadOnlySpan<byte> value)
+    {
+        output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+        output.WriteBytes(ByteString.CopyFrom(value));
+    }
+
+    public static void WriteMap(CodedOutputStream output, int field, IEnumerable<KeyValuePair<string, string>> map)
+    {
+        foreach (var (key, value) in map)
+        {
+            WriteMessage(output, field, o =>
+            {
+                WriteString(o, 1, key);
+                WriteString(o, 2, value);
+            });
+        }
+    }
+
+    public static KeyValuePair<string, string> ReadMapEntry(ByteString bytes)
+    {
+        string key = "", value = "";
+        foreach (var (field, input) in Fields(bytes))
+        {
+            switch (field)
+            {
+                case 1: key = input.ReadString(); break;
+                case 2: value = input.ReadString(); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+
+        return new(key, value);
+    }
+
+    /// <summary>Iterates the fields of a message; the caller must read or skip each one.</summary>
+    public static IEnumerable<(int Field, CodedInputStream Input)> Fields(ByteString bytes)
+    {
+        var input = bytes.CreateCodedInput();
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            yield return (WireFormat.GetTagFieldNumber(tag), input);
+        }
+    }
+
+    public static void WriteRawArray<T>(CodedOutputStream output, int field, T[] values) where T : unmanaged =>
+        WriteBytes(output, field, MemoryMarshal.AsBytes(values.AsSpan()));
+
+    public static T[] ReadRawArray<T>(ByteString bytes) where T : unmanaged => MemoryMarshal.Cast<byte, T>(bytes.Span).ToArray();
+
+    public static ByteString EncodeColumn(Column column) => ToBytes(o => WriteColumn(o, column));
+
+    private static void WriteColumn(CodedOutputStream o, Column column)
+    {
+        o.WriteTag(ColumnType, WireFormat.WireType.Varint);
+        o.WriteInt32((int)column.Type);
+        WriteInt64(o, ColumnCount, column.Count);
+        if (column.Validity is { } validity)
+        {
+            WriteRawArray(o, ColumnValidity, validity);
+        }
+
+        switch (column)
+        {
+            case ScalarColumn<bool> c: WriteRawArray(o, ColumnRaw, c.Values); break;
+            case ScalarColumn<int> c: WriteRawArray(o, ColumnRaw, c.Values); break;
+            case ScalarColumn<long> c: WriteRawArray(o, ColumnRaw, c.Values); break;
+            case ScalarColumn<float> c: WriteRawArray(o, ColumnRaw, c.Values); break;
+            case ScalarColumn<double> c: WriteRawArray(o, ColumnRaw, c.Values); break;
+            case VectorColumn<float> c:
+                WriteInt64(o, ColumnDim, c.Dim);
+                WriteRawArray(o, ColumnRaw, c.Values);
+                break;
+            case VectorColumn<byte> c:
+                WriteInt64(o, ColumnDim, c.Dim);
+                WriteBytes(o, ColumnRaw, c.Values);
+                break;
+            case StringColumn c:
+                foreach (var value in c.Values)
+                {
+                    o.WriteTag(ColumnStrings, WireFormat.WireType.LengthDelimited);
+                    o.WriteString(value ?? "");
+                }
+
+                break;
+            case JsonColumn c:
+                foreach (var value in c.Values)
+                {
+                    WriteBytes(o, ColumnBlobs, value ?? []);
+                }
+
+                break;
+            case ArrayColumn c:
+                WriteInt64(o, ColumnElementType, (long)c.ElementType);
+                foreach (var row in c.Values)
+                {
+                    WriteMessage(o, ColumnArrayRows, r => WriteArrayRow(r, c.ElementType, row));
+                }
+
+                break;
+            default:
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"column type {column.GetType().Name} cannot be encoded");
+        }
+    }
+
+    private static void WriteArrayRow(CodedOutputStream o, DataType elementType, Array? row)
+    {
+        switch (row)
+        {
+            case null: break;
+            case string[] strings:
+                foreach (var value in strings)
+                {
+                    o.WriteTag(1, WireFormat.WireType.LengthDelimited);
+                    o.WriteString(value ?? "");
+                }
+
+                break;
+            case bool[] v: WriteRawArray(o, 2, v); break;
+            case int[] v: WriteRawArray(o, 2, v); break;
+            case long[] v: WriteRawArray(o, 2, v); break;
+            case float[] v: WriteRawArray(o, 2, v); break;
+            case double[] v: WriteRawArray(o, 2, v); break;
+            default: throw new MilvusException(ErrorCode.ParameterInvalid, $"array row of {elementType} cannot be encoded");
+        }
+    }
+
+    public static Column DecodeColumn(ByteString bytes)
+    {
+        var type = DataType.None;
+        var elementType = DataType.None;
+        var dim = 0;
+        var count = 0;
+        bool[]? validity = null;
+        ByteString raw = ByteString.Empty;
+        var strings = new List<string>();
+        var blobs = new List<byte[]>();
+        var arrayRows = new List<ByteString>();
+        foreach (var (field, input) in Fields(bytes))
+        {
+            switch (field)
+            {
+                case ColumnType: type = (DataType)input.ReadInt32(); break;
+                case ColumnCount: count = (int)input.ReadInt64(); break;
+                case ColumnValidity: validity = ReadRawArray<bool>(input.ReadBytes()); break;
+                case ColumnElementType: elementType = (DataType)input.ReadInt64(); break;
+                case ColumnDim: dim = (int)input.ReadInt64(); break;
+                case ColumnRaw: raw = input.ReadBytes(); break;
+                case ColumnStrings: strings.Add(input.ReadString()); break;
+                case ColumnBlobs: blobs.Add(input.ReadBytes().ToByteArray()); break;
+                case ColumnArrayRows: arrayRows.Add(input.ReadBytes()); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+
+        return type switch
+        {
+            DataType.Bool => new ScalarColumn<bool>(type, ReadRawArray<bool>(raw), validity),
+            DataType.Int8 or DataType.Int16 or DataType.Int32 => new ScalarColumn<int>(type, ReadRawArray<int>(raw), validity),
+            DataType.Int64 => new ScalarColumn<long>(type, ReadRawArray<long>(raw), validity),
+            DataType.Float => new ScalarColumn<float>(type, ReadRawArray<float>(raw), validity),
+            DataType.Double => new ScalarColumn<double>(type, ReadRawArray<double>(raw), validity),
+            DataType.FloatVector => new VectorColumn<float>(type, dim, ReadRawArray<float>(raw)),
+            DataType.BinaryVector => new VectorColumn<byte>(type, dim, raw.ToByteArray()),
+            DataType.VarChar or DataType.String => new StringColumn(PadToCount(strings, count, ""), validity),
+            DataType.Json => new JsonColumn(PadToCount(blobs, count, []), validity),
+            DataType.Array => new ArrayColumn(elementType, arrayRows.Select(r => ReadArrayRow(r, elementType)).ToArray(), validity),
+            _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"column type {type} cannot be decoded"),
+        };
+    }
+
+    /// <summary>Empty strings and blobs are written too, so this only matters for a zero-row column.</summary>
+    private static T[] PadToCount<T>(List<T> values, int count, T filler)
+    {
+        while (values.Count < count)
+        {
+            values.Add(filler);
+        }
+
+        return values.ToArray();
+    }
+
+    private static Array ReadArrayRow(ByteString bytes, DataType elementType)
+    {
+        var strings = new List<string>();
+        var raw = ByteString.Empty;
+        foreach (var (field, input) in Fields(bytes))
+        {
+            switch (field)
+            {
+                case 1: strings.Add(input.ReadString()); break;
+                case 2: raw = input.ReadBytes(); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+
+        return elementType switch
+        {
+            DataType.VarChar or DataType.String => strings.ToArray(),
+            DataType.Bool => ReadRawArray<bool>(raw),
+            DataType.Int8 or DataType.Int16 or DataType.Int32 => ReadRawArray<int>(raw),
+            DataType.Int64 => ReadRawArray<long>(raw),
+            DataType.Float => ReadRawArray<float>(raw),
+            DataType.Double => ReadRawArray<double>(raw),
+            _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"array element type {elementType} cannot be decoded"),
+        };
+    }
+
+    public static ByteString EncodeRowBatch(RowBatch batch) => ToBytes(o =>
+    {
+        foreach (var (fieldId, column) in batch.Columns.OrderBy(c => c.Key))
+        {
+            WriteMessage(o, 1, c =>
+            {
+                WriteInt64(c, 1, fieldId);
+                WriteEncoded(c, 2, EncodeColumn(column));
+            });
+        }
+    });
+
+    public static RowBatch DecodeRowBatch(ByteString bytes)
+    {
+        var columns = ImmutableDictionary.CreateBuilder<long, Column>();
+        foreach (var (field, input) in Fields(bytes))
+        {
+            if (field != 1)
+            {
+                input.SkipLastField();
+                continue;
+            }
+
+            long fieldId = 0;
+            Column? column = null;
+            foreach (var (inner, innerInput) in Fields(input.ReadBytes()))
+            {
+                switch (inner)
+                {
+                    case 1: fieldId = innerInput.ReadInt64(); break;
+                    case 2: column = DecodeColumn(innerInput.ReadBytes()); break;
+                    default: innerInput.SkipLastField(); break;
+                }
+            }
+
+            columns[fieldId] = column ?? throw new InvalidDataException($"row batch field {fieldId} has no column");
+        }
+
+        return new RowBatch(columns.ToImmutable());
+    }
+}

@@ -1,0 +1,68 @@
+using System.Collections.Immutable;
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Coordinator;
+
+public sealed record PartitionInfo(long Id, string Name, ulong CreatedTimestamp);
+
+/// <summary>A vector or scalar index declared on a field; <see cref="Params"/> holds index_type, metric_type and build params as sent.</summary>
+public sealed record IndexInfo(long IndexId, string Name, long FieldId, ImmutableSortedDictionary<string, string> Params, ulong CreatedTimestamp)
+{
+    public const string IndexTypeKey = "index_type";
+    public const string MetricTypeKey = "metric_type";
+
+    public string IndexType => Params.GetValueOrDefault(IndexTypeKey, "");
+
+    public string MetricType => Params.GetValueOrDefault(MetricTypeKey, "");
+}
+
+public sealed record DatabaseInfo(long Id, string Name, ImmutableSortedDictionary<string, string> Properties, ulong CreatedTimestamp);
+
+/// <summary>Everything the catalog knows of one collection. Shards are named "{Id}_{index}" (Milvus's vchannels).</summary>
+public sealed record CollectionInfo(
+    long Id,
+    string Database,
+    string Name,
+    CollectionSchema Schema,
+    int ShardsNum,
+    ConsistencyLevel Consistency,
+    ImmutableArray<PartitionInfo> Partitions,
+    ImmutableArray<IndexInfo> Indexes,
+    ImmutableArray<string> Aliases,
+    ImmutableSortedDictionary<string, string> Properties,
+    ulong CreatedTimestamp,
+    bool Loaded)
+{
+    public const string DefaultPartitionName = "_default";
+
+    public string ShardName(int index) => ShardNames.ForCollection(Id, index);
+
+    public IEnumerable<string> AllShardNames => Enumerable.Range(0, ShardsNum).Select(ShardName);
+
+    public PartitionInfo? FindPartition(string name) => Partitions.FirstOrDefault(p => p.Name == name);
+
+    public IndexInfo? IndexOnField(long fieldId) => Indexes.FirstOrDefault(i => i.FieldId == fieldId);
+}
+
+public static class ShardNames
+{
+    public static string ForCollection(long collectionId, int index) => $"{collectionId}_{index}";
+
+    public static (long CollectionId, int Index) Parse(string shardName)
+    {
+        var separator = shardName.LastIndexOf('_');
+        return (long.Parse(shardName[..separator], System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(shardName[(separator + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
+
+/// <summary>Lifecycle of a flushed segment as the coordinator tracks it.</summary>
+public sealed record SegmentInfo(
+    long SegmentId,
+    long CollectionId,
+    long PartitionId,
+    string ShardName,
+    long RowCount,
+    string ManifestKey,
+    ImmutableDictionary<long, string> IndexFiles,
+    ulong FlushedTimestamp);

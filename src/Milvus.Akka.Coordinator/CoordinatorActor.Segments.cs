@@ -1,0 +1,367 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Milvus.Akka.Cluster;
+using Milvus.Akka.Common;
+using Milvus.Akka.Index;
+
+namespace Milvus.Akka.Coordinator;
+
+/// <summary>Segment bookkeeping, index-build scheduling and the assignment of flushed segments to query nodes.</summary>
+public sealed partial class CoordinatorActor
+{
+    private readonly Dictionary<long, SegmentInfo> _segments = [];
+    private readonly Dictionary<long, IActorRef> _servedBy = [];
+    private readonly Dictionary<long, IActorRef> _assignedTo = [];
+    private readonly HashSet<IActorRef> _queryNodes = [];
+    private readonly Dictionary<long, (long SegmentId, long IndexId, DateTimeOffset Deadline)> _buildsInProgress = [];
+
+    private void ReadySegments()
+    {
+        Reply<SegmentFlushed>(SegmentFlushedAsync);
+        Reply<GetSegments>(m => Task.FromResult<object>(new SegmentList([.. _segments.Values.Where(s => s.CollectionId == m.CollectionId)])));
+        Reply<GetShardDistribution>(m => Task.FromResult<object>(DistributionOf(m.ShardName)));
+        Reply<RequestIndexTask>(_ => NextIndexTaskAsync());
+        Reply<IndexBuilt>(IndexBuiltAsync);
+        Receive<IndexBuildFailed>(m =>
+        {
+            _log.Warning("Index build {0} failed: {1}", m.BuildId, m.Reason);
+            _buildsInProgress.Remove(m.BuildId);
+        });
+        Receive<RegisterQueryNode>(m =>
+        {
+            if (_queryNodes.Add(m.Node))
+            {
+                Context.Watch(m.Node);
+                _log.Info("Query node {0} registered, serving {1} segments", m.Node.Path, m.ServedSegments.Length);
+            }
+
+            foreach (var segmentId in m.ServedSegments.Where(_segments.ContainsKey))
+            {
+                _servedBy[segmentId] = m.Node;
+                _assignedTo[segmentId] = m.Node;
+            }
+
+            AssignPendingSegments();
+        });
+        Receive<SegmentServed>(m =>
+        {
+            if (m.Serving && _segments.ContainsKey(m.SegmentId))
+            {
+                _servedBy[m.SegmentId] = m.QueryNode;
+            }
+            else if (_servedBy.GetValueOrDefault(m.SegmentId)?.Equals(m.QueryNode) == true)
+            {
+                _servedBy.Remove(m.SegmentId);
+            }
+        });
+        Receive<Terminated>(m =>
+        {
+            _queryNodes.Remove(m.ActorRef);
+            foreach (var segmentId in _assignedTo.Where(a => a.Value.Equals(m.ActorRef)).Select(a => a.Key).ToList())
+            {
+                _assignedTo.Remove(segmentId);
+                _servedBy.Remove(segmentId);
+            }
+
+            _log.Warning("Query node {0} left; reassigning its segments", m.ActorRef.Path);
+            AssignPendingSegments();
+        });
+    }
+
+    private async Task<object> SegmentFlushedAsync(SegmentFlushed m)
+    {
+        var segment = m.Segment;
+        if (!_collections.ContainsKey(segment.CollectionId))
+        {
+            throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {segment.CollectionId} of segment {segment.SegmentId} no longer exists");
+        }
+
+        if (!_segments.ContainsKey(segment.SegmentId))
+        {
+            await SaveAsync(segment);
+            _log.Info("Segment {0} of collection {1} flushed with {2} rows", segment.SegmentId, segment.CollectionId, segment.RowCount);
+        }
+
+        AnnounceWork();
+        AssignPendingSegments();
+        return Done.Instance;
+    }
+
+    private async Task SaveAsync(SegmentInfo segment)
+    {
+        await _meta.PutAsync($"{SegmentPrefix}{segment.CollectionId}/{segment.SegmentId}", CatalogCodec.Encode(segment).ToByteArray());
+        _segments[segment.SegmentId] = segment;
+    }
+
+    private async Task ForgetSegmentsAsync(long collectionId, long? partitionId = null)
+    {
+        var dropped = _segments.Values.Where(s => s.CollectionId == collectionId && (partitionId is null || s.PartitionId == partitionId)).ToList();
+        foreach (var segment in dropped)
+        {
+            await _meta.DeleteAsync($"{SegmentPrefix}{segment.CollectionId}/{segment.SegmentId}");
+            _segments.Remove(segment.SegmentId);
+            _servedBy.Remove(segment.SegmentId);
+            _assignedTo.Remove(segment.SegmentId);
+        }
+
+        var ids = dropped.Select(s => s.SegmentId).ToImmutableArray();
+        foreach (var node in _queryNodes)
+        {
+            node.Tell(new UnloadSegments(ids));
+        }
+    }
+
+    /// <summary>Segments whose vector indexes still need a build (big enough, index declared, not FLAT, no file yet).</summary>
+    private IEnumerable<(SegmentInfo Segment, IndexInfo Index)> MissingIndexes(long? collectionId = null)
+    {
+        foreach (var segment in _segments.Values)
+        {
+            if ((collectionId is not null && segment.CollectionId != collectionId) || segment.RowCount < _settings.MinRowsToIndex
+                || !_collections.TryGetValue(segment.CollectionId, out var collection))
+            {
+                continue;
+            }
+
+            foreach (var index in collection.Indexes)
+            {
+                if (NeedsBuild(collection, index) && !segment.IndexFiles.ContainsKey(index.FieldId))
+                {
+                    yield return (segment, index);
+                }
+            }
+        }
+    }
+
+    private static bool NeedsBuild(CollectionInfo collection, IndexInfo index) =>
+        collection.Schema.FindField(index.FieldId)?.DataType.IsVector() == true
+        && IndexTypes.TryParse(index.IndexType, out var type) && type is not (IndexType.Flat or IndexType.BinFlat);
+
+    private async Task<object> NextIndexTaskAsync()
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var expired in _buildsInProgress.Where(b => b.Value.Deadline < now).Select(b => b.Key).ToList())
+        {
+            _buildsInProgress.Remove(expired);
+        }
+
+        foreach (var (segment, index) in MissingIndexes())
+        {
+            if (_buildsInProgress.Values.Any(b => b.SegmentId == segment.SegmentId && b.IndexId == index.IndexId))
+            {
+                continue;
+            }
+
+            // Build ids come from the id allocator: unique across coordinator incarnations, so index file keys never collide.
+            var buildId = await _ids.AllocateAsync(1);
+            _buildsInProgress[buildId] = (segment.SegmentId, index.IndexId, now + _settings.IndexTaskLease);
+            return new IndexBuildTask(buildId, segment, _collections[segment.CollectionId].Schema, index);
+        }
+
+        return NoTask.Instance;
+    }
+
+    private async Task<object> IndexBuiltAsync(IndexBuilt m)
+    {
+        _buildsInProgress.Remove(m.BuildId);
+        if (_segments.TryGetValue(m.SegmentId, out var segment))
+        {
+            segment = segment with { IndexFiles = segment.IndexFiles.SetItem(m.FieldId, m.IndexKey) };
+            await SaveAsync(segment);
+            if (_servedBy.TryGetValue(segment.SegmentId, out var node))
+            {
+                node.Tell(new SegmentIndexReady(segment));
+            }
+
+            AssignPendingSegments();
+        }
+
+        return Done.Instance;
+    }
+
+    private void AnnounceWork()
+    {
+        if (MissingIndexes().Any())
+        {
+            DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(Topics.Work, WorkAvailable.Instance));
+        }
+    }
+
+    /// <summary>
+    /// Hands every flushed segment of a loaded collection that has its index files (or needs none) to the query node
+    /// with the fewest segments. The segment's shard does the hand-over, so it keeps serving until the load is done.
+    /// </summary>
+    private void AssignPendingSegments()
+    {
+        if (_queryNodes.Count == 0)
+        {
+            return;
+        }
+
+        var waitingForIndex = MissingIndexes().Select(m => m.Segment.SegmentId).ToHashSet();
+        foreach (var segment in _segments.Values.OrderBy(s => s.SegmentId))
+        {
+            if (_assignedTo.ContainsKey(segment.SegmentId) || waitingForIndex.Contains(segment.SegmentId)
+                || !_collections.TryGetValue(segment.CollectionId, out var collection) || !collection.Loaded)
+            {
+                continue;
+            }
+
+            var node = _queryNodes.MinBy(n => _assignedTo.Values.Count(a => a.Equals(n)))!;
+            _assignedTo[segment.SegmentId] = node;
+            _shardRegion.Tell(new AssignSegment(segment.ShardName, segment, node));
+        }
+    }
+
+    private ShardDistribution DistributionOf(string shardName)
+    {
+        var (collectionId, _) = ShardNames.Parse(shardName);
+        var loaded = _collections.TryGetValue(collectionId, out var collection) && collection.Loaded;
+        return new ShardDistribution(
+            [.. _segments.Values.Where(s => s.ShardName == shardName).Select(s => (s, _servedBy.GetValueOrDefault(s.SegmentId)))],
+            loaded);
+    }
+
+    private async Task<object> CreateIndexAsync(CreateIndex m)
+    {
+        var collection = Find(m.Database, m.Collection);
+        var field = collection.Schema.FindField(m.FieldName)
+            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"cannot create index on non-exist field: {m.FieldName}");
+        var parameters = m.Params;
+        if (field.DataType.IsVector())
+        {
+            var type = parameters.GetValueOrDefault(IndexInfo.IndexTypeKey, "AUTOINDEX");
+            var defaultMetric = field.DataType == DataType.BinaryVector ? "HAMMING" : "COSINE";
+            var metric = parameters.GetValueOrDefault(IndexInfo.MetricTypeKey, defaultMetric);
+            var buildParams = parameters.Remove(IndexInfo.IndexTypeKey).Remove(IndexInfo.MetricTypeKey);
+            var spec = IndexSpec.FromMilvus(type, metric, buildParams);
+            spec.Validate(field.Dim);
+            parameters = parameters.SetItem(IndexInfo.IndexTypeKey, type.ToUpperInvariant()).SetItem(IndexInfo.MetricTypeKey, metric.ToUpperInvariant());
+        }
+
+        var name = string.IsNullOrEmpty(m.IndexName) ? $"_default_idx_{field.FieldId}" : m.IndexName;
+        var existing = collection.IndexOnField(field.FieldId);
+        if (existing is not null)
+        {
+            if (existing.Name == name && existing.Params.SequenceEqual(parameters))
+            {
+                return Done.Instance;
+            }
+
+            throw new MilvusException(ErrorCode.IndexDuplicate, $"at most one distinct index is allowed per field, field {field.Name} already has index {existing.Name}");
+        }
+
+        if (collection.Indexes.Any(i => i.Name == name))
+        {
+            throw new MilvusException(ErrorCode.IndexDuplicate, $"index name {name} is already used by another field");
+        }
+
+        var index = new IndexInfo(await _ids.AllocateAsync(1), name, field.FieldId, parameters, await _tso.AllocateAsync(1));
+        await SaveAsync(collection with { Indexes = collection.Indexes.Add(index) });
+        AnnounceWork();
+        return Done.Instance;
+    }
+
+    private async Task<object> DropIndexAsync(DropIndex m)
+    {
+        var collection = Find(m.Database, m.Collection);
+        var index = collection.Indexes.FirstOrDefault(i =>
+            (string.IsNullOrEmpty(m.IndexName) || i.Name == m.IndexName)
+            && (string.IsNullOrEmpty(m.FieldName) || collection.Schema.FindField(i.FieldId)?.Name == m.FieldName));
+        if (index is null)
+        {
+            return Done.Instance;
+        }
+
+        if (collection.Loaded)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"index cannot be dropped, collection is loaded, please release it first");
+        }
+
+        await SaveAsync(collection with { Indexes = collection.Indexes.Remove(index) });
+        foreach (var segment in _segments.Values.Where(s => s.CollectionId == collection.Id && s.IndexFiles.ContainsKey(index.FieldId)).ToList())
+        {
+            await SaveAsync(segment with { IndexFiles = segment.IndexFiles.Remove(index.FieldId) });
+        }
+
+        return Done.Instance;
+    }
+
+    private IndexProgress IndexProgressOf(long collectionId)
+    {
+        var collection = _collections.GetValueOrDefault(collectionId)
+            ?? throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {collectionId} not found");
+        var segments = _segments.Values.Where(s => s.CollectionId == collectionId).ToList();
+        return new IndexProgress(collection.Indexes.ToImmutableDictionary(
+            i => i.IndexId,
+            i =>
+            {
+                var total = segments.Sum(s => s.RowCount);
+                var indexed = segments.Where(s => !NeedsBuild(collection, i) || s.RowCount < _settings.MinRowsToIndex || s.IndexFiles.ContainsKey(i.FieldId)).Sum(s => s.RowCount);
+                return (indexed, total);
+            }));
+    }
+
+    private async Task<object> LoadCollectionAsync(LoadCollection m)
+    {
+        var collection = Find(m.Database, m.Name);
+        foreach (var vector in collection.Schema.VectorFields)
+        {
+            if (collection.IndexOnField(vector.FieldId) is null)
+            {
+                throw new MilvusException(ErrorCode.IndexNotFound, $"there is no vector index on field: [{vector.Name}], please create index firstly: collection={collection.Name}");
+            }
+        }
+
+        if (!collection.Loaded)
+        {
+            await SaveAsync(collection with { Loaded = true });
+        }
+
+        AssignPendingSegments();
+        return Done.Instance;
+    }
+
+    private async Task<object> ReleaseCollectionAsync(ReleaseCollection m)
+    {
+        var collection = Find(m.Database, m.Name);
+        if (collection.Loaded)
+        {
+            await SaveAsync(collection with { Loaded = false });
+        }
+
+        foreach (var shard in collection.AllShardNames)
+        {
+            _shardRegion.Tell(new ReleaseShard(shard));
+        }
+
+        var ids = _segments.Values.Where(s => s.CollectionId == collection.Id).Select(s => s.SegmentId).ToImmutableArray();
+        foreach (var id in ids)
+        {
+            _assignedTo.Remove(id);
+            _servedBy.Remove(id);
+        }
+
+        foreach (var node in _queryNodes)
+        {
+            node.Tell(new UnloadSegments(ids));
+        }
+
+        return Done.Instance;
+    }
+
+    private LoadProgress LoadProgressOf(long collectionId)
+    {
+        var collection = _collections.GetValueOrDefault(collectionId)
+            ?? throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {collectionId} not found");
+        if (!collection.Loaded)
+        {
+            return new LoadProgress(false, 0);
+        }
+
+        var segments = _segments.Values.Where(s => s.CollectionId == collectionId).ToList();
+        var percent = segments.Count == 0 ? 100 : 100 * segments.Count(s => _servedBy.ContainsKey(s.SegmentId)) / segments.Count;
+        return new LoadProgress(true, percent);
+    }
+}

@@ -1,0 +1,173 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Milvus.Akka.Cluster;
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Coordinator;
+
+/// <summary>Marker for every message the coordinator handles or sends; bound to its wire serializer.</summary>
+public interface ICoordinatorMessage;
+
+// Timestamp oracle and ID allocation.
+
+/// <summary>Reserves <paramref name="Count"/> consecutive hybrid timestamps; the reply holds the first.</summary>
+public sealed record AllocateTimestamps(int Count) : ICoordinatorMessage;
+
+public sealed record TimestampsAllocated(ulong First, int Count) : ICoordinatorMessage;
+
+/// <summary>Reserves <paramref name="Count"/> unique ids (auto-id rows, segments); the reply holds the first.</summary>
+public sealed record AllocateIds(int Count) : ICoordinatorMessage;
+
+public sealed record IdsAllocated(long First, int Count) : ICoordinatorMessage;
+
+// Databases.
+
+public sealed record CreateDatabase(string Name, ImmutableSortedDictionary<string, string> Properties) : ICoordinatorMessage;
+
+public sealed record DropDatabase(string Name) : ICoordinatorMessage;
+
+public sealed record AlterDatabase(string Name, ImmutableSortedDictionary<string, string> Properties, ImmutableArray<string> DeleteKeys) : ICoordinatorMessage;
+
+public sealed record ListDatabases : ICoordinatorMessage
+{
+    public static readonly ListDatabases Instance = new();
+}
+
+public sealed record DatabaseList(ImmutableArray<DatabaseInfo> Databases) : ICoordinatorMessage;
+
+// Collections.
+
+public sealed record CreateCollection(
+    string Database,
+    CollectionSchema Schema,
+    int ShardsNum,
+    ConsistencyLevel Consistency,
+    int NumPartitions,
+    ImmutableSortedDictionary<string, string> Properties) : ICoordinatorMessage;
+
+public sealed record DropCollection(string Database, string Name) : ICoordinatorMessage;
+
+/// <summary>Finds a collection by name or alias within a database; replies <see cref="CollectionInfo"/> (wrapped in <see cref="CollectionDescribed"/>).</summary>
+public sealed record DescribeCollection(string Database, string Name) : ICoordinatorMessage;
+
+public sealed record DescribeCollectionById(long CollectionId) : ICoordinatorMessage;
+
+public sealed record CollectionDescribed(CollectionInfo Collection) : ICoordinatorMessage;
+
+public sealed record ListCollections(string Database) : ICoordinatorMessage;
+
+public sealed record CollectionList(ImmutableArray<CollectionInfo> Collections) : ICoordinatorMessage;
+
+public sealed record RenameCollection(string Database, string OldName, string NewDatabase, string NewName) : ICoordinatorMessage;
+
+public sealed record AlterCollection(string Database, string Name, ImmutableSortedDictionary<string, string> Properties, ImmutableArray<string> DeleteKeys) : ICoordinatorMessage;
+
+public sealed record CreatePartition(string Database, string Collection, string Partition) : ICoordinatorMessage;
+
+public sealed record DropPartition(string Database, string Collection, string Partition) : ICoordinatorMessage;
+
+public sealed record CreateAlias(string Database, string Alias, string Collection) : ICoordinatorMessage;
+
+public sealed record DropAlias(string Database, string Alias) : ICoordinatorMessage;
+
+public sealed record AlterAlias(string Database, string Alias, string Collection) : ICoordinatorMessage;
+
+// Indexes, load and release.
+
+public sealed record CreateIndex(string Database, string Collection, string FieldName, string IndexName, ImmutableSortedDictionary<string, string> Params) : ICoordinatorMessage;
+
+public sealed record DropIndex(string Database, string Collection, string FieldName, string IndexName) : ICoordinatorMessage;
+
+/// <summary>Per index: how many flushed rows are covered by built index files, out of how many.</summary>
+public sealed record GetIndexProgress(long CollectionId) : ICoordinatorMessage;
+
+public sealed record IndexProgress(ImmutableDictionary<long, (long IndexedRows, long TotalRows)> ByIndexId) : ICoordinatorMessage;
+
+public sealed record LoadCollection(string Database, string Name) : ICoordinatorMessage;
+
+public sealed record ReleaseCollection(string Database, string Name) : ICoordinatorMessage;
+
+public sealed record GetLoadProgress(long CollectionId) : ICoordinatorMessage;
+
+/// <summary><paramref name="Percent"/> of flushed segments served by query nodes (100 when there are none).</summary>
+public sealed record LoadProgress(bool Loaded, int Percent) : ICoordinatorMessage;
+
+// Segments: streaming shards report flushes, data nodes pull index builds, query nodes report loads.
+
+public sealed record SegmentFlushed(SegmentInfo Segment) : ICoordinatorMessage;
+
+public sealed record GetSegments(long CollectionId) : ICoordinatorMessage;
+
+public sealed record SegmentList(ImmutableArray<SegmentInfo> Segments) : ICoordinatorMessage;
+
+/// <summary>A data node asks for work; the reply is an <see cref="IndexBuildTask"/> or <see cref="NoTask"/>.</summary>
+public sealed record RequestIndexTask : ICoordinatorMessage
+{
+    public static readonly RequestIndexTask Instance = new();
+}
+
+public sealed record NoTask : ICoordinatorMessage
+{
+    public static readonly NoTask Instance = new();
+}
+
+public sealed record IndexBuildTask(long BuildId, SegmentInfo Segment, CollectionSchema Schema, IndexInfo Index) : ICoordinatorMessage;
+
+public sealed record IndexBuilt(long BuildId, long SegmentId, long FieldId, string IndexKey) : ICoordinatorMessage;
+
+public sealed record IndexBuildFailed(long BuildId, string Reason) : ICoordinatorMessage;
+
+/// <summary>Published on the distributed pub-sub topic <see cref="Topics.Work"/> when index builds wait.</summary>
+public sealed record WorkAvailable : ICoordinatorMessage
+{
+    public static readonly WorkAvailable Instance = new();
+}
+
+/// <summary>
+/// A query node announces itself and the segments it serves, periodically, so a new coordinator incarnation
+/// learns the distribution; the coordinator watches it and may assign segments to it.
+/// </summary>
+public sealed record RegisterQueryNode(IActorRef Node, ImmutableArray<long> ServedSegments) : ICoordinatorMessage;
+
+/// <summary>Told to a streaming shard (through sharding): hand segment serving to this query node, with these index files.</summary>
+public sealed record AssignSegment(string ShardName, SegmentInfo Segment, IActorRef QueryNode) : ICoordinatorMessage, Milvus.Akka.Cluster.IShardCommand
+{
+    string Milvus.Akka.Cluster.IShardCommand.ShardName => ShardName;
+}
+
+/// <summary>Told to a streaming shard when its collection is released: stop routing to query nodes.</summary>
+public sealed record ReleaseShard(string ShardName) : ICoordinatorMessage, Milvus.Akka.Cluster.IShardCommand
+{
+    string Milvus.Akka.Cluster.IShardCommand.ShardName => ShardName;
+}
+
+/// <summary>A query node reports that it serves a segment (or no longer does).</summary>
+public sealed record SegmentServed(long SegmentId, IActorRef QueryNode, bool Serving) : ICoordinatorMessage;
+
+/// <summary>Where a shard's flushed segments are served, asked by a recovering shard.</summary>
+public sealed record GetShardDistribution(string ShardName) : ICoordinatorMessage;
+
+public sealed record ShardDistribution(ImmutableArray<(SegmentInfo Segment, IActorRef? QueryNode)> Segments, bool Loaded) : ICoordinatorMessage;
+
+public static class Topics
+{
+    public const string Work = "milvus-work";
+}
+
+/// <summary>Told to a streaming shard when its collection is dropped: delete its WAL and stop.</summary>
+public sealed record DropShard(string ShardName) : ICoordinatorMessage, Milvus.Akka.Cluster.IShardCommand
+{
+    string Milvus.Akka.Cluster.IShardCommand.ShardName => ShardName;
+}
+
+/// <summary>Told to a streaming shard when a partition is dropped: forget its rows.</summary>
+public sealed record DropPartitionData(string ShardName, long PartitionId) : ICoordinatorMessage, Milvus.Akka.Cluster.IShardCommand
+{
+    string Milvus.Akka.Cluster.IShardCommand.ShardName => ShardName;
+}
+
+/// <summary>Told to a query node: an index file was built for a segment it serves; load and use it.</summary>
+public sealed record SegmentIndexReady(SegmentInfo Segment) : ICoordinatorMessage;
+
+/// <summary>Told to a query node: stop serving these segments (release, drop).</summary>
+public sealed record UnloadSegments(ImmutableArray<long> SegmentIds) : ICoordinatorMessage;

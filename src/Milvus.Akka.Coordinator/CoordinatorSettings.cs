@@ -1,0 +1,36 @@
+using Akka.Configuration;
+
+namespace Milvus.Akka.Coordinator;
+
+/// <summary>Typed view of <c>milvus.coordinator</c> (hocon/role.coordinator.hocon documents every key).</summary>
+public sealed record CoordinatorSettings(
+    TimeSpan TimestampWindow,
+    int IdBlockSize,
+    TimeSpan ShardKeepAliveInterval,
+    int MinRowsToIndex,
+    TimeSpan IndexTaskLease,
+    int MaxDatabases,
+    int MaxCollectionsPerDatabase,
+    int MaxPartitions,
+    int MaxShards)
+{
+    public static CoordinatorSettings Default { get; } = new(TimeSpan.FromSeconds(3), 10_000, TimeSpan.FromSeconds(5), 1024,
+        TimeSpan.FromMinutes(5), 64, 65_536, 1024, 16);
+
+    public static CoordinatorSettings From(Config config)
+    {
+        var c = config.GetConfig("milvus.coordinator");
+        return c is null || c.IsEmpty
+            ? Default
+            : new CoordinatorSettings(
+                c.GetTimeSpan("timestamp-window", Default.TimestampWindow),
+                c.GetInt("id-block-size", Default.IdBlockSize),
+                c.GetTimeSpan("shard-keep-alive-interval", Default.ShardKeepAliveInterval),
+                c.GetInt("min-rows-to-index", Default.MinRowsToIndex),
+                c.GetTimeSpan("index-task-lease", Default.IndexTaskLease),
+                c.GetInt("max-databases", Default.MaxDatabases),
+                c.GetInt("max-collections-per-database", Default.MaxCollectionsPerDatabase),
+                c.GetInt("max-partitions", Default.MaxPartitions),
+                c.GetInt("max-shards", Default.MaxShards));
+    }
+}

@@ -1,0 +1,196 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Coordinator;
+
+/// <summary>
+/// Checks a schema as Milvus does and completes it: assigns field ids from 100, adds the hidden dynamic field
+/// <c>$meta</c> when dynamic fields are on. Every rejection names the field and the rule.
+/// </summary>
+public static partial class SchemaValidator
+{
+    public const int MaxNameLength = 255;
+    public const int MaxFields = 64;
+    public const int MaxVectorFields = 4;
+    public const int MaxDim = 32_768;
+    public const int MaxVarCharLength = 65_535;
+    public const int MaxArrayCapacity = 4096;
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex NamePattern();
+
+    /// <summary>Milvus name rules for databases, collections, partitions, aliases, fields and indexes.</summary>
+    public static void CheckName(string? name, string what)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"{what} name should not be empty");
+        }
+
+        if (name.Length > MaxNameLength)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"the length of {what} name '{name}' must be at most {MaxNameLength} characters");
+        }
+
+        if (!NamePattern().IsMatch(name))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"{what} name '{name}' is invalid: it must start with a letter or an underscore and contain only letters, digits and underscores");
+        }
+    }
+
+    public static CollectionSchema Complete(CollectionSchema schema)
+    {
+        CheckName(schema.Name, "collection");
+        var fields = schema.Fields.Where(f => !f.IsDynamic).ToList();
+        if (fields.Count == 0)
+        {
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema, "schema has no fields");
+        }
+
+        if (fields.Count > MaxFields)
+        {
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"schema has {fields.Count} fields, the maximum is {MaxFields}");
+        }
+
+        var duplicate = fields.GroupBy(f => f.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"duplicated field name '{duplicate.Key}'");
+        }
+
+        var primaryKeys = fields.Where(f => f.IsPrimaryKey).ToList();
+        if (primaryKeys.Count != 1)
+        {
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema,
+                primaryKeys.Count == 0 ? "schema has no primary key field" : "schema has more than one primary key field");
+        }
+
+        var vectorCount = fields.Count(f => f.DataType.IsVector());
+        if (vectorCount == 0)
+        {
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema, "schema has no vector field");
+        }
+
+        if (vectorCount > MaxVectorFields)
+        {
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"schema has {vectorCount} vector fields, the maximum is {MaxVectorFields}");
+        }
+
+        if (fields.Count(f => f.IsPartitionKey) > 1)
+        {
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema, "schema has more than one partition key field");
+        }
+
+        var completed = ImmutableArray.CreateBuilder<FieldSchema>();
+        var nextId = CollectionSchema.FirstUserFieldId;
+        foreach (var field in fields)
+        {
+            Check(field);
+            completed.Add(field with { FieldId = nextId++ });
+        }
+
+        if (schema.EnableDynamicField)
+        {
+            completed.Add(new FieldSchema
+            {
+                FieldId = nextId,
+                Name = CollectionSchema.DynamicFieldName,
+                DataType = DataType.Json,
+                IsDynamic = true,
+                Description = "dynamic schema",
+            });
+        }
+
+        return schema with { Fields = completed.ToImmutable() };
+    }
+
+    private static void Check(FieldSchema field)
+    {
+        CheckName(field.Name, "field");
+        switch (field.DataType)
+        {
+            case DataType.Bool or DataType.Int8 or DataType.Int16 or DataType.Int32 or DataType.Int64
+                or DataType.Float or DataType.Double or DataType.Json:
+                break;
+            case DataType.VarChar:
+                CheckRange(field, FieldSchema.MaxLengthKey, 1, MaxVarCharLength);
+                break;
+            case DataType.Array:
+                CheckRange(field, FieldSchema.MaxCapacityKey, 1, MaxArrayCapacity);
+                if (field.ElementType is DataType.Array or DataType.Json or DataType.None || field.ElementType.IsVector())
+                {
+                    throw new MilvusException(ErrorCode.CollectionIllegalSchema,
+                        $"array field '{field.Name}' has unsupported element type {field.ElementType}");
+                }
+
+                if (field.ElementType == DataType.VarChar)
+                {
+                    CheckRange(field, FieldSchema.MaxLengthKey, 1, MaxVarCharLength);
+                }
+
+                break;
+            case DataType.FloatVector:
+                CheckRange(field, FieldSchema.DimKey, 1, MaxDim);
+                break;
+            case DataType.BinaryVector:
+                CheckRange(field, FieldSchema.DimKey, 8, MaxDim * 8);
+                if (field.Dim % 8 != 0)
+                {
+                    throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"binary vector field '{field.Name}' dim must be a multiple of 8, got {field.Dim}");
+                }
+
+                break;
+            default:
+                throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"field '{field.Name}': data type {field.DataType} is not supported");
+        }
+
+        if (field.IsPrimaryKey)
+        {
+            if (field.DataType is not (DataType.Int64 or DataType.VarChar))
+            {
+                throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"primary key field '{field.Name}' must be Int64 or VarChar, not {field.DataType}");
+            }
+
+            if (field.Nullable)
+            {
+                throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"primary key field '{field.Name}' cannot be nullable");
+            }
+
+            if (field.AutoId && field.DataType != DataType.Int64)
+            {
+                throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"auto_id is only supported for an Int64 primary key, field '{field.Name}' is {field.DataType}");
+            }
+        }
+        else if (field.AutoId)
+        {
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"auto_id can only be set on the primary key, not on field '{field.Name}'");
+        }
+
+        if (field.IsPartitionKey && field.DataType is not (DataType.Int64 or DataType.VarChar))
+        {
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"partition key field '{field.Name}' must be Int64 or VarChar");
+        }
+
+        if (field.DataType.IsVector() && field.Nullable)
+        {
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"vector field '{field.Name}' cannot be nullable");
+        }
+    }
+
+    private static void CheckRange(FieldSchema field, string key, int min, int max)
+    {
+        if (!field.TypeParams.TryGetValue(key, out var text))
+        {
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"type param '{key}' of field '{field.Name}' is missing");
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema,
+                $"type param '{key}' of field '{field.Name}' must be an integer in [{min}, {max}], got '{text}'");
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Buffers.Binary;
+using Milvus.Akka.Common;
+using Milvus.Akka.Storage;
+
+namespace Milvus.Akka.Coordinator;
+
+/// <summary>
+/// Issues strictly increasing hybrid timestamps. Before serving any timestamp whose physical part reaches the
+/// persisted window end, it moves the end forward in meta storage, so a new incarnation (after a crash or a
+/// singleton hand-over) starts above everything the old one may have issued.
+/// </summary>
+public sealed class TimestampOracle(IMetaStore store, TimeSpan window, Func<DateTimeOffset>? clock = null)
+{
+    public const string WindowKey = "tso/window-end-ms";
+
+    private readonly Func<DateTimeOffset> _clock = clock ?? (() => DateTimeOffset.UtcNow);
+    private long _physical;
+    private long _logical;
+    private long _windowEnd;
+
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        var saved = await store.GetAsync(WindowKey, cancellationToken).ConfigureAwait(false);
+        var previousEnd = saved is null ? 0 : BinaryPrimitives.ReadInt64LittleEndian(saved.Value);
+        _physical = Math.Max(_clock().ToUnixTimeMilliseconds(), previousEnd + 1);
+        _logical = 0;
+        await ExtendWindowAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reserves <paramref name="count"/> consecutive timestamps and returns the first.</summary>
+    public async Task<ulong> AllocateAsync(int count, CancellationToken cancellationToken = default)
+    {
+        if (count <= 0 || count > (int)HybridTimestamp.LogicalMask)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"timestamp count must be in [1, {HybridTimestamp.LogicalMask}], got {count}");
+        }
+
+        var now = _clock().ToUnixTimeMilliseconds();
+        if (now > _physical)
+        {
+            _physical = now;
+            _logical = 0;
+        }
+
+        if (_logical + count > (long)HybridTimestamp.LogicalMask)
+        {
+            // The logical space of this millisecond is used up: borrow the next one.
+            _physical++;
+            _logical = 0;
+        }
+
+        if (_physical >= _windowEnd)
+        {
+            await ExtendWindowAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var first = HybridTimestamp.Compose(_physical, _logical);
+        _logical += count;
+        return first;
+    }
+
+    private async Task ExtendWindowAsync(CancellationToken cancellationToken)
+    {
+        var end = _physical + (long)window.TotalMilliseconds;
+        var bytes = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, end);
+        await store.PutAsync(WindowKey, bytes, cancellationToken).ConfigureAwait(false);
+        _windowEnd = end;
+    }
+}
+
+/// <summary>
+/// Hands out unique ids from a block reserved ahead in meta storage; a restarted allocator starts after the
+/// reserved block, so ids are never reused (gaps are fine).
+/// </summary>
+public sealed class IdAllocator(IMetaStore store, int blockSize)
+{
+    public const string ReservedKey = "ids/reserved-end";
+
+    private long _next;
+    private long _reservedEnd;
+
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        var saved = await store.GetAsync(ReservedKey, cancellationToken).ConfigureAwait(false);
+        // Ids start at a large base so they never collide with small literal ids users may type in tests.
+        _next = saved is null ? 1L << 40 : BinaryPrimitives.ReadInt64LittleEndian(saved.Value);
+        _reservedEnd = _next;
+    }
+
+    public async Task<long> AllocateAsync(int count, CancellationToken cancellationToken = default)
+    {
+        if (count <= 0)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"id count must be positive, got {count}");
+        }
+
+        if (_next + count > _reservedEnd)
+        {
+            var end = _next + Math.Max(count, blockSize);
+            var bytes = new byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(bytes, end);
+            await store.PutAsync(ReservedKey, bytes, cancellationToken).ConfigureAwait(false);
+            _reservedEnd = end;
+        }
+
+        var first = _next;
+        _next += count;
+        return first;
+    }
+}

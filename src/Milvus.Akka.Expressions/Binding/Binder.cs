@@ -1,0 +1,411 @@
+using Milvus.Akka.Common;
+using Milvus.Akka.Expressions.Evaluation;
+using Milvus.Akka.Expressions.Syntax;
+
+namespace Milvus.Akka.Expressions.Binding;
+
+/// <summary>
+/// Resolves the parse tree against a collection schema: names to fields (unknown names to dynamic keys when the
+/// collection has a dynamic field), types checked, constants folded, and each predicate given its fastest evaluator.
+/// </summary>
+internal sealed class Binder(CollectionSchema schema)
+{
+    /// <summary>Milvus functions this engine parses but does not evaluate.</summary>
+    private static readonly string[] UnsupportedFunctions = ["text_match", "phrase_match", "random_sample"];
+
+    private readonly HashSet<long> _referencedFieldIds = [];
+
+    public IReadOnlySet<long> ReferencedFieldIds => _referencedFieldIds;
+
+    public PredicateNode BindPredicate(SyntaxNode node) => node switch
+    {
+        BinarySyntax { Operator: BinaryOperator.And } and => new AndPredicate(BindPredicate(and.Left), BindPredicate(and.Right)),
+        BinarySyntax { Operator: BinaryOperator.Or } or => new OrPredicate(BindPredicate(or.Left), BindPredicate(or.Right)),
+        UnarySyntax { Operator: UnaryOperator.Not } not => BindPredicate(not.Operand) switch
+        {
+            ConstantPredicate constant => new ConstantPredicate(!constant.Value),
+            var operand => new NotPredicate(operand),
+        },
+        CompareSyntax compare => BindCompare(compare),
+        InSyntax @in => BindIn(@in),
+        LikeSyntax like => BindLike(like),
+        IsNullSyntax isNull => new IsNullPredicate(BindValue(isNull.Value), isNull.Negated),
+        ExistsSyntax exists => BindValue(exists.Value) is JsonPathNode { Path.Count: > 0 } path
+            ? new ExistsPredicate(path)
+            : throw Error("'exists' needs a JSON path such as j[\"key\"] or a dynamic key", exists.Position),
+        CallSyntax call => BindCallPredicate(call),
+        LiteralSyntax { Value: bool value } => new ConstantPredicate(value),
+        _ => BindBareValue(node),
+    };
+
+    /// <summary>
+    /// The primary keys named when the whole filter is <c>pk in [..]</c>, <c>pk == x</c>, or an <c>or</c> of those
+    /// (distinct, in order of appearance); otherwise null.
+    /// </summary>
+    public IReadOnlyList<object>? PrimaryKeys(SyntaxNode root)
+    {
+        var keys = new List<object>();
+        return CollectPrimaryKeys(root, keys) ? keys.Distinct().ToList() : null;
+    }
+
+    private bool CollectPrimaryKeys(SyntaxNode node, List<object> keys)
+    {
+        switch (node)
+        {
+            case BinarySyntax { Operator: BinaryOperator.Or } or:
+                return CollectPrimaryKeys(or.Left, keys) && CollectPrimaryKeys(or.Right, keys);
+            case InSyntax { Negated: false, Value: IdentifierSyntax name, List: ListSyntax list } when IsPrimaryKey(name):
+                foreach (var item in list.Items)
+                {
+                    if (!TryPrimaryKey(item, keys))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case CompareSyntax { Operators: [CompareOperator.Equal], Operands: [var left, var right] }:
+                return left is IdentifierSyntax leftName && IsPrimaryKey(leftName) ? TryPrimaryKey(right, keys)
+                    : right is IdentifierSyntax rightName && IsPrimaryKey(rightName) && TryPrimaryKey(left, keys);
+            default:
+                return false;
+        }
+    }
+
+    private bool IsPrimaryKey(IdentifierSyntax name) => schema.Fields.Any(f => f.IsPrimaryKey && f.Name == name.Name);
+
+    private bool TryPrimaryKey(SyntaxNode node, List<object> keys)
+    {
+        var value = BindValue(node) is ConstantNode constant ? constant.Value : Value.Missing;
+        switch (value.Kind)
+        {
+            case ValueKind.Int when schema.PrimaryKey.DataType == DataType.Int64:
+                keys.Add(value.Integer);
+                return true;
+            case ValueKind.String when schema.PrimaryKey.DataType.IsString():
+                keys.Add(value.AsString);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private PredicateNode BindBareValue(SyntaxNode node)
+    {
+        var value = BindValue(node);
+        return value switch
+        {
+            BoolColumnNode column => new BoolColumnPredicate(column, expected: true),
+            { Type: ExprType.Bool or ExprType.Json } => new RowCompare(value, CompareOperator.Equal, new ConstantNode(Value.FromBool(true))),
+            _ => throw Error($"{value.Description} is not a condition; compare it with something", node.Position),
+        };
+    }
+
+    private PredicateNode BindCompare(CompareSyntax compare)
+    {
+        var operands = compare.Operands.Select(BindValue).ToList();
+        if (compare.Operators.Count == 1)
+        {
+            return MakeCompare(operands[0], compare.Operators[0], operands[1], compare.Position);
+        }
+
+        var (first, second) = (compare.Operators[0], compare.Operators[1]);
+        var ascending = first is CompareOperator.Less or CompareOperator.LessOrEqual && second is CompareOperator.Less or CompareOperator.LessOrEqual;
+        var descending = first is CompareOperator.Greater or CompareOperator.GreaterOrEqual && second is CompareOperator.Greater or CompareOperator.GreaterOrEqual;
+        if (compare.Operators.Count > 2 || !(ascending || descending))
+        {
+            throw Error("a chained range takes two operators pointing the same way, e.g. 1 < a <= 5 or 10 > a >= 1", compare.Position);
+        }
+
+        return new AndPredicate(
+            MakeCompare(operands[0], first, operands[1], compare.Position),
+            MakeCompare(operands[1], second, operands[2], compare.Position));
+    }
+
+    private PredicateNode MakeCompare(ValueNode left, CompareOperator op, ValueNode right, int position)
+    {
+        CheckComparable(left, op, right, position);
+        if (left is ConstantNode a && right is ConstantNode b)
+        {
+            return new ConstantPredicate(Value.Compare(a.Value, op, b.Value) == true);
+        }
+
+        if (left is ConstantNode)
+        {
+            (left, right, op) = (right, left, op.Mirror());
+        }
+
+        switch (left, right)
+        {
+            case (BoolColumnNode column, ConstantNode { Value.Kind: ValueKind.Bool } constant):
+                return new BoolColumnPredicate(column, constant.Value.AsBool == (op == CompareOperator.Equal));
+            case (StringColumnNode column, ConstantNode { Value.Kind: ValueKind.String } constant):
+                return new StringColumnCompare(column, op, constant.Value.AsString);
+        }
+
+        if (left.IsNumeric && right.IsNumeric && left.IsVector && (right.IsVector || right is ConstantNode))
+        {
+            var fast = (left as INumericColumn)?.TryCompare(op, right);
+            return fast ?? new VectorCompare(left, op, right);
+        }
+
+        return new RowCompare(left, op, right);
+    }
+
+    private static void CheckComparable(ValueNode left, CompareOperator op, ValueNode right, int position)
+    {
+        if (left.Type == ExprType.Array || right.Type == ExprType.Array)
+        {
+            var array = left.Type == ExprType.Array ? left : right;
+            throw Error($"{array.Description} cannot be compared as a whole; use arr[i], array_length or array_contains*", position);
+        }
+
+        var comparable = left.Type == ExprType.Json || right.Type == ExprType.Json
+            || (left.IsNumeric && right.IsNumeric)
+            || (left.Type == ExprType.String && right.Type == ExprType.String)
+            || (left.Type == ExprType.Bool && right.Type == ExprType.Bool);
+        if (!comparable)
+        {
+            throw Error($"cannot compare {left.Description} with {right.Description}", position);
+        }
+
+        if (left.Type == ExprType.Bool && right.Type == ExprType.Bool && op is not (CompareOperator.Equal or CompareOperator.NotEqual))
+        {
+            throw Error($"booleans can only be compared with == and !=, not {op.Symbol()}", position);
+        }
+    }
+
+    private PredicateNode BindIn(InSyntax @in)
+    {
+        var value = BindValue(@in.Value);
+        var constants = BindConstantList(@in.List, "'in'");
+        if (value.Type == ExprType.Array)
+        {
+            throw Error($"{value.Description} cannot be tested with 'in'; use array_contains_any", @in.Position);
+        }
+
+        foreach (var constant in constants)
+        {
+            CheckComparable(value, CompareOperator.Equal, new ConstantNode(constant), @in.Position);
+        }
+
+        PredicateNode membership = value is INumericColumn column ? column.In(constants) : new RowIn(value, new ValueSet(constants));
+        return @in.Negated ? new NotPredicate(membership) : membership;
+    }
+
+    private PredicateNode BindLike(LikeSyntax like)
+    {
+        var value = BindValue(like.Value);
+        if (value.Type is not (ExprType.String or ExprType.Json))
+        {
+            throw Error($"'like' applies to VarChar and JSON values, not to {value.Description}", like.Position);
+        }
+
+        return BindValue(like.Pattern) is ConstantNode { Value.Kind: ValueKind.String } pattern
+            ? new LikePredicate(value, new LikePattern(pattern.Value.AsString))
+            : throw Error("'like' needs a string pattern, e.g. name like \"ab%\"", like.Pattern.Position);
+    }
+
+    private PredicateNode BindCallPredicate(CallSyntax call)
+    {
+        var name = call.Name.ToLowerInvariant();
+        var mode = name switch
+        {
+            "json_contains" or "array_contains" => ContainsMode.One,
+            "json_contains_all" or "array_contains_all" => ContainsMode.All,
+            "json_contains_any" or "array_contains_any" => ContainsMode.Any,
+            "array_length" => throw Error("array_length(...) is a number, not a condition; compare it, e.g. array_length(x) == 3", call.Position),
+            _ => throw UnknownFunction(call),
+        };
+        ExpectArguments(call, 2);
+        var target = BindValue(call.Arguments[0]);
+        if (target.Type is not (ExprType.Array or ExprType.Json))
+        {
+            throw Error($"{call.Name} needs an array field or a JSON value as its first argument, not {target.Description}", call.Position);
+        }
+
+        IReadOnlyList<Value> values;
+        if (mode == ContainsMode.One)
+        {
+            values = call.Arguments[1] is not ListSyntax && BindValue(call.Arguments[1]) is ConstantNode constant
+                ? [constant.Value]
+                : throw Error($"{call.Name} takes a constant as its second argument; for a list use {name}_all or {name}_any", call.Arguments[1].Position);
+        }
+        else
+        {
+            values = BindConstantList(call.Arguments[1], call.Name);
+        }
+
+        if (target is ArrayColumnNode array)
+        {
+            var element = new ArrayElementNode(array, 0);
+            foreach (var value in values)
+            {
+                CheckComparable(element, CompareOperator.Equal, new ConstantNode(value), call.Position);
+            }
+        }
+
+        return new ContainsPredicate(target, mode, values);
+    }
+
+    public ValueNode BindValue(SyntaxNode node) => node switch
+    {
+        LiteralSyntax literal => new ConstantNode(Value.FromLiteral(literal.Value)),
+        IdentifierSyntax identifier => ResolveName(identifier.Name, identifier.Position),
+        IndexSyntax index => BindIndex(index),
+        UnarySyntax { Operator: UnaryOperator.Negate } negate => BindNegate(negate),
+        BinarySyntax { Operator: not (BinaryOperator.And or BinaryOperator.Or) } arithmetic => BindArithmetic(arithmetic),
+        CallSyntax call when call.Name.Equals("array_length", StringComparison.OrdinalIgnoreCase) => BindArrayLength(call),
+        CallSyntax call when IsCondition(call) => throw Error($"{call.Name}(...) is a condition, not a value", call.Position),
+        CallSyntax call => throw UnknownFunction(call),
+        ListSyntax list => throw Error("a list is only allowed after 'in' or as a function argument", list.Position),
+        _ => throw Error("a condition cannot be used as a value", node.Position),
+    };
+
+    private static bool IsCondition(CallSyntax call) => call.Name.ToLowerInvariant() is
+        "json_contains" or "json_contains_all" or "json_contains_any" or "array_contains" or "array_contains_all" or "array_contains_any";
+
+    private ValueNode ResolveName(string name, int position)
+    {
+        var field = schema.FindField(name);
+        if (field is null)
+        {
+            if (schema.EnableDynamicField && schema.DynamicField is { } dynamic)
+            {
+                Reference(dynamic);
+                return new JsonPathNode(dynamic, [name]);
+            }
+
+            throw Error($"field \"{name}\" does not exist in collection \"{schema.Name}\"", position);
+        }
+
+        Reference(field);
+        return field.DataType switch
+        {
+            DataType.Bool => new BoolColumnNode(field),
+            DataType.Int8 or DataType.Int16 or DataType.Int32 => new NumericColumnNode<int>(field),
+            DataType.Int64 => new NumericColumnNode<long>(field),
+            DataType.Float => new NumericColumnNode<float>(field),
+            DataType.Double => new NumericColumnNode<double>(field),
+            DataType.VarChar or DataType.String => new StringColumnNode(field),
+            DataType.Json => new JsonPathNode(field, []),
+            DataType.Array => new ArrayColumnNode(field),
+            _ => throw Error($"field \"{name}\" of type {field.DataType} cannot be used in a filter", position),
+        };
+    }
+
+    private void Reference(FieldSchema field) => _referencedFieldIds.Add(field.FieldId);
+
+    private ValueNode BindIndex(IndexSyntax index)
+    {
+        var keys = new List<object>();
+        SyntaxNode target = index;
+        while (target is IndexSyntax step)
+        {
+            keys.Insert(0, step.Key);
+            target = step.Target;
+        }
+
+        if (target is not IdentifierSyntax identifier)
+        {
+            throw Error("only fields can be indexed with [..]", index.Position);
+        }
+
+        switch (ResolveName(identifier.Name, identifier.Position))
+        {
+            case JsonPathNode json:
+                return new JsonPathNode(json.Field, [.. json.Path, .. keys]);
+            case ArrayColumnNode array when keys is [long position]:
+                return position is >= 0 and <= int.MaxValue
+                    ? new ArrayElementNode(array, (int)position)
+                    : throw Error($"array index {position} is out of range", index.Position);
+            case ArrayColumnNode array:
+                throw Error($"{array.Description} takes a single integer index, e.g. {identifier.Name}[0]", index.Position);
+            case var other:
+                throw Error($"{other.Description} cannot be indexed with [..]", index.Position);
+        }
+    }
+
+    private ValueNode BindArrayLength(CallSyntax call)
+    {
+        ExpectArguments(call, 1);
+        var target = BindValue(call.Arguments[0]);
+        return target.Type is ExprType.Array or ExprType.Json
+            ? new ArrayLengthNode(target)
+            : throw Error($"array_length needs an array field or a JSON value, not {target.Description}", call.Position);
+    }
+
+    private ValueNode BindNegate(UnarySyntax negate)
+    {
+        var operand = BindValue(negate.Operand);
+        if (!operand.IsNumeric && operand.Type != ExprType.Json)
+        {
+            throw Error($"cannot negate {operand.Description}", negate.Position);
+        }
+
+        return operand is ConstantNode constant
+            ? new ConstantNode(constant.Value.Kind == ValueKind.Int ? Value.FromInt(unchecked(-constant.Value.Integer)) : Value.FromFloat(-constant.Value.Number))
+            : new NegateNode(operand);
+    }
+
+    private ValueNode BindArithmetic(BinarySyntax arithmetic)
+    {
+        var op = arithmetic.Operator switch
+        {
+            BinaryOperator.Add => ArithmeticOperator.Add,
+            BinaryOperator.Subtract => ArithmeticOperator.Subtract,
+            BinaryOperator.Multiply => ArithmeticOperator.Multiply,
+            BinaryOperator.Divide => ArithmeticOperator.Divide,
+            BinaryOperator.Modulo => ArithmeticOperator.Modulo,
+            _ => ArithmeticOperator.Power,
+        };
+        var left = BindValue(arithmetic.Left);
+        var right = BindValue(arithmetic.Right);
+        foreach (var operand in (ValueNode[])[left, right])
+        {
+            if (!operand.IsNumeric && operand.Type != ExprType.Json)
+            {
+                throw Error($"arithmetic needs numbers, but {operand.Description} is not a number", arithmetic.Position);
+            }
+        }
+
+        if (op is ArithmeticOperator.Divide or ArithmeticOperator.Modulo && right is ConstantNode { Value: { Kind: ValueKind.Int, Integer: 0 } })
+        {
+            throw Error("division by zero", arithmetic.Position);
+        }
+
+        return left is ConstantNode a && right is ConstantNode b
+            ? new ConstantNode(ArithmeticNode.Apply(op, a.Value, b.Value))
+            : new ArithmeticNode(op, left, right);
+    }
+
+    private List<Value> BindConstantList(SyntaxNode node, string context)
+    {
+        if (node is not ListSyntax list)
+        {
+            throw Error($"{context} needs a list of constants such as [1, 2, 3]", node.Position);
+        }
+
+        return list.Items.Select(item => BindValue(item) is ConstantNode constant
+            ? constant.Value
+            : throw Error($"the list of {context} may hold only constants", item.Position)).ToList();
+    }
+
+    private static void ExpectArguments(CallSyntax call, int count)
+    {
+        if (call.Arguments.Count != count)
+        {
+            throw Error($"{call.Name} takes {count} argument{(count == 1 ? "" : "s")}, got {call.Arguments.Count}", call.Position);
+        }
+    }
+
+    private static ExpressionError UnknownFunction(CallSyntax call)
+    {
+        var name = call.Name.ToLowerInvariant();
+        return UnsupportedFunctions.Contains(name) || name.StartsWith("st_", StringComparison.Ordinal)
+            ? new ExpressionError($"{call.Name.ToUpperInvariant()} is not supported by this server", call.Position, ErrorCode.OperationNotSupported)
+            : Error($"unknown function {call.Name}", call.Position);
+    }
+
+    private static ExpressionError Error(string problem, int position) => new(problem, position);
+}

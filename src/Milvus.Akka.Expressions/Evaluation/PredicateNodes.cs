@@ -1,0 +1,340 @@
+using System.Numerics;
+using Milvus.Akka.Common;
+using Milvus.Akka.Expressions.Syntax;
+
+namespace Milvus.Akka.Expressions.Evaluation;
+
+/// <summary>A bound boolean expression, evaluated for a whole batch at once.</summary>
+internal abstract class PredicateNode
+{
+    public abstract Truth Evaluate(EvaluationContext context);
+
+    /// <summary>The row-at-a-time fallback: one three-valued answer per row, packed into a Truth.</summary>
+    protected static Truth PerRow(EvaluationContext context, Func<int, bool?> test)
+    {
+        var whenTrue = new Bitset(context.RowCount);
+        var whenFalse = new Bitset(context.RowCount);
+        var anyUnknown = false;
+        for (var row = 0; row < context.RowCount; row++)
+        {
+            switch (test(row))
+            {
+                case true:
+                    whenTrue[row] = true;
+                    break;
+                case false:
+                    whenFalse[row] = true;
+                    break;
+                default:
+                    anyUnknown = true;
+                    break;
+            }
+        }
+
+        return new Truth(whenTrue, anyUnknown ? whenFalse : null);
+    }
+}
+
+internal sealed class ConstantPredicate(bool value) : PredicateNode
+{
+    public bool Value { get; } = value;
+
+    public override Truth Evaluate(EvaluationContext context) => new(new Bitset(context.RowCount, Value), null);
+}
+
+internal sealed class AndPredicate(PredicateNode left, PredicateNode right) : PredicateNode
+{
+    public override Truth Evaluate(EvaluationContext context) => left.Evaluate(context).And(right.Evaluate(context));
+}
+
+internal sealed class OrPredicate(PredicateNode left, PredicateNode right) : PredicateNode
+{
+    public override Truth Evaluate(EvaluationContext context) => left.Evaluate(context).Or(right.Evaluate(context));
+}
+
+internal sealed class NotPredicate(PredicateNode operand) : PredicateNode
+{
+    public override Truth Evaluate(EvaluationContext context) => operand.Evaluate(context).Not();
+}
+
+/// <summary>A numeric field against a constant of the field's own type: one SIMD pass over the column.</summary>
+internal sealed class ColumnConstantCompare<T>(NumericColumnNode<T> column, CompareOperator op, T constant) : PredicateNode
+    where T : unmanaged, INumber<T>
+{
+    public override Truth Evaluate(EvaluationContext context) =>
+        Truth.FromMatches(BitKernels.Compare<T>(column.Values(context), op, constant), context.Validity(column.Field));
+}
+
+/// <summary>Two numeric fields of the same storage type: one SIMD pass over both columns.</summary>
+internal sealed class ColumnColumnCompare<T>(NumericColumnNode<T> left, CompareOperator op, NumericColumnNode<T> right) : PredicateNode
+    where T : unmanaged, INumber<T>
+{
+    public override Truth Evaluate(EvaluationContext context)
+    {
+        var matches = BitKernels.Compare<T>(left.Values(context), op, right.Values(context));
+        var leftValid = context.Validity(left.Field);
+        var rightValid = context.Validity(right.Field);
+        var valid = leftValid is null ? rightValid : rightValid is null ? leftValid : leftValid.Clone().And(rightValid);
+        return Truth.FromMatches(matches, valid);
+    }
+}
+
+/// <summary>
+/// Numeric expressions over fields (arithmetic, mixed types, constants outside the field's type): both sides become
+/// Int64 or Double vectors, then one SIMD comparison.
+/// </summary>
+internal sealed class VectorCompare(ValueNode left, CompareOperator op, ValueNode right) : PredicateNode
+{
+    public override Truth Evaluate(EvaluationContext context)
+    {
+        Bitset matches;
+        Bitset? leftValid = null, rightValid = null;
+        if (left.Type == ExprType.Int && right.Type == ExprType.Int)
+        {
+            matches = right is ConstantNode constant
+                ? BitKernels.Compare<long>(left.Int64Vector(context, out leftValid), op, constant.Value.Integer)
+                : BitKernels.Compare<long>(left.Int64Vector(context, out leftValid), op, right.Int64Vector(context, out rightValid));
+        }
+        else
+        {
+            matches = right is ConstantNode constant
+                ? BitKernels.Compare<double>(left.DoubleVector(context, out leftValid), op, constant.Value.AsDouble)
+                : BitKernels.Compare<double>(left.DoubleVector(context, out leftValid), op, right.DoubleVector(context, out rightValid));
+        }
+
+        var valid = leftValid is null ? rightValid : rightValid is null ? leftValid : leftValid.Clone().And(rightValid);
+        return Truth.FromMatches(matches, valid);
+    }
+}
+
+/// <summary>A VarChar field against a string constant, ordinal (UTF-16 code unit) order.</summary>
+internal sealed class StringColumnCompare(StringColumnNode column, CompareOperator op, string constant) : PredicateNode
+{
+    public override Truth Evaluate(EvaluationContext context)
+    {
+        var values = context.Column<StringColumn>(column.Field).Values;
+        var matches = new Bitset(values.Length);
+        for (var row = 0; row < values.Length; row++)
+        {
+            if (values[row] is { } value && op.Holds(string.CompareOrdinal(value, constant)))
+            {
+                matches[row] = true;
+            }
+        }
+
+        return Truth.FromMatches(matches, context.Validity(column.Field));
+    }
+}
+
+/// <summary>A Bool field used as a condition, or compared with true/false.</summary>
+internal sealed class BoolColumnPredicate(BoolColumnNode column, bool expected) : PredicateNode
+{
+    public override Truth Evaluate(EvaluationContext context)
+    {
+        var matches = BitKernels.FromBools(context.Column<ScalarColumn<bool>>(column.Field).Values);
+        return Truth.FromMatches(expected ? matches : matches.Not(), context.Validity(column.Field));
+    }
+}
+
+/// <summary>Comparison of any two values one row at a time (JSON paths, array elements, array_length, bool fields...).</summary>
+internal sealed class RowCompare(ValueNode left, CompareOperator op, ValueNode right) : PredicateNode
+{
+    public override Truth Evaluate(EvaluationContext context) =>
+        PerRow(context, row => Value.Compare(left.Get(context, row), op, right.Get(context, row)));
+}
+
+/// <summary><c>field in [...]</c> on a numeric field: a hash set of the constants in the field's own type.</summary>
+internal sealed class ColumnIn<T>(NumericColumnNode<T> column, HashSet<T> set) : PredicateNode where T : unmanaged, INumber<T>
+{
+    public override Truth Evaluate(EvaluationContext context)
+    {
+        var values = column.Values(context);
+        var matches = new Bitset(values.Length);
+        var words = BitKernels.WritableWords(matches);
+        for (var row = 0; row < values.Length; row++)
+        {
+            words[row >> 6] |= (ulong)(set.Contains(values[row]) ? 1 : 0) << row;
+        }
+
+        return Truth.FromMatches(matches, context.Validity(column.Field));
+    }
+}
+
+/// <summary><c>x in [...]</c> for VarChar fields, JSON paths, array elements and the rest.</summary>
+internal sealed class RowIn(ValueNode value, ValueSet set) : PredicateNode
+{
+    public override Truth Evaluate(EvaluationContext context) => PerRow(context, row =>
+    {
+        var v = value.Get(context, row);
+        return v.IsUnknown ? null : set.Contains(v);
+    });
+}
+
+internal sealed class LikePredicate(ValueNode value, LikePattern pattern) : PredicateNode
+{
+    public override Truth Evaluate(EvaluationContext context)
+    {
+        if (value is StringColumnNode column)
+        {
+            var values = context.Column<StringColumn>(column.Field).Values;
+            var matches = new Bitset(values.Length);
+            for (var row = 0; row < values.Length; row++)
+            {
+                matches[row] = values[row] is { } s && pattern.IsMatch(s);
+            }
+
+            return Truth.FromMatches(matches, context.Validity(column.Field));
+        }
+
+        return PerRow(context, row =>
+        {
+            var v = value.Get(context, row);
+            return v.IsUnknown ? null : v.Kind == ValueKind.String && pattern.IsMatch(v.AsString);
+        });
+    }
+}
+
+/// <summary>
+/// <c>is null</c> / <c>is not null</c>: never unknown. On a field it reads the validity; on a JSON path a missing key
+/// or a JSON null also counts as null.
+/// </summary>
+internal sealed class IsNullPredicate(ValueNode value, bool negated) : PredicateNode
+{
+    public override Truth Evaluate(EvaluationContext context)
+    {
+        if (value is FieldNode field and not JsonPathNode { Path.Count: > 0 })
+        {
+            var valid = context.Validity(field.Field);
+            var isNull = valid is null ? new Bitset(context.RowCount) : valid.Clone().Not();
+            return new Truth(negated ? isNull.Not() : isNull, null);
+        }
+
+        return PerRow(context, row => (value.Get(context, row).Kind is ValueKind.Null or ValueKind.Missing) != negated);
+    }
+}
+
+/// <summary><c>exists j["k"]</c>: the path is present in the row's JSON (unknown when the JSON field itself is null).</summary>
+internal sealed class ExistsPredicate(JsonPathNode path) : PredicateNode
+{
+    public override Truth Evaluate(EvaluationContext context) =>
+        PerRow(context, row => context.Column<JsonColumn>(path.Field).IsNull(row) ? null : path.Exists(context, row));
+}
+
+internal enum ContainsMode
+{
+    /// <summary><c>*_contains(x, v)</c>: some element equals v.</summary>
+    One,
+
+    /// <summary><c>*_contains_all(x, [..])</c>: every listed value is an element.</summary>
+    All,
+
+    /// <summary><c>*_contains_any(x, [..])</c>: some listed value is an element.</summary>
+    Any,
+}
+
+/// <summary>
+/// <c>array_contains*</c> / <c>json_contains*</c> (synonyms in Milvus) over an array field or a JSON array.
+/// A JSON value that is not an array contains nothing; a null row is unknown.
+/// </summary>
+internal sealed class ContainsPredicate(ValueNode target, ContainsMode mode, IReadOnlyList<Value> values) : PredicateNode
+{
+    private readonly ValueSet _set = new(values);
+
+    public override Truth Evaluate(EvaluationContext context) => PerRow(context, row =>
+    {
+        var container = target.Get(context, row);
+        if (container.IsUnknown)
+        {
+            return null;
+        }
+
+        return container.Kind switch
+        {
+            ValueKind.Array => Test(container, container.AsArray.Length),
+            ValueKind.JsonArray => Test(container, container.Json.GetArrayLength()),
+            _ => false,
+        };
+    });
+
+    private static Value ElementAt(in Value container, int index) => container.Kind == ValueKind.Array
+        ? Value.FromArrayElement(container.AsArray, index)
+        : Value.FromJson(container.Json[index]);
+
+    private bool Test(in Value container, int length)
+    {
+        if (mode == ContainsMode.All)
+        {
+            foreach (var wanted in values)
+            {
+                var found = false;
+                for (var i = 0; i < length && !found; i++)
+                {
+                    found = Value.AreEqual(ElementAt(container, i), wanted);
+                }
+
+                if (!found)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        for (var i = 0; i < length; i++)
+        {
+            if (_set.Contains(ElementAt(container, i)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>Constants for membership tests, hashed by kind; numbers match across Int and Float as <c>==</c> does.</summary>
+internal sealed class ValueSet
+{
+    private readonly HashSet<long> _integers = [];
+    private readonly HashSet<double> _numbers = [];
+    private readonly HashSet<string> _strings = new(StringComparer.Ordinal);
+    private readonly HashSet<bool> _bools = [];
+
+    public ValueSet(IEnumerable<Value> values)
+    {
+        foreach (var value in values)
+        {
+            switch (value.Kind)
+            {
+                case ValueKind.Int:
+                    _integers.Add(value.Integer);
+                    _numbers.Add(value.Integer);
+                    break;
+                case ValueKind.Float:
+                    _numbers.Add(value.Number);
+                    if (double.IsInteger(value.Number) && Math.Abs(value.Number) < 9e18)
+                    {
+                        _integers.Add((long)value.Number);
+                    }
+
+                    break;
+                case ValueKind.String:
+                    _strings.Add(value.AsString);
+                    break;
+                case ValueKind.Bool:
+                    _bools.Add(value.AsBool);
+                    break;
+            }
+        }
+    }
+
+    public bool Contains(in Value value) => value.Kind switch
+    {
+        ValueKind.Int => _integers.Contains(value.Integer),
+        ValueKind.Float => _numbers.Contains(value.Number),
+        ValueKind.String => _strings.Contains(value.AsString),
+        ValueKind.Bool => _bools.Contains(value.AsBool),
+        _ => false,
+    };
+}

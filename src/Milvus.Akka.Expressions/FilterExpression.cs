@@ -1,0 +1,68 @@
+using Milvus.Akka.Common;
+using Milvus.Akka.Expressions.Binding;
+using Milvus.Akka.Expressions.Evaluation;
+using Milvus.Akka.Expressions.Syntax;
+
+namespace Milvus.Akka.Expressions;
+
+/// <summary>
+/// A Milvus boolean filter (Search <c>filter</c>, Query and Delete <c>expr</c>), parsed and type-checked once against a
+/// collection schema, then evaluated over any number of row batches into bitsets. Immutable and thread-safe.
+/// </summary>
+public sealed class FilterExpression
+{
+    private readonly PredicateNode _root;
+    private readonly IReadOnlyList<object>? _primaryKeys;
+
+    private FilterExpression(string text, PredicateNode root, IReadOnlySet<long> referencedFieldIds, IReadOnlyList<object>? primaryKeys)
+    {
+        Text = text;
+        _root = root;
+        ReferencedFieldIds = referencedFieldIds;
+        _primaryKeys = primaryKeys;
+    }
+
+    public string Text { get; }
+
+    /// <summary>The field ids whose columns evaluation reads (the dynamic field's id for dynamic keys).</summary>
+    public IReadOnlySet<long> ReferencedFieldIds { get; }
+
+    /// <summary>
+    /// Parses <paramref name="expr"/> and resolves it against <paramref name="schema"/>. Placeholders <c>{name}</c> take
+    /// their values from <paramref name="templateValues"/> (numbers, bools, strings, or enumerables of those for lists).
+    /// </summary>
+    /// <exception cref="MilvusException">
+    /// ParameterInvalid for syntax, name and type errors (the message quotes the expression and names the problem and
+    /// its 0-based position); OperationNotSupported for Milvus features this engine does not evaluate.
+    /// </exception>
+    public static FilterExpression Parse(string expr, CollectionSchema schema, IReadOnlyDictionary<string, object?>? templateValues = null)
+    {
+        ArgumentNullException.ThrowIfNull(expr);
+        ArgumentNullException.ThrowIfNull(schema);
+        try
+        {
+            var syntax = Parser.Parse(expr, templateValues);
+            var binder = new Binder(schema);
+            var root = binder.BindPredicate(syntax);
+            return new FilterExpression(expr, root, binder.ReferencedFieldIds, binder.PrimaryKeys(syntax));
+        }
+        catch (ExpressionError error)
+        {
+            throw new MilvusException(error.Code, $"cannot parse expression \"{expr}\": {error.Message} at position {error.Position}", error);
+        }
+    }
+
+    /// <summary>Bit i is set when row i matches. Rows where the filter is unknown (it compares a null) do not match.</summary>
+    public Bitset Evaluate(RowBatch rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        using var context = new EvaluationContext(rows);
+        return _root.Evaluate(context).True;
+    }
+
+    /// <summary>
+    /// The primary keys (long or string, distinct, in order of appearance) when the whole filter is <c>pk in [..]</c>,
+    /// <c>pk == x</c> or an <c>or</c> of those: the delete-by-key fast path and partition pruning. Otherwise null.
+    /// </summary>
+    public IReadOnlyList<object>? TryGetPrimaryKeyList() => _primaryKeys;
+}

@@ -1,0 +1,61 @@
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Index;
+
+/// <summary>The vector index types this engine builds; <see cref="IndexTypes"/> maps them to Milvus's names.</summary>
+public enum IndexType
+{
+    Flat,
+    IvfFlat,
+    IvfSq8,
+    IvfPq,
+    Hnsw,
+    BinFlat,
+    BinIvfFlat,
+}
+
+public static class IndexTypes
+{
+    /// <summary>The Milvus name of AUTOINDEX, which resolves to HNSW as in the shipped standalone configuration.</summary>
+    public const string AutoIndexName = "AUTOINDEX";
+
+    public static string ToMilvusName(this IndexType type) => type switch
+    {
+        IndexType.Flat => "FLAT",
+        IndexType.IvfFlat => "IVF_FLAT",
+        IndexType.IvfSq8 => "IVF_SQ8",
+        IndexType.IvfPq => "IVF_PQ",
+        IndexType.Hnsw => "HNSW",
+        IndexType.BinFlat => "BIN_FLAT",
+        IndexType.BinIvfFlat => "BIN_IVF_FLAT",
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    /// <summary>True for the indexes over packed binary vectors (HAMMING, JACCARD).</summary>
+    public static bool IsBinary(this IndexType type) => type is IndexType.BinFlat or IndexType.BinIvfFlat;
+
+    public static bool TryParse(string? name, out IndexType type)
+    {
+        switch (name?.Trim().ToUpperInvariant())
+        {
+            case "FLAT": type = IndexType.Flat; return true;
+            case "IVF_FLAT": type = IndexType.IvfFlat; return true;
+            case "IVF_SQ8": type = IndexType.IvfSq8; return true;
+            case "IVF_PQ": type = IndexType.IvfPq; return true;
+            case "HNSW" or AutoIndexName: type = IndexType.Hnsw; return true;
+            case "BIN_FLAT": type = IndexType.BinFlat; return true;
+            case "BIN_IVF_FLAT": type = IndexType.BinIvfFlat; return true;
+            default: type = default; return false;
+        }
+    }
+
+    public static IndexType Parse(string name) => TryParse(name, out var type)
+        ? type
+        : throw new MilvusException(ErrorCode.IndexNotSupported,
+            $"index type '{name}' is not supported; use FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, HNSW, BIN_FLAT, BIN_IVF_FLAT or AUTOINDEX");
+
+    /// <summary>Whether <paramref name="metric"/> is valid for <paramref name="type"/> (float metrics for float indexes, bit metrics for binary ones).</summary>
+    public static bool Supports(this IndexType type, MetricType metric) => type.IsBinary()
+        ? metric is MetricType.Hamming or MetricType.Jaccard
+        : metric is MetricType.L2 or MetricType.IP or MetricType.Cosine;
+}

@@ -1,0 +1,203 @@
+using System.Collections.Immutable;
+using Milvus.Akka.Cluster;
+using Milvus.Akka.Common;
+using Milvus.Akka.Coordinator;
+using Milvus.Akka.Expressions;
+using Milvus.Akka.Segments;
+using Milvus.Akka.Streaming;
+
+namespace Milvus.Akka.Proxy;
+
+/// <summary>Search and query: validate, pick the read timestamp for the consistency level, fan out, reduce, fetch output fields.</summary>
+public sealed partial class MilvusProxy
+{
+    public const string CountStar = "count(*)";
+
+    public async Task<SearchResult> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
+    {
+        var info = await DescribeCollectionAsync(request.Database, request.Collection, cancellationToken);
+        RequireLoaded(info);
+        var field = VectorFieldOf(info, request.VectorField);
+        CheckLimits(request.Limit, request.Offset, request.Nq);
+        if (request.Vectors.Length != request.Nq * field.Dim)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"the dim of the query vectors ({(request.Nq == 0 ? 0 : request.Vectors.Length / request.Nq)}) doesn't match the dim ({field.Dim}) of field '{field.Name}'");
+        }
+
+        var metric = MetricFor(info, field, request.Metric);
+        ParseFilter(info, request.Filter);
+        var outputs = ResolveOutputFields(info.Schema, request.OutputFields);
+        var readTimestamp = await ReadTimestampAsync(request.Consistency ?? info.Consistency, cancellationToken);
+        var plan = new SearchPlan(info.Id, field.FieldId, metric, request.Offset + request.Limit, request.Nq, request.Vectors, request.Filter,
+            request.Params, ResolvePartitions(info, request.Partitions), readTimestamp, request.Radius, request.RangeFilter);
+        var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<SearchHits>(new SearchShard(s, plan), cancellationToken)));
+        var hits = SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, request.Offset, request.Limit);
+        var fields = outputs.Length == 0
+            ? new RowBatch(ImmutableDictionary<long, Column>.Empty)
+            : await FetchFieldsAsync(info, hits.Pks, outputs, readTimestamp, cancellationToken);
+        var scores = request.RoundDecimal >= 0
+            ? hits.Scores.Select(s => (float)Math.Round(s, request.RoundDecimal, MidpointRounding.AwayFromZero)).ToArray()
+            : hits.Scores;
+        return new SearchResult(request.Nq, hits.Offsets, hits.Pks, scores, fields, info.Schema.PrimaryKey, readTimestamp);
+    }
+
+    public Task<QueryResult> QueryAsync(QueryRequest request, CancellationToken cancellationToken = default) =>
+        QueryAsync(request, requireLoaded: true, cancellationToken);
+
+    private async Task<QueryResult> QueryAsync(QueryRequest request, bool requireLoaded, CancellationToken cancellationToken)
+    {
+        var info = await DescribeCollectionAsync(request.Database, request.Collection, cancellationToken);
+        if (requireLoaded)
+        {
+            RequireLoaded(info);
+        }
+
+        var countOnly = request.OutputFields.Any(f => string.Equals(f.Trim(), CountStar, StringComparison.OrdinalIgnoreCase));
+        if (countOnly && request.OutputFields.Length > 1)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "count(*) cannot be combined with other output fields");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Filter) && request.Limit is null && !countOnly)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "empty expression should be used with limit");
+        }
+
+        if (request.Limit is { } limit)
+        {
+            CheckLimits(limit, request.Offset, 1);
+        }
+
+        ParseFilter(info, request.Filter);
+        var outputs = countOnly ? [] : ResolveOutputFields(info.Schema, request.OutputFields);
+        var readTimestamp = await ReadTimestampAsync(request.Consistency ?? info.Consistency, cancellationToken);
+        var plan = new QueryPlan(info.Id, request.Filter, outputs, ResolvePartitions(info, request.Partitions), readTimestamp,
+            request.Limit is null ? null : request.Offset + request.Limit, countOnly);
+        var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
+        var rows = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, outputs, countOnly, request.Offset, request.Limit);
+        return new QueryResult(rows.Pks, rows.Fields, rows.Count, countOnly);
+    }
+
+    /// <summary>Fetches output fields of the final hits only, by primary key, at the search's timestamp (Milvus's requery).</summary>
+    private async Task<RowBatch> FetchFieldsAsync(CollectionInfo info, Column keys, ImmutableArray<long> outputs, ulong readTimestamp,
+        CancellationToken cancellationToken)
+    {
+        var pk = info.Schema.PrimaryKey;
+        var unique = keys is ScalarColumn<long> longs
+            ? (Column)new ScalarColumn<long>(DataType.Int64, longs.Values.Distinct().ToArray())
+            : new StringColumn(((StringColumn)keys).Values.Distinct().ToArray());
+        var plan = new QueryPlan(info.Id, keys.Count == 0 ? null : PrimaryKeyFilter(pk, unique), outputs, [], readTimestamp, null, false);
+        var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
+        var rows = QueryReducer.Reduce(parts, pk.DataType, outputs, false, 0, null);
+        var rowOfKey = new Dictionary<object, int>();
+        for (var i = 0; i < rows.Pks.Count; i++)
+        {
+            rowOfKey[rows.Pks.GetValue(i)!] = i;
+        }
+
+        var order = new int[keys.Count];
+        for (var i = 0; i < keys.Count; i++)
+        {
+            order[i] = rowOfKey.TryGetValue(keys.GetValue(i)!, out var row)
+                ? row
+                : throw new MilvusException(ErrorCode.ServiceInternal, $"requery lost primary key {keys.GetValue(i)}: it was deleted while the search ran");
+        }
+
+        return rows.Fields.Gather(order);
+    }
+
+    private static void RequireLoaded(CollectionInfo info)
+    {
+        if (!info.Loaded)
+        {
+            throw new MilvusException(ErrorCode.CollectionNotLoaded, $"collection not loaded[collection={info.Name}]");
+        }
+    }
+
+    private void CheckLimits(int limit, int offset, int nq)
+    {
+        if (limit <= 0 || limit > settings.MaxTopK)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"limit (topk) should be in range [1, {settings.MaxTopK}], but got {limit}");
+        }
+
+        if (offset < 0 || offset + limit > ProxySettings.MilvusResultLimit)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"offset ({offset}) + limit ({limit}) should be in range [1, {ProxySettings.MilvusResultLimit}]");
+        }
+
+        if (nq <= 0 || nq > settings.MaxNq)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"nq (number of search vectors per search request) should be in range [1, {settings.MaxNq}], but got {nq}");
+        }
+    }
+
+    private static FieldSchema VectorFieldOf(CollectionInfo info, string? name)
+    {
+        if (!string.IsNullOrEmpty(name))
+        {
+            var field = info.Schema.FindField(name) ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"failed to get field schema by name: fieldName({name}) not found");
+            return field.DataType.IsVector() ? field : throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{name}' is not a vector field");
+        }
+
+        var vectors = info.Schema.VectorFields.ToList();
+        return vectors.Count == 1
+            ? vectors[0]
+            : throw new MilvusException(ErrorCode.ParameterInvalid, "multiple anns_fields exist, please specify a anns_field in search_params");
+    }
+
+    private static MetricType MetricFor(CollectionInfo info, FieldSchema field, string? requested)
+    {
+        var index = info.IndexOnField(field.FieldId);
+        if (string.IsNullOrEmpty(requested))
+        {
+            return MetricTypes.Parse(index?.MetricType is { Length: > 0 } m ? m : "COSINE");
+        }
+
+        var metric = MetricTypes.Parse(requested);
+        if (index is not null && MetricTypes.Parse(index.MetricType) != metric)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"metric type not match: invalid parameter[expected={index.MetricType}][actual={requested.ToUpperInvariant()}]");
+        }
+
+        return metric;
+    }
+
+    /// <summary>Field ids for output names; "*" means every field (with $meta when dynamic); unknown names are dynamic keys when allowed.</summary>
+    private static ImmutableArray<long> ResolveOutputFields(CollectionSchema schema, ImmutableArray<string> names)
+    {
+        var ids = new SortedSet<long>();
+        foreach (var raw in names.IsDefault ? [] : names)
+        {
+            var name = raw.Trim();
+            if (name == "*")
+            {
+                ids.UnionWith(schema.Fields.Select(f => f.FieldId));
+            }
+            else if (schema.FindField(name) is { } field)
+            {
+                ids.Add(field.FieldId);
+            }
+            else if (schema.DynamicField is { } dynamic)
+            {
+                ids.Add(dynamic.FieldId);
+            }
+            else
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"field {name} not exist");
+            }
+        }
+
+        return [.. ids];
+    }
+
+    /// <summary>
+    /// Strong reads at a fresh TSO timestamp, which every acknowledged write is below; the other levels read the latest
+    /// data a shard has, which is at least as fresh as their guarantee since a shard applies a write before acknowledging it.
+    /// </summary>
+    private async Task<ulong> ReadTimestampAsync(ConsistencyLevel level, CancellationToken cancellationToken) =>
+        level == ConsistencyLevel.Strong ? await AllocateTimestampAsync(cancellationToken) : ulong.MaxValue;
+}

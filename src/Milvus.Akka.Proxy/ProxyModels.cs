@@ -1,0 +1,52 @@
+using System.Collections.Immutable;
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Proxy;
+
+/// <summary>The outcome of an insert, upsert or delete: the primary keys written and the timestamp they carry.</summary>
+public sealed record MutationResult(Column Ids, long InsertCount, long DeleteCount, long UpsertCount, ulong Timestamp);
+
+/// <summary>
+/// A vector search. <see cref="Vectors"/> holds nq row-major query vectors; <see cref="VectorField"/> may be omitted
+/// when the collection has one vector field; <see cref="Metric"/> defaults to the index's metric.
+/// </summary>
+public sealed record SearchRequest
+{
+    public string Database { get; init; } = "";
+    public required string Collection { get; init; }
+    public required float[] Vectors { get; init; }
+    public int Nq { get; init; } = 1;
+    public string? VectorField { get; init; }
+    public string? Metric { get; init; }
+    public required int Limit { get; init; }
+    public int Offset { get; init; }
+    public string? Filter { get; init; }
+    public ImmutableArray<string> OutputFields { get; init; } = [];
+    public ImmutableArray<string> Partitions { get; init; } = [];
+    public ImmutableDictionary<string, string> Params { get; init; } = ImmutableDictionary<string, string>.Empty;
+    public ConsistencyLevel? Consistency { get; init; }
+    public float? Radius { get; init; }
+    public float? RangeFilter { get; init; }
+    public int RoundDecimal { get; init; } = -1;
+}
+
+/// <summary>Hits of query q are at [Offsets[q], Offsets[q+1]); <see cref="Fields"/> holds the output fields aligned with the hits.</summary>
+public sealed record SearchResult(int Nq, int[] Offsets, Column Ids, float[] Scores, RowBatch Fields, FieldSchema PrimaryKey, ulong SessionTimestamp)
+{
+    public int Count(int query) => Offsets[query + 1] - Offsets[query];
+}
+
+public sealed record QueryRequest
+{
+    public string Database { get; init; } = "";
+    public required string Collection { get; init; }
+    public string? Filter { get; init; }
+    public ImmutableArray<string> OutputFields { get; init; } = [];
+    public ImmutableArray<string> Partitions { get; init; } = [];
+    public int? Limit { get; init; }
+    public int Offset { get; init; }
+    public ConsistencyLevel? Consistency { get; init; }
+}
+
+/// <summary>Rows ordered by primary key; for count(*) only <see cref="Count"/> is set.</summary>
+public sealed record QueryResult(Column Ids, RowBatch Fields, long Count, bool IsCount);

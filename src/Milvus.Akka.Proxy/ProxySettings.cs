@@ -1,0 +1,27 @@
+using Akka.Configuration;
+
+namespace Milvus.Akka.Proxy;
+
+/// <summary>Typed view of <c>milvus.proxy</c>; see hocon/role.proxy.hocon.</summary>
+public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, int MaxTopK, int MaxNq, long MaxShardBatchBytes, TimeSpan GracefulTime)
+{
+    /// <summary>Milvus's cap on topk, nq and offset + limit.</summary>
+    public const int MilvusResultLimit = 16_384;
+
+    public static ProxySettings Default { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), MilvusResultLimit, MilvusResultLimit,
+        2L << 20, TimeSpan.FromSeconds(5));
+
+    public static ProxySettings From(Config config)
+    {
+        var c = config.GetConfig("milvus.proxy");
+        return c is null || c.IsEmpty
+            ? Default
+            : new ProxySettings(
+                c.GetTimeSpan("ask-timeout", Default.AskTimeout),
+                c.GetTimeSpan("load-timeout", Default.LoadTimeout),
+                c.GetInt("max-topk", Default.MaxTopK),
+                c.GetInt("max-nq", Default.MaxNq),
+                c.GetByteSize("max-shard-batch-bytes") ?? Default.MaxShardBatchBytes,
+                c.GetTimeSpan("graceful-time", Default.GracefulTime));
+    }
+}

@@ -1,0 +1,249 @@
+using System.Collections.Immutable;
+using System.Text;
+using System.Text.Json;
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Proxy;
+
+/// <summary>
+/// Checks client columns against the schema and completes them: nulls and defaults filled, Int8/Int16 ranges and
+/// VarChar lengths checked, vector dims checked, the dynamic field defaulted to "{}". Every error names the field.
+/// </summary>
+public static class RowValidator
+{
+    private static readonly byte[] EmptyJsonObject = "{}"u8.ToArray();
+
+    /// <summary>Returns the batch keyed by field id, without the auto-id primary key (the proxy allocates it).</summary>
+    public static (ImmutableDictionary<long, Column> Columns, int RowCount) Validate(CollectionSchema schema, IReadOnlyDictionary<string, Column> columns)
+    {
+        foreach (var name in columns.Keys)
+        {
+            if (schema.FindField(name) is null)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, schema.EnableDynamicField
+                    ? $"field '{name}' is not in the schema; dynamic keys must be sent inside the {CollectionSchema.DynamicFieldName} field"
+                    : $"field '{name}' does not exist in collection {schema.Name}");
+            }
+        }
+
+        var counts = columns.Values.Select(c => c.Count).Distinct().ToList();
+        if (counts.Count > 1)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"the fields have different row counts: {string.Join(", ", columns.Select(c => $"{c.Key}={c.Value.Count}"))}");
+        }
+
+        var rowCount = counts.Count == 0 ? 0 : counts[0];
+        if (rowCount == 0)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "insert has no rows");
+        }
+
+        var result = ImmutableDictionary.CreateBuilder<long, Column>();
+        foreach (var field in schema.Fields)
+        {
+            columns.TryGetValue(field.Name, out var column);
+            if (field.IsPrimaryKey && field.AutoId)
+            {
+                if (column is not null)
+                {
+                    throw new MilvusException(ErrorCode.ParameterInvalid,
+                        $"the primary key field '{field.Name}' is auto_id: do not provide it, the server generates it");
+                }
+
+                continue;
+            }
+
+            result[field.FieldId] = column is null ? Absent(field, rowCount) : Check(field, column);
+        }
+
+        return (result.ToImmutable(), rowCount);
+    }
+
+    private static Column Absent(FieldSchema field, int rows)
+    {
+        if (field.IsDynamic)
+        {
+            return new JsonColumn(Enumerable.Repeat(EmptyJsonObject, rows).ToArray());
+        }
+
+        if (field.DefaultValue is not null || field.Nullable)
+        {
+            return FillNulls(field, NullColumn(field, rows));
+        }
+
+        throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' is missing: it is neither nullable nor has a default value");
+    }
+
+    private static Column Check(FieldSchema field, Column column)
+    {
+        if (!Compatible(field, column))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"field '{field.Name}' expects {Describe(field)} data, got {column.Type} ({column.GetType().Name})");
+        }
+
+        if (column.Validity is not null && column.Validity.Contains(false))
+        {
+            if (!field.Nullable && field.DefaultValue is null)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' is not nullable but the data contains null values");
+            }
+
+            column = FillNulls(field, column);
+        }
+
+        switch (column)
+        {
+            case VectorColumn<float> v when v.Dim != field.Dim:
+                throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"the dim ({v.Dim}) of field data doesn't match schema dim ({field.Dim}) of field '{field.Name}'");
+            case VectorColumn<byte> b when b.Dim != field.Dim:
+                throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"the dim ({b.Dim}) of binary vector data doesn't match schema dim ({field.Dim}) of field '{field.Name}'");
+            case ScalarColumn<int> ints when field.DataType is DataType.Int8 or DataType.Int16:
+                var (min, max) = field.DataType == DataType.Int8 ? (sbyte.MinValue, sbyte.MaxValue) : (short.MinValue, short.MaxValue);
+                for (var i = 0; i < ints.Count; i++)
+                {
+                    if (!ints.IsNull(i) && (ints.Values[i] < min || ints.Values[i] > max))
+                    {
+                        throw new MilvusException(ErrorCode.ParameterInvalid, $"value {ints.Values[i]} of field '{field.Name}' is out of range for {field.DataType}");
+                    }
+                }
+
+                break;
+            case StringColumn strings:
+                CheckLengths(field, strings.Values, field.MaxLength);
+                break;
+            case JsonColumn json:
+                for (var i = 0; i < json.Count; i++)
+                {
+                    if (!json.IsNull(i) && !IsValidJson(json.Values[i], requireObject: field.IsDynamic))
+                    {
+                        throw new MilvusException(ErrorCode.ParameterInvalid, field.IsDynamic
+                            ? $"row {i} of the dynamic field is not a JSON object"
+                            : $"row {i} of JSON field '{field.Name}' is not valid JSON");
+                    }
+                }
+
+                break;
+            case ArrayColumn array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (array.IsNull(i))
+                    {
+                        continue;
+                    }
+
+                    if (array.Values[i].Length > field.MaxCapacity)
+                    {
+                        throw new MilvusException(ErrorCode.ParameterInvalid,
+                            $"array of field '{field.Name}' has {array.Values[i].Length} elements, more than max_capacity {field.MaxCapacity}");
+                    }
+
+                    if (array.Values[i] is string[] elements)
+                    {
+                        CheckLengths(field, elements, field.MaxLength);
+                    }
+                }
+
+                break;
+        }
+
+        return column;
+    }
+
+    private static void CheckLengths(FieldSchema field, string[] values, int maxLength)
+    {
+        foreach (var value in values)
+        {
+            if (value is not null && Encoding.UTF8.GetByteCount(value) > maxLength)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"the length ({Encoding.UTF8.GetByteCount(value)}) of a value of field '{field.Name}' exceeds max_length ({maxLength})");
+            }
+        }
+    }
+
+    private static bool IsValidJson(byte[] utf8, bool requireObject)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(utf8);
+            return !requireObject || document.RootElement.ValueKind == JsonValueKind.Object;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static bool Compatible(FieldSchema field, Column column) => (field.DataType, column) switch
+    {
+        (DataType.Bool, ScalarColumn<bool>) => true,
+        (DataType.Int8 or DataType.Int16 or DataType.Int32, ScalarColumn<int>) => true,
+        (DataType.Int64, ScalarColumn<long>) => true,
+        (DataType.Float, ScalarColumn<float>) => true,
+        (DataType.Double, ScalarColumn<double>) => true,
+        (DataType.VarChar, StringColumn) => true,
+        (DataType.Json, JsonColumn) => true,
+        (DataType.Array, ArrayColumn a) => ArrayColumn.RowType(a.ElementType) == ArrayColumn.RowType(field.ElementType),
+        (DataType.FloatVector, VectorColumn<float>) => true,
+        (DataType.BinaryVector, VectorColumn<byte>) => true,
+        _ => false,
+    };
+
+    private static string Describe(FieldSchema field) =>
+        field.DataType == DataType.Array ? $"Array of {field.ElementType}" : field.DataType.ToString();
+
+    private static Column NullColumn(FieldSchema field, int rows)
+    {
+        var validity = new bool[rows];
+        return field.DataType switch
+        {
+            DataType.Bool => new ScalarColumn<bool>(field.DataType, new bool[rows], validity),
+            DataType.Int8 or DataType.Int16 or DataType.Int32 => new ScalarColumn<int>(field.DataType, new int[rows], validity),
+            DataType.Int64 => new ScalarColumn<long>(field.DataType, new long[rows], validity),
+            DataType.Float => new ScalarColumn<float>(field.DataType, new float[rows], validity),
+            DataType.Double => new ScalarColumn<double>(field.DataType, new double[rows], validity),
+            DataType.VarChar => new StringColumn(Enumerable.Repeat("", rows).ToArray(), validity),
+            DataType.Json => new JsonColumn(Enumerable.Repeat(Array.Empty<byte>(), rows).ToArray(), validity),
+            DataType.Array => new ArrayColumn(field.ElementType, Enumerable.Repeat<Array>(Array.CreateInstance(ArrayColumn.RowType(field.ElementType).GetElementType()!, 0), rows).ToArray(), validity),
+            _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' of type {field.DataType} cannot be null"),
+        };
+    }
+
+    /// <summary>Replaces null rows by the field's default value (a field with a default never stores null).</summary>
+    private static Column FillNulls(FieldSchema field, Column column)
+    {
+        if (field.DefaultValue is not { } value || column.Validity is not { } validity)
+        {
+            return column;
+        }
+
+        Column Fill<T>(T[] source, T fill) where T : unmanaged
+        {
+            var values = (T[])source.Clone();
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (!validity[i])
+                {
+                    values[i] = fill;
+                }
+            }
+
+            return new ScalarColumn<T>(column.Type, values);
+        }
+
+        return column switch
+        {
+            ScalarColumn<bool> c => Fill(c.Values, Convert.ToBoolean(value, System.Globalization.CultureInfo.InvariantCulture)),
+            ScalarColumn<int> c => Fill(c.Values, Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture)),
+            ScalarColumn<long> c => Fill(c.Values, Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)),
+            ScalarColumn<float> c => Fill(c.Values, Convert.ToSingle(value, System.Globalization.CultureInfo.InvariantCulture)),
+            ScalarColumn<double> c => Fill(c.Values, Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture)),
+            StringColumn c => new StringColumn(c.Values.Select((v, i) => validity[i] ? v : (string)value).ToArray()),
+            _ => column,
+        };
+    }
+}

@@ -1,0 +1,28 @@
+using System.Collections.Immutable;
+using Milvus.Akka.Common;
+using Milvus.Akka.Coordinator;
+using Milvus.Akka.Segments;
+
+namespace Milvus.Akka.Query;
+
+/// <summary>Marker for every message a query node handles or answers; bound to its wire serializer.</summary>
+public interface IQueryNodeMessage;
+
+/// <summary>
+/// Sent by a shard delegator: load this flushed segment and mask the given deletes (every delete the shard holds
+/// that is not in the segment's delete logs). Deletes sent after this message are applied in order.
+/// </summary>
+public sealed record LoadSegment(SegmentInfo Segment, CollectionSchema Schema, Column DeletedPks, ulong[] DeleteTimestamps) : IQueryNodeMessage;
+
+public sealed record SegmentLoaded(long SegmentId) : IQueryNodeMessage;
+
+public sealed record SegmentLoadFailed(long SegmentId, string Reason) : IQueryNodeMessage;
+
+/// <summary>A delete persisted by a shard, forwarded to the query nodes serving that shard's flushed segments.</summary>
+public sealed record ApplyDeletes(string ShardName, Column Pks, ulong Timestamp) : IQueryNodeMessage;
+
+/// <summary>Searches the named segments; the reply is <see cref="SearchHits"/> reduced over them, or a <see cref="MilvusFailure"/>.</summary>
+public sealed record SearchSegments(SearchPlan Plan, ImmutableArray<long> SegmentIds) : IQueryNodeMessage;
+
+/// <summary>Retrieves from the named segments; the reply is <see cref="QueryRows"/> reduced over them, or a <see cref="MilvusFailure"/>.</summary>
+public sealed record QuerySegments(QueryPlan Plan, ImmutableArray<long> SegmentIds) : IQueryNodeMessage;

@@ -1,0 +1,187 @@
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Segments;
+
+/// <summary>
+/// Merges per-segment or per-shard search results: a k-way merge by score in the metric's direction that keeps
+/// the first (best) hit of each primary key, then skips <c>offset</c> hits and keeps <c>limit</c>.
+/// The same code reduces at the shard delegator and at the proxy.
+/// </summary>
+public static class SearchReducer
+{
+    public static SearchHits Reduce(IReadOnlyList<SearchHits> parts, int nq, DataType pkType, MetricType metric, int offset, int limit)
+    {
+        if (parts.Count == 1 && offset == 0 && AllWithin(parts[0], limit))
+        {
+            return parts[0];
+        }
+
+        var higherIsBetter = metric.HigherIsBetter();
+        var bounds = new int[nq + 1];
+        var picks = new List<(int Source, int Row)>();
+        var scores = new List<float>();
+        var cursors = new int[parts.Count];
+        var seenLong = new HashSet<long>();
+        var seenString = new HashSet<string>(StringComparer.Ordinal);
+        for (var q = 0; q < nq; q++)
+        {
+            seenLong.Clear();
+            seenString.Clear();
+            for (var p = 0; p < parts.Count; p++)
+            {
+                cursors[p] = parts[p].Offsets[q];
+            }
+
+            var skipped = 0;
+            var taken = 0;
+            while (taken < limit)
+            {
+                var best = -1;
+                var bestScore = 0f;
+                for (var p = 0; p < parts.Count; p++)
+                {
+                    if (cursors[p] >= parts[p].Offsets[q + 1])
+                    {
+                        continue;
+                    }
+
+                    var score = parts[p].Scores[cursors[p]];
+                    if (best < 0 || (higherIsBetter ? score > bestScore : score < bestScore))
+                    {
+                        best = p;
+                        bestScore = score;
+                    }
+                }
+
+                if (best < 0)
+                {
+                    break;
+                }
+
+                var row = cursors[best]++;
+                var pks = parts[best].Pks;
+                var fresh = pks is ScalarColumn<long> longs
+                    ? seenLong.Add(longs.Values[row])
+                    : seenString.Add(((StringColumn)pks).Values[row]);
+                if (!fresh)
+                {
+                    continue;
+                }
+
+                if (skipped < offset)
+                {
+                    skipped++;
+                    continue;
+                }
+
+                picks.Add((best, row));
+                scores.Add(bestScore);
+                taken++;
+            }
+
+            bounds[q + 1] = picks.Count;
+        }
+
+        var pkColumn = PrimaryKeys.Pick(pkType, parts.Select(p => p.Pks).ToList(), CollectionsMarshal.AsSpan(picks));
+        return new SearchHits(nq, bounds, pkColumn, scores.ToArray());
+    }
+
+    private static bool AllWithin(SearchHits hits, int limit)
+    {
+        for (var q = 0; q < hits.Nq; q++)
+        {
+            if (hits.Count(q) > limit)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
+
+/// <summary>
+/// Merges retrieval results from several segments or shards: ordered by primary key, one row per key (the newest
+/// version wins), then <c>offset</c> and <c>limit</c>. count(*) results are summed.
+/// </summary>
+public static class QueryReducer
+{
+    public static QueryRows Reduce(IReadOnlyList<QueryRows> parts, DataType pkType, ImmutableArray<long> outputFieldIds,
+        bool countOnly, int offset, int? limit)
+    {
+        if (countOnly)
+        {
+            return QueryRows.CountOnly(pkType, parts.Sum(p => p.Count));
+        }
+
+        var order = new List<(int Source, int Row)>();
+        for (var p = 0; p < parts.Count; p++)
+        {
+            for (var r = 0; r < parts[p].Pks.Count; r++)
+            {
+                order.Add((p, r));
+            }
+        }
+
+        // Newest version first within equal keys, so the first of each run is the one to keep.
+        order.Sort((a, b) =>
+        {
+            var byKey = PrimaryKeys.Compare(parts[a.Source].Pks, a.Row, parts[b.Source].Pks, b.Row);
+            return byKey != 0 ? byKey : parts[b.Source].Timestamps[b.Row].CompareTo(parts[a.Source].Timestamps[a.Row]);
+        });
+
+        var kept = new List<(int Source, int Row)>();
+        var skipped = 0;
+        for (var i = 0; i < order.Count && (limit is null || kept.Count < limit); i++)
+        {
+            if (i > 0 && PrimaryKeys.Compare(parts[order[i].Source].Pks, order[i].Row, parts[order[i - 1].Source].Pks, order[i - 1].Row) == 0)
+            {
+                continue;
+            }
+
+            if (skipped < offset)
+            {
+                skipped++;
+                continue;
+            }
+
+            kept.Add(order[i]);
+        }
+
+        var picks = CollectionsMarshal.AsSpan(kept);
+        var pks = PrimaryKeys.Pick(pkType, parts.Select(p => p.Pks).ToList(), picks);
+        var timestamps = new ulong[picks.Length];
+        for (var i = 0; i < picks.Length; i++)
+        {
+            timestamps[i] = parts[picks[i].Source].Timestamps[picks[i].Row];
+        }
+
+        return new QueryRows(pks, timestamps, GatherFields(parts, outputFieldIds, picks), picks.Length);
+    }
+
+    private static RowBatch GatherFields(IReadOnlyList<QueryRows> parts, ImmutableArray<long> fieldIds, ReadOnlySpan<(int Source, int Row)> picks)
+    {
+        if (parts.Count == 0)
+        {
+            return new RowBatch(ImmutableDictionary<long, Column>.Empty);
+        }
+
+        // Parts are already cut to offset + limit rows each, so one concatenation and one gather is cheap.
+        var starts = new int[parts.Count];
+        for (var p = 1; p < parts.Count; p++)
+        {
+            starts[p] = starts[p - 1] + parts[p - 1].Pks.Count;
+        }
+
+        var all = RowBatch.Concat(parts.Select(p => p.Fields.Select(fieldIds)).ToList());
+        var rows = new int[picks.Length];
+        for (var i = 0; i < picks.Length; i++)
+        {
+            rows[i] = starts[picks[i].Source] + picks[i].Row;
+        }
+
+        return all.Gather(rows);
+    }
+}

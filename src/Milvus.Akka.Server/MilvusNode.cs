@@ -1,0 +1,107 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.Singleton;
+using Milvus.Akka.Cluster;
+using Milvus.Akka.Coordinator;
+using Milvus.Akka.Data;
+using Milvus.Akka.Proxy;
+using Milvus.Akka.Query;
+using Milvus.Akka.Storage;
+using Milvus.Akka.Streaming;
+
+namespace Milvus.Akka.Server;
+
+/// <summary>
+/// One Milvus.Akka process: an ActorSystem in the cluster running the configured roles. The standalone server and
+/// every node of a cluster start through here, so both run the same code paths; only the configured plugins differ.
+/// </summary>
+public sealed class MilvusNode : IAsyncDisposable
+{
+    public const string SystemName = "milvus";
+    public const string ShardTypeName = "shard";
+
+    private readonly IObjectStore _objects;
+    private readonly IMetaStore _meta;
+
+    private MilvusNode(NodeOptions options, ActorSystem system, IObjectStore objects, IMetaStore meta, MilvusProxy? proxy)
+    {
+        Options = options;
+        System = system;
+        _objects = objects;
+        _meta = meta;
+        Proxy = proxy;
+    }
+
+    public NodeOptions Options { get; }
+
+    public ActorSystem System { get; }
+
+    /// <summary>The proxy API, on nodes with the proxy role.</summary>
+    public MilvusProxy? Proxy { get; }
+
+    public Address Address => global::Akka.Cluster.Cluster.Get(System).SelfAddress;
+
+    public static async Task<MilvusNode> StartAsync(NodeOptions options, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(options.DataDir);
+        var config = MilvusConfig.Load(options);
+        var storage = StorageSettings.From(config);
+        var objects = storage.CreateObjectStore();
+        var meta = storage.CreateMetaStore();
+        var system = ActorSystem.Create(SystemName, config);
+        var cluster = global::Akka.Cluster.Cluster.Get(system);
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        if (options.Seeds.Length == 0)
+        {
+            await cluster.JoinAsync(cluster.SelfAddress, cancellationToken);
+        }
+
+        await up.Task.WaitAsync(cancellationToken);
+
+        var roles = options.Roles;
+        var coordinator = system.ActorOf(
+            ClusterSingletonProxy.Props("/user/coordinator", ClusterSingletonProxySettings.Create(system).WithRole(Roles.Coordinator)),
+            "coordinator-proxy");
+        var streaming = StreamingSettings.From(config);
+        var sharding = ClusterSharding.Get(system);
+        var shardRegion = roles.Contains(Roles.Streaming)
+            ? await sharding.StartAsync(ShardTypeName, shard => ShardEntity.Props(shard, coordinator, objects, streaming),
+                ClusterShardingSettings.Create(system).WithRole(Roles.Streaming), ShardMessageExtractor.Instance)
+            : await sharding.StartProxyAsync(ShardTypeName, Roles.Streaming, ShardMessageExtractor.Instance);
+
+        if (roles.Contains(Roles.Coordinator))
+        {
+            system.ActorOf(ClusterSingletonManager.Props(
+                CoordinatorActor.Props(meta, CoordinatorSettings.From(config), shardRegion),
+                PoisonPill.Instance,
+                ClusterSingletonManagerSettings.Create(system).WithRole(Roles.Coordinator)), "coordinator");
+        }
+
+        if (roles.Contains(Roles.Query))
+        {
+            system.ActorOf(QueryNodeActor.Props(objects, coordinator, QuerySettings.From(config).RegisterInterval), "query-node");
+        }
+
+        if (roles.Contains(Roles.Data))
+        {
+            var data = DataSettings.From(config);
+            system.ActorOf(IndexBuilderActor.Props(objects, coordinator, data.PollInterval, data.AskTimeout), "index-builder");
+        }
+
+        var proxy = roles.Contains(Roles.Proxy) ? new MilvusProxy(coordinator, shardRegion, ProxySettings.From(config)) : null;
+        system.Log.Info("Milvus.Akka node {0} up with roles [{1}], data in {2}", cluster.SelfAddress, string.Join(", ", roles),
+            Path.GetFullPath(options.DataDir));
+        return new MilvusNode(options, system, objects, meta, proxy);
+    }
+
+    /// <summary>Leaves the cluster gracefully: shards hand off, in-flight writes finish, then the stores close.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        await System.WhenTerminated;
+        await _objects.DisposeAsync();
+        await _meta.DisposeAsync();
+    }
+}

@@ -1,0 +1,76 @@
+using Akka.Configuration;
+
+namespace Milvus.Akka.Streaming;
+
+/// <summary>Why a growing segment was sealed; logged with every seal.</summary>
+public enum SealReason
+{
+    /// <summary>The segment reached its row or byte capacity.</summary>
+    Capacity,
+
+    /// <summary>No write for the idle time while holding at least the idle minimum of bytes.</summary>
+    Idle,
+
+    /// <summary>The segment lived longer than the maximum lifetime (keeps WAL replay short).</summary>
+    Lifetime,
+
+    /// <summary>A client asked for a flush.</summary>
+    Flush,
+}
+
+/// <summary>Typed view of <c>milvus.streaming.seal</c>; see hocon/role.streaming.hocon.</summary>
+public sealed record SealPolicy(int MaxRows, long MaxBytes, TimeSpan IdleTime, long IdleMinBytes, TimeSpan MaxLifetime)
+{
+    public static SealPolicy Default { get; } = new(1_000_000, 64L << 20, TimeSpan.FromMinutes(10), 16L << 20, TimeSpan.FromHours(1));
+
+    public static SealPolicy From(Config? config) => config is null || config.IsEmpty
+        ? Default
+        : new SealPolicy(
+            config.GetInt("max-rows", Default.MaxRows),
+            config.GetByteSize("max-bytes") ?? Default.MaxBytes,
+            config.GetTimeSpan("idle-time", Default.IdleTime),
+            config.GetByteSize("idle-min-bytes") ?? Default.IdleMinBytes,
+            config.GetTimeSpan("max-lifetime", Default.MaxLifetime));
+
+    /// <summary>The reason to seal a growing segment now, or null to keep it open.</summary>
+    public SealReason? Evaluate(int rows, long bytes, DateTimeOffset created, DateTimeOffset lastWrite, DateTimeOffset now)
+    {
+        if (rows == 0)
+        {
+            return null;
+        }
+
+        if (rows >= MaxRows || bytes >= MaxBytes)
+        {
+            return SealReason.Capacity;
+        }
+
+        if (now - lastWrite >= IdleTime && bytes >= IdleMinBytes)
+        {
+            return SealReason.Idle;
+        }
+
+        return now - created >= MaxLifetime ? SealReason.Lifetime : null;
+    }
+}
+
+/// <summary>Typed view of <c>milvus.streaming</c>.</summary>
+public sealed record StreamingSettings(SealPolicy Seal, TimeSpan SealCheckInterval, TimeSpan AskTimeout, TimeSpan FlushRetryMin, TimeSpan FlushRetryMax, int SegmentIdReserve)
+{
+    public static StreamingSettings Default { get; } = new(SealPolicy.Default, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30),
+        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 8);
+
+    public static StreamingSettings From(Config config)
+    {
+        var c = config.GetConfig("milvus.streaming");
+        return c is null || c.IsEmpty
+            ? Default
+            : new StreamingSettings(
+                SealPolicy.From(c.GetConfig("seal")),
+                c.GetTimeSpan("seal-check-interval", Default.SealCheckInterval),
+                c.GetTimeSpan("ask-timeout", Default.AskTimeout),
+                c.GetTimeSpan("flush-retry-min", Default.FlushRetryMin),
+                c.GetTimeSpan("flush-retry-max", Default.FlushRetryMax),
+                c.GetInt("segment-id-reserve", Default.SegmentIdReserve));
+    }
+}

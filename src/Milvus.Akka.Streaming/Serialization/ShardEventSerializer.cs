@@ -1,0 +1,258 @@
+using System.Collections.Immutable;
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Akka.Serialization;
+using Google.Protobuf;
+using Milvus.Akka.Cluster.Wire;
+using Milvus.Akka.Common;
+using Milvus.Akka.Coordinator;
+using static Milvus.Akka.Cluster.Wire.WireCodec;
+
+namespace Milvus.Akka.Streaming.Serialization;
+
+/// <summary>
+/// Protobuf encoding of the streaming shard's journal events and snapshots (the WAL format). Manifests are short,
+/// never reused, and carry the format version: a new incompatible layout gets a new manifest and both stay readable.
+/// </summary>
+public sealed class ShardEventSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    private const string RowsInsertedManifest = "ri1";
+    private const string RowsDeletedManifest = "rd1";
+    private const string SegmentIdsReservedManifest = "sr1";
+    private const string SegmentsSealedManifest = "ss1";
+    private const string SegmentFlushedManifest = "sf1";
+    private const string PartitionDroppedManifest = "pd1";
+    private const string SnapshotManifest = "sn1";
+
+    /// <summary>Ids 0–100 are reserved by Akka.NET; Milvus.Akka serializers use 401–499.</summary>
+    public override int Identifier => 401;
+
+    public override string Manifest(object o) => o switch
+    {
+        RowsInserted => RowsInsertedManifest,
+        RowsDeleted => RowsDeletedManifest,
+        SegmentIdsReserved => SegmentIdsReservedManifest,
+        SegmentsSealed => SegmentsSealedManifest,
+        SegmentFlushedToStorage => SegmentFlushedManifest,
+        PartitionDataDropped => PartitionDroppedManifest,
+        ShardSnapshot => SnapshotManifest,
+        _ => throw new ArgumentException($"{o.GetType()} is not a streaming shard event", nameof(o)),
+    };
+
+    public override byte[] ToBinary(object obj) => (obj switch
+    {
+        RowsInserted e => ToBytes(o =>
+        {
+            WriteInt64(o, 1, e.SegmentId);
+            WriteInt64(o, 2, e.PartitionId);
+            WriteEncoded(o, 3, EncodeRowBatch(e.Rows));
+            WriteUInt64(o, 4, e.Timestamp);
+        }),
+        RowsDeleted e => ToBytes(o =>
+        {
+            WriteEncoded(o, 1, EncodeColumn(e.Pks));
+            WriteUInt64(o, 2, e.Timestamp);
+        }),
+        SegmentIdsReserved e => ToBytes(o =>
+        {
+            WriteInt64(o, 1, e.First);
+            WriteInt64(o, 2, e.Count);
+        }),
+        SegmentsSealed e => ToBytes(o =>
+        {
+            foreach (var id in e.SegmentIds)
+            {
+                WriteInt64(o, 1, id);
+            }
+
+            WriteInt64(o, 2, (long)e.Reason + 1);
+        }),
+        SegmentFlushedToStorage e => ToBytes(o => WriteEncoded(o, 1, CatalogCodec.Encode(e.Segment))),
+        PartitionDataDropped e => ToBytes(o => WriteInt64(o, 1, e.PartitionId)),
+        ShardSnapshot s => EncodeSnapshot(s),
+        _ => throw new ArgumentException($"{obj.GetType()} is not a streaming shard event", nameof(obj)),
+    }).ToByteArray();
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        var data = ByteString.CopyFrom(bytes);
+        return manifest switch
+        {
+            RowsInsertedManifest => DecodeRowsInserted(data),
+            RowsDeletedManifest => DecodeRowsDeleted(data),
+            SegmentIdsReservedManifest => DecodeIdsReserved(data),
+            SegmentsSealedManifest => DecodeSealed(data),
+            SegmentFlushedManifest => new SegmentFlushedToStorage(CatalogCodec.DecodeSegment(Single(data, 1))),
+            PartitionDroppedManifest => new PartitionDataDropped(Fields(data).Select(f => f.Input.ReadInt64()).FirstOrDefault()),
+            SnapshotManifest => DecodeSnapshot(data),
+            _ => throw new SerializationException($"unknown streaming shard event manifest '{manifest}'"),
+        };
+    }
+
+    private static ByteString Single(ByteString data, int field)
+    {
+        var result = ByteString.Empty;
+        foreach (var (number, input) in Fields(data))
+        {
+            if (number == field)
+            {
+                result = input.ReadBytes();
+            }
+            else
+            {
+                input.SkipLastField();
+            }
+        }
+
+        return result;
+    }
+
+    private static RowsInserted DecodeRowsInserted(ByteString data)
+    {
+        long segment = 0, partition = 0;
+        RowBatch? rows = null;
+        ulong timestamp = 0;
+        foreach (var (field, input) in Fields(data))
+        {
+            switch (field)
+            {
+                case 1: segment = input.ReadInt64(); break;
+                case 2: partition = input.ReadInt64(); break;
+                case 3: rows = DecodeRowBatch(input.ReadBytes()); break;
+                case 4: timestamp = input.ReadUInt64(); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+
+        return new RowsInserted(segment, partition, rows ?? throw new SerializationException("RowsInserted without rows"), timestamp);
+    }
+
+    private static RowsDeleted DecodeRowsDeleted(ByteString data)
+    {
+        Column? pks = null;
+        ulong timestamp = 0;
+        foreach (var (field, input) in Fields(data))
+        {
+            switch (field)
+            {
+                case 1: pks = DecodeColumn(input.ReadBytes()); break;
+                case 2: timestamp = input.ReadUInt64(); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+
+        return new RowsDeleted(pks ?? throw new SerializationException("RowsDeleted without keys"), timestamp);
+    }
+
+    private static SegmentIdsReserved DecodeIdsReserved(ByteString data)
+    {
+        long first = 0, count = 0;
+        foreach (var (field, input) in Fields(data))
+        {
+            switch (field)
+            {
+                case 1: first = input.ReadInt64(); break;
+                case 2: count = input.ReadInt64(); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+
+        return new SegmentIdsReserved(first, (int)count);
+    }
+
+    private static SegmentsSealed DecodeSealed(ByteString data)
+    {
+        var ids = ImmutableArray.CreateBuilder<long>();
+        var reason = SealReason.Flush;
+        foreach (var (field, input) in Fields(data))
+        {
+            switch (field)
+            {
+                case 1: ids.Add(input.ReadInt64()); break;
+                case 2: reason = (SealReason)(input.ReadInt64() - 1); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+
+        return new SegmentsSealed(ids.ToImmutable(), reason);
+    }
+
+    private static ByteString EncodeSnapshot(ShardSnapshot s) => ToBytes(o =>
+    {
+        foreach (var segment in s.Segments)
+        {
+            WriteMessage(o, 1, w =>
+            {
+                WriteInt64(w, 1, segment.SegmentId);
+                WriteInt64(w, 2, segment.PartitionId);
+                WriteBool(w, 3, segment.Sealed);
+                WriteEncoded(w, 4, EncodeRowBatch(segment.Rows));
+                WriteRawArray(w, 5, segment.Timestamps.ToArray());
+                WriteEncoded(w, 6, EncodeColumn(segment.DeletedPks));
+                WriteRawArray(w, 7, segment.DeleteTimestamps.ToArray());
+            });
+        }
+
+        foreach (var info in s.Flushed)
+        {
+            WriteEncoded(o, 2, CatalogCodec.Encode(info));
+        }
+
+        WriteEncoded(o, 3, EncodeColumn(s.DeletedPks));
+        WriteRawArray(o, 4, s.DeleteTimestamps.ToArray());
+        WriteUInt64(o, 5, s.LastTimestamp);
+        WriteRawArray(o, 6, s.ReservedSegmentIds.ToArray());
+    });
+
+    private static ShardSnapshot DecodeSnapshot(ByteString data)
+    {
+        var segments = ImmutableArray.CreateBuilder<SegmentSnapshot>();
+        var flushed = ImmutableArray.CreateBuilder<SegmentInfo>();
+        Column? pks = null;
+        ulong[] deleteTimestamps = [];
+        ulong last = 0;
+        long[] reserved = [];
+        foreach (var (field, input) in Fields(data))
+        {
+            switch (field)
+            {
+                case 1: segments.Add(DecodeSegmentSnapshot(input.ReadBytes())); break;
+                case 2: flushed.Add(CatalogCodec.DecodeSegment(input.ReadBytes())); break;
+                case 3: pks = DecodeColumn(input.ReadBytes()); break;
+                case 4: deleteTimestamps = ReadRawArray<ulong>(input.ReadBytes()); break;
+                case 5: last = input.ReadUInt64(); break;
+                case 6: reserved = ReadRawArray<long>(input.ReadBytes()); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+
+        return new ShardSnapshot(segments.ToImmutable(), flushed.ToImmutable(), pks ?? throw new SerializationException("snapshot without delete keys"),
+            [.. deleteTimestamps], last, [.. reserved]);
+    }
+
+    private static SegmentSnapshot DecodeSegmentSnapshot(ByteString data)
+    {
+        long id = 0, partition = 0;
+        var sealedSegment = false;
+        RowBatch? rows = null;
+        ulong[] timestamps = [], deleteTimestamps = [];
+        Column? deleted = null;
+        foreach (var (field, input) in Fields(data))
+        {
+            switch (field)
+            {
+                case 1: id = input.ReadInt64(); break;
+                case 2: partition = input.ReadInt64(); break;
+                case 3: sealedSegment = input.ReadBool(); break;
+                case 4: rows = DecodeRowBatch(input.ReadBytes()); break;
+                case 5: timestamps = ReadRawArray<ulong>(input.ReadBytes()); break;
+                case 6: deleted = DecodeColumn(input.ReadBytes()); break;
+                case 7: deleteTimestamps = ReadRawArray<ulong>(input.ReadBytes()); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+
+        return new SegmentSnapshot(id, partition, sealedSegment, rows ?? throw new SerializationException("segment snapshot without rows"),
+            [.. timestamps], deleted ?? throw new SerializationException("segment snapshot without delete keys"), [.. deleteTimestamps]);
+    }
+}

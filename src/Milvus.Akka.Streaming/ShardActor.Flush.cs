@@ -1,0 +1,248 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Milvus.Akka.Cluster;
+using Milvus.Akka.Common;
+using Milvus.Akka.Coordinator;
+using Milvus.Akka.Query;
+using Milvus.Akka.Segments;
+using Milvus.Akka.Storage.Segments;
+
+namespace Milvus.Akka.Streaming;
+
+/// <summary>Sealing, flushing to object storage, WAL truncation, and the hand-over of flushed segments to query nodes.</summary>
+public sealed partial class ShardActor
+{
+    private readonly HashSet<long> _flushing = [];
+    private readonly Dictionary<long, int> _flushAttempts = [];
+    private readonly List<(IActorRef Requester, HashSet<long> Waiting, ImmutableArray<long> SegmentIds)> _flushWaiters = [];
+
+    private sealed record FlushCompleted(SegmentInfo Segment);
+
+    private sealed record FlushFailed(long SegmentId, string Reason);
+
+    private sealed record RetryFlush(long SegmentId);
+
+    private void SealByPolicy()
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var group in _segments.Values
+                     .Where(s => s.State == SegmentState.Growing)
+                     .Select(s => (s.Id, Reason: _settings.Seal.Evaluate(s.RowCount, s.EstimatedBytes, s.CreatedAt, s.LastWriteAt, now)))
+                     .Where(s => s.Reason is not null)
+                     .GroupBy(s => s.Reason!.Value))
+        {
+            Seal([.. group.Select(s => s.Id)], group.Key);
+        }
+    }
+
+    private void Seal(ImmutableArray<long> segmentIds, SealReason reason)
+    {
+        Persist(new SegmentsSealed(segmentIds, reason), e =>
+        {
+            Apply(e);
+            foreach (var id in e.SegmentIds)
+            {
+                _log.Info("Shard {0} sealed segment {1} ({2} rows), reason: {3}", _shardName, id, _segments[id].RowCount, reason);
+                StartFlush(id);
+            }
+        });
+    }
+
+    private void OnFlush(FlushShard m)
+    {
+        var growing = _segments.Values.Where(s => s.State == SegmentState.Growing && s.RowCount > 0).Select(s => s.Id).ToImmutableArray();
+        var inFlight = _segments.Values.Where(s => s.State == SegmentState.Sealed).Select(s => s.Id);
+        var waiting = growing.Concat(inFlight).ToHashSet();
+        if (waiting.Count == 0)
+        {
+            Sender.Tell(new ShardFlushed([], _lastTimestamp));
+            return;
+        }
+
+        _flushWaiters.Add((Sender, waiting, [.. waiting]));
+        if (growing.Length > 0)
+        {
+            Seal(growing, SealReason.Flush);
+        }
+    }
+
+    /// <summary>Writes a sealed segment's files off the actor thread; the rows are immutable arrays, so capturing them is safe.</summary>
+    private void StartFlush(long segmentId)
+    {
+        if (!_segments.TryGetValue(segmentId, out var segment) || segment.State != SegmentState.Sealed || !_flushing.Add(segmentId))
+        {
+            return;
+        }
+
+        var (rows, timestamps) = segment.Snapshot();
+        var (deletedPks, deleteTimestamps) = segment.DeletedRows();
+        var collection = _collection;
+        var objects = _objects;
+        var coordinator = _coordinator;
+        var timeout = _settings.AskTimeout;
+        var info = new SegmentInfo(segmentId, collection.Id, segment.PartitionId, _shardName, segment.RowCount,
+            ObjectPathsFor(collection.Id, segment.PartitionId, segmentId), ImmutableDictionary<long, string>.Empty, segment.MaxTimestamp);
+        Task.Run(async () =>
+        {
+            try
+            {
+                var manifest = await SegmentStore.WriteAsync(objects, collection.Schema, collection.Id, segment.PartitionId, segmentId,
+                    new SegmentData(rows, timestamps));
+                if (deleteTimestamps.Length > 0)
+                {
+                    await SegmentStore.AppendDeleteLogAsync(objects, manifest, 1, new DeleteLog(deletedPks, deleteTimestamps));
+                }
+
+                await coordinator.AskFor<Done>(new SegmentFlushed(info), timeout);
+                return (object)new FlushCompleted(info);
+            }
+            catch (Exception e)
+            {
+                return new FlushFailed(segmentId, e.Message);
+            }
+        }).PipeTo(Self);
+    }
+
+    private static string ObjectPathsFor(long collectionId, long partitionId, long segmentId) =>
+        Milvus.Akka.Storage.ObjectPaths.SegmentManifest(collectionId, partitionId, segmentId);
+
+    private void OnFlushFailed(FlushFailed m)
+    {
+        _flushing.Remove(m.SegmentId);
+        var attempt = _flushAttempts[m.SegmentId] = _flushAttempts.GetValueOrDefault(m.SegmentId) + 1;
+        var delay = TimeSpan.FromTicks(Math.Min(_settings.FlushRetryMax.Ticks, _settings.FlushRetryMin.Ticks << Math.Min(attempt - 1, 16)));
+        _log.Warning("Shard {0}: flushing segment {1} failed (attempt {2}): {3}; retrying in {4}", _shardName, m.SegmentId, attempt, m.Reason, delay);
+        Timers.StartSingleTimer($"flush-{m.SegmentId}", new RetryFlush(m.SegmentId), delay);
+    }
+
+    private void OnFlushCompleted(FlushCompleted m)
+    {
+        Persist(new SegmentFlushedToStorage(m.Segment), e =>
+        {
+            Apply(e);
+            var id = e.Segment.SegmentId;
+            _flushing.Remove(id);
+            _flushAttempts.Remove(id);
+            if (!_collectionLoaded)
+            {
+                // Nobody will search it until a load, and a load fetches it from object storage.
+                _segments.Remove(id);
+            }
+
+            foreach (var waiter in _flushWaiters.ToList())
+            {
+                waiter.Waiting.Remove(id);
+                if (waiter.Waiting.Count == 0)
+                {
+                    waiter.Requester.Tell(new ShardFlushed(waiter.SegmentIds, _lastTimestamp));
+                    _flushWaiters.Remove(waiter);
+                }
+            }
+
+            SaveSnapshot(TakeSnapshot());
+        });
+    }
+
+    private void OnAssignSegment(AssignSegment m)
+    {
+        var id = m.Segment.SegmentId;
+        _collectionLoaded = true;
+        _flushed[id] = m.Segment;
+        if (_servedBy.TryGetValue(id, out var current) && current.Equals(m.QueryNode))
+        {
+            return;
+        }
+
+        _loadingOn[id] = m.QueryNode;
+        var (pks, timestamps) = FlattenDeleteBuffer();
+        m.QueryNode.Tell(new LoadSegment(m.Segment, _collection.Schema, pks, timestamps));
+    }
+
+    private void OnSegmentLoaded(SegmentLoaded m)
+    {
+        _loadingOn.Remove(m.SegmentId);
+        _servedBy[m.SegmentId] = Sender;
+        DropServedSegmentsFromMemory();
+    }
+
+    private void DropServedSegmentsFromMemory()
+    {
+        foreach (var id in _servedBy.Keys)
+        {
+            if (_segments.TryGetValue(id, out var segment) && segment.State == SegmentState.Flushed)
+            {
+                _segments.Remove(id);
+            }
+        }
+    }
+
+    private (Column Pks, ulong[] Timestamps) FlattenDeleteBuffer()
+    {
+        if (_deleteBuffer.Count == 0)
+        {
+            return (PrimaryKeys.EmptyColumn(_collection.Schema.PrimaryKey.DataType), []);
+        }
+
+        var timestamps = _deleteBuffer.SelectMany(d => Enumerable.Repeat(d.Timestamp, d.Pks.Count)).ToArray();
+        return (Column.Concat(_deleteBuffer.Select(d => d.Pks).ToList()), timestamps);
+    }
+
+    private ShardSnapshot TakeSnapshot()
+    {
+        var segments = _segments.Values.Where(s => s.State != SegmentState.Flushed).Select(s =>
+        {
+            var (rows, timestamps) = s.Snapshot();
+            var (deletedPks, deleteTimestamps) = s.DeletedRows();
+            return new SegmentSnapshot(s.Id, s.PartitionId, s.State == SegmentState.Sealed, rows, [.. timestamps], deletedPks, [.. deleteTimestamps]);
+        }).ToImmutableArray();
+        var (pks, deleteTs) = FlattenDeleteBuffer();
+        return new ShardSnapshot(segments, [.. _flushed.Values], pks, [.. deleteTs], _lastTimestamp, [.. _reservedSegmentIds]);
+    }
+
+    private void RestoreSnapshot(ShardSnapshot snapshot)
+    {
+        foreach (var s in snapshot.Segments)
+        {
+            var segment = new Segment(s.SegmentId, s.PartitionId, _collection.Schema);
+            segment.Append(s.Rows, s.Timestamps.AsSpan());
+            segment.Delete(s.DeletedPks, s.DeleteTimestamps.AsSpan());
+            if (s.Sealed)
+            {
+                segment.State = SegmentState.Sealed;
+            }
+            else
+            {
+                _growingByPartition[s.PartitionId] = s.SegmentId;
+            }
+
+            _segments[s.SegmentId] = segment;
+        }
+
+        foreach (var info in snapshot.Flushed)
+        {
+            _flushed[info.SegmentId] = info;
+        }
+
+        // The buffer was flattened in timestamp order: each run of equal timestamps is one original delete.
+        var deleteTimestamps = snapshot.DeleteTimestamps;
+        for (var start = 0; start < deleteTimestamps.Length;)
+        {
+            var end = start + 1;
+            while (end < deleteTimestamps.Length && deleteTimestamps[end] == deleteTimestamps[start])
+            {
+                end++;
+            }
+
+            _deleteBuffer.Add((snapshot.DeletedPks.Gather(Enumerable.Range(start, end - start).ToArray()), deleteTimestamps[start]));
+            start = end;
+        }
+
+        _lastTimestamp = snapshot.LastTimestamp;
+        foreach (var id in snapshot.ReservedSegmentIds)
+        {
+            _reservedSegmentIds.Enqueue(id);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using System.Collections.Immutable;
+using Milvus.Akka.Cluster;
+using Milvus.Akka.Common;
+using Milvus.Akka.Coordinator;
+using Milvus.Akka.Segments;
+
+namespace Milvus.Akka.Streaming;
+
+/// <summary>Marker for every message a streaming shard handles, answers or journals; bound to its wire serializer.</summary>
+public interface IShardMessage;
+
+/// <summary>Rows for one partition, all written at <paramref name="Timestamp"/> (a TSO timestamp from the proxy).</summary>
+public sealed record InsertRows(string ShardName, long PartitionId, RowBatch Rows, ulong Timestamp) : IShardMessage, IShardCommand;
+
+/// <summary>The rows are durable in the WAL and visible; <paramref name="Timestamp"/> is the timestamp they carry.</summary>
+public sealed record InsertAck(ulong Timestamp) : IShardMessage;
+
+/// <summary>Deletes every version of these primary keys written before the delete's timestamp.</summary>
+public sealed record DeleteRows(string ShardName, Column Pks, ulong Timestamp) : IShardMessage, IShardCommand;
+
+public sealed record DeleteAck(ulong Timestamp) : IShardMessage;
+
+/// <summary>Searches the shard's data (growing in the shard, flushed on query nodes); replies <see cref="SearchHits"/> or <see cref="MilvusFailure"/>.</summary>
+public sealed record SearchShard(string ShardName, SearchPlan Plan) : IShardMessage, IShardCommand;
+
+/// <summary>Retrieves from the shard's data; replies <see cref="QueryRows"/> or <see cref="MilvusFailure"/>.</summary>
+public sealed record QueryShard(string ShardName, QueryPlan Plan) : IShardMessage, IShardCommand;
+
+/// <summary>Seals every growing segment and replies <see cref="ShardFlushed"/> once all sealed segments are in object storage.</summary>
+public sealed record FlushShard(string ShardName) : IShardMessage, IShardCommand;
+
+public sealed record ShardFlushed(ImmutableArray<long> SegmentIds, ulong FlushTimestamp) : IShardMessage;
+
+/// <summary>Marker of the journal events and snapshots of a shard (the WAL format), bound to <see cref="Serialization.ShardEventSerializer"/>.</summary>
+public interface IShardEvent;
+
+// Journal events: what the WAL holds for a shard.
+
+public sealed record RowsInserted(long SegmentId, long PartitionId, RowBatch Rows, ulong Timestamp) : IShardEvent;
+
+public sealed record RowsDeleted(Column Pks, ulong Timestamp) : IShardEvent;
+
+public sealed record SegmentIdsReserved(long First, int Count) : IShardEvent;
+
+public sealed record SegmentsSealed(ImmutableArray<long> SegmentIds, SealReason Reason) : IShardEvent;
+
+public sealed record SegmentFlushedToStorage(SegmentInfo Segment) : IShardEvent;
+
+public sealed record PartitionDataDropped(long PartitionId) : IShardEvent;
+
+/// <summary>
+/// A shard's snapshot: unflushed segments with their rows, row timestamps and delete marks, the delete buffer,
+/// flushed segments, the last timestamp and the reserved segment ids. Replay continues after it.
+/// </summary>
+public sealed record ShardSnapshot(
+    ImmutableArray<SegmentSnapshot> Segments,
+    ImmutableArray<SegmentInfo> Flushed,
+    Column DeletedPks,
+    ImmutableArray<ulong> DeleteTimestamps,
+    ulong LastTimestamp,
+    ImmutableArray<long> ReservedSegmentIds) : IShardEvent;
+
+public sealed record SegmentSnapshot(long SegmentId, long PartitionId, bool Sealed, RowBatch Rows, ImmutableArray<ulong> Timestamps,
+    Column DeletedPks, ImmutableArray<ulong> DeleteTimestamps) : IShardEvent;

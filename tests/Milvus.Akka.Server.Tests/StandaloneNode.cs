@@ -1,0 +1,18 @@
+namespace Milvus.Akka.Server.Tests;
+
+/// <summary>A standalone node (all roles, one process) on a fresh data directory, with short intervals for tests.</summary>
+public static class StandaloneNode
+{
+    /// <summary>Short seal and registration intervals keep tests quick; serialize-messages proves every message has a serializer.</summary>
+    public const string TestConfig = """
+        milvus.query.register-interval = 500ms
+        milvus.data.poll-interval = 500ms
+        milvus.coordinator.shard-keep-alive-interval = 1s
+        akka.loglevel = WARNING
+        """;
+
+    public static string NewDataDir() => Path.Combine(Path.GetTempPath(), "milvus-akka-tests", Guid.NewGuid().ToString("N"));
+
+    public static Task<MilvusNode> StartAsync(string dataDir, string? extraConfig = null) =>
+        MilvusNode.StartAsync(new NodeOptions { DataDir = dataDir, ExtraConfig = TestConfig + "\n" + extraConfig });
+}
