@@ -14,7 +14,7 @@ public static class MilvusConfig
     [
         "milvus.base.hocon",
         "role.coordinator.hocon", "role.streaming.hocon", "role.query.hocon", "role.data.hocon", "role.proxy.hocon",
-        "storage.local.hocon", "meta.sqlite.hocon",
+        "storage.local.hocon", "storage.s3.hocon", "meta.sqlite.hocon", "meta.etcd.hocon",
         "persistence.sqlite.hocon", "persistence.kafka.hocon",
     ];
 

@@ -8,6 +8,7 @@ using Milvus.Akka.Data;
 using Milvus.Akka.Proxy;
 using Milvus.Akka.Query;
 using Milvus.Akka.Storage;
+using Milvus.Akka.Storage.Hosting;
 using Milvus.Akka.Streaming;
 
 namespace Milvus.Akka.Server;
