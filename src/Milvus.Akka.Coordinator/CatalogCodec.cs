@@ -58,14 +58,7 @@ public static class CatalogCodec
 
         foreach (var index in c.Indexes)
         {
-            WriteMessage(o, 8, w =>
-            {
-                WriteInt64(w, 1, index.IndexId);
-                WriteString(w, 2, index.Name);
-                WriteInt64(w, 3, index.FieldId);
-                WriteMap(w, 4, index.Params);
-                WriteUInt64(w, 5, index.CreatedTimestamp);
-            });
+            WriteEncoded(o, 8, Encode(index));
         }
 
         foreach (var alias in c.Aliases)
@@ -134,7 +127,16 @@ public static class CatalogCodec
         return new PartitionInfo(id, name, created);
     }
 
-    private static IndexInfo DecodeIndex(ByteString bytes)
+    public static ByteString Encode(IndexInfo index) => ToBytes(w =>
+    {
+        WriteInt64(w, 1, index.IndexId);
+        WriteString(w, 2, index.Name);
+        WriteInt64(w, 3, index.FieldId);
+        WriteMap(w, 4, index.Params);
+        WriteUInt64(w, 5, index.CreatedTimestamp);
+    });
+
+    public static IndexInfo DecodeIndex(ByteString bytes)
     {
         long id = 0, fieldId = 0;
         var name = "";

@@ -19,6 +19,7 @@ public sealed partial class CoordinatorActor
 
     private void ReadySegments()
     {
+        ReadyCompaction();
         Reply<SegmentFlushed>(SegmentFlushedAsync);
         Reply<GetSegments>(m => Task.FromResult<object>(new SegmentList([.. _segments.Values.Where(s => s.CollectionId == m.CollectionId)])));
         Reply<GetShardDistribution>(m => Task.FromResult<object>(DistributionOf(m.ShardName)));
@@ -86,6 +87,7 @@ public sealed partial class CoordinatorActor
 
         AnnounceWork();
         AssignPendingSegments();
+        await ScheduleAutomaticCompactionAsync(segment.CollectionId);
         return Done.Instance;
     }
 

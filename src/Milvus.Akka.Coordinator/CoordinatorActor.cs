@@ -29,9 +29,10 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
     private readonly Dictionary<string, DatabaseInfo> _databases = [];
     private readonly Dictionary<long, CollectionInfo> _collections = [];
 
-    public CoordinatorActor(IMetaStore meta, CoordinatorSettings settings, IActorRef shardRegion)
+    public CoordinatorActor(IMetaStore meta, IObjectStore objects, CoordinatorSettings settings, IActorRef shardRegion)
     {
         _meta = meta;
+        _objects = objects;
         _settings = settings;
         _shardRegion = shardRegion;
         _tso = new TimestampOracle(meta, settings.TimestampWindow);
@@ -40,19 +41,19 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         ReceiveAny(_ => Stash.Stash());
     }
 
-    public static Props Props(IMetaStore meta, CoordinatorSettings settings, IActorRef shardRegion) =>
-        global::Akka.Actor.Props.Create(() => new CoordinatorActor(meta, settings, shardRegion));
+    public static Props Props(IMetaStore meta, IObjectStore objects, CoordinatorSettings settings, IActorRef shardRegion) =>
+        global::Akka.Actor.Props.Create(() => new CoordinatorActor(meta, objects, settings, shardRegion));
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public IStash Stash { get; set; } = null!;
 
-    private sealed record Initialize
+    private sealed record Initialize : INoSerializationVerificationNeeded
     {
         public static readonly Initialize Instance = new();
     }
 
-    private sealed record KeepShardsAlive
+    private sealed record KeepShardsAlive : INoSerializationVerificationNeeded
     {
         public static readonly KeepShardsAlive Instance = new();
     }
@@ -90,8 +91,10 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         _log.Info("Coordinator started: {0} databases, {1} collections, {2} flushed segments",
             _databases.Count, _collections.Count, _segments.Count);
         Become(Ready);
+        LoadPlacement();
         Timers.StartPeriodicTimer(KeepShardsAlive.Instance, KeepShardsAlive.Instance, _settings.ShardKeepAliveInterval);
         Self.Tell(KeepShardsAlive.Instance);
+        StartGarbageCollection();
         Stash.UnstashAll();
     }
 
@@ -124,6 +127,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         Reply<ReleaseCollection>(ReleaseCollectionAsync);
         Reply<GetLoadProgress>(m => Task.FromResult<object>(LoadProgressOf(m.CollectionId)));
         ReadySegments();
+        ReadyGarbageCollection();
     }
 
     /// <summary>Runs a request handler and replies with its result, or with a <see cref="MilvusFailure"/> naming the problem.</summary>
@@ -150,6 +154,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
 
     private void StartAllShards()
     {
+        PlaceShards();
         foreach (var collection in _collections.Values)
         {
             foreach (var shard in collection.AllShardNames)
@@ -306,6 +311,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
                 $"unable to drop the collection [{m.Name}] because it has associated aliases [{string.Join(", ", collection.Aliases)}], please remove all aliases before dropping the collection");
         }
 
+        await RecordDroppedCollectionAsync(collection.Id);
         await ForgetSegmentsAsync(collection.Id);
         await _meta.DeleteAsync(CollectionPrefix + collection.Id);
         _collections.Remove(collection.Id);
@@ -392,6 +398,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
             throw new MilvusException(ErrorCode.ParameterInvalid, $"partition {m.Partition} cannot be dropped, release it first");
         }
 
+        await RecordDroppedSegmentsAsync(collection.Id, partition.Id);
         await ForgetSegmentsAsync(collection.Id, partition.Id);
         await SaveAsync(collection with { Partitions = collection.Partitions.Remove(partition) });
         foreach (var shard in collection.AllShardNames)

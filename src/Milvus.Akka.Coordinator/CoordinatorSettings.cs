@@ -12,10 +12,12 @@ public sealed record CoordinatorSettings(
     int MaxDatabases,
     int MaxCollectionsPerDatabase,
     int MaxPartitions,
-    int MaxShards)
+    int MaxShards,
+    CompactionSettings Compaction,
+    GarbageCollectionSettings Gc)
 {
     public static CoordinatorSettings Default { get; } = new(TimeSpan.FromSeconds(3), 10_000, TimeSpan.FromSeconds(5), 1024,
-        TimeSpan.FromMinutes(5), 64, 65_536, 1024, 16);
+        TimeSpan.FromMinutes(5), 64, 65_536, 1024, 16, CompactionSettings.Default, GarbageCollectionSettings.Default);
 
     public static CoordinatorSettings From(Config config)
     {
@@ -31,6 +33,22 @@ public sealed record CoordinatorSettings(
                 c.GetInt("max-databases", Default.MaxDatabases),
                 c.GetInt("max-collections-per-database", Default.MaxCollectionsPerDatabase),
                 c.GetInt("max-partitions", Default.MaxPartitions),
-                c.GetInt("max-shards", Default.MaxShards));
+                c.GetInt("max-shards", Default.MaxShards),
+                CompactionSettings.From(c.GetConfig("compaction")),
+                GarbageCollectionSettings.From(c.GetConfig("gc")));
     }
+}
+
+/// <summary>Typed view of <c>milvus.coordinator.compaction</c>.</summary>
+public sealed record CompactionSettings(bool Auto, int SmallSegmentRows, int MaxMergedRows, TimeSpan TaskLease)
+{
+    public static CompactionSettings Default { get; } = new(true, 100_000, 1_000_000, TimeSpan.FromMinutes(10));
+
+    public static CompactionSettings From(Config? c) => c is null || c.IsEmpty
+        ? Default
+        : new CompactionSettings(
+            c.GetBoolean("auto", Default.Auto),
+            c.GetInt("small-segment-rows", Default.SmallSegmentRows),
+            c.GetInt("max-merged-rows", Default.MaxMergedRows),
+            c.GetTimeSpan("task-lease", Default.TaskLease));
 }

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Milvus.Akka.Proxy.Grpc;
 
 namespace Milvus.Akka.Proxy;
 
@@ -7,6 +8,9 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
 {
     /// <summary>Milvus's cap on topk, nq and offset + limit.</summary>
     public const int MilvusResultLimit = 16_384;
+
+    /// <summary>The MilvusService endpoint (<c>milvus.proxy.grpc</c>).</summary>
+    public GrpcSettings Grpc { get; init; } = GrpcSettings.Default;
 
     public static ProxySettings Default { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), MilvusResultLimit, MilvusResultLimit,
         2L << 20, TimeSpan.FromSeconds(5));
@@ -22,6 +26,6 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 c.GetInt("max-topk", Default.MaxTopK),
                 c.GetInt("max-nq", Default.MaxNq),
                 c.GetByteSize("max-shard-batch-bytes") ?? Default.MaxShardBatchBytes,
-                c.GetTimeSpan("graceful-time", Default.GracefulTime));
+                c.GetTimeSpan("graceful-time", Default.GracefulTime)) { Grpc = GrpcSettings.From(c) };
     }
 }

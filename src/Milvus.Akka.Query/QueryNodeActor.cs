@@ -30,11 +30,11 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
     /// <summary>A load in progress and the deletes that arrived meanwhile.</summary>
     private sealed record Loading(SegmentInfo Info, IActorRef Requester, List<(Column Pks, ulong Timestamp)> Deletes);
 
-    private sealed record LoadCompleted(long SegmentId, CollectionSchema Schema, Segment? Segment, Exception? Error);
+    private sealed record LoadCompleted(long SegmentId, CollectionSchema Schema, Segment? Segment, Exception? Error) : INoSerializationVerificationNeeded;
 
-    private sealed record IndexLoaded(long SegmentId, long FieldId, IVectorIndex Index);
+    private sealed record IndexLoaded(long SegmentId, long FieldId, IVectorIndex Index) : INoSerializationVerificationNeeded;
 
-    private sealed record Register
+    private sealed record Register : INoSerializationVerificationNeeded
     {
         public static readonly Register Instance = new();
     }

@@ -201,7 +201,9 @@ public sealed class Segment
         var visible = new Bitset(RowCount);
         for (var row = 0; row < RowCount; row++)
         {
-            if (_timestamps[row] <= readTimestamp && _deletedAt[row] > readTimestamp)
+            // ulong.MaxValue marks a row never deleted, and is also the "newest data" read timestamp.
+            var deletedAt = _deletedAt[row];
+            if (_timestamps[row] <= readTimestamp && (deletedAt == ulong.MaxValue || deletedAt > readTimestamp))
             {
                 visible[row] = true;
             }

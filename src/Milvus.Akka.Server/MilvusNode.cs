@@ -1,11 +1,14 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Cluster.Sharding;
+using Akka.Cluster.Sharding.External;
 using Akka.Cluster.Tools.Singleton;
 using Milvus.Akka.Cluster;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Data;
+using Milvus.Akka.Persistence.Kafka;
 using Milvus.Akka.Proxy;
+using Milvus.Akka.Proxy.Grpc;
 using Milvus.Akka.Query;
 using Milvus.Akka.Storage;
 using Milvus.Akka.Storage.Hosting;
@@ -20,18 +23,21 @@ namespace Milvus.Akka.Server;
 public sealed class MilvusNode : IAsyncDisposable
 {
     public const string SystemName = "milvus";
-    public const string ShardTypeName = "shard";
+    public const string ShardTypeName = CoordinatorActor.ShardTypeName;
 
     private readonly IObjectStore _objects;
     private readonly IMetaStore _meta;
 
-    private MilvusNode(NodeOptions options, ActorSystem system, IObjectStore objects, IMetaStore meta, MilvusProxy? proxy)
+    private readonly MilvusGrpcHost? _grpc;
+
+    private MilvusNode(NodeOptions options, ActorSystem system, IObjectStore objects, IMetaStore meta, MilvusProxy? proxy, MilvusGrpcHost? grpc)
     {
         Options = options;
         System = system;
         _objects = objects;
         _meta = meta;
         Proxy = proxy;
+        _grpc = grpc;
     }
 
     public NodeOptions Options { get; }
@@ -40,6 +46,9 @@ public sealed class MilvusNode : IAsyncDisposable
 
     /// <summary>The proxy API, on nodes with the proxy role.</summary>
     public MilvusProxy? Proxy { get; }
+
+    /// <summary>The port of the Milvus gRPC API, on nodes with the proxy role.</summary>
+    public int? GrpcPort => _grpc?.Port;
 
     public Address Address => global::Akka.Cluster.Cluster.Get(System).SelfAddress;
 
@@ -51,6 +60,8 @@ public sealed class MilvusNode : IAsyncDisposable
         var objects = storage.CreateObjectStore();
         var meta = storage.CreateMetaStore();
         var system = ActorSystem.Create(SystemName, config);
+        // The object-store snapshot plugin (milvus.streaming.snapshot-plugin-id) keeps shard snapshots next to the segments.
+        SnapshotObjectStores.Get(system).Register("default", objects);
         var cluster = global::Akka.Cluster.Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
@@ -69,13 +80,14 @@ public sealed class MilvusNode : IAsyncDisposable
         var sharding = ClusterSharding.Get(system);
         var shardRegion = roles.Contains(Roles.Streaming)
             ? await sharding.StartAsync(ShardTypeName, shard => ShardEntity.Props(shard, coordinator, objects, streaming),
-                ClusterShardingSettings.Create(system).WithRole(Roles.Streaming), ShardMessageExtractor.Instance)
+                ClusterShardingSettings.Create(system).WithRole(Roles.Streaming), ShardMessageExtractor.Instance,
+                new ExternalShardAllocationStrategy(system, ShardTypeName), PoisonPill.Instance)
             : await sharding.StartProxyAsync(ShardTypeName, Roles.Streaming, ShardMessageExtractor.Instance);
 
         if (roles.Contains(Roles.Coordinator))
         {
             system.ActorOf(ClusterSingletonManager.Props(
-                CoordinatorActor.Props(meta, CoordinatorSettings.From(config), shardRegion),
+                CoordinatorActor.Props(meta, objects, CoordinatorSettings.From(config), shardRegion),
                 PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system).WithRole(Roles.Coordinator)), "coordinator");
         }
@@ -87,20 +99,34 @@ public sealed class MilvusNode : IAsyncDisposable
 
         if (roles.Contains(Roles.Data))
         {
-            var data = DataSettings.From(config);
-            system.ActorOf(IndexBuilderActor.Props(objects, coordinator, data.PollInterval, data.AskTimeout), "index-builder");
+            system.ActorOf(DataNodeActor.Props(objects, coordinator, shardRegion, DataSettings.From(config)), "data-node");
         }
 
         var proxy = roles.Contains(Roles.Proxy) ? new MilvusProxy(coordinator, shardRegion, ProxySettings.From(config)) : null;
+        var grpc = proxy is null ? null
+            : await MilvusGrpcHost.StartAsync(proxy, new ServerInfoOptions(roles.Length == NodeOptions.AllRoles.Length ? "STANDALONE" : "CLUSTER"), cancellationToken);
         system.Log.Info("Milvus.Akka node {0} up with roles [{1}], data in {2}", cluster.SelfAddress, string.Join(", ", roles),
             Path.GetFullPath(options.DataDir));
-        return new MilvusNode(options, system, objects, meta, proxy);
+        return new MilvusNode(options, system, objects, meta, proxy, grpc);
     }
 
     /// <summary>Leaves the cluster gracefully: shards hand off, in-flight writes finish, then the stores close.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => StopAsync(() => CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance));
+
+    /// <summary>
+    /// Stops the ActorSystem at once, as a crash would stop it (with akka.coordinated-shutdown.run-by-actor-system-terminate
+    /// = off, nothing hands off or leaves gracefully): only what was acknowledged is guaranteed to be in the WAL.
+    /// </summary>
+    public ValueTask AbortAsync() => StopAsync(System.Terminate);
+
+    private async ValueTask StopAsync(Func<Task> stop)
     {
-        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        if (_grpc is not null)
+        {
+            await _grpc.DisposeAsync();
+        }
+
+        await stop();
         await System.WhenTerminated;
         await _objects.DisposeAsync();
         await _meta.DisposeAsync();

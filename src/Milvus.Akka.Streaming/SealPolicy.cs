@@ -55,10 +55,11 @@ public sealed record SealPolicy(int MaxRows, long MaxBytes, TimeSpan IdleTime, l
 }
 
 /// <summary>Typed view of <c>milvus.streaming</c>.</summary>
-public sealed record StreamingSettings(SealPolicy Seal, TimeSpan SealCheckInterval, TimeSpan AskTimeout, TimeSpan FlushRetryMin, TimeSpan FlushRetryMax, int SegmentIdReserve)
+public sealed record StreamingSettings(SealPolicy Seal, TimeSpan SealCheckInterval, TimeSpan AskTimeout, TimeSpan FlushRetryMin,
+    TimeSpan FlushRetryMax, int SegmentIdReserve, string JournalPluginId, string SnapshotPluginId)
 {
     public static StreamingSettings Default { get; } = new(SealPolicy.Default, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30),
-        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 8);
+        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 8, "", "");
 
     public static StreamingSettings From(Config config)
     {
@@ -71,6 +72,8 @@ public sealed record StreamingSettings(SealPolicy Seal, TimeSpan SealCheckInterv
                 c.GetTimeSpan("ask-timeout", Default.AskTimeout),
                 c.GetTimeSpan("flush-retry-min", Default.FlushRetryMin),
                 c.GetTimeSpan("flush-retry-max", Default.FlushRetryMax),
-                c.GetInt("segment-id-reserve", Default.SegmentIdReserve));
+                c.GetInt("segment-id-reserve", Default.SegmentIdReserve),
+                c.GetString("journal-plugin-id", ""),
+                c.GetString("snapshot-plugin-id", ""));
     }
 }

@@ -17,12 +17,13 @@ public sealed partial class ShardActor
     private readonly HashSet<long> _flushing = [];
     private readonly Dictionary<long, int> _flushAttempts = [];
     private readonly List<(IActorRef Requester, HashSet<long> Waiting, ImmutableArray<long> SegmentIds)> _flushWaiters = [];
+    private readonly Dictionary<long, (SegmentInfo Result, ImmutableArray<long> Replaced)> _pendingReplacements = [];
 
-    private sealed record FlushCompleted(SegmentInfo Segment);
+    private sealed record FlushCompleted(SegmentInfo Segment) : INoSerializationVerificationNeeded;
 
-    private sealed record FlushFailed(long SegmentId, string Reason);
+    private sealed record FlushFailed(long SegmentId, string Reason) : INoSerializationVerificationNeeded;
 
-    private sealed record RetryFlush(long SegmentId);
+    private sealed record RetryFlush(long SegmentId) : INoSerializationVerificationNeeded;
 
     private void SealByPolicy()
     {
@@ -149,7 +150,11 @@ public sealed partial class ShardActor
     {
         var id = m.Segment.SegmentId;
         _collectionLoaded = true;
-        _flushed[id] = m.Segment;
+        if (!_pendingReplacements.ContainsKey(id))
+        {
+            _flushed[id] = m.Segment;
+        }
+
         if (_servedBy.TryGetValue(id, out var current) && current.Equals(m.QueryNode))
         {
             return;
@@ -164,7 +169,48 @@ public sealed partial class ShardActor
     {
         _loadingOn.Remove(m.SegmentId);
         _servedBy[m.SegmentId] = Sender;
+        if (_pendingReplacements.Remove(m.SegmentId, out var replacement))
+        {
+            ApplyReplacement(replacement.Result, replacement.Replaced);
+        }
+
         DropServedSegmentsFromMemory();
+    }
+
+    /// <summary>
+    /// A compaction committed. Reads keep using the replaced segments until a query node serves the result, then
+    /// switch in one step (this actor handles one message at a time, so no read sees both or neither).
+    /// </summary>
+    private void OnSegmentsReplaced(SegmentsReplaced m)
+    {
+        if (m.Result is { } result && _collectionLoaded)
+        {
+            _pendingReplacements[result.SegmentId] = (result, m.Replaced);
+            return;
+        }
+
+        ApplyReplacement(m.Result, m.Replaced);
+    }
+
+    private void ApplyReplacement(SegmentInfo? result, ImmutableArray<long> replaced)
+    {
+        if (result is not null)
+        {
+            _flushed[result.SegmentId] = result;
+        }
+
+        foreach (var group in replaced.Where(_servedBy.ContainsKey).GroupBy(id => _servedBy[id]))
+        {
+            group.Key.Tell(new UnloadSegments([.. group]));
+        }
+
+        foreach (var id in replaced)
+        {
+            _flushed.Remove(id);
+            _servedBy.Remove(id);
+            _loadingOn.Remove(id);
+            _segments.Remove(id);
+        }
     }
 
     private void DropServedSegmentsFromMemory()

@@ -56,6 +56,9 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         _objects = objects;
         _settings = settings;
         PersistenceId = $"shard-{shardName}";
+        // Empty ids mean the node's default journal and snapshot store (the embedded SQLite ones).
+        JournalPluginId = settings.JournalPluginId;
+        SnapshotPluginId = settings.SnapshotPluginId;
 
         Recover<SnapshotOffer>(offer => RestoreSnapshot((ShardSnapshot)offer.Snapshot));
         Recover<RowsInserted>(Apply);
@@ -79,6 +82,14 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
     private void OnRecovered()
     {
         _collectionLoaded = _initialDistribution.Loaded;
+        // The coordinator's list of flushed segments is authoritative: compactions may have replaced some since the
+        // shard last wrote its journal.
+        var known = _initialDistribution.Segments.Select(p => p.Segment.SegmentId).ToHashSet();
+        foreach (var stale in _flushed.Keys.Where(id => !known.Contains(id)).ToList())
+        {
+            _flushed.Remove(stale);
+        }
+
         foreach (var (segment, node) in _initialDistribution.Segments)
         {
             _flushed.TryAdd(segment.SegmentId, segment);
@@ -141,6 +152,12 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
             _loadingOn.Remove(m.SegmentId);
             _coordinator.Tell(new SegmentServed(m.SegmentId, Sender, Serving: false));
         });
+        Command<GetShardDeletes>(_ =>
+        {
+            var (pks, timestamps) = FlattenDeleteBuffer();
+            Sender.Tell(new ShardDeletes(pks, timestamps));
+        });
+        Command<SegmentsReplaced>(OnSegmentsReplaced);
         Command<ReleaseShard>(_ =>
         {
             _collectionLoaded = false;
@@ -161,14 +178,14 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         Command<DeleteSnapshotsFailure>(m => _log.Warning("Shard {0} could not delete old snapshots: {1}", _shardName, m.Cause.Message));
     }
 
-    private sealed record CheckSeal
+    private sealed record CheckSeal : INoSerializationVerificationNeeded
     {
         public static readonly CheckSeal Instance = new();
     }
 
-    private sealed record IdsUnavailable(string Reason);
+    private sealed record IdsUnavailable(string Reason) : INoSerializationVerificationNeeded;
 
-    private sealed record RetryIds;
+    private sealed record RetryIds : INoSerializationVerificationNeeded;
 
     private bool _awaitingIds;
 

@@ -39,11 +39,11 @@ public sealed class ShardEntity : ReceiveActor, IWithStash, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private sealed record CatalogLoaded(CollectionInfo Collection, ShardDistribution Distribution);
+    private sealed record CatalogLoaded(CollectionInfo Collection, ShardDistribution Distribution) : INoSerializationVerificationNeeded;
 
-    private sealed record CatalogUnavailable(Exception Error);
+    private sealed record CatalogUnavailable(Exception Error) : INoSerializationVerificationNeeded;
 
-    private sealed record RetryCatalog;
+    private sealed record RetryCatalog : INoSerializationVerificationNeeded;
 
     protected override void PreStart() => LoadCatalog();
 

@@ -60,5 +60,6 @@ public sealed record ShardSnapshot(
     ulong LastTimestamp,
     ImmutableArray<long> ReservedSegmentIds) : IShardEvent;
 
+/// <summary>One unflushed segment inside a <see cref="ShardSnapshot"/>; never journaled on its own.</summary>
 public sealed record SegmentSnapshot(long SegmentId, long PartitionId, bool Sealed, RowBatch Rows, ImmutableArray<ulong> Timestamps,
-    Column DeletedPks, ImmutableArray<ulong> DeleteTimestamps) : IShardEvent;
+    Column DeletedPks, ImmutableArray<ulong> DeleteTimestamps);

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using Milvus.Akka.TestSupport;
 using Xunit;
 
 namespace Milvus.Akka.Persistence.Kafka.Tests;
@@ -15,7 +16,7 @@ public sealed class KafkaBroker : IDisposable
 {
     public const int PartitionCount = 4;
 
-    private readonly IProducer<Null, Null>? _mockOwner;
+    private readonly KafkaMockCluster? _mock;
     private readonly IAdminClient _admin;
 
     public KafkaBroker()
@@ -23,10 +24,9 @@ public sealed class KafkaBroker : IDisposable
         var external = Environment.GetEnvironmentVariable("KAFKA_BOOTSTRAP_SERVERS");
         if (string.IsNullOrWhiteSpace(external))
         {
-            _mockOwner = new ProducerBuilder<Null, Null>(new ProducerConfig(new Dictionary<string, string> { ["test.mock.num.brokers"] = "1" })).Build();
-            _admin = new DependentAdminClientBuilder(_mockOwner.Handle).Build();
-            var brokers = _admin.GetMetadata(TimeSpan.FromSeconds(10)).Brokers;
-            BootstrapServers = string.Join(",", brokers.Select(b => $"{b.Host}:{b.Port}"));
+            _mock = new KafkaMockCluster();
+            _admin = _mock.Admin;
+            BootstrapServers = _mock.BootstrapServers;
         }
         else
         {
@@ -37,7 +37,7 @@ public sealed class KafkaBroker : IDisposable
 
     public string BootstrapServers { get; }
 
-    public bool IsMock => _mockOwner is not null;
+    public bool IsMock => _mock is not null;
 
     /// <summary>A fresh topic with <see cref="PartitionCount"/> partitions, so tests never see each other's records.</summary>
     public string CreateTopic()
@@ -58,8 +58,12 @@ public sealed class KafkaBroker : IDisposable
 
     public void Dispose()
     {
-        _admin.Dispose();
-        _mockOwner?.Dispose();
+        if (_mock is null)
+        {
+            _admin.Dispose();
+        }
+
+        _mock?.Dispose();
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Milvus.Akka.Common;
 using Milvus.Akka.Proxy;
+using Milvus.Akka.Storage;
 
 namespace Milvus.Akka.Server.Tests;
 
@@ -8,7 +9,7 @@ namespace Milvus.Akka.Server.Tests;
 /// The whole data path in one process: create, insert, search and query against a brute-force oracle, delete, flush
 /// (sealed segments in object storage, indexed by the data role, loaded by the query role), then more writes.
 /// </summary>
-public sealed class StandaloneEndToEndTests : IAsyncLifetime
+public class StandaloneEndToEndTests : IAsyncLifetime
 {
     private const string Collection = "e2e";
     private readonly string _dataDir = StandaloneNode.NewDataDir();
@@ -17,9 +18,17 @@ public sealed class StandaloneEndToEndTests : IAsyncLifetime
 
     private MilvusProxy Proxy => _node.Proxy!;
 
-    public async Task InitializeAsync() => _node = await StandaloneNode.StartAsync(_dataDir);
+    protected string DataDir => _dataDir;
 
-    public async Task DisposeAsync()
+    /// <summary>HOCON selecting the storage backends; the embedded defaults unless a subclass picks others.</summary>
+    protected virtual Task<string?> BackendConfigAsync() => Task.FromResult<string?>(null);
+
+    /// <summary>A second client of the object store the node writes to, so the test can read back what was flushed.</summary>
+    protected virtual IObjectStore OpenObjectStore() => new LocalObjectStore(Path.Combine(_dataDir, "objects"));
+
+    public virtual async Task InitializeAsync() => _node = await StandaloneNode.StartAsync(_dataDir, await BackendConfigAsync());
+
+    public virtual async Task DisposeAsync()
     {
         await _node.DisposeAsync();
         Directory.Delete(_dataDir, recursive: true);
@@ -56,16 +65,19 @@ public sealed class StandaloneEndToEndTests : IAsyncLifetime
         Assert.NotEmpty(segments);
         var flushed = await Proxy.GetFlushedSegmentsAsync(null, Collection);
         Assert.Equal(20_000, flushed.Sum(s => s.RowCount));
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_dataDir, "objects"), "*", SearchOption.AllDirectories));
+        await using (var objects = OpenObjectStore())
+        {
+            await StoredSegments.AssertCompleteAsync(objects, await Proxy.DescribeCollectionAsync(null, Collection), flushed);
+        }
 
-        await WaitUntilAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             var progress = await Proxy.GetIndexProgressAsync(null, Collection);
             return progress.ByIndexId.Values.All(p => p.IndexedRows == p.TotalRows);
         }, "the data role indexes every sealed segment");
         var indexed = await Proxy.GetFlushedSegmentsAsync(null, Collection);
         Assert.All(indexed.Where(s => s.RowCount >= 1024), s => Assert.True(s.IndexFiles.ContainsKey(FieldId("vec_l2"))));
-        await WaitUntilAsync(async () => (await Proxy.GetLoadProgressAsync(null, Collection)).Percent == 100,
+        await Eventually.UntilAsync(async () => (await Proxy.GetLoadProgressAsync(null, Collection)).Percent == 100,
             "the query role serves every flushed segment");
 
         await AssertSearchesMatchOracleAsync();
@@ -104,7 +116,7 @@ public sealed class StandaloneEndToEndTests : IAsyncLifetime
                     Consistency = ConsistencyLevel.Strong,
                     OutputFields = ["title"],
                 });
-                AssertSameHits(metric, query, result, 0, _rows.TopK(query, metric, 10));
+                _rows.AssertSameHits(metric, query, result, 0, _rows.TopK(query, metric, 10));
                 for (var i = 0; i < result.Count(0); i++)
                 {
                     var id = ((ScalarColumn<long>)result.Ids).Values[i];
@@ -124,23 +136,7 @@ public sealed class StandaloneEndToEndTests : IAsyncLifetime
             Params = ImmutableDictionary<string, string>.Empty.Add("nprobe", "128"),
             Consistency = ConsistencyLevel.Strong,
         });
-        AssertSameHits(MetricType.L2, filtered, hits, 0, _rows.TopK(filtered, MetricType.L2, 20, r => r.Num < 200 && r.Group == 4));
-    }
-
-    /// <summary>Same hits as the oracle: ties at float precision may swap places, so compare oracle scores, not only order.</summary>
-    private void AssertSameHits(MetricType metric, float[] query, SearchResult result, int q, long[] expected)
-    {
-        var ids = ((ScalarColumn<long>)result.Ids).Values[result.Offsets[q]..result.Offsets[q + 1]];
-        Assert.Equal(expected.Length, ids.Length);
-        Assert.Equal(ids.Length, ids.Distinct().Count());
-        var byId = _rows.Visible.ToDictionary(r => r.Id);
-        var actualScores = ids.Select(id => TestRows.Score(metric, query, Assert.Contains(id, (IDictionary<long, TestRows.Row>)byId).Vector)).ToArray();
-        var expectedScores = expected.Select(id => TestRows.Score(metric, query, byId[id].Vector)).ToArray();
-        for (var i = 0; i < ids.Length; i++)
-        {
-            Assert.True(Math.Abs(actualScores[i] - expectedScores[i]) <= 1e-3 * Math.Max(1, Math.Abs(expectedScores[i])),
-                $"{metric} hit {i}: got id {ids[i]} (score {actualScores[i]}), oracle has id {expected[i]} (score {expectedScores[i]})");
-        }
+        _rows.AssertSameHits(MetricType.L2, filtered, hits, 0, _rows.TopK(filtered, MetricType.L2, 20, r => r.Num < 200 && r.Group == 4));
     }
 
     private async Task AssertQueriesMatchOracleAsync()
@@ -166,15 +162,5 @@ public sealed class StandaloneEndToEndTests : IAsyncLifetime
         var expected = _rows.Visible.Where(oracle).ToList();
         Assert.Equal(expected.Select(r => r.Id), ((ScalarColumn<long>)result.Ids).Values);
         Assert.Equal(expected.Select(r => r.Num), ((ScalarColumn<int>)result.Fields[FieldId("num")]).Values);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
-            await Task.Delay(200);
-        }
     }
 }

@@ -8,6 +8,7 @@ public static class StandaloneNode
         milvus.query.register-interval = 500ms
         milvus.data.poll-interval = 500ms
         milvus.coordinator.shard-keep-alive-interval = 1s
+        milvus.proxy.grpc.port = 0
         akka.loglevel = WARNING
         """;
 

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text;
 using Milvus.Akka.Common;
+using Milvus.Akka.Proxy;
 
 namespace Milvus.Akka.Server.Tests;
 
@@ -104,6 +105,21 @@ public sealed class TestRows
             .Select(r => (r.Id, Score: Score(metric, query, r.Vector)))
             .OrderBy(h => metric.HigherIsBetter() ? -h.Score : h.Score).ThenBy(h => h.Id)
             .Take(k).Select(h => h.Id).ToArray();
+
+    /// <summary>Same hits as the oracle: ties at float precision may swap places, so compare oracle scores, not only order.</summary>
+    public void AssertSameHits(MetricType metric, float[] query, SearchResult result, int q, long[] expected)
+    {
+        var ids = ((ScalarColumn<long>)result.Ids).Values[result.Offsets[q]..result.Offsets[q + 1]];
+        Assert.Equal(expected.Length, ids.Length);
+        Assert.Equal(ids.Length, ids.Distinct().Count());
+        var actualScores = ids.Select(id => Score(metric, query, Assert.Contains(id, (IDictionary<long, Row>)_visible).Vector)).ToArray();
+        var expectedScores = expected.Select(id => Score(metric, query, _visible[id].Vector)).ToArray();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            Assert.True(Math.Abs(actualScores[i] - expectedScores[i]) <= 1e-3 * Math.Max(1, Math.Abs(expectedScores[i])),
+                $"{metric} hit {i}: got id {ids[i]} (score {actualScores[i]}), oracle has id {expected[i]} (score {expectedScores[i]})");
+        }
+    }
 
     public static double Score(MetricType metric, float[] a, float[] b)
     {

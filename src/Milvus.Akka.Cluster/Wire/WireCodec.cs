@@ -78,6 +78,45 @@ public static class WireCodec
         }
     }
 
+    /// <summary>Writes a string when it is not null, even when empty, so a reader can tell null from "".</summary>
+    public static void WriteNullableString(CodedOutputStream output, int field, string? value)
+    {
+        if (value is not null)
+        {
+            output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+            output.WriteString(value);
+        }
+    }
+
+    /// <summary>Writes an optional integer only when it has a value, so a reader can tell null from 0.</summary>
+    public static void WriteNullableInt64(CodedOutputStream output, int field, long? value)
+    {
+        if (value is { } present)
+        {
+            output.WriteTag(field, WireFormat.WireType.Varint);
+            output.WriteInt64(present);
+        }
+    }
+
+    /// <summary>Writes an optional float only when it has a value, so a reader can tell null from 0.</summary>
+    public static void WriteNullableFloat(CodedOutputStream output, int field, float? value)
+    {
+        if (value is { } present)
+        {
+            output.WriteTag(field, WireFormat.WireType.Fixed32);
+            output.WriteFloat(present);
+        }
+    }
+
+    public static void WriteStrings(CodedOutputStream output, int field, IEnumerable<string> values)
+    {
+        foreach (var value in values)
+        {
+            output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+            output.WriteString(value);
+        }
+    }
+
     public static void WriteBytes(CodedOutputStream output, int field, ReadOnlySpan<byte> value)
     {
         output.WriteTag(field, WireFormat.WireType.LengthDelimited);
@@ -125,6 +164,9 @@ public static class WireCodec
 
     public static void WriteRawArray<T>(CodedOutputStream output, int field, T[] values) where T : unmanaged =>
         WriteBytes(output, field, MemoryMarshal.AsBytes(values.AsSpan()));
+
+    public static void WriteRawSpan<T>(CodedOutputStream output, int field, ReadOnlySpan<T> values) where T : unmanaged =>
+        WriteBytes(output, field, MemoryMarshal.AsBytes(values));
 
     public static T[] ReadRawArray<T>(ByteString bytes) where T : unmanaged => MemoryMarshal.Cast<byte, T>(bytes.Span).ToArray();
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Milvus.Akka.Storage.Backends.Tests.Servers;
+using Milvus.Akka.TestSupport;
 using Milvus.Akka.Storage.Etcd;
 
 namespace Milvus.Akka.Storage.Backends.Tests.MetaStores;

@@ -1,5 +1,6 @@
 using Milvus.Akka.Storage.Backends.Tests.Servers;
 using Milvus.Akka.Storage.Etcd;
+using Milvus.Akka.TestSupport;
 
 namespace Milvus.Akka.Storage.Backends.Tests.MetaStores;
 

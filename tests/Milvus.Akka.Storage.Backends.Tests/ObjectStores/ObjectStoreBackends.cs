@@ -1,6 +1,7 @@
 using Milvus.Akka.Storage.Backends.Tests.Servers;
 using Milvus.Akka.Storage.Cache;
 using Milvus.Akka.Storage.S3;
+using Milvus.Akka.TestSupport;
 
 namespace Milvus.Akka.Storage.Backends.Tests.ObjectStores;
 

@@ -1,5 +1,5 @@
 using Milvus.Akka.Common;
-using Milvus.Akka.Storage.Backends.Tests.Servers;
+using Milvus.Akka.TestSupport;
 using Milvus.Akka.Storage.S3;
 
 namespace Milvus.Akka.Storage.Backends.Tests.ObjectStores;

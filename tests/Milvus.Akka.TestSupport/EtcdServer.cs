@@ -1,6 +1,6 @@
 using Milvus.Akka.Storage.Etcd;
 
-namespace Milvus.Akka.Storage.Backends.Tests.Servers;
+namespace Milvus.Akka.TestSupport;
 
 /// <summary>A single-member etcd (Debian etcd-server, installed by tests/setup/services.sh) on free loopback ports.</summary>
 public sealed class EtcdServer : IAsyncDisposable
@@ -50,14 +50,4 @@ public sealed class EtcdServer : IAsyncDisposable
         await _process.DisposeAsync();
         _data.Dispose();
     }
-}
-
-/// <summary>One etcd shared by the tests of a class; restart tests start their own.</summary>
-public sealed class EtcdFixture : IAsyncLifetime
-{
-    public EtcdServer Server { get; } = new();
-
-    public Task InitializeAsync() => Server.StartAsync();
-
-    public Task DisposeAsync() => Server.DisposeAsync().AsTask();
 }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Milvus.Akka.Storage.Backends.Tests.Servers;
+namespace Milvus.Akka.TestSupport;
 
 /// <summary>A server child process on 127.0.0.1 that tests can stop (kill) and start again with the same arguments.</summary>
 public sealed class ServerProcess(string name, string fileName, IReadOnlyList<string> arguments, int port) : IAsyncDisposable

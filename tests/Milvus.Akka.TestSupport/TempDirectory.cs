@@ -1,4 +1,4 @@
-namespace Milvus.Akka.Storage.Backends.Tests.Servers;
+namespace Milvus.Akka.TestSupport;
 
 /// <summary>A fresh directory under the system temp folder, deleted with its contents on dispose.</summary>
 public sealed class TempDirectory : IDisposable

@@ -1,6 +1,6 @@
 using Milvus.Akka.Storage.S3;
 
-namespace Milvus.Akka.Storage.Backends.Tests.Servers;
+namespace Milvus.Akka.TestSupport;
 
 /// <summary>An s3rver (npm, installed by tests/setup/services.sh) on a free loopback port with its own data directory.</summary>
 public sealed class S3rverServer : IAsyncDisposable
@@ -42,14 +42,4 @@ public sealed class S3rverServer : IAsyncDisposable
         await _process.DisposeAsync();
         _data.Dispose();
     }
-}
-
-/// <summary>One s3rver shared by the tests of a class; fault tests start their own.</summary>
-public sealed class S3rverFixture : IAsyncLifetime
-{
-    public S3rverServer Server { get; } = new();
-
-    public Task InitializeAsync() => Server.StartAsync();
-
-    public Task DisposeAsync() => Server.DisposeAsync().AsTask();
 }

@@ -1,0 +1,75 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding.External;
+using Akka.Event;
+
+namespace Milvus.Akka.Coordinator;
+
+/// <summary>
+/// Shard placement: the coordinator decides which streaming node runs each shard (Milvus's channel assignment).
+/// Sharding runs an <see cref="ExternalShardAllocationStrategy"/>, and the coordinator writes the desired location
+/// of every shard: a new shard goes to the streaming node with the fewest shards, and the shards of a node that
+/// left move to the remaining ones. A node that joins later takes new shards; running shards are not moved.
+/// </summary>
+public sealed partial class CoordinatorActor
+{
+    public const string ShardTypeName = "shard";
+    public const string StreamingRole = "streaming";
+
+    private readonly Dictionary<string, Address> _shardLocations = [];
+    private IExternalShardAllocationClient? _placement;
+
+    private sealed record PlacementLoaded(IReadOnlyDictionary<string, Address> Locations) : INoSerializationVerificationNeeded;
+
+    private void ReadyPlacement() => Receive<PlacementLoaded>(m =>
+    {
+        foreach (var (shard, address) in m.Locations)
+        {
+            _shardLocations.TryAdd(shard, address);
+        }
+    });
+
+    /// <summary>Reads the locations a previous incarnation wrote, so shards are not moved by a coordinator fail-over.</summary>
+    private void LoadPlacement()
+    {
+        _placement = ExternalShardAllocation.Get(Context.System).ClientFor(ShardTypeName);
+        _placement.ShardLocations().ContinueWith(t => t.IsCompletedSuccessfully
+                ? new PlacementLoaded(t.Result.Locations.ToDictionary(l => l.Key, l => l.Value.Address))
+                : new PlacementLoaded(new Dictionary<string, Address>()))
+            .PipeTo(Self);
+    }
+
+    /// <summary>Gives every shard without a live streaming node one, least-loaded node first.</summary>
+    private void PlaceShards()
+    {
+        var streaming = global::Akka.Cluster.Cluster.Get(Context.System).State.Members
+            .Where(m => m.Status == MemberStatus.Up && m.HasRole(StreamingRole))
+            .Select(m => m.Address)
+            .ToHashSet();
+        if (streaming.Count == 0 || _placement is null)
+        {
+            return;
+        }
+
+        var shards = _collections.Values.SelectMany(c => c.AllShardNames).ToHashSet();
+        foreach (var dropped in _shardLocations.Keys.Where(s => !shards.Contains(s)).ToList())
+        {
+            _shardLocations.Remove(dropped);
+        }
+
+        var load = streaming.ToDictionary(a => a, a => _shardLocations.Values.Count(l => l.Equals(a)));
+        foreach (var shard in shards.Order(StringComparer.Ordinal))
+        {
+            if (_shardLocations.TryGetValue(shard, out var current) && streaming.Contains(current))
+            {
+                continue;
+            }
+
+            var target = load.OrderBy(l => l.Value).ThenBy(l => l.Key.ToString(), StringComparer.Ordinal).First().Key;
+            load[target]++;
+            _shardLocations[shard] = target;
+            _placement.UpdateShardLocation(shard, target);
+            _log.Info("Shard {0} placed on streaming node {1}", shard, target);
+        }
+    }
+}

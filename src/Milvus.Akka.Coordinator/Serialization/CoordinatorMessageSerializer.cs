@@ -1,0 +1,350 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Google.Protobuf;
+using Milvus.Akka.Cluster.Serialization;
+using Milvus.Akka.Cluster.Wire;
+using Milvus.Akka.Common;
+using static Milvus.Akka.Cluster.Wire.WireCodec;
+
+namespace Milvus.Akka.Coordinator.Serialization;
+
+/// <summary>
+/// Wire format of every <see cref="ICoordinatorMessage"/>: requests to the coordinator singleton, its replies, and the
+/// commands it tells shards, query nodes and data nodes. Catalog records reuse <see cref="CatalogCodec"/>, the format
+/// of meta storage, so a record has one encoding everywhere.
+/// </summary>
+public sealed class CoordinatorMessageSerializer : WireSerializer
+{
+    public CoordinatorMessageSerializer(ExtendedActorSystem system) : base(system)
+    {
+        RegisterAllocation();
+        RegisterDatabases();
+        RegisterCollections();
+        RegisterIndexesAndLoad();
+        RegisterSegments();
+        RegisterShardCommands();
+        RegisterCompaction();
+    }
+
+    public override int Identifier => 403;
+
+    private void RegisterAllocation()
+    {
+        Register<AllocateTimestamps>("at1", (o, m) => WriteInt64(o, 1, m.Count), f => new AllocateTimestamps(f.Int32(1)));
+        Register<TimestampsAllocated>("ta1",
+            (o, m) =>
+            {
+                WriteUInt64(o, 1, m.First);
+                WriteInt64(o, 2, m.Count);
+            },
+            f => new TimestampsAllocated(f.UInt64(1), f.Int32(2)));
+        Register<AllocateIds>("ai1", (o, m) => WriteInt64(o, 1, m.Count), f => new AllocateIds(f.Int32(1)));
+        Register<IdsAllocated>("ia1",
+            (o, m) =>
+            {
+                WriteInt64(o, 1, m.First);
+                WriteInt64(o, 2, m.Count);
+            },
+            f => new IdsAllocated(f.Int64(1), f.Int32(2)));
+    }
+
+    private void RegisterDatabases()
+    {
+        Register<CreateDatabase>("cd1",
+            (o, m) =>
+            {
+                WriteString(o, 1, m.Name);
+                WriteMap(o, 2, m.Properties);
+            },
+            f => new CreateDatabase(f.String(1), f.SortedMap(2)));
+        Register<DropDatabase>("dd1", (o, m) => WriteString(o, 1, m.Name), f => new DropDatabase(f.String(1)));
+        Register<AlterDatabase>("ad1",
+            (o, m) =>
+            {
+                WriteString(o, 1, m.Name);
+                WriteMap(o, 2, m.Properties);
+                WriteStrings(o, 3, m.DeleteKeys);
+            },
+            f => new AlterDatabase(f.String(1), f.SortedMap(2), f.Strings(3)));
+        RegisterSingleton("ld1", ListDatabases.Instance);
+        Register<DatabaseList>("dl1",
+            (o, m) => WriteRepeated(o, 1, m.Databases, CatalogCodec.Encode),
+            f => new DatabaseList([.. f.RepeatedBytes(1).Select(CatalogCodec.DecodeDatabase)]));
+    }
+
+    private void RegisterCollections()
+    {
+        Register<CreateCollection>("cc1",
+            (o, m) =>
+            {
+                WriteString(o, 1, m.Database);
+                WriteEncoded(o, 2, SchemaCodec.Encode(m.Schema));
+                WriteInt64(o, 3, m.ShardsNum);
+                WriteInt64(o, 4, (long)m.Consistency);
+                WriteInt64(o, 5, m.NumPartitions);
+                WriteMap(o, 6, m.Properties);
+            },
+            f => new CreateCollection(f.String(1), SchemaCodec.Decode(f.Required(2, "collection schema")), f.Int32(3),
+                (ConsistencyLevel)f.Int32(4), f.Int32(5), f.SortedMap(6)));
+        Register<DropCollection>("dc1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new DropCollection(f.String(1), f.String(2)));
+        Register<DescribeCollection>("dsc1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new DescribeCollection(f.String(1), f.String(2)));
+        Register<DescribeCollectionById>("dsi1", (o, m) => WriteInt64(o, 1, m.CollectionId), f => new DescribeCollectionById(f.Int64(1)));
+        Register<CollectionDescribed>("cde1",
+            (o, m) => WriteEncoded(o, 1, CatalogCodec.Encode(m.Collection)),
+            f => new CollectionDescribed(CatalogCodec.DecodeCollection(f.Required(1, "collection"))));
+        Register<ListCollections>("lc1", (o, m) => WriteString(o, 1, m.Database), f => new ListCollections(f.String(1)));
+        Register<CollectionList>("cl1",
+            (o, m) => WriteRepeated(o, 1, m.Collections, CatalogCodec.Encode),
+            f => new CollectionList([.. f.RepeatedBytes(1).Select(CatalogCodec.DecodeCollection)]));
+        Register<RenameCollection>("rc1",
+            (o, m) =>
+            {
+                WriteString(o, 1, m.Database);
+                WriteString(o, 2, m.OldName);
+                WriteString(o, 3, m.NewDatabase);
+                WriteString(o, 4, m.NewName);
+            },
+            f => new RenameCollection(f.String(1), f.String(2), f.String(3), f.String(4)));
+        Register<AlterCollection>("ac1",
+            (o, m) =>
+            {
+                WriteStringFields(o, m.Database, m.Name);
+                WriteMap(o, 3, m.Properties);
+                WriteStrings(o, 4, m.DeleteKeys);
+            },
+            f => new AlterCollection(f.String(1), f.String(2), f.SortedMap(3), f.Strings(4)));
+        Register<CreatePartition>("cp1", (o, m) => WriteStringFields(o, m.Database, m.Collection, m.Partition),
+            f => new CreatePartition(f.String(1), f.String(2), f.String(3)));
+        Register<DropPartition>("dp1", (o, m) => WriteStringFields(o, m.Database, m.Collection, m.Partition),
+            f => new DropPartition(f.String(1), f.String(2), f.String(3)));
+        Register<CreateAlias>("ca1", (o, m) => WriteStringFields(o, m.Database, m.Alias, m.Collection),
+            f => new CreateAlias(f.String(1), f.String(2), f.String(3)));
+        Register<DropAlias>("da1", (o, m) => WriteStringFields(o, m.Database, m.Alias), f => new DropAlias(f.String(1), f.String(2)));
+        Register<AlterAlias>("aa1", (o, m) => WriteStringFields(o, m.Database, m.Alias, m.Collection),
+            f => new AlterAlias(f.String(1), f.String(2), f.String(3)));
+    }
+
+    private void RegisterIndexesAndLoad()
+    {
+        Register<CreateIndex>("ci1",
+            (o, m) =>
+            {
+                WriteStringFields(o, m.Database, m.Collection, m.FieldName);
+                WriteString(o, 4, m.IndexName);
+                WriteMap(o, 5, m.Params);
+            },
+            f => new CreateIndex(f.String(1), f.String(2), f.String(3), f.String(4), f.SortedMap(5)));
+        Register<DropIndex>("di1",
+            (o, m) =>
+            {
+                WriteStringFields(o, m.Database, m.Collection, m.FieldName);
+                WriteString(o, 4, m.IndexName);
+            },
+            f => new DropIndex(f.String(1), f.String(2), f.String(3), f.String(4)));
+        Register<GetIndexProgress>("gip1", (o, m) => WriteInt64(o, 1, m.CollectionId), f => new GetIndexProgress(f.Int64(1)));
+        Register<IndexProgress>("ip1",
+            (o, m) =>
+            {
+                foreach (var (indexId, (indexed, total)) in m.ByIndexId)
+                {
+                    WriteMessage(o, 1, w =>
+                    {
+                        WriteInt64(w, 1, indexId);
+                        WriteInt64(w, 2, indexed);
+                        WriteInt64(w, 3, total);
+                    });
+                }
+            },
+            f => new IndexProgress(f.RepeatedBytes(1).Select(WireFields.Parse)
+                .ToImmutableDictionary(e => e.Int64(1), e => (e.Int64(2), e.Int64(3)))));
+        Register<LoadCollection>("lo1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new LoadCollection(f.String(1), f.String(2)));
+        Register<ReleaseCollection>("rl1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new ReleaseCollection(f.String(1), f.String(2)));
+        Register<GetLoadProgress>("glp1", (o, m) => WriteInt64(o, 1, m.CollectionId), f => new GetLoadProgress(f.Int64(1)));
+        Register<LoadProgress>("lp1",
+            (o, m) =>
+            {
+                WriteBool(o, 1, m.Loaded);
+                WriteInt64(o, 2, m.Percent);
+            },
+            f => new LoadProgress(f.Bool(1), f.Int32(2)));
+    }
+
+    private void RegisterSegments()
+    {
+        Register<SegmentFlushed>("sf1", (o, m) => WriteEncoded(o, 1, CatalogCodec.Encode(m.Segment)), f => new SegmentFlushed(Segment(f, 1)));
+        Register<GetSegments>("gs1", (o, m) => WriteInt64(o, 1, m.CollectionId), f => new GetSegments(f.Int64(1)));
+        Register<SegmentList>("sl1",
+            (o, m) => WriteRepeated(o, 1, m.Segments, CatalogCodec.Encode),
+            f => new SegmentList([.. f.RepeatedBytes(1).Select(CatalogCodec.DecodeSegment)]));
+        RegisterSingleton("rit1", RequestIndexTask.Instance);
+        RegisterSingleton("nt1", NoTask.Instance);
+        Register<IndexBuildTask>("ibt1",
+            (o, m) =>
+            {
+                WriteInt64(o, 1, m.BuildId);
+                WriteEncoded(o, 2, CatalogCodec.Encode(m.Segment));
+                WriteEncoded(o, 3, SchemaCodec.Encode(m.Schema));
+                WriteEncoded(o, 4, CatalogCodec.Encode(m.Index));
+            },
+            f => new IndexBuildTask(f.Int64(1), Segment(f, 2), SchemaCodec.Decode(f.Required(3, "collection schema")),
+                CatalogCodec.DecodeIndex(f.Required(4, "index"))));
+        Register<IndexBuilt>("ib1",
+            (o, m) =>
+            {
+                WriteInt64(o, 1, m.BuildId);
+                WriteInt64(o, 2, m.SegmentId);
+                WriteInt64(o, 3, m.FieldId);
+                WriteString(o, 4, m.IndexKey);
+            },
+            f => new IndexBuilt(f.Int64(1), f.Int64(2), f.Int64(3), f.String(4)));
+        Register<IndexBuildFailed>("ibf1",
+            (o, m) =>
+            {
+                WriteInt64(o, 1, m.BuildId);
+                WriteString(o, 2, m.Reason);
+            },
+            f => new IndexBuildFailed(f.Int64(1), f.String(2)));
+        RegisterSingleton("wa1", WorkAvailable.Instance);
+        Register<RegisterQueryNode>("rqn1",
+            (o, m) =>
+            {
+                WriteString(o, 1, ActorPath(m.Node));
+                WriteRawSpan(o, 2, m.ServedSegments.AsSpan());
+            },
+            f => new RegisterQueryNode(ResolveActor(f.String(1)), f.RawImmutableArray<long>(2)));
+        Register<SegmentServed>("ssv1",
+            (o, m) =>
+            {
+                WriteInt64(o, 1, m.SegmentId);
+                WriteString(o, 2, ActorPath(m.QueryNode));
+                WriteBool(o, 3, m.Serving);
+            },
+            f => new SegmentServed(f.Int64(1), ResolveActor(f.String(2)), f.Bool(3)));
+        Register<GetShardDistribution>("gsd1", (o, m) => WriteString(o, 1, m.ShardName), f => new GetShardDistribution(f.String(1)));
+        Register<ShardDistribution>("sd1",
+            (o, m) =>
+            {
+                foreach (var (segment, queryNode) in m.Segments)
+                {
+                    WriteMessage(o, 1, w =>
+                    {
+                        WriteEncoded(w, 1, CatalogCodec.Encode(segment));
+                        WriteString(w, 2, queryNode is null ? null : ActorPath(queryNode));
+                    });
+                }
+
+                WriteBool(o, 2, m.Loaded);
+            },
+            f => new ShardDistribution(
+                [.. f.RepeatedBytes(1).Select(WireFields.Parse).Select(e => (Segment(e, 1), ResolveOptionalActor(e.String(2))))],
+                f.Bool(2)));
+        Register<SegmentIndexReady>("sir1", (o, m) => WriteEncoded(o, 1, CatalogCodec.Encode(m.Segment)), f => new SegmentIndexReady(Segment(f, 1)));
+        Register<UnloadSegments>("us1", (o, m) => WriteRawSpan(o, 1, m.SegmentIds.AsSpan()), f => new UnloadSegments(f.RawImmutableArray<long>(1)));
+    }
+
+    private void RegisterShardCommands()
+    {
+        Register<AssignSegment>("as1",
+            (o, m) =>
+            {
+                WriteString(o, 1, m.ShardName);
+                WriteEncoded(o, 2, CatalogCodec.Encode(m.Segment));
+                WriteString(o, 3, ActorPath(m.QueryNode));
+            },
+            f => new AssignSegment(f.String(1), Segment(f, 2), ResolveActor(f.String(3))));
+        Register<ReleaseShard>("rs1", (o, m) => WriteString(o, 1, m.ShardName), f => new ReleaseShard(f.String(1)));
+        Register<DropShard>("ds1", (o, m) => WriteString(o, 1, m.ShardName), f => new DropShard(f.String(1)));
+        Register<DropPartitionData>("dpd1",
+            (o, m) =>
+            {
+                WriteString(o, 1, m.ShardName);
+                WriteInt64(o, 2, m.PartitionId);
+            },
+            f => new DropPartitionData(f.String(1), f.Int64(2)));
+    }
+
+    private void RegisterCompaction()
+    {
+        Register<CompactCollection>("cpc1", (o, m) => WriteInt64(o, 1, m.CollectionId), f => new CompactCollection(f.Int64(1)));
+        Register<CompactionScheduled>("cps1",
+            (o, m) =>
+            {
+                WriteInt64(o, 1, m.CompactionId);
+                WriteInt64(o, 2, m.Tasks);
+            },
+            f => new CompactionScheduled(f.Int64(1), f.Int32(2)));
+        Register<GetCompactionState>("gcs1", (o, m) => WriteInt64(o, 1, m.CollectionId), f => new GetCompactionState(f.Int64(1)));
+        Register<CompactionState>("cst1",
+            (o, m) =>
+            {
+                WriteInt64(o, 1, m.Pending);
+                WriteInt64(o, 2, m.Running);
+                WriteInt64(o, 3, m.Completed);
+            },
+            f => new CompactionState(f.Int32(1), f.Int32(2), f.Int64(3)));
+        RegisterSingleton("rct1", RequestCompactionTask.Instance);
+        Register<CompactionTask>("ct1",
+            (o, m) =>
+            {
+                WriteInt64(o, 1, m.TaskId);
+                WriteEncoded(o, 2, SchemaCodec.Encode(m.Schema));
+                WriteRepeated(o, 3, m.Inputs, CatalogCodec.Encode);
+                WriteInt64(o, 4, m.TargetSegmentId);
+            },
+            f => new CompactionTask(f.Int64(1), SchemaCodec.Decode(f.Required(2, "collection schema")),
+                [.. f.RepeatedBytes(3).Select(CatalogCodec.DecodeSegment)], f.Int64(4)));
+        Register<CompactionCompleted>("cco1",
+            (o, m) =>
+            {
+                WriteInt64(o, 1, m.TaskId);
+                WriteOptionalSegment(o, 2, m.Result);
+                WriteRawSpan(o, 3, m.InputIds.AsSpan());
+            },
+            f => new CompactionCompleted(f.Int64(1), OptionalSegment(f, 2), f.RawImmutableArray<long>(3)));
+        Register<CompactionFailed>("cf1",
+            (o, m) =>
+            {
+                WriteInt64(o, 1, m.TaskId);
+                WriteString(o, 2, m.Reason);
+            },
+            f => new CompactionFailed(f.Int64(1), f.String(2)));
+        Register<SegmentsReplaced>("sr1",
+            (o, m) =>
+            {
+                WriteString(o, 1, m.ShardName);
+                WriteOptionalSegment(o, 2, m.Result);
+                WriteRawSpan(o, 3, m.Replaced.AsSpan());
+            },
+            f => new SegmentsReplaced(f.String(1), OptionalSegment(f, 2), f.RawImmutableArray<long>(3)));
+    }
+
+    private static void WriteOptionalSegment(CodedOutputStream output, int field, SegmentInfo? segment)
+    {
+        if (segment is not null)
+        {
+            WriteEncoded(output, field, CatalogCodec.Encode(segment));
+        }
+    }
+
+    private static SegmentInfo? OptionalSegment(WireFields fields, int field) =>
+        fields.Has(field) ? CatalogCodec.DecodeSegment(fields.Bytes(field)) : null;
+
+    private static SegmentInfo Segment(WireFields fields, int field) => CatalogCodec.DecodeSegment(fields.Required(field, "segment"));
+
+    private static void WriteRepeated<T>(CodedOutputStream output, int field, IEnumerable<T> values, Func<T, ByteString> encode)
+    {
+        foreach (var value in values)
+        {
+            WriteEncoded(output, field, encode(value));
+        }
+    }
+
+    /// <summary>Writes the leading string fields of a request (database, collection, ...) as fields 1, 2, 3...</summary>
+    private static void WriteStringFields(CodedOutputStream output, params ReadOnlySpan<string> values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            WriteString(output, i + 1, values[i]);
+        }
+    }
+}

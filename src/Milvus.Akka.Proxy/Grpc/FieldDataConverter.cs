@@ -1,0 +1,226 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Milvus.Akka.Common;
+using Milvus.Akka.Grpc.Protocol.Schema;
+using DataType = Milvus.Akka.Common.DataType;
+using ErrorCode = Milvus.Akka.Common.ErrorCode;
+using FieldSchema = Milvus.Akka.Common.FieldSchema;
+using ProtoDataType = Milvus.Akka.Grpc.Protocol.Schema.DataType;
+
+namespace Milvus.Akka.Proxy.Grpc;
+
+/// <summary>
+/// Column-major schema.FieldData to and from <see cref="Column"/>s. Nullable data may come compact (values for valid
+/// rows only, as the Node SDK sends) or full length; both are expanded to full length with a validity mask.
+/// </summary>
+public static class FieldDataConverter
+{
+    public static Column FromFieldData(FieldData data, FieldSchema field, int rows)
+    {
+        var validity = data.ValidData.Count == 0 ? null : data.ValidData.ToArray();
+        if (validity is not null && validity.Length != rows)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' has {validity.Length} valid_data flags for {rows} rows");
+        }
+
+        return field.DataType switch
+        {
+            DataType.FloatVector or DataType.BinaryVector => Vectors(data, field, rows),
+            _ when data.FieldCase != FieldData.FieldOneofCase.Scalars =>
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' of type {field.DataType} needs scalar data"),
+            _ => Scalars(data.Scalars, field, rows, validity),
+        };
+    }
+
+    public static FieldData ToFieldData(FieldSchema field, Column column)
+    {
+        var data = new FieldData
+        {
+            FieldName = field.Name,
+            FieldId = field.FieldId,
+            Type = (ProtoDataType)field.DataType,
+            IsDynamic = field.IsDynamic,
+        };
+        if (column.Validity is { } validity)
+        {
+            data.ValidData.Add(validity);
+        }
+
+        switch (column)
+        {
+            case VectorColumn<float> v:
+                data.Vectors = new VectorField { Dim = v.Dim, FloatVector = new FloatArray { Data = { v.Values } } };
+                break;
+            case VectorColumn<byte> b:
+                data.Vectors = new VectorField { Dim = b.Dim, BinaryVector = ByteString.CopyFrom(b.Values) };
+                break;
+            default:
+                data.Scalars = ToScalarField(column);
+                break;
+        }
+
+        return data;
+    }
+
+    private static Column Vectors(FieldData data, FieldSchema field, int rows)
+    {
+        var vectors = data.Vectors;
+        if (data.FieldCase != FieldData.FieldOneofCase.Vectors)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' is a {field.DataType} field but its data is not a vector");
+        }
+
+        if (field.DataType == DataType.FloatVector)
+        {
+            if (vectors.DataCase != VectorField.DataOneofCase.FloatVector)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' expects float_vector data, got {vectors.DataCase}");
+            }
+
+            var values = vectors.FloatVector.Data;
+            CheckVectorLength(field, values.Count, rows * field.Dim, rows, "floats");
+            return new VectorColumn<float>(DataType.FloatVector, field.Dim, values.ToArray());
+        }
+
+        if (vectors.DataCase != VectorField.DataOneofCase.BinaryVector)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' expects binary_vector data, got {vectors.DataCase}");
+        }
+
+        CheckVectorLength(field, vectors.BinaryVector.Length, rows * field.Dim / 8, rows, "bytes");
+        return new VectorColumn<byte>(DataType.BinaryVector, field.Dim, vectors.BinaryVector.ToByteArray());
+    }
+
+    private static void CheckVectorLength(FieldSchema field, int actual, int expected, int rows, string unit)
+    {
+        if (actual != expected)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"the data of vector field '{field.Name}' has {actual} {unit}, expected {expected} for {rows} rows of dim {field.Dim}");
+        }
+    }
+
+    private static Column Scalars(ScalarField scalars, FieldSchema field, int rows, bool[]? validity)
+    {
+        var type = field.DataType;
+        return (type, scalars.DataCase) switch
+        {
+            (DataType.Bool, ScalarField.DataOneofCase.BoolData) =>
+                new ScalarColumn<bool>(type, Expand(scalars.BoolData.Data.ToArray(), field, rows, validity), validity),
+            (DataType.Int8 or DataType.Int16 or DataType.Int32, ScalarField.DataOneofCase.IntData) =>
+                new ScalarColumn<int>(type, Expand(scalars.IntData.Data.ToArray(), field, rows, validity), validity),
+            (DataType.Int64, ScalarField.DataOneofCase.LongData) =>
+                new ScalarColumn<long>(type, Expand(scalars.LongData.Data.ToArray(), field, rows, validity), validity),
+            (DataType.Float, ScalarField.DataOneofCase.FloatData) =>
+                new ScalarColumn<float>(type, Expand(scalars.FloatData.Data.ToArray(), field, rows, validity), validity),
+            (DataType.Double, ScalarField.DataOneofCase.DoubleData) =>
+                new ScalarColumn<double>(type, Expand(scalars.DoubleData.Data.ToArray(), field, rows, validity), validity),
+            (DataType.VarChar or DataType.String, ScalarField.DataOneofCase.StringData) =>
+                new StringColumn(Expand(scalars.StringData.Data.ToArray(), field, rows, validity, ""), validity),
+            (DataType.Json, ScalarField.DataOneofCase.JsonData) =>
+                new JsonColumn(Expand(scalars.JsonData.Data.Select(b => b.ToByteArray()).ToArray(), field, rows, validity, []), validity),
+            (DataType.Array, ScalarField.DataOneofCase.ArrayData) => Arrays(scalars.ArrayData, field, rows, validity),
+            _ => throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"field '{field.Name}' of type {type} cannot take {(scalars.DataCase == ScalarField.DataOneofCase.None ? "empty" : scalars.DataCase.ToString())} data"),
+        };
+    }
+
+    private static ArrayColumn Arrays(ArrayArray arrays, FieldSchema field, int rows, bool[]? validity)
+    {
+        var empty = Array.CreateInstance(ArrayColumn.RowType(field.ElementType).GetElementType()!, 0);
+        var values = arrays.Data.Select(row => ArrayRow(row, field)).ToArray();
+        return new ArrayColumn(field.ElementType, Expand(values, field, rows, validity, empty), validity);
+    }
+
+    private static Array ArrayRow(ScalarField row, FieldSchema field) => (ArrayColumn.RowType(field.ElementType), row.DataCase) switch
+    {
+        (_, ScalarField.DataOneofCase.None) => Array.CreateInstance(ArrayColumn.RowType(field.ElementType).GetElementType()!, 0),
+        (var t, ScalarField.DataOneofCase.BoolData) when t == typeof(bool[]) => row.BoolData.Data.ToArray(),
+        (var t, ScalarField.DataOneofCase.IntData) when t == typeof(int[]) => row.IntData.Data.ToArray(),
+        (var t, ScalarField.DataOneofCase.LongData) when t == typeof(long[]) => row.LongData.Data.ToArray(),
+        (var t, ScalarField.DataOneofCase.FloatData) when t == typeof(float[]) => row.FloatData.Data.ToArray(),
+        (var t, ScalarField.DataOneofCase.DoubleData) when t == typeof(double[]) => row.DoubleData.Data.ToArray(),
+        (var t, ScalarField.DataOneofCase.StringData) when t == typeof(string[]) => row.StringData.Data.ToArray(),
+        _ => throw new MilvusException(ErrorCode.ParameterInvalid,
+            $"array field '{field.Name}' holds {field.ElementType} elements, got {row.DataCase}"),
+    };
+
+    /// <summary>Values for every row: as sent when full length, else the compact valid-rows-only form spread out.</summary>
+    private static T[] Expand<T>(T[] values, FieldSchema field, int rows, bool[]? validity, T fill = default!)
+    {
+        if (values.Length == rows)
+        {
+            return values;
+        }
+
+        var valid = validity?.Count(v => v) ?? rows;
+        if (validity is null || values.Length != valid)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"field '{field.Name}' has {values.Length} values for {rows} rows{(validity is null ? "" : $" ({valid} of them valid)")}");
+        }
+
+        var result = new T[rows];
+        var next = 0;
+        for (var row = 0; row < rows; row++)
+        {
+            result[row] = validity[row] ? values[next++] : fill;
+        }
+
+        return result;
+    }
+
+    private static ScalarField ToScalarField(Column column) => column switch
+    {
+        ScalarColumn<bool> c => new ScalarField { BoolData = new BoolArray { Data = { c.Values } } },
+        ScalarColumn<int> c => new ScalarField { IntData = new IntArray { Data = { c.Values } } },
+        ScalarColumn<long> c => new ScalarField { LongData = new LongArray { Data = { c.Values } } },
+        ScalarColumn<float> c => new ScalarField { FloatData = new FloatArray { Data = { c.Values } } },
+        ScalarColumn<double> c => new ScalarField { DoubleData = new DoubleArray { Data = { c.Values } } },
+        StringColumn c => new ScalarField { StringData = new StringArray { Data = { c.Values.Select(v => v ?? "") } } },
+        JsonColumn c => new ScalarField { JsonData = new JSONArray { Data = { c.Values.Select(v => ByteString.CopyFrom(v)) } } },
+        ArrayColumn c => new ScalarField
+        {
+            ArrayData = new ArrayArray { ElementType = (ProtoDataType)c.ElementType, Data = { c.Values.Select(ArrayRowField) } },
+        },
+        _ => throw new MilvusException(ErrorCode.ServiceInternal, $"no wire form for {column.GetType().Name}"),
+    };
+
+    private static ScalarField ArrayRowField(Array row) => row switch
+    {
+        bool[] v => new ScalarField { BoolData = new BoolArray { Data = { v } } },
+        int[] v => new ScalarField { IntData = new IntArray { Data = { v } } },
+        long[] v => new ScalarField { LongData = new LongArray { Data = { v } } },
+        float[] v => new ScalarField { FloatData = new FloatArray { Data = { v } } },
+        double[] v => new ScalarField { DoubleData = new DoubleArray { Data = { v } } },
+        string[] v => new ScalarField { StringData = new StringArray { Data = { v } } },
+        _ => throw new MilvusException(ErrorCode.ServiceInternal, $"no wire form for array rows of {row.GetType().Name}"),
+    };
+
+    /// <summary>Primary keys as schema.IDs: int_id for Int64 keys, str_id for VarChar.</summary>
+    public static IDs ToIds(Column keys) => keys switch
+    {
+        ScalarColumn<long> longs => new IDs { IntId = new LongArray { Data = { longs.Values } } },
+        StringColumn strings => new IDs { StrId = new StringArray { Data = { strings.Values } } },
+        _ => throw new MilvusException(ErrorCode.ServiceInternal, $"primary keys cannot be {keys.GetType().Name}"),
+    };
+
+    /// <summary>Little-endian float32 query vectors of a placeholder value, row after row.</summary>
+    public static float[] FloatVectors(IReadOnlyList<ByteString> values, int dim, string field)
+    {
+        var result = new float[values.Count * dim];
+        for (var q = 0; q < values.Count; q++)
+        {
+            var bytes = values[q].Span;
+            if (bytes.Length != dim * sizeof(float))
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"query vector {q} has {bytes.Length} bytes, but field '{field}' has dim {dim} ({dim * sizeof(float)} bytes per float vector)");
+            }
+
+            MemoryMarshal.Cast<byte, float>(bytes).CopyTo(result.AsSpan(q * dim, dim));
+        }
+
+        return result;
+    }
+}

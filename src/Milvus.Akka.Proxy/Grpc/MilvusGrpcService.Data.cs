@@ -1,0 +1,432 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Google.Protobuf;
+using Grpc.Core;
+using Milvus.Akka.Common;
+using Milvus.Akka.Coordinator;
+using Milvus.Akka.Grpc.Protocol.Common;
+using Milvus.Akka.Grpc.Protocol.Milvus;
+using Milvus.Akka.Grpc.Protocol.Schema;
+using Column = Milvus.Akka.Common.Column;
+using ConsistencyLevel = Milvus.Akka.Common.ConsistencyLevel;
+using DataType = Milvus.Akka.Common.DataType;
+using ErrorCode = Milvus.Akka.Common.ErrorCode;
+using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
+using ProtoMutationResult = Milvus.Akka.Grpc.Protocol.Milvus.MutationResult;
+using ProtoDataType = Milvus.Akka.Grpc.Protocol.Schema.DataType;
+using ProtoSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest;
+using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
+using ProtoHybridSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.HybridSearchRequest;
+
+namespace Milvus.Akka.Proxy.Grpc;
+
+/// <summary>Insert, upsert, delete, search, hybrid search, query and flush.</summary>
+public sealed partial class MilvusGrpcService
+{
+    private const string PlaceholderTag = "$0";
+
+    // Writes.
+
+    public override async Task<ProtoMutationResult> Insert(InsertRequest request, ServerCallContext context)
+    {
+        var database = Database(request.DbName, context);
+        var info = await proxy.DescribeCollectionAsync(database, request.CollectionName, context.CancellationToken);
+        var columns = Columns(info.Schema, request.FieldsData, (int)request.NumRows);
+        var result = await proxy.InsertAsync(database, request.CollectionName, columns, NullIfEmpty(request.PartitionName), context.CancellationToken);
+        return Mutation(result, result.InsertCount);
+    }
+
+    public override async Task<ProtoMutationResult> Upsert(UpsertRequest request, ServerCallContext context)
+    {
+        if (request.PartialUpdate || request.FieldOps.Count > 0)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, "partial update is not supported by Milvus.Akka: upsert whole rows");
+        }
+
+        var database = Database(request.DbName, context);
+        var info = await proxy.DescribeCollectionAsync(database, request.CollectionName, context.CancellationToken);
+        var columns = Columns(info.Schema, request.FieldsData, (int)request.NumRows);
+        var result = await proxy.UpsertAsync(database, request.CollectionName, columns, NullIfEmpty(request.PartitionName), context.CancellationToken);
+        return Mutation(result, result.UpsertCount);
+    }
+
+    public override async Task<ProtoMutationResult> Delete(DeleteRequest request, ServerCallContext context)
+    {
+        RequireNoTemplates(request.ExprTemplateValues.Count);
+        var result = await proxy.DeleteAsync(Database(request.DbName, context), request.CollectionName, request.Expr,
+            NullIfEmpty(request.PartitionName), context.CancellationToken);
+        return Mutation(result, result.DeleteCount);
+    }
+
+    private static ProtoMutationResult Mutation(MutationResult result, long rows)
+    {
+        var response = new ProtoMutationResult
+        {
+            Status = MilvusStatuses.Success,
+            IDs = FieldDataConverter.ToIds(result.Ids),
+            InsertCnt = result.InsertCount,
+            DeleteCnt = result.DeleteCount,
+            UpsertCnt = result.UpsertCount,
+            Timestamp = result.Timestamp,
+        };
+        response.SuccIndex.Add(Enumerable.Range(0, (int)rows).Select(i => (uint)i));
+        return response;
+    }
+
+    /// <summary>The request's columns by field name; the dynamic field arrives as "$meta" (is_dynamic).</summary>
+    private static Dictionary<string, Column> Columns(Common.CollectionSchema schema, IEnumerable<FieldData> fields, int rows)
+    {
+        var columns = new Dictionary<string, Column>();
+        foreach (var data in fields)
+        {
+            var field = (data.IsDynamic ? schema.DynamicField : schema.FindField(data.FieldName))
+                ?? throw new MilvusException(ErrorCode.ParameterInvalid, data.IsDynamic
+                    ? $"collection {schema.Name} has no dynamic field, but the request carries dynamic data"
+                    : $"field '{data.FieldName}' does not exist in collection {schema.Name}");
+            if (!columns.TryAdd(field.Name, FieldDataConverter.FromFieldData(data, field, rows)))
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' appears twice in the request");
+            }
+        }
+
+        return columns;
+    }
+
+    // Reads.
+
+    public override async Task<SearchResults> Search(ProtoSearchRequest request, ServerCallContext context)
+    {
+        var database = Database(request.DbName, context);
+        var info = await proxy.DescribeCollectionAsync(database, request.CollectionName, context.CancellationToken);
+        var search = ToSearch(info, request) with
+        {
+            Database = database,
+            Partitions = [.. request.PartitionNames],
+            Consistency = RequestConsistency(request.ConsistencyLevel, request.UseDefaultConsistency),
+        };
+        // The Node SDK sends the iterator keys inside the "params" JSON, other SDKs as top-level pairs.
+        var parameters = SearchParameters(request.SearchParams);
+        if (parameters.TryGetValue(ParamsKey, out var json))
+        {
+            foreach (var (key, value) in ParseJsonObject(json, "search params"))
+            {
+                parameters.TryAdd(key, value);
+            }
+        }
+
+        var iterator = parameters.GetValueOrDefault("search_iter_v2") is "true" or "True";
+        float? lastBound = null;
+        if (iterator && parameters.TryGetValue("search_iter_last_bound", out var bound))
+        {
+            lastBound = float.Parse(bound, CultureInfo.InvariantCulture);
+        }
+
+        // Iterator v2 pages continue strictly after the previous page's last score: a range search whose inner bound
+        // is that score, with hits tying it dropped (they were on the previous page).
+        var result = lastBound is null ? await proxy.SearchAsync(search, context.CancellationToken) : await NextPageAsync(search, info, lastBound.Value, context);
+        var data = SearchData(info, result, search.OutputFields, search.Limit);
+        if (iterator)
+        {
+            var count = result.Count(0);
+            data.SearchIteratorV2Results = new SearchIteratorV2Results
+            {
+                Token = parameters.GetValueOrDefault("search_iter_id") is { Length: > 0 } token ? token : Guid.NewGuid().ToString("N"),
+                LastBound = count > 0 ? result.Scores[count - 1] : lastBound ?? 0,
+            };
+        }
+
+        return new SearchResults { Status = MilvusStatuses.Success, CollectionName = info.Name, Results = data, SessionTs = result.SessionTimestamp };
+    }
+
+    /// <summary>
+    /// The next iterator page: hits at or beyond the previous page's last score (range_filter is that inner bound for
+    /// every metric), minus the hits tying it, which the previous page returned.
+    /// </summary>
+    private async Task<SearchResult> NextPageAsync(SearchRequest search, CollectionInfo info, float lastBound, ServerCallContext context)
+    {
+        if (search.Nq != 1)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"a search iterator takes one query vector, got {search.Nq}");
+        }
+
+        var field = info.Schema.FindField(search.VectorField!)!;
+        var metric = MetricTypes.Parse(search.Metric is { Length: > 0 } m ? m
+            : info.IndexOnField(field.FieldId)?.MetricType is { Length: > 0 } indexMetric ? indexMetric : "COSINE");
+        // A range search needs an outer bound too: the worst possible score.
+        var outer = metric.HigherIsBetter() ? float.MinValue : float.MaxValue;
+        var page = await proxy.SearchAsync(search with { RangeFilter = lastBound, Radius = outer, Limit = search.Limit + 1 }, context.CancellationToken);
+        var keep = Enumerable.Range(0, page.Count(0)).Where(i => page.Scores[i] != lastBound).Take(search.Limit).ToArray();
+        return page with
+        {
+            Offsets = [0, keep.Length],
+            Ids = page.Ids.Gather(keep),
+            Scores = [.. keep.Select(i => page.Scores[i])],
+            Fields = page.Fields.Gather(keep),
+        };
+    }
+
+    public override async Task<SearchResults> HybridSearch(ProtoHybridSearchRequest request, ServerCallContext context)
+    {
+        if (request.FunctionScore is { Functions.Count: > 0 })
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, "function_score rerankers are not supported by Milvus.Akka: use rank_params (rrf or weighted)");
+        }
+
+        var database = Database(request.DbName, context);
+        var info = await proxy.DescribeCollectionAsync(database, request.CollectionName, context.CancellationToken);
+        var rank = request.RankParams.ToDictionary(p => p.Key, p => p.Value);
+        var limit = IntParam(rank, "limit", 10);
+        var hybrid = new HybridSearchRequest
+        {
+            Database = database,
+            Collection = request.CollectionName,
+            Searches = [.. request.Requests.Select(r => ToSearch(info, r))],
+            Ranker = Ranker(rank),
+            Limit = limit,
+            Offset = IntParam(rank, "offset", 0),
+            RoundDecimal = IntParam(rank, "round_decimal", -1),
+            OutputFields = [.. request.OutputFields],
+            Partitions = [.. request.PartitionNames],
+            Consistency = RequestConsistency(request.ConsistencyLevel, request.UseDefaultConsistency),
+        };
+        var result = await proxy.HybridSearchAsync(hybrid, context.CancellationToken);
+        return new SearchResults
+        {
+            Status = MilvusStatuses.Success,
+            CollectionName = info.Name,
+            Results = SearchData(info, result, hybrid.OutputFields, limit),
+            SessionTs = result.SessionTimestamp,
+        };
+    }
+
+    private static HybridRanker Ranker(Dictionary<string, string> rank)
+    {
+        var strategy = rank.GetValueOrDefault("strategy", "rrf").ToLowerInvariant();
+        var parameters = rank.TryGetValue(ParamsKey, out var json) ? ParseJsonObject(json, "rank params") : [];
+        switch (strategy)
+        {
+            case "rrf":
+                var k = IntParam(parameters, "k", 60);
+                return k is > 0 and < 16_384 ? new RrfRanker(k) : throw new MilvusException(ErrorCode.ParameterInvalid, $"RRF k must be in (0, 16384), got {k}");
+            case "weighted":
+                var weights = parameters.TryGetValue("weights", out var list)
+                    ? System.Text.Json.JsonSerializer.Deserialize<float[]>(list) ?? []
+                    : throw new MilvusException(ErrorCode.ParameterInvalid, "the weighted ranker needs params.weights");
+                var normalize = !parameters.TryGetValue("norm_score", out var norm) || norm is "true" or "True";
+                return new WeightedRanker([.. weights], normalize);
+            default:
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"rerank strategy '{strategy}' is not supported; use rrf or weighted");
+        }
+    }
+
+    public override async Task<QueryResults> Query(ProtoQueryRequest request, ServerCallContext context)
+    {
+        RequireNoTemplates(request.ExprTemplateValues.Count);
+        var database = Database(request.DbName, context);
+        var info = await proxy.DescribeCollectionAsync(database, request.CollectionName, context.CancellationToken);
+        var parameters = request.QueryParams.ToDictionary(p => p.Key, p => p.Value);
+        int? limit = parameters.ContainsKey("limit") ? IntParam(parameters, "limit", 0) : null;
+        var outputs = request.OutputFields.Count == 0 ? ImmutableArray.Create("*") : [.. request.OutputFields];
+        var result = await proxy.QueryAsync(new QueryRequest
+        {
+            Database = database,
+            Collection = request.CollectionName,
+            Filter = NullIfEmpty(request.Expr),
+            OutputFields = outputs,
+            Partitions = [.. request.PartitionNames],
+            Limit = limit,
+            Offset = IntParam(parameters, "offset", 0),
+            Consistency = RequestConsistency(request.ConsistencyLevel, request.UseDefaultConsistency),
+        }, context.CancellationToken);
+
+        var response = new QueryResults { Status = MilvusStatuses.Success, CollectionName = info.Name, PrimaryFieldName = info.Schema.PrimaryKey.Name };
+        if (result.IsCount)
+        {
+            response.FieldsData.Add(new FieldData
+            {
+                FieldName = MilvusProxy.CountStar,
+                Type = ProtoDataType.Int64,
+                Scalars = new ScalarField { LongData = new LongArray { Data = { result.Count } } },
+            });
+            response.OutputFields.Add(MilvusProxy.CountStar);
+            return response;
+        }
+
+        var pk = info.Schema.PrimaryKey;
+        var fields = result.Fields.Columns.SetItem(pk.FieldId, result.Ids);
+        response.FieldsData.Add(OutputColumns(info.Schema, fields, outputs));
+        response.OutputFields.Add(response.FieldsData.Select(f => f.FieldName));
+        return response;
+    }
+
+    public override async Task<FlushResponse> Flush(FlushRequest request, ServerCallContext context)
+    {
+        var database = Database(request.DbName, context);
+        var response = new FlushResponse { Status = MilvusStatuses.Success, DbName = database };
+        foreach (var name in request.CollectionNames)
+        {
+            var (segments, timestamp) = await proxy.FlushAsync(database, name, context.CancellationToken);
+            response.CollSegIDs[name] = new LongArray { Data = { segments } };
+            response.FlushCollSegIDs[name] = new LongArray { Data = { segments } };
+            response.CollFlushTs[name] = timestamp;
+            response.CollSealTimes[name] = HybridTimestamp.Physical(timestamp) / 1000;
+        }
+
+        return response;
+    }
+
+    /// <summary>Flush returns only once its segments are in object storage, so whatever it reported is flushed.</summary>
+    public override Task<GetFlushStateResponse> GetFlushState(GetFlushStateRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetFlushStateResponse { Status = MilvusStatuses.Success, Flushed = true });
+
+    // Translation helpers.
+
+    /// <summary>One vector search of a Search or HybridSearch request: the field, vectors, limits and params from search_params.</summary>
+    private static SearchRequest ToSearch(CollectionInfo info, ProtoSearchRequest request)
+    {
+        RequireNoTemplates(request.ExprTemplateValues.Count);
+        if (request.SearchInputCase == ProtoSearchRequest.SearchInputOneofCase.Ids)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, "search by primary keys is not supported by Milvus.Akka: send the vectors");
+        }
+
+        var parameters = SearchParameters(request.SearchParams);
+        var fieldName = parameters.GetValueOrDefault("anns_field");
+        var field = string.IsNullOrEmpty(fieldName)
+            ? info.Schema.VectorFields.FirstOrDefault()
+            : info.Schema.FindField(fieldName) ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"failed to get field schema by name: fieldName({fieldName}) not found");
+        if (field is not { DataType: DataType.FloatVector })
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field?.Name}' is not a float vector field; Milvus.Akka searches float vectors only");
+        }
+
+        var vectors = QueryVectors(request.PlaceholderGroup, field, request.Nq);
+        var indexParams = parameters.TryGetValue(ParamsKey, out var json) ? ParseJsonObject(json, "search params") : [];
+        return new SearchRequest
+        {
+            Collection = info.Name,
+            Vectors = vectors,
+            Nq = vectors.Length / field.Dim,
+            VectorField = field.Name,
+            Metric = NullIfEmpty(parameters.GetValueOrDefault("metric_type")),
+            Limit = IntParam(parameters, "topk", IntParam(parameters, "limit", 10)),
+            Offset = IntParam(parameters, "offset", 0),
+            Filter = NullIfEmpty(request.Dsl),
+            OutputFields = [.. request.OutputFields],
+            RoundDecimal = IntParam(parameters, "round_decimal", -1),
+            Radius = FloatParam(indexParams, "radius"),
+            RangeFilter = FloatParam(indexParams, "range_filter"),
+            Params = indexParams.Where(p => p.Key is not ("radius" or "range_filter")).ToImmutableDictionary(),
+        };
+    }
+
+    private static float[] QueryVectors(ByteString placeholderBytes, Common.FieldSchema field, long nq)
+    {
+        PlaceholderGroup group;
+        try
+        {
+            group = PlaceholderGroup.Parser.ParseFrom(placeholderBytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"placeholder_group is not a valid common.PlaceholderGroup: {e.Message}");
+        }
+
+        if (group.Placeholders.Count != 1 || group.Placeholders[0].Tag != PlaceholderTag)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"placeholder_group must hold exactly one placeholder tagged \"{PlaceholderTag}\", got {group.Placeholders.Count}");
+        }
+
+        var placeholder = group.Placeholders[0];
+        if (placeholder.Type != PlaceholderType.FloatVector)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"query vectors of type {placeholder.Type} cannot search float vector field '{field.Name}'");
+        }
+
+        if (placeholder.Values.Count == 0 || (nq != 0 && nq != placeholder.Values.Count))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"nq ({nq}) does not match the {placeholder.Values.Count} query vectors sent");
+        }
+
+        return FieldDataConverter.FloatVectors(placeholder.Values, field.Dim, field.Name);
+    }
+
+    private static SearchResultData SearchData(CollectionInfo info, SearchResult result, ImmutableArray<string> requested, int limit)
+    {
+        var data = new SearchResultData
+        {
+            NumQueries = result.Nq,
+            TopK = limit,
+            Ids = FieldDataConverter.ToIds(result.Ids),
+            PrimaryFieldName = result.PrimaryKey.Name,
+        };
+        data.Scores.Add(result.Scores);
+        data.Topks.Add(Enumerable.Range(0, result.Nq).Select(q => (long)result.Count(q)));
+        if (!requested.IsDefaultOrEmpty)
+        {
+            data.FieldsData.Add(OutputColumns(info.Schema, result.Fields.Columns, requested));
+            data.OutputFields.Add(OutputNames(info.Schema, requested));
+        }
+
+        return data;
+    }
+
+    /// <summary>Output columns in schema order, with $meta reduced to the dynamic keys asked for.</summary>
+    private static IEnumerable<FieldData> OutputColumns(Common.CollectionSchema schema, IReadOnlyDictionary<long, Column> columns, IEnumerable<string> requested)
+    {
+        var keys = DynamicFields.RequestedKeys(schema, requested);
+        foreach (var field in schema.Fields)
+        {
+            if (!columns.TryGetValue(field.FieldId, out var column))
+            {
+                continue;
+            }
+
+            if (field.IsDynamic && keys is not null && column is JsonColumn json)
+            {
+                column = DynamicFields.Project(json, keys);
+            }
+
+            yield return FieldDataConverter.ToFieldData(field, column);
+        }
+    }
+
+    /// <summary>The names SDKs label hits with: "*" expands to every field; dynamic keys stay as asked.</summary>
+    private static IEnumerable<string> OutputNames(Common.CollectionSchema schema, IEnumerable<string> requested) =>
+        requested.SelectMany(name => name.Trim() == "*" ? schema.Fields.Select(f => f.Name) : [name.Trim()]).Distinct();
+
+    private static Dictionary<string, string> SearchParameters(IEnumerable<KeyValuePair> pairs)
+    {
+        var parameters = new Dictionary<string, string>();
+        foreach (var pair in pairs)
+        {
+            parameters[pair.Key] = pair.Value;
+        }
+
+        return parameters;
+    }
+
+    private static int IntParam(IReadOnlyDictionary<string, string> parameters, string key, int fallback) =>
+        !parameters.TryGetValue(key, out var text) || string.IsNullOrEmpty(text) ? fallback
+        : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value
+        : throw new MilvusException(ErrorCode.ParameterInvalid, $"parameter {key} must be an integer, got '{text}'");
+
+    private static float? FloatParam(IReadOnlyDictionary<string, string> parameters, string key) =>
+        !parameters.TryGetValue(key, out var text) ? null
+        : float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value
+        : throw new MilvusException(ErrorCode.ParameterInvalid, $"parameter {key} must be a number, got '{text}'");
+
+    private static ConsistencyLevel? RequestConsistency(Milvus.Akka.Grpc.Protocol.Common.ConsistencyLevel level, bool useDefault) =>
+        useDefault ? null : Consistency(level);
+
+    private static void RequireNoTemplates(int count)
+    {
+        if (count > 0)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, "expression templates (expr_template_values) are not supported by Milvus.Akka: inline the values");
+        }
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

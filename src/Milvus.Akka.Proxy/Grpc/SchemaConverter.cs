@@ -1,0 +1,178 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Google.Protobuf;
+using Milvus.Akka.Common;
+using CollectionSchema = Milvus.Akka.Common.CollectionSchema;
+using DataType = Milvus.Akka.Common.DataType;
+using ErrorCode = Milvus.Akka.Common.ErrorCode;
+using FieldSchema = Milvus.Akka.Common.FieldSchema;
+using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
+using ProtoCollectionSchema = Milvus.Akka.Grpc.Protocol.Schema.CollectionSchema;
+using ProtoDataType = Milvus.Akka.Grpc.Protocol.Schema.DataType;
+using ProtoFieldSchema = Milvus.Akka.Grpc.Protocol.Schema.FieldSchema;
+using ValueField = Milvus.Akka.Grpc.Protocol.Schema.ValueField;
+
+namespace Milvus.Akka.Proxy.Grpc;
+
+/// <summary>schema.CollectionSchema (as SDKs send it serialized in CreateCollection) to and from <see cref="CollectionSchema"/>.</summary>
+public static class SchemaConverter
+{
+    public static CollectionSchema FromBytes(ByteString bytes, string collectionName)
+    {
+        ProtoCollectionSchema proto;
+        try
+        {
+            proto = ProtoCollectionSchema.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"the schema of collection {collectionName} is not a valid schema.CollectionSchema: {e.Message}");
+        }
+
+        if (proto.Functions.Count > 0)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "collection functions (BM25, text embedding) are not supported by Milvus.Akka");
+        }
+
+        if (proto.StructArrayFields.Count > 0)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "struct array fields are not supported by Milvus.Akka");
+        }
+
+        // The schema's own name may be empty (pymilvus leaves it to the request); the request's name wins.
+        return new CollectionSchema
+        {
+            Name = string.IsNullOrEmpty(collectionName) ? proto.Name : collectionName,
+            Description = proto.Description,
+            EnableDynamicField = proto.EnableDynamicField,
+            Properties = ToDictionary(proto.Properties),
+            Fields = [.. proto.Fields.Where(f => !f.IsDynamic).Select(f => FromProto(f, proto.AutoID))],
+        };
+    }
+
+    public static ProtoCollectionSchema ToProto(CollectionSchema schema)
+    {
+        var proto = new ProtoCollectionSchema
+        {
+            Name = schema.Name,
+            Description = schema.Description,
+            EnableDynamicField = schema.EnableDynamicField,
+            AutoID = schema.PrimaryKey.AutoId,
+        };
+        proto.Properties.Add(ToPairs(schema.Properties));
+        proto.Fields.Add(schema.Fields.Select(ToProto));
+        return proto;
+    }
+
+    public static ImmutableSortedDictionary<string, string> ToDictionary(IEnumerable<KeyValuePair> pairs)
+    {
+        var builder = ImmutableSortedDictionary.CreateBuilder<string, string>();
+        foreach (var pair in pairs)
+        {
+            builder[pair.Key] = pair.Value;
+        }
+
+        return builder.ToImmutable();
+    }
+
+    public static IEnumerable<KeyValuePair> ToPairs(IEnumerable<KeyValuePair<string, string>> values) =>
+        values.Select(v => new KeyValuePair { Key = v.Key, Value = v.Value });
+
+    private static FieldSchema FromProto(ProtoFieldSchema field, bool collectionAutoId)
+    {
+        var type = ToDataType(field.DataType, field.Name);
+        var elementType = field.DataType == ProtoDataType.Array ? ToDataType(field.ElementType, field.Name) : DataType.None;
+        return new FieldSchema
+        {
+            FieldId = field.FieldID,
+            Name = field.Name,
+            DataType = type,
+            Description = field.Description,
+            IsPrimaryKey = field.IsPrimaryKey,
+            AutoId = field.AutoID || (field.IsPrimaryKey && collectionAutoId),
+            IsPartitionKey = field.IsPartitionKey,
+            IsClusteringKey = field.IsClusteringKey,
+            Nullable = field.Nullable,
+            ElementType = elementType,
+            DefaultValue = field.DefaultValue is null ? null : DefaultValue(field, type),
+            // index_params is where older SDKs put dim and max_length; type_params wins when both have a key.
+            TypeParams = ToDictionary(field.IndexParams.Concat(field.TypeParams)),
+        };
+    }
+
+    private static ProtoFieldSchema ToProto(FieldSchema field)
+    {
+        var proto = new ProtoFieldSchema
+        {
+            FieldID = field.FieldId,
+            Name = field.Name,
+            DataType = (ProtoDataType)field.DataType,
+            Description = field.Description,
+            IsPrimaryKey = field.IsPrimaryKey,
+            AutoID = field.AutoId,
+            IsPartitionKey = field.IsPartitionKey,
+            IsClusteringKey = field.IsClusteringKey,
+            IsDynamic = field.IsDynamic,
+            Nullable = field.Nullable,
+            ElementType = (ProtoDataType)field.ElementType,
+        };
+        proto.TypeParams.Add(ToPairs(field.TypeParams));
+        if (field.DefaultValue is { } value)
+        {
+            proto.DefaultValue = value switch
+            {
+                bool b => new ValueField { BoolData = b },
+                int i => new ValueField { IntData = i },
+                long l => new ValueField { LongData = l },
+                float f => new ValueField { FloatData = f },
+                double d => new ValueField { DoubleData = d },
+                string s => new ValueField { StringData = s },
+                _ => null,
+            };
+        }
+
+        return proto;
+    }
+
+    private static DataType ToDataType(ProtoDataType type, string field) =>
+        type is ProtoDataType.Bool or ProtoDataType.Int8 or ProtoDataType.Int16 or ProtoDataType.Int32 or ProtoDataType.Int64
+            or ProtoDataType.Float or ProtoDataType.Double or ProtoDataType.String or ProtoDataType.VarChar or ProtoDataType.Array
+            or ProtoDataType.Json or ProtoDataType.BinaryVector or ProtoDataType.FloatVector or ProtoDataType.Float16Vector
+            or ProtoDataType.Bfloat16Vector or ProtoDataType.SparseFloatVector or ProtoDataType.Int8Vector
+            ? (DataType)type
+            : throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field}': data type {type} is not supported by Milvus.Akka");
+
+    /// <summary>The default value as the CLR type <see cref="FieldSchema.DefaultValue"/> expects for the field's type.</summary>
+    private static object DefaultValue(ProtoFieldSchema field, DataType type)
+    {
+        var value = field.DefaultValue;
+        object? raw = value.DataCase switch
+        {
+            ValueField.DataOneofCase.BoolData => value.BoolData,
+            ValueField.DataOneofCase.IntData => value.IntData,
+            ValueField.DataOneofCase.LongData => value.LongData,
+            ValueField.DataOneofCase.FloatData => value.FloatData,
+            ValueField.DataOneofCase.DoubleData => value.DoubleData,
+            ValueField.DataOneofCase.StringData => value.StringData,
+            _ => null,
+        };
+        try
+        {
+            return (type, raw) switch
+            {
+                (DataType.Bool, bool b) => b,
+                (DataType.Int8 or DataType.Int16 or DataType.Int32, int or long) => Convert.ToInt32(raw, CultureInfo.InvariantCulture),
+                (DataType.Int64, int or long) => Convert.ToInt64(raw, CultureInfo.InvariantCulture),
+                (DataType.Float, float or double) => Convert.ToSingle(raw, CultureInfo.InvariantCulture),
+                (DataType.Double, float or double) => Convert.ToDouble(raw, CultureInfo.InvariantCulture),
+                (DataType.VarChar or DataType.String, string s) => s,
+                _ => throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"default value of field '{field.Name}' ({value.DataCase}) does not match its type {type}"),
+            };
+        }
+        catch (OverflowException)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"default value {raw} of field '{field.Name}' is out of range for {type}");
+        }
+    }
+}

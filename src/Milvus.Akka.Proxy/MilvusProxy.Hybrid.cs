@@ -1,0 +1,122 @@
+using System.Collections.Immutable;
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Proxy;
+
+/// <summary>Hybrid search: several vector searches of one collection, fused per query by a reranker.</summary>
+public sealed partial class MilvusProxy
+{
+    public async Task<SearchResult> HybridSearchAsync(HybridSearchRequest request, CancellationToken cancellationToken = default)
+    {
+        if (request.Searches.IsDefaultOrEmpty)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "hybrid search needs at least one search request");
+        }
+
+        var nq = request.Searches[0].Nq;
+        if (request.Searches.Any(s => s.Nq != nq))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "every search request of a hybrid search must have the same nq");
+        }
+
+        CheckLimits(request.Limit, request.Offset, nq);
+        var info = await DescribeCollectionAsync(request.Database, request.Collection, cancellationToken);
+        var metrics = request.Searches.Select(s => MetricFor(info, VectorFieldOf(info, s.VectorField), s.Metric)).ToArray();
+        var consistency = request.Consistency ?? info.Consistency;
+        var parts = await Task.WhenAll(request.Searches.Select(s => SearchAsync(s with
+        {
+            Database = request.Database,
+            Collection = request.Collection,
+            Partitions = request.Partitions,
+            OutputFields = [],
+            Offset = 0,
+            Consistency = consistency,
+        }, cancellationToken)));
+
+        var offsets = new int[nq + 1];
+        var keys = new List<object>();
+        var scores = new List<float>();
+        for (var q = 0; q < nq; q++)
+        {
+            var fused = new Dictionary<object, float>();
+            for (var s = 0; s < parts.Length; s++)
+            {
+                var part = parts[s];
+                for (var hit = part.Offsets[q]; hit < part.Offsets[q + 1]; hit++)
+                {
+                    var key = part.Ids.GetValue(hit)!;
+                    fused[key] = fused.GetValueOrDefault(key) + request.Ranker.Score(s, hit - part.Offsets[q] + 1, part.Scores[hit], metrics[s]);
+                }
+            }
+
+            // Ties keep a deterministic order: the smaller primary key first.
+            foreach (var (key, score) in fused.OrderByDescending(p => p.Value).ThenBy(p => p.Key).Skip(request.Offset).Take(request.Limit))
+            {
+                keys.Add(key);
+                scores.Add(request.RoundDecimal >= 0 ? (float)Math.Round(score, request.RoundDecimal, MidpointRounding.AwayFromZero) : score);
+            }
+
+            offsets[q + 1] = keys.Count;
+        }
+
+        var pk = info.Schema.PrimaryKey;
+        Column ids = pk.DataType == DataType.Int64
+            ? new ScalarColumn<long>(DataType.Int64, keys.Cast<long>().ToArray())
+            : new StringColumn(keys.Cast<string>().ToArray());
+        var outputs = ResolveOutputFields(info.Schema, request.OutputFields);
+        var fields = outputs.Length == 0
+            ? new RowBatch(ImmutableDictionary<long, Column>.Empty)
+            : await FetchFieldsAsync(info, ids, outputs, parts.Max(p => p.SessionTimestamp), cancellationToken);
+        return new SearchResult(nq, offsets, ids, [.. scores], fields, pk, parts.Max(p => p.SessionTimestamp));
+    }
+}
+
+/// <summary>A hybrid search: <see cref="Searches"/> run on their own, their hits fused by <see cref="Ranker"/>.</summary>
+public sealed record HybridSearchRequest
+{
+    public string Database { get; init; } = "";
+    public required string Collection { get; init; }
+    public required ImmutableArray<SearchRequest> Searches { get; init; }
+    public required HybridRanker Ranker { get; init; }
+    public required int Limit { get; init; }
+    public int Offset { get; init; }
+    public ImmutableArray<string> OutputFields { get; init; } = [];
+    public ImmutableArray<string> Partitions { get; init; } = [];
+    public ConsistencyLevel? Consistency { get; init; }
+    public int RoundDecimal { get; init; } = -1;
+}
+
+/// <summary>How a hybrid search scores a hit from the hit's rank (from 1) and score in one search; the sums decide.</summary>
+public abstract record HybridRanker
+{
+    public abstract float Score(int search, int rank, float score, MetricType metric);
+}
+
+/// <summary>Reciprocal rank fusion: Σ 1 / (k + rank).</summary>
+public sealed record RrfRanker(int K = 60) : HybridRanker
+{
+    public override float Score(int search, int rank, float score, MetricType metric) => 1f / (K + rank);
+}
+
+/// <summary>
+/// Σ weightᵢ · scoreᵢ, scores normalised into [0, 1] with larger better when <see cref="Normalize"/> is set:
+/// arctan-based for IP and L2, (1 + cos) / 2 for COSINE.
+/// </summary>
+public sealed record WeightedRanker(ImmutableArray<float> Weights, bool Normalize = true) : HybridRanker
+{
+    public override float Score(int search, int rank, float score, MetricType metric)
+    {
+        if (search >= Weights.Length)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"the weighted ranker has {Weights.Length} weights for more search requests");
+        }
+
+        var normalized = !Normalize ? score : metric switch
+        {
+            MetricType.Cosine => (1 + score) / 2,
+            MetricType.IP => 0.5f + MathF.Atan(score) / MathF.PI,
+            _ => 1 - 2 * MathF.Atan(score) / MathF.PI,
+        };
+        return Weights[search] * normalized;
+    }
+}

@@ -1,0 +1,77 @@
+using Google.Protobuf;
+using Milvus.Akka.Cluster.Wire;
+using Milvus.Akka.Common;
+using Milvus.Akka.Segments;
+using static Milvus.Akka.Cluster.Wire.WireCodec;
+
+namespace Milvus.Akka.Query.Serialization;
+
+/// <summary>
+/// Protobuf encodings of the read path's building blocks (search and query plans, hits and rows), shared by the
+/// query-node and streaming-shard serializers. Vectors, scores, offsets and timestamps travel as raw byte blocks.
+/// </summary>
+public static class SegmentsCodec
+{
+    public static ByteString Encode(SearchPlan plan) => ToBytes(o =>
+    {
+        WriteInt64(o, 1, plan.CollectionId);
+        WriteInt64(o, 2, plan.FieldId);
+        WriteInt64(o, 3, (long)plan.Metric);
+        WriteInt64(o, 4, plan.TopK);
+        WriteInt64(o, 5, plan.Nq);
+        WriteRawArray(o, 6, plan.Queries);
+        WriteNullableString(o, 7, plan.Filter);
+        WriteMap(o, 8, plan.Params);
+        WriteRawSpan(o, 9, plan.PartitionIds.AsSpan());
+        WriteUInt64(o, 10, plan.ReadTimestamp);
+        WriteNullableFloat(o, 11, plan.Radius);
+        WriteNullableFloat(o, 12, plan.RangeFilter);
+    });
+
+    public static SearchPlan DecodeSearchPlan(ByteString bytes)
+    {
+        var f = WireFields.Parse(bytes);
+        return new SearchPlan(f.Int64(1), f.Int64(2), (MetricType)f.Int32(3), f.Int32(4), f.Int32(5), f.RawArray<float>(6),
+            f.NullableString(7), f.Map(8), f.RawImmutableArray<long>(9), f.UInt64(10), f.NullableFloat(11), f.NullableFloat(12));
+    }
+
+    public static ByteString Encode(QueryPlan plan) => ToBytes(o =>
+    {
+        WriteInt64(o, 1, plan.CollectionId);
+        WriteNullableString(o, 2, plan.Filter);
+        WriteRawSpan(o, 3, plan.OutputFieldIds.AsSpan());
+        WriteRawSpan(o, 4, plan.PartitionIds.AsSpan());
+        WriteUInt64(o, 5, plan.ReadTimestamp);
+        WriteNullableInt64(o, 6, plan.Limit);
+        WriteBool(o, 7, plan.CountOnly);
+    });
+
+    public static QueryPlan DecodeQueryPlan(ByteString bytes)
+    {
+        var f = WireFields.Parse(bytes);
+        return new QueryPlan(f.Int64(1), f.NullableString(2), f.RawImmutableArray<long>(3), f.RawImmutableArray<long>(4), f.UInt64(5),
+            f.NullableInt64(6) is { } limit ? checked((int)limit) : null, f.Bool(7));
+    }
+
+    public static void Write(CodedOutputStream o, SearchHits hits)
+    {
+        WriteInt64(o, 1, hits.Nq);
+        WriteRawArray(o, 2, hits.Offsets);
+        WriteEncoded(o, 3, EncodeColumn(hits.Pks));
+        WriteRawArray(o, 4, hits.Scores);
+    }
+
+    public static SearchHits ReadSearchHits(WireFields f) =>
+        new(f.Int32(1), f.RawArray<int>(2), DecodeColumn(f.Required(3, "hit primary keys")), f.RawArray<float>(4));
+
+    public static void Write(CodedOutputStream o, QueryRows rows)
+    {
+        WriteEncoded(o, 1, EncodeColumn(rows.Pks));
+        WriteRawArray(o, 2, rows.Timestamps);
+        WriteEncoded(o, 3, EncodeRowBatch(rows.Fields));
+        WriteInt64(o, 4, rows.Count);
+    }
+
+    public static QueryRows ReadQueryRows(WireFields f) =>
+        new(DecodeColumn(f.Required(1, "row primary keys")), f.RawArray<ulong>(2), DecodeRowBatch(f.Bytes(3)), f.Int64(4));
+}

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+
+namespace Milvus.Akka.Proxy.Tests;
+
+/// <summary>Runs the official Milvus Node SDK workflow (tests/compat, <c>node --test</c>) against this process's server.</summary>
+[Collection(GrpcServerCollection.Name)]
+public sealed class NodeSdkWorkflowTests(GrpcServerFixture server)
+{
+    [Fact]
+    public async Task The_node_sdk_workflow_passes()
+    {
+        var compat = CompatDirectory();
+        Assert.True(Directory.Exists(Path.Combine(compat, "node_modules", "@zilliz", "milvus2-sdk-node")),
+            $"the Node SDK is not installed: run `npm ci` in {compat} (tests/run-all.sh does)");
+
+        var start = new ProcessStartInfo("node", ["--test", "test/"])
+        {
+            WorkingDirectory = compat,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["MILVUS_ADDRESS"] = server.Address },
+        };
+        using var node = Process.Start(start)!;
+        var output = node.StandardOutput.ReadToEndAsync();
+        var errors = node.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await node.WaitForExitAsync(timeout.Token);
+        Assert.True(node.ExitCode == 0, $"node --test failed with exit code {node.ExitCode}:\n{await output}\n{await errors}");
+    }
+
+    private static string CompatDirectory()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var compat = Path.Combine(directory.FullName, "tests", "compat");
+            if (File.Exists(Path.Combine(compat, "package.json")))
+            {
+                return compat;
+            }
+        }
+
+        throw new InvalidOperationException($"tests/compat not found above {AppContext.BaseDirectory}");
+    }
+}

@@ -1,0 +1,214 @@
+using System.Collections.Immutable;
+using System.Text;
+using Akka.Actor;
+using Milvus.Akka.Cluster;
+using Milvus.Akka.Common;
+using Milvus.Akka.Coordinator;
+using Milvus.Akka.Query;
+using Milvus.Akka.Segments;
+using Milvus.Akka.Streaming;
+
+namespace Milvus.Akka.Serialization.Tests;
+
+/// <summary>A named sample of every message that crosses ActorSystems or is journaled, with the edge cases of its fields.</summary>
+public sealed record Sample(string Name, object Message);
+
+public static class Samples
+{
+    private static readonly ImmutableSortedDictionary<string, string> Properties =
+        ImmutableSortedDictionary.CreateRange([KeyValuePair.Create("collection.ttl.seconds", "60"), KeyValuePair.Create("mmap.enabled", "")]);
+
+    public static readonly CollectionSchema Schema = new()
+    {
+        Name = "books",
+        Description = "a schema with every kind of field",
+        EnableDynamicField = true,
+        Properties = Properties,
+        Fields =
+        [
+            new FieldSchema { FieldId = 100, Name = "id", DataType = DataType.Int64, IsPrimaryKey = true, AutoId = true },
+            new FieldSchema
+            {
+                FieldId = 101, Name = "embedding", DataType = DataType.FloatVector,
+                TypeParams = ImmutableSortedDictionary.CreateRange([KeyValuePair.Create(FieldSchema.DimKey, "4")]),
+            },
+            new FieldSchema
+            {
+                FieldId = 102, Name = "title", DataType = DataType.VarChar, Nullable = true, DefaultValue = "untitled", IsPartitionKey = true,
+                TypeParams = ImmutableSortedDictionary.CreateRange([KeyValuePair.Create(FieldSchema.MaxLengthKey, "64")]),
+            },
+            new FieldSchema { FieldId = 103, Name = "rating", DataType = DataType.Float, DefaultValue = 2.5f, Description = "stars" },
+            new FieldSchema { FieldId = 104, Name = "tags", DataType = DataType.Array, ElementType = DataType.Int32 },
+            new FieldSchema { FieldId = 105, Name = CollectionSchema.DynamicFieldName, DataType = DataType.Json, IsDynamic = true },
+        ],
+    };
+
+    public static readonly SegmentInfo Segment = new(7001, 42, 43, "42_1", 1500, "files/42/43/7001/manifest",
+        ImmutableDictionary<long, string>.Empty.Add(101, "index/42/7001/101"), 449_000_000_123);
+
+    public static readonly SegmentInfo UnindexedSegment = new(7002, 42, 43, "42_1", 3, "files/42/43/7002/manifest",
+        ImmutableDictionary<long, string>.Empty, 449_000_000_456);
+
+    public static readonly IndexInfo Index = new(9, "embedding_idx", 101,
+        ImmutableSortedDictionary.CreateRange([KeyValuePair.Create("index_type", "HNSW"), KeyValuePair.Create("M", "16")]), 449_000_000_001);
+
+    public static readonly CollectionInfo Collection = new(42, "default", "books", Schema, 2, ConsistencyLevel.Session,
+        [new PartitionInfo(43, "_default", 1), new PartitionInfo(44, "2024", 2)], [Index], ["novels", "library"], Properties, 449_000_000_000, true);
+
+    private static readonly DatabaseInfo Database = new(3, "analytics", Properties, 449_000_000_777);
+
+    /// <summary>Four rows of every column kind, with nulls marked in validity.</summary>
+    public static RowBatch Rows() => new(ImmutableDictionary<long, Column>.Empty
+        .Add(100, Int64Keys(1, -2, long.MaxValue, 0))
+        .Add(101, new VectorColumn<float>(DataType.FloatVector, 2, [0.5f, -1f, float.Epsilon, 3f, float.MaxValue, -0f, 7f, 8f]))
+        .Add(102, new StringColumn(["α", "", "longer title", ""], [true, true, true, false]))
+        .Add(103, new ScalarColumn<float>(DataType.Float, [1.5f, float.NaN, -3f, 0f]))
+        .Add(104, new ArrayColumn(DataType.Int32, [new[] { 1, 2 }, Array.Empty<int>(), new[] { -3 }, new[] { 4, 5, 6 }]))
+        .Add(105, new JsonColumn([Encoding.UTF8.GetBytes("{\"a\":1}"), [], Encoding.UTF8.GetBytes("[]"), Encoding.UTF8.GetBytes("null")]))
+        .Add(106, new ScalarColumn<int>(DataType.Int16, [short.MinValue, 0, 1, short.MaxValue], [true, false, true, true]))
+        .Add(107, new ScalarColumn<double>(DataType.Double, [Math.PI, -0.0, double.MinValue, 1e-300]))
+        .Add(108, new ScalarColumn<bool>(DataType.Bool, [true, false, false, true]))
+        .Add(109, new VectorColumn<byte>(DataType.BinaryVector, 8, [0xFF, 0x00, 0xA5, 0x5A]))
+        .Add(110, new ArrayColumn(DataType.VarChar, [new[] { "x", "" }, new[] { "y" }, Array.Empty<string>(), new[] { "z" }])));
+
+    private static ScalarColumn<long> Int64Keys(params long[] keys) => new(DataType.Int64, keys);
+
+    private static SearchPlan SearchPlan(string? filter = "rating > 2", float? radius = null, float? rangeFilter = null) =>
+        new(42, 101, MetricType.Cosine, 10, 2, [0.1f, 0.2f, 0.3f, 0.4f, -0.1f, -0.2f, -0.3f, -0.4f], filter,
+            ImmutableDictionary<string, string>.Empty.Add("ef", "64").Add("nprobe", "8"), [43, 44], 449_000_000_999, radius, rangeFilter);
+
+    private static QueryPlan QueryPlan(string? filter = "id in [1, 2]", int? limit = 10, bool countOnly = false) =>
+        new(42, filter, [100, 102, 103], [43], 449_000_000_999, limit, countOnly);
+
+    /// <summary>Every sample; <paramref name="node"/> stands for a query node's actor reference.</summary>
+    public static IReadOnlyList<Sample> Create(IActorRef node) =>
+    [
+        // Cluster replies.
+        new("MilvusFailure", new MilvusFailure(ErrorCode.CollectionNotFound, "collection not found[database=default][collection=x]")),
+        new("MilvusFailure/success-code-empty-reason", new MilvusFailure(ErrorCode.Success, "")),
+        new("Done", Done.Instance),
+
+        // Coordinator: timestamps and ids.
+        new("AllocateTimestamps", new AllocateTimestamps(3)),
+        new("TimestampsAllocated", new TimestampsAllocated(ulong.MaxValue - 1, 3)),
+        new("AllocateIds", new AllocateIds(1000)),
+        new("IdsAllocated", new IdsAllocated(-5, 1000)),
+
+        // Coordinator: databases.
+        new("CreateDatabase", new CreateDatabase("analytics", Properties)),
+        new("DropDatabase", new DropDatabase("analytics")),
+        new("AlterDatabase", new AlterDatabase("analytics", Properties, ["old.key", "other"])),
+        new("ListDatabases", ListDatabases.Instance),
+        new("DatabaseList", new DatabaseList([Database, new DatabaseInfo(0, "default", ImmutableSortedDictionary<string, string>.Empty, 1)])),
+        new("DatabaseList/empty", new DatabaseList([])),
+
+        // Coordinator: collections.
+        new("CreateCollection", new CreateCollection("default", Schema, 2, ConsistencyLevel.Strong, 16, Properties)),
+        new("DropCollection", new DropCollection("default", "books")),
+        new("DescribeCollection", new DescribeCollection("", "novels")),
+        new("DescribeCollectionById", new DescribeCollectionById(42)),
+        new("CollectionDescribed", new CollectionDescribed(Collection)),
+        new("ListCollections", new ListCollections("default")),
+        new("CollectionList", new CollectionList([Collection, Collection with { Id = 43, Name = "other", Aliases = [], Loaded = false }])),
+        new("RenameCollection", new RenameCollection("default", "books", "archive", "old_books")),
+        new("AlterCollection", new AlterCollection("default", "books", Properties, ["mmap.enabled"])),
+        new("CreatePartition", new CreatePartition("default", "books", "2024")),
+        new("DropPartition", new DropPartition("default", "books", "2024")),
+        new("CreateAlias", new CreateAlias("default", "novels", "books")),
+        new("DropAlias", new DropAlias("default", "novels")),
+        new("AlterAlias", new AlterAlias("default", "novels", "other")),
+
+        // Coordinator: indexes and load.
+        new("CreateIndex", new CreateIndex("default", "books", "embedding", "embedding_idx", Index.Params)),
+        new("DropIndex", new DropIndex("default", "books", "embedding", "")),
+        new("GetIndexProgress", new GetIndexProgress(42)),
+        new("IndexProgress", new IndexProgress(ImmutableDictionary<long, (long IndexedRows, long TotalRows)>.Empty.Add(9, (1000, 1503)).Add(10, (0, 0)))),
+        new("LoadCollection", new LoadCollection("default", "books")),
+        new("ReleaseCollection", new ReleaseCollection("default", "books")),
+        new("GetLoadProgress", new GetLoadProgress(42)),
+        new("LoadProgress", new LoadProgress(true, 100)),
+        new("LoadProgress/not-loaded", new LoadProgress(false, 0)),
+
+        // Coordinator: segments, index builds, query nodes.
+        new("SegmentFlushed", new SegmentFlushed(Segment)),
+        new("GetSegments", new GetSegments(42)),
+        new("SegmentList", new SegmentList([Segment, UnindexedSegment])),
+        new("RequestIndexTask", RequestIndexTask.Instance),
+        new("NoTask", NoTask.Instance),
+        new("IndexBuildTask", new IndexBuildTask(77, UnindexedSegment, Schema, Index)),
+        new("IndexBuilt", new IndexBuilt(77, 7002, 101, "index/42/7002/101")),
+        new("IndexBuildFailed", new IndexBuildFailed(77, "out of memory")),
+        new("WorkAvailable", WorkAvailable.Instance),
+        new("RegisterQueryNode", new RegisterQueryNode(node, [7001, 7002])),
+        new("RegisterQueryNode/serving-nothing", new RegisterQueryNode(node, [])),
+        new("AssignSegment", new AssignSegment("42_1", Segment, node)),
+        new("ReleaseShard", new ReleaseShard("42_1")),
+        new("SegmentServed", new SegmentServed(7001, node, true)),
+        new("SegmentServed/stopped", new SegmentServed(7001, node, false)),
+        new("GetShardDistribution", new GetShardDistribution("42_1")),
+        new("ShardDistribution", new ShardDistribution([(Segment, node), (UnindexedSegment, null)], true)),
+        new("ShardDistribution/empty", new ShardDistribution([], false)),
+        new("DropShard", new DropShard("42_0")),
+        new("DropPartitionData", new DropPartitionData("42_0", 44)),
+        new("SegmentIndexReady", new SegmentIndexReady(Segment)),
+        new("UnloadSegments", new UnloadSegments([7001, 7002])),
+
+        // Coordinator: compaction.
+        new("CompactCollection", new CompactCollection(42)),
+        new("CompactionScheduled", new CompactionScheduled(8001, 3)),
+        new("GetCompactionState", new GetCompactionState(42)),
+        new("CompactionState", new CompactionState(1, 2, 30)),
+        new("RequestCompactionTask", RequestCompactionTask.Instance),
+        new("CompactionTask", new CompactionTask(8002, Schema, [Segment, UnindexedSegment], 7200)),
+        new("CompactionCompleted", new CompactionCompleted(8002, UnindexedSegment with { SegmentId = 7200 }, [7001, 7002])),
+        new("CompactionCompleted/everything-deleted", new CompactionCompleted(8002, null, [7001])),
+        new("CompactionFailed", new CompactionFailed(8002, "input segment missing")),
+        new("SegmentsReplaced", new SegmentsReplaced("42_1", Segment, [7002, 7003])),
+        new("SegmentsReplaced/everything-deleted", new SegmentsReplaced("42_1", null, [7002])),
+
+        // Query nodes.
+        new("LoadSegment", new LoadSegment(Segment, Schema, Int64Keys(5, 6), [100, 200])),
+        new("LoadSegment/no-deletes", new LoadSegment(Segment, Schema, Int64Keys(), [])),
+        new("SegmentLoaded", new SegmentLoaded(7001)),
+        new("SegmentLoadFailed", new SegmentLoadFailed(7001, "manifest missing")),
+        new("ApplyDeletes", new ApplyDeletes("42_1", new StringColumn(["a", "b"]), 449_000_001_000)),
+        new("SearchSegments", new SearchSegments(SearchPlan(), [7001, 7002])),
+        new("SearchSegments/range-no-filter", new SearchSegments(SearchPlan(filter: null, radius: 0.5f, rangeFilter: 0.9f), [7001])),
+        new("SearchSegments/empty-filter", new SearchSegments(SearchPlan(filter: ""), [])),
+        new("QuerySegments", new QuerySegments(QueryPlan(), [7001])),
+        new("QuerySegments/count-all", new QuerySegments(QueryPlan(filter: null, limit: null, countOnly: true), [7001, 7002])),
+        new("QuerySegments/limit-zero", new QuerySegments(QueryPlan(filter: "", limit: 0), [])),
+        new("SearchHits", new SearchHits(2, [0, 2, 3], Int64Keys(10, 11, 12), [0.9f, 0.8f, 0.7f])),
+        new("SearchHits/varchar-keys", new SearchHits(1, [0, 2], new StringColumn(["k1", "k2"]), [1f, -1f])),
+        new("SearchHits/empty", SearchHits.Empty(3, DataType.Int64)),
+        new("QueryRows", new QueryRows(Int64Keys(1, -2, long.MaxValue, 0), [1, 2, 3, 4], Rows(), 4)),
+        new("QueryRows/count-only", QueryRows.CountOnly(DataType.VarChar, 12345)),
+
+        // Streaming shards: commands and replies.
+        new("InsertRows", new InsertRows("42_1", 43, Rows(), 449_000_002_000)),
+        new("InsertAck", new InsertAck(449_000_002_000)),
+        new("DeleteRows", new DeleteRows("42_1", Int64Keys(1, 2, 3), 449_000_003_000)),
+        new("DeleteRows/varchar-keys", new DeleteRows("42_1", new StringColumn(["a", ""]), 449_000_003_000)),
+        new("DeleteAck", new DeleteAck(449_000_003_000)),
+        new("SearchShard", new SearchShard("42_0", SearchPlan())),
+        new("QueryShard", new QueryShard("42_0", QueryPlan())),
+        new("FlushShard", new FlushShard("42_0")),
+        new("ShardFlushed", new ShardFlushed([7001, 7002], 449_000_004_000)),
+        new("ShardFlushed/nothing", new ShardFlushed([], 0)),
+
+        new("GetShardDeletes", new GetShardDeletes("42_1")),
+        new("ShardDeletes", new ShardDeletes(Int64Keys(4, 5), [6, 7])),
+        new("ShardDeletes/none", new ShardDeletes(new StringColumn([]), [])),
+
+        // Streaming shards: journal events and snapshots.
+        new("RowsInserted", new RowsInserted(7003, 43, Rows(), 449_000_002_000)),
+        new("RowsDeleted", new RowsDeleted(Int64Keys(1, 2), 449_000_003_000)),
+        new("SegmentIdsReserved", new SegmentIdsReserved(7100, 16)),
+        new("SegmentsSealed", new SegmentsSealed([7003, 7004], SealReason.Capacity)),
+        new("SegmentFlushedToStorage", new SegmentFlushedToStorage(Segment)),
+        new("PartitionDataDropped", new PartitionDataDropped(44)),
+        new("ShardSnapshot", new ShardSnapshot(
+            [new SegmentSnapshot(7003, 43, true, Rows(), [1, 2, 3, 4], Int64Keys(1), [5])],
+            [Segment], Int64Keys(9, 8), [10, 11], 449_000_005_000, [7100, 7101])),
+    ];
+}

@@ -1,0 +1,155 @@
+using System.Reflection;
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Akka.Serialization;
+using Milvus.Akka.Cluster;
+using Milvus.Akka.Cluster.Serialization;
+using Milvus.Akka.Common;
+using Milvus.Akka.Coordinator;
+using Milvus.Akka.Query;
+using Milvus.Akka.Segments;
+using Milvus.Akka.Server;
+using Milvus.Akka.Streaming;
+
+namespace Milvus.Akka.Serialization.Tests;
+
+public sealed class WireSerializerTests(SerializationFixture fixture) : IClassFixture<SerializationFixture>
+{
+    private static readonly Type[] Markers = [typeof(ICoordinatorMessage), typeof(IQueryNodeMessage), typeof(IShardMessage), typeof(IShardEvent)];
+
+    /// <summary>The serializer ids Milvus.Akka ships; Akka reserves 0–100 and every other id belongs to a library.</summary>
+    private static readonly int[] OurSerializerIds = [401, 402, 403, 404, 405];
+
+    public static TheoryData<string> SampleNames => [.. Samples.Create(ActorRefs.Nobody).Select(s => s.Name)];
+
+    private global::Akka.Serialization.Serialization Serialization => fixture.System.Serialization;
+
+    [Theory]
+    [MemberData(nameof(SampleNames))]
+    public void Message_round_trips_through_its_protobuf_serializer(string name)
+    {
+        var message = Samples.Create(fixture.QueryNode).Single(s => s.Name == name).Message;
+        var serializer = Serialization.FindSerializerFor(message);
+        Assert.Contains(serializer.Identifier, OurSerializerIds);
+        var manifestSerializer = Assert.IsAssignableFrom<SerializerWithStringManifest>(serializer);
+        var manifest = manifestSerializer.Manifest(message);
+
+        var bytes = serializer.ToBinary(message);
+        var decoded = Serialization.Deserialize(bytes, serializer.Identifier, manifest);
+
+        Assert.IsType(message.GetType(), decoded);
+        Assert.Equal(StructuralDump.Of(message), StructuralDump.Of(decoded));
+    }
+
+    [Fact]
+    public void Actor_references_resolve_to_the_same_live_actor()
+    {
+        var message = new AssignSegment("42_1", Samples.Segment, fixture.QueryNode);
+        var serializer = Serialization.FindSerializerFor(message);
+
+        var decoded = (AssignSegment)Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, Manifest(serializer, message));
+
+        Assert.Equal(fixture.QueryNode, decoded.QueryNode);
+        Assert.IsNotType<EmptyLocalActorRef>(decoded.QueryNode);
+    }
+
+    [Fact]
+    public void Every_message_type_of_every_layer_has_a_round_trip_sample()
+    {
+        var sampled = Samples.Create(ActorRefs.Nobody).Select(s => s.Message.GetType()).ToHashSet();
+        var messageTypes = MilvusAssemblies()
+            .SelectMany(a => a.GetTypes())
+            .Where(t => t is { IsAbstract: false, IsInterface: false } && Markers.Any(m => m.IsAssignableFrom(t)))
+            .ToList();
+
+        Assert.NotEmpty(messageTypes);
+        Assert.Empty(messageTypes.Where(t => !sampled.Contains(t)).Select(t => t.FullName));
+        Assert.Contains(typeof(MilvusFailure), sampled);
+        Assert.Contains(typeof(Done), sampled);
+        Assert.Contains(typeof(SearchHits), sampled);
+        Assert.Contains(typeof(QueryRows), sampled);
+    }
+
+    [Fact]
+    public void Every_registered_type_is_bound_to_the_serializer_that_registers_it()
+    {
+        var wireSerializers = Samples.Create(ActorRefs.Nobody).Select(s => Serialization.FindSerializerFor(s.Message)).OfType<WireSerializer>().Distinct().ToList();
+
+        Assert.Equal(4, wireSerializers.Count);
+        foreach (var serializer in wireSerializers)
+        {
+            foreach (var type in serializer.RegisteredTypes)
+            {
+                Assert.Same(serializer, Serialization.FindSerializerForType(type));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("PartitionDataDropped", 401)]
+    [InlineData("Done", 402)]
+    [InlineData("AllocateIds", 403)]
+    [InlineData("SegmentLoaded", 404)]
+    [InlineData("InsertAck", 405)]
+    public void Unknown_manifest_is_a_serialization_error(string sampleOfSerializer, int serializerId)
+    {
+        var sample = Samples.Create(ActorRefs.Nobody).Single(s => s.Name == sampleOfSerializer).Message;
+        var serializer = Assert.IsAssignableFrom<SerializerWithStringManifest>(Serialization.FindSerializerFor(sample));
+        Assert.Equal(serializerId, serializer.Identifier);
+
+        Assert.Throws<SerializationException>(() => serializer.FromBinary([], "no-such-manifest9"));
+    }
+
+    [Fact]
+    public void Top_100_hits_of_10_queries_stay_small_raw_blocks()
+    {
+        const int nq = 10, k = 100;
+        var random = new Random(7);
+        var pks = Enumerable.Range(0, nq * k).Select(_ => random.NextInt64()).ToArray();
+        var scores = Enumerable.Range(0, nq * k).Select(_ => random.NextSingle()).ToArray();
+        var offsets = Enumerable.Range(0, nq + 1).Select(q => q * k).ToArray();
+        var hits = new SearchHits(nq, offsets, new ScalarColumn<long>(DataType.Int64, pks), scores);
+
+        var bytes = Serialization.FindSerializerFor(hits).ToBinary(hits);
+
+        Assert.True(bytes.Length < 64 * 1024, $"{bytes.Length} bytes");
+        // Keys, scores and offsets travel as raw little-endian blocks: only a few tag and length bytes on top.
+        var raw = pks.Length * sizeof(long) + scores.Length * sizeof(float) + offsets.Length * sizeof(int);
+        Assert.InRange(bytes.Length, raw, raw + 64);
+    }
+
+    [Fact]
+    public void Top_100_hits_of_10_queries_with_varchar_keys_stay_below_64_KiB()
+    {
+        const int nq = 10, k = 100;
+        var pks = Enumerable.Range(0, nq * k).Select(i => Guid.NewGuid().ToString("N")).ToArray();
+        var hits = new SearchHits(nq, Enumerable.Range(0, nq + 1).Select(q => q * k).ToArray(), new StringColumn(pks), new float[nq * k]);
+
+        var bytes = Serialization.FindSerializerFor(hits).ToBinary(hits);
+
+        Assert.True(bytes.Length < 64 * 1024, $"{bytes.Length} bytes");
+    }
+
+    private static string Manifest(Serializer serializer, object message) => ((SerializerWithStringManifest)serializer).Manifest(message);
+
+    private static IEnumerable<Assembly> MilvusAssemblies()
+    {
+        // Loads every layer the server references, so a message type in any of them is found.
+        var server = typeof(MilvusNode).Assembly;
+        var names = new HashSet<string>();
+        var pending = new Stack<Assembly>([server]);
+        while (pending.TryPop(out var assembly))
+        {
+            if (!names.Add(assembly.GetName().Name!))
+            {
+                continue;
+            }
+
+            yield return assembly;
+            foreach (var reference in assembly.GetReferencedAssemblies().Where(r => r.Name!.StartsWith("Milvus.Akka", StringComparison.Ordinal)))
+            {
+                pending.Push(Assembly.Load(reference));
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Collections.Immutable;
+using Milvus.Akka.Common;
+using Milvus.Akka.Coordinator;
+using Milvus.Akka.Proxy;
+
+namespace Milvus.Akka.Server.Tests;
+
+/// <summary>A small loaded collection of <see cref="TestRows"/> with exact (FLAT) indexes, checked against the oracle.</summary>
+public sealed class OracleCollection
+{
+    private readonly MilvusProxy _proxy;
+
+    public OracleCollection(MilvusProxy proxy, string name, int seed)
+        : this(proxy, name, new TestRows(seed))
+    {
+    }
+
+    private OracleCollection(MilvusProxy proxy, string name, TestRows rows)
+    {
+        _proxy = proxy;
+        Name = name;
+        Rows = rows;
+    }
+
+    public TestRows Rows { get; }
+
+    public string Name { get; }
+
+    /// <summary>The same collection and oracle, reached through another proxy (a restarted node).</summary>
+    public OracleCollection Through(MilvusProxy proxy) => new(proxy, Name, Rows);
+
+    public Task<CollectionInfo> DescribeAsync() => _proxy.DescribeCollectionAsync(null, Name);
+
+    public async Task CreateAndLoadAsync(int shards)
+    {
+        await _proxy.CreateCollectionAsync(null, TestRows.Schema(Name), shards);
+        foreach (var (field, metric) in new[] { ("vec_l2", "L2"), ("vec_ip", "IP"), ("vec_cos", "COSINE") })
+        {
+            await _proxy.CreateIndexAsync(null, Name, field, null,
+                ImmutableSortedDictionary<string, string>.Empty.Add("index_type", "FLAT").Add("metric_type", metric));
+        }
+
+        await _proxy.LoadCollectionAsync(null, Name);
+    }
+
+    public async Task InsertAsync(long firstId, int count)
+    {
+        var result = await _proxy.InsertAsync(null, Name, Rows.Make(firstId, count));
+        Assert.Equal(count, result.InsertCount);
+    }
+
+    /// <summary>Strong searches and queries see exactly the oracle's visible rows.</summary>
+    public async Task AssertMatchesOracleAsync()
+    {
+        for (var q = 0; q < 2; q++)
+        {
+            var query = Rows.RandomQuery();
+            var result = await _proxy.SearchAsync(new SearchRequest
+            {
+                Collection = Name,
+                VectorField = "vec_l2",
+                Vectors = query,
+                Limit = 10,
+                Consistency = ConsistencyLevel.Strong,
+            });
+            Rows.AssertSameHits(MetricType.L2, query, result, 0, Rows.TopK(query, MetricType.L2, 10));
+        }
+
+        var count = await _proxy.QueryAsync(new QueryRequest { Collection = Name, OutputFields = ["count(*)"], Consistency = ConsistencyLevel.Strong });
+        Assert.Equal(Rows.Visible.Count, count.Count);
+        var some = Rows.Visible.Where(r => r.Id % 37 == 0).Select(r => r.Id).Take(40).ToList();
+        var rows = await _proxy.QueryAsync(new QueryRequest
+        {
+            Collection = Name,
+            Filter = $"id in [{string.Join(",", some)}]",
+            OutputFields = ["num"],
+            Consistency = ConsistencyLevel.Strong,
+        });
+        Assert.Equal(some, ((ScalarColumn<long>)rows.Ids).Values);
+    }
+
+    public Task WaitUntilServedAsync() => Eventually.UntilAsync(
+        async () => (await _proxy.GetLoadProgressAsync(null, Name)).Percent == 100,
+        $"the query role serves every flushed segment of {Name}", seconds: 60);
+}

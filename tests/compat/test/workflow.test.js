@@ -1,0 +1,253 @@
+'use strict';
+// A realistic workflow through the official Milvus Node SDK against Milvus.Akka, with real assertions.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { MilvusClient, DataType, RRFRanker, ErrorCode } = require('@zilliz/milvus2-sdk-node');
+const { startServer } = require('./server');
+
+const DIM = 8;
+const ROWS = 200;
+const COLLECTION = 'compat_workflow';
+
+// Seeded RNG (mulberry32) so every run inserts the same vectors.
+function rng(seed) {
+  return () => {
+    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = rng(42);
+const vectors = Array.from({ length: ROWS + 100 }, () => Array.from({ length: DIM }, () => random() * 2 - 1));
+const l2 = (a, b) => a.reduce((s, x, i) => s + (x - b[i]) ** 2, 0);
+
+function row(id) {
+  return {
+    id,
+    vec: vectors[id],
+    tag: `tag_${id % 5}`,
+    rating: id % 4 === 0 ? null : id / 10,
+    nums: [id, id + 1],
+    doc: { n: id, even: id % 2 === 0 },
+    color: id % 2 === 0 ? 'red' : 'blue',
+  };
+}
+
+let server;
+let client;
+
+before(async () => {
+  server = await startServer();
+  client = new MilvusClient({ address: server.address, timeout: 60_000 });
+  await client.connectPromise;
+});
+
+after(async () => {
+  if (client) await client.closeConnection();
+  if (server) await server.stop();
+});
+
+function assertError(status, errorCode, code) {
+  assert.equal(status.error_code, errorCode, `expected ${errorCode}, got ${JSON.stringify(status)}`);
+  assert.equal(status.code, code);
+  assert.ok(status.reason.length > 0, 'the reason names the problem');
+}
+
+test('handshake, version and health', async () => {
+  const version = await client.getVersion();
+  assert.match(version.version, /^v2\.6\.\d+$/);
+  const health = await client.checkHealth();
+  assert.equal(health.isHealthy, true);
+});
+
+test('databases', async () => {
+  assert.equal((await client.createDatabase({ db_name: 'compat_db' })).error_code, 'Success');
+  const list = await client.listDatabases();
+  assert.ok(list.db_names.includes('compat_db') && list.db_names.includes('default'));
+  const described = await client.describeDatabase({ db_name: 'compat_db' });
+  assert.equal(described.db_name, 'compat_db');
+  assert.equal((await client.dropDatabase({ db_name: 'compat_db' })).error_code, 'Success');
+  assert.ok(!(await client.listDatabases()).db_names.includes('compat_db'));
+});
+
+test('collection workflow', async (t) => {
+  const created = await client.createCollection({
+    collection_name: COLLECTION,
+    enable_dynamic_field: true,
+    fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'vec', data_type: DataType.FloatVector, dim: DIM },
+      { name: 'tag', data_type: DataType.VarChar, max_length: 32 },
+      { name: 'rating', data_type: DataType.Double, nullable: true },
+      { name: 'nums', data_type: DataType.Array, element_type: DataType.Int64, max_capacity: 4 },
+      { name: 'doc', data_type: DataType.JSON },
+    ],
+  });
+  assert.equal(created.error_code, 'Success', created.reason);
+  assert.equal((await client.hasCollection({ collection_name: COLLECTION })).value, true);
+  const described = await client.describeCollection({ collection_name: COLLECTION });
+  assert.deepEqual(described.schema.fields.map(f => f.name).slice(0, 6), ['id', 'vec', 'tag', 'rating', 'nums', 'doc']);
+  assert.equal(described.schema.fields[0].fieldID, '100');
+  assert.ok((await client.showCollections()).data.some(c => c.name === COLLECTION));
+
+  const index = await client.createIndex({ collection_name: COLLECTION, field_name: 'vec', index_type: 'HNSW', metric_type: 'L2', params: { M: 8, efConstruction: 64 } });
+  assert.equal(index.error_code, 'Success', index.reason);
+  const indexes = await client.describeIndex({ collection_name: COLLECTION, field_name: 'vec' });
+  assert.equal(indexes.index_descriptions[0].index_name, '_default_idx_101');
+
+  const inserted = await client.insert({ collection_name: COLLECTION, data: Array.from({ length: ROWS }, (_, i) => row(i)) });
+  assert.equal(inserted.status.error_code, 'Success', inserted.status.reason);
+  assert.equal(Number(inserted.insert_cnt), ROWS);
+  assert.deepEqual(inserted.IDs.int_id.data.map(Number), Array.from({ length: ROWS }, (_, i) => i));
+
+  const loaded = await client.loadCollectionSync({ collection_name: COLLECTION });
+  assert.equal(loaded.error_code, 'Success', loaded.reason);
+  assert.equal((await client.getLoadState({ collection_name: COLLECTION })).state, 'LoadStateLoaded');
+
+  await t.test('search finds the inserted vector first', async () => {
+    const result = await client.search({ collection_name: COLLECTION, data: [vectors[7], vectors[42]], limit: 5, output_fields: ['id', 'tag', 'color'], consistency_level: 'Strong' });
+    assert.equal(result.status.error_code, 'Success', result.status.reason);
+    assert.equal(result.results.length, 2);
+    assert.equal(Number(result.results[0][0].id), 7);
+    assert.equal(Number(result.results[1][0].id), 42);
+    assert.equal(result.results[0][0].tag, 'tag_2');
+    assert.equal(result.results[0][0].color, 'blue');
+    // L2 scores are squared distances, ascending; they match an independent computation.
+    const expected = Array.from({ length: ROWS }, (_, i) => ({ i, d: l2(vectors[i], vectors[42]) })).sort((a, b) => a.d - b.d).slice(0, 5);
+    assert.deepEqual(result.results[1].map(h => Number(h.id)), expected.map(e => e.i));
+    result.results[1].forEach((h, k) => assert.ok(Math.abs(h.score - expected[k].d) < 1e-4));
+  });
+
+  await t.test('filtered search and range search', async () => {
+    const filtered = await client.search({ collection_name: COLLECTION, data: vectors[7], limit: 10, filter: 'tag == "tag_0" and color == "red"', output_fields: ['*'], consistency_level: 'Strong' });
+    assert.ok(filtered.results.length > 0);
+    for (const hit of filtered.results) {
+      assert.equal(hit.tag, 'tag_0');
+      assert.equal(Number(hit.id) % 10, 0);
+    }
+    const radius = 2.0;
+    const ranged = await client.search({ collection_name: COLLECTION, data: vectors[7], limit: 50, params: { radius, range_filter: 0.5 }, consistency_level: 'Strong' });
+    const inRange = Array.from({ length: ROWS }, (_, i) => l2(vectors[i], vectors[7])).filter(d => d >= 0.5 && d < radius).length;
+    assert.equal(ranged.results.length, Math.min(50, inRange));
+    for (const hit of ranged.results) assert.ok(hit.score >= 0.5 - 1e-5 && hit.score < radius, JSON.stringify(ranged.results));
+  });
+
+  await t.test('query, count and nullable/array/json fields', async () => {
+    const count = await client.count({ collection_name: COLLECTION });
+    assert.equal(Number(count.data), ROWS);
+    const rows = await client.query({ collection_name: COLLECTION, filter: 'id in [4, 5]', output_fields: ['id', 'rating', 'nums', 'doc', 'color'], consistency_level: 'Strong' });
+    assert.equal(rows.data.length, 2);
+    assert.equal(Number(rows.data[0].id), 4);
+    assert.equal(rows.data[0].rating, null);
+    assert.equal(rows.data[1].rating, 0.5);
+    assert.deepEqual(rows.data[1].nums.map(Number), [5, 6]);
+    assert.deepEqual(rows.data[1].doc, { n: 5, even: false });
+    const page = await client.query({ collection_name: COLLECTION, filter: 'id >= 0', limit: 5, offset: 10, output_fields: ['id'], consistency_level: 'Strong' });
+    assert.deepEqual(page.data.map(r => Number(r.id)), [10, 11, 12, 13, 14]);
+    const json = await client.query({ collection_name: COLLECTION, filter: 'doc["n"] < 3 and array_contains(nums, 2)', output_fields: ['id'], consistency_level: 'Strong' });
+    assert.deepEqual(json.data.map(r => Number(r.id)), [1, 2]);
+  });
+
+  await t.test('search iterator pages are disjoint and together complete', async () => {
+    const limit = 90;
+    const expected = (await client.search({ collection_name: COLLECTION, data: vectors[7], limit, output_fields: ['id'], consistency_level: 'Strong' }))
+      .results.map(h => String(h.id));
+    const iterator = await client.searchIterator({ collection_name: COLLECTION, data: vectors[7], batchSize: 30, limit, output_fields: ['id'], consistency_level: 'Strong' });
+    const pages = [];
+    for await (const page of iterator) pages.push(page.map(h => String(h.id)));
+    assert.ok(pages.length >= 3, `expected at least 3 pages, got ${pages.length}`);
+    const seen = pages.flat();
+    assert.equal(new Set(seen).size, seen.length, 'pages are disjoint');
+    assert.deepEqual(seen, expected);
+  });
+
+  await t.test('deleted rows vanish, upserted rows are replaced', async () => {
+    const deleted = await client.delete({ collection_name: COLLECTION, ids: [1, 2, 3] });
+    assert.equal(deleted.status.error_code, 'Success', deleted.status.reason);
+    assert.equal(Number(deleted.delete_cnt), 3);
+    const gone = await client.query({ collection_name: COLLECTION, filter: 'id in [1, 2, 3]', output_fields: ['id'], consistency_level: 'Strong' });
+    assert.equal(gone.data.length, 0);
+    const byExpr = await client.deleteEntities({ collection_name: COLLECTION, filter: 'id in [190, 191]' });
+    assert.equal(byExpr.status.error_code, 'Success', byExpr.status.reason);
+    assert.equal(Number((await client.count({ collection_name: COLLECTION, consistency_level: 'Strong' })).data), ROWS - 5);
+
+    const upserted = await client.upsert({ collection_name: COLLECTION, data: [{ ...row(10), tag: 'replaced' }] });
+    assert.equal(upserted.status.error_code, 'Success', upserted.status.reason);
+    const replaced = await client.query({ collection_name: COLLECTION, filter: 'id == 10', output_fields: ['tag'], consistency_level: 'Strong' });
+    assert.deepEqual(replaced.data.map(r => r.tag), ['replaced']);
+  });
+
+  await t.test('hybrid search ranks follow RRF', async () => {
+    const limit = 10;
+    const single = async v => (await client.search({ collection_name: COLLECTION, data: v, limit, consistency_level: 'Strong' })).results.map(h => String(h.id));
+    const a = await single(vectors[20]);
+    const b = await single(vectors[21]);
+    const fused = new Map();
+    for (const list of [a, b]) list.forEach((id, rank) => fused.set(id, (fused.get(id) || 0) + 1 / (60 + rank + 1)));
+    const expected = [...fused.entries()].sort((x, y) => y[1] - x[1] || Number(x[0]) - Number(y[0])).slice(0, limit);
+    const hybrid = await client.hybridSearch({
+      collection_name: COLLECTION,
+      data: [{ data: vectors[20], anns_field: 'vec' }, { data: vectors[21], anns_field: 'vec' }],
+      rerank: RRFRanker(60),
+      limit,
+      output_fields: ['id'],
+      consistency_level: 'Strong',
+    });
+    assert.equal(hybrid.status.error_code, 'Success', hybrid.status.reason);
+    assert.deepEqual(hybrid.results.map(h => String(h.id)), expected.map(e => e[0]));
+    hybrid.results.forEach((h, i) => assert.ok(Math.abs(h.score - expected[i][1]) < 1e-6));
+  });
+
+  await t.test('partition-scoped search sees only its partition', async () => {
+    assert.equal((await client.createPartition({ collection_name: COLLECTION, partition_name: 'p1' })).error_code, 'Success');
+    assert.equal((await client.hasPartition({ collection_name: COLLECTION, partition_name: 'p1' })).value, true);
+    const ids = Array.from({ length: 20 }, (_, i) => 1000 + i);
+    const res = await client.insert({ collection_name: COLLECTION, partition_name: 'p1', data: ids.map(id => ({ ...row(id - 1000 + ROWS), id })) });
+    assert.equal(res.status.error_code, 'Success', res.status.reason);
+    const hits = await client.search({ collection_name: COLLECTION, partition_names: ['p1'], data: vectors[7], limit: 30, output_fields: ['id'], consistency_level: 'Strong' });
+    assert.equal(hits.results.length, 20);
+    for (const hit of hits.results) assert.ok(Number(hit.id) >= 1000);
+    const partitions = await client.showPartitions({ collection_name: COLLECTION });
+    assert.deepEqual(partitions.partition_names, ['_default', 'p1']);
+    const stats = await client.getPartitionStatistics({ collection_name: COLLECTION, partition_name: 'p1' });
+    assert.equal(stats.data.row_count, '20');
+  });
+
+  await t.test('an alias resolves everywhere a name does', async () => {
+    assert.equal((await client.createAlias({ collection_name: COLLECTION, alias: 'compat_alias' })).error_code, 'Success');
+    const alias = await client.describeAlias({ collection_name: COLLECTION, alias: 'compat_alias' });
+    assert.equal(alias.collection, COLLECTION);
+    assert.deepEqual((await client.listAliases({ collection_name: COLLECTION })).aliases, ['compat_alias']);
+    const viaAlias = await client.search({ collection_name: 'compat_alias', data: vectors[42], limit: 1, output_fields: ['id'], consistency_level: 'Strong' });
+    assert.equal(Number(viaAlias.results[0].id), 42);
+    const count = await client.count({ collection_name: 'compat_alias', consistency_level: 'Strong' });
+    assert.equal(Number(count.data), ROWS - 5 + 20);
+    assert.equal((await client.dropAlias({ alias: 'compat_alias' })).error_code, 'Success');
+  });
+
+  await t.test('flush and statistics', async () => {
+    const flushed = await client.flushSync({ collection_names: [COLLECTION] });
+    assert.equal(flushed.status.error_code, 'Success', flushed.status.reason);
+    const stats = await client.getCollectionStatistics({ collection_name: COLLECTION });
+    assert.equal(stats.data.row_count, String(ROWS - 5 + 20));
+  });
+
+  await t.test('errors carry their codes', async () => {
+    const missing = await client.describeCollection({ collection_name: 'no_such_collection' });
+    assertError(missing.status, 'CollectionNotExists', 100);
+    const badDim = await client.search({ collection_name: COLLECTION, data: [1, 2, 3], limit: 1, consistency_level: 'Strong' });
+    assertError(badDim.status, 'IllegalArgument', 1100);
+    const badTopk = await client.search({ collection_name: COLLECTION, data: vectors[1], limit: 16385, consistency_level: 'Strong' });
+    assertError(badTopk.status, 'IllegalArgument', 1100);
+    const unsupported = await client.listImportTasks({ collection_name: COLLECTION });
+    assert.notEqual(unsupported.status.error_code, 'Success');
+    assert.match(unsupported.status.reason, /not supported/);
+  });
+
+  const released = await client.releaseCollection({ collection_name: COLLECTION });
+  assert.equal(released.error_code, 'Success', released.reason);
+  assert.equal((await client.getLoadState({ collection_name: COLLECTION })).state, 'LoadStateNotLoad');
+  assert.equal((await client.dropCollection({ collection_name: COLLECTION })).error_code, 'Success');
+  assert.equal((await client.hasCollection({ collection_name: COLLECTION })).value, false);
+});
