@@ -70,8 +70,9 @@ public sealed class EtcdSession : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (Exception) when (stop.IsCancellationRequested)
         {
+            // Ending the session cancels the request in flight, which gRPC reports as an RpcException (Cancelled).
         }
     }
 }

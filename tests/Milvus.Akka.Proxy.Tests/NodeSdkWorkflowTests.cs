@@ -7,7 +7,19 @@ namespace Milvus.Akka.Proxy.Tests;
 public sealed class NodeSdkWorkflowTests(GrpcServerFixture server)
 {
     [Fact]
-    public async Task The_node_sdk_workflow_passes()
+    public Task The_node_sdk_workflow_passes() => NodeSdkWorkflow.RunAsync(server.Address);
+}
+
+/// <summary>The same workflow against a cluster: the proxy on one node, the other roles on two others.</summary>
+public sealed class ClusterNodeSdkWorkflowTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
+{
+    [Fact]
+    public Task The_node_sdk_workflow_passes_against_a_multi_node_cluster() => NodeSdkWorkflow.RunAsync(cluster.Address);
+}
+
+public static class NodeSdkWorkflow
+{
+    public static async Task RunAsync(string address)
     {
         var compat = CompatDirectory();
         Assert.True(Directory.Exists(Path.Combine(compat, "node_modules", "@zilliz", "milvus2-sdk-node")),
@@ -18,7 +30,7 @@ public sealed class NodeSdkWorkflowTests(GrpcServerFixture server)
             WorkingDirectory = compat,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            Environment = { ["MILVUS_ADDRESS"] = server.Address },
+            Environment = { ["MILVUS_ADDRESS"] = address },
         };
         using var node = Process.Start(start)!;
         var output = node.StandardOutput.ReadToEndAsync();
