@@ -2,7 +2,7 @@
 // A realistic workflow through the official Milvus Node SDK against Milvus.Akka, with real assertions.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { MilvusClient, DataType, RRFRanker, ErrorCode } = require('@zilliz/milvus2-sdk-node');
+const { MilvusClient, DataType, RRFRanker, WeightedRanker, ErrorCode } = require('@zilliz/milvus2-sdk-node');
 const { startServer } = require('./server');
 
 const DIM = 8;
@@ -197,6 +197,28 @@ test('collection workflow', async (t) => {
     assert.equal(hybrid.status.error_code, 'Success', hybrid.status.reason);
     assert.deepEqual(hybrid.results.map(h => String(h.id)), expected.map(e => e[0]));
     hybrid.results.forEach((h, i) => assert.ok(Math.abs(h.score - expected[i][1]) < 1e-6));
+  });
+
+  await t.test('hybrid search with weights fuses normalised scores', async () => {
+    const limit = 10;
+    const weights = [0.7, 0.3];
+    const single = async v => (await client.search({ collection_name: COLLECTION, data: v, limit, consistency_level: 'Strong' })).results;
+    const lists = [await single(vectors[30]), await single(vectors[31])];
+    // L2 distances are normalised as Milvus does: 1 - 2·atan(d)/π, so closer is larger, in [0, 1].
+    const fused = new Map();
+    lists.forEach((list, i) => list.forEach(h => fused.set(String(h.id), (fused.get(String(h.id)) || 0) + weights[i] * (1 - 2 * Math.atan(h.score) / Math.PI))));
+    const expected = [...fused.entries()].sort((x, y) => y[1] - x[1] || Number(x[0]) - Number(y[0])).slice(0, limit);
+    const hybrid = await client.hybridSearch({
+      collection_name: COLLECTION,
+      data: [{ data: vectors[30], anns_field: 'vec' }, { data: vectors[31], anns_field: 'vec' }],
+      rerank: WeightedRanker(weights),
+      limit,
+      output_fields: ['id'],
+      consistency_level: 'Strong',
+    });
+    assert.equal(hybrid.status.error_code, 'Success', hybrid.status.reason);
+    assert.deepEqual(hybrid.results.map(h => String(h.id)), expected.map(e => e[0]));
+    hybrid.results.forEach((h, i) => assert.ok(Math.abs(h.score - expected[i][1]) < 1e-5, `score ${h.score} vs ${expected[i][1]}`));
   });
 
   await t.test('partition-scoped search sees only its partition', async () => {
