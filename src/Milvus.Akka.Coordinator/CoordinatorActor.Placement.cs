@@ -21,13 +21,27 @@ public sealed partial class CoordinatorActor
 
     private sealed record PlacementLoaded(IReadOnlyDictionary<string, Address> Locations) : INoSerializationVerificationNeeded;
 
-    private void ReadyPlacement() => Receive<PlacementLoaded>(m =>
+    private sealed record PlacementWritten(string Shard, Address Location, bool Succeeded) : INoSerializationVerificationNeeded;
+
+    private void ReadyPlacement()
     {
-        foreach (var (shard, address) in m.Locations)
+        Receive<PlacementLoaded>(m =>
         {
-            _shardLocations.TryAdd(shard, address);
-        }
-    });
+            foreach (var (shard, address) in m.Locations)
+            {
+                _shardLocations.TryAdd(shard, address);
+            }
+        });
+        Receive<PlacementWritten>(m =>
+        {
+            // A location that did not reach a majority is placed again on the next keep-alive round.
+            if (!m.Succeeded && _shardLocations.TryGetValue(m.Shard, out var current) && current.Equals(m.Location))
+            {
+                _log.Warning("Placing shard {0} on {1} was not confirmed; retrying", m.Shard, m.Location);
+                _shardLocations.Remove(m.Shard);
+            }
+        });
+    }
 
     /// <summary>Reads the locations a previous incarnation wrote, so shards are not moved by a coordinator fail-over.</summary>
     private void LoadPlacement()
@@ -68,7 +82,9 @@ public sealed partial class CoordinatorActor
             var target = load.OrderBy(l => l.Value).ThenBy(l => l.Key.ToString(), StringComparer.Ordinal).First().Key;
             load[target]++;
             _shardLocations[shard] = target;
-            _placement.UpdateShardLocation(shard, target);
+            _placement.UpdateShardLocation(shard, target)
+                .ContinueWith(t => new PlacementWritten(shard, target, t.IsCompletedSuccessfully))
+                .PipeTo(Self);
             _log.Info("Shard {0} placed on streaming node {1}", shard, target);
         }
     }

@@ -11,6 +11,7 @@ namespace Milvus.Akka.Server.Tests;
 /// The server killed with SIGKILL in the middle of inserts and restarted on the same data directory: every
 /// acknowledged row is there, no acknowledged delete is undone, and no batch appears twice.
 /// </summary>
+[Collection(SerialCollection.Name)]
 public sealed class CrashSafetyTests : IAsyncLifetime
 {
     private const string Collection = "crash";

@@ -8,6 +8,7 @@ namespace Milvus.Akka.Server.Tests;
 /// Streaming shards on the Kafka WAL (librdkafka's mock broker on 127.0.0.1): the ActorSystem is killed in the middle
 /// of writes and a new one started on the same storage recovers every acknowledged batch, and nothing twice.
 /// </summary>
+[Collection(SerialCollection.Name)]
 public sealed class KafkaWalTests : IAsyncLifetime
 {
     private readonly string _dataDir = StandaloneNode.NewDataDir();

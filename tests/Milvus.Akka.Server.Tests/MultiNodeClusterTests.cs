@@ -12,6 +12,7 @@ namespace Milvus.Akka.Server.Tests;
 /// run the end-to-end check; the two shards live on different streaming nodes, so every message crosses remoting
 /// through its wire serializer.
 /// </summary>
+[Collection(SerialCollection.Name)]
 public sealed class MultiNodeClusterTests : IAsyncLifetime
 {
     private readonly string _dataDir = StandaloneNode.NewDataDir();
@@ -58,13 +59,18 @@ public sealed class MultiNodeClusterTests : IAsyncLifetime
         var proxy = _nodes[0].Proxy!;
         var collection = new OracleCollection(proxy, "clustered", seed: 21);
         await collection.CreateAndLoadAsync(shards: 2);
+
+        // The coordinator places the two shards on the two streaming nodes; wait until sharding has started them there.
+        var region = ClusterSharding.Get(_nodes[0].System).ShardRegion(MilvusNode.ShardTypeName);
+        var streamingNodes = new HashSet<Address> { _nodes[1].Address, _nodes[2].Address };
+        await Eventually.UntilAsync(async () =>
+        {
+            var stats = await region.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(5)), TimeSpan.FromSeconds(10));
+            return stats.Regions.Where(r => r.Value.Stats.Count > 0).Select(r => r.Key).ToHashSet().SetEquals(streamingNodes);
+        }, "one shard runs on each streaming node", seconds: 60);
+
         await collection.InsertAsync(0, 2000);
         await collection.AssertMatchesOracleAsync();
-
-        var stats = await ClusterSharding.Get(_nodes[0].System).ShardRegion(MilvusNode.ShardTypeName)
-            .Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(10)), TimeSpan.FromSeconds(15));
-        var hosting = stats.Regions.Where(r => r.Value.Stats.Count > 0).Select(r => r.Key).ToHashSet();
-        Assert.Equal(new HashSet<Address> { _nodes[1].Address, _nodes[2].Address }, hosting);
 
         var deleted = collection.Rows.Visible.Select(r => r.Id).Where(id => id % 9 == 4).ToList();
         await proxy.DeleteAsync(null, collection.Name, $"id in [{string.Join(",", deleted)}]");

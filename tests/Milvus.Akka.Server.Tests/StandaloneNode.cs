@@ -10,6 +10,13 @@ public static class StandaloneNode
         milvus.coordinator.shard-keep-alive-interval = 1s
         milvus.proxy.grpc.port = 0
         akka.loglevel = WARNING
+        akka.actor.serialize-messages = on
+        akka.actor.serialize-creators = off
+        akka.actor.serializers.local-only = "Milvus.Akka.Server.Tests.LocalOnlySerializer, Milvus.Akka.Server.Tests"
+        akka.actor.serialization-bindings {
+          "Akka.Persistence.Journal.AsyncWriteJournal+Desequenced, Akka.Persistence" = local-only
+          "Akka.Persistence.Sql.Journal.Types.WriteFinished, Akka.Persistence.Sql" = local-only
+        }
         """;
 
     public static string NewDataDir() => Path.Combine(Path.GetTempPath(), "milvus-akka-tests", Guid.NewGuid().ToString("N"));

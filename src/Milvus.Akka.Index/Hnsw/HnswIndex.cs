@@ -330,8 +330,15 @@ internal sealed class HnswIndex : FloatIndexBase
             }
 
             var links = Links(current, level);
-            foreach (var neighbour in links.Slice(1, links[0]))
+            var neighbours = links.Slice(1, links[0]);
+            for (var j = 0; j < neighbours.Length; j++)
             {
+                var neighbour = neighbours[j];
+                if (j + 1 < neighbours.Length)
+                {
+                    _rows.Prefetch(neighbours[j + 1]);
+                }
+
                 if (!visited.TryVisit(neighbour))
                 {
                     continue;
