@@ -7,7 +7,7 @@ namespace Milvus.Akka.Coordinator;
 
 /// <summary>
 /// Shard placement: the coordinator decides which streaming node runs each shard (Milvus's channel assignment).
-/// Sharding runs an <see cref="ExternalShardAllocationStrategy"/>, and the coordinator writes the desired location
+/// Sharding runs a <see cref="ShardPlacementStrategy"/> over the external allocation, and the coordinator writes the desired location
 /// of every shard: a new shard goes to the streaming node with the fewest shards, and the shards of a node that
 /// left move to the remaining ones. A node that joins later takes new shards; running shards are not moved.
 /// </summary>

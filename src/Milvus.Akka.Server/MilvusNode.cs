@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Cluster.Sharding;
-using Akka.Cluster.Sharding.External;
 using Akka.Cluster.Tools.Singleton;
 using Milvus.Akka.Cluster;
 using Milvus.Akka.Coordinator;
@@ -81,7 +80,7 @@ public sealed class MilvusNode : IAsyncDisposable
         var shardRegion = roles.Contains(Roles.Streaming)
             ? await sharding.StartAsync(ShardTypeName, shard => ShardEntity.Props(shard, coordinator, objects, streaming),
                 ClusterShardingSettings.Create(system).WithRole(Roles.Streaming), ShardMessageExtractor.Instance,
-                new ExternalShardAllocationStrategy(system, ShardTypeName), PoisonPill.Instance)
+                new ShardPlacementStrategy(system, ShardTypeName), PoisonPill.Instance)
             : await sharding.StartProxyAsync(ShardTypeName, Roles.Streaming, ShardMessageExtractor.Instance);
 
         if (roles.Contains(Roles.Coordinator))
