@@ -195,31 +195,26 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
     private IEnumerable<LoadedSegment> Resolve(ImmutableArray<long> segmentIds) => segmentIds.Select(id =>
         _segments.GetValueOrDefault(id) ?? throw new MilvusException(ErrorCode.SegmentNotLoaded, $"segment {id} is not loaded on query node {Self.Path}"));
 
-    private SearchHits Search(SearchSegments m)
+    private SearchHits Search(SearchSegments m) => OverSegments(m.SegmentIds, m.Plan.Filter,
+        (segment, filter) => segment.Search(m.Plan, filter),
+        (parts, pkType) => SearchReducer.Reduce(parts, m.Plan.Nq, pkType, m.Plan.Metric, 0, m.Plan.TopK));
+
+    private QueryRows Retrieve(QuerySegments m) => OverSegments(m.SegmentIds, m.Plan.Filter,
+        (segment, filter) => segment.Query(m.Plan, filter),
+        (parts, pkType) => QueryReducer.Reduce(parts, pkType, m.Plan.OutputFieldIds, m.Plan.CountOnly, 0, m.Plan.Limit));
+
+    /// <summary>Parses the filter once, runs a read on every named segment and reduces the parts.</summary>
+    private T OverSegments<T>(ImmutableArray<long> segmentIds, string? filterText, Func<Segment, FilterExpression?, T> read,
+        Func<List<T>, DataType, T> reduce)
     {
-        var targets = Resolve(m.SegmentIds).ToList();
+        var targets = Resolve(segmentIds).ToList();
         if (targets.Count == 0)
         {
-            throw new MilvusException(ErrorCode.SegmentLack, "search names no segment");
+            throw new MilvusException(ErrorCode.SegmentLack, "the request names no segment");
         }
 
         var schema = targets[0].Schema;
-        var filter = string.IsNullOrWhiteSpace(m.Plan.Filter) ? null : FilterExpression.Parse(m.Plan.Filter, schema);
-        var parts = targets.Select(t => t.Segment.Search(m.Plan, filter)).ToList();
-        return SearchReducer.Reduce(parts, m.Plan.Nq, schema.PrimaryKey.DataType, m.Plan.Metric, 0, m.Plan.TopK);
-    }
-
-    private QueryRows Retrieve(QuerySegments m)
-    {
-        var targets = Resolve(m.SegmentIds).ToList();
-        if (targets.Count == 0)
-        {
-            throw new MilvusException(ErrorCode.SegmentLack, "query names no segment");
-        }
-
-        var schema = targets[0].Schema;
-        var filter = string.IsNullOrWhiteSpace(m.Plan.Filter) ? null : FilterExpression.Parse(m.Plan.Filter, schema);
-        var parts = targets.Select(t => t.Segment.Query(m.Plan, filter)).ToList();
-        return QueryReducer.Reduce(parts, schema.PrimaryKey.DataType, m.Plan.OutputFieldIds, m.Plan.CountOnly, 0, m.Plan.Limit);
+        var filter = string.IsNullOrWhiteSpace(filterText) ? null : FilterExpression.Parse(filterText, schema);
+        return reduce(targets.Select(t => read(t.Segment, filter)).ToList(), schema.PrimaryKey.DataType);
     }
 }

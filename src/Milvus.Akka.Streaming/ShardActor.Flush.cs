@@ -84,7 +84,7 @@ public sealed partial class ShardActor
         var coordinator = _coordinator;
         var timeout = _settings.AskTimeout;
         var info = new SegmentInfo(segmentId, collection.Id, segment.PartitionId, _shardName, segment.RowCount,
-            ObjectPathsFor(collection.Id, segment.PartitionId, segmentId), ImmutableDictionary<long, string>.Empty, segment.MaxTimestamp);
+            Milvus.Akka.Storage.ObjectPaths.SegmentManifest(collection.Id, segment.PartitionId, segmentId), ImmutableDictionary<long, string>.Empty, segment.MaxTimestamp);
         Task.Run(async () =>
         {
             try
@@ -105,9 +105,6 @@ public sealed partial class ShardActor
             }
         }).PipeTo(Self);
     }
-
-    private static string ObjectPathsFor(long collectionId, long partitionId, long segmentId) =>
-        Milvus.Akka.Storage.ObjectPaths.SegmentManifest(collectionId, partitionId, segmentId);
 
     private void OnFlushFailed(FlushFailed m)
     {
