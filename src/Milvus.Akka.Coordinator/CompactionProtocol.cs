@@ -1,15 +1,28 @@
 using System.Collections.Immutable;
+using Google.Protobuf;
 using Milvus.Akka.Cluster;
+using Milvus.Akka.Cluster.Wire;
 using Milvus.Akka.Common;
+using static Milvus.Akka.Cluster.Wire.WireCodec;
 
 namespace Milvus.Akka.Coordinator;
 
 /// <summary>Compacts every flushed segment of a collection now (Milvus's ManualCompaction); replies <see cref="CompactionScheduled"/>.</summary>
 public sealed record CompactCollection(long CollectionId) : ICoordinatorMessage;
 
+/// <summary>
+/// <paramref name="CompactionId"/> names the request in <see cref="GetCompaction"/>; like Milvus it is -1 when there
+/// was nothing to compact (<paramref name="Tasks"/> is 0).
+/// </summary>
 public sealed record CompactionScheduled(long CompactionId, int Tasks) : ICoordinatorMessage;
 
-/// <summary>Asks whether the compaction tasks of a collection are finished; replies <see cref="CompactionState"/>.</summary>
+/// <summary>The plans of one manual compaction and their outcome; replies <see cref="CompactionDescribed"/>.</summary>
+public sealed record GetCompaction(long CompactionId) : ICoordinatorMessage;
+
+/// <summary>An unknown (or expired) compaction id has no plans, which Milvus reports as a completed compaction.</summary>
+public sealed record CompactionDescribed(CompactionRecord Compaction) : ICoordinatorMessage;
+
+/// <summary>Asks how many compaction tasks of a collection, manual or automatic, wait, run or completed; replies <see cref="CompactionState"/>.</summary>
 public sealed record GetCompactionState(long CollectionId) : ICoordinatorMessage;
 
 public sealed record CompactionState(int Pending, int Running, long Completed) : ICoordinatorMessage;
@@ -38,4 +51,65 @@ public sealed record CompactionFailed(long TaskId, string Reason) : ICoordinator
 public sealed record SegmentsReplaced(string ShardName, SegmentInfo? Result, ImmutableArray<long> Replaced) : ICoordinatorMessage, IShardCommand
 {
     string IShardCommand.ShardName => ShardName;
+}
+
+public enum CompactionPlanState
+{
+    /// <summary>Queued or running on a data node; a task whose lease expires is queued again, so it never times out.</summary>
+    Executing = 0,
+    Completed = 1,
+
+    /// <summary>The data node reported an error, or the inputs were dropped or changed before the result committed.</summary>
+    Failed = 2,
+}
+
+/// <summary>One merge of a manual compaction (a Milvus compaction plan): <paramref name="Sources"/> become <paramref name="Target"/>.</summary>
+public sealed record CompactionPlan(long PlanId, ImmutableArray<long> Sources, long Target, CompactionPlanState State);
+
+/// <summary>
+/// A manual compaction as the coordinator keeps it in meta storage (<c>compaction/{id}</c>), so its state survives a
+/// coordinator fail-over. <paramref name="FinishedAt"/> is set once no plan executes; finished records expire.
+/// </summary>
+public sealed record CompactionRecord(long CompactionId, long CollectionId, ImmutableArray<CompactionPlan> Plans, DateTimeOffset? FinishedAt)
+{
+    public bool Executing => Plans.Any(p => p.State == CompactionPlanState.Executing);
+
+    public int Count(CompactionPlanState state) => Plans.Count(p => p.State == state);
+
+    public CompactionRecord WithPlanState(long planId, CompactionPlanState state, DateTimeOffset now)
+    {
+        var updated = this with { Plans = [.. Plans.Select(p => p.PlanId == planId ? p with { State = state } : p)] };
+        return updated.Executing ? updated : updated with { FinishedAt = FinishedAt ?? now };
+    }
+}
+
+/// <summary>Protobuf encoding of <see cref="CompactionRecord"/>, for meta storage and for cluster messages alike.</summary>
+public static class CompactionCodec
+{
+    public static ByteString Encode(CompactionRecord record) => ToBytes(o =>
+    {
+        WriteInt64(o, 1, record.CompactionId);
+        WriteInt64(o, 2, record.CollectionId);
+        foreach (var plan in record.Plans)
+        {
+            WriteMessage(o, 3, w =>
+            {
+                WriteInt64(w, 1, plan.PlanId);
+                WriteRawSpan(w, 2, plan.Sources.AsSpan());
+                WriteInt64(w, 3, plan.Target);
+                WriteInt64(w, 4, (long)plan.State);
+            });
+        }
+
+        WriteInt64(o, 4, record.FinishedAt?.ToUnixTimeMilliseconds() ?? 0);
+    });
+
+    public static CompactionRecord Decode(ByteString bytes)
+    {
+        var fields = WireFields.Parse(bytes);
+        var plans = fields.RepeatedBytes(3).Select(WireFields.Parse)
+            .Select(p => new CompactionPlan(p.Int64(1), p.RawImmutableArray<long>(2), p.Int64(3), (CompactionPlanState)p.Int32(4)));
+        return new CompactionRecord(fields.Int64(1), fields.Int64(2), [.. plans],
+            fields.Has(4) ? DateTimeOffset.FromUnixTimeMilliseconds(fields.Int64(4)) : null);
+    }
 }

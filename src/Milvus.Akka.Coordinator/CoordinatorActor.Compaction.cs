@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
+using Google.Protobuf;
 using Milvus.Akka.Cluster;
 using Milvus.Akka.Common;
 
@@ -14,41 +15,117 @@ namespace Milvus.Akka.Coordinator;
 /// </summary>
 public sealed partial class CoordinatorActor
 {
+    private const string CompactionPrefix = "compaction/";
+
+    /// <summary>How long a finished manual compaction stays queryable (Milvus's dataCoord.compaction.dropTolerance).</summary>
+    private static readonly TimeSpan FinishedCompactionRetention = TimeSpan.FromDays(1);
+
     private readonly Queue<CompactionTask> _compactionQueue = new();
     private readonly Dictionary<long, (CompactionTask Task, DateTimeOffset Deadline)> _compactionsRunning = [];
     private readonly Dictionary<long, long> _compactionsCompleted = [];
+    private readonly Dictionary<long, CompactionRecord> _manualCompactions = [];
 
     private IEnumerable<long> SegmentsInCompaction =>
         _compactionQueue.Concat(_compactionsRunning.Values.Select(r => r.Task)).SelectMany(t => t.Inputs).Select(s => s.SegmentId);
 
     private void ReadyCompaction()
     {
-        Reply<CompactCollection>(async m =>
-        {
-            var collection = _collections.GetValueOrDefault(m.CollectionId)
-                ?? throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {m.CollectionId} not found");
-            var tasks = await PlanCompactionsAsync(collection, onlySmall: false);
-            return new CompactionScheduled(await _ids.AllocateAsync(1), tasks);
-        });
+        Reply<CompactCollection>(CompactCollectionAsync);
+        Reply<GetCompaction>(m => Task.FromResult<object>(new CompactionDescribed(
+            _manualCompactions.GetValueOrDefault(m.CompactionId) ?? new CompactionRecord(m.CompactionId, 0, [], null))));
         Reply<GetCompactionState>(m => Task.FromResult<object>(new CompactionState(
             _compactionQueue.Count(t => t.Inputs[0].CollectionId == m.CollectionId),
             _compactionsRunning.Values.Count(r => r.Task.Inputs[0].CollectionId == m.CollectionId),
             _compactionsCompleted.GetValueOrDefault(m.CollectionId))));
-        Reply<RequestCompactionTask>(_ => Task.FromResult(NextCompactionTask()));
+        Reply<RequestCompactionTask>(_ => NextCompactionTaskAsync());
         Reply<CompactionCompleted>(CommitCompactionAsync);
-        Receive<CompactionFailed>(m =>
+        ReceiveAsync<CompactionFailed>(async m =>
         {
             _log.Warning("Compaction {0} failed: {1}", m.TaskId, m.Reason);
-            _compactionsRunning.Remove(m.TaskId);
+            if (_compactionsRunning.Remove(m.TaskId))
+            {
+                await RecordPlanOutcomeAsync(m.TaskId, CompactionPlanState.Failed);
+            }
         });
     }
 
+    private async Task<object> CompactCollectionAsync(CompactCollection m)
+    {
+        var collection = _collections.GetValueOrDefault(m.CollectionId)
+            ?? throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {m.CollectionId} not found");
+        await ForgetExpiredCompactionsAsync();
+        var tasks = await PlanCompactionsAsync(collection, onlySmall: false);
+        if (tasks.Count == 0)
+        {
+            return new CompactionScheduled(-1, 0);
+        }
+
+        var record = new CompactionRecord(await _ids.AllocateAsync(1), collection.Id,
+            [.. tasks.Select(t => new CompactionPlan(t.TaskId, [.. t.Inputs.Select(s => s.SegmentId)], t.TargetSegmentId, CompactionPlanState.Executing))],
+            null);
+        await SaveAsync(record);
+        return new CompactionScheduled(record.CompactionId, tasks.Count);
+    }
+
+    private async Task SaveAsync(CompactionRecord record)
+    {
+        await _meta.PutAsync(CompactionPrefix + record.CompactionId, CompactionCodec.Encode(record).ToByteArray());
+        _manualCompactions[record.CompactionId] = record;
+    }
+
+    /// <summary>
+    /// Reloads the manual compactions a previous incarnation recorded. A plan still executing then either committed
+    /// (its target is a flushed segment), or runs again when its inputs are all still there, or failed.
+    /// </summary>
+    private async Task LoadCompactionsAsync()
+    {
+        foreach (var entry in await _meta.RangeAsync(CompactionPrefix))
+        {
+            var record = CompactionCodec.Decode(ByteString.CopyFrom(entry.Value));
+            _manualCompactions[record.CompactionId] = record;
+            foreach (var plan in record.Plans.Where(p => p.State == CompactionPlanState.Executing))
+            {
+                if (_segments.ContainsKey(plan.Target))
+                {
+                    await RecordPlanOutcomeAsync(plan.PlanId, CompactionPlanState.Completed);
+                }
+                else if (_collections.TryGetValue(record.CollectionId, out var collection) && plan.Sources.All(_segments.ContainsKey))
+                {
+                    _compactionQueue.Enqueue(new CompactionTask(plan.PlanId, collection.Schema, [.. plan.Sources.Select(id => _segments[id])], plan.Target));
+                }
+                else
+                {
+                    await RecordPlanOutcomeAsync(plan.PlanId, CompactionPlanState.Failed);
+                }
+            }
+        }
+    }
+
+    /// <summary>Marks the plan of a manual compaction; automatic compactions have no record.</summary>
+    private async Task RecordPlanOutcomeAsync(long planId, CompactionPlanState state)
+    {
+        if (_manualCompactions.Values.FirstOrDefault(r => r.Plans.Any(p => p.PlanId == planId)) is { } record)
+        {
+            await SaveAsync(record.WithPlanState(planId, state, DateTimeOffset.UtcNow));
+        }
+    }
+
+    private async Task ForgetExpiredCompactionsAsync()
+    {
+        var expiry = DateTimeOffset.UtcNow - FinishedCompactionRetention;
+        foreach (var record in _manualCompactions.Values.Where(r => r.FinishedAt < expiry).ToList())
+        {
+            await _meta.DeleteAsync(CompactionPrefix + record.CompactionId);
+            _manualCompactions.Remove(record.CompactionId);
+        }
+    }
+
     /// <summary>Groups the segments of each shard and partition into merges of at most max-merged-rows rows.</summary>
-    private async Task<int> PlanCompactionsAsync(CollectionInfo collection, bool onlySmall)
+    private async Task<List<CompactionTask>> PlanCompactionsAsync(CollectionInfo collection, bool onlySmall)
     {
         var settings = _settings.Compaction;
         var busy = SegmentsInCompaction.ToHashSet();
-        var planned = 0;
+        var planned = new List<CompactionTask>();
         foreach (var group in _segments.Values
                      .Where(s => s.CollectionId == collection.Id && !busy.Contains(s.SegmentId) && (!onlySmall || s.RowCount < settings.SmallSegmentRows))
                      .GroupBy(s => (s.ShardName, s.PartitionId)))
@@ -58,17 +135,17 @@ public sealed partial class CoordinatorActor
             {
                 if (batch.Count > 0 && batch.Sum(s => s.RowCount) + segment.RowCount > settings.MaxMergedRows)
                 {
-                    planned += await EnqueueCompactionAsync(collection, batch, onlySmall);
+                    await EnqueueCompactionAsync(collection, batch, onlySmall, planned);
                     batch = [];
                 }
 
                 batch.Add(segment);
             }
 
-            planned += await EnqueueCompactionAsync(collection, batch, onlySmall);
+            await EnqueueCompactionAsync(collection, batch, onlySmall, planned);
         }
 
-        if (planned > 0)
+        if (planned.Count > 0)
         {
             DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(Topics.Work, WorkAvailable.Instance));
         }
@@ -77,16 +154,17 @@ public sealed partial class CoordinatorActor
     }
 
     /// <summary>Automatic merges need two segments; a requested compaction also rewrites a single one to drop its deleted rows.</summary>
-    private async Task<int> EnqueueCompactionAsync(CollectionInfo collection, List<SegmentInfo> inputs, bool needTwo)
+    private async Task EnqueueCompactionAsync(CollectionInfo collection, List<SegmentInfo> inputs, bool needTwo, List<CompactionTask> planned)
     {
         if (inputs.Count == 0 || (needTwo && inputs.Count < 2))
         {
-            return 0;
+            return;
         }
 
         var ids = await _ids.AllocateAsync(2);
-        _compactionQueue.Enqueue(new CompactionTask(ids, collection.Schema, [.. inputs], ids + 1));
-        return 1;
+        var task = new CompactionTask(ids, collection.Schema, [.. inputs], ids + 1);
+        _compactionQueue.Enqueue(task);
+        planned.Add(task);
     }
 
     private async Task ScheduleAutomaticCompactionAsync(long collectionId)
@@ -97,7 +175,7 @@ public sealed partial class CoordinatorActor
         }
     }
 
-    private object NextCompactionTask()
+    private async Task<object> NextCompactionTaskAsync()
     {
         var now = DateTimeOffset.UtcNow;
         foreach (var (taskId, running) in _compactionsRunning.Where(r => r.Value.Deadline < now).ToList())
@@ -114,6 +192,8 @@ public sealed partial class CoordinatorActor
                 _compactionsRunning[task.TaskId] = (task, now + _settings.Compaction.TaskLease);
                 return task;
             }
+
+            await RecordPlanOutcomeAsync(task.TaskId, CompactionPlanState.Failed);
         }
 
         return NoTask.Instance;
@@ -121,9 +201,15 @@ public sealed partial class CoordinatorActor
 
     private async Task<object> CommitCompactionAsync(CompactionCompleted m)
     {
-        if (!_compactionsRunning.Remove(m.TaskId, out var running) || !m.InputIds.All(_segments.ContainsKey))
+        if (!_compactionsRunning.Remove(m.TaskId))
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"compaction {m.TaskId} is unknown or its inputs changed; its result is discarded");
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"compaction {m.TaskId} is not running (its lease expired); its result is discarded");
+        }
+
+        if (!m.InputIds.All(_segments.ContainsKey))
+        {
+            await RecordPlanOutcomeAsync(m.TaskId, CompactionPlanState.Failed);
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"the inputs of compaction {m.TaskId} changed; its result is discarded");
         }
 
         var first = _segments[m.InputIds[0]];
@@ -142,6 +228,7 @@ public sealed partial class CoordinatorActor
         }
 
         _compactionsCompleted[first.CollectionId] = _compactionsCompleted.GetValueOrDefault(first.CollectionId) + 1;
+        await RecordPlanOutcomeAsync(m.TaskId, CompactionPlanState.Completed);
         _log.Info("Compaction {0} merged segments [{1}] into {2} ({3} rows)", m.TaskId, string.Join(", ", m.InputIds),
             m.Result?.SegmentId.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "nothing", m.Result?.RowCount ?? 0);
         _shardRegion.Tell(new SegmentsReplaced(first.ShardName, m.Result, m.InputIds));

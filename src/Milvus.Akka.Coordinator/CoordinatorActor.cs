@@ -88,6 +88,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
             _segments[segment.SegmentId] = segment;
         }
 
+        await LoadCompactionsAsync();
         _log.Info("Coordinator started: {0} databases, {1} collections, {2} flushed segments",
             _databases.Count, _collections.Count, _segments.Count);
         Become(Ready);
@@ -127,6 +128,8 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         Reply<ReleaseCollection>(ReleaseCollectionAsync);
         Reply<GetLoadProgress>(m => Task.FromResult<object>(LoadProgressOf(m.CollectionId)));
         ReadySegments();
+        ReadyPlacement();
+        ReadyDistribution();
         ReadyGarbageCollection();
     }
 

@@ -171,3 +171,27 @@ public sealed record SegmentIndexReady(SegmentInfo Segment) : ICoordinatorMessag
 
 /// <summary>Told to a query node: stop serving these segments (release, drop).</summary>
 public sealed record UnloadSegments(ImmutableArray<long> SegmentIds) : ICoordinatorMessage;
+
+// Distribution and topology, for Milvus's segment-info, replica and metrics rpcs.
+
+/// <summary>Where the flushed segments of a collection are served and which node leads each shard; replies <see cref="CollectionDistribution"/>.</summary>
+public sealed record GetCollectionDistribution(long CollectionId) : ICoordinatorMessage;
+
+/// <summary><paramref name="NodeId"/> is the serving query node's <see cref="ClusterNode.NodeId"/>, 0 while no query node serves it.</summary>
+public sealed record ServedSegment(SegmentInfo Segment, long NodeId);
+
+/// <summary>The streaming node running a shard, which routes its reads (Milvus's shard leader); 0 and "" while the shard is not placed.</summary>
+public sealed record ShardLeader(string ShardName, long NodeId, string Address);
+
+public sealed record CollectionDistribution(ImmutableArray<ServedSegment> Segments, ImmutableArray<ShardLeader> Shards) : ICoordinatorMessage;
+
+/// <summary>The members of the cluster as the coordinator sees them; replies <see cref="ClusterTopology"/>.</summary>
+public sealed record GetClusterTopology : ICoordinatorMessage
+{
+    public static readonly GetClusterTopology Instance = new();
+}
+
+/// <summary>A cluster member. <paramref name="NodeId"/> is its unique uid, which changes when the node restarts, like a Milvus node id.</summary>
+public sealed record ClusterNode(long NodeId, string Address, ImmutableArray<string> Roles, string Status);
+
+public sealed record ClusterTopology(ImmutableArray<ClusterNode> Nodes, long CoordinatorNodeId) : ICoordinatorMessage;

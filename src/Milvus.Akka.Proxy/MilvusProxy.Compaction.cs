@@ -2,16 +2,24 @@ using Milvus.Akka.Coordinator;
 
 namespace Milvus.Akka.Proxy;
 
-/// <summary>Manual compaction (Milvus's ManualCompaction and GetCompactionState).</summary>
+/// <summary>Manual compaction (Milvus's ManualCompaction, GetCompactionState and GetCompactionStateWithPlans).</summary>
 public sealed partial class MilvusProxy
 {
     /// <summary>Schedules the merge of every flushed segment of the collection, dropping deleted rows.</summary>
     public async Task<CompactionScheduled> CompactAsync(string? database, string collection, CancellationToken cancellationToken = default)
     {
         var info = await DescribeCollectionAsync(database, collection, cancellationToken);
-        return await Coordinator<CompactionScheduled>(new CompactCollection(info.Id), cancellationToken);
+        return await CompactAsync(info.Id, cancellationToken);
     }
 
+    public Task<CompactionScheduled> CompactAsync(long collectionId, CancellationToken cancellationToken = default) =>
+        Coordinator<CompactionScheduled>(new CompactCollection(collectionId), cancellationToken);
+
+    /// <summary>The plans of one manual compaction and their outcome; an unknown id has none, which Milvus reports as completed.</summary>
+    public async Task<CompactionRecord> GetCompactionAsync(long compactionId, CancellationToken cancellationToken = default) =>
+        (await Coordinator<CompactionDescribed>(new GetCompaction(compactionId), cancellationToken)).Compaction;
+
+    /// <summary>How many compaction tasks of the collection, manual or automatic, wait, run or completed.</summary>
     public async Task<CompactionState> GetCompactionStateAsync(string? database, string collection, CancellationToken cancellationToken = default)
     {
         var info = await DescribeCollectionAsync(database, collection, cancellationToken);

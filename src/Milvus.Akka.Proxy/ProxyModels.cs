@@ -50,3 +50,6 @@ public sealed record QueryRequest
 
 /// <summary>Rows ordered by primary key; for count(*) only <see cref="Count"/> is set.</summary>
 public sealed record QueryResult(Column Ids, RowBatch Fields, long Count, bool IsCount);
+
+/// <summary>One collection of a flush-all: the segments it sealed and the flush timestamp.</summary>
+public sealed record FlushedCollection(string Database, string Collection, ImmutableArray<long> SegmentIds, ulong FlushTimestamp);

@@ -7,10 +7,14 @@ namespace Milvus.Akka.Proxy.Tests;
 /// <summary>One standalone node serving the Milvus gRPC API on a free loopback port, shared by the gRPC tests.</summary>
 public sealed class GrpcServerFixture : IAsyncLifetime
 {
-    /// <summary>A 1 MiB request limit lets the oversized-request test stay small.</summary>
+    /// <summary>
+    /// A 1 MiB request limit lets the oversized-request test stay small; without automatic compaction the segments a
+    /// test flushes stay as they are until it compacts them itself.
+    /// </summary>
     private const string Config = """
         milvus.proxy.grpc.port = 0
         milvus.proxy.grpc.max-receive-message-size = 1 MiB
+        milvus.coordinator.compaction.auto = off
         milvus.query.register-interval = 500ms
         milvus.data.poll-interval = 500ms
         akka.loglevel = WARNING

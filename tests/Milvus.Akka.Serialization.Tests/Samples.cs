@@ -156,6 +156,16 @@ public static class Samples
         // Coordinator: compaction.
         new("CompactCollection", new CompactCollection(42)),
         new("CompactionScheduled", new CompactionScheduled(8001, 3)),
+        new("GetCompaction", new GetCompaction(8001)),
+        new("CompactionDescribed", new CompactionDescribed(new CompactionRecord(8001, 42,
+            [
+                new CompactionPlan(8002, [7001, 7002], 7200, CompactionPlanState.Completed),
+                new CompactionPlan(8004, [7003], 7201, CompactionPlanState.Failed),
+            ],
+            DateTimeOffset.FromUnixTimeMilliseconds(1_750_000_000_123)))),
+        new("CompactionDescribed/executing", new CompactionDescribed(new CompactionRecord(8001, 42,
+            [new CompactionPlan(8002, [7001], 7200, CompactionPlanState.Executing)], null))),
+        new("CompactionDescribed/unknown-id", new CompactionDescribed(new CompactionRecord(8009, 0, [], null))),
         new("GetCompactionState", new GetCompactionState(42)),
         new("CompactionState", new CompactionState(1, 2, 30)),
         new("RequestCompactionTask", RequestCompactionTask.Instance),
@@ -165,6 +175,20 @@ public static class Samples
         new("CompactionFailed", new CompactionFailed(8002, "input segment missing")),
         new("SegmentsReplaced", new SegmentsReplaced("42_1", Segment, [7002, 7003])),
         new("SegmentsReplaced/everything-deleted", new SegmentsReplaced("42_1", null, [7002])),
+
+        // Coordinator: distribution and topology.
+        new("GetCollectionDistribution", new GetCollectionDistribution(42)),
+        new("CollectionDistribution", new CollectionDistribution(
+            [new ServedSegment(Segment, -4_611_686_018_427_387_904), new ServedSegment(UnindexedSegment, 0)],
+            [new ShardLeader("42_0", 12345, "akka.tcp://milvus@127.0.0.1:2552"), new ShardLeader("42_1", 0, "")])),
+        new("CollectionDistribution/empty", new CollectionDistribution([], [])),
+        new("GetClusterTopology", GetClusterTopology.Instance),
+        new("ClusterTopology", new ClusterTopology(
+            [
+                new ClusterNode(12345, "akka.tcp://milvus@127.0.0.1:2552", ["coordinator", "proxy"], "Up"),
+                new ClusterNode(-7, "akka.tcp://milvus@127.0.0.1:2553", [], "Joining"),
+            ],
+            12345)),
 
         // Query nodes.
         new("LoadSegment", new LoadSegment(Segment, Schema, Int64Keys(5, 6), [100, 200])),

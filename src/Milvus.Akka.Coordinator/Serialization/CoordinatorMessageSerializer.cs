@@ -24,6 +24,7 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
         RegisterSegments();
         RegisterShardCommands();
         RegisterCompaction();
+        RegisterDistribution();
     }
 
     public override int Identifier => 403;
@@ -273,6 +274,10 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteInt64(o, 2, m.Tasks);
             },
             f => new CompactionScheduled(f.Int64(1), f.Int32(2)));
+        Register<GetCompaction>("gc1", (o, m) => WriteInt64(o, 1, m.CompactionId), f => new GetCompaction(f.Int64(1)));
+        Register<CompactionDescribed>("cds1",
+            (o, m) => WriteEncoded(o, 1, CompactionCodec.Encode(m.Compaction)),
+            f => new CompactionDescribed(CompactionCodec.Decode(f.Required(1, "compaction"))));
         Register<GetCompactionState>("gcs1", (o, m) => WriteInt64(o, 1, m.CollectionId), f => new GetCompactionState(f.Int64(1)));
         Register<CompactionState>("cst1",
             (o, m) =>
@@ -316,6 +321,56 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteRawSpan(o, 3, m.Replaced.AsSpan());
             },
             f => new SegmentsReplaced(f.String(1), OptionalSegment(f, 2), f.RawImmutableArray<long>(3)));
+    }
+
+    private void RegisterDistribution()
+    {
+        Register<GetCollectionDistribution>("gcd1", (o, m) => WriteInt64(o, 1, m.CollectionId), f => new GetCollectionDistribution(f.Int64(1)));
+        Register<CollectionDistribution>("cdi1",
+            (o, m) =>
+            {
+                foreach (var served in m.Segments)
+                {
+                    WriteMessage(o, 1, w =>
+                    {
+                        WriteEncoded(w, 1, CatalogCodec.Encode(served.Segment));
+                        WriteInt64(w, 2, served.NodeId);
+                    });
+                }
+
+                foreach (var leader in m.Shards)
+                {
+                    WriteMessage(o, 2, w =>
+                    {
+                        WriteString(w, 1, leader.ShardName);
+                        WriteInt64(w, 2, leader.NodeId);
+                        WriteString(w, 3, leader.Address);
+                    });
+                }
+            },
+            f => new CollectionDistribution(
+                [.. f.RepeatedBytes(1).Select(WireFields.Parse).Select(e => new ServedSegment(Segment(e, 1), e.Int64(2)))],
+                [.. f.RepeatedBytes(2).Select(WireFields.Parse).Select(e => new ShardLeader(e.String(1), e.Int64(2), e.String(3)))]));
+        RegisterSingleton("gct1", GetClusterTopology.Instance);
+        Register<ClusterTopology>("ctp1",
+            (o, m) =>
+            {
+                foreach (var node in m.Nodes)
+                {
+                    WriteMessage(o, 1, w =>
+                    {
+                        WriteInt64(w, 1, node.NodeId);
+                        WriteString(w, 2, node.Address);
+                        WriteStrings(w, 3, node.Roles);
+                        WriteString(w, 4, node.Status);
+                    });
+                }
+
+                WriteInt64(o, 2, m.CoordinatorNodeId);
+            },
+            f => new ClusterTopology(
+                [.. f.RepeatedBytes(1).Select(WireFields.Parse).Select(e => new ClusterNode(e.Int64(1), e.String(2), e.Strings(3), e.String(4)))],
+                f.Int64(2)));
     }
 
     private static void WriteOptionalSegment(CodedOutputStream output, int field, SegmentInfo? segment)

@@ -255,6 +255,37 @@ test('collection workflow', async (t) => {
     assert.equal(stats.data.row_count, String(ROWS - 5 + 20));
   });
 
+  await t.test('compaction, segment information, replicas and metrics', async () => {
+    const persisted = await client.getPersistentSegmentInfo({ collectionName: COLLECTION });
+    assert.equal(persisted.status.error_code, 'Success', persisted.status.reason);
+    assert.equal(persisted.infos.reduce((sum, s) => sum + Number(s.num_rows), 0), ROWS + 20 + 1, 'every insert and the upsert, deletes included');
+    const served = await client.getQuerySegmentInfo({ collectionName: COLLECTION });
+    assert.equal(served.status.error_code, 'Success', served.status.reason);
+    for (const segment of served.infos) assert.ok(Number(segment.nodeID) !== 0 && segment.index_name === '_default_idx_101');
+
+    const described = await client.describeCollection({ collection_name: COLLECTION });
+    const replicas = await client.getReplicas({ collectionID: described.collectionID });
+    assert.equal(replicas.status.error_code, 'Success', replicas.status.reason);
+    assert.deepEqual(replicas.replicas[0].shard_replicas.map(s => s.dm_channel_name).sort(), [...described.virtual_channel_names].sort());
+
+    const compaction = await client.compact({ collection_name: COLLECTION });
+    assert.equal(compaction.status.error_code, 'Success', compaction.status.reason);
+    assert.ok(Number(compaction.compactionID) > 0);
+    let state;
+    do {
+      state = await client.getCompactionState({ compactionID: compaction.compactionID });
+      assert.equal(state.status.error_code, 'Success', state.status.reason);
+    } while (state.state !== 'Completed' && await new Promise(resolve => setTimeout(() => resolve(true), 100)));
+    assert.equal(Number(state.completedPlanNo), compaction.compactionPlanCount);
+    const plans = await client.getCompactionStateWithPlans({ compactionID: compaction.compactionID });
+    assert.equal(plans.mergeInfos.length, compaction.compactionPlanCount);
+    assert.equal(Number((await client.count({ collection_name: COLLECTION, consistency_level: 'Strong' })).data), ROWS - 5 + 20);
+
+    const metrics = await client.getMetric({ request: { metric_type: 'system_info' } });
+    assert.equal(metrics.status.error_code, 'Success', metrics.status.reason);
+    assert.ok(metrics.response.nodes_info.some(n => n.infos.type === 'querynode'));
+  });
+
   await t.test('errors carry their codes', async () => {
     const missing = await client.describeCollection({ collection_name: 'no_such_collection' });
     assertError(missing.status, 'CollectionNotExists', 100);

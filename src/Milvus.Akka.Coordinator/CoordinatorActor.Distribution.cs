@@ -1,0 +1,49 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Coordinator;
+
+/// <summary>
+/// Read-only views of the cluster for Milvus's administrative rpcs: which node serves each segment, which streaming
+/// node leads each shard, and the members with their roles. Nodes are named by their cluster uid.
+/// </summary>
+public sealed partial class CoordinatorActor
+{
+    private void ReadyDistribution()
+    {
+        Reply<GetCollectionDistribution>(m => Task.FromResult<object>(DistributionOfCollection(m.CollectionId)));
+        Reply<GetClusterTopology>(_ => Task.FromResult<object>(Topology()));
+    }
+
+    private CollectionDistribution DistributionOfCollection(long collectionId)
+    {
+        var collection = _collections.GetValueOrDefault(collectionId)
+            ?? throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {collectionId} not found");
+        var segments = _segments.Values
+            .Where(s => s.CollectionId == collectionId)
+            .OrderBy(s => s.SegmentId)
+            .Select(s => new ServedSegment(s, _servedBy.TryGetValue(s.SegmentId, out var node) ? NodeIdOf(node.Path.Address) : 0));
+        var shards = collection.AllShardNames.Select(shard => _shardLocations.TryGetValue(shard, out var address)
+            ? new ShardLeader(shard, NodeIdOf(address), address.ToString())
+            : new ShardLeader(shard, 0, ""));
+        return new CollectionDistribution([.. segments], [.. shards]);
+    }
+
+    private ClusterTopology Topology()
+    {
+        var cluster = global::Akka.Cluster.Cluster.Get(Context.System);
+        var nodes = cluster.State.Members
+            .OrderBy(m => m.Address.ToString(), StringComparer.Ordinal)
+            .Select(m => new ClusterNode(m.UniqueAddress.Uid, m.Address.ToString(), [.. m.Roles.Order(StringComparer.Ordinal)], m.Status.ToString()));
+        return new ClusterTopology([.. nodes], cluster.SelfUniqueAddress.Uid);
+    }
+
+    /// <summary>The uid of the member at an address; a local actor's address (no host) is this node's.</summary>
+    private long NodeIdOf(Address address)
+    {
+        var cluster = global::Akka.Cluster.Cluster.Get(Context.System);
+        var global = address.HasGlobalScope ? address : cluster.SelfAddress;
+        return cluster.State.Members.FirstOrDefault(m => m.Address.Equals(global))?.UniqueAddress.Uid ?? 0;
+    }
+}
