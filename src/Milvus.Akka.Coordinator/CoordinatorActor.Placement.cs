@@ -18,8 +18,10 @@ public sealed partial class CoordinatorActor
 
     private readonly Dictionary<string, Address> _shardLocations = [];
     private IExternalShardAllocationClient? _placement;
+    private bool _placementLoaded;
 
-    private sealed record PlacementLoaded(IReadOnlyDictionary<string, Address> Locations) : INoSerializationVerificationNeeded;
+    /// <summary>The locations read from distributed data; null when the read failed.</summary>
+    private sealed record PlacementLoaded(IReadOnlyDictionary<string, Address>? Locations) : INoSerializationVerificationNeeded;
 
     private sealed record PlacementWritten(string Shard, Address Location, bool Succeeded) : INoSerializationVerificationNeeded;
 
@@ -27,10 +29,20 @@ public sealed partial class CoordinatorActor
     {
         Receive<PlacementLoaded>(m =>
         {
+            if (m.Locations is null)
+            {
+                _log.Warning("Reading the shard locations failed; retrying before placing any shard");
+                LoadPlacement();
+                return;
+            }
+
             foreach (var (shard, address) in m.Locations)
             {
                 _shardLocations.TryAdd(shard, address);
             }
+
+            _placementLoaded = true;
+            PlaceShards();
         });
         Receive<PlacementWritten>(m =>
         {
@@ -49,7 +61,7 @@ public sealed partial class CoordinatorActor
         _placement = ExternalShardAllocation.Get(Context.System).ClientFor(ShardTypeName);
         _placement.ShardLocations().ContinueWith(t => t.IsCompletedSuccessfully
                 ? new PlacementLoaded(t.Result.Locations.ToDictionary(l => l.Key, l => l.Value.Address))
-                : new PlacementLoaded(new Dictionary<string, Address>()))
+                : new PlacementLoaded(null))
             .PipeTo(Self);
     }
 
@@ -60,7 +72,8 @@ public sealed partial class CoordinatorActor
             .Where(m => m.Status == MemberStatus.Up && m.HasRole(StreamingRole))
             .Select(m => m.Address)
             .ToHashSet();
-        if (streaming.Count == 0 || _placement is null)
+        // Until the previous locations are read, every shard would look unplaced and could be moved.
+        if (streaming.Count == 0 || _placement is null || !_placementLoaded)
         {
             return;
         }

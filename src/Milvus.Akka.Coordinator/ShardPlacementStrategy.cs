@@ -14,8 +14,20 @@ namespace Milvus.Akka.Coordinator;
 public sealed class ShardPlacementStrategy(ActorSystem system, string typeName) : IStartableAllocationStrategy
 {
     private readonly ExternalShardAllocationStrategy _external = new(system, typeName);
+    private int _started;
 
-    public void Start() => _external.Start();
+    /// <summary>
+    /// Sharding calls this each time its coordinator singleton starts on this node, which can happen more than once
+    /// (a hand-over that comes back). The external strategy's state actor has a fixed name and outlives the
+    /// coordinator, so starting it again would fail the coordinator over and over.
+    /// </summary>
+    public void Start()
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            _external.Start();
+        }
+    }
 
     public async Task<IActorRef> AllocateShard(IActorRef requester, string shardId, IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations)
     {

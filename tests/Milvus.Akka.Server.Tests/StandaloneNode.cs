@@ -16,6 +16,7 @@ public static class StandaloneNode
         akka.actor.serialization-bindings {
           "Akka.Persistence.Journal.AsyncWriteJournal+Desequenced, Akka.Persistence" = local-only
           "Akka.Persistence.Sql.Journal.Types.WriteFinished, Akka.Persistence.Sql" = local-only
+          "Akka.DistributedData.Internal.ReadRepair, Akka.DistributedData" = local-only
         }
         """;
 
