@@ -2,8 +2,8 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using Milvus.Akka.Common;
+using Milvus.Akka.Index.Kernels;
 
 namespace Milvus.Akka.Index;
 
@@ -13,8 +13,12 @@ namespace Milvus.Akka.Index;
 /// </summary>
 public static class Distances
 {
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float InnerProduct(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => TensorPrimitives.Dot(a, b);
+    /// <summary>Dot product, vectorised (see <see cref="L2Squared"/> for the summation order).</summary>
+    public static float InnerProduct(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        CheckLengths(a.Length, b.Length);
+        return BlockKernels.Dot(ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b), (nuint)a.Length);
+    }
 
     /// <summary>Cosine similarity; 0 when either vector is zero (Milvus treats a zero vector as orthogonal to everything).</summary>
     public static float Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
@@ -23,64 +27,15 @@ public static class Distances
         return norms == 0 ? 0 : TensorPrimitives.Dot(a, b) / norms;
     }
 
-    /// <summary>Squared Euclidean distance, vectorised with the widest available registers.</summary>
+    /// <summary>
+    /// Squared Euclidean distance. One fixed 256-bit summation order shared with the batch kernels
+    /// (<see cref="BlockKernels"/>), so a query scores identically alone or in a batch; 512-bit registers would
+    /// not help, as a single-pair scan is bound by memory bandwidth.
+    /// </summary>
     public static float L2Squared(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        if (a.Length != b.Length)
-        {
-            throw new ArgumentException($"vector lengths differ: {a.Length} and {b.Length}", nameof(b));
-        }
-
-        ref var pa = ref MemoryMarshal.GetReference(a);
-        ref var pb = ref MemoryMarshal.GetReference(b);
-        var n = (nuint)a.Length;
-        nuint i = 0;
-        float sum;
-        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<float>.Count)
-        {
-            var acc = Vector512<float>.Zero;
-            for (; i + (nuint)Vector512<float>.Count <= n; i += (nuint)Vector512<float>.Count)
-            {
-                var d = Vector512.LoadUnsafe(ref pa, i) - Vector512.LoadUnsafe(ref pb, i);
-                acc = Vector512.FusedMultiplyAdd(d, d, acc);
-            }
-
-            sum = Vector512.Sum(acc);
-        }
-        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<float>.Count)
-        {
-            // Two accumulators hide the FMA latency on AVX2 machines.
-            var acc0 = Vector256<float>.Zero;
-            var acc1 = Vector256<float>.Zero;
-            var width = (nuint)Vector256<float>.Count;
-            for (; i + 2 * width <= n; i += 2 * width)
-            {
-                var d0 = Vector256.LoadUnsafe(ref pa, i) - Vector256.LoadUnsafe(ref pb, i);
-                var d1 = Vector256.LoadUnsafe(ref pa, i + width) - Vector256.LoadUnsafe(ref pb, i + width);
-                acc0 = Vector256.FusedMultiplyAdd(d0, d0, acc0);
-                acc1 = Vector256.FusedMultiplyAdd(d1, d1, acc1);
-            }
-
-            for (; i + width <= n; i += width)
-            {
-                var d = Vector256.LoadUnsafe(ref pa, i) - Vector256.LoadUnsafe(ref pb, i);
-                acc0 = Vector256.FusedMultiplyAdd(d, d, acc0);
-            }
-
-            sum = Vector256.Sum(acc0 + acc1);
-        }
-        else
-        {
-            sum = 0;
-        }
-
-        for (; i < n; i++)
-        {
-            var d = Unsafe.Add(ref pa, i) - Unsafe.Add(ref pb, i);
-            sum += d * d;
-        }
-
-        return sum;
+        CheckLengths(a.Length, b.Length);
+        return BlockKernels.L2(ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b), (nuint)a.Length);
     }
 
     /// <summary>Scales <paramref name="vector"/> to unit length in place; a zero vector stays zero.</summary>
@@ -104,10 +59,7 @@ public static class Distances
 
     public static int Hamming(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
     {
-        if (a.Length != b.Length)
-        {
-            throw new ArgumentException($"vector lengths differ: {a.Length} and {b.Length}", nameof(b));
-        }
+        CheckLengths(a.Length, b.Length);
 
         var wa = MemoryMarshal.Cast<byte, ulong>(a);
         var wb = MemoryMarshal.Cast<byte, ulong>(b);
@@ -127,10 +79,7 @@ public static class Distances
 
     public static float Jaccard(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
     {
-        if (a.Length != b.Length)
-        {
-            throw new ArgumentException($"vector lengths differ: {a.Length} and {b.Length}", nameof(b));
-        }
+        CheckLengths(a.Length, b.Length);
 
         var wa = MemoryMarshal.Cast<byte, ulong>(a);
         var wb = MemoryMarshal.Cast<byte, ulong>(b);
@@ -166,4 +115,12 @@ public static class Distances
         MetricType.Jaccard => Jaccard(a, b),
         _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"metric type {metric.ToMilvusName()} does not apply to binary vectors"),
     };
+
+    private static void CheckLengths(int a, int b)
+    {
+        if (a != b)
+        {
+            throw new ArgumentException($"vector lengths differ: {a} and {b}", nameof(b));
+        }
+    }
 }

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 using Milvus.Akka.Common;
 
 namespace Milvus.Akka.Index;
@@ -42,22 +41,6 @@ internal sealed class FloatRows
     }
 
     public ReadOnlySpan<float> Row(int id) => new(Data, id * Dim, Dim);
-
-    /// <summary>
-    /// Hints the CPU to start loading the head of row <paramref name="id"/> (hnswlib does the same for the next
-    /// neighbour): graph walks jump between rows, so the hardware prefetcher cannot guess the next one.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public unsafe void Prefetch(int id)
-    {
-        if (Sse.IsSupported)
-        {
-            // A prefetch never faults, so an address that a compacting GC has just made stale is harmless.
-            var head = (byte*)Unsafe.AsPointer(ref Data[id * Dim]);
-            Sse.Prefetch0(head);
-            Sse.Prefetch0(head + 64);
-        }
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Distance(ReadOnlySpan<float> query, int id) => Distance(_l2, query, Row(id));

@@ -49,17 +49,24 @@ internal abstract class IndexBase<T>
             throw new ArgumentException($"result buffers must hold nq*k = {nq * k} entries", nameof(offsets));
         }
 
+        if (options.Threads < 0)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"search threads must be 0 (all cores) or positive, got {options.Threads}");
+        }
+
         var filter = QueryFilter.Create(options, Metric, Count);
         var width = SearchWidth(options.Params, k);
         if (nq <= 1)
         {
-            for (var q = 0; q < nq; q++)
-            {
-                SearchQuery(queries.Slice(q * RowWidth, RowWidth), k, width, filter, offsets.Slice(q * k, k), scores.Slice(q * k, k));
-            }
-
+            SearchChunk(queries, nq, k, width, filter, offsets, scores);
             return;
         }
+
+        // Batch-mode indexes get one contiguous chunk per thread, so each chunk's queries share their row scans;
+        // the others get single queries, which balances best when another tenant holds a core.
+        var threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        var chunk = SearchesInBatches ? (nq + threads - 1) / threads : 1;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads };
 
         // Spans cannot cross into the parallel body; the buffers stay pinned for the (synchronous) loop.
         fixed (T* queryBase = queries)
@@ -67,13 +74,19 @@ internal abstract class IndexBase<T>
         fixed (float* scoreBase = scores)
         {
             var (qp, op, sp) = ((nint)queryBase, (nint)offsetBase, (nint)scoreBase);
-            Parallel.For(0, nq, q => SearchQuery(
-                new ReadOnlySpan<T>((T*)qp + ((long)q * RowWidth), RowWidth),
-                k,
-                width,
-                filter,
-                new Span<int>((int*)op + ((long)q * k), k),
-                new Span<float>((float*)sp + ((long)q * k), k)));
+            Parallel.For(0, (nq + chunk - 1) / chunk, parallel, c =>
+            {
+                var first = c * chunk;
+                var count = Math.Min(chunk, nq - first);
+                SearchChunk(
+                    new ReadOnlySpan<T>((T*)qp + ((long)first * RowWidth), count * RowWidth),
+                    count,
+                    k,
+                    width,
+                    filter,
+                    new Span<int>((int*)op + ((long)first * k), count * k),
+                    new Span<float>((float*)sp + ((long)first * k), count * k));
+            });
         }
     }
 
@@ -93,6 +106,45 @@ internal abstract class IndexBase<T>
     {
     }
 
+    /// <summary>Whether <see cref="SearchChunk"/> searches its queries together (batch mode) rather than one by one.</summary>
+    protected virtual bool SearchesInBatches => false;
+
+    /// <summary>Searches <paramref name="nq"/> consecutive queries on one thread; results as for <see cref="Search"/>.</summary>
+    protected virtual void SearchChunk(ReadOnlySpan<T> queries, int nq, int k, int width, in QueryFilter filter, Span<int> offsets, Span<float> scores)
+    {
+        for (var q = 0; q < nq; q++)
+        {
+            SearchQuery(queries.Slice(q * RowWidth, RowWidth), k, width, filter, offsets.Slice(q * k, k), scores.Slice(q * k, k));
+        }
+    }
+
+    /// <summary>Copies <paramref name="queries"/> into <paramref name="prepared"/> in the form rows are stored in.</summary>
+    protected void PrepareQueries(ReadOnlySpan<T> queries, Span<T> prepared)
+    {
+        queries.CopyTo(prepared);
+        for (var offset = 0; offset < queries.Length; offset += RowWidth)
+        {
+            PrepareQuery(prepared.Slice(offset, RowWidth));
+        }
+    }
+
+    /// <summary>Writes the selection best first as Milvus scores, padding unused slots with offset -1 and the worst score.</summary>
+    protected void WriteResults(ref TopK top, Span<int> offsets, Span<float> scores)
+    {
+        var found = top.SortBestFirst();
+        var higherIsBetter = Metric.HigherIsBetter();
+        if (higherIsBetter)
+        {
+            for (var i = 0; i < found; i++)
+            {
+                scores[i] = -scores[i];
+            }
+        }
+
+        offsets[found..].Fill(-1);
+        scores[found..].Fill(higherIsBetter ? float.NegativeInfinity : float.PositiveInfinity);
+    }
+
     /// <summary>Offers every allowed, in-range candidate the index finds to <paramref name="top"/> with its internal distance.</summary>
     protected abstract void SearchOne(ReadOnlySpan<T> query, int width, in QueryFilter filter, ref TopK top);
 
@@ -107,8 +159,7 @@ internal abstract class IndexBase<T>
             try
             {
                 var prepared = scratch.AsSpan(0, RowWidth);
-                query.CopyTo(prepared);
-                PrepareQuery(prepared);
+                PrepareQueries(query, prepared);
                 SearchOne(prepared, width, filter, ref top);
             }
             finally
@@ -117,17 +168,6 @@ internal abstract class IndexBase<T>
             }
         }
 
-        var found = top.SortBestFirst();
-        var higherIsBetter = Metric.HigherIsBetter();
-        if (higherIsBetter)
-        {
-            for (var i = 0; i < found; i++)
-            {
-                scores[i] = -scores[i];
-            }
-        }
-
-        offsets[found..].Fill(-1);
-        scores[found..].Fill(higherIsBetter ? float.NegativeInfinity : float.PositiveInfinity);
+        WriteResults(ref top, offsets, scores);
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Milvus.Akka.Index;
 
 /// <summary>A small lock-guarded pool so per-query scratch (visited sets, heaps, tables) is reused, not reallocated.</summary>
@@ -30,16 +32,17 @@ internal sealed class ScratchPool<T>(Func<T> create)
 
 /// <summary>
 /// A visited set cleared in O(1): a slot counts as visited when it holds the current epoch, so starting a new
-/// search only increments the epoch (the array is wiped once every 2^31 searches).
+/// search only increments the epoch. Marks are 16-bit (as in hnswlib) to halve the cache footprint of a walk's
+/// scattered reads; the array is wiped once every 65,534 searches.
 /// </summary>
 internal sealed class VisitedSet(int capacity)
 {
-    private readonly int[] _marks = new int[capacity];
-    private int _epoch;
+    private readonly ushort[] _marks = new ushort[capacity];
+    private ushort _epoch;
 
     public void Reset()
     {
-        if (++_epoch == int.MaxValue)
+        if (++_epoch == ushort.MaxValue)
         {
             Array.Clear(_marks);
             _epoch = 1;
@@ -47,14 +50,16 @@ internal sealed class VisitedSet(int capacity)
     }
 
     /// <summary>Marks <paramref name="id"/>; false when it was already visited in this epoch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryVisit(int id)
     {
-        if (_marks[id] == _epoch)
+        ref var mark = ref _marks[id];
+        if (mark == _epoch)
         {
             return false;
         }
 
-        _marks[id] = _epoch;
+        mark = _epoch;
         return true;
     }
 }

@@ -19,4 +19,7 @@ public sealed record SearchOptions
     public float? Radius { get; init; }
 
     public float? RangeFilter { get; init; }
+
+    /// <summary>Threads a batch of queries may use; 0 (the default) uses every core. Results do not depend on it.</summary>
+    public int Threads { get; init; }
 }

@@ -18,8 +18,8 @@ internal sealed record BenchOptions
           --efs LIST            HNSW ef sweep (default 10,16,24,32,48,64,96,128,192,256)
           --nlist N             IVF nlist (default 256)
           --nprobes LIST        IVF nprobe sweep (default 1,2,4,6,8,12,16,24,32,48)
-          --skip-native         do not compile and run the native hnswlib driver
-          --skip-python         do not run Debian's FAISS / hnswlib Python baselines
+          --engines LIST        engines to run (default all): flat, ivf, hnsw (ours), native (hnswlib compiled
+                                here), usearch (USearch's C library via P/Invoke), python (Debian's FAISS and hnswlib)
           --skip-bandwidth      do not measure memory bandwidth
         """;
 
@@ -45,9 +45,9 @@ internal sealed record BenchOptions
 
     public IReadOnlyList<int> NProbes { get; init; } = [1, 2, 4, 6, 8, 12, 16, 24, 32, 48];
 
-    public bool SkipNative { get; init; }
+    public static readonly IReadOnlyList<string> AllEngines = ["flat", "ivf", "hnsw", "native", "usearch", "python"];
 
-    public bool SkipPython { get; init; }
+    public IReadOnlyList<string> Engines { get; init; } = AllEngines;
 
     public bool SkipBandwidth { get; init; }
 
@@ -75,14 +75,24 @@ internal sealed record BenchOptions
                 "--efs" => options with { Efs = List() },
                 "--nlist" => options with { NList = Int() },
                 "--nprobes" => options with { NProbes = List() },
-                "--skip-native" => options with { SkipNative = true },
-                "--skip-python" => options with { SkipPython = true },
+                "--engines" => options with { Engines = EngineList(Value()) },
                 "--skip-bandwidth" => options with { SkipBandwidth = true },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }
 
         return options;
+    }
+
+    public bool Runs(string engine) => Engines.Contains(engine);
+
+    private static string[] EngineList(string text)
+    {
+        var engines = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var unknown = engines.Where(e => !AllEngines.Contains(e)).ToList();
+        return unknown.Count == 0
+            ? engines
+            : throw new ArgumentException($"unknown engine(s) {string.Join(", ", unknown)}; known: {string.Join(", ", AllEngines)}");
     }
 
     /// <summary>The command line that reproduces this run, for the report.</summary>

@@ -41,6 +41,7 @@ internal sealed class ExternalEngines(GroundTruth truth, BenchOptions options)
             "--M", Text(options.HnswM), "--efc", Text(options.EfConstruction),
             "--efs", string.Join(',', options.Efs.Where(ef => ef >= BenchOptions.K)),
             "--flat-queries", Text(options.FlatQueryCount),
+            "--families", string.Join(',', new[] { "flat", "ivf", "hnsw" }.Where(options.Runs)),
         ];
 
         // Debian's interpreter, where python3-faiss and python3-hnswlib are installed (not a pyenv shim).

@@ -2,7 +2,8 @@ using System.Runtime.Intrinsics;
 using Milvus.Akka.Index.Bench;
 
 // Bench CLI: recall@10 / QPS (one thread and all cores) / build time / memory of FLAT, IVF_FLAT and HNSW on
-// Fashion-MNIST (fashion-mnist-784-euclidean), in the same run as native hnswlib and Debian's FAISS and hnswlib.
+// Fashion-MNIST (fashion-mnist-784-euclidean), in the same run as native hnswlib, USearch and Debian's FAISS and
+// hnswlib.
 // One-time setup: tests/Milvus.Akka.Index.Bench/setup.sh. Installs nothing itself.
 if (args is ["--help"] or ["-h"])
 {
@@ -37,16 +38,33 @@ void Collect(IEnumerable<BenchResult> batch)
 }
 
 var own = new OwnIndexes(data, truth, options);
-Collect(own.RunFlat());
-Collect(own.RunIvfFlat());
-Collect(own.RunHnsw());
 var external = new ExternalEngines(truth, options);
-if (!options.SkipNative)
+if (options.Runs("flat"))
+{
+    Collect(own.RunFlat());
+}
+
+if (options.Runs("ivf"))
+{
+    Collect(own.RunIvfFlat());
+}
+
+if (options.Runs("hnsw"))
+{
+    Collect(own.RunHnsw());
+}
+
+if (options.Runs("native"))
 {
     Collect(external.RunNativeHnswlib());
 }
 
-if (!options.SkipPython)
+if (options.Runs("usearch"))
+{
+    Collect(new USearchEngine(data, truth, options).Run());
+}
+
+if (options.Runs("python"))
 {
     Collect(external.RunPythonBaselines());
 }

@@ -13,6 +13,7 @@ internal static class Report
     public const string OurHnsw = "Milvus.Akka HNSW";
     public const string OurIvfFlat = "Milvus.Akka IVF_FLAT";
     public const string OurFlat = "Milvus.Akka FLAT";
+    public const string OurFlatQueryPerCall = "Milvus.Akka FLAT, 1 query per call";
     public const string NativeHnswlib = "hnswlib (native)";
     public const string FaissIvfFlat = "faiss IVFFlat (Debian)";
 
@@ -79,7 +80,7 @@ internal static class Report
                 Best(results, OurIvfFlat, level, r => r.QpsAll), Best(results, FaissIvfFlat, level, r => r.QpsAll));
         }
 
-        if (bandwidth is not null && results.FirstOrDefault(r => r.Engine == OurFlat) is { } flat)
+        if (bandwidth is not null && results.FirstOrDefault(r => r.Engine == OurFlatQueryPerCall) is { } flat)
         {
             Fraction(text, "FLAT scan rate, 1 thread", flat.QpsSingle * flatBytesPerQuery / 1e9, bandwidth.SingleGBps);
             Fraction(text, "FLAT scan rate, all cores", flat.QpsAll * flatBytesPerQuery / 1e9, bandwidth.AllGBps);

@@ -5,6 +5,7 @@
 #   python3-hnswlib        Debian's prebuilt hnswlib binding (baseline x86-64 build: a lower bound)
 #   python3-faiss          Debian's prebuilt FAISS (baseline x86-64 build, SSE2 only: a lower bound)
 #   g++                    compiles the native driver
+#   libgomp1               OpenMP runtime that USearch's prebuilt libusearch_c.so (NuGet Cloud.Unum.USearch) links
 set -euo pipefail
 apt-get update
-DEBIAN_FRONTEND=noninteractive apt-get install -y dataset-fashion-mnist libhnswlib-dev python3-hnswlib python3-faiss python3-numpy g++
+DEBIAN_FRONTEND=noninteractive apt-get install -y dataset-fashion-mnist libhnswlib-dev python3-hnswlib python3-faiss python3-numpy g++ libgomp1

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Milvus.Akka.Common;
 using Milvus.Akka.Index.Persistence;
 
 namespace Milvus.Akka.Index.Hnsw;
@@ -5,9 +8,9 @@ namespace Milvus.Akka.Index.Hnsw;
 /// <summary>
 /// HNSW (Malkov and Yashunin) in hnswlib's layout: level-0 links of all nodes in one flat array
 /// (<c>[count, neighbours...]</c> per node), upper levels only for the few nodes that reach them, pooled
-/// epoch visited sets. Construction inserts in growing batches: each batch searches the graph as it stood
-/// before the batch (in parallel), then links are written per target node (in parallel). The result does not
-/// depend on the thread count, so a seed fixes the graph.
+/// epoch visited sets and heaps. Construction inserts in growing batches: each batch searches the graph as it
+/// stood before the batch (in parallel), then links are written per target node (in parallel). The result does
+/// not depend on the thread count, so a seed fixes the graph.
 /// </summary>
 internal sealed class HnswIndex : FloatIndexBase
 {
@@ -16,7 +19,11 @@ internal sealed class HnswIndex : FloatIndexBase
     private const int MaxBatch = 4096;
     private const int MaxLevel = 31;
 
+    /// <summary>How much of each row of the next group of four is prefetched while the current group is scored.</summary>
+    private const int PrefetchBytes = 256;
+
     private readonly FloatRows _rows;
+    private readonly bool _l2;
     private readonly int _m;
     private readonly int _m0;
     private readonly int[] _levels;
@@ -30,6 +37,7 @@ internal sealed class HnswIndex : FloatIndexBase
         : base(spec, rows.Dim)
     {
         _rows = rows;
+        _l2 = spec.Metric == MetricType.L2;
         _m = m;
         _m0 = 2 * m;
         _levels = levels;
@@ -37,7 +45,7 @@ internal sealed class HnswIndex : FloatIndexBase
         _upper = upper;
         _entryPoint = entryPoint;
         _maxLevel = maxLevel;
-        _scratch = new ScratchPool<HnswScratch>(() => new HnswScratch(rows.Count));
+        _scratch = new ScratchPool<HnswScratch>(() => new HnswScratch(rows.Count, _m0));
     }
 
     public override int Count => _rows.Count;
@@ -67,11 +75,21 @@ internal sealed class HnswIndex : FloatIndexBase
         var m = reader.ReadInt32();
         var entryPoint = reader.ReadInt32();
         var maxLevel = reader.ReadInt32();
+        if (m is < 2 or > 2048 || maxLevel is < 0 or > MaxLevel || (count > 0 && (uint)entryPoint >= (uint)count))
+        {
+            throw IndexFile.Corrupt($"corrupt index file: invalid HNSW header (M={m}, entry point {entryPoint}, max level {maxLevel})");
+        }
+
         var levels = reader.ReadArray<int>(count);
         var level0 = reader.ReadArray<int>((long)count * ((2 * m) + 1));
         var upper = new int[]?[count];
         for (var i = 0; i < count; i++)
         {
+            if (levels[i] is < 0 or > MaxLevel)
+            {
+                throw IndexFile.Corrupt($"corrupt index file: HNSW node {i} has level {levels[i]}");
+            }
+
             if (levels[i] > 0)
             {
                 upper[i] = reader.ReadArray<int>(levels[i] * (m + 1));
@@ -79,7 +97,9 @@ internal sealed class HnswIndex : FloatIndexBase
         }
 
         var rows = new FloatRows(spec.Metric, dim, reader.ReadArray<float>((long)count * dim), count);
-        return new HnswIndex(spec, rows, m, levels, level0, upper, entryPoint, maxLevel);
+        var index = new HnswIndex(spec, rows, m, levels, level0, upper, entryPoint, maxLevel);
+        index.ValidateLinks();
+        return index;
     }
 
     protected override int SearchWidth(IReadOnlyDictionary<string, string> parameters, int k) => IndexParams.HnswSearchEf(parameters, k);
@@ -95,8 +115,14 @@ internal sealed class HnswIndex : FloatIndexBase
         var scratch = _scratch.Rent();
         try
         {
-            var (entry, distance) = DescendToLevel(query, _entryPoint, _maxLevel, 0);
-            SearchLayer(query, entry, distance, 0, Math.Max(ef, top.Capacity), filter, scratch, ref top);
+            if (_l2)
+            {
+                Search<SquaredL2>(query, Math.Max(ef, top.Capacity), filter, scratch, ref top);
+            }
+            else
+            {
+                Search<NegatedDot>(query, Math.Max(ef, top.Capacity), filter, scratch, ref top);
+            }
         }
         finally
         {
@@ -127,6 +153,51 @@ internal sealed class HnswIndex : FloatIndexBase
         ? _level0.AsSpan(node * (_m0 + 1), _m0 + 1)
         : _upper[node].AsSpan((level - 1) * (_m + 1), _m + 1);
 
+    /// <summary>
+    /// Hints the CPU to load a new candidate's level-0 link block, which is read when the candidate is expanded
+    /// (hnswlib gets the same effect by storing links next to the row).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PrefetchLinks(int node, int level)
+    {
+        if (level == 0)
+        {
+            NodeDistances.Prefetch(ref _level0[node * (_m0 + 1)], (_m0 + 1) * sizeof(int));
+        }
+    }
+
+    /// <summary>
+    /// The distance kernels read rows without bounds checks, so a loaded graph must only name existing nodes, and
+    /// only nodes that reach the level of the link (the checksum catches damage, not a file written wrongly).
+    /// </summary>
+    private void ValidateLinks()
+    {
+        if (Count > 0 && _levels[_entryPoint] != _maxLevel)
+        {
+            throw IndexFile.Corrupt($"corrupt index file: the HNSW entry point {_entryPoint} is not on the top level {_maxLevel}");
+        }
+
+        for (var node = 0; node < Count; node++)
+        {
+            for (var level = 0; level <= _levels[node]; level++)
+            {
+                var links = Links(node, level);
+                if ((uint)links[0] >= (uint)links.Length)
+                {
+                    throw IndexFile.Corrupt($"corrupt index file: HNSW node {node} declares {links[0]} links at level {level}");
+                }
+
+                foreach (var neighbour in links.Slice(1, links[0]))
+                {
+                    if ((uint)neighbour >= (uint)Count || _levels[neighbour] < level)
+                    {
+                        throw IndexFile.Corrupt($"corrupt index file: HNSW node {node} links to invalid node {neighbour} at level {level}");
+                    }
+                }
+            }
+        }
+    }
+
     private void Insert(int efConstruction, int threads)
     {
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : -1 };
@@ -137,7 +208,9 @@ internal sealed class HnswIndex : FloatIndexBase
         {
             var start = inserted;
             var end = Math.Min(n, start + Math.Clamp(start / BatchDivisor, 1, MaxBatch));
-            Parallel.For(start, end, parallel, i => selections[i - start] = SelectNeighbours(i, efConstruction));
+            Parallel.For(start, end, parallel, i => selections[i - start] = _l2
+                ? SelectNeighbours<SquaredL2>(i, efConstruction)
+                : SelectNeighbours<NegatedDot>(i, efConstruction));
 
             // Forward links: each batch node owns its blocks. Reverse links: grouped per target block, so every
             // block is rewritten by one thread and the outcome is independent of scheduling.
@@ -162,7 +235,17 @@ internal sealed class HnswIndex : FloatIndexBase
                 }
             }
 
-            Parallel.ForEach(reverse, parallel, pair => AddReverseLinks(pair.Key.Node, pair.Key.Level, pair.Value));
+            Parallel.ForEach(reverse, parallel, pair =>
+            {
+                if (_l2)
+                {
+                    AddReverseLinks<SquaredL2>(pair.Key.Node, pair.Key.Level, pair.Value);
+                }
+                else
+                {
+                    AddReverseLinks<NegatedDot>(pair.Key.Node, pair.Key.Level, pair.Value);
+                }
+            });
             for (var i = start; i < end; i++)
             {
                 if (_levels[i] > _maxLevel)
@@ -177,12 +260,13 @@ internal sealed class HnswIndex : FloatIndexBase
     }
 
     /// <summary>Searches the current graph for <paramref name="node"/>'s neighbours at each of its levels (heuristic selection, M per level).</summary>
-    private int[][] SelectNeighbours(int node, int efConstruction)
+    private int[][] SelectNeighbours<TMetric>(int node, int efConstruction)
+        where TMetric : struct, INodeMetric
     {
         var query = _rows.Row(node);
         var top = Math.Min(_levels[node], _maxLevel);
         var byLevel = new int[top + 1][];
-        var (entry, distance) = DescendToLevel(query, _entryPoint, _maxLevel, top);
+        var entry = DescendToLevel<TMetric>(query, top);
         var scratch = _scratch.Rent();
         try
         {
@@ -190,10 +274,10 @@ internal sealed class HnswIndex : FloatIndexBase
             var noOutput = new TopK([], []);
             for (var level = top; level >= 0; level--)
             {
-                SearchLayer(query, entry, distance, level, efConstruction, none, scratch, ref noOutput);
-                var found = scratch.DrainSorted();
-                (entry, distance) = found[0];
-                byLevel[level] = SelectDiverse(found, _m);
+                SearchLayer<TMetric>(query, entry, level, efConstruction, none, scratch, ref noOutput);
+                var found = scratch.SortedResults();
+                entry = found[0];
+                byLevel[level] = SelectDiverse<TMetric>(found, _m);
             }
         }
         finally
@@ -204,7 +288,8 @@ internal sealed class HnswIndex : FloatIndexBase
         return byLevel;
     }
 
-    private void AddReverseLinks(int node, int level, List<int> sources)
+    private void AddReverseLinks<TMetric>(int node, int level, List<int> sources)
+        where TMetric : struct, INodeMetric
     {
         var links = Links(node, level);
         var capacity = level == 0 ? _m0 : _m;
@@ -217,19 +302,19 @@ internal sealed class HnswIndex : FloatIndexBase
         }
 
         var vector = _rows.Row(node);
-        var candidates = new List<(int Id, float Distance)>(count + sources.Count);
-        foreach (var id in links.Slice(1, count))
+        var candidates = new ulong[count + sources.Count];
+        for (var j = 0; j < count; j++)
         {
-            candidates.Add((id, _rows.Distance(vector, id)));
+            candidates[j] = NodeKey.Encode(Distance<TMetric>(vector, links[1 + j]), links[1 + j]);
         }
 
-        foreach (var id in sources)
+        for (var j = 0; j < sources.Count; j++)
         {
-            candidates.Add((id, _rows.Distance(vector, id)));
+            candidates[count + j] = NodeKey.Encode(Distance<TMetric>(vector, sources[j]), sources[j]);
         }
 
-        candidates.Sort(static (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Id.CompareTo(b.Id));
-        var kept = SelectDiverse(candidates, capacity);
+        Array.Sort(candidates);
+        var kept = SelectDiverse<TMetric>(candidates, capacity);
         links[0] = kept.Length;
         kept.CopyTo(links[1..]);
     }
@@ -238,21 +323,24 @@ internal sealed class HnswIndex : FloatIndexBase
     /// hnswlib's neighbour heuristic: walking candidates nearest first, keep one only if it is closer to the base
     /// node than to every neighbour kept so far, which spreads links across directions.
     /// </summary>
-    private int[] SelectDiverse(List<(int Id, float Distance)> sortedCandidates, int max)
+    private int[] SelectDiverse<TMetric>(ReadOnlySpan<ulong> sortedCandidates, int max)
+        where TMetric : struct, INodeMetric
     {
         var kept = new List<int>(max);
-        foreach (var (id, distance) in sortedCandidates)
+        foreach (var key in sortedCandidates)
         {
             if (kept.Count == max)
             {
                 break;
             }
 
+            var id = NodeKey.Id(key);
+            var distance = NodeKey.Distance(key);
             var row = _rows.Row(id);
             var diverse = true;
             foreach (var other in kept)
             {
-                if (_rows.Distance(row, other) < distance)
+                if (Distance<TMetric>(row, other) < distance)
                 {
                     diverse = false;
                     break;
@@ -268,11 +356,48 @@ internal sealed class HnswIndex : FloatIndexBase
         return [.. kept];
     }
 
-    /// <summary>Greedy descent through the upper levels down to (excluding) <paramref name="targetLevel"/>.</summary>
-    private (int Entry, float Distance) DescendToLevel(ReadOnlySpan<float> query, int entry, int fromLevel, int targetLevel)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private float Distance<TMetric>(ReadOnlySpan<float> query, int id)
+        where TMetric : struct, INodeMetric =>
+        NodeDistances.One<TMetric>(ref MemoryMarshal.GetReference(query), ref RowStart(id), (nuint)Dim);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref float RowStart(int id) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_rows.Data), (nint)id * Dim);
+
+    /// <summary>Writes the distances from the query to each of <paramref name="ids"/>, four rows per kernel pass.</summary>
+    private void DistancesTo<TMetric>(ReadOnlySpan<float> query, ReadOnlySpan<int> ids, Span<float> distances)
+        where TMetric : struct, INodeMetric
     {
-        var distance = _rows.Distance(query, entry);
-        for (var level = fromLevel; level > targetLevel; level--)
+        ref var q = ref MemoryMarshal.GetReference(query);
+        ref var id = ref MemoryMarshal.GetReference(ids);
+        ref var output = ref MemoryMarshal.GetReference(distances);
+        var dim = (nuint)Dim;
+        var n = ids.Length;
+        var j = 0;
+        for (; j + 4 <= n; j += 4)
+        {
+            for (var ahead = j + 4; ahead < Math.Min(n, j + 8); ahead++)
+            {
+                NodeDistances.Prefetch(ref RowStart(Unsafe.Add(ref id, ahead)), PrefetchBytes);
+            }
+
+            NodeDistances.Four<TMetric>(ref q, ref RowStart(Unsafe.Add(ref id, j)), ref RowStart(Unsafe.Add(ref id, j + 1)),
+                ref RowStart(Unsafe.Add(ref id, j + 2)), ref RowStart(Unsafe.Add(ref id, j + 3)), dim, ref Unsafe.Add(ref output, j));
+        }
+
+        for (; j < n; j++)
+        {
+            Unsafe.Add(ref output, j) = NodeDistances.One<TMetric>(ref q, ref RowStart(Unsafe.Add(ref id, j)), dim);
+        }
+    }
+
+    /// <summary>Greedy descent from the entry point through the upper levels down to (excluding) <paramref name="targetLevel"/>.</summary>
+    private ulong DescendToLevel<TMetric>(ReadOnlySpan<float> query, int targetLevel)
+        where TMetric : struct, INodeMetric
+    {
+        var entry = _entryPoint;
+        var distance = Distance<TMetric>(query, entry);
+        for (var level = _maxLevel; level > targetLevel; level--)
         {
             var improved = true;
             while (improved)
@@ -281,7 +406,7 @@ internal sealed class HnswIndex : FloatIndexBase
                 var links = Links(entry, level);
                 foreach (var neighbour in links.Slice(1, links[0]))
                 {
-                    var d = _rows.Distance(query, neighbour);
+                    var d = Distance<TMetric>(query, neighbour);
                     if (d < distance)
                     {
                         (entry, distance) = (neighbour, d);
@@ -291,109 +416,149 @@ internal sealed class HnswIndex : FloatIndexBase
             }
         }
 
-        return (entry, distance);
+        return NodeKey.Encode(distance, entry);
+    }
+
+    private void Search<TMetric>(ReadOnlySpan<float> query, int ef, in QueryFilter filter, HnswScratch scratch, ref TopK output)
+        where TMetric : struct, INodeMetric
+    {
+        var entry = DescendToLevel<TMetric>(query, 0);
+        var everyNode = !float.IsNegativeInfinity(filter.Lower) || !float.IsPositiveInfinity(filter.Upper);
+        SearchLayer<TMetric>(query, entry, 0, ef, filter, scratch, ref output, everyNode);
+        if (!everyNode)
+        {
+            // Without a range window the best of all evaluated allowed nodes are among the ef kept ones.
+            foreach (var complemented in scratch.Results.Keys)
+            {
+                var key = ~complemented;
+                output.Push(NodeKey.Id(key), NodeKey.Distance(key));
+            }
+        }
     }
 
     /// <summary>
-    /// Best-first search of one level with an ef-bounded result set of allowed nodes (hnswlib's filtered search:
-    /// with an allow-list it does not stop before ef allowed nodes are found). Every evaluated node that is
-    /// allowed and in range is offered to <paramref name="output"/>; the ef best stay in the scratch results.
+    /// Best-first search of one level from <paramref name="entry"/> (a <see cref="NodeKey"/>) with an ef-bounded
+    /// result set of allowed nodes (hnswlib's filtered search: with an allow-list it does not stop before ef allowed
+    /// nodes are found); the ef best stay in the scratch results. With <paramref name="everyNode"/> each evaluated
+    /// node that is allowed and in range is also offered to <paramref name="output"/> (range search).
     /// </summary>
-    private void SearchLayer(ReadOnlySpan<float> query, int entry, float entryDistance, int level, int ef,
-        in QueryFilter filter, HnswScratch scratch, ref TopK output)
+    private void SearchLayer<TMetric>(ReadOnlySpan<float> query, ulong entry, int level, int ef, in QueryFilter filter,
+        HnswScratch scratch, ref TopK output, bool everyNode = false)
+        where TMetric : struct, INodeMetric
     {
         var visited = scratch.Visited;
         var candidates = scratch.Candidates;
         var results = scratch.Results;
+        var pending = scratch.Pending;
+        var pendingDistances = scratch.PendingDistances;
         visited.Reset();
         candidates.Clear();
         results.Clear();
 
-        visited.TryVisit(entry);
-        candidates.Enqueue(entry, entryDistance);
+        var entryId = NodeKey.Id(entry);
+        var entryDistance = NodeKey.Distance(entry);
+        visited.TryVisit(entryId);
+        candidates.Push(entry);
         var bound = float.PositiveInfinity;
-        if (filter.Allows(entry))
+        if (filter.Allows(entryId))
         {
-            results.Enqueue(entry, -entryDistance);
+            results.Push(~entry);
             bound = entryDistance;
-            if (filter.InRange(entryDistance))
+            if (everyNode && filter.InRange(entryDistance))
             {
-                output.Push(entry, entryDistance);
+                output.Push(entryId, entryDistance);
             }
         }
 
-        while (candidates.TryDequeue(out var current, out var currentDistance))
+        while (candidates.Count > 0)
         {
-            if (currentDistance > bound && (results.Count >= ef || !filter.IsRestricted))
+            var current = candidates.PopMin();
+            if (NodeKey.Distance(current) > bound && (results.Count >= ef || !filter.IsRestricted))
             {
                 break;
             }
 
-            var links = Links(current, level);
-            var neighbours = links.Slice(1, links[0]);
-            for (var j = 0; j < neighbours.Length; j++)
+            // Gather the unvisited neighbours first so their rows can be scored four at a time.
+            var links = Links(NodeKey.Id(current), level);
+            var fresh = 0;
+            foreach (var neighbour in links.Slice(1, links[0]))
             {
-                var neighbour = neighbours[j];
-                if (j + 1 < neighbours.Length)
+                if (visited.TryVisit(neighbour))
                 {
-                    _rows.Prefetch(neighbours[j + 1]);
+                    pending[fresh++] = neighbour;
+                }
+            }
+
+            DistancesTo<TMetric>(query, pending.AsSpan(0, fresh), pendingDistances);
+            for (var j = 0; j < fresh; j++)
+            {
+                var distance = pendingDistances[j];
+                if (results.Count >= ef && distance >= bound)
+                {
+                    if (everyNode && filter.InRange(distance) && filter.Allows(pending[j]))
+                    {
+                        output.Push(pending[j], distance);
+                    }
+
+                    continue;
                 }
 
-                if (!visited.TryVisit(neighbour))
+                var neighbour = pending[j];
+                var key = NodeKey.Encode(distance, neighbour);
+                candidates.Push(key);
+                PrefetchLinks(neighbour, level);
+                if (!filter.Allows(neighbour))
                 {
                     continue;
                 }
 
-                var distance = _rows.Distance(query, neighbour);
-                var allowed = filter.Allows(neighbour);
-                if (allowed && filter.InRange(distance))
+                if (everyNode && filter.InRange(distance))
                 {
                     output.Push(neighbour, distance);
                 }
 
-                if (results.Count >= ef && distance >= bound)
+                if (results.Count < ef)
                 {
-                    continue;
+                    results.Push(~key);
+                }
+                else
+                {
+                    results.ReplaceMin(~key);
                 }
 
-                candidates.Enqueue(neighbour, distance);
-                if (allowed)
-                {
-                    results.Enqueue(neighbour, -distance);
-                    if (results.Count > ef)
-                    {
-                        results.Dequeue();
-                    }
-
-                    results.TryPeek(out _, out var worst);
-                    bound = -worst;
-                }
+                bound = NodeKey.Distance(~results.Min);
             }
         }
     }
 }
 
 /// <summary>Per-search state of <see cref="HnswIndex"/>, pooled so a query allocates nothing once warm.</summary>
-internal sealed class HnswScratch(int capacity)
+internal sealed class HnswScratch(int capacity, int maxDegree)
 {
     public VisitedSet Visited { get; } = new(capacity);
 
     /// <summary>Frontier, nearest first.</summary>
-    public PriorityQueue<int, float> Candidates { get; } = new();
+    public NodeHeap Candidates { get; } = new();
 
-    /// <summary>The ef best allowed nodes, worst first (priorities are negated distances).</summary>
-    public PriorityQueue<int, float> Results { get; } = new();
+    /// <summary>The ef best allowed nodes, worst first: keys are stored complemented, so the heap's minimum is the worst.</summary>
+    public NodeHeap Results { get; } = new();
 
-    /// <summary>Empties <see cref="Results"/> into a list sorted nearest first (construction only).</summary>
-    public List<(int Id, float Distance)> DrainSorted()
+    /// <summary>The unvisited neighbours of the node being expanded, and their distances.</summary>
+    public int[] Pending { get; } = new int[maxDegree];
+
+    public float[] PendingDistances { get; } = new float[maxDegree];
+
+    /// <summary>The results as keys sorted nearest first (construction only).</summary>
+    public ulong[] SortedResults()
     {
-        var sorted = new List<(int Id, float Distance)>(Results.Count);
-        while (Results.TryDequeue(out var id, out var negated))
+        var keys = new ulong[Results.Count];
+        var stored = Results.Keys;
+        for (var i = 0; i < keys.Length; i++)
         {
-            sorted.Add((id, -negated));
+            keys[i] = ~stored[i];
         }
 
-        sorted.Reverse();
-        return sorted;
+        Array.Sort(keys);
+        return keys;
     }
 }

@@ -1,3 +1,4 @@
+using Milvus.Akka.Index.Kernels;
 using Milvus.Akka.Index.Persistence;
 
 namespace Milvus.Akka.Index.Ivf;
@@ -30,6 +31,11 @@ internal sealed class IvfFlatIndex : IvfIndexBase
         var lists = InvertedLists.Read(dim, count, ref reader);
         return new IvfFlatIndex(spec, lists, reader.ReadArray<float>((long)count * dim));
     }
+
+    protected override bool ScansListsInBatches => true;
+
+    protected override void ScanListBatch(int list, ReadOnlySpan<float> queries, ReadOnlySpan<int> queryIndexes, in QueryFilter filter, BatchScanner scanner) =>
+        scanner.Scan(IsL2, _vectors, Lists.Ids, Lists.Offsets[list], Lists.Offsets[list + 1], Dim, queries, queryIndexes, filter);
 
     protected override void ScanList(ReadOnlySpan<float> query, int list, in QueryFilter filter, IvfScratch scratch, ref TopK top)
     {

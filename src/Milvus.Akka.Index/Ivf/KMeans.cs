@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Milvus.Akka.Index.Kernels;
 
 namespace Milvus.Akka.Index.Ivf;
 
@@ -54,16 +55,46 @@ internal static class KMeans
         return centroids;
     }
 
-    /// <summary>Index of the nearest centroid (squared L2) for each point, in parallel.</summary>
+    /// <summary>
+    /// Index of the nearest centroid (squared L2, first on ties) for each point, in parallel blocks of points
+    /// scored against tiles of centroids by the batch kernel (bit-identical to <see cref="Nearest"/>).
+    /// </summary>
     public static void Assign(float[] points, int n, float[] centroids, int dim, int[] assignment, ParallelOptions parallel)
     {
+        const int block = 256;
+        const int tile = BatchScanner.TileRows;
         var k = centroids.Length / dim;
-        Parallel.For(0, (n + 255) / 256, parallel, block =>
+        var sequence = new int[Math.Max(n, k)];
+        for (var i = 0; i < sequence.Length; i++)
         {
-            var end = Math.Min(n, (block + 1) * 256);
-            for (var i = block * 256; i < end; i++)
+            sequence[i] = i;
+        }
+
+        Parallel.For(0, (n + block - 1) / block, parallel, b =>
+        {
+            var first = b * block;
+            var count = Math.Min(block, n - first);
+            var nearest = assignment.AsSpan(first, count);
+            var nearestDistance = new float[count];
+            var distances = new float[count * tile];
+            nearest.Clear();
+            Array.Fill(nearestDistance, float.PositiveInfinity);
+            for (var c = 0; c < k; c += tile)
             {
-                assignment[i] = Nearest(points.AsSpan(i * dim, dim), centroids, dim, k);
+                var width = Math.Min(tile, k - c);
+                BlockKernels.Compute(true, centroids, sequence.AsSpan(c, width), points, sequence.AsSpan(first, count), dim, distances, width);
+                for (var i = 0; i < count; i++)
+                {
+                    for (var t = 0; t < width; t++)
+                    {
+                        var distance = distances[(i * width) + t];
+                        if (distance < nearestDistance[i])
+                        {
+                            nearestDistance[i] = distance;
+                            nearest[i] = c + t;
+                        }
+                    }
+                }
             }
         });
     }

@@ -78,7 +78,9 @@ def main():
     parser.add_argument("--efc", type=int, required=True)
     parser.add_argument("--efs", required=True, help="comma-separated")
     parser.add_argument("--flat-queries", type=int, required=True, help="queries timed for Flat (it scans everything)")
+    parser.add_argument("--families", default="flat,ivf,hnsw", help="comma-separated subset of flat, ivf, hnsw")
     args = parser.parse_args()
+    families = set(args.families.split(","))
 
     base = read_matrix(os.path.join(args.workdir, "base.f32"))
     queries = read_matrix(os.path.join(args.workdir, "queries.f32"))
@@ -87,12 +89,23 @@ def main():
     k = args.k
     faiss.omp_set_num_threads(args.threads)
 
+    if "flat" in families:
+        run_flat(args, base, queries, dim, k)
+    if "ivf" in families:
+        run_ivf(args, base, queries, dim, k)
+    if "hnsw" in families:
+        run_hnsw(args, base, queries, dim, k)
+
+
+def run_flat(args, base, queries, dim, k):
     before = resident_bytes()
     flat, seconds = timed(lambda: faiss.IndexFlatL2(dim))
     _, add_seconds = timed(lambda: flat.add(base))
     emit(args, "faiss Flat (Debian)", "faiss-flat", "-", seconds + add_seconds, resident_bytes() - before,
          faiss_search(flat, queries, k), args.flat_queries)
 
+
+def run_ivf(args, base, queries, dim, k):
     before = resident_bytes()
     quantizer = faiss.IndexFlatL2(dim)
     ivf = faiss.IndexIVFFlat(quantizer, dim, args.nlist)
@@ -106,6 +119,8 @@ def main():
         emit(args, "faiss IVFFlat (Debian)", f"faiss-ivfflat-nprobe{nprobe}", f"nlist={args.nlist},nprobe={nprobe}",
              build, memory, faiss_search(ivf, queries, k))
 
+
+def run_hnsw(args, base, queries, dim, k):
     efs = list(map(int, args.efs.split(",")))
     before = resident_bytes()
     graph = hnswlib.Index(space="l2", dim=dim)
