@@ -11,7 +11,7 @@ internal sealed record BenchOptions
           --base N              base vectors used (default 60000 = all)
           --queries N           query vectors used (default 10000 = all)
           --flat-queries N      queries timed for FLAT, which scans everything per query (default 200)
-          --work DIR            exchange files, ground-truth cache, native driver (default /tmp/milvus-index-bench)
+          --work DIR            exchange files, ground-truth cache, native peer (default /tmp/milvus-index-bench)
           --threads N           "all cores" thread count (default: processor count)
           --m N                 HNSW M for every HNSW engine (default 16)
           --ef-construction N   HNSW efConstruction (default 200)

@@ -6,29 +6,13 @@ using System.Text.Json;
 namespace Milvus.Akka.Index.Bench;
 
 /// <summary>
-/// The peers, run as child processes over the exchange files: hnswlib compiled here with -O3 -march=native
-/// (native/hnswlib_driver.cpp against Debian's header-only libhnswlib-dev) and Debian's prebuilt FAISS and hnswlib
-/// Python packages (python/baselines.py). Each prints one JSON line per configuration and writes the result ids,
-/// whose recall is computed here against the same ground truth as ours.
+/// Debian's prebuilt FAISS and hnswlib Python packages (python/baselines.py), run as a child process over the
+/// exchange files. It prints one JSON line per configuration and writes the result ids, whose recall is computed here
+/// against the same ground truth as ours.
 /// </summary>
 internal sealed class ExternalEngines(GroundTruth truth, BenchOptions options)
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
-
-    public IEnumerable<BenchResult> RunNativeHnswlib()
-    {
-        var driver = Path.Combine(options.WorkDirectory, "hnswlib_driver");
-        var source = Path.Combine(AppContext.BaseDirectory, "native", "hnswlib_driver.cpp");
-        Run("g++", ["-O3", "-march=native", "-std=c++17", "-pthread", "-o", driver, source], _ => { });
-        var results = new List<BenchResult>();
-        Run(driver,
-            [
-                options.WorkDirectory, Text(options.HnswM), Text(options.EfConstruction), Text(options.Threads),
-                string.Join(',', options.Efs.Where(ef => ef >= BenchOptions.K)), Text(BenchOptions.K),
-            ],
-            line => results.Add(Parse(line)));
-        return results;
-    }
 
     public IEnumerable<BenchResult> RunPythonBaselines()
     {

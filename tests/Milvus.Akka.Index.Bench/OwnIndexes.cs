@@ -28,18 +28,59 @@ internal sealed class OwnIndexes(Dataset data, GroundTruth truth, BenchOptions o
         }
     }
 
-    public IEnumerable<BenchResult> RunHnsw()
+    /// <summary>
+    /// Our HNSW and, with <paramref name="withNative"/>, native hnswlib at the same M, efConstruction and ef sweep,
+    /// both timed in the same slices alternately (<see cref="SliceTiming.FastestRates"/>): one thread, then all cores.
+    /// </summary>
+    public IEnumerable<BenchResult> RunHnsw(bool withOurs, bool withNative)
     {
         var build = new Dictionary<string, string>
         {
             [IndexParams.HnswM] = Text(options.HnswM),
             [IndexParams.HnswEfConstruction] = Text(options.EfConstruction),
         };
-        var (index, seconds, memory) = Build(build, "HNSW");
-        foreach (var ef in options.Efs.Where(ef => ef >= BenchOptions.K))
+        var ours = withOurs ? Build(build, "HNSW") : default;
+        using var native = withNative ? NativeHnswlib.Build(data, options) : null;
+        var k = BenchOptions.K;
+        var dim = data.Dim;
+        var queries = data.QueryCount;
+        var ourIds = new int[queries * k];
+        var ourScores = new float[queries * k];
+        var nativeIds = new int[queries * k];
+        var contenders = new List<(string Engine, Action<int, int, int> Search, int[] Ids, double BuildSeconds, long Memory)>();
+        // Our contender reads the current ef through this variable, which the sweep below replaces.
+        Dictionary<string, string> search = [];
+        if (ours.Index is { } index)
         {
-            yield return Search(Report.OurHnsw, $"M={options.HnswM},efC={options.EfConstruction},ef={ef}", index,
-                new Dictionary<string, string> { [IndexParams.HnswEf] = Text(ef) }, data.QueryCount, seconds, memory);
+            contenders.Add((Report.OurHnsw, (first, end, threads) => index.Search(data.Queries.AsSpan(first * dim, (end - first) * dim), k,
+                new SearchOptions { Params = search, Threads = threads }, ourIds.AsSpan(first * k, (end - first) * k),
+                ourScores.AsSpan(first * k, (end - first) * k)), ourIds, ours.Seconds, ours.MemoryBytes));
+        }
+
+        if (native is not null)
+        {
+            contenders.Add((Report.NativeHnswlib, (first, end, threads) => native.Search(data.Queries.AsSpan(first * dim, (end - first) * dim), k,
+                threads, nativeIds.AsSpan(first * k, (end - first) * k)), nativeIds, native.BuildSeconds, native.MemoryBytes));
+        }
+
+        foreach (var ef in options.Efs.Where(ef => ef >= k))
+        {
+            search = new Dictionary<string, string> { [IndexParams.HnswEf] = Text(ef) };
+            native?.SetEf(ef);
+            foreach (var contender in contenders)
+            {
+                contender.Search(0, Math.Min(WarmupQueries, queries), 1);
+            }
+
+            var single = SliceTiming.FastestRates(queries, [.. contenders.Select(c => (Action<int, int>)((first, end) => c.Search(first, end, 1)))]);
+            var recalls = contenders.Select(c => truth.Recall(c.Ids)).ToList();
+            var all = SliceTiming.FastestRates(queries,
+                [.. contenders.Select(c => (Action<int, int>)((first, end) => c.Search(first, end, options.Threads)))]);
+            for (var i = 0; i < contenders.Count; i++)
+            {
+                yield return new BenchResult(contenders[i].Engine, $"M={options.HnswM},efC={options.EfConstruction},ef={ef}", recalls[i],
+                    single[i], all[i], contenders[i].BuildSeconds, contenders[i].Memory);
+            }
         }
     }
 

@@ -49,14 +49,9 @@ if (options.Runs("ivf"))
     Collect(own.RunIvfFlat());
 }
 
-if (options.Runs("hnsw"))
+if (options.Runs("hnsw") || options.Runs("native"))
 {
-    Collect(own.RunHnsw());
-}
-
-if (options.Runs("native"))
-{
-    Collect(external.RunNativeHnswlib());
+    Collect(own.RunHnsw(options.Runs("hnsw"), options.Runs("native")));
 }
 
 if (options.Runs("usearch"))

@@ -8,7 +8,7 @@ namespace Milvus.Akka.Index.Bench;
 /// layer over its C API: the package's C# wrapper cannot set thread counts, so concurrent adds and searches fail
 /// with it. Same parameters and timing rule as the other engines: connectivity = M, expansion_add = efConstruction,
 /// expansion_search = ef, squared L2 over f32 rows, built on all cores; one query per call on one thread, and the
-/// slice's queries spread over all cores (one call per query, as the native hnswlib driver does).
+/// slice's queries spread over all cores (one call per query, as the native hnswlib peer does).
 /// </summary>
 internal sealed class USearchEngine(Dataset data, GroundTruth truth, BenchOptions options)
 {
@@ -19,14 +19,14 @@ internal sealed class USearchEngine(Dataset data, GroundTruth truth, BenchOption
     public IEnumerable<BenchResult> Run()
     {
         var k = BenchOptions.K;
-        var before = ResidentBytes();
+        var before = ResidentSet.Bytes();
         var start = Stopwatch.GetTimestamp();
         using var index = new USearchIndex(data.Dim, options.HnswM, options.EfConstruction);
         index.Reserve(data.BaseCount, options.Threads);
         Parallel.For(0, data.BaseCount, new ParallelOptions { MaxDegreeOfParallelism = options.Threads },
             row => index.Add((ulong)row, data.BaseRow(row)));
         var buildSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        var memory = ResidentBytes() - before;
+        var memory = ResidentSet.Bytes() - before;
         Console.WriteLine($"# {Name}: SIMD kernels {index.HardwareAcceleration()}");
 
         var queries = data.QueryCount;
@@ -58,12 +58,6 @@ internal sealed class USearchEngine(Dataset data, GroundTruth truth, BenchOption
         return results;
     }
 
-    /// <summary>Resident set size, as the native driver measures it (USearch allocates outside the managed heap).</summary>
-    private static long ResidentBytes()
-    {
-        var fields = File.ReadAllText("/proc/self/statm").Split(' ');
-        return long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) * Environment.SystemPageSize;
-    }
 }
 
 /// <summary>An owned USearch index handle; every call checks the C API's error out-parameter.</summary>
