@@ -47,7 +47,10 @@ public sealed record StorageSettings(
         ForcePathStyle = s3.GetBoolean("force-path-style", true),
         AccessKey = NullIfEmpty(s3.GetString("access-key")),
         SecretKey = NullIfEmpty(s3.GetString("secret-key")),
+        MultipartThreshold = s3.GetByteSize("multipart-threshold") ?? 32L << 20,
         PartSize = (int)(s3.GetByteSize("part-size") ?? 16L << 20),
+        UploadConcurrency = s3.GetInt("upload-concurrency", 4),
+        DownloadConcurrency = s3.GetInt("download-concurrency", 4),
         MaxRetries = s3.GetInt("max-retries", 5),
     };
 

@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -14,7 +16,8 @@ namespace Milvus.Akka.Storage.S3;
 /// nothing visible. Each request is retried with exponential backoff on transient failures (network errors,
 /// timeouts, 5xx, throttling); the SDK's own retries are off so that one policy, <see cref="S3ObjectStoreOptions"/>'s,
 /// decides. Failures surface as <see cref="MilvusException"/>: IoKeyNotFound for absent objects, IoUnexpectEof
-/// for ranges past the end, IoFailed naming the operation, key and S3 error code otherwise.
+/// for ranges past the end, IoFailed naming the operation, key and S3 error code otherwise. Large objects move in
+/// parallel: uploads as multipart parts, reads as ranged GETs (see the README's throughput section for why).
 /// </summary>
 public sealed class S3ObjectStore : IObjectStore
 {
@@ -25,6 +28,13 @@ public sealed class S3ObjectStore : IObjectStore
     private volatile bool _bucketReady;
 
     public S3ObjectStore(S3ObjectStoreOptions options)
+        : this(options, wrapHandler: null)
+    {
+    }
+
+    /// <param name="options">Where and how objects are stored.</param>
+    /// <param name="wrapHandler">Tests put a handler between the SDK and the network here, to reorder or fail single requests.</param>
+    internal S3ObjectStore(S3ObjectStoreOptions options, Func<HttpMessageHandler, HttpMessageHandler>? wrapHandler)
     {
         options.Validate();
         _options = options;
@@ -41,6 +51,11 @@ public sealed class S3ObjectStore : IObjectStore
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
         };
+        if (wrapHandler is not null)
+        {
+            config.HttpClientFactory = new WrappingHttpClientFactory(wrapHandler);
+        }
+
         if (options.ServiceUrl is null)
         {
             config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(options.Region);
@@ -60,7 +75,7 @@ public sealed class S3ObjectStore : IObjectStore
     public Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         var objectKey = ObjectKey(key);
-        return data.Length <= _options.PartSize
+        return data.Length < _options.MultipartThreshold
             ? PutSingleAsync(key, objectKey, data, cancellationToken)
             : PutMultipartAsync(key, objectKey, new MemoryPartSource(data, _options.PartSize), cancellationToken);
     }
@@ -88,24 +103,79 @@ public sealed class S3ObjectStore : IObjectStore
         }
     }
 
-    public Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default)
+    public async Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         var objectKey = ObjectKey(key);
-        return RunAsync("GET", key, async ct =>
+        for (var attempt = 0; ; attempt++)
         {
-            using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey }, ct)
-                .ConfigureAwait(false);
-            if (response.ContentLength > Array.MaxLength)
+            try
             {
-                throw new MilvusException(ErrorCode.ParameterTooLarge,
-                    $"object '{key}' has {response.ContentLength} bytes, too many for one buffer: download it to a file instead");
+                return await GetInRangesAsync(key, objectKey, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectChangedException) when (attempt < _options.MaxRetries)
+            {
+                // Replaced between two ranges: start over, so that the bytes are one version of the object.
+            }
+            catch (ObjectChangedException)
+            {
+                throw ReplacedDuringEachAttempt("GET", key, attempt);
+            }
+        }
+    }
+
+    /// <summary>The first range also tells the object's size and version; a larger object's other ranges follow in parallel.</summary>
+    private async Task<byte[]> GetInRangesAsync(string key, string objectKey, CancellationToken cancellationToken)
+    {
+        var (buffer, etag) = await RunAsync("GET", key, async ct =>
+        {
+            GetObjectResponse response;
+            try
+            {
+                response = await _client.GetObjectAsync(new GetObjectRequest
+                {
+                    BucketName = _options.Bucket,
+                    Key = objectKey,
+                    ByteRange = new ByteRange(0, _options.PartSize - 1),
+                }, ct).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+            {
+                // An empty object has no range at all.
+                return ([], "");
             }
 
-            var buffer = new byte[response.ContentLength];
-            await response.ResponseStream.ReadExactlyAsync(buffer, ct).ConfigureAwait(false);
-            return buffer;
-        }, cancellationToken);
+            using (response)
+            {
+                var size = TotalSize(response);
+                if (size == 0)
+                {
+                    // Not reading the body: s3rver answers an empty object's range with a one-byte length and no byte.
+                    return ([], "");
+                }
+
+                if (size > Array.MaxLength)
+                {
+                    throw new MilvusException(ErrorCode.ParameterTooLarge,
+                        $"object '{key}' has {size} bytes, too many for one buffer: download it to a file instead");
+                }
+
+                var bytes = new byte[size];
+                await response.ResponseStream.ReadExactlyAsync(bytes.AsMemory(0, (int)Math.Min(size, _options.PartSize)), ct).ConfigureAwait(false);
+                return (bytes, response.ETag);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+
+        await FetchRangesAsync(key, objectKey, buffer.Length, etag, firstRange: 1,
+            (body, offset, length, ct) => body.ReadExactlyAsync(buffer.AsMemory((int)offset, length), ct).AsTask(), cancellationToken).ConfigureAwait(false);
+        return buffer;
     }
+
+    /// <summary>The object's size from a ranged response's <c>Content-Range: bytes first-last/size</c>.</summary>
+    private static long TotalSize(GetObjectResponse response) =>
+        response.ContentRange is { } range && range.LastIndexOf('/') is var slash and >= 0
+            && long.TryParse(range.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var size)
+            ? size
+            : response.ContentLength;
 
     public async Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
     {
@@ -147,48 +217,126 @@ public sealed class S3ObjectStore : IObjectStore
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public Task DownloadToFileAsync(string key, string path, CancellationToken cancellationToken = default)
+    public async Task DownloadToFileAsync(string key, string path, CancellationToken cancellationToken = default)
     {
         var objectKey = ObjectKey(key);
         var target = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(directory);
-        return RunAsync("download of", key, async ct =>
+        for (var attempt = 0; ; attempt++)
         {
             // Written beside the target and renamed over it: a failed download never leaves a plausible partial file.
             var temp = Path.Combine(directory, $".~{Guid.NewGuid():N}.tmp");
             try
             {
-                using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey }, ct)
-                    .ConfigureAwait(false);
-                var output = new FileStream(temp, new FileStreamOptions
+                var (size, etag) = await HeadAsync(key, objectKey, cancellationToken).ConfigureAwait(false);
+                using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous, size))
                 {
-                    Mode = FileMode.CreateNew,
-                    Access = FileAccess.Write,
-                    Options = FileOptions.Asynchronous,
-                    PreallocationSize = response.ContentLength,
-                    BufferSize = 0,
-                });
-                await using (output.ConfigureAwait(false))
-                {
-                    await response.ResponseStream.CopyToAsync(output, 1 << 20, ct).ConfigureAwait(false);
-                    if (output.Length != response.ContentLength)
-                    {
-                        throw new IOException($"the body of '{key}' ended after {output.Length} of {response.ContentLength} bytes");
-                    }
-
-                    output.Flush(flushToDisk: true);
+                    await FetchRangesAsync(key, objectKey, size, etag, firstRange: 0,
+                        (body, offset, length, ct) => WriteRangeAsync(file, body, offset, length, ct), cancellationToken).ConfigureAwait(false);
+                    RandomAccess.FlushToDisk(file);
                 }
 
                 File.Move(temp, target, overwrite: true);
-                return true;
+                return;
+            }
+            catch (ObjectChangedException) when (attempt < _options.MaxRetries)
+            {
+                // Replaced between two ranges: start over, so that the file is one version of the object.
+            }
+            catch (ObjectChangedException)
+            {
+                throw ReplacedDuringEachAttempt("download of", key, attempt);
             }
             finally
             {
                 File.Delete(temp);
             }
-        }, cancellationToken);
+        }
     }
+
+    /// <summary>
+    /// The object from range <paramref name="firstRange"/> on, in <see cref="S3ObjectStoreOptions.PartSize"/> ranges,
+    /// <see cref="S3ObjectStoreOptions.DownloadConcurrency"/> at a time, each body handed to <paramref name="write"/> with
+    /// its offset and length. Ranged GETs also skip the SDK's MD5 of whole-object bodies, which on a fast link costs more
+    /// CPU than the transfer itself; every range is checked for its exact length instead.
+    /// </summary>
+    private Task FetchRangesAsync(string key, string objectKey, long size, string etag, int firstRange,
+        Func<Stream, long, int, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var ranges = (int)((size + _options.PartSize - 1) / _options.PartSize);
+        return Parallel.ForAsync(firstRange, Math.Max(firstRange, ranges),
+            new ParallelOptions { MaxDegreeOfParallelism = _options.DownloadConcurrency, CancellationToken = cancellationToken },
+            async (index, ct) =>
+            {
+                var offset = (long)index * _options.PartSize;
+                var length = (int)Math.Min(_options.PartSize, size - offset);
+                await RunAsync($"GET of bytes {offset}-{offset + length - 1} of", key, async requestCt =>
+                {
+                    using var response = await GetRangeResponseAsync(objectKey, offset, length, etag, requestCt).ConfigureAwait(false);
+                    await write(response.ResponseStream, offset, length, requestCt).ConfigureAwait(false);
+                    return true;
+                }, ct).ConfigureAwait(false);
+            });
+    }
+
+    /// <summary>Copies one range's body to its place in the file.</summary>
+    private static async Task WriteRangeAsync(SafeFileHandle file, Stream body, long offset, int length, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            for (var written = 0; written < length;)
+            {
+                var read = await body.ReadAsync(buffer.AsMemory(0, Math.Min(buffer.Length, length - written)), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new EndOfStreamException($"the body ended {written} bytes into the {length}-byte range at {offset}");
+                }
+
+                await RandomAccess.WriteAsync(file, buffer.AsMemory(0, read), offset + written, cancellationToken).ConfigureAwait(false);
+                written += read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task<GetObjectResponse> GetRangeResponseAsync(string objectKey, long offset, int length, string etag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await _client.GetObjectAsync(new GetObjectRequest
+            {
+                BucketName = _options.Bucket,
+                Key = objectKey,
+                ByteRange = new ByteRange(offset, offset + length - 1),
+                // The ranges of one read must come from one version of the object.
+                EtagToMatch = etag,
+            }, cancellationToken).ConfigureAwait(false);
+            if (response.ContentLength != length)
+            {
+                response.Dispose();
+                throw new ObjectChangedException();
+            }
+
+            return response;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.RequestedRangeNotSatisfiable)
+        {
+            throw new ObjectChangedException();
+        }
+    }
+
+    private Task<(long Size, string ETag)> HeadAsync(string key, string objectKey, CancellationToken cancellationToken) =>
+        RunAsync("HEAD", key, async ct =>
+        {
+            var response = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = objectKey }, ct)
+                .ConfigureAwait(false);
+            return (response.ContentLength, response.ETag);
+        }, cancellationToken);
 
     public Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default)
     {
@@ -275,30 +423,49 @@ public sealed class S3ObjectStore : IObjectStore
             return true;
         }, cancellationToken);
 
+    /// <summary>
+    /// Uploads the parts <see cref="S3ObjectStoreOptions.UploadConcurrency"/> at a time, reading the next part while they
+    /// are in flight, and completes the upload whatever order they finished in. The first part
+    /// that fails for good cancels the others and aborts the upload, so that readers keep seeing the previous object.
+    /// </summary>
     private async Task PutMultipartAsync(string key, string objectKey, IPartSource source, CancellationToken cancellationToken)
     {
         var uploadId = (await RunAsync("multipart start of", key, ct => _client.InitiateMultipartUploadAsync(
             new InitiateMultipartUploadRequest { BucketName = _options.Bucket, Key = objectKey }, ct), cancellationToken).ConfigureAwait(false)).UploadId;
+        using var siblingsFailed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var inFlight = new List<(Task<PartETag> Upload, ReadOnlyMemory<byte> Part)>();
+        var uploaded = new List<PartETag>();
         try
         {
-            var parts = new List<PartETag>();
-            var part = await source.NextAsync(cancellationToken).ConfigureAwait(false);
-            while (part.Length > 0)
+            try
             {
-                var upload = UploadPartAsync(key, objectKey, uploadId, parts.Count + 1, part, cancellationToken);
-                ReadOnlyMemory<byte> next;
-                try
+                for (var partNumber = 1; ; partNumber++)
                 {
-                    next = await source.NextAsync(cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    // Never leave the upload running unobserved, whichever of the two failed.
-                    parts.Add(await upload.ConfigureAwait(false));
+                    var part = await source.NextAsync(siblingsFailed.Token).ConfigureAwait(false);
+                    if (part.Length == 0)
+                    {
+                        break;
+                    }
+
+                    if (inFlight.Count == _options.UploadConcurrency)
+                    {
+                        uploaded.Add(await CollectFirstFinishedAsync(inFlight, source).ConfigureAwait(false));
+                    }
+
+                    inFlight.Add((UploadPartAsync(key, objectKey, uploadId, partNumber, part, siblingsFailed.Token), part));
                 }
 
-                source.Release(part);
-                part = next;
+                while (inFlight.Count > 0)
+                {
+                    uploaded.Add(await CollectFirstFinishedAsync(inFlight, source).ConfigureAwait(false));
+                }
+            }
+            catch
+            {
+                await siblingsFailed.CancelAsync().ConfigureAwait(false);
+                // The parts still running read buffers that return to the pool when this method ends: wait for them.
+                await Task.WhenAll(inFlight.Select(f => f.Upload)).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                throw;
             }
 
             await RunAsync("multipart completion of", key, ct => _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
@@ -306,13 +473,31 @@ public sealed class S3ObjectStore : IObjectStore
                 BucketName = _options.Bucket,
                 Key = objectKey,
                 UploadId = uploadId,
-                PartETags = parts,
+                // In completion order: the SDK lists them by part number, as S3 requires.
+                PartETags = uploaded,
             }, ct), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             await AbortQuietlyAsync(objectKey, uploadId).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>Waits for whichever in-flight part finishes first, frees its buffer and returns its ETag (or throws its failure).</summary>
+    private static async Task<PartETag> CollectFirstFinishedAsync(List<(Task<PartETag> Upload, ReadOnlyMemory<byte> Part)> inFlight, IPartSource source)
+    {
+        var finished = await Task.WhenAny(inFlight.Select(f => f.Upload)).ConfigureAwait(false);
+        var index = inFlight.FindIndex(f => f.Upload == finished);
+        var part = inFlight[index].Part;
+        inFlight.RemoveAt(index);
+        try
+        {
+            return await finished.ConfigureAwait(false);
+        }
+        finally
+        {
+            source.Release(part);
         }
     }
 
@@ -365,7 +550,7 @@ public sealed class S3ObjectStore : IObjectStore
             {
                 await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not MilvusException && !cancellationToken.IsCancellationRequested && Translate(operation, key, e, attempt) is { } error)
+            catch (Exception e) when (e is not (MilvusException or ObjectChangedException) && !cancellationToken.IsCancellationRequested && Translate(operation, key, e, attempt) is { } error)
             {
                 throw error;
             }
@@ -465,8 +650,26 @@ public sealed class S3ObjectStore : IObjectStore
 
     private static MilvusException NotFound(string key) => new(ErrorCode.IoKeyNotFound, $"object '{key}' not found");
 
+    private static MilvusException ReplacedDuringEachAttempt(string operation, string key, int attempt) =>
+        new(ErrorCode.IoFailed, $"S3 {operation} '{key}' failed after {attempt} retries: the object was replaced during each attempt");
+
     private static MilvusException BeyondEnd(string key, long offset, int length, string size) =>
         new(ErrorCode.IoUnexpectEof, $"range [{offset}, {offset + length}) is beyond the end of object '{key}' ({size} bytes)");
+
+    private const int CopyBufferSize = 1 << 20;
+
+    /// <summary>A ranged read found another version of the object than the one the download started with.</summary>
+    private sealed class ObjectChangedException() : Exception("the object changed during the download");
+
+    /// <summary>Lets tests see and shape the SDK's HTTP traffic; production uses the SDK's own client.</summary>
+    private sealed class WrappingHttpClientFactory(Func<HttpMessageHandler, HttpMessageHandler> wrap) : HttpClientFactory
+    {
+        public override HttpClient CreateHttpClient(IClientConfig clientConfig) =>
+            new(wrap(new SocketsHttpHandler { AllowAutoRedirect = false }))
+            {
+                Timeout = clientConfig.Timeout ?? TimeSpan.FromSeconds(100),
+            };
+    }
 
     /// <summary>Successive parts of an upload; a part is valid until it is released.</summary>
     private interface IPartSource
@@ -494,7 +697,7 @@ public sealed class S3ObjectStore : IObjectStore
         }
     }
 
-    /// <summary>Parts read from a stream into pooled buffers; at most two are held (one uploading, one filling).</summary>
+    /// <summary>Parts read from a stream into pooled buffers: one per part in flight, plus the one filling.</summary>
     private sealed class StreamPartSource(Stream stream, int partSize) : IPartSource, IDisposable
     {
         private readonly List<byte[]> _rented = [];

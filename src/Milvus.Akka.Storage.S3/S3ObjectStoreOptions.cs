@@ -26,11 +26,20 @@ public sealed record S3ObjectStoreOptions
 
     public string? SecretKey { get; init; }
 
-    /// <summary>Objects of at least this many bytes are uploaded in parts.</summary>
+    /// <summary>
+    /// In-memory objects of at least this many bytes are uploaded in parts (a stream is, when it does not end within its
+    /// first part). At most 5 GiB, S3's limit for one PUT.
+    /// </summary>
     public long MultipartThreshold { get; init; } = 32L << 20;
 
-    /// <summary>Size of each multipart part (S3 requires at least 5 MiB for all but the last).</summary>
+    /// <summary>Size of each multipart part (S3 requires at least 5 MiB for all but the last), and of each range a read fetches.</summary>
     public int PartSize { get; init; } = 16 << 20;
+
+    /// <summary>Parts of one upload in flight at once. A stream upload holds one part-size buffer per part in flight, plus one.</summary>
+    public int UploadConcurrency { get; init; } = 4;
+
+    /// <summary>Ranged GETs of one read (<see cref="S3ObjectStore.GetAsync"/> or a file download) in flight at once.</summary>
+    public int DownloadConcurrency { get; init; } = 4;
 
     /// <summary>Retries of one request (a part, a GET, a LIST page) after a transient failure.</summary>
     public int MaxRetries { get; init; } = 5;
@@ -47,6 +56,9 @@ public sealed record S3ObjectStoreOptions
 
     internal const int MinPartSize = 5 << 20;
 
+    /// <summary>S3's limit for one PUT, the largest <see cref="MultipartThreshold"/>.</summary>
+    public const long MaxSinglePutSize = 5L << 30;
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Bucket);
@@ -62,6 +74,9 @@ public sealed record S3ObjectStoreOptions
 
         ArgumentOutOfRangeException.ThrowIfLessThan(PartSize, MinPartSize);
         ArgumentOutOfRangeException.ThrowIfLessThan(MultipartThreshold, PartSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MultipartThreshold, MaxSinglePutSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(UploadConcurrency, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(DownloadConcurrency, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRetries);
     }
 
@@ -70,7 +85,8 @@ public sealed record S3ObjectStoreOptions
     {
         builder.Append($"ServiceUrl = {ServiceUrl ?? "(AWS)"}, Region = {Region}, Bucket = {Bucket}, RootPath = {RootPath}, ")
             .Append($"ForcePathStyle = {ForcePathStyle}, Credentials = {(AccessKey is null ? "default AWS chain" : "static (redacted)")}, ")
-            .Append($"MultipartThreshold = {MultipartThreshold}, PartSize = {PartSize}, MaxRetries = {MaxRetries}, ")
+            .Append($"MultipartThreshold = {MultipartThreshold}, PartSize = {PartSize}, UploadConcurrency = {UploadConcurrency}, ")
+            .Append($"DownloadConcurrency = {DownloadConcurrency}, MaxRetries = {MaxRetries}, ")
             .Append($"InitialBackoff = {InitialBackoff}, MaxBackoff = {MaxBackoff}, RequestTimeout = {RequestTimeout}, ")
             .Append($"CreateBucketIfMissing = {CreateBucketIfMissing}");
         return true;

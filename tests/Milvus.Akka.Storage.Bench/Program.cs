@@ -6,7 +6,8 @@ using Milvus.Akka.TestSupport;
 
 // Usage: dotnet run -c Release --project tests/Milvus.Akka.Storage.Bench [-- ROUNDS [SIZE_MB]]
 // Starts its own s3rver (tests/setup/services.sh installs it) on a free 127.0.0.1 port, then moves the same file
-// through S3ObjectStore and through curl, alternating, and prints median/min/max MB/s per client and direction.
+// through S3ObjectStore (upload from memory, download to a file, GetAsync into memory, and an upload in one PUT) and
+// through curl, alternating, and prints median/min/max MB/s per client and operation.
 var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5;
 var sizeMb = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
 const string Bucket = "bench";
@@ -20,7 +21,18 @@ var expected = Convert.ToHexString(SHA256.HashData(payload));
 
 await using var s3 = new S3rverServer();
 await s3.StartAsync();
-await using var store = new S3ObjectStore(s3.Options(Bucket) with { RootPath = "", RequestTimeout = TimeSpan.FromMinutes(5) });
+// The production part size and threshold, not the test servers' small parts.
+var defaults = new S3ObjectStoreOptions { Bucket = Bucket };
+await using var store = new S3ObjectStore(s3.Options(Bucket) with
+{
+    RootPath = "",
+    RequestTimeout = TimeSpan.FromMinutes(5),
+    PartSize = defaults.PartSize,
+    MultipartThreshold = defaults.MultipartThreshold,
+});
+// The same object in one PUT, as curl sends it: s3rver completes a multipart upload by copying every part into the
+// object (S3 and MinIO do not), so this row separates the client's cost from that server-side copy.
+await using var singlePut = new S3ObjectStore(store.Options with { MultipartThreshold = S3ObjectStoreOptions.MaxSinglePutSize });
 // Creates the bucket, so that curl's first PUT does not depend on the store having run first.
 await store.PutAsync("warm-up", new byte[1]);
 
@@ -31,6 +43,10 @@ for (var round = 0; round < rounds; round++)
     await MeasureAsync("S3ObjectStore", "upload", () => store.PutAsync($"store/{round}", payload));
     await MeasureAsync("S3ObjectStore", "download", () => store.DownloadToFileAsync($"store/{round}", downloaded));
     Verify(downloaded);
+    byte[] read = [];
+    await MeasureAsync("S3ObjectStore", "get", async () => read = await store.GetAsync($"store/{round}"));
+    VerifyBytes(read);
+    await MeasureAsync("store (1 PUT)", "upload", () => singlePut.PutAsync($"single/{round}", payload));
 
     var url = $"{s3.Url}/{Bucket}/curl/{round}";
     await MeasureAsync("curl", "upload", () => CurlAsync("-X", "PUT", "--upload-file", source, url));
@@ -67,10 +83,17 @@ async Task MeasureAsync(string client, string operation, Func<Task> run)
 void Verify(string path)
 {
     using var stream = File.OpenRead(path);
-    var actual = Convert.ToHexString(SHA256.HashData(stream));
+    Check(SHA256.HashData(stream), path);
+}
+
+void VerifyBytes(byte[] bytes) => Check(SHA256.HashData(bytes), "GetAsync's buffer");
+
+void Check(byte[] hash, string what)
+{
+    var actual = Convert.ToHexString(hash);
     if (actual != expected)
     {
-        throw new InvalidOperationException($"downloaded {path} has SHA-256 {actual}, uploaded {expected}");
+        throw new InvalidOperationException($"{what} has SHA-256 {actual}, uploaded {expected}");
     }
 }
 
