@@ -8,13 +8,16 @@ namespace Milvus.Akka.Storage.Cache;
 /// <summary>
 /// A local, size-bounded LRU cache of whole objects on disk in front of another store (the query nodes' view of
 /// S3): the first read of a segment or index file downloads it, later reads (whole or ranged) are served from the
-/// local file. Objects are immutable, so only this store's own puts and deletes evict an entry early.
+/// local file. Segment and index files are immutable, so only this store's own puts and deletes evict an entry early;
+/// segment manifests are not (the shard that flushed a segment rewrites its manifest when it adds a delete log), so
+/// they are always read from the inner store.
 /// Concurrent reads of one missing object share a single download. Files are named by a hash of the key, so the
 /// cache survives restarts. Writes, stats and listings go straight to the inner store, which this store owns.
 /// </summary>
 public sealed class CachingObjectStore : IObjectStore
 {
     private const string TempSuffix = ".tmp";
+    private const string ManifestPrefix = ObjectPaths.SegmentManifestRoot + "/";
 
     private readonly IObjectStore _inner;
     private readonly string _directory;
@@ -140,6 +143,11 @@ public sealed class CachingObjectStore : IObjectStore
     private async Task<T> ReadLocalAsync<T>(string key, Func<FileStream, CancellationToken, Task<T>> read, Func<Task<T>> uncached,
         CancellationToken cancellationToken)
     {
+        if (key.StartsWith(ManifestPrefix, StringComparison.Ordinal))
+        {
+            return await uncached().ConfigureAwait(false);
+        }
+
         var name = FileNameOf(key);
         while (true)
         {

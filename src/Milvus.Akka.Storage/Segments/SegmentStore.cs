@@ -95,7 +95,7 @@ public static class SegmentStore
 
     /// <summary>
     /// Stores a delete log under <c>delta_log/…/{logId}</c> and then the manifest that names it. The caller serialises
-    /// appends per segment (the data coordinator owns a segment's manifest) and allocates unique log ids.
+    /// appends per segment (the shard that flushed a segment owns its manifest) and allocates unique log ids.
     /// </summary>
     public static async Task<SegmentManifest> AppendDeleteLogAsync(IObjectStore store, SegmentManifest manifest, long logId, DeleteLog deletes,
         CancellationToken cancellationToken = default)

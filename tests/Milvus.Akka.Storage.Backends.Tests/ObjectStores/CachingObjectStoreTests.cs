@@ -44,6 +44,23 @@ public sealed class CachingObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Segment_manifests_are_read_from_the_backend_every_time_because_their_shard_rewrites_them()
+    {
+        var key = ObjectPaths.SegmentManifest(1, 2, 3);
+        await _counting.PutAsync(key, Payloads.Random(500, seed: 3));
+        var cache = Cache(1 << 20);
+        await cache.GetAsync(key);
+
+        // Another node's shard adds a delete log: this node's cache never saw that write.
+        var rewritten = Payloads.Random(600, seed: 4);
+        await _counting.PutAsync(key, rewritten);
+
+        Assert.Equal(rewritten, await cache.GetAsync(key));
+        Assert.Equal(2, _counting.ReadsOf(key));
+        Assert.Equal(0, cache.CachedObjects);
+    }
+
+    [Fact]
     public async Task Concurrent_readers_of_a_missing_object_share_one_download()
     {
         var data = Payloads.Random(300_000, seed: 2);
