@@ -5,11 +5,17 @@ namespace Milvus.Akka.Coordinator;
 
 public sealed record PartitionInfo(long Id, string Name, ulong CreatedTimestamp);
 
-/// <summary>A vector or scalar index declared on a field; <see cref="Params"/> holds index_type, metric_type and build params as sent.</summary>
+/// <summary>
+/// A vector or scalar index declared on a field; <see cref="Params"/> holds index_type, metric_type and build params as sent.
+/// <see cref="Properties"/> holds the alterable load-time settings (mmap.enabled, ...), kept apart so that altering them
+/// never changes what is built nor whether a CreateIndex repeats an existing index.
+/// </summary>
 public sealed record IndexInfo(long IndexId, string Name, long FieldId, ImmutableSortedDictionary<string, string> Params, ulong CreatedTimestamp)
 {
     public const string IndexTypeKey = "index_type";
     public const string MetricTypeKey = "metric_type";
+
+    public ImmutableSortedDictionary<string, string> Properties { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 
     public string IndexType => Params.GetValueOrDefault(IndexTypeKey, "");
 

@@ -134,6 +134,7 @@ public static class CatalogCodec
         WriteInt64(w, 3, index.FieldId);
         WriteMap(w, 4, index.Params);
         WriteUInt64(w, 5, index.CreatedTimestamp);
+        WriteMap(w, 6, index.Properties);
     });
 
     public static IndexInfo DecodeIndex(ByteString bytes)
@@ -142,6 +143,7 @@ public static class CatalogCodec
         var name = "";
         ulong created = 0;
         var parameters = ImmutableSortedDictionary.CreateBuilder<string, string>();
+        var properties = ImmutableSortedDictionary.CreateBuilder<string, string>();
         foreach (var (field, input) in Fields(bytes))
         {
             switch (field)
@@ -151,11 +153,13 @@ public static class CatalogCodec
                 case 3: fieldId = input.ReadInt64(); break;
                 case 4: parameters.Add(ReadMapEntry(input.ReadBytes())); break;
                 case 5: created = input.ReadUInt64(); break;
+                // Absent in entries written before index properties existed: they decode to none.
+                case 6: properties.Add(ReadMapEntry(input.ReadBytes())); break;
                 default: input.SkipLastField(); break;
             }
         }
 
-        return new IndexInfo(id, name, fieldId, parameters.ToImmutable(), created);
+        return new IndexInfo(id, name, fieldId, parameters.ToImmutable(), created) { Properties = properties.ToImmutable() };
     }
 
     public static ByteString Encode(SegmentInfo s) => ToBytes(o =>

@@ -221,6 +221,7 @@ public sealed partial class CoordinatorActor
         foreach (var id in m.InputIds)
         {
             var input = _segments[id];
+            await RecordCompactedSegmentAsync(input);
             await _meta.DeleteAsync($"{SegmentPrefix}{input.CollectionId}/{input.SegmentId}");
             _segments.Remove(id);
             _servedBy.Remove(id);

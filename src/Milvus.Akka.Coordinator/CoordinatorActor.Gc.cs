@@ -25,6 +25,8 @@ public sealed record GarbageCollectionSettings(TimeSpan Interval, TimeSpan DropT
 /// <c>gc/segments/{collectionId}/{partitionId}/{segmentId}</c>) in the same step that removes it from the catalog; a
 /// periodic pass deletes the objects of records older than the drop tolerance, then the records. The tolerance lets
 /// in-flight readers (a search that resolved the segment just before the drop, a backup) finish with the files.
+/// Segments replaced by a compaction are recorded the same way when it commits, but their shard keeps reading them
+/// until a query node serves the merged segment, so their objects also wait until no query node reports serving them.
 /// </summary>
 public sealed partial class CoordinatorActor
 {
@@ -34,6 +36,12 @@ public sealed partial class CoordinatorActor
 
     private readonly IObjectStore _objects;
     private bool _collectingGarbage;
+
+    /// <summary>
+    /// Segments out of the catalog that a query node still serves (the shard unloads compacted-away segments only once
+    /// their replacement is served). Not persisted: query nodes re-register what they serve periodically.
+    /// </summary>
+    private readonly Dictionary<long, IActorRef> _retiredServedBy = [];
 
     private sealed record CollectGarbage : INoSerializationVerificationNeeded
     {
@@ -84,8 +92,47 @@ public sealed partial class CoordinatorActor
     {
         foreach (var segment in _segments.Values.Where(s => s.CollectionId == collectionId && s.PartitionId == partitionId))
         {
-            await _meta.PutAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{DroppedSegmentPrefix}{segment.CollectionId}/{segment.PartitionId}/{segment.SegmentId}"), DropTime());
+            await RecordDroppedSegmentAsync(segment);
+        }
+    }
+
+    /// <summary>Records a segment a compaction replaced, before it leaves the catalog; a served one stays until unloaded.</summary>
+    private async Task RecordCompactedSegmentAsync(SegmentInfo segment)
+    {
+        await RecordDroppedSegmentAsync(segment);
+        if (_servedBy.TryGetValue(segment.SegmentId, out var node))
+        {
+            _retiredServedBy[segment.SegmentId] = node;
+        }
+    }
+
+    private Task RecordDroppedSegmentAsync(SegmentInfo segment) =>
+        _meta.PutAsync(string.Create(CultureInfo.InvariantCulture,
+            $"{DroppedSegmentPrefix}{segment.CollectionId}/{segment.PartitionId}/{segment.SegmentId}"), DropTime());
+
+    /// <summary>A query node's periodic registration lists what it serves: the retired segments among them stay, the others are released.</summary>
+    private void NoteRetiredSegmentsServed(IActorRef node, IEnumerable<long> served)
+    {
+        ForgetRetiredSegmentsOf(node);
+        foreach (var id in served.Where(id => !_segments.ContainsKey(id)))
+        {
+            _retiredServedBy[id] = node;
+        }
+    }
+
+    private void NoteRetiredSegmentUnloaded(long segmentId, IActorRef node)
+    {
+        if (_retiredServedBy.GetValueOrDefault(segmentId)?.Equals(node) == true)
+        {
+            _retiredServedBy.Remove(segmentId);
+        }
+    }
+
+    private void ForgetRetiredSegmentsOf(IActorRef node)
+    {
+        foreach (var id in _retiredServedBy.Where(r => r.Value.Equals(node)).Select(r => r.Key).ToList())
+        {
+            _retiredServedBy.Remove(id);
         }
     }
 
@@ -149,7 +196,8 @@ public sealed partial class CoordinatorActor
     }
 
     /// <summary>The object prefixes a record stands for; null while the dropped thing is still in the catalog (a drop
-    /// that recorded itself but failed before removing it) or for a record this version doesn't know.</summary>
+    /// that recorded itself but failed before removing it) or served by a query node, or for a record this version
+    /// doesn't know.</summary>
     private IReadOnlyList<string>? PrefixesOf(string recordKey)
     {
         if (recordKey.StartsWith(DroppedCollectionPrefix, StringComparison.Ordinal))
@@ -161,7 +209,7 @@ public sealed partial class CoordinatorActor
         if (recordKey.StartsWith(DroppedSegmentPrefix, StringComparison.Ordinal))
         {
             var ids = recordKey[DroppedSegmentPrefix.Length..].Split('/').Select(id => long.Parse(id, CultureInfo.InvariantCulture)).ToArray();
-            return _segments.ContainsKey(ids[2]) ? null : ObjectPaths.SegmentPrefixes(ids[0], ids[1], ids[2]);
+            return _segments.ContainsKey(ids[2]) || _retiredServedBy.ContainsKey(ids[2]) ? null : ObjectPaths.SegmentPrefixes(ids[0], ids[1], ids[2]);
         }
 
         return null;

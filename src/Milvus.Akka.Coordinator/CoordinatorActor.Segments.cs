@@ -38,28 +38,63 @@ public sealed partial class CoordinatorActor
                 _log.Info("Query node {0} registered, serving {1} segments", m.Node.Path, m.ServedSegments.Length);
             }
 
+            // A report sent before the node handled a release must not re-adopt that collection's segments.
+            var released = new List<long>();
             foreach (var segmentId in m.ServedSegments.Where(_segments.ContainsKey))
             {
+                if (!IsLoaded(_segments[segmentId]))
+                {
+                    released.Add(segmentId);
+                    continue;
+                }
+
                 _servedBy[segmentId] = m.Node;
                 _assignedTo[segmentId] = m.Node;
             }
+
+            if (released.Count > 0)
+            {
+                m.Node.Tell(new UnloadSegments([.. released]));
+            }
+
+            NoteRetiredSegmentsServed(m.Node, m.ServedSegments);
 
             AssignPendingSegments();
         });
         Receive<SegmentServed>(m =>
         {
-            if (m.Serving && _segments.ContainsKey(m.SegmentId))
+            // A node that dropped or failed to load a segment no longer holds it; the next registration round
+            // assigns it again if its collection is loaded (which also paces retries of a failing load).
+            if (!m.Serving && _assignedTo.GetValueOrDefault(m.SegmentId)?.Equals(m.QueryNode) == true)
             {
-                _servedBy[m.SegmentId] = m.QueryNode;
+                _assignedTo.Remove(m.SegmentId);
+            }
+
+            if (m.Serving && _segments.TryGetValue(m.SegmentId, out var segment))
+            {
+                if (IsLoaded(segment))
+                {
+                    _servedBy[m.SegmentId] = m.QueryNode;
+                }
+                else
+                {
+                    // A load that finished after its collection was released.
+                    m.QueryNode.Tell(new UnloadSegments([m.SegmentId]));
+                }
             }
             else if (_servedBy.GetValueOrDefault(m.SegmentId)?.Equals(m.QueryNode) == true)
             {
                 _servedBy.Remove(m.SegmentId);
             }
+            else if (!m.Serving)
+            {
+                NoteRetiredSegmentUnloaded(m.SegmentId, m.QueryNode);
+            }
         });
         Receive<Terminated>(m =>
         {
             _queryNodes.Remove(m.ActorRef);
+            ForgetRetiredSegmentsOf(m.ActorRef);
             foreach (var segmentId in _assignedTo.Where(a => a.Value.Equals(m.ActorRef)).Select(a => a.Key).ToList())
             {
                 _assignedTo.Remove(segmentId);
@@ -204,8 +239,7 @@ public sealed partial class CoordinatorActor
         var waitingForIndex = MissingIndexes().Select(m => m.Segment.SegmentId).ToHashSet();
         foreach (var segment in _segments.Values.OrderBy(s => s.SegmentId))
         {
-            if (_assignedTo.ContainsKey(segment.SegmentId) || waitingForIndex.Contains(segment.SegmentId)
-                || !_collections.TryGetValue(segment.CollectionId, out var collection) || !collection.Loaded)
+            if (_assignedTo.ContainsKey(segment.SegmentId) || waitingForIndex.Contains(segment.SegmentId) || !IsLoaded(segment))
             {
                 continue;
             }
@@ -215,6 +249,8 @@ public sealed partial class CoordinatorActor
             _shardRegion.Tell(new AssignSegment(segment.ShardName, segment, node));
         }
     }
+
+    private bool IsLoaded(SegmentInfo segment) => _collections.TryGetValue(segment.CollectionId, out var collection) && collection.Loaded;
 
     private ShardDistribution DistributionOf(string shardName)
     {
@@ -230,7 +266,7 @@ public sealed partial class CoordinatorActor
         var collection = Find(m.Database, m.Collection);
         var field = collection.Schema.FindField(m.FieldName)
             ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"cannot create index on non-exist field: {m.FieldName}");
-        var parameters = m.Params;
+        var (parameters, properties) = AlterableProperties.SplitIndexParams(m.Params);
         if (field.DataType.IsVector())
         {
             var type = parameters.GetValueOrDefault(IndexInfo.IndexTypeKey, "AUTOINDEX");
@@ -259,7 +295,7 @@ public sealed partial class CoordinatorActor
             throw new MilvusException(ErrorCode.IndexDuplicate, $"index name {name} is already used by another field");
         }
 
-        var index = new IndexInfo(await _ids.AllocateAsync(1), name, field.FieldId, parameters, await _tso.AllocateAsync(1));
+        var index = new IndexInfo(await _ids.AllocateAsync(1), name, field.FieldId, parameters, await _tso.AllocateAsync(1)) { Properties = properties };
         await SaveAsync(collection with { Indexes = collection.Indexes.Add(index) });
         AnnounceWork();
         return Done.Instance;
@@ -287,6 +323,27 @@ public sealed partial class CoordinatorActor
             await SaveAsync(segment with { IndexFiles = segment.IndexFiles.Remove(index.FieldId) });
         }
 
+        return Done.Instance;
+    }
+
+    private async Task<object> AlterIndexAsync(AlterIndex m)
+    {
+        AlterableProperties.CheckIndexAlteration(m.Properties, m.DeleteKeys);
+        if (string.IsNullOrEmpty(m.IndexName))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "index name is empty");
+        }
+
+        var collection = Find(m.Database, m.Collection);
+        if (collection.Loaded)
+        {
+            throw AlterableProperties.CollectionLoaded(collection, "can't alter index on loaded collection, please release the collection first");
+        }
+
+        var index = collection.Indexes.FirstOrDefault(i => i.Name == m.IndexName)
+            ?? throw new MilvusException(ErrorCode.IndexNotFound, $"index not found[indexName={m.IndexName}]");
+        var altered = index with { Properties = index.Properties.SetItems(m.Properties).RemoveRange(m.DeleteKeys) };
+        await SaveAsync(collection with { Indexes = collection.Indexes.Replace(index, altered) });
         return Done.Instance;
     }
 

@@ -116,6 +116,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         Reply<ListCollections>(m => Task.FromResult<object>(new CollectionList([.. InDatabase(m.Database).OrderBy(c => c.CreatedTimestamp)])));
         Reply<RenameCollection>(RenameCollectionAsync);
         Reply<AlterCollection>(AlterCollectionAsync);
+        Reply<AlterCollectionField>(AlterCollectionFieldAsync);
         Reply<CreatePartition>(CreatePartitionAsync);
         Reply<DropPartition>(DropPartitionAsync);
         Reply<CreateAlias>(m => SetAliasAsync(m.Database, m.Alias, m.Collection, mustExist: false));
@@ -123,6 +124,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         Reply<DropAlias>(DropAliasAsync);
         Reply<CreateIndex>(CreateIndexAsync);
         Reply<DropIndex>(DropIndexAsync);
+        Reply<AlterIndex>(AlterIndexAsync);
         Reply<GetIndexProgress>(m => Task.FromResult<object>(IndexProgressOf(m.CollectionId)));
         Reply<LoadCollection>(LoadCollectionAsync);
         Reply<ReleaseCollection>(ReleaseCollectionAsync);
@@ -349,7 +351,20 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
     private async Task<object> AlterCollectionAsync(AlterCollection m)
     {
         var collection = Find(m.Database, m.Name);
-        await SaveAsync(collection with { Properties = collection.Properties.SetItems(m.Properties).RemoveRange(m.DeleteKeys) });
+        var properties = AlterableProperties.CheckCollectionAlteration(collection, m.Properties, m.DeleteKeys);
+        await SaveAsync(collection with { Properties = collection.Properties.SetItems(properties).RemoveRange(m.DeleteKeys) });
+        return Done.Instance;
+    }
+
+    private async Task<object> AlterCollectionFieldAsync(AlterCollectionField m)
+    {
+        var collection = Find(m.Database, m.Collection);
+        var field = collection.Schema.FindField(m.FieldName)
+            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"field {m.FieldName} does not exist in collection {collection.Name}");
+        var (properties, deleteKeys) = AlterableProperties.CheckFieldAlteration(collection, field, m.Properties, m.DeleteKeys);
+        var altered = field with { TypeParams = field.TypeParams.SetItems(properties).RemoveRange(deleteKeys) };
+        var schema = collection.Schema with { Fields = collection.Schema.Fields.Replace(field, altered) };
+        await SaveAsync(collection with { Schema = schema });
         return Done.Instance;
     }
 

@@ -62,6 +62,14 @@ public sealed record RenameCollection(string Database, string OldName, string Ne
 
 public sealed record AlterCollection(string Database, string Name, ImmutableSortedDictionary<string, string> Properties, ImmutableArray<string> DeleteKeys) : ICoordinatorMessage;
 
+/// <summary>Sets or deletes properties of one field (max_length, max_capacity, mmap.enabled, warmup), as Milvus's AlterCollectionField.</summary>
+public sealed record AlterCollectionField(
+    string Database,
+    string Collection,
+    string FieldName,
+    ImmutableSortedDictionary<string, string> Properties,
+    ImmutableArray<string> DeleteKeys) : ICoordinatorMessage;
+
 public sealed record CreatePartition(string Database, string Collection, string Partition) : ICoordinatorMessage;
 
 public sealed record DropPartition(string Database, string Collection, string Partition) : ICoordinatorMessage;
@@ -77,6 +85,14 @@ public sealed record AlterAlias(string Database, string Alias, string Collection
 public sealed record CreateIndex(string Database, string Collection, string FieldName, string IndexName, ImmutableSortedDictionary<string, string> Params) : ICoordinatorMessage;
 
 public sealed record DropIndex(string Database, string Collection, string FieldName, string IndexName) : ICoordinatorMessage;
+
+/// <summary>Sets or deletes (not both at once) the alterable properties of an index, as Milvus's AlterIndex; see <see cref="AlterableProperties"/>.</summary>
+public sealed record AlterIndex(
+    string Database,
+    string Collection,
+    string IndexName,
+    ImmutableSortedDictionary<string, string> Properties,
+    ImmutableArray<string> DeleteKeys) : ICoordinatorMessage;
 
 /// <summary>Per index: how many flushed rows are covered by built index files, out of how many.</summary>
 public sealed record GetIndexProgress(long CollectionId) : ICoordinatorMessage;

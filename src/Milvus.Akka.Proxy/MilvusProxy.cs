@@ -90,6 +90,11 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         ImmutableArray<string> deleteKeys, CancellationToken cancellationToken = default) =>
         Coordinator<Done>(new AlterCollection(Db(database), name, properties, deleteKeys), cancellationToken);
 
+    /// <summary>Sets or deletes properties of one field: max_length, max_capacity, mmap.enabled, warmup (Milvus's AlterCollectionField).</summary>
+    public Task AlterCollectionFieldAsync(string? database, string collection, string field, ImmutableSortedDictionary<string, string> properties,
+        ImmutableArray<string> deleteKeys, CancellationToken cancellationToken = default) =>
+        Coordinator<Done>(new AlterCollectionField(Db(database), collection, field, properties, deleteKeys), cancellationToken);
+
     public Task CreatePartitionAsync(string? database, string collection, string partition, CancellationToken cancellationToken = default) =>
         Coordinator<Done>(new CreatePartition(Db(database), collection, partition), cancellationToken);
 
@@ -113,6 +118,11 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
 
     public Task DropIndexAsync(string? database, string collection, string? field, string? indexName, CancellationToken cancellationToken = default) =>
         Coordinator<Done>(new DropIndex(Db(database), collection, field ?? "", indexName ?? ""), cancellationToken);
+
+    /// <summary>Sets or deletes (not both at once) index properties such as mmap.enabled; the collection must be released.</summary>
+    public Task AlterIndexAsync(string? database, string collection, string indexName, ImmutableSortedDictionary<string, string> properties,
+        ImmutableArray<string> deleteKeys, CancellationToken cancellationToken = default) =>
+        Coordinator<Done>(new AlterIndex(Db(database), collection, indexName, properties, deleteKeys), cancellationToken);
 
     public async Task<IndexProgress> GetIndexProgressAsync(string? database, string collection, CancellationToken cancellationToken = default)
     {

@@ -54,12 +54,13 @@ public sealed record SealPolicy(int MaxRows, long MaxBytes, TimeSpan IdleTime, l
     }
 }
 
-/// <summary>Typed view of <c>milvus.streaming</c>.</summary>
+/// <summary>Typed view of <c>milvus.streaming</c> (hocon/role.streaming.hocon documents every key).</summary>
 public sealed record StreamingSettings(SealPolicy Seal, TimeSpan SealCheckInterval, TimeSpan AskTimeout, TimeSpan FlushRetryMin,
-    TimeSpan FlushRetryMax, int SegmentIdReserve, string JournalPluginId, string SnapshotPluginId)
+    TimeSpan FlushRetryMax, int SegmentIdReserve, string JournalPluginId, string SnapshotPluginId, long DeleteFlushRows,
+    TimeSpan CompactionDeleteHold)
 {
     public static StreamingSettings Default { get; } = new(SealPolicy.Default, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30),
-        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 8, "", "");
+        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 8, "", "", 100_000, TimeSpan.FromMinutes(20));
 
     public static StreamingSettings From(Config config)
     {
@@ -74,6 +75,8 @@ public sealed record StreamingSettings(SealPolicy Seal, TimeSpan SealCheckInterv
                 c.GetTimeSpan("flush-retry-max", Default.FlushRetryMax),
                 c.GetInt("segment-id-reserve", Default.SegmentIdReserve),
                 c.GetString("journal-plugin-id", ""),
-                c.GetString("snapshot-plugin-id", ""));
+                c.GetString("snapshot-plugin-id", ""),
+                c.GetLong("delete-flush-rows", Default.DeleteFlushRows),
+                c.GetTimeSpan("compaction-delete-hold", Default.CompactionDeleteHold));
     }
 }

@@ -14,12 +14,13 @@ namespace Milvus.Akka.Streaming;
 /// <summary>Sealing, flushing to object storage, WAL truncation, and the hand-over of flushed segments to query nodes.</summary>
 public sealed partial class ShardActor
 {
-    private readonly HashSet<long> _flushing = [];
+    /// <summary>Segments being flushed, with their delete checkpoint: the last timestamp applied when their rows were captured.</summary>
+    private readonly Dictionary<long, ulong> _flushing = [];
     private readonly Dictionary<long, int> _flushAttempts = [];
     private readonly List<(IActorRef Requester, HashSet<long> Waiting, ImmutableArray<long> SegmentIds)> _flushWaiters = [];
     private readonly Dictionary<long, (SegmentInfo Result, ImmutableArray<long> Replaced)> _pendingReplacements = [];
 
-    private sealed record FlushCompleted(SegmentInfo Segment) : INoSerializationVerificationNeeded;
+    private sealed record FlushCompleted(SegmentInfo Segment, ulong DeleteCheckpoint) : INoSerializationVerificationNeeded;
 
     private sealed record FlushFailed(long SegmentId, string Reason) : INoSerializationVerificationNeeded;
 
@@ -58,6 +59,7 @@ public sealed partial class ShardActor
         var waiting = growing.Concat(inFlight).ToHashSet();
         if (waiting.Count == 0)
         {
+            WriteBufferedDeletes();
             Sender.Tell(new ShardFlushed([], _lastTimestamp));
             return;
         }
@@ -72,7 +74,7 @@ public sealed partial class ShardActor
     /// <summary>Writes a sealed segment's files off the actor thread; the rows are immutable arrays, so capturing them is safe.</summary>
     private void StartFlush(long segmentId)
     {
-        if (!_segments.TryGetValue(segmentId, out var segment) || segment.State != SegmentState.Sealed || !_flushing.Add(segmentId))
+        if (!_segments.TryGetValue(segmentId, out var segment) || segment.State != SegmentState.Sealed || !_flushing.TryAdd(segmentId, _lastTimestamp))
         {
             return;
         }
@@ -83,6 +85,7 @@ public sealed partial class ShardActor
         var objects = _objects;
         var coordinator = _coordinator;
         var timeout = _settings.AskTimeout;
+        var deleteCheckpoint = _flushing[segmentId];
         var info = new SegmentInfo(segmentId, collection.Id, segment.PartitionId, _shardName, segment.RowCount,
             Milvus.Akka.Storage.ObjectPaths.SegmentManifest(collection.Id, segment.PartitionId, segmentId), ImmutableDictionary<long, string>.Empty, segment.MaxTimestamp);
         Task.Run(async () =>
@@ -97,7 +100,7 @@ public sealed partial class ShardActor
                 }
 
                 await coordinator.AskFor<Done>(new SegmentFlushed(info), timeout);
-                return (object)new FlushCompleted(info);
+                return (object)new FlushCompleted(info, deleteCheckpoint);
             }
             catch (Exception e)
             {
@@ -117,7 +120,7 @@ public sealed partial class ShardActor
 
     private void OnFlushCompleted(FlushCompleted m)
     {
-        Persist(new SegmentFlushedToStorage(m.Segment), e =>
+        Persist(new SegmentFlushedToStorage(m.Segment, m.DeleteCheckpoint), e =>
         {
             Apply(e);
             var id = e.Segment.SegmentId;
@@ -140,6 +143,7 @@ public sealed partial class ShardActor
             }
 
             SaveSnapshot(TakeSnapshot());
+            WriteBufferedDeletes();
         });
     }
 
@@ -180,10 +184,14 @@ public sealed partial class ShardActor
     /// </summary>
     private void OnSegmentsReplaced(SegmentsReplaced m)
     {
-        if (m.Result is { } result && _collectionLoaded)
+        if (m.Result is { } result)
         {
-            _pendingReplacements[result.SegmentId] = (result, m.Replaced);
-            return;
+            StartDeleteCheckpoint(result.SegmentId);
+            if (_collectionLoaded)
+            {
+                _pendingReplacements[result.SegmentId] = (result, m.Replaced);
+                return;
+            }
         }
 
         ApplyReplacement(m.Result, m.Replaced);
@@ -207,6 +215,7 @@ public sealed partial class ShardActor
             _servedBy.Remove(id);
             _loadingOn.Remove(id);
             _segments.Remove(id);
+            _deleteCheckpoints.Remove(id);
         }
     }
 
@@ -241,7 +250,8 @@ public sealed partial class ShardActor
             return new SegmentSnapshot(s.Id, s.PartitionId, s.State == SegmentState.Sealed, rows, [.. timestamps], deletedPks, [.. deleteTimestamps]);
         }).ToImmutableArray();
         var (pks, deleteTs) = FlattenDeleteBuffer();
-        return new ShardSnapshot(segments, [.. _flushed.Values], pks, [.. deleteTs], _lastTimestamp, [.. _reservedSegmentIds]);
+        var checkpoints = StoredSegments.ToImmutableSortedDictionary(s => s.SegmentId, s => _deleteCheckpoints.GetValueOrDefault(s.SegmentId));
+        return new ShardSnapshot(segments, [.. _flushed.Values], pks, [.. deleteTs], _lastTimestamp, [.. _reservedSegmentIds], checkpoints);
     }
 
     private void RestoreSnapshot(ShardSnapshot snapshot)
@@ -280,6 +290,11 @@ public sealed partial class ShardActor
 
             _deleteBuffer.Add((snapshot.DeletedPks.Gather(Enumerable.Range(start, end - start).ToArray()), deleteTimestamps[start]));
             start = end;
+        }
+
+        foreach (var (id, checkpoint) in snapshot.DeleteCheckpoints)
+        {
+            _deleteCheckpoints[id] = checkpoint;
         }
 
         _lastTimestamp = snapshot.LastTimestamp;

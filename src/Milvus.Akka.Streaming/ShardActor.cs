@@ -67,6 +67,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         Recover<SegmentsSealed>(Apply);
         Recover<SegmentFlushedToStorage>(Apply);
         Recover<PartitionDataDropped>(Apply);
+        Recover<DeletesPersisted>(Apply);
         Recover<RecoveryCompleted>(_ => OnRecovered());
         Serving();
     }
@@ -99,6 +100,13 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
             }
         }
 
+        foreach (var gone in _deleteCheckpoints.Keys.Where(id => !_flushed.ContainsKey(id)).ToList())
+        {
+            _deleteCheckpoints.Remove(gone);
+        }
+
+        _compactionHolds.Add((0, DateTimeOffset.UtcNow + _settings.CompactionDeleteHold));
+
         // Deletes persisted before a crash may never have reached the query nodes: forward the buffer again (idempotent).
         foreach (var node in _servedBy.Values.Distinct())
         {
@@ -127,7 +135,11 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         Command<SearchShard>(OnSearch);
         Command<QueryShard>(OnQuery);
         Command<FlushShard>(OnFlush);
-        Command<CheckSeal>(_ => SealByPolicy());
+        Command<CheckSeal>(_ =>
+        {
+            SealByPolicy();
+            MaintainDeleteBuffer();
+        });
         Command<IdsAllocated>(m => Persist(new SegmentIdsReserved(m.First, m.Count), e =>
         {
             Apply(e);
@@ -152,11 +164,9 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
             _loadingOn.Remove(m.SegmentId);
             _coordinator.Tell(new SegmentServed(m.SegmentId, Sender, Serving: false));
         });
-        Command<GetShardDeletes>(_ =>
-        {
-            var (pks, timestamps) = FlattenDeleteBuffer();
-            Sender.Tell(new ShardDeletes(pks, timestamps));
-        });
+        Command<GetShardDeletes>(_ => OnGetShardDeletes());
+        Command<DescribeDeleteBuffer>(_ => DescribeDeleteBufferReply());
+        Command<DeletesWritten>(OnDeletesWritten);
         Command<SegmentsReplaced>(OnSegmentsReplaced);
         Command<ReleaseShard>(_ =>
         {
@@ -324,6 +334,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
     private void Apply(SegmentFlushedToStorage e)
     {
         _flushed[e.Segment.SegmentId] = e.Segment;
+        _deleteCheckpoints[e.Segment.SegmentId] = e.DeleteCheckpoint;
         if (_segments.TryGetValue(e.Segment.SegmentId, out var segment))
         {
             segment.State = SegmentState.Flushed;
@@ -341,6 +352,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         {
             _flushed.Remove(info.SegmentId);
             _servedBy.Remove(info.SegmentId);
+            _deleteCheckpoints.Remove(info.SegmentId);
         }
 
         _growingByPartition.Remove(e.PartitionId);

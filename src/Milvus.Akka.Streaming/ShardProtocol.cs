@@ -44,13 +44,24 @@ public sealed record SegmentIdsReserved(long First, int Count) : IShardEvent;
 
 public sealed record SegmentsSealed(ImmutableArray<long> SegmentIds, SealReason Reason) : IShardEvent;
 
-public sealed record SegmentFlushedToStorage(SegmentInfo Segment) : IShardEvent;
+/// <summary>
+/// <paramref name="DeleteCheckpoint"/>: the segment's stored objects hold every delete of the shard up to this timestamp
+/// (0 in events written before checkpoints existed, which keeps the whole delete buffer for the segment).
+/// </summary>
+public sealed record SegmentFlushedToStorage(SegmentInfo Segment, ulong DeleteCheckpoint) : IShardEvent;
 
 public sealed record PartitionDataDropped(long PartitionId) : IShardEvent;
 
 /// <summary>
+/// The delete logs of <paramref name="SegmentIds"/> now hold every delete of the shard up to <paramref name="Checkpoint"/>,
+/// and the delete buffer dropped the deletes up to <paramref name="PrunedUpTo"/> (0: nothing dropped).
+/// </summary>
+public sealed record DeletesPersisted(ImmutableArray<long> SegmentIds, ulong Checkpoint, ulong PrunedUpTo) : IShardEvent;
+
+/// <summary>
 /// A shard's snapshot: unflushed segments with their rows, row timestamps and delete marks, the delete buffer,
-/// flushed segments, the last timestamp and the reserved segment ids. Replay continues after it.
+/// flushed segments with their delete checkpoints (see <see cref="DeletesPersisted"/>), the last timestamp and the
+/// reserved segment ids. Replay continues after it.
 /// </summary>
 public sealed record ShardSnapshot(
     ImmutableArray<SegmentSnapshot> Segments,
@@ -58,7 +69,8 @@ public sealed record ShardSnapshot(
     Column DeletedPks,
     ImmutableArray<ulong> DeleteTimestamps,
     ulong LastTimestamp,
-    ImmutableArray<long> ReservedSegmentIds) : IShardEvent;
+    ImmutableArray<long> ReservedSegmentIds,
+    ImmutableSortedDictionary<long, ulong> DeleteCheckpoints) : IShardEvent;
 
 /// <summary>One unflushed segment inside a <see cref="ShardSnapshot"/>; never journaled on its own.</summary>
 public sealed record SegmentSnapshot(long SegmentId, long PartitionId, bool Sealed, RowBatch Rows, ImmutableArray<ulong> Timestamps,

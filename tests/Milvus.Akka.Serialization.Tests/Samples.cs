@@ -50,7 +50,10 @@ public static class Samples
         ImmutableDictionary<long, string>.Empty, 449_000_000_456);
 
     public static readonly IndexInfo Index = new(9, "embedding_idx", 101,
-        ImmutableSortedDictionary.CreateRange([KeyValuePair.Create("index_type", "HNSW"), KeyValuePair.Create("M", "16")]), 449_000_000_001);
+        ImmutableSortedDictionary.CreateRange([KeyValuePair.Create("index_type", "HNSW"), KeyValuePair.Create("M", "16")]), 449_000_000_001)
+    {
+        Properties = ImmutableSortedDictionary.CreateRange([KeyValuePair.Create("mmap.enabled", "true"), KeyValuePair.Create("warmup", "sync")]),
+    };
 
     public static readonly CollectionInfo Collection = new(42, "default", "books", Schema, 2, ConsistencyLevel.Session,
         [new PartitionInfo(43, "_default", 1), new PartitionInfo(44, "2024", 2)], [Index], ["novels", "library"], Properties, 449_000_000_000, true);
@@ -112,6 +115,8 @@ public static class Samples
         new("CollectionList", new CollectionList([Collection, Collection with { Id = 43, Name = "other", Aliases = [], Loaded = false }])),
         new("RenameCollection", new RenameCollection("default", "books", "archive", "old_books")),
         new("AlterCollection", new AlterCollection("default", "books", Properties, ["mmap.enabled"])),
+        new("AlterCollectionField", new AlterCollectionField("default", "books", "title", Properties, [])),
+        new("AlterCollectionField/delete", new AlterCollectionField("default", "books", "title", ImmutableSortedDictionary<string, string>.Empty, ["mmap.enabled"])),
         new("CreatePartition", new CreatePartition("default", "books", "2024")),
         new("DropPartition", new DropPartition("default", "books", "2024")),
         new("CreateAlias", new CreateAlias("default", "novels", "books")),
@@ -121,6 +126,8 @@ public static class Samples
         // Coordinator: indexes and load.
         new("CreateIndex", new CreateIndex("default", "books", "embedding", "embedding_idx", Index.Params)),
         new("DropIndex", new DropIndex("default", "books", "embedding", "")),
+        new("AlterIndex", new AlterIndex("default", "books", "embedding_idx", Index.Properties, [])),
+        new("AlterIndex/delete", new AlterIndex("default", "books", "embedding_idx", ImmutableSortedDictionary<string, string>.Empty, ["mmap.enabled", "warmup"])),
         new("GetIndexProgress", new GetIndexProgress(42)),
         new("IndexProgress", new IndexProgress(ImmutableDictionary<long, (long IndexedRows, long TotalRows)>.Empty.Add(9, (1000, 1503)).Add(10, (0, 0)))),
         new("LoadCollection", new LoadCollection("default", "books")),
@@ -223,16 +230,23 @@ public static class Samples
         new("GetShardDeletes", new GetShardDeletes("42_1")),
         new("ShardDeletes", new ShardDeletes(Int64Keys(4, 5), [6, 7])),
         new("ShardDeletes/none", new ShardDeletes(new StringColumn([]), [])),
+        new("DescribeDeleteBuffer", new DescribeDeleteBuffer("42_1")),
+        new("DeleteBufferDescribed", new DeleteBufferDescribed(3, 120, 449_000_003_000)),
+        new("DeleteBufferDescribed/empty", new DeleteBufferDescribed(0, 0, 0)),
 
         // Streaming shards: journal events and snapshots.
         new("RowsInserted", new RowsInserted(7003, 43, Rows(), 449_000_002_000)),
         new("RowsDeleted", new RowsDeleted(Int64Keys(1, 2), 449_000_003_000)),
         new("SegmentIdsReserved", new SegmentIdsReserved(7100, 16)),
         new("SegmentsSealed", new SegmentsSealed([7003, 7004], SealReason.Capacity)),
-        new("SegmentFlushedToStorage", new SegmentFlushedToStorage(Segment)),
+        new("SegmentFlushedToStorage", new SegmentFlushedToStorage(Segment, 449_000_004_000)),
+        new("SegmentFlushedToStorage/no-checkpoint", new SegmentFlushedToStorage(Segment, 0)),
+        new("DeletesPersisted", new DeletesPersisted([7001, 7002], 449_000_004_000, 449_000_003_000)),
+        new("DeletesPersisted/prune-only", new DeletesPersisted([], 0, 449_000_003_000)),
         new("PartitionDataDropped", new PartitionDataDropped(44)),
         new("ShardSnapshot", new ShardSnapshot(
             [new SegmentSnapshot(7003, 43, true, Rows(), [1, 2, 3, 4], Int64Keys(1), [5])],
-            [Segment], Int64Keys(9, 8), [10, 11], 449_000_005_000, [7100, 7101])),
+            [Segment], Int64Keys(9, 8), [10, 11], 449_000_005_000, [7100, 7101],
+            ImmutableSortedDictionary.CreateRange([new KeyValuePair<long, ulong>(7001, 449_000_004_000), new(7002, 0)]))),
     ];
 }

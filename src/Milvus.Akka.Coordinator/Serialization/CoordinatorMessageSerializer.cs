@@ -114,6 +114,14 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteStrings(o, 4, m.DeleteKeys);
             },
             f => new AlterCollection(f.String(1), f.String(2), f.SortedMap(3), f.Strings(4)));
+        Register<AlterCollectionField>("acf1",
+            (o, m) =>
+            {
+                WriteStringFields(o, m.Database, m.Collection, m.FieldName);
+                WriteMap(o, 4, m.Properties);
+                WriteStrings(o, 5, m.DeleteKeys);
+            },
+            f => new AlterCollectionField(f.String(1), f.String(2), f.String(3), f.SortedMap(4), f.Strings(5)));
         Register<CreatePartition>("cp1", (o, m) => WriteStringFields(o, m.Database, m.Collection, m.Partition),
             f => new CreatePartition(f.String(1), f.String(2), f.String(3)));
         Register<DropPartition>("dp1", (o, m) => WriteStringFields(o, m.Database, m.Collection, m.Partition),
@@ -142,6 +150,14 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteString(o, 4, m.IndexName);
             },
             f => new DropIndex(f.String(1), f.String(2), f.String(3), f.String(4)));
+        Register<AlterIndex>("ali1",
+            (o, m) =>
+            {
+                WriteStringFields(o, m.Database, m.Collection, m.IndexName);
+                WriteMap(o, 4, m.Properties);
+                WriteStrings(o, 5, m.DeleteKeys);
+            },
+            f => new AlterIndex(f.String(1), f.String(2), f.String(3), f.SortedMap(4), f.Strings(5)));
         Register<GetIndexProgress>("gip1", (o, m) => WriteInt64(o, 1, m.CollectionId), f => new GetIndexProgress(f.Int64(1)));
         Register<IndexProgress>("ip1",
             (o, m) =>

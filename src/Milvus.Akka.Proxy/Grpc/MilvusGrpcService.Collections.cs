@@ -58,7 +58,7 @@ public sealed partial class MilvusGrpcService
             NumPartitions = info.Partitions.Length,
             CreatedTimestamp = info.CreatedTimestamp,
             CreatedUtcTimestamp = created,
-            // The schema never changes after creation, so its update time is the creation time.
+            // Schema alterations (AlterCollectionField) are not timestamped, so the update time stays the creation time.
             UpdateTimestamp = info.CreatedTimestamp,
             UpdateTimestampStr = info.CreatedTimestamp.ToString(System.Globalization.CultureInfo.InvariantCulture),
             Aliases = { info.Aliases },
@@ -97,6 +97,13 @@ public sealed partial class MilvusGrpcService
     {
         await proxy.AlterCollectionAsync(Database(request.DbName, context), request.CollectionName, SchemaConverter.ToDictionary(request.Properties),
             [.. request.DeleteKeys], context.CancellationToken);
+        return MilvusStatuses.Success;
+    }
+
+    public override async Task<MilvusStatus> AlterCollectionField(AlterCollectionFieldRequest request, ServerCallContext context)
+    {
+        await proxy.AlterCollectionFieldAsync(Database(request.DbName, context), request.CollectionName, request.FieldName,
+            SchemaConverter.ToDictionary(request.Properties), [.. request.DeleteKeys], context.CancellationToken);
         return MilvusStatuses.Success;
     }
 
@@ -319,6 +326,14 @@ public sealed partial class MilvusGrpcService
         return MilvusStatuses.Success;
     }
 
+    /// <summary>extra_params set index properties, delete_keys remove them (SDKs' alter/drop index properties).</summary>
+    public override async Task<MilvusStatus> AlterIndex(AlterIndexRequest request, ServerCallContext context)
+    {
+        await proxy.AlterIndexAsync(Database(request.DbName, context), request.CollectionName, request.IndexName,
+            SchemaConverter.ToDictionary(request.ExtraParams), [.. request.DeleteKeys], context.CancellationToken);
+        return MilvusStatuses.Success;
+    }
+
     public override async Task<DescribeIndexResponse> DescribeIndex(DescribeIndexRequest request, ServerCallContext context)
     {
         var (info, indexes, progress) = await IndexesAsync(request.DbName, request.CollectionName, request.FieldName, request.IndexName, context);
@@ -380,7 +395,10 @@ public sealed partial class MilvusGrpcService
         return (info, indexes, await proxy.GetIndexProgressAsync(database, collection, context.CancellationToken));
     }
 
-    /// <summary>The creation parameters as SDKs send them: index_type, metric_type and the rest as a JSON "params".</summary>
+    /// <summary>
+    /// The creation parameters as SDKs send them: index_type, metric_type and the rest as a JSON "params"; then the index
+    /// properties as plain pairs, where Milvus lists those it was created or altered with.
+    /// </summary>
     private static IEnumerable<KeyValuePair> IndexParams(IndexInfo index)
     {
         var build = index.Params.Where(p => p.Key is not (IndexInfo.IndexTypeKey or IndexInfo.MetricTypeKey)).ToList();
@@ -395,6 +413,11 @@ public sealed partial class MilvusGrpcService
         if (build.Count > 0)
         {
             yield return new KeyValuePair { Key = ParamsKey, Value = JsonSerializer.Serialize(build.ToDictionary(p => p.Key, p => JsonScalar(p.Value))) };
+        }
+
+        foreach (var pair in SchemaConverter.ToPairs(index.Properties))
+        {
+            yield return pair;
         }
     }
 

@@ -22,6 +22,7 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
     private const string SegmentsSealedManifest = "ss1";
     private const string SegmentFlushedManifest = "sf1";
     private const string PartitionDroppedManifest = "pd1";
+    private const string DeletesPersistedManifest = "dp1";
     private const string SnapshotManifest = "sn1";
 
     /// <summary>Ids 0–100 are reserved by Akka.NET; Milvus.Akka serializers use 401–499.</summary>
@@ -35,6 +36,7 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
         SegmentsSealed => SegmentsSealedManifest,
         SegmentFlushedToStorage => SegmentFlushedManifest,
         PartitionDataDropped => PartitionDroppedManifest,
+        DeletesPersisted => DeletesPersistedManifest,
         ShardSnapshot => SnapshotManifest,
         _ => throw new ArgumentException($"{o.GetType()} is not a streaming shard event", nameof(o)),
     };
@@ -67,8 +69,18 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
 
             WriteInt64(o, 2, (long)e.Reason + 1);
         }),
-        SegmentFlushedToStorage e => ToBytes(o => WriteEncoded(o, 1, CatalogCodec.Encode(e.Segment))),
+        SegmentFlushedToStorage e => ToBytes(o =>
+        {
+            WriteEncoded(o, 1, CatalogCodec.Encode(e.Segment));
+            WriteUInt64(o, 2, e.DeleteCheckpoint);
+        }),
         PartitionDataDropped e => ToBytes(o => WriteInt64(o, 1, e.PartitionId)),
+        DeletesPersisted e => ToBytes(o =>
+        {
+            WriteRawArray(o, 1, e.SegmentIds.ToArray());
+            WriteUInt64(o, 2, e.Checkpoint);
+            WriteUInt64(o, 3, e.PrunedUpTo);
+        }),
         ShardSnapshot s => EncodeSnapshot(s),
         _ => throw new ArgumentException($"{obj.GetType()} is not a streaming shard event", nameof(obj)),
     }).ToByteArray();
@@ -82,29 +94,48 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
             RowsDeletedManifest => DecodeRowsDeleted(data),
             SegmentIdsReservedManifest => DecodeIdsReserved(data),
             SegmentsSealedManifest => DecodeSealed(data),
-            SegmentFlushedManifest => new SegmentFlushedToStorage(CatalogCodec.DecodeSegment(Single(data, 1))),
+            SegmentFlushedManifest => DecodeFlushed(data),
             PartitionDroppedManifest => new PartitionDataDropped(Fields(data).Select(f => f.Input.ReadInt64()).FirstOrDefault()),
+            DeletesPersistedManifest => DecodeDeletesPersisted(data),
             SnapshotManifest => DecodeSnapshot(data),
             _ => throw new SerializationException($"unknown streaming shard event manifest '{manifest}'"),
         };
     }
 
-    private static ByteString Single(ByteString data, int field)
+    /// <summary>Events of before delete checkpoints lack field 2: checkpoint 0 keeps every buffered delete for the segment.</summary>
+    private static SegmentFlushedToStorage DecodeFlushed(ByteString data)
     {
-        var result = ByteString.Empty;
-        foreach (var (number, input) in Fields(data))
+        SegmentInfo? segment = null;
+        ulong checkpoint = 0;
+        foreach (var (field, input) in Fields(data))
         {
-            if (number == field)
+            switch (field)
             {
-                result = input.ReadBytes();
-            }
-            else
-            {
-                input.SkipLastField();
+                case 1: segment = CatalogCodec.DecodeSegment(input.ReadBytes()); break;
+                case 2: checkpoint = input.ReadUInt64(); break;
+                default: input.SkipLastField(); break;
             }
         }
 
-        return result;
+        return new SegmentFlushedToStorage(segment ?? throw new SerializationException("SegmentFlushedToStorage without a segment"), checkpoint);
+    }
+
+    private static DeletesPersisted DecodeDeletesPersisted(ByteString data)
+    {
+        long[] ids = [];
+        ulong checkpoint = 0, prunedUpTo = 0;
+        foreach (var (field, input) in Fields(data))
+        {
+            switch (field)
+            {
+                case 1: ids = ReadRawArray<long>(input.ReadBytes()); break;
+                case 2: checkpoint = input.ReadUInt64(); break;
+                case 3: prunedUpTo = input.ReadUInt64(); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+
+        return new DeletesPersisted([.. ids], checkpoint, prunedUpTo);
     }
 
     private static RowsInserted DecodeRowsInserted(ByteString data)
@@ -202,6 +233,8 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
         WriteRawArray(o, 4, s.DeleteTimestamps.ToArray());
         WriteUInt64(o, 5, s.LastTimestamp);
         WriteRawArray(o, 6, s.ReservedSegmentIds.ToArray());
+        WriteRawArray(o, 7, s.DeleteCheckpoints.Keys.ToArray());
+        WriteRawArray(o, 8, s.DeleteCheckpoints.Values.ToArray());
     });
 
     private static ShardSnapshot DecodeSnapshot(ByteString data)
@@ -211,7 +244,8 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
         Column? pks = null;
         ulong[] deleteTimestamps = [];
         ulong last = 0;
-        long[] reserved = [];
+        long[] reserved = [], checkpointed = [];
+        ulong[] checkpoints = [];
         foreach (var (field, input) in Fields(data))
         {
             switch (field)
@@ -222,12 +256,20 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
                 case 4: deleteTimestamps = ReadRawArray<ulong>(input.ReadBytes()); break;
                 case 5: last = input.ReadUInt64(); break;
                 case 6: reserved = ReadRawArray<long>(input.ReadBytes()); break;
+                case 7: checkpointed = ReadRawArray<long>(input.ReadBytes()); break;
+                case 8: checkpoints = ReadRawArray<ulong>(input.ReadBytes()); break;
                 default: input.SkipLastField(); break;
             }
         }
 
+        if (checkpointed.Length != checkpoints.Length)
+        {
+            throw new SerializationException($"snapshot with {checkpointed.Length} checkpointed segments but {checkpoints.Length} checkpoints");
+        }
+
+        // Snapshots of before delete checkpoints have none: checkpoint 0 keeps every buffered delete for their segments.
         return new ShardSnapshot(segments.ToImmutable(), flushed.ToImmutable(), pks ?? throw new SerializationException("snapshot without delete keys"),
-            [.. deleteTimestamps], last, [.. reserved]);
+            [.. deleteTimestamps], last, [.. reserved], checkpointed.Zip(checkpoints).ToImmutableSortedDictionary(p => p.First, p => p.Second));
     }
 
     private static SegmentSnapshot DecodeSegmentSnapshot(ByteString data)

@@ -62,6 +62,15 @@ public sealed class ShardMessageSerializer : WireSerializer
                 WriteRawArray(o, 2, m.Timestamps);
             },
             f => new ShardDeletes(DecodeColumn(f.Required(1, "deleted primary keys")), f.RawArray<ulong>(2)));
+        Register<DescribeDeleteBuffer>("ddb1", (o, m) => WriteString(o, 1, m.ShardName), f => new DescribeDeleteBuffer(f.String(1)));
+        Register<DeleteBufferDescribed>("dbd1",
+            (o, m) =>
+            {
+                WriteInt64(o, 1, m.Deletes);
+                WriteInt64(o, 2, m.Rows);
+                WriteUInt64(o, 3, m.Watermark);
+            },
+            f => new DeleteBufferDescribed(f.Int32(1), f.Int64(2), f.UInt64(3)));
     }
 
     public override int Identifier => 405;

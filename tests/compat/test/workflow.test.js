@@ -286,6 +286,12 @@ test('collection workflow', async (t) => {
     assert.ok(metrics.response.nodes_info.some(n => n.infos.type === 'querynode'));
   });
 
+  await t.test('index properties cannot change while the collection is loaded', async () => {
+    const refused = await client.alterIndexProperties({ collection_name: COLLECTION, index_name: '_default_idx_101', params: { 'mmap.enabled': true } });
+    assertError(refused, 'UnexpectedError', 104);
+    assert.match(refused.reason, /please release the collection first/);
+  });
+
   await t.test('errors carry their codes', async () => {
     const missing = await client.describeCollection({ collection_name: 'no_such_collection' });
     assertError(missing.status, 'CollectionNotExists', 100);
@@ -301,6 +307,43 @@ test('collection workflow', async (t) => {
   const released = await client.releaseCollection({ collection_name: COLLECTION });
   assert.equal(released.error_code, 'Success', released.reason);
   assert.equal((await client.getLoadState({ collection_name: COLLECTION })).state, 'LoadStateNotLoad');
+
+  await t.test('index, collection and field properties are kept and echoed', async () => {
+    const pairs = list => Object.fromEntries(list.map(p => [p.key, p.value]));
+    const indexParams = async () =>
+      pairs((await client.describeIndex({ collection_name: COLLECTION, index_name: '_default_idx_101' })).index_descriptions[0].params);
+    const index = { collection_name: COLLECTION, index_name: '_default_idx_101' };
+
+    assert.equal((await client.alterIndexProperties({ ...index, params: { 'mmap.enabled': true } })).error_code, 'Success');
+    const altered = await indexParams();
+    assert.equal(altered['mmap.enabled'], 'true');
+    assert.equal(altered.index_type, 'HNSW');
+    assert.deepEqual(JSON.parse(altered.params), { M: 8, efConstruction: 64 });
+    assertError(await client.alterIndexProperties({ ...index, params: { M: 16 } }), 'IllegalArgument', 1100);
+    assert.equal((await client.dropIndexProperties({ ...index, properties: ['mmap.enabled'] })).error_code, 'Success');
+    assert.equal((await indexParams())['mmap.enabled'], undefined);
+
+    // The collection already has its dynamic field: enabling it again changes nothing and is not listed as a property.
+    const ttl = await client.alterCollectionProperties({
+      collection_name: COLLECTION,
+      properties: { 'collection.ttl.seconds': 600, 'mmap.enabled': false, 'dynamicfield.enabled': true },
+    });
+    assert.equal(ttl.error_code, 'Success', ttl.reason);
+    assert.equal((await client.dropCollectionProperties({ collection_name: COLLECTION, properties: ['mmap.enabled'] })).error_code, 'Success');
+    const collection = await client.describeCollection({ collection_name: COLLECTION });
+    assert.equal(pairs(collection.properties)['collection.ttl.seconds'], '600');
+    assert.equal(pairs(collection.properties)['mmap.enabled'], undefined);
+    assert.equal(pairs(collection.properties)['dynamicfield.enabled'], undefined);
+    assert.equal(collection.schema.enable_dynamic_field, true);
+
+    const longer = await client.alterCollectionFieldProperties({ collection_name: COLLECTION, field_name: 'tag', properties: { max_length: 64, 'mmap.enabled': true } });
+    assert.equal(longer.error_code, 'Success', longer.reason);
+    const tag = (await client.describeCollection({ collection_name: COLLECTION })).schema.fields.find(f => f.name === 'tag');
+    assert.equal(pairs(tag.type_params).max_length, '64');
+    assert.equal(pairs(tag.type_params)['mmap.enabled'], 'true');
+    const inserted = await client.insert({ collection_name: COLLECTION, data: [{ ...row(0), id: 5000, tag: 'x'.repeat(40) }] });
+    assert.equal(inserted.status.error_code, 'Success', inserted.status.reason);
+  });
   assert.equal((await client.dropCollection({ collection_name: COLLECTION })).error_code, 'Success');
   assert.equal((await client.hasCollection({ collection_name: COLLECTION })).value, false);
 });
