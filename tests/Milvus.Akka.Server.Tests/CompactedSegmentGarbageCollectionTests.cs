@@ -4,7 +4,7 @@ using Milvus.Akka.Storage;
 namespace Milvus.Akka.Server.Tests;
 
 /// <summary>The coordinator deletes the objects of segments a compaction replaced once the drop tolerance has passed.</summary>
-public sealed class CompactedSegmentGarbageCollectionTests : IAsyncLifetime
+public sealed class CompactedSegmentGarbageCollectionTests() : StandaloneNodeTest(Config)
 {
     private const string Config = """
         milvus.coordinator.compaction.auto = off
@@ -12,44 +12,33 @@ public sealed class CompactedSegmentGarbageCollectionTests : IAsyncLifetime
         milvus.coordinator.gc.drop-tolerance = 2s
         """;
 
-    private readonly string _dataDir = StandaloneNode.NewDataDir();
-    private MilvusNode _node = null!;
-
-    public async Task InitializeAsync() => _node = await StandaloneNode.StartAsync(_dataDir, Config);
-
-    public async Task DisposeAsync()
-    {
-        await _node.DisposeAsync();
-        Directory.Delete(_dataDir, recursive: true);
-    }
 
     [Fact]
     public async Task Segments_replaced_by_a_compaction_lose_their_objects_and_the_merged_one_keeps_answering()
     {
-        var proxy = _node.Proxy!;
-        var collection = new OracleCollection(proxy, "regrouped", seed: 51);
+        var collection = new OracleCollection(Proxy, "regrouped", seed: 51);
         await collection.CreateAndLoadAsync(shards: 1);
         for (var batch = 0; batch < 3; batch++)
         {
             await collection.InsertAsync(batch * 1000, 1000);
-            await proxy.FlushAsync(null, collection.Name);
+            await Proxy.FlushAsync(null, collection.Name);
         }
 
         var deleted = collection.Rows.Visible.Select(r => r.Id).Where(id => id % 7 == 3).ToList();
-        await proxy.DeleteAsync(null, collection.Name, $"id in [{string.Join(",", deleted)}]");
+        await Proxy.DeleteAsync(null, collection.Name, $"id in [{string.Join(",", deleted)}]");
         collection.Rows.Delete(deleted);
         await collection.WaitUntilServedAsync();
-        var replaced = await proxy.GetFlushedSegmentsAsync(null, collection.Name);
+        var replaced = await Proxy.GetFlushedSegmentsAsync(null, collection.Name);
         Assert.Equal(3, replaced.Length);
 
-        await using var objects = new LocalObjectStore(Path.Combine(_dataDir, "objects"));
+        await using var objects = new LocalObjectStore(Path.Combine(DataDir, "objects"));
         foreach (var segment in replaced)
         {
             Assert.NotEmpty(await ObjectsOfAsync(objects, segment));
         }
 
-        Assert.Equal(1, (await proxy.CompactAsync(null, collection.Name)).Tasks);
-        await Eventually.UntilAsync(async () => (await proxy.GetCompactionStateAsync(null, collection.Name)) is { Completed: 1, Pending: 0, Running: 0 },
+        Assert.Equal(1, (await Proxy.CompactAsync(null, collection.Name)).Tasks);
+        await Eventually.UntilAsync(async () => (await Proxy.GetCompactionStateAsync(null, collection.Name)) is { Completed: 1, Pending: 0, Running: 0 },
             "the compaction completes", seconds: 60);
         foreach (var segment in replaced)
         {
@@ -57,7 +46,7 @@ public sealed class CompactedSegmentGarbageCollectionTests : IAsyncLifetime
                 $"the garbage collection of compacted segment {segment.SegmentId}", seconds: 30);
         }
 
-        var merged = await proxy.GetFlushedSegmentsAsync(null, collection.Name);
+        var merged = await Proxy.GetFlushedSegmentsAsync(null, collection.Name);
         Assert.DoesNotContain(Assert.Single(merged).SegmentId, replaced.Select(s => s.SegmentId));
         await StoredSegments.AssertCompleteAsync(objects, await collection.DescribeAsync(), merged);
         await collection.WaitUntilServedAsync();

@@ -3,21 +3,8 @@ using Milvus.Akka.Proxy;
 namespace Milvus.Akka.Server.Tests;
 
 /// <summary>Data nodes merge small flushed segments and drop deleted rows; reads stay exact before, during and after.</summary>
-public sealed class CompactionTests : IAsyncLifetime
+public sealed class CompactionTests() : StandaloneNodeTest("milvus.coordinator.compaction { auto = off, small-segment-rows = 10000 }")
 {
-    private readonly string _dataDir = StandaloneNode.NewDataDir();
-    private MilvusNode _node = null!;
-
-    private MilvusProxy Proxy => _node.Proxy!;
-
-    public async Task InitializeAsync() =>
-        _node = await StandaloneNode.StartAsync(_dataDir, "milvus.coordinator.compaction { auto = off, small-segment-rows = 10000 }");
-
-    public async Task DisposeAsync()
-    {
-        await _node.DisposeAsync();
-        Directory.Delete(_dataDir, recursive: true);
-    }
 
     [Fact]
     public async Task Manual_compaction_merges_segments_and_purges_deleted_rows()
@@ -59,8 +46,7 @@ public sealed class CompactionTests : IAsyncLifetime
     [Fact]
     public async Task Small_segments_are_merged_automatically()
     {
-        await _node.DisposeAsync();
-        _node = await StandaloneNode.StartAsync(_dataDir, "milvus.coordinator.compaction { auto = on, small-segment-rows = 10000 }");
+        await RestartNodeAsync("milvus.coordinator.compaction { auto = on, small-segment-rows = 10000 }");
         var collection = new OracleCollection(Proxy, "auto_compacted", seed: 9);
         await collection.CreateAndLoadAsync(shards: 1);
         for (var batch = 0; batch < 2; batch++)

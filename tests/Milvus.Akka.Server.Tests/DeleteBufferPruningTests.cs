@@ -12,7 +12,7 @@ namespace Milvus.Akka.Server.Tests;
 /// stays bounded, while no deleted row reappears: not after a restart (query nodes load every segment from storage
 /// with only what is left in the buffer), nor after a compaction.
 /// </summary>
-public sealed class DeleteBufferPruningTests : IAsyncLifetime
+public sealed class DeleteBufferPruningTests() : StandaloneNodeTest(Config)
 {
     private const string Config = """
         milvus.coordinator.compaction.auto = off
@@ -20,25 +20,15 @@ public sealed class DeleteBufferPruningTests : IAsyncLifetime
         milvus.streaming.compaction-delete-hold = 1s
         """;
 
-    private readonly string _dataDir = StandaloneNode.NewDataDir();
-    private MilvusNode _node = null!;
-
-    public async Task InitializeAsync() => _node = await StandaloneNode.StartAsync(_dataDir, Config);
-
-    public async Task DisposeAsync()
-    {
-        await _node.DisposeAsync();
-        Directory.Delete(_dataDir, recursive: true);
-    }
 
     [Fact]
     public async Task Persisted_deletes_leave_the_buffer_and_stay_deleted_across_restarts_and_compaction()
     {
-        var collection = new OracleCollection(_node.Proxy!, "pruned", seed: 41);
+        var collection = new OracleCollection(Proxy, "pruned", seed: 41);
         await collection.CreateAndLoadAsync(shards: 1);
         var shard = ShardNames.ForCollection((await collection.DescribeAsync()).Id, 0);
         await collection.InsertAsync(0, 1500);
-        await _node.Proxy!.FlushAsync(null, collection.Name);
+        await Proxy.FlushAsync(null, collection.Name);
 
         // The only segment is flushed: its deletes live in the buffer alone.
         var firstDeletes = await DeleteAsync(collection, id => id % 10 == 1);
@@ -48,10 +38,10 @@ public sealed class DeleteBufferPruningTests : IAsyncLifetime
 
         // The next flush writes them into the first segment's delete log and drops them.
         await collection.InsertAsync(1500, 1500);
-        await _node.Proxy!.FlushAsync(null, collection.Name);
+        await Proxy.FlushAsync(null, collection.Name);
         await WaitUntilBufferEmptyAsync(shard);
-        var first = (await _node.Proxy!.GetFlushedSegmentsAsync(null, collection.Name)).MinBy(s => s.SegmentId)!;
-        await using (var objects = new LocalObjectStore(Path.Combine(_dataDir, "objects")))
+        var first = (await Proxy.GetFlushedSegmentsAsync(null, collection.Name)).MinBy(s => s.SegmentId)!;
+        await using (var objects = new LocalObjectStore(Path.Combine(DataDir, "objects")))
         {
             Assert.NotEmpty(await objects.ListAsync(
                 $"{ObjectPaths.DeltaLogRoot}/{first.CollectionId.ToString(CultureInfo.InvariantCulture)}/{first.PartitionId.ToString(CultureInfo.InvariantCulture)}/{first.SegmentId.ToString(CultureInfo.InvariantCulture)}/"));
@@ -67,18 +57,18 @@ public sealed class DeleteBufferPruningTests : IAsyncLifetime
         collection = await RestartAsync(collection);
         Assert.Equal(secondDeletes, (await DescribeBufferAsync(shard)).Rows);
         await collection.AssertMatchesOracleAsync();
-        await _node.Proxy!.FlushAsync(null, collection.Name);
+        await Proxy.FlushAsync(null, collection.Name);
         await WaitUntilBufferEmptyAsync(shard);
         collection = await RestartAsync(collection);
         await collection.AssertMatchesOracleAsync();
 
         // A merged segment gets the deletes that follow the merge written to its own delete log.
-        await _node.Proxy!.CompactAsync(null, collection.Name);
-        await Eventually.UntilAsync(async () => (await _node.Proxy!.GetCompactionStateAsync(null, collection.Name)) is { Completed: 1, Pending: 0, Running: 0 },
+        await Proxy.CompactAsync(null, collection.Name);
+        await Eventually.UntilAsync(async () => (await Proxy.GetCompactionStateAsync(null, collection.Name)) is { Completed: 1, Pending: 0, Running: 0 },
             "the compaction completes", seconds: 60);
         await collection.WaitUntilServedAsync();
         await DeleteAsync(collection, id => id % 10 == 3);
-        await _node.Proxy!.FlushAsync(null, collection.Name);
+        await Proxy.FlushAsync(null, collection.Name);
         await WaitUntilBufferEmptyAsync(shard);
         collection = await RestartAsync(collection);
         await collection.AssertMatchesOracleAsync();
@@ -87,16 +77,15 @@ public sealed class DeleteBufferPruningTests : IAsyncLifetime
     private async Task<long> DeleteAsync(OracleCollection collection, Func<long, bool> which)
     {
         var ids = collection.Rows.Visible.Select(r => r.Id).Where(which).ToList();
-        await _node.Proxy!.DeleteAsync(null, collection.Name, $"id in [{string.Join(",", ids)}]");
+        await Proxy.DeleteAsync(null, collection.Name, $"id in [{string.Join(",", ids)}]");
         collection.Rows.Delete(ids);
         return ids.Count;
     }
 
     private async Task<OracleCollection> RestartAsync(OracleCollection collection)
     {
-        await _node.DisposeAsync();
-        _node = await StandaloneNode.StartAsync(_dataDir, Config);
-        collection = collection.Through(_node.Proxy!);
+        await RestartNodeAsync();
+        collection = collection.Through(Proxy);
         await collection.WaitUntilServedAsync();
         return collection;
     }
@@ -105,6 +94,6 @@ public sealed class DeleteBufferPruningTests : IAsyncLifetime
         Eventually.UntilAsync(async () => (await DescribeBufferAsync(shard)).Rows == 0, $"shard {shard} drops its persisted deletes", seconds: 30);
 
     private Task<DeleteBufferDescribed> DescribeBufferAsync(string shard) =>
-        ClusterSharding.Get(_node.System).ShardRegion(MilvusNode.ShardTypeName)
+        ClusterSharding.Get(Node.System).ShardRegion(MilvusNode.ShardTypeName)
             .AskFor<DeleteBufferDescribed>(new DescribeDeleteBuffer(shard), TimeSpan.FromSeconds(10));
 }

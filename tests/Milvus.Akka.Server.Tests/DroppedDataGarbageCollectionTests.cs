@@ -3,47 +3,36 @@ using Milvus.Akka.Storage;
 namespace Milvus.Akka.Server.Tests;
 
 /// <summary>The coordinator deletes a dropped collection's objects once the drop tolerance has passed, and nothing else.</summary>
-public sealed class DroppedDataGarbageCollectionTests : IAsyncLifetime
+public sealed class DroppedDataGarbageCollectionTests() : StandaloneNodeTest(GcConfig)
 {
     private const string GcConfig = """
         milvus.coordinator.gc.interval = 300ms
         milvus.coordinator.gc.drop-tolerance = 4s
         """;
 
-    private readonly string _dataDir = StandaloneNode.NewDataDir();
-    private MilvusNode _node = null!;
-
-    public async Task InitializeAsync() => _node = await StandaloneNode.StartAsync(_dataDir, GcConfig);
-
-    public async Task DisposeAsync()
-    {
-        await _node.DisposeAsync();
-        Directory.Delete(_dataDir, recursive: true);
-    }
 
     [Fact]
     public async Task A_dropped_collection_loses_its_objects_after_the_drop_tolerance()
     {
-        var proxy = _node.Proxy!;
-        var kept = new OracleCollection(proxy, "kept", seed: 31);
-        var dropped = new OracleCollection(proxy, "dropped", seed: 32);
+        var kept = new OracleCollection(Proxy, "kept", seed: 31);
+        var dropped = new OracleCollection(Proxy, "dropped", seed: 32);
         foreach (var collection in new[] { kept, dropped })
         {
             await collection.CreateAndLoadAsync(shards: 1);
             await collection.InsertAsync(0, 1500);
-            await proxy.FlushAsync(null, collection.Name);
+            await Proxy.FlushAsync(null, collection.Name);
         }
 
-        await using var objects = new LocalObjectStore(Path.Combine(_dataDir, "objects"));
+        await using var objects = new LocalObjectStore(Path.Combine(DataDir, "objects"));
         var droppedId = (await dropped.DescribeAsync()).Id;
         Assert.NotEmpty(await ObjectsOfAsync(objects, droppedId));
 
-        await proxy.DropCollectionAsync(null, dropped.Name);
+        await Proxy.DropCollectionAsync(null, dropped.Name);
         Assert.NotEmpty(await ObjectsOfAsync(objects, droppedId));
         await Eventually.UntilAsync(async () => (await ObjectsOfAsync(objects, droppedId)).Count == 0,
             "the garbage collection of the dropped collection", seconds: 30);
 
-        await StoredSegments.AssertCompleteAsync(objects, await kept.DescribeAsync(), await proxy.GetFlushedSegmentsAsync(null, kept.Name));
+        await StoredSegments.AssertCompleteAsync(objects, await kept.DescribeAsync(), await Proxy.GetFlushedSegmentsAsync(null, kept.Name));
         await kept.WaitUntilServedAsync();
         await kept.AssertMatchesOracleAsync();
     }

@@ -7,20 +7,8 @@ namespace Milvus.Akka.Server.Tests;
 /// round: every load serves all flushed segments again and answers like the oracle. A registration sent before the
 /// node handled a release must not leave the coordinator believing the segments are still assigned.
 /// </summary>
-public sealed class ReleaseAndLoadTests : IAsyncLifetime
+public sealed class ReleaseAndLoadTests() : StandaloneNodeTest("milvus.coordinator.compaction.auto = off")
 {
-    private readonly string _dataDir = StandaloneNode.NewDataDir();
-    private MilvusNode _node = null!;
-
-    private MilvusProxy Proxy => _node.Proxy!;
-
-    public async Task InitializeAsync() => _node = await StandaloneNode.StartAsync(_dataDir, "milvus.coordinator.compaction.auto = off");
-
-    public async Task DisposeAsync()
-    {
-        await _node.DisposeAsync();
-        Directory.Delete(_dataDir, recursive: true);
-    }
 
     [Fact]
     public async Task Every_load_after_a_release_serves_all_segments_again()

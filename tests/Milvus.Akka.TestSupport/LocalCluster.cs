@@ -28,11 +28,14 @@ public sealed class LocalCluster : IAsyncDisposable
     public static async Task<LocalCluster> StartAsync(string extraConfig)
     {
         var cluster = new LocalCluster();
+        // Akka.NET 1.5.73 can order members of equal up-number by address (akka.net #8585), so the ports rise with the
+        // join order: every node then agrees which streaming node is oldest and hosts sharding's coordinator.
+        var ports = new[] { ServerProcess.FreePort(), ServerProcess.FreePort(), ServerProcess.FreePort() }.Order().ToArray();
         try
         {
-            var front = await cluster.StartNodeAsync([Roles.Coordinator, Roles.Proxy], [], extraConfig);
-            await cluster.StartNodeAsync([Roles.Streaming, Roles.Query], [front.Address.ToString()], extraConfig);
-            await cluster.StartNodeAsync([Roles.Streaming, Roles.Query, Roles.Data], [front.Address.ToString()], extraConfig);
+            var front = await cluster.StartNodeAsync([Roles.Coordinator, Roles.Proxy], [], ports[0], extraConfig);
+            await cluster.StartNodeAsync([Roles.Streaming, Roles.Query], [front.Address.ToString()], ports[1], extraConfig);
+            await cluster.StartNodeAsync([Roles.Streaming, Roles.Query, Roles.Data], [front.Address.ToString()], ports[2], extraConfig);
             // Shards are placed on the streaming nodes the coordinator sees as up when a collection is created.
             var members = global::Akka.Cluster.Cluster.Get(front.System);
             var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -55,9 +58,12 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    private async Task<MilvusNode> StartNodeAsync(ImmutableArray<string> roles, ImmutableArray<string> seeds, string extraConfig)
+    private async Task<MilvusNode> StartNodeAsync(ImmutableArray<string> roles, ImmutableArray<string> seeds, int port, string extraConfig)
     {
-        var node = await MilvusNode.StartAsync(new NodeOptions { Roles = roles, DataDir = _dataDir.Path, Seeds = seeds, ExtraConfig = extraConfig });
+        var node = await MilvusNode.StartAsync(new NodeOptions
+        {
+            Roles = roles, DataDir = _dataDir.Path, Seeds = seeds, Port = port, ExtraConfig = extraConfig,
+        });
         _nodes.Add(node);
         return node;
     }
