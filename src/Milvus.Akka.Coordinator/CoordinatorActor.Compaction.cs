@@ -201,8 +201,15 @@ public sealed partial class CoordinatorActor
 
     private async Task<object> CommitCompactionAsync(CompactionCompleted m)
     {
-        if (!_compactionsRunning.Remove(m.TaskId))
+        // A result past its lease is refused even before the task is handed out again: shards keep the deletes a merge
+        // may lack only for a bounded time longer than the lease (milvus.streaming.compaction-delete-hold).
+        if (!_compactionsRunning.Remove(m.TaskId, out var running) || running.Deadline < DateTimeOffset.UtcNow)
         {
+            if (running.Task is { } expired)
+            {
+                _compactionQueue.Enqueue(expired);
+            }
+
             throw new MilvusException(ErrorCode.ParameterInvalid, $"compaction {m.TaskId} is not running (its lease expired); its result is discarded");
         }
 
