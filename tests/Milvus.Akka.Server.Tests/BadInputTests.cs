@@ -5,18 +5,14 @@ using Milvus.Akka.Proxy;
 namespace Milvus.Akka.Server.Tests;
 
 /// <summary>Bad requests get an error that names the problem, with a Milvus status code, and the node keeps serving.</summary>
-public sealed class BadInputTests : IAsyncLifetime
+public sealed class BadInputTests : StandaloneNodeTest
 {
     private const string Collection = "bad_input";
-    private readonly string _dataDir = StandaloneNode.NewDataDir();
     private readonly TestRows _rows = new(seed: 3);
-    private MilvusNode _node = null!;
 
-    private MilvusProxy Proxy => _node.Proxy!;
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _node = await StandaloneNode.StartAsync(_dataDir);
+        await base.InitializeAsync();
         await Proxy.CreateCollectionAsync(null, TestRows.Schema(Collection));
         await Proxy.InsertAsync(null, Collection, _rows.Make(0, 100));
         foreach (var field in TestRows.VectorFields)
@@ -26,12 +22,6 @@ public sealed class BadInputTests : IAsyncLifetime
         }
 
         await Proxy.LoadCollectionAsync(null, Collection);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _node.DisposeAsync();
-        Directory.Delete(_dataDir, recursive: true);
     }
 
     [Fact]

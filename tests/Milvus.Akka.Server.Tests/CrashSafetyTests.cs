@@ -3,6 +3,7 @@ using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
 using GrpcDataType = Milvus.Akka.Grpc.Protocol.Schema.DataType;
+using Milvus.Akka.TestSupport;
 using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
 
 namespace Milvus.Akka.Server.Tests;
@@ -35,7 +36,7 @@ public sealed class CrashSafetyTests : IAsyncLifetime
     [Fact]
     public async Task Acknowledged_writes_survive_kill_9()
     {
-        var port = MilvusServerProcess.FreePort();
+        var port = ServerProcess.FreePort();
         var acknowledged = new HashSet<long>();
         var deleted = new HashSet<long>();
         // A delete the kill interrupted may or may not have been made durable: its rows may be either present or gone.

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Grpc.Net.Client;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 
@@ -23,13 +21,6 @@ public sealed class MilvusServerProcess : IAsyncDisposable
     public int Port { get; }
 
     public MilvusService.MilvusServiceClient Client { get; }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Starts the server built next to this test (same configuration) and waits until it answers Connect.</summary>
     public static async Task<MilvusServerProcess> StartAsync(string dataDir, int port)
