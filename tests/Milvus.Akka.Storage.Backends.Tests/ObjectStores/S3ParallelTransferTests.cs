@@ -155,14 +155,16 @@ public sealed partial class S3ParallelTransferTests(S3rverFixture s3) : IClassFi
     public async Task A_read_starts_over_when_the_object_is_replaced_between_its_ranges(bool toFile)
     {
         // s3rver ignores If-Match, so the handler answers the one range as S3 does for a replaced object.
-        var firstRanges = 0;
         var refused = 0;
         var ifMatchSent = false;
+        var startedOver = false;
         var handler = new InterceptingHandler(async (request, send, ct) =>
         {
-            if (request.Headers.Range?.Ranges.Single().From == 0)
+            // The first range again after the refusal is the new attempt; how often the first attempt sent or retried
+            // it depends on timing (it may be cancelled in flight or retried on a loaded machine).
+            if (request.Headers.Range?.Ranges.Single().From == 0 && Volatile.Read(ref refused) > 0)
             {
-                Interlocked.Increment(ref firstRanges);
+                startedOver = true;
             }
 
             if (request.Headers.Range?.Ranges.Single().From == 2L * PartSize && Interlocked.Increment(ref refused) == 1)
@@ -178,8 +180,7 @@ public sealed partial class S3ParallelTransferTests(S3rverFixture s3) : IClassFi
 
         Assert.Equal(Payloads.Sha256(FiveParts), await ReadSha256Async(store, "insert_log/1/2/3/104", toFile));
         Assert.True(ifMatchSent);
-        // Once for the refused attempt, once for the one that succeeded.
-        Assert.Equal(2, firstRanges);
+        Assert.True(startedOver);
     }
 
     [Fact]
