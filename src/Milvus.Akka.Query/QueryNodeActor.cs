@@ -113,21 +113,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         {
             try
             {
-                var info = m.Segment;
-                var manifest = await SegmentStore.ReadManifestAsync(objects, info.CollectionId, info.PartitionId, info.SegmentId);
-                var data = await SegmentStore.ReadAsync(objects, m.Schema, manifest);
-                var indexes = new Dictionary<long, IVectorIndex>();
-                foreach (var (fieldId, key) in info.IndexFiles)
-                {
-                    indexes[fieldId] = VectorIndexes.Load(await objects.GetAsync(key));
-                }
-
-                var segment = Segment.Load(info.SegmentId, info.PartitionId, m.Schema, data.Rows, data.Timestamps, indexes);
-                foreach (var log in await SegmentStore.ReadDeleteLogsAsync(objects, manifest))
-                {
-                    segment.Delete(log.PrimaryKeys, log.Timestamps);
-                }
-
+                var segment = await StoredSegmentLoader.LoadAsync(objects, m.Schema, m.Segment, withIndexes: true);
                 segment.Delete(m.DeletedPks, m.DeleteTimestamps);
                 return new LoadCompleted(id, m.Schema, segment, null);
             }

@@ -35,7 +35,7 @@ public sealed partial class ShardActor
     private sealed record DeletesWritten(ImmutableArray<long> SegmentIds, ulong Checkpoint, string? Failure) : INoSerializationVerificationNeeded;
 
     /// <summary>Flushed segments, and merged ones waiting to be served, that a buffered delete may still hit.</summary>
-    private IEnumerable<SegmentInfo> StoredSegments => _flushed.Values.Concat(_pendingReplacements.Values.Select(p => p.Result));
+    private IEnumerable<SegmentInfo> StoredSegments => _serving.Stored;
 
     private long BufferedDeleteRows => _deleteBuffer.Sum(d => (long)d.Pks.Count);
 

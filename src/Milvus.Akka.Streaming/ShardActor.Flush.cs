@@ -18,7 +18,6 @@ public sealed partial class ShardActor
     private readonly Dictionary<long, ulong> _flushing = [];
     private readonly Dictionary<long, int> _flushAttempts = [];
     private readonly List<(IActorRef Requester, HashSet<long> Waiting, ImmutableArray<long> SegmentIds)> _flushWaiters = [];
-    private readonly Dictionary<long, (SegmentInfo Result, ImmutableArray<long> Replaced)> _pendingReplacements = [];
 
     private sealed record FlushCompleted(SegmentInfo Segment, ulong DeleteCheckpoint) : INoSerializationVerificationNeeded;
 
@@ -126,9 +125,9 @@ public sealed partial class ShardActor
             var id = e.Segment.SegmentId;
             _flushing.Remove(id);
             _flushAttempts.Remove(id);
-            if (!_collectionLoaded)
+            if (!_serving.KeepInMemoryAfterFlush)
             {
-                // Nobody will search it until a load, and a load fetches it from object storage.
+                // No reads are expected before a load; a read before a query node serves it loads it from object storage.
                 _segments.Remove(id);
             }
 
@@ -149,32 +148,18 @@ public sealed partial class ShardActor
 
     private void OnAssignSegment(AssignSegment m)
     {
-        var id = m.Segment.SegmentId;
-        _collectionLoaded = true;
-        if (!_pendingReplacements.ContainsKey(id))
+        if (_serving.Assign(m.Segment, m.QueryNode))
         {
-            _flushed[id] = m.Segment;
+            // A node that leaves before serving the segment takes it with it: the shard then reads it itself.
+            Context.Watch(m.QueryNode);
+            var (pks, timestamps) = FlattenDeleteBuffer();
+            m.QueryNode.Tell(new LoadSegment(m.Segment, _collection.Schema, pks, timestamps));
         }
-
-        if (_servedBy.TryGetValue(id, out var current) && current.Equals(m.QueryNode))
-        {
-            return;
-        }
-
-        _loadingOn[id] = m.QueryNode;
-        var (pks, timestamps) = FlattenDeleteBuffer();
-        m.QueryNode.Tell(new LoadSegment(m.Segment, _collection.Schema, pks, timestamps));
     }
 
     private void OnSegmentLoaded(SegmentLoaded m)
     {
-        _loadingOn.Remove(m.SegmentId);
-        _servedBy[m.SegmentId] = Sender;
-        if (_pendingReplacements.Remove(m.SegmentId, out var replacement))
-        {
-            ApplyReplacement(replacement.Result, replacement.Replaced);
-        }
-
+        Perform(_serving.Loaded(m.SegmentId, Sender));
         DropServedSegmentsFromMemory();
     }
 
@@ -187,33 +172,30 @@ public sealed partial class ShardActor
         if (m.Result is { } result)
         {
             StartDeleteCheckpoint(result.SegmentId);
-            if (_collectionLoaded)
-            {
-                _pendingReplacements[result.SegmentId] = (result, m.Replaced);
-                return;
-            }
         }
 
-        ApplyReplacement(m.Result, m.Replaced);
+        Perform(_serving.Replace(m.Result, m.Replaced));
     }
 
-    private void ApplyReplacement(SegmentInfo? result, ImmutableArray<long> replaced)
+    /// <summary>Query nodes drop the collection's segments; so does the shard's memory (a read that still comes loads them again).</summary>
+    private void OnReleaseShard()
     {
-        if (result is not null)
+        Perform(_serving.Release());
+        foreach (var segment in _segments.Values.Where(s => s.State == SegmentState.Flushed).ToList())
         {
-            _flushed[result.SegmentId] = result;
+            _segments.Remove(segment.Id);
+        }
+    }
+
+    private void Perform(ServingEffects<IActorRef> effects)
+    {
+        foreach (var (node, ids) in effects.Unload)
+        {
+            node.Tell(new UnloadSegments(ids));
         }
 
-        foreach (var group in replaced.Where(_servedBy.ContainsKey).GroupBy(id => _servedBy[id]))
+        foreach (var id in effects.Removed)
         {
-            group.Key.Tell(new UnloadSegments([.. group]));
-        }
-
-        foreach (var id in replaced)
-        {
-            _flushed.Remove(id);
-            _servedBy.Remove(id);
-            _loadingOn.Remove(id);
             _segments.Remove(id);
             _deleteCheckpoints.Remove(id);
         }
@@ -221,12 +203,9 @@ public sealed partial class ShardActor
 
     private void DropServedSegmentsFromMemory()
     {
-        foreach (var id in _servedBy.Keys)
+        foreach (var segment in _segments.Values.Where(s => s.State == SegmentState.Flushed && _serving.IsServed(s.Id)).ToList())
         {
-            if (_segments.TryGetValue(id, out var segment) && segment.State == SegmentState.Flushed)
-            {
-                _segments.Remove(id);
-            }
+            _segments.Remove(segment.Id);
         }
     }
 
@@ -251,7 +230,7 @@ public sealed partial class ShardActor
         }).ToImmutableArray();
         var (pks, deleteTs) = FlattenDeleteBuffer();
         var checkpoints = StoredSegments.ToImmutableSortedDictionary(s => s.SegmentId, s => _deleteCheckpoints.GetValueOrDefault(s.SegmentId));
-        return new ShardSnapshot(segments, [.. _flushed.Values], pks, [.. deleteTs], _lastTimestamp, [.. _reservedSegmentIds], checkpoints);
+        return new ShardSnapshot(segments, [.. _serving.Flushed.Values], pks, [.. deleteTs], _lastTimestamp, [.. _reservedSegmentIds], checkpoints);
     }
 
     private void RestoreSnapshot(ShardSnapshot snapshot)
@@ -275,7 +254,7 @@ public sealed partial class ShardActor
 
         foreach (var info in snapshot.Flushed)
         {
-            _flushed[info.SegmentId] = info;
+            _serving.AddFlushed(info);
         }
 
         // The buffer was flattened in timestamp order: each run of equal timestamps is one original delete.

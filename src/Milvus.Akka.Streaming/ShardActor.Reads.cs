@@ -11,6 +11,12 @@ namespace Milvus.Akka.Streaming;
 /// <summary>The shard delegator: one consistent read over the shard's own segments and the flushed ones on query nodes.</summary>
 public sealed partial class ShardActor
 {
+    /// <summary>How often a read is run again after query nodes answered that they no longer hold some of its segments.</summary>
+    private const int MaxReadRetries = 2;
+
+    /// <summary>Runs a read again on the actor thread, with the segments a query node failed to answer read here.</summary>
+    private sealed record RetryRead(Action Read) : INoSerializationVerificationNeeded;
+
     private void OnSearch(SearchShard m)
     {
         var plan = m.Plan;
@@ -31,11 +37,13 @@ public sealed partial class ShardActor
 
     /// <summary>
     /// Runs a read on every segment of the shard: in-memory segments here and now, flushed segments on the query nodes
-    /// serving them (asked after every delete this shard forwarded), then reduces. A flushed segment that nobody
-    /// serves fails the read rather than silently missing rows.
+    /// serving them (asked after every delete this shard forwarded), then reduces. A flushed segment nobody serves is
+    /// loaded from object storage and read here (the read waits for it), so no read fails or misses rows while a
+    /// segment changes hands; <paramref name="readLocally"/> are segments a query node failed to answer for this read.
     /// </summary>
     private void ReadAt<T>(ulong readTimestamp, ImmutableArray<long> partitionIds, string? filterText, IActorRef replyTo,
-        Func<Segment, FilterExpression?, T> local, Func<IActorRef, ImmutableArray<long>, Task<T>> remote, Func<IReadOnlyList<T>, T> reduce)
+        Func<Segment, FilterExpression?, T> local, Func<IActorRef, ImmutableArray<long>, Task<T>> remote, Func<IReadOnlyList<T>, T> reduce,
+        ImmutableHashSet<long>? readLocally = null, int retries = 0)
         where T : class
     {
         try
@@ -47,30 +55,46 @@ public sealed partial class ShardActor
             }
 
             var filter = string.IsNullOrWhiteSpace(filterText) ? null : FilterExpression.Parse(filterText, _collection.Schema);
-            var parts = _segments.Values.Select(segment => local(segment, filter)).ToList();
-            var remoteSegments = _flushed.Values
-                .Where(s => !_segments.ContainsKey(s.SegmentId) && (partitionIds.IsDefaultOrEmpty || partitionIds.Contains(s.PartitionId)))
-                .ToList();
-            var unserved = remoteSegments.FirstOrDefault(s => !_servedBy.ContainsKey(s.SegmentId));
-            if (unserved is not null)
+            _serving.ReadArrived();
+            var route = _serving.Route(partitionIds, _segments.ContainsKey, readLocally);
+            if (!route.FromStorage.IsEmpty)
             {
-                throw new MilvusException(ErrorCode.CollectionNotFullyLoaded,
-                    $"segment {unserved.SegmentId} of collection {_collection.Name} is not loaded on any query node; load the collection first");
+                AfterStorageLoads(route.FromStorage, replyTo,
+                    () => ReadAt(readTimestamp, partitionIds, filterText, replyTo, local, remote, reduce, readLocally, retries));
+                return;
             }
 
-            if (remoteSegments.Count == 0)
+            var parts = _segments.Values.Select(segment => local(segment, filter)).ToList();
+            if (route.Remote.IsEmpty)
             {
                 replyTo.Tell(reduce(parts));
                 return;
             }
 
-            var asks = remoteSegments.GroupBy(s => _servedBy[s.SegmentId])
-                .Select(g => remote(g.Key, [.. g.Select(s => s.SegmentId)]))
-                .ToList();
-            Task.WhenAll(asks).ContinueWith(t => t.IsCompletedSuccessfully
-                    ? reduce([.. parts, .. t.Result])
-                    : (object)MilvusFailure.From(t.Exception!.GetBaseException()))
-                .PipeTo(replyTo);
+            var asks = route.Remote.Select(r => remote(r.Node, r.SegmentIds)).ToList();
+            var self = Self;
+            Task.WhenAll(asks).ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully)
+                {
+                    replyTo.Tell(reduce([.. parts, .. t.Result]));
+                    return;
+                }
+
+                var error = t.Exception!.GetBaseException();
+                // A node that unloaded a segment before the shard learnt of it (a release, a node leaving, the
+                // coordinator's bookkeeping): the shard reads those segments itself.
+                var missing = route.Remote.Where((_, i) => asks[i].Exception?.GetBaseException() is MilvusException { Code: ErrorCode.SegmentNotLoaded })
+                    .SelectMany(r => r.SegmentIds).ToImmutableHashSet();
+                if (missing.IsEmpty || retries >= MaxReadRetries)
+                {
+                    replyTo.Tell(MilvusFailure.From(error));
+                    return;
+                }
+
+                var readHere = (readLocally ?? []).Union(missing);
+                self.Tell(new RetryRead(() => ReadAt(readTimestamp, partitionIds, filterText, replyTo, local, remote, reduce, readHere, retries + 1)));
+            });
         }
         catch (Exception e)
         {

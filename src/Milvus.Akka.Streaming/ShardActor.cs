@@ -34,15 +34,12 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
     private readonly Dictionary<long, Segment> _segments = [];
     private readonly Dictionary<long, long> _growingByPartition = [];
-    private readonly Dictionary<long, SegmentInfo> _flushed = [];
     private readonly List<(Column Pks, ulong Timestamp)> _deleteBuffer = [];
     private readonly Queue<long> _reservedSegmentIds = new();
     private ulong _lastTimestamp;
 
     // Not persisted: who serves which flushed segment, rebuilt from the coordinator after recovery.
-    private readonly Dictionary<long, IActorRef> _servedBy = [];
-    private readonly Dictionary<long, IActorRef> _loadingOn = [];
-    private bool _collectionLoaded;
+    private readonly SegmentServing<IActorRef> _serving = new();
     private readonly CollectionInfo _collection;
     private readonly ShardDistribution _initialDistribution;
 
@@ -82,25 +79,8 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
     private void OnRecovered()
     {
-        _collectionLoaded = _initialDistribution.Loaded;
-        // The coordinator's list of flushed segments is authoritative: compactions may have replaced some since the
-        // shard last wrote its journal.
-        var known = _initialDistribution.Segments.Select(p => p.Segment.SegmentId).ToHashSet();
-        foreach (var stale in _flushed.Keys.Where(id => !known.Contains(id)).ToList())
-        {
-            _flushed.Remove(stale);
-        }
-
-        foreach (var (segment, node) in _initialDistribution.Segments)
-        {
-            _flushed.TryAdd(segment.SegmentId, segment);
-            if (node is not null)
-            {
-                _servedBy[segment.SegmentId] = node;
-            }
-        }
-
-        foreach (var gone in _deleteCheckpoints.Keys.Where(id => !_flushed.ContainsKey(id)).ToList())
+        _serving.Recover(_initialDistribution.Segments, _initialDistribution.Loaded);
+        foreach (var gone in _deleteCheckpoints.Keys.Where(id => !_serving.Flushed.ContainsKey(id)).ToList())
         {
             _deleteCheckpoints.Remove(gone);
         }
@@ -108,8 +88,9 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         _compactionHolds.Add((0, DateTimeOffset.UtcNow + _settings.CompactionDeleteHold));
 
         // Deletes persisted before a crash may never have reached the query nodes: forward the buffer again (idempotent).
-        foreach (var node in _servedBy.Values.Distinct())
+        foreach (var node in _serving.Nodes)
         {
+            Context.Watch(node);
             foreach (var (pks, timestamp) in _deleteBuffer)
             {
                 node.Tell(new ApplyDeletes(_shardName, pks, timestamp));
@@ -125,7 +106,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         }
 
         _log.Info("Shard {0} recovered: {1} segments in memory, {2} flushed, {3} buffered deletes, last timestamp {4}",
-            _shardName, _segments.Count, _flushed.Count, _deleteBuffer.Count, _lastTimestamp);
+            _shardName, _segments.Count, _serving.Flushed.Count, _deleteBuffer.Count, _lastTimestamp);
     }
 
     private void Serving()
@@ -161,19 +142,17 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         Command<SegmentLoadFailed>(m =>
         {
             _log.Warning("Query node {0} failed to load segment {1}: {2}", Sender.Path, m.SegmentId, m.Reason);
-            _loadingOn.Remove(m.SegmentId);
+            _serving.LoadFailed(m.SegmentId, Sender);
             _coordinator.Tell(new SegmentServed(m.SegmentId, Sender, Serving: false));
         });
         Command<GetShardDeletes>(_ => OnGetShardDeletes());
         Command<DescribeDeleteBuffer>(_ => DescribeDeleteBufferReply());
         Command<DeletesWritten>(OnDeletesWritten);
         Command<SegmentsReplaced>(OnSegmentsReplaced);
-        Command<ReleaseShard>(_ =>
-        {
-            _collectionLoaded = false;
-            _servedBy.Clear();
-            _loadingOn.Clear();
-        });
+        Command<ReleaseShard>(_ => OnReleaseShard());
+        Command<Terminated>(m => Perform(_serving.NodeLeft(m.ActorRef)));
+        Command<StorageLoadCompleted>(OnStorageLoadCompleted);
+        Command<RetryRead>(m => m.Read());
         Command<DropShard>(_ => DropAndStop());
         Command<DropPartitionData>(m => Persist(new PartitionDataDropped(m.PartitionId), Apply));
         Command<SaveSnapshotSuccess>(m =>
@@ -272,10 +251,12 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         Persist(new RowsDeleted(m.Pks, NextTimestamp(m.Timestamp)), e =>
         {
             Apply(e);
-            foreach (var node in _servedBy.Values.Concat(_loadingOn.Values).Distinct())
+            foreach (var node in _serving.Nodes)
             {
                 node.Tell(new ApplyDeletes(_shardName, e.Pks, e.Timestamp));
             }
+
+            NoteDeleteDuringStorageLoads(e.Pks, e.Timestamp);
 
             sender.Tell(new DeleteAck(e.Timestamp));
         });
@@ -333,7 +314,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
     private void Apply(SegmentFlushedToStorage e)
     {
-        _flushed[e.Segment.SegmentId] = e.Segment;
+        _serving.AddFlushed(e.Segment);
         _deleteCheckpoints[e.Segment.SegmentId] = e.DeleteCheckpoint;
         if (_segments.TryGetValue(e.Segment.SegmentId, out var segment))
         {
@@ -348,11 +329,9 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
             _segments.Remove(segment.Id);
         }
 
-        foreach (var info in _flushed.Values.Where(s => s.PartitionId == e.PartitionId).ToList())
+        foreach (var id in _serving.DropPartition(e.PartitionId))
         {
-            _flushed.Remove(info.SegmentId);
-            _servedBy.Remove(info.SegmentId);
-            _deleteCheckpoints.Remove(info.SegmentId);
+            _deleteCheckpoints.Remove(id);
         }
 
         _growingByPartition.Remove(e.PartitionId);

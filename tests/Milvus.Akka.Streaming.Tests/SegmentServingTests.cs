@@ -1,0 +1,314 @@
+using System.Collections.Immutable;
+using Milvus.Akka.Coordinator;
+using Xunit;
+
+namespace Milvus.Akka.Streaming.Tests;
+
+/// <summary>
+/// The shard's serving state: a read covers every live flushed segment exactly once, on a node that serves it or in
+/// the shard (memory or object storage), through hand-over, compaction, release and nodes leaving.
+/// </summary>
+public sealed class SegmentServingTests
+{
+    private const string NodeA = "query-a";
+    private const string NodeB = "query-b";
+
+    private static SegmentInfo Segment(long id, long partition = 1) =>
+        new(id, 100, partition, "100_0", 10, $"manifest/{id}", ImmutableDictionary<long, string>.Empty, (ulong)id);
+
+    private static ReadRoute<string> Route(SegmentServing<string> serving, params long[] inMemory) =>
+        serving.Route([], inMemory.Contains);
+
+    private static long[] Storage(ReadRoute<string> route) => [.. route.FromStorage.Select(s => s.SegmentId)];
+
+    private static Dictionary<string, long[]> Remote(ReadRoute<string> route) =>
+        route.Remote.ToDictionary(r => r.Node, r => r.SegmentIds.ToArray());
+
+    private static SegmentServing<string> Served(params (long Segment, string Node)[] segments)
+    {
+        var serving = new SegmentServing<string>();
+        foreach (var (id, node) in segments)
+        {
+            serving.AddFlushed(Segment(id));
+            Assert.True(serving.Assign(Segment(id), node));
+            Assert.Equal(ServingEffects<string>.None, serving.Loaded(id, node));
+        }
+
+        return serving;
+    }
+
+    [Fact]
+    public void A_flushed_segment_nobody_serves_is_read_in_the_shard_from_memory_or_from_storage()
+    {
+        var serving = new SegmentServing<string>();
+        serving.AddFlushed(Segment(1));
+        serving.AddFlushed(Segment(2));
+
+        var route = Route(serving, inMemory: 1);
+
+        Assert.Equal([2], Storage(route));
+        Assert.Empty(route.Remote);
+    }
+
+    [Fact]
+    public void Reads_move_to_a_node_only_once_it_has_loaded_the_segment()
+    {
+        var serving = new SegmentServing<string>();
+        serving.AddFlushed(Segment(1));
+
+        Assert.True(serving.Assign(Segment(1), NodeA));
+        Assert.Equal([1], Storage(Route(serving)));
+        Assert.Contains(NodeA, serving.Nodes);
+
+        serving.Loaded(1, NodeA);
+        Assert.Empty(Storage(Route(serving)));
+        Assert.Equal([1], Remote(Route(serving))[NodeA]);
+        Assert.False(serving.Assign(Segment(1), NodeA));
+    }
+
+    [Fact]
+    public void Loading_an_empty_loaded_collection_keeps_the_next_flushed_segments_in_memory()
+    {
+        var serving = new SegmentServing<string>();
+        serving.Recover([], loaded: false);
+        Assert.False(serving.KeepInMemoryAfterFlush);
+
+        serving.ReadArrived();
+
+        Assert.True(serving.KeepInMemoryAfterFlush);
+    }
+
+    [Fact]
+    public void A_load_that_finishes_after_a_release_is_not_read_from()
+    {
+        var serving = new SegmentServing<string>();
+        serving.AddFlushed(Segment(1));
+        serving.Assign(Segment(1), NodeA);
+
+        serving.Release();
+        var effects = serving.Loaded(1, NodeA);
+
+        Assert.Equal(ServingEffects<string>.None, effects);
+        Assert.False(serving.IsServed(1));
+        Assert.Equal([1], Storage(Route(serving)));
+        Assert.False(serving.CollectionLoaded);
+    }
+
+    [Fact]
+    public void A_released_collection_is_read_in_the_shard()
+    {
+        var serving = Served((1, NodeA), (2, NodeB));
+
+        serving.Release();
+
+        Assert.Equal([1, 2], Storage(Route(serving)));
+        Assert.Empty(serving.Nodes);
+    }
+
+    [Fact]
+    public void A_node_leaving_moves_its_segments_to_the_shard_until_served_elsewhere()
+    {
+        var serving = Served((1, NodeA), (2, NodeB));
+
+        serving.NodeLeft(NodeA);
+
+        var route = Route(serving);
+        Assert.Equal([1], Storage(route));
+        Assert.Equal([2], Remote(route)[NodeB]);
+        Assert.True(serving.Assign(Segment(1), NodeB));
+        serving.Loaded(1, NodeB);
+        Assert.Equal([1, 2], Remote(Route(serving))[NodeB]);
+    }
+
+    [Fact]
+    public void A_compaction_of_served_segments_switches_once_its_result_is_served()
+    {
+        var serving = Served((1, NodeA), (2, NodeB));
+
+        Assert.Equal(ServingEffects<string>.None, serving.Replace(Segment(3), [1, 2]));
+        Assert.Contains(serving.Stored, s => s.SegmentId == 3);
+        Assert.Equal([1], Remote(Route(serving))[NodeA]);
+        Assert.Equal([2], Remote(Route(serving))[NodeB]);
+
+        // Not read before it is served, even once assigned.
+        Assert.True(serving.Assign(Segment(3), NodeA));
+        Assert.Equal([1], Remote(Route(serving))[NodeA]);
+
+        var effects = serving.Loaded(3, NodeA);
+
+        Assert.Equal([1, 2], effects.Removed.ToArray());
+        Assert.Equal(["query-a:1", "query-b:2"], effects.Unload.SelectMany(u => u.SegmentIds.Select(id => $"{u.Node}:{id}")).Order());
+        var route = Route(serving);
+        Assert.Equal([3], Remote(route)[NodeA]);
+        Assert.Single(route.Remote);
+        Assert.Equal([3], serving.Flushed.Keys.Order());
+    }
+
+    [Fact]
+    public void A_compaction_of_segments_not_all_served_switches_at_once_to_its_result()
+    {
+        var serving = Served((1, NodeA));
+        serving.AddFlushed(Segment(2));
+
+        var effects = serving.Replace(Segment(3), [1, 2]);
+
+        Assert.Equal([1, 2], effects.Removed.ToArray());
+        Assert.Equal(NodeA, Assert.Single(effects.Unload).Node);
+        Assert.Equal([3], Storage(Route(serving)));
+    }
+
+    [Fact]
+    public void A_pending_compaction_switches_to_its_result_when_a_node_serving_an_input_leaves()
+    {
+        // The inputs may be garbage-collected from storage, the result never while it lives: read the result instead.
+        var serving = Served((1, NodeA), (2, NodeB));
+        serving.Replace(Segment(3), [1, 2]);
+
+        var effects = serving.NodeLeft(NodeA);
+
+        Assert.Equal([1, 2], effects.Removed.ToArray());
+        Assert.Equal(NodeB, Assert.Single(effects.Unload).Node);
+        Assert.Equal([3], Storage(Route(serving)));
+    }
+
+    [Fact]
+    public void A_compaction_that_removes_everything_drops_the_inputs()
+    {
+        var serving = Served((1, NodeA));
+
+        var effects = serving.Replace(null, [1]);
+
+        Assert.Equal([1], effects.Removed.ToArray());
+        Assert.Empty(Route(serving).Remote);
+        Assert.Empty(Storage(Route(serving)));
+    }
+
+    [Fact]
+    public void A_segment_loaded_after_it_was_compacted_away_is_unloaded_again()
+    {
+        var serving = new SegmentServing<string>();
+        serving.AddFlushed(Segment(1));
+        serving.Assign(Segment(1), NodeA);
+        serving.Replace(Segment(2), [1]);
+
+        var effects = serving.Loaded(1, NodeA);
+
+        Assert.Equal(NodeA, Assert.Single(effects.Unload).Node);
+        Assert.Equal([2], Storage(Route(serving)));
+    }
+
+    [Fact]
+    public void Reads_honour_partitions_and_segments_a_node_could_not_answer()
+    {
+        var serving = Served((1, NodeA));
+        serving.AddFlushed(Segment(2, partition: 2));
+
+        Assert.Equal([1], Remote(serving.Route([1], _ => false))[NodeA]);
+        Assert.Empty(serving.Route([1], _ => false).FromStorage);
+        Assert.Equal([1], Storage(serving.Route([1], _ => false, readLocally: new HashSet<long> { 1 })));
+    }
+
+    [Fact]
+    public void Recovery_takes_the_coordinators_segments_and_nodes()
+    {
+        var serving = new SegmentServing<string>();
+        serving.AddFlushed(Segment(1));
+        serving.AddFlushed(Segment(2));
+
+        serving.Recover([(Segment(2), NodeA), (Segment(3), null)], loaded: true);
+
+        Assert.Equal([2, 3], serving.Flushed.Keys.Order());
+        Assert.Equal([2], Remote(Route(serving))[NodeA]);
+        Assert.Equal([3], Storage(Route(serving)));
+        Assert.True(serving.CollectionLoaded);
+    }
+
+    [Fact]
+    public void Dropping_a_partition_forgets_its_segments()
+    {
+        var serving = Served((1, NodeA));
+        serving.AddFlushed(Segment(2, partition: 2));
+
+        Assert.Equal([2], serving.DropPartition(2).ToArray());
+        Assert.Equal([1], serving.Flushed.Keys);
+    }
+
+    /// <summary>
+    /// Random hand-overs, compactions, releases and nodes leaving: at every step a read covers each live segment exactly
+    /// once, asks a node only for segments it loaded and was not told to unload, and never reads a compaction's inputs
+    /// together with its result.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Every_read_covers_each_live_segment_exactly_once(int seed)
+    {
+        var random = new Random(seed);
+        var serving = new SegmentServing<string>();
+        var nodes = new[] { NodeA, NodeB, "query-c" };
+        var held = nodes.ToDictionary(n => n, _ => new HashSet<long>());
+        var compactions = new Dictionary<long, ImmutableArray<long>>();
+        var nextId = 1L;
+        for (var step = 0; step < 400; step++)
+        {
+            var flushed = serving.Flushed.Keys.ToList();
+            ServingEffects<string> effects = ServingEffects<string>.None;
+            switch (random.Next(7))
+            {
+                case 0:
+                    serving.AddFlushed(Segment(nextId++));
+                    break;
+                case 1 when flushed.Count > 0:
+                    var segment = flushed[random.Next(flushed.Count)];
+                    serving.Assign(serving.Flushed[segment], nodes[random.Next(nodes.Length)]);
+                    break;
+                case 2:
+                    // Nodes answer loads in any order, some after the segment moved on.
+                    var node = nodes[random.Next(nodes.Length)];
+                    var candidate = random.Next(1, (int)nextId);
+                    held[node].Add(candidate);
+                    effects = serving.Loaded(candidate, node);
+                    break;
+                case 3 when flushed.Count >= 2:
+                    var inputs = flushed.OrderBy(_ => random.Next()).Take(random.Next(1, 3)).ToImmutableArray();
+                    var result = random.Next(5) == 0 ? null : Segment(nextId++);
+                    if (result is not null)
+                    {
+                        compactions[result.SegmentId] = inputs;
+                    }
+
+                    effects = serving.Replace(result, inputs);
+                    break;
+                case 4 when random.Next(10) == 0:
+                    effects = serving.Release();
+                    break;
+                case 5 when random.Next(5) == 0:
+                    var left = nodes[random.Next(nodes.Length)];
+                    held[left].Clear();
+                    effects = serving.NodeLeft(left);
+                    break;
+            }
+
+            foreach (var (node, ids) in effects.Unload)
+            {
+                held[node].ExceptWith(ids);
+            }
+
+            var route = serving.Route([], _ => false);
+            var read = route.FromStorage.Select(s => s.SegmentId).Concat(route.Remote.SelectMany(r => r.SegmentIds)).ToList();
+            Assert.Equal(serving.Flushed.Keys.Order(), read.Order());
+            foreach (var (node, ids) in route.Remote)
+            {
+                Assert.Subset(held[node], ids.ToHashSet());
+            }
+
+            foreach (var (result, inputs) in compactions.Where(c => read.Contains(c.Key)))
+            {
+                Assert.DoesNotContain(read, inputs.Contains);
+            }
+        }
+    }
+}
