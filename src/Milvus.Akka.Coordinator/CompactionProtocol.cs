@@ -46,7 +46,7 @@ public sealed record CompactionFailed(long TaskId, string Reason) : ICoordinator
 
 /// <summary>
 /// Told to a shard when a compaction committed: <paramref name="Result"/> replaces <paramref name="Replaced"/>. The shard
-/// switches its reads once the result is served (or at once when the collection is not loaded).
+/// switches its reads once the result is served (or at once when an input is served by no query node; see SegmentServing).
 /// </summary>
 public sealed record SegmentsReplaced(string ShardName, SegmentInfo? Result, ImmutableArray<long> Replaced) : ICoordinatorMessage, IShardCommand
 {
