@@ -7,8 +7,8 @@ namespace Milvus.Akka.Server.Tests;
 public static class ContinuousReader
 {
     /// <summary>
-    /// Count(*), a filtered search and a primary-key query, at Strong and Bounded, without pause. A Strong count equals a
-    /// count the writer had between the read's start (everything acknowledged by then) and its end; a read fails only
+    /// Count(*), a filtered search and a primary-key query, at Strong and Bounded, without pause. A Strong count lies between
+    /// the counts the writer had from the read's start (everything acknowledged by then) to its end; a read fails only
     /// while the collection is released, and then with Milvus's "collection not loaded".
     /// </summary>
     public static async Task RunAsync(MilvusProxy proxy, string name, TestRows rows, WriteHistory history, CancellationToken stop)
@@ -28,8 +28,10 @@ public static class ContinuousReader
                             var count = await proxy.QueryAsync(new QueryRequest { Collection = name, OutputFields = [MilvusProxy.CountStar], Consistency = consistency });
                             if (consistency == ConsistencyLevel.Strong)
                             {
+                                // A write in flight spans both shards, each applying it on its own, so it may be partly visible.
                                 var possible = history.CountsSince(start);
-                                Assert.True(possible.Contains(count.Count), $"a strong count(*) answered {count.Count}; the writer's counts over the read were [{string.Join(",", possible)}]");
+                                Assert.True(possible.Min() <= count.Count && count.Count <= possible.Max(),
+                                    $"a strong count(*) answered {count.Count}; the writer's counts over the read were [{string.Join(",", possible)}]");
                             }
 
                             break;
