@@ -26,6 +26,8 @@ public sealed record SearchPlan(
     ImmutableArray<long> OutputFieldIds = default,
     FilterExpression? BoundFilter = null)
 {
+    public ImmutableArray<long> OutputFieldIds { get; init; } = OutputFieldIds.IsDefault ? [] : OutputFieldIds;
+
     /// <summary>The bound filter: the proxy's when the plan came in process, else bound here once from the text.</summary>
     public FilterExpression? FilterFor(CollectionSchema schema) => PlanFilter.Bind(BoundFilter, Filter, schema);
 }

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using Milvus.Akka.Common;
-using Milvus.Akka.Expressions;
 using Milvus.Akka.Index;
 
 namespace Milvus.Akka.Segments;
@@ -278,10 +277,6 @@ public sealed class Segment
     /// </summary>
     public SegmentView View() =>
         new(this, Volatile.Read(ref _published), Volatile.Read(ref _builtIndexes), Volatile.Read(ref _hasDeletes));
-
-    public SearchHits Search(SearchPlan plan, FilterExpression? filter) => View().Search(plan, filter);
-
-    public QueryRows Query(QueryPlan plan, FilterExpression? filter) => View().Query(plan, filter);
 
     /// <summary>The rows of <paramref name="chunks"/> as one batch, reusing (and publishing) the longest merge so far.</summary>
     internal RowBatch Merge(ImmutableArray<RowBatch> chunks, int rowCount)

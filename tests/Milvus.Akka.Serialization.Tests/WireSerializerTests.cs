@@ -118,7 +118,7 @@ public sealed class WireSerializerTests(SerializationFixture fixture) : IClassFi
         var expected = bound.Evaluate(Samples.Rows());
         Assert.Equal(Bits(expected), Bits(decodedSearch.Plan.FilterFor(Samples.Schema)!.Evaluate(Samples.Rows())));
         Assert.Equal(Bits(expected), Bits(decodedQuery.Plan.FilterFor(Samples.Schema)!.Evaluate(Samples.Rows())));
-        Assert.Equal([102L], decodedSearch.Plan.OutputFieldIds);
+        Assert.Equal([102L], decodedSearch.Plan.OutputFieldIds.ToArray());
         // In process the plan is never re-parsed: the receiver uses the proxy's bound filter.
         Assert.Same(bound, search.Plan.FilterFor(Samples.Schema));
     }
