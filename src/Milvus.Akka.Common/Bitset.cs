@@ -61,6 +61,15 @@ public sealed class Bitset
         return copy;
     }
 
+    /// <summary>A copy covering <paramref name="length"/> rows (at least <see cref="Length"/>); the added rows are clear.</summary>
+    public Bitset Extend(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(length, Length);
+        var copy = new Bitset(length);
+        _words.CopyTo(copy._words, 0);
+        return copy;
+    }
+
     public Bitset And(Bitset other)
     {
         CheckSameLength(other);

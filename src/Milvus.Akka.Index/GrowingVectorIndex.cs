@@ -92,12 +92,20 @@ public sealed class GrowingVectorIndex
         }
     }
 
-    /// <summary>Same contract as <see cref="IVectorIndex.Search"/>; the allow-list must cover <see cref="Count"/> rows.</summary>
+    /// <summary>
+    /// Same contract as <see cref="IVectorIndex.Search"/>, except that an allow-list may cover fewer rows than
+    /// <see cref="Count"/>: rows past it are not allowed, so a reader's view taken before later appends sees only its rows.
+    /// </summary>
     public void Search(ReadOnlySpan<float> queries, int k, SearchOptions options, Span<int> offsets, Span<float> scores)
     {
         _lock.EnterReadLock();
         try
         {
+            if (options.Allow is { } allow && allow.Length < _count)
+            {
+                options = options with { Allow = allow.Extend(_count) };
+            }
+
             _searcher.Search(queries, k, options, offsets, scores);
         }
         finally

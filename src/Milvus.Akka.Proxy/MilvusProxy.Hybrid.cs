@@ -65,7 +65,7 @@ public sealed partial class MilvusProxy
             : new StringColumn(keys.Cast<string>().ToArray());
         var outputs = ResolveOutputFields(info.Schema, request.OutputFields);
         var fields = outputs.Length == 0
-            ? new RowBatch(ImmutableDictionary<long, Column>.Empty)
+            ? NoFields
             : await FetchFieldsAsync(info, ids, outputs, parts.Max(p => p.SessionTimestamp), cancellationToken);
         return new SearchResult(nq, offsets, ids, [.. scores], fields, pk, parts.Max(p => p.SessionTimestamp));
     }

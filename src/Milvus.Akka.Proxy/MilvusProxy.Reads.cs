@@ -26,16 +26,15 @@ public sealed partial class MilvusProxy
         }
 
         var metric = MetricFor(info, field, request.Metric);
-        ParseFilter(info, request.Filter);
+        var filter = ParseFilter(info, request.Filter);
         var outputs = ResolveOutputFields(info.Schema, request.OutputFields);
         var readTimestamp = await ReadTimestampAsync(request.Consistency ?? info.Consistency, cancellationToken);
+        // Output fields come back with the hits: each segment gathers them for its own top-k, the reducers carry them.
         var plan = new SearchPlan(info.Id, field.FieldId, metric, request.Offset + request.Limit, request.Nq, request.Vectors, request.Filter,
-            request.Params, ResolvePartitions(info, request.Partitions), readTimestamp, request.Radius, request.RangeFilter);
+            request.Params, ResolvePartitions(info, request.Partitions), readTimestamp, request.Radius, request.RangeFilter, outputs, filter);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<SearchHits>(new SearchShard(s, plan), cancellationToken)));
         var hits = SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, request.Offset, request.Limit);
-        var fields = outputs.Length == 0
-            ? new RowBatch(ImmutableDictionary<long, Column>.Empty)
-            : await FetchFieldsAsync(info, hits.Pks, outputs, readTimestamp, cancellationToken);
+        var fields = outputs.Length == 0 ? NoFields : hits.Fields ?? Segment.EmptyRows(info.Schema, outputs);
         var scores = request.RoundDecimal >= 0
             ? hits.Scores.Select(s => (float)Math.Round(s, request.RoundDecimal, MidpointRounding.AwayFromZero)).ToArray()
             : hits.Scores;
@@ -69,25 +68,35 @@ public sealed partial class MilvusProxy
             CheckLimits(limit, request.Offset, 1);
         }
 
-        ParseFilter(info, request.Filter);
+        var filter = ParseFilter(info, request.Filter);
         var outputs = countOnly ? [] : ResolveOutputFields(info.Schema, request.OutputFields);
         var readTimestamp = await ReadTimestampAsync(request.Consistency ?? info.Consistency, cancellationToken);
         var plan = new QueryPlan(info.Id, request.Filter, outputs, ResolvePartitions(info, request.Partitions), readTimestamp,
-            request.Limit is null ? null : request.Offset + request.Limit, countOnly);
+            request.Limit is null ? null : request.Offset + request.Limit, countOnly, BoundFilter: filter);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
         var rows = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, outputs, countOnly, request.Offset, request.Limit);
         return new QueryResult(rows.Pks, rows.Fields, rows.Count, countOnly);
     }
 
-    /// <summary>Fetches output fields of the final hits only, by primary key, at the search's timestamp (Milvus's requery).</summary>
+    private static readonly RowBatch NoFields = new(ImmutableDictionary<long, Column>.Empty);
+
+    /// <summary>
+    /// Fetches output fields of known hits by primary key at the search's timestamp (Milvus's requery), for results
+    /// fused from several searches; a plain search has its fields with its hits.
+    /// </summary>
     private async Task<RowBatch> FetchFieldsAsync(CollectionInfo info, Column keys, ImmutableArray<long> outputs, ulong readTimestamp,
         CancellationToken cancellationToken)
     {
+        if (keys.Count == 0)
+        {
+            return Segment.EmptyRows(info.Schema, outputs);
+        }
+
         var pk = info.Schema.PrimaryKey;
         var unique = keys is ScalarColumn<long> longs
             ? (Column)new ScalarColumn<long>(DataType.Int64, longs.Values.Distinct().ToArray())
             : new StringColumn(((StringColumn)keys).Values.Distinct().ToArray());
-        var plan = new QueryPlan(info.Id, keys.Count == 0 ? null : PrimaryKeyFilter(pk, unique), outputs, [], readTimestamp, null, false);
+        var plan = new QueryPlan(info.Id, null, outputs, [], readTimestamp, null, false, unique);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
         var rows = QueryReducer.Reduce(parts, pk.DataType, outputs, false, 0, null);
         var rowOfKey = new Dictionary<object, int>();

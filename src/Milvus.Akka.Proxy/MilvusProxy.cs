@@ -1,6 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
-using System.Text;
 using Akka.Actor;
 using Milvus.Akka.Cluster;
 using Milvus.Akka.Common;
@@ -193,28 +191,4 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
 
     private static FilterExpression? ParseFilter(CollectionInfo collection, string? filter) =>
         string.IsNullOrWhiteSpace(filter) ? null : FilterExpression.Parse(filter, collection.Schema);
-
-    /// <summary>Milvus's filter syntax for "primary key in these keys", used to fetch output fields and to delete.</summary>
-    private static string PrimaryKeyFilter(FieldSchema pk, Column keys)
-    {
-        var text = new StringBuilder(pk.Name).Append(" in [");
-        for (var i = 0; i < keys.Count; i++)
-        {
-            if (i > 0)
-            {
-                text.Append(',');
-            }
-
-            if (keys is ScalarColumn<long> longs)
-            {
-                text.Append(longs.Values[i].ToString(CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                text.Append('"').Append(((StringColumn)keys).Values[i].Replace("\\", "\\\\").Replace("\"", "\\\"")).Append('"');
-            }
-        }
-
-        return text.Append(']').ToString();
-    }
 }

@@ -47,8 +47,8 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         Receive<LoadSegment>(StartLoad);
         Receive<LoadCompleted>(CompleteLoad);
         Receive<ApplyDeletes>(ApplyDeletes);
-        Receive<SearchSegments>(m => Answer(() => Search(m)));
-        Receive<QuerySegments>(m => Answer(() => Retrieve(m)));
+        Receive<SearchSegments>(Search);
+        Receive<QuerySegments>(Retrieve);
         Receive<SegmentIndexReady>(m => LoadIndexes(m.Segment));
         Receive<IndexLoaded>(m =>
         {
@@ -82,18 +82,6 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
     {
         Self.Tell(Register.Instance);
         Timers.StartPeriodicTimer(Register.Instance, Register.Instance, RegisterInterval);
-    }
-
-    private void Answer(Func<object> handler)
-    {
-        try
-        {
-            Sender.Tell(handler());
-        }
-        catch (Exception e)
-        {
-            Sender.Tell(MilvusFailure.From(e));
-        }
     }
 
     private void StartLoad(LoadSegment m)
@@ -178,29 +166,41 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         }
     }
 
-    private IEnumerable<LoadedSegment> Resolve(ImmutableArray<long> segmentIds) => segmentIds.Select(id =>
-        _segments.GetValueOrDefault(id) ?? throw new MilvusException(ErrorCode.SegmentNotLoaded, $"segment {id} is not loaded on query node {Self.Path}"));
-
-    private SearchHits Search(SearchSegments m) => OverSegments(m.SegmentIds, m.Plan.Filter,
-        (segment, filter) => segment.Search(m.Plan, filter),
+    private void Search(SearchSegments m) => OverSegments(m.SegmentIds, schema => m.Plan.FilterFor(schema),
+        (view, filter) => view.Search(m.Plan, filter),
         (parts, pkType) => SearchReducer.Reduce(parts, m.Plan.Nq, pkType, m.Plan.Metric, 0, m.Plan.TopK));
 
-    private QueryRows Retrieve(QuerySegments m) => OverSegments(m.SegmentIds, m.Plan.Filter,
-        (segment, filter) => segment.Query(m.Plan, filter),
+    private void Retrieve(QuerySegments m) => OverSegments(m.SegmentIds, schema => m.Plan.FilterFor(schema),
+        (view, filter) => view.Query(m.Plan, filter),
         (parts, pkType) => QueryReducer.Reduce(parts, pkType, m.Plan.OutputFieldIds, m.Plan.CountOnly, 0, m.Plan.Limit));
 
-    /// <summary>Parses the filter once, runs a read on every named segment and reduces the parts.</summary>
-    private T OverSegments<T>(ImmutableArray<long> segmentIds, string? filterText, Func<Segment, FilterExpression?, T> read,
-        Func<List<T>, DataType, T> reduce)
+    /// <summary>
+    /// Takes a view of every named segment here (so deletes applied after this message do not disturb the read), then
+    /// binds the filter, reads every view and reduces on the search pool, answering the sender from there.
+    /// </summary>
+    private void OverSegments<T>(ImmutableArray<long> segmentIds, Func<CollectionSchema, FilterExpression?> bindFilter,
+        Func<SegmentView, FilterExpression?, T> read, Func<List<T>, DataType, T> reduce) where T : notnull
     {
-        var targets = Resolve(segmentIds).ToList();
-        if (targets.Count == 0)
+        if (segmentIds.IsDefaultOrEmpty)
         {
-            throw new MilvusException(ErrorCode.SegmentLack, "the request names no segment");
+            Sender.Tell(new MilvusFailure(ErrorCode.SegmentLack, "the request names no segment"));
+            return;
         }
 
-        var schema = targets[0].Schema;
-        var filter = string.IsNullOrWhiteSpace(filterText) ? null : FilterExpression.Parse(filterText, schema);
-        return reduce(targets.Select(t => read(t.Segment, filter)).ToList(), schema.PrimaryKey.DataType);
+        var views = new SegmentView[segmentIds.Length];
+        CollectionSchema? schema = null;
+        for (var i = 0; i < segmentIds.Length; i++)
+        {
+            if (!_segments.TryGetValue(segmentIds[i], out var loaded))
+            {
+                Sender.Tell(new MilvusFailure(ErrorCode.SegmentNotLoaded, $"segment {segmentIds[i]} is not loaded on query node {Self.Path}"));
+                return;
+            }
+
+            schema ??= loaded.Schema;
+            views[i] = loaded.Segment.View();
+        }
+
+        SearchPool.Get(Context.System).Run(() => reduce(SegmentView.ReadAll(views, bindFilter(schema!), read), schema!.PrimaryKey.DataType), Sender);
     }
 }

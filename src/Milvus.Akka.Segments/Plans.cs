@@ -1,11 +1,14 @@
 using System.Collections.Immutable;
 using Milvus.Akka.Common;
+using Milvus.Akka.Expressions;
 
 namespace Milvus.Akka.Segments;
 
 /// <summary>
 /// One vector search as every node executes it: <paramref name="Queries"/> holds nq row-major vectors of the field's
-/// dimension; each node returns its best <paramref name="TopK"/> per query (the proxy asks for offset + limit).
+/// dimension; each node returns its best <paramref name="TopK"/> per query (the proxy asks for offset + limit), with
+/// the <paramref name="OutputFieldIds"/> columns of each hit. <paramref name="BoundFilter"/> is the filter as the proxy
+/// parsed and bound it; <paramref name="Filter"/> is its text, for the nodes a plan reaches over the network.
 /// </summary>
 public sealed record SearchPlan(
     long CollectionId,
@@ -19,11 +22,20 @@ public sealed record SearchPlan(
     ImmutableArray<long> PartitionIds,
     ulong ReadTimestamp,
     float? Radius = null,
-    float? RangeFilter = null);
+    float? RangeFilter = null,
+    ImmutableArray<long> OutputFieldIds = default,
+    FilterExpression? BoundFilter = null)
+{
+    public ImmutableArray<long> OutputFieldIds { get; init; } = OutputFieldIds.IsDefault ? [] : OutputFieldIds;
+
+    /// <summary>The bound filter: the proxy's when the plan came in process, else bound here once from the text.</summary>
+    public FilterExpression? FilterFor(CollectionSchema schema) => PlanFilter.Bind(BoundFilter, Filter, schema);
+}
 
 /// <summary>
 /// A retrieval: rows matching <paramref name="Filter"/> visible at <paramref name="ReadTimestamp"/>, ordered by primary key.
 /// <paramref name="Limit"/> = null means all; <paramref name="CountOnly"/> answers count(*) without materialising rows.
+/// <paramref name="PrimaryKeys"/>, when set, restricts the rows to those keys (fetching fields of known hits).
 /// </summary>
 public sealed record QueryPlan(
     long CollectionId,
@@ -32,13 +44,26 @@ public sealed record QueryPlan(
     ImmutableArray<long> PartitionIds,
     ulong ReadTimestamp,
     int? Limit,
-    bool CountOnly);
+    bool CountOnly,
+    Column? PrimaryKeys = null,
+    FilterExpression? BoundFilter = null)
+{
+    /// <summary>The bound filter: the proxy's when the plan came in process, else bound here once from the text.</summary>
+    public FilterExpression? FilterFor(CollectionSchema schema) => PlanFilter.Bind(BoundFilter, Filter, schema);
+}
+
+internal static class PlanFilter
+{
+    public static FilterExpression? Bind(FilterExpression? bound, string? text, CollectionSchema schema) =>
+        bound ?? (string.IsNullOrWhiteSpace(text) ? null : FilterExpression.Parse(text, schema));
+}
 
 /// <summary>
 /// Search results for nq queries, best first per query: hits of query q are at [Offsets[q], Offsets[q+1]).
-/// <see cref="Pks"/> is an Int64 or VarChar column aligned with <see cref="Scores"/>.
+/// <see cref="Pks"/> is an Int64 or VarChar column aligned with <see cref="Scores"/>, and so are the rows of
+/// <see cref="Fields"/>: the plan's output fields, null when it asked for none.
 /// </summary>
-public sealed record SearchHits(int Nq, int[] Offsets, Column Pks, float[] Scores)
+public sealed record SearchHits(int Nq, int[] Offsets, Column Pks, float[] Scores, RowBatch? Fields = null)
 {
     public int Count(int query) => Offsets[query + 1] - Offsets[query];
 

@@ -44,4 +44,29 @@ public static class PrimaryKeys
 
         return new StringColumn(strings);
     }
+
+    /// <summary>Bit i is set when the key at row i of <paramref name="pks"/> is one of <paramref name="keys"/>.</summary>
+    public static Bitset Membership(Column pks, Column keys)
+    {
+        var members = new Bitset(pks.Count);
+        if (pks is ScalarColumn<long> longs)
+        {
+            var wanted = ((ScalarColumn<long>)keys).Values.ToHashSet();
+            for (var row = 0; row < longs.Values.Length; row++)
+            {
+                members[row] = wanted.Contains(longs.Values[row]);
+            }
+        }
+        else
+        {
+            var wanted = ((StringColumn)keys).Values.ToHashSet(StringComparer.Ordinal);
+            var strings = ((StringColumn)pks).Values;
+            for (var row = 0; row < strings.Length; row++)
+            {
+                members[row] = wanted.Contains(strings[row]);
+            }
+        }
+
+        return members;
+    }
 }

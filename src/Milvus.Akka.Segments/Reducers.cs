@@ -84,8 +84,10 @@ public static class SearchReducer
             bounds[q + 1] = picks.Count;
         }
 
-        var pkColumn = PrimaryKeys.Pick(pkType, parts.Select(p => p.Pks).ToList(), CollectionsMarshal.AsSpan(picks));
-        return new SearchHits(nq, bounds, pkColumn, scores.ToArray());
+        var picked = CollectionsMarshal.AsSpan(picks);
+        var pkColumn = PrimaryKeys.Pick(pkType, parts.Select(p => p.Pks).ToList(), picked);
+        var fields = parts.Count == 0 || parts[0].Fields is null ? null : ReducedFields.Pick(parts.Select(p => p.Fields!).ToList(), picked);
+        return new SearchHits(nq, bounds, pkColumn, scores.ToArray(), fields);
     }
 
     private static bool AllWithin(SearchHits hits, int limit)
@@ -158,30 +160,46 @@ public static class QueryReducer
             timestamps[i] = parts[picks[i].Source].Timestamps[picks[i].Row];
         }
 
-        return new QueryRows(pks, timestamps, GatherFields(parts, outputFieldIds, picks), picks.Length);
+        return new QueryRows(pks, timestamps, ReducedFields.Pick(parts.Select(p => p.Fields.Select(outputFieldIds)).ToList(), picks), picks.Length);
     }
+}
 
-    private static RowBatch GatherFields(IReadOnlyList<QueryRows> parts, ImmutableArray<long> fieldIds, ReadOnlySpan<(int Source, int Row)> picks)
+/// <summary>The output fields of a reduce: the picked (part, row) pairs of the parts' field batches, in pick order.</summary>
+internal static class ReducedFields
+{
+    public static RowBatch Pick(IReadOnlyList<RowBatch> parts, ReadOnlySpan<(int Source, int Row)> picks)
     {
         if (parts.Count == 0)
         {
             return new RowBatch(ImmutableDictionary<long, Column>.Empty);
         }
 
-        // Parts are already cut to offset + limit rows each, so one concatenation and one gather is cheap.
+        // Parts are already cut to offset + limit rows each, so one concatenation and one gather is cheap. Empty parts
+        // are left out: one without rows may carry no columns at all (a count or an empty shard).
         var starts = new int[parts.Count];
-        for (var p = 1; p < parts.Count; p++)
+        var withRows = new List<RowBatch>(parts.Count);
+        var total = 0;
+        for (var p = 0; p < parts.Count; p++)
         {
-            starts[p] = starts[p - 1] + parts[p - 1].Pks.Count;
+            starts[p] = total;
+            if (parts[p].RowCount > 0)
+            {
+                withRows.Add(parts[p]);
+                total += parts[p].RowCount;
+            }
         }
 
-        var all = RowBatch.Concat(parts.Select(p => p.Fields.Select(fieldIds)).ToList());
+        if (withRows.Count == 0)
+        {
+            return parts.MaxBy(p => p.Columns.Count)!;
+        }
+
         var rows = new int[picks.Length];
         for (var i = 0; i < picks.Length; i++)
         {
             rows[i] = starts[picks[i].Source] + picks[i].Row;
         }
 
-        return all.Gather(rows);
+        return RowBatch.Concat(withRows).Gather(rows);
     }
 }

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using Milvus.Akka.Common;
-using Milvus.Akka.Expressions;
 using Milvus.Akka.Index;
 
 namespace Milvus.Akka.Segments;
@@ -19,25 +18,41 @@ public enum SegmentState
 
 /// <summary>
 /// The rows of one segment in memory with their MVCC timestamps and delete marks. A growing segment appends
-/// batches; a loaded segment is built from its files (and index files). Not thread-safe: one actor owns it.
+/// batches; a loaded segment is built from its files (and index files). One writer (the owning actor) appends,
+/// deletes and attaches indexes; any number of readers search <see cref="View"/>s of it on other threads at once.
 /// </summary>
 /// <remarks>
 /// Visibility at a read timestamp T: a row is visible iff its timestamp ≤ T and no delete of its primary key with
 /// row.ts &lt; delete.ts ≤ T exists. Each row keeps the smallest such delete timestamp, so the test is two compares.
+/// Readers need no lock: appends publish a new immutable <see cref="Published"/> state (chunks, row count and the
+/// timestamp arrays, which are only written past the published row count or replaced when they grow), and a delete
+/// writes one aligned 64-bit mark per row, which a reader sees whole or not at all.
 /// </remarks>
 public sealed class Segment
 {
     private readonly CollectionSchema _schema;
     private readonly FieldSchema _pk;
-    private readonly List<RowBatch> _chunks = [];
     private readonly Dictionary<long, int> _lastRowOfLongPk = [];
     private readonly Dictionary<string, int> _lastRowOfStringPk = new(StringComparer.Ordinal);
-    private readonly Dictionary<(long FieldId, MetricType Metric), GrowingVectorIndex> _scanIndexes = [];
-    private readonly Dictionary<long, IVectorIndex> _builtIndexes = [];
+
+    // Taken by appends and by the first search of a (field, metric) that builds its scan index, so a new index
+    // holds exactly the rows published before it and receives every later append.
+    private readonly Lock _scanIndexLock = new();
+    private ImmutableDictionary<(long FieldId, MetricType Metric), GrowingVectorIndex> _scanIndexes =
+        ImmutableDictionary<(long FieldId, MetricType Metric), GrowingVectorIndex>.Empty;
+    private ImmutableDictionary<long, IVectorIndex> _builtIndexes = ImmutableDictionary<long, IVectorIndex>.Empty;
     private ulong[] _timestamps = new ulong[256];
     private ulong[] _deletedAt = new ulong[256];
     private int[] _previousRowOfSamePk = new int[256];
-    private RowBatch? _merged;
+    private bool _hasDeletes;
+    private Published _published;
+    private MergedPrefix? _merged;
+
+    /// <summary>What a view captures: the appended chunks and the per-row arrays, valid for rows below RowCount.</summary>
+    internal sealed record Published(ImmutableArray<RowBatch> Chunks, int RowCount, ulong MaxTimestamp, ulong[] Timestamps, ulong[] DeletedAt);
+
+    /// <summary>The first Rows rows as one batch, merged once by whichever reader needed it first.</summary>
+    private sealed record MergedPrefix(int Rows, RowBatch Batch);
 
     public Segment(long id, long partitionId, CollectionSchema schema)
     {
@@ -47,15 +62,18 @@ public sealed class Segment
         _pk = schema.PrimaryKey;
         PrimaryKeys.CheckType(_pk.DataType);
         CreatedAt = LastWriteAt = DateTimeOffset.UtcNow;
+        _published = new Published([], 0, 0, _timestamps, _deletedAt);
     }
 
     public long Id { get; }
 
     public long PartitionId { get; }
 
+    public CollectionSchema Schema => _schema;
+
     public SegmentState State { get; set; } = SegmentState.Growing;
 
-    public int RowCount { get; private set; }
+    public int RowCount => _published.RowCount;
 
     /// <summary>Approximate bytes of row data, for size-based seal policies.</summary>
     public long EstimatedBytes { get; private set; }
@@ -64,7 +82,7 @@ public sealed class Segment
 
     public DateTimeOffset LastWriteAt { get; private set; }
 
-    public ulong MaxTimestamp { get; private set; }
+    public ulong MaxTimestamp => _published.MaxTimestamp;
 
     /// <summary>Builds a segment from rows read back from object storage, with the vector indexes built for it.</summary>
     public static Segment Load(long id, long partitionId, CollectionSchema schema, RowBatch rows, ReadOnlySpan<ulong> timestamps,
@@ -72,11 +90,7 @@ public sealed class Segment
     {
         var segment = new Segment(id, partitionId, schema) { State = SegmentState.Flushed };
         segment.Append(rows, timestamps);
-        foreach (var (fieldId, index) in indexes)
-        {
-            segment._builtIndexes[fieldId] = index;
-        }
-
+        segment._builtIndexes = indexes.ToImmutableDictionary();
         return segment;
     }
 
@@ -89,9 +103,10 @@ public sealed class Segment
     }
 
     /// <summary>Replaces the vector index of a field (an index built by a data node after the segment was loaded).</summary>
-    public void AttachIndex(long fieldId, IVectorIndex index) => _builtIndexes[fieldId] = index;
+    public void AttachIndex(long fieldId, IVectorIndex index) =>
+        Volatile.Write(ref _builtIndexes, _builtIndexes.SetItem(fieldId, index));
 
-    public bool HasIndex(long fieldId) => _builtIndexes.ContainsKey(fieldId);
+    public bool HasIndex(long fieldId) => Volatile.Read(ref _builtIndexes).ContainsKey(fieldId);
 
     /// <summary>Appends rows that carry their own timestamps (restoring a snapshot).</summary>
     public void Append(RowBatch rows, ReadOnlySpan<ulong> timestamps)
@@ -101,27 +116,57 @@ public sealed class Segment
             throw new InvalidOperationException($"segment {Id} is {State} and takes no more rows");
         }
 
-        var start = RowCount;
+        var current = _published;
+        var start = current.RowCount;
         var end = start + rows.RowCount;
         EnsureCapacity(end);
         timestamps.CopyTo(_timestamps.AsSpan(start));
         _deletedAt.AsSpan(start, rows.RowCount).Fill(ulong.MaxValue);
         IndexPrimaryKeys(rows[_pk.FieldId], start);
+        var maxTimestamp = current.MaxTimestamp;
         foreach (var ts in timestamps)
         {
-            MaxTimestamp = Math.Max(MaxTimestamp, ts);
+            maxTimestamp = Math.Max(maxTimestamp, ts);
         }
 
-        foreach (var ((fieldId, _), index) in _scanIndexes)
+        lock (_scanIndexLock)
         {
-            index.Add(((VectorColumn<float>)rows[fieldId]).Values);
+            foreach (var ((fieldId, _), index) in _scanIndexes)
+            {
+                index.Add(((VectorColumn<float>)rows[fieldId]).Values);
+            }
+
+            Volatile.Write(ref _published, new Published(ChunksWith(current.Chunks, rows), end, maxTimestamp, _timestamps, _deletedAt));
         }
 
-        _chunks.Add(rows);
-        _merged = null;
-        RowCount = end;
         EstimatedBytes += EstimateBytes(rows);
         LastWriteAt = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>The chunks plus a new one; chunks a reader has already merged are replaced by the merged batch.</summary>
+    private ImmutableArray<RowBatch> ChunksWith(ImmutableArray<RowBatch> chunks, RowBatch appended)
+    {
+        var merged = Volatile.Read(ref _merged);
+        var covered = merged is null ? -1 : ChunksCovering(chunks, merged.Rows);
+        return covered > 1
+            ? [merged!.Batch, .. chunks.AsSpan()[covered..], appended]
+            : chunks.Add(appended);
+    }
+
+    /// <summary>How many leading chunks hold exactly the first <paramref name="rows"/> rows, or -1 when no chunk ends there.</summary>
+    private static int ChunksCovering(ImmutableArray<RowBatch> chunks, int rows)
+    {
+        var end = 0;
+        for (var i = 0; i < chunks.Length && end < rows; i++)
+        {
+            end += chunks[i].RowCount;
+            if (end == rows)
+            {
+                return i + 1;
+            }
+        }
+
+        return rows == 0 ? 0 : -1;
     }
 
     private void IndexPrimaryKeys(Column pks, int start)
@@ -188,7 +233,9 @@ public sealed class Segment
                     masked++;
                 }
 
-                _deletedAt[row] = timestamp;
+                // Flag first: a reader that sees no deletes flagged skips the per-row visibility test.
+                Volatile.Write(ref _hasDeletes, true);
+                Volatile.Write(ref _deletedAt[row], timestamp);
             }
         }
 
@@ -196,56 +243,73 @@ public sealed class Segment
     }
 
     /// <summary>Rows visible at <paramref name="readTimestamp"/>.</summary>
-    public Bitset Visible(ulong readTimestamp)
-    {
-        var visible = new Bitset(RowCount);
-        for (var row = 0; row < RowCount; row++)
-        {
-            // ulong.MaxValue marks a row never deleted, and is also the "newest data" read timestamp.
-            var deletedAt = _deletedAt[row];
-            if (_timestamps[row] <= readTimestamp && (deletedAt == ulong.MaxValue || deletedAt > readTimestamp))
-            {
-                visible[row] = true;
-            }
-        }
-
-        return visible;
-    }
+    public Bitset Visible(ulong readTimestamp) => View().Visible(readTimestamp);
 
     /// <summary>The deletes recorded against this segment's rows: the delete log written when it is flushed.</summary>
     public (Column Pks, ulong[] Timestamps) DeletedRows()
     {
+        var view = View();
         var rows = new List<int>();
-        for (var row = 0; row < RowCount; row++)
+        var timestamps = new List<ulong>();
+        for (var row = 0; row < view.RowCount; row++)
         {
             if (_deletedAt[row] != ulong.MaxValue)
             {
                 rows.Add(row);
+                timestamps.Add(_deletedAt[row]);
             }
         }
 
-        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows);
-        return (Rows[_pk.FieldId].Gather(span), rows.Select(r => _deletedAt[r]).ToArray());
+        return (view.Rows[_pk.FieldId].Gather(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows)), timestamps.ToArray());
     }
 
     /// <summary>All rows as one batch with their timestamps (what a flush writes).</summary>
-    public (RowBatch Rows, ulong[] Timestamps) Snapshot() => (Rows, _timestamps.AsSpan(0, RowCount).ToArray());
-
-    /// <summary>The rows as one batch; chunks appended since the last read are merged once, on demand.</summary>
-    private RowBatch Rows => _merged ??= _chunks.Count == 0
-        ? EmptyBatch()
-        : _chunks.Count == 1 ? _chunks[0] : MergeChunks();
-
-    private RowBatch MergeChunks()
+    public (RowBatch Rows, ulong[] Timestamps) Snapshot()
     {
-        var merged = RowBatch.Concat(_chunks);
-        _chunks.Clear();
-        _chunks.Add(merged);
-        return merged;
+        var view = View();
+        return (view.Rows, _timestamps.AsSpan(0, view.RowCount).ToArray());
     }
 
-    private RowBatch EmptyBatch() =>
-        new(_schema.Fields.ToImmutableDictionary(f => f.FieldId, f => EmptyColumn(f)));
+    /// <summary>
+    /// A consistent read-only view: the rows appended so far, the indexes attached so far and the delete marks as they
+    /// are (a delete after the view is taken is seen or not, never torn; MVCC hides it from reads below its timestamp).
+    /// Cheap to take; safe to search on any thread while the owner keeps writing.
+    /// </summary>
+    public SegmentView View() =>
+        new(this, Volatile.Read(ref _published), Volatile.Read(ref _builtIndexes), Volatile.Read(ref _hasDeletes));
+
+    /// <summary>The rows of <paramref name="chunks"/> as one batch, reusing (and publishing) the longest merge so far.</summary>
+    internal RowBatch Merge(ImmutableArray<RowBatch> chunks, int rowCount)
+    {
+        if (chunks.Length <= 1)
+        {
+            return chunks.Length == 0 ? EmptyBatch() : chunks[0];
+        }
+
+        var merged = Volatile.Read(ref _merged);
+        if (merged is not null && merged.Rows == rowCount)
+        {
+            return merged.Batch;
+        }
+
+        var covered = merged is null ? -1 : ChunksCovering(chunks, merged.Rows);
+        var batch = covered > 0
+            ? RowBatch.Concat([merged!.Batch, .. chunks.AsSpan()[covered..]])
+            : RowBatch.Concat(chunks);
+        if (merged is null || merged.Rows < rowCount)
+        {
+            // Losing the race only costs the next reader a merge: every published prefix is correct.
+            Interlocked.CompareExchange(ref _merged, new MergedPrefix(rowCount, batch), merged);
+        }
+
+        return batch;
+    }
+
+    internal RowBatch EmptyBatch() => EmptyRows(_schema, [.. _schema.Fields.Select(f => f.FieldId)]);
+
+    /// <summary>The given fields of the schema with no rows.</summary>
+    public static RowBatch EmptyRows(CollectionSchema schema, ImmutableArray<long> fieldIds) =>
+        new(schema.Fields.Where(f => fieldIds.Contains(f.FieldId)).ToImmutableDictionary(f => f.FieldId, EmptyColumn));
 
     private static Column EmptyColumn(FieldSchema field) => field.DataType switch
     {
@@ -262,136 +326,37 @@ public sealed class Segment
         _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"field type {field.DataType} is not supported"),
     };
 
-    /// <summary>Rows passing visibility, partition and filter: the allow-list of a search or the row set of a query.</summary>
-    private Bitset? Candidates(ulong readTimestamp, ImmutableArray<long> partitionIds, FilterExpression? filter)
+    /// <summary>The interim index of a float vector field for a metric, built on first use from the rows published so far.</summary>
+    internal GrowingVectorIndex ScanIndex(long fieldId, MetricType metric)
     {
-        if (RowCount == 0 || (!partitionIds.IsDefaultOrEmpty && !partitionIds.Contains(PartitionId)))
+        if (Volatile.Read(ref _scanIndexes).TryGetValue((fieldId, metric), out var index))
         {
-            return null;
+            return index;
         }
 
-        var candidates = Visible(readTimestamp);
-        if (filter is not null)
+        var field = _schema.FindField(fieldId) ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"field {fieldId} does not exist");
+        if (field.DataType != DataType.FloatVector)
         {
-            candidates.And(filter.Evaluate(Rows));
+            throw new MilvusException(ErrorCode.OperationNotSupported, $"searching {field.DataType} fields is not supported yet");
         }
 
-        return candidates;
-    }
-
-    public SearchHits Search(SearchPlan plan, FilterExpression? filter)
-    {
-        var allow = Candidates(plan.ReadTimestamp, plan.PartitionIds, filter);
-        if (allow is null || allow.PopCount() == 0)
+        lock (_scanIndexLock)
         {
-            return SearchHits.Empty(plan.Nq, _pk.DataType);
-        }
-
-        var offsets = new int[plan.Nq * plan.TopK];
-        var scores = new float[plan.Nq * plan.TopK];
-        var options = new SearchOptions
-        {
-            Params = plan.Params,
-            Allow = allow,
-            Radius = plan.Radius,
-            RangeFilter = plan.RangeFilter,
-        };
-        if (_builtIndexes.TryGetValue(plan.FieldId, out var built))
-        {
-            if (built.Spec.Metric != plan.Metric)
+            if (_scanIndexes.TryGetValue((fieldId, metric), out index))
             {
-                throw new MilvusException(ErrorCode.ParameterInvalid,
-                    $"metric type {plan.Metric.ToMilvusName()} does not match the index metric {built.Spec.Metric.ToMilvusName()}");
-            }
-
-            built.Search(plan.Queries, plan.TopK, options, offsets, scores);
-        }
-        else
-        {
-            ScanIndex(plan.FieldId, plan.Metric).Search(plan.Queries, plan.TopK, options, offsets, scores);
-        }
-
-        return CollectHits(plan.Nq, plan.TopK, offsets, scores);
-    }
-
-    private GrowingVectorIndex ScanIndex(long fieldId, MetricType metric)
-    {
-        if (!_scanIndexes.TryGetValue((fieldId, metric), out var index))
-        {
-            var field = _schema.FindField(fieldId) ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"field {fieldId} does not exist");
-            if (field.DataType != DataType.FloatVector)
-            {
-                throw new MilvusException(ErrorCode.OperationNotSupported, $"searching {field.DataType} fields is not supported yet");
+                return index;
             }
 
             index = new GrowingVectorIndex(field.Dim, metric);
-            if (RowCount > 0)
+            var published = _published;
+            if (published.RowCount > 0)
             {
-                index.Add(((VectorColumn<float>)Rows[fieldId]).Values);
+                index.Add(((VectorColumn<float>)Merge(published.Chunks, published.RowCount)[fieldId]).Values);
             }
 
-            _scanIndexes[(fieldId, metric)] = index;
+            Volatile.Write(ref _scanIndexes, _scanIndexes.Add((fieldId, metric), index));
+            return index;
         }
-
-        return index;
-    }
-
-    private SearchHits CollectHits(int nq, int topK, int[] offsets, float[] scores)
-    {
-        var bounds = new int[nq + 1];
-        var rows = new List<int>(offsets.Length);
-        var kept = new List<float>(offsets.Length);
-        for (var q = 0; q < nq; q++)
-        {
-            for (var i = q * topK; i < (q + 1) * topK && offsets[i] >= 0; i++)
-            {
-                rows.Add(offsets[i]);
-                kept.Add(scores[i]);
-            }
-
-            bounds[q + 1] = rows.Count;
-        }
-
-        var pks = Rows[_pk.FieldId].Gather(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows));
-        return new SearchHits(nq, bounds, pks, kept.ToArray());
-    }
-
-    public QueryRows Query(QueryPlan plan, FilterExpression? filter)
-    {
-        var candidates = Candidates(plan.ReadTimestamp, plan.PartitionIds, filter);
-        if (candidates is null)
-        {
-            return plan.CountOnly
-                ? QueryRows.CountOnly(_pk.DataType, 0)
-                : new QueryRows(PrimaryKeys.EmptyColumn(_pk.DataType), [], EmptyBatch().Select(plan.OutputFieldIds), 0);
-        }
-
-        if (plan.CountOnly)
-        {
-            return QueryRows.CountOnly(_pk.DataType, candidates.PopCount());
-        }
-
-        var rows = new List<int>(candidates.PopCount());
-        foreach (var row in candidates)
-        {
-            rows.Add(row);
-        }
-
-        var pkColumn = Rows[_pk.FieldId];
-        rows.Sort((a, b) => PrimaryKeys.Compare(pkColumn, a, pkColumn, b));
-        if (plan.Limit is { } limit && rows.Count > limit)
-        {
-            rows.RemoveRange(limit, rows.Count - limit);
-        }
-
-        var picked = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows);
-        var timestamps = new ulong[picked.Length];
-        for (var i = 0; i < picked.Length; i++)
-        {
-            timestamps[i] = _timestamps[picked[i]];
-        }
-
-        return new QueryRows(pkColumn.Gather(picked), timestamps, Rows.Select(plan.OutputFieldIds).Gather(picked), picked.Length);
     }
 
     private void EnsureCapacity(int rows)
@@ -401,6 +366,7 @@ public sealed class Segment
             return;
         }
 
+        // New arrays, never resized in place: views taken before keep reading the old ones.
         var capacity = Math.Max(rows, _timestamps.Length * 2);
         Array.Resize(ref _timestamps, capacity);
         Array.Resize(ref _deletedAt, capacity);

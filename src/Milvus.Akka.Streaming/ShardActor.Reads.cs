@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Milvus.Akka.Cluster;
 using Milvus.Akka.Common;
+using Milvus.Akka.Coordinator;
 using Milvus.Akka.Expressions;
 using Milvus.Akka.Query;
 using Milvus.Akka.Segments;
@@ -20,8 +21,8 @@ public sealed partial class ShardActor
     private void OnSearch(SearchShard m)
     {
         var plan = m.Plan;
-        ReadAt(plan.ReadTimestamp, plan.PartitionIds, plan.Filter, Sender,
-            (segment, filter) => segment.Search(plan, filter),
+        ReadAt(plan.ReadTimestamp, plan.PartitionIds, Sender, schema => plan.FilterFor(schema),
+            (view, filter) => view.Search(plan, filter),
             (node, ids) => node.AskFor<SearchHits>(new SearchSegments(plan, ids), _settings.AskTimeout),
             parts => SearchReducer.Reduce(parts, plan.Nq, _collection.Schema.PrimaryKey.DataType, plan.Metric, 0, plan.TopK));
     }
@@ -29,20 +30,22 @@ public sealed partial class ShardActor
     private void OnQuery(QueryShard m)
     {
         var plan = m.Plan;
-        ReadAt(plan.ReadTimestamp, plan.PartitionIds, plan.Filter, Sender,
-            (segment, filter) => segment.Query(plan, filter),
+        ReadAt(plan.ReadTimestamp, plan.PartitionIds, Sender, schema => plan.FilterFor(schema),
+            (view, filter) => view.Query(plan, filter),
             (node, ids) => node.AskFor<QueryRows>(new QuerySegments(plan, ids), _settings.AskTimeout),
             parts => QueryReducer.Reduce(parts, _collection.Schema.PrimaryKey.DataType, plan.OutputFieldIds, plan.CountOnly, 0, plan.Limit));
     }
 
     /// <summary>
-    /// Runs a read on every segment of the shard: in-memory segments here and now, flushed segments on the query nodes
-    /// serving them (asked after every delete this shard forwarded), then reduces. A flushed segment nobody serves is
-    /// loaded from object storage and read here (the read waits for it), so no read fails or misses rows while a
-    /// segment changes hands; <paramref name="readLocally"/> are segments a query node failed to answer for this read.
+    /// Runs a read on every segment of the shard and reduces: views of the in-memory segments are taken here and now
+    /// and read on the search pool (so inserts keep flowing meanwhile); flushed segments are read on the query nodes
+    /// serving them (asked after every delete this shard forwarded). A flushed segment nobody serves is loaded from
+    /// object storage and read here (the read waits for it), so no read fails or misses rows while a segment changes
+    /// hands; <paramref name="readLocally"/> are segments a query node failed to answer for this read.
     /// </summary>
-    private void ReadAt<T>(ulong readTimestamp, ImmutableArray<long> partitionIds, string? filterText, IActorRef replyTo,
-        Func<Segment, FilterExpression?, T> local, Func<IActorRef, ImmutableArray<long>, Task<T>> remote, Func<IReadOnlyList<T>, T> reduce,
+    private void ReadAt<T>(ulong readTimestamp, ImmutableArray<long> partitionIds, IActorRef replyTo,
+        Func<CollectionSchema, FilterExpression?> bindFilter, Func<SegmentView, FilterExpression?, T> local,
+        Func<IActorRef, ImmutableArray<long>, Task<T>> remote, Func<IReadOnlyList<T>, T> reduce,
         ImmutableHashSet<long>? readLocally = null, int retries = 0)
         where T : class
     {
@@ -54,30 +57,47 @@ public sealed partial class ShardActor
                 _lastTimestamp = Math.Max(_lastTimestamp, readTimestamp);
             }
 
-            var filter = string.IsNullOrWhiteSpace(filterText) ? null : FilterExpression.Parse(filterText, _collection.Schema);
             _serving.ReadArrived();
             var route = _serving.Route(partitionIds, _segments.ContainsKey, readLocally);
             if (!route.FromStorage.IsEmpty)
             {
                 AfterStorageLoads(route.FromStorage, replyTo,
-                    () => ReadAt(readTimestamp, partitionIds, filterText, replyTo, local, remote, reduce, readLocally, retries));
+                    () => ReadAt(readTimestamp, partitionIds, replyTo, bindFilter, local, remote, reduce, readLocally, retries));
                 return;
             }
 
-            var parts = _segments.Values.Select(segment => local(segment, filter)).ToList();
+            var views = new SegmentView[_segments.Count];
+            var next = 0;
+            foreach (var segment in _segments.Values)
+            {
+                views[next++] = segment.View();
+            }
+
+            var schema = _collection.Schema;
+            var pool = SearchPool.Get(Context.System);
             if (route.Remote.IsEmpty)
             {
-                replyTo.Tell(reduce(parts));
+                pool.Run(() => reduce(SegmentView.ReadAll(views, bindFilter(schema), local)), replyTo);
                 return;
             }
 
-            var asks = route.Remote.Select(r => remote(r.Node, r.SegmentIds)).ToList();
+            var asks = new List<Task<T>>(route.Remote.Length + 1);
+            foreach (var (node, ids) in route.Remote)
+            {
+                asks.Add(remote(node, ids));
+            }
+
+            if (views.Length > 0)
+            {
+                asks.Add(pool.Run(() => reduce(SegmentView.ReadAll(views, bindFilter(schema), local))));
+            }
+
             var self = Self;
             Task.WhenAll(asks).ContinueWith(t =>
             {
                 if (t.IsCompletedSuccessfully)
                 {
-                    replyTo.Tell(reduce([.. parts, .. t.Result]));
+                    replyTo.Tell(reduce(t.Result));
                     return;
                 }
 
@@ -93,8 +113,8 @@ public sealed partial class ShardActor
                 }
 
                 var readHere = (readLocally ?? []).Union(missing);
-                self.Tell(new RetryRead(() => ReadAt(readTimestamp, partitionIds, filterText, replyTo, local, remote, reduce, readHere, retries + 1)));
-            });
+                self.Tell(new RetryRead(() => ReadAt(readTimestamp, partitionIds, replyTo, bindFilter, local, remote, reduce, readHere, retries + 1)));
+            }, TaskContinuationOptions.ExecuteSynchronously);
         }
         catch (Exception e)
         {

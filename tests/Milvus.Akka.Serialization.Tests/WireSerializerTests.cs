@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Reflection;
 using System.Runtime.Serialization;
 using Akka.Actor;
@@ -99,6 +100,36 @@ public sealed class WireSerializerTests(SerializationFixture fixture) : IClassFi
 
         Assert.Throws<SerializationException>(() => serializer.FromBinary([], "no-such-manifest9"));
     }
+
+    [Theory]
+    [InlineData("rating > 2")]
+    [InlineData("title like \"l%\" or id in [1, 0]")]
+    [InlineData("tags[0] >= 1 and not (rating < 0)")]
+    public void A_bound_filter_crosses_the_network_and_selects_the_same_rows(string filter)
+    {
+        var bound = Expressions.FilterExpression.Parse(filter, Samples.Schema);
+        var search = new SearchShard("42_0", new SearchPlan(42, 101, MetricType.L2, 3, 1, [0, 0], filter, ImmutableDictionary<string, string>.Empty,
+            [], 9, OutputFieldIds: [102], BoundFilter: bound));
+        var query = new QuerySegments(new QueryPlan(42, filter, [103], [], 9, null, false, BoundFilter: bound), [7001]);
+
+        var decodedSearch = (SearchShard)RoundTrip(search);
+        var decodedQuery = (QuerySegments)RoundTrip(query);
+
+        var expected = bound.Evaluate(Samples.Rows());
+        Assert.Equal(Bits(expected), Bits(decodedSearch.Plan.FilterFor(Samples.Schema)!.Evaluate(Samples.Rows())));
+        Assert.Equal(Bits(expected), Bits(decodedQuery.Plan.FilterFor(Samples.Schema)!.Evaluate(Samples.Rows())));
+        Assert.Equal([102L], decodedSearch.Plan.OutputFieldIds.ToArray());
+        // In process the plan is never re-parsed: the receiver uses the proxy's bound filter.
+        Assert.Same(bound, search.Plan.FilterFor(Samples.Schema));
+    }
+
+    private object RoundTrip(object message)
+    {
+        var serializer = Serialization.FindSerializerFor(message);
+        return Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, Manifest(serializer, message));
+    }
+
+    private static bool[] Bits(Bitset bits) => [.. Enumerable.Range(0, bits.Length).Select(i => bits[i])];
 
     [Fact]
     public void Top_100_hits_of_10_queries_stay_small_raw_blocks()

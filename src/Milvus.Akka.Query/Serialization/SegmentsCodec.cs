@@ -26,13 +26,15 @@ public static class SegmentsCodec
         WriteUInt64(o, 10, plan.ReadTimestamp);
         WriteNullableFloat(o, 11, plan.Radius);
         WriteNullableFloat(o, 12, plan.RangeFilter);
+        WriteRawSpan(o, 13, plan.OutputFieldIds.AsSpan());
     });
 
     public static SearchPlan DecodeSearchPlan(ByteString bytes)
     {
         var f = WireFields.Parse(bytes);
         return new SearchPlan(f.Int64(1), f.Int64(2), (MetricType)f.Int32(3), f.Int32(4), f.Int32(5), f.RawArray<float>(6),
-            f.NullableString(7), f.Map(8), f.RawImmutableArray<long>(9), f.UInt64(10), f.NullableFloat(11), f.NullableFloat(12));
+            f.NullableString(7), f.Map(8), f.RawImmutableArray<long>(9), f.UInt64(10), f.NullableFloat(11), f.NullableFloat(12),
+            f.RawImmutableArray<long>(13));
     }
 
     public static ByteString Encode(QueryPlan plan) => ToBytes(o =>
@@ -44,13 +46,17 @@ public static class SegmentsCodec
         WriteUInt64(o, 5, plan.ReadTimestamp);
         WriteNullableInt64(o, 6, plan.Limit);
         WriteBool(o, 7, plan.CountOnly);
+        if (plan.PrimaryKeys is { } keys)
+        {
+            WriteEncoded(o, 8, EncodeColumn(keys));
+        }
     });
 
     public static QueryPlan DecodeQueryPlan(ByteString bytes)
     {
         var f = WireFields.Parse(bytes);
         return new QueryPlan(f.Int64(1), f.NullableString(2), f.RawImmutableArray<long>(3), f.RawImmutableArray<long>(4), f.UInt64(5),
-            f.NullableInt64(6) is { } limit ? checked((int)limit) : null, f.Bool(7));
+            f.NullableInt64(6) is { } limit ? checked((int)limit) : null, f.Bool(7), f.Has(8) ? DecodeColumn(f.Bytes(8)) : null);
     }
 
     public static void Write(CodedOutputStream o, SearchHits hits)
@@ -59,10 +65,15 @@ public static class SegmentsCodec
         WriteRawArray(o, 2, hits.Offsets);
         WriteEncoded(o, 3, EncodeColumn(hits.Pks));
         WriteRawArray(o, 4, hits.Scores);
+        if (hits.Fields is { } fields)
+        {
+            WriteEncoded(o, 5, EncodeRowBatch(fields));
+        }
     }
 
     public static SearchHits ReadSearchHits(WireFields f) =>
-        new(f.Int32(1), f.RawArray<int>(2), DecodeColumn(f.Required(3, "hit primary keys")), f.RawArray<float>(4));
+        new(f.Int32(1), f.RawArray<int>(2), DecodeColumn(f.Required(3, "hit primary keys")), f.RawArray<float>(4),
+            f.Has(5) ? DecodeRowBatch(f.Bytes(5)) : null);
 
     public static void Write(CodedOutputStream o, QueryRows rows)
     {

@@ -1,0 +1,207 @@
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
+using Milvus.Akka.Common;
+using Milvus.Akka.Expressions;
+using Milvus.Akka.Index;
+
+namespace Milvus.Akka.Segments;
+
+/// <summary>
+/// A read-only view of a <see cref="Segment"/> as it was when the view was taken: its rows, their timestamps and the
+/// indexes attached then. Searching and retrieving through it needs no lock and runs on any thread while the segment's
+/// owner keeps appending and deleting. One view serves one request on one thread (it caches the merged rows).
+/// </summary>
+public sealed class SegmentView
+{
+    private readonly Segment _segment;
+    private readonly Segment.Published _state;
+    private readonly ImmutableDictionary<long, IVectorIndex> _builtIndexes;
+    private readonly bool _hasDeletes;
+    private RowBatch? _rows;
+
+    internal SegmentView(Segment segment, Segment.Published state, ImmutableDictionary<long, IVectorIndex> builtIndexes, bool hasDeletes)
+    {
+        _segment = segment;
+        _state = state;
+        _builtIndexes = builtIndexes;
+        _hasDeletes = hasDeletes;
+    }
+
+    public long SegmentId => _segment.Id;
+
+    /// <summary>One read per view with the same bound filter, in view order.</summary>
+    public static List<T> ReadAll<T>(IReadOnlyList<SegmentView> views, FilterExpression? filter, Func<SegmentView, FilterExpression?, T> read)
+    {
+        var parts = new List<T>(views.Count);
+        foreach (var view in views)
+        {
+            parts.Add(read(view, filter));
+        }
+
+        return parts;
+    }
+
+    public long PartitionId => _segment.PartitionId;
+
+    public int RowCount => _state.RowCount;
+
+    /// <summary>The view's rows as one batch, merged once per segment and shared by every later view.</summary>
+    public RowBatch Rows => _rows ??= _segment.Merge(_state.Chunks, _state.RowCount);
+
+    private FieldSchema PrimaryKey => _segment.Schema.PrimaryKey;
+
+    /// <summary>Rows visible at <paramref name="readTimestamp"/>.</summary>
+    public Bitset Visible(ulong readTimestamp)
+    {
+        if (!_hasDeletes && readTimestamp >= _state.MaxTimestamp)
+        {
+            return Bitset.AllSet(RowCount);
+        }
+
+        var visible = new Bitset(RowCount);
+        var timestamps = _state.Timestamps;
+        var deletedAtOf = _state.DeletedAt;
+        for (var row = 0; row < RowCount; row++)
+        {
+            // ulong.MaxValue marks a row never deleted, and is also the "newest data" read timestamp.
+            var deletedAt = Volatile.Read(ref deletedAtOf[row]);
+            if (timestamps[row] <= readTimestamp && (deletedAt == ulong.MaxValue || deletedAt > readTimestamp))
+            {
+                visible[row] = true;
+            }
+        }
+
+        return visible;
+    }
+
+    /// <summary>Rows passing visibility, partition, primary keys and filter: the allow-list of a search or the row set of a query.</summary>
+    private Bitset? Candidates(ulong readTimestamp, ImmutableArray<long> partitionIds, Column? primaryKeys, FilterExpression? filter)
+    {
+        if (RowCount == 0 || (!partitionIds.IsDefaultOrEmpty && !partitionIds.Contains(PartitionId)))
+        {
+            return null;
+        }
+
+        var candidates = Visible(readTimestamp);
+        if (primaryKeys is not null)
+        {
+            candidates.And(PrimaryKeys.Membership(Rows[PrimaryKey.FieldId], primaryKeys));
+        }
+
+        if (filter is not null)
+        {
+            candidates.And(filter.Evaluate(Rows));
+        }
+
+        return candidates;
+    }
+
+    public SearchHits Search(SearchPlan plan, FilterExpression? filter)
+    {
+        var allow = Candidates(plan.ReadTimestamp, plan.PartitionIds, null, filter);
+        var allowed = allow?.PopCount() ?? 0;
+        if (allowed == 0)
+        {
+            return SearchHits.Empty(plan.Nq, PrimaryKey.DataType) with { Fields = OutputColumns(plan.OutputFieldIds, []) };
+        }
+
+        var offsets = new int[plan.Nq * plan.TopK];
+        var scores = new float[plan.Nq * plan.TopK];
+        var options = new SearchOptions
+        {
+            Params = plan.Params,
+            // Every row allowed: no allow-list, so the index skips the per-candidate test.
+            Allow = allowed == RowCount && _builtIndexes.ContainsKey(plan.FieldId) ? null : allow,
+            Radius = plan.Radius,
+            RangeFilter = plan.RangeFilter,
+        };
+        if (_builtIndexes.TryGetValue(plan.FieldId, out var built))
+        {
+            if (built.Spec.Metric != plan.Metric)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"metric type {plan.Metric.ToMilvusName()} does not match the index metric {built.Spec.Metric.ToMilvusName()}");
+            }
+
+            built.Search(plan.Queries, plan.TopK, options, offsets, scores);
+        }
+        else
+        {
+            // The scan index may hold rows appended after this view; the view's allow-list hides them.
+            _segment.ScanIndex(plan.FieldId, plan.Metric).Search(plan.Queries, plan.TopK, options, offsets, scores);
+        }
+
+        return CollectHits(plan, offsets, scores);
+    }
+
+    /// <summary>Compacts the index's fixed-width top-k slots into hits, with the primary keys and output fields of each.</summary>
+    private SearchHits CollectHits(SearchPlan plan, int[] offsets, float[] scores)
+    {
+        var bounds = new int[plan.Nq + 1];
+        var count = 0;
+        for (var q = 0; q < plan.Nq; q++)
+        {
+            for (var i = q * plan.TopK; i < (q + 1) * plan.TopK && offsets[i] >= 0; i++)
+            {
+                // Compaction in place: the write position never passes the read position.
+                offsets[count] = offsets[i];
+                scores[count] = scores[i];
+                count++;
+            }
+
+            bounds[q + 1] = count;
+        }
+
+        var rows = offsets.AsSpan(0, count);
+        return new SearchHits(plan.Nq, bounds, Rows[PrimaryKey.FieldId].Gather(rows), scores.AsSpan(0, count).ToArray(),
+            OutputColumns(plan.OutputFieldIds, rows));
+    }
+
+    private RowBatch? OutputColumns(ImmutableArray<long> fieldIds, ReadOnlySpan<int> rows)
+    {
+        if (fieldIds.IsDefaultOrEmpty)
+        {
+            return null;
+        }
+
+        return RowCount == 0 ? _segment.EmptyBatch().Select(fieldIds) : Rows.Select(fieldIds).Gather(rows);
+    }
+
+    public QueryRows Query(QueryPlan plan, FilterExpression? filter)
+    {
+        var candidates = Candidates(plan.ReadTimestamp, plan.PartitionIds, plan.PrimaryKeys, filter);
+        if (candidates is null)
+        {
+            return plan.CountOnly
+                ? QueryRows.CountOnly(PrimaryKey.DataType, 0)
+                : new QueryRows(PrimaryKeys.EmptyColumn(PrimaryKey.DataType), [], _segment.EmptyBatch().Select(plan.OutputFieldIds), 0);
+        }
+
+        if (plan.CountOnly)
+        {
+            return QueryRows.CountOnly(PrimaryKey.DataType, candidates.PopCount());
+        }
+
+        var rows = new List<int>(candidates.PopCount());
+        foreach (var row in candidates)
+        {
+            rows.Add(row);
+        }
+
+        var pkColumn = Rows[PrimaryKey.FieldId];
+        rows.Sort((a, b) => PrimaryKeys.Compare(pkColumn, a, pkColumn, b));
+        if (plan.Limit is { } limit && rows.Count > limit)
+        {
+            rows.RemoveRange(limit, rows.Count - limit);
+        }
+
+        var picked = CollectionsMarshal.AsSpan(rows);
+        var timestamps = new ulong[picked.Length];
+        for (var i = 0; i < picked.Length; i++)
+        {
+            timestamps[i] = _state.Timestamps[picked[i]];
+        }
+
+        return new QueryRows(pkColumn.Gather(picked), timestamps, Rows.Select(plan.OutputFieldIds).Gather(picked), picked.Length);
+    }
+}
