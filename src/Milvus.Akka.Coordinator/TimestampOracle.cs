@@ -9,9 +9,20 @@ namespace Milvus.Akka.Coordinator;
 /// persisted window end, it moves the end forward in meta storage, so a new incarnation (after a crash or a
 /// singleton hand-over) starts above everything the old one may have issued.
 /// </summary>
+/// <remarks>
+/// After each allocation the oracle skips <see cref="ShardRaiseHeadroom"/> logical values that it never issues. A shard
+/// raises a write whose timestamp is not above what it has applied to one above it (proxies write with timestamps from
+/// blocks they took earlier), so applied timestamps can pass the newest issued one; the skipped values are where those
+/// raised writes land. As long as a shard raises fewer writes than the headroom before it sees a newer issued timestamp
+/// (bounded by proxies × their timestamp block size), every write a shard acknowledged is below every timestamp issued
+/// afterwards, which is what a Strong read's fresh timestamp relies on.
+/// </remarks>
 public sealed class TimestampOracle(IMetaStore store, TimeSpan window, Func<DateTimeOffset>? clock = null)
 {
     public const string WindowKey = "tso/window-end-ms";
+
+    /// <summary>Logical values left unissued after every allocation; 16 allocations fit in one millisecond.</summary>
+    public const int ShardRaiseHeadroom = 1 << 14;
 
     private readonly Func<DateTimeOffset> _clock = clock ?? (() => DateTimeOffset.UtcNow);
     private long _physical;
@@ -30,9 +41,9 @@ public sealed class TimestampOracle(IMetaStore store, TimeSpan window, Func<Date
     /// <summary>Reserves <paramref name="count"/> consecutive timestamps and returns the first.</summary>
     public async Task<ulong> AllocateAsync(int count, CancellationToken cancellationToken = default)
     {
-        if (count <= 0 || count > (int)HybridTimestamp.LogicalMask)
+        if (count <= 0 || count > MaxCount)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"timestamp count must be in [1, {HybridTimestamp.LogicalMask}], got {count}");
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"timestamp count must be in [1, {MaxCount}], got {count}");
         }
 
         var now = _clock().ToUnixTimeMilliseconds();
@@ -55,9 +66,12 @@ public sealed class TimestampOracle(IMetaStore store, TimeSpan window, Func<Date
         }
 
         var first = HybridTimestamp.Compose(_physical, _logical);
-        _logical += count;
+        _logical += count + ShardRaiseHeadroom;
         return first;
     }
+
+    /// <summary>The most timestamps one allocation may take: what fits in one millisecond's logical space besides the headroom.</summary>
+    public static int MaxCount => (int)HybridTimestamp.LogicalMask - ShardRaiseHeadroom;
 
     private async Task ExtendWindowAsync(CancellationToken cancellationToken)
     {
