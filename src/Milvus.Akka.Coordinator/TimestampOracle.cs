@@ -25,17 +25,15 @@ public sealed class TimestampOracle(IMetaStore store, TimeSpan window, Func<Date
     public const int ShardRaiseHeadroom = 1 << 14;
 
     private readonly Func<DateTimeOffset> _clock = clock ?? (() => DateTimeOffset.UtcNow);
-    private long _physical;
-    private long _logical;
+    private ulong _next;
     private long _windowEnd;
 
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
         var saved = await store.GetAsync(WindowKey, cancellationToken).ConfigureAwait(false);
         var previousEnd = saved is null ? 0 : BinaryPrimitives.ReadInt64LittleEndian(saved.Value);
-        _physical = Math.Max(_clock().ToUnixTimeMilliseconds(), previousEnd + 1);
-        _logical = 0;
-        await ExtendWindowAsync(cancellationToken).ConfigureAwait(false);
+        _next = HybridTimestamp.Compose(Math.Max(_clock().ToUnixTimeMilliseconds(), previousEnd + 1), 0);
+        await ExtendWindowAsync(HybridTimestamp.Physical(_next), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reserves <paramref name="count"/> consecutive timestamps and returns the first.</summary>
@@ -46,36 +44,31 @@ public sealed class TimestampOracle(IMetaStore store, TimeSpan window, Func<Date
             throw new MilvusException(ErrorCode.ParameterInvalid, $"timestamp count must be in [1, {MaxCount}], got {count}");
         }
 
-        var now = _clock().ToUnixTimeMilliseconds();
-        if (now > _physical)
-        {
-            _physical = now;
-            _logical = 0;
-        }
-
-        if (_logical + count > (long)HybridTimestamp.LogicalMask)
+        _next = Math.Max(_next, HybridTimestamp.Compose(_clock().ToUnixTimeMilliseconds(), 0));
+        if (HybridTimestamp.Logical(_next) + count > (long)HybridTimestamp.LogicalMask)
         {
             // The logical space of this millisecond is used up: borrow the next one.
-            _physical++;
-            _logical = 0;
+            _next = HybridTimestamp.Compose(HybridTimestamp.Physical(_next) + 1, 0);
         }
 
-        if (_physical >= _windowEnd)
+        // The headroom may run into the next millisecond; the window covers it too.
+        var end = _next + (ulong)count + ShardRaiseHeadroom;
+        if (HybridTimestamp.Physical(end) >= _windowEnd)
         {
-            await ExtendWindowAsync(cancellationToken).ConfigureAwait(false);
+            await ExtendWindowAsync(HybridTimestamp.Physical(end), cancellationToken).ConfigureAwait(false);
         }
 
-        var first = HybridTimestamp.Compose(_physical, _logical);
-        _logical += count + ShardRaiseHeadroom;
+        var first = _next;
+        _next = end;
         return first;
     }
 
     /// <summary>The most timestamps one allocation may take: what fits in one millisecond's logical space besides the headroom.</summary>
     public static int MaxCount => (int)HybridTimestamp.LogicalMask - ShardRaiseHeadroom;
 
-    private async Task ExtendWindowAsync(CancellationToken cancellationToken)
+    private async Task ExtendWindowAsync(long physical, CancellationToken cancellationToken)
     {
-        var end = _physical + (long)window.TotalMilliseconds;
+        var end = physical + (long)window.TotalMilliseconds;
         var bytes = new byte[8];
         BinaryPrimitives.WriteInt64LittleEndian(bytes, end);
         await store.PutAsync(WindowKey, bytes, cancellationToken).ConfigureAwait(false);

@@ -12,7 +12,11 @@ public sealed class CatalogCacheTests
         Fields =
         [
             new FieldSchema { FieldId = 100, Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-            new FieldSchema { FieldId = 101, Name = "vec", DataType = DataType.FloatVector, Dim = 4 },
+            new FieldSchema
+            {
+                FieldId = 101, Name = "vec", DataType = DataType.FloatVector,
+                TypeParams = ImmutableSortedDictionary.CreateRange([KeyValuePair.Create(FieldSchema.DimKey, "4")]),
+            },
         ],
     };
 
