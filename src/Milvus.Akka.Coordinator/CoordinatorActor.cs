@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Google.Protobuf;
 using Milvus.Akka.Cluster;
@@ -28,6 +29,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
     private readonly IdAllocator _ids;
     private readonly Dictionary<string, DatabaseInfo> _databases = [];
     private readonly Dictionary<long, CollectionInfo> _collections = [];
+    private ulong _catalogVersion;
 
     public CoordinatorActor(IMetaStore meta, IObjectStore objects, CoordinatorSettings settings, IActorRef shardRegion)
     {
@@ -64,6 +66,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
     {
         await _tso.InitializeAsync();
         await _ids.InitializeAsync();
+        _catalogVersion = await _tso.AllocateAsync(1);
         foreach (var entry in await _meta.RangeAsync(DatabasePrefix))
         {
             var db = CatalogCodec.DecodeDatabase(ByteString.CopyFrom(entry.Value));
@@ -102,32 +105,32 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
     private void Ready()
     {
         Receive<KeepShardsAlive>(_ => StartAllShards());
-        Reply<AllocateTimestamps>(async m => new TimestampsAllocated(await _tso.AllocateAsync(m.Count), m.Count));
+        Reply<AllocateTimestamps>(async m => new TimestampsAllocated(await _tso.AllocateAsync(m.Count), m.Count, _catalogVersion));
         Reply<AllocateIds>(async m => new IdsAllocated(await _ids.AllocateAsync(m.Count), m.Count));
-        Reply<CreateDatabase>(CreateDatabaseAsync);
-        Reply<DropDatabase>(DropDatabaseAsync);
-        Reply<AlterDatabase>(AlterDatabaseAsync);
+        ReplyCatalog<CreateDatabase>(CreateDatabaseAsync);
+        ReplyCatalog<DropDatabase>(DropDatabaseAsync);
+        ReplyCatalog<AlterDatabase>(AlterDatabaseAsync);
         Reply<ListDatabases>(_ => Task.FromResult<object>(new DatabaseList([.. _databases.Values.OrderBy(d => d.CreatedTimestamp)])));
         Reply<CreateCollection>(CreateCollectionAsync);
-        Reply<DropCollection>(DropCollectionAsync);
-        Reply<DescribeCollection>(m => Task.FromResult<object>(new CollectionDescribed(Find(m.Database, m.Name))));
-        Reply<DescribeCollectionById>(m => Task.FromResult<object>(new CollectionDescribed(_collections.GetValueOrDefault(m.CollectionId)
+        ReplyCatalog<DropCollection>(DropCollectionAsync);
+        Reply<DescribeCollection>(m => Task.FromResult<object>(Described(Find(m.Database, m.Name))));
+        Reply<DescribeCollectionById>(m => Task.FromResult<object>(Described(_collections.GetValueOrDefault(m.CollectionId)
             ?? throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {m.CollectionId} not found"))));
         Reply<ListCollections>(m => Task.FromResult<object>(new CollectionList([.. InDatabase(m.Database).OrderBy(c => c.CreatedTimestamp)])));
-        Reply<RenameCollection>(RenameCollectionAsync);
-        Reply<AlterCollection>(AlterCollectionAsync);
-        Reply<AlterCollectionField>(AlterCollectionFieldAsync);
-        Reply<CreatePartition>(CreatePartitionAsync);
-        Reply<DropPartition>(DropPartitionAsync);
-        Reply<CreateAlias>(m => SetAliasAsync(m.Database, m.Alias, m.Collection, mustExist: false));
-        Reply<AlterAlias>(m => SetAliasAsync(m.Database, m.Alias, m.Collection, mustExist: true));
-        Reply<DropAlias>(DropAliasAsync);
-        Reply<CreateIndex>(CreateIndexAsync);
-        Reply<DropIndex>(DropIndexAsync);
-        Reply<AlterIndex>(AlterIndexAsync);
+        ReplyCatalog<RenameCollection>(RenameCollectionAsync);
+        ReplyCatalog<AlterCollection>(AlterCollectionAsync);
+        ReplyCatalog<AlterCollectionField>(AlterCollectionFieldAsync);
+        ReplyCatalog<CreatePartition>(CreatePartitionAsync);
+        ReplyCatalog<DropPartition>(DropPartitionAsync);
+        ReplyCatalog<CreateAlias>(m => SetAliasAsync(m.Database, m.Alias, m.Collection, mustExist: false));
+        ReplyCatalog<AlterAlias>(m => SetAliasAsync(m.Database, m.Alias, m.Collection, mustExist: true));
+        ReplyCatalog<DropAlias>(DropAliasAsync);
+        ReplyCatalog<CreateIndex>(CreateIndexAsync);
+        ReplyCatalog<DropIndex>(DropIndexAsync);
+        ReplyCatalog<AlterIndex>(AlterIndexAsync);
         Reply<GetIndexProgress>(m => Task.FromResult<object>(IndexProgressOf(m.CollectionId)));
-        Reply<LoadCollection>(LoadCollectionAsync);
-        Reply<ReleaseCollection>(ReleaseCollectionAsync);
+        ReplyCatalog<LoadCollection>(LoadCollectionAsync);
+        ReplyCatalog<ReleaseCollection>(ReleaseCollectionAsync);
         Reply<GetLoadProgress>(m => Task.FromResult<object>(LoadProgressOf(m.CollectionId)));
         ReadySegments();
         ReadyPlacement();
@@ -155,6 +158,31 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
                 sender.Tell(MilvusFailure.From(e));
             }
         });
+    }
+
+    /// <summary>
+    /// A DDL command: replies the catalog version after it (a no-op replies the current one), so the proxy that sent it
+    /// drops what it cached before the change at once instead of waiting for the pub-sub message.
+    /// </summary>
+    private void ReplyCatalog<T>(Func<T, Task<object>> handler) => Reply<T>(async message =>
+    {
+        await handler(message);
+        return new CatalogChanged(_catalogVersion);
+    });
+
+    private CollectionDescribed Described(CollectionInfo collection) => new(collection, _catalogVersion);
+
+    /// <summary>
+    /// Takes the version of a catalog change before it is written: a TSO timestamp, so versions grow across fail-overs
+    /// (a new incarnation's timestamps start above everything the old one issued).
+    /// </summary>
+    private Task<ulong> NextCatalogVersionAsync() => _tso.AllocateAsync(1);
+
+    /// <summary>Called once meta storage and memory hold a change: proxies drop cached metadata older than it.</summary>
+    private void CatalogChangedTo(ulong version)
+    {
+        _catalogVersion = Math.Max(_catalogVersion, version);
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(Topics.Catalog, new CatalogChanged(_catalogVersion)));
     }
 
     private void StartAllShards()
@@ -193,14 +221,18 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
 
     private async Task SaveAsync(DatabaseInfo db)
     {
+        var version = await NextCatalogVersionAsync();
         await _meta.PutAsync(DatabasePrefix + db.Name, CatalogCodec.Encode(db).ToByteArray());
         _databases[db.Name] = db;
+        CatalogChangedTo(version);
     }
 
     private async Task SaveAsync(CollectionInfo collection)
     {
+        var version = await NextCatalogVersionAsync();
         await _meta.PutAsync(CollectionPrefix + collection.Id, CatalogCodec.Encode(collection).ToByteArray());
         _collections[collection.Id] = collection;
+        CatalogChangedTo(version);
     }
 
     private async Task<object> CreateDatabaseAsync(CreateDatabase m)
@@ -237,8 +269,10 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
             throw new MilvusException(ErrorCode.ParameterInvalid, $"database:{m.Name} not empty, must drop all collections before drop database");
         }
 
+        var version = await NextCatalogVersionAsync();
         await _meta.DeleteAsync(DatabasePrefix + m.Name);
         _databases.Remove(m.Name);
+        CatalogChangedTo(version);
         return Done.Instance;
     }
 
@@ -259,7 +293,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
             // Milvus answers success when the same schema is created again.
             if (existing.Name == schema.Name && existing.Schema.Equals(schema))
             {
-                return new CollectionDescribed(existing);
+                return Described(existing);
             }
 
             throw new MilvusException(ErrorCode.ParameterInvalid,
@@ -293,7 +327,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         await SaveAsync(collection);
         _log.Info("Created collection {0}.{1} (id {2}, {3} shards)", db, schema.Name, collection.Id, shards);
         StartAllShards();
-        return new CollectionDescribed(collection);
+        return Described(collection);
     }
 
     private async Task<object> DropCollectionAsync(DropCollection m)
@@ -318,8 +352,10 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
 
         await RecordDroppedCollectionAsync(collection.Id);
         await ForgetSegmentsAsync(collection.Id);
+        var version = await NextCatalogVersionAsync();
         await _meta.DeleteAsync(CollectionPrefix + collection.Id);
         _collections.Remove(collection.Id);
+        CatalogChangedTo(version);
         foreach (var shard in collection.AllShardNames)
         {
             _shardRegion.Tell(new DropShard(shard));

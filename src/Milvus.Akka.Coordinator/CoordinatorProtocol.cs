@@ -13,7 +13,8 @@ public interface ICoordinatorMessage;
 /// <summary>Reserves <paramref name="Count"/> consecutive hybrid timestamps; the reply holds the first.</summary>
 public sealed record AllocateTimestamps(int Count) : ICoordinatorMessage;
 
-public sealed record TimestampsAllocated(ulong First, int Count) : ICoordinatorMessage;
+/// <summary><paramref name="CatalogVersion"/> rides along so that a proxy learns of a catalog change it missed on pub-sub.</summary>
+public sealed record TimestampsAllocated(ulong First, int Count, ulong CatalogVersion) : ICoordinatorMessage;
 
 /// <summary>Reserves <paramref name="Count"/> unique ids (auto-id rows, segments); the reply holds the first.</summary>
 public sealed record AllocateIds(int Count) : ICoordinatorMessage;
@@ -52,7 +53,14 @@ public sealed record DescribeCollection(string Database, string Name) : ICoordin
 
 public sealed record DescribeCollectionById(long CollectionId) : ICoordinatorMessage;
 
-public sealed record CollectionDescribed(CollectionInfo Collection) : ICoordinatorMessage;
+/// <summary>A collection as of <paramref name="CatalogVersion"/>, the version a proxy's metadata cache keeps it under.</summary>
+public sealed record CollectionDescribed(CollectionInfo Collection, ulong CatalogVersion) : ICoordinatorMessage;
+
+/// <summary>
+/// The catalog version after a DDL change: the reply to every catalog command, and published on <see cref="Topics.Catalog"/>
+/// after each change. Versions are TSO timestamps, so they only grow, across coordinator fail-overs too.
+/// </summary>
+public sealed record CatalogChanged(ulong Version) : ICoordinatorMessage;
 
 public sealed record ListCollections(string Database) : ICoordinatorMessage;
 
@@ -168,6 +176,9 @@ public sealed record ShardDistribution(ImmutableArray<(SegmentInfo Segment, IAct
 public static class Topics
 {
     public const string Work = "milvus-work";
+
+    /// <summary>Where the coordinator publishes <see cref="CatalogChanged"/>; proxies drop their cached metadata on it.</summary>
+    public const string Catalog = "milvus-catalog";
 }
 
 /// <summary>Told to a streaming shard when its collection is dropped: delete its WAL and stop.</summary>

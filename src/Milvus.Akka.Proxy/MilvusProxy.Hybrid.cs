@@ -20,7 +20,7 @@ public sealed partial class MilvusProxy
         }
 
         CheckLimits(request.Limit, request.Offset, nq);
-        var info = await DescribeCollectionAsync(request.Database, request.Collection, cancellationToken);
+        var info = await ResolveCollectionAsync(request.Database, request.Collection, mustBeLoaded: true, cancellationToken);
         var metrics = request.Searches.Select(s => MetricFor(info, VectorFieldOf(info, s.VectorField), s.Metric)).ToArray();
         var consistency = request.Consistency ?? info.Consistency;
         var parts = await Task.WhenAll(request.Searches.Select(s => SearchAsync(s with

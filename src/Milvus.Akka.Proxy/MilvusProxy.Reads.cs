@@ -15,7 +15,7 @@ public sealed partial class MilvusProxy
 
     public async Task<SearchResult> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
     {
-        var info = await DescribeCollectionAsync(request.Database, request.Collection, cancellationToken);
+        var info = await ResolveCollectionAsync(request.Database, request.Collection, mustBeLoaded: true, cancellationToken);
         RequireLoaded(info);
         var field = VectorFieldOf(info, request.VectorField);
         CheckLimits(request.Limit, request.Offset, request.Nq);
@@ -46,7 +46,7 @@ public sealed partial class MilvusProxy
 
     private async Task<QueryResult> QueryAsync(QueryRequest request, bool requireLoaded, CancellationToken cancellationToken)
     {
-        var info = await DescribeCollectionAsync(request.Database, request.Collection, cancellationToken);
+        var info = await ResolveCollectionAsync(request.Database, request.Collection, requireLoaded, cancellationToken);
         if (requireLoaded)
         {
             RequireLoaded(info);
@@ -204,8 +204,10 @@ public sealed partial class MilvusProxy
     }
 
     /// <summary>
-    /// Strong reads at a fresh TSO timestamp, which every acknowledged write is below; the other levels read the latest
-    /// data a shard has, which is at least as fresh as their guarantee since a shard applies a write before acknowledging it.
+    /// Strong reads at a timestamp the oracle issued after the read began (one round trip shared by the reads waiting
+    /// for it, never one from a block taken earlier), which every write acknowledged before, by any proxy, is below;
+    /// see <see cref="TimestampBatcher"/>. The other levels read the latest data a shard has, which is at least as fresh
+    /// as their guarantee since a shard applies a write before acknowledging it.
     /// </summary>
     private async Task<ulong> ReadTimestampAsync(ConsistencyLevel level, CancellationToken cancellationToken) =>
         level == ConsistencyLevel.Strong ? await AllocateTimestampAsync(cancellationToken) : ulong.MaxValue;

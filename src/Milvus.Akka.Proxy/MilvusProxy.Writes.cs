@@ -7,15 +7,15 @@ using Milvus.Akka.Streaming;
 
 namespace Milvus.Akka.Proxy;
 
-/// <summary>Insert, upsert and delete: validate, allocate ids and a timestamp, route by primary-key hash.</summary>
+/// <summary>Insert, upsert and delete: validate, take ids and a timestamp from this proxy's blocks, route by primary-key hash.</summary>
 public sealed partial class MilvusProxy
 {
     public async Task<MutationResult> InsertAsync(string? database, string collection, IReadOnlyDictionary<string, Column> columns,
         string? partition = null, CancellationToken cancellationToken = default)
     {
-        var info = await DescribeCollectionAsync(database, collection, cancellationToken);
+        var info = await ResolveCollectionAsync(database, collection, cancellationToken: cancellationToken);
         var batch = await CompleteRowsAsync(info, info.Schema, columns, cancellationToken);
-        var timestamp = await AllocateTimestampAsync(cancellationToken);
+        var timestamp = await _coordinator.WriteTimestampAsync(cancellationToken);
         var written = await WriteRowsAsync(info, batch, partition, timestamp, cancellationToken);
         return new MutationResult(batch[info.Schema.PrimaryKey.FieldId], batch.RowCount, 0, 0, written);
     }
@@ -24,7 +24,7 @@ public sealed partial class MilvusProxy
     public async Task<MutationResult> UpsertAsync(string? database, string collection, IReadOnlyDictionary<string, Column> columns,
         string? partition = null, CancellationToken cancellationToken = default)
     {
-        var info = await DescribeCollectionAsync(database, collection, cancellationToken);
+        var info = await ResolveCollectionAsync(database, collection, cancellationToken: cancellationToken);
         var pk = info.Schema.PrimaryKey;
         if (!columns.ContainsKey(pk.Name))
         {
@@ -34,7 +34,7 @@ public sealed partial class MilvusProxy
         // An upsert names existing rows, so it carries its primary keys even when the collection generates them on insert.
         var schema = info.Schema with { Fields = [.. info.Schema.Fields.Select(f => f.IsPrimaryKey ? f with { AutoId = false } : f)] };
         var batch = await CompleteRowsAsync(info, schema, columns, cancellationToken);
-        var timestamp = await AllocateTimestampAsync(cancellationToken);
+        var timestamp = await _coordinator.WriteTimestampAsync(cancellationToken);
         var keys = batch[pk.FieldId];
         await DeleteKeysAsync(info, keys, timestamp, cancellationToken);
         var written = await WriteRowsAsync(info, batch, partition, timestamp, cancellationToken);
@@ -45,7 +45,7 @@ public sealed partial class MilvusProxy
     public async Task<MutationResult> DeleteAsync(string? database, string collection, string filter, string? partition = null,
         CancellationToken cancellationToken = default)
     {
-        var info = await DescribeCollectionAsync(database, collection, cancellationToken);
+        var info = await ResolveCollectionAsync(database, collection, cancellationToken: cancellationToken);
         if (string.IsNullOrWhiteSpace(filter))
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, "delete needs a filter expression");
@@ -73,10 +73,10 @@ public sealed partial class MilvusProxy
 
         if (keys.Count == 0)
         {
-            return new MutationResult(keys, 0, 0, 0, await AllocateTimestampAsync(cancellationToken));
+            return new MutationResult(keys, 0, 0, 0, await _coordinator.WriteTimestampAsync(cancellationToken));
         }
 
-        var timestamp = await AllocateTimestampAsync(cancellationToken);
+        var timestamp = await _coordinator.WriteTimestampAsync(cancellationToken);
         var written = await DeleteKeysAsync(info, keys, timestamp, cancellationToken);
         return new MutationResult(keys, 0, keys.Count, 0, written);
     }
@@ -101,11 +101,11 @@ public sealed partial class MilvusProxy
         var pk = schema.PrimaryKey;
         if (!validated.ContainsKey(pk.FieldId))
         {
-            var ids = await Coordinator<IdsAllocated>(new AllocateIds(rows), cancellationToken);
+            var first = await _coordinator.IdsAsync(rows, cancellationToken);
             var values = new long[rows];
             for (var i = 0; i < rows; i++)
             {
-                values[i] = ids.First + i;
+                values[i] = first + i;
             }
 
             validated = validated.Add(pk.FieldId, new ScalarColumn<long>(DataType.Int64, values));

@@ -10,36 +10,57 @@ using Milvus.Akka.Streaming;
 namespace Milvus.Akka.Proxy;
 
 /// <summary>
-/// The proxy's API: what the gRPC edge and in-process .NET callers use. Stateless: DDL goes to the coordinator,
-/// writes to the shards that own their primary keys, reads to every shard delegator, whose results it reduces.
+/// The proxy's API: what the gRPC edge and in-process .NET callers use. DDL goes to the coordinator, writes to the
+/// shards that own their primary keys, reads to every shard delegator, whose results it reduces. Its only state keeps
+/// the coordinator off the data path (<see cref="CoordinatorClient"/>: cached metadata, id and timestamp blocks).
 /// Every failure is a <see cref="MilvusException"/> with a Milvus status code.
 /// </summary>
 public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRegion, ProxySettings settings)
 {
+    private readonly CoordinatorClient _coordinator = new(coordinator, settings);
+
     public ProxySettings Settings => settings;
 
-    private Task<T> Coordinator<T>(object message, CancellationToken cancellationToken = default) =>
-        coordinator.AskFor<T>(message, settings.AskTimeout, cancellationToken);
+    /// <summary>Collection metadata this proxy answers from; <see cref="CatalogSubscriber"/> feeds it the coordinator's announcements.</summary>
+    public CatalogCache Catalog => _coordinator.Catalog;
 
-    private Task<T> Shard<T>(object message, CancellationToken cancellationToken = default) =>
-        shardRegion.AskFor<T>(message, settings.AskTimeout, cancellationToken);
+    /// <summary>Requests this proxy has sent to the coordinator so far.</summary>
+    public long CoordinatorAsks => _coordinator.Asks;
+
+    private Task<T> Coordinator<T>(object message, CancellationToken cancellationToken = default) =>
+        _coordinator.AskAsync<T>(message, cancellationToken);
+
+    private async Task<T> Shard<T>(object message, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await shardRegion.AskFor<T>(message, settings.AskTimeout, cancellationToken);
+        }
+        catch (MilvusException e) when (e.Code == ErrorCode.CollectionNotFound && message is IShardCommand command)
+        {
+            // The collection was dropped while cached here (its announcement was lost): describe it again next time.
+            Catalog.Forget(ShardNames.Parse(command.ShardName).CollectionId);
+            throw;
+        }
+    }
 
     private static string Db(string? database) => string.IsNullOrEmpty(database) ? CoordinatorActor.DefaultDatabase : database;
 
-    public async Task<ulong> AllocateTimestampAsync(CancellationToken cancellationToken = default) =>
-        (await Coordinator<TimestampsAllocated>(new AllocateTimestamps(1), cancellationToken)).First;
+    /// <summary>A timestamp the oracle issued after this call began; see <see cref="CoordinatorClient.FreshTimestampAsync"/>.</summary>
+    public Task<ulong> AllocateTimestampAsync(CancellationToken cancellationToken = default) =>
+        _coordinator.FreshTimestampAsync(cancellationToken);
 
     // Databases.
 
     public Task CreateDatabaseAsync(string name, ImmutableSortedDictionary<string, string>? properties = null, CancellationToken cancellationToken = default) =>
-        Coordinator<Done>(new CreateDatabase(name, properties ?? ImmutableSortedDictionary<string, string>.Empty), cancellationToken);
+        _coordinator.CatalogCommandAsync(new CreateDatabase(name, properties ?? ImmutableSortedDictionary<string, string>.Empty), cancellationToken);
 
     public Task DropDatabaseAsync(string name, CancellationToken cancellationToken = default) =>
-        Coordinator<Done>(new DropDatabase(name), cancellationToken);
+        _coordinator.CatalogCommandAsync(new DropDatabase(name), cancellationToken);
 
     public Task AlterDatabaseAsync(string name, ImmutableSortedDictionary<string, string> properties, ImmutableArray<string> deleteKeys,
         CancellationToken cancellationToken = default) =>
-        Coordinator<Done>(new AlterDatabase(name, properties, deleteKeys), cancellationToken);
+        _coordinator.CatalogCommandAsync(new AlterDatabase(name, properties, deleteKeys), cancellationToken);
 
     public async Task<ImmutableArray<DatabaseInfo>> ListDatabasesAsync(CancellationToken cancellationToken = default) =>
         (await Coordinator<DatabaseList>(ListDatabases.Instance, cancellationToken)).Databases;
@@ -48,10 +69,15 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
 
     public async Task<CollectionInfo> CreateCollectionAsync(string? database, CollectionSchema schema, int shards = 1,
         ConsistencyLevel consistency = ConsistencyLevel.Bounded, int numPartitions = 0,
-        ImmutableSortedDictionary<string, string>? properties = null, CancellationToken cancellationToken = default) =>
-        (await Coordinator<CollectionDescribed>(new CreateCollection(Db(database), schema, shards, consistency, numPartitions,
-            properties ?? ImmutableSortedDictionary<string, string>.Empty), cancellationToken)).Collection;
+        ImmutableSortedDictionary<string, string>? properties = null, CancellationToken cancellationToken = default)
+    {
+        var created = await Coordinator<CollectionDescribed>(new CreateCollection(Db(database), schema, shards, consistency, numPartitions,
+            properties ?? ImmutableSortedDictionary<string, string>.Empty), cancellationToken);
+        Catalog.Observe(created.CatalogVersion);
+        return created.Collection;
+    }
 
+    /// <summary>The collection as the coordinator has it now (DescribeCollection, HasCollection); refreshes the cache.</summary>
     public async Task<CollectionInfo> DescribeCollectionAsync(string? database, string name, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(name))
@@ -59,8 +85,21 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
             throw new MilvusException(ErrorCode.ParameterInvalid, "collection name should not be empty");
         }
 
-        return (await Coordinator<CollectionDescribed>(new DescribeCollection(Db(database), name), cancellationToken)).Collection;
+        var described = await Coordinator<CollectionDescribed>(new DescribeCollection(Db(database), name), cancellationToken);
+        Catalog.Put(Db(database), name, described.Collection, described.CatalogVersion);
+        return described.Collection;
     }
+
+    /// <summary>
+    /// The collection from this proxy's metadata cache, described by the coordinator only when not cached: what the
+    /// data path uses. With <paramref name="mustBeLoaded"/>, a cached "not loaded" is checked with the coordinator
+    /// before anyone fails on it, since a load made through another proxy may not have been announced here yet.
+    /// </summary>
+    public async Task<CollectionInfo> ResolveCollectionAsync(string? database, string name, bool mustBeLoaded = false,
+        CancellationToken cancellationToken = default) =>
+        Catalog.Find(Db(database), name) is { } cached && (cached.Loaded || !mustBeLoaded)
+            ? cached
+            : await DescribeCollectionAsync(database, name, cancellationToken);
 
     public async Task<bool> HasCollectionAsync(string? database, string name, CancellationToken cancellationToken = default)
     {
@@ -79,65 +118,65 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         (await Coordinator<CollectionList>(new ListCollections(Db(database)), cancellationToken)).Collections;
 
     public Task DropCollectionAsync(string? database, string name, CancellationToken cancellationToken = default) =>
-        Coordinator<Done>(new DropCollection(Db(database), name), cancellationToken);
+        _coordinator.CatalogCommandAsync(new DropCollection(Db(database), name), cancellationToken);
 
     public Task RenameCollectionAsync(string? database, string oldName, string? newDatabase, string newName, CancellationToken cancellationToken = default) =>
-        Coordinator<Done>(new RenameCollection(Db(database), oldName, newDatabase ?? "", newName), cancellationToken);
+        _coordinator.CatalogCommandAsync(new RenameCollection(Db(database), oldName, newDatabase ?? "", newName), cancellationToken);
 
     public Task AlterCollectionAsync(string? database, string name, ImmutableSortedDictionary<string, string> properties,
         ImmutableArray<string> deleteKeys, CancellationToken cancellationToken = default) =>
-        Coordinator<Done>(new AlterCollection(Db(database), name, properties, deleteKeys), cancellationToken);
+        _coordinator.CatalogCommandAsync(new AlterCollection(Db(database), name, properties, deleteKeys), cancellationToken);
 
     /// <summary>Sets or deletes properties of one field: max_length, max_capacity, mmap.enabled, warmup (Milvus's AlterCollectionField).</summary>
     public Task AlterCollectionFieldAsync(string? database, string collection, string field, ImmutableSortedDictionary<string, string> properties,
         ImmutableArray<string> deleteKeys, CancellationToken cancellationToken = default) =>
-        Coordinator<Done>(new AlterCollectionField(Db(database), collection, field, properties, deleteKeys), cancellationToken);
+        _coordinator.CatalogCommandAsync(new AlterCollectionField(Db(database), collection, field, properties, deleteKeys), cancellationToken);
 
     public Task CreatePartitionAsync(string? database, string collection, string partition, CancellationToken cancellationToken = default) =>
-        Coordinator<Done>(new CreatePartition(Db(database), collection, partition), cancellationToken);
+        _coordinator.CatalogCommandAsync(new CreatePartition(Db(database), collection, partition), cancellationToken);
 
     public Task DropPartitionAsync(string? database, string collection, string partition, CancellationToken cancellationToken = default) =>
-        Coordinator<Done>(new DropPartition(Db(database), collection, partition), cancellationToken);
+        _coordinator.CatalogCommandAsync(new DropPartition(Db(database), collection, partition), cancellationToken);
 
     public Task CreateAliasAsync(string? database, string alias, string collection, CancellationToken cancellationToken = default) =>
-        Coordinator<Done>(new CreateAlias(Db(database), alias, collection), cancellationToken);
+        _coordinator.CatalogCommandAsync(new CreateAlias(Db(database), alias, collection), cancellationToken);
 
     public Task AlterAliasAsync(string? database, string alias, string collection, CancellationToken cancellationToken = default) =>
-        Coordinator<Done>(new AlterAlias(Db(database), alias, collection), cancellationToken);
+        _coordinator.CatalogCommandAsync(new AlterAlias(Db(database), alias, collection), cancellationToken);
 
     public Task DropAliasAsync(string? database, string alias, CancellationToken cancellationToken = default) =>
-        Coordinator<Done>(new DropAlias(Db(database), alias), cancellationToken);
+        _coordinator.CatalogCommandAsync(new DropAlias(Db(database), alias), cancellationToken);
 
     // Indexes, load, flush.
 
     public Task CreateIndexAsync(string? database, string collection, string field, string? indexName,
         ImmutableSortedDictionary<string, string> parameters, CancellationToken cancellationToken = default) =>
-        Coordinator<Done>(new CreateIndex(Db(database), collection, field, indexName ?? "", parameters), cancellationToken);
+        _coordinator.CatalogCommandAsync(new CreateIndex(Db(database), collection, field, indexName ?? "", parameters), cancellationToken);
 
     public Task DropIndexAsync(string? database, string collection, string? field, string? indexName, CancellationToken cancellationToken = default) =>
-        Coordinator<Done>(new DropIndex(Db(database), collection, field ?? "", indexName ?? ""), cancellationToken);
+        _coordinator.CatalogCommandAsync(new DropIndex(Db(database), collection, field ?? "", indexName ?? ""), cancellationToken);
 
     /// <summary>Sets or deletes (not both at once) index properties such as mmap.enabled; the collection must be released.</summary>
     public Task AlterIndexAsync(string? database, string collection, string indexName, ImmutableSortedDictionary<string, string> properties,
         ImmutableArray<string> deleteKeys, CancellationToken cancellationToken = default) =>
-        Coordinator<Done>(new AlterIndex(Db(database), collection, indexName, properties, deleteKeys), cancellationToken);
+        _coordinator.CatalogCommandAsync(new AlterIndex(Db(database), collection, indexName, properties, deleteKeys), cancellationToken);
 
     public async Task<IndexProgress> GetIndexProgressAsync(string? database, string collection, CancellationToken cancellationToken = default)
     {
-        var info = await DescribeCollectionAsync(database, collection, cancellationToken);
+        var info = await ResolveCollectionAsync(database, collection, cancellationToken: cancellationToken);
         return await Coordinator<IndexProgress>(new GetIndexProgress(info.Id), cancellationToken);
     }
 
     /// <summary>Loads a collection and, like the SDKs' load, waits until every flushed segment is served.</summary>
     public async Task LoadCollectionAsync(string? database, string name, bool wait = true, CancellationToken cancellationToken = default)
     {
-        await Coordinator<Done>(new LoadCollection(Db(database), name), cancellationToken);
+        await _coordinator.CatalogCommandAsync(new LoadCollection(Db(database), name), cancellationToken);
         if (!wait)
         {
             return;
         }
 
-        var info = await DescribeCollectionAsync(database, name, cancellationToken);
+        var info = await ResolveCollectionAsync(database, name, cancellationToken: cancellationToken);
         var deadline = DateTimeOffset.UtcNow + settings.LoadTimeout;
         while ((await Coordinator<LoadProgress>(new GetLoadProgress(info.Id), cancellationToken)).Percent < 100)
         {
@@ -151,25 +190,25 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     }
 
     public Task ReleaseCollectionAsync(string? database, string name, CancellationToken cancellationToken = default) =>
-        Coordinator<Done>(new ReleaseCollection(Db(database), name), cancellationToken);
+        _coordinator.CatalogCommandAsync(new ReleaseCollection(Db(database), name), cancellationToken);
 
     public async Task<LoadProgress> GetLoadProgressAsync(string? database, string name, CancellationToken cancellationToken = default)
     {
-        var info = await DescribeCollectionAsync(database, name, cancellationToken);
+        var info = await ResolveCollectionAsync(database, name, cancellationToken: cancellationToken);
         return await Coordinator<LoadProgress>(new GetLoadProgress(info.Id), cancellationToken);
     }
 
     /// <summary>Seals every growing segment of the collection and waits until they are in object storage.</summary>
     public async Task<(ImmutableArray<long> SegmentIds, ulong FlushTimestamp)> FlushAsync(string? database, string name, CancellationToken cancellationToken = default)
     {
-        var info = await DescribeCollectionAsync(database, name, cancellationToken);
+        var info = await ResolveCollectionAsync(database, name, cancellationToken: cancellationToken);
         var flushed = await Task.WhenAll(info.AllShardNames.Select(s => Shard<ShardFlushed>(new FlushShard(s), cancellationToken)));
         return ([.. flushed.SelectMany(f => f.SegmentIds)], flushed.Max(f => f.FlushTimestamp));
     }
 
     public async Task<ImmutableArray<SegmentInfo>> GetFlushedSegmentsAsync(string? database, string name, CancellationToken cancellationToken = default)
     {
-        var info = await DescribeCollectionAsync(database, name, cancellationToken);
+        var info = await ResolveCollectionAsync(database, name, cancellationToken: cancellationToken);
         return (await Coordinator<SegmentList>(new GetSegments(info.Id), cancellationToken)).Segments;
     }
 

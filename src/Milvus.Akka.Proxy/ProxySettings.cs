@@ -12,6 +12,15 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     /// <summary>The MilvusService endpoint (<c>milvus.proxy.grpc</c>).</summary>
     public GrpcSettings Grpc { get; init; } = GrpcSettings.Default;
 
+    /// <summary>Write timestamps taken from the oracle per round trip; see <see cref="Coordinator.TimestampOracle.ShardRaiseHeadroom"/>.</summary>
+    public int TimestampBlockSize { get; init; } = 256;
+
+    /// <summary>Auto-id row ids taken from the coordinator per round trip.</summary>
+    public int IdBlockSize { get; init; } = 10_000;
+
+    /// <summary>How long cached collection metadata is kept at most, should a catalog change announcement be lost.</summary>
+    public TimeSpan MetadataCacheTtl { get; init; } = TimeSpan.FromSeconds(30);
+
     public static ProxySettings Default { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), MilvusResultLimit, MilvusResultLimit,
         2L << 20, TimeSpan.FromSeconds(5));
 
@@ -26,6 +35,12 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 c.GetInt("max-topk", Default.MaxTopK),
                 c.GetInt("max-nq", Default.MaxNq),
                 c.GetByteSize("max-shard-batch-bytes") ?? Default.MaxShardBatchBytes,
-                c.GetTimeSpan("graceful-time", Default.GracefulTime)) { Grpc = GrpcSettings.From(c) };
+                c.GetTimeSpan("graceful-time", Default.GracefulTime))
+            {
+                Grpc = GrpcSettings.From(c),
+                TimestampBlockSize = c.GetInt("timestamp-block-size", Default.TimestampBlockSize),
+                IdBlockSize = c.GetInt("id-block-size", Default.IdBlockSize),
+                MetadataCacheTtl = c.GetTimeSpan("metadata-cache-ttl", Default.MetadataCacheTtl),
+            };
     }
 }

@@ -102,6 +102,11 @@ public sealed class MilvusNode : IAsyncDisposable
         }
 
         var proxy = roles.Contains(Roles.Proxy) ? new MilvusProxy(coordinator, shardRegion, ProxySettings.From(config)) : null;
+        if (proxy is not null)
+        {
+            system.ActorOf(CatalogSubscriber.Props(proxy.Catalog), "proxy-catalog");
+        }
+
         var grpc = proxy is null ? null
             : await MilvusGrpcHost.StartAsync(proxy, new ServerInfoOptions(roles.Length == NodeOptions.AllRoles.Length ? "STANDALONE" : "CLUSTER"), cancellationToken);
         system.Log.Info("Milvus.Akka node {0} up with roles [{1}], data in {2}", cluster.SelfAddress, string.Join(", ", roles),

@@ -93,7 +93,7 @@ public static class Samples
 
         // Coordinator: timestamps and ids.
         new("AllocateTimestamps", new AllocateTimestamps(3)),
-        new("TimestampsAllocated", new TimestampsAllocated(ulong.MaxValue - 1, 3)),
+        new("TimestampsAllocated", new TimestampsAllocated(ulong.MaxValue - 1, 3, 449_000_000_123)),
         new("AllocateIds", new AllocateIds(1000)),
         new("IdsAllocated", new IdsAllocated(-5, 1000)),
 
@@ -110,7 +110,8 @@ public static class Samples
         new("DropCollection", new DropCollection("default", "books")),
         new("DescribeCollection", new DescribeCollection("", "novels")),
         new("DescribeCollectionById", new DescribeCollectionById(42)),
-        new("CollectionDescribed", new CollectionDescribed(Collection)),
+        new("CollectionDescribed", new CollectionDescribed(Collection, 449_000_000_123)),
+        new("CatalogChanged", new CatalogChanged(449_000_000_124)),
         new("ListCollections", new ListCollections("default")),
         new("CollectionList", new CollectionList([Collection, Collection with { Id = 43, Name = "other", Aliases = [], Loaded = false }])),
         new("RenameCollection", new RenameCollection("default", "books", "archive", "old_books")),

@@ -37,8 +37,9 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
             {
                 WriteUInt64(o, 1, m.First);
                 WriteInt64(o, 2, m.Count);
+                WriteUInt64(o, 3, m.CatalogVersion);
             },
-            f => new TimestampsAllocated(f.UInt64(1), f.Int32(2)));
+            f => new TimestampsAllocated(f.UInt64(1), f.Int32(2), f.UInt64(3)));
         Register<AllocateIds>("ai1", (o, m) => WriteInt64(o, 1, m.Count), f => new AllocateIds(f.Int32(1)));
         Register<IdsAllocated>("ia1",
             (o, m) =>
@@ -91,8 +92,13 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
         Register<DescribeCollection>("dsc1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new DescribeCollection(f.String(1), f.String(2)));
         Register<DescribeCollectionById>("dsi1", (o, m) => WriteInt64(o, 1, m.CollectionId), f => new DescribeCollectionById(f.Int64(1)));
         Register<CollectionDescribed>("cde1",
-            (o, m) => WriteEncoded(o, 1, CatalogCodec.Encode(m.Collection)),
-            f => new CollectionDescribed(CatalogCodec.DecodeCollection(f.Required(1, "collection"))));
+            (o, m) =>
+            {
+                WriteEncoded(o, 1, CatalogCodec.Encode(m.Collection));
+                WriteUInt64(o, 2, m.CatalogVersion);
+            },
+            f => new CollectionDescribed(CatalogCodec.DecodeCollection(f.Required(1, "collection")), f.UInt64(2)));
+        Register<CatalogChanged>("cch1", (o, m) => WriteUInt64(o, 1, m.Version), f => new CatalogChanged(f.UInt64(1)));
         Register<ListCollections>("lc1", (o, m) => WriteString(o, 1, m.Database), f => new ListCollections(f.String(1)));
         Register<CollectionList>("cl1",
             (o, m) => WriteRepeated(o, 1, m.Collections, CatalogCodec.Encode),

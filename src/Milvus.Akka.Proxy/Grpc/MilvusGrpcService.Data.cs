@@ -30,7 +30,7 @@ public sealed partial class MilvusGrpcService
     public override async Task<ProtoMutationResult> Insert(InsertRequest request, ServerCallContext context)
     {
         var database = Database(request.DbName, context);
-        var info = await proxy.DescribeCollectionAsync(database, request.CollectionName, context.CancellationToken);
+        var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var columns = Columns(info.Schema, request.FieldsData, (int)request.NumRows);
         var result = await proxy.InsertAsync(database, request.CollectionName, columns, NullIfEmpty(request.PartitionName), context.CancellationToken);
         return Mutation(result, result.InsertCount);
@@ -44,7 +44,7 @@ public sealed partial class MilvusGrpcService
         }
 
         var database = Database(request.DbName, context);
-        var info = await proxy.DescribeCollectionAsync(database, request.CollectionName, context.CancellationToken);
+        var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var columns = Columns(info.Schema, request.FieldsData, (int)request.NumRows);
         var result = await proxy.UpsertAsync(database, request.CollectionName, columns, NullIfEmpty(request.PartitionName), context.CancellationToken);
         return Mutation(result, result.UpsertCount);
@@ -97,7 +97,7 @@ public sealed partial class MilvusGrpcService
     public override async Task<SearchResults> Search(ProtoSearchRequest request, ServerCallContext context)
     {
         var database = Database(request.DbName, context);
-        var info = await proxy.DescribeCollectionAsync(database, request.CollectionName, context.CancellationToken);
+        var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var search = ToSearch(info, request) with
         {
             Database = database,
@@ -173,7 +173,7 @@ public sealed partial class MilvusGrpcService
         }
 
         var database = Database(request.DbName, context);
-        var info = await proxy.DescribeCollectionAsync(database, request.CollectionName, context.CancellationToken);
+        var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var rank = request.RankParams.ToDictionary(p => p.Key, p => p.Value);
         var limit = IntParam(rank, "limit", 10);
         var hybrid = new HybridSearchRequest
@@ -223,7 +223,7 @@ public sealed partial class MilvusGrpcService
     {
         RequireNoTemplates(request.ExprTemplateValues.Count);
         var database = Database(request.DbName, context);
-        var info = await proxy.DescribeCollectionAsync(database, request.CollectionName, context.CancellationToken);
+        var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var parameters = request.QueryParams.ToDictionary(p => p.Key, p => p.Value);
         int? limit = parameters.ContainsKey("limit") ? IntParam(parameters, "limit", 0) : null;
         var outputs = request.OutputFields.Count == 0 ? ImmutableArray.Create("*") : [.. request.OutputFields];
