@@ -191,8 +191,8 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
             ?? throw new MilvusException(ErrorCode.PartitionNotFound, $"partition not found[partition={n}]")).Id)];
     }
 
-    private static FilterExpression? ParseFilter(CollectionInfo collection, string? filter) =>
-        string.IsNullOrWhiteSpace(filter) ? null : FilterExpression.Parse(filter, collection.Schema);
+    private FilterExpression? ParseFilter(CollectionInfo collection, string? filter) =>
+        string.IsNullOrWhiteSpace(filter) ? null : FilterExpression.Parse(filter, collection.Schema, limits: settings.Filter);
 
     /// <summary>Milvus's filter syntax for "primary key in these keys", used to fetch output fields and to delete.</summary>
     private static string PrimaryKeyFilter(FieldSchema pk, Column keys)

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Milvus.Akka.Expressions;
 using Milvus.Akka.Proxy.Grpc;
 
 namespace Milvus.Akka.Proxy;
@@ -11,6 +12,9 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
 
     /// <summary>The MilvusService endpoint (<c>milvus.proxy.grpc</c>).</summary>
     public GrpcSettings Grpc { get; init; } = GrpcSettings.Default;
+
+    /// <summary>Bounds on every filter a client sends (<c>milvus.proxy.filter</c>).</summary>
+    public FilterLimits Filter { get; init; } = FilterLimits.Default;
 
     public static ProxySettings Default { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), MilvusResultLimit, MilvusResultLimit,
         2L << 20, TimeSpan.FromSeconds(5));
@@ -26,6 +30,22 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 c.GetInt("max-topk", Default.MaxTopK),
                 c.GetInt("max-nq", Default.MaxNq),
                 c.GetByteSize("max-shard-batch-bytes") ?? Default.MaxShardBatchBytes,
-                c.GetTimeSpan("graceful-time", Default.GracefulTime)) { Grpc = GrpcSettings.From(c) };
+                c.GetTimeSpan("graceful-time", Default.GracefulTime)) { Grpc = GrpcSettings.From(c), Filter = FilterLimitsFrom(c) };
+    }
+
+    private static FilterLimits FilterLimitsFrom(Config proxy)
+    {
+        var defaults = FilterLimits.Default;
+        try
+        {
+            return new FilterLimits(
+                proxy.GetInt("filter.max-length", defaults.MaxLength),
+                proxy.GetInt("filter.max-depth", defaults.MaxDepth),
+                proxy.GetInt("filter.max-list-items", defaults.MaxListItems));
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new ConfigurationException($"milvus.proxy.filter: {e.Message}");
+        }
     }
 }
