@@ -129,6 +129,19 @@ public class LimitTests
     }
 
     [Fact]
+    public void A_like_pattern_with_thousands_of_wildcards_is_refused_and_a_long_plain_one_works()
+    {
+        var wild = "name like \"" + Repeat("%_a", 3_000) + "\"";
+        var error = Assert.Throws<MilvusException>(() => FilterExpression.Parse(wild, TestData.Schema));
+        Assert.Equal(ErrorCode.ParameterInvalid, error.Code);
+        Assert.Contains("the 'like' pattern has too many wildcards", error.Message);
+
+        var plain = FilterExpression.Parse("name like \"" + Repeat("ap", 50_000) + "%\"", TestData.Schema);
+        AssertMatches(plain.Evaluate(TestData.Batch), _ => false);
+        AssertMatches(FilterExpression.Parse("name like \"a_r%t\"", TestData.Schema).Evaluate(TestData.Batch), row => row.Name == "apricot");
+    }
+
+    [Fact]
     public void Template_values_are_held_to_the_same_list_and_depth_limits()
     {
         var tooMany = new Dictionary<string, object?> { ["ids"] = Enumerable.Range(0, Small.MaxListItems + 1).ToArray() };

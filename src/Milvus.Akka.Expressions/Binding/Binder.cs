@@ -200,9 +200,20 @@ internal sealed class Binder(CollectionSchema schema)
             throw Error($"'like' applies to VarChar and JSON values, not to {value.Description}", like.Position);
         }
 
-        return BindValue(like.Pattern) is ConstantNode { Value.Kind: ValueKind.String } pattern
-            ? new LikePredicate(value, new LikePattern(pattern.Value.AsString))
-            : throw Error("'like' needs a string pattern, e.g. name like \"ab%\"", like.Pattern.Position);
+        if (BindValue(like.Pattern) is not ConstantNode { Value.Kind: ValueKind.String } pattern)
+        {
+            throw Error("'like' needs a string pattern, e.g. name like \"ab%\"", like.Pattern.Position);
+        }
+
+        try
+        {
+            return new LikePredicate(value, new LikePattern(pattern.Value.AsString));
+        }
+        catch (NotSupportedException)
+        {
+            // The non-backtracking regex refuses a pattern whose automaton would be too large (thousands of wildcards).
+            throw Error("the 'like' pattern has too many wildcards", like.Pattern.Position);
+        }
     }
 
     private PredicateNode BindCallPredicate(CallSyntax call)
