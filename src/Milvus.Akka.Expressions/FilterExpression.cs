@@ -14,6 +14,9 @@ public sealed class FilterExpression
     private readonly PredicateNode _root;
     private readonly IReadOnlyList<object>? _primaryKeys;
 
+    /// <summary>How much of the expression an error message quotes: a refused megabyte filter is not echoed back whole.</summary>
+    private const int QuotedLength = 200;
+
     private FilterExpression(string text, PredicateNode root, IReadOnlySet<long> referencedFieldIds, IReadOnlyList<object>? primaryKeys)
     {
         Text = text;
@@ -30,27 +33,31 @@ public sealed class FilterExpression
     /// <summary>
     /// Parses <paramref name="expr"/> and resolves it against <paramref name="schema"/>. Placeholders <c>{name}</c> take
     /// their values from <paramref name="templateValues"/> (numbers, bools, strings, or enumerables of those for lists).
+    /// <paramref name="limits"/> bound its length, nesting and list sizes (default <see cref="FilterLimits.Internal"/>).
     /// </summary>
     /// <exception cref="MilvusException">
-    /// ParameterInvalid for syntax, name and type errors (the message quotes the expression and names the problem and
-    /// its 0-based position); OperationNotSupported for Milvus features this engine does not evaluate.
+    /// ParameterInvalid for syntax, name and type errors and for a filter past a limit (the message quotes the expression
+    /// and names the problem and its 0-based position); OperationNotSupported for Milvus features this engine does not evaluate.
     /// </exception>
-    public static FilterExpression Parse(string expr, CollectionSchema schema, IReadOnlyDictionary<string, object?>? templateValues = null)
+    public static FilterExpression Parse(string expr, CollectionSchema schema, IReadOnlyDictionary<string, object?>? templateValues = null,
+        FilterLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(expr);
         ArgumentNullException.ThrowIfNull(schema);
         try
         {
-            var syntax = Parser.Parse(expr, templateValues);
+            var syntax = Parser.Parse(expr, templateValues, limits ?? FilterLimits.Internal);
             var binder = new Binder(schema);
             var root = binder.BindPredicate(syntax);
             return new FilterExpression(expr, root, binder.ReferencedFieldIds, binder.PrimaryKeys(syntax));
         }
         catch (ExpressionError error)
         {
-            throw new MilvusException(error.Code, $"cannot parse expression \"{expr}\": {error.Message} at position {error.Position}", error);
+            throw new MilvusException(error.Code, $"cannot parse expression \"{Quote(expr)}\": {error.Message} at position {error.Position}", error);
         }
     }
+
+    private static string Quote(string expr) => expr.Length <= QuotedLength ? expr : $"{expr[..QuotedLength]}… ({expr.Length} characters)";
 
     /// <summary>Bit i is set when row i matches. Rows where the filter is unknown (it compares a null) do not match.</summary>
     public Bitset Evaluate(RowBatch rows)

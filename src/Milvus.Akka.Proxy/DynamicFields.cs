@@ -37,7 +37,7 @@ public static class DynamicFields
         var rows = new byte[column.Count][];
         for (var i = 0; i < rows.Length; i++)
         {
-            if (column.IsNull(i) || JsonNode.Parse(column.Values[i]) is not JsonObject source)
+            if (column.IsNull(i) || JsonNode.Parse(column.Values[i], documentOptions: JsonLimits.DocumentOptions) is not JsonObject source)
             {
                 rows[i] = column.Values[i];
                 continue;

@@ -51,7 +51,7 @@ public sealed partial class MilvusProxy
             throw new MilvusException(ErrorCode.ParameterInvalid, "delete needs a filter expression");
         }
 
-        var parsed = FilterExpression.Parse(filter, info.Schema);
+        var parsed = FilterExpression.Parse(filter, info.Schema, limits: settings.Filter);
         var pk = info.Schema.PrimaryKey;
         Column keys;
         if (partition is null && parsed.TryGetPrimaryKeyList() is { } list)

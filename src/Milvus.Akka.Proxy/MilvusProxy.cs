@@ -228,6 +228,6 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
             ?? throw new MilvusException(ErrorCode.PartitionNotFound, $"partition not found[partition={n}]")).Id)];
     }
 
-    private static FilterExpression? ParseFilter(CollectionInfo collection, string? filter) =>
-        string.IsNullOrWhiteSpace(filter) ? null : FilterExpression.Parse(filter, collection.Schema);
+    private FilterExpression? ParseFilter(CollectionInfo collection, string? filter) =>
+        string.IsNullOrWhiteSpace(filter) ? null : FilterExpression.Parse(filter, collection.Schema, limits: settings.Filter);
 }

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Milvus.Akka.Expressions;
 using Milvus.Akka.Proxy.Grpc;
 
 namespace Milvus.Akka.Proxy;
@@ -21,6 +22,9 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     /// <summary>How long cached collection metadata is kept at most, should a catalog change announcement be lost.</summary>
     public TimeSpan MetadataCacheTtl { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Bounds on every filter a client sends (<c>milvus.proxy.filter</c>).</summary>
+    public FilterLimits Filter { get; init; } = FilterLimits.Default;
+
     public static ProxySettings Default { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), MilvusResultLimit, MilvusResultLimit,
         2L << 20, TimeSpan.FromSeconds(5));
 
@@ -41,6 +45,23 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 TimestampBlockSize = c.GetInt("timestamp-block-size", Default.TimestampBlockSize),
                 IdBlockSize = c.GetInt("id-block-size", Default.IdBlockSize),
                 MetadataCacheTtl = c.GetTimeSpan("metadata-cache-ttl", Default.MetadataCacheTtl),
+                Filter = FilterLimitsFrom(c),
             };
+    }
+
+    private static FilterLimits FilterLimitsFrom(Config proxy)
+    {
+        var defaults = FilterLimits.Default;
+        try
+        {
+            return new FilterLimits(
+                proxy.GetInt("filter.max-length", defaults.MaxLength),
+                proxy.GetInt("filter.max-depth", defaults.MaxDepth),
+                proxy.GetInt("filter.max-list-items", defaults.MaxListItems));
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new ConfigurationException($"milvus.proxy.filter: {e.Message}");
+        }
     }
 }

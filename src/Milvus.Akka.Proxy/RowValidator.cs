@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Text;
-using System.Text.Json;
 using Milvus.Akka.Common;
 
 namespace Milvus.Akka.Proxy;
@@ -118,11 +117,11 @@ public static class RowValidator
             case JsonColumn json:
                 for (var i = 0; i < json.Count; i++)
                 {
-                    if (!json.IsNull(i) && !IsValidJson(json.Values[i], requireObject: field.IsDynamic))
+                    if (!json.IsNull(i) && JsonLimits.Problem(json.Values[i], requireObject: field.IsDynamic) is { } problem)
                     {
                         throw new MilvusException(ErrorCode.ParameterInvalid, field.IsDynamic
-                            ? $"row {i} of the dynamic field is not a JSON object"
-                            : $"row {i} of JSON field '{field.Name}' is not valid JSON");
+                            ? $"row {i} of the dynamic field {problem}"
+                            : $"row {i} of JSON field '{field.Name}' {problem}");
                     }
                 }
 
@@ -162,19 +161,6 @@ public static class RowValidator
                 throw new MilvusException(ErrorCode.ParameterInvalid,
                     $"the length ({Encoding.UTF8.GetByteCount(value)}) of a value of field '{field.Name}' exceeds max_length ({maxLength})");
             }
-        }
-    }
-
-    private static bool IsValidJson(byte[] utf8, bool requireObject)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(utf8);
-            return !requireObject || document.RootElement.ValueKind == JsonValueKind.Object;
-        }
-        catch (JsonException)
-        {
-            return false;
         }
     }
 

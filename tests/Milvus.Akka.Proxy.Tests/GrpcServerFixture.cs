@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Grpc.Net.Client;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Server;
@@ -27,6 +28,11 @@ public sealed class GrpcServerFixture : IAsyncLifetime
     public string Address => $"127.0.0.1:{_node!.GrpcPort}";
 
     public MilvusService.MilvusServiceClient Client => new(_channel);
+
+    /// <summary>For requests that are not well-formed messages (raw bytes sent to any rpc).</summary>
+    public CallInvoker CallInvoker => _channel!.CreateCallInvoker();
+
+    public MilvusNode Node => _node!;
 
     public async Task InitializeAsync()
     {

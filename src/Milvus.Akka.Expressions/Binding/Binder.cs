@@ -19,8 +19,7 @@ internal sealed class Binder(CollectionSchema schema)
 
     public PredicateNode BindPredicate(SyntaxNode node) => node switch
     {
-        BinarySyntax { Operator: BinaryOperator.And } and => new AndPredicate(BindPredicate(and.Left), BindPredicate(and.Right)),
-        BinarySyntax { Operator: BinaryOperator.Or } or => new OrPredicate(BindPredicate(or.Left), BindPredicate(or.Right)),
+        LogicalSyntax logical => new LogicalPredicate(logical.Operator, [.. logical.Operands.Select(BindPredicate)]),
         UnarySyntax { Operator: UnaryOperator.Not } not => BindPredicate(not.Operand) switch
         {
             ConstantPredicate constant => new ConstantPredicate(!constant.Value),
@@ -52,8 +51,8 @@ internal sealed class Binder(CollectionSchema schema)
     {
         switch (node)
         {
-            case BinarySyntax { Operator: BinaryOperator.Or } or:
-                return CollectPrimaryKeys(or.Left, keys) && CollectPrimaryKeys(or.Right, keys);
+            case LogicalSyntax { Operator: LogicalOperator.Or } or:
+                return or.Operands.All(operand => CollectPrimaryKeys(operand, keys));
             case InSyntax { Negated: false, Value: IdentifierSyntax name, List: ListSyntax list } when IsPrimaryKey(name):
                 foreach (var item in list.Items)
                 {
@@ -117,9 +116,9 @@ internal sealed class Binder(CollectionSchema schema)
             throw Error("a chained range takes two operators pointing the same way, e.g. 1 < a <= 5 or 10 > a >= 1", compare.Position);
         }
 
-        return new AndPredicate(
+        return new LogicalPredicate(LogicalOperator.And, [
             MakeCompare(operands[0], first, operands[1], compare.Position),
-            MakeCompare(operands[1], second, operands[2], compare.Position));
+            MakeCompare(operands[1], second, operands[2], compare.Position)]);
     }
 
     private PredicateNode MakeCompare(ValueNode left, CompareOperator op, ValueNode right, int position)
@@ -201,9 +200,20 @@ internal sealed class Binder(CollectionSchema schema)
             throw Error($"'like' applies to VarChar and JSON values, not to {value.Description}", like.Position);
         }
 
-        return BindValue(like.Pattern) is ConstantNode { Value.Kind: ValueKind.String } pattern
-            ? new LikePredicate(value, new LikePattern(pattern.Value.AsString))
-            : throw Error("'like' needs a string pattern, e.g. name like \"ab%\"", like.Pattern.Position);
+        if (BindValue(like.Pattern) is not ConstantNode { Value.Kind: ValueKind.String } pattern)
+        {
+            throw Error("'like' needs a string pattern, e.g. name like \"ab%\"", like.Pattern.Position);
+        }
+
+        try
+        {
+            return new LikePredicate(value, new LikePattern(pattern.Value.AsString));
+        }
+        catch (NotSupportedException)
+        {
+            // The non-backtracking regex refuses a pattern whose automaton would be too large (thousands of wildcards).
+            throw Error("the 'like' pattern has too many wildcards", like.Pattern.Position);
+        }
     }
 
     private PredicateNode BindCallPredicate(CallSyntax call)
@@ -254,7 +264,7 @@ internal sealed class Binder(CollectionSchema schema)
         IdentifierSyntax identifier => ResolveName(identifier.Name, identifier.Position),
         IndexSyntax index => BindIndex(index),
         UnarySyntax { Operator: UnaryOperator.Negate } negate => BindNegate(negate),
-        BinarySyntax { Operator: not (BinaryOperator.And or BinaryOperator.Or) } arithmetic => BindArithmetic(arithmetic),
+        BinarySyntax arithmetic => BindArithmetic(arithmetic),
         CallSyntax call when call.Name.Equals("array_length", StringComparison.OrdinalIgnoreCase) => BindArrayLength(call),
         CallSyntax call when IsCondition(call) => throw Error($"{call.Name}(...) is a condition, not a value", call.Position),
         CallSyntax call => throw UnknownFunction(call),

@@ -69,13 +69,13 @@ internal sealed class EvaluationContext(RowBatch rows) : IDisposable
 
             try
             {
-                var document = JsonDocument.Parse(column.Values[row]);
+                var document = JsonDocument.Parse(column.Values[row], JsonLimits.DocumentOptions);
                 _documents.Add(document);
                 roots[row] = document.RootElement;
             }
             catch (JsonException e)
             {
-                throw new MilvusException(ErrorCode.ServiceInternal, $"row {row} of JSON field \"{field.Name}\" is not valid JSON", e);
+                throw new MilvusException(ErrorCode.ServiceInternal, $"row {row} of JSON field \"{field.Name}\" is not valid JSON ({e.Message})", e);
             }
         }
 

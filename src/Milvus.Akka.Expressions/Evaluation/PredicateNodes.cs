@@ -42,14 +42,20 @@ internal sealed class ConstantPredicate(bool value) : PredicateNode
     public override Truth Evaluate(EvaluationContext context) => new(new Bitset(context.RowCount, Value), null);
 }
 
-internal sealed class AndPredicate(PredicateNode left, PredicateNode right) : PredicateNode
+/// <summary>A flat <c>and</c> / <c>or</c> chain, combined in a loop.</summary>
+internal sealed class LogicalPredicate(LogicalOperator op, IReadOnlyList<PredicateNode> operands) : PredicateNode
 {
-    public override Truth Evaluate(EvaluationContext context) => left.Evaluate(context).And(right.Evaluate(context));
-}
+    public override Truth Evaluate(EvaluationContext context)
+    {
+        var result = operands[0].Evaluate(context);
+        for (var i = 1; i < operands.Count; i++)
+        {
+            var next = operands[i].Evaluate(context);
+            result = op == LogicalOperator.And ? result.And(next) : result.Or(next);
+        }
 
-internal sealed class OrPredicate(PredicateNode left, PredicateNode right) : PredicateNode
-{
-    public override Truth Evaluate(EvaluationContext context) => left.Evaluate(context).Or(right.Evaluate(context));
+        return result;
+    }
 }
 
 internal sealed class NotPredicate(PredicateNode operand) : PredicateNode

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Runtime.CompilerServices;
 
 namespace Milvus.Akka.Expressions.Syntax;
 
@@ -7,24 +8,35 @@ namespace Milvus.Akka.Expressions.Syntax;
 /// <c>or</c>, <c>and</c>, <c>not</c>, predicates (comparison chains, <c>in</c>, <c>like</c>, <c>is null</c>, <c>exists</c>),
 /// <c>+ -</c>, <c>* / %</c>, unary minus, <c>**</c> (right-associative), postfix <c>[key]</c>.
 /// Template placeholders <c>{name}</c> are replaced by literals while parsing.
+/// Every level of nesting (parentheses, lists, <c>not</c>, signs, each operator of an arithmetic chain, each <c>[key]</c>)
+/// counts against <see cref="FilterLimits.MaxDepth"/>, so the tree handed to the binder and the evaluator, which
+/// recurse over it, is never deeper than that; flat <c>and</c> / <c>or</c> chains are one level however long.
 /// </summary>
 internal sealed class Parser
 {
     private readonly List<Token> _tokens;
     private readonly IReadOnlyDictionary<string, object?>? _templateValues;
+    private readonly FilterLimits _limits;
     private int _index;
+    private int _depth;
 
-    private Parser(string text, IReadOnlyDictionary<string, object?>? templateValues)
+    private Parser(string text, IReadOnlyDictionary<string, object?>? templateValues, FilterLimits limits)
     {
         _tokens = new Lexer(text).Tokenize();
         _templateValues = templateValues;
+        _limits = limits;
     }
 
     private Token Current => _tokens[_index];
 
-    public static SyntaxNode Parse(string text, IReadOnlyDictionary<string, object?>? templateValues)
+    public static SyntaxNode Parse(string text, IReadOnlyDictionary<string, object?>? templateValues, FilterLimits limits)
     {
-        var parser = new Parser(text, templateValues);
+        if (text.Length > limits.MaxLength)
+        {
+            throw new ExpressionError($"the expression is {text.Length} characters long, more than the limit of {limits.MaxLength} (max filter length)", limits.MaxLength);
+        }
+
+        var parser = new Parser(text, templateValues, limits);
         if (parser.Current.Kind == TokenKind.End)
         {
             throw new ExpressionError("the expression is empty", 0);
@@ -39,28 +51,34 @@ internal sealed class Parser
         return root;
     }
 
+    /// <summary>The entry of every nested expression: the whole filter, each parenthesis, list item and argument.</summary>
     private SyntaxNode ParseOr()
     {
-        var left = ParseAnd();
-        while (Current.Kind == TokenKind.Or)
-        {
-            var position = Advance().Position;
-            left = new BinarySyntax(BinaryOperator.Or, left, ParseAnd(), position);
-        }
-
-        return left;
+        Descend(Current.Position);
+        var result = ParseChain(LogicalOperator.Or, TokenKind.Or, ParseAnd);
+        _depth--;
+        return result;
     }
 
-    private SyntaxNode ParseAnd()
+    private SyntaxNode ParseAnd() => ParseChain(LogicalOperator.And, TokenKind.And, ParseNot);
+
+    private SyntaxNode ParseChain(LogicalOperator op, TokenKind separator, Func<SyntaxNode> parseOperand)
     {
-        var left = ParseNot();
-        while (Current.Kind == TokenKind.And)
+        var first = parseOperand();
+        if (Current.Kind != separator)
         {
-            var position = Advance().Position;
-            left = new BinarySyntax(BinaryOperator.And, left, ParseNot(), position);
+            return first;
         }
 
-        return left;
+        var position = Current.Position;
+        var operands = new List<SyntaxNode> { first };
+        while (Current.Kind == separator)
+        {
+            Advance();
+            operands.Add(parseOperand());
+        }
+
+        return new LogicalSyntax(op, operands, position);
     }
 
     private SyntaxNode ParseNot()
@@ -68,7 +86,10 @@ internal sealed class Parser
         if (Current.Kind == TokenKind.Not)
         {
             var position = Advance().Position;
-            return new UnarySyntax(UnaryOperator.Not, ParseNot(), position);
+            Descend(position);
+            var operand = ParseNot();
+            _depth--;
+            return new UnarySyntax(UnaryOperator.Not, operand, position);
         }
 
         return ParsePredicate();
@@ -122,25 +143,31 @@ internal sealed class Parser
         }
     }
 
+    /// <summary>Each operator of a chain nests the tree one level deeper (<c>a + b + c</c> is <c>(a + b) + c</c>).</summary>
     private SyntaxNode ParseAdditive()
     {
+        var depth = _depth;
         var left = ParseMultiplicative();
         while (Current.Kind is TokenKind.Plus or TokenKind.Minus)
         {
             var token = Advance();
+            Descend(token.Position);
             var op = token.Kind == TokenKind.Plus ? BinaryOperator.Add : BinaryOperator.Subtract;
             left = new BinarySyntax(op, left, ParseMultiplicative(), token.Position);
         }
 
+        _depth = depth;
         return left;
     }
 
     private SyntaxNode ParseMultiplicative()
     {
+        var depth = _depth;
         var left = ParseUnary();
         while (Current.Kind is TokenKind.Star or TokenKind.Slash or TokenKind.Percent)
         {
             var token = Advance();
+            Descend(token.Position);
             var op = token.Kind switch
             {
                 TokenKind.Star => BinaryOperator.Multiply,
@@ -150,6 +177,7 @@ internal sealed class Parser
             left = new BinarySyntax(op, left, ParseUnary(), token.Position);
         }
 
+        _depth = depth;
         return left;
     }
 
@@ -158,7 +186,9 @@ internal sealed class Parser
         if (Current.Kind is TokenKind.Minus or TokenKind.Plus)
         {
             var token = Advance();
+            Descend(token.Position);
             var operand = ParseUnary();
+            _depth--;
             return token.Kind == TokenKind.Plus ? operand : new UnarySyntax(UnaryOperator.Negate, operand, token.Position);
         }
 
@@ -171,7 +201,10 @@ internal sealed class Parser
         if (Current.Kind == TokenKind.Power)
         {
             var position = Advance().Position;
-            return new BinarySyntax(BinaryOperator.Power, left, ParseUnary(), position);
+            Descend(position);
+            var exponent = ParseUnary();
+            _depth--;
+            return new BinarySyntax(BinaryOperator.Power, left, exponent, position);
         }
 
         return left;
@@ -179,10 +212,12 @@ internal sealed class Parser
 
     private SyntaxNode ParsePostfix()
     {
+        var depth = _depth;
         var target = ParsePrimary();
         while (Current.Kind == TokenKind.LeftBracket)
         {
             var position = Advance().Position;
+            Descend(position);
             var key = Current;
             if (key.Kind is not (TokenKind.String or TokenKind.Integer))
             {
@@ -194,6 +229,7 @@ internal sealed class Parser
             target = new IndexSyntax(target, key.Value!, position);
         }
 
+        _depth = depth;
         return target;
     }
 
@@ -245,6 +281,11 @@ internal sealed class Parser
                 break; // a trailing comma, as in Python lists
             }
 
+            if (items.Count == _limits.MaxListItems)
+            {
+                throw TooManyItems(Current.Position);
+            }
+
             items.Add(ParseOr());
         }
 
@@ -271,16 +312,56 @@ internal sealed class Parser
         return TemplateLiteral(key, value, position);
     }
 
-    private static SyntaxNode TemplateLiteral(string key, object? value, int position) => value switch
+    private SyntaxNode TemplateLiteral(string key, object? value, int position) => value switch
     {
         null => throw new ExpressionError($"template value {{{key}}} is null", position),
         bool or long or double or string => new LiteralSyntax(value, position),
         int or short or sbyte or byte or ushort or uint => new LiteralSyntax(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture), position),
         float f => new LiteralSyntax((double)f, position),
         decimal d => new LiteralSyntax((double)d, position),
-        IEnumerable items => new ListSyntax(items.Cast<object?>().Select(item => TemplateLiteral(key, item, position)).ToList(), position),
+        IEnumerable items => TemplateList(key, items, position),
         _ => throw new ExpressionError($"template value {{{key}}} has unsupported type {value.GetType().Name}", position),
     };
+
+    /// <summary>A list template value nests like a written list, and is held to the same depth and size limits.</summary>
+    private ListSyntax TemplateList(string key, IEnumerable items, int position)
+    {
+        Descend(position);
+        var literals = new List<SyntaxNode>();
+        foreach (var item in items)
+        {
+            if (literals.Count == _limits.MaxListItems)
+            {
+                throw TooManyItems(position);
+            }
+
+            literals.Add(TemplateLiteral(key, item, position));
+        }
+
+        _depth--;
+        return new ListSyntax(literals, position);
+    }
+
+    /// <summary>
+    /// One level deeper. Past the limit the filter is refused; the stack check is a backstop for a thread whose stack
+    /// is smaller than the ceiling assumes (a stack overflow would take the whole process down).
+    /// </summary>
+    private void Descend(int position)
+    {
+        if (++_depth > _limits.MaxDepth)
+        {
+            throw new ExpressionError($"the expression nests more than {_limits.MaxDepth} levels deep (max filter depth: parentheses, lists, "
+                + "'not', signs, chained arithmetic operators and [key] each add a level)", position);
+        }
+
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw new ExpressionError("the expression nests too deeply for this node's stack", position);
+        }
+    }
+
+    private ExpressionError TooManyItems(int position) =>
+        new($"a list has more than {_limits.MaxListItems} items (max filter list items)", position);
 
     private Token Advance() => _tokens[_index++];
 

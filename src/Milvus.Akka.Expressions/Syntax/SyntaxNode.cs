@@ -25,8 +25,6 @@ internal sealed record UnarySyntax(UnaryOperator Operator, SyntaxNode Operand, i
 
 internal enum BinaryOperator
 {
-    And,
-    Or,
     Add,
     Subtract,
     Multiply,
@@ -36,6 +34,18 @@ internal enum BinaryOperator
 }
 
 internal sealed record BinarySyntax(BinaryOperator Operator, SyntaxNode Left, SyntaxNode Right, int Position) : SyntaxNode(Position);
+
+internal enum LogicalOperator
+{
+    And,
+    Or,
+}
+
+/// <summary>
+/// A flat chain <c>a and b and c</c> (or <c>or</c>): one node for the whole chain, so that a filter of thousands of
+/// <c>or</c>-ed conditions is walked with a loop, not one stack frame per operand.
+/// </summary>
+internal sealed record LogicalSyntax(LogicalOperator Operator, IReadOnlyList<SyntaxNode> Operands, int Position) : SyntaxNode(Position);
 
 internal enum CompareOperator
 {

@@ -17,6 +17,12 @@ public static class FieldDataConverter
 {
     public static Column FromFieldData(FieldData data, FieldSchema field, int rows)
     {
+        // The schema decides the type, but a type no Milvus version defines is a corrupt request, not data to take.
+        if (!Enum.IsDefined(data.Type))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' is sent with unknown data type {(int)data.Type}");
+        }
+
         var validity = data.ValidData.Count == 0 ? null : data.ValidData.ToArray();
         if (validity is not null && validity.Length != rows)
         {
@@ -68,6 +74,12 @@ public static class FieldDataConverter
         if (data.FieldCase != FieldData.FieldOneofCase.Vectors)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' is a {field.DataType} field but its data is not a vector");
+        }
+
+        if (vectors.Dim != 0 && vectors.Dim != field.Dim)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"the dim ({vectors.Dim}) of field data doesn't match schema dim ({field.Dim}) of field '{field.Name}'");
         }
 
         if (field.DataType == DataType.FloatVector)
@@ -127,6 +139,11 @@ public static class FieldDataConverter
 
     private static ArrayColumn Arrays(ArrayArray arrays, FieldSchema field, int rows, bool[]? validity)
     {
+        if (!Enum.IsDefined(arrays.ElementType))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"array field '{field.Name}' is sent with unknown element type {(int)arrays.ElementType}");
+        }
+
         var empty = Array.CreateInstance(ArrayColumn.RowType(field.ElementType).GetElementType()!, 0);
         var values = arrays.Data.Select(row => ArrayRow(row, field)).ToArray();
         return new ArrayColumn(field.ElementType, Expand(values, field, rows, validity, empty), validity);
