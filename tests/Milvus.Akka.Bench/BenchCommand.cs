@@ -30,9 +30,10 @@ public static class BenchCommand
             {
                 log.WriteLine(Invariant($"{data.Name}: {data.BaseCount} × {data.Dim}, {data.QueryCount} queries; exact ground truth (cached in {options.WorkDirectory})"));
                 var truth = GroundTruth.Load(data, BenchOptions.K, options.WorkDirectory);
+                var loadBefore = LoadAverage();
                 var serverRun = await new ServerBench(server, data, truth, options, log).RunAsync();
                 var inProcess = new InProcessBench(data, truth, options, log).Run();
-                var result = new DatasetResult(data.Name, data.BaseCount, data.Dim, data.QueryCount, serverRun, inProcess);
+                var result = new DatasetResult(data.Name, data.BaseCount, data.Dim, data.QueryCount, serverRun, inProcess, loadBefore, LoadAverage());
                 results.Add(result);
                 Emit(BenchReport.Dataset(result, options));
             }

@@ -16,7 +16,7 @@ public static class BenchReport
         var text = new StringBuilder();
         text.AppendLine(Invariant($"## {result.Name}: {result.Rows:N0} × {result.Dim}, {result.Queries:N0} queries"));
         text.AppendLine();
-        text.AppendLine(Invariant($"HNSW M={options.HnswM} efConstruction={options.EfConstruction}, L2, top-{BenchOptions.K}; searches nq=1, consistency Bounded, output field id, {options.Requests:N0} requests per point."));
+        text.AppendLine(Invariant($"HNSW M={options.HnswM} efConstruction={options.EfConstruction}, L2, top-{BenchOptions.K}; searches nq=1, consistency Bounded, output field id, {options.Requests:N0} requests per point. Load average (1 min): {result.LoadBefore} before, {result.LoadAfter} after."));
         text.AppendLine();
         text.AppendLine("| stage | seconds | rate |");
         text.AppendLine("|---|---|---|");

@@ -21,4 +21,6 @@ public sealed record InProcessPoint(int Ef, double Recall, double QpsOneThread, 
 
 public sealed record InProcessRun(double BuildSeconds, int Threads, IReadOnlyList<InProcessPoint> Points);
 
-public sealed record DatasetResult(string Name, int Rows, int Dim, int Queries, ServerRun Server, InProcessRun InProcess);
+/// <summary>One data set's figures, with the machine's 1-minute load average before and after them (it may be shared).</summary>
+public sealed record DatasetResult(
+    string Name, int Rows, int Dim, int Queries, ServerRun Server, InProcessRun InProcess, string LoadBefore, string LoadAfter);
