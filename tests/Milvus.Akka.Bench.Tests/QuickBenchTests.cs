@@ -35,7 +35,8 @@ public sealed class QuickBenchTests
             Assert.True(Number(cells[2]) > 0.9, $"recall@10 {cells[2]} in: {row}");
             Assert.True(Number(cells[3]) > 0, $"QPS {cells[3]} in: {row}");
             Assert.True(Number(cells[4]) <= Number(cells[5]), $"p50 above p99 in: {row}");
-            Assert.True(Number(cells[6]) > 0, $"server CPU per request {cells[6]} in: {row}");
+            // Measured from /proc in clock ticks: a fast server may round to 0, but it must be a number, not n/a.
+            Assert.True(Number(cells[6]) >= 0, $"server CPU per request {cells[6]} in: {row}");
         }
 
         Assert.Equal(["1", "8"], rows.Select(r => r.Trim('|').Split('|')[1].Trim()));

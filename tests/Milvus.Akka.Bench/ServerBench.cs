@@ -52,7 +52,7 @@ internal sealed class ServerBench(ServerUnderTest server, Dataset data, GroundTr
             foreach (var ef in options.Efs)
             {
                 var requests = EncodeSearches(ef);
-                await SweepPointAsync(requests, ef, Math.Max(options.InFlight.Max(), 1), Math.Min(WarmupRequests, requests.Length));
+                await SweepPointAsync(requests, ef, options.InFlight.Max(), Math.Min(WarmupRequests, requests.Length));
                 foreach (var inFlight in options.InFlight)
                 {
                     var point = await SweepPointAsync(requests, ef, inFlight, options.Requests);
