@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 
-namespace Milvus.Akka.Index.Bench;
+using Milvus.Akka.Index;
+
+namespace Milvus.Akka.Bench.Datasets;
 
 /// <summary>
 /// Exact k nearest neighbours of every query by brute force, computed independently of the engine's FLAT index
@@ -8,7 +10,7 @@ namespace Milvus.Akka.Index.Bench;
 /// work directory. Recall is tie-aware like ann-benchmarks': a returned row counts when its distance is within the
 /// k-th true distance, so engines are not punished for picking a different one of several equidistant rows.
 /// </summary>
-internal sealed class GroundTruth
+public sealed class GroundTruth
 {
     private const int QueryTile = 32;
     private const int RowTile = 64;
@@ -26,7 +28,7 @@ internal sealed class GroundTruth
 
     public static GroundTruth Load(Dataset data, int k, string workDirectory)
     {
-        var path = Path.Combine(workDirectory, $"ground-truth-{data.BaseCount}x{data.QueryCount}-k{k}.f32");
+        var path = Path.Combine(workDirectory, $"ground-truth-{data.Name}-{data.BaseCount}x{data.QueryCount}-k{k}.f32");
         var expected = data.QueryCount * k;
         if (File.Exists(path) && new FileInfo(path).Length == expected * sizeof(float))
         {

@@ -2,20 +2,25 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 
-namespace Milvus.Akka.Index.Bench;
+namespace Milvus.Akka.Bench.Datasets;
 
 /// <summary>
-/// Base and query vectors (row-major float32), as ann-benchmarks' fashion-mnist-784-euclidean uses them: the raw
-/// 0..255 pixel values of the 60,000 training images as the base and the 10,000 test images as queries.
+/// Base and query vectors (row-major float32): Fashion-MNIST as ann-benchmarks' fashion-mnist-784-euclidean uses it
+/// (the raw 0..255 pixel values of the 60,000 training images as the base and the 10,000 test images as queries), or
+/// a seeded synthetic set.
 /// </summary>
-internal sealed class Dataset
+public sealed class Dataset
 {
-    private Dataset(int dim, float[] baseVectors, float[] queries)
+    private Dataset(string name, int dim, float[] baseVectors, float[] queries)
     {
+        Name = name;
         Dim = dim;
         Base = baseVectors;
         Queries = queries;
     }
+
+    /// <summary>Names the data in reports and in cache file names: the same name means the same vectors.</summary>
+    public string Name { get; }
 
     public int Dim { get; }
 
@@ -40,8 +45,46 @@ internal sealed class Dataset
             throw new InvalidDataException($"train images have {dim} pixels but test images {queryDim}");
         }
 
-        return new Dataset(dim, baseVectors, queries);
+        return new Dataset($"fashion-mnist-{dim}", dim, baseVectors, queries);
     }
+
+    /// <summary>
+    /// Gaussian clusters around uniformly drawn centres (one centre per 1,000 rows, at least 10), so nearest
+    /// neighbours are meaningful as in embedding data, unlike uniform noise where every row is almost equally far.
+    /// Queries are drawn from the same clusters but are not base rows. The same arguments give the same vectors.
+    /// </summary>
+    public static Dataset Synthetic(int baseCount, int dim, int queryCount, int seed)
+    {
+        var random = new Random(seed);
+        var centres = new float[Math.Max(10, baseCount / 1000) * dim];
+        for (var i = 0; i < centres.Length; i++)
+        {
+            centres[i] = random.NextSingle() * 2 - 1;
+        }
+
+        float[] Sample(int rows)
+        {
+            var vectors = new float[rows * dim];
+            for (var row = 0; row < rows; row++)
+            {
+                var centre = centres.AsSpan(random.Next(centres.Length / dim) * dim, dim);
+                var vector = vectors.AsSpan(row * dim, dim);
+                for (var d = 0; d < dim; d++)
+                {
+                    vector[d] = centre[d] + (0.2f * Gaussian(random));
+                }
+            }
+
+            return vectors;
+        }
+
+        var baseVectors = Sample(baseCount);
+        return new Dataset($"synthetic-{baseCount}x{dim}-seed{seed}", dim, baseVectors, Sample(queryCount));
+    }
+
+    /// <summary>A standard normal sample (Box-Muller).</summary>
+    private static float Gaussian(Random random) =>
+        (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
 
     /// <summary>Writes base.f32 and queries.f32 (int32 rows, int32 dim, float32 data) for the external engines.</summary>
     public void WriteExchangeFiles(string directory)
