@@ -23,8 +23,51 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     private Task<T> Coordinator<T>(object message, CancellationToken cancellationToken = default) =>
         coordinator.AskFor<T>(message, settings.AskTimeout, cancellationToken);
 
-    private Task<T> Shard<T>(object message, CancellationToken cancellationToken = default) =>
-        shardRegion.AskFor<T>(message, settings.AskTimeout, cancellationToken);
+    /// <summary>
+    /// Asks a shard through the shard region and asks again, through the region, on a timeout or a retriable failure
+    /// until <see cref="ProxySettings.AskTimeout"/> has passed: a message lost with a dead streaming node then reaches
+    /// the shard where sharding restarted it. Writes carry request ids, so a batch that did arrive the first time is
+    /// answered with its first acknowledgement, never applied twice. A write's every attempt waits
+    /// <see cref="ProxySettings.ShardAttemptTimeout"/>; reads and flushes, whose repetition costs work, wait twice as long
+    /// on each attempt.
+    /// </summary>
+    private async Task<T> Shard<T>(object message, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTimeOffset.UtcNow + settings.AskTimeout;
+        var attemptTimeout = settings.ShardAttemptTimeout;
+        var growing = message is not (InsertRows or DeleteRows);
+        for (var attempt = 1; ; attempt++)
+        {
+            var remaining = deadline - DateTimeOffset.UtcNow;
+            var timeout = attemptTimeout < remaining ? attemptTimeout : remaining;
+            try
+            {
+                return await shardRegion.AskFor<T>(message, timeout, cancellationToken);
+            }
+            catch (MilvusException e) when (IsRetriable(e))
+            {
+                if (DateTimeOffset.UtcNow + RetryPause >= deadline)
+                {
+                    throw new MilvusException(e.Code, $"{e.Message} (attempt {attempt} of a request to a shard, {settings.AskTimeout.TotalSeconds:0.#} s in all)", e);
+                }
+
+                if (e.InnerException is not AskTimeoutException)
+                {
+                    // An answer that the shard cannot serve yet (recovering, a node it needs unreachable): pause before asking again.
+                    await Task.Delay(RetryPause, cancellationToken);
+                }
+                else if (growing)
+                {
+                    attemptTimeout *= 2;
+                }
+            }
+        }
+    }
+
+    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Failures a later attempt can overcome: no answer in time, or a shard or node not ready yet.</summary>
+    private static bool IsRetriable(MilvusException e) => e.Code is ErrorCode.ServiceUnavailable or ErrorCode.ServiceNotReady;
 
     private static string Db(string? database) => string.IsNullOrEmpty(database) ? CoordinatorActor.DefaultDatabase : database;
 

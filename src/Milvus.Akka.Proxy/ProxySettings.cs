@@ -12,6 +12,9 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     /// <summary>The MilvusService endpoint (<c>milvus.proxy.grpc</c>).</summary>
     public GrpcSettings Grpc { get; init; } = GrpcSettings.Default;
 
+    /// <summary>How long one attempt of a request to a shard waits before asking again (<c>milvus.proxy.shard-attempt-timeout</c>).</summary>
+    public TimeSpan ShardAttemptTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
     public static ProxySettings Default { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), MilvusResultLimit, MilvusResultLimit,
         2L << 20, TimeSpan.FromSeconds(5));
 
@@ -26,6 +29,10 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 c.GetInt("max-topk", Default.MaxTopK),
                 c.GetInt("max-nq", Default.MaxNq),
                 c.GetByteSize("max-shard-batch-bytes") ?? Default.MaxShardBatchBytes,
-                c.GetTimeSpan("graceful-time", Default.GracefulTime)) { Grpc = GrpcSettings.From(c) };
+                c.GetTimeSpan("graceful-time", Default.GracefulTime))
+            {
+                Grpc = GrpcSettings.From(c),
+                ShardAttemptTimeout = c.GetTimeSpan("shard-attempt-timeout", Default.ShardAttemptTimeout),
+            };
     }
 }

@@ -251,7 +251,8 @@ public sealed partial class ShardActor
         }).ToImmutableArray();
         var (pks, deleteTs) = FlattenDeleteBuffer();
         var checkpoints = StoredSegments.ToImmutableSortedDictionary(s => s.SegmentId, s => _deleteCheckpoints.GetValueOrDefault(s.SegmentId));
-        return new ShardSnapshot(segments, [.. _flushed.Values], pks, [.. deleteTs], _lastTimestamp, [.. _reservedSegmentIds], checkpoints);
+        return new ShardSnapshot(segments, [.. _flushed.Values], pks, [.. deleteTs], _lastTimestamp, [.. _reservedSegmentIds], checkpoints,
+            _appliedWrites.ToImmutableArray());
     }
 
     private void RestoreSnapshot(ShardSnapshot snapshot)
@@ -298,6 +299,7 @@ public sealed partial class ShardActor
         }
 
         _lastTimestamp = snapshot.LastTimestamp;
+        _appliedWrites.Restore(snapshot.AppliedWrites);
         foreach (var id in snapshot.ReservedSegmentIds)
         {
             _reservedSegmentIds.Enqueue(id);
