@@ -24,42 +24,69 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         coordinator.AskFor<T>(message, settings.AskTimeout, cancellationToken);
 
     /// <summary>
-    /// Asks a shard through the shard region and asks again, through the region, on a timeout or a retriable failure
-    /// until <see cref="ProxySettings.AskTimeout"/> has passed: a message lost with a dead streaming node then reaches
-    /// the shard where sharding restarted it. Writes carry request ids, so a batch that did arrive the first time is
-    /// answered with its first acknowledgement, never applied twice. A write's every attempt waits
-    /// <see cref="ProxySettings.ShardAttemptTimeout"/>; reads and flushes, whose repetition costs work, wait twice as long
-    /// on each attempt.
+    /// Asks a shard through the shard region, and while no answer has come, asks again through the region every
+    /// <see cref="ProxySettings.ShardAttemptTimeout"/> until <see cref="ProxySettings.AskTimeout"/> has passed; the first
+    /// answer wins. A message lost with a dead streaming node is thus sent again to where sharding restarted the shard,
+    /// while earlier attempts stay open, so a merely slow shard still answers the first one. Writes carry request ids: a
+    /// batch that arrived more than once is applied once and every copy is answered with its first acknowledgement.
+    /// Reads and flushes, whose repetition costs work, wait twice as long before each further attempt. A retriable
+    /// failure (a shard or node not ready yet) is asked again after a short pause.
     /// </summary>
     private async Task<T> Shard<T>(object message, CancellationToken cancellationToken = default)
     {
         var deadline = DateTimeOffset.UtcNow + settings.AskTimeout;
-        var attemptTimeout = settings.ShardAttemptTimeout;
+        var interval = settings.ShardAttemptTimeout;
         var growing = message is not (InsertRows or DeleteRows);
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var open = new List<Task<T>>();
         for (var attempt = 1; ; attempt++)
         {
             var remaining = deadline - DateTimeOffset.UtcNow;
-            var timeout = attemptTimeout < remaining ? attemptTimeout : remaining;
-            try
+            open.Add(shardRegion.AskFor<T>(message, remaining, abandon.Token));
+            using var nextAttempt = CancellationTokenSource.CreateLinkedTokenSource(abandon.Token);
+            // The last attempt (its timeout is the deadline) only waits for the open ones to answer or time out.
+            var wait = Task.Delay(interval < remaining ? interval : Timeout.InfiniteTimeSpan, nextAttempt.Token);
+            while (true)
             {
-                return await shardRegion.AskFor<T>(message, timeout, cancellationToken);
-            }
-            catch (MilvusException e) when (IsRetriable(e))
-            {
-                if (DateTimeOffset.UtcNow + RetryPause >= deadline)
+                var done = await Task.WhenAny(new List<Task>(open) { wait });
+                if (done == wait)
                 {
-                    throw new MilvusException(e.Code, $"{e.Message} (attempt {attempt} of a request to a shard, {settings.AskTimeout.TotalSeconds:0.#} s in all)", e);
+                    break;
                 }
 
-                if (e.InnerException is not AskTimeoutException)
+                var answered = (Task<T>)done;
+                open.Remove(answered);
+                try
                 {
-                    // An answer that the shard cannot serve yet (recovering, a node it needs unreachable): pause before asking again.
-                    await Task.Delay(RetryPause, cancellationToken);
+                    var reply = await answered;
+                    await abandon.CancelAsync();
+                    return reply;
                 }
-                else if (growing)
+                catch (MilvusException e) when (IsRetriable(e) && DateTimeOffset.UtcNow + RetryPause < deadline)
                 {
-                    attemptTimeout *= 2;
+                    if (open.Count == 0)
+                    {
+                        await Task.Delay(RetryPause, abandon.Token);
+                        break;
+                    }
                 }
+                catch (MilvusException e) when (IsRetriable(e))
+                {
+                    await abandon.CancelAsync();
+                    throw new MilvusException(e.Code, $"{message.GetType().Name} was not answered within {settings.AskTimeout.TotalSeconds:0.#} s "
+                        + $"({attempt} attempts through the shard region; last: {e.Message})", e);
+                }
+                catch
+                {
+                    await abandon.CancelAsync();
+                    throw;
+                }
+            }
+
+            await nextAttempt.CancelAsync();
+            if (growing)
+            {
+                interval *= 2;
             }
         }
     }

@@ -13,7 +13,7 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     public GrpcSettings Grpc { get; init; } = GrpcSettings.Default;
 
     /// <summary>How long one attempt of a request to a shard waits before asking again (<c>milvus.proxy.shard-attempt-timeout</c>).</summary>
-    public TimeSpan ShardAttemptTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan ShardAttemptTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     public static ProxySettings Default { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), MilvusResultLimit, MilvusResultLimit,
         2L << 20, TimeSpan.FromSeconds(5));

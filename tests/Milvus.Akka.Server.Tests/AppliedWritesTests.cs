@@ -86,7 +86,7 @@ public sealed class AppliedWritesTests
         var restored = new AppliedWrites(maxEntries: 100, TimeSpan.FromMinutes(1));
         restored.Add("stale", At(TimeSpan.Zero));
         restored.Restore(writes.ToImmutableArray());
-        Assert.Equal(writes.ToImmutableArray(), restored.ToImmutableArray());
+        Assert.Equal(writes.ToImmutableArray().ToArray(), restored.ToImmutableArray().ToArray());
         Assert.False(restored.TryGet("stale", out _));
 
         var smaller = new AppliedWrites(maxEntries: 4, TimeSpan.FromMinutes(1));

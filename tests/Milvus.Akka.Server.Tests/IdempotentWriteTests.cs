@@ -10,8 +10,9 @@ namespace Milvus.Akka.Server.Tests;
 /// </summary>
 public sealed class IdempotentWriteTests() : StandaloneNodeTest(Config)
 {
-    // Far below the time a shard takes to journal a 2 MiB batch: nearly every batch times out at least once and is sent again.
-    private const string Config = "milvus.proxy.shard-attempt-timeout = 10ms";
+    // Below the time a shard takes to take in and journal a 2 MiB batch here (serialize-messages on): batches time out
+    // and are sent again.
+    private const string Config = "milvus.proxy.shard-attempt-timeout = 200ms";
 
     [Fact]
     public async Task Inserts_retried_after_forced_timeouts_leave_one_copy_of_each_row()

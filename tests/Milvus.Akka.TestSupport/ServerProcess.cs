@@ -11,7 +11,8 @@ public sealed class ServerProcess(string name, string fileName, IReadOnlyList<st
 
     public int Port => port;
 
-    public async Task StartAsync()
+    /// <summary>Starts the process and waits until it accepts connections on its port, for at most <paramref name="timeout"/> (default 30 s).</summary>
+    public async Task StartAsync(TimeSpan? timeout = null)
     {
         var info = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
@@ -27,7 +28,7 @@ public sealed class ServerProcess(string name, string fileName, IReadOnlyList<st
         process.BeginErrorReadLine();
         _process = process;
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (!await AcceptsConnectionsAsync())
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
