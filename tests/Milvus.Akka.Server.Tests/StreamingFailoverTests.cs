@@ -51,15 +51,16 @@ public sealed class StreamingFailoverTests(ITestOutputHelper output) : IAsyncLif
         var ports = new[] { ServerProcess.FreePort(), ServerProcess.FreePort(), ServerProcess.FreePort() }.Order().ToArray();
         var grpcPort = ServerProcess.FreePort();
         var config = Path.Combine(_dataDir.Path, "node.hocon");
-        await File.WriteAllTextAsync(config, $"milvus.proxy.grpc.port = {grpcPort}\nakka.loglevel = WARNING\n");
+        // INFO: each shard logs where it starts ("Shard … recovered"), the only outside view of where sharding runs it.
+        await File.WriteAllTextAsync(config, $"milvus.proxy.grpc.port = {grpcPort}\nakka.loglevel = INFO\nakka.stdout-loglevel = INFO\n");
         var seed = $"akka.tcp://milvus@127.0.0.1:{ports[0]}";
 
         await StartAsync("coordinator+proxy", ["--roles", "coordinator,proxy", "--port", $"{ports[0]}"], grpcPort);
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
         var client = new MilvusService.MilvusServiceClient(channel);
-        var doomed = await StartAsync("streaming+query", ["--roles", "streaming,query", "--port", $"{ports[1]}", "--seed", seed], ports[1]);
+        var doomed = await StartAsync("streaming+query", ["--roles", "streaming,query", "--port", $"{ports[1]}", "--seed", seed], ports[1], ports[1]);
         await WaitUntilUpAsync(client, [ports[1]]);
-        await StartAsync("streaming+query+data", ["--roles", "streaming,query,data", "--port", $"{ports[2]}", "--seed", seed], ports[2]);
+        await StartAsync("streaming+query+data", ["--roles", "streaming,query,data", "--port", $"{ports[2]}", "--seed", seed], ports[2], ports[2]);
         await WaitUntilUpAsync(client, [ports[1], ports[2]]);
 
         Ok(await client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = Collection, Schema = IdVectorRequests.Schema(Collection, Dim).ToByteString(), ShardsNum = 2 }));
@@ -73,6 +74,11 @@ public sealed class StreamingFailoverTests(ITestOutputHelper output) : IAsyncLif
         var leaders = await ShardLeadersAsync(client);
         Assert.True(leaders.Any(a => a.EndsWith($":{ports[1]}", StringComparison.Ordinal)) && leaders.Any(a => a.EndsWith($":{ports[2]}", StringComparison.Ordinal)),
             $"the two shards should run on the two streaming nodes, they are led by {string.Join(", ", leaders)}");
+
+        // The coordinator's placement may first be reached by moving a shard (sharding allocates it where it is first
+        // asked for, then rebalances): wait until each streaming node runs one of the shards.
+        await WaitUntilAsync(() => ShardsRunningOn(ports[1]).Count == 1 && ShardsRunningOn(ports[2]).Count == 1,
+            "each streaming node runs one shard", TimeSpan.FromSeconds(90), () => $"started: {string.Join(", ", StartedShards())}");
 
         var clock = Stopwatch.StartNew();
         var batches = new List<Batch>();
@@ -116,9 +122,11 @@ public sealed class StreamingFailoverTests(ITestOutputHelper output) : IAsyncLif
         var writers = Enumerable.Range(0, 2).Select(_ => Task.Run(WriteAsync)).ToArray();
         await WaitForAsync(() => Acknowledged(batches, after: TimeSpan.Zero) >= 40, "40 batches acknowledged before the kill", TimeSpan.FromSeconds(60), writers, Progress);
 
+        var killedShards = ShardsRunningOn(ports[1]);
+        Assert.Single(killedShards);
         var killedAt = clock.Elapsed;
         await doomed.StopAsync();
-        output.WriteLine($"killed the streaming node on port {ports[1]} at {killedAt.TotalSeconds:0.00} s");
+        output.WriteLine($"killed the streaming node on port {ports[1]}, running shard {killedShards.Single()}, at {killedAt.TotalSeconds:0.00} s");
 
         await WaitForAsync(() => Acknowledged(batches, after: killedAt) >= 1, "a batch sent after the kill is acknowledged",
             OutageBound + TimeSpan.FromSeconds(30), writers, Progress);
@@ -152,11 +160,53 @@ public sealed class StreamingFailoverTests(ITestOutputHelper output) : IAsyncLif
         Assert.True(outage < OutageBound, $"writes stopped for {outage.TotalSeconds:0.0} s after the kill");
     }
 
-    private async Task<ServerProcess> StartAsync(string name, string[] arguments, int port)
+    /// <summary>Per streaming node (by port), the shards in the order they started there.</summary>
+    private readonly Dictionary<int, List<(string Shard, long Order)>> _started = [];
+    private long _startOrder;
+
+    private static readonly System.Text.RegularExpressions.Regex ShardRecovered = new(@"Shard (\S+) recovered:");
+
+    private void OnOutput(int node, string line)
     {
+        if (ShardRecovered.Match(line) is { Success: true } match)
+        {
+            lock (_started)
+            {
+                _started[node].Add((match.Groups[1].Value, ++_startOrder));
+            }
+        }
+    }
+
+    /// <summary>The shards whose latest start was on <paramref name="node"/>.</summary>
+    private List<string> ShardsRunningOn(int node)
+    {
+        lock (_started)
+        {
+            return [.. _started.SelectMany(n => n.Value.Select(s => (Node: n.Key, s.Shard, s.Order)))
+                .GroupBy(s => s.Shard).Select(g => g.MaxBy(s => s.Order)).Where(s => s.Node == node).Select(s => s.Shard)];
+        }
+    }
+
+    private List<string> StartedShards()
+    {
+        lock (_started)
+        {
+            return [.. _started.SelectMany(n => n.Value.Select(s => $"{s.Shard} on {n.Key}"))];
+        }
+    }
+
+    private async Task<ServerProcess> StartAsync(string name, string[] arguments, int port, int? streamingNode = null)
+    {
+        Action<string>? onOutput = null;
+        if (streamingNode is { } node)
+        {
+            _started[node] = [];
+            onOutput = line => OnOutput(node, line);
+        }
+
         var process = new ServerProcess(name, "dotnet",
             [MilvusServerProcess.ServerAssembly(), .. arguments, "--data-dir", Path.Combine(_dataDir.Path, "data"), "--config", Path.Combine(_dataDir.Path, "node.hocon")],
-            port);
+            port, onOutput);
         _processes.Add(process);
         await process.StartAsync(TimeSpan.FromSeconds(90));
         return process;
@@ -213,6 +263,9 @@ public sealed class StreamingFailoverTests(ITestOutputHelper output) : IAsyncLif
             return batches.Where(b => b.Acknowledged is not null && b.Sent >= killedAt).Min(b => b.Acknowledged!.Value);
         }
     }
+
+    private static Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan timeout, Func<string> progress) =>
+        WaitForAsync(condition, what, timeout, [], progress);
 
     private static async Task WaitForAsync(Func<bool> condition, string what, TimeSpan timeout, Task[] writers, Func<string> progress)
     {

@@ -5,7 +5,9 @@ using System.Net.Sockets;
 namespace Milvus.Akka.TestSupport;
 
 /// <summary>A server child process on 127.0.0.1 that tests can stop (kill) and start again with the same arguments.</summary>
-public sealed class ServerProcess(string name, string fileName, IReadOnlyList<string> arguments, int port) : IAsyncDisposable
+/// <remarks><paramref name="onOutput"/> sees every line the process writes to stdout and stderr (from any thread).</remarks>
+public sealed class ServerProcess(string name, string fileName, IReadOnlyList<string> arguments, int port, Action<string>? onOutput = null)
+    : IAsyncDisposable
 {
     private Process? _process;
 
@@ -22,8 +24,8 @@ public sealed class ServerProcess(string name, string fileName, IReadOnlyList<st
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {name}");
         // Drain the pipes, or a chatty server blocks once they fill.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => Output(e.Data);
+        process.ErrorDataReceived += (_, e) => Output(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
@@ -38,6 +40,14 @@ public sealed class ServerProcess(string name, string fileName, IReadOnlyList<st
             }
 
             await Task.Delay(50);
+        }
+    }
+
+    private void Output(string? line)
+    {
+        if (line is not null)
+        {
+            onOutput?.Invoke(line);
         }
     }
 
