@@ -25,6 +25,9 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     /// <summary>Bounds on every filter a client sends (<c>milvus.proxy.filter</c>).</summary>
     public FilterLimits Filter { get; init; } = FilterLimits.Default;
 
+    /// <summary>How long one attempt of a request to a shard waits before asking again (<c>milvus.proxy.shard-attempt-timeout</c>).</summary>
+    public TimeSpan ShardAttemptTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
     public static ProxySettings Default { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), MilvusResultLimit, MilvusResultLimit,
         2L << 20, TimeSpan.FromSeconds(5));
 
@@ -46,6 +49,7 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 IdBlockSize = c.GetInt("id-block-size", Default.IdBlockSize),
                 MetadataCacheTtl = c.GetTimeSpan("metadata-cache-ttl", Default.MetadataCacheTtl),
                 Filter = FilterLimitsFrom(c),
+                ShardAttemptTimeout = c.GetTimeSpan("shard-attempt-timeout", Default.ShardAttemptTimeout),
             };
     }
 

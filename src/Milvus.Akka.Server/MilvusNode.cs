@@ -80,7 +80,7 @@ public sealed class MilvusNode : IAsyncDisposable
         var shardRegion = roles.Contains(Roles.Streaming)
             ? await sharding.StartAsync(ShardTypeName, shard => ShardEntity.Props(shard, coordinator, objects, streaming),
                 ClusterShardingSettings.Create(system).WithRole(Roles.Streaming), ShardMessageExtractor.Instance,
-                new ShardPlacementStrategy(system, ShardTypeName), PoisonPill.Instance)
+                new ShardPlacementStrategy(system, ShardTypeName), StopShard.Instance)
             : await sharding.StartProxyAsync(ShardTypeName, Roles.Streaming, ShardMessageExtractor.Instance);
 
         if (roles.Contains(Roles.Coordinator))

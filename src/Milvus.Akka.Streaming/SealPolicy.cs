@@ -62,6 +62,9 @@ public sealed record StreamingSettings(SealPolicy Seal, TimeSpan SealCheckInterv
     public static StreamingSettings Default { get; } = new(SealPolicy.Default, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30),
         TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 8, "", "", 100_000, TimeSpan.FromMinutes(20));
 
+    /// <summary>How many recent writes' request ids a shard remembers (<c>milvus.streaming.applied-writes</c>).</summary>
+    public AppliedWritesSettings AppliedWrites { get; init; } = AppliedWritesSettings.Default;
+
     public static StreamingSettings From(Config config)
     {
         var c = config.GetConfig("milvus.streaming");
@@ -77,6 +80,11 @@ public sealed record StreamingSettings(SealPolicy Seal, TimeSpan SealCheckInterv
                 c.GetString("journal-plugin-id", ""),
                 c.GetString("snapshot-plugin-id", ""),
                 c.GetLong("delete-flush-rows", Default.DeleteFlushRows),
-                c.GetTimeSpan("compaction-delete-hold", Default.CompactionDeleteHold));
+                c.GetTimeSpan("compaction-delete-hold", Default.CompactionDeleteHold))
+            {
+                AppliedWrites = new AppliedWritesSettings(
+                    c.GetInt("applied-writes.max-entries", AppliedWritesSettings.Default.MaxEntries),
+                    c.GetTimeSpan("applied-writes.max-age", AppliedWritesSettings.Default.MaxAge)),
+            };
     }
 }

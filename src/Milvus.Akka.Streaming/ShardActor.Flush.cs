@@ -230,7 +230,8 @@ public sealed partial class ShardActor
         }).ToImmutableArray();
         var (pks, deleteTs) = FlattenDeleteBuffer();
         var checkpoints = StoredSegments.ToImmutableSortedDictionary(s => s.SegmentId, s => _deleteCheckpoints.GetValueOrDefault(s.SegmentId));
-        return new ShardSnapshot(segments, [.. _serving.Flushed.Values], pks, [.. deleteTs], _lastTimestamp, [.. _reservedSegmentIds], checkpoints);
+        return new ShardSnapshot(segments, [.. _serving.Flushed.Values], pks, [.. deleteTs], _lastTimestamp, [.. _reservedSegmentIds], checkpoints,
+            _appliedWrites.ToImmutableArray());
     }
 
     private void RestoreSnapshot(ShardSnapshot snapshot)
@@ -277,6 +278,7 @@ public sealed partial class ShardActor
         }
 
         _lastTimestamp = snapshot.LastTimestamp;
+        _appliedWrites.Restore(snapshot.AppliedWrites);
         foreach (var id in snapshot.ReservedSegmentIds)
         {
             _reservedSegmentIds.Enqueue(id);

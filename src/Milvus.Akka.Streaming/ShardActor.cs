@@ -37,6 +37,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
     private readonly List<(Column Pks, ulong Timestamp)> _deleteBuffer = [];
     private readonly Queue<long> _reservedSegmentIds = new();
     private ulong _lastTimestamp;
+    private readonly AppliedWrites _appliedWrites;
 
     // Not persisted: who serves which flushed segment, rebuilt from the coordinator after recovery.
     private readonly SegmentServing<IActorRef> _serving = new();
@@ -52,6 +53,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         _coordinator = coordinator;
         _objects = objects;
         _settings = settings;
+        _appliedWrites = new AppliedWrites(settings.AppliedWrites.MaxEntries, settings.AppliedWrites.MaxAge);
         PersistenceId = $"shard-{shardName}";
         // Empty ids mean the node's default journal and snapshot store (the embedded SQLite ones).
         JournalPluginId = settings.JournalPluginId;
@@ -154,6 +156,9 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         Command<StorageLoadCompleted>(OnStorageLoadCompleted);
         Command<RetryRead>(m => m.Read());
         Command<DropShard>(_ => DropAndStop());
+        // Persist stashes commands until the journal write in flight completed and its handler acknowledged it, so this
+        // runs only after every pending write of the shard was answered.
+        Command<StopShard>(_ => Context.Stop(Self));
         Command<DropPartitionData>(m => Persist(new PartitionDataDropped(m.PartitionId), Apply));
         Command<SaveSnapshotSuccess>(m =>
         {
@@ -221,6 +226,12 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
     private void OnInsert(InsertRows m)
     {
+        if (_appliedWrites.TryGet(m.RequestId, out var applied))
+        {
+            Sender.Tell(new InsertAck(applied));
+            return;
+        }
+
         if (!_growingByPartition.ContainsKey(m.PartitionId) && _reservedSegmentIds.Count == 0)
         {
             // Wait for ids; the stash keeps the insert in order with later commands.
@@ -231,7 +242,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
         var segmentId = _growingByPartition.TryGetValue(m.PartitionId, out var growing) ? growing : _reservedSegmentIds.Peek();
         var sender = Sender;
-        Persist(new RowsInserted(segmentId, m.PartitionId, m.Rows, NextTimestamp(m.Timestamp)), e =>
+        Persist(new RowsInserted(segmentId, m.PartitionId, m.Rows, NextTimestamp(m.Timestamp), m.RequestId), e =>
         {
             Apply(e);
             sender.Tell(new InsertAck(e.Timestamp));
@@ -247,8 +258,14 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
     private void OnDelete(DeleteRows m)
     {
+        if (_appliedWrites.TryGet(m.RequestId, out var applied))
+        {
+            Sender.Tell(new DeleteAck(applied));
+            return;
+        }
+
         var sender = Sender;
-        Persist(new RowsDeleted(m.Pks, NextTimestamp(m.Timestamp)), e =>
+        Persist(new RowsDeleted(m.Pks, NextTimestamp(m.Timestamp), m.RequestId), e =>
         {
             Apply(e);
             foreach (var node in _serving.Nodes)
@@ -279,6 +296,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
         segment.Append(e.Rows, e.Timestamp);
         _lastTimestamp = Math.Max(_lastTimestamp, e.Timestamp);
+        _appliedWrites.Add(e.RequestId, e.Timestamp);
     }
 
     private void Apply(RowsDeleted e)
@@ -290,6 +308,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
         _deleteBuffer.Add((e.Pks, e.Timestamp));
         _lastTimestamp = Math.Max(_lastTimestamp, e.Timestamp);
+        _appliedWrites.Add(e.RequestId, e.Timestamp);
     }
 
     private void Apply(SegmentIdsReserved e)

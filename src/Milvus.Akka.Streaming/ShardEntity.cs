@@ -29,6 +29,8 @@ public sealed class ShardEntity : ReceiveActor, IWithStash, IWithTimers
         Receive<CatalogLoaded>(Start);
         Receive<CatalogUnavailable>(OnUnavailable);
         Receive<RetryCatalog>(_ => LoadCatalog());
+        // A hand-off before the shard started: nothing is in flight; stashed requests go unanswered and are retried.
+        Receive<StopShard>(_ => Context.Stop(Self));
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -73,7 +75,11 @@ public sealed class ShardEntity : ReceiveActor, IWithStash, IWithTimers
         if (m.Error is MilvusException { Code: ErrorCode.CollectionNotFound } missing)
         {
             _log.Info("Shard {0}: {1}; stopping", _shardName, missing.Message);
-            Become(() => ReceiveAny(_ => Sender.Tell(MilvusFailure.From(missing))));
+            Become(() =>
+            {
+                Receive<StopShard>(_ => Context.Stop(Self));
+                ReceiveAny(_ => Sender.Tell(MilvusFailure.From(missing)));
+            });
             Stash.UnstashAll();
             Context.Parent.Tell(new global::Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
             return;

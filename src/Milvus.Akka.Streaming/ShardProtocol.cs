@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Akka.Actor;
 using Milvus.Akka.Cluster;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
@@ -9,14 +10,22 @@ namespace Milvus.Akka.Streaming;
 /// <summary>Marker for every message a streaming shard handles, answers or journals; bound to its wire serializer.</summary>
 public interface IShardMessage;
 
-/// <summary>Rows for one partition, all written at <paramref name="Timestamp"/> (a TSO timestamp from the proxy).</summary>
-public sealed record InsertRows(string ShardName, long PartitionId, RowBatch Rows, ulong Timestamp) : IShardMessage, IShardCommand;
+/// <summary>
+/// Rows for one partition, all written at <paramref name="Timestamp"/> (a TSO timestamp from the proxy).
+/// <paramref name="RequestId"/> names this batch: the proxy derives it from the client request, and sends the same id
+/// when it sends the batch again; a shard that already applied it answers with the earlier <see cref="InsertAck"/>
+/// (see <see cref="AppliedWrites"/>). Empty: not deduplicated.
+/// </summary>
+public sealed record InsertRows(string ShardName, long PartitionId, RowBatch Rows, ulong Timestamp, string RequestId) : IShardMessage, IShardCommand;
 
 /// <summary>The rows are durable in the WAL and visible; <paramref name="Timestamp"/> is the timestamp they carry.</summary>
 public sealed record InsertAck(ulong Timestamp) : IShardMessage;
 
-/// <summary>Deletes every version of these primary keys written before the delete's timestamp.</summary>
-public sealed record DeleteRows(string ShardName, Column Pks, ulong Timestamp) : IShardMessage, IShardCommand;
+/// <summary>
+/// Deletes every version of these primary keys written before the delete's timestamp. <paramref name="RequestId"/>
+/// deduplicates a batch sent again, as for <see cref="InsertRows"/>.
+/// </summary>
+public sealed record DeleteRows(string ShardName, Column Pks, ulong Timestamp, string RequestId) : IShardMessage, IShardCommand;
 
 public sealed record DeleteAck(ulong Timestamp) : IShardMessage;
 
@@ -31,14 +40,26 @@ public sealed record FlushShard(string ShardName) : IShardMessage, IShardCommand
 
 public sealed record ShardFlushed(ImmutableArray<long> SegmentIds, ulong FlushTimestamp) : IShardMessage;
 
+/// <summary>
+/// Sharding's hand-off stop message for a shard moving to another node (instead of a PoisonPill): the shard stops once
+/// the journal writes it has in flight completed and were acknowledged, so a hand-off never drops an acknowledgement.
+/// Sent by the local shard region only.
+/// </summary>
+public sealed record StopShard : INoSerializationVerificationNeeded
+{
+    public static readonly StopShard Instance = new();
+}
+
 /// <summary>Marker of the journal events and snapshots of a shard (the WAL format), bound to <see cref="Serialization.ShardEventSerializer"/>.</summary>
 public interface IShardEvent;
 
 // Journal events: what the WAL holds for a shard.
 
-public sealed record RowsInserted(long SegmentId, long PartitionId, RowBatch Rows, ulong Timestamp) : IShardEvent;
+/// <summary><paramref name="RequestId"/>: the batch's request id, "" in events written before writes were deduplicated.</summary>
+public sealed record RowsInserted(long SegmentId, long PartitionId, RowBatch Rows, ulong Timestamp, string RequestId) : IShardEvent;
 
-public sealed record RowsDeleted(Column Pks, ulong Timestamp) : IShardEvent;
+/// <summary><paramref name="RequestId"/>: the batch's request id, "" in events written before writes were deduplicated.</summary>
+public sealed record RowsDeleted(Column Pks, ulong Timestamp, string RequestId) : IShardEvent;
 
 public sealed record SegmentIdsReserved(long First, int Count) : IShardEvent;
 
@@ -60,8 +81,9 @@ public sealed record DeletesPersisted(ImmutableArray<long> SegmentIds, ulong Che
 
 /// <summary>
 /// A shard's snapshot: unflushed segments with their rows, row timestamps and delete marks, the delete buffer,
-/// flushed segments with their delete checkpoints (see <see cref="DeletesPersisted"/>), the last timestamp and the
-/// reserved segment ids. Replay continues after it.
+/// flushed segments with their delete checkpoints (see <see cref="DeletesPersisted"/>), the last timestamp, the
+/// reserved segment ids and the recently applied writes' request ids (<see cref="Streaming.AppliedWrites"/>; empty in
+/// snapshots of before deduplication). Replay continues after it.
 /// </summary>
 public sealed record ShardSnapshot(
     ImmutableArray<SegmentSnapshot> Segments,
@@ -70,7 +92,8 @@ public sealed record ShardSnapshot(
     ImmutableArray<ulong> DeleteTimestamps,
     ulong LastTimestamp,
     ImmutableArray<long> ReservedSegmentIds,
-    ImmutableSortedDictionary<long, ulong> DeleteCheckpoints) : IShardEvent;
+    ImmutableSortedDictionary<long, ulong> DeleteCheckpoints,
+    ImmutableArray<AppliedWrite> AppliedWrites) : IShardEvent;
 
 /// <summary>One unflushed segment inside a <see cref="ShardSnapshot"/>; never journaled on its own.</summary>
 public sealed record SegmentSnapshot(long SegmentId, long PartitionId, bool Sealed, RowBatch Rows, ImmutableArray<ulong> Timestamps,

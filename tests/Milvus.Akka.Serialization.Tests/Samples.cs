@@ -221,10 +221,11 @@ public static class Samples
         new("QueryRows/count-only", QueryRows.CountOnly(DataType.VarChar, 12345)),
 
         // Streaming shards: commands and replies.
-        new("InsertRows", new InsertRows("42_1", 43, Rows(), 449_000_002_000)),
+        new("InsertRows", new InsertRows("42_1", 43, Rows(), 449_000_002_000, "5f0c8e3d9a1b4c7e8f2a6b0d1c3e5f70/i1.43.0")),
+        new("InsertRows/no-request-id", new InsertRows("42_1", 43, Rows(), 449_000_002_000, "")),
         new("InsertAck", new InsertAck(449_000_002_000)),
-        new("DeleteRows", new DeleteRows("42_1", Int64Keys(1, 2, 3), 449_000_003_000)),
-        new("DeleteRows/varchar-keys", new DeleteRows("42_1", new StringColumn(["a", ""]), 449_000_003_000)),
+        new("DeleteRows", new DeleteRows("42_1", Int64Keys(1, 2, 3), 449_000_003_000, "5f0c8e3d9a1b4c7e8f2a6b0d1c3e5f70/d1")),
+        new("DeleteRows/varchar-keys", new DeleteRows("42_1", new StringColumn(["a", ""]), 449_000_003_000, "")),
         new("DeleteAck", new DeleteAck(449_000_003_000)),
         new("SearchShard", new SearchShard("42_0", SearchPlan())),
         new("QueryShard", new QueryShard("42_0", QueryPlan())),
@@ -240,8 +241,10 @@ public static class Samples
         new("DeleteBufferDescribed/empty", new DeleteBufferDescribed(0, 0, 0)),
 
         // Streaming shards: journal events and snapshots.
-        new("RowsInserted", new RowsInserted(7003, 43, Rows(), 449_000_002_000)),
-        new("RowsDeleted", new RowsDeleted(Int64Keys(1, 2), 449_000_003_000)),
+        new("RowsInserted", new RowsInserted(7003, 43, Rows(), 449_000_002_000, "req/i1.43.0")),
+        new("RowsInserted/before-request-ids", new RowsInserted(7003, 43, Rows(), 449_000_002_000, "")),
+        new("RowsDeleted", new RowsDeleted(Int64Keys(1, 2), 449_000_003_000, "req/d1")),
+        new("RowsDeleted/before-request-ids", new RowsDeleted(Int64Keys(1, 2), 449_000_003_000, "")),
         new("SegmentIdsReserved", new SegmentIdsReserved(7100, 16)),
         new("SegmentsSealed", new SegmentsSealed([7003, 7004], SealReason.Capacity)),
         new("SegmentFlushedToStorage", new SegmentFlushedToStorage(Segment, 449_000_004_000)),
@@ -252,6 +255,8 @@ public static class Samples
         new("ShardSnapshot", new ShardSnapshot(
             [new SegmentSnapshot(7003, 43, true, Rows(), [1, 2, 3, 4], Int64Keys(1), [5])],
             [Segment], Int64Keys(9, 8), [10, 11], 449_000_005_000, [7100, 7101],
-            ImmutableSortedDictionary.CreateRange([new KeyValuePair<long, ulong>(7001, 449_000_004_000), new(7002, 0)]))),
+            ImmutableSortedDictionary.CreateRange([new KeyValuePair<long, ulong>(7001, 449_000_004_000), new(7002, 0)]),
+            [new AppliedWrite("req/i1.43.0", 449_000_002_000), new AppliedWrite("req/d1", 449_000_003_000)])),
+        new("ShardSnapshot/before-request-ids", new ShardSnapshot([], [], Int64Keys(), [], 449_000_005_000, [], ImmutableSortedDictionary<long, ulong>.Empty, [])),
     ];
 }

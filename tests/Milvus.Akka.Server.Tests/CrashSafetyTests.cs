@@ -1,10 +1,8 @@
 using Google.Protobuf;
 using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
-using Milvus.Akka.Grpc.Protocol.Schema;
-using GrpcDataType = Milvus.Akka.Grpc.Protocol.Schema.DataType;
 using Milvus.Akka.TestSupport;
-using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
+using static Milvus.Akka.Server.Tests.IdVectorRequests;
 
 namespace Milvus.Akka.Server.Tests;
 
@@ -48,7 +46,7 @@ public sealed class CrashSafetyTests : IAsyncLifetime
             Ok((await client.CreateCollectionAsync(new CreateCollectionRequest
             {
                 CollectionName = Collection,
-                Schema = Schema().ToByteString(),
+                Schema = IdVectorRequests.Schema(Collection, Dim).ToByteString(),
                 ShardsNum = 2,
             })));
             Ok(await client.CreateIndexAsync(new CreateIndexRequest
@@ -66,7 +64,7 @@ public sealed class CrashSafetyTests : IAsyncLifetime
                 {
                     var first = batch * 50L;
                     Interlocked.Exchange(ref sent, first + 50);
-                    var result = await client.InsertAsync(Insert(first, 50));
+                    var result = await client.InsertAsync(IdVectorRequests.Insert(Collection, Dim, first, 50));
                     Ok(result.Status);
                     lock (acknowledged)
                     {
@@ -142,44 +140,4 @@ public sealed class CrashSafetyTests : IAsyncLifetime
             return set.Count;
         }
     }
-
-    private static CollectionSchema Schema() => new()
-    {
-        Name = Collection,
-        Fields =
-        {
-            new FieldSchema { Name = "id", DataType = GrpcDataType.Int64, IsPrimaryKey = true },
-            new FieldSchema { Name = "vec", DataType = GrpcDataType.FloatVector, TypeParams = { Pair("dim", Dim.ToString()) } },
-        },
-    };
-
-    private static InsertRequest Insert(long first, int count)
-    {
-        var random = new Random((int)first);
-        var ids = new LongArray();
-        var vectors = new FloatArray();
-        for (var i = 0; i < count; i++)
-        {
-            ids.Data.Add(first + i);
-            for (var d = 0; d < Dim; d++)
-            {
-                vectors.Data.Add((float)random.NextDouble());
-            }
-        }
-
-        return new InsertRequest
-        {
-            CollectionName = Collection,
-            NumRows = (uint)count,
-            FieldsData =
-            {
-                new FieldData { FieldName = "id", Type = GrpcDataType.Int64, Scalars = new ScalarField { LongData = ids } },
-                new FieldData { FieldName = "vec", Type = GrpcDataType.FloatVector, Vectors = new VectorField { Dim = Dim, FloatVector = vectors } },
-            },
-        };
-    }
-
-    private static KeyValuePair Pair(string key, string value) => new() { Key = key, Value = value };
-
-    private static void Ok(Status status) => Assert.True(status.Code == 0 && status.ErrorCode == Grpc.Protocol.Common.ErrorCode.Success, $"{status.Code}: {status.Reason}");
 }

@@ -76,7 +76,7 @@ public sealed class MilvusServerProcess : IAsyncDisposable
     }
 
     /// <summary>The server's own build output (it carries its hocon/ folder), in this test's configuration.</summary>
-    private static string ServerAssembly()
+    internal static string ServerAssembly()
     {
         var testDir = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
         var root = testDir;

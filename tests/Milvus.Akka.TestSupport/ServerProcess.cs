@@ -5,13 +5,16 @@ using System.Net.Sockets;
 namespace Milvus.Akka.TestSupport;
 
 /// <summary>A server child process on 127.0.0.1 that tests can stop (kill) and start again with the same arguments.</summary>
-public sealed class ServerProcess(string name, string fileName, IReadOnlyList<string> arguments, int port) : IAsyncDisposable
+/// <remarks><paramref name="onOutput"/> sees every line the process writes to stdout and stderr (from any thread).</remarks>
+public sealed class ServerProcess(string name, string fileName, IReadOnlyList<string> arguments, int port, Action<string>? onOutput = null)
+    : IAsyncDisposable
 {
     private Process? _process;
 
     public int Port => port;
 
-    public async Task StartAsync()
+    /// <summary>Starts the process and waits until it accepts connections on its port, for at most <paramref name="timeout"/> (default 30 s).</summary>
+    public async Task StartAsync(TimeSpan? timeout = null)
     {
         var info = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
@@ -21,13 +24,13 @@ public sealed class ServerProcess(string name, string fileName, IReadOnlyList<st
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {name}");
         // Drain the pipes, or a chatty server blocks once they fill.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => Output(e.Data);
+        process.ErrorDataReceived += (_, e) => Output(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (!await AcceptsConnectionsAsync())
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
@@ -37,6 +40,14 @@ public sealed class ServerProcess(string name, string fileName, IReadOnlyList<st
             }
 
             await Task.Delay(50);
+        }
+    }
+
+    private void Output(string? line)
+    {
+        if (line is not null)
+        {
+            onOutput?.Invoke(line);
         }
     }
 

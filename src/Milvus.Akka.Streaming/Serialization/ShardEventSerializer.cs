@@ -49,11 +49,13 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
             WriteInt64(o, 2, e.PartitionId);
             WriteEncoded(o, 3, EncodeRowBatch(e.Rows));
             WriteUInt64(o, 4, e.Timestamp);
+            WriteString(o, 5, e.RequestId);
         }),
         RowsDeleted e => ToBytes(o =>
         {
             WriteEncoded(o, 1, EncodeColumn(e.Pks));
             WriteUInt64(o, 2, e.Timestamp);
+            WriteString(o, 3, e.RequestId);
         }),
         SegmentIdsReserved e => ToBytes(o =>
         {
@@ -138,11 +140,13 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
         return new DeletesPersisted([.. ids], checkpoint, prunedUpTo);
     }
 
+    /// <summary>Events of before deduplication lack the request id (field 5): "" is never remembered as applied.</summary>
     private static RowsInserted DecodeRowsInserted(ByteString data)
     {
         long segment = 0, partition = 0;
         RowBatch? rows = null;
         ulong timestamp = 0;
+        var requestId = "";
         foreach (var (field, input) in Fields(data))
         {
             switch (field)
@@ -151,28 +155,32 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
                 case 2: partition = input.ReadInt64(); break;
                 case 3: rows = DecodeRowBatch(input.ReadBytes()); break;
                 case 4: timestamp = input.ReadUInt64(); break;
+                case 5: requestId = input.ReadString(); break;
                 default: input.SkipLastField(); break;
             }
         }
 
-        return new RowsInserted(segment, partition, rows ?? throw new SerializationException("RowsInserted without rows"), timestamp);
+        return new RowsInserted(segment, partition, rows ?? throw new SerializationException("RowsInserted without rows"), timestamp, requestId);
     }
 
+    /// <summary>Events of before deduplication lack the request id (field 3).</summary>
     private static RowsDeleted DecodeRowsDeleted(ByteString data)
     {
         Column? pks = null;
         ulong timestamp = 0;
+        var requestId = "";
         foreach (var (field, input) in Fields(data))
         {
             switch (field)
             {
                 case 1: pks = DecodeColumn(input.ReadBytes()); break;
                 case 2: timestamp = input.ReadUInt64(); break;
+                case 3: requestId = input.ReadString(); break;
                 default: input.SkipLastField(); break;
             }
         }
 
-        return new RowsDeleted(pks ?? throw new SerializationException("RowsDeleted without keys"), timestamp);
+        return new RowsDeleted(pks ?? throw new SerializationException("RowsDeleted without keys"), timestamp, requestId);
     }
 
     private static SegmentIdsReserved DecodeIdsReserved(ByteString data)
@@ -235,6 +243,8 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
         WriteRawArray(o, 6, s.ReservedSegmentIds.ToArray());
         WriteRawArray(o, 7, s.DeleteCheckpoints.Keys.ToArray());
         WriteRawArray(o, 8, s.DeleteCheckpoints.Values.ToArray());
+        WriteStrings(o, 9, s.AppliedWrites.Select(w => w.RequestId));
+        WriteRawArray(o, 10, s.AppliedWrites.Select(w => w.Timestamp).ToArray());
     });
 
     private static ShardSnapshot DecodeSnapshot(ByteString data)
@@ -246,6 +256,8 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
         ulong last = 0;
         long[] reserved = [], checkpointed = [];
         ulong[] checkpoints = [];
+        var requestIds = new List<string>();
+        ulong[] requestTimestamps = [];
         foreach (var (field, input) in Fields(data))
         {
             switch (field)
@@ -258,6 +270,8 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
                 case 6: reserved = ReadRawArray<long>(input.ReadBytes()); break;
                 case 7: checkpointed = ReadRawArray<long>(input.ReadBytes()); break;
                 case 8: checkpoints = ReadRawArray<ulong>(input.ReadBytes()); break;
+                case 9: requestIds.Add(input.ReadString()); break;
+                case 10: requestTimestamps = ReadRawArray<ulong>(input.ReadBytes()); break;
                 default: input.SkipLastField(); break;
             }
         }
@@ -267,9 +281,16 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
             throw new SerializationException($"snapshot with {checkpointed.Length} checkpointed segments but {checkpoints.Length} checkpoints");
         }
 
+        if (requestIds.Count != requestTimestamps.Length)
+        {
+            throw new SerializationException($"snapshot with {requestIds.Count} applied request ids but {requestTimestamps.Length} timestamps");
+        }
+
         // Snapshots of before delete checkpoints have none: checkpoint 0 keeps every buffered delete for their segments.
+        // Snapshots of before deduplication have no applied writes.
         return new ShardSnapshot(segments.ToImmutable(), flushed.ToImmutable(), pks ?? throw new SerializationException("snapshot without delete keys"),
-            [.. deleteTimestamps], last, [.. reserved], checkpointed.Zip(checkpoints).ToImmutableSortedDictionary(p => p.First, p => p.Second));
+            [.. deleteTimestamps], last, [.. reserved], checkpointed.Zip(checkpoints).ToImmutableSortedDictionary(p => p.First, p => p.Second),
+            [.. requestIds.Zip(requestTimestamps, (id, timestamp) => new AppliedWrite(id, timestamp))]);
     }
 
     private static SegmentSnapshot DecodeSegmentSnapshot(ByteString data)

@@ -20,8 +20,9 @@ public sealed class ShardMessageSerializer : WireSerializer
                 WriteInt64(o, 2, m.PartitionId);
                 WriteEncoded(o, 3, EncodeRowBatch(m.Rows));
                 WriteUInt64(o, 4, m.Timestamp);
+                WriteString(o, 5, m.RequestId);
             },
-            f => new InsertRows(f.String(1), f.Int64(2), DecodeRowBatch(f.Required(3, "rows")), f.UInt64(4)));
+            f => new InsertRows(f.String(1), f.Int64(2), DecodeRowBatch(f.Required(3, "rows")), f.UInt64(4), f.String(5)));
         Register<InsertAck>("ia1", (o, m) => WriteUInt64(o, 1, m.Timestamp), f => new InsertAck(f.UInt64(1)));
         Register<DeleteRows>("dr1",
             (o, m) =>
@@ -29,8 +30,9 @@ public sealed class ShardMessageSerializer : WireSerializer
                 WriteString(o, 1, m.ShardName);
                 WriteEncoded(o, 2, EncodeColumn(m.Pks));
                 WriteUInt64(o, 3, m.Timestamp);
+                WriteString(o, 4, m.RequestId);
             },
-            f => new DeleteRows(f.String(1), DecodeColumn(f.Required(2, "primary keys")), f.UInt64(3)));
+            f => new DeleteRows(f.String(1), DecodeColumn(f.Required(2, "primary keys")), f.UInt64(3), f.String(4)));
         Register<DeleteAck>("da1", (o, m) => WriteUInt64(o, 1, m.Timestamp), f => new DeleteAck(f.UInt64(1)));
         Register<SearchShard>("ss1",
             (o, m) =>
