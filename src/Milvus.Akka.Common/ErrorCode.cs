@@ -79,6 +79,8 @@ public enum ErrorCode
 
     TimestampTooOld = 1400,
 
+    FieldNotFound = 1700,
+
     ImportFailed = 2100,
 
     CompactionReadDeltaLogError = 2300,

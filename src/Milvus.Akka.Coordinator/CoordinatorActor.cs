@@ -128,6 +128,8 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         Reply<GetIndexProgress>(m => Task.FromResult<object>(IndexProgressOf(m.CollectionId)));
         Reply<LoadCollection>(LoadCollectionAsync);
         Reply<ReleaseCollection>(ReleaseCollectionAsync);
+        Reply<LoadPartitions>(LoadPartitionsAsync);
+        Reply<ReleasePartitions>(ReleasePartitionsAsync);
         Reply<GetLoadProgress>(m => Task.FromResult<object>(LoadProgressOf(m.CollectionId)));
         ReadySegments();
         ReadyPlacement();
@@ -374,7 +376,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         SchemaValidator.CheckName(m.Partition, "partition");
         if (collection.Schema.PartitionKey is not null)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, "disable create partition if partition key mode is used");
+            throw new MilvusException(ErrorCode.OperationNotSupported, "disable create partition if partition key mode is used");
         }
 
         if (collection.FindPartition(m.Partition) is not null)
@@ -397,7 +399,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         var collection = Find(m.Database, m.Collection);
         if (collection.Schema.PartitionKey is not null)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, "disable drop partition if partition key mode is used");
+            throw new MilvusException(ErrorCode.OperationNotSupported, "disable drop partition if partition key mode is used");
         }
 
         if (m.Partition == CollectionInfo.DefaultPartitionName)
@@ -411,7 +413,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
             return Done.Instance;
         }
 
-        if (collection.Loaded)
+        if (collection.IsPartitionLoaded(partition.Id))
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"partition {m.Partition} cannot be dropped, release it first");
         }
