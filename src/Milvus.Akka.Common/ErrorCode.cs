@@ -113,7 +113,6 @@ public static class MilvusErrors
         ErrorCode.ServiceDiskLimitExceeded => 18,
         ErrorCode.ServiceQuotaExceeded => 53,
         ErrorCode.IoFailed or ErrorCode.IoKeyNotFound or ErrorCode.IoUnexpectEof => 1,
-        ErrorCode.DatabaseNotFound => 800,
         _ => 1,
     };
 }

@@ -184,9 +184,10 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
 
     /// <summary>
     /// The partitions a read covers: the named ones, which must be loaded when the collection is, else the loaded
-    /// ones (empty means every partition).
+    /// ones (empty means every partition). Naming partitions of a partition-key collection fails with
+    /// <paramref name="partitionKeyError"/>: Milvus answers a search and a query with different codes.
     /// </summary>
-    private static ImmutableArray<long> ResolvePartitions(CollectionInfo collection, ImmutableArray<string> names)
+    private static ImmutableArray<long> ResolvePartitions(CollectionInfo collection, ImmutableArray<string> names, ErrorCode partitionKeyError)
     {
         if (names.IsDefaultOrEmpty)
         {
@@ -195,7 +196,7 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
 
         if (collection.Schema.PartitionKey is not null)
         {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "not support manually specifying the partition names if partition key mode is used");
+            throw new MilvusException(partitionKeyError, "not support manually specifying the partition names if partition key mode is used");
         }
 
         return [.. names.Select(n =>

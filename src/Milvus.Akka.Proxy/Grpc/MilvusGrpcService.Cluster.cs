@@ -158,6 +158,11 @@ public sealed partial class MilvusGrpcService
     /// </summary>
     public override async Task<MilvusStatus> LoadBalance(LoadBalanceRequest request, ServerCallContext context)
     {
+        if (string.IsNullOrEmpty(request.CollectionName))
+        {
+            throw new MilvusException(ErrorCode.CollectionNotFound, "collection not found[collection=]");
+        }
+
         var info = await LoadedCollectionAsync(request.DbName, request.CollectionName, context);
         throw new MilvusException(ErrorCode.OperationNotSupported,
             $"manual load balance is not supported by Milvus.Akka: the coordinator places the segments of collection {info.Name}");
