@@ -79,6 +79,8 @@ public enum ErrorCode
 
     TimestampTooOld = 1400,
 
+    FieldNotFound = 1700,
+
     ImportFailed = 2100,
 
     CompactionReadDeltaLogError = 2300,
@@ -111,7 +113,6 @@ public static class MilvusErrors
         ErrorCode.ServiceDiskLimitExceeded => 18,
         ErrorCode.ServiceQuotaExceeded => 53,
         ErrorCode.IoFailed or ErrorCode.IoKeyNotFound or ErrorCode.IoUnexpectEof => 1,
-        ErrorCode.DatabaseNotFound => 800,
         _ => 1,
     };
 }

@@ -41,6 +41,14 @@ public sealed record CollectionInfo(
 {
     public const string DefaultPartitionName = "_default";
 
+    /// <summary>
+    /// The partitions loaded by LoadPartitions, never empty; null when the whole collection is loaded (partitions
+    /// created later load with it) or nothing is.
+    /// </summary>
+    public ImmutableSortedSet<long>? LoadedPartitions { get; init; }
+
+    public bool IsPartitionLoaded(long partitionId) => Loaded && (LoadedPartitions is null || LoadedPartitions.Contains(partitionId));
+
     public string ShardName(int index) => ShardNames.ForCollection(Id, index);
 
     public IEnumerable<string> AllShardNames => Enumerable.Range(0, ShardsNum).Select(ShardName);

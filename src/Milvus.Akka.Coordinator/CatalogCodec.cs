@@ -69,6 +69,10 @@ public static class CatalogCodec
         WriteMap(o, 10, c.Properties);
         WriteUInt64(o, 11, c.CreatedTimestamp);
         WriteBool(o, 12, c.Loaded);
+        foreach (var partitionId in c.LoadedPartitions ?? [])
+        {
+            WriteInt64(o, 13, partitionId);
+        }
     });
 
     public static CollectionInfo DecodeCollection(ByteString bytes)
@@ -84,6 +88,7 @@ public static class CatalogCodec
         var properties = ImmutableSortedDictionary.CreateBuilder<string, string>();
         ulong created = 0;
         var loaded = false;
+        var loadedPartitions = ImmutableSortedSet.CreateBuilder<long>();
         foreach (var (field, input) in Fields(bytes))
         {
             switch (field)
@@ -100,12 +105,16 @@ public static class CatalogCodec
                 case 10: properties.Add(ReadMapEntry(input.ReadBytes())); break;
                 case 11: created = input.ReadUInt64(); break;
                 case 12: loaded = input.ReadBool(); break;
+                case 13: loadedPartitions.Add(input.ReadInt64()); break;
                 default: input.SkipLastField(); break;
             }
         }
 
         return new CollectionInfo(id, db, name, schema ?? throw new InvalidDataException($"collection {id} has no schema"), shards,
-            consistency, partitions.ToImmutable(), indexes.ToImmutable(), aliases.ToImmutable(), properties.ToImmutable(), created, loaded);
+            consistency, partitions.ToImmutable(), indexes.ToImmutable(), aliases.ToImmutable(), properties.ToImmutable(), created, loaded)
+        {
+            LoadedPartitions = loadedPartitions.Count == 0 ? null : loadedPartitions.ToImmutable(),
+        };
     }
 
     private static PartitionInfo DecodePartition(ByteString bytes)

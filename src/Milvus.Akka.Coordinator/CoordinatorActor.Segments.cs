@@ -250,7 +250,8 @@ public sealed partial class CoordinatorActor
         }
     }
 
-    private bool IsLoaded(SegmentInfo segment) => _collections.TryGetValue(segment.CollectionId, out var collection) && collection.Loaded;
+    private bool IsLoaded(SegmentInfo segment) =>
+        _collections.TryGetValue(segment.CollectionId, out var collection) && collection.IsPartitionLoaded(segment.PartitionId);
 
     private ShardDistribution DistributionOf(string shardName)
     {
@@ -265,7 +266,7 @@ public sealed partial class CoordinatorActor
     {
         var collection = Find(m.Database, m.Collection);
         var field = collection.Schema.FindField(m.FieldName)
-            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"cannot create index on non-exist field: {m.FieldName}");
+            ?? throw new MilvusException(ErrorCode.FieldNotFound, $"cannot create index on non-exist field: {m.FieldName}");
         var (parameters, properties) = AlterableProperties.SplitIndexParams(m.Params);
         if (field.DataType.IsVector())
         {
@@ -277,9 +278,16 @@ public sealed partial class CoordinatorActor
             spec.Validate(field.Dim);
             parameters = parameters.SetItem(IndexInfo.IndexTypeKey, type.ToUpperInvariant()).SetItem(IndexInfo.MetricTypeKey, metric.ToUpperInvariant());
         }
+        else
+        {
+            parameters = parameters.SetItem(IndexInfo.IndexTypeKey,
+                ScalarIndexRules.Resolve(field, parameters.GetValueOrDefault(IndexInfo.IndexTypeKey), parameters));
+        }
 
-        var name = string.IsNullOrEmpty(m.IndexName) ? $"_default_idx_{field.FieldId}" : m.IndexName;
         var existing = collection.IndexOnField(field.FieldId);
+
+        // As Milvus: an unnamed request names the field's existing index, so repeating it is idempotent.
+        var name = !string.IsNullOrEmpty(m.IndexName) ? m.IndexName : existing?.Name ?? $"_default_idx_{field.FieldId}";
         if (existing is not null)
         {
             if (existing.Name == name && existing.Params.SequenceEqual(parameters))
@@ -365,6 +373,56 @@ public sealed partial class CoordinatorActor
     private async Task<object> LoadCollectionAsync(LoadCollection m)
     {
         var collection = Find(m.Database, m.Name);
+        RequireVectorIndexes(collection);
+        if (!collection.Loaded || collection.LoadedPartitions is not null)
+        {
+            await SaveAsync(collection with { Loaded = true, LoadedPartitions = null });
+        }
+
+        AssignPendingSegments();
+        return Done.Instance;
+    }
+
+    private async Task<object> LoadPartitionsAsync(LoadPartitions m)
+    {
+        var collection = Find(m.Database, m.Collection);
+        RequireVectorIndexes(collection);
+        var ids = PartitionIds(collection, m.Partitions);
+        if (!collection.Loaded)
+        {
+            await SaveAsync(collection with { Loaded = true, LoadedPartitions = ids });
+        }
+        else if (collection.LoadedPartitions is { } loaded && !ids.IsSubsetOf(loaded))
+        {
+            await SaveAsync(collection with { LoadedPartitions = loaded.Union(ids) });
+        }
+
+        AssignPendingSegments();
+        return Done.Instance;
+    }
+
+    private async Task<object> ReleasePartitionsAsync(ReleasePartitions m)
+    {
+        var collection = Find(m.Database, m.Collection);
+        var ids = PartitionIds(collection, m.Partitions);
+        if (!collection.Loaded)
+        {
+            return Done.Instance;
+        }
+
+        var remaining = (collection.LoadedPartitions ?? [.. collection.Partitions.Select(p => p.Id)]).Except(ids);
+        if (remaining.IsEmpty)
+        {
+            return await ReleaseCollectionAsync(new ReleaseCollection(m.Database, m.Collection));
+        }
+
+        await SaveAsync(collection with { LoadedPartitions = remaining });
+        Unload(collection, segment => ids.Contains(segment.PartitionId));
+        return Done.Instance;
+    }
+
+    private void RequireVectorIndexes(CollectionInfo collection)
+    {
         foreach (var vector in collection.Schema.VectorFields)
         {
             if (collection.IndexOnField(vector.FieldId) is null)
@@ -372,22 +430,20 @@ public sealed partial class CoordinatorActor
                 throw new MilvusException(ErrorCode.IndexNotFound, $"there is no vector index on field: [{vector.Name}], please create index firstly: collection={collection.Name}");
             }
         }
-
-        if (!collection.Loaded)
-        {
-            await SaveAsync(collection with { Loaded = true });
-        }
-
-        AssignPendingSegments();
-        return Done.Instance;
     }
+
+    private static ImmutableSortedSet<long> PartitionIds(CollectionInfo collection, ImmutableArray<string> names) =>
+        names.IsDefaultOrEmpty
+            ? throw new MilvusException(ErrorCode.ParameterInvalid, "partition names are empty")
+            : [.. names.Select(name => (collection.FindPartition(name)
+                ?? throw new MilvusException(ErrorCode.PartitionNotFound, $"partition not found[partition={name}]")).Id)];
 
     private async Task<object> ReleaseCollectionAsync(ReleaseCollection m)
     {
         var collection = Find(m.Database, m.Name);
         if (collection.Loaded)
         {
-            await SaveAsync(collection with { Loaded = false });
+            await SaveAsync(collection with { Loaded = false, LoadedPartitions = null });
         }
 
         foreach (var shard in collection.AllShardNames)
@@ -395,7 +451,14 @@ public sealed partial class CoordinatorActor
             _shardRegion.Tell(new ReleaseShard(shard));
         }
 
-        var ids = _segments.Values.Where(s => s.CollectionId == collection.Id).Select(s => s.SegmentId).ToImmutableArray();
+        Unload(collection, _ => true);
+        return Done.Instance;
+    }
+
+    /// <summary>Stops serving the collection's flushed segments that match: forgets their placement and tells every query node.</summary>
+    private void Unload(CollectionInfo collection, Func<SegmentInfo, bool> which)
+    {
+        var ids = _segments.Values.Where(s => s.CollectionId == collection.Id && which(s)).Select(s => s.SegmentId).ToImmutableArray();
         foreach (var id in ids)
         {
             _assignedTo.Remove(id);
@@ -406,8 +469,6 @@ public sealed partial class CoordinatorActor
         {
             node.Tell(new UnloadSegments(ids));
         }
-
-        return Done.Instance;
     }
 
     private LoadProgress LoadProgressOf(long collectionId)
@@ -419,7 +480,7 @@ public sealed partial class CoordinatorActor
             return new LoadProgress(false, 0);
         }
 
-        var segments = _segments.Values.Where(s => s.CollectionId == collectionId).ToList();
+        var segments = _segments.Values.Where(s => s.CollectionId == collectionId && collection.IsPartitionLoaded(s.PartitionId)).ToList();
         var percent = segments.Count == 0 ? 100 : 100 * segments.Count(s => _servedBy.ContainsKey(s.SegmentId)) / segments.Count;
         return new LoadProgress(true, percent);
     }

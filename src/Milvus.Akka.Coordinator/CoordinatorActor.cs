@@ -131,6 +131,8 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         Reply<GetIndexProgress>(m => Task.FromResult<object>(IndexProgressOf(m.CollectionId)));
         ReplyCatalog<LoadCollection>(LoadCollectionAsync);
         ReplyCatalog<ReleaseCollection>(ReleaseCollectionAsync);
+        ReplyCatalog<LoadPartitions>(LoadPartitionsAsync);
+        ReplyCatalog<ReleasePartitions>(ReleasePartitionsAsync);
         Reply<GetLoadProgress>(m => Task.FromResult<object>(LoadProgressOf(m.CollectionId)));
         ReadySegments();
         ReadyPlacement();
@@ -410,7 +412,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         SchemaValidator.CheckName(m.Partition, "partition");
         if (collection.Schema.PartitionKey is not null)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, "disable create partition if partition key mode is used");
+            throw new MilvusException(ErrorCode.OperationNotSupported, "disable create partition if partition key mode is used");
         }
 
         if (collection.FindPartition(m.Partition) is not null)
@@ -433,7 +435,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         var collection = Find(m.Database, m.Collection);
         if (collection.Schema.PartitionKey is not null)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, "disable drop partition if partition key mode is used");
+            throw new MilvusException(ErrorCode.OperationNotSupported, "disable drop partition if partition key mode is used");
         }
 
         if (m.Partition == CollectionInfo.DefaultPartitionName)
@@ -447,7 +449,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
             return Done.Instance;
         }
 
-        if (collection.Loaded)
+        if (collection.IsPartitionLoaded(partition.Id))
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"partition {m.Partition} cannot be dropped, release it first");
         }

@@ -111,6 +111,12 @@ public sealed record LoadCollection(string Database, string Name) : ICoordinator
 
 public sealed record ReleaseCollection(string Database, string Name) : ICoordinatorMessage;
 
+/// <summary>Adds the named partitions to those loaded; partitions created later stay released, as in Milvus.</summary>
+public sealed record LoadPartitions(string Database, string Collection, ImmutableArray<string> Partitions) : ICoordinatorMessage;
+
+/// <summary>Releases the named partitions; releasing the last loaded one releases the collection.</summary>
+public sealed record ReleasePartitions(string Database, string Collection, ImmutableArray<string> Partitions) : ICoordinatorMessage;
+
 public sealed record GetLoadProgress(long CollectionId) : ICoordinatorMessage;
 
 /// <summary><paramref name="Percent"/> of flushed segments served by query nodes (100 when there are none).</summary>

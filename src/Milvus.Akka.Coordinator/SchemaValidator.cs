@@ -189,8 +189,9 @@ public static partial class SchemaValidator
 
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
         {
-            throw new MilvusException(ErrorCode.CollectionIllegalSchema,
-                $"type param '{key}' of field '{field.Name}' must be an integer in [{min}, {max}], got '{text}'");
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema, key == FieldSchema.DimKey
+                ? $"invalid dimension: {text} of field {field.Name}. {field.DataType} dimension should be in range {min} ~ {max}"
+                : $"type param '{key}' of field '{field.Name}' must be an integer in [{min}, {max}], got '{text}'");
         }
     }
 }

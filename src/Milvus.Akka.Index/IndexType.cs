@@ -43,6 +43,11 @@ public static class IndexTypes
             case "IVF_SQ8": type = IndexType.IvfSq8; return true;
             case "IVF_PQ": type = IndexType.IvfPq; return true;
             case "HNSW" or AutoIndexName: type = IndexType.Hnsw; return true;
+
+            // Milvus's on-disk graph (Vamana) is served by the in-memory graph of the same search family, and
+            // ScaNN (IVF partitions, quantized scan, exact re-ranking on raw data) by IVF_FLAT's exact scan of the probed lists.
+            case "DISKANN": type = IndexType.Hnsw; return true;
+            case "SCANN": type = IndexType.IvfFlat; return true;
             case "BIN_FLAT": type = IndexType.BinFlat; return true;
             case "BIN_IVF_FLAT": type = IndexType.BinIvfFlat; return true;
             default: type = default; return false;
@@ -52,7 +57,7 @@ public static class IndexTypes
     public static IndexType Parse(string name) => TryParse(name, out var type)
         ? type
         : throw new MilvusException(ErrorCode.IndexNotSupported,
-            $"index type '{name}' is not supported; use FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, HNSW, BIN_FLAT, BIN_IVF_FLAT or AUTOINDEX");
+            $"index type '{name}' is not supported; use FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, HNSW, DISKANN, SCANN, BIN_FLAT, BIN_IVF_FLAT or AUTOINDEX");
 
     /// <summary>Whether <paramref name="metric"/> is valid for <paramref name="type"/> (float metrics for float indexes, bit metrics for binary ones).</summary>
     public static bool Supports(this IndexType type, MetricType metric) => type.IsBinary()

@@ -31,7 +31,7 @@ public sealed partial class MilvusProxy
         var readTimestamp = await ReadTimestampAsync(request.Consistency ?? info.Consistency, cancellationToken);
         // Output fields come back with the hits: each segment gathers them for its own top-k, the reducers carry them.
         var plan = new SearchPlan(info.Id, field.FieldId, metric, request.Offset + request.Limit, request.Nq, request.Vectors, request.Filter,
-            request.Params, ResolvePartitions(info, request.Partitions), readTimestamp, request.Radius, request.RangeFilter, outputs, filter);
+            request.Params, ResolvePartitions(info, request.Partitions, ErrorCode.OperationNotSupported), readTimestamp, request.Radius, request.RangeFilter, outputs, filter);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<SearchHits>(new SearchShard(s, plan), cancellationToken)));
         var hits = SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, request.Offset, request.Limit);
         var fields = outputs.Length == 0 ? NoFields : hits.Fields ?? Segment.EmptyRows(info.Schema, outputs);
@@ -71,7 +71,7 @@ public sealed partial class MilvusProxy
         var filter = ParseFilter(info, request.Filter);
         var outputs = countOnly ? [] : ResolveOutputFields(info.Schema, request.OutputFields);
         var readTimestamp = await ReadTimestampAsync(request.Consistency ?? info.Consistency, cancellationToken);
-        var plan = new QueryPlan(info.Id, request.Filter, outputs, ResolvePartitions(info, request.Partitions), readTimestamp,
+        var plan = new QueryPlan(info.Id, request.Filter, outputs, ResolvePartitions(info, request.Partitions, ErrorCode.ParameterInvalid), readTimestamp,
             request.Limit is null ? null : request.Offset + request.Limit, countOnly, BoundFilter: filter);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
         var rows = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, outputs, countOnly, request.Offset, request.Limit);

@@ -202,7 +202,7 @@ public sealed partial class MilvusProxy
         {
             if (!string.IsNullOrEmpty(partitionName))
             {
-                throw new MilvusException(ErrorCode.ParameterInvalid, "not support manually specifying the partition names if partition key mode is used");
+                throw new MilvusException(ErrorCode.OperationNotSupported, "not support manually specifying the partition names if partition key mode is used");
             }
 
             var column = batch[key.FieldId];

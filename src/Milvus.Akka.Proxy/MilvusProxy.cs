@@ -265,6 +265,13 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     public Task ReleaseCollectionAsync(string? database, string name, CancellationToken cancellationToken = default) =>
         _coordinator.CatalogCommandAsync(new ReleaseCollection(Db(database), name), cancellationToken);
 
+    /// <summary>Starts loading the named partitions and returns; GetLoadState tells when they are served.</summary>
+    public Task LoadPartitionsAsync(string? database, string collection, ImmutableArray<string> partitions, CancellationToken cancellationToken = default) =>
+        _coordinator.CatalogCommandAsync(new LoadPartitions(Db(database), collection, partitions), cancellationToken);
+
+    public Task ReleasePartitionsAsync(string? database, string collection, ImmutableArray<string> partitions, CancellationToken cancellationToken = default) =>
+        _coordinator.CatalogCommandAsync(new ReleasePartitions(Db(database), collection, partitions), cancellationToken);
+
     public async Task<LoadProgress> GetLoadProgressAsync(string? database, string name, CancellationToken cancellationToken = default)
     {
         var info = await ResolveCollectionAsync(database, name, cancellationToken: cancellationToken);
@@ -285,20 +292,30 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         return (await Coordinator<SegmentList>(new GetSegments(info.Id), cancellationToken)).Segments;
     }
 
-    private static ImmutableArray<long> ResolvePartitions(CollectionInfo collection, ImmutableArray<string> names)
+    /// <summary>
+    /// The partitions a read covers: the named ones, which must be loaded when the collection is, else the loaded
+    /// ones (empty means every partition). Naming partitions of a partition-key collection fails with
+    /// <paramref name="partitionKeyError"/>: Milvus answers a search and a query with different codes.
+    /// </summary>
+    private static ImmutableArray<long> ResolvePartitions(CollectionInfo collection, ImmutableArray<string> names, ErrorCode partitionKeyError)
     {
         if (names.IsDefaultOrEmpty)
         {
-            return [];
+            return collection.LoadedPartitions is { } loaded ? [.. loaded] : [];
         }
 
         if (collection.Schema.PartitionKey is not null)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, "not support manually specifying the partition names if partition key mode is used");
+            throw new MilvusException(partitionKeyError, "not support manually specifying the partition names if partition key mode is used");
         }
 
-        return [.. names.Select(n => (collection.FindPartition(n)
-            ?? throw new MilvusException(ErrorCode.PartitionNotFound, $"partition not found[partition={n}]")).Id)];
+        return [.. names.Select(n =>
+        {
+            var partition = collection.FindPartition(n) ?? throw new MilvusException(ErrorCode.PartitionNotFound, $"partition not found[partition={n}]");
+            return collection.Loaded && !collection.IsPartitionLoaded(partition.Id)
+                ? throw new MilvusException(ErrorCode.PartitionNotLoaded, $"partition not loaded[partition={n}]")
+                : partition.Id;
+        })];
     }
 
     private FilterExpression? ParseFilter(CollectionInfo collection, string? filter) =>

@@ -82,6 +82,11 @@ public static class RowValidator
                 $"field '{field.Name}' expects {Describe(field)} data, got {column.Type} ({column.GetType().Name})");
         }
 
+        if (column is JsonColumn sent && field.Nullable)
+        {
+            column = EmptyJsonAsNull(sent);
+        }
+
         if (column.Validity is not null && column.Validity.Contains(false))
         {
             if (!field.Nullable && field.DefaultValue is null)
@@ -150,6 +155,26 @@ public static class RowValidator
         }
 
         return column;
+    }
+
+    /// <summary>
+    /// The Node SDK sends a null JSON value as zero bytes flagged valid; in a nullable field those rows are null
+    /// (empty bytes are never a JSON document, so nothing valid is reinterpreted).
+    /// </summary>
+    private static JsonColumn EmptyJsonAsNull(JsonColumn column)
+    {
+        if (!column.Values.Any(v => v.Length == 0))
+        {
+            return column;
+        }
+
+        var validity = new bool[column.Count];
+        for (var i = 0; i < validity.Length; i++)
+        {
+            validity[i] = !column.IsNull(i) && column.Values[i].Length > 0;
+        }
+
+        return new JsonColumn(column.Values, validity);
     }
 
     private static void CheckLengths(FieldSchema field, string[] values, int maxLength)

@@ -182,6 +182,20 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 .ToImmutableDictionary(e => e.Int64(1), e => (e.Int64(2), e.Int64(3)))));
         Register<LoadCollection>("lo1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new LoadCollection(f.String(1), f.String(2)));
         Register<ReleaseCollection>("rl1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new ReleaseCollection(f.String(1), f.String(2)));
+        Register<LoadPartitions>("lop1",
+            (o, m) =>
+            {
+                WriteStringFields(o, m.Database, m.Collection);
+                WriteStrings(o, 3, m.Partitions);
+            },
+            f => new LoadPartitions(f.String(1), f.String(2), f.Strings(3)));
+        Register<ReleasePartitions>("rlp1",
+            (o, m) =>
+            {
+                WriteStringFields(o, m.Database, m.Collection);
+                WriteStrings(o, 3, m.Partitions);
+            },
+            f => new ReleasePartitions(f.String(1), f.String(2), f.Strings(3)));
         Register<GetLoadProgress>("glp1", (o, m) => WriteInt64(o, 1, m.CollectionId), f => new GetLoadProgress(f.Int64(1)));
         Register<LoadProgress>("lp1",
             (o, m) =>

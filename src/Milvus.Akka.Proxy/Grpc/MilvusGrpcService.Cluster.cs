@@ -9,6 +9,7 @@ using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
 using ErrorCode = Milvus.Akka.Common.ErrorCode;
+using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
 
 namespace Milvus.Akka.Proxy.Grpc;
 
@@ -138,7 +139,7 @@ public sealed partial class MilvusGrpcService
 
         var distribution = await proxy.GetDistributionAsync(info.Id, context.CancellationToken);
         var replica = new ReplicaInfo { ReplicaID = info.Id, CollectionID = info.Id, ResourceGroupName = "__default_resource_group" };
-        replica.PartitionIds.Add(info.Partitions.Select(p => p.Id));
+        replica.PartitionIds.Add(info.Partitions.Select(p => p.Id).Where(info.IsPartitionLoaded));
         foreach (var shard in distribution.Shards)
         {
             var nodes = distribution.Segments.Where(s => s.Segment.ShardName == shard.ShardName && s.NodeId != 0).Select(s => s.NodeId)
@@ -149,6 +150,22 @@ public sealed partial class MilvusGrpcService
         replica.NodeIds.Add(replica.ShardReplicas.SelectMany(s => s.NodeIds).Distinct().Order());
         response.Replicas.Add(replica);
         return response;
+    }
+
+    /// <summary>
+    /// The coordinator places segments on query nodes itself, so manual moves are refused; the collection is checked
+    /// first, as Milvus does (a request without one answers CollectionNotFound).
+    /// </summary>
+    public override async Task<MilvusStatus> LoadBalance(LoadBalanceRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrEmpty(request.CollectionName))
+        {
+            throw new MilvusException(ErrorCode.CollectionNotFound, "collection not found[collection=]");
+        }
+
+        var info = await LoadedCollectionAsync(request.DbName, request.CollectionName, context);
+        throw new MilvusException(ErrorCode.OperationNotSupported,
+            $"manual load balance is not supported by Milvus.Akka: the coordinator places the segments of collection {info.Name}");
     }
 
     private async Task<CollectionInfo> LoadedCollectionAsync(string requestDatabase, string collection, ServerCallContext context)

@@ -154,7 +154,9 @@ public sealed partial class MilvusGrpcService
         var response = new ShowPartitionsResponse { Status = MilvusStatuses.Success };
         foreach (var partition in info.Partitions)
         {
-            if (request.PartitionNames.Count > 0 && !request.PartitionNames.Contains(partition.Name))
+            var loaded = info.IsPartitionLoaded(partition.Id);
+            if ((request.PartitionNames.Count > 0 && !request.PartitionNames.Contains(partition.Name))
+                || (request.Type == ShowType.InMemory && !loaded))
             {
                 continue;
             }
@@ -163,34 +165,21 @@ public sealed partial class MilvusGrpcService
             response.PartitionIDs.Add(partition.Id);
             response.CreatedTimestamps.Add(partition.CreatedTimestamp);
             response.CreatedUtcTimestamps.Add((ulong)HybridTimestamp.Physical(partition.CreatedTimestamp));
-            response.InMemoryPercentages.Add(info.Loaded ? 100 : 0);
+            response.InMemoryPercentages.Add(loaded ? 100 : 0);
         }
 
         return response;
     }
 
-    /// <summary>Partitions load with their collection: loading some partitions loads the collection.</summary>
     public override async Task<MilvusStatus> LoadPartitions(LoadPartitionsRequest request, ServerCallContext context)
     {
-        var database = Database(request.DbName, context);
-        var info = await proxy.DescribeCollectionAsync(database, request.CollectionName, context.CancellationToken);
-        RequirePartitions(info, request.PartitionNames);
-        await proxy.LoadCollectionAsync(database, request.CollectionName, wait: false, context.CancellationToken);
+        await proxy.LoadPartitionsAsync(Database(request.DbName, context), request.CollectionName, [.. request.PartitionNames], context.CancellationToken);
         return MilvusStatuses.Success;
     }
 
     public override async Task<MilvusStatus> ReleasePartitions(ReleasePartitionsRequest request, ServerCallContext context)
     {
-        var database = Database(request.DbName, context);
-        var info = await proxy.DescribeCollectionAsync(database, request.CollectionName, context.CancellationToken);
-        RequirePartitions(info, request.PartitionNames);
-        if (info.Partitions.Any(p => !request.PartitionNames.Contains(p.Name)))
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported,
-                $"releasing some partitions of a collection is not supported by Milvus.Akka: partitions load and release with collection {info.Name}");
-        }
-
-        await proxy.ReleaseCollectionAsync(database, request.CollectionName, context.CancellationToken);
+        await proxy.ReleasePartitionsAsync(Database(request.DbName, context), request.CollectionName, [.. request.PartitionNames], context.CancellationToken);
         return MilvusStatuses.Success;
     }
 
@@ -247,6 +236,12 @@ public sealed partial class MilvusGrpcService
         if (request.PartitionNames.Any(p => info.FindPartition(p) is null))
         {
             response.State = LoadState.NotExist;
+            return response;
+        }
+
+        if (request.PartitionNames.Any(p => !info.IsPartitionLoaded(info.FindPartition(p)!.Id)))
+        {
+            response.State = LoadState.NotLoad;
             return response;
         }
 

@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
+using Milvus.Akka.Expressions;
 using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
@@ -52,8 +53,7 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<ProtoMutationResult> Delete(DeleteRequest request, ServerCallContext context)
     {
-        RequireNoTemplates(request.ExprTemplateValues.Count);
-        var result = await proxy.DeleteAsync(Database(request.DbName, context), request.CollectionName, request.Expr,
+        var result = await proxy.DeleteAsync(Database(request.DbName, context), request.CollectionName, Filter(request.Expr, request.ExprTemplateValues),
             NullIfEmpty(request.PartitionName), context.CancellationToken);
         return Mutation(result, result.DeleteCount);
     }
@@ -221,7 +221,6 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<QueryResults> Query(ProtoQueryRequest request, ServerCallContext context)
     {
-        RequireNoTemplates(request.ExprTemplateValues.Count);
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var parameters = request.QueryParams.ToDictionary(p => p.Key, p => p.Value);
@@ -231,7 +230,7 @@ public sealed partial class MilvusGrpcService
         {
             Database = database,
             Collection = request.CollectionName,
-            Filter = NullIfEmpty(request.Expr),
+            Filter = NullIfEmpty(Filter(request.Expr, request.ExprTemplateValues)),
             OutputFields = outputs,
             Partitions = [.. request.PartitionNames],
             Limit = limit,
@@ -284,7 +283,6 @@ public sealed partial class MilvusGrpcService
     /// <summary>One vector search of a Search or HybridSearch request: the field, vectors, limits and params from search_params.</summary>
     private static SearchRequest ToSearch(CollectionInfo info, ProtoSearchRequest request)
     {
-        RequireNoTemplates(request.ExprTemplateValues.Count);
         if (request.SearchInputCase == ProtoSearchRequest.SearchInputOneofCase.Ids)
         {
             throw new MilvusException(ErrorCode.OperationNotSupported, "search by primary keys is not supported by Milvus.Akka: send the vectors");
@@ -311,7 +309,7 @@ public sealed partial class MilvusGrpcService
             Metric = NullIfEmpty(parameters.GetValueOrDefault("metric_type")),
             Limit = IntParam(parameters, "topk", IntParam(parameters, "limit", 10)),
             Offset = IntParam(parameters, "offset", 0),
-            Filter = NullIfEmpty(request.Dsl),
+            Filter = NullIfEmpty(Filter(request.Dsl, request.ExprTemplateValues)),
             OutputFields = [.. request.OutputFields],
             RoundDecimal = IntParam(parameters, "round_decimal", -1),
             Radius = FloatParam(indexParams, "radius"),
@@ -420,13 +418,31 @@ public sealed partial class MilvusGrpcService
     private static ConsistencyLevel? RequestConsistency(Milvus.Akka.Grpc.Protocol.Common.ConsistencyLevel level, bool useDefault) =>
         useDefault ? null : Consistency(level);
 
-    private static void RequireNoTemplates(int count)
+    /// <summary>The filter with its expr_template_values written in as literals (the shards parse plain text).</summary>
+    private static string Filter(string expr, IDictionary<string, TemplateValue> templates) =>
+        templates.Count == 0 || string.IsNullOrEmpty(expr)
+            ? expr
+            : FilterTemplates.Inline(expr, templates.ToDictionary(t => t.Key, t => TemplateObject(t.Value)));
+
+    private static object? TemplateObject(TemplateValue value) => value.ValCase switch
     {
-        if (count > 0)
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "expression templates (expr_template_values) are not supported by Milvus.Akka: inline the values");
-        }
-    }
+        TemplateValue.ValOneofCase.BoolVal => value.BoolVal,
+        TemplateValue.ValOneofCase.Int64Val => value.Int64Val,
+        TemplateValue.ValOneofCase.FloatVal => value.FloatVal,
+        TemplateValue.ValOneofCase.StringVal => value.StringVal,
+        TemplateValue.ValOneofCase.ArrayVal => TemplateArray(value.ArrayVal),
+        _ => null,
+    };
+
+    private static object? TemplateArray(TemplateArrayValue array) => array.DataCase switch
+    {
+        TemplateArrayValue.DataOneofCase.BoolData => array.BoolData.Data.ToArray(),
+        TemplateArrayValue.DataOneofCase.LongData => array.LongData.Data.ToArray(),
+        TemplateArrayValue.DataOneofCase.DoubleData => array.DoubleData.Data.ToArray(),
+        TemplateArrayValue.DataOneofCase.StringData => array.StringData.Data.ToArray(),
+        TemplateArrayValue.DataOneofCase.ArrayData => array.ArrayData.Data.Select(TemplateArray).ToArray(),
+        _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"template array values of kind {array.DataCase} are not supported in filters"),
+    };
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

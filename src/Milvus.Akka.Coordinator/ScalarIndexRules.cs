@@ -1,0 +1,60 @@
+using System.Collections.Immutable;
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Coordinator;
+
+/// <summary>
+/// Which scalar index types Milvus accepts on which field types, checked at CreateIndex so a request Milvus refuses
+/// is refused here too. The filter evaluator answers the same with or without them (it scans the column).
+/// </summary>
+public static class ScalarIndexRules
+{
+    public const string Inverted = "INVERTED";
+    public const string Bitmap = "BITMAP";
+    public const string StlSort = "STL_SORT";
+    public const string Trie = "Trie";
+    public const string JsonCastTypeKey = "json_cast_type";
+    public const string JsonPathKey = "json_path";
+
+    private static readonly ImmutableHashSet<string> JsonCastTypes =
+        ["BOOL", "DOUBLE", "VARCHAR", "ARRAY_BOOL", "ARRAY_DOUBLE", "ARRAY_VARCHAR"];
+
+    /// <summary>The index type to record (AUTOINDEX and an empty type resolve to INVERTED, as in Milvus); throws when the field cannot take it.</summary>
+    public static string Resolve(FieldSchema field, string? requested, IReadOnlyDictionary<string, string> parameters)
+    {
+        var type = requested?.Trim().ToUpperInvariant() switch
+        {
+            null or "" or "AUTOINDEX" or Inverted => Inverted,
+            Bitmap => Bitmap,
+            StlSort => StlSort,
+            "TRIE" => Trie,
+            _ => throw new MilvusException(ErrorCode.IndexNotSupported, $"invalid index type: {requested}"),
+        };
+
+        var subject = field.DataType == DataType.Array ? field.ElementType : field.DataType;
+        var allowed = type switch
+        {
+            Inverted => true,
+            Bitmap => !field.IsPrimaryKey && (subject is DataType.Bool or DataType.VarChar || subject.IsInteger()),
+            StlSort => field.DataType != DataType.Array && (subject.IsInteger() || subject is DataType.Float or DataType.Double),
+            _ => field.DataType == DataType.VarChar,
+        };
+        if (!allowed)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"{type} index is not supported on field '{field.Name}' of type {(field.DataType == DataType.Array ? $"Array of {field.ElementType}" : field.DataType)}");
+        }
+
+        if (field.DataType == DataType.Json)
+        {
+            var cast = parameters.GetValueOrDefault(JsonCastTypeKey)?.Trim().ToUpperInvariant();
+            if (type != Inverted || cast is null || !JsonCastTypes.Contains(cast))
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"a JSON field index must be INVERTED with json_cast_type one of {string.Join(", ", JsonCastTypes.Order())}, got {type} with '{cast}'");
+            }
+        }
+
+        return type;
+    }
+}

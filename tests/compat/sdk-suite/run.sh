@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs the Milvus Node SDK's own test files (from a scratch checkout, never copied into this repository) against a
+# standalone Milvus.Akka server started here on a free port, then compares the failures with allow-list.tsv.
+#
+#   tests/compat/sdk-suite/run.sh --sdk DIR [--tag v2.5.12] [--tier core|types] [--out DIR] [FILE...]
+#
+# --sdk DIR   either an extracted SDK source tree with node_modules installed, or a bare git directory of
+#             milvus-io/milvus-sdk-node: then --tag is exported into a temporary folder and its yarn lockfile installed.
+# FILE        spec names without .spec.ts (default: the tier's files). Build src/Milvus.Akka.Server (Release) first.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
+sdk="" tag="v2.5.12" tier="core" out=""
+files=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sdk) sdk="$2"; shift 2 ;;
+    --tag) tag="$2"; shift 2 ;;
+    --tier) tier="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    *) files+=("$1"); shift ;;
+  esac
+done
+[ -n "$sdk" ] || { echo "usage: $0 --sdk DIR [--tag TAG] [--tier core|types] [--out DIR] [FILE...]" >&2; exit 2; }
+if [ ${#files[@]} -eq 0 ]; then
+  case "$tier" in
+    core) files=(Basic Collection Partition Alias Index Insert Data Upsert DynamicSchema Iterator MultipleVectors PartitionKey HighLevel Database) ;;
+    types) files=(BinaryVector Float16Vector BFloat16Vector SparseVector.array SparseVector.coo SparseVector.csr SparseVector.dict ClusteringKey PartialLoad Replica) ;;
+    *) echo "unknown tier $tier" >&2; exit 2 ;;
+  esac
+fi
+work="$(mktemp -d)"
+trap 'kill "${server_pid:-}" 2>/dev/null; wait "${server_pid:-}" 2>/dev/null; rm -rf "$work"' EXIT
+out="${out:-$work/out}"; mkdir -p "$out"
+
+# The SDK tree: an exported tag of a bare git directory, or a ready tree.
+if git --git-dir="$sdk" rev-parse --git-dir >/dev/null 2>&1 && [ ! -d "$sdk/test" ]; then
+  tree="$work/sdk"; mkdir -p "$tree"
+  git --git-dir="$sdk" archive "$tag" | tar -x -C "$tree"
+  (cd "$tree" && npx -y yarn@1.22.22 install --frozen-lockfile --ignore-scripts >/dev/null)
+else
+  tree="$(cd "$sdk" && pwd)"
+fi
+# The SDK hard-codes its server address; make it read MILVUS_ADDRESS (in the scratch tree only).
+sed -i "s#^export const IP = '127.0.0.1:19530';#export const IP = process.env.MILVUS_ADDRESS || '127.0.0.1:19530';#" "$tree/test/tools/ip.ts"
+
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+printf 'milvus.proxy.grpc.port = %s\nakka.loglevel = WARNING\n' "$port" > "$work/server.hocon"
+dotnet "$root/src/Milvus.Akka.Server/bin/Release/net10.0/Milvus.Akka.Server.dll" \
+  --data-dir "$work/data" --config "$work/server.hocon" > "$out/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 300); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  kill -0 "$server_pid" 2>/dev/null || { echo "server exited; see $out/server.log" >&2; exit 1; }
+  sleep 0.5
+done
+
+specs=(); for f in "${files[@]}"; do specs+=("test/grpc/$f.spec.ts"); done
+(cd "$tree" && MILVUS_ADDRESS="127.0.0.1:$port" NODE_ENV=dev npx jest --runInBand --testTimeout=120000 \
+  --json --outputFile="$out/result.json" "${specs[@]}" > "$out/jest.log" 2>&1) || true
+
+node "$here/summarize.js" "$out/result.json" "$here/allow-list.tsv" "$tag"
