@@ -53,6 +53,8 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<ProtoMutationResult> Delete(DeleteRequest request, ServerCallContext context)
     {
+        // A filter other than a key list is evaluated at Strong consistency whatever the level, but an unknown level is refused.
+        Consistency(request.ConsistencyLevel);
         var result = await proxy.DeleteAsync(Database(request.DbName, context), request.CollectionName, Filter(request.Expr, request.ExprTemplateValues),
             NullIfEmpty(request.PartitionName), context.CancellationToken);
         return Mutation(result, result.DeleteCount);
