@@ -1,27 +1,16 @@
 'use strict';
 // Behaviours the Milvus Node SDK relies on, each checked through the SDK against Milvus.Akka: null JSON values,
 // scalar index rules, loading and releasing single partitions, filter templates and Milvus's error codes.
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { MilvusClient, DataType, ErrorCode, LoadState, ShowPartitionsType } = require('@zilliz/milvus2-sdk-node');
-const { startServer } = require('./server');
+const { serverWithClient } = require('./server');
 
 const DIM = 4;
 const vector = id => [Math.sin(id), Math.cos(id), Math.sin(2 * id), Math.cos(3 * id)];
 
-let server;
 let client;
-
-before(async () => {
-  server = await startServer();
-  client = new MilvusClient({ address: server.address, timeout: 60_000 });
-  await client.connectPromise;
-});
-
-after(async () => {
-  if (client) await client.closeConnection();
-  if (server) await server.stop();
-});
+serverWithClient(MilvusClient, connected => { client = connected; });
 
 async function createCollection(name, extraFields = [], options = {}) {
   const created = await client.createCollection({

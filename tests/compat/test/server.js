@@ -2,6 +2,7 @@
 // Where the SDK tests find a Milvus.Akka server: MILVUS_ADDRESS when the caller runs one (the xunit wrapper does),
 // else a standalone server started here from the built Milvus.Akka.Server.dll on a free loopback port.
 const { spawn } = require('node:child_process');
+const { before, after } = require('node:test');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -79,4 +80,23 @@ async function startServer() {
   };
 }
 
-module.exports = { startServer };
+/**
+ * Starts a server before the calling file's tests and hands a connected SDK client to <onConnected>; both are closed
+ * after the tests.
+ */
+function serverWithClient(MilvusClient, onConnected) {
+  let server;
+  let client;
+  before(async () => {
+    server = await startServer();
+    client = new MilvusClient({ address: server.address, timeout: 60_000 });
+    await client.connectPromise;
+    onConnected(client);
+  });
+  after(async () => {
+    if (client) await client.closeConnection();
+    if (server) await server.stop();
+  });
+}
+
+module.exports = { serverWithClient };

@@ -1,9 +1,9 @@
 'use strict';
 // A realistic workflow through the official Milvus Node SDK against Milvus.Akka, with real assertions.
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { MilvusClient, DataType, RRFRanker, WeightedRanker, ErrorCode } = require('@zilliz/milvus2-sdk-node');
-const { startServer } = require('./server');
+const { serverWithClient } = require('./server');
 
 const DIM = 8;
 const ROWS = 200;
@@ -34,19 +34,8 @@ function row(id) {
   };
 }
 
-let server;
 let client;
-
-before(async () => {
-  server = await startServer();
-  client = new MilvusClient({ address: server.address, timeout: 60_000 });
-  await client.connectPromise;
-});
-
-after(async () => {
-  if (client) await client.closeConnection();
-  if (server) await server.stop();
-});
+serverWithClient(MilvusClient, connected => { client = connected; });
 
 function assertError(status, errorCode, code) {
   assert.equal(status.error_code, errorCode, `expected ${errorCode}, got ${JSON.stringify(status)}`);
