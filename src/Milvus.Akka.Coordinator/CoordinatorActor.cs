@@ -19,7 +19,6 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
     private const string DatabasePrefix = "catalog/databases/";
     private const string CollectionPrefix = "catalog/collections/";
     private const string SegmentPrefix = "catalog/segments/";
-    public const string DefaultDatabase = "default";
 
     private readonly IMetaStore _meta;
     private readonly CoordinatorSettings _settings;
@@ -73,9 +72,9 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
             _databases[db.Name] = db;
         }
 
-        if (!_databases.ContainsKey(DefaultDatabase))
+        if (!_databases.ContainsKey(DatabaseInfo.DefaultName))
         {
-            var db = new DatabaseInfo(0, DefaultDatabase, ImmutableSortedDictionary<string, string>.Empty, await _tso.AllocateAsync(1));
+            var db = new DatabaseInfo(0, DatabaseInfo.DefaultName, ImmutableSortedDictionary<string, string>.Empty, await _tso.AllocateAsync(1));
             await SaveAsync(db);
         }
 
@@ -205,7 +204,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         return _collections.Values.Where(c => c.Database == DatabaseName(database));
     }
 
-    private static string DatabaseName(string? database) => string.IsNullOrEmpty(database) ? DefaultDatabase : database;
+    private static string DatabaseName(string? database) => string.IsNullOrEmpty(database) ? DatabaseInfo.DefaultName : database;
 
     private DatabaseInfo RequireDatabase(string? database) =>
         _databases.GetValueOrDefault(DatabaseName(database))
@@ -256,7 +255,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
 
     private async Task<object> DropDatabaseAsync(DropDatabase m)
     {
-        if (m.Name == DefaultDatabase)
+        if (m.Name == DatabaseInfo.DefaultName)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, "can not drop default database");
         }

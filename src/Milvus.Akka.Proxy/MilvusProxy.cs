@@ -117,7 +117,7 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     /// <summary>Failures a later attempt can overcome: no answer in time, or a shard or node not ready yet.</summary>
     private static bool IsRetriable(MilvusException e) => e.Code is ErrorCode.ServiceUnavailable or ErrorCode.ServiceNotReady;
 
-    private static string Db(string? database) => string.IsNullOrEmpty(database) ? CoordinatorActor.DefaultDatabase : database;
+    private static string Db(string? database) => string.IsNullOrEmpty(database) ? DatabaseInfo.DefaultName : database;
 
     /// <summary>A timestamp the oracle issued after this call began; see <see cref="CoordinatorClient.FreshTimestampAsync"/>.</summary>
     public Task<ulong> AllocateTimestampAsync(CancellationToken cancellationToken = default) =>

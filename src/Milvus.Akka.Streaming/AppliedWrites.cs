@@ -3,9 +3,6 @@ using Milvus.Akka.Common;
 
 namespace Milvus.Akka.Streaming;
 
-/// <summary>A write a shard applied: the request id of its batch and the timestamp it was acknowledged with.</summary>
-public readonly record struct AppliedWrite(string RequestId, ulong Timestamp);
-
 /// <summary>Bounds of <see cref="AppliedWrites"/>; see <c>milvus.streaming.applied-writes</c> in hocon/role.streaming.hocon.</summary>
 public sealed record AppliedWritesSettings(int MaxEntries, TimeSpan MaxAge)
 {

@@ -2,22 +2,6 @@ using Akka.Configuration;
 
 namespace Milvus.Akka.Streaming;
 
-/// <summary>Why a growing segment was sealed; logged with every seal.</summary>
-public enum SealReason
-{
-    /// <summary>The segment reached its row or byte capacity.</summary>
-    Capacity,
-
-    /// <summary>No write for the idle time while holding at least the idle minimum of bytes.</summary>
-    Idle,
-
-    /// <summary>The segment lived longer than the maximum lifetime (keeps WAL replay short).</summary>
-    Lifetime,
-
-    /// <summary>A client asked for a flush.</summary>
-    Flush,
-}
-
 /// <summary>Typed view of <c>milvus.streaming.seal</c>; see hocon/role.streaming.hocon.</summary>
 public sealed record SealPolicy(int MaxRows, long MaxBytes, TimeSpan IdleTime, long IdleMinBytes, TimeSpan MaxLifetime)
 {

@@ -24,7 +24,7 @@ public sealed partial class MilvusGrpcService(MilvusProxy proxy, ServerInfoOptio
     private static string Database(string requestDatabase, ServerCallContext context) =>
         !string.IsNullOrEmpty(requestDatabase) ? requestDatabase
         : context.RequestHeaders.GetValue(DatabaseHeader) is { Length: > 0 } header ? header
-        : CoordinatorActor.DefaultDatabase;
+        : DatabaseInfo.DefaultName;
 
     // Session and health.
 

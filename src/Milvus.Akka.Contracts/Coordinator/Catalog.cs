@@ -22,7 +22,11 @@ public sealed record IndexInfo(long IndexId, string Name, long FieldId, Immutabl
     public string MetricType => Params.GetValueOrDefault(MetricTypeKey, "");
 }
 
-public sealed record DatabaseInfo(long Id, string Name, ImmutableSortedDictionary<string, string> Properties, ulong CreatedTimestamp);
+public sealed record DatabaseInfo(long Id, string Name, ImmutableSortedDictionary<string, string> Properties, ulong CreatedTimestamp)
+{
+    /// <summary>The database every request without one targets; it always exists and cannot be dropped.</summary>
+    public const string DefaultName = "default";
+}
 
 /// <summary>Everything the catalog knows of one collection. Shards are named "{Id}_{index}" (Milvus's vchannels).</summary>
 public sealed record CollectionInfo(
