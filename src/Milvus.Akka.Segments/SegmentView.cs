@@ -53,7 +53,7 @@ public sealed class SegmentView
     /// <summary>Rows visible at <paramref name="readTimestamp"/>.</summary>
     public Bitset Visible(ulong readTimestamp)
     {
-        if (!_hasDeletes && readTimestamp >= _state.MaxTimestamp)
+        if (AllVisible(readTimestamp))
         {
             return Bitset.AllSet(RowCount);
         }
@@ -74,10 +74,16 @@ public sealed class SegmentView
         return visible;
     }
 
+    /// <summary>Every row is visible at <paramref name="readTimestamp"/>: none deleted, none written after it.</summary>
+    private bool AllVisible(ulong readTimestamp) => !_hasDeletes && readTimestamp >= _state.MaxTimestamp;
+
+    private bool Covers(ImmutableArray<long> partitionIds) =>
+        RowCount > 0 && (partitionIds.IsDefaultOrEmpty || partitionIds.Contains(PartitionId));
+
     /// <summary>Rows passing visibility, partition, primary keys and filter: the allow-list of a search or the row set of a query.</summary>
     private Bitset? Candidates(ulong readTimestamp, ImmutableArray<long> partitionIds, Column? primaryKeys, FilterExpression? filter)
     {
-        if (RowCount == 0 || (!partitionIds.IsDefaultOrEmpty && !partitionIds.Contains(PartitionId)))
+        if (!Covers(partitionIds))
         {
             return null;
         }
@@ -98,11 +104,23 @@ public sealed class SegmentView
 
     public SearchHits Search(SearchPlan plan, FilterExpression? filter)
     {
-        var allow = Candidates(plan.ReadTimestamp, plan.PartitionIds, null, filter);
-        var allowed = allow?.PopCount() ?? 0;
-        if (allowed == 0)
+        // An index built over exactly this segment's rows needs no allow-list when every row is allowed, so the index
+        // skips the per-candidate test; the common unfiltered search then builds none (a bitset of every row per search).
+        var indexed = _builtIndexes.TryGetValue(plan.FieldId, out var built);
+        Bitset? allow = null;
+        if (!(indexed && filter is null && Covers(plan.PartitionIds) && AllVisible(plan.ReadTimestamp)))
         {
-            return SearchHits.Empty(plan.Nq, PrimaryKey.DataType) with { Fields = OutputColumns(plan.OutputFieldIds, []) };
+            allow = Candidates(plan.ReadTimestamp, plan.PartitionIds, null, filter);
+            var allowed = allow?.PopCount() ?? 0;
+            if (allowed == 0)
+            {
+                return SearchHits.Empty(plan.Nq, PrimaryKey.DataType) with { Fields = OutputColumns(plan.OutputFieldIds, []) };
+            }
+
+            if (allowed == RowCount && indexed)
+            {
+                allow = null;
+            }
         }
 
         var offsets = new int[plan.Nq * plan.TopK];
@@ -110,12 +128,11 @@ public sealed class SegmentView
         var options = new SearchOptions
         {
             Params = plan.Params,
-            // Every row allowed: no allow-list, so the index skips the per-candidate test.
-            Allow = allowed == RowCount && _builtIndexes.ContainsKey(plan.FieldId) ? null : allow,
+            Allow = allow,
             Radius = plan.Radius,
             RangeFilter = plan.RangeFilter,
         };
-        if (_builtIndexes.TryGetValue(plan.FieldId, out var built))
+        if (built is not null)
         {
             if (built.Spec.Metric != plan.Metric)
             {
