@@ -56,11 +56,42 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     private async Task<T> AskShardAsync<T>(object message, CancellationToken cancellationToken)
     {
         var deadline = DateTimeOffset.UtcNow + settings.AskTimeout;
+        // Nearly every request is answered by its first attempt in time: that path costs one ask and one timer, with no
+        // linked tokens, delays or task lists (it runs once per shard of every search).
+        var first = shardRegion.AskFor<T>(message, settings.AskTimeout, cancellationToken);
+        try
+        {
+            return await first.WaitAsync(settings.ShardAttemptTimeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // No answer yet: the first attempt stays open while the next ones go out.
+        }
+        catch (MilvusException e) when (IsRetriable(e) && DateTimeOffset.UtcNow + RetryPause < deadline)
+        {
+            await Task.Delay(RetryPause, cancellationToken);
+            first = null;
+        }
+
+        return await RetryShardAsync(message, first, deadline, cancellationToken);
+    }
+
+    private async Task<T> RetryShardAsync<T>(object message, Task<T>? firstAttempt, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
         var interval = settings.ShardAttemptTimeout;
         var growing = message is not (InsertRows or DeleteRows);
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var open = new List<Task<T>>();
-        for (var attempt = 1; ; attempt++)
+        if (firstAttempt is not null)
+        {
+            open.Add(firstAttempt);
+            if (growing)
+            {
+                interval *= 2;
+            }
+        }
+
+        for (var attempt = open.Count + 1; ; attempt++)
         {
             var remaining = deadline - DateTimeOffset.UtcNow;
             open.Add(shardRegion.AskFor<T>(message, remaining, abandon.Token));
