@@ -38,12 +38,12 @@ public sealed class LocalCluster : IAsyncDisposable
             await cluster.StartNodeAsync([Roles.Streaming, Roles.Query, Roles.Data], [front.Address.ToString()], ports[2], extraConfig);
             // Shards are placed on the streaming nodes the coordinator sees as up when a collection is created.
             var members = global::Akka.Cluster.Cluster.Get(front.System);
-            var deadline = DateTime.UtcNow.AddSeconds(30);
+            var deadline = DateTime.UtcNow.AddSeconds(90);
             while (members.State.Members.Count(m => m.Status == MemberStatus.Up) < 3)
             {
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new TimeoutException("the three-node cluster did not form within 30 s");
+                    throw new TimeoutException("the three-node cluster did not form within 90 s");
                 }
 
                 await Task.Delay(100);
