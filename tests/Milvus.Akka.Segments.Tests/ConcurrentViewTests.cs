@@ -12,10 +12,10 @@ namespace Milvus.Akka.Segments.Tests;
 /// </summary>
 public sealed class ConcurrentViewTests
 {
-    private const int Dim = 4;
-    private const long PkField = 100, VectorField = 101, TagField = 102;
+    internal const int Dim = 4;
+    internal const long PkField = 100, VectorField = 101, TagField = 102;
 
-    private static readonly CollectionSchema Schema = new()
+    internal static readonly CollectionSchema Schema = new()
     {
         Name = "views",
         Fields =
@@ -185,11 +185,11 @@ public sealed class ConcurrentViewTests
         return [.. rows.Values];
     }
 
-    private static float L2(float[] a, float[] b) => a.Zip(b, (x, y) => (x - y) * (x - y)).Sum();
+    internal static float L2(float[] a, float[] b) => a.Zip(b, (x, y) => (x - y) * (x - y)).Sum();
 
-    private static long[] Keys(Column pks) => ((ScalarColumn<long>)pks).Values;
+    internal static long[] Keys(Column pks) => ((ScalarColumn<long>)pks).Values;
 
-    private static RowBatch Batch(long[] pks, float[] vectors, int[] tags) => new(ImmutableDictionary<long, Column>.Empty
+    internal static RowBatch Batch(long[] pks, float[] vectors, int[] tags) => new(ImmutableDictionary<long, Column>.Empty
         .Add(PkField, new ScalarColumn<long>(DataType.Int64, pks))
         .Add(VectorField, new VectorColumn<float>(DataType.FloatVector, Dim, vectors))
         .Add(TagField, new ScalarColumn<int>(DataType.Int32, tags)));

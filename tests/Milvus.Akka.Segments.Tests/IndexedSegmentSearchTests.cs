@@ -1,0 +1,63 @@
+using System.Collections.Immutable;
+using Milvus.Akka.Common;
+using Milvus.Akka.Expressions;
+using Milvus.Akka.Index;
+using static Milvus.Akka.Segments.Tests.ConcurrentViewTests;
+
+namespace Milvus.Akka.Segments.Tests;
+
+/// <summary>
+/// A segment with a built index is searched without an allow-list when every row is allowed; deletes, a read timestamp
+/// below some rows, a filter and a partition list must still hide rows. An exact (FLAT) index makes brute force the oracle.
+/// </summary>
+public sealed class IndexedSegmentSearchTests
+{
+    private const int Rows = 200;
+
+    [Fact]
+    public void An_indexed_segment_hides_deleted_later_filtered_and_other_partition_rows_and_otherwise_equals_brute_force()
+    {
+        var random = new Random(5);
+        var pks = Enumerable.Range(0, Rows).Select(i => (long)i).ToArray();
+        var vectors = Enumerable.Range(0, Rows * Dim).Select(_ => random.NextSingle()).ToArray();
+        var tags = Enumerable.Range(0, Rows).Select(i => i % 10).ToArray();
+        var segment = new Segment(1, 10, Schema);
+        segment.Append(Batch(pks[..100], vectors[..(100 * Dim)], tags[..100]), 5);
+        segment.Append(Batch(pks[100..], vectors[(100 * Dim)..], tags[100..]), 6);
+        segment.AttachIndex(VectorField, VectorIndexes.Build(new IndexSpec(IndexType.Flat, MetricType.L2), Dim, vectors));
+        // Each query is a stored row's vector, so that row is its best hit unless something hides it.
+        var near = new[] { 3L, 150L, 42L };
+
+        foreach (var pk in near)
+        {
+            Check(segment.View(), Vector(vectors, pk), ulong.MaxValue, null, [], row => true);
+            Check(segment.View(), Vector(vectors, pk), 5, null, [], row => row < 100);
+        }
+
+        var tagBelowFive = FilterExpression.Parse("tag < 5", Schema);
+        Check(segment.View(), Vector(vectors, 3), ulong.MaxValue, tagBelowFive, [], row => tags[row] < 5);
+        Check(segment.View(), Vector(vectors, 3), ulong.MaxValue, null, [99], row => false);
+
+        segment.Delete(new ScalarColumn<long>(DataType.Int64, near), 7);
+        foreach (var pk in near)
+        {
+            Check(segment.View(), Vector(vectors, pk), ulong.MaxValue, null, [], row => !near.Contains(row));
+            Check(segment.View(), Vector(vectors, pk), 6, null, [], row => true);
+        }
+    }
+
+    private static float[] Vector(float[] vectors, long row) => vectors[(int)(row * Dim)..(int)((row + 1) * Dim)];
+
+    private static void Check(SegmentView view, float[] query, ulong readTimestamp, FilterExpression? filter, ImmutableArray<long> partitions,
+        Func<int, bool> visible)
+    {
+        var stored = (VectorColumn<float>)view.Rows[VectorField];
+        var plan = new SearchPlan(0, VectorField, MetricType.L2, 10, 1, query, filter?.Text, ImmutableDictionary<string, string>.Empty,
+            partitions, readTimestamp);
+        var expected = Enumerable.Range(0, Rows).Where(visible)
+            .OrderBy(row => L2(query, stored.Values[(row * Dim)..((row + 1) * Dim)])).ThenBy(row => row)
+            .Take(10).Select(row => (long)row);
+
+        Assert.Equal(expected, Keys(view.Search(plan, filter).Pks));
+    }
+}
