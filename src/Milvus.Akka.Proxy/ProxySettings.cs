@@ -29,7 +29,7 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     public TimeSpan ShardAttemptTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long one attempt of a timestamp or id request waits before asking again (<c>milvus.proxy.coordinator-attempt-timeout</c>).</summary>
-    public TimeSpan CoordinatorAttemptTimeout { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan CoordinatorAttemptTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
 
     public static ProxySettings Default { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), MilvusResultLimit, MilvusResultLimit,
         2L << 20, TimeSpan.FromSeconds(5));

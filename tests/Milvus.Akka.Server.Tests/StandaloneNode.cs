@@ -17,6 +17,7 @@ public static class StandaloneNode
           "Akka.Persistence.Journal.AsyncWriteJournal+Desequenced, Akka.Persistence" = local-only
           "Akka.Persistence.Sql.Journal.Types.WriteFinished, Akka.Persistence.Sql" = local-only
           "Akka.DistributedData.Internal.ReadRepair, Akka.DistributedData" = local-only
+          "Akka.Cluster.ClusterEvent+ReachabilityChanged, Akka.Cluster" = local-only
         }
         """;
 
