@@ -137,26 +137,8 @@ public sealed partial class CatalogActor : ReceiveActor, IWithTimers, IWithStash
     }
 
     /// <summary>Runs a request handler and replies with its result, or with a <see cref="MilvusFailure"/> naming the problem.</summary>
-    private void Reply<T>(Func<T, Task<object>> handler)
-    {
-        ReceiveAsync<T>(async message =>
-        {
-            var sender = Sender;
-            try
-            {
-                sender.Tell(await handler(message));
-            }
-            catch (Exception e)
-            {
-                if (e is not MilvusException)
-                {
-                    _log.Error(e, "Coordinator failed on {0}", typeof(T).Name);
-                }
-
-                sender.Tell(MilvusFailure.From(e));
-            }
-        });
-    }
+    private void Reply<T>(Func<T, Task<object>> handler) =>
+        ReceiveAsync<T>(message => RequestReplies.ReplyAsync(Sender, () => handler(message), _log, typeof(T).Name));
 
     /// <summary>
     /// A DDL command: replies the catalog version after it (a no-op replies the current one), so the proxy that sent it

@@ -1,7 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using Milvus.Akka.Cluster;
-using Milvus.Akka.Common;
 using Milvus.Akka.Storage;
 
 namespace Milvus.Akka.Coordinator;
@@ -52,27 +50,11 @@ public sealed class TimestampActor : ReceiveActor, IWithStash
 
     private void Ready()
     {
-        ReceiveAsync<AllocateTimestamps>(m => ReplyAsync(async () => new TimestampsAllocated(await _tso.AllocateAsync(m.Count), m.Count, _catalogVersion)));
-        ReceiveAsync<AllocateIds>(m => ReplyAsync(async () => new IdsAllocated(await _ids.AllocateAsync(m.Count), m.Count)));
+        ReceiveAsync<AllocateTimestamps>(m => RequestReplies.ReplyAsync(Sender,
+            async () => new TimestampsAllocated(await _tso.AllocateAsync(m.Count), m.Count, _catalogVersion), _log, nameof(AllocateTimestamps)));
+        ReceiveAsync<AllocateIds>(m => RequestReplies.ReplyAsync(Sender,
+            async () => new IdsAllocated(await _ids.AllocateAsync(m.Count), m.Count), _log, nameof(AllocateIds)));
         Receive<CatalogVersionAdvanced>(m => _catalogVersion = Math.Max(_catalogVersion, m.Version));
-    }
-
-    private async Task ReplyAsync(Func<Task<object>> allocate)
-    {
-        var sender = Sender;
-        try
-        {
-            sender.Tell(await allocate());
-        }
-        catch (Exception e)
-        {
-            if (e is not MilvusException)
-            {
-                _log.Error(e, "Timestamp oracle failed");
-            }
-
-            sender.Tell(MilvusFailure.From(e));
-        }
     }
 }
 
