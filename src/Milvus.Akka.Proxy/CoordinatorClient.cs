@@ -13,6 +13,7 @@ public sealed class CoordinatorClient
 {
     private readonly IActorRef _coordinator;
     private readonly TimeSpan _timeout;
+    private readonly TimeSpan _attemptTimeout;
     private readonly BlockAllocator<ulong> _writeTimestamps;
     private readonly BlockAllocator<long> _ids;
     private readonly TimestampBatcher _freshTimestamps;
@@ -22,10 +23,11 @@ public sealed class CoordinatorClient
     {
         _coordinator = coordinator;
         _timeout = settings.AskTimeout;
+        _attemptTimeout = settings.CoordinatorAttemptTimeout;
         Catalog = new CatalogCache(settings.MetadataCacheTtl);
         _writeTimestamps = new BlockAllocator<ulong>(ReserveTimestampsAsync, settings.TimestampBlockSize);
         _freshTimestamps = new TimestampBatcher(ReserveTimestampsAsync);
-        _ids = new BlockAllocator<long>(async count => (await AskAsync<IdsAllocated>(new AllocateIds(count))).First, settings.IdBlockSize);
+        _ids = new BlockAllocator<long>(async count => (await AllocateAsync<IdsAllocated>(new AllocateIds(count))).First, settings.IdBlockSize);
     }
 
     /// <summary>Collection metadata the proxy answers from; <see cref="CatalogSubscriber"/> feeds it the coordinator's announcements.</summary>
@@ -59,9 +61,20 @@ public sealed class CoordinatorClient
     /// <summary><paramref name="count"/> consecutive unique row ids; returns the first.</summary>
     public Task<long> IdsAsync(int count, CancellationToken cancellationToken) => _ids.TakeAsync(count, cancellationToken);
 
+    /// <summary>
+    /// Timestamps and ids are asked for in attempts (<see cref="ProxySettings.CoordinatorAttemptTimeout"/>): a request lost
+    /// with a dead coordinator node reaches the singleton that took over as soon as it runs. Sending one again only
+    /// leaves a gap of unused values, and the first answer wins.
+    /// </summary>
+    private Task<T> AllocateAsync<T>(object message)
+    {
+        Interlocked.Increment(ref _asks);
+        return _coordinator.AskInAttemptsAsync<T>(message, _timeout, _attemptTimeout, backOff: false, "through the coordinator singleton's proxy");
+    }
+
     private async Task<ulong> ReserveTimestampsAsync(int count)
     {
-        var allocated = await AskAsync<TimestampsAllocated>(new AllocateTimestamps(count));
+        var allocated = await AllocateAsync<TimestampsAllocated>(new AllocateTimestamps(count));
         Catalog.Observe(allocated.CatalogVersion);
         return allocated.First;
     }

@@ -45,108 +45,15 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     }
 
     /// <summary>
-    /// Asks a shard through the shard region, and while no answer has come, asks again through the region every
-    /// <see cref="ProxySettings.ShardAttemptTimeout"/> until <see cref="ProxySettings.AskTimeout"/> has passed; the first
-    /// answer wins. A message lost with a dead streaming node is thus sent again to where sharding restarted the shard,
-    /// while earlier attempts stay open, so a merely slow shard still answers the first one. Writes carry request ids: a
-    /// batch that arrived more than once is applied once and every copy is answered with its first acknowledgement.
-    /// Reads and flushes, whose repetition costs work, wait twice as long before each further attempt. A retriable
-    /// failure (a shard or node not ready yet) is asked again after a short pause.
+    /// Asks a shard through the shard region in attempts (<see cref="AttemptedAsks"/>): a message lost with a dead
+    /// streaming node is sent again to where sharding restarted the shard, while a merely slow shard still answers the
+    /// first one. Writes carry request ids: a batch that arrived more than once is applied once and every copy is answered
+    /// with its first acknowledgement. Reads and flushes, whose repetition costs work, wait twice as long before each
+    /// further attempt.
     /// </summary>
-    private async Task<T> AskShardAsync<T>(object message, CancellationToken cancellationToken)
-    {
-        var deadline = DateTimeOffset.UtcNow + settings.AskTimeout;
-        // Nearly every request is answered by its first attempt in time: that path costs one ask and one timer, with no
-        // linked tokens, delays or task lists (it runs once per shard of every search).
-        var first = shardRegion.AskFor<T>(message, settings.AskTimeout, cancellationToken);
-        try
-        {
-            return await first.WaitAsync(settings.ShardAttemptTimeout, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            // No answer yet: the first attempt stays open while the next ones go out.
-        }
-        catch (MilvusException e) when (IsRetriable(e) && DateTimeOffset.UtcNow + RetryPause < deadline)
-        {
-            await Task.Delay(RetryPause, cancellationToken);
-            first = null;
-        }
-
-        return await RetryShardAsync(message, first, deadline, cancellationToken);
-    }
-
-    private async Task<T> RetryShardAsync<T>(object message, Task<T>? firstAttempt, DateTimeOffset deadline, CancellationToken cancellationToken)
-    {
-        var interval = settings.ShardAttemptTimeout;
-        var growing = message is not (InsertRows or DeleteRows);
-        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var open = new List<Task<T>>();
-        if (firstAttempt is not null)
-        {
-            open.Add(firstAttempt);
-            if (growing)
-            {
-                interval *= 2;
-            }
-        }
-
-        for (var attempt = open.Count + 1; ; attempt++)
-        {
-            var remaining = deadline - DateTimeOffset.UtcNow;
-            open.Add(shardRegion.AskFor<T>(message, remaining, abandon.Token));
-            using var nextAttempt = CancellationTokenSource.CreateLinkedTokenSource(abandon.Token);
-            // The last attempt (its timeout is the deadline) only waits for the open ones to answer or time out.
-            var wait = Task.Delay(interval < remaining ? interval : Timeout.InfiniteTimeSpan, nextAttempt.Token);
-            while (true)
-            {
-                var done = await Task.WhenAny(new List<Task>(open) { wait });
-                if (done == wait)
-                {
-                    break;
-                }
-
-                var answered = (Task<T>)done;
-                open.Remove(answered);
-                try
-                {
-                    var reply = await answered;
-                    await abandon.CancelAsync();
-                    return reply;
-                }
-                catch (MilvusException e) when (IsRetriable(e) && DateTimeOffset.UtcNow + RetryPause < deadline)
-                {
-                    if (open.Count == 0)
-                    {
-                        await Task.Delay(RetryPause, abandon.Token);
-                        break;
-                    }
-                }
-                catch (MilvusException e) when (IsRetriable(e))
-                {
-                    await abandon.CancelAsync();
-                    throw new MilvusException(e.Code, $"{message.GetType().Name} was not answered within {settings.AskTimeout.TotalSeconds:0.#} s "
-                        + $"({attempt} attempts through the shard region; last: {e.Message})", e);
-                }
-                catch
-                {
-                    await abandon.CancelAsync();
-                    throw;
-                }
-            }
-
-            await nextAttempt.CancelAsync();
-            if (growing)
-            {
-                interval *= 2;
-            }
-        }
-    }
-
-    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>Failures a later attempt can overcome: no answer in time, or a shard or node not ready yet.</summary>
-    private static bool IsRetriable(MilvusException e) => e.Code is ErrorCode.ServiceUnavailable or ErrorCode.ServiceNotReady;
+    private Task<T> AskShardAsync<T>(object message, CancellationToken cancellationToken) =>
+        shardRegion.AskInAttemptsAsync<T>(message, settings.AskTimeout, settings.ShardAttemptTimeout,
+            backOff: message is not (InsertRows or DeleteRows), "through the shard region", cancellationToken);
 
     private static string Db(string? database) => string.IsNullOrEmpty(database) ? DatabaseInfo.DefaultName : database;
 

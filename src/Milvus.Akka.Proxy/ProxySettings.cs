@@ -28,6 +28,9 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     /// <summary>How long one attempt of a request to a shard waits before asking again (<c>milvus.proxy.shard-attempt-timeout</c>).</summary>
     public TimeSpan ShardAttemptTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long one attempt of a timestamp or id request waits before asking again (<c>milvus.proxy.coordinator-attempt-timeout</c>).</summary>
+    public TimeSpan CoordinatorAttemptTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+
     public static ProxySettings Default { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), MilvusResultLimit, MilvusResultLimit,
         2L << 20, TimeSpan.FromSeconds(5));
 
@@ -50,6 +53,7 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 MetadataCacheTtl = c.GetTimeSpan("metadata-cache-ttl", Default.MetadataCacheTtl),
                 Filter = FilterLimitsFrom(c),
                 ShardAttemptTimeout = c.GetTimeSpan("shard-attempt-timeout", Default.ShardAttemptTimeout),
+                CoordinatorAttemptTimeout = c.GetTimeSpan("coordinator-attempt-timeout", Default.CoordinatorAttemptTimeout),
             };
     }
 

@@ -7,8 +7,7 @@ namespace Milvus.Akka.Server.Tests;
 /// <summary>
 /// For <c>serialize-messages = on</c> in tests: passes a message through by reference. It is bound only to
 /// actor-local messages of Akka itself that have no serializer because they never leave their node (Akka.Persistence's
-/// task-carrying write messages, Distributed Data's read repair, the cluster's reachability events that a busy machine
-/// produces), so the verification covers every other message (JVM Akka has a class-prefix exclusion for this; Akka.NET 1.5 does not).
+/// task-carrying write messages, Distributed Data's read repair, the cluster's reachability events), so the verification covers every other message (JVM Akka has a class-prefix exclusion for this; Akka.NET 1.5 does not).
 /// </summary>
 public sealed class LocalOnlySerializer(ExtendedActorSystem system) : Serializer(system)
 {

@@ -8,7 +8,7 @@ namespace Milvus.Akka.Coordinator;
 /// Read-only views of the cluster for Milvus's administrative rpcs: which node serves each segment, which streaming
 /// node leads each shard, and the members with their roles. Nodes are named by their cluster uid.
 /// </summary>
-public sealed partial class CoordinatorActor
+public sealed partial class CatalogActor
 {
     private void ReadyDistribution()
     {

@@ -9,7 +9,7 @@ using Milvus.Akka.Index;
 namespace Milvus.Akka.Coordinator;
 
 /// <summary>Segment bookkeeping, index-build scheduling and the assignment of flushed segments to query nodes.</summary>
-public sealed partial class CoordinatorActor
+public sealed partial class CatalogActor
 {
     private readonly Dictionary<long, SegmentInfo> _segments = [];
     private readonly Dictionary<long, IActorRef> _servedBy = [];
@@ -191,7 +191,7 @@ public sealed partial class CoordinatorActor
             }
 
             // Build ids come from the id allocator: unique across coordinator incarnations, so index file keys never collide.
-            var buildId = await _ids.AllocateAsync(1);
+            var buildId = await NextIdsAsync();
             _buildsInProgress[buildId] = (segment.SegmentId, index.IndexId, now + _settings.IndexTaskLease);
             return new IndexBuildTask(buildId, segment, _collections[segment.CollectionId].Schema, index);
         }
@@ -231,24 +231,21 @@ public sealed partial class CoordinatorActor
     /// </summary>
     private void AssignPendingSegments()
     {
-        if (_queryNodes.Count == 0)
-        {
-            return;
-        }
-
         var waitingForIndex = MissingIndexes().Select(m => m.Segment.SegmentId).ToHashSet();
-        foreach (var segment in _segments.Values.OrderBy(s => s.SegmentId))
+        var ready = _segments.Values
+            .Where(s => !waitingForIndex.Contains(s.SegmentId) && IsLoaded(s))
+            .OrderBy(s => s.SegmentId)
+            .Select(s => s.SegmentId);
+        foreach (var (segmentId, node) in LeastLoadedPlacement.Place(ready, _queryNodes, _assignedTo, NodeOrder))
         {
-            if (_assignedTo.ContainsKey(segment.SegmentId) || waitingForIndex.Contains(segment.SegmentId) || !IsLoaded(segment))
-            {
-                continue;
-            }
-
-            var node = _queryNodes.MinBy(n => _assignedTo.Values.Count(a => a.Equals(n)))!;
-            _assignedTo[segment.SegmentId] = node;
+            var segment = _segments[segmentId];
+            _assignedTo[segmentId] = node;
             _shardRegion.Tell(new AssignSegment(segment.ShardName, segment, node));
         }
     }
+
+    private static readonly IComparer<IActorRef> NodeOrder =
+        Comparer<IActorRef>.Create((a, b) => string.CompareOrdinal(a.Path.ToString(), b.Path.ToString()));
 
     private bool IsLoaded(SegmentInfo segment) =>
         _collections.TryGetValue(segment.CollectionId, out var collection) && collection.IsPartitionLoaded(segment.PartitionId);
@@ -303,7 +300,7 @@ public sealed partial class CoordinatorActor
             throw new MilvusException(ErrorCode.IndexDuplicate, $"index name {name} is already used by another field");
         }
 
-        var index = new IndexInfo(await _ids.AllocateAsync(1), name, field.FieldId, parameters, await _tso.AllocateAsync(1)) { Properties = properties };
+        var index = new IndexInfo(await NextIdsAsync(), name, field.FieldId, parameters, await NextTimestampAsync()) { Properties = properties };
         await SaveAsync(collection with { Indexes = collection.Indexes.Add(index) });
         AnnounceWork();
         return Done.Instance;

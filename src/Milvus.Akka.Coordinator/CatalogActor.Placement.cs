@@ -11,10 +11,10 @@ namespace Milvus.Akka.Coordinator;
 /// of every shard: a new shard goes to the streaming node with the fewest shards, and the shards of a node that
 /// left move to the remaining ones. A node that joins later takes new shards; running shards are not moved.
 /// </summary>
-public sealed partial class CoordinatorActor
+public sealed partial class CatalogActor
 {
-    public const string ShardTypeName = "shard";
-    public const string StreamingRole = "streaming";
+    private static readonly IComparer<Address> AddressOrder =
+        Comparer<Address>.Create((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
 
     private readonly Dictionary<string, Address> _shardLocations = [];
     private IExternalShardAllocationClient? _placement;
@@ -58,7 +58,7 @@ public sealed partial class CoordinatorActor
     /// <summary>Reads the locations a previous incarnation wrote, so shards are not moved by a coordinator fail-over.</summary>
     private void LoadPlacement()
     {
-        _placement = ExternalShardAllocation.Get(Context.System).ClientFor(ShardTypeName);
+        _placement = ExternalShardAllocation.Get(Context.System).ClientFor(CoordinatorActor.ShardTypeName);
         _placement.ShardLocations().ContinueWith(t => t.IsCompletedSuccessfully
                 ? new PlacementLoaded(t.Result.Locations.ToDictionary(l => l.Key, l => l.Value.Address))
                 : new PlacementLoaded(null))
@@ -69,7 +69,7 @@ public sealed partial class CoordinatorActor
     private void PlaceShards()
     {
         var streaming = global::Akka.Cluster.Cluster.Get(Context.System).State.Members
-            .Where(m => m.Status == MemberStatus.Up && m.HasRole(StreamingRole))
+            .Where(m => m.Status == MemberStatus.Up && m.HasRole(CoordinatorActor.StreamingRole))
             .Select(m => m.Address)
             .ToHashSet();
         // Until the previous locations are read, every shard would look unplaced and could be moved.
@@ -84,16 +84,8 @@ public sealed partial class CoordinatorActor
             _shardLocations.Remove(dropped);
         }
 
-        var load = streaming.ToDictionary(a => a, a => _shardLocations.Values.Count(l => l.Equals(a)));
-        foreach (var shard in shards.Order(StringComparer.Ordinal))
+        foreach (var (shard, target) in LeastLoadedPlacement.Place(shards.Order(StringComparer.Ordinal), streaming, _shardLocations, AddressOrder))
         {
-            if (_shardLocations.TryGetValue(shard, out var current) && streaming.Contains(current))
-            {
-                continue;
-            }
-
-            var target = load.OrderBy(l => l.Value).ThenBy(l => l.Key.ToString(), StringComparer.Ordinal).First().Key;
-            load[target]++;
             _shardLocations[shard] = target;
             _placement.UpdateShardLocation(shard, target)
                 .ContinueWith(t => new PlacementWritten(shard, target, t.IsCompletedSuccessfully))

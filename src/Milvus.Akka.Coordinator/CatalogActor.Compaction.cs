@@ -13,7 +13,7 @@ namespace Milvus.Akka.Coordinator;
 /// collection on request) by data nodes, which drop deleted rows. A merge commits here, then the shard switches reads
 /// to the result once a query node serves it, so readers never see the rows twice or lose them.
 /// </summary>
-public sealed partial class CoordinatorActor
+public sealed partial class CatalogActor
 {
     private const string CompactionPrefix = "compaction/";
 
@@ -60,7 +60,7 @@ public sealed partial class CoordinatorActor
             return new CompactionScheduled(-1, 0);
         }
 
-        var record = new CompactionRecord(await _ids.AllocateAsync(1), collection.Id,
+        var record = new CompactionRecord(await NextIdsAsync(), collection.Id,
             [.. tasks.Select(t => new CompactionPlan(t.TaskId, [.. t.Inputs.Select(s => s.SegmentId)], t.TargetSegmentId, CompactionPlanState.Executing))],
             null);
         await SaveAsync(record);
@@ -120,29 +120,18 @@ public sealed partial class CoordinatorActor
         }
     }
 
-    /// <summary>Groups the segments of each shard and partition into merges of at most max-merged-rows rows.</summary>
+    /// <summary>Queues the merges <see cref="CompactionPlanner"/> picks among the collection's segments that no task holds.</summary>
     private async Task<List<CompactionTask>> PlanCompactionsAsync(CollectionInfo collection, bool onlySmall)
     {
-        var settings = _settings.Compaction;
         var busy = SegmentsInCompaction.ToHashSet();
+        var candidates = _segments.Values.Where(s => s.CollectionId == collection.Id && !busy.Contains(s.SegmentId));
         var planned = new List<CompactionTask>();
-        foreach (var group in _segments.Values
-                     .Where(s => s.CollectionId == collection.Id && !busy.Contains(s.SegmentId) && (!onlySmall || s.RowCount < settings.SmallSegmentRows))
-                     .GroupBy(s => (s.ShardName, s.PartitionId)))
+        foreach (var inputs in CompactionPlanner.Plan(candidates, _settings.Compaction, onlySmall))
         {
-            var batch = new List<SegmentInfo>();
-            foreach (var segment in group.OrderBy(s => s.RowCount))
-            {
-                if (batch.Count > 0 && batch.Sum(s => s.RowCount) + segment.RowCount > settings.MaxMergedRows)
-                {
-                    await EnqueueCompactionAsync(collection, batch, onlySmall, planned);
-                    batch = [];
-                }
-
-                batch.Add(segment);
-            }
-
-            await EnqueueCompactionAsync(collection, batch, onlySmall, planned);
+            var ids = await NextIdsAsync(2);
+            var task = new CompactionTask(ids, collection.Schema, [.. inputs], ids + 1);
+            _compactionQueue.Enqueue(task);
+            planned.Add(task);
         }
 
         if (planned.Count > 0)
@@ -151,20 +140,6 @@ public sealed partial class CoordinatorActor
         }
 
         return planned;
-    }
-
-    /// <summary>Automatic merges need two segments; a requested compaction also rewrites a single one to drop its deleted rows.</summary>
-    private async Task EnqueueCompactionAsync(CollectionInfo collection, List<SegmentInfo> inputs, bool needTwo, List<CompactionTask> planned)
-    {
-        if (inputs.Count == 0 || (needTwo && inputs.Count < 2))
-        {
-            return;
-        }
-
-        var ids = await _ids.AllocateAsync(2);
-        var task = new CompactionTask(ids, collection.Schema, [.. inputs], ids + 1);
-        _compactionQueue.Enqueue(task);
-        planned.Add(task);
     }
 
     private async Task ScheduleAutomaticCompactionAsync(long collectionId)

@@ -1,0 +1,114 @@
+using Akka.Actor;
+using Akka.Event;
+using Milvus.Akka.Cluster;
+using Milvus.Akka.Common;
+using Milvus.Akka.Storage;
+
+namespace Milvus.Akka.Coordinator;
+
+/// <summary>
+/// The coordinator's garbage collector: every interval it deletes the objects of dropped collections and segments
+/// whose drop is older than the tolerance (<see cref="GarbageRecords"/>), then their records. It runs apart from the
+/// catalog, so a big collection's many object deletions never delay DDL, segment bookkeeping or timestamps; the drop
+/// itself is recorded by the catalog, in the step that removes it.
+/// </summary>
+/// <remarks>
+/// Replaced segments are recorded when their compaction commits, but their shard keeps reading them until a query node
+/// serves the merged segment, so their objects also wait until no query node reports serving them: each pass asks the
+/// catalog what is still live.
+/// </remarks>
+public sealed class GarbageCollectorActor : ReceiveActor, IWithTimers
+{
+    /// <summary>The catalog answers from memory; this only bounds a pass when the catalog is restarting.</summary>
+    private static readonly TimeSpan LiveDataTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly IMetaStore _meta;
+    private readonly IObjectStore _objects;
+    private readonly GarbageCollectionSettings _settings;
+    private readonly IActorRef _catalog;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public GarbageCollectorActor(IMetaStore meta, IObjectStore objects, GarbageCollectionSettings settings, IActorRef catalog)
+    {
+        _meta = meta;
+        _objects = objects;
+        _settings = settings;
+        _catalog = catalog;
+        ReceiveAsync<CollectGarbage>(_ => CollectAsync());
+    }
+
+    public static Props Props(IMetaStore meta, IObjectStore objects, GarbageCollectionSettings settings, IActorRef catalog) =>
+        global::Akka.Actor.Props.Create(() => new GarbageCollectorActor(meta, objects, settings, catalog));
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private sealed record CollectGarbage : INoSerializationVerificationNeeded
+    {
+        public static readonly CollectGarbage Instance = new();
+    }
+
+    protected override void PreStart() => ScheduleNextPass();
+
+    /// <summary>The next pass starts an interval after this one ended, so passes never pile up behind a slow one.</summary>
+    private void ScheduleNextPass() => Timers.StartSingleTimer(CollectGarbage.Instance, CollectGarbage.Instance, _settings.Interval);
+
+    private async Task CollectAsync()
+    {
+        try
+        {
+            var live = await _catalog.AskFor<LiveData>(GetLiveData.Instance, LiveDataTimeout);
+            var work = GarbageRecords.Due(await _meta.RangeAsync(GarbageRecords.Prefix), DateTimeOffset.UtcNow, _settings.DropTolerance, live);
+            var collected = 0;
+            foreach (var (recordKey, prefixes) in work)
+            {
+                if (await DeleteObjectsAsync(recordKey, prefixes))
+                {
+                    await _meta.DeleteAsync(recordKey);
+                    collected++;
+                }
+            }
+
+            if (collected > 0)
+            {
+                _log.Info("Garbage collection deleted the objects of {0} dropped collections and segments", collected);
+            }
+        }
+        catch (MilvusException e)
+        {
+            // Meta storage down is no reason to restart: the records stay, and the next pass retries them.
+            _log.Warning(e, "Garbage collection postponed to the next pass");
+        }
+        finally
+        {
+            ScheduleNextPass();
+        }
+    }
+
+    /// <summary>False when an object could not be deleted; the record then stays for the next pass.</summary>
+    private async Task<bool> DeleteObjectsAsync(string recordKey, IReadOnlyList<string> prefixes)
+    {
+        try
+        {
+            foreach (var prefix in prefixes)
+            {
+                foreach (var info in await _objects.ListAsync(prefix))
+                {
+                    await _objects.DeleteAsync(info.Key);
+                }
+            }
+
+            return true;
+        }
+        catch (Exception e)
+        {
+            _log.Warning(e, "Garbage collection of {0} failed, retrying next pass", recordKey);
+            return false;
+        }
+    }
+}
+
+/// <summary>Asks the catalog for the <see cref="LiveData"/> a garbage-collection pass must spare (local only).</summary>
+public sealed record GetLiveData : INoSerializationVerificationNeeded
+{
+    public static readonly GetLiveData Instance = new();
+}

@@ -1,0 +1,31 @@
+using Akka.Actor;
+using Akka.Event;
+using Milvus.Akka.Cluster;
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Coordinator;
+
+/// <summary>How the coordinator's actors answer a request: with its result, or with a <see cref="MilvusFailure"/> naming the problem.</summary>
+internal static class RequestReplies
+{
+    /// <summary>
+    /// Runs <paramref name="handler"/> and tells <paramref name="sender"/> its result. A failure is answered too, and
+    /// one that is not a <see cref="MilvusException"/> (a bug, not bad input) is also logged with its stack.
+    /// </summary>
+    public static async Task ReplyAsync(IActorRef sender, Func<Task<object>> handler, ILoggingAdapter log, string request)
+    {
+        try
+        {
+            sender.Tell(await handler());
+        }
+        catch (Exception e)
+        {
+            if (e is not MilvusException)
+            {
+                log.Error(e, "Coordinator failed on {0}", request);
+            }
+
+            sender.Tell(MilvusFailure.From(e));
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Collections.Immutable;
+using FsCheck.Xunit;
+
+namespace Milvus.Akka.Coordinator.Tests;
+
+public sealed class CompactionPlannerTests
+{
+    private static readonly CompactionSettings Settings = new(Auto: true, SmallSegmentRows: 100_000, MaxMergedRows: 250_000, TaskLease: TimeSpan.FromMinutes(10));
+
+    private static SegmentInfo Segment(long id, long rows, int shard = 0, long partition = 1) =>
+        new(id, 7, partition, $"7_{shard}", rows, $"manifest/{id}", ImmutableDictionary<long, string>.Empty, 1);
+
+    /// <summary>Segment i has rows from <paramref name="rows"/>, one of two shards and one of three partitions.</summary>
+    private static List<SegmentInfo> Segments(int[] rows) =>
+        [.. rows.Select((r, i) => Segment(i + 1, 1 + (long)(r & int.MaxValue) % 300_000, i % 2, i % 3))];
+
+    [Property(MaxTest = 300)]
+    public bool A_merge_takes_segments_of_one_shard_and_partition_once_and_stays_under_the_row_cap(int[] rows, bool onlySmall)
+    {
+        var segments = Segments(rows);
+        var plan = CompactionPlanner.Plan(segments, Settings, onlySmall);
+        var planned = plan.SelectMany(g => g).Select(s => s.SegmentId).ToList();
+        return planned.Count == planned.Distinct().Count()
+               && plan.All(g => g.Count > 0 && g.Select(s => (s.ShardName, s.PartitionId)).Distinct().Count() == 1)
+               && plan.All(g => g.Count == 1 || g.Sum(s => s.RowCount) <= Settings.MaxMergedRows);
+    }
+
+    [Property(MaxTest = 300)]
+    public bool An_automatic_pass_merges_only_small_segments_two_or_more_at_a_time(int[] rows)
+    {
+        var plan = CompactionPlanner.Plan(Segments(rows), Settings, onlySmall: true);
+        return plan.All(g => g.Count >= 2 && g.All(s => s.RowCount < Settings.SmallSegmentRows));
+    }
+
+    [Property(MaxTest = 300)]
+    public bool A_requested_compaction_rewrites_every_segment(int[] rows)
+    {
+        var segments = Segments(rows);
+        var planned = CompactionPlanner.Plan(segments, Settings, onlySmall: false).SelectMany(g => g).Select(s => s.SegmentId).Order();
+        return planned.SequenceEqual(segments.Select(s => s.SegmentId));
+    }
+
+    [Fact]
+    public void Small_segments_merge_smallest_first_until_the_cap_and_a_lone_one_waits()
+    {
+        var segments = new[] { Segment(1, 90_000), Segment(2, 10_000), Segment(3, 80_000), Segment(4, 99_000), Segment(5, 5, partition: 2) };
+        var plan = CompactionPlanner.Plan(segments, Settings, onlySmall: true);
+        // 10k + 80k + 90k = 180k; adding 99k would pass 250k, and 99k alone is no merge.
+        Assert.Equal([[2L, 3L, 1L]], plan.Select(g => g.Select(s => s.SegmentId).ToArray()).ToArray());
+    }
+}

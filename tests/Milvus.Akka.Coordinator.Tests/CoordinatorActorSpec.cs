@@ -1,0 +1,108 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using Milvus.Akka.Cluster;
+using Milvus.Akka.Storage;
+
+namespace Milvus.Akka.Coordinator.Tests;
+
+/// <summary>The coordinator singleton's actors on one ActorSystem, over in-memory meta storage and a local object directory.</summary>
+public sealed class CoordinatorActorSpec : TestKit
+{
+    private const string Config = """
+        akka.actor.provider = cluster
+        akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
+        akka.loglevel = WARNING
+        """;
+
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    private readonly string _objectsDir = Directory.CreateTempSubdirectory("coordinator-spec").FullName;
+    private readonly LocalObjectStore _objects;
+    private readonly InMemoryMetaStore _meta = new();
+
+    public CoordinatorActorSpec()
+        : base(Config)
+    {
+        _objects = new LocalObjectStore(_objectsDir);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Directory.Delete(_objectsDir, recursive: true);
+        }
+    }
+
+    private IActorRef StartCoordinator(CoordinatorSettings? settings = null) =>
+        Sys.ActorOf(CoordinatorActor.Props(_meta, _objects, settings ?? CoordinatorSettings.Default, CreateTestProbe().Ref));
+
+    [Fact]
+    public async Task Timestamps_are_served_while_a_catalog_write_waits_on_meta_storage()
+    {
+        var coordinator = StartCoordinator();
+        Assert.Contains((await coordinator.AskFor<DatabaseList>(ListDatabases.Instance, Timeout)).Databases, d => d.Name == DatabaseInfo.DefaultName);
+
+        _meta.Hold("catalog/");
+        var ddl = CreateTestProbe();
+        coordinator.Tell(new CreateDatabase("slow", ImmutableSortedDictionary<string, string>.Empty), ddl);
+        await _meta.WriteWaitingAsync("catalog/").WaitAsync(Timeout);
+        var during = await coordinator.AskFor<TimestampsAllocated>(new AllocateTimestamps(3), Timeout);
+        Assert.False(ddl.HasMessages, "the catalog write was held, so the DDL cannot have been answered");
+
+        _meta.Release("catalog/");
+        var changed = ddl.ExpectMsg<CatalogChanged>(Timeout);
+        Assert.True(changed.Version < during.First, "the DDL took its version before the timestamps allocated while its write waited");
+        var after = await coordinator.AskFor<TimestampsAllocated>(new AllocateTimestamps(1), Timeout);
+        Assert.True(after.First >= during.First + 3, "timestamps only grow");
+        Assert.True(after.CatalogVersion >= changed.Version, "a timestamp reply carries the catalog version of every change answered before it");
+    }
+
+    [Fact]
+    public async Task A_new_incarnation_keeps_the_catalog_and_issues_timestamps_above_the_old_ones()
+    {
+        var first = StartCoordinator();
+        await first.AskFor<CatalogChanged>(new CreateDatabase("kept", ImmutableSortedDictionary<string, string>.Empty), Timeout);
+        var before = await first.AskFor<TimestampsAllocated>(new AllocateTimestamps(10), Timeout);
+        var ids = await first.AskFor<IdsAllocated>(new AllocateIds(5), Timeout);
+        Watch(first);
+        Sys.Stop(first);
+        ExpectTerminated(first, Timeout);
+
+        var second = StartCoordinator();
+        var after = await second.AskFor<TimestampsAllocated>(new AllocateTimestamps(1), Timeout);
+        Assert.True(after.First >= before.First + 10, $"{after.First} went back below {before.First + 10}");
+        Assert.True(after.CatalogVersion > before.First, "a new incarnation's catalog version is above what the old one issued");
+        Assert.True((await second.AskFor<IdsAllocated>(new AllocateIds(1), Timeout)).First >= ids.First + 5, "ids are never reused");
+        Assert.Contains((await second.AskFor<DatabaseList>(ListDatabases.Instance, Timeout)).Databases, d => d.Name == "kept");
+    }
+
+    [Fact]
+    public async Task Bad_DDL_is_answered_with_a_failure_naming_the_problem()
+    {
+        var coordinator = StartCoordinator();
+        var failure = await coordinator.Ask<MilvusFailure>(new DropDatabase(DatabaseInfo.DefaultName), Timeout);
+        Assert.Equal(Common.ErrorCode.ParameterInvalid, failure.Code);
+        Assert.Contains("default database", failure.Reason);
+    }
+
+    [Fact]
+    public async Task The_garbage_collector_deletes_the_objects_of_a_collection_dropped_long_enough_ago()
+    {
+        var dropped = ObjectPaths.CollectionPrefixes(41)[0] + "1/2/field";
+        var recent = ObjectPaths.CollectionPrefixes(42)[0] + "1/2/field";
+        await _objects.PutAsync(dropped, new byte[] { 1 });
+        await _objects.PutAsync(recent, new byte[] { 2 });
+        await _meta.PutAsync(GarbageRecords.DroppedCollection(41), GarbageRecords.DropTime(DateTimeOffset.UtcNow - TimeSpan.FromHours(1)));
+        await _meta.PutAsync(GarbageRecords.DroppedCollection(42), GarbageRecords.DropTime(DateTimeOffset.UtcNow));
+
+        StartCoordinator(CoordinatorSettings.Default with { Gc = new GarbageCollectionSettings(TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(30)) });
+
+        await AwaitAssertAsync(async () => Assert.Null(await _meta.GetAsync(GarbageRecords.DroppedCollection(41))), Timeout);
+        Assert.Null(await _objects.StatAsync(dropped));
+        Assert.NotNull(await _objects.StatAsync(recent));
+        Assert.NotNull(await _meta.GetAsync(GarbageRecords.DroppedCollection(42)));
+    }
+}
