@@ -1,16 +1,19 @@
 using System.Collections.Immutable;
+using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
 using Google.Protobuf;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Streaming;
+using static Milvus.Akka.Cluster.Wire.WireCodec;
 
 namespace Milvus.Akka.Serialization.Tests;
 
 /// <summary>
 /// Data written by earlier versions still decodes. Each file under Golden/ holds the bytes a version of Milvus.Akka
 /// stored (written once by the code of that time, never regenerated) and must decode to the sample it was written from:
-/// catalog entries of meta storage, and the shard's journal events and snapshots with their manifests.
+/// catalog entries of meta storage, and the shard's journal events and snapshots with their manifests. Data of a format
+/// version newer than the code knows is refused with an error naming the versions, never read as if it were older.
 /// </summary>
 public sealed class StoredFormatGoldenTests(SerializationFixture fixture) : IClassFixture<SerializationFixture>
 {
@@ -65,5 +68,39 @@ public sealed class StoredFormatGoldenTests(SerializationFixture fixture) : ICla
         var decoded = serializer.FromBinary(File.ReadAllBytes(file), manifest);
 
         Assert.Equal(StructuralDump.Of(sample), StructuralDump.Of(decoded));
+    }
+
+    [Theory]
+    [MemberData(nameof(CatalogNames))]
+    public void Catalog_entry_of_a_newer_format_version_is_refused_with_a_clear_error(string name)
+    {
+        var (_, decode) = CatalogEntries[name];
+        var newer = CatalogCodec.FormatVersion + 1;
+        // format_version is field 15 of every catalog entry; a later occurrence of a field wins, so this entry claims the newer version.
+        var stored = ByteString.CopyFrom([.. File.ReadAllBytes(GoldenPath("catalog", name + ".v1.bin")), .. ToBytes(o =>
+        {
+            o.WriteTag(15, WireFormat.WireType.Varint);
+            o.WriteUInt32(newer);
+        }).ToByteArray()]);
+
+        var error = Assert.Throws<InvalidDataException>(() => decode(stored));
+
+        Assert.Contains($"format version {newer}", error.Message);
+        Assert.Contains($"reads catalog versions up to {CatalogCodec.FormatVersion}", error.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(JournalNames))]
+    public void Journal_event_of_a_newer_format_version_is_refused_with_a_clear_error(string name)
+    {
+        var sample = JournalSamples().Single(s => s.Name == name).Message;
+        var serializer = (SerializerWithStringManifest)fixture.System.Serialization.FindSerializerFor(sample);
+        var manifest = serializer.Manifest(sample);
+        var newer = manifest[..^1] + "2";
+
+        var error = Assert.Throws<SerializationException>(() => serializer.FromBinary(serializer.ToBinary(sample), newer));
+
+        Assert.Contains($"'{newer}' has format version 2", error.Message);
+        Assert.Contains("reads versions up to 1", error.Message);
     }
 }
