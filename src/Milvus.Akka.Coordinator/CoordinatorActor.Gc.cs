@@ -187,7 +187,7 @@ public sealed partial class CoordinatorActor
                 }
                 catch (Exception e)
                 {
-                    log.Warning("Garbage collection of {0} failed, retrying next pass: {1}", recordKey, e.Message);
+                    log.Warning(e, "Garbage collection of {0} failed, retrying next pass", recordKey);
                 }
             }
 
