@@ -76,41 +76,34 @@ public sealed class DataNodeActor : ReceiveActor, IWithTimers
         var shards = _shardRegion;
         var timeout = _settings.AskTimeout;
         var log = _log;
-        Task.Run(async () =>
+        BackgroundWork.Run(Self, _log, "Data node: asking the coordinator for work", async () =>
         {
-            try
+            if (await coordinator.AskFor<object>(RequestIndexTask.Instance, timeout) is IndexBuildTask build)
             {
-                if (await coordinator.AskFor<object>(RequestIndexTask.Instance, timeout) is IndexBuildTask build)
+                return await RunAsync($"Data node: building the {build.Index.IndexType} index of segment {build.Segment.SegmentId}", async () =>
                 {
-                    return await RunAsync(build.BuildId, async () =>
-                    {
-                        var key = await IndexBuilder.BuildAsync(objects, build);
-                        log.Info("Built {0} index of segment {1} field {2} ({3} rows) into {4}",
-                            build.Index.IndexType, build.Segment.SegmentId, build.Index.FieldId, build.Segment.RowCount, key);
-                        return new IndexBuilt(build.BuildId, build.Segment.SegmentId, build.Index.FieldId, key);
-                    }, reason => new IndexBuildFailed(build.BuildId, reason));
-                }
-
-                if (await coordinator.AskFor<object>(RequestCompactionTask.Instance, timeout) is CompactionTask compaction)
-                {
-                    return await RunAsync(compaction.TaskId, async () =>
-                    {
-                        var result = await Compactor.CompactAsync(objects, shards, compaction, timeout);
-                        log.Info("Compacted segments [{0}] into {1} ({2} rows)", string.Join(", ", compaction.Inputs.Select(s => s.SegmentId)),
-                            compaction.TargetSegmentId, result?.RowCount ?? 0);
-                        return new CompactionCompleted(compaction.TaskId, result, [.. compaction.Inputs.Select(s => s.SegmentId)]);
-                    }, reason => new CompactionFailed(compaction.TaskId, reason));
-                }
-
-                return new TaskFinished(NoTask.Instance, DidWork: false);
-            }
-            catch (Exception e)
-            {
-                log.Debug("Data node could not get work: {0}", e.Message);
-                return new TaskFinished(NoTask.Instance, DidWork: false);
+                    var key = await IndexBuilder.BuildAsync(objects, build);
+                    log.Info("Built {0} index of segment {1} field {2} ({3} rows) into {4}",
+                        build.Index.IndexType, build.Segment.SegmentId, build.Index.FieldId, build.Segment.RowCount, key);
+                    return new IndexBuilt(build.BuildId, build.Segment.SegmentId, build.Index.FieldId, key);
+                }, reason => new IndexBuildFailed(build.BuildId, reason));
             }
 
-            async Task<TaskFinished> RunAsync(long taskId, Func<Task<object>> work, Func<string, object> failure)
+            if (await coordinator.AskFor<object>(RequestCompactionTask.Instance, timeout) is CompactionTask compaction)
+            {
+                return await RunAsync($"Data node: compaction task {compaction.TaskId}", async () =>
+                {
+                    var result = await Compactor.CompactAsync(objects, shards, compaction, timeout);
+                    log.Info("Compacted segments [{0}] into {1} ({2} rows)", string.Join(", ", compaction.Inputs.Select(s => s.SegmentId)),
+                        compaction.TargetSegmentId, result?.RowCount ?? 0);
+                    return new CompactionCompleted(compaction.TaskId, result, [.. compaction.Inputs.Select(s => s.SegmentId)]);
+                }, reason => new CompactionFailed(compaction.TaskId, reason));
+            }
+
+            return new TaskFinished(NoTask.Instance, DidWork: false);
+
+            // A task that fails is reported to the coordinator (which hands it out again), not to this actor's failure path.
+            async Task<TaskFinished> RunAsync(string what, Func<Task<object>> work, Func<string, object> failure)
             {
                 try
                 {
@@ -118,10 +111,10 @@ public sealed class DataNodeActor : ReceiveActor, IWithTimers
                 }
                 catch (Exception e)
                 {
-                    log.Warning("Data task {0} failed: {1}", taskId, e.Message);
+                    log.Warning(e, "{0} failed", what);
                     return new TaskFinished(failure(e.Message), DidWork: true);
                 }
             }
-        }).PipeTo(Self);
+        }, _ => new TaskFinished(NoTask.Instance, DidWork: false));
     }
 }

@@ -96,20 +96,12 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         var loading = new Loading(m.Segment, Sender, []);
         _loading[id] = loading;
         var objects = _objects;
-        var self = Self;
-        Task.Run(async () =>
+        BackgroundWork.Run(Self, _log, $"Loading segment {id}", async () =>
         {
-            try
-            {
-                var segment = await StoredSegmentLoader.LoadAsync(objects, m.Schema, m.Segment, withIndexes: true);
-                segment.Delete(m.DeletedPks, m.DeleteTimestamps);
-                return new LoadCompleted(id, m.Schema, segment, null);
-            }
-            catch (Exception e)
-            {
-                return new LoadCompleted(id, m.Schema, null, e);
-            }
-        }).PipeTo(self);
+            var segment = await StoredSegmentLoader.LoadAsync(objects, m.Schema, m.Segment, withIndexes: true);
+            segment.Delete(m.DeletedPks, m.DeleteTimestamps);
+            return new LoadCompleted(id, m.Schema, segment, null);
+        }, e => new LoadCompleted(id, m.Schema, null, e));
     }
 
     private void CompleteLoad(LoadCompleted m)
@@ -121,7 +113,6 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
 
         if (m.Segment is null)
         {
-            _log.Error(m.Error, "Loading segment {0} failed", m.SegmentId);
             loading.Requester.Tell(new SegmentLoadFailed(m.SegmentId, m.Error?.Message ?? "unknown error"));
             return;
         }

@@ -87,25 +87,18 @@ public sealed partial class ShardActor
         var deleteCheckpoint = _flushing[segmentId];
         var info = new SegmentInfo(segmentId, collection.Id, segment.PartitionId, _shardName, segment.RowCount,
             Milvus.Akka.Storage.ObjectPaths.SegmentManifest(collection.Id, segment.PartitionId, segmentId), ImmutableDictionary<long, string>.Empty, segment.MaxTimestamp);
-        Task.Run(async () =>
+        BackgroundWork.Run(Self, _log, $"Shard {_shardName}: flushing segment {segmentId}", async () =>
         {
-            try
+            var manifest = await SegmentStore.WriteAsync(objects, collection.Schema, collection.Id, segment.PartitionId, segmentId,
+                new SegmentData(rows, timestamps));
+            if (deleteTimestamps.Length > 0)
             {
-                var manifest = await SegmentStore.WriteAsync(objects, collection.Schema, collection.Id, segment.PartitionId, segmentId,
-                    new SegmentData(rows, timestamps));
-                if (deleteTimestamps.Length > 0)
-                {
-                    await SegmentStore.AppendDeleteLogAsync(objects, manifest, 1, new DeleteLog(deletedPks, deleteTimestamps));
-                }
+                await SegmentStore.AppendDeleteLogAsync(objects, manifest, 1, new DeleteLog(deletedPks, deleteTimestamps));
+            }
 
-                await coordinator.AskFor<Done>(new SegmentFlushed(info), timeout);
-                return (object)new FlushCompleted(info, deleteCheckpoint);
-            }
-            catch (Exception e)
-            {
-                return new FlushFailed(segmentId, e.Message);
-            }
-        }).PipeTo(Self);
+            await coordinator.AskFor<Done>(new SegmentFlushed(info), timeout);
+            return new FlushCompleted(info, deleteCheckpoint);
+        }, e => new FlushFailed(segmentId, e.Message));
     }
 
     private void OnFlushFailed(FlushFailed m)
@@ -113,7 +106,7 @@ public sealed partial class ShardActor
         _flushing.Remove(m.SegmentId);
         var attempt = _flushAttempts[m.SegmentId] = _flushAttempts.GetValueOrDefault(m.SegmentId) + 1;
         var delay = TimeSpan.FromTicks(Math.Min(_settings.FlushRetryMax.Ticks, _settings.FlushRetryMin.Ticks << Math.Min(attempt - 1, 16)));
-        _log.Warning("Shard {0}: flushing segment {1} failed (attempt {2}): {3}; retrying in {4}", _shardName, m.SegmentId, attempt, m.Reason, delay);
+        _log.Info("Shard {0}: flushing segment {1} failed (attempt {2}): {3}; retrying in {4}", _shardName, m.SegmentId, attempt, m.Reason, delay);
         Timers.StartSingleTimer($"flush-{m.SegmentId}", new RetryFlush(m.SegmentId), delay);
     }
 

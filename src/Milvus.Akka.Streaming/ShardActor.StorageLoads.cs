@@ -42,18 +42,11 @@ public sealed partial class ShardActor
         var objects = _objects;
         var schema = _collection.Schema;
         _log.Info("Shard {0} loads segment {1} from object storage: no query node serves it yet", _shardName, info.SegmentId);
-        Task.Run(async () =>
+        BackgroundWork.Run(Self, _log, $"Shard {_shardName}: loading segment {info.SegmentId} from object storage", async () =>
         {
-            try
-            {
-                var segment = await StoredSegmentLoader.LoadAsync(objects, schema, info, withIndexes: false);
-                return new StorageLoadCompleted(info, segment, pks, timestamps, null);
-            }
-            catch (Exception e)
-            {
-                return new StorageLoadCompleted(info, null, pks, timestamps, e);
-            }
-        }).PipeTo(Self);
+            var segment = await StoredSegmentLoader.LoadAsync(objects, schema, info, withIndexes: false);
+            return new StorageLoadCompleted(info, segment, pks, timestamps, null);
+        }, e => new StorageLoadCompleted(info, null, pks, timestamps, e));
     }
 
     private void NoteDeleteDuringStorageLoads(Column pks, ulong timestamp)

@@ -85,7 +85,7 @@ public sealed class ShardEntity : ReceiveActor, IWithStash, IWithTimers
             return;
         }
 
-        _log.Warning("Shard {0} could not load its catalog ({1}); retrying", _shardName, m.Error.Message);
+        _log.Warning(m.Error, "Shard {0} could not load its catalog; retrying", _shardName);
         Timers.StartSingleTimer("catalog", new RetryCatalog(), _settings.FlushRetryMin);
     }
 

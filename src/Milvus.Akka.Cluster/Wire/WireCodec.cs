@@ -170,6 +170,9 @@ public static class WireCodec
 
     public static T[] ReadRawArray<T>(ByteString bytes) where T : unmanaged => MemoryMarshal.Cast<byte, T>(bytes.Span).ToArray();
 
+    /// <summary>Fixed-width values as one little-endian block, for a <c>bytes</c> field of a generated message.</summary>
+    public static ByteString RawBytes<T>(ReadOnlySpan<T> values) where T : unmanaged => ByteString.CopyFrom(MemoryMarshal.AsBytes(values));
+
     public static ByteString EncodeColumn(Column column) => ToBytes(o => WriteColumn(o, column));
 
     private static void WriteColumn(CodedOutputStream o, Column column)

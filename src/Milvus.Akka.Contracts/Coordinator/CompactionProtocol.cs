@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
 using Google.Protobuf;
 using Milvus.Akka.Cluster;
-using Milvus.Akka.Cluster.Wire;
 using Milvus.Akka.Common;
+using Milvus.Akka.Coordinator.Formats;
 using static Milvus.Akka.Cluster.Wire.WireCodec;
 
 namespace Milvus.Akka.Coordinator;
@@ -83,33 +83,41 @@ public sealed record CompactionRecord(long CompactionId, long CollectionId, Immu
     }
 }
 
-/// <summary>Protobuf encoding of <see cref="CompactionRecord"/>, for meta storage and for cluster messages alike.</summary>
+/// <summary>
+/// <see cref="CompactionRecord"/> in its stored form (CompactionEntry in Formats/catalog.proto), for meta storage and
+/// for cluster messages alike; versioned with the catalog.
+/// </summary>
 public static class CompactionCodec
 {
-    public static ByteString Encode(CompactionRecord record) => ToBytes(o =>
+    public static ByteString Encode(CompactionRecord record)
     {
-        WriteInt64(o, 1, record.CompactionId);
-        WriteInt64(o, 2, record.CollectionId);
-        foreach (var plan in record.Plans)
+        var entry = new CompactionEntry
         {
-            WriteMessage(o, 3, w =>
+            CompactionId = record.CompactionId,
+            CollectionId = record.CollectionId,
+            Plans =
             {
-                WriteInt64(w, 1, plan.PlanId);
-                WriteRawSpan(w, 2, plan.Sources.AsSpan());
-                WriteInt64(w, 3, plan.Target);
-                WriteInt64(w, 4, (long)plan.State);
-            });
+                record.Plans.Select(p => new CompactionPlanEntry
+                {
+                    PlanId = p.PlanId, Sources = RawBytes(p.Sources.AsSpan()), Target = p.Target, State = (long)p.State,
+                }),
+            },
+            FormatVersion = CatalogCodec.FormatVersion,
+        };
+        if (record.FinishedAt is { } finished)
+        {
+            entry.FinishedAtUnixMs = finished.ToUnixTimeMilliseconds();
         }
 
-        WriteInt64(o, 4, record.FinishedAt?.ToUnixTimeMilliseconds() ?? 0);
-    });
+        return entry.ToByteString();
+    }
 
     public static CompactionRecord Decode(ByteString bytes)
     {
-        var fields = WireFields.Parse(bytes);
-        var plans = fields.RepeatedBytes(3).Select(WireFields.Parse)
-            .Select(p => new CompactionPlan(p.Int64(1), p.RawImmutableArray<long>(2), p.Int64(3), (CompactionPlanState)p.Int32(4)));
-        return new CompactionRecord(fields.Int64(1), fields.Int64(2), [.. plans],
-            fields.Has(4) ? DateTimeOffset.FromUnixTimeMilliseconds(fields.Int64(4)) : null);
+        var entry = CompactionEntry.Parser.ParseFrom(bytes);
+        CatalogCodec.CheckVersion(entry.FormatVersion, "compaction", entry.CompactionId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new CompactionRecord(entry.CompactionId, entry.CollectionId,
+            [.. entry.Plans.Select(p => new CompactionPlan(p.PlanId, [.. ReadRawArray<long>(p.Sources)], p.Target, (CompactionPlanState)p.State))],
+            entry.HasFinishedAtUnixMs ? DateTimeOffset.FromUnixTimeMilliseconds(entry.FinishedAtUnixMs) : null);
     }
 }

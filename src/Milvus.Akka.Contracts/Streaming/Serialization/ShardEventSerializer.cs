@@ -3,19 +3,22 @@ using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
 using Google.Protobuf;
-using Milvus.Akka.Cluster.Wire;
-using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
+using Milvus.Akka.Streaming.Formats;
 using static Milvus.Akka.Cluster.Wire.WireCodec;
 
 namespace Milvus.Akka.Streaming.Serialization;
 
 /// <summary>
-/// Protobuf encoding of the streaming shard's journal events and snapshots (the WAL format). Manifests are short,
-/// never reused, and carry the format version: a new incompatible layout gets a new manifest and both stay readable.
+/// The streaming shard's journal events and snapshots (the WAL format; schema in Formats/shard_journal.proto).
+/// Manifests are short, never reused, and end with the format version: a new incompatible layout gets a new version,
+/// both stay readable, and a version newer than this code knows is refused with an error saying so.
 /// </summary>
 public sealed class ShardEventSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
+    /// <summary>The version of every event layout this code writes, and the newest it reads.</summary>
+    private const int FormatVersion = 1;
+
     private const string RowsInsertedManifest = "ri1";
     private const string RowsDeletedManifest = "rd1";
     private const string SegmentIdsReservedManifest = "sr1";
@@ -24,6 +27,10 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
     private const string PartitionDroppedManifest = "pd1";
     private const string DeletesPersistedManifest = "dp1";
     private const string SnapshotManifest = "sn1";
+
+    private static readonly ImmutableHashSet<string> Kinds = ImmutableHashSet.Create(
+        [.. new[] { RowsInsertedManifest, RowsDeletedManifest, SegmentIdsReservedManifest, SegmentsSealedManifest, SegmentFlushedManifest,
+            PartitionDroppedManifest, DeletesPersistedManifest, SnapshotManifest }.Select(m => m[..^1])]);
 
     /// <summary>Ids 0–100 are reserved by Akka.NET; Milvus.Akka serializers use 401–499.</summary>
     public override int Identifier => 401;
@@ -41,281 +48,123 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
         _ => throw new ArgumentException($"{o.GetType()} is not a streaming shard event", nameof(o)),
     };
 
-    public override byte[] ToBinary(object obj) => (obj switch
+    public override byte[] ToBinary(object obj)
     {
-        RowsInserted e => ToBytes(o =>
+        IMessage message = obj switch
         {
-            WriteInt64(o, 1, e.SegmentId);
-            WriteInt64(o, 2, e.PartitionId);
-            WriteEncoded(o, 3, EncodeRowBatch(e.Rows));
-            WriteUInt64(o, 4, e.Timestamp);
-            WriteString(o, 5, e.RequestId);
-        }),
-        RowsDeleted e => ToBytes(o =>
-        {
-            WriteEncoded(o, 1, EncodeColumn(e.Pks));
-            WriteUInt64(o, 2, e.Timestamp);
-            WriteString(o, 3, e.RequestId);
-        }),
-        SegmentIdsReserved e => ToBytes(o =>
-        {
-            WriteInt64(o, 1, e.First);
-            WriteInt64(o, 2, e.Count);
-        }),
-        SegmentsSealed e => ToBytes(o =>
-        {
-            foreach (var id in e.SegmentIds)
+            RowsInserted e => new RowsInsertedEvent
             {
-                WriteInt64(o, 1, id);
-            }
-
-            WriteInt64(o, 2, (long)e.Reason + 1);
-        }),
-        SegmentFlushedToStorage e => ToBytes(o =>
-        {
-            WriteEncoded(o, 1, CatalogCodec.Encode(e.Segment));
-            WriteUInt64(o, 2, e.DeleteCheckpoint);
-        }),
-        PartitionDataDropped e => ToBytes(o => WriteInt64(o, 1, e.PartitionId)),
-        DeletesPersisted e => ToBytes(o =>
-        {
-            WriteRawArray(o, 1, e.SegmentIds.ToArray());
-            WriteUInt64(o, 2, e.Checkpoint);
-            WriteUInt64(o, 3, e.PrunedUpTo);
-        }),
-        ShardSnapshot s => EncodeSnapshot(s),
-        _ => throw new ArgumentException($"{obj.GetType()} is not a streaming shard event", nameof(obj)),
-    }).ToByteArray();
-
-    public override object FromBinary(byte[] bytes, string manifest)
-    {
-        var data = ByteString.CopyFrom(bytes);
-        return manifest switch
-        {
-            RowsInsertedManifest => DecodeRowsInserted(data),
-            RowsDeletedManifest => DecodeRowsDeleted(data),
-            SegmentIdsReservedManifest => DecodeIdsReserved(data),
-            SegmentsSealedManifest => DecodeSealed(data),
-            SegmentFlushedManifest => DecodeFlushed(data),
-            PartitionDroppedManifest => new PartitionDataDropped(Fields(data).Select(f => f.Input.ReadInt64()).FirstOrDefault()),
-            DeletesPersistedManifest => DecodeDeletesPersisted(data),
-            SnapshotManifest => DecodeSnapshot(data),
-            _ => throw new SerializationException($"unknown streaming shard event manifest '{manifest}'"),
+                SegmentId = e.SegmentId, PartitionId = e.PartitionId, Rows = EncodeRowBatch(e.Rows), Timestamp = e.Timestamp, RequestId = e.RequestId,
+            },
+            RowsDeleted e => new RowsDeletedEvent { Pks = EncodeColumn(e.Pks), Timestamp = e.Timestamp, RequestId = e.RequestId },
+            SegmentIdsReserved e => new SegmentIdsReservedEvent { First = e.First, Count = e.Count },
+            SegmentsSealed e => new SegmentsSealedEvent { SegmentIds = { e.SegmentIds }, Reason = (long)e.Reason + 1 },
+            SegmentFlushedToStorage e => new SegmentFlushedEvent { Segment = CatalogCodec.ToEntry(e.Segment), DeleteCheckpoint = e.DeleteCheckpoint },
+            PartitionDataDropped e => new PartitionDataDroppedEvent { PartitionId = e.PartitionId },
+            DeletesPersisted e => new DeletesPersistedEvent
+            {
+                SegmentIds = RawBytes(e.SegmentIds.AsSpan()), Checkpoint = e.Checkpoint, PrunedUpTo = e.PrunedUpTo,
+            },
+            ShardSnapshot s => EncodeSnapshot(s),
+            _ => throw new ArgumentException($"{obj.GetType()} is not a streaming shard event", nameof(obj)),
         };
+        return message.ToByteArray();
     }
 
-    /// <summary>Events of before delete checkpoints lack field 2: checkpoint 0 keeps every buffered delete for the segment.</summary>
-    private static SegmentFlushedToStorage DecodeFlushed(ByteString data)
+    public override object FromBinary(byte[] bytes, string manifest) => manifest switch
     {
-        SegmentInfo? segment = null;
-        ulong checkpoint = 0;
-        foreach (var (field, input) in Fields(data))
-        {
-            switch (field)
-            {
-                case 1: segment = CatalogCodec.DecodeSegment(input.ReadBytes()); break;
-                case 2: checkpoint = input.ReadUInt64(); break;
-                default: input.SkipLastField(); break;
-            }
-        }
+        RowsInsertedManifest => Decode(RowsInsertedEvent.Parser.ParseFrom(bytes)),
+        RowsDeletedManifest => Decode(RowsDeletedEvent.Parser.ParseFrom(bytes)),
+        SegmentIdsReservedManifest => Decode(SegmentIdsReservedEvent.Parser.ParseFrom(bytes)),
+        SegmentsSealedManifest => Decode(SegmentsSealedEvent.Parser.ParseFrom(bytes)),
+        SegmentFlushedManifest => Decode(SegmentFlushedEvent.Parser.ParseFrom(bytes)),
+        PartitionDroppedManifest => new PartitionDataDropped(PartitionDataDroppedEvent.Parser.ParseFrom(bytes).PartitionId),
+        DeletesPersistedManifest => Decode(DeletesPersistedEvent.Parser.ParseFrom(bytes)),
+        SnapshotManifest => Decode(ShardSnapshotState.Parser.ParseFrom(bytes)),
+        _ => throw Unreadable(manifest),
+    };
 
-        return new SegmentFlushedToStorage(segment ?? throw new SerializationException("SegmentFlushedToStorage without a segment"), checkpoint);
+    private static SerializationException Unreadable(string manifest)
+    {
+        var kind = manifest.TrimEnd("0123456789".ToCharArray());
+        return Kinds.Contains(kind) && int.TryParse(manifest.AsSpan(kind.Length), out var version) && version > FormatVersion
+            ? new SerializationException(
+                $"streaming shard event '{manifest}' has format version {version}, but this node reads versions up to {FormatVersion}: " +
+                "it was written by a newer Milvus.Akka; upgrade this node before it replays the shard's journal")
+            : new SerializationException($"unknown streaming shard event manifest '{manifest}'");
     }
 
-    private static DeletesPersisted DecodeDeletesPersisted(ByteString data)
+    /// <summary>Events of before deduplication have no request id: "" is never remembered as applied.</summary>
+    private static RowsInserted Decode(RowsInsertedEvent e) => new(e.SegmentId, e.PartitionId,
+        e.HasRows ? DecodeRowBatch(e.Rows) : throw new SerializationException("RowsInserted without rows"), e.Timestamp, e.RequestId);
+
+    private static RowsDeleted Decode(RowsDeletedEvent e) =>
+        new(e.HasPks ? DecodeColumn(e.Pks) : throw new SerializationException("RowsDeleted without keys"), e.Timestamp, e.RequestId);
+
+    private static SegmentIdsReserved Decode(SegmentIdsReservedEvent e) => new(e.First, checked((int)e.Count));
+
+    private static SegmentsSealed Decode(SegmentsSealedEvent e) => new([.. e.SegmentIds], e.Reason == 0 ? SealReason.Flush : (SealReason)(e.Reason - 1));
+
+    /// <summary>Events of before delete checkpoints have checkpoint 0, which keeps every buffered delete for the segment.</summary>
+    private static SegmentFlushedToStorage Decode(SegmentFlushedEvent e) => new(
+        e.Segment is { } segment ? CatalogCodec.FromEntry(segment) : throw new SerializationException("SegmentFlushedToStorage without a segment"),
+        e.DeleteCheckpoint);
+
+    private static DeletesPersisted Decode(DeletesPersistedEvent e) => new([.. ReadRawArray<long>(e.SegmentIds)], e.Checkpoint, e.PrunedUpTo);
+
+    private static ShardSnapshotState EncodeSnapshot(ShardSnapshot s) => new()
     {
-        long[] ids = [];
-        ulong checkpoint = 0, prunedUpTo = 0;
-        foreach (var (field, input) in Fields(data))
+        Segments =
         {
-            switch (field)
+            s.Segments.Select(segment => new SegmentSnapshotState
             {
-                case 1: ids = ReadRawArray<long>(input.ReadBytes()); break;
-                case 2: checkpoint = input.ReadUInt64(); break;
-                case 3: prunedUpTo = input.ReadUInt64(); break;
-                default: input.SkipLastField(); break;
-            }
-        }
+                SegmentId = segment.SegmentId,
+                PartitionId = segment.PartitionId,
+                Sealed = segment.Sealed,
+                Rows = EncodeRowBatch(segment.Rows),
+                Timestamps = RawBytes(segment.Timestamps.AsSpan()),
+                DeletedPks = EncodeColumn(segment.DeletedPks),
+                DeleteTimestamps = RawBytes(segment.DeleteTimestamps.AsSpan()),
+            }),
+        },
+        Flushed = { s.Flushed.Select(CatalogCodec.ToEntry) },
+        DeletedPks = EncodeColumn(s.DeletedPks),
+        DeleteTimestamps = RawBytes(s.DeleteTimestamps.AsSpan()),
+        LastTimestamp = s.LastTimestamp,
+        ReservedSegmentIds = RawBytes(s.ReservedSegmentIds.AsSpan()),
+        CheckpointedSegmentIds = RawBytes<long>([.. s.DeleteCheckpoints.Keys]),
+        DeleteCheckpoints = RawBytes<ulong>([.. s.DeleteCheckpoints.Values]),
+        AppliedRequestIds = { s.AppliedWrites.Select(w => w.RequestId) },
+        AppliedTimestamps = RawBytes<ulong>([.. s.AppliedWrites.Select(w => w.Timestamp)]),
+    };
 
-        return new DeletesPersisted([.. ids], checkpoint, prunedUpTo);
-    }
-
-    /// <summary>Events of before deduplication lack the request id (field 5): "" is never remembered as applied.</summary>
-    private static RowsInserted DecodeRowsInserted(ByteString data)
+    private static ShardSnapshot Decode(ShardSnapshotState s)
     {
-        long segment = 0, partition = 0;
-        RowBatch? rows = null;
-        ulong timestamp = 0;
-        var requestId = "";
-        foreach (var (field, input) in Fields(data))
-        {
-            switch (field)
-            {
-                case 1: segment = input.ReadInt64(); break;
-                case 2: partition = input.ReadInt64(); break;
-                case 3: rows = DecodeRowBatch(input.ReadBytes()); break;
-                case 4: timestamp = input.ReadUInt64(); break;
-                case 5: requestId = input.ReadString(); break;
-                default: input.SkipLastField(); break;
-            }
-        }
-
-        return new RowsInserted(segment, partition, rows ?? throw new SerializationException("RowsInserted without rows"), timestamp, requestId);
-    }
-
-    /// <summary>Events of before deduplication lack the request id (field 3).</summary>
-    private static RowsDeleted DecodeRowsDeleted(ByteString data)
-    {
-        Column? pks = null;
-        ulong timestamp = 0;
-        var requestId = "";
-        foreach (var (field, input) in Fields(data))
-        {
-            switch (field)
-            {
-                case 1: pks = DecodeColumn(input.ReadBytes()); break;
-                case 2: timestamp = input.ReadUInt64(); break;
-                case 3: requestId = input.ReadString(); break;
-                default: input.SkipLastField(); break;
-            }
-        }
-
-        return new RowsDeleted(pks ?? throw new SerializationException("RowsDeleted without keys"), timestamp, requestId);
-    }
-
-    private static SegmentIdsReserved DecodeIdsReserved(ByteString data)
-    {
-        long first = 0, count = 0;
-        foreach (var (field, input) in Fields(data))
-        {
-            switch (field)
-            {
-                case 1: first = input.ReadInt64(); break;
-                case 2: count = input.ReadInt64(); break;
-                default: input.SkipLastField(); break;
-            }
-        }
-
-        return new SegmentIdsReserved(first, (int)count);
-    }
-
-    private static SegmentsSealed DecodeSealed(ByteString data)
-    {
-        var ids = ImmutableArray.CreateBuilder<long>();
-        var reason = SealReason.Flush;
-        foreach (var (field, input) in Fields(data))
-        {
-            switch (field)
-            {
-                case 1: ids.Add(input.ReadInt64()); break;
-                case 2: reason = (SealReason)(input.ReadInt64() - 1); break;
-                default: input.SkipLastField(); break;
-            }
-        }
-
-        return new SegmentsSealed(ids.ToImmutable(), reason);
-    }
-
-    private static ByteString EncodeSnapshot(ShardSnapshot s) => ToBytes(o =>
-    {
-        foreach (var segment in s.Segments)
-        {
-            WriteMessage(o, 1, w =>
-            {
-                WriteInt64(w, 1, segment.SegmentId);
-                WriteInt64(w, 2, segment.PartitionId);
-                WriteBool(w, 3, segment.Sealed);
-                WriteEncoded(w, 4, EncodeRowBatch(segment.Rows));
-                WriteRawArray(w, 5, segment.Timestamps.ToArray());
-                WriteEncoded(w, 6, EncodeColumn(segment.DeletedPks));
-                WriteRawArray(w, 7, segment.DeleteTimestamps.ToArray());
-            });
-        }
-
-        foreach (var info in s.Flushed)
-        {
-            WriteEncoded(o, 2, CatalogCodec.Encode(info));
-        }
-
-        WriteEncoded(o, 3, EncodeColumn(s.DeletedPks));
-        WriteRawArray(o, 4, s.DeleteTimestamps.ToArray());
-        WriteUInt64(o, 5, s.LastTimestamp);
-        WriteRawArray(o, 6, s.ReservedSegmentIds.ToArray());
-        WriteRawArray(o, 7, s.DeleteCheckpoints.Keys.ToArray());
-        WriteRawArray(o, 8, s.DeleteCheckpoints.Values.ToArray());
-        WriteStrings(o, 9, s.AppliedWrites.Select(w => w.RequestId));
-        WriteRawArray(o, 10, s.AppliedWrites.Select(w => w.Timestamp).ToArray());
-    });
-
-    private static ShardSnapshot DecodeSnapshot(ByteString data)
-    {
-        var segments = ImmutableArray.CreateBuilder<SegmentSnapshot>();
-        var flushed = ImmutableArray.CreateBuilder<SegmentInfo>();
-        Column? pks = null;
-        ulong[] deleteTimestamps = [];
-        ulong last = 0;
-        long[] reserved = [], checkpointed = [];
-        ulong[] checkpoints = [];
-        var requestIds = new List<string>();
-        ulong[] requestTimestamps = [];
-        foreach (var (field, input) in Fields(data))
-        {
-            switch (field)
-            {
-                case 1: segments.Add(DecodeSegmentSnapshot(input.ReadBytes())); break;
-                case 2: flushed.Add(CatalogCodec.DecodeSegment(input.ReadBytes())); break;
-                case 3: pks = DecodeColumn(input.ReadBytes()); break;
-                case 4: deleteTimestamps = ReadRawArray<ulong>(input.ReadBytes()); break;
-                case 5: last = input.ReadUInt64(); break;
-                case 6: reserved = ReadRawArray<long>(input.ReadBytes()); break;
-                case 7: checkpointed = ReadRawArray<long>(input.ReadBytes()); break;
-                case 8: checkpoints = ReadRawArray<ulong>(input.ReadBytes()); break;
-                case 9: requestIds.Add(input.ReadString()); break;
-                case 10: requestTimestamps = ReadRawArray<ulong>(input.ReadBytes()); break;
-                default: input.SkipLastField(); break;
-            }
-        }
-
+        var checkpointed = ReadRawArray<long>(s.CheckpointedSegmentIds);
+        var checkpoints = ReadRawArray<ulong>(s.DeleteCheckpoints);
         if (checkpointed.Length != checkpoints.Length)
         {
             throw new SerializationException($"snapshot with {checkpointed.Length} checkpointed segments but {checkpoints.Length} checkpoints");
         }
 
-        if (requestIds.Count != requestTimestamps.Length)
+        var appliedTimestamps = ReadRawArray<ulong>(s.AppliedTimestamps);
+        if (s.AppliedRequestIds.Count != appliedTimestamps.Length)
         {
-            throw new SerializationException($"snapshot with {requestIds.Count} applied request ids but {requestTimestamps.Length} timestamps");
+            throw new SerializationException($"snapshot with {s.AppliedRequestIds.Count} applied request ids but {appliedTimestamps.Length} timestamps");
         }
 
         // Snapshots of before delete checkpoints have none: checkpoint 0 keeps every buffered delete for their segments.
         // Snapshots of before deduplication have no applied writes.
-        return new ShardSnapshot(segments.ToImmutable(), flushed.ToImmutable(), pks ?? throw new SerializationException("snapshot without delete keys"),
-            [.. deleteTimestamps], last, [.. reserved], checkpointed.Zip(checkpoints).ToImmutableSortedDictionary(p => p.First, p => p.Second),
-            [.. requestIds.Zip(requestTimestamps, (id, timestamp) => new AppliedWrite(id, timestamp))]);
+        return new ShardSnapshot([.. s.Segments.Select(Decode)], [.. s.Flushed.Select(CatalogCodec.FromEntry)],
+            s.HasDeletedPks ? DecodeColumn(s.DeletedPks) : throw new SerializationException("snapshot without delete keys"),
+            [.. ReadRawArray<ulong>(s.DeleteTimestamps)], s.LastTimestamp, [.. ReadRawArray<long>(s.ReservedSegmentIds)],
+            checkpointed.Zip(checkpoints).ToImmutableSortedDictionary(p => p.First, p => p.Second),
+            [.. s.AppliedRequestIds.Zip(appliedTimestamps, (id, timestamp) => new AppliedWrite(id, timestamp))]);
     }
 
-    private static SegmentSnapshot DecodeSegmentSnapshot(ByteString data)
-    {
-        long id = 0, partition = 0;
-        var sealedSegment = false;
-        RowBatch? rows = null;
-        ulong[] timestamps = [], deleteTimestamps = [];
-        Column? deleted = null;
-        foreach (var (field, input) in Fields(data))
-        {
-            switch (field)
-            {
-                case 1: id = input.ReadInt64(); break;
-                case 2: partition = input.ReadInt64(); break;
-                case 3: sealedSegment = input.ReadBool(); break;
-                case 4: rows = DecodeRowBatch(input.ReadBytes()); break;
-                case 5: timestamps = ReadRawArray<ulong>(input.ReadBytes()); break;
-                case 6: deleted = DecodeColumn(input.ReadBytes()); break;
-                case 7: deleteTimestamps = ReadRawArray<ulong>(input.ReadBytes()); break;
-                default: input.SkipLastField(); break;
-            }
-        }
-
-        return new SegmentSnapshot(id, partition, sealedSegment, rows ?? throw new SerializationException("segment snapshot without rows"),
-            [.. timestamps], deleted ?? throw new SerializationException("segment snapshot without delete keys"), [.. deleteTimestamps]);
-    }
+    private static SegmentSnapshot Decode(SegmentSnapshotState s) => new(s.SegmentId, s.PartitionId, s.Sealed,
+        s.HasRows ? DecodeRowBatch(s.Rows) : throw new SerializationException("segment snapshot without rows"),
+        [.. ReadRawArray<ulong>(s.Timestamps)],
+        s.HasDeletedPks ? DecodeColumn(s.DeletedPks) : throw new SerializationException("segment snapshot without delete keys"),
+        [.. ReadRawArray<ulong>(s.DeleteTimestamps)]);
 }
