@@ -41,16 +41,8 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
         _ => throw new ArgumentException($"{o.GetType()} is not a streaming shard event", nameof(o)),
     };
 
-    public override byte[] ToBinary(object obj) => (obj switch
+    public override byte[] ToBinary(object obj) => obj is RowsInserted inserted ? EncodeRowsInserted(inserted) : (obj switch
     {
-        RowsInserted e => ToBytes(o =>
-        {
-            WriteInt64(o, 1, e.SegmentId);
-            WriteInt64(o, 2, e.PartitionId);
-            WriteEncoded(o, 3, EncodeRowBatch(e.Rows));
-            WriteUInt64(o, 4, e.Timestamp);
-            WriteString(o, 5, e.RequestId);
-        }),
         RowsDeleted e => ToBytes(o =>
         {
             WriteEncoded(o, 1, EncodeColumn(e.Pks));
@@ -87,9 +79,36 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
         _ => throw new ArgumentException($"{obj.GetType()} is not a streaming shard event", nameof(obj)),
     }).ToByteArray();
 
+    /// <summary>
+    /// The hot event: written straight into one buffer of its exact size, so a batch's vectors are copied once from
+    /// their arrays (raw little-endian bytes) into the journal's payload.
+    /// </summary>
+    private static byte[] EncodeRowsInserted(RowsInserted e)
+    {
+        var rows = new RowBatchEncoding(e.Rows);
+        var size = Int64Size(1, e.SegmentId) + Int64Size(2, e.PartitionId) + rows.FieldSize(3) + UInt64Size(4, e.Timestamp)
+                   + (e.RequestId.Length == 0 ? 0 : CodedOutputStream.ComputeTagSize(5) + CodedOutputStream.ComputeStringSize(e.RequestId));
+        var bytes = new byte[size];
+        var o = new CodedOutputStream(bytes);
+        WriteInt64(o, 1, e.SegmentId);
+        WriteInt64(o, 2, e.PartitionId);
+        rows.WriteTo(o, 3);
+        WriteUInt64(o, 4, e.Timestamp);
+        WriteString(o, 5, e.RequestId);
+        o.CheckNoSpaceLeft();
+        return bytes;
+    }
+
+    private static int Int64Size(int field, long value) =>
+        value == 0 ? 0 : CodedOutputStream.ComputeTagSize(field) + CodedOutputStream.ComputeInt64Size(value);
+
+    private static int UInt64Size(int field, ulong value) =>
+        value == 0 ? 0 : CodedOutputStream.ComputeTagSize(field) + CodedOutputStream.ComputeUInt64Size(value);
+
     public override object FromBinary(byte[] bytes, string manifest)
     {
-        var data = ByteString.CopyFrom(bytes);
+        // The journal hands over its own copy of the payload, and decoding copies every value out of it: no copy needed.
+        var data = UnsafeByteOperations.UnsafeWrap(bytes);
         return manifest switch
         {
             RowsInsertedManifest => DecodeRowsInserted(data),
