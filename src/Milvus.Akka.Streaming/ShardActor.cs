@@ -295,10 +295,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         }
 
         _queuedWrites.RemoveRange(0, plan.Planned);
-        if (_queuedWrites.Count > 0)
-        {
-            EnsureSegmentIds(); // the rest waits for a new segment's id; IdsAllocated schedules it again
-        }
+        EnsureSegmentIds(); // what is left may wait for a new segment's id; IdsAllocated schedules it again
 
         if (plan.Events.IsEmpty)
         {
@@ -324,6 +321,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
                 }
 
                 EnsureSegmentIds();
+                ScheduleWrite(); // what a full group left queued
             }
         });
         return true;

@@ -15,8 +15,8 @@ public sealed record JournaledWrite(int EventIndex) : WriteOutcome;
 
 /// <summary>
 /// The writes to journal for a group, in arrival order, and one outcome per write planned. Writes from
-/// <see cref="Planned"/> on were not planned (an insert needs a new segment and no segment id is reserved): they wait,
-/// in order, for <see cref="SegmentIdsReserved"/>.
+/// <see cref="Planned"/> on were not planned: the group is full (<see cref="ShardState.MaxGroupBytes"/>), or an insert
+/// needs a new segment and no segment id is reserved (they wait, in order, for <see cref="SegmentIdsReserved"/>).
 /// </summary>
 public sealed record WritePlan(ImmutableArray<IShardEvent> Events, ImmutableArray<WriteOutcome> Outcomes)
 {
@@ -36,6 +36,12 @@ public sealed record WritePlan(ImmutableArray<IShardEvent> Events, ImmutableArra
 /// </remarks>
 public sealed class ShardState(CollectionSchema schema, AppliedWritesSettings appliedWrites)
 {
+    /// <summary>
+    /// Row bytes one group may carry: a group is one journal call, which must finish within the journal's call timeout
+    /// (<c>circuit-breaker.call-timeout</c>, 10 s by default) even on a slow disk. Writes beyond it wait for the next group.
+    /// </summary>
+    public const long MaxGroupBytes = 16L << 20;
+
     public Dictionary<long, Segment> Segments { get; } = [];
 
     public Dictionary<long, long> GrowingByPartition { get; } = [];
@@ -56,7 +62,8 @@ public sealed class ShardState(CollectionSchema schema, AppliedWritesSettings ap
     /// <summary>
     /// Plans a group of writes that arrived while the previous group was being journaled: one event per write not
     /// applied before (a request id seen twice in the group is journaled once), with timestamps rising in arrival
-    /// order and above everything applied. Changes nothing: the events take effect when applied.
+    /// order and above everything applied. Stops after <see cref="MaxGroupBytes"/> of rows (always taking at least one
+    /// write). Changes nothing: the events take effect when applied.
     /// </summary>
     public WritePlan PlanWrites(IReadOnlyList<IShardWrite> writes)
     {
@@ -66,8 +73,14 @@ public sealed class ShardState(CollectionSchema schema, AppliedWritesSettings ap
         var newSegments = new Dictionary<long, long>();
         var reserved = ReservedSegmentIds.ToArray();
         var last = LastTimestamp;
+        long groupBytes = 0;
         foreach (var write in writes)
         {
+            if (groupBytes >= MaxGroupBytes)
+            {
+                break;
+            }
+
             if (AppliedWrites.TryGet(write.RequestId, out var applied))
             {
                 outcomes.Add(new AnsweredWrite(applied));
@@ -97,6 +110,7 @@ public sealed class ShardState(CollectionSchema schema, AppliedWritesSettings ap
                     }
 
                     e = new RowsInserted(segmentId, insert.PartitionId, insert.Rows, timestamp, insert.RequestId);
+                    groupBytes += Segment.EstimateBytes(insert.Rows);
                     break;
                 case DeleteRows delete:
                     e = new RowsDeleted(delete.Pks, timestamp, delete.RequestId);

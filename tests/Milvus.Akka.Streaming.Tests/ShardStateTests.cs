@@ -109,6 +109,22 @@ public sealed class ShardStateTests
     }
 
     [Fact]
+    public void A_group_stops_at_its_byte_bound_and_the_rest_waits_for_the_next()
+    {
+        var rows = ShardState.MaxGroupBytes / 4 / (Dim * sizeof(float) + sizeof(long)) + 1; // a quarter of the bound and a row
+        var big = new RowBatch(ImmutableDictionary<long, Column>.Empty
+            .Add(PkField, new ScalarColumn<long>(DataType.Int64, new long[rows]))
+            .Add(VectorField, new VectorColumn<float>(DataType.FloatVector, Dim, new float[rows * Dim])));
+        var state = NewState(10);
+        var writes = Enumerable.Range(0, 6).Select(i => new InsertRows("s", 1, big, 1, $"w{i}")).ToList();
+
+        var plan = state.PlanWrites(writes);
+        Assert.Equal(4, plan.Planned);
+        ApplyAll(state, plan);
+        Assert.Equal(2, state.PlanWrites(writes.Skip(plan.Planned).ToList()).Planned);
+    }
+
+    [Fact]
     public void Deletes_plan_in_arrival_order_between_inserts()
     {
         var state = NewState(10);
