@@ -175,7 +175,9 @@ public sealed partial class MilvusProxy
             foreach (var chunk in rows.Chunk(rowsPerMessage))
             {
                 var batchId = $"{requestId}/i{shard}.{partition}.{part++}";
-                writes.Add(Shard<InsertAck>(new InsertRows(info.ShardName(shard), partition, batch.Gather(chunk), timestamp, batchId), cancellationToken));
+                // Rows are listed in order, so a chunk as long as the batch is the batch: sent as it is, not copied.
+                var rowsOfChunk = chunk.Length == batch.RowCount ? batch : batch.Gather(chunk);
+                writes.Add(Shard<InsertAck>(new InsertRows(info.ShardName(shard), partition, rowsOfChunk, timestamp, batchId), cancellationToken));
             }
         }
 

@@ -373,7 +373,8 @@ public sealed class Segment
         Array.Resize(ref _previousRowOfSamePk, capacity);
     }
 
-    private static long EstimateBytes(RowBatch rows)
+    /// <summary>Approximate bytes of a batch's row data (what size-based seal policies and write grouping count).</summary>
+    public static long EstimateBytes(RowBatch rows)
     {
         long bytes = 0;
         foreach (var column in rows.Columns.Values)

@@ -37,11 +37,11 @@ public sealed partial class ShardActor
     /// <summary>Flushed segments, and merged ones waiting to be served, that a buffered delete may still hit.</summary>
     private IEnumerable<SegmentInfo> StoredSegments => _serving.Stored;
 
-    private long BufferedDeleteRows => _deleteBuffer.Sum(d => (long)d.Pks.Count);
+    private long BufferedDeleteRows => _state.DeleteBuffer.Sum(d => (long)d.Pks.Count);
 
     private void OnGetShardDeletes()
     {
-        _compactionHolds.Add((_lastTimestamp, DateTimeOffset.UtcNow + _settings.CompactionDeleteHold));
+        _compactionHolds.Add((_state.LastTimestamp, DateTimeOffset.UtcNow + _settings.CompactionDeleteHold));
         var (pks, timestamps) = FlattenDeleteBuffer();
         Sender.Tell(new ShardDeletes(pks, timestamps));
     }
@@ -54,7 +54,7 @@ public sealed partial class ShardActor
     {
         var now = DateTimeOffset.UtcNow;
         _compactionHolds.RemoveAll(h => h.Until <= now);
-        var watermark = _lastTimestamp;
+        var watermark = _state.LastTimestamp;
         foreach (var segment in StoredSegments)
         {
             var checkpoint = _deleteCheckpoints.GetValueOrDefault(segment.SegmentId);
@@ -91,7 +91,7 @@ public sealed partial class ShardActor
     private void PruneDeleteBuffer(ImmutableArray<long> advanced, ulong advancedTo)
     {
         var watermark = DeleteWatermark(advanced, advancedTo);
-        var prunes = _deleteBuffer.Count > 0 && _deleteBuffer[0].Timestamp <= watermark;
+        var prunes = _state.DeleteBuffer.Count > 0 && _state.DeleteBuffer[0].Timestamp <= watermark;
         if (advanced.IsEmpty && !prunes)
         {
             return;
@@ -106,12 +106,12 @@ public sealed partial class ShardActor
     /// </summary>
     private void WriteBufferedDeletes()
     {
-        if (_writingDeletes || _deleteBuffer.Count == 0)
+        if (_writingDeletes || _state.DeleteBuffer.Count == 0)
         {
             return;
         }
 
-        var checkpoint = _deleteBuffer[^1].Timestamp;
+        var checkpoint = _state.DeleteBuffer[^1].Timestamp;
         // Segments flushed or written together share a checkpoint, and so the deletes to write.
         var writes = StoredSegments
             .GroupBy(segment => _deleteCheckpoints.GetValueOrDefault(segment.SegmentId))
@@ -191,13 +191,13 @@ public sealed partial class ShardActor
 
         if (e.PrunedUpTo > 0)
         {
-            _deleteBuffer.RemoveAll(d => d.Timestamp <= e.PrunedUpTo);
+            _state.DeleteBuffer.RemoveAll(d => d.Timestamp <= e.PrunedUpTo);
         }
     }
 
     private (Column Pks, ulong[] Timestamps) DeletesAfter(ulong checkpoint)
     {
-        var deletes = _deleteBuffer.Where(d => d.Timestamp > checkpoint).ToList();
+        var deletes = _state.DeleteBuffer.Where(d => d.Timestamp > checkpoint).ToList();
         var timestamps = deletes.SelectMany(d => Enumerable.Repeat(d.Timestamp, d.Pks.Count)).ToArray();
         return (Column.Concat([.. deletes.Select(d => d.Pks)]), timestamps);
     }
@@ -234,5 +234,5 @@ public sealed partial class ShardActor
     }
 
     private void DescribeDeleteBufferReply() =>
-        Sender.Tell(new DeleteBufferDescribed(_deleteBuffer.Count, BufferedDeleteRows, DeleteWatermark([], 0)));
+        Sender.Tell(new DeleteBufferDescribed(_state.DeleteBuffer.Count, BufferedDeleteRows, DeleteWatermark([], 0)));
 }

@@ -28,7 +28,7 @@ public sealed partial class ShardActor
     private void SealByPolicy()
     {
         var now = DateTimeOffset.UtcNow;
-        foreach (var group in _segments.Values
+        foreach (var group in _state.Segments.Values
                      .Where(s => s.State == SegmentState.Growing)
                      .Select(s => (s.Id, Reason: _settings.Seal.Evaluate(s.RowCount, s.EstimatedBytes, s.CreatedAt, s.LastWriteAt, now)))
                      .Where(s => s.Reason is not null)
@@ -42,10 +42,10 @@ public sealed partial class ShardActor
     {
         Persist(new SegmentsSealed(segmentIds, reason), e =>
         {
-            Apply(e);
+            _state.Apply(e);
             foreach (var id in e.SegmentIds)
             {
-                _log.Info("Shard {0} sealed segment {1} ({2} rows), reason: {3}", _shardName, id, _segments[id].RowCount, reason);
+                _log.Info("Shard {0} sealed segment {1} ({2} rows), reason: {3}", _shardName, id, _state.Segments[id].RowCount, reason);
                 StartFlush(id);
             }
         });
@@ -53,13 +53,13 @@ public sealed partial class ShardActor
 
     private void OnFlush(FlushShard m)
     {
-        var growing = _segments.Values.Where(s => s.State == SegmentState.Growing && s.RowCount > 0).Select(s => s.Id).ToImmutableArray();
-        var inFlight = _segments.Values.Where(s => s.State == SegmentState.Sealed).Select(s => s.Id);
+        var growing = _state.Segments.Values.Where(s => s.State == SegmentState.Growing && s.RowCount > 0).Select(s => s.Id).ToImmutableArray();
+        var inFlight = _state.Segments.Values.Where(s => s.State == SegmentState.Sealed).Select(s => s.Id);
         var waiting = growing.Concat(inFlight).ToHashSet();
         if (waiting.Count == 0)
         {
             WriteBufferedDeletes();
-            Sender.Tell(new ShardFlushed([], _lastTimestamp));
+            Sender.Tell(new ShardFlushed([], _state.LastTimestamp));
             return;
         }
 
@@ -73,7 +73,7 @@ public sealed partial class ShardActor
     /// <summary>Writes a sealed segment's files off the actor thread; the rows are immutable arrays, so capturing them is safe.</summary>
     private void StartFlush(long segmentId)
     {
-        if (!_segments.TryGetValue(segmentId, out var segment) || segment.State != SegmentState.Sealed || !_flushing.TryAdd(segmentId, _lastTimestamp))
+        if (!_state.Segments.TryGetValue(segmentId, out var segment) || segment.State != SegmentState.Sealed || !_flushing.TryAdd(segmentId, _state.LastTimestamp))
         {
             return;
         }
@@ -121,7 +121,7 @@ public sealed partial class ShardActor
             if (!_serving.KeepInMemoryAfterFlush)
             {
                 // No reads are expected before a load; a read before a query node serves it loads it from object storage.
-                _segments.Remove(id);
+                _state.Segments.Remove(id);
             }
 
             foreach (var waiter in _flushWaiters.ToList())
@@ -129,7 +129,7 @@ public sealed partial class ShardActor
                 waiter.Waiting.Remove(id);
                 if (waiter.Waiting.Count == 0)
                 {
-                    waiter.Requester.Tell(new ShardFlushed(waiter.SegmentIds, _lastTimestamp));
+                    waiter.Requester.Tell(new ShardFlushed(waiter.SegmentIds, _state.LastTimestamp));
                     _flushWaiters.Remove(waiter);
                 }
             }
@@ -174,9 +174,9 @@ public sealed partial class ShardActor
     private void OnReleaseShard()
     {
         Perform(_serving.Release());
-        foreach (var segment in _segments.Values.Where(s => s.State == SegmentState.Flushed).ToList())
+        foreach (var segment in _state.Segments.Values.Where(s => s.State == SegmentState.Flushed).ToList())
         {
-            _segments.Remove(segment.Id);
+            _state.Segments.Remove(segment.Id);
         }
     }
 
@@ -189,33 +189,33 @@ public sealed partial class ShardActor
 
         foreach (var id in effects.Removed)
         {
-            _segments.Remove(id);
+            _state.Segments.Remove(id);
             _deleteCheckpoints.Remove(id);
         }
     }
 
     private void DropServedSegmentsFromMemory()
     {
-        foreach (var segment in _segments.Values.Where(s => s.State == SegmentState.Flushed && _serving.IsServed(s.Id)).ToList())
+        foreach (var segment in _state.Segments.Values.Where(s => s.State == SegmentState.Flushed && _serving.IsServed(s.Id)).ToList())
         {
-            _segments.Remove(segment.Id);
+            _state.Segments.Remove(segment.Id);
         }
     }
 
     private (Column Pks, ulong[] Timestamps) FlattenDeleteBuffer()
     {
-        if (_deleteBuffer.Count == 0)
+        if (_state.DeleteBuffer.Count == 0)
         {
             return (PrimaryKeys.EmptyColumn(_collection.Schema.PrimaryKey.DataType), []);
         }
 
-        var timestamps = _deleteBuffer.SelectMany(d => Enumerable.Repeat(d.Timestamp, d.Pks.Count)).ToArray();
-        return (Column.Concat(_deleteBuffer.Select(d => d.Pks).ToList()), timestamps);
+        var timestamps = _state.DeleteBuffer.SelectMany(d => Enumerable.Repeat(d.Timestamp, d.Pks.Count)).ToArray();
+        return (Column.Concat(_state.DeleteBuffer.Select(d => d.Pks).ToList()), timestamps);
     }
 
     private ShardSnapshot TakeSnapshot()
     {
-        var segments = _segments.Values.Where(s => s.State != SegmentState.Flushed).Select(s =>
+        var segments = _state.Segments.Values.Where(s => s.State != SegmentState.Flushed).Select(s =>
         {
             var (rows, timestamps) = s.Snapshot();
             var (deletedPks, deleteTimestamps) = s.DeletedRows();
@@ -223,58 +223,21 @@ public sealed partial class ShardActor
         }).ToImmutableArray();
         var (pks, deleteTs) = FlattenDeleteBuffer();
         var checkpoints = StoredSegments.ToImmutableSortedDictionary(s => s.SegmentId, s => _deleteCheckpoints.GetValueOrDefault(s.SegmentId));
-        return new ShardSnapshot(segments, [.. _serving.Flushed.Values], pks, [.. deleteTs], _lastTimestamp, [.. _reservedSegmentIds], checkpoints,
-            _appliedWrites.ToImmutableArray());
+        return new ShardSnapshot(segments, [.. _serving.Flushed.Values], pks, [.. deleteTs], _state.LastTimestamp, [.. _state.ReservedSegmentIds], checkpoints,
+            _state.AppliedWrites.ToImmutableArray());
     }
 
     private void RestoreSnapshot(ShardSnapshot snapshot)
     {
-        foreach (var s in snapshot.Segments)
-        {
-            var segment = new Segment(s.SegmentId, s.PartitionId, _collection.Schema);
-            segment.Append(s.Rows, s.Timestamps.AsSpan());
-            segment.Delete(s.DeletedPks, s.DeleteTimestamps.AsSpan());
-            if (s.Sealed)
-            {
-                segment.State = SegmentState.Sealed;
-            }
-            else
-            {
-                _growingByPartition[s.PartitionId] = s.SegmentId;
-            }
-
-            _segments[s.SegmentId] = segment;
-        }
-
+        _state.Restore(snapshot);
         foreach (var info in snapshot.Flushed)
         {
             _serving.AddFlushed(info);
         }
 
-        // The buffer was flattened in timestamp order: each run of equal timestamps is one original delete.
-        var deleteTimestamps = snapshot.DeleteTimestamps;
-        for (var start = 0; start < deleteTimestamps.Length;)
-        {
-            var end = start + 1;
-            while (end < deleteTimestamps.Length && deleteTimestamps[end] == deleteTimestamps[start])
-            {
-                end++;
-            }
-
-            _deleteBuffer.Add((snapshot.DeletedPks.Gather(Enumerable.Range(start, end - start).ToArray()), deleteTimestamps[start]));
-            start = end;
-        }
-
         foreach (var (id, checkpoint) in snapshot.DeleteCheckpoints)
         {
             _deleteCheckpoints[id] = checkpoint;
-        }
-
-        _lastTimestamp = snapshot.LastTimestamp;
-        _appliedWrites.Restore(snapshot.AppliedWrites);
-        foreach (var id in snapshot.ReservedSegmentIds)
-        {
-            _reservedSegmentIds.Enqueue(id);
         }
     }
 }

@@ -54,11 +54,11 @@ public sealed partial class ShardActor
             if (readTimestamp != ulong.MaxValue)
             {
                 // Later writes must land above this snapshot, so repeating the read at the same timestamp sees the same rows.
-                _lastTimestamp = Math.Max(_lastTimestamp, readTimestamp);
+                _state.RaiseTimestamp(readTimestamp);
             }
 
             _serving.ReadArrived();
-            var route = _serving.Route(partitionIds, _segments.ContainsKey, readLocally);
+            var route = _serving.Route(partitionIds, _state.Segments.ContainsKey, readLocally);
             if (!route.FromStorage.IsEmpty)
             {
                 AfterStorageLoads(route.FromStorage, replyTo,
@@ -66,9 +66,9 @@ public sealed partial class ShardActor
                 return;
             }
 
-            var views = new SegmentView[_segments.Count];
+            var views = new SegmentView[_state.Segments.Count];
             var next = 0;
-            foreach (var segment in _segments.Values)
+            foreach (var segment in _state.Segments.Values)
             {
                 views[next++] = segment.View();
             }

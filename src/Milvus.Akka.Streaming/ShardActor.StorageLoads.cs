@@ -66,7 +66,7 @@ public sealed partial class ShardActor
         }
 
         // Still one of the shard's segments (not compacted away or dropped meanwhile) and not loaded by a read before.
-        if (m.Loaded is { } segment && _serving.Flushed.ContainsKey(id) && !_segments.ContainsKey(id))
+        if (m.Loaded is { } segment && _serving.Flushed.ContainsKey(id) && !_state.Segments.ContainsKey(id))
         {
             segment.Delete(m.DeletedPks, m.DeleteTimestamps);
             foreach (var (pks, timestamp) in deletesMeanwhile)
@@ -74,7 +74,7 @@ public sealed partial class ShardActor
                 segment.Delete(pks, timestamp);
             }
 
-            _segments[id] = segment;
+            _state.Segments[id] = segment;
         }
 
         foreach (var waiting in _readsAwaitingLoads.Where(r => r.Awaiting.Contains(id)).ToList())

@@ -32,12 +32,11 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
     private readonly StreamingSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    private readonly Dictionary<long, Segment> _segments = [];
-    private readonly Dictionary<long, long> _growingByPartition = [];
-    private readonly List<(Column Pks, ulong Timestamp)> _deleteBuffer = [];
-    private readonly Queue<long> _reservedSegmentIds = new();
-    private ulong _lastTimestamp;
-    private readonly AppliedWrites _appliedWrites;
+    private readonly ShardState _state;
+
+    // Writes that arrived while the previous group was being journaled, in arrival order, with who asked.
+    private readonly List<(IShardWrite Write, IActorRef Sender)> _queuedWrites = [];
+    private bool _writeScheduled;
 
     // Not persisted: who serves which flushed segment, rebuilt from the coordinator after recovery.
     private readonly SegmentServing<IActorRef> _serving = new();
@@ -53,17 +52,17 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         _coordinator = coordinator;
         _objects = objects;
         _settings = settings;
-        _appliedWrites = new AppliedWrites(settings.AppliedWrites.MaxEntries, settings.AppliedWrites.MaxAge);
+        _state = new ShardState(collection.Schema, settings.AppliedWrites);
         PersistenceId = $"shard-{shardName}";
         // Empty ids mean the node's default journal and snapshot store (the embedded SQLite ones).
         JournalPluginId = settings.JournalPluginId;
         SnapshotPluginId = settings.SnapshotPluginId;
 
         Recover<SnapshotOffer>(offer => RestoreSnapshot((ShardSnapshot)offer.Snapshot));
-        Recover<RowsInserted>(Apply);
-        Recover<RowsDeleted>(Apply);
-        Recover<SegmentIdsReserved>(Apply);
-        Recover<SegmentsSealed>(Apply);
+        Recover<RowsInserted>(_state.Apply);
+        Recover<RowsDeleted>(_state.Apply);
+        Recover<SegmentIdsReserved>(_state.Apply);
+        Recover<SegmentsSealed>(_state.Apply);
         Recover<SegmentFlushedToStorage>(Apply);
         Recover<PartitionDataDropped>(Apply);
         Recover<DeletesPersisted>(Apply);
@@ -93,7 +92,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         foreach (var node in _serving.Nodes)
         {
             Context.Watch(node);
-            foreach (var (pks, timestamp) in _deleteBuffer)
+            foreach (var (pks, timestamp) in _state.DeleteBuffer)
             {
                 node.Tell(new ApplyDeletes(_shardName, pks, timestamp));
             }
@@ -102,19 +101,20 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         DropServedSegmentsFromMemory();
         Timers.StartPeriodicTimer("seal", CheckSeal.Instance, _settings.SealCheckInterval);
         EnsureSegmentIds();
-        foreach (var segment in _segments.Values.Where(s => s.State == SegmentState.Sealed).ToList())
+        foreach (var segment in _state.Segments.Values.Where(s => s.State == SegmentState.Sealed).ToList())
         {
             StartFlush(segment.Id);
         }
 
         _log.Info("Shard {0} recovered: {1} segments in memory, {2} flushed, {3} buffered deletes, last timestamp {4}",
-            _shardName, _segments.Count, _serving.Flushed.Count, _deleteBuffer.Count, _lastTimestamp);
+            _shardName, _state.Segments.Count, _serving.Flushed.Count, _state.DeleteBuffer.Count, _state.LastTimestamp);
     }
 
     private void Serving()
     {
-        Command<InsertRows>(OnInsert);
-        Command<DeleteRows>(OnDelete);
+        Command<InsertRows>(OnWrite);
+        Command<DeleteRows>(OnWrite);
+        Command<WriteQueued>(_ => WriteQueuedWrites());
         Command<SearchShard>(OnSearch);
         Command<QueryShard>(OnQuery);
         Command<FlushShard>(OnFlush);
@@ -125,9 +125,9 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         });
         Command<IdsAllocated>(m => Persist(new SegmentIdsReserved(m.First, m.Count), e =>
         {
-            Apply(e);
+            _state.Apply(e);
             _awaitingIds = false;
-            Stash.UnstashAll();
+            ScheduleWrite();
         }));
         Command<IdsUnavailable>(m =>
         {
@@ -156,9 +156,20 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         Command<StorageLoadCompleted>(OnStorageLoadCompleted);
         Command<RetryRead>(m => m.Read());
         Command<DropShard>(_ => DropAndStop());
-        // Persist stashes commands until the journal write in flight completed and its handler acknowledged it, so this
-        // runs only after every pending write of the shard was answered.
-        Command<StopShard>(_ => Context.Stop(Self));
+        // Persist stashes commands until the journal write in flight completed and its handlers acknowledged it, so a
+        // StopShard sent again after journaling the queued writes runs only after every write of the shard was answered
+        // (writes still waiting for segment ids were never acknowledged: their senders retry on the shard's next home).
+        Command<StopShard>(_ =>
+        {
+            if (WriteQueuedWrites())
+            {
+                Self.Tell(StopShard.Instance);
+            }
+            else
+            {
+                Context.Stop(Self);
+            }
+        });
         Command<DropPartitionData>(m => Persist(new PartitionDataDropped(m.PartitionId), Apply));
         Command<SaveSnapshotSuccess>(m =>
         {
@@ -181,12 +192,18 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
     private sealed record RetryIds : INoSerializationVerificationNeeded;
 
+    /// <summary>Journal the queued writes now; sent to self so writes already in the mailbox join the group first.</summary>
+    private sealed record WriteQueued : INoSerializationVerificationNeeded
+    {
+        public static readonly WriteQueued Instance = new();
+    }
+
     private bool _awaitingIds;
 
     /// <summary>Keeps a few segment ids reserved (persisted), so opening a segment never waits for the coordinator.</summary>
     private void EnsureSegmentIds()
     {
-        if (_awaitingIds || _reservedSegmentIds.Count >= _settings.SegmentIdReserve / 2)
+        if (_awaitingIds || !_state.NeedsSegmentIds(_settings.SegmentIdReserve))
         {
             return;
         }
@@ -221,121 +238,125 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    /// <summary>A write's timestamp: the proxy's TSO timestamp, raised above everything this shard has applied.</summary>
-    private ulong NextTimestamp(ulong requested) => Math.Max(requested, _lastTimestamp + 1);
-
-    private void OnInsert(InsertRows m)
+    /// <summary>
+    /// Queues a write; it is journaled with every write that arrives before the queue is written, so one durable journal
+    /// write carries many requests while each is still acknowledged only once its own event is journaled and applied.
+    /// </summary>
+    private void OnWrite(IShardWrite write)
     {
-        if (_appliedWrites.TryGet(m.RequestId, out var applied))
+        if (_state.AppliedWrites.TryGet(write.RequestId, out var applied))
         {
-            Sender.Tell(new InsertAck(applied));
+            Sender.Tell(Ack(write, applied));
             return;
         }
 
-        if (!_growingByPartition.ContainsKey(m.PartitionId) && _reservedSegmentIds.Count == 0)
+        _queuedWrites.Add((write, Sender));
+        ScheduleWrite();
+    }
+
+    private void ScheduleWrite()
+    {
+        if (!_writeScheduled && _queuedWrites.Count > 0)
         {
-            // Wait for ids; the stash keeps the insert in order with later commands.
-            Stash.Stash();
-            EnsureSegmentIds();
-            return;
+            _writeScheduled = true;
+            Self.Tell(WriteQueued.Instance);
+        }
+    }
+
+    private static object Ack(IShardWrite write, ulong timestamp) => write is InsertRows ? new InsertAck(timestamp) : new DeleteAck(timestamp);
+
+    /// <summary>
+    /// Plans the queued writes against the applied state and journals their events with one PersistAll (one durable
+    /// write). PersistAll stashes every later command until all handlers ran, so the next group is planned against a
+    /// state where this one is applied. Returns whether anything was journaled.
+    /// </summary>
+    private bool WriteQueuedWrites()
+    {
+        _writeScheduled = false;
+        if (_queuedWrites.Count == 0)
+        {
+            return false;
         }
 
-        var segmentId = _growingByPartition.TryGetValue(m.PartitionId, out var growing) ? growing : _reservedSegmentIds.Peek();
-        var sender = Sender;
-        Persist(new RowsInserted(segmentId, m.PartitionId, m.Rows, NextTimestamp(m.Timestamp), m.RequestId), e =>
+        var plan = _state.PlanWrites([.. _queuedWrites.Select(q => q.Write)]);
+        var waiters = new List<IActorRef>[plan.Events.Length];
+        for (var i = 0; i < plan.Planned; i++)
         {
-            Apply(e);
-            sender.Tell(new InsertAck(e.Timestamp));
-            var segment = _segments[e.SegmentId];
-            if (_settings.Seal.Evaluate(segment.RowCount, segment.EstimatedBytes, segment.CreatedAt, segment.LastWriteAt, DateTimeOffset.UtcNow) is { } reason)
+            var (write, sender) = _queuedWrites[i];
+            switch (plan.Outcomes[i])
             {
-                Seal([segment.Id], reason);
+                case AnsweredWrite answered:
+                    sender.Tell(Ack(write, answered.Timestamp));
+                    break;
+                case JournaledWrite journaled:
+                    (waiters[journaled.EventIndex] ??= []).Add(sender);
+                    break;
+            }
+        }
+
+        _queuedWrites.RemoveRange(0, plan.Planned);
+        EnsureSegmentIds(); // what is left may wait for a new segment's id; IdsAllocated schedules it again
+
+        if (plan.Events.IsEmpty)
+        {
+            return false;
+        }
+
+        var applied = 0;
+        var touched = new HashSet<long>();
+        PersistAll(plan.Events, e =>
+        {
+            var index = applied++;
+            var timestamp = ApplyWrite(e, touched);
+            foreach (var sender in waiters[index])
+            {
+                sender.Tell(e is RowsInserted ? new InsertAck(timestamp) : new DeleteAck(timestamp));
             }
 
-            EnsureSegmentIds();
+            if (applied == plan.Events.Length)
+            {
+                foreach (var group in _state.SealsDue(touched, _settings.Seal, DateTimeOffset.UtcNow).GroupBy(s => s.Reason))
+                {
+                    Seal([.. group.Select(s => s.SegmentId)], group.Key);
+                }
+
+                EnsureSegmentIds();
+                ScheduleWrite(); // what a full group left queued
+            }
         });
+        return true;
     }
 
-    private void OnDelete(DeleteRows m)
+    /// <summary>Applies a journaled write with its live side effects; returns the timestamp to acknowledge.</summary>
+    private ulong ApplyWrite(IShardEvent e, HashSet<long> touchedSegments)
     {
-        if (_appliedWrites.TryGet(m.RequestId, out var applied))
+        switch (e)
         {
-            Sender.Tell(new DeleteAck(applied));
-            return;
-        }
+            case RowsInserted inserted:
+                _state.Apply(inserted);
+                touchedSegments.Add(inserted.SegmentId);
+                return inserted.Timestamp;
+            case RowsDeleted deleted:
+                _state.Apply(deleted);
+                foreach (var node in _serving.Nodes)
+                {
+                    node.Tell(new ApplyDeletes(_shardName, deleted.Pks, deleted.Timestamp));
+                }
 
-        var sender = Sender;
-        Persist(new RowsDeleted(m.Pks, NextTimestamp(m.Timestamp), m.RequestId), e =>
-        {
-            Apply(e);
-            foreach (var node in _serving.Nodes)
-            {
-                node.Tell(new ApplyDeletes(_shardName, e.Pks, e.Timestamp));
-            }
-
-            NoteDeleteDuringStorageLoads(e.Pks, e.Timestamp);
-
-            sender.Tell(new DeleteAck(e.Timestamp));
-        });
-    }
-
-    // Event application: the same code runs on replay and live, with no side effects.
-
-    private void Apply(RowsInserted e)
-    {
-        if (!_segments.TryGetValue(e.SegmentId, out var segment))
-        {
-            segment = new Segment(e.SegmentId, e.PartitionId, _collection.Schema);
-            _segments[e.SegmentId] = segment;
-            _growingByPartition[e.PartitionId] = e.SegmentId;
-            if (_reservedSegmentIds.TryPeek(out var next) && next == e.SegmentId)
-            {
-                _reservedSegmentIds.Dequeue();
-            }
-        }
-
-        segment.Append(e.Rows, e.Timestamp);
-        _lastTimestamp = Math.Max(_lastTimestamp, e.Timestamp);
-        _appliedWrites.Add(e.RequestId, e.Timestamp);
-    }
-
-    private void Apply(RowsDeleted e)
-    {
-        foreach (var segment in _segments.Values)
-        {
-            segment.Delete(e.Pks, e.Timestamp);
-        }
-
-        _deleteBuffer.Add((e.Pks, e.Timestamp));
-        _lastTimestamp = Math.Max(_lastTimestamp, e.Timestamp);
-        _appliedWrites.Add(e.RequestId, e.Timestamp);
-    }
-
-    private void Apply(SegmentIdsReserved e)
-    {
-        for (var i = 0; i < e.Count; i++)
-        {
-            _reservedSegmentIds.Enqueue(e.First + i);
+                NoteDeleteDuringStorageLoads(deleted.Pks, deleted.Timestamp);
+                return deleted.Timestamp;
+            default:
+                throw new ArgumentException($"{e.GetType().Name} is not a write event", nameof(e));
         }
     }
 
-    private void Apply(SegmentsSealed e)
-    {
-        foreach (var id in e.SegmentIds)
-        {
-            if (_segments.TryGetValue(id, out var segment))
-            {
-                segment.State = SegmentState.Sealed;
-                _growingByPartition.Remove(segment.PartitionId);
-            }
-        }
-    }
+    // Event application (the same code runs on replay and live, with no side effects); the write side is in ShardState.
 
     private void Apply(SegmentFlushedToStorage e)
     {
         _serving.AddFlushed(e.Segment);
         _deleteCheckpoints[e.Segment.SegmentId] = e.DeleteCheckpoint;
-        if (_segments.TryGetValue(e.Segment.SegmentId, out var segment))
+        if (_state.Segments.TryGetValue(e.Segment.SegmentId, out var segment))
         {
             segment.State = SegmentState.Flushed;
         }
@@ -343,16 +364,10 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
     private void Apply(PartitionDataDropped e)
     {
-        foreach (var segment in _segments.Values.Where(s => s.PartitionId == e.PartitionId).ToList())
-        {
-            _segments.Remove(segment.Id);
-        }
-
+        _state.DropPartition(e.PartitionId);
         foreach (var id in _serving.DropPartition(e.PartitionId))
         {
             _deleteCheckpoints.Remove(id);
         }
-
-        _growingByPartition.Remove(e.PartitionId);
     }
 }

@@ -24,10 +24,23 @@ public static class BenchCommand
         Emit(string.Empty);
 
         var results = new List<DatasetResult>();
+        if (options.IngestOnly)
+        {
+            Emit(BenchReport.IngestOnlyHeader);
+        }
+
         await using (var server = await ServerUnderTest.StartAsync(options, log))
         {
             foreach (var data in Datasets(options))
             {
+                if (options.IngestOnly)
+                {
+                    var loadAtStart = LoadAverage();
+                    var ingest = await new ServerBench(server, data, null, options, log).IngestOnlyAsync();
+                    Emit(BenchReport.IngestOnly(data.Name, data.BaseCount, data.Dim, ingest, loadAtStart, LoadAverage()));
+                    continue;
+                }
+
                 log.WriteLine(Invariant($"{data.Name}: {data.BaseCount} × {data.Dim}, {data.QueryCount} queries; exact ground truth (cached in {options.WorkDirectory})"));
                 var truth = GroundTruth.Load(data, BenchOptions.K, options.WorkDirectory);
                 var loadBefore = LoadAverage();
@@ -39,7 +52,11 @@ public static class BenchCommand
             }
         }
 
-        Emit(BenchReport.Ratios(results));
+        if (!options.IngestOnly)
+        {
+            Emit(BenchReport.Ratios(results));
+        }
+
         await File.WriteAllTextAsync(Path.Combine(options.WorkDirectory, "results.md"), report.ToString());
         return results;
     }

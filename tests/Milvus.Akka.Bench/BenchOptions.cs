@@ -12,6 +12,7 @@ public sealed record BenchOptions
     public const string Usage = """
         usage: dotnet run -c Release --project tests/Milvus.Akka.Bench -- [options]
           --quick                 smoke run: synthetic 2000x128, 200 queries, ef 64, 1 and 8 in flight
+          --ingest-only           only create, ingest and drop each data set: the ingest line, no index or search
           --datasets LIST         fashion-mnist, synthetic (default both)
           --data DIR              Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)
           --synthetic NxD         synthetic rows x dimension (default 1000000x128)
@@ -34,6 +35,9 @@ public sealed record BenchOptions
         """;
 
     public bool Quick { get; init; }
+
+    /// <summary>Measure ingest alone (no ground truth, flush, index, load or search), to compare ingest paths quickly.</summary>
+    public bool IngestOnly { get; init; }
 
     public IReadOnlyList<string> Datasets { get; init; } = [FashionMnist, Synthetic];
 
@@ -88,6 +92,7 @@ public sealed record BenchOptions
             options = name switch
             {
                 "--quick" => options,
+                "--ingest-only" => options with { IngestOnly = true },
                 "--datasets" => options with { Datasets = DatasetList(Value()) },
                 "--data" => options with { DataDirectory = Value() },
                 "--synthetic" => WithSynthetic(options, Value()),

@@ -9,6 +9,12 @@ public static class BenchReport
     public const string SweepHeader = "| ef | in flight | recall@10 | QPS | p50 ms | p99 ms | server CPU ms/request | client CPU ms/request |";
     public const int RatioInFlight = 8;
 
+    public const string IngestOnlyHeader = "| data set | rows × dim | batch × in flight | seconds | rows/s | MB/s | server CPU | load average |\n|---|---|---|---|---|---|---|---|";
+
+    /// <summary>The ingest line alone (--ingest-only).</summary>
+    public static string IngestOnly(string name, long rows, int dim, IngestResult ingest, string loadBefore, string loadAfter) => Invariant(
+        $"| {name} | {rows:N0} × {dim} | {ingest.BatchRows:N0} × {ingest.InFlight} | {ingest.Seconds:F1} s | {ingest.RowsPerSecond:N0} rows/s | {ingest.MegabytesPerSecond:F1} MB/s | {Cpu(ingest.ServerCpuMicrosPerRow, "F1")} µs server CPU per row | load {loadBefore} → {loadAfter} |");
+
     public static string Dataset(DatasetResult result, BenchOptions options)
     {
         var server = result.Server;

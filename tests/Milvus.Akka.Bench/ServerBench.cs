@@ -17,7 +17,7 @@ namespace Milvus.Akka.Bench;
 /// in flight), flush, build HNSW, load, check the row count, then the ef × in-flight search sweep; the collection is
 /// dropped at the end.
 /// </summary>
-internal sealed class ServerBench(ServerUnderTest server, Dataset data, GroundTruth truth, BenchOptions options, TextWriter log)
+internal sealed class ServerBench(ServerUnderTest server, Dataset data, GroundTruth? truth, BenchOptions options, TextWriter log)
 {
     private const string IdField = "id";
     private const string VectorField = "vec";
@@ -30,13 +30,7 @@ internal sealed class ServerBench(ServerUnderTest server, Dataset data, GroundTr
     public async Task<ServerRun> RunAsync()
     {
         var client = server.Client;
-        await client.DropCollectionAsync(new DropCollectionRequest { CollectionName = _collection }); // a leftover of an aborted run on --address
-        RawCalls.Ensure(await client.CreateCollectionAsync(new CreateCollectionRequest
-        {
-            CollectionName = _collection,
-            Schema = Schema().ToByteString(),
-            ShardsNum = options.Shards,
-        }), "create collection");
+        await CreateCollectionAsync();
         try
         {
             var ingest = await IngestAsync();
@@ -67,6 +61,34 @@ internal sealed class ServerBench(ServerUnderTest server, Dataset data, GroundTr
         {
             await client.DropCollectionAsync(new DropCollectionRequest { CollectionName = _collection });
         }
+    }
+
+    /// <summary>Creates the collection, ingests every base row and drops the collection (--ingest-only).</summary>
+    public async Task<IngestResult> IngestOnlyAsync()
+    {
+        await CreateCollectionAsync();
+        try
+        {
+            var ingest = await IngestAsync();
+            log.WriteLine(Invariant($"{data.Name}: ingested {ingest.Rows} rows in {ingest.Seconds:F1} s ({ingest.RowsPerSecond:F0} rows/s)"));
+            return ingest;
+        }
+        finally
+        {
+            await server.Client.DropCollectionAsync(new DropCollectionRequest { CollectionName = _collection });
+        }
+    }
+
+    private async Task CreateCollectionAsync()
+    {
+        var client = server.Client;
+        await client.DropCollectionAsync(new DropCollectionRequest { CollectionName = _collection }); // a leftover of an aborted run on --address
+        RawCalls.Ensure(await client.CreateCollectionAsync(new CreateCollectionRequest
+        {
+            CollectionName = _collection,
+            Schema = Schema().ToByteString(),
+            ShardsNum = options.Shards,
+        }), "create collection");
     }
 
     private CollectionSchema Schema() => new()
@@ -246,7 +268,7 @@ internal sealed class ServerBench(ServerUnderTest server, Dataset data, GroundTr
         var clientCpu = (self.TotalProcessorTime - clientCpuBefore).TotalSeconds;
         Array.Sort(latencies);
         double Percentile(double p) => latencies[Math.Min(total - 1, (int)(p * total))] * 1000.0 / Stopwatch.Frequency;
-        return new SearchPoint(ef, inFlight, total, truth.Recall(ids), total / seconds, Percentile(0.50), Percentile(0.99),
+        return new SearchPoint(ef, inFlight, total, (truth ?? throw new InvalidOperationException("a search sweep needs ground truth")).Recall(ids), total / seconds, Percentile(0.50), Percentile(0.99),
             serverCpu * 1000 / total, clientCpu * 1000 / total);
     }
 

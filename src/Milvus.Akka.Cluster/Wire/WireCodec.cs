@@ -177,29 +177,15 @@ public static class WireCodec
 
     private static void WriteColumn(CodedOutputStream o, Column column)
     {
-        o.WriteTag(ColumnType, WireFormat.WireType.Varint);
-        o.WriteInt32((int)column.Type);
-        WriteInt64(o, ColumnCount, column.Count);
-        if (column.Validity is { } validity)
+        if (RawValues(column) is { } raw)
         {
-            WriteRawArray(o, ColumnValidity, validity);
+            WriteFixedWidthColumn(o, column, raw);
+            return;
         }
 
+        WriteColumnHeader(o, column);
         switch (column)
         {
-            case ScalarColumn<bool> c: WriteRawArray(o, ColumnRaw, c.Values); break;
-            case ScalarColumn<int> c: WriteRawArray(o, ColumnRaw, c.Values); break;
-            case ScalarColumn<long> c: WriteRawArray(o, ColumnRaw, c.Values); break;
-            case ScalarColumn<float> c: WriteRawArray(o, ColumnRaw, c.Values); break;
-            case ScalarColumn<double> c: WriteRawArray(o, ColumnRaw, c.Values); break;
-            case VectorColumn<float> c:
-                WriteInt64(o, ColumnDim, c.Dim);
-                WriteRawArray(o, ColumnRaw, c.Values);
-                break;
-            case VectorColumn<byte> c:
-                WriteInt64(o, ColumnDim, c.Dim);
-                WriteBytes(o, ColumnRaw, c.Values);
-                break;
             case StringColumn c:
                 foreach (var value in c.Values)
                 {
@@ -249,6 +235,68 @@ public static class WireCodec
             default: throw new MilvusException(ErrorCode.ParameterInvalid, $"array row of {elementType} cannot be encoded");
         }
     }
+
+    private static void WriteColumnHeader(CodedOutputStream o, Column column)
+    {
+        o.WriteTag(ColumnType, WireFormat.WireType.Varint);
+        o.WriteInt32((int)column.Type);
+        WriteInt64(o, ColumnCount, column.Count);
+        if (column.Validity is { } validity)
+        {
+            WriteRawArray(o, ColumnValidity, validity);
+        }
+    }
+
+    /// <summary>The value bytes of a fixed-width column (scalars and vectors, written as one raw block), else null.</summary>
+    private static ByteString? RawValues(Column column) => column switch
+    {
+        ScalarColumn<bool> c => RawBytes(c.Values),
+        ScalarColumn<int> c => RawBytes(c.Values),
+        ScalarColumn<long> c => RawBytes(c.Values),
+        ScalarColumn<float> c => RawBytes(c.Values),
+        ScalarColumn<double> c => RawBytes(c.Values),
+        VectorColumn<float> c => RawBytes(c.Values),
+        VectorColumn<byte> c => UnsafeByteOperations.UnsafeWrap(c.Values),
+        _ => null,
+    };
+
+    /// <summary>The bytes of an array without copying them (written once, straight into the output).</summary>
+    private static ByteString RawBytes<T>(T[] values) where T : unmanaged =>
+        UnsafeByteOperations.UnsafeWrap(new ByteView<T>(values).Memory);
+
+    private static int VectorDim(Column column) => column switch
+    {
+        VectorColumn<float> c => c.Dim,
+        VectorColumn<byte> c => c.Dim,
+        _ => 0,
+    };
+
+    private static void WriteFixedWidthColumn(CodedOutputStream o, Column column, ByteString raw)
+    {
+        WriteColumnHeader(o, column);
+        WriteInt64(o, ColumnDim, VectorDim(column));
+        o.WriteTag(ColumnRaw, WireFormat.WireType.LengthDelimited);
+        o.WriteBytes(raw);
+    }
+
+    /// <summary>Exactly the bytes <see cref="WriteFixedWidthColumn"/> writes.</summary>
+    private static int FixedWidthColumnSize(Column column, ByteString raw)
+    {
+        var size = CodedOutputStream.ComputeTagSize(ColumnType) + CodedOutputStream.ComputeInt32Size((int)column.Type);
+        size += Int64FieldSize(ColumnCount, column.Count) + Int64FieldSize(ColumnDim, VectorDim(column));
+        if (column.Validity is { } validity)
+        {
+            size += BytesFieldSize(ColumnValidity, validity.Length);
+        }
+
+        return size + BytesFieldSize(ColumnRaw, raw.Length);
+    }
+
+    private static int Int64FieldSize(int field, long value) =>
+        value == 0 ? 0 : CodedOutputStream.ComputeTagSize(field) + CodedOutputStream.ComputeInt64Size(value);
+
+    private static int BytesFieldSize(int field, int length) =>
+        CodedOutputStream.ComputeTagSize(field) + CodedOutputStream.ComputeLengthSize(length) + length;
 
     public static Column DecodeColumn(ByteString bytes)
     {
@@ -331,17 +379,100 @@ public static class WireCodec
         };
     }
 
-    public static ByteString EncodeRowBatch(RowBatch batch) => ToBytes(o =>
+    public static ByteString EncodeRowBatch(RowBatch batch)
     {
-        foreach (var (fieldId, column) in batch.Columns.OrderBy(c => c.Key))
+        var encoding = new RowBatchEncoding(batch);
+        var bytes = new byte[encoding.Size];
+        var output = new CodedOutputStream(bytes);
+        encoding.WriteFields(output);
+        output.CheckNoSpaceLeft();
+        return UnsafeByteOperations.UnsafeWrap(bytes);
+    }
+
+    /// <summary>
+    /// A row batch message laid out before it is written, so its exact size is known and it can be written straight
+    /// into the enclosing message's buffer: fixed-width columns (vectors, numbers) are copied once, from their arrays
+    /// to the output, with no intermediate buffers. Each column is an entry {1: field id, 2: column}.
+    /// </summary>
+    public sealed class RowBatchEncoding
+    {
+        private readonly List<(long FieldId, Column Column, ByteString Bytes, bool Raw, int ColumnSize, int EntrySize)> _entries = [];
+
+        public RowBatchEncoding(RowBatch batch)
         {
-            WriteMessage(o, 1, c =>
+            foreach (var (fieldId, column) in batch.Columns.OrderBy(c => c.Key))
             {
-                WriteInt64(c, 1, fieldId);
-                WriteEncoded(c, 2, EncodeColumn(column));
-            });
+                var raw = RawValues(column);
+                var bytes = raw ?? EncodeColumn(column);
+                var columnSize = raw is null ? bytes.Length : FixedWidthColumnSize(column, raw);
+                var entrySize = Int64FieldSize(1, fieldId) + BytesFieldSize(2, columnSize);
+                _entries.Add((fieldId, column, bytes, raw is not null, columnSize, entrySize));
+                Size += BytesFieldSize(1, entrySize);
+            }
         }
-    });
+
+        /// <summary>Bytes of the batch message (without a tag or length of its own).</summary>
+        public int Size { get; }
+
+        /// <summary>Writes the batch as a length-delimited field of the enclosing message.</summary>
+        public void WriteTo(CodedOutputStream output, int field)
+        {
+            output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+            output.WriteLength(Size);
+            WriteFields(output);
+        }
+
+        /// <summary>Bytes <see cref="WriteTo"/> writes.</summary>
+        public int FieldSize(int field) => BytesFieldSize(field, Size);
+
+        internal void WriteFields(CodedOutputStream output)
+        {
+            foreach (var (fieldId, column, bytes, raw, columnSize, entrySize) in _entries)
+            {
+                output.WriteTag(1, WireFormat.WireType.LengthDelimited);
+                output.WriteLength(entrySize);
+                WriteInt64(output, 1, fieldId);
+                output.WriteTag(2, WireFormat.WireType.LengthDelimited);
+                if (raw)
+                {
+                    output.WriteLength(columnSize);
+                    WriteFixedWidthColumn(output, column, bytes);
+                }
+                else
+                {
+                    output.WriteBytes(bytes);
+                }
+            }
+        }
+    }
+
+    /// <summary>The bytes of an array of unmanaged values as memory, without copying (ByteString wraps memory only).</summary>
+    private sealed class ByteView<T>(T[] values) : System.Buffers.MemoryManager<byte> where T : unmanaged
+    {
+        private GCHandle _pin;
+
+        public override Span<byte> GetSpan() => MemoryMarshal.AsBytes(values.AsSpan());
+
+        public override unsafe System.Buffers.MemoryHandle Pin(int elementIndex = 0)
+        {
+            if (!_pin.IsAllocated)
+            {
+                _pin = GCHandle.Alloc(values, GCHandleType.Pinned);
+            }
+
+            return new System.Buffers.MemoryHandle((byte*)_pin.AddrOfPinnedObject() + elementIndex, default, this);
+        }
+
+        public override void Unpin()
+        {
+            if (_pin.IsAllocated)
+            {
+                _pin.Free();
+            }
+        }
+
+        protected override void Dispose(bool disposing) => Unpin();
+    }
 
     public static RowBatch DecodeRowBatch(ByteString bytes)
     {

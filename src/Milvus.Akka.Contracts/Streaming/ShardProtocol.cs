@@ -11,12 +11,25 @@ namespace Milvus.Akka.Streaming;
 public interface IShardMessage;
 
 /// <summary>
+/// A write a shard journals before acknowledging: <see cref="InsertRows"/> or <see cref="DeleteRows"/>. Writes that
+/// arrive while the shard's previous journal write is in flight are journaled together in one durable write.
+/// </summary>
+public interface IShardWrite : IShardCommand
+{
+    /// <summary>The proxy's TSO timestamp; the shard raises it above everything it applied.</summary>
+    ulong Timestamp { get; }
+
+    /// <summary>Deduplicates a batch sent again; empty: not deduplicated.</summary>
+    string RequestId { get; }
+}
+
+/// <summary>
 /// Rows for one partition, all written at <paramref name="Timestamp"/> (a TSO timestamp from the proxy).
 /// <paramref name="RequestId"/> names this batch: the proxy derives it from the client request, and sends the same id
 /// when it sends the batch again; a shard that already applied it answers with the earlier <see cref="InsertAck"/>
 /// (see <see cref="AppliedWrites"/>). Empty: not deduplicated.
 /// </summary>
-public sealed record InsertRows(string ShardName, long PartitionId, RowBatch Rows, ulong Timestamp, string RequestId) : IShardMessage, IShardCommand;
+public sealed record InsertRows(string ShardName, long PartitionId, RowBatch Rows, ulong Timestamp, string RequestId) : IShardMessage, IShardWrite;
 
 /// <summary>The rows are durable in the WAL and visible; <paramref name="Timestamp"/> is the timestamp they carry.</summary>
 public sealed record InsertAck(ulong Timestamp) : IShardMessage;
@@ -25,7 +38,7 @@ public sealed record InsertAck(ulong Timestamp) : IShardMessage;
 /// Deletes every version of these primary keys written before the delete's timestamp. <paramref name="RequestId"/>
 /// deduplicates a batch sent again, as for <see cref="InsertRows"/>.
 /// </summary>
-public sealed record DeleteRows(string ShardName, Column Pks, ulong Timestamp, string RequestId) : IShardMessage, IShardCommand;
+public sealed record DeleteRows(string ShardName, Column Pks, ulong Timestamp, string RequestId) : IShardMessage, IShardWrite;
 
 public sealed record DeleteAck(ulong Timestamp) : IShardMessage;
 

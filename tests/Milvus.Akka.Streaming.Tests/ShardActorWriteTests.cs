@@ -1,0 +1,113 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Configuration;
+using Milvus.Akka.Common;
+using Milvus.Akka.Coordinator;
+using Milvus.Akka.Segments;
+using Milvus.Akka.Storage;
+using Xunit;
+
+namespace Milvus.Akka.Streaming.Tests;
+
+/// <summary>
+/// The shard actor's write path on Akka.Persistence's in-memory journal: writes sent without waiting are journaled in
+/// groups, each acknowledged in arrival order with a rising timestamp, a batch sent again is answered with its first
+/// acknowledgement, and everything acknowledged is there again after the shard restarts from its journal.
+/// </summary>
+public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit(Hocon)
+{
+    private const string ShardName = "1_0";
+    private const long PkField = 100;
+    private const long VectorField = 101;
+
+    private static readonly Config Hocon = ConfigurationFactory.ParseString("""
+        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
+        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+        akka.loglevel = WARNING
+        # A loaded 2-core CI machine starts actors slowly.
+        akka.test.single-expect-default = 20s
+        """);
+
+    private static readonly CollectionSchema Schema = new()
+    {
+        Name = "c",
+        Fields =
+        [
+            new FieldSchema { FieldId = PkField, Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
+            new FieldSchema
+            {
+                FieldId = VectorField, Name = "v", DataType = DataType.FloatVector,
+                TypeParams = ImmutableSortedDictionary<string, string>.Empty.Add(FieldSchema.DimKey, "2"),
+            },
+        ],
+    };
+
+    private static readonly CollectionInfo Collection = new(1, "default", "c", Schema, 1, ConsistencyLevel.Strong, [], [], [],
+        ImmutableSortedDictionary<string, string>.Empty, 0, Loaded: false);
+
+    /// <summary>Answers the shard's segment id reservations, as the coordinator does.</summary>
+    private sealed class IdAllocator : ReceiveActor
+    {
+        private long _next = 1_000;
+
+        public IdAllocator() => Receive<AllocateIds>(m =>
+        {
+            Sender.Tell(new IdsAllocated(_next, m.Count));
+            _next += m.Count;
+        });
+    }
+
+    private IActorRef StartShard(IActorRef coordinator, string objects) =>
+        Sys.ActorOf(ShardActor.Props(ShardName, Collection, new ShardDistribution([], false), coordinator, new LocalObjectStore(objects),
+            StreamingSettings.Default));
+
+    private static InsertRows Insert(int i) => new(ShardName, 7, new RowBatch(ImmutableDictionary<long, Column>.Empty
+        .Add(PkField, new ScalarColumn<long>(DataType.Int64, [2L * i, 2L * i + 1]))
+        .Add(VectorField, new VectorColumn<float>(DataType.FloatVector, 2, [i, i, i, -i]))), 1, $"req-{i}");
+
+    private long CountRows(IActorRef shard)
+    {
+        shard.Tell(new QueryShard(ShardName, new QueryPlan(Collection.Id, null, [], [], ulong.MaxValue, null, CountOnly: true)));
+        return ExpectMsg<QueryRows>().Count;
+    }
+
+    [Fact]
+    public void Writes_sent_at_once_are_acknowledged_in_order_once_each_and_survive_a_restart()
+    {
+        var objects = Directory.CreateTempSubdirectory("shard-actor-test").FullName;
+        try
+        {
+            var coordinator = Sys.ActorOf(Props.Create(() => new IdAllocator()));
+            var shard = StartShard(coordinator, objects);
+            const int writes = 40;
+            for (var i = 0; i < writes; i++)
+            {
+                shard.Tell(Insert(i));
+            }
+
+            shard.Tell(Insert(3)); // sent again while the group holding the first may still be in flight
+            // The copy is answered with the first acknowledgement: with it when they were in one group, else from memory.
+            var received = Enumerable.Range(0, writes + 1).Select(_ => ExpectMsg<InsertAck>().Timestamp).ToList();
+            var copy = received.GroupBy(t => t).Single(g => g.Count() == 2).Key;
+            received.RemoveAt(received.LastIndexOf(copy));
+            Assert.True(received.Zip(received.Skip(1)).All(p => p.First < p.Second), "acknowledged in arrival order, timestamps rising");
+            var acks = received;
+            Assert.Equal(acks[3], copy);
+            Assert.Equal(2L * writes, CountRows(shard));
+
+            Watch(shard);
+            Sys.Stop(shard);
+            ExpectTerminated(shard);
+
+            var restarted = StartShard(coordinator, objects);
+            Assert.Equal(2L * writes, CountRows(restarted));
+            restarted.Tell(Insert(17));
+            Assert.Equal(acks[17], ExpectMsg<InsertAck>().Timestamp);
+            Assert.Equal(2L * writes, CountRows(restarted));
+        }
+        finally
+        {
+            Directory.Delete(objects, recursive: true);
+        }
+    }
+}
