@@ -3,6 +3,7 @@ using Milvus.Akka.Cluster;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Expressions;
+using Milvus.Akka.Index;
 using Milvus.Akka.Segments;
 using Milvus.Akka.Streaming;
 
@@ -19,7 +20,14 @@ public sealed partial class MilvusProxy
         RequireLoaded(info);
         var field = VectorFieldOf(info, request.VectorField);
         CheckLimits(request.Limit, request.Offset, request.Nq);
-        if (request.Vectors.Length != request.Nq * field.Dim)
+        if (field.DataType is DataType.BinaryVector or DataType.SparseFloatVector)
+        {
+            if (request.RawVectors?.Length != request.Nq)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"{field.DataType} field '{field.Name}' is searched with {request.Nq} {field.DataType} query vectors");
+            }
+        }
+        else if (request.Vectors.Length != request.Nq * field.Dim)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid,
                 $"the dim of the query vectors ({(request.Nq == 0 ? 0 : request.Vectors.Length / request.Nq)}) doesn't match the dim ({field.Dim}) of field '{field.Name}'");
@@ -31,7 +39,8 @@ public sealed partial class MilvusProxy
         var readTimestamp = await ReadTimestampAsync(request.Consistency ?? info.Consistency, cancellationToken);
         // Output fields come back with the hits: each segment gathers them for its own top-k, the reducers carry them.
         var plan = new SearchPlan(info.Id, field.FieldId, metric, request.Offset + request.Limit, request.Nq, request.Vectors, request.Filter,
-            request.Params, ResolvePartitions(info, request.Partitions, ErrorCode.OperationNotSupported), readTimestamp, request.Radius, request.RangeFilter, outputs, filter);
+            request.Params, ResolvePartitions(info, request.Partitions, ErrorCode.OperationNotSupported), readTimestamp, request.Radius, request.RangeFilter, outputs, filter,
+            request.RawVectors);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<SearchHits>(new SearchShard(s, plan), cancellationToken)));
         var hits = SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, request.Offset, request.Limit);
         var fields = outputs.Length == 0 ? NoFields : hits.Fields ?? Segment.EmptyRows(info.Schema, outputs);
@@ -160,12 +169,25 @@ public sealed partial class MilvusProxy
     private static MetricType MetricFor(CollectionInfo info, FieldSchema field, string? requested)
     {
         var index = info.IndexOnField(field.FieldId);
-        if (string.IsNullOrEmpty(requested))
+        var metric = MetricTypes.Parse(string.IsNullOrEmpty(requested)
+            ? index?.MetricType is { Length: > 0 } m ? m : IndexSpec.DefaultMetric(field.DataType)
+            : requested);
+        var applies = field.DataType switch
         {
-            return MetricTypes.Parse(index?.MetricType is { Length: > 0 } m ? m : "COSINE");
+            DataType.BinaryVector => metric is MetricType.Hamming or MetricType.Jaccard,
+            DataType.SparseFloatVector => metric == MetricType.IP,
+            _ => metric is MetricType.L2 or MetricType.IP or MetricType.Cosine,
+        };
+        if (!applies)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"metric type {metric.ToMilvusName()} does not apply to {field.DataType} field '{field.Name}'");
         }
 
-        var metric = MetricTypes.Parse(requested);
+        if (string.IsNullOrEmpty(requested))
+        {
+            return metric;
+        }
+
         if (index is not null && MetricTypes.Parse(index.MetricType) != metric)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid,

@@ -7,7 +7,9 @@ namespace Milvus.Akka.Proxy;
 public sealed record MutationResult(Column Ids, long InsertCount, long DeleteCount, long UpsertCount, ulong Timestamp);
 
 /// <summary>
-/// A vector search. <see cref="Vectors"/> holds nq row-major query vectors; <see cref="VectorField"/> may be omitted
+/// A vector search. <see cref="Vectors"/> holds nq row-major float32 query vectors (Float16, BFloat16 and Int8 queries
+/// converted), <see cref="RawVectors"/> the nq query rows of a BinaryVector or SparseFloatVector field as sent instead;
+/// <see cref="VectorField"/> may be omitted
 /// when the collection has one vector field; <see cref="Metric"/> defaults to the index's metric.
 /// </summary>
 public sealed record SearchRequest
@@ -15,6 +17,7 @@ public sealed record SearchRequest
     public string Database { get; init; } = "";
     public required string Collection { get; init; }
     public required float[] Vectors { get; init; }
+    public byte[][]? RawVectors { get; init; }
     public int Nq { get; init; } = 1;
     public string? VectorField { get; init; }
     public string? Metric { get; init; }

@@ -32,7 +32,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
 
     private sealed record LoadCompleted(long SegmentId, CollectionSchema Schema, Segment? Segment, Exception? Error) : INoSerializationVerificationNeeded;
 
-    private sealed record IndexLoaded(long SegmentId, long FieldId, IVectorIndex Index) : INoSerializationVerificationNeeded;
+    private sealed record IndexLoaded(long SegmentId, long FieldId, IFieldIndex Index) : INoSerializationVerificationNeeded;
 
     private sealed record Register : INoSerializationVerificationNeeded
     {
@@ -161,7 +161,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         var objects = _objects;
         foreach (var (fieldId, key) in info.IndexFiles.Where(f => !loaded.Segment.HasIndex(f.Key)))
         {
-            objects.GetAsync(key).ContinueWith(t => (object)new IndexLoaded(info.SegmentId, fieldId, VectorIndexes.Load(t.Result)),
+            objects.GetAsync(key).ContinueWith(t => (object)new IndexLoaded(info.SegmentId, fieldId, VectorIndexes.LoadAny(t.Result)),
                 TaskContinuationOptions.OnlyOnRanToCompletion).PipeTo(Self);
         }
     }

@@ -5,8 +5,9 @@ using Milvus.Akka.Expressions;
 namespace Milvus.Akka.Segments;
 
 /// <summary>
-/// One vector search as every node executes it: <paramref name="Queries"/> holds nq row-major vectors of the field's
-/// dimension; each node returns its best <paramref name="TopK"/> per query (the proxy asks for offset + limit), with
+/// One vector search as every node executes it: <paramref name="Queries"/> holds nq row-major float32 vectors of the
+/// field's dimension for the float-family types (Float16, BFloat16 and Int8 queries converted by the proxy), and
+/// <paramref name="RawQueries"/> the nq query rows of BinaryVector and SparseFloatVector fields as the client sent them; each node returns its best <paramref name="TopK"/> per query (the proxy asks for offset + limit), with
 /// the <paramref name="OutputFieldIds"/> columns of each hit. <paramref name="BoundFilter"/> is the filter as the proxy
 /// parsed and bound it; <paramref name="Filter"/> is its text, for the nodes a plan reaches over the network.
 /// </summary>
@@ -24,7 +25,8 @@ public sealed record SearchPlan(
     float? Radius = null,
     float? RangeFilter = null,
     ImmutableArray<long> OutputFieldIds = default,
-    FilterExpression? BoundFilter = null)
+    FilterExpression? BoundFilter = null,
+    byte[][]? RawQueries = null)
 {
     public ImmutableArray<long> OutputFieldIds { get; init; } = OutputFieldIds.IsDefault ? [] : OutputFieldIds;
 

@@ -15,11 +15,11 @@ public sealed class SegmentView
 {
     private readonly Segment _segment;
     private readonly Segment.Published _state;
-    private readonly ImmutableDictionary<long, IVectorIndex> _builtIndexes;
+    private readonly ImmutableDictionary<long, IFieldIndex> _builtIndexes;
     private readonly bool _hasDeletes;
     private RowBatch? _rows;
 
-    internal SegmentView(Segment segment, Segment.Published state, ImmutableDictionary<long, IVectorIndex> builtIndexes, bool hasDeletes)
+    internal SegmentView(Segment segment, Segment.Published state, ImmutableDictionary<long, IFieldIndex> builtIndexes, bool hasDeletes)
     {
         _segment = segment;
         _state = state;
@@ -123,15 +123,64 @@ public sealed class SegmentView
                     $"metric type {plan.Metric.ToMilvusName()} does not match the index metric {built.Spec.Metric.ToMilvusName()}");
             }
 
-            built.Search(plan.Queries, plan.TopK, options, offsets, scores);
+            SearchIndex(built, plan, options, offsets, scores);
         }
         else
         {
-            // The scan index may hold rows appended after this view; the view's allow-list hides them.
-            _segment.ScanIndex(plan.FieldId, plan.Metric).Search(plan.Queries, plan.TopK, options, offsets, scores);
+            var vectors = Rows[plan.FieldId];
+            switch (vectors)
+            {
+                case VectorColumn<byte> { Type: DataType.BinaryVector } binary:
+                    SearchIndex(VectorIndexes.BinaryScan(plan.Metric, binary.Dim, binary.Values), plan, options, offsets, scores);
+                    break;
+                case SparseVectorColumn sparse:
+                    SearchIndex(VectorIndexes.SparseScan(sparse.Values), plan, options, offsets, scores);
+                    break;
+                default:
+                    // The scan index may hold rows appended after this view; the view's allow-list hides them.
+                    _segment.ScanIndex(plan.FieldId, plan.Metric).Search(plan.Queries, plan.TopK, options, offsets, scores);
+                    break;
+            }
         }
 
         return CollectHits(plan, offsets, scores);
+    }
+
+    private static void SearchIndex(IFieldIndex index, SearchPlan plan, SearchOptions options, int[] offsets, float[] scores)
+    {
+        switch (index)
+        {
+            case IVectorIndex floats:
+                floats.Search(plan.Queries, plan.TopK, options, offsets, scores);
+                break;
+            case IBinaryVectorIndex binary:
+                binary.Search(ConcatQueries(plan), plan.TopK, options, offsets, scores);
+                break;
+            case ISparseVectorIndex sparse:
+                sparse.Search(RawQueriesOf(plan), plan.TopK, options, offsets, scores);
+                break;
+            default:
+                throw new MilvusException(ErrorCode.ServiceInternal, $"no search for index {index.GetType().Name}");
+        }
+    }
+
+    private static byte[][] RawQueriesOf(SearchPlan plan) => plan.RawQueries is { Length: > 0 } raw && raw.Length == plan.Nq
+        ? raw
+        : throw new MilvusException(ErrorCode.ParameterInvalid, $"the search of field {plan.FieldId} needs {plan.Nq} binary or sparse query vectors");
+
+    /// <summary>Binary queries row after row, as the binary indexes take them.</summary>
+    private static byte[] ConcatQueries(SearchPlan plan)
+    {
+        var raw = RawQueriesOf(plan);
+        var result = new byte[raw.Sum(q => q.Length)];
+        var offset = 0;
+        foreach (var query in raw)
+        {
+            query.CopyTo(result, offset);
+            offset += query.Length;
+        }
+
+        return result;
     }
 
     /// <summary>Compacts the index's fixed-width top-k slots into hits, with the primary keys and output fields of each.</summary>

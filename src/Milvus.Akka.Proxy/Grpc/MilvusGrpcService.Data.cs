@@ -6,6 +6,7 @@ using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Expressions;
 using Milvus.Akka.Grpc.Protocol.Common;
+using Milvus.Akka.Index;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
 using Column = Milvus.Akka.Common.Column;
@@ -25,6 +26,7 @@ namespace Milvus.Akka.Proxy.Grpc;
 public sealed partial class MilvusGrpcService
 {
     private const string PlaceholderTag = "$0";
+    private const string GroupByFieldKey = "group_by_field";
 
     // Writes.
 
@@ -153,7 +155,7 @@ public sealed partial class MilvusGrpcService
 
         var field = info.Schema.FindField(search.VectorField!)!;
         var metric = MetricTypes.Parse(search.Metric is { Length: > 0 } m ? m
-            : info.IndexOnField(field.FieldId)?.MetricType is { Length: > 0 } indexMetric ? indexMetric : "COSINE");
+            : info.IndexOnField(field.FieldId)?.MetricType is { Length: > 0 } indexMetric ? indexMetric : IndexSpec.DefaultMetric(field.DataType));
         // A range search needs an outer bound too: the worst possible score.
         var outer = metric.HigherIsBetter() ? float.MinValue : float.MaxValue;
         var page = await proxy.SearchAsync(search with { RangeFilter = lastBound, Radius = outer, Limit = search.Limit + 1 }, context.CancellationToken);
@@ -295,18 +297,25 @@ public sealed partial class MilvusGrpcService
         var field = string.IsNullOrEmpty(fieldName)
             ? info.Schema.VectorFields.FirstOrDefault()
             : info.Schema.FindField(fieldName) ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"failed to get field schema by name: fieldName({fieldName}) not found");
-        if (field is not { DataType: DataType.FloatVector })
+        if (field is null || !field.DataType.IsVector())
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field?.Name}' is not a float vector field; Milvus.Akka searches float vectors only");
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field?.Name}' is not a vector field");
         }
 
-        var vectors = QueryVectors(request.PlaceholderGroup, field, request.Nq);
+        if (parameters.TryGetValue(GroupByFieldKey, out var groupBy) && !string.IsNullOrEmpty(groupBy))
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported,
+                $"grouping search (group_by_field '{groupBy}') is not supported by Milvus.Akka yet; search without group_by_field");
+        }
+
+        var (vectors, rawVectors) = QueryVectors(request.PlaceholderGroup, field, request.Nq);
         var indexParams = parameters.TryGetValue(ParamsKey, out var json) ? ParseJsonObject(json, "search params") : [];
         return new SearchRequest
         {
             Collection = info.Name,
             Vectors = vectors,
-            Nq = vectors.Length / field.Dim,
+            RawVectors = rawVectors,
+            Nq = rawVectors?.Length ?? vectors.Length / field.Dim,
             VectorField = field.Name,
             Metric = NullIfEmpty(parameters.GetValueOrDefault("metric_type")),
             Limit = IntParam(parameters, "topk", IntParam(parameters, "limit", 10)),
@@ -320,7 +329,7 @@ public sealed partial class MilvusGrpcService
         };
     }
 
-    private static float[] QueryVectors(ByteString placeholderBytes, Common.FieldSchema field, long nq)
+    private static (float[] Floats, byte[][]? Raw) QueryVectors(ByteString placeholderBytes, Common.FieldSchema field, long nq)
     {
         PlaceholderGroup group;
         try
@@ -339,9 +348,9 @@ public sealed partial class MilvusGrpcService
         }
 
         var placeholder = group.Placeholders[0];
-        if (placeholder.Type != PlaceholderType.FloatVector)
+        if ((int)placeholder.Type != (int)field.DataType)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"query vectors of type {placeholder.Type} cannot search float vector field '{field.Name}'");
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"query vectors of type {placeholder.Type} cannot search {field.DataType} field '{field.Name}'");
         }
 
         if (placeholder.Values.Count == 0 || (nq != 0 && nq != placeholder.Values.Count))
@@ -349,7 +358,7 @@ public sealed partial class MilvusGrpcService
             throw new MilvusException(ErrorCode.ParameterInvalid, $"nq ({nq}) does not match the {placeholder.Values.Count} query vectors sent");
         }
 
-        return FieldDataConverter.FloatVectors(placeholder.Values, field.Dim, field.Name);
+        return FieldDataConverter.QueryVectors(placeholder.Values, field);
     }
 
     private static SearchResultData SearchData(CollectionInfo info, SearchResult result, ImmutableArray<string> requested, int limit)
