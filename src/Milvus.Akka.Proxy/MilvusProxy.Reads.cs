@@ -36,18 +36,23 @@ public sealed partial class MilvusProxy
         var metric = MetricFor(info, field, request.Metric);
         var filter = ParseFilter(info, request.Filter);
         var outputs = ResolveOutputFields(info.Schema, request.OutputFields);
+        var (groupField, grouping) = GroupingOf(info, request);
+
+        // The grouping field travels with the hits, so every reducer can group them.
+        var planOutputs = grouping is null || outputs.Contains(grouping.FieldId) ? outputs : outputs.Add(grouping.FieldId);
         var readTimestamp = await ReadTimestampAsync(request.Consistency ?? info.Consistency, cancellationToken);
         // Output fields come back with the hits: each segment gathers them for its own top-k, the reducers carry them.
         var plan = new SearchPlan(info.Id, field.FieldId, metric, request.Offset + request.Limit, request.Nq, request.Vectors, request.Filter,
-            request.Params, ResolvePartitions(info, request.Partitions, ErrorCode.OperationNotSupported), readTimestamp, request.Radius, request.RangeFilter, outputs, filter,
-            request.RawVectors);
+            request.Params, ResolvePartitions(info, request.Partitions, ErrorCode.OperationNotSupported), readTimestamp, request.Radius, request.RangeFilter,
+            planOutputs, filter, request.RawVectors, grouping);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<SearchHits>(new SearchShard(s, plan), cancellationToken)));
-        var hits = SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, request.Offset, request.Limit);
-        var fields = outputs.Length == 0 ? NoFields : hits.Fields ?? Segment.EmptyRows(info.Schema, outputs);
+        var hits = SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, request.Offset, request.Limit, grouping);
+        var returned = planOutputs.Length == 0 ? NoFields : hits.Fields ?? Segment.EmptyRows(info.Schema, planOutputs);
         var scores = request.RoundDecimal >= 0
             ? hits.Scores.Select(s => (float)Math.Round(s, request.RoundDecimal, MidpointRounding.AwayFromZero)).ToArray()
             : hits.Scores;
-        return new SearchResult(request.Nq, hits.Offsets, hits.Pks, scores, fields, info.Schema.PrimaryKey, readTimestamp);
+        return new SearchResult(request.Nq, hits.Offsets, hits.Pks, scores, returned.Select(outputs), info.Schema.PrimaryKey, readTimestamp,
+            groupField, grouping is null ? null : returned[grouping.FieldId]);
     }
 
     public Task<QueryResult> QueryAsync(QueryRequest request, CancellationToken cancellationToken = default) =>
@@ -164,6 +169,38 @@ public sealed partial class MilvusProxy
         return vectors.Count == 1
             ? vectors[0]
             : throw new MilvusException(ErrorCode.ParameterInvalid, "multiple anns_fields exist, please specify a anns_field in search_params");
+    }
+
+    /// <summary>Largest limit × group_size of a grouping search (Milvus's top-k ceiling).</summary>
+    private const int MaxGroupedHits = 16_384;
+
+    private static (FieldSchema? Field, SearchGrouping? Grouping) GroupingOf(CollectionInfo info, SearchRequest request)
+    {
+        if (string.IsNullOrEmpty(request.GroupByField))
+        {
+            return (null, null);
+        }
+
+        var field = info.Schema.FindField(request.GroupByField)
+            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"groupBy field({request.GroupByField}) not found in schema");
+        if (field.DataType is not (DataType.Bool or DataType.Int8 or DataType.Int16 or DataType.Int32 or DataType.Int64 or DataType.VarChar))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"group by field '{field.Name}' is {field.DataType}; grouping supports Bool, Int8, Int16, Int32, Int64 and VarChar fields");
+        }
+
+        if (request.Radius is not null)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "a grouping search cannot be a range search (radius)");
+        }
+
+        if (request.GroupSize < 1 || (long)request.GroupSize * (request.Offset + request.Limit) > MaxGroupedHits)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"group_size ({request.GroupSize}) must be positive and (offset + limit) × group_size at most {MaxGroupedHits}");
+        }
+
+        return (field, new SearchGrouping(field.FieldId, request.GroupSize, request.StrictGroupSize));
     }
 
     private static MetricType MetricFor(CollectionInfo info, FieldSchema field, string? requested)

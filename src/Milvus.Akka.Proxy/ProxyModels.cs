@@ -31,10 +31,19 @@ public sealed record SearchRequest
     public float? Radius { get; init; }
     public float? RangeFilter { get; init; }
     public int RoundDecimal { get; init; } = -1;
+
+    /// <summary>Groups hits by this scalar field: Limit and Offset then count groups of up to <see cref="GroupSize"/> hits.</summary>
+    public string? GroupByField { get; init; }
+    public int GroupSize { get; init; } = 1;
+    public bool StrictGroupSize { get; init; }
 }
 
-/// <summary>Hits of query q are at [Offsets[q], Offsets[q+1]); <see cref="Fields"/> holds the output fields aligned with the hits.</summary>
-public sealed record SearchResult(int Nq, int[] Offsets, Column Ids, float[] Scores, RowBatch Fields, FieldSchema PrimaryKey, ulong SessionTimestamp)
+/// <summary>
+/// Hits of query q are at [Offsets[q], Offsets[q+1]); <see cref="Fields"/> holds the output fields aligned with the hits,
+/// and <see cref="GroupValues"/> the value of the grouping field <see cref="GroupField"/> of each hit in a grouping search.
+/// </summary>
+public sealed record SearchResult(int Nq, int[] Offsets, Column Ids, float[] Scores, RowBatch Fields, FieldSchema PrimaryKey, ulong SessionTimestamp,
+    FieldSchema? GroupField = null, Column? GroupValues = null)
 {
     public int Count(int query) => Offsets[query + 1] - Offsets[query];
 }

@@ -168,7 +168,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
 
     private void Search(SearchSegments m) => OverSegments(m.SegmentIds, schema => m.Plan.FilterFor(schema),
         (view, filter) => view.Search(m.Plan, filter),
-        (parts, pkType) => SearchReducer.Reduce(parts, m.Plan.Nq, pkType, m.Plan.Metric, 0, m.Plan.TopK));
+        (parts, pkType) => SearchReducer.Reduce(parts, m.Plan.Nq, pkType, m.Plan.Metric, 0, m.Plan.TopK, m.Plan.Grouping));
 
     private void Retrieve(QuerySegments m) => OverSegments(m.SegmentIds, schema => m.Plan.FilterFor(schema),
         (view, filter) => view.Query(m.Plan, filter),

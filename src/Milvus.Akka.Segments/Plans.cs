@@ -26,13 +26,22 @@ public sealed record SearchPlan(
     float? RangeFilter = null,
     ImmutableArray<long> OutputFieldIds = default,
     FilterExpression? BoundFilter = null,
-    byte[][]? RawQueries = null)
+    byte[][]? RawQueries = null,
+    SearchGrouping? Grouping = null)
 {
     public ImmutableArray<long> OutputFieldIds { get; init; } = OutputFieldIds.IsDefault ? [] : OutputFieldIds;
 
     /// <summary>The bound filter: the proxy's when the plan came in process, else bound here once from the text.</summary>
     public FilterExpression? FilterFor(CollectionSchema schema) => PlanFilter.Bind(BoundFilter, Filter, schema);
 }
+
+/// <summary>
+/// A grouping search: hits are grouped by the value of a scalar field; TopK counts groups (ranked by their best hit)
+/// and each group keeps its best <paramref name="Size"/> hits. <paramref name="Strict"/> asks each segment to keep
+/// searching until its top groups are full rather than stopping at the first TopK groups. The field's column travels
+/// with the hits (the plan's output fields include it), so every reducer can group.
+/// </summary>
+public sealed record SearchGrouping(long FieldId, int Size, bool Strict);
 
 /// <summary>
 /// A retrieval: rows matching <paramref name="Filter"/> visible at <paramref name="ReadTimestamp"/>, ordered by primary key.

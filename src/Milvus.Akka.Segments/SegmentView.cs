@@ -105,6 +105,65 @@ public sealed class SegmentView
             return SearchHits.Empty(plan.Nq, PrimaryKey.DataType) with { Fields = OutputColumns(plan.OutputFieldIds, []) };
         }
 
+        if (plan.Grouping is not { } grouping)
+        {
+            return SearchTopK(plan, allow!, allowed);
+        }
+
+        // A grouping search widens its top-k until it holds TopK groups (full ones when strict) or every allowed row.
+        for (var k = Math.Min(allowed, plan.TopK * grouping.Size * 2); ; k = Math.Min(allowed, k * 4))
+        {
+            var widened = plan with { TopK = k, Params = WithEfAtLeast(plan.Params, k), Grouping = null };
+            var grouped = SearchReducer.Reduce([SearchTopK(widened, allow!, allowed)], plan.Nq, PrimaryKey.DataType, plan.Metric, 0, plan.TopK, grouping);
+            if (k == allowed || HasEnoughGroups(grouped, plan.TopK, grouping))
+            {
+                return grouped;
+            }
+        }
+    }
+
+    /// <summary>HNSW refuses an ef below top-k; a widened grouping search raises a caller's ef to its k.</summary>
+    private static ImmutableDictionary<string, string> WithEfAtLeast(ImmutableDictionary<string, string> parameters, int k) =>
+        parameters.TryGetValue(IndexParams.HnswEf, out var text) && int.TryParse(text, out var ef) && ef < k
+            ? parameters.SetItem(IndexParams.HnswEf, k.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            : parameters;
+
+    /// <summary>Whether every query has <paramref name="groups"/> groups, each full when the grouping is strict.</summary>
+    private static bool HasEnoughGroups(SearchHits hits, int groups, SearchGrouping grouping)
+    {
+        var values = hits.Fields![grouping.FieldId];
+        for (var q = 0; q < hits.Nq; q++)
+        {
+            var found = 0;
+            var size = 0;
+            for (var hit = hits.Offsets[q]; hit < hits.Offsets[q + 1]; hit++)
+            {
+                // Hits come group by group, so a new group starts where the value changes.
+                if (hit == hits.Offsets[q] || !Equals(values.GetValue(hit), values.GetValue(hit - 1)))
+                {
+                    if (found > 0 && grouping.Strict && size < grouping.Size)
+                    {
+                        return false;
+                    }
+
+                    found++;
+                    size = 0;
+                }
+
+                size++;
+            }
+
+            if (found < groups || (grouping.Strict && size < grouping.Size))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private SearchHits SearchTopK(SearchPlan plan, Bitset allow, int allowed)
+    {
         var offsets = new int[plan.Nq * plan.TopK];
         var scores = new float[plan.Nq * plan.TopK];
         var options = new SearchOptions

@@ -119,6 +119,11 @@ public sealed partial class MilvusGrpcService
         }
 
         var iterator = parameters.GetValueOrDefault("search_iter_v2") is "true" or "True";
+        if (iterator && search.GroupByField is not null)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, "a search iterator cannot group its hits; search without group_by_field");
+        }
+
         float? lastBound = null;
         if (iterator && parameters.TryGetValue("search_iter_last_bound", out var bound))
         {
@@ -302,12 +307,6 @@ public sealed partial class MilvusGrpcService
             throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field?.Name}' is not a vector field");
         }
 
-        if (parameters.TryGetValue(GroupByFieldKey, out var groupBy) && !string.IsNullOrEmpty(groupBy))
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported,
-                $"grouping search (group_by_field '{groupBy}') is not supported by Milvus.Akka yet; search without group_by_field");
-        }
-
         var (vectors, rawVectors) = QueryVectors(request.PlaceholderGroup, field, request.Nq);
         var indexParams = parameters.TryGetValue(ParamsKey, out var json) ? ParseJsonObject(json, "search params") : [];
         return new SearchRequest
@@ -326,6 +325,9 @@ public sealed partial class MilvusGrpcService
             Radius = FloatParam(indexParams, "radius"),
             RangeFilter = FloatParam(indexParams, "range_filter"),
             Params = indexParams.Where(p => p.Key is not ("radius" or "range_filter")).ToImmutableDictionary(),
+            GroupByField = NullIfEmpty(parameters.GetValueOrDefault(GroupByFieldKey)),
+            GroupSize = IntParam(parameters, "group_size", 1),
+            StrictGroupSize = parameters.GetValueOrDefault("strict_group_size") is "true" or "True",
         };
     }
 
@@ -372,6 +374,11 @@ public sealed partial class MilvusGrpcService
         };
         data.Scores.Add(result.Scores);
         data.Topks.Add(Enumerable.Range(0, result.Nq).Select(q => (long)result.Count(q)));
+        if (result.GroupValues is { } groupValues)
+        {
+            data.GroupByFieldValue = FieldDataConverter.ToFieldData(result.GroupField!, groupValues);
+        }
+
         if (!requested.IsDefaultOrEmpty)
         {
             data.FieldsData.Add(OutputColumns(info.Schema, result.Fields.Columns, requested));

@@ -27,6 +27,8 @@ function random(seed) {
 
 // Multiples of 1/8 in [-2, 2] are exact in float16 and bfloat16, so the oracle sees the values the server stores.
 const halfVector = next => Array.from({ length: DIM }, () => Math.round(next() * 32 - 16) / 8);
+// Float32 values with no ties in practice, for orderings that must not depend on how ties break.
+const floatVector = next => Array.from({ length: DIM }, () => Math.fround(next() * 2 - 1));
 const int8Vector = next => Array.from({ length: DIM }, () => Math.round(next() * 254 - 127));
 const binaryVector = next => Array.from({ length: BINARY_DIM / 8 }, () => Math.floor(next() * 256));
 function sparseVector(next) {
@@ -225,15 +227,89 @@ test('Sparse vectors are searched with SPARSE_INVERTED_INDEX and SPARSE_WAND (IP
   assert.notEqual(badRow.status.error_code, ErrorCode.SUCCESS, 'a sparse value that is not a number is refused');
 });
 
-test('a grouping search is refused rather than answered ungrouped', async () => {
+/**
+ * The brute-force grouping: rows best first, each joining its group while the group has room, groups ranked by their
+ * best row. Returns [{ value, hits: [{ id, score }] }].
+ */
+function groupOracle(rows, query, limit, size) {
+  const ranked = rows.map(row => ({ id: String(row.id), value: String(row.colour), score: score('L2', query, row.vec) }))
+    .sort((a, b) => a.score - b.score);
+  const groups = new Map();
+  for (const hit of ranked) {
+    if (!groups.has(hit.value)) groups.set(hit.value, []);
+    const members = groups.get(hit.value);
+    if (members.length < size) members.push(hit);
+  }
+  return [...groups.entries()].slice(0, limit).map(([value, hits]) => ({ value, hits }));
+}
+
+/** The SDK's hits of one grouping search, cut where the group value changes (hits come group by group). */
+function groupsOf(results) {
+  const groups = [];
+  for (const hit of results) {
+    const value = String(hit.colour);
+    if (groups.length === 0 || groups[groups.length - 1].value !== value) groups.push({ value, hits: [] });
+    groups[groups.length - 1].hits.push({ id: String(hit.id), score: hit.score });
+  }
+  return groups;
+}
+
+test('a grouping search over growing and sealed segments of two shards ranks groups as the brute-force grouping does', async () => {
   const name = 'types_grouping';
-  await createIndexedCollection(name, [
-    { name: 'vec', data_type: DataType.FloatVector, dim: DIM },
-    { name: 'colour', data_type: DataType.Int64 },
-  ], [['vec', 'FLAT', 'L2']]);
+  const colours = 5;
+  await ok(client.createCollection({
+    collection_name: name,
+    consistency_level: 'Strong',
+    shards_num: 2,
+    fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'vec', data_type: DataType.FloatVector, dim: DIM },
+      { name: 'colour', data_type: DataType.Int64 },
+    ],
+  }), 'create');
+  await ok(client.createIndex({ collection_name: name, field_name: 'vec', index_type: 'FLAT', metric_type: 'L2' }), 'index');
+  await ok(client.loadCollectionSync({ collection_name: name }), 'load');
   const next = random(5);
-  await ok(client.insert({ collection_name: name, data: Array.from({ length: 10 }, (_, i) => ({ id: i + 1, vec: halfVector(next), colour: i % 3 })) }), 'insert');
-  const grouped = await client.search({ collection_name: name, data: [halfVector(next)], limit: 3, group_by_field: 'colour' });
-  assert.notEqual(grouped.status.error_code, ErrorCode.SUCCESS);
-  assert.match(grouped.status.reason, /group/i);
+  const rows = [];
+  for (let batch = 0; batch < 2; batch++) {
+    const inserted = Array.from({ length: 60 }, (_, i) => ({ id: rows.length + i + 1, vec: floatVector(next), colour: Math.floor(next() * colours) }));
+    await ok(client.insert({ collection_name: name, data: inserted }), 'insert');
+    rows.push(...inserted);
+    if (batch === 0) await ok(client.flushSync({ collection_names: [name] }), 'flush');
+  }
+
+  for (let q = 0; q < 3; q++) {
+    const query = floatVector(next);
+    // Every group asked for and strict sizes: each segment fills all its groups, so the answer is exact.
+    const strict = await ok(client.search({
+      collection_name: name, data: [query], limit: colours, group_by_field: 'colour', group_size: 3, strict_group_size: true, output_fields: ['colour'],
+    }), 'strict grouping search');
+    const expected = groupOracle(rows, query, colours, 3);
+    const got = groupsOf(strict.results);
+    assert.deepEqual(got.map(g => g.value), expected.map(g => g.value), 'groups in the order of their best row');
+    got.forEach((group, i) => {
+      assert.equal(group.hits.length, expected[i].hits.length, `members of group ${group.value}`);
+      group.hits.forEach((hit, j) => assertClose(hit.score, expected[i].hits[j].score, `group ${group.value} member ${j}`));
+    });
+
+    // Fewer groups than there are: the groups and their best rows are still exact; members are rows of the group.
+    const top = await ok(client.search({
+      collection_name: name, data: [query], limit: 2, group_by_field: 'colour', group_size: 2, output_fields: ['colour'],
+    }), 'grouping search');
+    const best = groupOracle(rows, query, 2, 2);
+    const found = groupsOf(top.results);
+    assert.deepEqual(found.map(g => g.value), best.map(g => g.value));
+    found.forEach((group, i) => {
+      assertClose(group.hits[0].score, best[i].hits[0].score, `best row of group ${group.value}`);
+      assert.ok(group.hits.length <= 2);
+      for (const hit of group.hits) {
+        const row = rows.find(r => String(r.id) === hit.id);
+        assert.equal(String(row.colour), group.value);
+        assertClose(hit.score, score('L2', query, row.vec), `score of row ${hit.id}`);
+      }
+    });
+  }
+
+  const onVector = await client.search({ collection_name: name, data: [floatVector(next)], limit: 2, group_by_field: 'vec' });
+  assert.notEqual(onVector.status.error_code, ErrorCode.SUCCESS, 'a vector field cannot group');
 });
