@@ -235,15 +235,16 @@ public sealed class ArrayColumn : Column
 }
 
 /// <summary>
-/// Dense vectors stored row-major in one flat array: FloatVector as float (dim per row),
-/// BinaryVector as byte (dim / 8 per row).
+/// Dense vectors stored row-major in one flat array: FloatVector as float (dim per row), the packed types as byte
+/// (<see cref="DataTypeExtensions.VectorRowWidth"/>: BinaryVector dim / 8, Float16Vector and BFloat16Vector 2 × dim
+/// little-endian, Int8Vector dim).
 /// </summary>
 public sealed class VectorColumn<T> : Column where T : unmanaged
 {
     public VectorColumn(DataType type, int dim, T[] values) : base(type, null)
     {
         Dim = dim;
-        Width = type == DataType.BinaryVector ? dim / 8 : dim;
+        Width = type.VectorRowWidth(dim);
         if (Width <= 0 || values.Length % Width != 0)
         {
             throw new ArgumentException($"vector data of length {values.Length} does not divide into rows of dim {dim}");
@@ -278,6 +279,35 @@ public sealed class VectorColumn<T> : Column where T : unmanaged
 
     protected override Column ConcatWith(IReadOnlyList<Column> parts) =>
         new VectorColumn<T>(Type, Dim, ConcatArrays(parts.Select(p => ((VectorColumn<T>)p).Values)));
+}
+
+/// <summary>
+/// SparseFloatVector values: each row in Milvus's wire form, (uint32 index, float32 value) little-endian pairs with
+/// strictly increasing indices (checked on insert). Kept as sent, so storage and output need no conversion.
+/// </summary>
+public sealed class SparseVectorColumn : Column
+{
+    public SparseVectorColumn(byte[][] values) : base(DataType.SparseFloatVector, null) => Values = values;
+
+    public byte[][] Values { get; }
+
+    public override int Count => Values.Length;
+
+    public override object? GetValue(int row) => Values[row];
+
+    public override Column Gather(ReadOnlySpan<int> rows)
+    {
+        var values = new byte[rows.Length][];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            values[i] = Values[rows[i]];
+        }
+
+        return new SparseVectorColumn(values);
+    }
+
+    protected override Column ConcatWith(IReadOnlyList<Column> parts) =>
+        new SparseVectorColumn(ConcatArrays(parts.Select(p => ((SparseVectorColumn)p).Values)));
 }
 
 /// <summary>A batch of rows: one column per field id, all of the same length.</summary>

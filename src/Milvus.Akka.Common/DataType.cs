@@ -32,4 +32,23 @@ public static class DataTypeExtensions
     public static bool IsNumeric(this DataType type) => type.IsInteger() || type is DataType.Float or DataType.Double;
 
     public static bool IsString(this DataType type) => type is DataType.VarChar or DataType.String;
+
+    /// <summary>
+    /// Dense vectors stored as packed bytes: BinaryVector (dim/8 bytes per row), Float16Vector and BFloat16Vector
+    /// (2 bytes per dimension, converted to float32 where they are searched) and Int8Vector (1 byte per dimension).
+    /// </summary>
+    public static bool IsPackedVector(this DataType type) =>
+        type is DataType.BinaryVector or DataType.Float16Vector or DataType.BFloat16Vector or DataType.Int8Vector;
+
+    /// <summary>Vectors searched by the float kernels (L2, IP, COSINE): float32 and the packed types converted to it.</summary>
+    public static bool IsFloatFamilyVector(this DataType type) =>
+        type is DataType.FloatVector or DataType.Float16Vector or DataType.BFloat16Vector or DataType.Int8Vector;
+
+    /// <summary>Elements of a vector column's array per row: floats for FloatVector, bytes for the packed types.</summary>
+    public static int VectorRowWidth(this DataType type, int dim) => type switch
+    {
+        DataType.BinaryVector => dim / 8,
+        DataType.Float16Vector or DataType.BFloat16Vector => dim * 2,
+        _ => dim,
+    };
 }

@@ -268,10 +268,9 @@ public sealed partial class CatalogActor
         if (field.DataType.IsVector())
         {
             var type = parameters.GetValueOrDefault(IndexInfo.IndexTypeKey, "AUTOINDEX");
-            var defaultMetric = field.DataType == DataType.BinaryVector ? "HAMMING" : "COSINE";
-            var metric = parameters.GetValueOrDefault(IndexInfo.MetricTypeKey, defaultMetric);
+            var metric = parameters.GetValueOrDefault(IndexInfo.MetricTypeKey, IndexSpec.DefaultMetric(field.DataType));
             var buildParams = parameters.Remove(IndexInfo.IndexTypeKey).Remove(IndexInfo.MetricTypeKey);
-            var spec = IndexSpec.FromMilvus(type, metric, buildParams);
+            var spec = IndexSpec.FromMilvus(type, metric, buildParams, field.DataType);
             spec.Validate(field.Dim);
             parameters = parameters.SetItem(IndexInfo.IndexTypeKey, type.ToUpperInvariant()).SetItem(IndexInfo.MetricTypeKey, metric.ToUpperInvariant());
         }

@@ -132,8 +132,16 @@ public static partial class SchemaValidator
                 }
 
                 break;
-            case DataType.FloatVector:
+            case DataType.FloatVector or DataType.Float16Vector or DataType.BFloat16Vector or DataType.Int8Vector:
                 CheckRange(field, FieldSchema.DimKey, 1, MaxDim);
+                break;
+            case DataType.SparseFloatVector:
+                // Sparse vectors have no fixed dimension; a dim sent anyway is refused, as Milvus does.
+                if (field.TypeParams.ContainsKey(FieldSchema.DimKey))
+                {
+                    throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"dim should not be specified for sparse vector field '{field.Name}'");
+                }
+
                 break;
             case DataType.BinaryVector:
                 CheckRange(field, FieldSchema.DimKey, 8, MaxDim * 8);

@@ -28,7 +28,7 @@ public static class Compactor
         {
             var manifest = await SegmentStore.ReadManifestAsync(objects, input.CollectionId, input.PartitionId, input.SegmentId, cancellationToken);
             var data = await SegmentStore.ReadAsync(objects, task.Schema, manifest, cancellationToken: cancellationToken);
-            var segment = Segment.Load(input.SegmentId, input.PartitionId, task.Schema, data.Rows, data.Timestamps, ImmutableDictionary<long, Index.IVectorIndex>.Empty);
+            var segment = Segment.Load(input.SegmentId, input.PartitionId, task.Schema, data.Rows, data.Timestamps, ImmutableDictionary<long, Index.IFieldIndex>.Empty);
             foreach (var log in await SegmentStore.ReadDeleteLogsAsync(objects, manifest, cancellationToken))
             {
                 segment.Delete(log.PrimaryKeys, log.Timestamps);

@@ -18,13 +18,22 @@ public static class IndexBuilder
         var manifest = await SegmentStore.ReadManifestAsync(objects, segment.CollectionId, segment.PartitionId, segment.SegmentId, cancellationToken);
         var data = await SegmentStore.ReadAsync(objects, task.Schema, manifest, [field.FieldId], cancellationToken);
         var spec = IndexSpec.FromMilvus(task.Index.IndexType, task.Index.MetricType,
-            task.Index.Params.Remove(IndexInfo.IndexTypeKey).Remove(IndexInfo.MetricTypeKey));
-        var vectors = (VectorColumn<float>)data.Rows[field.FieldId];
-        var index = VectorIndexes.Build(spec, field.Dim, vectors.Values, seed: unchecked((int)segment.SegmentId));
+            task.Index.Params.Remove(IndexInfo.IndexTypeKey).Remove(IndexInfo.MetricTypeKey), field.DataType);
+        var index = Build(spec, field, data.Rows[field.FieldId], seed: unchecked((int)segment.SegmentId));
         using var buffer = new MemoryStream();
         index.Save(buffer);
         var key = ObjectPaths.IndexFile(segment.CollectionId, segment.SegmentId, field.FieldId, task.BuildId, "index");
         await objects.PutAsync(key, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken);
         return key;
     }
+
+    /// <summary>The index of one vector column: binary and sparse rows as they are, packed float types converted to float32.</summary>
+    public static IFieldIndex Build(IndexSpec spec, FieldSchema field, Column vectors, int seed) => vectors switch
+    {
+        VectorColumn<float> floats => VectorIndexes.Build(spec, field.Dim, floats.Values, seed),
+        VectorColumn<byte> { Type: DataType.BinaryVector } binary => VectorIndexes.BuildBinary(spec, field.Dim, binary.Values, seed),
+        VectorColumn<byte> packed => VectorIndexes.Build(spec, field.Dim, PackedVectors.ToSingle(packed.Type, packed.Values), seed),
+        SparseVectorColumn sparse => VectorIndexes.BuildSparse(spec, sparse.Values),
+        _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' of type {field.DataType} cannot be indexed"),
+    };
 }

@@ -50,25 +50,38 @@ public sealed class GrowingVectorIndex
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>Appends <c>vectors.Length / Dim</c> rows; their offsets continue from <see cref="Count"/>.</summary>
-    public void Add(ReadOnlySpan<float> vectors)
+    public void Add(ReadOnlySpan<float> vectors) => Add(vectors.Length, vectors, DataType.FloatVector, default);
+
+    /// <summary>Appends rows of a packed float-family type (Float16Vector, BFloat16Vector, Int8Vector), converted to float32 in place.</summary>
+    public void Add(DataType type, ReadOnlySpan<byte> packed) => Add(packed.Length / type.VectorRowWidth(1), default, type, packed);
+
+    private void Add(int elements, ReadOnlySpan<float> vectors, DataType type, ReadOnlySpan<byte> packed)
     {
-        if (vectors.Length % Dim != 0)
+        if (elements % Dim != 0)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"vector data of {vectors.Length} elements is not a whole number of dim-{Dim} vectors");
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"vector data of {elements} elements is not a whole number of dim-{Dim} vectors");
         }
 
         _lock.EnterWriteLock();
         try
         {
-            var added = vectors.Length / Dim;
+            var added = elements / Dim;
             var needed = (_count + added) * Dim;
             if (needed > _data.Length)
             {
                 Array.Resize(ref _data, Math.Max(needed, _data.Length * 2));
             }
 
-            var target = _data.AsSpan(_count * Dim, vectors.Length);
-            vectors.CopyTo(target);
+            var target = _data.AsSpan(_count * Dim, elements);
+            if (type == DataType.FloatVector)
+            {
+                vectors.CopyTo(target);
+            }
+            else
+            {
+                PackedVectors.ToSingle(type, packed, target);
+            }
+
             if (Metric == MetricType.Cosine)
             {
                 Distances.NormalizeRows(target, Dim);

@@ -17,15 +17,32 @@ public sealed record IndexSpec(IndexType Type, MetricType Metric, IReadOnlyDicti
     }
 
     /// <summary>
-    /// Builds a spec from Milvus's names ("IVF_FLAT", "COSINE", ...). AUTOINDEX becomes HNSW with M=18 and
-    /// efConstruction=240 unless the caller set them.
+    /// Builds a spec from Milvus's names ("IVF_FLAT", "COSINE", ...) for a field of <paramref name="fieldType"/>.
+    /// AUTOINDEX resolves per field type as Milvus's shipped configuration does: HNSW with M=18 and efConstruction=240
+    /// (unless the caller set them) for float-family vectors, BIN_IVF_FLAT for binary ones, SPARSE_INVERTED_INDEX for
+    /// sparse ones. An index type that does not index the field's type is refused.
     /// </summary>
-    public static IndexSpec FromMilvus(string indexType, string metricType, IReadOnlyDictionary<string, string>? parameters = null)
+    public static IndexSpec FromMilvus(string indexType, string metricType, IReadOnlyDictionary<string, string>? parameters = null,
+        DataType fieldType = DataType.FloatVector)
     {
-        var type = IndexTypes.Parse(indexType);
+        var isAuto = string.Equals(indexType.Trim(), IndexTypes.AutoIndexName, StringComparison.OrdinalIgnoreCase);
+        var type = isAuto
+            ? fieldType switch
+            {
+                DataType.BinaryVector => IndexType.BinIvfFlat,
+                DataType.SparseFloatVector => IndexType.SparseInvertedIndex,
+                _ => IndexType.Hnsw,
+            }
+            : IndexTypes.Parse(indexType);
+        if (!type.Indexes(fieldType))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"index type {indexType.Trim().ToUpperInvariant()} does not support {fieldType} fields");
+        }
+
         var metric = MetricTypes.Parse(metricType);
         var values = parameters ?? NoParams;
-        if (string.Equals(indexType.Trim(), IndexTypes.AutoIndexName, StringComparison.OrdinalIgnoreCase))
+        if (isAuto && type == IndexType.Hnsw)
         {
             var resolved = new Dictionary<string, string>(values);
             resolved.TryAdd(IndexParams.HnswM, "18");
@@ -36,6 +53,14 @@ public sealed record IndexSpec(IndexType Type, MetricType Metric, IReadOnlyDicti
         return new IndexSpec(type, metric, values);
     }
 
+    /// <summary>The metric an index of a field of <paramref name="fieldType"/> gets when none is given, as in Milvus.</summary>
+    public static string DefaultMetric(DataType fieldType) => fieldType switch
+    {
+        DataType.BinaryVector => "HAMMING",
+        DataType.SparseFloatVector => "IP",
+        _ => "COSINE",
+    };
+
     /// <summary>Throws <see cref="MilvusException"/> (ParameterInvalid) when the metric or a parameter does not fit the type.</summary>
     public void Validate(int dim)
     {
@@ -43,6 +68,12 @@ public sealed record IndexSpec(IndexType Type, MetricType Metric, IReadOnlyDicti
         {
             throw new MilvusException(ErrorCode.ParameterInvalid,
                 $"metric type {Metric.ToMilvusName()} is not supported by index type {Type.ToMilvusName()}");
+        }
+
+        if (Type.IsSparse())
+        {
+            // Sparse rows have no fixed dimension.
+            return;
         }
 
         if (dim <= 0 || (Type.IsBinary() && dim % 8 != 0))

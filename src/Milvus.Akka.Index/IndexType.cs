@@ -12,6 +12,8 @@ public enum IndexType
     Hnsw,
     BinFlat,
     BinIvfFlat,
+    SparseInvertedIndex,
+    SparseWand,
 }
 
 public static class IndexTypes
@@ -28,11 +30,27 @@ public static class IndexTypes
         IndexType.Hnsw => "HNSW",
         IndexType.BinFlat => "BIN_FLAT",
         IndexType.BinIvfFlat => "BIN_IVF_FLAT",
+        IndexType.SparseInvertedIndex => "SPARSE_INVERTED_INDEX",
+        IndexType.SparseWand => "SPARSE_WAND",
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
     /// <summary>True for the indexes over packed binary vectors (HAMMING, JACCARD).</summary>
     public static bool IsBinary(this IndexType type) => type is IndexType.BinFlat or IndexType.BinIvfFlat;
+
+    /// <summary>True for the indexes over sparse float vectors (IP).</summary>
+    public static bool IsSparse(this IndexType type) => type is IndexType.SparseInvertedIndex or IndexType.SparseWand;
+
+    /// <summary>Whether the index type indexes fields of <paramref name="fieldType"/>.</summary>
+    public static bool Indexes(this IndexType type, DataType fieldType) => fieldType switch
+    {
+        DataType.BinaryVector => type.IsBinary(),
+        DataType.SparseFloatVector => type.IsSparse(),
+
+        // Milvus builds only HNSW over int8 vectors.
+        DataType.Int8Vector => type is IndexType.Hnsw or IndexType.Flat,
+        _ => fieldType.IsFloatFamilyVector() && !type.IsBinary() && !type.IsSparse(),
+    };
 
     public static bool TryParse(string? name, out IndexType type)
     {
@@ -50,6 +68,8 @@ public static class IndexTypes
             case "SCANN": type = IndexType.IvfFlat; return true;
             case "BIN_FLAT": type = IndexType.BinFlat; return true;
             case "BIN_IVF_FLAT": type = IndexType.BinIvfFlat; return true;
+            case "SPARSE_INVERTED_INDEX": type = IndexType.SparseInvertedIndex; return true;
+            case "SPARSE_WAND": type = IndexType.SparseWand; return true;
             default: type = default; return false;
         }
     }
@@ -57,10 +77,12 @@ public static class IndexTypes
     public static IndexType Parse(string name) => TryParse(name, out var type)
         ? type
         : throw new MilvusException(ErrorCode.IndexNotSupported,
-            $"index type '{name}' is not supported; use FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, HNSW, DISKANN, SCANN, BIN_FLAT, BIN_IVF_FLAT or AUTOINDEX");
+            $"index type '{name}' is not supported; use FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, HNSW, DISKANN, SCANN, BIN_FLAT, BIN_IVF_FLAT, SPARSE_INVERTED_INDEX, SPARSE_WAND or AUTOINDEX");
 
-    /// <summary>Whether <paramref name="metric"/> is valid for <paramref name="type"/> (float metrics for float indexes, bit metrics for binary ones).</summary>
+    /// <summary>Whether <paramref name="metric"/> is valid for <paramref name="type"/> (float metrics for float indexes, bit metrics for binary ones, IP for sparse ones).</summary>
     public static bool Supports(this IndexType type, MetricType metric) => type.IsBinary()
         ? metric is MetricType.Hamming or MetricType.Jaccard
-        : metric is MetricType.L2 or MetricType.IP or MetricType.Cosine;
+        : type.IsSparse()
+            ? metric is MetricType.IP
+            : metric is MetricType.L2 or MetricType.IP or MetricType.Cosine;
 }

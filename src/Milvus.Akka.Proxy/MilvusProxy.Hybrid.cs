@@ -20,6 +20,11 @@ public sealed partial class MilvusProxy
         }
 
         CheckLimits(request.Limit, request.Offset, nq);
+        if (request.Searches.Any(s => !string.IsNullOrEmpty(s.GroupByField)))
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, "grouping a hybrid search is not supported by Milvus.Akka; group a single search");
+        }
+
         var info = await ResolveCollectionAsync(request.Database, request.Collection, mustBeLoaded: true, cancellationToken);
         var metrics = request.Searches.Select(s => MetricFor(info, VectorFieldOf(info, s.VectorField), s.Metric)).ToArray();
         var consistency = request.Consistency ?? info.Consistency;

@@ -3,6 +3,7 @@ using Milvus.Akka.Cluster;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Expressions;
+using Milvus.Akka.Index;
 using Milvus.Akka.Segments;
 using Milvus.Akka.Streaming;
 
@@ -19,7 +20,14 @@ public sealed partial class MilvusProxy
         RequireLoaded(info);
         var field = VectorFieldOf(info, request.VectorField);
         CheckLimits(request.Limit, request.Offset, request.Nq);
-        if (request.Vectors.Length != request.Nq * field.Dim)
+        if (field.DataType is DataType.BinaryVector or DataType.SparseFloatVector)
+        {
+            if (request.RawVectors?.Length != request.Nq)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"{field.DataType} field '{field.Name}' is searched with {request.Nq} {field.DataType} query vectors");
+            }
+        }
+        else if (request.Vectors.Length != request.Nq * field.Dim)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid,
                 $"the dim of the query vectors ({(request.Nq == 0 ? 0 : request.Vectors.Length / request.Nq)}) doesn't match the dim ({field.Dim}) of field '{field.Name}'");
@@ -28,17 +36,23 @@ public sealed partial class MilvusProxy
         var metric = MetricFor(info, field, request.Metric);
         var filter = ParseFilter(info, request.Filter);
         var outputs = ResolveOutputFields(info.Schema, request.OutputFields);
+        var (groupField, grouping) = GroupingOf(info, request);
+
+        // The grouping field travels with the hits, so every reducer can group them.
+        var planOutputs = grouping is null || outputs.Contains(grouping.FieldId) ? outputs : outputs.Add(grouping.FieldId);
         var readTimestamp = await ReadTimestampAsync(request.Consistency ?? info.Consistency, cancellationToken);
         // Output fields come back with the hits: each segment gathers them for its own top-k, the reducers carry them.
         var plan = new SearchPlan(info.Id, field.FieldId, metric, request.Offset + request.Limit, request.Nq, request.Vectors, request.Filter,
-            request.Params, ResolvePartitions(info, request.Partitions, ErrorCode.OperationNotSupported), readTimestamp, request.Radius, request.RangeFilter, outputs, filter);
+            request.Params, ResolvePartitions(info, request.Partitions, ErrorCode.OperationNotSupported), readTimestamp, request.Radius, request.RangeFilter,
+            planOutputs, filter, request.RawVectors, grouping);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<SearchHits>(new SearchShard(s, plan), cancellationToken)));
-        var hits = SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, request.Offset, request.Limit);
-        var fields = outputs.Length == 0 ? NoFields : hits.Fields ?? Segment.EmptyRows(info.Schema, outputs);
+        var hits = SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, request.Offset, request.Limit, grouping);
+        var returned = planOutputs.Length == 0 ? NoFields : hits.Fields ?? Segment.EmptyRows(info.Schema, planOutputs);
         var scores = request.RoundDecimal >= 0
             ? hits.Scores.Select(s => (float)Math.Round(s, request.RoundDecimal, MidpointRounding.AwayFromZero)).ToArray()
             : hits.Scores;
-        return new SearchResult(request.Nq, hits.Offsets, hits.Pks, scores, fields, info.Schema.PrimaryKey, readTimestamp);
+        return new SearchResult(request.Nq, hits.Offsets, hits.Pks, scores, returned.Select(outputs), info.Schema.PrimaryKey, readTimestamp,
+            groupField, grouping is null ? null : returned[grouping.FieldId]);
     }
 
     public Task<QueryResult> QueryAsync(QueryRequest request, CancellationToken cancellationToken = default) =>
@@ -157,15 +171,60 @@ public sealed partial class MilvusProxy
             : throw new MilvusException(ErrorCode.ParameterInvalid, "multiple anns_fields exist, please specify a anns_field in search_params");
     }
 
+    /// <summary>Largest limit × group_size of a grouping search (Milvus's top-k ceiling).</summary>
+    private const int MaxGroupedHits = 16_384;
+
+    private static (FieldSchema? Field, SearchGrouping? Grouping) GroupingOf(CollectionInfo info, SearchRequest request)
+    {
+        if (string.IsNullOrEmpty(request.GroupByField))
+        {
+            return (null, null);
+        }
+
+        var field = info.Schema.FindField(request.GroupByField)
+            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"groupBy field({request.GroupByField}) not found in schema");
+        if (field.DataType is not (DataType.Bool or DataType.Int8 or DataType.Int16 or DataType.Int32 or DataType.Int64 or DataType.VarChar))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"group by field '{field.Name}' is {field.DataType}; grouping supports Bool, Int8, Int16, Int32, Int64 and VarChar fields");
+        }
+
+        if (request.Radius is not null)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "a grouping search cannot be a range search (radius)");
+        }
+
+        if (request.GroupSize < 1 || (long)request.GroupSize * (request.Offset + request.Limit) > MaxGroupedHits)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"group_size ({request.GroupSize}) must be positive and (offset + limit) × group_size at most {MaxGroupedHits}");
+        }
+
+        return (field, new SearchGrouping(field.FieldId, request.GroupSize, request.StrictGroupSize));
+    }
+
     private static MetricType MetricFor(CollectionInfo info, FieldSchema field, string? requested)
     {
         var index = info.IndexOnField(field.FieldId);
-        if (string.IsNullOrEmpty(requested))
+        var metric = MetricTypes.Parse(string.IsNullOrEmpty(requested)
+            ? index?.MetricType is { Length: > 0 } m ? m : IndexSpec.DefaultMetric(field.DataType)
+            : requested);
+        var applies = field.DataType switch
         {
-            return MetricTypes.Parse(index?.MetricType is { Length: > 0 } m ? m : "COSINE");
+            DataType.BinaryVector => metric is MetricType.Hamming or MetricType.Jaccard,
+            DataType.SparseFloatVector => metric == MetricType.IP,
+            _ => metric is MetricType.L2 or MetricType.IP or MetricType.Cosine,
+        };
+        if (!applies)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"metric type {metric.ToMilvusName()} does not apply to {field.DataType} field '{field.Name}'");
         }
 
-        var metric = MetricTypes.Parse(requested);
+        if (string.IsNullOrEmpty(requested))
+        {
+            return metric;
+        }
+
         if (index is not null && MetricTypes.Parse(index.MetricType) != metric)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid,

@@ -7,7 +7,9 @@ namespace Milvus.Akka.Proxy;
 public sealed record MutationResult(Column Ids, long InsertCount, long DeleteCount, long UpsertCount, ulong Timestamp);
 
 /// <summary>
-/// A vector search. <see cref="Vectors"/> holds nq row-major query vectors; <see cref="VectorField"/> may be omitted
+/// A vector search. <see cref="Vectors"/> holds nq row-major float32 query vectors (Float16, BFloat16 and Int8 queries
+/// converted), <see cref="RawVectors"/> the nq query rows of a BinaryVector or SparseFloatVector field as sent instead;
+/// <see cref="VectorField"/> may be omitted
 /// when the collection has one vector field; <see cref="Metric"/> defaults to the index's metric.
 /// </summary>
 public sealed record SearchRequest
@@ -15,6 +17,7 @@ public sealed record SearchRequest
     public string Database { get; init; } = "";
     public required string Collection { get; init; }
     public required float[] Vectors { get; init; }
+    public byte[][]? RawVectors { get; init; }
     public int Nq { get; init; } = 1;
     public string? VectorField { get; init; }
     public string? Metric { get; init; }
@@ -28,10 +31,19 @@ public sealed record SearchRequest
     public float? Radius { get; init; }
     public float? RangeFilter { get; init; }
     public int RoundDecimal { get; init; } = -1;
+
+    /// <summary>Groups hits by this scalar field: Limit and Offset then count groups of up to <see cref="GroupSize"/> hits.</summary>
+    public string? GroupByField { get; init; }
+    public int GroupSize { get; init; } = 1;
+    public bool StrictGroupSize { get; init; }
 }
 
-/// <summary>Hits of query q are at [Offsets[q], Offsets[q+1]); <see cref="Fields"/> holds the output fields aligned with the hits.</summary>
-public sealed record SearchResult(int Nq, int[] Offsets, Column Ids, float[] Scores, RowBatch Fields, FieldSchema PrimaryKey, ulong SessionTimestamp)
+/// <summary>
+/// Hits of query q are at [Offsets[q], Offsets[q+1]); <see cref="Fields"/> holds the output fields aligned with the hits,
+/// and <see cref="GroupValues"/> the value of the grouping field <see cref="GroupField"/> of each hit in a grouping search.
+/// </summary>
+public sealed record SearchResult(int Nq, int[] Offsets, Column Ids, float[] Scores, RowBatch Fields, FieldSchema PrimaryKey, ulong SessionTimestamp,
+    FieldSchema? GroupField = null, Column? GroupValues = null)
 {
     public int Count(int query) => Offsets[query + 1] - Offsets[query];
 }

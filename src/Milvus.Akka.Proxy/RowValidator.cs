@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text;
 using Milvus.Akka.Common;
+using Milvus.Akka.Index.Sparse;
 
 namespace Milvus.Akka.Proxy;
 
@@ -104,7 +105,14 @@ public static class RowValidator
                     $"the dim ({v.Dim}) of field data doesn't match schema dim ({field.Dim}) of field '{field.Name}'");
             case VectorColumn<byte> b when b.Dim != field.Dim:
                 throw new MilvusException(ErrorCode.ParameterInvalid,
-                    $"the dim ({b.Dim}) of binary vector data doesn't match schema dim ({field.Dim}) of field '{field.Name}'");
+                    $"the dim ({b.Dim}) of {field.DataType} data doesn't match schema dim ({field.Dim}) of field '{field.Name}'");
+            case SparseVectorColumn sparse:
+                for (var i = 0; i < sparse.Count; i++)
+                {
+                    SparseVectors.Validate(sparse.Values[i], $"row {i} of field '{field.Name}'");
+                }
+
+                break;
             case ScalarColumn<int> ints when field.DataType is DataType.Int8 or DataType.Int16:
                 var (min, max) = field.DataType == DataType.Int8 ? (sbyte.MinValue, sbyte.MaxValue) : (short.MinValue, short.MaxValue);
                 for (var i = 0; i < ints.Count; i++)
@@ -200,7 +208,8 @@ public static class RowValidator
         (DataType.Json, JsonColumn) => true,
         (DataType.Array, ArrayColumn a) => ArrayColumn.RowType(a.ElementType) == ArrayColumn.RowType(field.ElementType),
         (DataType.FloatVector, VectorColumn<float>) => true,
-        (DataType.BinaryVector, VectorColumn<byte>) => true,
+        (_, VectorColumn<byte> v) => field.DataType.IsPackedVector() && v.Type == field.DataType,
+        (DataType.SparseFloatVector, SparseVectorColumn) => true,
         _ => false,
     };
 

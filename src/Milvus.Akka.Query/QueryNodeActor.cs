@@ -32,7 +32,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
 
     private sealed record LoadCompleted(long SegmentId, CollectionSchema Schema, Segment? Segment, Exception? Error) : INoSerializationVerificationNeeded;
 
-    private sealed record IndexLoaded(long SegmentId, long FieldId, IVectorIndex Index) : INoSerializationVerificationNeeded;
+    private sealed record IndexLoaded(long SegmentId, long FieldId, IFieldIndex Index) : INoSerializationVerificationNeeded;
 
     private sealed record Register : INoSerializationVerificationNeeded
     {
@@ -152,14 +152,14 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         var objects = _objects;
         foreach (var (fieldId, key) in info.IndexFiles.Where(f => !loaded.Segment.HasIndex(f.Key)))
         {
-            objects.GetAsync(key).ContinueWith(t => (object)new IndexLoaded(info.SegmentId, fieldId, VectorIndexes.Load(t.Result)),
+            objects.GetAsync(key).ContinueWith(t => (object)new IndexLoaded(info.SegmentId, fieldId, VectorIndexes.LoadAny(t.Result)),
                 TaskContinuationOptions.OnlyOnRanToCompletion).PipeTo(Self);
         }
     }
 
     private void Search(SearchSegments m) => OverSegments(m.SegmentIds, schema => m.Plan.FilterFor(schema),
         (view, filter) => view.Search(m.Plan, filter),
-        (parts, pkType) => SearchReducer.Reduce(parts, m.Plan.Nq, pkType, m.Plan.Metric, 0, m.Plan.TopK));
+        (parts, pkType) => SearchReducer.Reduce(parts, m.Plan.Nq, pkType, m.Plan.Metric, 0, m.Plan.TopK, m.Plan.Grouping));
 
     private void Retrieve(QuerySegments m) => OverSegments(m.SegmentIds, schema => m.Plan.FilterFor(schema),
         (view, filter) => view.Query(m.Plan, filter),

@@ -5,8 +5,9 @@ using Milvus.Akka.Expressions;
 namespace Milvus.Akka.Segments;
 
 /// <summary>
-/// One vector search as every node executes it: <paramref name="Queries"/> holds nq row-major vectors of the field's
-/// dimension; each node returns its best <paramref name="TopK"/> per query (the proxy asks for offset + limit), with
+/// One vector search as every node executes it: <paramref name="Queries"/> holds nq row-major float32 vectors of the
+/// field's dimension for the float-family types (Float16, BFloat16 and Int8 queries converted by the proxy), and
+/// <paramref name="RawQueries"/> the nq query rows of BinaryVector and SparseFloatVector fields as the client sent them; each node returns its best <paramref name="TopK"/> per query (the proxy asks for offset + limit), with
 /// the <paramref name="OutputFieldIds"/> columns of each hit. <paramref name="BoundFilter"/> is the filter as the proxy
 /// parsed and bound it; <paramref name="Filter"/> is its text, for the nodes a plan reaches over the network.
 /// </summary>
@@ -24,13 +25,23 @@ public sealed record SearchPlan(
     float? Radius = null,
     float? RangeFilter = null,
     ImmutableArray<long> OutputFieldIds = default,
-    FilterExpression? BoundFilter = null)
+    FilterExpression? BoundFilter = null,
+    byte[][]? RawQueries = null,
+    SearchGrouping? Grouping = null)
 {
     public ImmutableArray<long> OutputFieldIds { get; init; } = OutputFieldIds.IsDefault ? [] : OutputFieldIds;
 
     /// <summary>The bound filter: the proxy's when the plan came in process, else bound here once from the text.</summary>
     public FilterExpression? FilterFor(CollectionSchema schema) => PlanFilter.Bind(BoundFilter, Filter, schema);
 }
+
+/// <summary>
+/// A grouping search: hits are grouped by the value of a scalar field; TopK counts groups (ranked by their best hit)
+/// and each group keeps its best <paramref name="Size"/> hits. <paramref name="Strict"/> asks each segment to keep
+/// searching until its top groups are full rather than stopping at the first TopK groups. The field's column travels
+/// with the hits (the plan's output fields include it), so every reducer can group.
+/// </summary>
+public sealed record SearchGrouping(long FieldId, int Size, bool Strict);
 
 /// <summary>
 /// A retrieval: rows matching <paramref name="Filter"/> visible at <paramref name="ReadTimestamp"/>, ordered by primary key.

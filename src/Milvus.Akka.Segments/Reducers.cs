@@ -6,13 +6,20 @@ namespace Milvus.Akka.Segments;
 
 /// <summary>
 /// Merges per-segment or per-shard search results: a k-way merge by score in the metric's direction that keeps
-/// the first (best) hit of each primary key, then skips <c>offset</c> hits and keeps <c>limit</c>.
-/// The same code reduces at the shard delegator and at the proxy.
+/// the first (best) hit of each primary key, then skips <c>offset</c> hits and keeps <c>limit</c>. With a grouping,
+/// offset and limit count groups (see <see cref="ReduceGrouped"/>).
+/// The same code reduces at the segment (grouping), the shard delegator and the proxy.
 /// </summary>
 public static class SearchReducer
 {
-    public static SearchHits Reduce(IReadOnlyList<SearchHits> parts, int nq, DataType pkType, MetricType metric, int offset, int limit)
+    public static SearchHits Reduce(IReadOnlyList<SearchHits> parts, int nq, DataType pkType, MetricType metric, int offset, int limit,
+        SearchGrouping? grouping = null)
     {
+        if (grouping is not null)
+        {
+            return ReduceGrouped(parts, nq, pkType, metric, offset, limit, grouping);
+        }
+
         if (parts.Count == 1 && offset == 0 && AllWithin(parts[0], limit))
         {
             return parts[0];
@@ -89,6 +96,80 @@ public static class SearchReducer
         var fields = parts.Count == 0 || parts[0].Fields is null ? null : ReducedFields.Pick(parts.Select(p => p.Fields!).ToList(), picked);
         return new SearchHits(nq, bounds, pkColumn, scores.ToArray(), fields);
     }
+
+    /// <summary>
+    /// Grouped results: every hit of every part best first (parts come group by group, not in score order), the first
+    /// hit of each primary key joining the group of its grouping field's value while the group has room; groups rank by
+    /// their best hit, <paramref name="offset"/> and <paramref name="limit"/> count groups, and hits return group by group.
+    /// </summary>
+    private static SearchHits ReduceGrouped(IReadOnlyList<SearchHits> parts, int nq, DataType pkType, MetricType metric, int offset, int limit,
+        SearchGrouping grouping)
+    {
+        var sign = metric.HigherIsBetter() ? -1f : 1f;
+        var bounds = new int[nq + 1];
+        var picks = new List<(int Source, int Row)>();
+        var scores = new List<float>();
+        var candidates = new List<(int Source, int Row, float Score)>();
+        var seen = new HashSet<object>();
+        var groups = new Dictionary<object, List<(int Source, int Row, float Score)>>();
+        var groupOrder = new List<List<(int Source, int Row, float Score)>>();
+        for (var q = 0; q < nq; q++)
+        {
+            candidates.Clear();
+            seen.Clear();
+            groups.Clear();
+            groupOrder.Clear();
+            for (var p = 0; p < parts.Count; p++)
+            {
+                for (var row = parts[p].Offsets[q]; row < parts[p].Offsets[q + 1]; row++)
+                {
+                    candidates.Add((p, row, parts[p].Scores[row]));
+                }
+            }
+
+            // Ties keep part and row order, so a reduce is deterministic.
+            candidates.Sort((a, b) => (sign * a.Score).CompareTo(sign * b.Score) is var byScore and not 0
+                ? byScore
+                : a.Source != b.Source ? a.Source.CompareTo(b.Source) : a.Row.CompareTo(b.Row));
+            foreach (var candidate in candidates)
+            {
+                if (!seen.Add(parts[candidate.Source].Pks.GetValue(candidate.Row)!))
+                {
+                    continue;
+                }
+
+                var key = parts[candidate.Source].Fields![grouping.FieldId].GetValue(candidate.Row) ?? NullGroup;
+                if (!groups.TryGetValue(key, out var members))
+                {
+                    groups[key] = members = [];
+                    groupOrder.Add(members);
+                }
+
+                if (members.Count < grouping.Size)
+                {
+                    members.Add(candidate);
+                }
+            }
+
+            foreach (var members in groupOrder.Skip(offset).Take(limit))
+            {
+                foreach (var (source, row, score) in members)
+                {
+                    picks.Add((source, row));
+                    scores.Add(score);
+                }
+            }
+
+            bounds[q + 1] = picks.Count;
+        }
+
+        var picked = CollectionsMarshal.AsSpan(picks);
+        var pkColumn = PrimaryKeys.Pick(pkType, parts.Select(p => p.Pks).ToList(), picked);
+        return new SearchHits(nq, bounds, pkColumn, scores.ToArray(), ReducedFields.Pick(parts.Select(p => p.Fields!).ToList(), picked));
+    }
+
+    /// <summary>The group of rows whose grouping field is null.</summary>
+    private static readonly object NullGroup = new();
 
     private static bool AllWithin(SearchHits hits, int limit)
     {

@@ -40,7 +40,7 @@ public sealed class Segment
     private readonly Lock _scanIndexLock = new();
     private ImmutableDictionary<(long FieldId, MetricType Metric), GrowingVectorIndex> _scanIndexes =
         ImmutableDictionary<(long FieldId, MetricType Metric), GrowingVectorIndex>.Empty;
-    private ImmutableDictionary<long, IVectorIndex> _builtIndexes = ImmutableDictionary<long, IVectorIndex>.Empty;
+    private ImmutableDictionary<long, IFieldIndex> _builtIndexes = ImmutableDictionary<long, IFieldIndex>.Empty;
     private ulong[] _timestamps = new ulong[256];
     private ulong[] _deletedAt = new ulong[256];
     private int[] _previousRowOfSamePk = new int[256];
@@ -86,7 +86,7 @@ public sealed class Segment
 
     /// <summary>Builds a segment from rows read back from object storage, with the vector indexes built for it.</summary>
     public static Segment Load(long id, long partitionId, CollectionSchema schema, RowBatch rows, ReadOnlySpan<ulong> timestamps,
-        IReadOnlyDictionary<long, IVectorIndex> indexes)
+        IReadOnlyDictionary<long, IFieldIndex> indexes)
     {
         var segment = new Segment(id, partitionId, schema) { State = SegmentState.Flushed };
         segment.Append(rows, timestamps);
@@ -103,7 +103,7 @@ public sealed class Segment
     }
 
     /// <summary>Replaces the vector index of a field (an index built by a data node after the segment was loaded).</summary>
-    public void AttachIndex(long fieldId, IVectorIndex index) =>
+    public void AttachIndex(long fieldId, IFieldIndex index) =>
         Volatile.Write(ref _builtIndexes, _builtIndexes.SetItem(fieldId, index));
 
     public bool HasIndex(long fieldId) => Volatile.Read(ref _builtIndexes).ContainsKey(fieldId);
@@ -133,7 +133,7 @@ public sealed class Segment
         {
             foreach (var ((fieldId, _), index) in _scanIndexes)
             {
-                index.Add(((VectorColumn<float>)rows[fieldId]).Values);
+                AddToScanIndex(index, rows[fieldId]);
             }
 
             Volatile.Write(ref _published, new Published(ChunksWith(current.Chunks, rows), end, maxTimestamp, _timestamps, _deletedAt));
@@ -322,11 +322,12 @@ public sealed class Segment
         DataType.Json => new JsonColumn([]),
         DataType.Array => new ArrayColumn(field.ElementType, []),
         DataType.FloatVector => new VectorColumn<float>(DataType.FloatVector, field.Dim, []),
-        DataType.BinaryVector => new VectorColumn<byte>(DataType.BinaryVector, field.Dim, []),
+        _ when field.DataType.IsPackedVector() => new VectorColumn<byte>(field.DataType, field.Dim, []),
+        DataType.SparseFloatVector => new SparseVectorColumn([]),
         _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"field type {field.DataType} is not supported"),
     };
 
-    /// <summary>The interim index of a float vector field for a metric, built on first use from the rows published so far.</summary>
+    /// <summary>The interim index of a float-family vector field for a metric, built on first use from the rows published so far.</summary>
     internal GrowingVectorIndex ScanIndex(long fieldId, MetricType metric)
     {
         if (Volatile.Read(ref _scanIndexes).TryGetValue((fieldId, metric), out var index))
@@ -335,9 +336,9 @@ public sealed class Segment
         }
 
         var field = _schema.FindField(fieldId) ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"field {fieldId} does not exist");
-        if (field.DataType != DataType.FloatVector)
+        if (!field.DataType.IsFloatFamilyVector())
         {
-            throw new MilvusException(ErrorCode.OperationNotSupported, $"searching {field.DataType} fields is not supported yet");
+            throw new MilvusException(ErrorCode.ServiceInternal, $"{field.DataType} field '{field.Name}' has no float scan index");
         }
 
         lock (_scanIndexLock)
@@ -351,11 +352,23 @@ public sealed class Segment
             var published = _published;
             if (published.RowCount > 0)
             {
-                index.Add(((VectorColumn<float>)Merge(published.Chunks, published.RowCount)[fieldId]).Values);
+                AddToScanIndex(index, Merge(published.Chunks, published.RowCount)[fieldId]);
             }
 
             Volatile.Write(ref _scanIndexes, _scanIndexes.Add((fieldId, metric), index));
             return index;
+        }
+    }
+
+    private static void AddToScanIndex(GrowingVectorIndex index, Column vectors)
+    {
+        if (vectors is VectorColumn<float> floats)
+        {
+            index.Add(floats.Values);
+        }
+        else
+        {
+            index.Add(vectors.Type, ((VectorColumn<byte>)vectors).Values);
         }
     }
 
@@ -386,6 +399,7 @@ public sealed class Segment
                 ScalarColumn<long> or ScalarColumn<double> => column.Count * 8L,
                 StringColumn s => s.Values.Sum(v => (long)v.Length * 2 + 16),
                 JsonColumn j => j.Values.Sum(v => (long)v.Length + 16),
+                SparseVectorColumn v => v.Values.Sum(r => (long)r.Length + 16),
                 ArrayColumn a => a.Values.Sum(v => (long)v.Length * 8 + 16),
                 _ => column.Count * 4L,
             };

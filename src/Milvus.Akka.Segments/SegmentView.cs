@@ -15,11 +15,11 @@ public sealed class SegmentView
 {
     private readonly Segment _segment;
     private readonly Segment.Published _state;
-    private readonly ImmutableDictionary<long, IVectorIndex> _builtIndexes;
+    private readonly ImmutableDictionary<long, IFieldIndex> _builtIndexes;
     private readonly bool _hasDeletes;
     private RowBatch? _rows;
 
-    internal SegmentView(Segment segment, Segment.Published state, ImmutableDictionary<long, IVectorIndex> builtIndexes, bool hasDeletes)
+    internal SegmentView(Segment segment, Segment.Published state, ImmutableDictionary<long, IFieldIndex> builtIndexes, bool hasDeletes)
     {
         _segment = segment;
         _state = state;
@@ -123,6 +123,65 @@ public sealed class SegmentView
             }
         }
 
+        if (plan.Grouping is not { } grouping)
+        {
+            return SearchTopK(plan, allow!, allowed);
+        }
+
+        // A grouping search widens its top-k until it holds TopK groups (full ones when strict) or every allowed row.
+        for (var k = Math.Min(allowed, plan.TopK * grouping.Size * 2); ; k = Math.Min(allowed, k * 4))
+        {
+            var widened = plan with { TopK = k, Params = WithEfAtLeast(plan.Params, k), Grouping = null };
+            var grouped = SearchReducer.Reduce([SearchTopK(widened, allow!, allowed)], plan.Nq, PrimaryKey.DataType, plan.Metric, 0, plan.TopK, grouping);
+            if (k == allowed || HasEnoughGroups(grouped, plan.TopK, grouping))
+            {
+                return grouped;
+            }
+        }
+    }
+
+    /// <summary>HNSW refuses an ef below top-k; a widened grouping search raises a caller's ef to its k.</summary>
+    private static ImmutableDictionary<string, string> WithEfAtLeast(ImmutableDictionary<string, string> parameters, int k) =>
+        parameters.TryGetValue(IndexParams.HnswEf, out var text) && int.TryParse(text, out var ef) && ef < k
+            ? parameters.SetItem(IndexParams.HnswEf, k.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            : parameters;
+
+    /// <summary>Whether every query has <paramref name="groups"/> groups, each full when the grouping is strict.</summary>
+    private static bool HasEnoughGroups(SearchHits hits, int groups, SearchGrouping grouping)
+    {
+        var values = hits.Fields![grouping.FieldId];
+        for (var q = 0; q < hits.Nq; q++)
+        {
+            var found = 0;
+            var size = 0;
+            for (var hit = hits.Offsets[q]; hit < hits.Offsets[q + 1]; hit++)
+            {
+                // Hits come group by group, so a new group starts where the value changes.
+                if (hit == hits.Offsets[q] || !Equals(values.GetValue(hit), values.GetValue(hit - 1)))
+                {
+                    if (found > 0 && grouping.Strict && size < grouping.Size)
+                    {
+                        return false;
+                    }
+
+                    found++;
+                    size = 0;
+                }
+
+                size++;
+            }
+
+            if (found < groups || (grouping.Strict && size < grouping.Size))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private SearchHits SearchTopK(SearchPlan plan, Bitset allow, int allowed)
+    {
         var offsets = new int[plan.Nq * plan.TopK];
         var scores = new float[plan.Nq * plan.TopK];
         var options = new SearchOptions
@@ -140,15 +199,64 @@ public sealed class SegmentView
                     $"metric type {plan.Metric.ToMilvusName()} does not match the index metric {built.Spec.Metric.ToMilvusName()}");
             }
 
-            built.Search(plan.Queries, plan.TopK, options, offsets, scores);
+            SearchIndex(built, plan, options, offsets, scores);
         }
         else
         {
-            // The scan index may hold rows appended after this view; the view's allow-list hides them.
-            _segment.ScanIndex(plan.FieldId, plan.Metric).Search(plan.Queries, plan.TopK, options, offsets, scores);
+            var vectors = Rows[plan.FieldId];
+            switch (vectors)
+            {
+                case VectorColumn<byte> { Type: DataType.BinaryVector } binary:
+                    SearchIndex(VectorIndexes.BinaryScan(plan.Metric, binary.Dim, binary.Values), plan, options, offsets, scores);
+                    break;
+                case SparseVectorColumn sparse:
+                    SearchIndex(VectorIndexes.SparseScan(sparse.Values), plan, options, offsets, scores);
+                    break;
+                default:
+                    // The scan index may hold rows appended after this view; the view's allow-list hides them.
+                    _segment.ScanIndex(plan.FieldId, plan.Metric).Search(plan.Queries, plan.TopK, options, offsets, scores);
+                    break;
+            }
         }
 
         return CollectHits(plan, offsets, scores);
+    }
+
+    private static void SearchIndex(IFieldIndex index, SearchPlan plan, SearchOptions options, int[] offsets, float[] scores)
+    {
+        switch (index)
+        {
+            case IVectorIndex floats:
+                floats.Search(plan.Queries, plan.TopK, options, offsets, scores);
+                break;
+            case IBinaryVectorIndex binary:
+                binary.Search(ConcatQueries(plan), plan.TopK, options, offsets, scores);
+                break;
+            case ISparseVectorIndex sparse:
+                sparse.Search(RawQueriesOf(plan), plan.TopK, options, offsets, scores);
+                break;
+            default:
+                throw new MilvusException(ErrorCode.ServiceInternal, $"no search for index {index.GetType().Name}");
+        }
+    }
+
+    private static byte[][] RawQueriesOf(SearchPlan plan) => plan.RawQueries is { Length: > 0 } raw && raw.Length == plan.Nq
+        ? raw
+        : throw new MilvusException(ErrorCode.ParameterInvalid, $"the search of field {plan.FieldId} needs {plan.Nq} binary or sparse query vectors");
+
+    /// <summary>Binary queries row after row, as the binary indexes take them.</summary>
+    private static byte[] ConcatQueries(SearchPlan plan)
+    {
+        var raw = RawQueriesOf(plan);
+        var result = new byte[raw.Sum(q => q.Length)];
+        var offset = 0;
+        foreach (var query in raw)
+        {
+            query.CopyTo(result, offset);
+            offset += query.Length;
+        }
+
+        return result;
     }
 
     /// <summary>Compacts the index's fixed-width top-k slots into hits, with the primary keys and output fields of each.</summary>

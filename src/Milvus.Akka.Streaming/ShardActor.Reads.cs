@@ -24,7 +24,7 @@ public sealed partial class ShardActor
         ReadAt(plan.ReadTimestamp, plan.PartitionIds, Sender, schema => plan.FilterFor(schema),
             (view, filter) => view.Search(plan, filter),
             (node, ids) => node.AskFor<SearchHits>(new SearchSegments(plan, ids), _settings.AskTimeout),
-            parts => SearchReducer.Reduce(parts, plan.Nq, _collection.Schema.PrimaryKey.DataType, plan.Metric, 0, plan.TopK));
+            parts => SearchReducer.Reduce(parts, plan.Nq, _collection.Schema.PrimaryKey.DataType, plan.Metric, 0, plan.TopK, plan.Grouping));
     }
 
     private void OnQuery(QueryShard m)

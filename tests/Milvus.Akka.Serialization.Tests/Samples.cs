@@ -72,7 +72,10 @@ public static class Samples
         .Add(107, new ScalarColumn<double>(DataType.Double, [Math.PI, -0.0, double.MinValue, 1e-300]))
         .Add(108, new ScalarColumn<bool>(DataType.Bool, [true, false, false, true]))
         .Add(109, new VectorColumn<byte>(DataType.BinaryVector, 8, [0xFF, 0x00, 0xA5, 0x5A]))
-        .Add(110, new ArrayColumn(DataType.VarChar, [new[] { "x", "" }, new[] { "y" }, Array.Empty<string>(), new[] { "z" }])));
+        .Add(110, new ArrayColumn(DataType.VarChar, [new[] { "x", "" }, new[] { "y" }, Array.Empty<string>(), new[] { "z" }]))
+        .Add(111, new VectorColumn<byte>(DataType.Float16Vector, 2, [0x00, 0x3C, 0x00, 0xC0, 0x01, 0x00, 0xFF, 0x7B, 0x00, 0x00, 0x00, 0x80, 0x55, 0x35, 0x00, 0x7C]))
+        .Add(112, new VectorColumn<byte>(DataType.Int8Vector, 1, [0x80, 0x7F, 0x00, 0xFF]))
+        .Add(113, new SparseVectorColumn([[1, 0, 0, 0, 0, 0, 128, 63], [], [0xFE, 0xFF, 0xFF, 0xFF, 0, 0, 0, 64], [2, 0, 0, 0, 0, 0, 0, 0]])));
 
     private static ScalarColumn<long> Int64Keys(params long[] keys) => new(DataType.Int64, keys);
 
@@ -211,6 +214,7 @@ public static class Samples
         new("SearchSegments/range-no-filter", new SearchSegments(SearchPlan(filter: null, radius: 0.5f, rangeFilter: 0.9f), [7001])),
         new("SearchSegments/empty-filter", new SearchSegments(SearchPlan(filter: ""), [])),
         new("SearchSegments/output-fields", new SearchSegments(SearchPlan() with { OutputFieldIds = [100, 102, 105] }, [7001])),
+        new("SearchSegments/raw-queries", new SearchSegments(SearchPlan() with { Queries = [], RawQueries = [[0xFF, 0x01], [], [1, 0, 0, 0, 0, 0, 128, 63]] }, [7001])),
         new("QuerySegments", new QuerySegments(QueryPlan(), [7001])),
         new("QuerySegments/count-all", new QuerySegments(QueryPlan(filter: null, limit: null, countOnly: true), [7001, 7002])),
         new("QuerySegments/limit-zero", new QuerySegments(QueryPlan(filter: "", limit: 0), [])),

@@ -56,6 +56,10 @@ public sealed class SegmentStoreTests : IDisposable
             Field(115, DataType.FloatVector, dim: 16),
             Field(116, DataType.BinaryVector, dim: 32),
             Field(117, DataType.Json) with { Name = CollectionSchema.DynamicFieldName, IsDynamic = true },
+            Field(118, DataType.Float16Vector, dim: 8),
+            Field(119, DataType.BFloat16Vector, dim: 8),
+            Field(120, DataType.Int8Vector, dim: 8),
+            Field(121, DataType.SparseFloatVector),
         ],
     };
 
@@ -94,6 +98,17 @@ public sealed class SegmentStoreTests : IDisposable
         columns[115] = new VectorColumn<float>(DataType.FloatVector, 16, vectors);
         columns[116] = new VectorColumn<byte>(DataType.BinaryVector, 32, bits);
         columns[117] = new JsonColumn(Values(() => Encoding.UTF8.GetBytes($"{{\"dyn\":\"{Text()}\"}}")));
+        byte[] Bytes(int count)
+        {
+            var bytes = new byte[count];
+            random.NextBytes(bytes);
+            return bytes;
+        }
+
+        columns[118] = new VectorColumn<byte>(DataType.Float16Vector, 8, Bytes(rows * 16));
+        columns[119] = new VectorColumn<byte>(DataType.BFloat16Vector, 8, Bytes(rows * 16));
+        columns[120] = new VectorColumn<byte>(DataType.Int8Vector, 8, Bytes(rows * 8));
+        columns[121] = new SparseVectorColumn(Values(() => Bytes(8 * random.Next(0, 5))));
         var timestamps = Values(() => HybridTimestamp.Compose(1_700_000_000_000 + random.Next(100_000), random.Next(1000)));
         return new SegmentData(new RowBatch(columns.ToImmutable()), timestamps);
     }

@@ -201,6 +201,13 @@ public static class WireCodec
                 }
 
                 break;
+            case SparseVectorColumn c:
+                foreach (var value in c.Values)
+                {
+                    WriteBytes(o, ColumnBlobs, value);
+                }
+
+                break;
             case ArrayColumn c:
                 WriteInt64(o, ColumnElementType, (long)c.ElementType);
                 foreach (var row in c.Values)
@@ -334,7 +341,8 @@ public static class WireCodec
             DataType.Float => new ScalarColumn<float>(type, ReadRawArray<float>(raw), validity),
             DataType.Double => new ScalarColumn<double>(type, ReadRawArray<double>(raw), validity),
             DataType.FloatVector => new VectorColumn<float>(type, dim, ReadRawArray<float>(raw)),
-            DataType.BinaryVector => new VectorColumn<byte>(type, dim, raw.ToByteArray()),
+            _ when type.IsPackedVector() => new VectorColumn<byte>(type, dim, raw.ToByteArray()),
+            DataType.SparseFloatVector => new SparseVectorColumn(PadToCount(blobs, count, [])),
             DataType.VarChar or DataType.String => new StringColumn(PadToCount(strings, count, ""), validity),
             DataType.Json => new JsonColumn(PadToCount(blobs, count, []), validity),
             DataType.Array => new ArrayColumn(elementType, arrayRows.Select(r => ReadArrayRow(r, elementType)).ToArray(), validity),

@@ -18,12 +18,12 @@ public static class StoredSegmentLoader
     {
         var manifest = await SegmentStore.ReadManifestAsync(objects, info.CollectionId, info.PartitionId, info.SegmentId);
         var data = await SegmentStore.ReadAsync(objects, schema, manifest);
-        var indexes = new Dictionary<long, IVectorIndex>();
+        var indexes = new Dictionary<long, IFieldIndex>();
         if (withIndexes)
         {
             foreach (var (fieldId, key) in info.IndexFiles)
             {
-                indexes[fieldId] = VectorIndexes.Load(await objects.GetAsync(key));
+                indexes[fieldId] = VectorIndexes.LoadAny(await objects.GetAsync(key));
             }
         }
 

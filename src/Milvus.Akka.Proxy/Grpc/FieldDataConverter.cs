@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Milvus.Akka.Common;
+using Milvus.Akka.Index;
+using Milvus.Akka.Index.Sparse;
 using Milvus.Akka.Grpc.Protocol.Schema;
 using DataType = Milvus.Akka.Common.DataType;
 using ErrorCode = Milvus.Akka.Common.ErrorCode;
@@ -31,7 +33,7 @@ public static class FieldDataConverter
 
         return field.DataType switch
         {
-            DataType.FloatVector or DataType.BinaryVector => Vectors(data, field, rows),
+            _ when field.DataType.IsVector() => Vectors(data, field, rows),
             _ when data.FieldCase != FieldData.FieldOneofCase.Scalars =>
                 throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' of type {field.DataType} needs scalar data"),
             _ => Scalars(data.Scalars, field, rows, validity),
@@ -58,7 +60,14 @@ public static class FieldDataConverter
                 data.Vectors = new VectorField { Dim = v.Dim, FloatVector = new FloatArray { Data = { v.Values } } };
                 break;
             case VectorColumn<byte> b:
-                data.Vectors = new VectorField { Dim = b.Dim, BinaryVector = ByteString.CopyFrom(b.Values) };
+                data.Vectors = PackedVectorField(b);
+                break;
+            case SparseVectorColumn sparse:
+                data.Vectors = new VectorField
+                {
+                    Dim = SparseVectors.Dim(sparse.Values),
+                    SparseFloatVector = new SparseFloatArray { Dim = SparseVectors.Dim(sparse.Values), Contents = { sparse.Values.Select(ByteString.CopyFrom) } },
+                };
                 break;
             default:
                 data.Scalars = ToScalarField(column);
@@ -66,6 +75,21 @@ public static class FieldDataConverter
         }
 
         return data;
+    }
+
+    private static VectorField PackedVectorField(VectorColumn<byte> column)
+    {
+        var bytes = ByteString.CopyFrom(column.Values);
+        var field = new VectorField { Dim = column.Dim };
+        switch (column.Type)
+        {
+            case DataType.BinaryVector: field.BinaryVector = bytes; break;
+            case DataType.Float16Vector: field.Float16Vector = bytes; break;
+            case DataType.BFloat16Vector: field.Bfloat16Vector = bytes; break;
+            default: field.Int8Vector = bytes; break;
+        }
+
+        return field;
     }
 
     private static Column Vectors(FieldData data, FieldSchema field, int rows)
@@ -76,6 +100,32 @@ public static class FieldDataConverter
             throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' is a {field.DataType} field but its data is not a vector");
         }
 
+        var expected = field.DataType switch
+        {
+            DataType.FloatVector => VectorField.DataOneofCase.FloatVector,
+            DataType.BinaryVector => VectorField.DataOneofCase.BinaryVector,
+            DataType.Float16Vector => VectorField.DataOneofCase.Float16Vector,
+            DataType.BFloat16Vector => VectorField.DataOneofCase.Bfloat16Vector,
+            DataType.Int8Vector => VectorField.DataOneofCase.Int8Vector,
+            _ => VectorField.DataOneofCase.SparseFloatVector,
+        };
+        if (vectors.DataCase != expected)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' expects {expected} data, got {vectors.DataCase}");
+        }
+
+        if (field.DataType == DataType.SparseFloatVector)
+        {
+            // The sparse dim on the wire is the client's guess (the Node SDK sends the longest row's length); rows are checked one by one.
+            var contents = vectors.SparseFloatVector.Contents;
+            if (contents.Count != rows)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"the data of sparse vector field '{field.Name}' has {contents.Count} rows, expected {rows}");
+            }
+
+            return new SparseVectorColumn([.. contents.Select(row => row.ToByteArray())]);
+        }
+
         if (vectors.Dim != 0 && vectors.Dim != field.Dim)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid,
@@ -84,23 +134,20 @@ public static class FieldDataConverter
 
         if (field.DataType == DataType.FloatVector)
         {
-            if (vectors.DataCase != VectorField.DataOneofCase.FloatVector)
-            {
-                throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' expects float_vector data, got {vectors.DataCase}");
-            }
-
             var values = vectors.FloatVector.Data;
             CheckVectorLength(field, values.Count, rows * field.Dim, rows, "floats");
             return new VectorColumn<float>(DataType.FloatVector, field.Dim, values.ToArray());
         }
 
-        if (vectors.DataCase != VectorField.DataOneofCase.BinaryVector)
+        var packed = vectors.DataCase switch
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' expects binary_vector data, got {vectors.DataCase}");
-        }
-
-        CheckVectorLength(field, vectors.BinaryVector.Length, rows * field.Dim / 8, rows, "bytes");
-        return new VectorColumn<byte>(DataType.BinaryVector, field.Dim, vectors.BinaryVector.ToByteArray());
+            VectorField.DataOneofCase.BinaryVector => vectors.BinaryVector,
+            VectorField.DataOneofCase.Float16Vector => vectors.Float16Vector,
+            VectorField.DataOneofCase.Bfloat16Vector => vectors.Bfloat16Vector,
+            _ => vectors.Int8Vector,
+        };
+        CheckVectorLength(field, packed.Length, rows * field.DataType.VectorRowWidth(field.Dim), rows, "bytes");
+        return new VectorColumn<byte>(field.DataType, field.Dim, packed.ToByteArray());
     }
 
     private static void CheckVectorLength(FieldSchema field, int actual, int expected, int rows, string unit)
@@ -222,22 +269,45 @@ public static class FieldDataConverter
         _ => throw new MilvusException(ErrorCode.ServiceInternal, $"primary keys cannot be {keys.GetType().Name}"),
     };
 
-    /// <summary>Little-endian float32 query vectors of a placeholder value, row after row.</summary>
-    public static float[] FloatVectors(IReadOnlyList<ByteString> values, int dim, string field)
+    /// <summary>
+    /// The query vectors of a placeholder value for a field: float32 row after row for the float-family types
+    /// (Float16, BFloat16 and Int8 converted), or the rows as sent for BinaryVector and SparseFloatVector.
+    /// </summary>
+    public static (float[] Floats, byte[][]? Raw) QueryVectors(IReadOnlyList<ByteString> values, FieldSchema field)
     {
-        var result = new float[values.Count * dim];
-        for (var q = 0; q < values.Count; q++)
+        if (field.DataType == DataType.SparseFloatVector)
         {
-            var bytes = values[q].Span;
-            if (bytes.Length != dim * sizeof(float))
+            var rows = new byte[values.Count][];
+            for (var q = 0; q < values.Count; q++)
             {
-                throw new MilvusException(ErrorCode.ParameterInvalid,
-                    $"query vector {q} has {bytes.Length} bytes, but field '{field}' has dim {dim} ({dim * sizeof(float)} bytes per float vector)");
+                rows[q] = values[q].ToByteArray();
+                SparseVectors.Validate(rows[q], $"query vector {q}");
             }
 
-            MemoryMarshal.Cast<byte, float>(bytes).CopyTo(result.AsSpan(q * dim, dim));
+            return ([], rows);
         }
 
-        return result;
+        var width = field.DataType == DataType.FloatVector ? field.Dim * sizeof(float) : field.DataType.VectorRowWidth(field.Dim);
+        for (var q = 0; q < values.Count; q++)
+        {
+            if (values[q].Length != width)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"query vector {q} has {values[q].Length} bytes, but {field.DataType} field '{field.Name}' has dim {field.Dim} ({width} bytes per vector)");
+            }
+        }
+
+        if (field.DataType == DataType.BinaryVector)
+        {
+            return ([], [.. values.Select(v => v.ToByteArray())]);
+        }
+
+        var packed = new byte[values.Count * width];
+        for (var q = 0; q < values.Count; q++)
+        {
+            values[q].Span.CopyTo(packed.AsSpan(q * width, width));
+        }
+
+        return (PackedVectors.ToSingle(field.DataType, packed), null);
     }
 }

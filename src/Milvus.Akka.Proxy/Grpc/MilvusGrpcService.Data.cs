@@ -6,6 +6,7 @@ using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Expressions;
 using Milvus.Akka.Grpc.Protocol.Common;
+using Milvus.Akka.Index;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
 using Column = Milvus.Akka.Common.Column;
@@ -25,6 +26,7 @@ namespace Milvus.Akka.Proxy.Grpc;
 public sealed partial class MilvusGrpcService
 {
     private const string PlaceholderTag = "$0";
+    private const string GroupByFieldKey = "group_by_field";
 
     // Writes.
 
@@ -117,6 +119,11 @@ public sealed partial class MilvusGrpcService
         }
 
         var iterator = parameters.GetValueOrDefault("search_iter_v2") is "true" or "True";
+        if (iterator && search.GroupByField is not null)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, "a search iterator cannot group its hits; search without group_by_field");
+        }
+
         float? lastBound = null;
         if (iterator && parameters.TryGetValue("search_iter_last_bound", out var bound))
         {
@@ -153,7 +160,7 @@ public sealed partial class MilvusGrpcService
 
         var field = info.Schema.FindField(search.VectorField!)!;
         var metric = MetricTypes.Parse(search.Metric is { Length: > 0 } m ? m
-            : info.IndexOnField(field.FieldId)?.MetricType is { Length: > 0 } indexMetric ? indexMetric : "COSINE");
+            : info.IndexOnField(field.FieldId)?.MetricType is { Length: > 0 } indexMetric ? indexMetric : IndexSpec.DefaultMetric(field.DataType));
         // A range search needs an outer bound too: the worst possible score.
         var outer = metric.HigherIsBetter() ? float.MinValue : float.MaxValue;
         var page = await proxy.SearchAsync(search with { RangeFilter = lastBound, Radius = outer, Limit = search.Limit + 1 }, context.CancellationToken);
@@ -295,18 +302,19 @@ public sealed partial class MilvusGrpcService
         var field = string.IsNullOrEmpty(fieldName)
             ? info.Schema.VectorFields.FirstOrDefault()
             : info.Schema.FindField(fieldName) ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"failed to get field schema by name: fieldName({fieldName}) not found");
-        if (field is not { DataType: DataType.FloatVector })
+        if (field is null || !field.DataType.IsVector())
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field?.Name}' is not a float vector field; Milvus.Akka searches float vectors only");
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field?.Name}' is not a vector field");
         }
 
-        var vectors = QueryVectors(request.PlaceholderGroup, field, request.Nq);
+        var (vectors, rawVectors) = QueryVectors(request.PlaceholderGroup, field, request.Nq);
         var indexParams = parameters.TryGetValue(ParamsKey, out var json) ? ParseJsonObject(json, "search params") : [];
         return new SearchRequest
         {
             Collection = info.Name,
             Vectors = vectors,
-            Nq = vectors.Length / field.Dim,
+            RawVectors = rawVectors,
+            Nq = rawVectors?.Length ?? vectors.Length / field.Dim,
             VectorField = field.Name,
             Metric = NullIfEmpty(parameters.GetValueOrDefault("metric_type")),
             Limit = IntParam(parameters, "topk", IntParam(parameters, "limit", 10)),
@@ -317,10 +325,13 @@ public sealed partial class MilvusGrpcService
             Radius = FloatParam(indexParams, "radius"),
             RangeFilter = FloatParam(indexParams, "range_filter"),
             Params = indexParams.Where(p => p.Key is not ("radius" or "range_filter")).ToImmutableDictionary(),
+            GroupByField = NullIfEmpty(parameters.GetValueOrDefault(GroupByFieldKey)),
+            GroupSize = IntParam(parameters, "group_size", 1),
+            StrictGroupSize = parameters.GetValueOrDefault("strict_group_size") is "true" or "True",
         };
     }
 
-    private static float[] QueryVectors(ByteString placeholderBytes, Common.FieldSchema field, long nq)
+    private static (float[] Floats, byte[][]? Raw) QueryVectors(ByteString placeholderBytes, Common.FieldSchema field, long nq)
     {
         PlaceholderGroup group;
         try
@@ -339,9 +350,9 @@ public sealed partial class MilvusGrpcService
         }
 
         var placeholder = group.Placeholders[0];
-        if (placeholder.Type != PlaceholderType.FloatVector)
+        if ((int)placeholder.Type != (int)field.DataType)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"query vectors of type {placeholder.Type} cannot search float vector field '{field.Name}'");
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"query vectors of type {placeholder.Type} cannot search {field.DataType} field '{field.Name}'");
         }
 
         if (placeholder.Values.Count == 0 || (nq != 0 && nq != placeholder.Values.Count))
@@ -349,7 +360,7 @@ public sealed partial class MilvusGrpcService
             throw new MilvusException(ErrorCode.ParameterInvalid, $"nq ({nq}) does not match the {placeholder.Values.Count} query vectors sent");
         }
 
-        return FieldDataConverter.FloatVectors(placeholder.Values, field.Dim, field.Name);
+        return FieldDataConverter.QueryVectors(placeholder.Values, field);
     }
 
     private static SearchResultData SearchData(CollectionInfo info, SearchResult result, ImmutableArray<string> requested, int limit)
@@ -363,6 +374,11 @@ public sealed partial class MilvusGrpcService
         };
         data.Scores.Add(result.Scores);
         data.Topks.Add(Enumerable.Range(0, result.Nq).Select(q => (long)result.Count(q)));
+        if (result.GroupValues is { } groupValues)
+        {
+            data.GroupByFieldValue = FieldDataConverter.ToFieldData(result.GroupField!, groupValues);
+        }
+
         if (!requested.IsDefaultOrEmpty)
         {
             data.FieldsData.Add(OutputColumns(info.Schema, result.Fields.Columns, requested));

@@ -32,10 +32,10 @@ internal static class ArrowColumns
         DataType.Float => FloatType.Default,
         DataType.Double => DoubleType.Default,
         DataType.VarChar or DataType.String => StringType.Default,
-        DataType.Json => BinaryType.Default,
+        DataType.Json or DataType.SparseFloatVector => BinaryType.Default,
         DataType.Array => new ListType(ArrowType(new ColumnType(type.ElementType))),
         DataType.FloatVector => new FixedSizeListType(FloatType.Default, type.Dim),
-        DataType.BinaryVector => new FixedSizeBinaryType(type.Dim / 8),
+        _ when type.Type.IsPackedVector() => new FixedSizeBinaryType(type.Type.VectorRowWidth(type.Dim)),
         _ => throw new MilvusException(ErrorCode.OperationNotSupported, $"data type {type.Type} cannot be stored in a sealed segment yet"),
     };
 
@@ -67,6 +67,12 @@ internal static class ArrowColumns
                 return new BinaryArray(BinaryType.Default, length, offsets, data, validity, nullCount, 0);
             }
 
+            case (DataType.SparseFloatVector, SparseVectorColumn c):
+            {
+                var (offsets, data) = PackBytes(c.Values);
+                return new BinaryArray(BinaryType.Default, length, offsets, data, validity, nullCount, 0);
+            }
+
             case (DataType.Array, ArrayColumn c) when SameElementType(c.ElementType, type.ElementType):
             {
                 var (offsets, total) = ListOffsets(c.Values);
@@ -80,7 +86,7 @@ internal static class ArrowColumns
                 return new FixedSizeListArray(ArrowType(type), length, values, ArrowBuffer.Empty, 0, 0);
             }
 
-            case (DataType.BinaryVector, VectorColumn<byte> c) when c.Dim == type.Dim:
+            case (_, VectorColumn<byte> c) when type.Type.IsPackedVector() && c.Type == type.Type && c.Dim == type.Dim:
                 return new FixedSizeBinaryArray(new ArrayData(ArrowType(type), length, 0, 0, [ArrowBuffer.Empty, View(c.Values)]));
 
             default:
@@ -117,30 +123,36 @@ internal static class ArrowColumns
             case (DataType.VarChar or DataType.String, StringArray a):
                 return new StringColumn(DecodeStrings(a), validity);
             case (DataType.Json, BinaryArray a) when a is not StringArray:
-            {
-                var values = new byte[a.Length][];
-                for (var i = 0; i < values.Length; i++)
-                {
-                    values[i] = a.GetBytes(i).ToArray();
-                }
-
-                return new JsonColumn(values, validity);
-            }
+                return new JsonColumn(DecodeBlobs(a), validity);
+            case (DataType.SparseFloatVector, BinaryArray a) when a is not StringArray:
+                return new SparseVectorColumn(DecodeBlobs(a));
 
             case (DataType.Array, ListArray a):
                 return new ArrayColumn(type.ElementType, DecodeRows(type.ElementType, a), validity);
             case (DataType.FloatVector, FixedSizeListArray { Values: FloatArray values } a)
                 when ((FixedSizeListType)a.Data.DataType).ListSize == type.Dim:
                 return new VectorColumn<float>(type.Type, type.Dim, values.Values.Slice(a.Offset * type.Dim, a.Length * type.Dim).ToArray());
-            case (DataType.BinaryVector, FixedSizeBinaryArray a) when ((FixedSizeBinaryType)a.Data.DataType).ByteWidth == type.Dim / 8:
+            case (_, FixedSizeBinaryArray a) when type.Type.IsPackedVector()
+                && ((FixedSizeBinaryType)a.Data.DataType).ByteWidth == type.Type.VectorRowWidth(type.Dim):
             {
-                var width = type.Dim / 8;
+                var width = type.Type.VectorRowWidth(type.Dim);
                 return new VectorColumn<byte>(type.Type, type.Dim, a.ValueBuffer.Span.Slice(a.Offset * width, a.Length * width).ToArray());
             }
 
             default:
                 throw new InvalidDataException($"Arrow type {array.Data.DataType.Name} does not hold {Describe(type)}");
         }
+    }
+
+    private static byte[][] DecodeBlobs(BinaryArray array)
+    {
+        var values = new byte[array.Length][];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = array.GetBytes(i).ToArray();
+        }
+
+        return values;
     }
 
     public static UInt64Array EncodeTimestamps(ulong[] timestamps) => new(View(timestamps), ArrowBuffer.Empty, timestamps.Length, 0, 0);
@@ -361,7 +373,7 @@ internal static class ArrowColumns
     private static string Describe(ColumnType type) => type.Type switch
     {
         DataType.Array => $"Array<{type.ElementType}>",
-        DataType.FloatVector or DataType.BinaryVector => $"{type.Type}(dim={type.Dim})",
+        _ when type.Type.IsVector() && type.Type != DataType.SparseFloatVector => $"{type.Type}(dim={type.Dim})",
         _ => type.Type.ToString(),
     };
 
@@ -369,7 +381,7 @@ internal static class ArrowColumns
     {
         ArrayColumn c => $"Array<{c.ElementType}> column",
         VectorColumn<float> c => $"FloatVector(dim={c.Dim}) column",
-        VectorColumn<byte> c => $"BinaryVector(dim={c.Dim}) column",
+        VectorColumn<byte> c => $"{c.Type}(dim={c.Dim}) column",
         _ => $"{column.GetType().Name.Split('`')[0]} of {column.Type}",
     };
 

@@ -27,6 +27,20 @@ public static class SegmentsCodec
         WriteNullableFloat(o, 11, plan.Radius);
         WriteNullableFloat(o, 12, plan.RangeFilter);
         WriteRawSpan(o, 13, plan.OutputFieldIds.AsSpan());
+        foreach (var query in plan.RawQueries ?? [])
+        {
+            WriteBytes(o, 14, query);
+        }
+
+        if (plan.Grouping is { } grouping)
+        {
+            WriteMessage(o, 15, g =>
+            {
+                WriteInt64(g, 1, grouping.FieldId);
+                WriteInt64(g, 2, grouping.Size);
+                WriteBool(g, 3, grouping.Strict);
+            });
+        }
     });
 
     public static SearchPlan DecodeSearchPlan(ByteString bytes)
@@ -34,8 +48,11 @@ public static class SegmentsCodec
         var f = WireFields.Parse(bytes);
         return new SearchPlan(f.Int64(1), f.Int64(2), (MetricType)f.Int32(3), f.Int32(4), f.Int32(5), f.RawArray<float>(6),
             f.NullableString(7), f.Map(8), f.RawImmutableArray<long>(9), f.UInt64(10), f.NullableFloat(11), f.NullableFloat(12),
-            f.RawImmutableArray<long>(13));
+            f.RawImmutableArray<long>(13), RawQueries: f.Has(14) ? [.. f.RepeatedBytes(14).Select(q => q.ToByteArray())] : null,
+            Grouping: f.Has(15) ? DecodeGrouping(WireFields.Parse(f.Bytes(15))) : null);
     }
+
+    private static SearchGrouping DecodeGrouping(WireFields g) => new(g.Int64(1), g.Int32(2), g.Bool(3));
 
     public static ByteString Encode(QueryPlan plan) => ToBytes(o =>
     {
