@@ -137,6 +137,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers, IWithS
         ReadyPlacement();
         ReadyDistribution();
         ReadyGarbageCollection();
+        ReadySecurity();
     }
 
     /// <summary>Runs a request handler and replies with its result, or with a <see cref="MilvusFailure"/> naming the problem.</summary>

@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using Milvus.Akka.Expressions;
 using Milvus.Akka.Proxy.Grpc;
+using Milvus.Akka.Security;
 
 namespace Milvus.Akka.Proxy;
 
@@ -28,6 +29,9 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     /// <summary>How long one attempt of a request to a shard waits before asking again (<c>milvus.proxy.shard-attempt-timeout</c>).</summary>
     public TimeSpan ShardAttemptTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Authentication and access control (<c>milvus.security</c>, shared with the coordinator).</summary>
+    public SecuritySettings Security { get; init; } = SecuritySettings.Default;
+
     public static ProxySettings Default { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), MilvusResultLimit, MilvusResultLimit,
         2L << 20, TimeSpan.FromSeconds(5));
 
@@ -35,7 +39,7 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     {
         var c = config.GetConfig("milvus.proxy");
         return c is null || c.IsEmpty
-            ? Default
+            ? Default with { Security = SecuritySettings.From(config) }
             : new ProxySettings(
                 c.GetTimeSpan("ask-timeout", Default.AskTimeout),
                 c.GetTimeSpan("load-timeout", Default.LoadTimeout),
@@ -50,6 +54,7 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 MetadataCacheTtl = c.GetTimeSpan("metadata-cache-ttl", Default.MetadataCacheTtl),
                 Filter = FilterLimitsFrom(c),
                 ShardAttemptTimeout = c.GetTimeSpan("shard-attempt-timeout", Default.ShardAttemptTimeout),
+                Security = SecuritySettings.From(config),
             };
     }
 
