@@ -8,6 +8,7 @@ using Milvus.Akka.Security;
 using Milvus.Akka.Server;
 using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
 using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
+using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -32,6 +33,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
             DataDir = _dataDir,
             ExtraConfig = $$"""
                 milvus.proxy.grpc.port = 0
+                milvus.management.port = 0
                 milvus.security.authorization-enabled = on
                 milvus.security.api-keys { "{{Passwords.ApiKeyDigest(ApiKey)}}" = "root" }
                 akka.loglevel = WARNING
@@ -77,7 +79,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
         Succeeded(await Client.CreateRoleAsync(new CreateRoleRequest { Entity = new RoleEntity { Name = "readers" } }, root));
         Succeeded(await Client.OperateUserRoleAsync(new OperateUserRoleRequest { Username = "bob", RoleName = "readers" }, root));
 
-        var query = new QueryRequest { CollectionName = collection, Expr = "id >= 0", OutputFields = { "id" } };
+        var query = new ProtoQueryRequest { CollectionName = collection, Expr = "id >= 0", OutputFields = { "id" } };
         // Every user holds the public role's DescribeCollection, but nothing on the data.
         Succeeded((await Client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = collection }, bob)).Status);
         var denied = await AssertRefusedAsync(StatusCode.PermissionDenied, () => Client.QueryAsync(query, bob).ResponseAsync);
@@ -101,7 +103,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
         // Query is granted, Insert and other collections are not.
         await AssertRefusedAsync(StatusCode.PermissionDenied, () => Client.InsertAsync(new InsertRequest { CollectionName = collection }, bob).ResponseAsync);
         await AssertRefusedAsync(StatusCode.PermissionDenied,
-            () => Client.QueryAsync(new QueryRequest { CollectionName = "other", Expr = "id >= 0" }, bob).ResponseAsync);
+            () => Client.QueryAsync(new ProtoQueryRequest { CollectionName = "other", Expr = "id >= 0" }, bob).ResponseAsync);
         // The grant lists as granted by root; bob may list the grants of his own role.
         var grants = await Client.SelectGrantAsync(new SelectGrantRequest { Entity = new GrantEntity { Role = new RoleEntity { Name = "readers" } } }, bob);
         var grant = Assert.Single(grants.Entities);

@@ -47,6 +47,7 @@ public sealed class MilvusGrpcHost : IAsyncDisposable
         {
             grpc.MaxReceiveMessageSize = settings.MaxReceiveMessageSize;
             grpc.MaxSendMessageSize = settings.MaxSendMessageSize;
+            grpc.Interceptors.Add<MilvusMetricsInterceptor>();
             grpc.Interceptors.Add<MilvusStatusInterceptor>();
             if (proxy.Settings.Security.AuthorizationEnabled)
             {
