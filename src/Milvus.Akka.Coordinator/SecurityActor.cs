@@ -2,9 +2,10 @@ using Akka.Actor;
 using Akka.Event;
 using Google.Protobuf;
 using Milvus.Akka.Cluster;
+using Milvus.Akka.Security;
 using Milvus.Akka.Storage;
 
-namespace Milvus.Akka.Security;
+namespace Milvus.Akka.Coordinator;
 
 /// <summary>
 /// Keeps the <see cref="RbacState"/> in meta storage (one record, so every change is atomic) and applies changes one at a
