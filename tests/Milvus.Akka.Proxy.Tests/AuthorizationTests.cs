@@ -1,12 +1,7 @@
 using System.Text;
-using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Milvus.Akka.Grpc.Protocol.Milvus;
-using Milvus.Akka.Grpc.Protocol.Schema;
 using Milvus.Akka.Security;
-using Milvus.Akka.Server;
-using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
 using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
 using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
 
@@ -20,37 +15,21 @@ namespace Milvus.Akka.Proxy.Tests;
 public sealed class AuthorizationTests : IAsyncLifetime
 {
     private const string ApiKey = "test-api-key-7f3a";
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "milvus-akka-tests", Guid.NewGuid().ToString("N"));
-    private MilvusNode? _node;
-    private GrpcChannel? _channel;
+    private StandaloneGrpcNode? _node;
 
-    private MilvusService.MilvusServiceClient Client => new(_channel);
+    private MilvusService.MilvusServiceClient Client => _node!.Client;
 
-    public async Task InitializeAsync()
-    {
-        _node = await MilvusNode.StartAsync(new NodeOptions
-        {
-            DataDir = _dataDir,
-            ExtraConfig = $$"""
-                milvus.proxy.grpc.port = 0
-                milvus.management.port = 0
-                milvus.security.authorization-enabled = on
-                milvus.security.api-keys { "{{Passwords.ApiKeyDigest(ApiKey)}}" = "root" }
-                akka.loglevel = WARNING
-                """,
-        });
-        _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_node.GrpcPort}");
-    }
+    public async Task InitializeAsync() => _node = await StandaloneGrpcNode.StartAsync($$"""
+        milvus.security.authorization-enabled = on
+        milvus.security.api-keys { "{{Passwords.ApiKeyDigest(ApiKey)}}" = "root" }
+        """);
 
     public async Task DisposeAsync()
     {
-        _channel?.Dispose();
         if (_node is not null)
         {
             await _node.DisposeAsync();
         }
-
-        Directory.Delete(_dataDir, recursive: true);
     }
 
     [Fact]
@@ -74,7 +53,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
         var root = Token("root:Milvus");
         var bob = Token("bob:bob-secret");
         const string collection = "guarded";
-        await CreateLoadedCollectionAsync(collection, root);
+        await _node!.CreateLoadedCollectionAsync(collection, dim: 4, root);
         Succeeded(await Client.CreateCredentialAsync(new CreateCredentialRequest { Username = "bob", Password = Base64("bob-secret") }, root));
         Succeeded(await Client.CreateRoleAsync(new CreateRoleRequest { Entity = new RoleEntity { Name = "readers" } }, root));
         Succeeded(await Client.OperateUserRoleAsync(new OperateUserRoleRequest { Username = "bob", RoleName = "readers" }, root));
@@ -132,27 +111,6 @@ public sealed class AuthorizationTests : IAsyncLifetime
         Succeeded(await Client.DropDatabaseAsync(new DropDatabaseRequest { DbName = "root_db" }, root));
     }
 
-    private async Task CreateLoadedCollectionAsync(string name, Metadata root)
-    {
-        var schema = new CollectionSchema
-        {
-            Name = name,
-            Fields =
-            {
-                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { new KeyValuePair { Key = "dim", Value = "4" } } },
-            },
-        };
-        Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = schema.ToByteString() }, root));
-        Succeeded(await Client.CreateIndexAsync(new CreateIndexRequest
-        {
-            CollectionName = name,
-            FieldName = "vec",
-            ExtraParams = { new KeyValuePair { Key = "index_type", Value = "FLAT" }, new KeyValuePair { Key = "metric_type", Value = "L2" } },
-        }, root));
-        Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = name }, root));
-    }
-
     private static Metadata Token(string token) => new() { { "authorization", Base64(token) } };
 
     private static string Base64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
@@ -164,5 +122,5 @@ public sealed class AuthorizationTests : IAsyncLifetime
         return refused;
     }
 
-    private static void Succeeded(MilvusStatus status) => Assert.True(status.Code == 0, $"status {status.Code}: {status.Reason}");
+    private static void Succeeded(MilvusStatus status) => StandaloneGrpcNode.Succeeded(status);
 }

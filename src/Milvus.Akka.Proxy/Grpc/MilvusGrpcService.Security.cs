@@ -137,7 +137,7 @@ public sealed partial class MilvusGrpcService
     public override async Task<MilvusStatus> OperatePrivilegeV2(OperatePrivilegeV2Request request, ServerCallContext context)
     {
         var privilege = Privileges.Normalize(request.Grantor?.Privilege?.Name ?? "");
-        var database = request.DbName.Length == 0 ? Coordinator.CoordinatorActor.DefaultDatabase : request.DbName;
+        var database = request.DbName.Length == 0 ? Coordinator.DatabaseInfo.DefaultName : request.DbName;
         var collection = request.CollectionName.Length == 0 ? Privileges.AnyName : request.CollectionName;
         var grant = PrivilegeLevel(privilege) switch
         {
