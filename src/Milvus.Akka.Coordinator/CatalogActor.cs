@@ -133,6 +133,7 @@ public sealed partial class CatalogActor : ReceiveActor, IWithTimers, IWithStash
         ReadySegments();
         ReadyPlacement();
         ReadyDistribution();
+        ReadySecurity();
         Receive<GetLiveData>(_ => Sender.Tell(LiveData()));
     }
 

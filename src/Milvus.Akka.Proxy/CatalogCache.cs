@@ -24,6 +24,8 @@ public sealed class CatalogCache(TimeSpan maxAge, Func<DateTimeOffset>? clock = 
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Database, string Name), (CollectionInfo Collection, DateTimeOffset Expires)> _collections = [];
     private ulong _version;
+    private long _hits;
+    private long _misses;
 
     /// <summary>The newest catalog version this proxy has seen.</summary>
     public ulong Version
@@ -36,6 +38,12 @@ public sealed class CatalogCache(TimeSpan maxAge, Func<DateTimeOffset>? clock = 
             }
         }
     }
+
+    /// <summary>Lookups answered from the cache so far (the metrics endpoint reports them).</summary>
+    public long Hits => Interlocked.Read(ref _hits);
+
+    /// <summary>Lookups that found nothing or an expired entry so far.</summary>
+    public long Misses => Interlocked.Read(ref _misses);
 
     public int Count
     {
@@ -55,14 +63,17 @@ public sealed class CatalogCache(TimeSpan maxAge, Func<DateTimeOffset>? clock = 
         {
             if (!_collections.TryGetValue((database, name), out var entry))
             {
+                _misses++;
                 return null;
             }
 
             if (entry.Expires > _clock())
             {
+                _hits++;
                 return entry.Collection;
             }
 
+            _misses++;
             _collections.Remove((database, name));
             return null;
         }

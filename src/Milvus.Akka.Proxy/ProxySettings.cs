@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using Milvus.Akka.Expressions;
 using Milvus.Akka.Proxy.Grpc;
+using Milvus.Akka.Security;
 
 namespace Milvus.Akka.Proxy;
 
@@ -31,6 +32,9 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     /// <summary>How long one attempt of a timestamp or id request waits before asking again (<c>milvus.proxy.coordinator-attempt-timeout</c>).</summary>
     public TimeSpan CoordinatorAttemptTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Authentication and access control (<c>milvus.security</c>, shared with the coordinator).</summary>
+    public SecuritySettings Security { get; init; } = SecuritySettings.Default;
+
     public static ProxySettings Default { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), MilvusResultLimit, MilvusResultLimit,
         2L << 20, TimeSpan.FromSeconds(5));
 
@@ -38,7 +42,7 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     {
         var c = config.GetConfig("milvus.proxy");
         return c is null || c.IsEmpty
-            ? Default
+            ? Default with { Security = SecuritySettings.From(config) }
             : new ProxySettings(
                 c.GetTimeSpan("ask-timeout", Default.AskTimeout),
                 c.GetTimeSpan("load-timeout", Default.LoadTimeout),
@@ -54,6 +58,7 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 Filter = FilterLimitsFrom(c),
                 ShardAttemptTimeout = c.GetTimeSpan("shard-attempt-timeout", Default.ShardAttemptTimeout),
                 CoordinatorAttemptTimeout = c.GetTimeSpan("coordinator-attempt-timeout", Default.CoordinatorAttemptTimeout),
+                Security = SecuritySettings.From(config),
             };
     }
 

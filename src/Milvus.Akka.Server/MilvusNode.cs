@@ -28,9 +28,12 @@ public sealed class MilvusNode : IAsyncDisposable
     private readonly IMetaStore _meta;
 
     private readonly MilvusGrpcHost? _grpc;
+    private readonly ManagementServer? _management;
 
-    private MilvusNode(NodeOptions options, ActorSystem system, IObjectStore objects, IMetaStore meta, MilvusProxy? proxy, MilvusGrpcHost? grpc)
+    private MilvusNode(NodeOptions options, ActorSystem system, IObjectStore objects, IMetaStore meta, MilvusProxy? proxy, MilvusGrpcHost? grpc,
+        ManagementServer? management)
     {
+        _management = management;
         Options = options;
         System = system;
         _objects = objects;
@@ -49,6 +52,9 @@ public sealed class MilvusNode : IAsyncDisposable
     /// <summary>The port of the Milvus gRPC API, on nodes with the proxy role.</summary>
     public int? GrpcPort => _grpc?.Port;
 
+    /// <summary>The port of /healthz and /metrics; null when it could not be bound.</summary>
+    public int? ManagementPort => _management?.Port;
+
     public Address Address => global::Akka.Cluster.Cluster.Get(System).SelfAddress;
 
     public static async Task<MilvusNode> StartAsync(NodeOptions options, CancellationToken cancellationToken = default)
@@ -61,6 +67,10 @@ public sealed class MilvusNode : IAsyncDisposable
         var system = ActorSystem.Create(SystemName, config);
         // The object-store snapshot plugin (milvus.streaming.snapshot-plugin-id) keeps shard snapshots next to the segments.
         SnapshotObjectStores.Get(system).Register("default", objects);
+        // Served from the start, so probes see 503 (with the reason) until every role has started.
+        var health = new NodeHealth(system, meta);
+        var nodeMetrics = Prometheus.Metrics.NewCustomRegistry();
+        var management = await ManagementServer.StartAsync(ManagementSettings.From(config), health, nodeMetrics, system.Log, cancellationToken);
         var cluster = global::Akka.Cluster.Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
@@ -109,9 +119,11 @@ public sealed class MilvusNode : IAsyncDisposable
 
         var grpc = proxy is null ? null
             : await MilvusGrpcHost.StartAsync(proxy, new ServerInfoOptions(roles.Length == NodeOptions.AllRoles.Length ? "STANDALONE" : "CLUSTER"), cancellationToken);
+        NodeMetrics.Register(nodeMetrics, system, proxy);
+        health.MarkStarted();
         system.Log.Info("Milvus.Akka node {0} up with roles [{1}], data in {2}", cluster.SelfAddress, string.Join(", ", roles),
             Path.GetFullPath(options.DataDir));
-        return new MilvusNode(options, system, objects, meta, proxy, grpc);
+        return new MilvusNode(options, system, objects, meta, proxy, grpc, management);
     }
 
     /// <summary>Leaves the cluster gracefully: shards hand off, in-flight writes finish, then the stores close.</summary>
@@ -125,6 +137,11 @@ public sealed class MilvusNode : IAsyncDisposable
 
     private async ValueTask StopAsync(Func<Task> stop)
     {
+        if (_management is not null)
+        {
+            await _management.DisposeAsync();
+        }
+
         if (_grpc is not null)
         {
             await _grpc.DisposeAsync();

@@ -53,7 +53,7 @@ internal sealed class ServerUnderTest : IAsyncDisposable
             var port = ServerProcess.FreePort();
             var dataDirectory = new TempDirectory("bench-server");
             var config = Path.Combine(dataDirectory.Path, "bench.hocon");
-            await File.WriteAllTextAsync(config, $"milvus.proxy.grpc.port = {port}\nakka.loglevel = WARNING\n");
+            await File.WriteAllTextAsync(config, $"milvus.proxy.grpc.port = {port}\nmilvus.management.port = 0\nakka.loglevel = WARNING\n");
             var info = new ProcessStartInfo("dotnet")
             {
                 ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Milvus.Akka.Server.dll"), "--data-dir", Path.Combine(dataDirectory.Path, "data"), "--config", config },

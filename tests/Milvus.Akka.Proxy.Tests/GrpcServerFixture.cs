@@ -14,6 +14,7 @@ public sealed class GrpcServerFixture : IAsyncLifetime
     /// </summary>
     private const string Config = """
         milvus.proxy.grpc.port = 0
+        milvus.management.port = 0
         milvus.proxy.grpc.max-receive-message-size = 1 MiB
         milvus.coordinator.compaction.auto = off
         milvus.query.register-interval = 500ms

@@ -14,6 +14,7 @@ public sealed class PropertiesRestartTests : IAsyncLifetime
 {
     private const string Config = """
         milvus.proxy.grpc.port = 0
+        milvus.management.port = 0
         akka.loglevel = WARNING
         """;
 

@@ -27,7 +27,7 @@ public sealed class MilvusServerProcess : IAsyncDisposable
     {
         Directory.CreateDirectory(dataDir);
         var config = dataDir + ".hocon";
-        await File.WriteAllTextAsync(config, $"milvus.proxy.grpc.port = {port}\nakka.loglevel = WARNING\n");
+        await File.WriteAllTextAsync(config, $"milvus.proxy.grpc.port = {port}\nmilvus.management.port = 0\nakka.loglevel = WARNING\n");
         var info = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { ServerAssembly(), "--data-dir", dataDir, "--config", config },

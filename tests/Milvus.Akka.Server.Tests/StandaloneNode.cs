@@ -9,6 +9,7 @@ public static class StandaloneNode
         milvus.data.poll-interval = 500ms
         milvus.coordinator.shard-keep-alive-interval = 1s
         milvus.proxy.grpc.port = 0
+        milvus.management.port = 0
         akka.loglevel = WARNING
         akka.actor.serialize-messages = on
         akka.actor.serialize-creators = off

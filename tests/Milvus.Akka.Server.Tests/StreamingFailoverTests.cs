@@ -52,7 +52,7 @@ public sealed class StreamingFailoverTests(ITestOutputHelper output) : IAsyncLif
         var grpcPort = ServerProcess.FreePort();
         var config = Path.Combine(_dataDir.Path, "node.hocon");
         // INFO: each shard logs where it starts ("Shard … recovered"), the only outside view of where sharding runs it.
-        await File.WriteAllTextAsync(config, $"milvus.proxy.grpc.port = {grpcPort}\nakka.loglevel = INFO\nakka.stdout-loglevel = INFO\n");
+        await File.WriteAllTextAsync(config, $"milvus.proxy.grpc.port = {grpcPort}\nmilvus.management.port = 0\nakka.loglevel = INFO\nakka.stdout-loglevel = INFO\n");
         var seed = $"akka.tcp://milvus@127.0.0.1:{ports[0]}";
 
         await StartAsync("coordinator+proxy", ["--roles", "coordinator,proxy", "--port", $"{ports[0]}"], grpcPort);

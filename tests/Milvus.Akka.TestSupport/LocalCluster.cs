@@ -62,7 +62,7 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         var node = await MilvusNode.StartAsync(new NodeOptions
         {
-            Roles = roles, DataDir = _dataDir.Path, Seeds = seeds, Port = port, ExtraConfig = extraConfig,
+            Roles = roles, DataDir = _dataDir.Path, Seeds = seeds, Port = port, ExtraConfig = "milvus.management.port = 0\n" + extraConfig,
         });
         _nodes.Add(node);
         return node;

@@ -47,7 +47,13 @@ public sealed class MilvusGrpcHost : IAsyncDisposable
         {
             grpc.MaxReceiveMessageSize = settings.MaxReceiveMessageSize;
             grpc.MaxSendMessageSize = settings.MaxSendMessageSize;
+            grpc.Interceptors.Add<MilvusMetricsInterceptor>();
             grpc.Interceptors.Add<MilvusStatusInterceptor>();
+            if (proxy.Settings.Security.AuthorizationEnabled)
+            {
+                // Inside the status interceptor: its UNAUTHENTICATED and PERMISSION_DENIED pass through as gRPC errors, as Milvus's.
+                grpc.Interceptors.Add<MilvusAuthInterceptor>();
+            }
         });
         builder.Services.AddSingleton(proxy);
         builder.Services.AddSingleton(serverInfo);

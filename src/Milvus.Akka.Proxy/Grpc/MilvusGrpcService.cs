@@ -21,7 +21,7 @@ public sealed partial class MilvusGrpcService(MilvusProxy proxy, ServerInfoOptio
     private const string DatabaseHeader = "dbname";
 
     /// <summary>The request's database: its db_name field, else the SDKs' dbname header, else the default database.</summary>
-    private static string Database(string requestDatabase, ServerCallContext context) =>
+    internal static string Database(string requestDatabase, ServerCallContext context) =>
         !string.IsNullOrEmpty(requestDatabase) ? requestDatabase
         : context.RequestHeaders.GetValue(DatabaseHeader) is { Length: > 0 } header ? header
         : DatabaseInfo.DefaultName;

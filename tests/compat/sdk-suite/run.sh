@@ -45,7 +45,7 @@ fi
 sed -i "s#^export const IP = '127.0.0.1:19530';#export const IP = process.env.MILVUS_ADDRESS || '127.0.0.1:19530';#" "$tree/test/tools/ip.ts"
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-printf 'milvus.proxy.grpc.port = %s\nakka.loglevel = WARNING\n' "$port" > "$work/server.hocon"
+printf 'milvus.proxy.grpc.port = %s\nmilvus.management.port = 0\nakka.loglevel = WARNING\n' "$port" > "$work/server.hocon"
 dotnet "$root/src/Milvus.Akka.Server/bin/Release/net10.0/Milvus.Akka.Server.dll" \
   --data-dir "$work/data" --config "$work/server.hocon" > "$out/server.log" 2>&1 &
 server_pid=$!

@@ -64,7 +64,7 @@ async function startServer() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'milvus-akka-compat-'));
   const grpcPort = await freePort();
   const config = path.join(dataDir, 'test.hocon');
-  fs.writeFileSync(config, `milvus.proxy.grpc.port = ${grpcPort}\nmilvus.query.register-interval = 500ms\nmilvus.data.poll-interval = 500ms\nakka.loglevel = WARNING\n`);
+  fs.writeFileSync(config, `milvus.proxy.grpc.port = ${grpcPort}\nmilvus.management.port = 0\nmilvus.query.register-interval = 500ms\nmilvus.data.poll-interval = 500ms\nakka.loglevel = WARNING\n`);
   const child = spawn('dotnet', [serverDll(), '--data-dir', path.join(dataDir, 'data'), '--config', config], { stdio: ['ignore', 'inherit', 'inherit'] });
   await waitForPort(grpcPort, child, 60_000);
   return {

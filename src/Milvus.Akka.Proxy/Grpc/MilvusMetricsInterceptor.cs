@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Milvus.Akka.Grpc.Protocol.Milvus;
+using Prometheus;
+using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
+
+namespace Milvus.Akka.Proxy.Grpc;
+
+/// <summary>
+/// Milvus's proxy metrics for every unary rpc: requests by function and outcome (a response whose status is not Success
+/// counts as failed, as do gRPC errors), latency by function in milliseconds, and the vectors inserted and searched.
+/// Outermost interceptor, so refused and failed requests are counted too.
+/// </summary>
+public sealed class MilvusMetricsInterceptor : Interceptor
+{
+    private static readonly Counter Requests = Metrics.CreateCounter("milvus_proxy_req_count", "Requests the proxy served, by rpc and outcome.",
+        "function_name", "status");
+
+    private static readonly Histogram Latency = Metrics.CreateHistogram("milvus_proxy_req_latency", "Latency of the proxy's rpcs in milliseconds.",
+        new HistogramConfiguration { LabelNames = ["function_name"], Buckets = Histogram.ExponentialBuckets(0.5, 2, 16) });
+
+    private static readonly Counter InsertedVectors = Metrics.CreateCounter("milvus_proxy_insert_vectors_count", "Rows inserted or upserted through the proxy.");
+
+    private static readonly Counter SearchedVectors = Metrics.CreateCounter("milvus_proxy_search_vectors_count", "Query vectors searched through the proxy (nq).");
+
+    private static readonly ConcurrentDictionary<MessageDescriptor, FieldDescriptor?> StatusFields = new();
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        var rpc = context.Method[(context.Method.LastIndexOf('/') + 1)..];
+        var started = Stopwatch.GetTimestamp();
+        var succeeded = false;
+        try
+        {
+            var response = await continuation(request, context);
+            succeeded = StatusOf(response as IMessage) is not { Code: not 0 };
+            if (succeeded)
+            {
+                CountVectors(request);
+            }
+
+            return response;
+        }
+        finally
+        {
+            Requests.WithLabels(rpc, succeeded ? "success" : "fail").Inc();
+            Latency.WithLabels(rpc).Observe(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    private static void CountVectors(object request)
+    {
+        switch (request)
+        {
+            case Milvus.Akka.Grpc.Protocol.Milvus.InsertRequest insert:
+                InsertedVectors.Inc(insert.NumRows);
+                break;
+            case Milvus.Akka.Grpc.Protocol.Milvus.UpsertRequest upsert:
+                InsertedVectors.Inc(upsert.NumRows);
+                break;
+            case Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest search:
+                SearchedVectors.Inc(search.Nq);
+                break;
+        }
+    }
+
+    /// <summary>The common.Status a response carries (itself, or its status field).</summary>
+    private static MilvusStatus? StatusOf(IMessage? response) => response switch
+    {
+        null => null,
+        MilvusStatus status => status,
+        _ => StatusFields.GetOrAdd(response.Descriptor, d => d.Fields.InDeclarationOrder()
+                .FirstOrDefault(f => f.FieldType == FieldType.Message && f.MessageType == MilvusStatus.Descriptor))
+            ?.Accessor.GetValue(response) as MilvusStatus,
+    };
+}

@@ -1,0 +1,126 @@
+using System.Text;
+using Grpc.Core;
+using Milvus.Akka.Grpc.Protocol.Milvus;
+using Milvus.Akka.Security;
+using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
+using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
+
+namespace Milvus.Akka.Proxy.Tests;
+
+/// <summary>
+/// Authentication and privileges through the gRPC edge of a node with <c>milvus.security.authorization-enabled = on</c>:
+/// no or wrong credentials are refused with UNAUTHENTICATED, a user without a grant with PERMISSION_DENIED, the same user
+/// is served once granted, and root may do everything.
+/// </summary>
+public sealed class AuthorizationTests : IAsyncLifetime
+{
+    private const string ApiKey = "test-api-key-7f3a";
+    private StandaloneGrpcNode? _node;
+
+    private MilvusService.MilvusServiceClient Client => _node!.Client;
+
+    public async Task InitializeAsync() => _node = await StandaloneGrpcNode.StartAsync($$"""
+        milvus.security.authorization-enabled = on
+        milvus.security.api-keys { "{{Passwords.ApiKeyDigest(ApiKey)}}" = "root" }
+        """);
+
+    public async Task DisposeAsync()
+    {
+        if (_node is not null)
+        {
+            await _node.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Requests_without_valid_credentials_are_unauthenticated()
+    {
+        await AssertRefusedAsync(StatusCode.Unauthenticated, () => Client.ListCredUsersAsync(new ListCredUsersRequest()).ResponseAsync);
+        await AssertRefusedAsync(StatusCode.Unauthenticated,
+            () => Client.ListCredUsersAsync(new ListCredUsersRequest(), Token("root:wrong")).ResponseAsync);
+        await AssertRefusedAsync(StatusCode.Unauthenticated,
+            () => Client.ListCredUsersAsync(new ListCredUsersRequest(), Token("not-a-configured-key")).ResponseAsync);
+
+        var users = await Client.ListCredUsersAsync(new ListCredUsersRequest(), Token("root:Milvus"));
+        Succeeded(users.Status);
+        Assert.Equal(["root"], users.Usernames);
+        Succeeded((await Client.ListCredUsersAsync(new ListCredUsersRequest(), Token(ApiKey))).Status);
+    }
+
+    [Fact]
+    public async Task A_user_is_refused_without_a_grant_and_served_with_it_while_root_may_do_everything()
+    {
+        var root = Token("root:Milvus");
+        var bob = Token("bob:bob-secret");
+        const string collection = "guarded";
+        await _node!.CreateLoadedCollectionAsync(collection, dim: 4, root);
+        Succeeded(await Client.CreateCredentialAsync(new CreateCredentialRequest { Username = "bob", Password = Base64("bob-secret") }, root));
+        Succeeded(await Client.CreateRoleAsync(new CreateRoleRequest { Entity = new RoleEntity { Name = "readers" } }, root));
+        Succeeded(await Client.OperateUserRoleAsync(new OperateUserRoleRequest { Username = "bob", RoleName = "readers" }, root));
+
+        var query = new ProtoQueryRequest { CollectionName = collection, Expr = "id >= 0", OutputFields = { "id" } };
+        // Every user holds the public role's DescribeCollection, but nothing on the data.
+        Succeeded((await Client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = collection }, bob)).Status);
+        var denied = await AssertRefusedAsync(StatusCode.PermissionDenied, () => Client.QueryAsync(query, bob).ResponseAsync);
+        Assert.Contains("Query: permission deny to bob", denied.Status.Detail);
+        await AssertRefusedAsync(StatusCode.PermissionDenied,
+            () => Client.CreateRoleAsync(new CreateRoleRequest { Entity = new RoleEntity { Name = "mine" } }, bob).ResponseAsync);
+
+        Succeeded(await Client.OperatePrivilegeAsync(new OperatePrivilegeRequest
+        {
+            Entity = new GrantEntity
+            {
+                Role = new RoleEntity { Name = "readers" },
+                Object = new ObjectEntity { Name = "Collection" },
+                ObjectName = collection,
+                Grantor = new GrantorEntity { Privilege = new PrivilegeEntity { Name = "Query" } },
+            },
+            Type = OperatePrivilegeType.Grant,
+        }, root));
+        var served = await Client.QueryAsync(query, bob);
+        Succeeded(served.Status);
+        // Query is granted, Insert and other collections are not.
+        await AssertRefusedAsync(StatusCode.PermissionDenied, () => Client.InsertAsync(new InsertRequest { CollectionName = collection }, bob).ResponseAsync);
+        await AssertRefusedAsync(StatusCode.PermissionDenied,
+            () => Client.QueryAsync(new ProtoQueryRequest { CollectionName = "other", Expr = "id >= 0" }, bob).ResponseAsync);
+        // The grant lists as granted by root; bob may list the grants of his own role.
+        var grants = await Client.SelectGrantAsync(new SelectGrantRequest { Entity = new GrantEntity { Role = new RoleEntity { Name = "readers" } } }, bob);
+        var grant = Assert.Single(grants.Entities);
+        Assert.Equal(("Query", "root", "default"), (grant.Grantor.Privilege.Name, grant.Grantor.User.Name, grant.DbName));
+
+        // A user may change its own password; the old one stops working at once.
+        Succeeded(await Client.UpdateCredentialAsync(new UpdateCredentialRequest
+        {
+            Username = "bob", OldPassword = Base64("bob-secret"), NewPassword = Base64("bob-secret-2"),
+        }, bob));
+        await AssertRefusedAsync(StatusCode.Unauthenticated, () => Client.QueryAsync(query, bob).ResponseAsync);
+        Succeeded((await Client.QueryAsync(query, Token("bob:bob-secret-2"))).Status);
+
+        // Revoked, refused again; root is never refused.
+        Succeeded(await Client.OperatePrivilegeV2Async(new OperatePrivilegeV2Request
+        {
+            Role = new RoleEntity { Name = "readers" },
+            Grantor = new GrantorEntity { Privilege = new PrivilegeEntity { Name = "Query" } },
+            Type = OperatePrivilegeType.Revoke,
+            DbName = "default",
+            CollectionName = collection,
+        }, root));
+        await AssertRefusedAsync(StatusCode.PermissionDenied, () => Client.QueryAsync(query, Token("bob:bob-secret-2")).ResponseAsync);
+        Succeeded((await Client.QueryAsync(query, root)).Status);
+        Succeeded(await Client.CreateDatabaseAsync(new CreateDatabaseRequest { DbName = "root_db" }, root));
+        Succeeded(await Client.DropDatabaseAsync(new DropDatabaseRequest { DbName = "root_db" }, root));
+    }
+
+    private static Metadata Token(string token) => new() { { "authorization", Base64(token) } };
+
+    private static string Base64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
+
+    private static async Task<RpcException> AssertRefusedAsync<T>(StatusCode code, Func<Task<T>> call)
+    {
+        var refused = await Assert.ThrowsAsync<RpcException>(call);
+        Assert.Equal(code, refused.StatusCode);
+        return refused;
+    }
+
+    private static void Succeeded(MilvusStatus status) => StandaloneGrpcNode.Succeeded(status);
+}
