@@ -71,18 +71,7 @@ public sealed class ClusterClientTests : IAsyncLifetime
         var vectors = insert.FieldsData.Single(f => f.FieldName == "vec").Vectors.FloatVector.Data.Chunk(Dim).ToArray();
 
         var query = vectors[17];
-        var search = await client.SearchAsync(new SearchRequest
-        {
-            CollectionName = Collection,
-            PlaceholderGroup = new PlaceholderGroup
-            {
-                Placeholders = { new PlaceholderValue { Tag = "$0", Type = PlaceholderType.FloatVector, Values = { ByteString.CopyFrom(MemoryMarshal.AsBytes(query.AsSpan())) } } },
-            }.ToByteString(),
-            DslType = DslType.BoolExprV1,
-            Nq = 1,
-            ConsistencyLevel = ConsistencyLevel.Strong,
-            SearchParams = { Pair("anns_field", "vec"), Pair("topk", "5"), Pair("metric_type", "L2"), Pair("params", "{}") },
-        });
+        var search = await client.SearchAsync(Search(Collection, query, topK: 5, ConsistencyLevel.Strong));
         var expected = vectors.Select((v, id) => (Id: (long)id, Distance: v.Zip(query, (a, b) => (a - b) * (a - b)).Sum()))
             .OrderBy(h => h.Distance).Take(5).Select(h => h.Id);
         Assert.Equal(expected, search.Results.Ids.IntId.Data);

@@ -22,6 +22,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     private readonly TempDirectory _root = new("chaos");
     private readonly List<ChaosNode> _nodes = [];
     private readonly List<GrpcChannel> _channels = [];
+    private readonly Dictionary<string, ChaosNode> _shardHosts = [];
     private EtcdServer? _etcd;
     private S3rverServer? _s3;
     private KafkaBrokerProcess? _kafka;
@@ -125,6 +126,8 @@ public sealed class ChaosCluster : IAsyncDisposable
         var nodeConfig = grpcPort is { } g ? $"milvus.proxy.grpc.port = {g}\n" : "";
         // The operator HTTP port (health, metrics) of every node must differ on one host.
         nodeConfig += $"milvus.management.port = {NextPort()}\n";
+        // INFO on streaming nodes: each shard logs where it starts ("Shard … recovered"), the outside view of placement.
+        nodeConfig += role == Roles.Streaming ? "akka.loglevel = INFO\n" : "";
         await File.WriteAllTextAsync(config, _backendConfig + "\n" + nodeConfig);
         var node = new ChaosNode(role, name, port, grpcPort, generation);
         string[] arguments =
@@ -132,7 +135,17 @@ public sealed class ChaosCluster : IAsyncDisposable
             MilvusServerProcess.ServerAssembly(), "--roles", role, "--port", $"{port}", "--data-dir", Path.Combine(_root.Path, name), "--config", config,
             .. seeds.SelectMany(s => new[] { "--seed", s }),
         ];
-        node.Process = new ServerProcess(name, "dotnet", arguments, grpcPort ?? port, node.Log);
+        node.Process = new ServerProcess(name, "dotnet", arguments, grpcPort ?? port, line =>
+        {
+            node.Log(line);
+            if (ShardRecovered.Match(line) is { Success: true } match)
+            {
+                lock (_shardHosts)
+                {
+                    _shardHosts[match.Groups[1].Value] = node;
+                }
+            }
+        });
         lock (_nodes)
         {
             _nodes.Add(node);
@@ -141,6 +154,17 @@ public sealed class ChaosCluster : IAsyncDisposable
         await node.Process.StartAsync(TimeSpan.FromSeconds(120));
         node.Alive = true;
         return node;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex ShardRecovered = new(@"Shard (\S+) recovered:");
+
+    /// <summary>Whether the node was the last to start one of the shards (so it runs it, unless that shard is moving).</summary>
+    public bool RunsShard(ChaosNode node)
+    {
+        lock (_shardHosts)
+        {
+            return _shardHosts.ContainsValue(node);
+        }
     }
 
     /// <summary>SIGKILL: nothing of the node's own shutdown runs.</summary>
@@ -280,8 +304,6 @@ public sealed class ChaosCluster : IAsyncDisposable
         public long Generation => generation;
 
         public string Address => $"akka.tcp://{MilvusNode.SystemName}@127.0.0.1:{port}";
-
-        public int Port => port;
 
         public volatile bool Alive;
 

@@ -58,9 +58,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
             var candidates = cluster.Live.Where(n => n.Role == role).ToList();
             if (role == Roles.Streaming)
             {
-                // A streaming node that leads a shard (the oldest, which also runs sharding's coordinator, first).
-                var leaders = await ShardLeadersAsync(client);
-                candidates = [.. candidates.OrderBy(n => leaders.Any(l => l.EndsWith($":{n.Port}", StringComparison.Ordinal)) ? 0 : 1).ThenBy(n => n.Generation)];
+                // A streaming node that runs a shard (the oldest, which also runs sharding's coordinator, first).
+                candidates = [.. candidates.OrderBy(n => cluster.RunsShard(n) ? 0 : 1).ThenBy(n => n.Generation)];
             }
 
             var victim = kills == 0 ? candidates[0] : candidates[random.Next(candidates.Count)];
@@ -84,13 +83,6 @@ public sealed class ChaosTests(ITestOutputHelper output)
         output.WriteLine(string.Join("\n", table));
         output.WriteLine(workload.Totals());
         Assert.True(problems.Count == 0, string.Join("\n", problems));
-    }
-
-    private static async Task<List<string>> ShardLeadersAsync(MilvusService.MilvusServiceClient client)
-    {
-        var replicas = await client.GetReplicasAsync(new GetReplicasRequest { CollectionName = Collection }, deadline: DateTime.UtcNow.AddSeconds(60));
-        Ok(replicas.Status);
-        return [.. replicas.Replicas.SelectMany(r => r.ShardReplicas).Select(s => s.LeaderAddr)];
     }
 
     /// <summary>

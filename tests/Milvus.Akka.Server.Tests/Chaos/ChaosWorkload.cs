@@ -232,18 +232,7 @@ public sealed class ChaosWorkload(IReadOnlyList<MilvusService.MilvusServiceClien
             x = random.NextSingle();
         }
 
-        var request = new SearchRequest
-        {
-            CollectionName = collection,
-            PlaceholderGroup = new PlaceholderGroup
-            {
-                Placeholders = { new PlaceholderValue { Tag = "$0", Type = PlaceholderType.FloatVector, Values = { ByteString.CopyFrom(MemoryMarshal.AsBytes(vector.AsSpan())) } } },
-            }.ToByteString(),
-            DslType = DslType.BoolExprV1,
-            Nq = 1,
-            ConsistencyLevel = ConsistencyLevel.Bounded,
-            SearchParams = { Pair("anns_field", "vec"), Pair("topk", "10"), Pair("metric_type", "L2"), Pair("params", "{}") },
-        };
+        var request = Search(collection, vector, topK: 10, ConsistencyLevel.Bounded);
         var result = await CallAsync(Kind.Search, (p, d) => p.SearchAsync(request, deadline: d).ResponseAsync, r => r.Status);
         var ids = result?.Results.Ids.IntId.Data;
         if (ids is not null && ids.Distinct().Count() != ids.Count)
