@@ -1,6 +1,7 @@
 using System.Text;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
+using Milvus.Akka.Client;
 
 namespace Milvus.Akka.Server;
 
@@ -48,7 +49,8 @@ public static class MilvusConfig
             text.AppendLine(options.ExtraConfig);
         }
 
-        return ConfigurationFactory.ParseString(text.ToString()).WithFallback(SqlPersistence.DefaultConfiguration);
+        return ConfigurationFactory.ParseString(text.ToString()).WithFallback(SqlPersistence.DefaultConfiguration)
+            .WithFallback(MilvusClusterClient.DefaultConfig);
     }
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";

@@ -1,12 +1,15 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.Client;
 using Akka.Cluster.Tools.Singleton;
+using Milvus.Akka.Client;
 using Milvus.Akka.Cluster;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Data;
 using Milvus.Akka.Persistence.Kafka;
 using Milvus.Akka.Proxy;
+using Milvus.Akka.Proxy.ClientGateway;
 using Milvus.Akka.Proxy.Grpc;
 using Milvus.Akka.Query;
 using Milvus.Akka.Storage;
@@ -119,6 +122,12 @@ public sealed class MilvusNode : IAsyncDisposable
 
         var grpc = proxy is null ? null
             : await MilvusGrpcHost.StartAsync(proxy, new ServerInfoOptions(roles.Length == NodeOptions.AllRoles.Length ? "STANDALONE" : "CLUSTER"), cancellationToken);
+        if (grpc is not null)
+        {
+            // .NET applications reach the same API through Akka's ClusterClient (Milvus.Akka.Client).
+            ClusterClientReceptionist.Get(system).RegisterService(system.ActorOf(MilvusClientGateway.Props(grpc), ClientOperations.GatewayName));
+        }
+
         NodeMetrics.Register(nodeMetrics, system, proxy);
         health.MarkStarted();
         system.Log.Info("Milvus.Akka node {0} up with roles [{1}], data in {2}", cluster.SelfAddress, string.Join(", ", roles),

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
 using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
@@ -45,6 +47,20 @@ public static class IdVectorRequests
             },
         };
     }
+
+    /// <summary>An nq = 1 L2 search of the "vec" field for the <paramref name="topK"/> nearest rows to <paramref name="vector"/>.</summary>
+    public static SearchRequest Search(string collection, float[] vector, int topK, ConsistencyLevel consistency) => new()
+    {
+        CollectionName = collection,
+        PlaceholderGroup = new PlaceholderGroup
+        {
+            Placeholders = { new PlaceholderValue { Tag = "$0", Type = PlaceholderType.FloatVector, Values = { ByteString.CopyFrom(MemoryMarshal.AsBytes(vector.AsSpan())) } } },
+        }.ToByteString(),
+        DslType = DslType.BoolExprV1,
+        Nq = 1,
+        ConsistencyLevel = consistency,
+        SearchParams = { Pair("anns_field", "vec"), Pair("topk", topK.ToString()), Pair("metric_type", "L2"), Pair("params", "{}") },
+    };
 
     public static KeyValuePair Pair(string key, string value) => new() { Key = key, Value = value };
 

@@ -1,4 +1,9 @@
 using System.Net;
+using Google.Protobuf;
+using Grpc.Core;
+using Milvus.Akka.Client;
+using Milvus.Akka.Proxy.ClientGateway;
+using Milvus.Akka.Grpc.Protocol.Milvus;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -8,6 +13,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ErrorCode = Milvus.Akka.Common.ErrorCode;
 using MilvusException = Milvus.Akka.Common.MilvusException;
+using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
+using ProtoSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest;
 
 namespace Milvus.Akka.Proxy.Grpc;
 
@@ -58,11 +65,45 @@ public sealed class MilvusGrpcHost : IAsyncDisposable
         builder.Services.AddSingleton(proxy);
         builder.Services.AddSingleton(serverInfo);
         builder.Services.AddSingleton<MilvusGrpcService>();
+        // One instance serves the gRPC calls and the cluster client's (CallAsync).
+        builder.Services.AddSingleton<MilvusStatusInterceptor>();
         var app = builder.Build();
         app.MapGrpcService<MilvusGrpcService>();
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new MilvusGrpcHost(app, new Uri(bound).Port);
+    }
+
+    /// <summary>
+    /// Answers a cluster client request (one of <see cref="ClientOperations.Parsers"/>) through the same service method and
+    /// status interceptor as its gRPC rpc, so both entry points validate and fail alike.
+    /// </summary>
+    public Task<IMessage> CallAsync(IMessage request)
+    {
+        var service = _app.Services.GetRequiredService<MilvusGrpcService>();
+        return request switch
+        {
+            CreateCollectionRequest r => Call(r, service.CreateCollection),
+            DropCollectionRequest r => Call(r, service.DropCollection),
+            HasCollectionRequest r => Call(r, service.HasCollection),
+            DescribeCollectionRequest r => Call(r, service.DescribeCollection),
+            CreateIndexRequest r => Call(r, service.CreateIndex),
+            LoadCollectionRequest r => Call(r, service.LoadCollection),
+            ReleaseCollectionRequest r => Call(r, service.ReleaseCollection),
+            FlushRequest r => Call(r, service.Flush),
+            InsertRequest r => Call(r, service.Insert),
+            UpsertRequest r => Call(r, service.Upsert),
+            DeleteRequest r => Call(r, service.Delete),
+            ProtoSearchRequest r => Call(r, service.Search),
+            ProtoQueryRequest r => Call(r, service.Query),
+            _ => throw new MilvusException(ErrorCode.OperationNotSupported, $"{request.Descriptor.Name} is not offered to cluster clients"),
+        };
+
+        async Task<IMessage> Call<TRequest, TResponse>(TRequest message, UnaryServerMethod<TRequest, TResponse> method)
+            where TRequest : class
+            where TResponse : class, IMessage =>
+            await _app.Services.GetRequiredService<MilvusStatusInterceptor>()
+                .UnaryServerHandler(message, new ClusterClientCallContext(method.Method.Name), method);
     }
 
     public async ValueTask DisposeAsync()
