@@ -108,10 +108,11 @@ public sealed class SegmentView
         // skips the per-candidate test; the common unfiltered search then builds none (a bitset of every row per search).
         var indexed = _builtIndexes.TryGetValue(plan.FieldId, out var built);
         Bitset? allow = null;
+        var allowed = RowCount;
         if (!(indexed && filter is null && Covers(plan.PartitionIds) && AllVisible(plan.ReadTimestamp)))
         {
             allow = Candidates(plan.ReadTimestamp, plan.PartitionIds, null, filter);
-            var allowed = allow?.PopCount() ?? 0;
+            allowed = allow?.PopCount() ?? 0;
             if (allowed == 0)
             {
                 return SearchHits.Empty(plan.Nq, PrimaryKey.DataType) with { Fields = OutputColumns(plan.OutputFieldIds, []) };
@@ -125,14 +126,14 @@ public sealed class SegmentView
 
         if (plan.Grouping is not { } grouping)
         {
-            return SearchTopK(plan, allow!, allowed);
+            return SearchTopK(plan, built, allow);
         }
 
         // A grouping search widens its top-k until it holds TopK groups (full ones when strict) or every allowed row.
         for (var k = Math.Min(allowed, plan.TopK * grouping.Size * 2); ; k = Math.Min(allowed, k * 4))
         {
             var widened = plan with { TopK = k, Params = WithEfAtLeast(plan.Params, k), Grouping = null };
-            var grouped = SearchReducer.Reduce([SearchTopK(widened, allow!, allowed)], plan.Nq, PrimaryKey.DataType, plan.Metric, 0, plan.TopK, grouping);
+            var grouped = SearchReducer.Reduce([SearchTopK(widened, built, allow)], plan.Nq, PrimaryKey.DataType, plan.Metric, 0, plan.TopK, grouping);
             if (k == allowed || HasEnoughGroups(grouped, plan.TopK, grouping))
             {
                 return grouped;
@@ -180,7 +181,9 @@ public sealed class SegmentView
         return true;
     }
 
-    private SearchHits SearchTopK(SearchPlan plan, Bitset allow, int allowed)
+    /// <summary>The top-k of one search over <paramref name="built"/>, or over the rows themselves where no index is built;
+    /// a null <paramref name="allow"/> allows every row.</summary>
+    private SearchHits SearchTopK(SearchPlan plan, IFieldIndex? built, Bitset? allow)
     {
         var offsets = new int[plan.Nq * plan.TopK];
         var scores = new float[plan.Nq * plan.TopK];
