@@ -60,8 +60,11 @@ public static class Samples
 
     private static readonly DatabaseInfo Database = new(3, "analytics", Properties, 449_000_000_777);
 
-    /// <summary>Four rows of every column kind, with nulls marked in validity.</summary>
-    public static RowBatch Rows() => new(ImmutableDictionary<long, Column>.Empty
+    /// <summary>
+    /// Four rows of every column kind of the first stored format, with nulls marked in validity: the rows of the journal
+    /// samples, whose golden files (Golden/journal) were written with exactly these columns and must never change.
+    /// </summary>
+    public static RowBatch FirstFormatRows() => new(ImmutableDictionary<long, Column>.Empty
         .Add(100, Int64Keys(1, -2, long.MaxValue, 0))
         .Add(101, new VectorColumn<float>(DataType.FloatVector, 2, [0.5f, -1f, float.Epsilon, 3f, float.MaxValue, -0f, 7f, 8f]))
         .Add(102, new StringColumn(["α", "", "longer title", ""], [true, true, true, false]))
@@ -72,7 +75,10 @@ public static class Samples
         .Add(107, new ScalarColumn<double>(DataType.Double, [Math.PI, -0.0, double.MinValue, 1e-300]))
         .Add(108, new ScalarColumn<bool>(DataType.Bool, [true, false, false, true]))
         .Add(109, new VectorColumn<byte>(DataType.BinaryVector, 8, [0xFF, 0x00, 0xA5, 0x5A]))
-        .Add(110, new ArrayColumn(DataType.VarChar, [new[] { "x", "" }, new[] { "y" }, Array.Empty<string>(), new[] { "z" }]))
+        .Add(110, new ArrayColumn(DataType.VarChar, [new[] { "x", "" }, new[] { "y" }, Array.Empty<string>(), new[] { "z" }])));
+
+    /// <summary>Four rows of every column kind, with nulls marked in validity.</summary>
+    public static RowBatch Rows() => new(FirstFormatRows().Columns
         .Add(111, new VectorColumn<byte>(DataType.Float16Vector, 2, [0x00, 0x3C, 0x00, 0xC0, 0x01, 0x00, 0xFF, 0x7B, 0x00, 0x00, 0x00, 0x80, 0x55, 0x35, 0x00, 0x7C]))
         .Add(112, new VectorColumn<byte>(DataType.Int8Vector, 1, [0x80, 0x7F, 0x00, 0xFF]))
         .Add(113, new SparseVectorColumn([[1, 0, 0, 0, 0, 0, 128, 63], [], [0xFE, 0xFF, 0xFF, 0xFF, 0, 0, 0, 64], [2, 0, 0, 0, 0, 0, 0, 0]])));
@@ -248,8 +254,8 @@ public static class Samples
         new("DeleteBufferDescribed/empty", new DeleteBufferDescribed(0, 0, 0)),
 
         // Streaming shards: journal events and snapshots.
-        new("RowsInserted", new RowsInserted(7003, 43, Rows(), 449_000_002_000, "req/i1.43.0")),
-        new("RowsInserted/before-request-ids", new RowsInserted(7003, 43, Rows(), 449_000_002_000, "")),
+        new("RowsInserted", new RowsInserted(7003, 43, FirstFormatRows(), 449_000_002_000, "req/i1.43.0")),
+        new("RowsInserted/before-request-ids", new RowsInserted(7003, 43, FirstFormatRows(), 449_000_002_000, "")),
         new("RowsDeleted", new RowsDeleted(Int64Keys(1, 2), 449_000_003_000, "req/d1")),
         new("RowsDeleted/before-request-ids", new RowsDeleted(Int64Keys(1, 2), 449_000_003_000, "")),
         new("SegmentIdsReserved", new SegmentIdsReserved(7100, 16)),
@@ -260,7 +266,7 @@ public static class Samples
         new("DeletesPersisted/prune-only", new DeletesPersisted([], 0, 449_000_003_000)),
         new("PartitionDataDropped", new PartitionDataDropped(44)),
         new("ShardSnapshot", new ShardSnapshot(
-            [new SegmentSnapshot(7003, 43, true, Rows(), [1, 2, 3, 4], Int64Keys(1), [5])],
+            [new SegmentSnapshot(7003, 43, true, FirstFormatRows(), [1, 2, 3, 4], Int64Keys(1), [5])],
             [Segment], Int64Keys(9, 8), [10, 11], 449_000_005_000, [7100, 7101],
             ImmutableSortedDictionary.CreateRange([new KeyValuePair<long, ulong>(7001, 449_000_004_000), new(7002, 0)]),
             [new AppliedWrite("req/i1.43.0", 449_000_002_000), new AppliedWrite("req/d1", 449_000_003_000)])),

@@ -173,6 +173,7 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<MilvusStatus> LoadPartitions(LoadPartitionsRequest request, ServerCallContext context)
     {
+        RequireOneReplica(request.ReplicaNumber);
         await proxy.LoadPartitionsAsync(Database(request.DbName, context), request.CollectionName, [.. request.PartitionNames], context.CancellationToken);
         return MilvusStatuses.Success;
     }
@@ -199,8 +200,19 @@ public sealed partial class MilvusGrpcService
     /// <summary>Starts loading and returns, as Milvus does; SDKs poll GetLoadingProgress.</summary>
     public override async Task<MilvusStatus> LoadCollection(LoadCollectionRequest request, ServerCallContext context)
     {
+        RequireOneReplica(request.ReplicaNumber);
         await proxy.LoadCollectionAsync(Database(request.DbName, context), request.CollectionName, wait: false, context.CancellationToken);
         return MilvusStatuses.Success;
+    }
+
+    /// <summary>Every loaded segment is served once; more replicas are refused rather than silently not made.</summary>
+    private static void RequireOneReplica(int replicaNumber)
+    {
+        if (replicaNumber > 1)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported,
+                $"replica_number {replicaNumber} is not supported: a loaded collection has one replica in Milvus.Akka");
+        }
     }
 
     public override async Task<MilvusStatus> ReleaseCollection(ReleaseCollectionRequest request, ServerCallContext context)

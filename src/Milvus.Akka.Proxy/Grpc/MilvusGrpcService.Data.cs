@@ -382,7 +382,15 @@ public sealed partial class MilvusGrpcService
         if (!requested.IsDefaultOrEmpty)
         {
             data.FieldsData.Add(OutputColumns(info.Schema, result.Fields.Columns, requested));
-            data.OutputFields.Add(OutputNames(info.Schema, requested));
+            var names = OutputNames(info.Schema, requested).ToList();
+            // Milvus always returns the primary key with search hits; SDKs label each hit's id from it.
+            if (!names.Contains(result.PrimaryKey.Name) && !result.Fields.Columns.ContainsKey(result.PrimaryKey.FieldId))
+            {
+                data.FieldsData.Add(FieldDataConverter.ToFieldData(result.PrimaryKey, result.Ids));
+                names.Add(result.PrimaryKey.Name);
+            }
+
+            data.OutputFields.Add(names);
         }
 
         return data;
