@@ -299,8 +299,17 @@ public static class WireCodec
         return size + BytesFieldSize(ColumnRaw, raw.Length);
     }
 
-    private static int Int64FieldSize(int field, long value) =>
+    /// <summary>The encoded size of what <see cref="WriteInt64"/> writes (nothing for 0).</summary>
+    public static int Int64FieldSize(int field, long value) =>
         value == 0 ? 0 : CodedOutputStream.ComputeTagSize(field) + CodedOutputStream.ComputeInt64Size(value);
+
+    /// <summary>The encoded size of what <see cref="WriteUInt64"/> writes (nothing for 0).</summary>
+    public static int UInt64FieldSize(int field, ulong value) =>
+        value == 0 ? 0 : CodedOutputStream.ComputeTagSize(field) + CodedOutputStream.ComputeUInt64Size(value);
+
+    /// <summary>The encoded size of what <see cref="WriteString"/> writes (nothing for an empty string).</summary>
+    public static int StringFieldSize(int field, string value) =>
+        value.Length == 0 ? 0 : CodedOutputStream.ComputeTagSize(field) + CodedOutputStream.ComputeStringSize(value);
 
     private static int BytesFieldSize(int field, int length) =>
         CodedOutputStream.ComputeTagSize(field) + CodedOutputStream.ComputeLengthSize(length) + length;

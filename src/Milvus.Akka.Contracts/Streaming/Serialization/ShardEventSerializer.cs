@@ -80,8 +80,8 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
     private static byte[] EncodeRowsInserted(RowsInserted e)
     {
         var rows = new RowBatchEncoding(e.Rows);
-        var size = Int64Size(1, e.SegmentId) + Int64Size(2, e.PartitionId) + rows.FieldSize(3) + UInt64Size(4, e.Timestamp)
-                   + (e.RequestId.Length == 0 ? 0 : CodedOutputStream.ComputeTagSize(5) + CodedOutputStream.ComputeStringSize(e.RequestId));
+        var size = Int64FieldSize(1, e.SegmentId) + Int64FieldSize(2, e.PartitionId) + rows.FieldSize(3) + UInt64FieldSize(4, e.Timestamp)
+                   + StringFieldSize(5, e.RequestId);
         var bytes = new byte[size];
         var o = new CodedOutputStream(bytes);
         WriteInt64(o, 1, e.SegmentId);
@@ -92,12 +92,6 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
         o.CheckNoSpaceLeft();
         return bytes;
     }
-
-    private static int Int64Size(int field, long value) =>
-        value == 0 ? 0 : CodedOutputStream.ComputeTagSize(field) + CodedOutputStream.ComputeInt64Size(value);
-
-    private static int UInt64Size(int field, ulong value) =>
-        value == 0 ? 0 : CodedOutputStream.ComputeTagSize(field) + CodedOutputStream.ComputeUInt64Size(value);
 
     public override object FromBinary(byte[] bytes, string manifest) => manifest switch
     {
