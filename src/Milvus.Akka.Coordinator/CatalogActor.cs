@@ -10,17 +10,16 @@ using Milvus.Akka.Storage;
 namespace Milvus.Akka.Coordinator;
 
 /// <summary>
-/// The coordinator's catalog (databases, collections, partitions, indexes, aliases, load state) with the segment
-/// bookkeeping, query-node assignment, index-build and compaction scheduling that decide on the same collections and
-/// segments. A child of <see cref="CoordinatorActor"/>; timestamps and ids come from its sibling
-/// <see cref="TimestampActor"/>. It processes one message at a time and writes meta storage before it changes memory
-/// or replies, so a new incarnation reloads exactly what was acknowledged.
+/// The coordinator's catalog: databases, collections, partitions, indexes, aliases and load state (users, roles and
+/// grants in its <see cref="SecurityActor"/> child). A child of <see cref="CoordinatorActor"/>; timestamps and ids come
+/// from its sibling <see cref="TimestampActor"/>. It processes one message at a time and writes meta storage before it
+/// changes memory or replies, so a new incarnation reloads exactly what was acknowledged. After each change it hands a
+/// <see cref="CatalogView"/> to its siblings (segments, compaction), which follow it on their own.
 /// </summary>
-public sealed partial class CatalogActor : ReceiveActor, IWithTimers, IWithStash
+public sealed partial class CatalogActor : ReceiveActor, IWithStash
 {
     private const string DatabasePrefix = "catalog/databases/";
     private const string CollectionPrefix = "catalog/collections/";
-    private const string SegmentPrefix = "catalog/segments/";
 
     /// <summary>The oracle answers after at most one meta write; this only bounds a request while it restarts.</summary>
     private static readonly TimeSpan TimestampsTimeout = TimeSpan.FromSeconds(30);
@@ -33,6 +32,7 @@ public sealed partial class CatalogActor : ReceiveActor, IWithTimers, IWithStash
     private readonly Dictionary<string, DatabaseInfo> _databases = [];
     private readonly Dictionary<long, CollectionInfo> _collections = [];
     private ulong _catalogVersion;
+    private bool _loaded;
 
     public CatalogActor(IMetaStore meta, CoordinatorSettings settings, IActorRef shardRegion, IActorRef timestamps)
     {
@@ -47,18 +47,11 @@ public sealed partial class CatalogActor : ReceiveActor, IWithTimers, IWithStash
     public static Props Props(IMetaStore meta, CoordinatorSettings settings, IActorRef shardRegion, IActorRef timestamps) =>
         global::Akka.Actor.Props.Create(() => new CatalogActor(meta, settings, shardRegion, timestamps));
 
-    public ITimerScheduler Timers { get; set; } = null!;
-
     public IStash Stash { get; set; } = null!;
 
     private sealed record Initialize : INoSerializationVerificationNeeded
     {
         public static readonly Initialize Instance = new();
-    }
-
-    private sealed record KeepShardsAlive : INoSerializationVerificationNeeded
-    {
-        public static readonly KeepShardsAlive Instance = new();
     }
 
     protected override void PreStart() => Self.Tell(Initialize.Instance);
@@ -84,25 +77,15 @@ public sealed partial class CatalogActor : ReceiveActor, IWithTimers, IWithStash
             _collections[collection.Id] = collection;
         }
 
-        foreach (var entry in await _meta.RangeAsync(SegmentPrefix))
-        {
-            var segment = CatalogCodec.DecodeSegment(ByteString.CopyFrom(entry.Value));
-            _segments[segment.SegmentId] = segment;
-        }
-
-        await LoadCompactionsAsync();
-        _log.Info("Coordinator started: {0} databases, {1} collections, {2} flushed segments",
-            _databases.Count, _collections.Count, _segments.Count);
+        _log.Info("Coordinator catalog started: {0} databases, {1} collections", _databases.Count, _collections.Count);
+        _loaded = true;
         Become(Ready);
-        LoadPlacement();
-        Timers.StartPeriodicTimer(KeepShardsAlive.Instance, KeepShardsAlive.Instance, _settings.ShardKeepAliveInterval);
-        Self.Tell(KeepShardsAlive.Instance);
         Stash.UnstashAll();
     }
 
     private void Ready()
     {
-        Receive<KeepShardsAlive>(_ => StartAllShards());
+        Receive<GetCatalogView>(_ => Sender.Tell(View()));
         ReplyCatalog<CreateDatabase>(CreateDatabaseAsync);
         ReplyCatalog<DropDatabase>(DropDatabaseAsync);
         ReplyCatalog<AlterDatabase>(AlterDatabaseAsync);
@@ -124,17 +107,11 @@ public sealed partial class CatalogActor : ReceiveActor, IWithTimers, IWithStash
         ReplyCatalog<CreateIndex>(CreateIndexAsync);
         ReplyCatalog<DropIndex>(DropIndexAsync);
         ReplyCatalog<AlterIndex>(AlterIndexAsync);
-        Reply<GetIndexProgress>(m => Task.FromResult<object>(IndexProgressOf(m.CollectionId)));
         ReplyCatalog<LoadCollection>(LoadCollectionAsync);
         ReplyCatalog<ReleaseCollection>(ReleaseCollectionAsync);
         ReplyCatalog<LoadPartitions>(LoadPartitionsAsync);
         ReplyCatalog<ReleasePartitions>(ReleasePartitionsAsync);
-        Reply<GetLoadProgress>(m => Task.FromResult<object>(LoadProgressOf(m.CollectionId)));
-        ReadySegments();
-        ReadyPlacement();
-        ReadyDistribution();
         ReadySecurity();
-        Receive<GetLiveData>(_ => Sender.Tell(LiveData()));
     }
 
     /// <summary>Runs a request handler and replies with its result, or with a <see cref="MilvusFailure"/> naming the problem.</summary>
@@ -167,25 +144,24 @@ public sealed partial class CatalogActor : ReceiveActor, IWithTimers, IWithStash
     private async Task<long> NextIdsAsync(int count = 1) =>
         (await _timestamps.AskFor<IdsAllocated>(new AllocateIds(count), TimestampsTimeout)).First;
 
-    /// <summary>Called once meta storage and memory hold a change: proxies drop cached metadata older than it.</summary>
+    /// <summary>
+    /// Called once meta storage and memory hold a change: proxies drop cached metadata older than it, and the siblings
+    /// get the new view (through the coordinator) before the change is answered, so a request that follows the answer
+    /// finds them following it.
+    /// </summary>
     private void CatalogChangedTo(ulong version)
     {
         _catalogVersion = Math.Max(_catalogVersion, version);
         _timestamps.Tell(new CatalogVersionAdvanced(_catalogVersion));
         DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(Topics.Catalog, new CatalogChanged(_catalogVersion)));
-    }
-
-    private void StartAllShards()
-    {
-        PlaceShards();
-        foreach (var collection in _collections.Values)
+        if (_loaded)
         {
-            foreach (var shard in collection.AllShardNames)
-            {
-                _shardRegion.Tell(new global::Akka.Cluster.Sharding.ShardRegion.StartEntity(shard));
-            }
+            Context.Parent.Tell(View());
         }
     }
+
+    /// <summary>Only a loaded catalog hands out views: the siblings remove what a view lacks.</summary>
+    private CatalogView View() => new(_catalogVersion, _collections.ToImmutableDictionary());
 
     private IEnumerable<CollectionInfo> InDatabase(string database)
     {
@@ -316,7 +292,6 @@ public sealed partial class CatalogActor : ReceiveActor, IWithTimers, IWithStash
             [], [], m.Properties, created, Loaded: false);
         await SaveAsync(collection);
         _log.Info("Created collection {0}.{1} (id {2}, {3} shards)", db, schema.Name, collection.Id, shards);
-        StartAllShards();
         return Described(collection);
     }
 
@@ -340,8 +315,9 @@ public sealed partial class CatalogActor : ReceiveActor, IWithTimers, IWithStash
                 $"unable to drop the collection [{m.Name}] because it has associated aliases [{string.Join(", ", collection.Aliases)}], please remove all aliases before dropping the collection");
         }
 
-        await RecordDroppedCollectionAsync(collection.Id);
-        await ForgetSegmentsAsync(collection.Id);
+        // The drop is recorded for garbage collection first; the segments child forgets the collection's segments
+        // once it sees the view without it (or, after a fail-over, when it reconciles with the first view).
+        await _meta.PutAsync(GarbageRecords.DroppedCollection(collection.Id), GarbageRecords.DropTime(DateTimeOffset.UtcNow));
         var version = await NextCatalogVersionAsync();
         await _meta.DeleteAsync(CollectionPrefix + collection.Id);
         _collections.Remove(collection.Id);
@@ -442,8 +418,7 @@ public sealed partial class CatalogActor : ReceiveActor, IWithTimers, IWithStash
             throw new MilvusException(ErrorCode.ParameterInvalid, $"partition {m.Partition} cannot be dropped, release it first");
         }
 
-        await RecordDroppedSegmentsAsync(collection.Id, partition.Id);
-        await ForgetSegmentsAsync(collection.Id, partition.Id);
+        // The segments child records the partition's segments for garbage collection and forgets them once it sees the view.
         await SaveAsync(collection with { Partitions = collection.Partitions.Remove(partition) });
         foreach (var shard in collection.AllShardNames)
         {

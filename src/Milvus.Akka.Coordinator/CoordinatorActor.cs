@@ -7,8 +7,12 @@ namespace Milvus.Akka.Coordinator;
 /// The cluster singleton of the coordinator role (Milvus's mix-coord). It holds no state: it routes each message to the
 /// child that owns its concern, so a slow meta-storage write in one never holds up another, and senders keep
 /// addressing the singleton. The children are <see cref="TimestampActor"/> (timestamp oracle and ids, the write
-/// path), <see cref="CatalogActor"/> (catalog, segment bookkeeping and placement, index builds and compaction) and
-/// <see cref="GarbageCollectorActor"/> (deleting dropped data). Replies go from the child straight to the sender.
+/// path), <see cref="CatalogActor"/> (databases, collections, partitions, indexes, aliases, load state, security),
+/// <see cref="SegmentsActor"/> (segment bookkeeping, index builds, segment and shard placement, distribution),
+/// <see cref="CompactionActor"/> (compaction scheduling) and <see cref="GarbageCollectorActor"/> (deleting dropped
+/// data). Replies go from the child straight to the sender. The children share no state: the catalog hands its
+/// <see cref="CatalogView"/> to segments and compaction, and segments hands its <see cref="SegmentView"/> to
+/// compaction, both through here, in the order they were made.
 /// </summary>
 public sealed class CoordinatorActor : ReceiveActor
 {
@@ -19,9 +23,40 @@ public sealed class CoordinatorActor : ReceiveActor
     {
         var timestamps = Context.ActorOf(TimestampActor.Props(meta, settings), "timestamps");
         var catalog = Context.ActorOf(CatalogActor.Props(meta, settings, shardRegion, timestamps), "catalog");
-        Context.ActorOf(GarbageCollectorActor.Props(meta, objects, settings.Gc, catalog), "gc");
+        var segments = Context.ActorOf(SegmentsActor.Props(meta, settings, shardRegion, timestamps, catalog), "segments");
+        var compaction = Context.ActorOf(CompactionActor.Props(meta, settings.Compaction, shardRegion, timestamps, catalog, segments), "compaction");
+        Context.ActorOf(GarbageCollectorActor.Props(meta, objects, settings.Gc, segments), "gc");
+
         Receive<AllocateTimestamps>(timestamps.Forward);
         Receive<AllocateIds>(timestamps.Forward);
+
+        Receive<CatalogView>(view =>
+        {
+            segments.Tell(view);
+            compaction.Tell(view);
+        });
+        Receive<SegmentView>(compaction.Tell);
+
+        Receive<SegmentFlushed>(segments.Forward);
+        Receive<GetSegments>(segments.Forward);
+        Receive<GetShardDistribution>(segments.Forward);
+        Receive<GetCollectionDistribution>(segments.Forward);
+        Receive<GetClusterTopology>(segments.Forward);
+        Receive<GetLoadProgress>(segments.Forward);
+        Receive<GetIndexProgress>(segments.Forward);
+        Receive<RequestIndexTask>(segments.Forward);
+        Receive<IndexBuilt>(segments.Forward);
+        Receive<IndexBuildFailed>(segments.Forward);
+        Receive<RegisterQueryNode>(segments.Forward);
+        Receive<SegmentServed>(segments.Forward);
+
+        Receive<CompactCollection>(compaction.Forward);
+        Receive<GetCompaction>(compaction.Forward);
+        Receive<GetCompactionState>(compaction.Forward);
+        Receive<RequestCompactionTask>(compaction.Forward);
+        Receive<CompactionCompleted>(compaction.Forward);
+        Receive<CompactionFailed>(compaction.Forward);
+
         ReceiveAny(catalog.Forward);
     }
 

@@ -52,3 +52,14 @@ public sealed record CompactionSettings(bool Auto, int SmallSegmentRows, int Max
             c.GetInt("max-merged-rows", Default.MaxMergedRows),
             c.GetTimeSpan("task-lease", Default.TaskLease));
 }
+
+/// <summary>Typed view of <c>milvus.coordinator.gc</c> (hocon/role.coordinator.hocon documents every key).</summary>
+public sealed record GarbageCollectionSettings(TimeSpan Interval, TimeSpan DropTolerance)
+{
+    /// <summary>Milvus's dataCoord.gc.interval (1h) and dataCoord.gc.dropTolerance (10800 s).</summary>
+    public static GarbageCollectionSettings Default { get; } = new(TimeSpan.FromHours(1), TimeSpan.FromHours(3));
+
+    public static GarbageCollectionSettings From(Config? c) => c is null || c.IsEmpty
+        ? Default
+        : new GarbageCollectionSettings(c.GetTimeSpan("interval", Default.Interval), c.GetTimeSpan("drop-tolerance", Default.DropTolerance));
+}

@@ -10,35 +10,36 @@ namespace Milvus.Akka.Coordinator;
 /// The coordinator's garbage collector: every interval it deletes the objects of dropped collections and segments
 /// whose drop is older than the tolerance (<see cref="GarbageRecords"/>), then their records. It runs apart from the
 /// catalog, so a big collection's many object deletions never delay DDL, segment bookkeeping or timestamps; the drop
-/// itself is recorded by the catalog, in the step that removes it.
+/// itself is recorded where it happens (the catalog for a collection, the segments child for a partition's segments and
+/// for segments a compaction replaced), in the step that removes it.
 /// </summary>
 /// <remarks>
 /// Replaced segments are recorded when their compaction commits, but their shard keeps reading them until a query node
 /// serves the merged segment, so their objects also wait until no query node reports serving them: each pass asks the
-/// catalog what is still live.
+/// segments child what is still live.
 /// </remarks>
 public sealed class GarbageCollectorActor : ReceiveActor, IWithTimers
 {
-    /// <summary>The catalog answers from memory; this only bounds a pass when the catalog is restarting.</summary>
+    /// <summary>The segments child answers from memory; this only bounds a pass when it is restarting.</summary>
     private static readonly TimeSpan LiveDataTimeout = TimeSpan.FromSeconds(30);
 
     private readonly IMetaStore _meta;
     private readonly IObjectStore _objects;
     private readonly GarbageCollectionSettings _settings;
-    private readonly IActorRef _catalog;
+    private readonly IActorRef _segments;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public GarbageCollectorActor(IMetaStore meta, IObjectStore objects, GarbageCollectionSettings settings, IActorRef catalog)
+    public GarbageCollectorActor(IMetaStore meta, IObjectStore objects, GarbageCollectionSettings settings, IActorRef segments)
     {
         _meta = meta;
         _objects = objects;
         _settings = settings;
-        _catalog = catalog;
+        _segments = segments;
         ReceiveAsync<CollectGarbage>(_ => CollectAsync());
     }
 
-    public static Props Props(IMetaStore meta, IObjectStore objects, GarbageCollectionSettings settings, IActorRef catalog) =>
-        global::Akka.Actor.Props.Create(() => new GarbageCollectorActor(meta, objects, settings, catalog));
+    public static Props Props(IMetaStore meta, IObjectStore objects, GarbageCollectionSettings settings, IActorRef segments) =>
+        global::Akka.Actor.Props.Create(() => new GarbageCollectorActor(meta, objects, settings, segments));
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -56,7 +57,7 @@ public sealed class GarbageCollectorActor : ReceiveActor, IWithTimers
     {
         try
         {
-            var live = await _catalog.AskFor<LiveData>(GetLiveData.Instance, LiveDataTimeout);
+            var live = await _segments.AskFor<LiveData>(GetLiveData.Instance, LiveDataTimeout);
             var work = GarbageRecords.Due(await _meta.RangeAsync(GarbageRecords.Prefix), DateTimeOffset.UtcNow, _settings.DropTolerance, live);
             var collected = 0;
             foreach (var (recordKey, prefixes) in work)
@@ -107,7 +108,7 @@ public sealed class GarbageCollectorActor : ReceiveActor, IWithTimers
     }
 }
 
-/// <summary>Asks the catalog for the <see cref="LiveData"/> a garbage-collection pass must spare (local only).</summary>
+/// <summary>Asks the segments child for the <see cref="LiveData"/> a garbage-collection pass must spare (local only).</summary>
 public sealed record GetLiveData : INoSerializationVerificationNeeded
 {
     public static readonly GetLiveData Instance = new();

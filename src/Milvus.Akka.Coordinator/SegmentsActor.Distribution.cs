@@ -8,7 +8,7 @@ namespace Milvus.Akka.Coordinator;
 /// Read-only views of the cluster for Milvus's administrative rpcs: which node serves each segment, which streaming
 /// node leads each shard, and the members with their roles. Nodes are named by their cluster uid.
 /// </summary>
-public sealed partial class CatalogActor
+public sealed partial class SegmentsActor
 {
     private void ReadyDistribution()
     {
@@ -18,12 +18,12 @@ public sealed partial class CatalogActor
 
     private CollectionDistribution DistributionOfCollection(long collectionId)
     {
-        var collection = _collections.GetValueOrDefault(collectionId)
+        var collection = _state.Catalog.Collections.GetValueOrDefault(collectionId)
             ?? throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {collectionId} not found");
-        var segments = _segments.Values
+        var segments = _state.Segments.Values
             .Where(s => s.CollectionId == collectionId)
             .OrderBy(s => s.SegmentId)
-            .Select(s => new ServedSegment(s, _servedBy.TryGetValue(s.SegmentId, out var node) ? NodeIdOf(node.Path.Address) : 0));
+            .Select(s => new ServedSegment(s, _state.ServedBy.TryGetValue(s.SegmentId, out var node) ? NodeIdOf(node.Path.Address) : 0));
         var shards = collection.AllShardNames.Select(shard => _shardLocations.TryGetValue(shard, out var address)
             ? new ShardLeader(shard, NodeIdOf(address), address.ToString())
             : new ShardLeader(shard, 0, ""));

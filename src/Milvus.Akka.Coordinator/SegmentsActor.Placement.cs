@@ -11,7 +11,7 @@ namespace Milvus.Akka.Coordinator;
 /// of every shard: a new shard goes to the streaming node with the fewest shards, and the shards of a node that
 /// left move to the remaining ones. A node that joins later takes new shards; running shards are not moved.
 /// </summary>
-public sealed partial class CatalogActor
+public sealed partial class SegmentsActor
 {
     private static readonly IComparer<Address> AddressOrder =
         Comparer<Address>.Create((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
@@ -78,7 +78,7 @@ public sealed partial class CatalogActor
             return;
         }
 
-        var shards = _collections.Values.SelectMany(c => c.AllShardNames).ToHashSet();
+        var shards = _state.Catalog.Collections.Values.SelectMany(c => c.AllShardNames).ToHashSet();
         foreach (var dropped in _shardLocations.Keys.Where(s => !shards.Contains(s)).ToList())
         {
             _shardLocations.Remove(dropped);

@@ -1,0 +1,186 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
+using Google.Protobuf;
+using Milvus.Akka.Cluster;
+using Milvus.Akka.Common;
+using Milvus.Akka.Storage;
+
+namespace Milvus.Akka.Coordinator;
+
+/// <summary>
+/// The coordinator's compaction child: plans merges, hands tasks to data nodes under a lease and has the segments child
+/// commit their results. A thin actor over <see cref="CompactionSchedule"/>: it performs the schedule's meta-storage
+/// writes before it takes the new state or replies. It reads the catalog and the segments only from the views their
+/// owners hand over, so a slow segment or catalog write never holds up a data node asking for compaction work.
+/// </summary>
+public sealed class CompactionActor : ReceiveActor, IWithStash
+{
+    /// <summary>The oracle and the segments child answer after a few meta writes; this only bounds a request while one restarts.</summary>
+    private static readonly TimeSpan SiblingTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly IMetaStore _meta;
+    private readonly CompactionSettings _settings;
+    private readonly IActorRef _timestamps;
+    private readonly IActorRef _segments;
+    private readonly EffectPerformer _effects;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IActorRef _catalog;
+    private CompactionSchedule _state = null!;
+    private CatalogView? _initialCatalog;
+    private SegmentView? _initialSegments;
+
+    public CompactionActor(IMetaStore meta, CompactionSettings settings, IActorRef shardRegion, IActorRef timestamps, IActorRef catalog, IActorRef segments)
+    {
+        _meta = meta;
+        _settings = settings;
+        _timestamps = timestamps;
+        _catalog = catalog;
+        _segments = segments;
+        _effects = new EffectPerformer(meta, shardRegion, DistributedPubSub.Get(Context.System).Mediator);
+        ReceiveAsync<CatalogView>(view =>
+        {
+            _initialCatalog = view.Version >= (_initialCatalog?.Version ?? 0) ? view : _initialCatalog;
+            return InitializeWhenReadyAsync();
+        });
+        ReceiveAsync<SegmentView>(view =>
+        {
+            _initialSegments = view;
+            return InitializeWhenReadyAsync();
+        });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    public static Props Props(IMetaStore meta, CompactionSettings settings, IActorRef shardRegion, IActorRef timestamps, IActorRef catalog, IActorRef segments) =>
+        global::Akka.Actor.Props.Create(() => new CompactionActor(meta, settings, shardRegion, timestamps, catalog, segments));
+
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>Both owners answer once they have loaded; the recorded compactions are recovered against their views then.</summary>
+    protected override void PreStart()
+    {
+        _catalog.Tell(GetCatalogView.Instance);
+        _segments.Tell(GetSegmentView.Instance);
+    }
+
+    private async Task InitializeWhenReadyAsync()
+    {
+        if (_initialCatalog is null || _initialSegments is null)
+        {
+            return;
+        }
+
+        var records = (await _meta.RangeAsync(CompactionSchedule.CompactionPrefix)).Select(e => CompactionCodec.Decode(ByteString.CopyFrom(e.Value)));
+        var recovered = CompactionSchedule.Recover(_settings, _initialCatalog, _initialSegments, records, DateTimeOffset.UtcNow);
+        await _effects.PersistAsync(recovered.Effects);
+        _state = recovered.State;
+        _effects.Send(recovered.Effects);
+        _log.Info("Coordinator compaction ready: {0} recorded compactions, {1} tasks queued again", _state.Manual.Count, _state.Queue.Count());
+        Become(Ready);
+        Stash.UnstashAll();
+    }
+
+    private void Ready()
+    {
+        Receive<CatalogView>(view => _state = _state.WithCatalog(view));
+        ReceiveAsync<SegmentView>(async view =>
+        {
+            _state = _state.WithSegments(view);
+            if (view.FlushedInto is { } collectionId)
+            {
+                await RunAsync(() => ScheduleAsync(collectionId, automatic: true), "automatic compaction");
+            }
+        });
+        Reply<CompactCollection>(CompactCollectionAsync);
+        Reply<GetCompaction>(m => Task.FromResult<object>(_state.Describe(m.CompactionId)));
+        Reply<GetCompactionState>(m => Task.FromResult<object>(_state.StateOf(m.CollectionId)));
+        Reply<RequestCompactionTask>(async _ =>
+        {
+            var (decision, task) = _state.NextTask(DateTimeOffset.UtcNow);
+            await ApplyAsync(decision);
+            return task;
+        });
+        Reply<CompactionCompleted>(CommitAsync);
+        ReceiveAsync<CompactionFailed>(async m =>
+        {
+            _log.Warning("Compaction {0} failed: {1}", m.TaskId, m.Reason);
+            if (_state.Running.ContainsKey(m.TaskId))
+            {
+                await RunAsync(() => ApplyAsync(_state.Failed(m.TaskId, DateTimeOffset.UtcNow)), nameof(CompactionFailed));
+            }
+        });
+    }
+
+    /// <summary>Runs a request handler and replies with its result, or with a <see cref="MilvusFailure"/> naming the problem.</summary>
+    private void Reply<T>(Func<T, Task<object>> handler) =>
+        ReceiveAsync<T>(message => RequestReplies.ReplyAsync(Sender, () => handler(message), _log, typeof(T).Name));
+
+    /// <summary>Runs work nobody waits for; a failure is logged and the schedule stays as it was.</summary>
+    private async Task RunAsync(Func<Task> work, string what)
+    {
+        try
+        {
+            await work();
+        }
+        catch (Exception e)
+        {
+            _log.Warning(e, "Coordinator compaction: {0} failed", what);
+        }
+    }
+
+    private async Task ApplyAsync(Decision<CompactionSchedule> decision)
+    {
+        await _effects.PersistAsync(decision.Effects);
+        _state = decision.State;
+        _effects.Send(decision.Effects);
+    }
+
+    /// <summary>Plans and queues the merges of a collection; returns the first id taken (the manual compaction's id) and the task count.</summary>
+    private async Task<(long FirstId, int Tasks)> ScheduleAsync(long collectionId, bool automatic)
+    {
+        var groups = _state.Plan(collectionId, automatic);
+        if (groups.Count == 0)
+        {
+            return (-1, 0);
+        }
+
+        var manualIds = automatic ? 0 : 1;
+        var firstId = (await _timestamps.AskFor<IdsAllocated>(new AllocateIds(manualIds + CompactionSchedule.IdsFor(groups)), SiblingTimeout)).First;
+        await ApplyAsync(automatic
+            ? _state.Enqueue(groups, firstId)
+            : _state.Requested(firstId, collectionId, groups, firstId + 1));
+        return (firstId, groups.Count);
+    }
+
+    private async Task<object> CompactCollectionAsync(CompactCollection m)
+    {
+        await ApplyAsync(_state.ForgetExpired(DateTimeOffset.UtcNow));
+        var (compactionId, tasks) = await ScheduleAsync(m.CollectionId, automatic: false);
+        return new CompactionScheduled(compactionId, tasks);
+    }
+
+    private async Task<object> CommitAsync(CompactionCompleted m)
+    {
+        var (state, task) = _state.Completing(m.TaskId, DateTimeOffset.UtcNow);
+        _state = state;
+        if (task is null)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"compaction {m.TaskId} is not running (its lease expired); its result is discarded");
+        }
+
+        try
+        {
+            await _segments.AskFor<Done>(new CommitCompaction(m), SiblingTimeout);
+        }
+        catch (MilvusException e) when (e.Code != ErrorCode.ServiceUnavailable)
+        {
+            // Refused (an input is gone); a commit that only did not answer in time may still land, and a later
+            // incarnation finds its target among the segments.
+            await ApplyAsync(_state.Failed(m.TaskId, DateTimeOffset.UtcNow));
+            throw;
+        }
+
+        await ApplyAsync(_state.Committed(task, DateTimeOffset.UtcNow));
+        return Done.Instance;
+    }
+}

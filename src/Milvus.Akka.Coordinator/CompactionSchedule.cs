@@ -1,0 +1,224 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Coordinator;
+
+/// <summary>A compaction task a data node holds, until it reports or its lease runs out.</summary>
+public sealed record RunningCompaction(CompactionTask Task, DateTimeOffset Deadline);
+
+/// <summary>
+/// Compaction scheduling, pure: small flushed segments of a shard and partition are merged (automatically after a flush,
+/// or all of a collection on request) by data nodes. Tasks wait in a queue, run under a lease (an expired one is queued
+/// again) and commit through the segments child. Manual compactions are recorded in meta storage
+/// (<c>compaction/{id}</c>) so their outcome survives a fail-over; each command or event returns the new state and the
+/// effects to perform (<see cref="CompactionActor"/> performs them).
+/// </summary>
+public sealed record CompactionSchedule(
+    CompactionSettings Settings,
+    CatalogView Catalog,
+    ImmutableDictionary<long, SegmentInfo> Segments,
+    ImmutableQueue<CompactionTask> Queue,
+    ImmutableDictionary<long, RunningCompaction> Running,
+    ImmutableDictionary<long, long> Completed,
+    ImmutableDictionary<long, CompactionRecord> Manual)
+{
+    public const string CompactionPrefix = "compaction/";
+
+    /// <summary>How long a finished manual compaction stays queryable (Milvus's dataCoord.compaction.dropTolerance).</summary>
+    public static readonly TimeSpan FinishedCompactionRetention = TimeSpan.FromDays(1);
+
+    public static string KeyOf(CompactionRecord record) => CompactionPrefix + record.CompactionId.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The schedule of a new incarnation from the manual compactions a previous one recorded. A plan still executing
+    /// then either committed (its target is a flushed segment), or runs again when its inputs are all still there, or
+    /// failed.
+    /// </summary>
+    public static Decision<CompactionSchedule> Recover(
+        CompactionSettings settings, CatalogView catalog, SegmentView segments, IEnumerable<CompactionRecord> records, DateTimeOffset now)
+    {
+        var manual = records.ToImmutableDictionary(r => r.CompactionId);
+        var state = new CompactionSchedule(settings, catalog, segments.Segments, [], ImmutableDictionary<long, RunningCompaction>.Empty,
+            ImmutableDictionary<long, long>.Empty, manual);
+        var effects = ImmutableArray.CreateBuilder<Effect>();
+        foreach (var record in manual.Values.OrderBy(r => r.CompactionId))
+        {
+            foreach (var plan in record.Plans.Where(p => p.State == CompactionPlanState.Executing))
+            {
+                if (state.Segments.ContainsKey(plan.Target))
+                {
+                    state = state.PlanOutcome(plan.PlanId, CompactionPlanState.Completed, now, effects);
+                }
+                else if (catalog.Collections.TryGetValue(record.CollectionId, out var collection) && plan.Sources.All(state.Segments.ContainsKey))
+                {
+                    state = state with
+                    {
+                        Queue = state.Queue.Enqueue(new CompactionTask(plan.PlanId, collection.Schema, [.. plan.Sources.Select(id => state.Segments[id])], plan.Target)),
+                    };
+                }
+                else
+                {
+                    state = state.PlanOutcome(plan.PlanId, CompactionPlanState.Failed, now, effects);
+                }
+            }
+        }
+
+        return new Decision<CompactionSchedule>(state, effects.ToImmutable());
+    }
+
+    public CompactionSchedule WithCatalog(CatalogView view) => view.Version < Catalog.Version ? this : this with { Catalog = view };
+
+    public CompactionSchedule WithSegments(SegmentView view) => this with { Segments = view.Segments };
+
+    /// <summary>
+    /// The merges <see cref="CompactionPlanner"/> picks among the collection's segments that no task holds. A requested
+    /// compaction of an unknown collection is refused; an automatic one of a collection without automatic compaction
+    /// plans nothing.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<SegmentInfo>> Plan(long collectionId, bool automatic)
+    {
+        if (!Catalog.Collections.ContainsKey(collectionId))
+        {
+            return automatic ? [] : throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {collectionId} not found");
+        }
+
+        if (automatic && !Settings.Auto)
+        {
+            return [];
+        }
+
+        var busy = Queue.Concat(Running.Values.Select(r => r.Task)).SelectMany(t => t.Inputs).Select(s => s.SegmentId).ToHashSet();
+        var candidates = Segments.Values.Where(s => s.CollectionId == collectionId && !busy.Contains(s.SegmentId)).OrderBy(s => s.SegmentId);
+        return CompactionPlanner.Plan(candidates, Settings, onlySmall: automatic);
+    }
+
+    /// <summary>The number of ids <see cref="Enqueue"/> takes for <paramref name="groups"/>: a task id and a target segment id each.</summary>
+    public static int IdsFor(IReadOnlyList<IReadOnlyList<SegmentInfo>> groups) => 2 * groups.Count;
+
+    /// <summary>Queues a task for each group, with ids from <paramref name="firstId"/> on (unique across incarnations, so result keys never collide).</summary>
+    public Decision<CompactionSchedule> Enqueue(IReadOnlyList<IReadOnlyList<SegmentInfo>> groups, long firstId)
+    {
+        if (groups.Count == 0)
+        {
+            return this;
+        }
+
+        var queue = Queue;
+        for (var i = 0; i < groups.Count; i++)
+        {
+            var id = firstId + 2 * i;
+            queue = queue.Enqueue(new CompactionTask(id, Catalog.Collections[groups[i][0].CollectionId].Schema, [.. groups[i]], id + 1));
+        }
+
+        return new Decision<CompactionSchedule>(this with { Queue = queue }, [AnnounceWork.Instance]);
+    }
+
+    /// <summary>A requested compaction: its groups are queued and recorded as one manual compaction, so its outcome survives a fail-over.</summary>
+    public Decision<CompactionSchedule> Requested(long compactionId, long collectionId, IReadOnlyList<IReadOnlyList<SegmentInfo>> groups, long firstTaskId)
+    {
+        var queued = Enqueue(groups, firstTaskId);
+        var record = new CompactionRecord(compactionId, collectionId,
+            [.. groups.Select((g, i) => new CompactionPlan(firstTaskId + 2 * i, [.. g.Select(s => s.SegmentId)], firstTaskId + 2 * i + 1, CompactionPlanState.Executing))],
+            null);
+        return new Decision<CompactionSchedule>(
+            queued.State with { Manual = Manual.SetItem(compactionId, record) },
+            [new PutMeta(KeyOf(record), CompactionCodec.Encode(record).ToByteArray()), .. queued.Effects]);
+    }
+
+    /// <summary>Forgets the manual compactions finished longer than the retention ago.</summary>
+    public Decision<CompactionSchedule> ForgetExpired(DateTimeOffset now)
+    {
+        var expired = Manual.Values.Where(r => r.FinishedAt < now - FinishedCompactionRetention).ToList();
+        return new Decision<CompactionSchedule>(
+            this with { Manual = Manual.RemoveRange(expired.Select(r => r.CompactionId)) },
+            [.. expired.Select(r => new DeleteMeta(KeyOf(r)))]);
+    }
+
+    /// <summary>
+    /// The next task for a data node (<see cref="NoTask"/> when none): tasks whose lease expired are queued again,
+    /// and a task whose inputs were dropped meanwhile (collection or partition dropped) is moot and fails.
+    /// </summary>
+    public (Decision<CompactionSchedule> Decision, object Task) NextTask(DateTimeOffset now)
+    {
+        var expired = Running.Values.Where(r => r.Deadline < now).ToList();
+        var state = this with
+        {
+            Running = Running.RemoveRange(expired.Select(r => r.Task.TaskId)),
+            Queue = expired.Aggregate(Queue, (queue, r) => queue.Enqueue(r.Task)),
+        };
+        var effects = ImmutableArray.CreateBuilder<Effect>();
+        while (!state.Queue.IsEmpty)
+        {
+            var task = state.Queue.Peek();
+            state = state with { Queue = state.Queue.Dequeue() };
+            if (task.Inputs.All(s => state.Segments.ContainsKey(s.SegmentId)))
+            {
+                state = state with { Running = state.Running.SetItem(task.TaskId, new RunningCompaction(task, now + Settings.TaskLease)) };
+                return (new Decision<CompactionSchedule>(state, effects.ToImmutable()), task);
+            }
+
+            state = state.PlanOutcome(task.TaskId, CompactionPlanState.Failed, now, effects);
+        }
+
+        return (new Decision<CompactionSchedule>(state, effects.ToImmutable()), NoTask.Instance);
+    }
+
+    /// <summary>
+    /// A data node finished a task: it leaves the running ones. The result may commit only while its lease runs (shards
+    /// keep the deletes a merge may lack only for a bounded time longer than the lease,
+    /// milvus.streaming.compaction-delete-hold); an expired task is queued again and its result refused.
+    /// </summary>
+    public (CompactionSchedule State, CompactionTask? Accepted) Completing(long taskId, DateTimeOffset now)
+    {
+        if (!Running.TryGetValue(taskId, out var running))
+        {
+            return (this, null);
+        }
+
+        var state = this with { Running = Running.Remove(taskId) };
+        return running.Deadline < now
+            ? (state with { Queue = state.Queue.Enqueue(running.Task) }, null)
+            : (state, running.Task);
+    }
+
+    /// <summary>The segments child committed the merge of <paramref name="task"/>.</summary>
+    public Decision<CompactionSchedule> Committed(CompactionTask task, DateTimeOffset now)
+    {
+        var collectionId = task.Inputs[0].CollectionId;
+        var effects = ImmutableArray.CreateBuilder<Effect>();
+        var state = (this with { Completed = Completed.SetItem(collectionId, Completed.GetValueOrDefault(collectionId) + 1) })
+            .PlanOutcome(task.TaskId, CompactionPlanState.Completed, now, effects);
+        return new Decision<CompactionSchedule>(state, effects.ToImmutable());
+    }
+
+    /// <summary>A task failed on its data node, or its result could not commit: its plan (if manual) is marked failed.</summary>
+    public Decision<CompactionSchedule> Failed(long taskId, DateTimeOffset now)
+    {
+        var effects = ImmutableArray.CreateBuilder<Effect>();
+        var state = (this with { Running = Running.Remove(taskId) }).PlanOutcome(taskId, CompactionPlanState.Failed, now, effects);
+        return new Decision<CompactionSchedule>(state, effects.ToImmutable());
+    }
+
+    /// <summary>An unknown (or expired) compaction has no plans, which Milvus reports as completed.</summary>
+    public CompactionDescribed Describe(long compactionId) =>
+        new(Manual.GetValueOrDefault(compactionId) ?? new CompactionRecord(compactionId, 0, [], null));
+
+    public CompactionState StateOf(long collectionId) => new(
+        Queue.Count(t => t.Inputs[0].CollectionId == collectionId),
+        Running.Values.Count(r => r.Task.Inputs[0].CollectionId == collectionId),
+        Completed.GetValueOrDefault(collectionId));
+
+    /// <summary>Marks the plan of a manual compaction; automatic compactions have no record.</summary>
+    private CompactionSchedule PlanOutcome(long planId, CompactionPlanState outcome, DateTimeOffset now, ImmutableArray<Effect>.Builder effects)
+    {
+        if (Manual.Values.FirstOrDefault(r => r.Plans.Any(p => p.PlanId == planId && p.State == CompactionPlanState.Executing)) is not { } record)
+        {
+            return this;
+        }
+
+        var updated = record.WithPlanState(planId, outcome, now);
+        effects.Add(new PutMeta(KeyOf(updated), CompactionCodec.Encode(updated).ToByteArray()));
+        return this with { Manual = Manual.SetItem(updated.CompactionId, updated) };
+    }
+}

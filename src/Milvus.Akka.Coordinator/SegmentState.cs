@@ -1,0 +1,392 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Akka.Actor;
+using Milvus.Akka.Common;
+using Milvus.Akka.Index;
+
+namespace Milvus.Akka.Coordinator;
+
+/// <summary>An index build handed to a data node, until it reports or its lease runs out.</summary>
+public sealed record IndexBuildLease(long SegmentId, long IndexId, DateTimeOffset Deadline);
+
+/// <summary>A segment whose vector index still needs a build, with what the build needs.</summary>
+public sealed record IndexBuildCandidate(SegmentInfo Segment, CollectionSchema Schema, IndexInfo Index);
+
+/// <summary>
+/// The segment bookkeeping of the coordinator, pure: flushed segments, which query node each is assigned to and served
+/// by, index builds in progress, and the segments a compaction retired that a query node still serves. Each command or
+/// event returns the new state and the effects to perform (<see cref="SegmentsActor"/> performs them); only the flushed
+/// segments are persisted (<c>catalog/segments/…</c>), the rest is rebuilt from query nodes' registrations.
+/// </summary>
+public sealed record SegmentState(
+    int MinRowsToIndex,
+    TimeSpan IndexTaskLease,
+    CatalogView Catalog,
+    ImmutableDictionary<long, SegmentInfo> Segments,
+    ImmutableHashSet<IActorRef> QueryNodes,
+    ImmutableDictionary<long, IActorRef> ServedBy,
+    ImmutableDictionary<long, IActorRef> AssignedTo,
+    ImmutableDictionary<long, IActorRef> RetiredServedBy,
+    ImmutableDictionary<long, IndexBuildLease> Builds)
+{
+    public const string SegmentPrefix = "catalog/segments/";
+
+    private static readonly IComparer<IActorRef> NodeOrder =
+        Comparer<IActorRef>.Create((a, b) => string.CompareOrdinal(a.Path.ToString(), b.Path.ToString()));
+
+    public static string KeyOf(SegmentInfo segment) =>
+        string.Create(CultureInfo.InvariantCulture, $"{SegmentPrefix}{segment.CollectionId}/{segment.SegmentId}");
+
+    /// <summary>
+    /// The state of a new incarnation: the segments read back from meta storage, reconciled with the catalog's first
+    /// view (segments of collections or partitions dropped while a previous incarnation went down are removed).
+    /// </summary>
+    public static Decision<SegmentState> Recover(CoordinatorSettings settings, IEnumerable<SegmentInfo> segments, CatalogView catalog, DateTimeOffset now) =>
+        new SegmentState(settings.MinRowsToIndex, settings.IndexTaskLease, CatalogView.Empty,
+                segments.ToImmutableDictionary(s => s.SegmentId), [], ImmutableDictionary<long, IActorRef>.Empty,
+                ImmutableDictionary<long, IActorRef>.Empty, ImmutableDictionary<long, IActorRef>.Empty,
+                ImmutableDictionary<long, IndexBuildLease>.Empty)
+            .WithCatalog(catalog, now);
+
+    /// <summary>
+    /// Takes a newer catalog view and follows it: segments of dropped collections and partitions leave (a dropped
+    /// partition's segments are recorded for garbage collection; a dropped collection has its own record), index files
+    /// of dropped indexes are forgotten, segments no longer loaded are unloaded, newly loaded ones are assigned.
+    /// </summary>
+    public Decision<SegmentState> WithCatalog(CatalogView view, DateTimeOffset now)
+    {
+        if (view.Version < Catalog.Version)
+        {
+            return this;
+        }
+
+        var effects = ImmutableArray.CreateBuilder<Effect>();
+        var segments = Segments.ToBuilder();
+        var unload = new List<long>();
+        foreach (var segment in Segments.Values)
+        {
+            if (!view.Collections.TryGetValue(segment.CollectionId, out var collection)
+                || collection.Partitions.All(p => p.Id != segment.PartitionId))
+            {
+                if (collection is not null)
+                {
+                    effects.Add(new PutMeta(GarbageRecords.DroppedSegment(segment), GarbageRecords.DropTime(now)));
+                }
+
+                effects.Add(new DeleteMeta(KeyOf(segment)));
+                segments.Remove(segment.SegmentId);
+                unload.Add(segment.SegmentId);
+                continue;
+            }
+
+            var indexed = collection.Indexes.Select(i => i.FieldId).ToHashSet();
+            if (segment.IndexFiles.Keys.Any(field => !indexed.Contains(field)))
+            {
+                var stripped = segment with { IndexFiles = segment.IndexFiles.RemoveRange(segment.IndexFiles.Keys.Where(f => !indexed.Contains(f))) };
+                effects.Add(new PutMeta(KeyOf(stripped), CatalogCodec.Encode(stripped).ToByteArray()));
+                segments[segment.SegmentId] = stripped;
+            }
+
+            if (!view.IsLoaded(segment) && (Catalog.IsLoaded(segment) || AssignedTo.ContainsKey(segment.SegmentId)))
+            {
+                unload.Add(segment.SegmentId);
+            }
+        }
+
+        var next = this with
+        {
+            Catalog = view,
+            Segments = segments.ToImmutable(),
+            ServedBy = ServedBy.RemoveRange(unload),
+            AssignedTo = AssignedTo.RemoveRange(unload),
+        };
+        effects.AddRange(next.UnloadEverywhere(unload));
+        if (view.Collections.Values.Any(c => !Catalog.Collections.TryGetValue(c.Id, out var old) || !old.Indexes.SequenceEqual(c.Indexes)))
+        {
+            effects.AddRange(next.WorkAnnouncement());
+        }
+
+        return next.AssignPending(effects);
+    }
+
+    /// <summary>A shard flushed a segment: it joins the catalog (once), and may need an index build and a query node.</summary>
+    public Decision<SegmentState> Flushed(SegmentInfo segment)
+    {
+        if (!Catalog.Collections.ContainsKey(segment.CollectionId))
+        {
+            throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {segment.CollectionId} of segment {segment.SegmentId} no longer exists");
+        }
+
+        var effects = ImmutableArray.CreateBuilder<Effect>();
+        var next = this;
+        if (!Segments.ContainsKey(segment.SegmentId))
+        {
+            effects.Add(new PutMeta(KeyOf(segment), CatalogCodec.Encode(segment).ToByteArray()));
+            next = this with { Segments = Segments.Add(segment.SegmentId, segment) };
+        }
+
+        effects.AddRange(next.WorkAnnouncement());
+        return next.AssignPending(effects);
+    }
+
+    /// <summary>
+    /// A query node registers (again, periodically) with what it serves: it is adopted for the segments still loaded,
+    /// told to unload those released meanwhile, and the retired segments among them are noted.
+    /// </summary>
+    public Decision<SegmentState> QueryNodeRegistered(IActorRef node, ImmutableArray<long> served)
+    {
+        var effects = ImmutableArray.CreateBuilder<Effect>();
+        var servedBy = ServedBy.ToBuilder();
+        var assignedTo = AssignedTo.ToBuilder();
+        // A report sent before the node handled a release must not re-adopt that collection's segments.
+        var released = new List<long>();
+        foreach (var segmentId in served.Where(Segments.ContainsKey))
+        {
+            if (!Catalog.IsLoaded(Segments[segmentId]))
+            {
+                released.Add(segmentId);
+                continue;
+            }
+
+            servedBy[segmentId] = node;
+            assignedTo[segmentId] = node;
+        }
+
+        if (released.Count > 0)
+        {
+            effects.Add(new Send(node, new UnloadSegments([.. released])));
+        }
+
+        var retired = RetiredServedBy.RemoveRange(RetiredServedBy.Where(r => r.Value.Equals(node)).Select(r => r.Key))
+            .SetItems(served.Where(id => !Segments.ContainsKey(id)).Select(id => KeyValuePair.Create(id, node)));
+        var next = this with
+        {
+            QueryNodes = QueryNodes.Add(node),
+            ServedBy = servedBy.ToImmutable(),
+            AssignedTo = assignedTo.ToImmutable(),
+            RetiredServedBy = retired,
+        };
+        return next.AssignPending(effects);
+    }
+
+    /// <summary>A query node reports that it serves a segment, or no longer does (dropped, or failed to load it).</summary>
+    public Decision<SegmentState> Served(SegmentServed m)
+    {
+        var next = this;
+        // A node that dropped or failed to load a segment no longer holds it; the next registration round assigns it
+        // again if its collection is loaded (which also paces retries of a failing load).
+        if (!m.Serving && AssignedTo.GetValueOrDefault(m.SegmentId)?.Equals(m.QueryNode) == true)
+        {
+            next = next with { AssignedTo = AssignedTo.Remove(m.SegmentId) };
+        }
+
+        if (m.Serving && Segments.TryGetValue(m.SegmentId, out var segment))
+        {
+            return Catalog.IsLoaded(segment)
+                ? next with { ServedBy = ServedBy.SetItem(m.SegmentId, m.QueryNode) }
+                : new Decision<SegmentState>(next, [new Send(m.QueryNode, new UnloadSegments([m.SegmentId]))]); // a load that finished after its release
+        }
+
+        if (ServedBy.GetValueOrDefault(m.SegmentId)?.Equals(m.QueryNode) == true)
+        {
+            return next with { ServedBy = ServedBy.Remove(m.SegmentId) };
+        }
+
+        return !m.Serving && RetiredServedBy.GetValueOrDefault(m.SegmentId)?.Equals(m.QueryNode) == true
+            ? next with { RetiredServedBy = RetiredServedBy.Remove(m.SegmentId) }
+            : next;
+    }
+
+    /// <summary>A query node left the cluster: its segments go to the remaining nodes.</summary>
+    public Decision<SegmentState> QueryNodeLeft(IActorRef node)
+    {
+        var lost = AssignedTo.Where(a => a.Value.Equals(node)).Select(a => a.Key).ToList();
+        var next = this with
+        {
+            QueryNodes = QueryNodes.Remove(node),
+            RetiredServedBy = RetiredServedBy.RemoveRange(RetiredServedBy.Where(r => r.Value.Equals(node)).Select(r => r.Key)),
+            AssignedTo = AssignedTo.RemoveRange(lost),
+            ServedBy = ServedBy.RemoveRange(lost),
+        };
+        return next.AssignPending(ImmutableArray.CreateBuilder<Effect>());
+    }
+
+    /// <summary>The next index build a data node may take: a missing index that no unexpired lease holds.</summary>
+    public IndexBuildCandidate? NextIndexBuild(DateTimeOffset now)
+    {
+        foreach (var (segment, index) in MissingIndexes())
+        {
+            if (!Builds.Values.Any(b => b.Deadline >= now && b.SegmentId == segment.SegmentId && b.IndexId == index.IndexId))
+            {
+                return new IndexBuildCandidate(segment, Catalog.Collections[segment.CollectionId].Schema, index);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A build of <paramref name="candidate"/> was handed out under <paramref name="buildId"/>; expired leases are dropped.</summary>
+    public SegmentState BuildStarted(long buildId, IndexBuildCandidate candidate, DateTimeOffset now) => this with
+    {
+        Builds = Builds.RemoveRange(Builds.Where(b => b.Value.Deadline < now).Select(b => b.Key))
+            .SetItem(buildId, new IndexBuildLease(candidate.Segment.SegmentId, candidate.Index.IndexId, now + IndexTaskLease)),
+    };
+
+    public SegmentState BuildFailed(long buildId) => this with { Builds = Builds.Remove(buildId) };
+
+    /// <summary>A data node built an index file: the segment records it, its query node loads it, and it may now be assigned.</summary>
+    public Decision<SegmentState> IndexBuilt(IndexBuilt m)
+    {
+        var next = this with { Builds = Builds.Remove(m.BuildId) };
+        if (!Segments.TryGetValue(m.SegmentId, out var segment))
+        {
+            return next;
+        }
+
+        segment = segment with { IndexFiles = segment.IndexFiles.SetItem(m.FieldId, m.IndexKey) };
+        next = next with { Segments = Segments.SetItem(segment.SegmentId, segment) };
+        var effects = ImmutableArray.CreateBuilder<Effect>();
+        effects.Add(new PutMeta(KeyOf(segment), CatalogCodec.Encode(segment).ToByteArray()));
+        if (ServedBy.TryGetValue(segment.SegmentId, out var node))
+        {
+            effects.Add(new Send(node, new SegmentIndexReady(segment)));
+        }
+
+        return next.AssignPending(effects);
+    }
+
+    /// <summary>
+    /// Commits a merge: the result joins the catalog and the inputs leave it, each recorded for garbage collection (a
+    /// served one stays live until its query node unloads it); the shard switches reads once the result is served.
+    /// </summary>
+    public Decision<SegmentState> CommitCompaction(CompactionCompleted m, DateTimeOffset now)
+    {
+        if (m.InputIds.IsDefaultOrEmpty || !m.InputIds.All(Segments.ContainsKey))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"the inputs of compaction {m.TaskId} changed; its result is discarded");
+        }
+
+        var effects = ImmutableArray.CreateBuilder<Effect>();
+        var segments = Segments;
+        if (m.Result is { } result)
+        {
+            effects.Add(new PutMeta(KeyOf(result), CatalogCodec.Encode(result).ToByteArray()));
+            segments = segments.SetItem(result.SegmentId, result);
+        }
+
+        var retired = RetiredServedBy;
+        foreach (var id in m.InputIds)
+        {
+            var input = Segments[id];
+            effects.Add(new PutMeta(GarbageRecords.DroppedSegment(input), GarbageRecords.DropTime(now)));
+            effects.Add(new DeleteMeta(KeyOf(input)));
+            if (ServedBy.TryGetValue(id, out var node))
+            {
+                retired = retired.SetItem(id, node);
+            }
+        }
+
+        var next = this with
+        {
+            Segments = segments.RemoveRange(m.InputIds),
+            ServedBy = ServedBy.RemoveRange(m.InputIds),
+            AssignedTo = AssignedTo.RemoveRange(m.InputIds),
+            RetiredServedBy = retired,
+        };
+        effects.Add(new SendToShards(new SegmentsReplaced(Segments[m.InputIds[0]].ShardName, m.Result, m.InputIds)));
+        effects.AddRange(next.WorkAnnouncement());
+        return next.AssignPending(effects);
+    }
+
+    public ImmutableArray<SegmentInfo> SegmentsOf(long collectionId) => [.. Segments.Values.Where(s => s.CollectionId == collectionId)];
+
+    public ShardDistribution DistributionOf(string shardName)
+    {
+        var (collectionId, _) = ShardNames.Parse(shardName);
+        var loaded = Catalog.Collections.TryGetValue(collectionId, out var collection) && collection.Loaded;
+        return new ShardDistribution(
+            [.. Segments.Values.Where(s => s.ShardName == shardName).Select(s => (s, ServedBy.GetValueOrDefault(s.SegmentId)))],
+            loaded);
+    }
+
+    public LoadProgress LoadProgressOf(long collectionId)
+    {
+        var collection = RequireCollection(collectionId);
+        if (!collection.Loaded)
+        {
+            return new LoadProgress(false, 0);
+        }
+
+        var segments = Segments.Values.Where(s => s.CollectionId == collectionId && collection.IsPartitionLoaded(s.PartitionId)).ToList();
+        var percent = segments.Count == 0 ? 100 : 100 * segments.Count(s => ServedBy.ContainsKey(s.SegmentId)) / segments.Count;
+        return new LoadProgress(true, percent);
+    }
+
+    public IndexProgress IndexProgressOf(long collectionId)
+    {
+        var collection = RequireCollection(collectionId);
+        var segments = Segments.Values.Where(s => s.CollectionId == collectionId).ToList();
+        var total = segments.Sum(s => s.RowCount);
+        return new IndexProgress(collection.Indexes.ToImmutableDictionary(
+            i => i.IndexId,
+            i => (segments.Where(s => !NeedsBuild(collection, i) || s.RowCount < MinRowsToIndex || s.IndexFiles.ContainsKey(i.FieldId)).Sum(s => s.RowCount), total)));
+    }
+
+    /// <summary>What garbage collection must spare: live collections, flushed segments, retired segments still served.</summary>
+    public LiveData LiveData() => new([.. Catalog.Collections.Keys], [.. Segments.Keys, .. RetiredServedBy.Keys]);
+
+    public CollectionInfo RequireCollection(long collectionId) =>
+        Catalog.Collections.GetValueOrDefault(collectionId)
+        ?? throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {collectionId} not found");
+
+    /// <summary>Segments whose vector indexes still need a build (big enough, index declared, not FLAT, no file yet).</summary>
+    private IEnumerable<(SegmentInfo Segment, IndexInfo Index)> MissingIndexes()
+    {
+        foreach (var segment in Segments.Values.OrderBy(s => s.SegmentId))
+        {
+            if (segment.RowCount < MinRowsToIndex || !Catalog.Collections.TryGetValue(segment.CollectionId, out var collection))
+            {
+                continue;
+            }
+
+            foreach (var index in collection.Indexes)
+            {
+                if (NeedsBuild(collection, index) && !segment.IndexFiles.ContainsKey(index.FieldId))
+                {
+                    yield return (segment, index);
+                }
+            }
+        }
+    }
+
+    private static bool NeedsBuild(CollectionInfo collection, IndexInfo index) =>
+        collection.Schema.FindField(index.FieldId)?.DataType.IsVector() == true
+        && IndexTypes.TryParse(index.IndexType, out var type) && type is not (IndexType.Flat or IndexType.BinFlat);
+
+    private IEnumerable<Effect> WorkAnnouncement() => MissingIndexes().Any() ? [AnnounceWork.Instance] : [];
+
+    private IEnumerable<Effect> UnloadEverywhere(IReadOnlyCollection<long> ids) =>
+        ids.Count == 0 ? [] : QueryNodes.OrderBy(n => n, NodeOrder).Select(node => new Send(node, new UnloadSegments([.. ids])));
+
+    /// <summary>
+    /// Hands every flushed segment of a loaded collection that has its index files (or needs none) to the query node
+    /// with the fewest segments. The segment's shard does the hand-over, so it keeps serving until the load is done.
+    /// </summary>
+    private Decision<SegmentState> AssignPending(ImmutableArray<Effect>.Builder effects)
+    {
+        var waitingForIndex = MissingIndexes().Select(m => m.Segment.SegmentId).ToHashSet();
+        var ready = Segments.Values
+            .Where(s => !waitingForIndex.Contains(s.SegmentId) && Catalog.IsLoaded(s))
+            .OrderBy(s => s.SegmentId)
+            .Select(s => s.SegmentId);
+        var assignedTo = AssignedTo;
+        foreach (var (segmentId, node) in LeastLoadedPlacement.Place(ready, QueryNodes, AssignedTo, NodeOrder))
+        {
+            var segment = Segments[segmentId];
+            assignedTo = assignedTo.SetItem(segmentId, node);
+            effects.Add(new SendToShards(new AssignSegment(segment.ShardName, segment, node)));
+        }
+
+        return new Decision<SegmentState>(this with { AssignedTo = assignedTo }, effects.ToImmutable());
+    }
+}
