@@ -63,6 +63,7 @@ public sealed record SegmentState(
         var effects = ImmutableArray.CreateBuilder<Effect>();
         var segments = Segments.ToBuilder();
         var unload = new List<long>();
+        var indexedFields = view.Collections.ToDictionary(c => c.Key, c => c.Value.Indexes.Select(i => i.FieldId).ToHashSet());
         foreach (var segment in Segments.Values)
         {
             if (!view.Collections.TryGetValue(segment.CollectionId, out var collection)
@@ -79,7 +80,7 @@ public sealed record SegmentState(
                 continue;
             }
 
-            var indexed = collection.Indexes.Select(i => i.FieldId).ToHashSet();
+            var indexed = indexedFields[collection.Id];
             if (segment.IndexFiles.Keys.Any(field => !indexed.Contains(field)))
             {
                 var stripped = segment with { IndexFiles = segment.IndexFiles.RemoveRange(segment.IndexFiles.Keys.Where(f => !indexed.Contains(f))) };

@@ -9,7 +9,7 @@ namespace Milvus.Akka.Coordinator.Tests;
 /// <summary>The coordinator singleton's actors on one ActorSystem, over in-memory meta storage and a local object directory.</summary>
 public sealed class CoordinatorActorSpec : TestKit
 {
-    private const string Config = """
+    internal const string Config = """
         akka.actor.provider = cluster
         akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
         akka.loglevel = WARNING
@@ -104,5 +104,50 @@ public sealed class CoordinatorActorSpec : TestKit
         Assert.Null(await _objects.StatAsync(dropped));
         Assert.NotNull(await _objects.StatAsync(recent));
         Assert.NotNull(await _meta.GetAsync(GarbageRecords.DroppedCollection(42)));
+    }
+
+    private async Task<CollectionInfo> CreateCollectionAsync(IActorRef coordinator, string name) =>
+        (await coordinator.AskFor<CollectionDescribed>(new CreateCollection(DatabaseInfo.DefaultName, CatalogFixtures.Schema with { Name = name }, 1,
+            Common.ConsistencyLevel.Bounded, 0, ImmutableSortedDictionary<string, string>.Empty), Timeout)).Collection;
+
+    [Fact]
+    public async Task A_slow_segment_write_holds_up_neither_DDL_nor_compaction()
+    {
+        var coordinator = StartCoordinator();
+        var collection = await CreateCollectionAsync(coordinator, "slow_segments");
+
+        _meta.Hold(SegmentState.SegmentPrefix);
+        var shard = CreateTestProbe();
+        coordinator.Tell(new SegmentFlushed(CatalogFixtures.Segment(7, collection.Id) with { PartitionId = collection.Partitions[0].Id }), shard);
+        await _meta.WriteWaitingAsync(SegmentState.SegmentPrefix).WaitAsync(Timeout);
+
+        await coordinator.AskFor<CatalogChanged>(new CreateDatabase("meanwhile", ImmutableSortedDictionary<string, string>.Empty), Timeout);
+        Assert.Equal(new CompactionState(0, 0, 0), await coordinator.AskFor<CompactionState>(new GetCompactionState(collection.Id), Timeout));
+        Assert.IsType<NoTask>(await coordinator.Ask<object>(RequestCompactionTask.Instance, Timeout));
+        Assert.False(shard.HasMessages, "the segment write was held, so the flush cannot have been answered");
+
+        _meta.Release(SegmentState.SegmentPrefix);
+        shard.ExpectMsg<Done>(Timeout);
+        Assert.Single((await coordinator.AskFor<SegmentList>(new GetSegments(collection.Id), Timeout)).Segments);
+    }
+
+    [Fact]
+    public async Task A_new_incarnation_keeps_the_segments_and_forgets_those_of_a_collection_dropped_before_it()
+    {
+        var first = StartCoordinator();
+        var kept = await CreateCollectionAsync(first, "kept");
+        var dropped = await CreateCollectionAsync(first, "dropped");
+        await first.AskFor<Done>(new SegmentFlushed(CatalogFixtures.Segment(7, kept.Id) with { PartitionId = kept.Partitions[0].Id }), Timeout);
+        await first.AskFor<Done>(new SegmentFlushed(CatalogFixtures.Segment(8, dropped.Id) with { PartitionId = dropped.Partitions[0].Id }), Timeout);
+        await first.AskFor<CatalogChanged>(new DropCollection(DatabaseInfo.DefaultName, "dropped"), Timeout);
+        Assert.NotNull(await _meta.GetAsync(GarbageRecords.DroppedCollection(dropped.Id)));
+        await AwaitAssertAsync(async () => Assert.Empty((await _meta.RangeAsync(SegmentState.SegmentPrefix + dropped.Id + "/")).ToList()), Timeout);
+        Watch(first);
+        Sys.Stop(first);
+        ExpectTerminated(first, Timeout);
+
+        var second = StartCoordinator();
+        Assert.Equal([7L], (await second.AskFor<SegmentList>(new GetSegments(kept.Id), Timeout)).Segments.Select(s => s.SegmentId));
+        Assert.Empty((await second.AskFor<SegmentList>(new GetSegments(dropped.Id), Timeout)).Segments);
     }
 }

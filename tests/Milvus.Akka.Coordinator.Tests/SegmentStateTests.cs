@@ -1,0 +1,196 @@
+using System.Collections.Immutable;
+using FsCheck.Xunit;
+using Milvus.Akka.Common;
+using static Milvus.Akka.Coordinator.Tests.CatalogFixtures;
+
+namespace Milvus.Akka.Coordinator.Tests;
+
+/// <summary>The segments child's decisions, as a pure state class: each test reads the new state and the effects.</summary>
+public sealed class SegmentStateTests
+{
+    private static readonly CoordinatorSettings Settings = CoordinatorSettings.Default with { MinRowsToIndex = 100 };
+    private static readonly DateTimeOffset Now = DateTimeOffset.UnixEpoch.AddDays(20_000);
+
+    private static SegmentState Start(CatalogView catalog, params SegmentInfo[] segments) => SegmentState.Recover(Settings, segments, catalog, Now).State;
+
+    private static SegmentState Registered(SegmentState state, params Akka.Actor.IActorRef[] nodes) =>
+        nodes.Aggregate(state, (s, node) => s.QueryNodeRegistered(node, []).State);
+
+    private static IEnumerable<AssignSegment> Assignments(IEnumerable<Effect> effects) =>
+        effects.OfType<SendToShards>().Select(e => e.Message).OfType<AssignSegment>();
+
+    [Fact]
+    public void A_flushed_segment_is_persisted_once_and_assigned_to_a_query_node_when_its_collection_is_loaded()
+    {
+        var node = Node("q1");
+        var state = Registered(Start(View(1, Collection(1))), node);
+        var segment = Segment(11, 1);
+
+        var flushed = state.Flushed(segment);
+        var put = Assert.Single(flushed.Effects.OfType<PutMeta>());
+        Assert.Equal(SegmentState.KeyOf(segment), put.Key);
+        Assert.Equal(segment, CatalogCodec.DecodeSegment(Google.Protobuf.ByteString.CopyFrom(put.Value)));
+        var assigned = Assert.Single(Assignments(flushed.Effects));
+        Assert.Equal((segment, node), (assigned.Segment, assigned.QueryNode));
+
+        var again = flushed.State.Flushed(segment);
+        Assert.Empty(again.Effects.OfType<PutMeta>());
+        Assert.Empty(Assignments(again.Effects));
+    }
+
+    [Fact]
+    public void A_segment_of_an_unknown_collection_is_refused()
+    {
+        var e = Assert.Throws<MilvusException>(() => Start(View(1, Collection(1))).Flushed(Segment(11, 2)));
+        Assert.Equal(ErrorCode.CollectionNotFound, e.Code);
+    }
+
+    [Fact]
+    public void A_segment_waits_for_its_vector_index_before_it_is_assigned_and_a_leased_build_is_not_handed_out_twice()
+    {
+        var node = Node("q1");
+        var state = Registered(Start(View(1, Collection(1, indexType: "IVF_FLAT"))), node);
+        var big = Segment(11, 1, rows: 500);
+        var flushed = state.Flushed(big);
+        Assert.Empty(Assignments(flushed.Effects));
+        Assert.Contains(AnnounceWork.Instance, flushed.Effects);
+
+        var candidate = flushed.State.NextIndexBuild(Now);
+        Assert.NotNull(candidate);
+        Assert.Equal(big, candidate.Segment);
+        var leased = flushed.State.BuildStarted(77, candidate, Now);
+        Assert.Null(leased.NextIndexBuild(Now));
+        Assert.NotNull(leased.NextIndexBuild(Now + Settings.IndexTaskLease + TimeSpan.FromSeconds(1)));
+
+        var built = leased.IndexBuilt(new IndexBuilt(77, big.SegmentId, VectorFieldId, "index/11"));
+        Assert.Equal("index/11", built.State.Segments[big.SegmentId].IndexFiles[VectorFieldId]);
+        Assert.Empty(built.State.Builds);
+        Assert.Equal(node, Assert.Single(Assignments(built.Effects)).QueryNode);
+    }
+
+    [Fact]
+    public void Releasing_a_collection_unloads_its_segments_from_every_query_node_and_forgets_their_placement()
+    {
+        var (q1, q2) = (Node("q1"), Node("q2"));
+        var state = Registered(Start(View(1, Collection(1), Collection(2))), q1, q2);
+        state = state.Flushed(Segment(11, 1)).State.Flushed(Segment(21, 2)).State;
+        state = state.Served(new SegmentServed(11, state.AssignedTo[11], true)).State;
+        Assert.Equal(new LoadProgress(true, 100), state.LoadProgressOf(1));
+
+        var released = state.WithCatalog(View(2, Collection(1, loaded: false), Collection(2)), Now);
+        var unloads = released.Effects.OfType<Send>().Where(s => s.Message is UnloadSegments).ToList();
+        Assert.Equal(2, unloads.Count);
+        Assert.Equal(new HashSet<Akka.Actor.IActorRef> { q1, q2 }, unloads.Select(u => u.To).ToHashSet());
+        Assert.All(unloads, u => Assert.Equal([11L], ((UnloadSegments)u.Message).SegmentIds));
+        Assert.False(released.State.AssignedTo.ContainsKey(11));
+        Assert.False(released.State.ServedBy.ContainsKey(11));
+        Assert.True(released.State.AssignedTo.ContainsKey(21));
+        Assert.Equal(new LoadProgress(false, 0), released.State.LoadProgressOf(1));
+
+        var stale = released.State.WithCatalog(View(1, Collection(1), Collection(2)), Now);
+        Assert.Same(released.State, stale.State);
+    }
+
+    /// <summary>
+    /// Segments spread over collections 1-3 and partitions 1-2 meet a catalog view in which some collections and
+    /// partitions are gone: exactly the segments of what remains stay; each other one is deleted from meta storage, and
+    /// recorded for garbage collection only when its collection remains (a dropped collection has its own record).
+    /// </summary>
+    [Property(MaxTest = 200)]
+    public bool Segments_follow_the_catalog_view_dropped_collections_and_partitions_take_their_segments(byte[] placement, byte keepMask)
+    {
+        var all = Enumerable.Range(1, 3).Select(c => Collection(c, partitions: 2)).ToArray();
+        var segments = placement.Select((b, i) => Segment(100 + i, 1 + b % 3, 1 + (b / 3) % 2)).ToArray();
+        var state = Start(View(1, all), segments);
+
+        // Bits 0-2 keep collections 1-3; bits 3-5 drop partition 2 of them.
+        var kept = all.Where(c => (keepMask & (1 << (int)(c.Id - 1))) != 0)
+            .Select(c => (keepMask & (1 << (int)(c.Id + 2))) != 0 ? c with { Partitions = c.Partitions.RemoveAt(1) } : c)
+            .ToArray();
+        var next = state.WithCatalog(View(2, kept), Now);
+        bool Lives(SegmentInfo s) => kept.Any(c => c.Id == s.CollectionId && c.Partitions.Any(p => p.Id == s.PartitionId));
+
+        var deleted = next.Effects.OfType<DeleteMeta>().Select(d => d.Key).ToHashSet();
+        var recorded = next.Effects.OfType<PutMeta>().Select(p => p.Key).Where(k => k.StartsWith(GarbageRecords.Prefix, StringComparison.Ordinal)).ToHashSet();
+        return segments.All(s => next.State.Segments.ContainsKey(s.SegmentId) == Lives(s))
+               && segments.All(s => deleted.Contains(SegmentState.KeyOf(s)) != Lives(s))
+               && segments.All(s => recorded.Contains(GarbageRecords.DroppedSegment(s)) == (!Lives(s) && kept.Any(c => c.Id == s.CollectionId)));
+    }
+
+    /// <summary>However segments are flushed and nodes register, every loaded segment gets a live node and loads stay within one.</summary>
+    [Property(MaxTest = 200)]
+    public bool Loaded_segments_spread_over_the_query_nodes_within_one_of_each_other(byte segmentCount, byte nodeCount, bool nodesFirst)
+    {
+        var nodes = Enumerable.Range(0, nodeCount % 5 + 1).Select(i => Node($"q{i}")).ToArray();
+        var state = Start(View(1, Collection(1)));
+        if (nodesFirst)
+        {
+            state = Registered(state, nodes);
+        }
+
+        for (var i = 0; i < segmentCount % 40; i++)
+        {
+            state = state.Flushed(Segment(100 + i, 1)).State;
+        }
+
+        if (!nodesFirst)
+        {
+            state = Registered(state, nodes);
+        }
+
+        var loads = nodes.Select(n => state.AssignedTo.Values.Count(v => v.Equals(n))).ToList();
+        return state.AssignedTo.Count == segmentCount % 40 && loads.Max() - loads.Min() <= 1;
+    }
+
+    [Fact]
+    public void A_query_node_that_leaves_hands_its_segments_to_the_others()
+    {
+        var (q1, q2) = (Node("q1"), Node("q2"));
+        var state = Registered(Start(View(1, Collection(1))), q1, q2);
+        state = state.Flushed(Segment(11, 1)).State.Flushed(Segment(12, 1)).State;
+        var onQ1 = state.AssignedTo.Where(a => a.Value.Equals(q1)).Select(a => a.Key).ToList();
+        Assert.NotEmpty(onQ1);
+
+        var left = state.QueryNodeLeft(q1);
+        Assert.DoesNotContain(q1, left.State.QueryNodes);
+        Assert.All(left.State.AssignedTo.Values, n => Assert.Equal(q2, n));
+        Assert.Equal(onQ1, Assignments(left.Effects).Select(a => a.Segment.SegmentId).ToList());
+    }
+
+    [Fact]
+    public void A_committed_compaction_replaces_its_inputs_records_them_and_keeps_a_served_input_live_until_unloaded()
+    {
+        var node = Node("q1");
+        var state = Registered(Start(View(1, Collection(1))), node);
+        state = state.Flushed(Segment(11, 1)).State.Flushed(Segment(12, 1)).State;
+        state = state.Served(new SegmentServed(11, node, true)).State;
+        var result = Segment(13, 1, rows: 20);
+
+        var committed = state.CommitCompaction(new CompactionCompleted(5, result, [11, 12]), Now);
+        Assert.Equal([13L], committed.State.Segments.Keys);
+        Assert.Contains(committed.Effects, e => e is DeleteMeta d && d.Key == SegmentState.KeyOf(Segment(11, 1)));
+        Assert.Contains(committed.Effects, e => e is PutMeta p && p.Key == GarbageRecords.DroppedSegment(Segment(12, 1)));
+        var replaced = Assert.Single(committed.Effects.OfType<SendToShards>().Select(s => s.Message).OfType<SegmentsReplaced>());
+        Assert.Equal([11L, 12L], replaced.Replaced);
+        Assert.Contains(11L, committed.State.LiveData().Segments);
+        Assert.DoesNotContain(12L, committed.State.LiveData().Segments);
+
+        var unloaded = committed.State.Served(new SegmentServed(11, node, false)).State;
+        Assert.DoesNotContain(11L, unloaded.LiveData().Segments);
+
+        var e = Assert.Throws<MilvusException>(() => committed.State.CommitCompaction(new CompactionCompleted(6, null, [11]), Now));
+        Assert.Equal(ErrorCode.ParameterInvalid, e.Code);
+    }
+
+    [Fact]
+    public void Dropping_an_index_forgets_its_files_and_a_new_incarnation_removes_segments_of_collections_dropped_meanwhile()
+    {
+        var withFile = Segment(11, 1) with { IndexFiles = ImmutableDictionary<long, string>.Empty.Add(VectorFieldId, "index/11") };
+        var recovered = SegmentState.Recover(Settings, [withFile, Segment(21, 2)], View(1, Collection(1, loaded: false, indexType: null)), Now);
+        Assert.Empty(recovered.State.Segments[11].IndexFiles);
+        Assert.Contains(recovered.Effects, e => e is PutMeta p && p.Key == SegmentState.KeyOf(withFile));
+        Assert.False(recovered.State.Segments.ContainsKey(21));
+        Assert.Contains(recovered.Effects, e => e is DeleteMeta d && d.Key == SegmentState.KeyOf(Segment(21, 2)));
+        Assert.DoesNotContain(recovered.Effects, e => e is PutMeta p && p.Key.StartsWith(GarbageRecords.Prefix, StringComparison.Ordinal));
+    }
+}
