@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Akka.Actor;
+using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using Milvus.Akka.Cluster;
 using static Milvus.Akka.Coordinator.Tests.CatalogFixtures;
@@ -13,7 +14,7 @@ public sealed class CompactionActorSpec() : TestKit(CoordinatorActorSpec.Config)
 
     private readonly InMemoryMetaStore _meta = new();
 
-    private (IActorRef Compaction, Akka.TestKit.TestProbe Segments) Start(IActorRef timestamps, params SegmentInfo[] flushed)
+    private (IActorRef Compaction, TestProbe Segments) Start(IActorRef timestamps, params SegmentInfo[] flushed)
     {
         var catalog = CreateTestProbe();
         var segments = CreateTestProbe();

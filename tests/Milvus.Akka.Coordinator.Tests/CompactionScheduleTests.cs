@@ -20,6 +20,9 @@ public sealed class CompactionScheduleTests
         effects.OfType<PutMeta>().Where(p => p.Key == CompactionSchedule.CompactionPrefix + compactionId)
             .Select(p => CompactionCodec.Decode(Google.Protobuf.ByteString.CopyFrom(p.Value))).Last();
 
+    private static List<(long PlanId, string Sources, long Target, CompactionPlanState State)> Plans(CompactionRecord record) =>
+        [.. record.Plans.Select(p => (p.PlanId, string.Join(",", p.Sources), p.Target, p.State))];
+
     /// <summary>
     /// Automatic passes after each of several flushes, with some tasks handed out in between: no segment is ever in two
     /// tasks at once, and every task id and target id is distinct.
@@ -73,7 +76,7 @@ public sealed class CompactionScheduleTests
         var record = committed.State.Describe(40).Compaction;
         Assert.Equal(CompactionPlanState.Completed, record.Plans.Single(p => p.PlanId == task.TaskId).State);
         Assert.Null(record.FinishedAt);
-        Assert.Equal(record, Stored(committed.Effects, 40));
+        Assert.Equal(Plans(record), Plans(Stored(committed.Effects, 40)));
     }
 
     [Fact]
@@ -115,7 +118,7 @@ public sealed class CompactionScheduleTests
         Assert.Equal([22L], recovered.State.Queue.Select(t => t.TaskId));
         var stored = Stored(recovered.Effects, 9);
         Assert.Equal([CompactionPlanState.Completed, CompactionPlanState.Executing, CompactionPlanState.Failed], stored.Plans.Select(p => p.State));
-        Assert.Equal(stored, recovered.State.Describe(9).Compaction);
+        Assert.Equal(Plans(stored), Plans(recovered.State.Describe(9).Compaction));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using Milvus.Akka.Cluster;
 using static Milvus.Akka.Coordinator.Tests.CatalogFixtures;
@@ -13,7 +14,7 @@ public sealed class SegmentsActorSpec() : TestKit(CoordinatorActorSpec.Config)
     private readonly InMemoryMetaStore _meta = new();
 
     /// <summary>Starts the child under the test actor (which so receives the views it hands over) and answers its catalog request.</summary>
-    private IActorRef Start(Akka.TestKit.TestProbe shards, CatalogView catalog)
+    private IActorRef Start(TestProbe shards, CatalogView catalog)
     {
         var catalogProbe = CreateTestProbe();
         var timestamps = Sys.ActorOf(TimestampActor.Props(_meta, CoordinatorSettings.Default));
@@ -32,7 +33,7 @@ public sealed class SegmentsActorSpec() : TestKit(CoordinatorActorSpec.Config)
         await _meta.PutAsync(SegmentState.KeyOf(orphan), CatalogCodec.Encode(orphan).ToByteArray());
 
         var segments = Start(CreateTestProbe(), View(5, Collection(1)));
-        Assert.Equal([kept], (await segments.AskFor<SegmentList>(new GetSegments(1), Timeout)).Segments);
+        Assert.Equal([kept.SegmentId], (await segments.AskFor<SegmentList>(new GetSegments(1), Timeout)).Segments.Select(s => s.SegmentId));
         Assert.Null(await _meta.GetAsync(SegmentState.KeyOf(orphan)));
 
         var flushed = Segment(12, 1);
@@ -58,7 +59,7 @@ public sealed class SegmentsActorSpec() : TestKit(CoordinatorActorSpec.Config)
         Assert.Equal(new LoadProgress(true, 100), await segments.AskFor<LoadProgress>(new GetLoadProgress(1), Timeout));
 
         segments.Tell(View(6, Collection(1, loaded: false)));
-        Assert.Equal([11L], queryNode.ExpectMsg<UnloadSegments>(Timeout).SegmentIds);
+        Assert.Equal([11L], queryNode.ExpectMsg<UnloadSegments>(Timeout).SegmentIds.ToArray());
         Assert.Equal(new LoadProgress(false, 0), await segments.AskFor<LoadProgress>(new GetLoadProgress(1), Timeout));
     }
 }
