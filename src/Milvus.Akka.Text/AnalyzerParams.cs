@@ -1,0 +1,163 @@
+using System.Text.Json;
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Text;
+
+/// <summary>
+/// Builds an <see cref="Analyzer"/> from Milvus's <c>analyzer_params</c> JSON: a built-in analyzer
+/// (<c>{"type": "standard", "stop_words": [...]}</c>) or a custom one (<c>{"tokenizer": ..., "filter": [...]}</c>).
+/// Tokenizers, filters and analyzer types Milvus has and this engine does not (jieba, icu, lindera, english's
+/// stemmer...) are refused with OperationNotSupported, so a field is never analyzed differently from what was asked.
+/// </summary>
+public static class AnalyzerParams
+{
+    /// <summary>The FieldSchema type param holding the JSON.</summary>
+    public const string Key = "analyzer_params";
+
+    public const string EnableAnalyzerKey = "enable_analyzer";
+
+    public const string EnableMatchKey = "enable_match";
+
+    /// <exception cref="MilvusException">ParameterInvalid for malformed params, OperationNotSupported for features not implemented.</exception>
+    public static Analyzer Parse(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return Analyzer.Standard;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, JsonLimits.DocumentOptions);
+        }
+        catch (JsonException e)
+        {
+            throw AnalyzerErrors.Invalid($"not valid JSON ({e.Message})");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw AnalyzerErrors.Invalid("expected a JSON object such as {\"type\": \"standard\"} or {\"tokenizer\": \"standard\", \"filter\": [\"lowercase\"]}");
+            }
+
+            var hasType = root.TryGetProperty("type", out var type);
+            var hasTokenizer = root.TryGetProperty("tokenizer", out var tokenizer);
+            if (hasType && hasTokenizer)
+            {
+                throw AnalyzerErrors.Invalid("give either a built-in analyzer \"type\" or a custom \"tokenizer\", not both");
+            }
+
+            return hasTokenizer ? Custom(tokenizer, root) : BuiltIn(hasType ? type : default, root);
+        }
+    }
+
+    /// <summary>The analyzer of a VarChar field: its <c>analyzer_params</c>, or the standard analyzer when none are set.</summary>
+    public static Analyzer ForField(FieldSchema field) =>
+        Parse(field.TypeParams.TryGetValue(Key, out var json) ? json : null);
+
+    /// <summary>True when the field asks for analysis (<c>enable_analyzer</c> or <c>enable_match</c> is "true").</summary>
+    public static bool IsAnalyzed(FieldSchema field) => IsOn(field, EnableAnalyzerKey) || IsOn(field, EnableMatchKey);
+
+    public static bool IsOn(FieldSchema field, string key) =>
+        field.TypeParams.TryGetValue(key, out var value) && bool.TryParse(value, out var on) && on;
+
+    private static Analyzer BuiltIn(JsonElement type, JsonElement root)
+    {
+        var name = type.ValueKind == JsonValueKind.Undefined ? "standard" : StringOf(type, "type");
+        // english = standard + stemming + the English stop words, as Milvus builds it.
+        List<TokenFilter> filters = name switch
+        {
+            "standard" => [LowercaseFilter.Instance],
+            "english" => [LowercaseFilter.Instance, EnglishStemmer.Instance, new StopFilter(StopWords.Expand(["_english_"]))],
+            _ => throw AnalyzerErrors.NotSupported($"analyzer type '{name}'"),
+        };
+        foreach (var property in root.EnumerateObject())
+        {
+            if (property.Name is not ("type" or "stop_words"))
+            {
+                throw AnalyzerErrors.Invalid($"the {name} analyzer takes \"stop_words\" only, not \"{property.Name}\"");
+            }
+        }
+
+        if (root.TryGetProperty("stop_words", out var stopWords))
+        {
+            filters.Add(new StopFilter(StopWords.Expand(Strings(stopWords, "stop_words"))));
+        }
+
+        return name == "standard" && filters.Count == 1 ? Analyzer.Standard : new Analyzer(TokenizerKind.Standard, [.. filters]);
+    }
+
+    private static Analyzer Custom(JsonElement tokenizer, JsonElement root)
+    {
+        var tokenizerName = tokenizer.ValueKind == JsonValueKind.Object
+            ? tokenizer.TryGetProperty("type", out var t) ? StringOf(t, "tokenizer.type") : throw AnalyzerErrors.Invalid("the tokenizer object needs a \"type\"")
+            : StringOf(tokenizer, "tokenizer");
+        var kind = tokenizerName switch
+        {
+            "standard" => TokenizerKind.Standard,
+            "whitespace" => TokenizerKind.Whitespace,
+            _ => throw AnalyzerErrors.NotSupported($"tokenizer '{tokenizerName}'"),
+        };
+
+        var filters = new List<TokenFilter>();
+        foreach (var property in root.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "tokenizer":
+                    break;
+                case "filter" when property.Value.ValueKind == JsonValueKind.Array:
+                    filters.AddRange(property.Value.EnumerateArray().Select(Filter));
+                    break;
+                case "filter":
+                    throw AnalyzerErrors.Invalid("\"filter\" must be a list, e.g. [\"lowercase\"]");
+                default:
+                    throw AnalyzerErrors.Invalid($"unknown key \"{property.Name}\" (a custom analyzer takes \"tokenizer\" and \"filter\")");
+            }
+        }
+
+        return new Analyzer(kind, [.. filters]);
+    }
+
+    private static TokenFilter Filter(JsonElement spec)
+    {
+        if (spec.ValueKind == JsonValueKind.String)
+        {
+            var name = spec.GetString()!;
+            return name == "lowercase" ? LowercaseFilter.Instance : throw AnalyzerErrors.NotSupported($"filter '{name}'");
+        }
+
+        if (spec.ValueKind != JsonValueKind.Object || !spec.TryGetProperty("type", out var type))
+        {
+            throw AnalyzerErrors.Invalid("a filter is a name such as \"lowercase\" or an object with a \"type\"");
+        }
+
+        var filterName = StringOf(type, "filter type");
+        return filterName switch
+        {
+            "lowercase" => LowercaseFilter.Instance,
+            "stop" => spec.TryGetProperty("stop_words", out var words)
+                ? new StopFilter(StopWords.Expand(Strings(words, "stop_words")))
+                : throw AnalyzerErrors.Invalid("the stop filter needs \"stop_words\", e.g. [\"_english_\"]"),
+            "stemmer" => spec.TryGetProperty("language", out var language) && language.ValueKind == JsonValueKind.String
+                ? language.GetString() == "english" ? EnglishStemmer.Instance : throw AnalyzerErrors.NotSupported($"stemmer language '{language.GetString()}'")
+                : throw AnalyzerErrors.Invalid("the stemmer filter needs a \"language\", e.g. \"english\""),
+            "length" => spec.TryGetProperty("max", out var max) && max.ValueKind == JsonValueKind.Number && max.TryGetInt32(out var limit) && limit > 0
+                ? new LengthFilter(limit)
+                : throw AnalyzerErrors.Invalid("the length filter needs a positive integer \"max\""),
+            _ => throw AnalyzerErrors.NotSupported($"filter '{filterName}'"),
+        };
+    }
+
+    private static string StringOf(JsonElement element, string what) =>
+        element.ValueKind == JsonValueKind.String ? element.GetString()! : throw AnalyzerErrors.Invalid($"\"{what}\" must be a string");
+
+    private static IEnumerable<string> Strings(JsonElement element, string what) =>
+        element.ValueKind == JsonValueKind.Array && element.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String)
+            ? element.EnumerateArray().Select(e => e.GetString()!).ToList()
+            : throw AnalyzerErrors.Invalid($"\"{what}\" must be a list of strings");
+}

@@ -1,0 +1,199 @@
+using System.Collections.Frozen;
+
+namespace Milvus.Akka.Text;
+
+/// <summary>
+/// <c>TEXT_MATCH(field, 'words')</c>: the query is analyzed with the field's analyzer and a text matches when it holds
+/// any of the query's tokens. Immutable and thread-safe.
+/// </summary>
+public sealed class TextMatchQuery
+{
+    private readonly Analyzer _analyzer;
+    private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+    public TextMatchQuery(Analyzer analyzer, string query)
+    {
+        _analyzer = analyzer;
+        Terms = analyzer.Tokens(query).Select(t => t.Term).ToFrozenSet(StringComparer.Ordinal);
+        _lookup = Terms.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>The distinct query tokens; a query without tokens matches nothing.</summary>
+    public FrozenSet<string> Terms { get; }
+
+    public bool Matches(ReadOnlySpan<char> text)
+    {
+        if (Terms.Count == 0)
+        {
+            return false;
+        }
+
+        var sink = new AnyTermSink(_lookup);
+        _analyzer.Analyze(text, ref sink);
+        return sink.Found;
+    }
+
+    private ref struct AnyTermSink(FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> lookup) : ITokenSink
+    {
+        public bool Found { get; private set; }
+
+        public bool Accept(scoped ReadOnlySpan<char> term, int start, int end, int position)
+        {
+            Found = lookup.Contains(term);
+            return !Found;
+        }
+    }
+}
+
+/// <summary>
+/// <c>PHRASE_MATCH(field, 'phrase', slop)</c>: the phrase's tokens must occur in the text at distinct positions whose
+/// offsets from the phrase's own positions differ by at most <c>slop</c>, so slop 0 is the exact phrase, slop 1
+/// allows one word in between, and slop 2 also allows two words swapped (as Milvus documents it). Immutable and
+/// thread-safe; rows are matched through a <see cref="Matcher"/>, which holds the scratch buffers of one thread.
+/// </summary>
+public sealed class PhraseMatchQuery
+{
+    private readonly Analyzer _analyzer;
+    private readonly FrozenDictionary<string, int> _termIds;
+
+    /// <summary>Per phrase token: its term id and its position relative to the phrase's first token.</summary>
+    private readonly (int Term, int Offset)[] _slots;
+
+    public PhraseMatchQuery(Analyzer analyzer, string phrase, int slop)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(slop);
+        _analyzer = analyzer;
+        Slop = slop;
+        var tokens = analyzer.Tokens(phrase);
+        _termIds = tokens.Select(t => t.Term).Distinct(StringComparer.Ordinal).Select((term, id) => (term, id))
+            .ToFrozenDictionary(p => p.term, p => p.id, StringComparer.Ordinal);
+        _slots = [.. tokens.Select(t => (_termIds[t.Term], t.Position - tokens[0].Position))];
+    }
+
+    public int Slop { get; }
+
+    /// <summary>The phrase's tokens in order; an empty phrase matches nothing.</summary>
+    public int Length => _slots.Length;
+
+    public Matcher CreateMatcher() => new(this);
+
+    /// <summary>Matches texts one at a time, reusing its buffers; not thread-safe.</summary>
+    public sealed class Matcher
+    {
+        private readonly PhraseMatchQuery _query;
+        private readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+        private readonly List<int>[] _positions;
+        private readonly int[] _chosen;
+        private readonly List<int> _starts = [];
+
+        internal Matcher(PhraseMatchQuery query)
+        {
+            _query = query;
+            _lookup = query._termIds.GetAlternateLookup<ReadOnlySpan<char>>();
+            _positions = [.. Enumerable.Range(0, query._termIds.Count).Select(_ => new List<int>())];
+            _chosen = new int[query._slots.Length];
+        }
+
+        public bool Matches(ReadOnlySpan<char> text)
+        {
+            if (_query._slots.Length == 0)
+            {
+                return false;
+            }
+
+            foreach (var list in _positions)
+            {
+                list.Clear();
+            }
+
+            var sink = new PositionSink(_lookup, _positions);
+            _query._analyzer.Analyze(text, ref sink);
+            return Matches(_query._slots, _positions, _query.Slop, _chosen, _starts);
+        }
+
+        /// <summary>
+        /// Tries every window [w, w + slop] whose low end is one slot's adjusted position (a minimal window always
+        /// starts at one), and looks for distinct positions, one per slot, inside it.
+        /// </summary>
+        internal static bool Matches((int Term, int Offset)[] slots, List<int>[] positions, int slop, int[] chosen, List<int> starts)
+        {
+            starts.Clear();
+            foreach (var (term, offset) in slots)
+            {
+                if (positions[term].Count == 0)
+                {
+                    return false;
+                }
+
+                foreach (var position in positions[term])
+                {
+                    starts.Add(position - offset);
+                }
+            }
+
+            starts.Sort();
+            for (var i = 0; i < starts.Count; i++)
+            {
+                if ((i == 0 || starts[i] != starts[i - 1]) && Assign(slots, positions, starts[i], slop, chosen, 0))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool Assign((int Term, int Offset)[] slots, List<int>[] positions, int low, int slop, int[] chosen, int slot)
+        {
+            if (slot == slots.Length)
+            {
+                return true;
+            }
+
+            var (term, offset) = slots[slot];
+            foreach (var position in positions[term])
+            {
+                var adjusted = position - offset;
+                if (adjusted < low || adjusted > low + slop || Taken(slots, chosen, slot, term, position))
+                {
+                    continue;
+                }
+
+                chosen[slot] = position;
+                if (Assign(slots, positions, low, slop, chosen, slot + 1))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>A text position serves one phrase token: "a a" needs two a's.</summary>
+        private static bool Taken((int Term, int Offset)[] slots, int[] chosen, int slot, int term, int position)
+        {
+            for (var earlier = 0; earlier < slot; earlier++)
+            {
+                if (slots[earlier].Term == term && chosen[earlier] == position)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    private readonly ref struct PositionSink(FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> lookup, List<int>[] positions) : ITokenSink
+    {
+        public bool Accept(scoped ReadOnlySpan<char> term, int start, int end, int position)
+        {
+            if (lookup.TryGetValue(term, out var id))
+            {
+                positions[id].Add(position);
+            }
+
+            return true;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Text.Tests;
+
+public sealed class AnalyzerTests
+{
+    private static string[] Terms(string analyzerParams, string text) =>
+        [.. AnalyzerParams.Parse(analyzerParams).Tokens(text).Select(t => t.Term)];
+
+    [Fact]
+    public void Standard_tokenizer_splits_on_word_boundaries_and_drops_punctuation()
+    {
+        Assert.Equal(["Would", "you", "like", "to", "eat", "an", "apple"], Terms("""{"tokenizer": "standard"}""", "Would you like to eat an apple?"));
+        Assert.Equal(["I", "like", "apple"], Terms("""{"tokenizer": "standard"}""", "I like apple"));
+    }
+
+    [Theory]
+    [InlineData("don't stop", new[] { "don't", "stop" })]
+    [InlineData("pi is 3.14, e is 2,718", new[] { "pi", "is", "3.14", "e", "is", "2,718" })]
+    [InlineData("U.S.A. and snake_case_name", new[] { "U.S.A", "and", "snake_case_name" })]
+    [InlineData("a.b end. ___ --", new[] { "a.b", "end" })]
+    [InlineData("中文分词", new[] { "中", "文", "分", "词" })]
+    [InlineData("カタカナ語 abc123def", new[] { "カタカナ", "語", "abc123def" })]
+    [InlineData("café naïve 🙂 x", new[] { "café", "naïve", "x" })]
+    [InlineData("", new string[0])]
+    public void Standard_tokenizer_follows_the_unicode_word_rules(string text, string[] expected) =>
+        Assert.Equal(expected, Terms("""{"tokenizer": "standard"}""", text));
+
+    [Fact]
+    public void Whitespace_tokenizer_keeps_punctuation()
+    {
+        Assert.Equal(["Hello,", "World!", "a-b"], Terms("""{"tokenizer": "whitespace"}""", " Hello,\tWorld!\n a-b "));
+    }
+
+    [Fact]
+    public void Default_analyzer_is_standard_with_lowercase()
+    {
+        Assert.Equal(["the", "quick", "fox"], Terms("", "The QUICK Fox"));
+        Assert.Equal(["the", "quick", "fox"], Terms("""{"type": "standard"}""", "The QUICK Fox"));
+        Assert.Equal(["ǆemal", "straße", "𐐨"], Terms("""{"type": "standard"}""", "ǄEMAL STRAßE 𐐀"));
+    }
+
+    [Fact]
+    public void Stop_filter_drops_listed_words_and_keeps_positions()
+    {
+        var analyzer = AnalyzerParams.Parse("""{"tokenizer": "standard", "filter": ["lowercase", {"type": "stop", "stop_words": ["_english_", "fox"]}]}""");
+        var tokens = analyzer.Tokens("The quick brown Fox is on the run");
+        Assert.Equal(["quick", "brown", "run"], tokens.Select(t => t.Term));
+        Assert.Equal([1, 2, 7], tokens.Select(t => t.Position));
+        Assert.Equal([4, 10, 30], tokens.Select(t => t.Start));
+
+        // Without lowercase first, the stop list compares the original case.
+        Assert.Equal(["The", "quick"], Terms("""{"tokenizer": "standard", "filter": [{"type": "stop", "stop_words": ["the"]}]}""", "The quick the"));
+        Assert.Equal(["a", "fox"], Terms("""{"type": "standard", "stop_words": ["the", "quick"]}""", "A the quick fox"));
+    }
+
+    [Fact]
+    public void Length_filter_drops_long_tokens()
+    {
+        Assert.Equal(["ab", "abcd"], Terms("""{"tokenizer": "standard", "filter": [{"type": "length", "max": 4}]}""", "ab abcde abcd"));
+    }
+
+    [Fact]
+    public void English_analyzer_stems_and_drops_english_stop_words()
+    {
+        Assert.Equal(["appl", "run", "quick", "fox"], Terms("""{"type": "english"}""", "The apples are running quickly; a fox"));
+        Assert.Equal(Terms("""{"type": "english"}""", "apple"), Terms("""{"type": "english"}""", "Apples"));
+        Assert.Equal(["run"], Terms("""{"tokenizer": "standard", "filter": ["lowercase", {"type": "stemmer", "language": "english"}]}""", "Running"));
+    }
+
+    [Theory]
+    [InlineData("""{"type": "chinese"}""", "analyzer type 'chinese'")]
+    [InlineData("""{"tokenizer": "jieba"}""", "tokenizer 'jieba'")]
+    [InlineData("""{"tokenizer": {"type": "lindera", "dict_kind": "ipadic"}}""", "tokenizer 'lindera'")]
+    [InlineData("""{"tokenizer": "icu"}""", "tokenizer 'icu'")]
+    [InlineData("""{"tokenizer": "standard", "filter": ["asciifolding"]}""", "filter 'asciifolding'")]
+    [InlineData("""{"tokenizer": "standard", "filter": [{"type": "stemmer", "language": "french"}]}""", "stemmer language 'french'")]
+    public void Analyzers_this_engine_does_not_run_are_not_supported(string json, string named)
+    {
+        var error = Assert.Throws<MilvusException>(() => AnalyzerParams.Parse(json));
+        Assert.Equal(ErrorCode.OperationNotSupported, error.Code);
+        Assert.Contains(named, error.Message);
+    }
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("[1]")]
+    [InlineData("""{"type": "standard", "tokenizer": "standard"}""")]
+    [InlineData("""{"tokenizer": "standard", "filter": "lowercase"}""")]
+    [InlineData("""{"tokenizer": "standard", "filter": [{"type": "stop"}]}""")]
+    [InlineData("""{"tokenizer": "standard", "filter": [{"type": "length", "max": -1}]}""")]
+    [InlineData("""{"type": "standard", "stop_words": "the"}""")]
+    [InlineData("""{"type": "standard", "unknown": 1}""")]
+    public void Malformed_params_are_invalid(string json)
+    {
+        Assert.Equal(ErrorCode.ParameterInvalid, Assert.Throws<MilvusException>(() => AnalyzerParams.Parse(json)).Code);
+    }
+
+    [Theory]
+    [InlineData("", 0u)]
+    [InlineData("hello", 0x248bfa47u)]
+    [InlineData("The quick brown fox jumps over the lazy dog", 0x2e4ff723u)]
+    public void Token_hash_is_murmur3_32_with_seed_0(string token, uint expected) => Assert.Equal(expected, TokenHash.Of(token));
+}
