@@ -83,9 +83,6 @@ public class ParseErrorTests
     }
 
     [Theory]
-    [InlineData("TEXT_MATCH(name, 'apple')", "TEXT_MATCH")]
-    [InlineData("text_match(name, 'apple') and age > 1", "TEXT_MATCH")]
-    [InlineData("PHRASE_MATCH(name, 'red apple', 2)", "PHRASE_MATCH")]
     [InlineData("ST_CONTAINS(geo, 'POINT(1 1)')", "ST_CONTAINS")]
     [InlineData("st_dwithin(geo, 'POINT(1 1)', 5.0)", "ST_DWITHIN")]
     [InlineData("RANDOM_SAMPLE(0.1)", "RANDOM_SAMPLE")]

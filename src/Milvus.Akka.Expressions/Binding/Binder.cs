@@ -1,6 +1,7 @@
 using Milvus.Akka.Common;
 using Milvus.Akka.Expressions.Evaluation;
 using Milvus.Akka.Expressions.Syntax;
+using Milvus.Akka.Text;
 
 namespace Milvus.Akka.Expressions.Binding;
 
@@ -11,7 +12,7 @@ namespace Milvus.Akka.Expressions.Binding;
 internal sealed class Binder(CollectionSchema schema)
 {
     /// <summary>Milvus functions this engine parses but does not evaluate.</summary>
-    private static readonly string[] UnsupportedFunctions = ["text_match", "phrase_match", "random_sample"];
+    private static readonly string[] UnsupportedFunctions = ["random_sample"];
 
     private readonly HashSet<long> _referencedFieldIds = [];
 
@@ -219,6 +220,14 @@ internal sealed class Binder(CollectionSchema schema)
     private PredicateNode BindCallPredicate(CallSyntax call)
     {
         var name = call.Name.ToLowerInvariant();
+        switch (name)
+        {
+            case "text_match":
+                return BindTextMatch(call);
+            case "phrase_match":
+                return BindPhraseMatch(call);
+        }
+
         var mode = name switch
         {
             "json_contains" or "array_contains" => ContainsMode.One,
@@ -258,6 +267,60 @@ internal sealed class Binder(CollectionSchema schema)
         return new ContainsPredicate(target, mode, values);
     }
 
+    /// <summary><c>TEXT_MATCH(field, 'words')</c>: rows holding any of the words' tokens.</summary>
+    private PredicateNode BindTextMatch(CallSyntax call)
+    {
+        ExpectArguments(call, 2);
+        var (column, analyzer) = BindMatchField(call);
+        return new TextMatchPredicate(column, new TextMatchQuery(analyzer, MatchText(call)));
+    }
+
+    /// <summary><c>PHRASE_MATCH(field, 'phrase'[, slop])</c>: rows holding the phrase's tokens within <c>slop</c> moves.</summary>
+    private PredicateNode BindPhraseMatch(CallSyntax call)
+    {
+        if (call.Arguments.Count is not (2 or 3))
+        {
+            throw Error($"{call.Name} takes a field, a phrase and an optional slop, got {call.Arguments.Count} arguments", call.Position);
+        }
+
+        var (column, analyzer) = BindMatchField(call);
+        var slop = 0L;
+        if (call.Arguments.Count == 3 && (BindValue(call.Arguments[2]) is not ConstantNode { Value.Kind: ValueKind.Int } constant
+            || (slop = constant.Value.Integer) is < 0 or > int.MaxValue))
+        {
+            throw Error($"the slop of {call.Name} must be a non-negative integer", call.Arguments[2].Position);
+        }
+
+        return new PhraseMatchPredicate(column, new PhraseMatchQuery(analyzer, MatchText(call), (int)slop));
+    }
+
+    /// <summary>The VarChar field a match function reads; Milvus requires <c>enable_match</c> on it.</summary>
+    private (StringColumnNode Column, Analyzer Analyzer) BindMatchField(CallSyntax call)
+    {
+        if (call.Arguments[0] is not IdentifierSyntax identifier || schema.FindField(identifier.Name) is not { } field)
+        {
+            throw Error($"the first argument of {call.Name} must be a VarChar field of the collection", call.Arguments[0].Position);
+        }
+
+        if (field.DataType is not (DataType.VarChar or DataType.String) || !AnalyzerParams.IsOn(field, AnalyzerParams.EnableMatchKey))
+        {
+            throw Error($"field \"{field.Name}\" does not enable match", call.Arguments[0].Position);
+        }
+
+        try
+        {
+            return ((StringColumnNode)ResolveName(field.Name, identifier.Position), AnalyzerParams.ForField(field));
+        }
+        catch (MilvusException e)
+        {
+            throw new ExpressionError($"the analyzer of field \"{field.Name}\": {e.Message}", call.Position, e.Code);
+        }
+    }
+
+    private string MatchText(CallSyntax call) => BindValue(call.Arguments[1]) is ConstantNode { Value.Kind: ValueKind.String } text
+        ? text.Value.AsString
+        : throw Error($"the second argument of {call.Name} must be a string", call.Arguments[1].Position);
+
     public ValueNode BindValue(SyntaxNode node) => node switch
     {
         LiteralSyntax literal => new ConstantNode(Value.FromLiteral(literal.Value)),
@@ -273,7 +336,8 @@ internal sealed class Binder(CollectionSchema schema)
     };
 
     private static bool IsCondition(CallSyntax call) => call.Name.ToLowerInvariant() is
-        "json_contains" or "json_contains_all" or "json_contains_any" or "array_contains" or "array_contains_all" or "array_contains_any";
+        "json_contains" or "json_contains_all" or "json_contains_any" or "array_contains" or "array_contains_all" or "array_contains_any"
+        or "text_match" or "phrase_match";
 
     private ValueNode ResolveName(string name, int position)
     {
