@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Milvus.Akka.Common;
+using Milvus.Akka.Text;
 
 namespace Milvus.Akka.Coordinator;
 
@@ -117,6 +118,7 @@ public static partial class SchemaValidator
                 break;
             case DataType.VarChar:
                 CheckRange(field, FieldSchema.MaxLengthKey, 1, MaxVarCharLength);
+                CheckAnalyzer(field);
                 break;
             case DataType.Array:
                 CheckRange(field, FieldSchema.MaxCapacityKey, 1, MaxArrayCapacity);
@@ -185,6 +187,30 @@ public static partial class SchemaValidator
         if (field.DataType.IsVector() && field.Nullable)
         {
             throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"vector field '{field.Name}' cannot be nullable");
+        }
+    }
+
+    /// <summary>
+    /// An analyzed field's analyzer must be one this engine runs: it is refused at create rather than analyzing text
+    /// differently from what was asked. As in Milvus, text match needs the analyzer on.
+    /// </summary>
+    private static void CheckAnalyzer(FieldSchema field)
+    {
+        if (AnalyzerParams.IsOn(field, AnalyzerParams.EnableMatchKey) && !AnalyzerParams.IsOn(field, AnalyzerParams.EnableAnalyzerKey))
+        {
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"field {field.Name} which has enable_match must also enable_analyzer");
+        }
+
+        if (AnalyzerParams.IsAnalyzed(field))
+        {
+            try
+            {
+                AnalyzerParams.ForField(field);
+            }
+            catch (MilvusException e)
+            {
+                throw new MilvusException(e.Code, $"field {field.Name}: {e.Message}", e);
+            }
         }
     }
 

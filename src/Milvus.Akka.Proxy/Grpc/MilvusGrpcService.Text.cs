@@ -1,0 +1,75 @@
+using System.Text;
+using Grpc.Core;
+using Milvus.Akka.Common;
+using Milvus.Akka.Grpc.Protocol.Milvus;
+using Milvus.Akka.Text;
+using ErrorCode = Milvus.Akka.Common.ErrorCode;
+
+namespace Milvus.Akka.Proxy.Grpc;
+
+/// <summary>Text analysis: RunAnalyzer.</summary>
+public sealed partial class MilvusGrpcService
+{
+    /// <summary>
+    /// Runs an analyzer over each placeholder text (UTF-8): the one in <c>analyzer_params</c>, or the analyzer of
+    /// <c>field_name</c> when a collection is named. Offsets are UTF-8 byte offsets, as Milvus (tantivy) reports them.
+    /// </summary>
+    public override async Task<RunAnalyzerResponse> RunAnalyzer(RunAnalyzerRequest request, ServerCallContext context)
+    {
+        if (request.AnalyzerNames.Count > 0)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, "multi-language analyzers (analyzer_names) are not supported by Milvus.Akka");
+        }
+
+        Analyzer analyzer;
+        if (!string.IsNullOrEmpty(request.CollectionName))
+        {
+            var info = await proxy.DescribeCollectionAsync(Database(request.DbName, context), request.CollectionName, context.CancellationToken);
+            var field = info.Schema.FindField(request.FieldName)
+                ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"field {request.FieldName} not found in collection {request.CollectionName}");
+            if (!AnalyzerParams.IsOn(field, AnalyzerParams.EnableAnalyzerKey))
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"field {field.Name} is not a VarChar field with enable_analyzer");
+            }
+
+            analyzer = AnalyzerParams.ForField(field);
+        }
+        else
+        {
+            analyzer = AnalyzerParams.Parse(request.AnalyzerParams);
+        }
+
+        var response = new RunAnalyzerResponse { Status = MilvusStatuses.Success };
+        foreach (var placeholder in request.Placeholder)
+        {
+            var text = placeholder.ToStringUtf8();
+            var result = new AnalyzerResult();
+            var (charOffset, byteOffset) = (0, 0);
+            foreach (var token in analyzer.Tokens(text))
+            {
+                var analyzed = new AnalyzerToken { Token = token.Term };
+                if (request.WithDetail)
+                {
+                    // Tokens come in text order, so the byte offsets are counted forward once.
+                    byteOffset += Encoding.UTF8.GetByteCount(text.AsSpan(charOffset, token.Start - charOffset));
+                    analyzed.StartOffset = byteOffset;
+                    analyzed.EndOffset = byteOffset + Encoding.UTF8.GetByteCount(text.AsSpan(token.Start, token.End - token.Start));
+                    analyzed.Position = token.Position;
+                    analyzed.PositionLength = 1;
+                    charOffset = token.Start;
+                }
+
+                if (request.WithHash)
+                {
+                    analyzed.Hash = TokenHash.Of(token.Term);
+                }
+
+                result.Tokens.Add(analyzed);
+            }
+
+            response.Results.Add(result);
+        }
+
+        return response;
+    }
+}

@@ -1,0 +1,196 @@
+using System.Text.RegularExpressions;
+using Google.Protobuf;
+using Milvus.Akka.Grpc.Protocol.Common;
+using Milvus.Akka.Grpc.Protocol.Milvus;
+using Milvus.Akka.Grpc.Protocol.Schema;
+using Milvus.Akka.Text;
+using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
+using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
+using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
+
+namespace Milvus.Akka.Proxy.Tests;
+
+/// <summary>
+/// Full-text features through the real gRPC endpoint: analyzers checked at create, RunAnalyzer, and TEXT_MATCH /
+/// PHRASE_MATCH over flushed and growing rows of a two-shard collection, against a brute-force oracle.
+/// </summary>
+[Collection(GrpcServerCollection.Name)]
+public sealed partial class TextRpcTests(GrpcServerFixture server)
+{
+    private const int Dim = 2;
+    private static readonly string[] Vocabulary = ["Red", "green", "blue", "apple", "pear", "tree"];
+
+    private MilvusService.MilvusServiceClient Client => server.Client;
+
+    [Fact]
+    public async Task Run_analyzer_reports_tokens_offsets_positions_and_hashes()
+    {
+        var response = await Client.RunAnalyzerAsync(new RunAnalyzerRequest
+        {
+            AnalyzerParams = """{"tokenizer": "standard", "filter": ["lowercase", {"type": "stop", "stop_words": ["_english_"]}]}""",
+            Placeholder = { ByteString.CopyFromUtf8("Où est the Café?"), ByteString.CopyFromUtf8("") },
+            WithDetail = true,
+            WithHash = true,
+        });
+        Succeeded(response.Status);
+        Assert.Equal(2, response.Results.Count);
+        var tokens = response.Results[0].Tokens;
+        Assert.Equal(["où", "est", "café"], tokens.Select(t => t.Token));
+        // Offsets are UTF-8 byte offsets: "Où" is three bytes.
+        Assert.Equal([(0L, 3L, 0L), (4, 7, 1), (12, 17, 3)], tokens.Select(t => (t.StartOffset, t.EndOffset, t.Position)));
+        Assert.All(tokens, t => Assert.Equal(TokenHash.Of(t.Token), t.Hash));
+        Assert.Empty(response.Results[1].Tokens);
+
+        var plain = await Client.RunAnalyzerAsync(new RunAnalyzerRequest { Placeholder = { ByteString.CopyFromUtf8("A b") } });
+        Assert.Equal(["a", "b"], plain.Results[0].Tokens.Select(t => t.Token));
+        Assert.All(plain.Results[0].Tokens, t => Assert.Equal((0L, 0u), (t.EndOffset, t.Hash)));
+
+        var unsupported = await Client.RunAnalyzerAsync(new RunAnalyzerRequest { AnalyzerParams = """{"tokenizer": "jieba"}""", Placeholder = { ByteString.CopyFromUtf8("x") } });
+        Failed(unsupported.Status, 2400, "tokenizer 'jieba'");
+    }
+
+    [Fact]
+    public async Task Create_refuses_analyzers_it_cannot_run()
+    {
+        var name = "fts_bad_" + Guid.NewGuid().ToString("N")[..8];
+        var jieba = await Client.CreateCollectionAsync(new CreateCollectionRequest
+        {
+            CollectionName = name,
+            Schema = Schema(name, """{"tokenizer": "jieba"}""").ToByteString(),
+        });
+        Failed(jieba, 2400, "tokenizer 'jieba'");
+
+        var noAnalyzer = Schema(name, null);
+        noAnalyzer.Fields[2].TypeParams.Remove(noAnalyzer.Fields[2].TypeParams.Single(p => p.Key == "enable_analyzer"));
+        Failed(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = noAnalyzer.ToByteString() }),
+            105, "enable_analyzer");
+    }
+
+    [Fact]
+    public async Task Text_and_phrase_match_equal_brute_force_over_flushed_and_growing_rows()
+    {
+        var name = "fts_" + Guid.NewGuid().ToString("N")[..8];
+        Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = Schema(name, null).ToByteString(), ShardsNum = 2 }));
+        Succeeded(await Client.CreateIndexAsync(new CreateIndexRequest
+        {
+            CollectionName = name,
+            FieldName = "vec",
+            ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", "L2") },
+        }));
+        Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = name }));
+
+        var random = new Random(77);
+        var texts = Enumerable.Range(0, 240).Select(_ => string.Join(random.Next(2) == 0 ? " " : ", ",
+            Enumerable.Range(0, random.Next(1, 7)).Select(_ => Vocabulary[random.Next(Vocabulary.Length)]))).ToList();
+        await InsertAsync(name, texts, 0, 120);
+        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { name } })).Status);
+        await InsertAsync(name, texts, 120, 240);
+
+        foreach (var words in (string[])["apple", "RED tree", "kiwi"])
+        {
+            var wanted = Tokens(words);
+            Assert.Equal(Ids(texts, t => Tokens(t).Intersect(wanted).Any()), await QueryAsync(name, $"TEXT_MATCH(text, '{words}')"));
+        }
+
+        foreach (var (phrase, slop) in ((string, int)[])[("red apple", 0), ("red apple", 1), ("apple red", 2), ("green green", 0)])
+        {
+            Assert.Equal(Ids(texts, t => PhraseOracle(Tokens(t), Tokens(phrase), slop)), await QueryAsync(name, $"PHRASE_MATCH(text, '{phrase}', {slop})"));
+        }
+
+        var plainField = await Client.QueryAsync(new ProtoQueryRequest { CollectionName = name, Expr = "TEXT_MATCH(tag, 'a')", OutputFields = { "id" } });
+        Failed(plainField.Status, 1100, "does not enable match");
+        Succeeded(await Client.DropCollectionAsync(new DropCollectionRequest { CollectionName = name }));
+    }
+
+    private static CollectionSchema Schema(string name, string? analyzerParams)
+    {
+        var text = new FieldSchema
+        {
+            Name = "text",
+            DataType = DataType.VarChar,
+            TypeParams = { Pair("max_length", "256"), Pair("enable_analyzer", "true"), Pair("enable_match", "true") },
+        };
+        if (analyzerParams is not null)
+        {
+            text.TypeParams.Add(Pair("analyzer_params", analyzerParams));
+        }
+
+        return new CollectionSchema
+        {
+            Name = name,
+            Fields =
+            {
+                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
+                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+                text,
+                new FieldSchema { Name = "tag", DataType = DataType.VarChar, TypeParams = { Pair("max_length", "16") } },
+            },
+        };
+    }
+
+    private async Task InsertAsync(string name, List<string> texts, int from, int to)
+    {
+        var ids = Enumerable.Range(from, to - from).Select(i => (long)i).ToList();
+        var inserted = await Client.InsertAsync(new InsertRequest
+        {
+            CollectionName = name,
+            NumRows = (uint)ids.Count,
+            FieldsData =
+            {
+                new FieldData { FieldName = "id", Type = DataType.Int64, Scalars = new ScalarField { LongData = new LongArray { Data = { ids } } } },
+                new FieldData
+                {
+                    FieldName = "vec", Type = DataType.FloatVector,
+                    Vectors = new VectorField { Dim = Dim, FloatVector = new FloatArray { Data = { ids.SelectMany(id => new[] { (float)id, 1f }) } } },
+                },
+                new FieldData { FieldName = "text", Type = DataType.VarChar, Scalars = new ScalarField { StringData = new StringArray { Data = { texts[from..to] } } } },
+                new FieldData { FieldName = "tag", Type = DataType.VarChar, Scalars = new ScalarField { StringData = new StringArray { Data = { ids.Select(id => $"t{id}") } } } },
+            },
+        });
+        Succeeded(inserted.Status);
+    }
+
+    private async Task<List<long>> QueryAsync(string name, string expr)
+    {
+        var response = await Client.QueryAsync(new ProtoQueryRequest
+        {
+            CollectionName = name, Expr = expr, OutputFields = { "id" }, ConsistencyLevel = ConsistencyLevel.Strong,
+        });
+        Succeeded(response.Status);
+        return [.. response.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.Order()];
+    }
+
+    private static List<long> Ids(List<string> texts, Func<string, bool> matches) =>
+        [.. Enumerable.Range(0, texts.Count).Where(i => matches(texts[i])).Select(i => (long)i)];
+
+    [GeneratedRegex("[^A-Za-z]+")]
+    private static partial Regex NonLetters();
+
+    private static string[] Tokens(string text) => [.. NonLetters().Split(text).Where(t => t.Length > 0).Select(t => t.ToLowerInvariant())];
+
+    /// <summary>Distinct positions for the phrase's tokens whose shifts from the phrase's own positions span at most the slop.</summary>
+    private static bool PhraseOracle(string[] tokens, string[] phrase, int slop)
+    {
+        bool Place(int slot, int[] chosen) => slot == phrase.Length
+            ? chosen.Select((p, i) => p - i).Max() - chosen.Select((p, i) => p - i).Min() <= slop
+            : Enumerable.Range(0, tokens.Length).Any(p => tokens[p] == phrase[slot] && !chosen[..slot].Contains(p) && Place(slot + 1, Set(chosen, slot, p)));
+
+        static int[] Set(int[] chosen, int slot, int p)
+        {
+            chosen[slot] = p;
+            return chosen;
+        }
+
+        return phrase.Length > 0 && Place(0, new int[phrase.Length]);
+    }
+
+    private static KeyValuePair Pair(string key, string value) => new() { Key = key, Value = value };
+
+    private static void Succeeded(MilvusStatus status) => Assert.True(status.ErrorCode == ErrorCode.Success && status.Code == 0, status.Reason);
+
+    private static void Failed(MilvusStatus status, int code, string reasonMentions)
+    {
+        Assert.Equal(code, status.Code);
+        Assert.Contains(reasonMentions, status.Reason);
+    }
+}
