@@ -27,14 +27,18 @@ public sealed class Analyzer
 
     private readonly TokenFilter[] _filters;
 
-    internal Analyzer(TokenizerKind tokenizer, TokenFilter[] filters)
+    internal Analyzer(TokenizerKind tokenizer, TokenFilter[] filters, string key)
     {
         Tokenizer = tokenizer;
         _filters = filters;
+        Key = key;
     }
 
     /// <summary>Milvus's default analyzer (<c>{"type": "standard"}</c>): standard tokenizer, lowercase.</summary>
-    public static Analyzer Standard { get; } = new(TokenizerKind.Standard, [LowercaseFilter.Instance]);
+    public static Analyzer Standard { get; } = new(TokenizerKind.Standard, [LowercaseFilter.Instance], "");
+
+    /// <summary>The params it was built from: analyzers with equal keys produce equal tokens (what caches are keyed by).</summary>
+    public string Key { get; }
 
     public TokenizerKind Tokenizer { get; }
 

@@ -51,7 +51,7 @@ public static class AnalyzerParams
                 throw AnalyzerErrors.Invalid("give either a built-in analyzer \"type\" or a custom \"tokenizer\", not both");
             }
 
-            return hasTokenizer ? Custom(tokenizer, root) : BuiltIn(hasType ? type : default, root);
+            return hasTokenizer ? Custom(tokenizer, root, json) : BuiltIn(hasType ? type : default, root, json);
         }
     }
 
@@ -65,7 +65,7 @@ public static class AnalyzerParams
     public static bool IsOn(FieldSchema field, string key) =>
         field.TypeParams.TryGetValue(key, out var value) && bool.TryParse(value, out var on) && on;
 
-    private static Analyzer BuiltIn(JsonElement type, JsonElement root)
+    private static Analyzer BuiltIn(JsonElement type, JsonElement root, string key)
     {
         var name = type.ValueKind == JsonValueKind.Undefined ? "standard" : StringOf(type, "type");
         // english = standard + stemming + the English stop words, as Milvus builds it.
@@ -88,10 +88,10 @@ public static class AnalyzerParams
             filters.Add(new StopFilter(StopWords.Expand(Strings(stopWords, "stop_words"))));
         }
 
-        return name == "standard" && filters.Count == 1 ? Analyzer.Standard : new Analyzer(TokenizerKind.Standard, [.. filters]);
+        return name == "standard" && filters.Count == 1 ? Analyzer.Standard : new Analyzer(TokenizerKind.Standard, [.. filters], key);
     }
 
-    private static Analyzer Custom(JsonElement tokenizer, JsonElement root)
+    private static Analyzer Custom(JsonElement tokenizer, JsonElement root, string key)
     {
         var tokenizerName = tokenizer.ValueKind == JsonValueKind.Object
             ? tokenizer.TryGetProperty("type", out var t) ? StringOf(t, "tokenizer.type") : throw AnalyzerErrors.Invalid("the tokenizer object needs a \"type\"")
@@ -120,7 +120,7 @@ public static class AnalyzerParams
             }
         }
 
-        return new Analyzer(kind, [.. filters]);
+        return new Analyzer(kind, [.. filters], key);
     }
 
     private static TokenFilter Filter(JsonElement spec)

@@ -72,6 +72,9 @@ public sealed class PhraseMatchQuery
 
     public int Slop { get; }
 
+    /// <summary>The phrase's distinct tokens: a matching text holds every one.</summary>
+    public IEnumerable<string> Terms => _termIds.Keys;
+
     /// <summary>The phrase's tokens in order; an empty phrase matches nothing.</summary>
     public int Length => _slots.Length;
 

@@ -88,10 +88,22 @@ public sealed partial class TextMatchTests
         return Place(0, new int[wanted.Length]);
     }
 
+    /// <summary>
+    /// Evaluates twice over the same column: the first read scans the rows, the second uses the column's token index
+    /// (TokenIndexCache), and both must agree.
+    /// </summary>
     private List<long> Evaluate(string filter)
     {
-        var bits = FilterExpression.Parse(filter, Schema).Evaluate(_batch);
-        return [.. Enumerable.Range(0, _texts.Count).Where(i => bits[i]).Select(i => (long)i)];
+        var expression = FilterExpression.Parse(filter, Schema);
+        List<long> Matches()
+        {
+            var bits = expression.Evaluate(_batch);
+            return [.. Enumerable.Range(0, _texts.Count).Where(i => bits[i]).Select(i => (long)i)];
+        }
+
+        var scanned = Matches();
+        Assert.Equal(scanned, Matches());
+        return scanned;
     }
 
     private List<long> Oracle(Func<string, bool> matches) =>

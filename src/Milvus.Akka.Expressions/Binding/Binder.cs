@@ -272,7 +272,7 @@ internal sealed class Binder(CollectionSchema schema)
     {
         ExpectArguments(call, 2);
         var (column, analyzer) = BindMatchField(call);
-        return new TextMatchPredicate(column, new TextMatchQuery(analyzer, MatchText(call)));
+        return new TextMatchPredicate(column, analyzer, new TextMatchQuery(analyzer, MatchText(call)));
     }
 
     /// <summary><c>PHRASE_MATCH(field, 'phrase'[, slop])</c>: rows holding the phrase's tokens within <c>slop</c> moves.</summary>
@@ -291,7 +291,7 @@ internal sealed class Binder(CollectionSchema schema)
             throw Error($"the slop of {call.Name} must be a non-negative integer", call.Arguments[2].Position);
         }
 
-        return new PhraseMatchPredicate(column, new PhraseMatchQuery(analyzer, MatchText(call), (int)slop));
+        return new PhraseMatchPredicate(column, analyzer, new PhraseMatchQuery(analyzer, MatchText(call), (int)slop));
     }
 
     /// <summary>The VarChar field a match function reads; Milvus requires <c>enable_match</c> on it.</summary>

@@ -4,10 +4,11 @@ using Milvus.Akka.Text;
 namespace Milvus.Akka.Expressions.Evaluation;
 
 /// <summary>
-/// <c>TEXT_MATCH</c> over a VarChar column: each row is analyzed with the field's analyzer until one of the query's
-/// tokens appears (no per-token allocation). Null rows are unknown.
+/// <c>TEXT_MATCH</c> over a VarChar column: the union of the query tokens' rows in the column's token index, or, on a
+/// column without one yet (see <see cref="TokenIndexCache"/>), each row analyzed until a query token appears (no
+/// per-token allocation). Null rows are unknown.
 /// </summary>
-internal sealed class TextMatchPredicate(StringColumnNode column, TextMatchQuery query) : PredicateNode
+internal sealed class TextMatchPredicate(StringColumnNode column, Analyzer analyzer, TextMatchQuery query) : PredicateNode
 {
     public override Truth Evaluate(EvaluationContext context)
     {
@@ -15,11 +16,24 @@ internal sealed class TextMatchPredicate(StringColumnNode column, TextMatchQuery
         var matches = new Bitset(values.Length);
         if (query.Terms.Count > 0)
         {
-            for (var row = 0; row < values.Length; row++)
+            if (TokenIndexCache.TryGet(values, analyzer) is { } index)
             {
-                if (values[row] is { } text && query.Matches(text))
+                foreach (var term in query.Terms)
                 {
-                    matches[row] = true;
+                    foreach (var row in index.Rows(term))
+                    {
+                        matches[row] = true;
+                    }
+                }
+            }
+            else
+            {
+                for (var row = 0; row < values.Length; row++)
+                {
+                    if (values[row] is { } text && query.Matches(text))
+                    {
+                        matches[row] = true;
+                    }
                 }
             }
         }
@@ -28,8 +42,11 @@ internal sealed class TextMatchPredicate(StringColumnNode column, TextMatchQuery
     }
 }
 
-/// <summary><c>PHRASE_MATCH</c> over a VarChar column, one matcher (and its buffers) per evaluation.</summary>
-internal sealed class PhraseMatchPredicate(StringColumnNode column, PhraseMatchQuery query) : PredicateNode
+/// <summary>
+/// <c>PHRASE_MATCH</c> over a VarChar column, one matcher (and its buffers) per evaluation. With a token index only
+/// the rows holding the phrase's rarest token are analyzed.
+/// </summary>
+internal sealed class PhraseMatchPredicate(StringColumnNode column, Analyzer analyzer, PhraseMatchQuery query) : PredicateNode
 {
     public override Truth Evaluate(EvaluationContext context)
     {
@@ -38,11 +55,22 @@ internal sealed class PhraseMatchPredicate(StringColumnNode column, PhraseMatchQ
         if (query.Length > 0)
         {
             var matcher = query.CreateMatcher();
-            for (var row = 0; row < values.Length; row++)
+            if (TokenIndexCache.TryGet(values, analyzer) is { } index)
             {
-                if (values[row] is { } text && matcher.Matches(text))
+                var rarest = query.Terms.MinBy(term => index.Rows(term).Length)!;
+                foreach (var row in index.Rows(rarest))
                 {
-                    matches[row] = true;
+                    matches[row] = matcher.Matches(values[row]);
+                }
+            }
+            else
+            {
+                for (var row = 0; row < values.Length; row++)
+                {
+                    if (values[row] is { } text && matcher.Matches(text))
+                    {
+                        matches[row] = true;
+                    }
                 }
             }
         }

@@ -31,7 +31,7 @@ public static class SchemaConverter
 
         if (proto.Functions.Count > 0)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, "collection functions (BM25, text embedding) are not supported by Milvus.Akka");
+            throw new MilvusException(ErrorCode.OperationNotSupported, "collection functions (the BM25 function of full-text search, text embedding) are not supported by Milvus.Akka");
         }
 
         if (proto.StructArrayFields.Count > 0)
@@ -60,7 +60,9 @@ public static class SchemaConverter
             AutoID = schema.PrimaryKey.AutoId,
         };
         proto.Properties.Add(ToPairs(schema.Properties));
-        proto.Fields.Add(schema.Fields.Select(ToProto));
+        // Milvus leaves the hidden $meta field out of a described schema (enable_dynamic_field says it is there);
+        // SDKs add it back themselves, and count the fields they created.
+        proto.Fields.Add(schema.Fields.Where(f => !f.IsDynamic).Select(ToProto));
         return proto;
     }
 
