@@ -223,7 +223,7 @@ public sealed partial class MilvusGrpcService
         var missing = info.Schema.Fields.Where(f => !f.IsDynamic && loadFields.Count > 0 && !loadFields.Contains(f.Name)).Select(f => f.Name).ToList();
         if (skipDynamic && info.Schema.DynamicField is not null)
         {
-            missing.Add(FieldSchema.DynamicFieldName);
+            missing.Add(CollectionSchema.DynamicFieldName);
         }
 
         if (missing.Count > 0)
