@@ -125,6 +125,13 @@ public static class AlterableProperties
             throw CollectionLoaded(collection, "can not delete mmap properties if collection loaded");
         }
 
+        CollectionTtl.Check(properties);
+        PartitionKeyIsolation.Check(properties, collection.Schema);
+        if (collection.Loaded && (properties.ContainsKey(PartitionKeyIsolation.Key) || deleteKeys.Contains(PartitionKeyIsolation.Key)))
+        {
+            throw CollectionLoaded(collection, "can not alter partition key isolation mode if the collection already loaded");
+        }
+
         if (properties.TryGetValue(DynamicFieldEnabled, out var dynamicField))
         {
             CheckDynamicField(collection, dynamicField);

@@ -54,7 +54,8 @@ public sealed record CompactionSchedule(
                 {
                     state = state with
                     {
-                        Queue = state.Queue.Enqueue(new CompactionTask(plan.PlanId, collection.Schema, [.. plan.Sources.Select(id => state.Segments[id])], plan.Target)),
+                        Queue = state.Queue.Enqueue(new CompactionTask(plan.PlanId, collection.Schema, [.. plan.Sources.Select(id => state.Segments[id])], plan.Target,
+                            CollectionTtl.Of(collection.Properties))),
                     };
                 }
                 else
@@ -108,7 +109,8 @@ public sealed record CompactionSchedule(
         for (var i = 0; i < groups.Count; i++)
         {
             var id = firstId + 2 * i;
-            queue = queue.Enqueue(new CompactionTask(id, Catalog.Collections[groups[i][0].CollectionId].Schema, [.. groups[i]], id + 1));
+            var collection = Catalog.Collections[groups[i][0].CollectionId];
+            queue = queue.Enqueue(new CompactionTask(id, collection.Schema, [.. groups[i]], id + 1, CollectionTtl.Of(collection.Properties)));
         }
 
         return new Decision<CompactionSchedule>(this with { Queue = queue }, [AnnounceWork.Instance]);

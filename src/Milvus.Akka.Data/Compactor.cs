@@ -11,8 +11,9 @@ using Milvus.Akka.Streaming;
 namespace Milvus.Akka.Data;
 
 /// <summary>
-/// Merges flushed segments of one shard and partition into one, without the rows deleted so far: the deletes in the
-/// segments' delete logs and every delete the shard still holds. Rows keep their original timestamps.
+/// Merges flushed segments of one shard and partition into one, without the rows deleted so far (the deletes in the
+/// segments' delete logs and every delete the shard still holds) and without the rows the collection's TTL expired.
+/// Rows keep their original timestamps.
 /// </summary>
 public static class Compactor
 {
@@ -24,6 +25,7 @@ public static class Compactor
         var shardDeletes = await shardRegion.AskFor<ShardDeletes>(new GetShardDeletes(first.ShardName), timeout, cancellationToken);
         var survivors = new List<RowBatch>();
         var timestamps = new List<ulong>();
+        var expiredBefore = task.Ttl is { } ttl ? HybridTimestamp.FromTime(DateTimeOffset.UtcNow - ttl) : 0;
         foreach (var input in task.Inputs)
         {
             var manifest = await SegmentStore.ReadManifestAsync(objects, input.CollectionId, input.PartitionId, input.SegmentId, cancellationToken);
@@ -36,7 +38,7 @@ public static class Compactor
 
             segment.Delete(shardDeletes.Pks, shardDeletes.Timestamps);
             var live = new List<int>();
-            foreach (var row in segment.Visible(ulong.MaxValue))
+            foreach (var row in segment.Visible(ulong.MaxValue, expiredBefore))
             {
                 live.Add(row);
                 timestamps.Add(data.Timestamps[row]);

@@ -13,16 +13,19 @@ public sealed class FilterExpression
 {
     private readonly PredicateNode _root;
     private readonly IReadOnlyList<object>? _primaryKeys;
+    private readonly IReadOnlyList<object>? _partitionKeys;
 
     /// <summary>How much of the expression an error message quotes: a refused megabyte filter is not echoed back whole.</summary>
     private const int QuotedLength = 200;
 
-    private FilterExpression(string text, PredicateNode root, IReadOnlySet<long> referencedFieldIds, IReadOnlyList<object>? primaryKeys)
+    private FilterExpression(string text, PredicateNode root, IReadOnlySet<long> referencedFieldIds, IReadOnlyList<object>? primaryKeys,
+        IReadOnlyList<object>? partitionKeys)
     {
         Text = text;
         _root = root;
         ReferencedFieldIds = referencedFieldIds;
         _primaryKeys = primaryKeys;
+        _partitionKeys = partitionKeys;
     }
 
     public string Text { get; }
@@ -49,7 +52,8 @@ public sealed class FilterExpression
             var syntax = Parser.Parse(expr, templateValues, limits ?? FilterLimits.Internal);
             var binder = new Binder(schema);
             var root = binder.BindPredicate(syntax);
-            return new FilterExpression(expr, root, binder.ReferencedFieldIds, binder.PrimaryKeys(syntax));
+            return new FilterExpression(expr, root, binder.ReferencedFieldIds, binder.PrimaryKeys(syntax),
+                schema.PartitionKey is { } partitionKey ? binder.RequiredValues(syntax, partitionKey) : null);
         }
         catch (ExpressionError error)
         {
@@ -72,4 +76,11 @@ public sealed class FilterExpression
     /// <c>pk == x</c> or an <c>or</c> of those: the delete-by-key fast path and partition pruning. Otherwise null.
     /// </summary>
     public IReadOnlyList<object>? TryGetPrimaryKeyList() => _primaryKeys;
+
+    /// <summary>
+    /// The partition-key values (long or string, distinct) every matching row has, when the filter pins the collection's
+    /// partition key (<c>key == v</c>, <c>key in [..]</c>, an <c>or</c> of those, or an <c>and</c> with one of those):
+    /// the partitions (hash buckets) a read must search. Otherwise null.
+    /// </summary>
+    public IReadOnlyList<object>? TryGetPartitionKeyValues() => _partitionKeys;
 }

@@ -72,7 +72,10 @@ public sealed partial class MilvusProxy
         var fields = outputs.Length == 0
             ? NoFields
             : await FetchFieldsAsync(info, ids, outputs, parts.Max(p => p.SessionTimestamp), cancellationToken);
-        return new SearchResult(nq, offsets, ids, [.. scores], fields, pk, parts.Max(p => p.SessionTimestamp));
+        return new SearchResult(nq, offsets, ids, [.. scores], fields, pk, parts.Max(p => p.SessionTimestamp))
+        {
+            SearchedRows = parts.Sum(p => p.SearchedRows),
+        };
     }
 }
 

@@ -35,6 +35,11 @@ public sealed partial class MilvusProxy
 
         var metric = MetricFor(info, field, request.Metric);
         var filter = ParseFilter(info, request.Filter);
+        if (PartitionKeyIsolation.IsOn(info.Properties))
+        {
+            PartitionKeyIsolation.CheckSearch(filter?.TryGetPartitionKeyValues());
+        }
+
         var outputs = ResolveOutputFields(info.Schema, request.OutputFields);
         var (groupField, grouping) = GroupingOf(info, request);
 
@@ -43,8 +48,8 @@ public sealed partial class MilvusProxy
         var readTimestamp = await ReadTimestampAsync(request.Consistency ?? info.Consistency, cancellationToken);
         // Output fields come back with the hits: each segment gathers them for its own top-k, the reducers carry them.
         var plan = new SearchPlan(info.Id, field.FieldId, metric, request.Offset + request.Limit, request.Nq, request.Vectors, request.Filter,
-            request.Params, ResolvePartitions(info, request.Partitions, ErrorCode.OperationNotSupported), readTimestamp, request.Radius, request.RangeFilter,
-            planOutputs, filter, request.RawVectors, grouping);
+            request.Params, ReadPartitions(info, request.Partitions, filter, ErrorCode.OperationNotSupported), readTimestamp, request.Radius, request.RangeFilter,
+            planOutputs, filter, request.RawVectors, grouping, ExpiredBefore(info, readTimestamp));
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<SearchHits>(new SearchShard(s, plan), cancellationToken)));
         var hits = SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, request.Offset, request.Limit, grouping);
         var returned = planOutputs.Length == 0 ? NoFields : hits.Fields ?? Segment.EmptyRows(info.Schema, planOutputs);
@@ -52,7 +57,7 @@ public sealed partial class MilvusProxy
             ? hits.Scores.Select(s => (float)Math.Round(s, request.RoundDecimal, MidpointRounding.AwayFromZero)).ToArray()
             : hits.Scores;
         return new SearchResult(request.Nq, hits.Offsets, hits.Pks, scores, returned.Select(outputs), info.Schema.PrimaryKey, readTimestamp,
-            groupField, grouping is null ? null : returned[grouping.FieldId]);
+            groupField, grouping is null ? null : returned[grouping.FieldId]) { SearchedRows = hits.SearchedRows };
     }
 
     public Task<QueryResult> QueryAsync(QueryRequest request, CancellationToken cancellationToken = default) =>
@@ -85,14 +90,18 @@ public sealed partial class MilvusProxy
         var filter = ParseFilter(info, request.Filter);
         var outputs = countOnly ? [] : ResolveOutputFields(info.Schema, request.OutputFields);
         var readTimestamp = await ReadTimestampAsync(request.Consistency ?? info.Consistency, cancellationToken);
-        var plan = new QueryPlan(info.Id, request.Filter, outputs, ResolvePartitions(info, request.Partitions, ErrorCode.ParameterInvalid), readTimestamp,
-            request.Limit is null ? null : request.Offset + request.Limit, countOnly, BoundFilter: filter);
+        var plan = new QueryPlan(info.Id, request.Filter, outputs, ReadPartitions(info, request.Partitions, filter, ErrorCode.ParameterInvalid), readTimestamp,
+            request.Limit is null ? null : request.Offset + request.Limit, countOnly, BoundFilter: filter, ExpiredBefore: ExpiredBefore(info, readTimestamp));
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
         var rows = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, outputs, countOnly, request.Offset, request.Limit);
         return new QueryResult(rows.Pks, rows.Fields, rows.Count, countOnly);
     }
 
     private static readonly RowBatch NoFields = new(ImmutableDictionary<long, Column>.Empty);
+
+    /// <summary>The TTL bound of a read: rows inserted before it have expired (0 when the collection has no TTL).</summary>
+    private static ulong ExpiredBefore(CollectionInfo info, ulong readTimestamp) =>
+        CollectionTtl.ExpiredBefore(info.Properties, readTimestamp, DateTimeOffset.UtcNow);
 
     /// <summary>
     /// Fetches output fields of known hits by primary key at the search's timestamp (Milvus's requery), for results

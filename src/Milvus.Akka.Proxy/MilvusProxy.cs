@@ -82,6 +82,8 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         ConsistencyLevel consistency = ConsistencyLevel.Bounded, int numPartitions = 0,
         ImmutableSortedDictionary<string, string>? properties = null, CancellationToken cancellationToken = default)
     {
+        CollectionTtl.Check(properties ?? ImmutableSortedDictionary<string, string>.Empty);
+        PartitionKeyIsolation.Check(properties ?? ImmutableSortedDictionary<string, string>.Empty, schema);
         var created = await Coordinator<CollectionDescribed>(new CreateCollection(Db(database), schema, shards, consistency, numPartitions,
             properties ?? ImmutableSortedDictionary<string, string>.Empty), cancellationToken);
         Catalog.Observe(created.CatalogVersion);
@@ -255,6 +257,26 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
                 : partition.Id;
         })];
     }
+
+    /// <summary>
+    /// The partitions a read searches: those named, else those of the partition-key values the filter pins (Milvus's
+    /// partition-key pruning: only their hash buckets can hold matching rows), else every loaded partition.
+    /// </summary>
+    private static ImmutableArray<long> ReadPartitions(CollectionInfo collection, ImmutableArray<string> names, FilterExpression? filter,
+        ErrorCode partitionKeyError)
+    {
+        if (names.IsDefaultOrEmpty && collection.LoadedPartitions is null && filter?.TryGetPartitionKeyValues() is { } values)
+        {
+            return [.. values.Select(v => PartitionOfKey(collection, v).Id).Distinct()];
+        }
+
+        return ResolvePartitions(collection, names, partitionKeyError);
+    }
+
+    /// <summary>The partition (hash bucket) a partition-key value belongs to; inserts and pruned reads agree on it.</summary>
+    private static PartitionInfo PartitionOfKey(CollectionInfo collection, object value) => collection.Partitions[value is long number
+        ? PrimaryKeyHash.Bucket(number, collection.Partitions.Length)
+        : PrimaryKeyHash.Bucket((string)value, collection.Partitions.Length)];
 
     private FilterExpression? ParseFilter(CollectionInfo collection, string? filter) =>
         string.IsNullOrWhiteSpace(filter) ? null : FilterExpression.Parse(filter, collection.Schema, limits: settings.Filter);

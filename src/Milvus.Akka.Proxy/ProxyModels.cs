@@ -45,6 +45,9 @@ public sealed record SearchRequest
 public sealed record SearchResult(int Nq, int[] Offsets, Column Ids, float[] Scores, RowBatch Fields, FieldSchema PrimaryKey, ulong SessionTimestamp,
     FieldSchema? GroupField = null, Column? GroupValues = null)
 {
+    /// <summary>Rows of the segments searched, pruned partitions excluded (Milvus's all_search_count).</summary>
+    public long SearchedRows { get; init; }
+
     public int Count(int query) => Offsets[query + 1] - Offsets[query];
 }
 

@@ -10,6 +10,7 @@ namespace Milvus.Akka.Segments;
 /// <paramref name="RawQueries"/> the nq query rows of BinaryVector and SparseFloatVector fields as the client sent them; each node returns its best <paramref name="TopK"/> per query (the proxy asks for offset + limit), with
 /// the <paramref name="OutputFieldIds"/> columns of each hit. <paramref name="BoundFilter"/> is the filter as the proxy
 /// parsed and bound it; <paramref name="Filter"/> is its text, for the nodes a plan reaches over the network.
+/// Rows inserted before <paramref name="ExpiredBefore"/> have outlived the collection's TTL and are not searched.
 /// </summary>
 public sealed record SearchPlan(
     long CollectionId,
@@ -27,7 +28,8 @@ public sealed record SearchPlan(
     ImmutableArray<long> OutputFieldIds = default,
     FilterExpression? BoundFilter = null,
     byte[][]? RawQueries = null,
-    SearchGrouping? Grouping = null)
+    SearchGrouping? Grouping = null,
+    ulong ExpiredBefore = 0)
 {
     public ImmutableArray<long> OutputFieldIds { get; init; } = OutputFieldIds.IsDefault ? [] : OutputFieldIds;
 
@@ -47,6 +49,7 @@ public sealed record SearchGrouping(long FieldId, int Size, bool Strict);
 /// A retrieval: rows matching <paramref name="Filter"/> visible at <paramref name="ReadTimestamp"/>, ordered by primary key.
 /// <paramref name="Limit"/> = null means all; <paramref name="CountOnly"/> answers count(*) without materialising rows.
 /// <paramref name="PrimaryKeys"/>, when set, restricts the rows to those keys (fetching fields of known hits).
+/// Rows inserted before <paramref name="ExpiredBefore"/> have outlived the collection's TTL and are not returned.
 /// </summary>
 public sealed record QueryPlan(
     long CollectionId,
@@ -57,7 +60,8 @@ public sealed record QueryPlan(
     int? Limit,
     bool CountOnly,
     Column? PrimaryKeys = null,
-    FilterExpression? BoundFilter = null)
+    FilterExpression? BoundFilter = null,
+    ulong ExpiredBefore = 0)
 {
     /// <summary>The bound filter: the proxy's when the plan came in process, else bound here once from the text.</summary>
     public FilterExpression? FilterFor(CollectionSchema schema) => PlanFilter.Bind(BoundFilter, Filter, schema);
@@ -76,6 +80,9 @@ internal static class PlanFilter
 /// </summary>
 public sealed record SearchHits(int Nq, int[] Offsets, Column Pks, float[] Scores, RowBatch? Fields = null)
 {
+    /// <summary>Rows of the segments searched, pruned partitions excluded (Milvus's all_search_count).</summary>
+    public long SearchedRows { get; init; }
+
     public int Count(int query) => Offsets[query + 1] - Offsets[query];
 
     public static SearchHits Empty(int nq, DataType pkType) =>

@@ -94,7 +94,7 @@ public static class SearchReducer
         var picked = CollectionsMarshal.AsSpan(picks);
         var pkColumn = PrimaryKeys.Pick(pkType, parts.Select(p => p.Pks).ToList(), picked);
         var fields = parts.Count == 0 || parts[0].Fields is null ? null : ReducedFields.Pick(parts.Select(p => p.Fields!).ToList(), picked);
-        return new SearchHits(nq, bounds, pkColumn, scores.ToArray(), fields);
+        return new SearchHits(nq, bounds, pkColumn, scores.ToArray(), fields) { SearchedRows = parts.Sum(p => p.SearchedRows) };
     }
 
     /// <summary>
@@ -165,7 +165,10 @@ public static class SearchReducer
 
         var picked = CollectionsMarshal.AsSpan(picks);
         var pkColumn = PrimaryKeys.Pick(pkType, parts.Select(p => p.Pks).ToList(), picked);
-        return new SearchHits(nq, bounds, pkColumn, scores.ToArray(), ReducedFields.Pick(parts.Select(p => p.Fields!).ToList(), picked));
+        return new SearchHits(nq, bounds, pkColumn, scores.ToArray(), ReducedFields.Pick(parts.Select(p => p.Fields!).ToList(), picked))
+        {
+            SearchedRows = parts.Sum(p => p.SearchedRows),
+        };
     }
 
     /// <summary>The group of rows whose grouping field is null.</summary>

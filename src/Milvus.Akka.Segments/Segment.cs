@@ -49,7 +49,7 @@ public sealed class Segment
     private MergedPrefix? _merged;
 
     /// <summary>What a view captures: the appended chunks and the per-row arrays, valid for rows below RowCount.</summary>
-    internal sealed record Published(ImmutableArray<RowBatch> Chunks, int RowCount, ulong MaxTimestamp, ulong[] Timestamps, ulong[] DeletedAt);
+    internal sealed record Published(ImmutableArray<RowBatch> Chunks, int RowCount, ulong MinTimestamp, ulong MaxTimestamp, ulong[] Timestamps, ulong[] DeletedAt);
 
     /// <summary>The first Rows rows as one batch, merged once by whichever reader needed it first.</summary>
     private sealed record MergedPrefix(int Rows, RowBatch Batch);
@@ -62,7 +62,7 @@ public sealed class Segment
         _pk = schema.PrimaryKey;
         PrimaryKeys.CheckType(_pk.DataType);
         CreatedAt = LastWriteAt = DateTimeOffset.UtcNow;
-        _published = new Published([], 0, 0, _timestamps, _deletedAt);
+        _published = new Published([], 0, ulong.MaxValue, 0, _timestamps, _deletedAt);
     }
 
     public long Id { get; }
@@ -123,9 +123,10 @@ public sealed class Segment
         timestamps.CopyTo(_timestamps.AsSpan(start));
         _deletedAt.AsSpan(start, rows.RowCount).Fill(ulong.MaxValue);
         IndexPrimaryKeys(rows[_pk.FieldId], start);
-        var maxTimestamp = current.MaxTimestamp;
+        var (minTimestamp, maxTimestamp) = (current.MinTimestamp, current.MaxTimestamp);
         foreach (var ts in timestamps)
         {
+            minTimestamp = Math.Min(minTimestamp, ts);
             maxTimestamp = Math.Max(maxTimestamp, ts);
         }
 
@@ -136,7 +137,7 @@ public sealed class Segment
                 AddToScanIndex(index, rows[fieldId]);
             }
 
-            Volatile.Write(ref _published, new Published(ChunksWith(current.Chunks, rows), end, maxTimestamp, _timestamps, _deletedAt));
+            Volatile.Write(ref _published, new Published(ChunksWith(current.Chunks, rows), end, minTimestamp, maxTimestamp, _timestamps, _deletedAt));
         }
 
         EstimatedBytes += EstimateBytes(rows);
@@ -243,7 +244,7 @@ public sealed class Segment
     }
 
     /// <summary>Rows visible at <paramref name="readTimestamp"/>.</summary>
-    public Bitset Visible(ulong readTimestamp) => View().Visible(readTimestamp);
+    public Bitset Visible(ulong readTimestamp, ulong expiredBefore = 0) => View().Visible(readTimestamp, expiredBefore);
 
     /// <summary>The deletes recorded against this segment's rows: the delete log written when it is flushed.</summary>
     public (Column Pks, ulong[] Timestamps) DeletedRows()

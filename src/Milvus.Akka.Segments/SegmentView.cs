@@ -50,10 +50,10 @@ public sealed class SegmentView
 
     private FieldSchema PrimaryKey => _segment.Schema.PrimaryKey;
 
-    /// <summary>Rows visible at <paramref name="readTimestamp"/>.</summary>
-    public Bitset Visible(ulong readTimestamp)
+    /// <summary>Rows visible at <paramref name="readTimestamp"/> and inserted at or after <paramref name="expiredBefore"/> (the TTL's bound).</summary>
+    public Bitset Visible(ulong readTimestamp, ulong expiredBefore = 0)
     {
-        if (AllVisible(readTimestamp))
+        if (AllVisible(readTimestamp, expiredBefore))
         {
             return Bitset.AllSet(RowCount);
         }
@@ -65,7 +65,7 @@ public sealed class SegmentView
         {
             // ulong.MaxValue marks a row never deleted, and is also the "newest data" read timestamp.
             var deletedAt = Volatile.Read(ref deletedAtOf[row]);
-            if (timestamps[row] <= readTimestamp && (deletedAt == ulong.MaxValue || deletedAt > readTimestamp))
+            if (timestamps[row] <= readTimestamp && timestamps[row] >= expiredBefore && (deletedAt == ulong.MaxValue || deletedAt > readTimestamp))
             {
                 visible[row] = true;
             }
@@ -74,21 +74,22 @@ public sealed class SegmentView
         return visible;
     }
 
-    /// <summary>Every row is visible at <paramref name="readTimestamp"/>: none deleted, none written after it.</summary>
-    private bool AllVisible(ulong readTimestamp) => !_hasDeletes && readTimestamp >= _state.MaxTimestamp;
+    /// <summary>Every row is visible at <paramref name="readTimestamp"/>: none deleted, none written after it, none expired.</summary>
+    private bool AllVisible(ulong readTimestamp, ulong expiredBefore) =>
+        !_hasDeletes && readTimestamp >= _state.MaxTimestamp && (expiredBefore == 0 || _state.MinTimestamp >= expiredBefore);
 
     private bool Covers(ImmutableArray<long> partitionIds) =>
         RowCount > 0 && (partitionIds.IsDefaultOrEmpty || partitionIds.Contains(PartitionId));
 
     /// <summary>Rows passing visibility, partition, primary keys and filter: the allow-list of a search or the row set of a query.</summary>
-    private Bitset? Candidates(ulong readTimestamp, ImmutableArray<long> partitionIds, Column? primaryKeys, FilterExpression? filter)
+    private Bitset? Candidates(ulong readTimestamp, ulong expiredBefore, ImmutableArray<long> partitionIds, Column? primaryKeys, FilterExpression? filter)
     {
         if (!Covers(partitionIds))
         {
             return null;
         }
 
-        var candidates = Visible(readTimestamp);
+        var candidates = Visible(readTimestamp, expiredBefore);
         if (primaryKeys is not null)
         {
             candidates.And(PrimaryKeys.Membership(Rows[PrimaryKey.FieldId], primaryKeys));
@@ -102,16 +103,20 @@ public sealed class SegmentView
         return candidates;
     }
 
-    public SearchHits Search(SearchPlan plan, FilterExpression? filter)
+    /// <summary>The plan's hits in this segment; <see cref="SearchHits.SearchedRows"/> counts its rows when its partition was searched.</summary>
+    public SearchHits Search(SearchPlan plan, FilterExpression? filter) =>
+        SearchRows(plan, filter) with { SearchedRows = Covers(plan.PartitionIds) ? RowCount : 0 };
+
+    private SearchHits SearchRows(SearchPlan plan, FilterExpression? filter)
     {
         // An index built over exactly this segment's rows needs no allow-list when every row is allowed, so the index
         // skips the per-candidate test; the common unfiltered search then builds none (a bitset of every row per search).
         var indexed = _builtIndexes.TryGetValue(plan.FieldId, out var built);
         Bitset? allow = null;
         var allowed = RowCount;
-        if (!(indexed && filter is null && Covers(plan.PartitionIds) && AllVisible(plan.ReadTimestamp)))
+        if (!(indexed && filter is null && Covers(plan.PartitionIds) && AllVisible(plan.ReadTimestamp, plan.ExpiredBefore)))
         {
-            allow = Candidates(plan.ReadTimestamp, plan.PartitionIds, null, filter);
+            allow = Candidates(plan.ReadTimestamp, plan.ExpiredBefore, plan.PartitionIds, null, filter);
             allowed = allow?.PopCount() ?? 0;
             if (allowed == 0)
             {
@@ -297,7 +302,7 @@ public sealed class SegmentView
 
     public QueryRows Query(QueryPlan plan, FilterExpression? filter)
     {
-        var candidates = Candidates(plan.ReadTimestamp, plan.PartitionIds, plan.PrimaryKeys, filter);
+        var candidates = Candidates(plan.ReadTimestamp, plan.ExpiredBefore, plan.PartitionIds, plan.PrimaryKeys, filter);
         if (candidates is null)
         {
             return plan.CountOnly

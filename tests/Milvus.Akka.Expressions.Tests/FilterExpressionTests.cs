@@ -85,6 +85,36 @@ public class FilterExpressionTests
         Assert.Equal(["a", "b", "c"], filter.TryGetPrimaryKeyList());
     }
 
+    private static readonly CollectionSchema Tenants = new()
+    {
+        Name = "tenants",
+        Fields =
+        [
+            new FieldSchema { FieldId = 100, Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
+            new FieldSchema { FieldId = 101, Name = "tenant", DataType = DataType.VarChar, IsPartitionKey = true },
+            new FieldSchema { FieldId = 102, Name = "n", DataType = DataType.Int64 },
+        ],
+    };
+
+    [Theory]
+    [InlineData("tenant == 'a'", new[] { "a" })]
+    [InlineData("tenant in ['b', 'a', 'b']", new[] { "b", "a" })]
+    [InlineData("n > 3 and tenant == 'c' and id < 9", new[] { "c" })]
+    [InlineData("tenant == 'a' or tenant in ['d']", new[] { "a", "d" })]
+    [InlineData("(tenant == 'a' and n > 1) or tenant == 'e'", new[] { "a", "e" })]
+    public void Filters_that_pin_the_partition_key_name_its_values(string expression, string[] values) =>
+        Assert.Equal(values, FilterExpression.Parse(expression, Tenants).TryGetPartitionKeyValues());
+
+    [Theory]
+    [InlineData("n > 3")]
+    [InlineData("tenant like 'a%'")]
+    [InlineData("tenant != 'a'")]
+    [InlineData("tenant not in ['a']")]
+    [InlineData("tenant == 'a' or n == 1")]
+    [InlineData("not (tenant == 'a')")]
+    public void Filters_that_let_any_partition_key_match_pin_none(string expression) =>
+        Assert.Null(FilterExpression.Parse(expression, Tenants).TryGetPartitionKeyValues());
+
     [Fact]
     public void Referenced_fields_are_those_the_filter_reads()
     {

@@ -45,19 +45,43 @@ internal sealed class Binder(CollectionSchema schema)
     public IReadOnlyList<object>? PrimaryKeys(SyntaxNode root)
     {
         var keys = new List<object>();
-        return CollectPrimaryKeys(root, keys) ? keys.Distinct().ToList() : null;
+        return CollectKeys(root, schema.PrimaryKey, keys, throughAnd: false) ? keys.Distinct().ToList() : null;
     }
 
-    private bool CollectPrimaryKeys(SyntaxNode node, List<object> keys)
+    /// <summary>
+    /// The values of <paramref name="field"/> a row must have to match the filter, when the filter says so: it is
+    /// <c>field in [..]</c>, <c>field == x</c>, an <c>or</c> of those, or an <c>and</c> with one of those among its
+    /// operands. Otherwise null (any value may match).
+    /// </summary>
+    public IReadOnlyList<object>? RequiredValues(SyntaxNode root, FieldSchema field)
+    {
+        var values = new List<object>();
+        return CollectKeys(root, field, values, throughAnd: true) ? values.Distinct().ToList() : null;
+    }
+
+    private bool CollectKeys(SyntaxNode node, FieldSchema field, List<object> keys, bool throughAnd)
     {
         switch (node)
         {
             case LogicalSyntax { Operator: LogicalOperator.Or } or:
-                return or.Operands.All(operand => CollectPrimaryKeys(operand, keys));
-            case InSyntax { Negated: false, Value: IdentifierSyntax name, List: ListSyntax list } when IsPrimaryKey(name):
+                return or.Operands.All(operand => CollectKeys(operand, field, keys, throughAnd));
+            case LogicalSyntax { Operator: LogicalOperator.And } conjunction when throughAnd:
+                // Any operand that pins the field pins the conjunction; the first one is enough.
+                foreach (var operand in conjunction.Operands)
+                {
+                    var pinned = new List<object>();
+                    if (CollectKeys(operand, field, pinned, throughAnd))
+                    {
+                        keys.AddRange(pinned);
+                        return true;
+                    }
+                }
+
+                return false;
+            case InSyntax { Negated: false, Value: IdentifierSyntax name, List: ListSyntax list } when name.Name == field.Name:
                 foreach (var item in list.Items)
                 {
-                    if (!TryPrimaryKey(item, keys))
+                    if (!TryKey(item, field, keys))
                     {
                         return false;
                     }
@@ -65,24 +89,22 @@ internal sealed class Binder(CollectionSchema schema)
 
                 return true;
             case CompareSyntax { Operators: [CompareOperator.Equal], Operands: [var left, var right] }:
-                return left is IdentifierSyntax leftName && IsPrimaryKey(leftName) ? TryPrimaryKey(right, keys)
-                    : right is IdentifierSyntax rightName && IsPrimaryKey(rightName) && TryPrimaryKey(left, keys);
+                return left is IdentifierSyntax leftName && leftName.Name == field.Name ? TryKey(right, field, keys)
+                    : right is IdentifierSyntax rightName && rightName.Name == field.Name && TryKey(left, field, keys);
             default:
                 return false;
         }
     }
 
-    private bool IsPrimaryKey(IdentifierSyntax name) => schema.Fields.Any(f => f.IsPrimaryKey && f.Name == name.Name);
-
-    private bool TryPrimaryKey(SyntaxNode node, List<object> keys)
+    private bool TryKey(SyntaxNode node, FieldSchema field, List<object> keys)
     {
         var value = BindValue(node) is ConstantNode constant ? constant.Value : Value.Missing;
         switch (value.Kind)
         {
-            case ValueKind.Int when schema.PrimaryKey.DataType == DataType.Int64:
+            case ValueKind.Int when field.DataType == DataType.Int64:
                 keys.Add(value.Integer);
                 return true;
-            case ValueKind.String when schema.PrimaryKey.DataType.IsString():
+            case ValueKind.String when field.DataType.IsString():
                 keys.Add(value.AsString);
                 return true;
             default:

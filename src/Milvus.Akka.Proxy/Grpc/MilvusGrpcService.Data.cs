@@ -371,6 +371,7 @@ public sealed partial class MilvusGrpcService
             TopK = limit,
             Ids = FieldDataConverter.ToIds(result.Ids),
             PrimaryFieldName = result.PrimaryKey.Name,
+            AllSearchCount = result.SearchedRows,
         };
         data.Scores.Add(result.Scores);
         data.Topks.Add(Enumerable.Range(0, result.Nq).Select(q => (long)result.Count(q)));

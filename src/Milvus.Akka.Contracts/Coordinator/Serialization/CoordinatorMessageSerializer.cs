@@ -331,9 +331,11 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteEncoded(o, 2, SchemaCodec.Encode(m.Schema));
                 WriteRepeated(o, 3, m.Inputs, CatalogCodec.Encode);
                 WriteInt64(o, 4, m.TargetSegmentId);
+                WriteInt64(o, 5, (long)(m.Ttl?.TotalSeconds ?? 0));
             },
             f => new CompactionTask(f.Int64(1), SchemaCodec.Decode(f.Required(2, "collection schema")),
-                [.. f.RepeatedBytes(3).Select(CatalogCodec.DecodeSegment)], f.Int64(4)));
+                [.. f.RepeatedBytes(3).Select(CatalogCodec.DecodeSegment)], f.Int64(4),
+                f.Int64(5) is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : null));
         Register<CompactionCompleted>("cco1",
             (o, m) =>
             {

@@ -41,6 +41,8 @@ public static class SegmentsCodec
                 WriteBool(g, 3, grouping.Strict);
             });
         }
+
+        WriteUInt64(o, 16, plan.ExpiredBefore);
     });
 
     public static SearchPlan DecodeSearchPlan(ByteString bytes)
@@ -49,7 +51,7 @@ public static class SegmentsCodec
         return new SearchPlan(f.Int64(1), f.Int64(2), (MetricType)f.Int32(3), f.Int32(4), f.Int32(5), f.RawArray<float>(6),
             f.NullableString(7), f.Map(8), f.RawImmutableArray<long>(9), f.UInt64(10), f.NullableFloat(11), f.NullableFloat(12),
             f.RawImmutableArray<long>(13), RawQueries: f.Has(14) ? [.. f.RepeatedBytes(14).Select(q => q.ToByteArray())] : null,
-            Grouping: f.Has(15) ? DecodeGrouping(WireFields.Parse(f.Bytes(15))) : null);
+            Grouping: f.Has(15) ? DecodeGrouping(WireFields.Parse(f.Bytes(15))) : null, ExpiredBefore: f.UInt64(16));
     }
 
     private static SearchGrouping DecodeGrouping(WireFields g) => new(g.Int64(1), g.Int32(2), g.Bool(3));
@@ -67,13 +69,16 @@ public static class SegmentsCodec
         {
             WriteEncoded(o, 8, EncodeColumn(keys));
         }
+
+        WriteUInt64(o, 9, plan.ExpiredBefore);
     });
 
     public static QueryPlan DecodeQueryPlan(ByteString bytes)
     {
         var f = WireFields.Parse(bytes);
         return new QueryPlan(f.Int64(1), f.NullableString(2), f.RawImmutableArray<long>(3), f.RawImmutableArray<long>(4), f.UInt64(5),
-            f.NullableInt64(6) is { } limit ? checked((int)limit) : null, f.Bool(7), f.Has(8) ? DecodeColumn(f.Bytes(8)) : null);
+            f.NullableInt64(6) is { } limit ? checked((int)limit) : null, f.Bool(7), f.Has(8) ? DecodeColumn(f.Bytes(8)) : null,
+            ExpiredBefore: f.UInt64(9));
     }
 
     public static void Write(CodedOutputStream o, SearchHits hits)
@@ -86,11 +91,13 @@ public static class SegmentsCodec
         {
             WriteEncoded(o, 5, EncodeRowBatch(fields));
         }
+
+        WriteInt64(o, 6, hits.SearchedRows);
     }
 
     public static SearchHits ReadSearchHits(WireFields f) =>
         new(f.Int32(1), f.RawArray<int>(2), DecodeColumn(f.Required(3, "hit primary keys")), f.RawArray<float>(4),
-            f.Has(5) ? DecodeRowBatch(f.Bytes(5)) : null);
+            f.Has(5) ? DecodeRowBatch(f.Bytes(5)) : null) { SearchedRows = f.Int64(6) };
 
     public static void Write(CodedOutputStream o, QueryRows rows)
     {
