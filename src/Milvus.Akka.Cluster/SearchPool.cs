@@ -21,10 +21,25 @@ public sealed class SearchPool : IExtension
 
     public static SearchPool Get(ActorSystem system) => system.WithExtension<SearchPool, SearchPoolProvider>();
 
-    /// <summary>Runs <paramref name="read"/> on the pool; its result, or a <see cref="MilvusFailure"/> for its exception, goes to <paramref name="replyTo"/>.</summary>
+    /// <summary>
+    /// Runs <paramref name="read"/> on the pool; its result, or a <see cref="MilvusFailure"/> for its exception, goes to
+    /// <paramref name="replyTo"/> straight from the pool thread (no continuation or piping task per read).
+    /// </summary>
     public void Run<T>(Func<T> read, IActorRef replyTo) where T : notnull =>
-        Run(read).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : (object)MilvusFailure.From(t.Exception!.GetBaseException()),
-            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).PipeTo(replyTo);
+        Task.Factory.StartNew(() =>
+        {
+            object reply;
+            try
+            {
+                reply = read();
+            }
+            catch (Exception e)
+            {
+                reply = MilvusFailure.From(e);
+            }
+
+            replyTo.Tell(reply);
+        }, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _scheduler);
 
     public Task<T> Run<T>(Func<T> read) =>
         Task.Factory.StartNew(read, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _scheduler);

@@ -49,6 +49,11 @@ public sealed class MilvusGrpcHost : IAsyncDisposable
             kestrel.Listen(address, settings.Port, listen => listen.Protocols = HttpProtocols.Http2);
             // gRPC enforces its own message limits below; Kestrel's generic body limit would cut large inserts first.
             kestrel.Limits.MaxRequestBodySize = null;
+            // Insert requests are megabytes: with Kestrel's default windows (1 MiB per connection, 768 KiB per stream) a
+            // client sending several at once stalls for a WINDOW_UPDATE round trip every few hundred kilobytes. gRPC reads
+            // each message whole, so larger windows buffer nothing it would not hold anyway.
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 16 << 20;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 8 << 20;
         });
         builder.Services.AddGrpc(grpc =>
         {
