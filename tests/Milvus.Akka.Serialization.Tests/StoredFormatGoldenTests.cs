@@ -3,7 +3,10 @@ using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
 using Google.Protobuf;
+using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
+using Milvus.Akka.Storage.Formats;
+using Milvus.Akka.Storage.Segments;
 using Milvus.Akka.Streaming;
 using static Milvus.Akka.Cluster.Wire.WireCodec;
 
@@ -12,7 +15,8 @@ namespace Milvus.Akka.Serialization.Tests;
 /// <summary>
 /// Data written by earlier versions still decodes. Each file under Golden/ holds the bytes a version of Milvus.Akka
 /// stored (written once by the code of that time, never regenerated) and must decode to the sample it was written from:
-/// catalog entries of meta storage, and the shard's journal events and snapshots with their manifests. Data of a format
+/// catalog entries of meta storage, the shard's journal events and snapshots with their manifests, and the segment
+/// manifests in object storage. Data of a format
 /// version newer than the code knows is refused with an error naming the versions, never read as if it were older.
 /// </summary>
 public sealed class StoredFormatGoldenTests(SerializationFixture fixture) : IClassFixture<SerializationFixture>
@@ -34,6 +38,19 @@ public sealed class StoredFormatGoldenTests(SerializationFixture fixture) : ICla
             ["compaction-executing"] = (new CompactionRecord(8005, 42, [new CompactionPlan(8006, [7001], 7200, CompactionPlanState.Executing)], null),
                 b => CompactionCodec.Decode(b)),
         }.ToImmutableSortedDictionary(StringComparer.Ordinal);
+
+    /// <summary>The segment manifest the golden files were written from.</summary>
+    public static readonly SegmentManifest Manifest = new(42, 44, 7001, 1500, 449_000_000_001, 449_000_000_777,
+        [
+            new FieldBinlog(0, new SegmentFile("insert_log/42/44/7001/0", 12_000, 0x0123456789abcdef)),
+            new FieldBinlog(100, new SegmentFile("insert_log/42/44/7001/100", 12_000, 0xfedcba9876543210)),
+            new FieldBinlog(101, new SegmentFile("insert_log/42/44/7001/101", 768_000, 0x1111222233334444)),
+        ],
+        new SegmentFile("stats_log/42/44/7001/100", 2048, 0x5555666677778888),
+        [new SegmentFile("delta_log/42/44/7001/9001", 640, 0x9999aaaabbbbcccc)]);
+
+    /// <summary>Version 1 is the JSON manifest written before the protobuf schema; version 2 is segment_manifest.proto.</summary>
+    public static TheoryData<string> ManifestFiles => ["manifest.v1.json", "manifest.v2.bin"];
 
     public static TheoryData<string> CatalogNames => [.. CatalogEntries.Keys];
 
@@ -102,5 +119,45 @@ public sealed class StoredFormatGoldenTests(SerializationFixture fixture) : ICla
 
         Assert.Contains($"'{newer}' has format version 2", error.Message);
         Assert.Contains("reads versions up to 1", error.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(ManifestFiles))]
+    public void Segment_manifest_written_by_an_earlier_format_version_decodes_to_what_was_written(string file)
+    {
+        var decoded = SegmentManifestCodec.Decode(File.ReadAllBytes(GoldenPath("segment_manifest", file)), file);
+
+        Assert.Equal(StructuralDump.Of(Manifest), StructuralDump.Of(decoded));
+    }
+
+    [Fact]
+    public void Segment_manifest_is_written_in_the_current_format_version()
+    {
+        Assert.Equal(File.ReadAllBytes(GoldenPath("segment_manifest", $"manifest.v{SegmentManifestCodec.FormatVersion}.bin")),
+            SegmentManifestCodec.Encode(Manifest));
+    }
+
+    [Fact]
+    public void Segment_manifest_of_a_newer_format_version_is_refused_with_a_clear_error()
+    {
+        var newer = SegmentManifestEntry.Parser.ParseFrom(File.ReadAllBytes(GoldenPath("segment_manifest", "manifest.v2.bin")));
+        newer.FormatVersion = SegmentManifestCodec.FormatVersion + 1;
+
+        var error = Assert.Throws<MilvusException>(() => SegmentManifestCodec.Decode(newer.ToByteArray(), "segment_manifest/42/44/7001.json"));
+
+        Assert.Equal(ErrorCode.SegmentLoadFailed, error.Code);
+        Assert.Contains($"'segment_manifest/42/44/7001.json' has format version {newer.FormatVersion}", error.Message);
+        Assert.Contains($"reads versions up to {SegmentManifestCodec.FormatVersion}", error.Message);
+    }
+
+    [Fact]
+    public void JSON_segment_manifest_claiming_a_version_after_JSON_is_refused_with_a_clear_error()
+    {
+        var json = File.ReadAllText(GoldenPath("segment_manifest", "manifest.v1.json")).Replace("\"format_version\": 1", "\"format_version\": 3");
+
+        var error = Assert.Throws<MilvusException>(() => SegmentManifestCodec.Decode(System.Text.Encoding.UTF8.GetBytes(json), "old.json"));
+
+        Assert.Equal(ErrorCode.SegmentLoadFailed, error.Code);
+        Assert.Contains("has format version 3", error.Message);
     }
 }

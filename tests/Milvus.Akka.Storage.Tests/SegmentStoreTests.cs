@@ -2,7 +2,9 @@ using System.Collections;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
+using Google.Protobuf;
 using Milvus.Akka.Common;
+using Milvus.Akka.Storage.Formats;
 using Milvus.Akka.Storage.Segments;
 
 namespace Milvus.Akka.Storage.Tests;
@@ -178,7 +180,7 @@ public sealed class SegmentStoreTests : IDisposable
         Assert.Equal("insert_log/7/8/9/115", manifest.FindField(115)!.File.Key);
         Assert.Equal("stats_log/7/8/9/100", manifest.Stats.Key);
         var stored = await SegmentStore.ReadManifestAsync(_store, Collection, Partition, Segment);
-        Assert.Equal(manifest.ToJson(), stored.ToJson());
+        Assert.Equal(SegmentManifestCodec.Encode(manifest), SegmentManifestCodec.Encode(stored));
     }
 
     [Fact]
@@ -359,10 +361,13 @@ public sealed class SegmentStoreTests : IDisposable
     {
         var manifest = await SegmentStore.WriteAsync(_store, EveryType, Collection, Partition, Segment, EveryTypeData(5, seed: 9));
         var key = ObjectPaths.SegmentManifest(Collection, Partition, Segment);
-        await _store.PutAsync(key, (manifest with { FormatVersion = 99 }).ToJson());
+        var newer = SegmentManifestEntry.Parser.ParseFrom(SegmentManifestCodec.Encode(manifest));
+        newer.FormatVersion = 99;
+        await _store.PutAsync(key, newer.ToByteArray());
 
         var error = await Assert.ThrowsAsync<MilvusException>(() => SegmentStore.ReadManifestAsync(_store, Collection, Partition, Segment));
         Assert.Equal(ErrorCode.SegmentLoadFailed, error.Code);
         Assert.Contains("format version 99", error.Message);
+        Assert.Contains($"reads versions up to {SegmentManifestCodec.FormatVersion}", error.Message);
     }
 }

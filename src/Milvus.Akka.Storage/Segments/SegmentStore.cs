@@ -116,7 +116,7 @@ public static class SegmentStore
         CancellationToken cancellationToken = default)
     {
         var key = ObjectPaths.SegmentManifest(collectionId, partitionId, segmentId);
-        var manifest = SegmentManifest.FromJson(await store.GetAsync(key, cancellationToken).ConfigureAwait(false), key);
+        var manifest = SegmentManifestCodec.Decode(await store.GetAsync(key, cancellationToken).ConfigureAwait(false), key);
         if (manifest.CollectionId != collectionId || manifest.PartitionId != partitionId || manifest.SegmentId != segmentId)
         {
             throw new MilvusException(ErrorCode.SegmentLoadFailed,
@@ -127,7 +127,8 @@ public static class SegmentStore
     }
 
     private static Task WriteManifestAsync(IObjectStore store, SegmentManifest manifest, CancellationToken cancellationToken) =>
-        store.PutAsync(ObjectPaths.SegmentManifest(manifest.CollectionId, manifest.PartitionId, manifest.SegmentId), manifest.ToJson(), cancellationToken);
+        store.PutAsync(ObjectPaths.SegmentManifest(manifest.CollectionId, manifest.PartitionId, manifest.SegmentId), SegmentManifestCodec.Encode(manifest),
+            cancellationToken);
 
     private static Task<Column> ReadFieldAsync(IObjectStore store, SegmentManifest manifest, FieldSchema field, CancellationToken cancellationToken) =>
         ReadFileAsync(store, manifest, field.FieldId, batch => ArrowColumns.Decode(ColumnType.Of(field), batch.Column(0)), cancellationToken);
