@@ -22,13 +22,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
     private readonly IObjectStore _objects;
     private readonly IActorRef _coordinator;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<long, LoadedSegment> _segments = [];
-    private readonly Dictionary<long, Loading> _loading = [];
-
-    private sealed record LoadedSegment(SegmentInfo Info, CollectionSchema Schema, Segment Segment);
-
-    /// <summary>A load in progress and the deletes that arrived meanwhile.</summary>
-    private sealed record Loading(SegmentInfo Info, IActorRef Requester, List<(Column Pks, ulong Timestamp)> Deletes);
+    private readonly SegmentLoads<Segment, IActorRef> _segments = new();
 
     private sealed record LoadCompleted(long SegmentId, CollectionSchema Schema, Segment? Segment, Exception? Error) : INoSerializationVerificationNeeded;
 
@@ -43,7 +37,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
     {
         _objects = objects;
         _coordinator = coordinator;
-        Receive<Register>(_ => _coordinator.Tell(new RegisterQueryNode(Self, [.. _segments.Keys])));
+        Receive<Register>(_ => _coordinator.Tell(new RegisterQueryNode(Self, [.. _segments.ServedIds])));
         Receive<LoadSegment>(StartLoad);
         Receive<LoadCompleted>(CompleteLoad);
         Receive<ApplyDeletes>(ApplyDeletes);
@@ -52,19 +46,16 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         Receive<SegmentIndexReady>(m => LoadIndexes(m.Segment));
         Receive<IndexLoaded>(m =>
         {
-            if (_segments.TryGetValue(m.SegmentId, out var loaded))
+            if (_segments.TryGetServed(m.SegmentId, out var served))
             {
-                loaded.Segment.AttachIndex(m.FieldId, m.Index);
+                served.Segment.AttachIndex(m.FieldId, m.Index);
             }
         });
         Receive<UnloadSegments>(m =>
         {
-            foreach (var id in m.SegmentIds)
+            foreach (var id in _segments.Unload(m.SegmentIds))
             {
-                if (_segments.Remove(id))
-                {
-                    _coordinator.Tell(new SegmentServed(id, Self, Serving: false));
-                }
+                _coordinator.Tell(new SegmentServed(id, Self, Serving: false));
             }
         });
         Receive<Status.Failure>(f => _log.Warning("Query node background work failed: {0}", f.Cause.Message));
@@ -87,14 +78,15 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
     private void StartLoad(LoadSegment m)
     {
         var id = m.Segment.SegmentId;
-        if (_segments.ContainsKey(id))
+        switch (_segments.RequestLoad(m.Segment, Sender))
         {
-            Sender.Tell(new SegmentLoaded(id));
-            return;
+            case SegmentLoads<Segment, IActorRef>.Request.AlreadyServed:
+                Sender.Tell(new SegmentLoaded(id));
+                return;
+            case SegmentLoads<Segment, IActorRef>.Request.JoinedLoad:
+                return;
         }
 
-        var loading = new Loading(m.Segment, Sender, []);
-        _loading[id] = loading;
         var objects = _objects;
         BackgroundWork.Run(Self, _log, $"Loading segment {id}", async () =>
         {
@@ -106,49 +98,50 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
 
     private void CompleteLoad(LoadCompleted m)
     {
-        if (!_loading.Remove(m.SegmentId, out var loading))
-        {
-            return;
-        }
-
         if (m.Segment is null)
         {
-            loading.Requester.Tell(new SegmentLoadFailed(m.SegmentId, m.Error?.Message ?? "unknown error"));
+            foreach (var requester in _segments.LoadFailed(m.SegmentId)?.Requesters ?? [])
+            {
+                requester.Tell(new SegmentLoadFailed(m.SegmentId, m.Error?.Message ?? "unknown error"));
+            }
+
             return;
         }
 
-        foreach (var (pks, timestamp) in loading.Deletes)
+        if (_segments.LoadSucceeded(m.SegmentId, m.Schema, m.Segment) is not { } finished)
+        {
+            return;
+        }
+
+        foreach (var (pks, timestamp) in finished.Deletes)
         {
             m.Segment.Delete(pks, timestamp);
         }
 
-        _segments[m.SegmentId] = new LoadedSegment(loading.Info, m.Schema, m.Segment);
-        _log.Info("Loaded segment {0} ({1} rows, indexes on fields [{2}])", m.SegmentId, m.Segment.RowCount, string.Join(",", loading.Info.IndexFiles.Keys));
-        loading.Requester.Tell(new SegmentLoaded(m.SegmentId));
+        _log.Info("Loaded segment {0} ({1} rows, indexes on fields [{2}])", m.SegmentId, m.Segment.RowCount, string.Join(",", finished.Info.IndexFiles.Keys));
+        foreach (var requester in finished.Requesters)
+        {
+            requester.Tell(new SegmentLoaded(m.SegmentId));
+        }
+
         _coordinator.Tell(new SegmentServed(m.SegmentId, Self, Serving: true));
     }
 
     private void ApplyDeletes(ApplyDeletes m)
     {
-        foreach (var loaded in _segments.Values.Where(s => s.Info.ShardName == m.ShardName))
+        foreach (var segment in _segments.Deletes(m.ShardName, m.Pks, m.Timestamp))
         {
-            loaded.Segment.Delete(m.Pks, m.Timestamp);
-        }
-
-        foreach (var loading in _loading.Values.Where(l => l.Info.ShardName == m.ShardName))
-        {
-            loading.Deletes.Add((m.Pks, m.Timestamp));
+            segment.Delete(m.Pks, m.Timestamp);
         }
     }
 
     private void LoadIndexes(SegmentInfo info)
     {
-        if (!_segments.TryGetValue(info.SegmentId, out var loaded))
+        if (_segments.Update(info) is not { } loaded)
         {
             return;
         }
 
-        _segments[info.SegmentId] = loaded with { Info = info };
         var objects = _objects;
         foreach (var (fieldId, key) in info.IndexFiles.Where(f => !loaded.Segment.HasIndex(f.Key)))
         {
@@ -182,7 +175,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         CollectionSchema? schema = null;
         for (var i = 0; i < segmentIds.Length; i++)
         {
-            if (!_segments.TryGetValue(segmentIds[i], out var loaded))
+            if (!_segments.TryGetServed(segmentIds[i], out var loaded))
             {
                 Sender.Tell(new MilvusFailure(ErrorCode.SegmentNotLoaded, $"segment {segmentIds[i]} is not loaded on query node {Self.Path}"));
                 return;
