@@ -127,7 +127,10 @@ public sealed class StoredFormatGoldenTests(SerializationFixture fixture) : ICla
     {
         var decoded = SegmentManifestCodec.Decode(File.ReadAllBytes(GoldenPath("segment_manifest", file)), file);
 
-        Assert.Equal(StructuralDump.Of(Manifest), StructuralDump.Of(decoded));
+        Assert.Equal(Manifest.Fields, decoded.Fields);
+        Assert.Equal(Manifest.DeltaLogs, decoded.DeltaLogs);
+        // The lists compared element by element above; the rest field by field.
+        Assert.Equal(Manifest, decoded with { Fields = Manifest.Fields, DeltaLogs = Manifest.DeltaLogs });
     }
 
     [Fact]
