@@ -142,13 +142,35 @@ public sealed class SegmentServing<TNode> where TNode : class
     /// </summary>
     public ServingEffects<TNode> Replace(SegmentInfo? result, ImmutableArray<long> replaced)
     {
-        if (result is not null && !_servedBy.ContainsKey(result.SegmentId) && AllServed(replaced))
+        var inputs = WithInputsOfPendingResults(replaced);
+        if (result is not null && !_servedBy.ContainsKey(result.SegmentId) && AllServed(inputs))
         {
-            _pendingReplacements[result.SegmentId] = (result, replaced);
+            _pendingReplacements[result.SegmentId] = (result, inputs);
             return ServingEffects<TNode>.None;
         }
 
-        return ApplyReplacement(result, replaced);
+        return ApplyReplacement(result, inputs);
+    }
+
+    /// <summary>
+    /// The coordinator may merge a result it committed before the shard reads it (its load is still pending here): the
+    /// shard still reads that result's inputs, so the new merge replaces them too, and the superseded result is never
+    /// read (a late load of it is unloaded). Without this, the inputs stayed beside the new result and were read twice.
+    /// </summary>
+    private ImmutableArray<long> WithInputsOfPendingResults(ImmutableArray<long> replaced)
+    {
+        var inputs = ImmutableArray.CreateBuilder<long>(replaced.Length);
+        foreach (var id in replaced)
+        {
+            inputs.Add(id);
+            if (_pendingReplacements.Remove(id, out var pending))
+            {
+                // Already expanded when it was recorded, so one level covers a chain of merges.
+                inputs.AddRange(pending.Replaced);
+            }
+        }
+
+        return inputs.ToImmutable();
     }
 
     /// <summary>The collection was released: query nodes drop its segments, so the shard answers any read that still comes.</summary>

@@ -1,4 +1,6 @@
 using Akka.Actor;
+using Milvus.Akka.Common;
+using Milvus.Akka.Proxy;
 using Milvus.Akka.TestSupport;
 
 namespace Milvus.Akka.Server.Tests;
@@ -18,8 +20,12 @@ public sealed class ReadsWhileAQueryNodeLeavesTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    [Fact(Skip = "Fails in about 1 of 4 runs on a loaded machine: after the query node stopped, a Strong count(*) answered 2249 "
-        + "while the writer had acknowledged 2000 (one shard's batch of 249 rows counted twice); cause not found yet, see the wp/search report")]
+    /// <remarks>
+    /// Automatic compaction merges the small flushed segments again and again here, often a result no query node serves
+    /// yet: the shard once kept reading that result's inputs beside the new merge and counted their rows twice
+    /// (SegmentServing.Replace now replaces them too).
+    /// </remarks>
+    [Fact]
     public async Task Reads_never_fail_or_miss_rows_when_a_query_node_stops()
     {
         var proxy = _cluster.Front.Proxy!;
@@ -30,7 +36,7 @@ public sealed class ReadsWhileAQueryNodeLeavesTests : IAsyncLifetime
         for (var batch = 0; batch < 4; batch++, nextId += 500)
         {
             var rows = collection.Rows.Make(nextId, 500);
-            await history.WriteAsync(+500, () => proxy.InsertAsync(null, collection.Name, rows));
+            await history.WriteAsync(+500, () => InsertAsync(proxy, collection.Name, rows, $"insert-{nextId}"));
             await proxy.FlushAsync(null, collection.Name);
         }
 
@@ -51,7 +57,7 @@ public sealed class ReadsWhileAQueryNodeLeavesTests : IAsyncLifetime
             for (var batch = 0; batch < 2; batch++, nextId += 500)
             {
                 var rows = collection.Rows.Make(nextId, 500);
-                await history.WriteAsync(+500, () => proxy.InsertAsync(null, collection.Name, rows));
+                await history.WriteAsync(+500, () => InsertAsync(proxy, collection.Name, rows, $"insert-{nextId}"));
                 var deleted = Enumerable.Range(0, 500).Select(i => nextId + i).Where(id => id % 10 == 3).ToList();
                 await history.WriteAsync(-deleted.Count, () => proxy.DeleteAsync(null, collection.Name, $"id in [{string.Join(",", deleted)}]"));
                 collection.Rows.Delete(deleted);
@@ -70,5 +76,25 @@ public sealed class ReadsWhileAQueryNodeLeavesTests : IAsyncLifetime
 
         await reader;
         await collection.AssertMatchesOracleAsync();
+    }
+
+    /// <summary>
+    /// A new collection's shards can wait about 20 s for sharding's coordinator while the streaming nodes have just joined
+    /// (deploy/README.md, member age), so an insert may time out: it is sent again with its request id, which applies
+    /// what is missing and nothing twice (the reader's bounds still hold, the write being in flight until it succeeds).
+    /// </summary>
+    private static async Task InsertAsync(MilvusProxy proxy, string collection, IReadOnlyDictionary<string, Column> rows, string requestId)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await proxy.InsertAsync(null, collection, rows, requestId: requestId);
+                return;
+            }
+            catch (MilvusException e) when (e.Code == ErrorCode.ServiceUnavailable && attempt < 3)
+            {
+            }
+        }
     }
 }

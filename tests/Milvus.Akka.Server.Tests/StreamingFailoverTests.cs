@@ -28,6 +28,7 @@ public sealed class StreamingFailoverTests(ITestOutputHelper output) : IAsyncLif
     private static readonly TimeSpan OutageBound = TimeSpan.FromSeconds(15);
 
     private readonly TempDirectory _dataDir = new("failover");
+    private readonly FailoverTimeline _timeline = new();
     private readonly List<ServerProcess> _processes = [];
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -125,15 +126,21 @@ public sealed class StreamingFailoverTests(ITestOutputHelper output) : IAsyncLif
         var killedShards = ShardsRunningOn(ports[1]);
         Assert.Single(killedShards);
         var killedAt = clock.Elapsed;
+        _timeline.Killed();
         await doomed.StopAsync();
-        output.WriteLine($"killed the streaming node on port {ports[1]}, running shard {killedShards.Single()}, at {killedAt.TotalSeconds:0.00} s");
+        // Batches sent before the process was gone may still have been answered by it: only those sent after count, and
+        // the outage runs from before the kill, so the time the kill itself took is part of it.
+        var deadAt = clock.Elapsed;
+        output.WriteLine($"killed the streaming node on port {ports[1]}, running shard {killedShards.Single()}, at {killedAt.TotalSeconds:0.00} s "
+                         + $"(gone at {deadAt.TotalSeconds:0.00} s)");
 
-        await WaitForAsync(() => Acknowledged(batches, after: killedAt) >= 1, "a batch sent after the kill is acknowledged",
+        await WaitForAsync(() => Acknowledged(batches, after: deadAt) >= 1, "a batch sent after the kill is acknowledged",
             OutageBound + TimeSpan.FromSeconds(30), writers, Progress);
-        var outage = FirstAcknowledgedAfter(batches, killedAt) - killedAt;
+        var outage = FirstAcknowledgedAfter(batches, deadAt) - killedAt;
         output.WriteLine($"outage: {outage.TotalSeconds:0.00} s from kill -9 to the first acknowledged batch sent after it (every batch spans both shards)");
         await WaitForAsync(() => Acknowledged(batches, after: killedAt + outage) >= 20, "20 more batches acknowledged after the fail-over",
             TimeSpan.FromSeconds(60), writers, Progress);
+        output.WriteLine($"fail-over steps after the kill: {_timeline.Describe()}");
         stop.Cancel();
         await Task.WhenAll(writers);
 
@@ -168,6 +175,7 @@ public sealed class StreamingFailoverTests(ITestOutputHelper output) : IAsyncLif
 
     private void OnOutput(int node, string line)
     {
+        _timeline.Line($"node {node}", line);
         if (ShardRecovered.Match(line) is { Success: true } match)
         {
             lock (_started)
@@ -197,7 +205,7 @@ public sealed class StreamingFailoverTests(ITestOutputHelper output) : IAsyncLif
 
     private async Task<ServerProcess> StartAsync(string name, string[] arguments, int port, int? streamingNode = null)
     {
-        Action<string>? onOutput = null;
+        Action<string> onOutput = line => _timeline.Line(name, line);
         if (streamingNode is { } node)
         {
             _started[node] = [];

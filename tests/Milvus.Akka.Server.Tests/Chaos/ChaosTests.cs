@@ -66,8 +66,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
             var chore = BackgroundChore(role, cluster.Proxies[1]);
             var killedAt = workload.Now;
             await cluster.KillAsync(victim);
-            await workload.WaitUntilServingAsync(killedAt, ServingAgainWithin, cluster.Logs);
-            var outages = new[] { Kind.Insert, Kind.Query, Kind.Search }.Select(kind => workload.Outage(killedAt, kind)!.Value).ToArray();
+            var goneAt = workload.Now;
+            await workload.WaitUntilServingAsync(goneAt, ServingAgainWithin, cluster.Logs);
+            var outages = new[] { Kind.Insert, Kind.Query, Kind.Search }.Select(kind => workload.Outage(killedAt, goneAt, kind)!.Value).ToArray();
             var failed = workload.Calls.Count(c => !c.Ok && c.Sent >= killedAt && c.Sent <= killedAt + outages.Max());
             table.Add(string.Create(CultureInfo.InvariantCulture,
                 $"| {victim.Name} at {killedAt.TotalSeconds:0.0} s | {outages[0].TotalSeconds:0.00} s | {outages[1].TotalSeconds:0.00} s | {outages[2].TotalSeconds:0.00} s | {failed} |"));

@@ -333,9 +333,15 @@ public sealed class ChaosWorkload(IReadOnlyList<MilvusService.MilvusServiceClien
     }
 
     /// <summary>From <paramref name="killedAt"/> to the first success of a call of these kinds sent after it; null while none.</summary>
-    public TimeSpan? Outage(TimeSpan killedAt, params Kind[] kinds)
+    public TimeSpan? Outage(TimeSpan killedAt, params Kind[] kinds) => Outage(killedAt, killedAt, kinds);
+
+    /// <summary>
+    /// From the kill to the first success of a call sent once the process was gone (<paramref name="goneAt"/>): a call
+    /// sent while the kill was under way may still have been answered by the dying node, so it does not count.
+    /// </summary>
+    public TimeSpan? Outage(TimeSpan killedAt, TimeSpan goneAt, params Kind[] kinds)
     {
-        var first = Calls.Where(c => c.Ok && c.Sent >= killedAt && kinds.Contains(c.Kind)).Select(c => (TimeSpan?)c.Ended).Min();
+        var first = Calls.Where(c => c.Ok && c.Sent >= goneAt && kinds.Contains(c.Kind)).Select(c => (TimeSpan?)c.Ended).Min();
         return first - killedAt;
     }
 
