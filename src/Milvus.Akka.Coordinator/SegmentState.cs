@@ -360,9 +360,7 @@ public sealed record SegmentState(
         }
     }
 
-    private static bool NeedsBuild(CollectionInfo collection, IndexInfo index) =>
-        collection.Schema.FindField(index.FieldId)?.DataType.IsVector() == true
-        && IndexTypes.TryParse(index.IndexType, out var type) && type is not (IndexType.Flat or IndexType.BinFlat);
+    private static bool NeedsBuild(CollectionInfo collection, IndexInfo index) => IndexBuildRules.NeedsBuild(collection.Schema, index);
 
     private IEnumerable<Effect> WorkAnnouncement() => MissingIndexes().Any() ? [AnnounceWork.Instance] : [];
 

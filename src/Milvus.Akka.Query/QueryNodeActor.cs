@@ -32,7 +32,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
 
     private sealed record LoadCompleted(long SegmentId, CollectionSchema Schema, Segment? Segment, Exception? Error) : INoSerializationVerificationNeeded;
 
-    private sealed record IndexLoaded(long SegmentId, long FieldId, IFieldIndex Index) : INoSerializationVerificationNeeded;
+    private sealed record IndexLoaded(long SegmentId, LoadedIndex Index) : INoSerializationVerificationNeeded;
 
     private sealed record Register : INoSerializationVerificationNeeded
     {
@@ -54,7 +54,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         {
             if (_segments.TryGetValue(m.SegmentId, out var loaded))
             {
-                loaded.Segment.AttachIndex(m.FieldId, m.Index);
+                m.Index.AttachTo(loaded.Segment);
             }
         });
         Receive<UnloadSegments>(m =>
@@ -98,7 +98,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         var objects = _objects;
         BackgroundWork.Run(Self, _log, $"Loading segment {id}", async () =>
         {
-            var segment = await StoredSegmentLoader.LoadAsync(objects, m.Schema, m.Segment, withIndexes: true);
+            var segment = await StoredSegmentLoader.LoadAsync(objects, m.Schema, m.Segment, withVectorIndexes: true);
             segment.Delete(m.DeletedPks, m.DeleteTimestamps);
             return new LoadCompleted(id, m.Schema, segment, null);
         }, e => new LoadCompleted(id, m.Schema, null, e));
@@ -152,7 +152,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         var objects = _objects;
         foreach (var (fieldId, key) in info.IndexFiles.Where(f => !loaded.Segment.HasIndex(f.Key)))
         {
-            objects.GetAsync(key).ContinueWith(t => (object)new IndexLoaded(info.SegmentId, fieldId, VectorIndexes.LoadAny(t.Result)),
+            objects.GetAsync(key).ContinueWith(t => (object)new IndexLoaded(info.SegmentId, LoadedIndex.Read(fieldId, t.Result)),
                 TaskContinuationOptions.OnlyOnRanToCompletion).PipeTo(Self);
         }
     }
