@@ -138,10 +138,13 @@ public static class ScalarIndexBuilder
         var (keys, rows) = (new List<TKey>(), new List<int>());
         for (var row = 0; row < column.Count; row++)
         {
-            if (column.IsNull(row) || column.Values[row] is not T[] elements)
+            if (column.IsNull(row))
             {
                 continue;
             }
+
+            var elements = column.Values[row] as T[]
+                ?? throw new InvalidDataException($"row {row} of an Array of {column.ElementType} holds {column.Values[row].GetType().Name}, expected {typeof(T).Name}[]");
 
             foreach (var element in elements)
             {
