@@ -70,6 +70,34 @@ public sealed class Bitset
         return copy;
     }
 
+    /// <summary>Sets the bits at <paramref name="rows"/> (each below <see cref="Length"/>): a posting list into a row set.</summary>
+    public Bitset Set(ReadOnlySpan<int> rows)
+    {
+        var words = _words;
+        foreach (var row in rows)
+        {
+            words[row >> 6] |= 1UL << row;
+        }
+
+        return this;
+    }
+
+    /// <summary>ORs in the words of another set of the same length (a stored bitmap, no Bitset around it).</summary>
+    public Bitset Or(ReadOnlySpan<ulong> words)
+    {
+        if (words.Length != _words.Length)
+        {
+            throw new ArgumentException($"bitmap of {words.Length} words, expected {_words.Length}", nameof(words));
+        }
+
+        for (var i = 0; i < _words.Length; i++)
+        {
+            _words[i] |= words[i];
+        }
+
+        return this;
+    }
+
     public Bitset And(Bitset other)
     {
         CheckSameLength(other);

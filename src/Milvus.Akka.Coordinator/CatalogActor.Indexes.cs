@@ -31,7 +31,7 @@ public sealed partial class CatalogActor
         else
         {
             parameters = parameters.SetItem(IndexInfo.IndexTypeKey,
-                ScalarIndexRules.Resolve(field, parameters.GetValueOrDefault(IndexInfo.IndexTypeKey), parameters));
+                ScalarIndexRules.Resolve(collection.Schema, field, parameters.GetValueOrDefault(IndexInfo.IndexTypeKey), parameters));
         }
 
         var existing = collection.IndexOnField(field.FieldId);

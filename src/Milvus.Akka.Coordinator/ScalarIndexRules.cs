@@ -5,7 +5,8 @@ namespace Milvus.Akka.Coordinator;
 
 /// <summary>
 /// Which scalar index types Milvus accepts on which field types, checked at CreateIndex so a request Milvus refuses
-/// is refused here too. The filter evaluator answers the same with or without them (it scans the column).
+/// is refused here too. Data nodes build them on flushed segments; the filter evaluator answers the same with or
+/// without them (without, it scans the column).
 /// </summary>
 public static class ScalarIndexRules
 {
@@ -13,14 +14,9 @@ public static class ScalarIndexRules
     public const string Bitmap = "BITMAP";
     public const string StlSort = "STL_SORT";
     public const string Trie = "Trie";
-    public const string JsonCastTypeKey = "json_cast_type";
-    public const string JsonPathKey = "json_path";
-
-    private static readonly ImmutableHashSet<string> JsonCastTypes =
-        ["BOOL", "DOUBLE", "VARCHAR", "ARRAY_BOOL", "ARRAY_DOUBLE", "ARRAY_VARCHAR"];
 
     /// <summary>The index type to record (AUTOINDEX and an empty type resolve to INVERTED, as in Milvus); throws when the field cannot take it.</summary>
-    public static string Resolve(FieldSchema field, string? requested, IReadOnlyDictionary<string, string> parameters)
+    public static string Resolve(CollectionSchema schema, FieldSchema field, string? requested, IReadOnlyDictionary<string, string> parameters)
     {
         var type = requested?.Trim().ToUpperInvariant() switch
         {
@@ -45,15 +41,13 @@ public static class ScalarIndexRules
                 $"{type} index is not supported on field '{field.Name}' of type {(field.DataType == DataType.Array ? $"Array of {field.ElementType}" : field.DataType)}");
         }
 
-        if (field.DataType == DataType.Json)
+        if (field.DataType == DataType.Json && type != Inverted)
         {
-            var cast = parameters.GetValueOrDefault(JsonCastTypeKey)?.Trim().ToUpperInvariant();
-            if (type != Inverted || cast is null || !JsonCastTypes.Contains(cast))
-            {
-                throw new MilvusException(ErrorCode.ParameterInvalid,
-                    $"a JSON field index must be INVERTED with json_cast_type one of {string.Join(", ", JsonCastTypes.Order())}, got {type} with '{cast}'");
-            }
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"a JSON field index must be INVERTED, got {type}");
         }
+
+        // A JSON field's json_path and json_cast_type are checked as the data node will read them.
+        ScalarIndexTargets.JsonTarget(schema, field, parameters);
 
         return type;
     }

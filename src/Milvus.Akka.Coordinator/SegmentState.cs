@@ -9,7 +9,7 @@ namespace Milvus.Akka.Coordinator;
 /// <summary>An index build handed to a data node, until it reports or its lease runs out.</summary>
 public sealed record IndexBuildLease(long SegmentId, long IndexId, DateTimeOffset Deadline);
 
-/// <summary>A segment whose vector index still needs a build, with what the build needs.</summary>
+/// <summary>A segment whose vector or scalar index still needs a build, with what the build needs.</summary>
 public sealed record IndexBuildCandidate(SegmentInfo Segment, CollectionSchema Schema, IndexInfo Index);
 
 /// <summary>
@@ -340,7 +340,7 @@ public sealed record SegmentState(
         Catalog.Collections.GetValueOrDefault(collectionId)
         ?? throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {collectionId} not found");
 
-    /// <summary>Segments whose vector indexes still need a build (big enough, index declared, not FLAT, no file yet).</summary>
+    /// <summary>Segments whose indexes still need a build (big enough, index declared, not FLAT or BIN_FLAT, no file yet).</summary>
     private IEnumerable<(SegmentInfo Segment, IndexInfo Index)> MissingIndexes()
     {
         foreach (var segment in Segments.Values.OrderBy(s => s.SegmentId))
@@ -360,9 +360,7 @@ public sealed record SegmentState(
         }
     }
 
-    private static bool NeedsBuild(CollectionInfo collection, IndexInfo index) =>
-        collection.Schema.FindField(index.FieldId)?.DataType.IsVector() == true
-        && IndexTypes.TryParse(index.IndexType, out var type) && type is not (IndexType.Flat or IndexType.BinFlat);
+    private static bool NeedsBuild(CollectionInfo collection, IndexInfo index) => IndexBuildRules.NeedsBuild(collection.Schema, index);
 
     private IEnumerable<Effect> WorkAnnouncement() => MissingIndexes().Any() ? [AnnounceWork.Instance] : [];
 

@@ -1,15 +1,16 @@
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Index;
+using Milvus.Akka.Index.Scalar;
 using Milvus.Akka.Storage;
 using Milvus.Akka.Storage.Segments;
 
 namespace Milvus.Akka.Data;
 
-/// <summary>Builds the vector index file of one flushed segment.</summary>
+/// <summary>Builds the index file of one field of one flushed segment: a vector index, or a scalar one.</summary>
 public static class IndexBuilder
 {
-    /// <summary>Reads the segment's vector column, builds the index and stores it; returns the file's object key.</summary>
+    /// <summary>Reads the segment's column, builds the index and stores it; returns the file's object key.</summary>
     public static async Task<string> BuildAsync(IObjectStore objects, IndexBuildTask task, CancellationToken cancellationToken = default)
     {
         var segment = task.Segment;
@@ -17,11 +18,18 @@ public static class IndexBuilder
             ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"field {task.Index.FieldId} is not in the schema");
         var manifest = await SegmentStore.ReadManifestAsync(objects, segment.CollectionId, segment.PartitionId, segment.SegmentId, cancellationToken);
         var data = await SegmentStore.ReadAsync(objects, task.Schema, manifest, [field.FieldId], cancellationToken);
-        var spec = IndexSpec.FromMilvus(task.Index.IndexType, task.Index.MetricType,
-            task.Index.Params.Remove(IndexInfo.IndexTypeKey).Remove(IndexInfo.MetricTypeKey), field.DataType);
-        var index = Build(spec, field, data.Rows[field.FieldId], seed: unchecked((int)segment.SegmentId));
         using var buffer = new MemoryStream();
-        index.Save(buffer);
+        if (field.DataType.IsVector())
+        {
+            var spec = IndexSpec.FromMilvus(task.Index.IndexType, task.Index.MetricType,
+                task.Index.Params.Remove(IndexInfo.IndexTypeKey).Remove(IndexInfo.MetricTypeKey), field.DataType);
+            Build(spec, field, data.Rows[field.FieldId], seed: unchecked((int)segment.SegmentId)).Save(buffer);
+        }
+        else
+        {
+            BuildScalar(task.Schema, field, task.Index, data.Rows[field.FieldId]).Save(buffer);
+        }
+
         var key = ObjectPaths.IndexFile(segment.CollectionId, segment.SegmentId, field.FieldId, task.BuildId, "index");
         await objects.PutAsync(key, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken);
         return key;
@@ -36,4 +44,8 @@ public static class IndexBuilder
         SparseVectorColumn sparse => VectorIndexes.BuildSparse(spec, sparse.Values),
         _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' of type {field.DataType} cannot be indexed"),
     };
+
+    /// <summary>The scalar index of one column; a JSON field's index covers the value at its <c>json_path</c>.</summary>
+    public static ScalarIndex BuildScalar(CollectionSchema schema, FieldSchema field, IndexInfo index, Column column) =>
+        ScalarIndexBuilder.Build(ScalarIndexTypes.Parse(index.IndexType), column, ScalarIndexTargets.JsonTarget(schema, field, index.Params));
 }

@@ -61,13 +61,41 @@ public sealed class FilterExpression
         }
     }
 
+    /// <summary>
+    /// A JSON path as a scalar index's <c>json_path</c> names it, e.g. <c>meta["a"]["b"]</c> (or a dynamic key):
+    /// the JSON field and the steps inside it (member names as strings, array positions as longs).
+    /// </summary>
+    /// <exception cref="MilvusException">ParameterInvalid when the text is not a path into a JSON field of the schema.</exception>
+    public static (FieldSchema Field, IReadOnlyList<object> Path) ParseJsonPath(string jsonPath, CollectionSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(jsonPath);
+        ArgumentNullException.ThrowIfNull(schema);
+        try
+        {
+            if (new Binder(schema).BindValue(Parser.Parse(jsonPath, null, FilterLimits.Internal)) is JsonPathNode { Path.Count: > 0 } path)
+            {
+                return (path.Field, path.Path);
+            }
+        }
+        catch (ExpressionError error)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"json_path \"{Quote(jsonPath)}\" is not a JSON path: {error.Message} at position {error.Position}", error);
+        }
+
+        throw new MilvusException(ErrorCode.ParameterInvalid, $"json_path \"{Quote(jsonPath)}\" is not a path into a JSON field, e.g. field[\"key\"]");
+    }
+
     private static string Quote(string expr) => expr.Length <= QuotedLength ? expr : $"{expr[..QuotedLength]}… ({expr.Length} characters)";
 
-    /// <summary>Bit i is set when row i matches. Rows where the filter is unknown (it compares a null) do not match.</summary>
-    public Bitset Evaluate(RowBatch rows)
+    /// <summary>
+    /// Bit i is set when row i matches. Rows where the filter is unknown (it compares a null) do not match.
+    /// <paramref name="indexes"/>, built over exactly these rows, answer the predicates they cover (equality, ranges,
+    /// <c>in</c>, prefix <c>like</c>, <c>array_contains*</c>) with the same result a scan gives; the rest scan.
+    /// </summary>
+    public Bitset Evaluate(RowBatch rows, IScalarIndexes? indexes = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        using var context = new EvaluationContext(rows);
+        using var context = new EvaluationContext(rows, indexes);
         return _root.Evaluate(context).True;
     }
 

@@ -26,7 +26,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
 
     private sealed record LoadCompleted(long SegmentId, CollectionSchema Schema, Segment? Segment, Exception? Error) : INoSerializationVerificationNeeded;
 
-    private sealed record IndexLoaded(long SegmentId, long FieldId, IFieldIndex Index) : INoSerializationVerificationNeeded;
+    private sealed record IndexLoaded(long SegmentId, LoadedIndex Index) : INoSerializationVerificationNeeded;
 
     private sealed record Register : INoSerializationVerificationNeeded
     {
@@ -48,7 +48,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         {
             if (_segments.TryGetServed(m.SegmentId, out var served))
             {
-                served.Segment.AttachIndex(m.FieldId, m.Index);
+                m.Index.AttachTo(served.Segment);
             }
         });
         Receive<UnloadSegments>(m =>
@@ -90,7 +90,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         var objects = _objects;
         BackgroundWork.Run(Self, _log, $"Loading segment {id}", async () =>
         {
-            var segment = await StoredSegmentLoader.LoadAsync(objects, m.Schema, m.Segment, withIndexes: true);
+            var segment = await StoredSegmentLoader.LoadAsync(objects, m.Schema, m.Segment, withVectorIndexes: true);
             segment.Delete(m.DeletedPks, m.DeleteTimestamps);
             return new LoadCompleted(id, m.Schema, segment, null);
         }, e => new LoadCompleted(id, m.Schema, null, e));
@@ -145,7 +145,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         var objects = _objects;
         foreach (var (fieldId, key) in info.IndexFiles.Where(f => !loaded.Segment.HasIndex(f.Key)))
         {
-            objects.GetAsync(key).ContinueWith(t => (object)new IndexLoaded(info.SegmentId, fieldId, VectorIndexes.LoadAny(t.Result)),
+            objects.GetAsync(key).ContinueWith(t => (object)new IndexLoaded(info.SegmentId, LoadedIndex.Read(fieldId, t.Result)),
                 TaskContinuationOptions.OnlyOnRanToCompletion).PipeTo(Self);
         }
     }

@@ -41,6 +41,7 @@ public sealed class Segment
     private ImmutableDictionary<(long FieldId, MetricType Metric), GrowingVectorIndex> _scanIndexes =
         ImmutableDictionary<(long FieldId, MetricType Metric), GrowingVectorIndex>.Empty;
     private ImmutableDictionary<long, IFieldIndex> _builtIndexes = ImmutableDictionary<long, IFieldIndex>.Empty;
+    private ScalarIndexSet _scalarIndexes = ScalarIndexSet.Empty;
     private ulong[] _timestamps = new ulong[256];
     private ulong[] _deletedAt = new ulong[256];
     private int[] _previousRowOfSamePk = new int[256];
@@ -106,7 +107,18 @@ public sealed class Segment
     public void AttachIndex(long fieldId, IFieldIndex index) =>
         Volatile.Write(ref _builtIndexes, _builtIndexes.SetItem(fieldId, index));
 
-    public bool HasIndex(long fieldId) => Volatile.Read(ref _builtIndexes).ContainsKey(fieldId);
+    /// <summary>Attaches (or replaces) the scalar index of a field; filters of later views use it instead of a scan.</summary>
+    public void AttachScalarIndex(long fieldId, IScalarIndex index)
+    {
+        if (index.RowCount != RowCount)
+        {
+            throw new InvalidOperationException($"the scalar index of field {fieldId} covers {index.RowCount} rows, segment {Id} has {RowCount}");
+        }
+
+        Volatile.Write(ref _scalarIndexes, Volatile.Read(ref _scalarIndexes).With(fieldId, index));
+    }
+
+    public bool HasIndex(long fieldId) => Volatile.Read(ref _builtIndexes).ContainsKey(fieldId) || Volatile.Read(ref _scalarIndexes).Find(fieldId) is not null;
 
     /// <summary>Appends rows that carry their own timestamps (restoring a snapshot).</summary>
     public void Append(RowBatch rows, ReadOnlySpan<ulong> timestamps)
@@ -277,7 +289,7 @@ public sealed class Segment
     /// Cheap to take; safe to search on any thread while the owner keeps writing.
     /// </summary>
     public SegmentView View() =>
-        new(this, Volatile.Read(ref _published), Volatile.Read(ref _builtIndexes), Volatile.Read(ref _hasDeletes));
+        new(this, Volatile.Read(ref _published), Volatile.Read(ref _builtIndexes), Volatile.Read(ref _scalarIndexes), Volatile.Read(ref _hasDeletes));
 
     /// <summary>The rows of <paramref name="chunks"/> as one batch, reusing (and publishing) the longest merge so far.</summary>
     internal RowBatch Merge(ImmutableArray<RowBatch> chunks, int rowCount)

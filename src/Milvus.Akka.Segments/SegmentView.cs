@@ -16,14 +16,17 @@ public sealed class SegmentView
     private readonly Segment _segment;
     private readonly Segment.Published _state;
     private readonly ImmutableDictionary<long, IFieldIndex> _builtIndexes;
+    private readonly ScalarIndexSet _scalarIndexes;
     private readonly bool _hasDeletes;
     private RowBatch? _rows;
 
-    internal SegmentView(Segment segment, Segment.Published state, ImmutableDictionary<long, IFieldIndex> builtIndexes, bool hasDeletes)
+    internal SegmentView(Segment segment, Segment.Published state, ImmutableDictionary<long, IFieldIndex> builtIndexes,
+        ScalarIndexSet scalarIndexes, bool hasDeletes)
     {
         _segment = segment;
         _state = state;
         _builtIndexes = builtIndexes;
+        _scalarIndexes = scalarIndexes;
         _hasDeletes = hasDeletes;
     }
 
@@ -97,7 +100,8 @@ public sealed class SegmentView
 
         if (filter is not null)
         {
-            candidates.And(filter.Evaluate(Rows));
+            // Scalar indexes cover a flushed segment's rows exactly; a view over other rows gets none (see ScalarIndexSet).
+            candidates.And(filter.Evaluate(Rows, _scalarIndexes.IsEmpty ? null : _scalarIndexes));
         }
 
         return candidates;

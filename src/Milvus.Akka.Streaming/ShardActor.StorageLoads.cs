@@ -44,7 +44,7 @@ public sealed partial class ShardActor
         _log.Info("Shard {0} loads segment {1} from object storage: no query node serves it yet", _shardName, info.SegmentId);
         BackgroundWork.Run(Self, _log, $"Shard {_shardName}: loading segment {info.SegmentId} from object storage", async () =>
         {
-            var segment = await StoredSegmentLoader.LoadAsync(objects, schema, info, withIndexes: false);
+            var segment = await StoredSegmentLoader.LoadAsync(objects, schema, info, withVectorIndexes: false);
             return new StorageLoadCompleted(info, segment, pks, timestamps, null);
         }, e => new StorageLoadCompleted(info, null, pks, timestamps, e));
     }

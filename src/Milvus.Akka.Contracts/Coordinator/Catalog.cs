@@ -15,6 +15,10 @@ public sealed record IndexInfo(long IndexId, string Name, long FieldId, Immutabl
     public const string IndexTypeKey = "index_type";
     public const string MetricTypeKey = "metric_type";
 
+    /// <summary>A JSON field's index: the path it covers (e.g. <c>meta["a"]</c>) and the type the value there is read as.</summary>
+    public const string JsonPathKey = "json_path";
+    public const string JsonCastTypeKey = "json_cast_type";
+
     public ImmutableSortedDictionary<string, string> Properties { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 
     public string IndexType => Params.GetValueOrDefault(IndexTypeKey, "");

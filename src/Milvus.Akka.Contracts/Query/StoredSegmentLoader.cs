@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Index;
@@ -11,23 +12,23 @@ namespace Milvus.Akka.Query;
 public static class StoredSegmentLoader
 {
     /// <summary>
-    /// The segment's rows with the deletes of its delete logs applied, and its vector indexes when
-    /// <paramref name="withIndexes"/> (without them searches over it are exact scans).
+    /// The segment's rows with the deletes of its delete logs applied, its scalar indexes, and its vector indexes when
+    /// <paramref name="withVectorIndexes"/> (without them searches over it are exact scans; scalar indexes are small,
+    /// and filters without them scan the column).
     /// </summary>
-    public static async Task<Segment> LoadAsync(IObjectStore objects, CollectionSchema schema, SegmentInfo info, bool withIndexes)
+    public static async Task<Segment> LoadAsync(IObjectStore objects, CollectionSchema schema, SegmentInfo info, bool withVectorIndexes)
     {
         var manifest = await SegmentStore.ReadManifestAsync(objects, info.CollectionId, info.PartitionId, info.SegmentId);
         var data = await SegmentStore.ReadAsync(objects, schema, manifest);
-        var indexes = new Dictionary<long, IFieldIndex>();
-        if (withIndexes)
+        var segment = Segment.Load(info.SegmentId, info.PartitionId, schema, data.Rows, data.Timestamps, ImmutableDictionary<long, IFieldIndex>.Empty);
+        foreach (var (fieldId, key) in info.IndexFiles)
         {
-            foreach (var (fieldId, key) in info.IndexFiles)
+            if (withVectorIndexes || schema.FindField(fieldId)?.DataType.IsVector() == false)
             {
-                indexes[fieldId] = VectorIndexes.LoadAny(await objects.GetAsync(key));
+                LoadedIndex.Read(fieldId, await objects.GetAsync(key)).AttachTo(segment);
             }
         }
 
-        var segment = Segment.Load(info.SegmentId, info.PartitionId, schema, data.Rows, data.Timestamps, indexes);
         foreach (var log in await SegmentStore.ReadDeleteLogsAsync(objects, manifest))
         {
             segment.Delete(log.PrimaryKeys, log.Timestamps);

@@ -211,7 +211,7 @@ internal sealed class Binder(CollectionSchema schema)
             CheckComparable(value, CompareOperator.Equal, new ConstantNode(constant), @in.Position);
         }
 
-        PredicateNode membership = value is INumericColumn column ? column.In(constants) : new RowIn(value, new ValueSet(constants));
+        PredicateNode membership = value is INumericColumn column ? column.In(constants) : new RowIn(value, constants);
         return @in.Negated ? new NotPredicate(membership) : membership;
     }
 

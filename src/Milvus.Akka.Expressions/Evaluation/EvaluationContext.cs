@@ -5,9 +5,10 @@ namespace Milvus.Akka.Expressions.Evaluation;
 
 /// <summary>
 /// State of one <see cref="FilterExpression.Evaluate"/> call: the batch, each column's validity as a bitset, and each
-/// JSON column parsed once per row on first use (so several paths into one JSON field share one parse).
+/// JSON column parsed once per row on first use (so several paths into one JSON field share one parse), and the
+/// segment's scalar indexes, which answer the predicates they cover instead of a scan.
 /// </summary>
-internal sealed class EvaluationContext(RowBatch rows) : IDisposable
+internal sealed class EvaluationContext(RowBatch rows, IScalarIndexes? indexes = null) : IDisposable
 {
     private static readonly JsonDocument EmptyObject = JsonDocument.Parse("{}");
 
@@ -16,6 +17,8 @@ internal sealed class EvaluationContext(RowBatch rows) : IDisposable
     private readonly List<JsonDocument> _documents = [];
 
     public RowBatch Rows { get; } = rows;
+
+    public IScalarIndexes? Indexes { get; } = indexes;
 
     public int RowCount => Rows.RowCount;
 

@@ -22,6 +22,8 @@ internal sealed class LikePattern
             var text = pieces.FirstOrDefault(p => p.Literal is not null).Literal ?? "";
             var leading = pieces.Count > 0 && pieces[0].Wildcard == '%';
             var trailing = pieces.Count > 0 && pieces[^1].Wildcard == '%';
+            Exact = (leading, trailing) == (false, false) ? text : null;
+            Prefix = (leading, trailing, percents) == (false, true, 1) ? text : null;
             _match = (leading, trailing, percents) switch
             {
                 (false, false, _) => value => value == text,
@@ -41,6 +43,12 @@ internal sealed class LikePattern
         var compiled = new Regex(regex.Append('$').ToString(), RegexOptions.Singleline | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
         _match = compiled.IsMatch;
     }
+
+    /// <summary>The text when the pattern has no wildcard (it matches only that string); otherwise null.</summary>
+    public string? Exact { get; }
+
+    /// <summary>The text before a single trailing <c>%</c> (a prefix pattern); otherwise null.</summary>
+    public string? Prefix { get; }
 
     public bool IsMatch(string value) => _match(value);
 

@@ -68,7 +68,10 @@ internal sealed class ColumnConstantCompare<T>(NumericColumnNode<T> column, Comp
     where T : unmanaged, INumber<T>
 {
     public override Truth Evaluate(EvaluationContext context) =>
-        Truth.FromMatches(BitKernels.Compare<T>(column.Values(context), op, constant), context.Validity(column.Field));
+        Truth.FromMatches(
+            IndexProbes.CompareNumeric(IndexProbes.IndexOn(context, column, elements: false), op, constant)
+                ?? BitKernels.Compare<T>(column.Values(context), op, constant),
+            context.Validity(column.Field));
 }
 
 /// <summary>Two numeric fields of the same storage type: one SIMD pass over both columns.</summary>
@@ -118,6 +121,11 @@ internal sealed class StringColumnCompare(StringColumnNode column, CompareOperat
 {
     public override Truth Evaluate(EvaluationContext context)
     {
+        if (IndexProbes.Compare(IndexProbes.IndexOn(context, column, elements: false), op, constant) is { } indexed)
+        {
+            return Truth.FromMatches(indexed, context.Validity(column.Field));
+        }
+
         var values = context.Column<StringColumn>(column.Field).Values;
         var matches = new Bitset(values.Length);
         for (var row = 0; row < values.Length; row++)
@@ -137,6 +145,11 @@ internal sealed class BoolColumnPredicate(BoolColumnNode column, bool expected) 
 {
     public override Truth Evaluate(EvaluationContext context)
     {
+        if (IndexProbes.Compare(IndexProbes.IndexOn(context, column, elements: false), CompareOperator.Equal, expected ? 1L : 0L) is { } indexed)
+        {
+            return Truth.FromMatches(indexed, context.Validity(column.Field));
+        }
+
         var matches = BitKernels.FromBools(context.Column<ScalarColumn<bool>>(column.Field).Values);
         return Truth.FromMatches(expected ? matches : matches.Not(), context.Validity(column.Field));
     }
@@ -145,8 +158,17 @@ internal sealed class BoolColumnPredicate(BoolColumnNode column, bool expected) 
 /// <summary>Comparison of any two values one row at a time (JSON paths, array elements, array_length, bool fields...).</summary>
 internal sealed class RowCompare(ValueNode left, CompareOperator op, ValueNode right) : PredicateNode
 {
-    public override Truth Evaluate(EvaluationContext context) =>
-        PerRow(context, row => Value.Compare(left.Get(context, row), op, right.Get(context, row)));
+    public override Truth Evaluate(EvaluationContext context)
+    {
+        // A JSON path against a constant: a null JSON row is unknown, every other row true or false, as the scan decides.
+        if (left is JsonPathNode path && right is ConstantNode constant
+            && IndexProbes.CompareJson(IndexProbes.IndexOn(context, path, elements: false), op, constant.Value) is { } indexed)
+        {
+            return Truth.FromMatches(indexed, context.Validity(path.Field));
+        }
+
+        return PerRow(context, row => Value.Compare(left.Get(context, row), op, right.Get(context, row)));
+    }
 }
 
 /// <summary><c>field in [...]</c> on a numeric field: a hash set of the constants in the field's own type.</summary>
@@ -154,6 +176,11 @@ internal sealed class ColumnIn<T>(NumericColumnNode<T> column, HashSet<T> set) :
 {
     public override Truth Evaluate(EvaluationContext context)
     {
+        if (IndexProbes.InNumeric(IndexProbes.IndexOn(context, column, elements: false), set) is { } indexed)
+        {
+            return Truth.FromMatches(indexed, context.Validity(column.Field));
+        }
+
         var values = column.Values(context);
         var matches = new Bitset(values.Length);
         var words = BitKernels.WritableWords(matches);
@@ -167,13 +194,24 @@ internal sealed class ColumnIn<T>(NumericColumnNode<T> column, HashSet<T> set) :
 }
 
 /// <summary><c>x in [...]</c> for VarChar fields, JSON paths, array elements and the rest.</summary>
-internal sealed class RowIn(ValueNode value, ValueSet set) : PredicateNode
+internal sealed class RowIn(ValueNode value, IReadOnlyList<Value> constants) : PredicateNode
 {
-    public override Truth Evaluate(EvaluationContext context) => PerRow(context, row =>
+    private readonly ValueSet _set = new(constants);
+
+    public override Truth Evaluate(EvaluationContext context)
     {
-        var v = value.Get(context, row);
-        return v.IsUnknown ? null : set.Contains(v);
-    });
+        if (value is StringColumnNode or JsonPathNode
+            && IndexProbes.In(IndexProbes.IndexOn(context, value, elements: false), constants, elementType: null) is { } indexed)
+        {
+            return Truth.FromMatches(indexed, context.Validity(((FieldNode)value).Field));
+        }
+
+        return PerRow(context, row =>
+        {
+            var v = value.Get(context, row);
+            return v.IsUnknown ? null : _set.Contains(v);
+        });
+    }
 }
 
 internal sealed class LikePredicate(ValueNode value, LikePattern pattern) : PredicateNode
@@ -182,6 +220,12 @@ internal sealed class LikePredicate(ValueNode value, LikePattern pattern) : Pred
     {
         if (value is StringColumnNode column)
         {
+            if (IndexProbes.IndexOn(context, column, elements: false) is { } index
+                && (pattern.Exact is { } exact ? index.In<string>([exact]) : pattern.Prefix is { } prefix ? index.Prefix(prefix) : null) is { } indexed)
+            {
+                return Truth.FromMatches(indexed, context.Validity(column.Field));
+            }
+
             var values = context.Column<StringColumn>(column.Field).Values;
             var matches = new Bitset(values.Length);
             for (var row = 0; row < values.Length; row++)
@@ -246,7 +290,45 @@ internal sealed class ContainsPredicate(ValueNode target, ContainsMode mode, IRe
 {
     private readonly ValueSet _set = new(values);
 
-    public override Truth Evaluate(EvaluationContext context) => PerRow(context, row =>
+    public override Truth Evaluate(EvaluationContext context)
+    {
+        if (IndexedContains(context) is { } indexed)
+        {
+            return Truth.FromMatches(indexed, context.Validity(((FieldNode)target).Field));
+        }
+
+        return PerRow(context, row => Contains(context, row));
+    }
+
+    /// <summary>The rows an element index answers: any listed value (one or any), or every one of them (all).</summary>
+    private Bitset? IndexedContains(EvaluationContext context)
+    {
+        var elementType = target is ArrayColumnNode array ? array.Field.ElementType : (DataType?)null;
+        if (target is not (ArrayColumnNode or JsonPathNode { Path.Count: > 0 }) || IndexProbes.IndexOn(context, target, elements: true) is not { } index)
+        {
+            return null;
+        }
+
+        if (mode != ContainsMode.All)
+        {
+            return IndexProbes.In(index, values, elementType);
+        }
+
+        Bitset? result = null;
+        foreach (var value in values)
+        {
+            if (IndexProbes.In(index, [value], elementType) is not { } rows)
+            {
+                return null;
+            }
+
+            result = result is null ? rows : result.And(rows);
+        }
+
+        return result;
+    }
+
+    private bool? Contains(EvaluationContext context, int row)
     {
         var container = target.Get(context, row);
         if (container.IsUnknown)
@@ -260,7 +342,7 @@ internal sealed class ContainsPredicate(ValueNode target, ContainsMode mode, IRe
             ValueKind.JsonArray => Test(container, container.Json.GetArrayLength()),
             _ => false,
         };
-    });
+    }
 
     private static Value ElementAt(in Value container, int index) => container.Kind == ValueKind.Array
         ? Value.FromArrayElement(container.AsArray, index)
