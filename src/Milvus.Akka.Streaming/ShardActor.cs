@@ -250,6 +250,13 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
+        var (used, total) = NodeMemory.Current;
+        if (_settings.MemoryProtection.RefuseWrite(used, total) is { } refusal)
+        {
+            Sender.Tell(MilvusFailure.From(refusal));
+            return;
+        }
+
         _queuedWrites.Add((write, Sender));
         ScheduleWrite();
     }

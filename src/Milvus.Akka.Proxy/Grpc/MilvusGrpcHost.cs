@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Milvus.Akka.Client;
 using Milvus.Akka.Proxy.ClientGateway;
+using Milvus.Akka.Proxy.Quotas;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -61,10 +62,16 @@ public sealed class MilvusGrpcHost : IAsyncDisposable
                 // Inside the status interceptor: its UNAUTHENTICATED and PERMISSION_DENIED pass through as gRPC errors, as Milvus's.
                 grpc.Interceptors.Add<MilvusAuthInterceptor>();
             }
+
+            if (proxy.Settings.Quota is { DmlEnabled: true } or { DqlEnabled: true } or { MaxInsertSize: >= 0 })
+            {
+                grpc.Interceptors.Add<MilvusQuotaInterceptor>();
+            }
         });
         builder.Services.AddSingleton(proxy);
         builder.Services.AddSingleton(serverInfo);
         builder.Services.AddSingleton<MilvusGrpcService>();
+        builder.Services.AddSingleton(new RequestRateLimiter(proxy.Settings.Quota.RatePerSecond));
         // One instance serves the gRPC calls and the cluster client's (CallAsync).
         builder.Services.AddSingleton<MilvusStatusInterceptor>();
         var app = builder.Build();
