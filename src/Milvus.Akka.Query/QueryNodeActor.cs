@@ -23,6 +23,8 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
     private readonly IActorRef _coordinator;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<long, LoadedSegment> _segments = [];
+    // Several nodes may share a process (tests): each query node publishes its own segments.
+    private readonly string _metricsOwner = "query-node/" + Guid.NewGuid().ToString("N");
     private readonly Dictionary<long, Loading> _loading = [];
 
     private sealed record LoadedSegment(SegmentInfo Info, CollectionSchema Schema, Segment Segment);
@@ -55,6 +57,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
             if (_segments.TryGetValue(m.SegmentId, out var loaded))
             {
                 loaded.Segment.AttachIndex(m.FieldId, m.Index);
+                PublishSegmentMetrics();
             }
         });
         Receive<UnloadSegments>(m =>
@@ -66,6 +69,8 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
                     _coordinator.Tell(new SegmentServed(id, Self, Serving: false));
                 }
             }
+
+            PublishSegmentMetrics();
         });
         Receive<Status.Failure>(f => _log.Warning("Query node background work failed: {0}", f.Cause.Message));
         RegisterInterval = registerInterval;
@@ -126,6 +131,17 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         _log.Info("Loaded segment {0} ({1} rows, indexes on fields [{2}])", m.SegmentId, m.Segment.RowCount, string.Join(",", loading.Info.IndexFiles.Keys));
         loading.Requester.Tell(new SegmentLoaded(m.SegmentId));
         _coordinator.Tell(new SegmentServed(m.SegmentId, Self, Serving: true));
+        PublishSegmentMetrics();
+    }
+
+    /// <summary>The served segments for /metrics: Indexed once one of their index files is attached, Flushed before.</summary>
+    private void PublishSegmentMetrics() => MilvusMetrics.PublishSegments(_metricsOwner, _segments.Values.Select(s =>
+        (s.Info.IndexFiles.Keys.Any(s.Segment.HasIndex) ? "Indexed" : "Flushed", s.Info.ShardName, (long)s.Segment.RowCount)));
+
+    protected override void PostStop()
+    {
+        MilvusMetrics.PublishSegments(_metricsOwner, []);
+        base.PostStop();
     }
 
     private void ApplyDeletes(ApplyDeletes m)
