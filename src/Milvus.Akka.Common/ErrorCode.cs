@@ -94,8 +94,8 @@ public enum ErrorCode
 public static class MilvusErrors
 {
 
-    /// <summary>Whether a caller may retry the request unchanged (the node was busy, moving or not ready).</summary>
-    public static bool IsRetriable(this ErrorCode code) => code is ErrorCode.ServiceNotReady or ErrorCode.ServiceUnavailable
+    /// <summary>Whether a caller may retry the request unchanged (the node was busy, moving or not ready, or the request was rate-limited).</summary>
+    public static bool IsRetriable(this ErrorCode code) => code is ErrorCode.ServiceNotReady or ErrorCode.ServiceUnavailable or ErrorCode.ServiceRateLimit
         or ErrorCode.ChannelNotAvailable or ErrorCode.NodeNotAvailable or ErrorCode.ServiceTimeTickLongDelay;
 
     /// <summary>The legacy common.ErrorCode value that older SDK code paths still inspect.</summary>
@@ -108,10 +108,11 @@ public static class MilvusErrors
         ErrorCode.IndexNotFound => 25,
         ErrorCode.CollectionNotLoaded or ErrorCode.PartitionNotLoaded => 101,
         ErrorCode.ServiceNotReady => 23,
-        ErrorCode.ServiceRateLimit => 8,
-        ErrorCode.ServiceMemoryLimitExceeded => 17,
-        ErrorCode.ServiceDiskLimitExceeded => 18,
-        ErrorCode.ServiceQuotaExceeded => 53,
+        // Milvus's merr.oldCode: RateLimit, InsufficientMemoryToLoad, DiskQuotaExhausted, ForceDeny.
+        ErrorCode.ServiceRateLimit => 49,
+        ErrorCode.ServiceMemoryLimitExceeded => 52,
+        ErrorCode.ServiceDiskLimitExceeded => 54,
+        ErrorCode.ServiceQuotaExceeded => 48,
         ErrorCode.IoFailed or ErrorCode.IoKeyNotFound or ErrorCode.IoUnexpectEof => 1,
         _ => 1,
     };

@@ -266,6 +266,12 @@ public sealed partial class CatalogActor : ReceiveActor, IWithStash
                 $"create duplicate collection with different parameters, collection: {schema.Name}");
         }
 
+        if (_collections.Count >= _settings.MaxCollections)
+        {
+            throw new MilvusException(ErrorCode.CollectionNumLimitExceeded,
+                $"exceeded the limit number of collections[dbName={db}][limit={_settings.MaxCollections}]");
+        }
+
         if (_collections.Values.Count(c => c.Database == db) >= _settings.MaxCollectionsPerDatabase)
         {
             throw new MilvusException(ErrorCode.CollectionNumLimitExceeded, $"the number of collections in database {db} exceeds {_settings.MaxCollectionsPerDatabase}");

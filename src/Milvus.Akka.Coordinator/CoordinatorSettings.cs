@@ -16,6 +16,9 @@ public sealed record CoordinatorSettings(
     CompactionSettings Compaction,
     GarbageCollectionSettings Gc)
 {
+    /// <summary>Collections in the whole cluster (Milvus's quotaAndLimits.limits.maxCollectionNum).</summary>
+    public int MaxCollections { get; init; } = 65_536;
+
     public static CoordinatorSettings Default { get; } = new(TimeSpan.FromSeconds(3), 10_000, TimeSpan.FromSeconds(5), 1024,
         TimeSpan.FromMinutes(5), 64, 65_536, 1024, 16, CompactionSettings.Default, GarbageCollectionSettings.Default);
 
@@ -35,7 +38,10 @@ public sealed record CoordinatorSettings(
                 c.GetInt("max-partitions", Default.MaxPartitions),
                 c.GetInt("max-shards", Default.MaxShards),
                 CompactionSettings.From(c.GetConfig("compaction")),
-                GarbageCollectionSettings.From(c.GetConfig("gc")));
+                GarbageCollectionSettings.From(c.GetConfig("gc")))
+            {
+                MaxCollections = c.GetInt("max-collections", 65_536),
+            };
     }
 }
 

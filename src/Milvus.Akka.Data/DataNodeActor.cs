@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
@@ -82,7 +83,9 @@ public sealed class DataNodeActor : ReceiveActor, IWithTimers
             {
                 return await RunAsync($"Data node: building the {build.Index.IndexType} index of segment {build.Segment.SegmentId}", async () =>
                 {
+                    var started = Stopwatch.GetTimestamp();
                     var key = await IndexBuilder.BuildAsync(objects, build);
+                    MilvusMetrics.IndexBuildLatency.ObserveSince(started);
                     log.Info("Built {0} index of segment {1} field {2} ({3} rows) into {4}",
                         build.Index.IndexType, build.Segment.SegmentId, build.Index.FieldId, build.Segment.RowCount, key);
                     return new IndexBuilt(build.BuildId, build.Segment.SegmentId, build.Index.FieldId, key);
@@ -93,7 +96,9 @@ public sealed class DataNodeActor : ReceiveActor, IWithTimers
             {
                 return await RunAsync($"Data node: compaction task {compaction.TaskId}", async () =>
                 {
+                    var started = Stopwatch.GetTimestamp();
                     var result = await Compactor.CompactAsync(objects, shards, compaction, timeout);
+                    MilvusMetrics.CompactionLatency.ObserveSince(started);
                     log.Info("Compacted segments [{0}] into {1} ({2} rows)", string.Join(", ", compaction.Inputs.Select(s => s.SegmentId)),
                         compaction.TargetSegmentId, result?.RowCount ?? 0);
                     return new CompactionCompleted(compaction.TaskId, result, [.. compaction.Inputs.Select(s => s.SegmentId)]);

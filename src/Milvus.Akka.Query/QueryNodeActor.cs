@@ -23,6 +23,8 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
     private readonly IActorRef _coordinator;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly SegmentLoads<Segment, IActorRef> _segments = new();
+    // Several nodes may share a process (tests): each query node publishes its own segments.
+    private readonly string _metricsOwner = "query-node/" + Guid.NewGuid().ToString("N");
 
     private sealed record LoadCompleted(long SegmentId, CollectionSchema Schema, Segment? Segment, Exception? Error) : INoSerializationVerificationNeeded;
 
@@ -49,6 +51,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
             if (_segments.TryGetServed(m.SegmentId, out var served))
             {
                 m.Index.AttachTo(served.Segment);
+                PublishSegmentMetrics();
             }
         });
         Receive<UnloadSegments>(m =>
@@ -57,6 +60,8 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
             {
                 _coordinator.Tell(new SegmentServed(id, Self, Serving: false));
             }
+
+            PublishSegmentMetrics();
         });
         Receive<Status.Failure>(f => _log.Warning("Query node background work failed: {0}", f.Cause.Message));
         RegisterInterval = registerInterval;
@@ -125,6 +130,17 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         }
 
         _coordinator.Tell(new SegmentServed(m.SegmentId, Self, Serving: true));
+        PublishSegmentMetrics();
+    }
+
+    /// <summary>The served segments for /metrics: Indexed once one of their index files is attached, Flushed before.</summary>
+    private void PublishSegmentMetrics() => MilvusMetrics.PublishSegments(_metricsOwner, _segments.ServedSegments.Select(s =>
+        (s.Info.IndexFiles.Keys.Any(s.Segment.HasIndex) ? "Indexed" : "Flushed", s.Info.ShardName, (long)s.Segment.RowCount)));
+
+    protected override void PostStop()
+    {
+        MilvusMetrics.PublishSegments(_metricsOwner, []);
+        base.PostStop();
     }
 
     private void ApplyDeletes(ApplyDeletes m)

@@ -26,6 +26,8 @@ public sealed class SegmentLoads<TSegment, TRequester> where TSegment : class
 
     public IEnumerable<long> ServedIds => _served.Keys;
 
+    public IEnumerable<Served> ServedSegments => _served.Values;
+
     public bool IsLoading(long segmentId) => _loading.ContainsKey(segmentId);
 
     public bool TryGetServed(long segmentId, out Served served) => _served.TryGetValue(segmentId, out served!);

@@ -67,7 +67,7 @@ public sealed class MilvusNode : IAsyncDisposable
         var storage = StorageSettings.From(config);
         var objects = storage.CreateObjectStore();
         var meta = storage.CreateMetaStore();
-        var system = ActorSystem.Create(SystemName, config);
+        var system = ActorSystem.Create(SystemName, RemotingTls.From(config).Setup(config));
         // The object-store snapshot plugin (milvus.streaming.snapshot-plugin-id) keeps shard snapshots next to the segments.
         SnapshotObjectStores.Get(system).Register("default", objects);
         // Served from the start, so probes see 503 (with the reason) until every role has started.

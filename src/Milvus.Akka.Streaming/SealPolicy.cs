@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Milvus.Akka.Cluster;
 
 namespace Milvus.Akka.Streaming;
 
@@ -49,11 +50,14 @@ public sealed record StreamingSettings(SealPolicy Seal, TimeSpan SealCheckInterv
     /// <summary>How many recent writes' request ids a shard remembers (<c>milvus.streaming.applied-writes</c>).</summary>
     public AppliedWritesSettings AppliedWrites { get; init; } = AppliedWritesSettings.Default;
 
+    /// <summary>When the node refuses writes to spare its memory (<c>milvus.quota.limit-writing.mem-protection</c>).</summary>
+    public MemoryProtection MemoryProtection { get; init; } = MemoryProtection.Default;
+
     public static StreamingSettings From(Config config)
     {
         var c = config.GetConfig("milvus.streaming");
         return c is null || c.IsEmpty
-            ? Default
+            ? Default with { MemoryProtection = MemoryProtection.From(config) }
             : new StreamingSettings(
                 SealPolicy.From(c.GetConfig("seal")),
                 c.GetTimeSpan("seal-check-interval", Default.SealCheckInterval),
@@ -69,6 +73,7 @@ public sealed record StreamingSettings(SealPolicy Seal, TimeSpan SealCheckInterv
                 AppliedWrites = new AppliedWritesSettings(
                     c.GetInt("applied-writes.max-entries", AppliedWritesSettings.Default.MaxEntries),
                     c.GetTimeSpan("applied-writes.max-age", AppliedWritesSettings.Default.MaxAge)),
+                MemoryProtection = MemoryProtection.From(config),
             };
     }
 }

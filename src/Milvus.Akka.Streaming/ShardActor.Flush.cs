@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
@@ -36,7 +37,14 @@ public sealed partial class ShardActor
         {
             Seal([.. group.Select(s => s.Id)], group.Key);
         }
+
+        PublishSegmentMetrics();
     }
+
+    /// <summary>This shard's growing and sealed segments for /metrics; refreshed on every seal check, seal and flush.</summary>
+    private void PublishSegmentMetrics() => MilvusMetrics.PublishSegments(PersistenceId, _state.Segments.Values
+        .Where(s => s.State is SegmentState.Growing or SegmentState.Sealed)
+        .Select(s => (s.State.ToString(), _shardName, (long)s.RowCount)));
 
     private void Seal(ImmutableArray<long> segmentIds, SealReason reason)
     {
@@ -48,6 +56,8 @@ public sealed partial class ShardActor
                 _log.Info("Shard {0} sealed segment {1} ({2} rows), reason: {3}", _shardName, id, _state.Segments[id].RowCount, reason);
                 StartFlush(id);
             }
+
+            PublishSegmentMetrics();
         });
     }
 
@@ -89,12 +99,15 @@ public sealed partial class ShardActor
             Milvus.Akka.Storage.ObjectPaths.SegmentManifest(collection.Id, segment.PartitionId, segmentId), ImmutableDictionary<long, string>.Empty, segment.MaxTimestamp);
         BackgroundWork.Run(Self, _log, $"Shard {_shardName}: flushing segment {segmentId}", async () =>
         {
+            var started = Stopwatch.GetTimestamp();
             var manifest = await SegmentStore.WriteAsync(objects, collection.Schema, collection.Id, segment.PartitionId, segmentId,
                 new SegmentData(rows, timestamps));
             if (deleteTimestamps.Length > 0)
             {
                 await SegmentStore.AppendDeleteLogAsync(objects, manifest, 1, new DeleteLog(deletedPks, deleteTimestamps));
             }
+
+            MilvusMetrics.FlushLatency.ObserveSince(started);
 
             await coordinator.AskFor<Done>(new SegmentFlushed(info), timeout);
             return new FlushCompleted(info, deleteCheckpoint);
@@ -123,6 +136,8 @@ public sealed partial class ShardActor
                 // No reads are expected before a load; a read before a query node serves it loads it from object storage.
                 _state.Segments.Remove(id);
             }
+
+            PublishSegmentMetrics();
 
             foreach (var waiter in _flushWaiters.ToList())
             {

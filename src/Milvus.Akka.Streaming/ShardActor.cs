@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
@@ -75,6 +76,12 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         global::Akka.Actor.Props.Create(() => new ShardActor(shardName, collection, distribution, coordinator, objects, settings));
 
     public override string PersistenceId { get; }
+
+    protected override void PostStop()
+    {
+        MilvusMetrics.PublishSegments(PersistenceId, []);
+        base.PostStop();
+    }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -250,6 +257,13 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
+        var (used, total) = NodeMemory.Current;
+        if (_settings.MemoryProtection.RefuseWrite(used, total) is { } refusal)
+        {
+            Sender.Tell(MilvusFailure.From(refusal));
+            return;
+        }
+
         _queuedWrites.Add((write, Sender));
         ScheduleWrite();
     }
@@ -304,9 +318,16 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
         var applied = 0;
         var touched = new HashSet<long>();
+        var persisting = Stopwatch.GetTimestamp();
         PersistAll(plan.Events, e =>
         {
             var index = applied++;
+            if (index == 0)
+            {
+                // The group is one durable write: its first handler runs once all of it is in the journal.
+                MilvusMetrics.WalWriteLatency.ObserveSince(persisting);
+            }
+
             var timestamp = ApplyWrite(e, touched);
             foreach (var sender in waiters[index])
             {

@@ -121,10 +121,12 @@ public sealed class ManagementEndpointTests : IAsyncLifetime
         Assert.Contains("milvus_akka_mailbox_depth{actor=\"coordinator\"}", after.Keys);
     }
 
-    /// <summary>Every sample of the exposition, by metric name with its labels.</summary>
-    private async Task<Dictionary<string, double>> ScrapeAsync()
+    private Task<Dictionary<string, double>> ScrapeAsync() => ScrapeAsync(_http, _node!.Node.ManagementPort!.Value);
+
+    /// <summary>Every sample of a node's exposition, by metric name with its labels.</summary>
+    internal static async Task<Dictionary<string, double>> ScrapeAsync(HttpClient http, int managementPort)
     {
-        var response = await _http.GetAsync($"http://127.0.0.1:{_node!.Node.ManagementPort}/metrics");
+        var response = await http.GetAsync($"http://127.0.0.1:{managementPort}/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var samples = new Dictionary<string, double>();
         foreach (var line in (await response.Content.ReadAsStringAsync()).Split('\n'))
@@ -139,7 +141,7 @@ public sealed class ManagementEndpointTests : IAsyncLifetime
         return samples;
     }
 
-    private static double Delta(Dictionary<string, double> before, Dictionary<string, double> after, string sample) =>
+    internal static double Delta(Dictionary<string, double> before, Dictionary<string, double> after, string sample) =>
         after.GetValueOrDefault(sample) - before.GetValueOrDefault(sample);
 
     private static void Succeeded(MilvusStatus status) => StandaloneGrpcNode.Succeeded(status);

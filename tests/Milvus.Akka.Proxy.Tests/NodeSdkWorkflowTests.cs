@@ -19,19 +19,26 @@ public sealed class ClusterNodeSdkWorkflowTests(ClusterFixture cluster) : IClass
 
 public static class NodeSdkWorkflow
 {
-    public static async Task RunAsync(string address)
+    public static Task RunAsync(string address) => RunAsync(["--test", "test/"], new Dictionary<string, string> { ["MILVUS_ADDRESS"] = address });
+
+    /// <summary>Runs <c>node</c> with <paramref name="arguments"/> in tests/compat; fails with its output unless it exits with 0.</summary>
+    public static async Task RunAsync(string[] arguments, IReadOnlyDictionary<string, string> environment)
     {
         var compat = CompatDirectory();
         Assert.True(Directory.Exists(Path.Combine(compat, "node_modules", "@zilliz", "milvus2-sdk-node")),
             $"the Node SDK is not installed: run `npm ci` in {compat} (tests/run-all.sh does)");
 
-        var start = new ProcessStartInfo("node", ["--test", "test/"])
+        var start = new ProcessStartInfo("node", arguments)
         {
             WorkingDirectory = compat,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            Environment = { ["MILVUS_ADDRESS"] = address },
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var node = Process.Start(start)!;
         var output = node.StandardOutput.ReadToEndAsync();
         var errors = node.StandardError.ReadToEndAsync();

@@ -40,8 +40,11 @@ public sealed class StandaloneGrpcNode : IAsyncDisposable
         return new StandaloneGrpcNode(dataDir, node);
     }
 
-    /// <summary>Creates a collection of an Int64 key <c>id</c> and a <paramref name="dim"/>-d vector <c>vec</c> with a FLAT index, and loads it.</summary>
-    public async Task CreateLoadedCollectionAsync(string name, int dim, Metadata? headers = null)
+    /// <summary>
+    /// Creates a collection of an Int64 key <c>id</c> and a <paramref name="dim"/>-d vector <c>vec</c> with a FLAT index
+    /// (or <paramref name="hnsw"/>, which data nodes build), and loads it.
+    /// </summary>
+    public async Task CreateLoadedCollectionAsync(string name, int dim, Metadata? headers = null, bool hnsw = false)
     {
         var schema = new CollectionSchema
         {
@@ -53,12 +56,18 @@ public sealed class StandaloneGrpcNode : IAsyncDisposable
             },
         };
         Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = schema.ToByteString() }, headers));
-        Succeeded(await Client.CreateIndexAsync(new CreateIndexRequest
+        var index = new CreateIndexRequest
         {
             CollectionName = name,
             FieldName = "vec",
-            ExtraParams = { new KeyValuePair { Key = "index_type", Value = "FLAT" }, new KeyValuePair { Key = "metric_type", Value = "L2" } },
-        }, headers));
+            ExtraParams = { new KeyValuePair { Key = "index_type", Value = hnsw ? "HNSW" : "FLAT" }, new KeyValuePair { Key = "metric_type", Value = "L2" } },
+        };
+        if (hnsw)
+        {
+            index.ExtraParams.Add(new KeyValuePair { Key = "params", Value = """{"M": 8, "efConstruction": 32}""" });
+        }
+
+        Succeeded(await Client.CreateIndexAsync(index, headers));
         Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = name }, headers));
     }
 

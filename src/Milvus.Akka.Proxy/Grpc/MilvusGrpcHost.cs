@@ -1,14 +1,18 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
 using Grpc.Core;
 using Milvus.Akka.Client;
 using Milvus.Akka.Proxy.ClientGateway;
+using Milvus.Akka.Proxy.Quotas;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Milvus.Akka.Cluster;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ErrorCode = Milvus.Akka.Common.ErrorCode;
@@ -19,7 +23,8 @@ using ProtoSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest;
 namespace Milvus.Akka.Proxy.Grpc;
 
 /// <summary>
-/// Serves <see cref="MilvusGrpcService"/> with Kestrel over plain HTTP/2 (h2c), as Milvus does on port 19530.
+/// Serves <see cref="MilvusGrpcService"/> with Kestrel over HTTP/2 on port 19530 as Milvus does: plain (h2c), or over
+/// one-way or mutual TLS (<see cref="GrpcTlsSettings"/>).
 /// </summary>
 public sealed class MilvusGrpcHost : IAsyncDisposable
 {
@@ -46,7 +51,14 @@ public sealed class MilvusGrpcHost : IAsyncDisposable
         builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(address, settings.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(address, settings.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (settings.Tls.Mode > 0)
+                {
+                    listen.UseHttps(https => UseTls(https, settings.Tls));
+                }
+            });
             // gRPC enforces its own message limits below; Kestrel's generic body limit would cut large inserts first.
             kestrel.Limits.MaxRequestBodySize = null;
             // Insert requests are megabytes: with Kestrel's default windows (1 MiB per connection, 768 KiB per stream) a
@@ -66,10 +78,16 @@ public sealed class MilvusGrpcHost : IAsyncDisposable
                 // Inside the status interceptor: its UNAUTHENTICATED and PERMISSION_DENIED pass through as gRPC errors, as Milvus's.
                 grpc.Interceptors.Add<MilvusAuthInterceptor>();
             }
+
+            if (proxy.Settings.Quota is { DmlEnabled: true } or { DqlEnabled: true } or { MaxInsertSize: >= 0 })
+            {
+                grpc.Interceptors.Add<MilvusQuotaInterceptor>();
+            }
         });
         builder.Services.AddSingleton(proxy);
         builder.Services.AddSingleton(serverInfo);
         builder.Services.AddSingleton<MilvusGrpcService>();
+        builder.Services.AddSingleton(new RequestRateLimiter(proxy.Settings.Quota.RatePerSecond));
         // One instance serves the gRPC calls and the cluster client's (CallAsync).
         builder.Services.AddSingleton<MilvusStatusInterceptor>();
         var app = builder.Build();
@@ -77,6 +95,21 @@ public sealed class MilvusGrpcHost : IAsyncDisposable
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new MilvusGrpcHost(app, new Uri(bound).Port);
+    }
+
+    /// <summary>
+    /// Milvus's tlsMode 1 (the server's certificate) and 2 (also a client certificate issued by the CA, or the handshake
+    /// fails). Certificates are read at start; replacing them needs a restart.
+    /// </summary>
+    private static void UseTls(HttpsConnectionAdapterOptions https, GrpcTlsSettings tls)
+    {
+        https.ServerCertificate = X509Certificate2.CreateFromPemFile(tls.ServerPemPath, tls.ServerKeyPath);
+        if (tls.Mode == 2)
+        {
+            var authority = CertificateAuthority.FromPemFile(tls.CaPemPath);
+            https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+            https.ClientCertificateValidation = (certificate, chain, _) => authority.Issued(certificate, chain);
+        }
     }
 
     /// <summary>

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Milvus.Akka.Grpc.Protocol.Milvus;
+using Milvus.Akka.Grpc.Protocol.Schema;
+
+namespace Milvus.Akka.Proxy.Tests;
+
+/// <summary>
+/// The data path's metrics on /metrics move as a collection goes through its life: segments by state with their rows,
+/// WAL writes, flushes, index builds and compactions.
+/// </summary>
+public sealed class DataPathMetricsTests : IAsyncLifetime
+{
+    private const int Dim = 4;
+    private const int Rows = 40;
+    private readonly HttpClient _http = new();
+    private StandaloneGrpcNode? _node;
+
+    public async Task InitializeAsync() => _node = await StandaloneGrpcNode.StartAsync("""
+        milvus.coordinator.min-rows-to-index = 1
+        milvus.streaming.seal-check-interval = 200ms
+        milvus.query.register-interval = 500ms
+        milvus.data.poll-interval = 500ms
+        """);
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        if (_node is not null)
+        {
+            await _node.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Segment_wal_flush_index_and_compaction_metrics_move_under_load()
+    {
+        const string collection = "lifecycle_metered";
+        var client = _node!.Client;
+        await _node.CreateLoadedCollectionAsync(collection, Dim, hnsw: true);
+        var before = await ScrapeAsync();
+
+        await InsertAsync(collection, firstId: 0);
+        var growing = await AwaitSampleAsync("a growing segment with the inserted rows",
+            s => Sum(s, "milvus_akka_segment_rows{segment_state=\"Growing\"") >= Rows);
+        Assert.True(Sum(growing, "milvus_datacoord_segment_num{segment_state=\"Growing\"") >= 1);
+        Assert.True(ManagementEndpointTests.Delta(before, growing, "milvus_akka_wal_write_latency_count") >= 1);
+
+        StandaloneGrpcNode.Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { collection } })).Status);
+        await InsertAsync(collection, firstId: Rows);
+        StandaloneGrpcNode.Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { collection } })).Status);
+        var served = await AwaitSampleAsync("both flushed segments served with their index",
+            s => Sum(s, "milvus_datacoord_segment_num{segment_state=\"Indexed\"") >= 2);
+        Assert.True(Sum(served, "milvus_akka_segment_rows{segment_state=\"Indexed\"") >= 2 * Rows);
+        Assert.True(ManagementEndpointTests.Delta(before, served, "milvus_datanode_save_latency_count") >= 2);
+        Assert.True(ManagementEndpointTests.Delta(before, served, "milvus_indexnode_build_index_latency_count") >= 2);
+        Assert.True(ManagementEndpointTests.Delta(before, served, "milvus_datanode_save_latency_sum") > 0);
+
+        var described = await client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = collection });
+        StandaloneGrpcNode.Succeeded((await client.ManualCompactionAsync(new ManualCompactionRequest { CollectionID = described.CollectionID })).Status);
+        var compacted = await AwaitSampleAsync("a compaction",
+            s => ManagementEndpointTests.Delta(before, s, "milvus_datanode_compaction_latency_count") >= 1);
+        Assert.True(ManagementEndpointTests.Delta(before, compacted, "milvus_datanode_compaction_latency_sum") > 0);
+    }
+
+    private Task<Dictionary<string, double>> ScrapeAsync() => ManagementEndpointTests.ScrapeAsync(_http, _node!.Node.ManagementPort!.Value);
+
+    /// <summary>Sum of the samples whose name and labels start with <paramref name="prefix"/> (every shard's).</summary>
+    private static double Sum(Dictionary<string, double> samples, string prefix) =>
+        samples.Where(s => s.Key.StartsWith(prefix, StringComparison.Ordinal)).Sum(s => s.Value);
+
+    private async Task<Dictionary<string, double>> AwaitSampleAsync(string what, Func<Dictionary<string, double>, bool> condition)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            var samples = await ScrapeAsync();
+            if (condition(samples))
+            {
+                return samples;
+            }
+
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(90), $"/metrics did not show {what} within {waited.Elapsed}");
+            await Task.Delay(250);
+        }
+    }
+
+    private async Task InsertAsync(string collection, long firstId)
+    {
+        var ids = Enumerable.Range(0, Rows).Select(i => firstId + i).ToList();
+        var vectors = new FloatArray();
+        vectors.Data.Add(ids.SelectMany(id => Enumerable.Range(0, Dim).Select(d => (float)(id * 0.01 + d))));
+        StandaloneGrpcNode.Succeeded((await _node!.Client.InsertAsync(new InsertRequest
+        {
+            CollectionName = collection,
+            NumRows = Rows,
+            FieldsData =
+            {
+                new FieldData { FieldName = "id", Type = DataType.Int64, Scalars = new ScalarField { LongData = new LongArray { Data = { ids } } } },
+                new FieldData { FieldName = "vec", Type = DataType.FloatVector, Vectors = new VectorField { Dim = Dim, FloatVector = vectors } },
+            },
+        })).Status);
+    }
+}
