@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using Milvus.Akka.Expressions;
 using Milvus.Akka.Proxy.Grpc;
+using Milvus.Akka.Proxy.WebConsole;
 using Milvus.Akka.Security;
 
 namespace Milvus.Akka.Proxy;
@@ -35,6 +36,9 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     /// <summary>Authentication and access control (<c>milvus.security</c>, shared with the coordinator).</summary>
     public SecuritySettings Security { get; init; } = SecuritySettings.Default;
 
+    /// <summary>The web console's request history (<c>milvus.proxy.console</c>).</summary>
+    public ConsoleSettings Console { get; init; } = ConsoleSettings.Default;
+
     public static ProxySettings Default { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), MilvusResultLimit, MilvusResultLimit,
         2L << 20, TimeSpan.FromSeconds(5));
 
@@ -59,6 +63,7 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 ShardAttemptTimeout = c.GetTimeSpan("shard-attempt-timeout", Default.ShardAttemptTimeout),
                 CoordinatorAttemptTimeout = c.GetTimeSpan("coordinator-attempt-timeout", Default.CoordinatorAttemptTimeout),
                 Security = SecuritySettings.From(config),
+                Console = ConsoleSettings.From(c),
             };
     }
 
