@@ -1,3 +1,5 @@
+using Akka.Actor;
+
 namespace Milvus.Akka.Coordinator;
 
 /// <summary>The segments child's part of the console's task list: flushes and index builds.</summary>
