@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# What the tests run against on 127.0.0.1: etcd and s3rver (tests start their own instances), and the
-# official Milvus Node SDK whose protocol descriptors the gRPC tests compare with ours.
+# What the tests run against on 127.0.0.1: etcd and s3rver (tests start their own instances), Debian's chromium
+# (the web console's browser test), and the official Milvus Node SDK whose protocol descriptors the gRPC tests
+# compare with ours.
 bash tests/setup/services.sh
 (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)
 

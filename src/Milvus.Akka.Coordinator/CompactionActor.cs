@@ -26,6 +26,7 @@ public sealed class CompactionActor : ReceiveActor, IWithStash
     private readonly EffectPerformer _effects;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _catalog;
+    private readonly FinishedTasks _finishedTasks = new(FinishedTasks.Kept);
     private CompactionSchedule _state = null!;
     private CatalogView? _initialCatalog;
     private SegmentView? _initialSegments;
@@ -101,11 +102,20 @@ public sealed class CompactionActor : ReceiveActor, IWithStash
             return task;
         });
         Reply<CompactionCompleted>(CommitAsync);
+        // The console's part of the compactions: running, queued, and recently finished.
+        Receive<GetTaskHistory>(_ => Sender.Tell(new TaskHistory(
+            [
+                .. _state.Running.Values.OrderBy(r => r.Task.TaskId)
+                    .Select(r => BackgroundTasks.Compaction(r.Task, BackgroundTaskState.Running, r.Deadline - _settings.TaskLease, null, "")),
+                .. _state.Queue.Select(t => BackgroundTasks.Compaction(t, BackgroundTaskState.Queued, null, null, "")),
+            ],
+            _finishedTasks.NewestFirst())));
         ReceiveAsync<CompactionFailed>(async m =>
         {
             _log.Warning("Compaction {0} failed: {1}", m.TaskId, m.Reason);
-            if (_state.Running.ContainsKey(m.TaskId))
+            if (_state.Running.TryGetValue(m.TaskId, out var running))
             {
+                RecordFinished(running, m.Reason, failed: true);
                 await RunAsync(() => ApplyAsync(_state.Failed(m.TaskId, DateTimeOffset.UtcNow)), nameof(CompactionFailed));
             }
         });
@@ -159,8 +169,13 @@ public sealed class CompactionActor : ReceiveActor, IWithStash
         return new CompactionScheduled(compactionId, tasks);
     }
 
+    private void RecordFinished(RunningCompaction running, string outcome, bool failed) =>
+        _finishedTasks.Add(BackgroundTasks.Compaction(running.Task, failed ? BackgroundTaskState.Failed : BackgroundTaskState.Completed,
+            running.Deadline - _settings.TaskLease, DateTimeOffset.UtcNow, outcome));
+
     private async Task<object> CommitAsync(CompactionCompleted m)
     {
+        var running = _state.Running.GetValueOrDefault(m.TaskId);
         var (state, task) = _state.Completing(m.TaskId, DateTimeOffset.UtcNow);
         _state = state;
         if (task is null)
@@ -177,10 +192,12 @@ public sealed class CompactionActor : ReceiveActor, IWithStash
             // Refused (an input is gone); a commit that only did not answer in time may still land, and a later
             // incarnation finds its target among the segments.
             await ApplyAsync(_state.Failed(m.TaskId, DateTimeOffset.UtcNow));
+            RecordFinished(running!, e.Message, failed: true);
             throw;
         }
 
         await ApplyAsync(_state.Committed(task, DateTimeOffset.UtcNow));
+        RecordFinished(running!, BackgroundTasks.Outcome(m.Result), failed: false);
         return Done.Instance;
     }
 }

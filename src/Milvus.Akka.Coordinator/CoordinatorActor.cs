@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Milvus.Akka.Cluster;
 using Milvus.Akka.Storage;
 
 namespace Milvus.Akka.Coordinator;
@@ -18,6 +19,9 @@ public sealed class CoordinatorActor : ReceiveActor
 {
     public const string ShardTypeName = "shard";
     public const string StreamingRole = "streaming";
+
+    /// <summary>The children answer from memory; this only bounds a request while one restarts.</summary>
+    private static readonly TimeSpan TaskHistoryTimeout = TimeSpan.FromSeconds(10);
 
     public CoordinatorActor(IMetaStore meta, IObjectStore objects, CoordinatorSettings settings, IActorRef shardRegion)
     {
@@ -56,6 +60,10 @@ public sealed class CoordinatorActor : ReceiveActor
         Receive<RequestCompactionTask>(compaction.Forward);
         Receive<CompactionCompleted>(compaction.Forward);
         Receive<CompactionFailed>(compaction.Forward);
+
+        // The console's list of work: flushes and index builds are the segments child's, compactions the compaction child's.
+        Receive<GetTaskHistory>(m => Task.WhenAll(segments.Ask<TaskHistory>(m, TaskHistoryTimeout), compaction.Ask<TaskHistory>(m, TaskHistoryTimeout))
+            .PipeTo(Sender, success: histories => BackgroundTasks.Merge(histories), failure: MilvusFailure.From));
 
         ReceiveAny(catalog.Forward);
     }

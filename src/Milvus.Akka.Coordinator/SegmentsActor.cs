@@ -91,6 +91,7 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
             if (isNew)
             {
                 _log.Info("Segment {0} of collection {1} flushed with {2} rows", m.Segment.SegmentId, m.Segment.CollectionId, m.Segment.RowCount);
+                _finishedTasks.Add(BackgroundTasks.Flush(m.Segment, DateTimeOffset.UtcNow));
             }
 
             return Done.Instance;
@@ -102,12 +103,14 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
         Reply<RequestIndexTask>(_ => NextIndexTaskAsync());
         Reply<IndexBuilt>(async m =>
         {
+            RecordIndexBuild(m.BuildId, succeeded: true, "");
             await ApplyAsync(_state.IndexBuilt(m));
             return Done.Instance;
         });
         Receive<IndexBuildFailed>(m =>
         {
             _log.Warning("Index build {0} failed: {1}", m.BuildId, m.Reason);
+            RecordIndexBuild(m.BuildId, succeeded: false, m.Reason);
             _state = _state.BuildFailed(m.BuildId);
         });
         ReceiveAsync<RegisterQueryNode>(async m =>
@@ -137,6 +140,7 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
         Receive<GetLiveData>(_ => Sender.Tell(_state.LiveData()));
         ReadyPlacement();
         ReadyDistribution();
+        ReadyTasks();
     }
 
     /// <summary>Runs a request handler and replies with its result, or with a <see cref="MilvusFailure"/> naming the problem.</summary>

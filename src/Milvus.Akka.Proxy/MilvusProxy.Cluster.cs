@@ -17,6 +17,10 @@ public sealed partial class MilvusProxy
     public Task<ClusterTopology> GetClusterTopologyAsync(CancellationToken cancellationToken = default) =>
         Coordinator<ClusterTopology>(GetClusterTopology.Instance, cancellationToken);
 
+    /// <summary>The coordinator's queued and running index builds and compactions and its recently finished tasks.</summary>
+    public Task<TaskHistory> GetTaskHistoryAsync(CancellationToken cancellationToken = default) =>
+        Coordinator<TaskHistory>(GetTaskHistory.Instance, cancellationToken);
+
     /// <summary>
     /// Flushes every collection of the given databases (all of a database when its collection list is empty), and
     /// every collection of every database when <paramref name="targets"/> is empty. Returns once all are in object storage.

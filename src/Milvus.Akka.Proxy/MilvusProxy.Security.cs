@@ -1,3 +1,4 @@
+using System.Text;
 using Milvus.Akka.Security;
 
 namespace Milvus.Akka.Proxy;
@@ -36,4 +37,35 @@ public sealed partial class MilvusProxy
     public Task ChangeRbacAsync(IRbacChange change, CancellationToken cancellationToken) => _coordinator.CatalogCommandAsync(change, cancellationToken);
 
     private async Task<RbacState> FetchRbacAsync() => (await _coordinator.AskAsync<RbacSnapshot>(GetRbac.Instance)).State;
+
+    /// <summary>
+    /// The user a token authenticates, or null: the SDKs' token, base64 of <c>user:password</c> (HTTP basic authentication's
+    /// credentials too) or of an API key. Passwords are checked against the stored hashes and never logged.
+    /// </summary>
+    public string? UserOf(string? token, RbacState state)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(token));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+
+        var colon = decoded.IndexOf(':');
+        if (colon < 0)
+        {
+            return settings.Security.ApiKeys.GetValueOrDefault(Passwords.ApiKeyDigest(decoded));
+        }
+
+        var name = decoded[..colon];
+        return state.Users.TryGetValue(name, out var user) && Passwords.Verify(name, decoded[(colon + 1)..], user.PasswordHash) ? name : null;
+    }
 }

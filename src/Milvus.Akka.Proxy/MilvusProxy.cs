@@ -4,6 +4,7 @@ using Milvus.Akka.Cluster;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Expressions;
+using Milvus.Akka.Proxy.WebConsole;
 using Milvus.Akka.Segments;
 using Milvus.Akka.Streaming;
 
@@ -20,6 +21,9 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     private readonly CoordinatorClient _coordinator = new(coordinator, settings);
 
     public ProxySettings Settings => settings;
+
+    /// <summary>This proxy's request rates, latencies and slow requests, for the web console.</summary>
+    public RequestActivity Activity { get; } = new(settings.Console, TimeProvider.System);
 
     /// <summary>Collection metadata this proxy answers from; <see cref="CatalogSubscriber"/> feeds it the coordinator's announcements.</summary>
     public CatalogCache Catalog => _coordinator.Catalog;

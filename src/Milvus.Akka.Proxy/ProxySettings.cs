@@ -2,6 +2,7 @@ using Akka.Configuration;
 using Milvus.Akka.Expressions;
 using Milvus.Akka.Proxy.Grpc;
 using Milvus.Akka.Proxy.Quotas;
+using Milvus.Akka.Proxy.WebConsole;
 using Milvus.Akka.Security;
 
 namespace Milvus.Akka.Proxy;
@@ -38,6 +39,8 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
 
     /// <summary>Request rates and sizes (<c>milvus.quota</c>, Milvus's quotaAndLimits).</summary>
     public QuotaSettings Quota { get; init; } = QuotaSettings.Default;
+    /// <summary>The web console's request history (<c>milvus.proxy.console</c>).</summary>
+    public ConsoleSettings Console { get; init; } = ConsoleSettings.Default;
 
     public static ProxySettings Default { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), MilvusResultLimit, MilvusResultLimit,
         2L << 20, TimeSpan.FromSeconds(5));
@@ -64,6 +67,7 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 CoordinatorAttemptTimeout = c.GetTimeSpan("coordinator-attempt-timeout", Default.CoordinatorAttemptTimeout),
                 Security = SecuritySettings.From(config),
                 Quota = QuotaSettings.From(config),
+                Console = ConsoleSettings.From(c),
             };
     }
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Prometheus;
@@ -14,7 +15,9 @@ namespace Milvus.Akka.Server;
 /// <summary>
 /// A node's HTTP endpoint for operators, on <c>milvus.management.port</c> (9091, as Milvus): <c>/healthz</c> answers 200
 /// when the node can serve and 503 with the reason otherwise (Kubernetes probes), <c>/metrics</c> the Prometheus text
-/// format of the process's metrics (proxy rpcs, .NET runtime) and the node's own (<see cref="NodeMetrics"/>).
+/// format of the process's metrics (proxy rpcs, .NET runtime) and the node's own (<see cref="NodeMetrics"/>). Nodes with
+/// the proxy role serve the web console here too (<see cref="Milvus.Akka.Proxy.WebConsole.ConsoleEndpoints"/>): browsers
+/// speak HTTP/1.1, which the gRPC port (HTTP/2 only) does not.
 /// </summary>
 public sealed class ManagementServer : IAsyncDisposable
 {
@@ -30,8 +33,9 @@ public sealed class ManagementServer : IAsyncDisposable
     public int Port { get; }
 
     /// <summary>Starts the endpoint; null (with a warning) when the port is taken, since a node must not fail for its metrics.</summary>
+    /// <param name="console">Maps the web console's routes (nodes with the proxy role); null serves none.</param>
     public static async Task<ManagementServer?> StartAsync(ManagementSettings settings, NodeHealth health, CollectorRegistry nodeMetrics,
-        ILoggingAdapter log, CancellationToken cancellationToken)
+        ILoggingAdapter log, CancellationToken cancellationToken, Action<IEndpointRouteBuilder>? console = null)
     {
         if (!IPAddress.TryParse(settings.Host, out var address))
         {
@@ -54,6 +58,7 @@ public sealed class ManagementServer : IAsyncDisposable
             await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(http.Response.Body, http.RequestAborted);
             await nodeMetrics.CollectAndExportAsTextAsync(http.Response.Body, http.RequestAborted);
         });
+        console?.Invoke(app);
         try
         {
             await app.StartAsync(cancellationToken);

@@ -11,6 +11,7 @@ using Milvus.Akka.Persistence.Kafka;
 using Milvus.Akka.Proxy;
 using Milvus.Akka.Proxy.ClientGateway;
 using Milvus.Akka.Proxy.Grpc;
+using Milvus.Akka.Proxy.WebConsole;
 using Milvus.Akka.Query;
 using Milvus.Akka.Storage;
 using Milvus.Akka.Storage.Hosting;
@@ -73,7 +74,13 @@ public sealed class MilvusNode : IAsyncDisposable
         // Served from the start, so probes see 503 (with the reason) until every role has started.
         var health = new NodeHealth(system, meta);
         var nodeMetrics = Prometheus.Metrics.NewCustomRegistry();
-        var management = await ManagementServer.StartAsync(ManagementSettings.From(config), health, nodeMetrics, system.Log, cancellationToken);
+        var proxySettings = ProxySettings.From(config);
+        // The console is mapped now, with the other routes, and answers 503 until the proxy below has started.
+        MilvusProxy? proxy = null;
+        var console = options.Roles.Contains(Roles.Proxy) && proxySettings.Console.Enabled
+            ? app => ConsoleEndpoints.Map(app, () => Volatile.Read(ref proxy), global::Akka.Cluster.Cluster.Get(system).SelfAddress.ToString())
+            : (Action<Microsoft.AspNetCore.Routing.IEndpointRouteBuilder>?)null;
+        var management = await ManagementServer.StartAsync(ManagementSettings.From(config), health, nodeMetrics, system.Log, cancellationToken, console);
         var cluster = global::Akka.Cluster.Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
@@ -114,7 +121,7 @@ public sealed class MilvusNode : IAsyncDisposable
             system.ActorOf(DataNodeActor.Props(objects, coordinator, shardRegion, DataSettings.From(config)), "data-node");
         }
 
-        var proxy = roles.Contains(Roles.Proxy) ? new MilvusProxy(coordinator, shardRegion, ProxySettings.From(config)) : null;
+        Volatile.Write(ref proxy, roles.Contains(Roles.Proxy) ? new MilvusProxy(coordinator, shardRegion, proxySettings) : null);
         if (proxy is not null)
         {
             system.ActorOf(CatalogSubscriber.Props(proxy.Catalog), "proxy-catalog");

@@ -210,6 +210,20 @@ public static class Samples
                 new ClusterNode(-7, "akka.tcp://milvus@127.0.0.1:2553", [], "Joining"),
             ],
             12345)),
+        new("GetTaskHistory", GetTaskHistory.Instance),
+        new("TaskHistory", new TaskHistory(
+            [
+                new BackgroundTask(BackgroundTaskKind.IndexBuild, 9001, 42, [7], BackgroundTaskState.Running,
+                    DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123), null, "HNSW on vec"),
+                new BackgroundTask(BackgroundTaskKind.Compaction, 9002, 42, [7, 8, 9], BackgroundTaskState.Queued, null, null, "into segment 10"),
+            ],
+            [
+                new BackgroundTask(BackgroundTaskKind.Flush, 11, 43, [11], BackgroundTaskState.Completed, null,
+                    DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_001_000), "500 rows"),
+                new BackgroundTask(BackgroundTaskKind.Compaction, 9003, 43, [], BackgroundTaskState.Failed,
+                    DateTimeOffset.FromUnixTimeMilliseconds(0), DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_002_000), "inputs changed"),
+            ])),
+        new("TaskHistory/empty", new TaskHistory([], [])),
 
         // Query nodes.
         new("LoadSegment", new LoadSegment(Segment, Schema, Int64Keys(5, 6), [100, 200])),

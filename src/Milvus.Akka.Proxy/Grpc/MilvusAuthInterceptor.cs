@@ -1,4 +1,3 @@
-using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -76,37 +75,9 @@ public sealed class MilvusAuthInterceptor(MilvusProxy proxy) : Interceptor
     private async Task<(RbacState State, string User)> AuthenticateAsync(ServerCallContext context)
     {
         var state = await proxy.RbacAsync();
-        var user = UserOf(context.RequestHeaders.GetValue(AuthorizationHeader), state)
+        var user = proxy.UserOf(context.RequestHeaders.GetValue(AuthorizationHeader), state)
             ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "auth check failure, please check username and password are correct"));
         context.UserState[UserKey] = user;
         return (state, user);
-    }
-
-    /// <summary>The user a token authenticates, or null.</summary>
-    private string? UserOf(string? header, RbacState state)
-    {
-        if (string.IsNullOrEmpty(header))
-        {
-            return null;
-        }
-
-        string token;
-        try
-        {
-            token = Encoding.UTF8.GetString(Convert.FromBase64String(header));
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-
-        var colon = token.IndexOf(':');
-        if (colon < 0)
-        {
-            return proxy.Settings.Security.ApiKeys.GetValueOrDefault(Passwords.ApiKeyDigest(token));
-        }
-
-        var name = token[..colon];
-        return state.Users.TryGetValue(name, out var user) && proxy.Passwords.Verify(name, token[(colon + 1)..], user.PasswordHash) ? name : null;
     }
 }

@@ -5,6 +5,7 @@ using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Milvus.Akka.Grpc.Protocol.Milvus;
+using Milvus.Akka.Proxy.WebConsole;
 using Prometheus;
 using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
 
@@ -13,10 +14,14 @@ namespace Milvus.Akka.Proxy.Grpc;
 /// <summary>
 /// Milvus's proxy metrics for every unary rpc: requests by function and outcome (a response whose status is not Success
 /// counts as failed, as do gRPC errors), latency by function in milliseconds, and the vectors inserted and searched.
-/// Outermost interceptor, so refused and failed requests are counted too.
+/// Outermost interceptor, so refused and failed requests are counted too. Each rpc is also recorded in the proxy's
+/// <see cref="RequestActivity"/>, the rates and slow requests its web console shows.
 /// </summary>
-public sealed class MilvusMetricsInterceptor : Interceptor
+public sealed class MilvusMetricsInterceptor(MilvusProxy proxy) : Interceptor
 {
+    /// <summary>Filters are cut to this many characters in the slow request list.</summary>
+    private const int DetailLength = 200;
+
     private static readonly Counter Requests = Metrics.CreateCounter("milvus_proxy_req_count", "Requests the proxy served, by rpc and outcome.",
         "function_name", "status");
 
@@ -48,9 +53,28 @@ public sealed class MilvusMetricsInterceptor : Interceptor
         }
         finally
         {
+            var elapsed = Stopwatch.GetElapsedTime(started);
             Requests.WithLabels(rpc, succeeded ? "success" : "fail").Inc();
-            Latency.WithLabels(rpc).Observe(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Latency.WithLabels(rpc).Observe(elapsed.TotalMilliseconds);
+            proxy.Activity.Record(rpc, elapsed, !succeeded, (at, ms) => DescribeSlow(at, ms, rpc, (IMessage)request, context, !succeeded));
         }
+    }
+
+    private static SlowRequest DescribeSlow(DateTimeOffset at, double latencyMs, string rpc, IMessage request, ServerCallContext context, bool failed)
+    {
+        var detail = request switch
+        {
+            Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest search => $"nq {search.Nq}, filter: {search.Dsl}",
+            Milvus.Akka.Grpc.Protocol.Milvus.HybridSearchRequest hybrid => $"{hybrid.Requests.Count} searches",
+            Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest query => $"filter: {query.Expr}",
+            Milvus.Akka.Grpc.Protocol.Milvus.InsertRequest insert => $"{insert.NumRows} rows",
+            Milvus.Akka.Grpc.Protocol.Milvus.UpsertRequest upsert => $"{upsert.NumRows} rows",
+            Milvus.Akka.Grpc.Protocol.Milvus.DeleteRequest delete => $"filter: {delete.Expr}",
+            _ => "",
+        };
+        return new SlowRequest(at, rpc, MilvusGrpcService.Database(RpcPrivileges.Field(request, "db_name") ?? "", context),
+            RpcPrivileges.Field(request, "collection_name") ?? "", MilvusAuthInterceptor.CurrentUser(context), latencyMs, failed,
+            detail.Length > DetailLength ? detail[..DetailLength] + "…" : detail);
     }
 
     private static void CountVectors(object request)

@@ -25,6 +25,7 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
         RegisterShardCommands();
         RegisterCompaction();
         RegisterDistribution();
+        RegisterTaskHistory();
     }
 
     public override int Identifier => 403;
@@ -409,6 +410,47 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
             f => new ClusterTopology(
                 [.. f.RepeatedBytes(1).Select(WireFields.Parse).Select(e => new ClusterNode(e.Int64(1), e.String(2), e.Strings(3), e.String(4)))],
                 f.Int64(2)));
+    }
+
+    private void RegisterTaskHistory()
+    {
+        RegisterSingleton("gth1", GetTaskHistory.Instance);
+        Register<TaskHistory>("th1",
+            (o, m) =>
+            {
+                WriteRepeatedMessages(o, 1, m.Active, WriteTask);
+                WriteRepeatedMessages(o, 2, m.Recent, WriteTask);
+            },
+            f => new TaskHistory([.. f.RepeatedBytes(1).Select(ReadTask)], [.. f.RepeatedBytes(2).Select(ReadTask)]));
+
+        static void WriteTask(CodedOutputStream w, BackgroundTask task)
+        {
+            WriteInt64(w, 1, (long)task.Kind);
+            WriteInt64(w, 2, task.TaskId);
+            WriteInt64(w, 3, task.CollectionId);
+            WriteRawSpan(w, 4, task.Segments.AsSpan());
+            WriteInt64(w, 5, (long)task.State);
+            WriteNullableInt64(w, 6, task.Started?.ToUnixTimeMilliseconds());
+            WriteNullableInt64(w, 7, task.Finished?.ToUnixTimeMilliseconds());
+            WriteString(w, 8, task.Detail);
+        }
+
+        static BackgroundTask ReadTask(ByteString bytes)
+        {
+            var e = WireFields.Parse(bytes);
+            return new BackgroundTask((BackgroundTaskKind)e.Int32(1), e.Int64(2), e.Int64(3), e.RawImmutableArray<long>(4), (BackgroundTaskState)e.Int32(5),
+                UnixMs(e.NullableInt64(6)), UnixMs(e.NullableInt64(7)), e.String(8));
+        }
+
+        static DateTimeOffset? UnixMs(long? ms) => ms is { } value ? DateTimeOffset.FromUnixTimeMilliseconds(value) : null;
+    }
+
+    private static void WriteRepeatedMessages<T>(CodedOutputStream output, int field, IEnumerable<T> values, Action<CodedOutputStream, T> write)
+    {
+        foreach (var value in values)
+        {
+            WriteMessage(output, field, w => write(w, value));
+        }
     }
 
     private static void WriteOptionalSegment(CodedOutputStream output, int field, SegmentInfo? segment)
