@@ -43,13 +43,3 @@ public readonly record struct KeyRange<TKey>(TKey? Lower, bool LowerInclusive, T
 
     public static KeyRange<TKey> Above(TKey key, bool inclusive) => new(key, inclusive, default, false, true, false);
 }
-
-/// <summary>The one text form of a JSON path (member names and array positions), shared by index builds and filters.</summary>
-public static class JsonPaths
-{
-    /// <summary><c>["a"][0]["b"]</c> for the steps a, 0, b (strings are member names, longs array positions).</summary>
-    public static string Canonical(IEnumerable<object> steps) =>
-        string.Concat(steps.Select(step => step is string name
-            ? $"[\"{name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"]"
-            : $"[{step}]"));
-}

@@ -172,7 +172,7 @@ public static class ScalarIndexBuilder
             }
 
             using var document = JsonDocument.Parse(column.Values[row], JsonLimits.DocumentOptions);
-            if (!TryNavigate(document.RootElement, target.Path, out var value))
+            if (!JsonPaths.TryNavigate(document.RootElement, target.Path, out var value))
             {
                 continue;
             }
@@ -201,33 +201,6 @@ public static class ScalarIndexBuilder
         }
 
         return (keys, rows);
-    }
-
-    private static bool TryNavigate(JsonElement root, IReadOnlyList<object> path, out JsonElement element)
-    {
-        element = root;
-        foreach (var step in path)
-        {
-            if (step is string name)
-            {
-                if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out element))
-                {
-                    return false;
-                }
-            }
-            else
-            {
-                var index = (long)step;
-                if (element.ValueKind != JsonValueKind.Array || index < 0 || index >= element.GetArrayLength())
-                {
-                    return false;
-                }
-
-                element = element[(int)index];
-            }
-        }
-
-        return true;
     }
 
     /// <summary>Sorts the entries by key, then row, and lays them out as the index type stores them.</summary>

@@ -53,7 +53,7 @@ public sealed class FinishedTasksTests
             BackgroundTasks.Outcome(input with { SegmentId = 9, RowCount = 20 }));
 
         Assert.Equal((BackgroundTaskKind.Compaction, 99L, 42L), (entry.Kind, entry.TaskId, entry.CollectionId));
-        Assert.Equal([7L, 8L], entry.Segments);
+        Assert.Equal<long>([7L, 8L], entry.Segments);
         Assert.Equal("into segment 9: 20 rows", entry.Detail);
         Assert.Equal("into segment 9: every row was deleted",
             BackgroundTasks.Compaction(task, BackgroundTaskState.Completed, started, started, BackgroundTasks.Outcome(null)).Detail);

@@ -247,41 +247,14 @@ internal sealed class JsonPathNode(FieldSchema field, IReadOnlyList<object> path
             return Value.Null;
         }
 
-        return TryNavigate(roots[row], out var element) ? Value.FromJson(element) : Value.Missing;
+        return JsonPaths.TryNavigate(roots[row], Path, out var element) ? Value.FromJson(element) : Value.Missing;
     }
 
     /// <summary>Whether the path exists in the row (a JSON null at the path counts as existing); false for null rows.</summary>
     public bool Exists(EvaluationContext context, int row)
     {
         var root = context.JsonRoots(Field)[row];
-        return root.ValueKind != JsonValueKind.Undefined && TryNavigate(root, out _);
-    }
-
-    private bool TryNavigate(JsonElement root, out JsonElement element)
-    {
-        element = root;
-        foreach (var step in Path)
-        {
-            if (step is string name)
-            {
-                if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out element))
-                {
-                    return false;
-                }
-            }
-            else
-            {
-                var index = (long)step;
-                if (element.ValueKind != JsonValueKind.Array || index < 0 || index >= element.GetArrayLength())
-                {
-                    return false;
-                }
-
-                element = element[(int)index];
-            }
-        }
-
-        return true;
+        return root.ValueKind != JsonValueKind.Undefined && JsonPaths.TryNavigate(root, Path, out _);
     }
 }
 
