@@ -120,15 +120,28 @@ public sealed class LocalObjectStore : IObjectStore
                 }
 
                 var key = Path.GetRelativePath(RootDirectory, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
-                if (key.StartsWith(prefix, StringComparison.Ordinal))
+                if (key.StartsWith(prefix, StringComparison.Ordinal) && Describe(key, file) is { } info)
                 {
-                    result.Add(new ObjectInfo(key, file.Length, file.LastWriteTimeUtc));
+                    result.Add(info);
                 }
             }
         }
 
         result.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
         return Task.FromResult<IReadOnlyList<ObjectInfo>>(result);
+    }
+
+    /// <summary>The object's size and time; null when it was deleted after the listing found it (as if listed a moment later).</summary>
+    private static ObjectInfo? Describe(string key, FileInfo file)
+    {
+        try
+        {
+            return new ObjectInfo(key, file.Length, file.LastWriteTimeUtc);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
     }
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken = default)

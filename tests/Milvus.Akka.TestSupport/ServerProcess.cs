@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -70,12 +71,25 @@ public sealed class ServerProcess(string name, string fileName, IReadOnlyList<st
     public ValueTask DisposeAsync() => new(StopAsync());
 
     /// <summary>A port that was free a moment ago on the loopback interface.</summary>
+    /// <summary>
+    /// A loopback port free now and never handed out before in this process: the OS may offer a port again once its
+    /// probe listener closes, and two servers given one port (etcd's client and metrics ports, say) fail to start.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            if (HandedOutPorts.TryAdd(port, 0))
+            {
+                return port;
+            }
+        }
     }
+
+    private static readonly ConcurrentDictionary<int, byte> HandedOutPorts = new();
 
     /// <summary>The executable, or a failure telling how to install it: tests never skip silently.</summary>
     public static string Require(string path, string what) =>
