@@ -84,6 +84,9 @@ public sealed partial class Bm25RpcTests(GrpcServerFixture server)
             ConsistencyLevel = ConsistencyLevel.Strong,
         });
         Succeeded(hybrid.Status);
+        // Without output fields a hybrid search returns every field a client may read: not the function output.
+        Assert.DoesNotContain("sparse", hybrid.Results.OutputFields);
+        Assert.DoesNotContain(hybrid.Results.FieldsData, f => f.FieldName == "sparse");
         var oracle = Oracle(texts, live, "light fire snow");
         var oracleScore = oracle.ToDictionary(h => h.Id, h => h.Score);
         Assert.Equal(oracle.Take(10).Select(h => h.Score), hybrid.Results.Ids.IntId.Data.Select(id => oracleScore[id]), new ScoreComparer());
@@ -160,6 +163,12 @@ public sealed partial class Bm25RpcTests(GrpcServerFixture server)
         Assert.Equal(3, all.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.Count);
 
         var hits = await SearchAsync(name, ["cat", "dog"], null, 10);
+        Assert.Empty(hits.Results.OutputFields);
+        var everything = TextSearch(name, ["cat"], null, 10);
+        everything.OutputFields.Add("*");
+        var withFields = await Client.SearchAsync(everything);
+        Succeeded(withFields.Status);
+        Assert.Equal(["id", "vec", "text", "tag"], withFields.Results.OutputFields);
         // "cat" is in rows 0 and 1, and weighs more in the shorter row 0; "dog" only in row 1.
         Assert.Equal([2L, 1L], hits.Results.Topks);
         Assert.Equal([0L, 1L, 1L], hits.Results.Ids.IntId.Data);

@@ -426,9 +426,9 @@ public sealed partial class MilvusGrpcService
         }
     }
 
-    /// <summary>The names SDKs label hits with: "*" expands to every field; dynamic keys stay as asked.</summary>
+    /// <summary>The names SDKs label hits with: "*" expands to every field a client may read; dynamic keys stay as asked.</summary>
     private static IEnumerable<string> OutputNames(Common.CollectionSchema schema, IEnumerable<string> requested) =>
-        requested.SelectMany(name => name.Trim() == "*" ? schema.Fields.Select(f => f.Name) : [name.Trim()]).Distinct();
+        requested.SelectMany(name => name.Trim() == "*" ? schema.Fields.Where(f => !f.IsFunctionOutput).Select(f => f.Name) : [name.Trim()]).Distinct();
 
     private static Dictionary<string, string> SearchParameters(IEnumerable<KeyValuePair> pairs)
     {
