@@ -8,12 +8,15 @@ public enum MetricType
     Cosine,
     Hamming,
     Jaccard,
+
+    /// <summary>Okapi BM25 relevance of a BM25 function's output field to a query text; larger is better.</summary>
+    Bm25,
 }
 
 public static class MetricTypes
 {
-    /// <summary>True when a larger score is a better match (IP, COSINE).</summary>
-    public static bool HigherIsBetter(this MetricType metric) => metric is MetricType.IP or MetricType.Cosine;
+    /// <summary>True when a larger score is a better match (IP, COSINE, BM25).</summary>
+    public static bool HigherIsBetter(this MetricType metric) => metric is MetricType.IP or MetricType.Cosine or MetricType.Bm25;
 
     public static string ToMilvusName(this MetricType metric) => metric switch
     {
@@ -22,6 +25,7 @@ public static class MetricTypes
         MetricType.Cosine => "COSINE",
         MetricType.Hamming => "HAMMING",
         MetricType.Jaccard => "JACCARD",
+        MetricType.Bm25 => "BM25",
         _ => throw new ArgumentOutOfRangeException(nameof(metric)),
     };
 
@@ -34,11 +38,12 @@ public static class MetricTypes
             case "COSINE": metric = MetricType.Cosine; return true;
             case "HAMMING": metric = MetricType.Hamming; return true;
             case "JACCARD": metric = MetricType.Jaccard; return true;
+            case "BM25": metric = MetricType.Bm25; return true;
             default: metric = default; return false;
         }
     }
 
     public static MetricType Parse(string name) => TryParse(name, out var metric)
         ? metric
-        : throw new MilvusException(ErrorCode.ParameterInvalid, $"metric type '{name}' is not supported; use L2, IP, COSINE, HAMMING or JACCARD");
+        : throw new MilvusException(ErrorCode.ParameterInvalid, $"metric type '{name}' is not supported; use L2, IP, COSINE, HAMMING, JACCARD or BM25");
 }

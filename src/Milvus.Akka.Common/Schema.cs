@@ -25,6 +25,9 @@ public sealed record FieldSchema
     public bool Nullable { get; init; }
     public DataType ElementType { get; init; }
 
+    /// <summary>Written by a collection function (a BM25 output): clients neither send nor read it.</summary>
+    public bool IsFunctionOutput { get; init; }
+
     /// <summary>Default for absent or null values: bool, int, long, float, double or string, matching <see cref="DataType"/>.</summary>
     public object? DefaultValue { get; init; }
 
@@ -43,6 +46,7 @@ public sealed record FieldSchema
         && DataType == other.DataType && Description == other.Description && IsPrimaryKey == other.IsPrimaryKey
         && AutoId == other.AutoId && IsPartitionKey == other.IsPartitionKey && IsClusteringKey == other.IsClusteringKey
         && IsDynamic == other.IsDynamic && Nullable == other.Nullable && ElementType == other.ElementType
+        && IsFunctionOutput == other.IsFunctionOutput
         && Equals(DefaultValue, other.DefaultValue) && TypeParams.SequenceEqual(other.TypeParams);
 
     public override int GetHashCode() => HashCode.Combine(FieldId, Name, DataType);
@@ -60,6 +64,9 @@ public sealed record CollectionSchema
     public bool EnableDynamicField { get; init; }
     public ImmutableSortedDictionary<string, string> Properties { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 
+    /// <summary>Functions that compute fields from others at insert (BM25: a VarChar's terms into a sparse field).</summary>
+    public ImmutableArray<FunctionSchema> Functions { get; init; } = [];
+
     public FieldSchema PrimaryKey => Fields.First(f => f.IsPrimaryKey);
 
     public FieldSchema? DynamicField => Fields.FirstOrDefault(f => f.IsDynamic);
@@ -73,7 +80,8 @@ public sealed record CollectionSchema
     public FieldSchema? FindField(long fieldId) => Fields.FirstOrDefault(f => f.FieldId == fieldId);
 
     public bool Equals(CollectionSchema? other) => other is not null && Name == other.Name && Description == other.Description
-        && EnableDynamicField == other.EnableDynamicField && Fields.SequenceEqual(other.Fields) && Properties.SequenceEqual(other.Properties);
+        && EnableDynamicField == other.EnableDynamicField && Fields.SequenceEqual(other.Fields) && Properties.SequenceEqual(other.Properties)
+        && Functions.SequenceEqual(other.Functions);
 
     public override int GetHashCode() => HashCode.Combine(Name, Fields.Length);
 }

@@ -22,10 +22,11 @@ public sealed partial class CatalogActor
         if (field.DataType.IsVector())
         {
             var type = parameters.GetValueOrDefault(IndexInfo.IndexTypeKey, "AUTOINDEX");
-            var metric = parameters.GetValueOrDefault(IndexInfo.MetricTypeKey, IndexSpec.DefaultMetric(field.DataType));
+            var metric = parameters.GetValueOrDefault(IndexInfo.MetricTypeKey, FunctionValidator.DefaultMetric(field));
             var buildParams = parameters.Remove(IndexInfo.IndexTypeKey).Remove(IndexInfo.MetricTypeKey);
             var spec = IndexSpec.FromMilvus(type, metric, buildParams, field.DataType);
             spec.Validate(field.Dim);
+            FunctionValidator.CheckIndexMetric(field, spec.Metric);
             parameters = parameters.SetItem(IndexInfo.IndexTypeKey, type.ToUpperInvariant()).SetItem(IndexInfo.MetricTypeKey, metric.ToUpperInvariant());
         }
         else

@@ -105,7 +105,7 @@ public static partial class SchemaValidator
             });
         }
 
-        return schema with { Fields = completed.ToImmutable() };
+        return FunctionValidator.Complete(schema with { Fields = completed.ToImmutable() });
     }
 
     private static void Check(FieldSchema field)

@@ -73,6 +73,11 @@ public sealed record IndexSpec(IndexType Type, MetricType Metric, IReadOnlyDicti
         if (Type.IsSparse())
         {
             // Sparse rows have no fixed dimension.
+            if (Metric == MetricType.Bm25)
+            {
+                Sparse.Bm25Scoring.Validate(Params);
+            }
+
             return;
         }
 

@@ -83,6 +83,6 @@ public static class IndexTypes
     public static bool Supports(this IndexType type, MetricType metric) => type.IsBinary()
         ? metric is MetricType.Hamming or MetricType.Jaccard
         : type.IsSparse()
-            ? metric is MetricType.IP
+            ? metric is MetricType.IP or MetricType.Bm25
             : metric is MetricType.L2 or MetricType.IP or MetricType.Cosine;
 }

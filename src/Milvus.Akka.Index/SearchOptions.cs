@@ -22,4 +22,7 @@ public sealed record SearchOptions
 
     /// <summary>Threads a batch of queries may use; 0 (the default) uses every core. Results do not depend on it.</summary>
     public int Threads { get; init; }
+
+    /// <summary>Set for a BM25 search of sparse rows: the query values are term weights, the rows term frequencies.</summary>
+    public Sparse.Bm25Scoring? Bm25 { get; init; }
 }

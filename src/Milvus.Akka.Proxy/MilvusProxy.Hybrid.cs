@@ -108,7 +108,7 @@ public sealed record RrfRanker(int K = 60) : HybridRanker
 
 /// <summary>
 /// Σ weightᵢ · scoreᵢ, scores normalised into [0, 1] with larger better when <see cref="Normalize"/> is set:
-/// arctan-based for IP and L2, (1 + cos) / 2 for COSINE.
+/// arctan-based for IP, BM25 and L2, (1 + cos) / 2 for COSINE.
 /// </summary>
 public sealed record WeightedRanker(ImmutableArray<float> Weights, bool Normalize = true) : HybridRanker
 {
@@ -122,7 +122,7 @@ public sealed record WeightedRanker(ImmutableArray<float> Weights, bool Normaliz
         var normalized = !Normalize ? score : metric switch
         {
             MetricType.Cosine => (1 + score) / 2,
-            MetricType.IP => 0.5f + MathF.Atan(score) / MathF.PI,
+            MetricType.IP or MetricType.Bm25 => 0.5f + MathF.Atan(score) / MathF.PI,
             _ => 1 - 2 * MathF.Atan(score) / MathF.PI,
         };
         return Weights[search] * normalized;

@@ -20,7 +20,11 @@ public sealed partial class MilvusProxy
         RequireLoaded(info);
         var field = VectorFieldOf(info, request.VectorField);
         CheckLimits(request.Limit, request.Offset, request.Nq);
-        if (field.DataType is DataType.BinaryVector or DataType.SparseFloatVector)
+        if (field.IsFunctionOutput || request.Texts is not null)
+        {
+            CheckTextQueries(info, field, request);
+        }
+        else if (field.DataType is DataType.BinaryVector or DataType.SparseFloatVector)
         {
             if (request.RawVectors?.Length != request.Nq)
             {
@@ -46,10 +50,14 @@ public sealed partial class MilvusProxy
         // The grouping field travels with the hits, so every reducer can group them.
         var planOutputs = grouping is null || outputs.Contains(grouping.FieldId) ? outputs : outputs.Add(grouping.FieldId);
         var readTimestamp = await ReadTimestampAsync(request.Consistency ?? info.Consistency, cancellationToken);
+        var expiredBefore = ExpiredBefore(info, readTimestamp);
+        var (rawQueries, bm25) = request.Texts is { } texts
+            ? await Bm25QueriesAsync(info, field, texts, readTimestamp, expiredBefore, cancellationToken)
+            : (request.RawVectors, null);
         // Output fields come back with the hits: each segment gathers them for its own top-k, the reducers carry them.
         var plan = new SearchPlan(info.Id, field.FieldId, metric, request.Offset + request.Limit, request.Nq, request.Vectors, request.Filter,
             request.Params, ReadPartitions(info, request.Partitions, filter, ErrorCode.OperationNotSupported), readTimestamp, request.Radius, request.RangeFilter,
-            planOutputs, filter, request.RawVectors, grouping, ExpiredBefore(info, readTimestamp));
+            planOutputs, filter, rawQueries, grouping, expiredBefore, bm25);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<SearchHits>(new SearchShard(s, plan), cancellationToken)));
         var hits = SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, request.Offset, request.Limit, grouping);
         var returned = planOutputs.Length == 0 ? NoFields : hits.Fields ?? Segment.EmptyRows(info.Schema, planOutputs);
@@ -216,12 +224,12 @@ public sealed partial class MilvusProxy
     {
         var index = info.IndexOnField(field.FieldId);
         var metric = MetricTypes.Parse(string.IsNullOrEmpty(requested)
-            ? index?.MetricType is { Length: > 0 } m ? m : IndexSpec.DefaultMetric(field.DataType)
+            ? index?.MetricType is { Length: > 0 } m ? m : field.IsFunctionOutput ? MetricType.Bm25.ToMilvusName() : IndexSpec.DefaultMetric(field.DataType)
             : requested);
         var applies = field.DataType switch
         {
             DataType.BinaryVector => metric is MetricType.Hamming or MetricType.Jaccard,
-            DataType.SparseFloatVector => metric == MetricType.IP,
+            DataType.SparseFloatVector => metric == (field.IsFunctionOutput ? MetricType.Bm25 : MetricType.IP),
             _ => metric is MetricType.L2 or MetricType.IP or MetricType.Cosine,
         };
         if (!applies)
@@ -252,11 +260,14 @@ public sealed partial class MilvusProxy
             var name = raw.Trim();
             if (name == "*")
             {
-                ids.UnionWith(schema.Fields.Select(f => f.FieldId));
+                // As Milvus: "*" means every field a client may read, which leaves out function outputs.
+                ids.UnionWith(schema.Fields.Where(f => !f.IsFunctionOutput).Select(f => f.FieldId));
             }
             else if (schema.FindField(name) is { } field)
             {
-                ids.Add(field.FieldId);
+                ids.Add(field.IsFunctionOutput
+                    ? throw new MilvusException(ErrorCode.OperationNotSupported, $"not allowed to retrieve raw data of field {field.Name}")
+                    : field.FieldId);
             }
             else if (schema.DynamicField is { } dynamic)
             {

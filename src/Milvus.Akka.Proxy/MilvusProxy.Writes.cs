@@ -125,7 +125,7 @@ public sealed partial class MilvusProxy
     private async Task<RowBatch> CompleteRowsAsync(CollectionInfo info, CollectionSchema schema, IReadOnlyDictionary<string, Column> columns,
         CancellationToken cancellationToken)
     {
-        var (validated, rows) = RowValidator.Validate(schema, columns);
+        var (validated, rows) = RowValidator.Validate(schema, WithFunctionOutputs(schema, columns));
         var pk = schema.PrimaryKey;
         if (!validated.ContainsKey(pk.FieldId))
         {

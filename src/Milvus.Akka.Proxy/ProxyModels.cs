@@ -18,6 +18,9 @@ public sealed record SearchRequest
     public required string Collection { get; init; }
     public required float[] Vectors { get; init; }
     public byte[][]? RawVectors { get; init; }
+
+    /// <summary>The nq query texts of a full-text search of a BM25 function's output field, instead of vectors.</summary>
+    public string[]? Texts { get; init; }
     public int Nq { get; init; } = 1;
     public string? VectorField { get; init; }
     public string? Metric { get; init; }

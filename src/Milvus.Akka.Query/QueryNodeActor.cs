@@ -45,6 +45,8 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         Receive<ApplyDeletes>(ApplyDeletes);
         Receive<SearchSegments>(Search);
         Receive<QuerySegments>(Retrieve);
+        Receive<Bm25StatsSegments>(m => OverSegments(m.SegmentIds, _ => null, (view, _) => view.Bm25Statistics(m.Plan),
+            (parts, _) => Bm25Stats.Sum(parts, m.Plan.Terms.Length)));
         Receive<SegmentIndexReady>(m => LoadIndexes(m.Segment));
         Receive<IndexLoaded>(m =>
         {

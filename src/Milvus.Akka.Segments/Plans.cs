@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Milvus.Akka.Common;
 using Milvus.Akka.Expressions;
+using Milvus.Akka.Index.Sparse;
 
 namespace Milvus.Akka.Segments;
 
@@ -11,6 +12,8 @@ namespace Milvus.Akka.Segments;
 /// the <paramref name="OutputFieldIds"/> columns of each hit. <paramref name="BoundFilter"/> is the filter as the proxy
 /// parsed and bound it; <paramref name="Filter"/> is its text, for the nodes a plan reaches over the network.
 /// Rows inserted before <paramref name="ExpiredBefore"/> have outlived the collection's TTL and are not searched.
+/// A BM25 search carries <paramref name="Bm25"/> (k1, b and the collection's average document length) and query
+/// rows of term weights (see <see cref="Bm25Scoring"/>).
 /// </summary>
 public sealed record SearchPlan(
     long CollectionId,
@@ -29,7 +32,8 @@ public sealed record SearchPlan(
     FilterExpression? BoundFilter = null,
     byte[][]? RawQueries = null,
     SearchGrouping? Grouping = null,
-    ulong ExpiredBefore = 0)
+    ulong ExpiredBefore = 0,
+    Bm25Scoring? Bm25 = null)
 {
     public ImmutableArray<long> OutputFieldIds { get; init; } = OutputFieldIds.IsDefault ? [] : OutputFieldIds;
 

@@ -202,6 +202,7 @@ public sealed class SegmentView
             Allow = allow,
             Radius = plan.Radius,
             RangeFilter = plan.RangeFilter,
+            Bm25 = plan.Bm25,
         };
         if (built is not null)
         {
@@ -303,6 +304,11 @@ public sealed class SegmentView
 
         return RowCount == 0 ? _segment.EmptyBatch().Select(fieldIds) : Rows.Select(fieldIds).Gather(rows);
     }
+
+    /// <summary>This segment's part of the collection's BM25 statistics: its visible rows, whatever their partition.</summary>
+    public Bm25Stats Bm25Statistics(Bm25StatsPlan plan) => RowCount == 0
+        ? Bm25Stats.Empty(plan.Terms.Length)
+        : Bm25Stats.Count((SparseVectorColumn)Rows[plan.FieldId], Visible(plan.ReadTimestamp, plan.ExpiredBefore), plan.Terms);
 
     public QueryRows Query(QueryPlan plan, FilterExpression? filter)
     {

@@ -27,6 +27,16 @@ public sealed partial class ShardActor
             parts => SearchReducer.Reduce(parts, plan.Nq, _collection.Schema.PrimaryKey.DataType, plan.Metric, 0, plan.TopK, plan.Grouping));
     }
 
+    /// <summary>The first round of a BM25 search: the shard's part of the corpus statistics, summed over its segments.</summary>
+    private void OnBm25Stats(Bm25StatsShard m)
+    {
+        var plan = m.Plan;
+        ReadAt(plan.ReadTimestamp, [], Sender, _ => null,
+            (view, _) => view.Bm25Statistics(plan),
+            (node, ids) => node.AskFor<Bm25Stats>(new Bm25StatsSegments(plan, ids), _settings.AskTimeout),
+            parts => Bm25Stats.Sum(parts, plan.Terms.Length));
+    }
+
     private void OnQuery(QueryShard m)
     {
         var plan = m.Plan;

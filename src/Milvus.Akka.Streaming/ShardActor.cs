@@ -124,6 +124,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         Command<WriteQueued>(_ => WriteQueuedWrites());
         Command<SearchShard>(OnSearch);
         Command<QueryShard>(OnQuery);
+        Command<Bm25StatsShard>(OnBm25Stats);
         Command<FlushShard>(OnFlush);
         Command<CheckSeal>(_ =>
         {

@@ -20,6 +20,10 @@ public static class SchemaCodec
 
         WriteBool(o, 4, schema.EnableDynamicField);
         WriteMap(o, 5, schema.Properties);
+        foreach (var function in schema.Functions)
+        {
+            WriteMessage(o, 6, f => WriteFunction(f, function));
+        }
     });
 
     public static CollectionSchema Decode(ByteString bytes)
@@ -28,6 +32,7 @@ public static class SchemaCodec
         var fields = ImmutableArray.CreateBuilder<FieldSchema>();
         var dynamic = false;
         var properties = ImmutableSortedDictionary.CreateBuilder<string, string>();
+        var functions = ImmutableArray.CreateBuilder<FunctionSchema>();
         foreach (var (field, input) in Fields(bytes))
         {
             switch (field)
@@ -37,6 +42,7 @@ public static class SchemaCodec
                 case 3: fields.Add(ReadField(input.ReadBytes())); break;
                 case 4: dynamic = input.ReadBool(); break;
                 case 5: properties.Add(ReadMapEntry(input.ReadBytes())); break;
+                case 6: functions.Add(ReadFunction(input.ReadBytes())); break;
                 default: input.SkipLastField(); break;
             }
         }
@@ -48,6 +54,53 @@ public static class SchemaCodec
             Fields = fields.ToImmutable(),
             EnableDynamicField = dynamic,
             Properties = properties.ToImmutable(),
+            Functions = functions.ToImmutable(),
+        };
+    }
+
+    private static void WriteFunction(CodedOutputStream o, FunctionSchema function)
+    {
+        WriteString(o, 1, function.Name);
+        WriteInt64(o, 2, function.Id);
+        WriteString(o, 3, function.Description);
+        WriteInt64(o, 4, (long)function.Type);
+        WriteStrings(o, 5, function.InputFieldNames);
+        WriteStrings(o, 6, function.OutputFieldNames);
+        WriteMap(o, 7, function.Params);
+    }
+
+    private static FunctionSchema ReadFunction(ByteString bytes)
+    {
+        string name = "", description = "";
+        long id = 0;
+        var type = FunctionType.Unknown;
+        var inputs = ImmutableArray.CreateBuilder<string>();
+        var outputs = ImmutableArray.CreateBuilder<string>();
+        var parameters = ImmutableSortedDictionary.CreateBuilder<string, string>();
+        foreach (var (field, input) in Fields(bytes))
+        {
+            switch (field)
+            {
+                case 1: name = input.ReadString(); break;
+                case 2: id = input.ReadInt64(); break;
+                case 3: description = input.ReadString(); break;
+                case 4: type = (FunctionType)input.ReadInt64(); break;
+                case 5: inputs.Add(input.ReadString()); break;
+                case 6: outputs.Add(input.ReadString()); break;
+                case 7: parameters.Add(ReadMapEntry(input.ReadBytes())); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+
+        return new FunctionSchema
+        {
+            Name = name,
+            Id = id,
+            Description = description,
+            Type = type,
+            InputFieldNames = inputs.ToImmutable(),
+            OutputFieldNames = outputs.ToImmutable(),
+            Params = parameters.ToImmutable(),
         };
     }
 
@@ -65,6 +118,7 @@ public static class SchemaCodec
         WriteBool(o, 10, field.Nullable);
         WriteInt64(o, 11, (long)field.ElementType);
         WriteMap(o, 13, field.TypeParams);
+        WriteBool(o, 14, field.IsFunctionOutput);
         switch (field.DefaultValue)
         {
             case null: break;
@@ -103,7 +157,7 @@ public static class SchemaCodec
         long id = 0;
         string name = "", description = "";
         DataType type = DataType.None, elementType = DataType.None;
-        bool pk = false, autoId = false, partitionKey = false, clusteringKey = false, dynamic = false, nullable = false;
+        bool pk = false, autoId = false, partitionKey = false, clusteringKey = false, dynamic = false, nullable = false, functionOutput = false;
         object? defaultValue = null;
         var typeParams = ImmutableSortedDictionary.CreateBuilder<string, string>();
         foreach (var (field, input) in Fields(bytes))
@@ -122,6 +176,7 @@ public static class SchemaCodec
                 case 10: nullable = input.ReadBool(); break;
                 case 11: elementType = (DataType)input.ReadInt64(); break;
                 case 13: typeParams.Add(ReadMapEntry(input.ReadBytes())); break;
+                case 14: functionOutput = input.ReadBool(); break;
                 case 20: defaultValue = input.ReadBool(); break;
                 case 21: defaultValue = input.ReadInt32(); break;
                 case 22: defaultValue = input.ReadInt64(); break;
@@ -145,6 +200,7 @@ public static class SchemaCodec
             IsDynamic = dynamic,
             Nullable = nullable,
             ElementType = elementType,
+            IsFunctionOutput = functionOutput,
             DefaultValue = defaultValue,
             TypeParams = typeParams.ToImmutable(),
         };

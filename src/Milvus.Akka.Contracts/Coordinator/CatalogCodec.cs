@@ -10,12 +10,22 @@ namespace Milvus.Akka.Coordinator;
 
 /// <summary>
 /// Catalog records in their stored form (Formats/catalog.proto), used for meta storage values and for cluster
-/// messages alike. Writes <see cref="FormatVersion"/>; reads it and every older version, and refuses newer ones.
+/// messages alike. Writes the oldest version that holds an entry (<see cref="VersionOf"/>); reads up to <see cref="FormatVersion"/>, and refuses newer ones.
 /// </summary>
 public static class CatalogCodec
 {
-    /// <summary>The catalog format this code writes and the newest it reads; entries without a version are version 1.</summary>
-    public const uint FormatVersion = 1;
+    /// <summary>
+    /// The newest catalog format this code reads; entries without a version are version 1. Version 2 added schema
+    /// functions (BM25) and function output fields: only a collection that has functions is written as version 2, so
+    /// a node that cannot serve it refuses it instead of dropping its functions, and every other entry stays version 1.
+    /// </summary>
+    public const uint FormatVersion = 2;
+
+    /// <summary>The version of entries without functions (databases, segments, collections without functions).</summary>
+    public const uint BaseFormatVersion = 1;
+
+    /// <summary>The version a collection is written with.</summary>
+    public static uint VersionOf(CollectionSchema schema) => schema.Functions.IsEmpty ? BaseFormatVersion : FormatVersion;
 
     public static ByteString Encode(DatabaseInfo db) => new DatabaseEntry
     {
@@ -23,7 +33,7 @@ public static class CatalogCodec
         Name = db.Name,
         Properties = { db.Properties },
         CreatedTimestamp = db.CreatedTimestamp,
-        FormatVersion = FormatVersion,
+        FormatVersion = BaseFormatVersion,
     }.ToByteString();
 
     public static DatabaseInfo DecodeDatabase(ByteString bytes)
@@ -50,7 +60,7 @@ public static class CatalogCodec
             CreatedTimestamp = c.CreatedTimestamp,
             Loaded = c.Loaded,
             LoadedPartitions = { c.LoadedPartitions ?? [] },
-            FormatVersion = FormatVersion,
+            FormatVersion = VersionOf(c.Schema),
         };
         return entry.ToByteString();
     }
@@ -87,7 +97,7 @@ public static class CatalogCodec
         ManifestKey = s.ManifestKey,
         IndexFiles = { s.IndexFiles.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => kv.Value) },
         FlushedTimestamp = s.FlushedTimestamp,
-        FormatVersion = FormatVersion,
+        FormatVersion = BaseFormatVersion,
     };
 
     public static SegmentInfo FromEntry(SegmentEntry entry)

@@ -24,5 +24,8 @@ public sealed record ApplyDeletes(string ShardName, Column Pks, ulong Timestamp)
 /// <summary>Searches the named segments; the reply is <see cref="SearchHits"/> reduced over them, or a <see cref="MilvusFailure"/>.</summary>
 public sealed record SearchSegments(SearchPlan Plan, ImmutableArray<long> SegmentIds) : IQueryNodeMessage;
 
+/// <summary>Counts the BM25 statistics of the named segments; the reply is their sum as <see cref="Bm25Stats"/>, or a <see cref="MilvusFailure"/>.</summary>
+public sealed record Bm25StatsSegments(Bm25StatsPlan Plan, ImmutableArray<long> SegmentIds) : IQueryNodeMessage;
+
 /// <summary>Retrieves from the named segments; the reply is <see cref="QueryRows"/> reduced over them, or a <see cref="MilvusFailure"/>.</summary>
 public sealed record QuerySegments(QueryPlan Plan, ImmutableArray<long> SegmentIds) : IQueryNodeMessage;

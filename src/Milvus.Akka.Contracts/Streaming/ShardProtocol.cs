@@ -45,6 +45,12 @@ public sealed record DeleteAck(ulong Timestamp) : IShardMessage;
 /// <summary>Searches the shard's data (growing in the shard, flushed on query nodes); replies <see cref="SearchHits"/> or <see cref="MilvusFailure"/>.</summary>
 public sealed record SearchShard(string ShardName, SearchPlan Plan) : IShardMessage, IShardCommand;
 
+/// <summary>
+/// Counts the BM25 statistics of the shard's data (growing in the shard, flushed on query nodes), the first round of a
+/// BM25 search; replies <see cref="Bm25Stats"/> or <see cref="MilvusFailure"/>.
+/// </summary>
+public sealed record Bm25StatsShard(string ShardName, Bm25StatsPlan Plan) : IShardMessage, IShardCommand;
+
 /// <summary>Retrieves from the shard's data; replies <see cref="QueryRows"/> or <see cref="MilvusFailure"/>.</summary>
 public sealed record QueryShard(string ShardName, QueryPlan Plan) : IShardMessage, IShardCommand;
 

@@ -20,6 +20,9 @@ internal sealed class SparseInvertedIndex : ISparseVectorIndex
     private readonly int[] _rows;
     private readonly float[] _values;
 
+    // Each row's document length (the sum of its values), for BM25 searches; computed at the first one.
+    private float[]? _docLengths;
+
     private SparseInvertedIndex(IndexSpec spec, int count, uint[] terms, int[] starts, int[] rows, float[] values)
     {
         Spec = spec;
@@ -91,6 +94,8 @@ internal sealed class SparseInvertedIndex : ISparseVectorIndex
     {
         var filter = QueryFilter.Create(options, MetricType.IP, Count);
         var dropRatio = DropRatio(options.Params);
+        var bm25 = options.Bm25;
+        var docLengths = bm25 is null ? null : DocLengths();
         var accumulator = ArrayPool<float>.Shared.Rent(Math.Max(Count, 1));
         var touched = new Bitset(Count);
         try
@@ -118,7 +123,7 @@ internal sealed class SparseInvertedIndex : ISparseVectorIndex
                             accumulator[row] = 0;
                         }
 
-                        accumulator[row] += value * _values[p];
+                        accumulator[row] += value * (bm25 is null ? _values[p] : bm25.TermScore(_values[p], docLengths![row]));
                     }
                 }
 
@@ -139,6 +144,24 @@ internal sealed class SparseInvertedIndex : ISparseVectorIndex
         {
             ArrayPool<float>.Shared.Return(accumulator);
         }
+    }
+
+    private float[] DocLengths()
+    {
+        if (Volatile.Read(ref _docLengths) is { } known)
+        {
+            return known;
+        }
+
+        // Two first searches at once both compute the same lengths; either result may be kept.
+        var lengths = new float[Count];
+        for (var p = 0; p < _rows.Length; p++)
+        {
+            lengths[_rows[p]] += _values[p];
+        }
+
+        Volatile.Write(ref _docLengths, lengths);
+        return lengths;
     }
 
     public void Save(Stream destination)
@@ -208,7 +231,7 @@ internal sealed class SparseScan(byte[][] rows) : ISparseVectorIndex
                     continue;
                 }
 
-                var (dot, overlaps) = SparseVectors.Dot(query, rows[row]);
+                var (dot, overlaps) = options.Bm25 is { } bm25 ? bm25.Score(query, rows[row]) : SparseVectors.Dot(query, rows[row]);
                 if (overlaps && filter.InRange(-dot))
                 {
                     top.Push(row, -dot);

@@ -20,6 +20,21 @@ public static class SparseVectors
 
     public static float Value(ReadOnlySpan<byte> row, int i) => BinaryPrimitives.ReadSingleLittleEndian(row[((i * PairBytes) + 4)..]);
 
+    /// <summary>A row of the given (index, value) pairs, which must come with increasing indices.</summary>
+    public static byte[] Row(IReadOnlyCollection<KeyValuePair<uint, float>> pairs)
+    {
+        var row = new byte[pairs.Count * PairBytes];
+        var offset = 0;
+        foreach (var (index, value) in pairs)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(row.AsSpan(offset), index);
+            BinaryPrimitives.WriteSingleLittleEndian(row.AsSpan(offset + 4), value);
+            offset += PairBytes;
+        }
+
+        return row;
+    }
+
     /// <summary>Throws ParameterInvalid unless <paramref name="row"/> is well formed: whole pairs, increasing indices below 2³² − 1, finite values.</summary>
     public static void Validate(ReadOnlySpan<byte> row, string what)
     {

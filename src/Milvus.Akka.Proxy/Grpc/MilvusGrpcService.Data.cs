@@ -307,14 +307,15 @@ public sealed partial class MilvusGrpcService
             throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field?.Name}' is not a vector field");
         }
 
-        var (vectors, rawVectors) = QueryVectors(request.PlaceholderGroup, field, request.Nq);
+        var (vectors, rawVectors, texts) = QueryVectors(request.PlaceholderGroup, field, request.Nq);
         var indexParams = parameters.TryGetValue(ParamsKey, out var json) ? ParseJsonObject(json, "search params") : [];
         return new SearchRequest
         {
             Collection = info.Name,
             Vectors = vectors,
             RawVectors = rawVectors,
-            Nq = rawVectors?.Length ?? vectors.Length / field.Dim,
+            Texts = texts,
+            Nq = texts?.Length ?? rawVectors?.Length ?? vectors.Length / field.Dim,
             VectorField = field.Name,
             Metric = NullIfEmpty(parameters.GetValueOrDefault("metric_type")),
             Limit = IntParam(parameters, "topk", IntParam(parameters, "limit", 10)),
@@ -331,7 +332,7 @@ public sealed partial class MilvusGrpcService
         };
     }
 
-    private static (float[] Floats, byte[][]? Raw) QueryVectors(ByteString placeholderBytes, Common.FieldSchema field, long nq)
+    private static (float[] Floats, byte[][]? Raw, string[]? Texts) QueryVectors(ByteString placeholderBytes, Common.FieldSchema field, long nq)
     {
         PlaceholderGroup group;
         try
@@ -350,7 +351,8 @@ public sealed partial class MilvusGrpcService
         }
 
         var placeholder = group.Placeholders[0];
-        if ((int)placeholder.Type != (int)field.DataType)
+        var isText = placeholder.Type == PlaceholderType.VarChar;
+        if (!isText && (int)placeholder.Type != (int)field.DataType)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"query vectors of type {placeholder.Type} cannot search {field.DataType} field '{field.Name}'");
         }
@@ -360,7 +362,14 @@ public sealed partial class MilvusGrpcService
             throw new MilvusException(ErrorCode.ParameterInvalid, $"nq ({nq}) does not match the {placeholder.Values.Count} query vectors sent");
         }
 
-        return FieldDataConverter.QueryVectors(placeholder.Values, field);
+        if (isText)
+        {
+            // Query texts of a full-text search; the proxy checks that the field is a BM25 function's output.
+            return ([], null, [.. placeholder.Values.Select(v => v.ToStringUtf8())]);
+        }
+
+        var (floats, raw) = FieldDataConverter.QueryVectors(placeholder.Values, field);
+        return (floats, raw, null);
     }
 
     private static SearchResultData SearchData(CollectionInfo info, SearchResult result, ImmutableArray<string> requested, int limit)
@@ -417,9 +426,9 @@ public sealed partial class MilvusGrpcService
         }
     }
 
-    /// <summary>The names SDKs label hits with: "*" expands to every field; dynamic keys stay as asked.</summary>
+    /// <summary>The names SDKs label hits with: "*" expands to every field a client may read; dynamic keys stay as asked.</summary>
     private static IEnumerable<string> OutputNames(Common.CollectionSchema schema, IEnumerable<string> requested) =>
-        requested.SelectMany(name => name.Trim() == "*" ? schema.Fields.Select(f => f.Name) : [name.Trim()]).Distinct();
+        requested.SelectMany(name => name.Trim() == "*" ? schema.Fields.Where(f => !f.IsFunctionOutput).Select(f => f.Name) : [name.Trim()]).Distinct();
 
     private static Dictionary<string, string> SearchParameters(IEnumerable<KeyValuePair> pairs)
     {

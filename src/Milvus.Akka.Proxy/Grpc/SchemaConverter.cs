@@ -10,6 +10,8 @@ using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
 using ProtoCollectionSchema = Milvus.Akka.Grpc.Protocol.Schema.CollectionSchema;
 using ProtoDataType = Milvus.Akka.Grpc.Protocol.Schema.DataType;
 using ProtoFieldSchema = Milvus.Akka.Grpc.Protocol.Schema.FieldSchema;
+using ProtoFunctionSchema = Milvus.Akka.Grpc.Protocol.Schema.FunctionSchema;
+using ProtoFunctionType = Milvus.Akka.Grpc.Protocol.Schema.FunctionType;
 using ValueField = Milvus.Akka.Grpc.Protocol.Schema.ValueField;
 
 namespace Milvus.Akka.Proxy.Grpc;
@@ -29,11 +31,6 @@ public static class SchemaConverter
             throw new MilvusException(ErrorCode.ParameterInvalid, $"the schema of collection {collectionName} is not a valid schema.CollectionSchema: {e.Message}");
         }
 
-        if (proto.Functions.Count > 0)
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "collection functions (the BM25 function of full-text search, text embedding) are not supported by Milvus.Akka");
-        }
-
         if (proto.StructArrayFields.Count > 0)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, "struct array fields are not supported by Milvus.Akka");
@@ -47,6 +44,7 @@ public static class SchemaConverter
             EnableDynamicField = proto.EnableDynamicField,
             Properties = ToDictionary(proto.Properties),
             Fields = [.. proto.Fields.Where(f => !f.IsDynamic).Select(f => FromProto(f, proto.AutoID))],
+            Functions = [.. proto.Functions.Select(FromProto)],
         };
     }
 
@@ -63,6 +61,36 @@ public static class SchemaConverter
         // Milvus leaves the hidden $meta field out of a described schema (enable_dynamic_field says it is there);
         // SDKs add it back themselves, and count the fields they created.
         proto.Fields.Add(schema.Fields.Where(f => !f.IsDynamic).Select(ToProto));
+        proto.Functions.Add(schema.Functions.Select(f => ToProto(f, schema)));
+        return proto;
+    }
+
+    private static Common.FunctionSchema FromProto(ProtoFunctionSchema function) => new()
+    {
+        Name = function.Name,
+        Id = function.Id,
+        Description = function.Description,
+        Type = (Common.FunctionType)function.Type,
+        InputFieldNames = [.. function.InputFieldNames],
+        OutputFieldNames = [.. function.OutputFieldNames],
+        Params = ToDictionary(function.Params),
+    };
+
+    /// <summary>A function as Milvus describes it: the field ids beside the names.</summary>
+    private static ProtoFunctionSchema ToProto(Common.FunctionSchema function, CollectionSchema schema)
+    {
+        var proto = new ProtoFunctionSchema
+        {
+            Name = function.Name,
+            Id = function.Id,
+            Description = function.Description,
+            Type = (ProtoFunctionType)function.Type,
+        };
+        proto.InputFieldNames.Add(function.InputFieldNames);
+        proto.InputFieldIds.Add(function.InputFieldNames.Select(n => schema.FindField(n)?.FieldId ?? 0));
+        proto.OutputFieldNames.Add(function.OutputFieldNames);
+        proto.OutputFieldIds.Add(function.OutputFieldNames.Select(n => schema.FindField(n)?.FieldId ?? 0));
+        proto.Params.Add(ToPairs(function.Params));
         return proto;
     }
 
@@ -96,6 +124,7 @@ public static class SchemaConverter
             IsClusteringKey = field.IsClusteringKey,
             Nullable = field.Nullable,
             ElementType = elementType,
+            IsFunctionOutput = field.IsFunctionOutput,
             DefaultValue = field.DefaultValue is null ? null : DefaultValue(field, type),
             // index_params is where older SDKs put dim and max_length; type_params wins when both have a key.
             TypeParams = ToDictionary(field.IndexParams.Concat(field.TypeParams)),
@@ -117,6 +146,7 @@ public static class SchemaConverter
             IsDynamic = field.IsDynamic,
             Nullable = field.Nullable,
             ElementType = (ProtoDataType)field.ElementType,
+            IsFunctionOutput = field.IsFunctionOutput,
         };
         proto.TypeParams.Add(ToPairs(field.TypeParams));
         if (field.DefaultValue is { } value)

@@ -56,6 +56,14 @@ public sealed class QueryNodeMessageSerializer : WireSerializer
                 WriteRawSpan(o, 2, m.SegmentIds.AsSpan());
             },
             f => new QuerySegments(SegmentsCodec.DecodeQueryPlan(f.Required(1, "query plan")), f.RawImmutableArray<long>(2)));
+        Register<Bm25StatsSegments>("bsg1",
+            (o, m) =>
+            {
+                WriteEncoded(o, 1, SegmentsCodec.Encode(m.Plan));
+                WriteRawSpan(o, 2, m.SegmentIds.AsSpan());
+            },
+            f => new Bm25StatsSegments(SegmentsCodec.DecodeBm25StatsPlan(f.Required(1, "BM25 statistics plan")), f.RawImmutableArray<long>(2)));
+        Register<Bm25Stats>("bst1", SegmentsCodec.Write, SegmentsCodec.ReadBm25Stats);
         Register<SearchHits>("sh1", SegmentsCodec.Write, SegmentsCodec.ReadSearchHits);
         Register<QueryRows>("qr1", SegmentsCodec.Write, SegmentsCodec.ReadQueryRows);
     }

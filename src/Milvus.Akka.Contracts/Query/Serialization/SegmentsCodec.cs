@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Milvus.Akka.Cluster.Wire;
 using Milvus.Akka.Common;
+using Milvus.Akka.Index.Sparse;
 using Milvus.Akka.Segments;
 using static Milvus.Akka.Cluster.Wire.WireCodec;
 
@@ -43,6 +44,10 @@ public static class SegmentsCodec
         }
 
         WriteUInt64(o, 16, plan.ExpiredBefore);
+        if (plan.Bm25 is { } bm25)
+        {
+            WriteRawArray(o, 17, new[] { bm25.K1, bm25.B, bm25.AverageDocLength });
+        }
     });
 
     public static SearchPlan DecodeSearchPlan(ByteString bytes)
@@ -51,8 +56,38 @@ public static class SegmentsCodec
         return new SearchPlan(f.Int64(1), f.Int64(2), (MetricType)f.Int32(3), f.Int32(4), f.Int32(5), f.RawArray<float>(6),
             f.NullableString(7), f.Map(8), f.RawImmutableArray<long>(9), f.UInt64(10), f.NullableFloat(11), f.NullableFloat(12),
             f.RawImmutableArray<long>(13), RawQueries: f.Has(14) ? [.. f.RepeatedBytes(14).Select(q => q.ToByteArray())] : null,
-            Grouping: f.Has(15) ? DecodeGrouping(WireFields.Parse(f.Bytes(15))) : null, ExpiredBefore: f.UInt64(16));
+            Grouping: f.Has(15) ? DecodeGrouping(WireFields.Parse(f.Bytes(15))) : null, ExpiredBefore: f.UInt64(16),
+            Bm25: f.Has(17) ? DecodeBm25(f.RawArray<float>(17)) : null);
     }
+
+    private static Bm25Scoring DecodeBm25(float[] values) => values.Length == 3
+        ? new Bm25Scoring(values[0], values[1], values[2])
+        : throw new InvalidDataException($"BM25 scoring holds {values.Length} numbers, expected k1, b and the average document length");
+
+    public static ByteString Encode(Bm25StatsPlan plan) => ToBytes(o =>
+    {
+        WriteInt64(o, 1, plan.CollectionId);
+        WriteInt64(o, 2, plan.FieldId);
+        WriteRawArray(o, 3, plan.Terms);
+        WriteUInt64(o, 4, plan.ReadTimestamp);
+        WriteUInt64(o, 5, plan.ExpiredBefore);
+    });
+
+    public static Bm25StatsPlan DecodeBm25StatsPlan(ByteString bytes)
+    {
+        var f = WireFields.Parse(bytes);
+        return new Bm25StatsPlan(f.Int64(1), f.Int64(2), f.RawArray<uint>(3), f.UInt64(4), f.UInt64(5));
+    }
+
+    public static void Write(CodedOutputStream o, Bm25Stats stats)
+    {
+        WriteInt64(o, 1, stats.Documents);
+        WriteRawArray(o, 2, new[] { stats.TotalLength });
+        WriteRawArray(o, 3, stats.DocumentFrequencies);
+    }
+
+    public static Bm25Stats ReadBm25Stats(WireFields f) =>
+        new(f.Int64(1), f.RawArray<double>(2) is [var length] ? length : 0, f.RawArray<long>(3));
 
     private static SearchGrouping DecodeGrouping(WireFields g) => new(g.Int64(1), g.Int32(2), g.Bool(3));
 

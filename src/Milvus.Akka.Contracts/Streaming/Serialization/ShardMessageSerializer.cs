@@ -41,6 +41,13 @@ public sealed class ShardMessageSerializer : WireSerializer
                 WriteEncoded(o, 2, SegmentsCodec.Encode(m.Plan));
             },
             f => new SearchShard(f.String(1), SegmentsCodec.DecodeSearchPlan(f.Required(2, "search plan"))));
+        Register<Bm25StatsShard>("bss1",
+            (o, m) =>
+            {
+                WriteString(o, 1, m.ShardName);
+                WriteEncoded(o, 2, SegmentsCodec.Encode(m.Plan));
+            },
+            f => new Bm25StatsShard(f.String(1), SegmentsCodec.DecodeBm25StatsPlan(f.Required(2, "BM25 statistics plan"))));
         Register<QueryShard>("qs1",
             (o, m) =>
             {

@@ -1,0 +1,93 @@
+using Milvus.Akka.Common;
+using Milvus.Akka.Coordinator;
+using Milvus.Akka.Index.Sparse;
+using Milvus.Akka.Segments;
+using Milvus.Akka.Streaming;
+using Milvus.Akka.Text;
+
+namespace Milvus.Akka.Proxy;
+
+/// <summary>
+/// Full-text search with the BM25 function: writes fill each BM25 output field from its input text, and a search with
+/// query texts runs in two rounds. The first asks every shard for the corpus statistics of the query terms over every
+/// row visible at the read timestamp (each shard sums its growing segments and asks the query nodes serving its
+/// flushed ones, see <see cref="Bm25StatsShard"/>); the second is an ordinary sparse search whose query rows hold each
+/// term's count in the query times its collection-wide IDF, with k1, b and the collection's average document length
+/// in the plan. So a row's score depends on the collection, not on how its rows are split into segments or shards.
+/// </summary>
+public sealed partial class MilvusProxy
+{
+    /// <summary>
+    /// Adds the output column of every BM25 function of the schema, computed from its input column (a null or absent
+    /// text gives an empty row); the client may not send an output field, as in Milvus.
+    /// </summary>
+    public static IReadOnlyDictionary<string, Column> WithFunctionOutputs(CollectionSchema schema, IReadOnlyDictionary<string, Column> columns)
+    {
+        if (schema.Functions.IsEmpty)
+        {
+            return columns;
+        }
+
+        var completed = new Dictionary<string, Column>(columns);
+        foreach (var function in schema.Functions)
+        {
+            var output = function.OutputFieldNames[0];
+            if (columns.ContainsKey(output))
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"field {output} is the output of function {function.Name}: the server computes it, do not provide it");
+            }
+
+            if (!columns.TryGetValue(function.InputFieldNames[0], out var input) || input is not StringColumn texts)
+            {
+                // The row validator reports the missing or mistyped input field.
+                continue;
+            }
+
+            var analyzer = AnalyzerParams.ForField(schema.FindField(function.InputFieldNames[0])!);
+            var rows = new byte[texts.Count][];
+            for (var i = 0; i < rows.Length; i++)
+            {
+                var counts = Bm25Terms.Count(analyzer, texts.IsNull(i) ? null : texts.Values[i]);
+                rows[i] = SparseVectors.Row([.. counts.Select(c => KeyValuePair.Create(c.Key, (float)c.Value))]);
+            }
+
+            completed[output] = new SparseVectorColumn(rows);
+        }
+
+        return completed;
+    }
+
+    /// <summary>A search of a BM25 output field is by query texts, one per query; texts search nothing else.</summary>
+    private static void CheckTextQueries(CollectionInfo info, FieldSchema field, SearchRequest request)
+    {
+        if (!field.IsFunctionOutput)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"query texts search the output field of a BM25 function; field '{field.Name}' of collection {info.Name} is searched with {field.DataType} vectors");
+        }
+
+        if (request.Texts?.Length != request.Nq)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"field '{field.Name}' is the output of BM25 function {info.Schema.Bm25Writing(field)?.Name}: search it with {request.Nq} query texts (VarChar placeholders)");
+        }
+    }
+
+    /// <summary>The query rows of a BM25 search (term weights from collection-wide statistics) and its scoring.</summary>
+    private async Task<(byte[][] Queries, Bm25Scoring Scoring)> Bm25QueriesAsync(CollectionInfo info, FieldSchema field, string[] texts,
+        ulong readTimestamp, ulong expiredBefore, CancellationToken cancellationToken)
+    {
+        var analyzer = AnalyzerParams.ForField(info.Schema.Bm25Input(field));
+        var counts = texts.Select(t => Bm25Terms.Count(analyzer, t)).ToArray();
+        var terms = counts.SelectMany(c => c.Keys).Distinct().Order().ToArray();
+        var plan = new Bm25StatsPlan(info.Id, field.FieldId, terms, readTimestamp, expiredBefore);
+        var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<Bm25Stats>(new Bm25StatsShard(s, plan), cancellationToken)));
+        var stats = Bm25Stats.Sum(parts, terms.Length);
+        var (k1, b) = Bm25Scoring.Parameters(info.IndexOnField(field.FieldId)?.Params ?? System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty);
+        var queries = counts.Select(c => SparseVectors.Row([.. c.Select(t =>
+            KeyValuePair.Create(t.Key, t.Value * Bm25Scoring.Idf(stats.Documents, stats.DocumentFrequencies[Array.BinarySearch(terms, t.Key)])))])).ToArray();
+
+        return (queries, new Bm25Scoring(k1, b, stats.AverageDocLength));
+    }
+}

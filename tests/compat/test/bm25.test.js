@@ -1,0 +1,125 @@
+'use strict';
+// Full-text search with the BM25 function through the Node SDK: a collection whose schema has a BM25 function, rows
+// inserted as text only (the server fills the sparse output), a BM25 index, and searches by text whose ranking and
+// scores are checked against a brute-force BM25 over the same rows (flushed and growing), as well as the output
+// field staying hidden from queries and a hybrid search with a dense request.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { MilvusClient, DataType, ErrorCode, FunctionType } = require('@zilliz/milvus2-sdk-node');
+const { serverWithClient } = require('./server');
+
+let client;
+serverWithClient(MilvusClient, connected => { client = connected; });
+
+const WORDS = ['Ocean', 'wave', 'sand', 'shell', 'gull', 'boat', 'harbor', 'tide', 'salt', 'reef'];
+const K1 = 1.2;
+const B = 0.75;
+
+function random(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+// The oracle's analyzer for this corpus (words of letters joined by spaces and commas): letter runs, lowercased.
+const tokens = text => text.split(/[^A-Za-z]+/).filter(t => t.length > 0).map(t => t.toLowerCase());
+
+/** Every matching row with its BM25 score over the whole corpus, best first. */
+function bm25(rows, query) {
+  const docs = rows.map(r => ({ id: r.id, terms: tokens(r.text) }));
+  const avgdl = docs.reduce((sum, d) => sum + d.terms.length, 0) / docs.length;
+  const counts = new Map();
+  for (const term of tokens(query)) counts.set(term, (counts.get(term) ?? 0) + 1);
+  const hits = [];
+  for (const doc of docs) {
+    let score = 0;
+    let matched = false;
+    for (const [term, count] of counts) {
+      const tf = doc.terms.filter(t => t === term).length;
+      if (tf === 0) continue;
+      matched = true;
+      const df = docs.filter(d => d.terms.includes(term)).length;
+      const idf = Math.log(1 + (docs.length - df + 0.5) / (df + 0.5));
+      score += count * idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * doc.terms.length / avgdl));
+    }
+    if (matched) hits.push({ id: doc.id, score });
+  }
+  return hits.sort((a, b) => b.score - a.score || a.id - b.id);
+}
+
+test('BM25 full-text search ranks as brute force over flushed and growing rows', async () => {
+  const name = `bm25_${Date.now()}`;
+  const created = await client.createCollection({
+    collection_name: name,
+    fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'vec', data_type: DataType.FloatVector, dim: 2 },
+      { name: 'text', data_type: DataType.VarChar, max_length: 300, enable_analyzer: true },
+      { name: 'sparse', data_type: DataType.SparseFloatVector, is_function_output: true },
+    ],
+    functions: [
+      { name: 'text_bm25', type: FunctionType.BM25, input_field_names: ['text'], output_field_names: ['sparse'], params: {} },
+    ],
+  });
+  assert.equal(created.error_code, ErrorCode.SUCCESS, created.reason);
+
+  const described = await client.describeCollection({ collection_name: name });
+  assert.equal(described.schema.functions.length, 1);
+  assert.equal(described.schema.functions[0].type, 'BM25');
+  assert.deepEqual(described.schema.functions[0].output_field_names, ['sparse']);
+  assert.equal(described.schema.fields.find(f => f.name === 'sparse').is_function_output, true);
+
+  const next = random(77);
+  const rows = Array.from({ length: 160 }, (_, id) => ({
+    id,
+    vec: [next(), next()],
+    text: Array.from({ length: 1 + Math.floor(next() * 9) }, () => WORDS[Math.floor(next() * (next() < 0.5 ? 3 : WORDS.length))])
+      .join(next() < 0.5 ? ' ' : ', '),
+  }));
+  for (const [from, to] of [[0, 70], [70, 160]]) {
+    const inserted = await client.insert({ collection_name: name, data: rows.slice(from, to) });
+    assert.equal(inserted.status.error_code, ErrorCode.SUCCESS, inserted.status.reason);
+    if (from === 0) await client.flush({ collection_names: [name] });
+  }
+  await client.createIndex({ collection_name: name, field_name: 'vec', index_type: 'FLAT', metric_type: 'L2' });
+  const indexed = await client.createIndex({
+    collection_name: name, field_name: 'sparse', index_type: 'SPARSE_INVERTED_INDEX', metric_type: 'BM25',
+    params: { inverted_index_algo: 'DAAT_MAXSCORE', bm25_k1: K1, bm25_b: B },
+  });
+  assert.equal(indexed.error_code, ErrorCode.SUCCESS, indexed.reason);
+  await client.loadCollection({ collection_name: name });
+
+  for (const query of ['ocean', 'Sand, WAVE wave', 'reef boat harbor']) {
+    const result = await client.search({
+      collection_name: name, data: query, anns_field: 'sparse', limit: 12, output_fields: ['text'], consistency_level: 'Strong',
+    });
+    assert.equal(result.status.error_code, ErrorCode.SUCCESS, result.status.reason);
+    const expected = bm25(rows, query).slice(0, 12);
+    const scoreOf = new Map(bm25(rows, query).map(h => [h.id, h.score]));
+    assert.equal(result.results.length, expected.length, query);
+    result.results.forEach((hit, rank) => {
+      // Equal scores may come in either order: each hit has its own oracle score, and each rank the oracle's.
+      assert.ok(Math.abs(scoreOf.get(Number(hit.id)) - hit.score) < 1e-4 * Math.max(1, hit.score), `${query}: hit ${hit.id}`);
+      assert.ok(Math.abs(expected[rank].score - hit.score) < 1e-4 * Math.max(1, hit.score), `${query}: rank ${rank}`);
+      assert.equal(hit.text, rows[Number(hit.id)].text);
+      assert.equal(hit.sparse, undefined);
+    });
+  }
+
+  const hidden = await client.query({ collection_name: name, filter: 'id >= 0', output_fields: ['id', 'sparse'], consistency_level: 'Strong' });
+  assert.notEqual(hidden.status.error_code, ErrorCode.SUCCESS);
+  assert.equal(hidden.status.reason, 'not allowed to retrieve raw data of field sparse');
+
+  const hybrid = await client.search({
+    collection_name: name,
+    data: [{ data: 'tide salt', anns_field: 'sparse' }, { data: [0.5, 0.5], anns_field: 'vec' }],
+    limit: 5,
+    consistency_level: 'Strong',
+  });
+  assert.equal(hybrid.status.error_code, ErrorCode.SUCCESS, hybrid.status.reason);
+  assert.equal(hybrid.results.length, 5);
+
+  await client.dropCollection({ collection_name: name });
+});
