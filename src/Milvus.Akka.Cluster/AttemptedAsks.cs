@@ -16,22 +16,29 @@ public static class AttemptedAsks
     /// attempt with <paramref name="backOff"/>) until <paramref name="timeout"/> has passed; the first answer wins. A
     /// message lost with a dead node thus reaches the actor that took over, while earlier attempts stay open, so a merely
     /// slow actor still answers the first one. A retriable failure (no answer in time, an actor or node not ready yet)
-    /// is asked again after a short pause. <paramref name="via"/> names the route in the error after the last attempt.
+    /// is asked again after a short pause. A <paramref name="routeChanges"/> signal (a member left the cluster) starts the
+    /// next attempt at once. <paramref name="via"/> names the route in the error after the last attempt.
     /// </summary>
     public static async Task<T> AskInAttemptsAsync<T>(this ICanTell target, object message, TimeSpan timeout, TimeSpan attemptInterval,
-        bool backOff, string via, CancellationToken cancellationToken = default)
+        bool backOff, RouteChanges? routeChanges, string via, CancellationToken cancellationToken = default)
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
         // Nearly every request is answered by its first attempt in time: that path costs one ask and one timer, with no
         // linked tokens, delays or task lists (it runs once per shard of every search).
         Task<T>? first = target.AskFor<T>(message, timeout, cancellationToken);
+        // The ask itself ends with the caller's token, so the wait can end on a route change instead.
+        var rerouted = routeChanges?.Next ?? CancellationToken.None;
         try
         {
-            return await first.WaitAsync(attemptInterval, cancellationToken);
+            return await first.WaitAsync(attemptInterval, rerouted);
         }
         catch (TimeoutException)
         {
             // No answer yet: the first attempt stays open while the next ones go out.
+        }
+        catch (OperationCanceledException) when (rerouted.IsCancellationRequested && !first.IsCompleted)
+        {
+            // A member left: the next attempt goes out now, the first one stays open.
         }
         catch (MilvusException e) when (IsRetriable(e) && DateTimeOffset.UtcNow + RetryPause < deadline)
         {
@@ -39,11 +46,11 @@ public static class AttemptedAsks
             first = null;
         }
 
-        return await AskAgainAsync(target, message, first, deadline, timeout, attemptInterval, backOff, via, cancellationToken);
+        return await AskAgainAsync(target, message, first, deadline, timeout, attemptInterval, backOff, routeChanges, via, cancellationToken);
     }
 
     private static async Task<T> AskAgainAsync<T>(ICanTell target, object message, Task<T>? firstAttempt, DateTimeOffset deadline,
-        TimeSpan timeout, TimeSpan attemptInterval, bool backOff, string via, CancellationToken cancellationToken)
+        TimeSpan timeout, TimeSpan attemptInterval, bool backOff, RouteChanges? routeChanges, string via, CancellationToken cancellationToken)
     {
         var interval = attemptInterval;
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -61,7 +68,7 @@ public static class AttemptedAsks
         {
             var remaining = deadline - DateTimeOffset.UtcNow;
             open.Add(target.AskFor<T>(message, remaining, abandon.Token));
-            using var nextAttempt = CancellationTokenSource.CreateLinkedTokenSource(abandon.Token);
+            using var nextAttempt = CancellationTokenSource.CreateLinkedTokenSource(abandon.Token, routeChanges?.Next ?? CancellationToken.None);
             // The last attempt (its timeout is the deadline) only waits for the open ones to answer or time out.
             var wait = Task.Delay(interval < remaining ? interval : Timeout.InfiniteTimeSpan, nextAttempt.Token);
             while (true)

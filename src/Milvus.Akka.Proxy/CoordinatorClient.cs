@@ -14,14 +14,16 @@ public sealed class CoordinatorClient
     private readonly IActorRef _coordinator;
     private readonly TimeSpan _timeout;
     private readonly TimeSpan _attemptTimeout;
+    private readonly RouteChanges _routeChanges;
     private readonly BlockAllocator<ulong> _writeTimestamps;
     private readonly BlockAllocator<long> _ids;
     private readonly TimestampBatcher _freshTimestamps;
     private long _asks;
 
-    public CoordinatorClient(IActorRef coordinator, ProxySettings settings)
+    public CoordinatorClient(IActorRef coordinator, ProxySettings settings, RouteChanges routeChanges)
     {
         _coordinator = coordinator;
+        _routeChanges = routeChanges;
         _timeout = settings.AskTimeout;
         _attemptTimeout = settings.CoordinatorAttemptTimeout;
         Catalog = new CatalogCache(settings.MetadataCacheTtl);
@@ -63,13 +65,14 @@ public sealed class CoordinatorClient
 
     /// <summary>
     /// Timestamps and ids are asked for in attempts (<see cref="ProxySettings.CoordinatorAttemptTimeout"/>): a request lost
-    /// with a dead coordinator node reaches the singleton that took over as soon as it runs. Sending one again only
+    /// with a dead coordinator node reaches the singleton that took over as soon as it runs (sent again when a member
+    /// leaves, it waits in the singleton proxy's buffer for the new singleton). Sending one again only
     /// leaves a gap of unused values, and the first answer wins.
     /// </summary>
     private Task<T> AllocateAsync<T>(object message)
     {
         Interlocked.Increment(ref _asks);
-        return _coordinator.AskInAttemptsAsync<T>(message, _timeout, _attemptTimeout, backOff: false, "through the coordinator singleton's proxy");
+        return _coordinator.AskInAttemptsAsync<T>(message, _timeout, _attemptTimeout, backOff: false, _routeChanges, "through the coordinator singleton's proxy");
     }
 
     private async Task<ulong> ReserveTimestampsAsync(int count)

@@ -16,9 +16,9 @@ namespace Milvus.Akka.Proxy;
 /// the coordinator off the data path (<see cref="CoordinatorClient"/>: cached metadata, id and timestamp blocks).
 /// Every failure is a <see cref="MilvusException"/> with a Milvus status code.
 /// </summary>
-public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRegion, ProxySettings settings)
+public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRegion, ProxySettings settings, RouteChanges routeChanges)
 {
-    private readonly CoordinatorClient _coordinator = new(coordinator, settings);
+    private readonly CoordinatorClient _coordinator = new(coordinator, settings, routeChanges);
 
     public ProxySettings Settings => settings;
 
@@ -50,14 +50,15 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
 
     /// <summary>
     /// Asks a shard through the shard region in attempts (<see cref="AttemptedAsks"/>): a message lost with a dead
-    /// streaming node is sent again to where sharding restarted the shard, while a merely slow shard still answers the
+    /// streaming node is sent again to where sharding restarted the shard (at once when a member leaves the cluster, to
+    /// wait in the region's buffer for the shard to start elsewhere), while a merely slow shard still answers the
     /// first one. Writes carry request ids: a batch that arrived more than once is applied once and every copy is answered
     /// with its first acknowledgement. Reads and flushes, whose repetition costs work, wait twice as long before each
     /// further attempt.
     /// </summary>
     private Task<T> AskShardAsync<T>(object message, CancellationToken cancellationToken) =>
         shardRegion.AskInAttemptsAsync<T>(message, settings.AskTimeout, settings.ShardAttemptTimeout,
-            backOff: message is not (InsertRows or DeleteRows), "through the shard region", cancellationToken);
+            backOff: message is not (InsertRows or DeleteRows), routeChanges, "through the shard region", cancellationToken);
 
     private static string Db(string? database) => string.IsNullOrEmpty(database) ? DatabaseInfo.DefaultName : database;
 

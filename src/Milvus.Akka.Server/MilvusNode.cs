@@ -90,6 +90,10 @@ public sealed class MilvusNode : IAsyncDisposable
         }
 
         await up.Task.WaitAsync(cancellationToken);
+        if (DeadNodeDowningSettings.From(config) is { Enabled: true } deadNodeDowning)
+        {
+            system.ActorOf(DeadNodeDowner.Props(deadNodeDowning), "dead-node-downer");
+        }
 
         var roles = options.Roles;
         var coordinator = system.ActorOf(
@@ -121,7 +125,7 @@ public sealed class MilvusNode : IAsyncDisposable
             system.ActorOf(DataNodeActor.Props(objects, coordinator, shardRegion, DataSettings.From(config)), "data-node");
         }
 
-        Volatile.Write(ref proxy, roles.Contains(Roles.Proxy) ? new MilvusProxy(coordinator, shardRegion, proxySettings) : null);
+        Volatile.Write(ref proxy, roles.Contains(Roles.Proxy) ? new MilvusProxy(coordinator, shardRegion, proxySettings, RouteChanges.Get(system)) : null);
         if (proxy is not null)
         {
             system.ActorOf(CatalogSubscriber.Props(proxy.Catalog), "proxy-catalog");

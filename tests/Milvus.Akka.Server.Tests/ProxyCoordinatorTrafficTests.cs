@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Akka.Cluster.Sharding;
+using Milvus.Akka.Cluster;
 using Milvus.Akka.Common;
 using Milvus.Akka.Proxy;
 using Milvus.Akka.TestSupport;
@@ -131,7 +132,8 @@ public sealed class TwoProxyConsistencyTests
         // node: a streaming node's own shard region can disagree on where sharding's coordinator runs (see LocalCluster).
         var system = cluster.Front.System;
         var coordinator = await system.ActorSelection("/user/coordinator-proxy").ResolveOne(TimeSpan.FromSeconds(10));
-        var reader = new MilvusProxy(coordinator, ClusterSharding.Get(system).ShardRegion(MilvusNode.ShardTypeName), writer.Settings);
+        var reader = new MilvusProxy(coordinator, ClusterSharding.Get(system).ShardRegion(MilvusNode.ShardTypeName), writer.Settings,
+            RouteChanges.Get(system));
         system.ActorOf(CatalogSubscriber.Props(reader.Catalog), "second-proxy-catalog");
 
         await CreateLoadedAsync(writer, "shared", Dim, shards: 2);

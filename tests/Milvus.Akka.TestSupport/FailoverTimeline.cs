@@ -14,6 +14,7 @@ public sealed class FailoverTimeline
     private static readonly (string Step, Regex Line)[] Steps =
     [
         ("unreachable (failure detector)", new Regex("Marking node\\(s\\) as UNREACHABLE", RegexOptions.Compiled)),
+        ("downed (process gone: its remoting port refused)", new Regex("its process is gone", RegexOptions.Compiled)),
         ("downed (split brain resolver)", new Regex("SBR took decision", RegexOptions.Compiled)),
         ("removed (leader)", new Regex("Leader is removing (?!confirmed Exiting)", RegexOptions.Compiled)),
         ("a singleton started (coordinator or sharding's)", new Regex("Singleton manager started singleton actor", RegexOptions.Compiled)),
