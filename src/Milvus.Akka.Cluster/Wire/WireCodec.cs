@@ -399,7 +399,7 @@ public static class WireCodec
     public static ByteString EncodeRowBatch(RowBatch batch)
     {
         var encoding = new RowBatchEncoding(batch);
-        var bytes = new byte[encoding.Size];
+        var bytes = GC.AllocateUninitializedArray<byte>(encoding.Size); // filled exactly (CheckNoSpaceLeft)
         var output = new CodedOutputStream(bytes);
         encoding.WriteFields(output);
         output.CheckNoSpaceLeft();

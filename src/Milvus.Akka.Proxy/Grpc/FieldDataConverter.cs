@@ -136,7 +136,10 @@ public static class FieldDataConverter
         {
             var values = vectors.FloatVector.Data;
             CheckVectorLength(field, values.Count, rows * field.Dim, rows, "floats");
-            return new VectorColumn<float>(DataType.FloatVector, field.Dim, values.ToArray());
+            // One copy out of the parsed message into the array the growing segment keeps, without zeroing it first.
+            var floats = GC.AllocateUninitializedArray<float>(values.Count);
+            values.CopyTo(floats, 0);
+            return new VectorColumn<float>(DataType.FloatVector, field.Dim, floats);
         }
 
         var packed = vectors.DataCase switch

@@ -82,7 +82,7 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
         var rows = new RowBatchEncoding(e.Rows);
         var size = Int64FieldSize(1, e.SegmentId) + Int64FieldSize(2, e.PartitionId) + rows.FieldSize(3) + UInt64FieldSize(4, e.Timestamp)
                    + StringFieldSize(5, e.RequestId);
-        var bytes = new byte[size];
+        var bytes = GC.AllocateUninitializedArray<byte>(size); // filled exactly (CheckNoSpaceLeft)
         var o = new CodedOutputStream(bytes);
         WriteInt64(o, 1, e.SegmentId);
         WriteInt64(o, 2, e.PartitionId);
