@@ -79,6 +79,13 @@ public sealed record CollectionSchema
 
     public FieldSchema? FindField(long fieldId) => Fields.FirstOrDefault(f => f.FieldId == fieldId);
 
+    /// <summary>The schema restricted to the given fields, in schema order: what a partial load holds in memory.</summary>
+    public CollectionSchema WithOnlyFields(IEnumerable<long> fieldIds)
+    {
+        var kept = fieldIds.ToHashSet();
+        return this with { Fields = [.. Fields.Where(f => kept.Contains(f.FieldId))] };
+    }
+
     public bool Equals(CollectionSchema? other) => other is not null && Name == other.Name && Description == other.Description
         && EnableDynamicField == other.EnableDynamicField && Fields.SequenceEqual(other.Fields) && Properties.SequenceEqual(other.Properties)
         && Functions.SequenceEqual(other.Functions);

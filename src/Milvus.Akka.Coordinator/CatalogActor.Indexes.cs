@@ -106,9 +106,11 @@ public sealed partial class CatalogActor
     {
         var collection = Find(m.Database, m.Name);
         RequireVectorIndexes(collection);
+        var fields = LoadFieldRules.Resolve(collection.Schema, m.LoadFields, m.SkipDynamicField);
+        LoadFieldRules.RequireUnchanged(collection, fields);
         if (!collection.Loaded || collection.LoadedPartitions is not null)
         {
-            await SaveAsync(collection with { Loaded = true, LoadedPartitions = null });
+            await SaveAsync(collection with { Loaded = true, LoadedPartitions = null, LoadedFields = fields });
         }
 
         return Done.Instance;
@@ -119,9 +121,11 @@ public sealed partial class CatalogActor
         var collection = Find(m.Database, m.Collection);
         RequireVectorIndexes(collection);
         var ids = PartitionIds(collection, m.Partitions);
+        var fields = LoadFieldRules.Resolve(collection.Schema, m.LoadFields, m.SkipDynamicField);
+        LoadFieldRules.RequireUnchanged(collection, fields);
         if (!collection.Loaded)
         {
-            await SaveAsync(collection with { Loaded = true, LoadedPartitions = ids });
+            await SaveAsync(collection with { Loaded = true, LoadedPartitions = ids, LoadedFields = fields });
         }
         else if (collection.LoadedPartitions is { } loaded && !ids.IsSubsetOf(loaded))
         {
@@ -172,7 +176,7 @@ public sealed partial class CatalogActor
         var collection = Find(m.Database, m.Name);
         if (collection.Loaded)
         {
-            await SaveAsync(collection with { Loaded = false, LoadedPartitions = null });
+            await SaveAsync(collection with { Loaded = false, LoadedPartitions = null, LoadedFields = null });
         }
 
         foreach (var shard in collection.AllShardNames)

@@ -383,7 +383,12 @@ public sealed record SegmentState(
         {
             var segment = Segments[segmentId];
             assignedTo = assignedTo.SetItem(segmentId, node);
-            effects.Add(new SendToShards(new AssignSegment(segment.ShardName, segment, node)));
+            effects.Add(new SendToShards(new AssignSegment(segment.ShardName, segment, node)
+            {
+                LoadedFields = Catalog.Collections.TryGetValue(segment.CollectionId, out var collection) && collection.LoadedFields is { } fields
+                    ? [.. fields]
+                    : [],
+            }));
         }
 
         return new Decision<SegmentState>(this with { AssignedTo = assignedTo }, effects.ToImmutable());

@@ -68,7 +68,7 @@ public sealed partial class MilvusProxy
         Column ids = pk.DataType == DataType.Int64
             ? new ScalarColumn<long>(DataType.Int64, keys.Cast<long>().ToArray())
             : new StringColumn(keys.Cast<string>().ToArray());
-        var outputs = ResolveOutputFields(info.Schema, request.OutputFields);
+        var outputs = ResolveOutputFields(info, request.OutputFields);
         var fields = outputs.Length == 0
             ? NoFields
             : await FetchFieldsAsync(info, ids, outputs, parts.Max(p => p.SessionTimestamp), cancellationToken);

@@ -19,6 +19,7 @@ public sealed partial class MilvusProxy
         var info = await ResolveCollectionAsync(request.Database, request.Collection, mustBeLoaded: true, cancellationToken);
         RequireLoaded(info);
         var field = VectorFieldOf(info, request.VectorField);
+        RequireFieldLoaded(info, field);
         CheckLimits(request.Limit, request.Offset, request.Nq);
         if (field.IsFunctionOutput || request.Texts is not null)
         {
@@ -44,7 +45,7 @@ public sealed partial class MilvusProxy
             PartitionKeyIsolation.CheckSearch(filter?.TryGetPartitionKeyValues());
         }
 
-        var outputs = ResolveOutputFields(info.Schema, request.OutputFields);
+        var outputs = ResolveOutputFields(info, request.OutputFields);
         var (groupField, grouping) = GroupingOf(info, request);
 
         // The grouping field travels with the hits, so every reducer can group them.
@@ -96,7 +97,7 @@ public sealed partial class MilvusProxy
         }
 
         var filter = ParseFilter(info, request.Filter);
-        var outputs = countOnly ? [] : ResolveOutputFields(info.Schema, request.OutputFields);
+        var outputs = countOnly ? [] : ResolveOutputFields(info, request.OutputFields);
         var readTimestamp = await ReadTimestampAsync(request.Consistency ?? info.Consistency, cancellationToken);
         var plan = new QueryPlan(info.Id, request.Filter, outputs, ReadPartitions(info, request.Partitions, filter, ErrorCode.ParameterInvalid), readTimestamp,
             request.Limit is null ? null : request.Offset + request.Limit, countOnly, BoundFilter: filter, ExpiredBefore: ExpiredBefore(info, readTimestamp));
@@ -251,26 +252,33 @@ public sealed partial class MilvusProxy
         return metric;
     }
 
-    /// <summary>Field ids for output names; "*" means every field (with $meta when dynamic); unknown names are dynamic keys when allowed.</summary>
-    private static ImmutableArray<long> ResolveOutputFields(CollectionSchema schema, ImmutableArray<string> names)
+    /// <summary>
+    /// Field ids for output names; "*" means every loaded field (with $meta when dynamic); unknown names are dynamic
+    /// keys when allowed. A field a partial load left out is refused.
+    /// </summary>
+    private static ImmutableArray<long> ResolveOutputFields(CollectionInfo info, ImmutableArray<string> names)
     {
+        var schema = info.Schema;
         var ids = new SortedSet<long>();
         foreach (var raw in names.IsDefault ? [] : names)
         {
             var name = raw.Trim();
             if (name == "*")
             {
-                // As Milvus: "*" means every field a client may read, which leaves out function outputs.
-                ids.UnionWith(schema.Fields.Where(f => !f.IsFunctionOutput).Select(f => f.FieldId));
+                // As Milvus: "*" means every field a client may read, which leaves out function outputs and, after a
+                // partial load, the fields it left out.
+                ids.UnionWith(schema.Fields.Where(f => !f.IsFunctionOutput && info.IsFieldLoaded(f.FieldId)).Select(f => f.FieldId));
             }
             else if (schema.FindField(name) is { } field)
             {
+                RequireFieldLoaded(info, field);
                 ids.Add(field.IsFunctionOutput
                     ? throw new MilvusException(ErrorCode.OperationNotSupported, $"not allowed to retrieve raw data of field {field.Name}")
                     : field.FieldId);
             }
             else if (schema.DynamicField is { } dynamic)
             {
+                RequireFieldLoaded(info, dynamic);
                 ids.Add(dynamic.FieldId);
             }
             else

@@ -185,10 +185,19 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         return await Coordinator<IndexProgress>(new GetIndexProgress(info.Id), cancellationToken);
     }
 
-    /// <summary>Loads a collection and, like the SDKs' load, waits until every flushed segment is served.</summary>
-    public async Task LoadCollectionAsync(string? database, string name, bool wait = true, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Loads a collection (every field, or a partial load's <paramref name="fields"/>) and, like the SDKs' load, waits
+    /// until every flushed segment is served.
+    /// </summary>
+    public async Task LoadCollectionAsync(string? database, string name, bool wait = true, CancellationToken cancellationToken = default,
+        LoadFieldSelection? fields = null)
     {
-        await _coordinator.CatalogCommandAsync(new LoadCollection(Db(database), name), cancellationToken);
+        fields ??= LoadFieldSelection.All;
+        await _coordinator.CatalogCommandAsync(new LoadCollection(Db(database), name)
+        {
+            LoadFields = fields.Names,
+            SkipDynamicField = fields.SkipDynamicField,
+        }, cancellationToken);
         if (!wait)
         {
             return;
@@ -211,8 +220,13 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         _coordinator.CatalogCommandAsync(new ReleaseCollection(Db(database), name), cancellationToken);
 
     /// <summary>Starts loading the named partitions and returns; GetLoadState tells when they are served.</summary>
-    public Task LoadPartitionsAsync(string? database, string collection, ImmutableArray<string> partitions, CancellationToken cancellationToken = default) =>
-        _coordinator.CatalogCommandAsync(new LoadPartitions(Db(database), collection, partitions), cancellationToken);
+    public Task LoadPartitionsAsync(string? database, string collection, ImmutableArray<string> partitions, CancellationToken cancellationToken = default,
+        LoadFieldSelection? fields = null) =>
+        _coordinator.CatalogCommandAsync(new LoadPartitions(Db(database), collection, partitions)
+        {
+            LoadFields = (fields ?? LoadFieldSelection.All).Names,
+            SkipDynamicField = (fields ?? LoadFieldSelection.All).SkipDynamicField,
+        }, cancellationToken);
 
     public Task ReleasePartitionsAsync(string? database, string collection, ImmutableArray<string> partitions, CancellationToken cancellationToken = default) =>
         _coordinator.CatalogCommandAsync(new ReleasePartitions(Db(database), collection, partitions), cancellationToken);
@@ -283,6 +297,28 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         ? PrimaryKeyHash.Bucket(number, collection.Partitions.Length)
         : PrimaryKeyHash.Bucket((string)value, collection.Partitions.Length)];
 
-    private FilterExpression? ParseFilter(CollectionInfo collection, string? filter) =>
-        string.IsNullOrWhiteSpace(filter) ? null : FilterExpression.Parse(filter, collection.Schema, limits: settings.Filter);
+    private FilterExpression? ParseFilter(CollectionInfo collection, string? filter)
+    {
+        if (string.IsNullOrWhiteSpace(filter))
+        {
+            return null;
+        }
+
+        var parsed = FilterExpression.Parse(filter, collection.Schema, limits: settings.Filter);
+        foreach (var fieldId in parsed.ReferencedFieldIds)
+        {
+            RequireFieldLoaded(collection, collection.Schema.FindField(fieldId)!);
+        }
+
+        return parsed;
+    }
+
+    /// <summary>A read may name only fields the load holds (a partial load leaves the others out of memory).</summary>
+    private static void RequireFieldLoaded(CollectionInfo collection, FieldSchema field)
+    {
+        if (!collection.IsFieldLoaded(field.FieldId))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"field {field.Name} is not loaded: collection {collection.Name} was loaded with load_fields that leave it out");
+        }
+    }
 }

@@ -71,3 +71,9 @@ public sealed record QueryResult(Column Ids, RowBatch Fields, long Count, bool I
 
 /// <summary>One collection of a flush-all: the segments it sealed and the flush timestamp.</summary>
 public sealed record FlushedCollection(string Database, string Collection, ImmutableArray<long> SegmentIds, ulong FlushTimestamp);
+
+/// <summary>Which fields a load holds: Milvus's load_fields (empty for every field) and skip_load_dynamic_field.</summary>
+public sealed record LoadFieldSelection(ImmutableArray<string> Names, bool SkipDynamicField)
+{
+    public static readonly LoadFieldSelection All = new([], false);
+}

@@ -161,7 +161,8 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         }
 
         var objects = _objects;
-        foreach (var (fieldId, key) in info.IndexFiles.Where(f => !loaded.Segment.HasIndex(f.Key)))
+        // A partially loaded segment takes no index of a field it does not hold.
+        foreach (var (fieldId, key) in info.IndexFiles.Where(f => !loaded.Segment.HasIndex(f.Key) && loaded.Segment.Schema.FindField(f.Key) is not null))
         {
             objects.GetAsync(key).ContinueWith(t => (object)new IndexLoaded(info.SegmentId, LoadedIndex.Read(fieldId, t.Result)),
                 TaskContinuationOptions.OnlyOnRanToCompletion).PipeTo(Self);

@@ -161,7 +161,9 @@ public sealed partial class ShardActor
             // A node that leaves before serving the segment takes it with it: the shard then reads it itself.
             Context.Watch(m.QueryNode);
             var (pks, timestamps) = FlattenDeleteBuffer();
-            m.QueryNode.Tell(new LoadSegment(m.Segment, _collection.Schema, pks, timestamps));
+            // A partial load: the query node reads and holds only the loaded fields.
+            var schema = m.LoadedFields.IsDefaultOrEmpty ? _collection.Schema : _collection.Schema.WithOnlyFields(m.LoadedFields);
+            m.QueryNode.Tell(new LoadSegment(m.Segment, schema, pks, timestamps));
         }
     }
 

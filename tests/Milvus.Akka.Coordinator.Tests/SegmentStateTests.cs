@@ -40,6 +40,19 @@ public sealed class SegmentStateTests
     }
 
     [Fact]
+    public void A_partially_loaded_collection_assigns_its_segments_with_the_loaded_fields()
+    {
+        var node = Node("q1");
+        var state = Registered(Start(View(1, Collection(1) with { LoadedFields = [100, VectorFieldId] }, Collection(2))), node);
+
+        var partial = Assert.Single(Assignments(state.Flushed(Segment(11, 1)).Effects));
+        var whole = Assert.Single(Assignments(state.Flushed(Segment(21, 2)).Effects));
+
+        Assert.Equal(new long[] { 100, VectorFieldId }, partial.LoadedFields);
+        Assert.Empty(whole.LoadedFields);
+    }
+
+    [Fact]
     public void A_segment_of_an_unknown_collection_is_refused()
     {
         var e = Assert.Throws<MilvusException>(() => Start(View(1, Collection(1))).Flushed(Segment(11, 2)));

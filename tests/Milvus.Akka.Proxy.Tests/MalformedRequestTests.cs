@@ -68,6 +68,31 @@ public sealed class MalformedRequestTests(GrpcServerFixture server) : IAsyncLife
         await AssertStillServingAsync();
     }
 
+    [Theory]
+    [InlineData(DataType.Geometry, 2400)]
+    [InlineData(DataType.Timestamptz, 2400)]
+    [InlineData((DataType)77, 1100)]
+    public async Task A_field_type_the_server_does_not_store_is_refused_at_create_naming_it(DataType type, int code)
+    {
+        var name = "types_" + Guid.NewGuid().ToString("N")[..8];
+        var schema = new CollectionSchema
+        {
+            Name = name,
+            Fields =
+            {
+                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
+                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { new KeyValuePair { Key = "dim", Value = $"{Dim}" } } },
+                new FieldSchema { Name = "other", DataType = type },
+            },
+        };
+
+        var created = await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = schema.ToByteString() });
+
+        Assert.Equal(code, created.Code);
+        Assert.Contains($"field 'other': data type {type} is not supported", created.Reason);
+        Assert.False((await Client.HasCollectionAsync(new HasCollectionRequest { CollectionName = name })).Value);
+    }
+
     [Fact]
     public async Task Vector_lengths_that_do_not_match_the_dimension_are_illegal_arguments()
     {

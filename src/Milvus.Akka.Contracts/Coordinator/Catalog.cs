@@ -57,6 +57,14 @@ public sealed record CollectionInfo(
 
     public bool IsPartitionLoaded(long partitionId) => Loaded && (LoadedPartitions is null || LoadedPartitions.Contains(partitionId));
 
+    /// <summary>
+    /// The fields a partial load (load_fields, skip_load_dynamic_field) holds in memory; null when every field is
+    /// loaded, or nothing is. Query nodes load only these; reads naming another field are refused.
+    /// </summary>
+    public ImmutableSortedSet<long>? LoadedFields { get; init; }
+
+    public bool IsFieldLoaded(long fieldId) => LoadedFields is null || LoadedFields.Contains(fieldId);
+
     public string ShardName(int index) => ShardNames.ForCollection(Id, index);
 
     public IEnumerable<string> AllShardNames => Enumerable.Range(0, ShardsNum).Select(ShardName);

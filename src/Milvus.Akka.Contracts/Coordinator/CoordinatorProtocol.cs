@@ -107,12 +107,26 @@ public sealed record GetIndexProgress(long CollectionId) : ICoordinatorMessage;
 
 public sealed record IndexProgress(ImmutableDictionary<long, (long IndexedRows, long TotalRows)> ByIndexId) : ICoordinatorMessage;
 
-public sealed record LoadCollection(string Database, string Name) : ICoordinatorMessage;
+/// <summary>Loads the collection; a partial load names its fields (the primary key and a vector field among them).</summary>
+public sealed record LoadCollection(string Database, string Name) : ICoordinatorMessage
+{
+    /// <summary>Milvus's load_fields: empty loads every field.</summary>
+    public ImmutableArray<string> LoadFields { get; init; } = [];
+
+    /// <summary>Milvus's skip_load_dynamic_field: leaves $meta out of the load.</summary>
+    public bool SkipDynamicField { get; init; }
+}
 
 public sealed record ReleaseCollection(string Database, string Name) : ICoordinatorMessage;
 
 /// <summary>Adds the named partitions to those loaded; partitions created later stay released, as in Milvus.</summary>
-public sealed record LoadPartitions(string Database, string Collection, ImmutableArray<string> Partitions) : ICoordinatorMessage;
+public sealed record LoadPartitions(string Database, string Collection, ImmutableArray<string> Partitions) : ICoordinatorMessage
+{
+    /// <summary>As <see cref="LoadCollection.LoadFields"/>.</summary>
+    public ImmutableArray<string> LoadFields { get; init; } = [];
+
+    public bool SkipDynamicField { get; init; }
+}
 
 /// <summary>Releases the named partitions; releasing the last loaded one releases the collection.</summary>
 public sealed record ReleasePartitions(string Database, string Collection, ImmutableArray<string> Partitions) : ICoordinatorMessage;
@@ -162,6 +176,9 @@ public sealed record RegisterQueryNode(IActorRef Node, ImmutableArray<long> Serv
 /// <summary>Told to a streaming shard (through sharding): hand segment serving to this query node, with these index files.</summary>
 public sealed record AssignSegment(string ShardName, SegmentInfo Segment, IActorRef QueryNode) : ICoordinatorMessage, Milvus.Akka.Cluster.IShardCommand
 {
+    /// <summary>The fields the query node loads (<see cref="CollectionInfo.LoadedFields"/>); empty for every field.</summary>
+    public ImmutableArray<long> LoadedFields { get; init; } = [];
+
     string Milvus.Akka.Cluster.IShardCommand.ShardName => ShardName;
 }
 

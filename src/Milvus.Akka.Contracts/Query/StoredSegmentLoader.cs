@@ -23,7 +23,8 @@ public static class StoredSegmentLoader
         var segment = Segment.Load(info.SegmentId, info.PartitionId, schema, data.Rows, data.Timestamps, ImmutableDictionary<long, IFieldIndex>.Empty);
         foreach (var (fieldId, key) in info.IndexFiles)
         {
-            if (withVectorIndexes || schema.FindField(fieldId)?.DataType.IsVector() == false)
+            // Only fields of the schema: a partial load's schema leaves the others (and their indexes) out.
+            if (schema.FindField(fieldId) is { } field && (withVectorIndexes || !field.DataType.IsVector()))
             {
                 LoadedIndex.Read(fieldId, await objects.GetAsync(key)).AttachTo(segment);
             }

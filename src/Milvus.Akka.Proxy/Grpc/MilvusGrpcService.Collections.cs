@@ -174,8 +174,8 @@ public sealed partial class MilvusGrpcService
     public override async Task<MilvusStatus> LoadPartitions(LoadPartitionsRequest request, ServerCallContext context)
     {
         RequireOneReplica(request.ReplicaNumber);
-        await RequireWholeLoadAsync(request.DbName, request.CollectionName, request.LoadFields, request.SkipLoadDynamicField, context);
-        await proxy.LoadPartitionsAsync(Database(request.DbName, context), request.CollectionName, [.. request.PartitionNames], context.CancellationToken);
+        await proxy.LoadPartitionsAsync(Database(request.DbName, context), request.CollectionName, [.. request.PartitionNames], context.CancellationToken,
+            new LoadFieldSelection([.. request.LoadFields], request.SkipLoadDynamicField));
         return MilvusStatuses.Success;
     }
 
@@ -202,35 +202,9 @@ public sealed partial class MilvusGrpcService
     public override async Task<MilvusStatus> LoadCollection(LoadCollectionRequest request, ServerCallContext context)
     {
         RequireOneReplica(request.ReplicaNumber);
-        await RequireWholeLoadAsync(request.DbName, request.CollectionName, request.LoadFields, request.SkipLoadDynamicField, context);
-        await proxy.LoadCollectionAsync(Database(request.DbName, context), request.CollectionName, wait: false, context.CancellationToken);
+        await proxy.LoadCollectionAsync(Database(request.DbName, context), request.CollectionName, wait: false, context.CancellationToken,
+            new LoadFieldSelection([.. request.LoadFields], request.SkipLoadDynamicField));
         return MilvusStatuses.Success;
-    }
-
-    /// <summary>
-    /// A load holds every field: a partial load (load_fields leaving a field out, or skip_load_dynamic_field) is refused
-    /// rather than silently loading everything, which would return fields the client asked to leave out.
-    /// </summary>
-    private async Task RequireWholeLoadAsync(string database, string collection, IReadOnlyCollection<string> loadFields, bool skipDynamic,
-        ServerCallContext context)
-    {
-        if (loadFields.Count == 0 && !skipDynamic)
-        {
-            return;
-        }
-
-        var info = await proxy.DescribeCollectionAsync(Database(database, context), collection, context.CancellationToken);
-        var missing = info.Schema.Fields.Where(f => !f.IsDynamic && loadFields.Count > 0 && !loadFields.Contains(f.Name)).Select(f => f.Name).ToList();
-        if (skipDynamic && info.Schema.DynamicField is not null)
-        {
-            missing.Add(CollectionSchema.DynamicFieldName);
-        }
-
-        if (missing.Count > 0)
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported,
-                $"partial load is not supported by Milvus.Akka: a load holds every field of collection {info.Name}, and {string.Join(", ", missing)} would be left out");
-        }
     }
 
     /// <summary>Every loaded segment is served once; more replicas are refused rather than silently not made.</summary>

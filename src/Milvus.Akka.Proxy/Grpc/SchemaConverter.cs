@@ -166,13 +166,20 @@ public static class SchemaConverter
         return proto;
     }
 
-    private static DataType ToDataType(ProtoDataType type, string field) =>
-        type is ProtoDataType.Bool or ProtoDataType.Int8 or ProtoDataType.Int16 or ProtoDataType.Int32 or ProtoDataType.Int64
+    /// <summary>
+    /// Milvus 2.6's Geometry, Text and Timestamptz are Milvus types this server does not store yet: they are refused as
+    /// not supported (an operation Milvus has), anything else unknown as an invalid parameter.
+    /// </summary>
+    private static DataType ToDataType(ProtoDataType type, string field) => type switch
+    {
+        ProtoDataType.Bool or ProtoDataType.Int8 or ProtoDataType.Int16 or ProtoDataType.Int32 or ProtoDataType.Int64
             or ProtoDataType.Float or ProtoDataType.Double or ProtoDataType.String or ProtoDataType.VarChar or ProtoDataType.Array
             or ProtoDataType.Json or ProtoDataType.BinaryVector or ProtoDataType.FloatVector or ProtoDataType.Float16Vector
-            or ProtoDataType.Bfloat16Vector or ProtoDataType.SparseFloatVector or ProtoDataType.Int8Vector
-            ? (DataType)type
-            : throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field}': data type {type} is not supported by Milvus.Akka");
+            or ProtoDataType.Bfloat16Vector or ProtoDataType.SparseFloatVector or ProtoDataType.Int8Vector => (DataType)type,
+        ProtoDataType.Geometry or ProtoDataType.Text or ProtoDataType.Timestamptz =>
+            throw new MilvusException(ErrorCode.OperationNotSupported, $"field '{field}': data type {type} is not supported by Milvus.Akka yet"),
+        _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field}': data type {type} is not supported by Milvus.Akka"),
+    };
 
     /// <summary>The default value as the CLR type <see cref="FieldSchema.DefaultValue"/> expects for the field's type.</summary>
     private static object DefaultValue(ProtoFieldSchema field, DataType type)

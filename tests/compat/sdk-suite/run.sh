@@ -2,15 +2,17 @@
 # Runs the Milvus Node SDK's own test files (from a scratch checkout, never copied into this repository) against a
 # standalone Milvus.Akka server started here on a free port, then compares the failures with allow-list.tsv.
 #
-#   tests/compat/sdk-suite/run.sh --sdk DIR [--tag v2.5.12] [--tier core|types] [--out DIR] [FILE...]
+#   tests/compat/sdk-suite/run.sh --sdk DIR [--tag v2.5.12|v2.6.17] [--tier core|types] [--timeout MS] [--out DIR] [FILE...]
 #
 # --sdk DIR   either an extracted SDK source tree with node_modules installed, or a bare git directory of
 #             milvus-io/milvus-sdk-node: then --tag is exported into a temporary folder and its yarn lockfile installed.
+# --tag       the SDK release; its failures are checked against the allow-list rows of that tag (first column).
+# --timeout   jest's per-test and per-hook limit in ms (default 120000, the SDK's own).
 # FILE        spec names without .spec.ts (default: the tier's files). Build src/Milvus.Akka.Server (Release) first.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
-sdk="" tag="v2.5.12" tier="core" out=""
+sdk="" tag="v2.5.12" tier="core" out="" timeout=120000
 files=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -18,10 +20,11 @@ while [ $# -gt 0 ]; do
     --tag) tag="$2"; shift 2 ;;
     --tier) tier="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --timeout) timeout="$2"; shift 2 ;;
     *) files+=("$1"); shift ;;
   esac
 done
-[ -n "$sdk" ] || { echo "usage: $0 --sdk DIR [--tag TAG] [--tier core|types] [--out DIR] [FILE...]" >&2; exit 2; }
+[ -n "$sdk" ] || { echo "usage: $0 --sdk DIR [--tag TAG] [--tier core|types] [--timeout MS] [--out DIR] [FILE...]" >&2; exit 2; }
 if [ ${#files[@]} -eq 0 ]; then
   case "$tier" in
     core) files=(Basic Collection Partition Alias Index Insert Data Upsert DynamicSchema Iterator MultipleVectors PartitionKey HighLevel Database) ;;
@@ -56,7 +59,7 @@ for _ in $(seq 1 300); do
 done
 
 specs=(); for f in "${files[@]}"; do specs+=("test/grpc/$f.spec.ts"); done
-(cd "$tree" && MILVUS_ADDRESS="127.0.0.1:$port" NODE_ENV=dev npx jest --runInBand --testTimeout=120000 \
+(cd "$tree" && MILVUS_ADDRESS="127.0.0.1:$port" NODE_ENV=dev npx jest --runInBand --testTimeout="$timeout" \
   --json --outputFile="$out/result.json" "${specs[@]}" > "$out/jest.log" 2>&1) || true
 
 node "$here/summarize.js" "$out/result.json" "$here/allow-list.tsv" "$tag"

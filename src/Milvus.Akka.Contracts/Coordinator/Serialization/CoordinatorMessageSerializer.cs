@@ -181,15 +181,24 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
             },
             f => new IndexProgress(f.RepeatedBytes(1).Select(WireFields.Parse)
                 .ToImmutableDictionary(e => e.Int64(1), e => (e.Int64(2), e.Int64(3)))));
-        Register<LoadCollection>("lo1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new LoadCollection(f.String(1), f.String(2)));
+        Register<LoadCollection>("lo1",
+            (o, m) =>
+            {
+                WriteStringFields(o, m.Database, m.Name);
+                WriteStrings(o, 3, m.LoadFields);
+                WriteBool(o, 4, m.SkipDynamicField);
+            },
+            f => new LoadCollection(f.String(1), f.String(2)) { LoadFields = f.Strings(3), SkipDynamicField = f.Bool(4) });
         Register<ReleaseCollection>("rl1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new ReleaseCollection(f.String(1), f.String(2)));
         Register<LoadPartitions>("lop1",
             (o, m) =>
             {
                 WriteStringFields(o, m.Database, m.Collection);
                 WriteStrings(o, 3, m.Partitions);
+                WriteStrings(o, 4, m.LoadFields);
+                WriteBool(o, 5, m.SkipDynamicField);
             },
-            f => new LoadPartitions(f.String(1), f.String(2), f.Strings(3)));
+            f => new LoadPartitions(f.String(1), f.String(2), f.Strings(3)) { LoadFields = f.Strings(4), SkipDynamicField = f.Bool(5) });
         Register<ReleasePartitions>("rlp1",
             (o, m) =>
             {
@@ -288,8 +297,9 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteString(o, 1, m.ShardName);
                 WriteEncoded(o, 2, CatalogCodec.Encode(m.Segment));
                 WriteString(o, 3, ActorPath(m.QueryNode));
+                WriteRawSpan(o, 4, m.LoadedFields.AsSpan());
             },
-            f => new AssignSegment(f.String(1), Segment(f, 2), ResolveActor(f.String(3))));
+            f => new AssignSegment(f.String(1), Segment(f, 2), ResolveActor(f.String(3))) { LoadedFields = f.RawImmutableArray<long>(4) });
         Register<ReleaseShard>("rs1", (o, m) => WriteString(o, 1, m.ShardName), f => new ReleaseShard(f.String(1)));
         Register<DropShard>("ds1", (o, m) => WriteString(o, 1, m.ShardName), f => new DropShard(f.String(1)));
         Register<DropPartitionData>("dpd1",
