@@ -53,8 +53,13 @@ public sealed class PartialLoadRpcTests(GrpcServerFixture server)
 
         Failed((await QueryAsync(name, "id >= 0", "score")).Status, 1100, "field score is not loaded");
         Failed((await QueryAsync(name, "score > 3", "id")).Status, 1100, "field score is not loaded");
-        var search = Search(name, "title");
-        Succeeded((await Client.SearchAsync(search)).Status);
+        // A search's "*" names the loaded fields only, and each comes back with the hits.
+        var search = Search(name, "*");
+        var found = await Client.SearchAsync(search);
+        Succeeded(found.Status);
+        Assert.Equal(["id", "title", "vec"], found.Results.OutputFields.Order());
+        Assert.Equal(["id", "title", "vec"], found.Results.FieldsData.Select(f => f.FieldName).Order());
+        Assert.Equal(5, found.Results.Ids.IntId.Data.Count);
         search.Dsl = "score > 3";
         Failed((await Client.SearchAsync(search)).Status, 1100, "field score is not loaded");
 

@@ -392,7 +392,7 @@ public sealed partial class MilvusGrpcService
         if (!requested.IsDefaultOrEmpty)
         {
             data.FieldsData.Add(OutputColumns(info.Schema, result.Fields.Columns, requested));
-            var names = OutputNames(info.Schema, requested).ToList();
+            var names = OutputNames(info, requested).ToList();
             // Milvus always returns the primary key with search hits; SDKs label each hit's id from it.
             if (!names.Contains(result.PrimaryKey.Name) && !result.Fields.Columns.ContainsKey(result.PrimaryKey.FieldId))
             {
@@ -426,9 +426,14 @@ public sealed partial class MilvusGrpcService
         }
     }
 
-    /// <summary>The names SDKs label hits with: "*" expands to every field a client may read; dynamic keys stay as asked.</summary>
-    private static IEnumerable<string> OutputNames(Common.CollectionSchema schema, IEnumerable<string> requested) =>
-        requested.SelectMany(name => name.Trim() == "*" ? schema.Fields.Where(f => !f.IsFunctionOutput).Select(f => f.Name) : [name.Trim()]).Distinct();
+    /// <summary>
+    /// The names SDKs label hits with: "*" expands to every field a client may read (no function outputs, and only the
+    /// loaded fields after a partial load); dynamic keys stay as asked.
+    /// </summary>
+    private static IEnumerable<string> OutputNames(CollectionInfo info, IEnumerable<string> requested) =>
+        requested.SelectMany(name => name.Trim() == "*"
+            ? info.Schema.Fields.Where(f => !f.IsFunctionOutput && info.IsFieldLoaded(f.FieldId)).Select(f => f.Name)
+            : [name.Trim()]).Distinct();
 
     private static Dictionary<string, string> SearchParameters(IEnumerable<KeyValuePair> pairs)
     {
