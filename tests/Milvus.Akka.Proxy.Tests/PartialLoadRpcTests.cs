@@ -49,7 +49,7 @@ public sealed class PartialLoadRpcTests(GrpcServerFixture server)
         Assert.Equal(["id", "title", "vec"], all.FieldsData.Select(f => f.FieldName).Order());
         Assert.Equal(Enumerable.Range(0, Rows).Select(i => (long)i), all.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.Order());
         var titles = all.FieldsData.Single(f => f.FieldName == "title").Scalars.StringData.Data;
-        Assert.All(all.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.Zip(titles), p => Assert.Equal(Title(p.First), p.Second));
+        Assert.All(all.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.Zip(titles), p => Assert.Equal(Title(p.Item1), p.Item2));
 
         Failed((await QueryAsync(name, "id >= 0", "score")).Status, 1100, "field score is not loaded");
         Failed((await QueryAsync(name, "score > 3", "id")).Status, 1100, "field score is not loaded");
