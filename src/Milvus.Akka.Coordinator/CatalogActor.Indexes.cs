@@ -106,9 +106,10 @@ public sealed partial class CatalogActor
     {
         var collection = Find(m.Database, m.Name);
         RequireVectorIndexes(collection);
+        LoadReplicas.Check(collection, m.ReplicaNumber, QueryNodeCount, partitions: false);
         if (!collection.Loaded || collection.LoadedPartitions is not null)
         {
-            await SaveAsync(collection with { Loaded = true, LoadedPartitions = null });
+            await SaveAsync(collection with { Loaded = true, LoadedPartitions = null, Replicas = await ReplicasOfAsync(collection, m.ReplicaNumber) });
         }
 
         return Done.Instance;
@@ -119,9 +120,10 @@ public sealed partial class CatalogActor
         var collection = Find(m.Database, m.Collection);
         RequireVectorIndexes(collection);
         var ids = PartitionIds(collection, m.Partitions);
+        LoadReplicas.Check(collection, m.ReplicaNumber, QueryNodeCount, partitions: true);
         if (!collection.Loaded)
         {
-            await SaveAsync(collection with { Loaded = true, LoadedPartitions = ids });
+            await SaveAsync(collection with { Loaded = true, LoadedPartitions = ids, Replicas = await ReplicasOfAsync(collection, m.ReplicaNumber) });
         }
         else if (collection.LoadedPartitions is { } loaded && !ids.IsSubsetOf(loaded))
         {
@@ -150,6 +152,22 @@ public sealed partial class CatalogActor
         return Done.Instance;
     }
 
+    /// <summary>The replica ids of a load: those of a collection already loaded, new unique ids otherwise.</summary>
+    private async Task<ImmutableArray<long>> ReplicasOfAsync(CollectionInfo collection, int replicaNumber)
+    {
+        if (collection.Loaded)
+        {
+            return collection.Replicas;
+        }
+
+        var first = await NextIdsAsync(replicaNumber);
+        return [.. Enumerable.Range(0, replicaNumber).Select(i => first + i)];
+    }
+
+    /// <summary>Query nodes that are up: each replica of a load needs one of its own.</summary>
+    private int QueryNodeCount() =>
+        global::Akka.Cluster.Cluster.Get(Context.System).State.Members.Count(m => m.Status == global::Akka.Cluster.MemberStatus.Up && m.HasRole(CoordinatorActor.QueryRole));
+
     private void RequireVectorIndexes(CollectionInfo collection)
     {
         foreach (var vector in collection.Schema.VectorFields)
@@ -172,7 +190,7 @@ public sealed partial class CatalogActor
         var collection = Find(m.Database, m.Name);
         if (collection.Loaded)
         {
-            await SaveAsync(collection with { Loaded = false, LoadedPartitions = null });
+            await SaveAsync(collection with { Loaded = false, LoadedPartitions = null, Replicas = [] });
         }
 
         foreach (var shard in collection.AllShardNames)

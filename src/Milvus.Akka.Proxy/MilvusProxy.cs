@@ -184,10 +184,14 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         return await Coordinator<IndexProgress>(new GetIndexProgress(info.Id), cancellationToken);
     }
 
-    /// <summary>Loads a collection and, like the SDKs' load, waits until every flushed segment is served.</summary>
-    public async Task LoadCollectionAsync(string? database, string name, bool wait = true, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Loads a collection in <paramref name="replicaNumber"/> replicas and, like the SDKs' load, waits until every
+    /// flushed segment is served.
+    /// </summary>
+    public async Task LoadCollectionAsync(string? database, string name, bool wait = true, CancellationToken cancellationToken = default,
+        int replicaNumber = 1)
     {
-        await _coordinator.CatalogCommandAsync(new LoadCollection(Db(database), name), cancellationToken);
+        await _coordinator.CatalogCommandAsync(new LoadCollection(Db(database), name, replicaNumber), cancellationToken);
         if (!wait)
         {
             return;
@@ -210,8 +214,9 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         _coordinator.CatalogCommandAsync(new ReleaseCollection(Db(database), name), cancellationToken);
 
     /// <summary>Starts loading the named partitions and returns; GetLoadState tells when they are served.</summary>
-    public Task LoadPartitionsAsync(string? database, string collection, ImmutableArray<string> partitions, CancellationToken cancellationToken = default) =>
-        _coordinator.CatalogCommandAsync(new LoadPartitions(Db(database), collection, partitions), cancellationToken);
+    public Task LoadPartitionsAsync(string? database, string collection, ImmutableArray<string> partitions, CancellationToken cancellationToken = default,
+        int replicaNumber = 1) =>
+        _coordinator.CatalogCommandAsync(new LoadPartitions(Db(database), collection, partitions, replicaNumber), cancellationToken);
 
     public Task ReleasePartitionsAsync(string? database, string collection, ImmutableArray<string> partitions, CancellationToken cancellationToken = default) =>
         _coordinator.CatalogCommandAsync(new ReleasePartitions(Db(database), collection, partitions), cancellationToken);

@@ -60,6 +60,7 @@ public static class CatalogCodec
             CreatedTimestamp = c.CreatedTimestamp,
             Loaded = c.Loaded,
             LoadedPartitions = { c.LoadedPartitions ?? [] },
+            Replicas = { c.Replicas.IsDefault ? [] : c.Replicas },
             FormatVersion = VersionOf(c.Schema),
         };
         return entry.ToByteString();
@@ -76,6 +77,7 @@ public static class CatalogCodec
             [.. entry.Aliases], Sorted(entry.Properties), entry.CreatedTimestamp, entry.Loaded)
         {
             LoadedPartitions = entry.LoadedPartitions.Count == 0 ? null : [.. entry.LoadedPartitions],
+            Replicas = [.. entry.Replicas],
         };
     }
 
