@@ -36,6 +36,7 @@ public enum ErrorCode
     PartitionNotFullyLoaded = 202,
 
     ResourceGroupNotFound = 300,
+    ResourceGroupNodeNotEnough = 304,
 
     ReplicaNotFound = 400,
     ReplicaNotAvailable = 401,

@@ -108,9 +108,13 @@ public sealed partial class CatalogActor
         RequireVectorIndexes(collection);
         var fields = LoadFieldRules.Resolve(collection.Schema, m.LoadFields, m.SkipDynamicField);
         LoadFieldRules.RequireUnchanged(collection, fields);
+        LoadReplicas.Check(collection, m.ReplicaNumber, QueryNodeCount, partitions: false);
         if (!collection.Loaded || collection.LoadedPartitions is not null)
         {
-            await SaveAsync(collection with { Loaded = true, LoadedPartitions = null, LoadedFields = fields });
+            await SaveAsync(collection with
+            {
+                Loaded = true, LoadedPartitions = null, LoadedFields = fields, Replicas = await ReplicasOfAsync(collection, m.ReplicaNumber),
+            });
         }
 
         return Done.Instance;
@@ -123,9 +127,13 @@ public sealed partial class CatalogActor
         var ids = PartitionIds(collection, m.Partitions);
         var fields = LoadFieldRules.Resolve(collection.Schema, m.LoadFields, m.SkipDynamicField);
         LoadFieldRules.RequireUnchanged(collection, fields);
+        LoadReplicas.Check(collection, m.ReplicaNumber, QueryNodeCount, partitions: true);
         if (!collection.Loaded)
         {
-            await SaveAsync(collection with { Loaded = true, LoadedPartitions = ids, LoadedFields = fields });
+            await SaveAsync(collection with
+            {
+                Loaded = true, LoadedPartitions = ids, LoadedFields = fields, Replicas = await ReplicasOfAsync(collection, m.ReplicaNumber),
+            });
         }
         else if (collection.LoadedPartitions is { } loaded && !ids.IsSubsetOf(loaded))
         {
@@ -154,6 +162,22 @@ public sealed partial class CatalogActor
         return Done.Instance;
     }
 
+    /// <summary>The replica ids of a load: those of a collection already loaded, new unique ids otherwise.</summary>
+    private async Task<ImmutableArray<long>> ReplicasOfAsync(CollectionInfo collection, int replicaNumber)
+    {
+        if (collection.Loaded)
+        {
+            return collection.Replicas;
+        }
+
+        var first = await NextIdsAsync(replicaNumber);
+        return [.. Enumerable.Range(0, replicaNumber).Select(i => first + i)];
+    }
+
+    /// <summary>Query nodes that are up: each replica of a load needs one of its own.</summary>
+    private int QueryNodeCount() =>
+        global::Akka.Cluster.Cluster.Get(Context.System).State.Members.Count(m => m.Status == global::Akka.Cluster.MemberStatus.Up && m.HasRole(CoordinatorActor.QueryRole));
+
     private void RequireVectorIndexes(CollectionInfo collection)
     {
         foreach (var vector in collection.Schema.VectorFields)
@@ -176,7 +200,7 @@ public sealed partial class CatalogActor
         var collection = Find(m.Database, m.Name);
         if (collection.Loaded)
         {
-            await SaveAsync(collection with { Loaded = false, LoadedPartitions = null, LoadedFields = null });
+            await SaveAsync(collection with { Loaded = false, LoadedPartitions = null, LoadedFields = null, Replicas = [] });
         }
 
         foreach (var shard in collection.AllShardNames)

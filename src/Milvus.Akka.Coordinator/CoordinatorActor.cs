@@ -19,6 +19,7 @@ public sealed class CoordinatorActor : ReceiveActor
 {
     public const string ShardTypeName = "shard";
     public const string StreamingRole = "streaming";
+    public const string QueryRole = "query";
 
     /// <summary>The children answer from memory; this only bounds a request while one restarts.</summary>
     private static readonly TimeSpan TaskHistoryTimeout = TimeSpan.FromSeconds(10);

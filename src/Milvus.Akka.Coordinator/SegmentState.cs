@@ -13,10 +13,11 @@ public sealed record IndexBuildLease(long SegmentId, long IndexId, DateTimeOffse
 public sealed record IndexBuildCandidate(SegmentInfo Segment, CollectionSchema Schema, IndexInfo Index);
 
 /// <summary>
-/// The segment bookkeeping of the coordinator, pure: flushed segments, which query node each is assigned to and served
-/// by, index builds in progress, and the segments a compaction retired that a query node still serves. Each command or
-/// event returns the new state and the effects to perform (<see cref="SegmentsActor"/> performs them); only the flushed
-/// segments are persisted (<c>catalog/segments/…</c>), the rest is rebuilt from query nodes' registrations.
+/// The segment bookkeeping of the coordinator, pure: flushed segments, the query nodes of each replica of a loaded
+/// collection, which query node each replica's copy of a segment is assigned to and served by, index builds in
+/// progress, and the segments a compaction retired that a query node still serves. Each command or event returns the
+/// new state and the effects to perform (<see cref="SegmentsActor"/> performs them); only the flushed segments are
+/// persisted (<c>catalog/segments/…</c>), the rest is rebuilt from query nodes' registrations.
 /// </summary>
 public sealed record SegmentState(
     int MinRowsToIndex,
@@ -24,9 +25,10 @@ public sealed record SegmentState(
     CatalogView Catalog,
     ImmutableDictionary<long, SegmentInfo> Segments,
     ImmutableHashSet<IActorRef> QueryNodes,
-    ImmutableDictionary<long, IActorRef> ServedBy,
-    ImmutableDictionary<long, IActorRef> AssignedTo,
-    ImmutableDictionary<long, IActorRef> RetiredServedBy,
+    ImmutableDictionary<long, ImmutableHashSet<IActorRef>> ReplicaNodes,
+    ImmutableDictionary<SegmentCopy, IActorRef> ServedBy,
+    ImmutableDictionary<SegmentCopy, IActorRef> AssignedTo,
+    ImmutableHashSet<SegmentOnNode<IActorRef>> RetiredServedBy,
     ImmutableDictionary<long, IndexBuildLease> Builds)
 {
     public const string SegmentPrefix = "catalog/segments/";
@@ -43,8 +45,8 @@ public sealed record SegmentState(
     /// </summary>
     public static Decision<SegmentState> Recover(CoordinatorSettings settings, IEnumerable<SegmentInfo> segments, CatalogView catalog, DateTimeOffset now) =>
         new SegmentState(settings.MinRowsToIndex, settings.IndexTaskLease, CatalogView.Empty,
-                segments.ToImmutableDictionary(s => s.SegmentId), [], ImmutableDictionary<long, IActorRef>.Empty,
-                ImmutableDictionary<long, IActorRef>.Empty, ImmutableDictionary<long, IActorRef>.Empty,
+                segments.ToImmutableDictionary(s => s.SegmentId), [], ImmutableDictionary<long, ImmutableHashSet<IActorRef>>.Empty,
+                ImmutableDictionary<SegmentCopy, IActorRef>.Empty, ImmutableDictionary<SegmentCopy, IActorRef>.Empty, [],
                 ImmutableDictionary<long, IndexBuildLease>.Empty)
             .WithCatalog(catalog, now);
 
@@ -64,6 +66,7 @@ public sealed record SegmentState(
         var segments = Segments.ToBuilder();
         var unload = new List<long>();
         var indexedFields = view.Collections.ToDictionary(c => c.Key, c => c.Value.Indexes.Select(i => i.FieldId).ToHashSet());
+        var assigned = AssignedTo.Keys.Select(c => c.SegmentId).ToHashSet();
         foreach (var segment in Segments.Values)
         {
             if (!view.Collections.TryGetValue(segment.CollectionId, out var collection)
@@ -88,19 +91,21 @@ public sealed record SegmentState(
                 segments[segment.SegmentId] = stripped;
             }
 
-            if (!view.IsLoaded(segment) && (Catalog.IsLoaded(segment) || AssignedTo.ContainsKey(segment.SegmentId)))
+            if (!view.IsLoaded(segment) && (Catalog.IsLoaded(segment) || assigned.Contains(segment.SegmentId)))
             {
                 unload.Add(segment.SegmentId);
             }
         }
 
-        var next = this with
+        var unloaded = unload.ToHashSet();
+        var next = (this with
         {
             Catalog = view,
             Segments = segments.ToImmutable(),
-            ServedBy = ServedBy.RemoveRange(unload),
-            AssignedTo = AssignedTo.RemoveRange(unload),
-        };
+            // Copies of replicas that no longer exist (a release and a new load) are forgotten too.
+            ServedBy = ServedBy.RemoveRange(ServedBy.Keys.Where(c => unloaded.Contains(c.SegmentId) || !IsLiveReplica(view, c))),
+            AssignedTo = AssignedTo.RemoveRange(AssignedTo.Keys.Where(c => unloaded.Contains(c.SegmentId) || !IsLiveReplica(view, c))),
+        }).WithReplicaMembers();
         effects.AddRange(next.UnloadEverywhere(unload));
         if (view.Collections.Values.Any(c => !Catalog.Collections.TryGetValue(c.Id, out var old) || !old.Indexes.SequenceEqual(c.Indexes)))
         {
@@ -136,6 +141,7 @@ public sealed record SegmentState(
     /// </summary>
     public Decision<SegmentState> QueryNodeRegistered(IActorRef node, ImmutableArray<long> served)
     {
+        var joined = (this with { QueryNodes = QueryNodes.Add(node) }).WithReplicaMembers();
         var effects = ImmutableArray.CreateBuilder<Effect>();
         var servedBy = ServedBy.ToBuilder();
         var assignedTo = AssignedTo.ToBuilder();
@@ -143,14 +149,15 @@ public sealed record SegmentState(
         var released = new List<long>();
         foreach (var segmentId in served.Where(Segments.ContainsKey))
         {
-            if (!Catalog.IsLoaded(Segments[segmentId]))
+            var segment = Segments[segmentId];
+            if (!Catalog.IsLoaded(segment) || joined.ReplicaOf(node, segment.CollectionId) is not { } replica)
             {
                 released.Add(segmentId);
                 continue;
             }
 
-            servedBy[segmentId] = node;
-            assignedTo[segmentId] = node;
+            servedBy[new SegmentCopy(segmentId, replica)] = node;
+            assignedTo[new SegmentCopy(segmentId, replica)] = node;
         }
 
         if (released.Count > 0)
@@ -158,11 +165,10 @@ public sealed record SegmentState(
             effects.Add(new Send(node, new UnloadSegments([.. released])));
         }
 
-        var retired = RetiredServedBy.RemoveRange(RetiredServedBy.Where(r => r.Value.Equals(node)).Select(r => r.Key))
-            .SetItems(served.Where(id => !Segments.ContainsKey(id)).Select(id => KeyValuePair.Create(id, node)));
-        var next = this with
+        var retired = RetiredServedBy.Except(RetiredServedBy.Where(r => r.Node.Equals(node)))
+            .Union(served.Where(id => !Segments.ContainsKey(id)).Select(id => new SegmentOnNode<IActorRef>(id, node)));
+        var next = joined with
         {
-            QueryNodes = QueryNodes.Add(node),
             ServedBy = servedBy.ToImmutable(),
             AssignedTo = assignedTo.ToImmutable(),
             RetiredServedBy = retired,
@@ -173,42 +179,40 @@ public sealed record SegmentState(
     /// <summary>A query node reports that it serves a segment, or no longer does (dropped, or failed to load it).</summary>
     public Decision<SegmentState> Served(SegmentServed m)
     {
-        var next = this;
-        // A node that dropped or failed to load a segment no longer holds it; the next registration round assigns it
-        // again if its collection is loaded (which also paces retries of a failing load).
-        if (!m.Serving && AssignedTo.GetValueOrDefault(m.SegmentId)?.Equals(m.QueryNode) == true)
-        {
-            next = next with { AssignedTo = AssignedTo.Remove(m.SegmentId) };
-        }
-
         if (m.Serving && Segments.TryGetValue(m.SegmentId, out var segment))
         {
-            return Catalog.IsLoaded(segment)
-                ? next with { ServedBy = ServedBy.SetItem(m.SegmentId, m.QueryNode) }
-                : new Decision<SegmentState>(next, [new Send(m.QueryNode, new UnloadSegments([m.SegmentId]))]); // a load that finished after its release
+            // A node serves a segment for the replica it belongs to; a load that finished after its release is unloaded.
+            return Catalog.IsLoaded(segment) && ReplicaOf(m.QueryNode, segment.CollectionId) is { } replica
+                ? this with { ServedBy = ServedBy.SetItem(new SegmentCopy(m.SegmentId, replica), m.QueryNode) }
+                : new Decision<SegmentState>(this, [new Send(m.QueryNode, new UnloadSegments([m.SegmentId]))]);
         }
 
-        if (ServedBy.GetValueOrDefault(m.SegmentId)?.Equals(m.QueryNode) == true)
+        if (m.Serving)
         {
-            return next with { ServedBy = ServedBy.Remove(m.SegmentId) };
+            return this;
         }
 
-        return !m.Serving && RetiredServedBy.GetValueOrDefault(m.SegmentId)?.Equals(m.QueryNode) == true
-            ? next with { RetiredServedBy = RetiredServedBy.Remove(m.SegmentId) }
-            : next;
+        // A node that dropped or failed to load a segment no longer holds it; the next registration round assigns it
+        // again if its collection is loaded (which also paces retries of a failing load).
+        bool OnNode(KeyValuePair<SegmentCopy, IActorRef> entry) => entry.Key.SegmentId == m.SegmentId && entry.Value.Equals(m.QueryNode);
+        return this with
+        {
+            AssignedTo = AssignedTo.RemoveRange(AssignedTo.Where(OnNode).Select(e => e.Key)),
+            ServedBy = ServedBy.RemoveRange(ServedBy.Where(OnNode).Select(e => e.Key)),
+            RetiredServedBy = RetiredServedBy.Remove(new SegmentOnNode<IActorRef>(m.SegmentId, m.QueryNode)),
+        };
     }
 
-    /// <summary>A query node left the cluster: its segments go to the remaining nodes.</summary>
+    /// <summary>A query node left the cluster: its segments go to the remaining nodes of its replicas.</summary>
     public Decision<SegmentState> QueryNodeLeft(IActorRef node)
     {
-        var lost = AssignedTo.Where(a => a.Value.Equals(node)).Select(a => a.Key).ToList();
-        var next = this with
+        var next = (this with
         {
             QueryNodes = QueryNodes.Remove(node),
-            RetiredServedBy = RetiredServedBy.RemoveRange(RetiredServedBy.Where(r => r.Value.Equals(node)).Select(r => r.Key)),
-            AssignedTo = AssignedTo.RemoveRange(lost),
-            ServedBy = ServedBy.RemoveRange(lost),
-        };
+            RetiredServedBy = RetiredServedBy.Except(RetiredServedBy.Where(r => r.Node.Equals(node))),
+            AssignedTo = AssignedTo.RemoveRange(AssignedTo.Where(a => a.Value.Equals(node)).Select(a => a.Key)),
+            ServedBy = ServedBy.RemoveRange(ServedBy.Where(a => a.Value.Equals(node)).Select(a => a.Key)),
+        }).WithReplicaMembers();
         return next.AssignPending(ImmutableArray.CreateBuilder<Effect>());
     }
 
@@ -248,7 +252,7 @@ public sealed record SegmentState(
         next = next with { Segments = Segments.SetItem(segment.SegmentId, segment) };
         var effects = ImmutableArray.CreateBuilder<Effect>();
         effects.Add(new PutMeta(KeyOf(segment), CatalogCodec.Encode(segment).ToByteArray()));
-        if (ServedBy.TryGetValue(segment.SegmentId, out var node))
+        foreach (var node in NodesServing(segment.SegmentId).OrderBy(n => n, NodeOrder))
         {
             effects.Add(new Send(node, new SegmentIndexReady(segment)));
         }
@@ -281,17 +285,15 @@ public sealed record SegmentState(
             var input = Segments[id];
             effects.Add(new PutMeta(GarbageRecords.DroppedSegment(input), GarbageRecords.DropTime(now)));
             effects.Add(new DeleteMeta(KeyOf(input)));
-            if (ServedBy.TryGetValue(id, out var node))
-            {
-                retired = retired.SetItem(id, node);
-            }
+            retired = retired.Union(NodesServing(id).Select(node => new SegmentOnNode<IActorRef>(id, node)));
         }
 
+        var inputs = m.InputIds.ToHashSet();
         var next = this with
         {
             Segments = segments.RemoveRange(m.InputIds),
-            ServedBy = ServedBy.RemoveRange(m.InputIds),
-            AssignedTo = AssignedTo.RemoveRange(m.InputIds),
+            ServedBy = ServedBy.RemoveRange(ServedBy.Keys.Where(c => inputs.Contains(c.SegmentId))),
+            AssignedTo = AssignedTo.RemoveRange(AssignedTo.Keys.Where(c => inputs.Contains(c.SegmentId))),
             RetiredServedBy = retired,
         };
         effects.Add(new SendToShards(new SegmentsReplaced(Segments[m.InputIds[0]].ShardName, m.Result, m.InputIds)));
@@ -301,15 +303,25 @@ public sealed record SegmentState(
 
     public ImmutableArray<SegmentInfo> SegmentsOf(long collectionId) => [.. Segments.Values.Where(s => s.CollectionId == collectionId)];
 
+    /// <summary>The shard's flushed segments with every replica's copy that is served (a segment served nowhere once, without a node).</summary>
     public ShardDistribution DistributionOf(string shardName)
     {
         var (collectionId, _) = ShardNames.Parse(shardName);
-        var loaded = Catalog.Collections.TryGetValue(collectionId, out var collection) && collection.Loaded;
-        return new ShardDistribution(
-            [.. Segments.Values.Where(s => s.ShardName == shardName).Select(s => (s, ServedBy.GetValueOrDefault(s.SegmentId)))],
-            loaded);
+        var collection = Catalog.Collections.GetValueOrDefault(collectionId);
+        var entries = ImmutableArray.CreateBuilder<(SegmentInfo, IActorRef?, long)>();
+        foreach (var segment in Segments.Values.Where(s => s.ShardName == shardName).OrderBy(s => s.SegmentId))
+        {
+            var copies = CopiesOf(segment).ToList();
+            entries.AddRange(copies.Count == 0 ? [(segment, null, 0)] : copies.Select(c => (segment, (IActorRef?)c.Node, c.ReplicaId)));
+        }
+
+        return new ShardDistribution(entries.ToImmutable(), collection?.Loaded == true);
     }
 
+    /// <summary>
+    /// The share of the loaded segments' copies that are served, over the replicas that have query nodes (a replica
+    /// left without nodes does not hold the collection back from Loaded while the others serve it).
+    /// </summary>
     public LoadProgress LoadProgressOf(long collectionId)
     {
         var collection = RequireCollection(collectionId);
@@ -319,9 +331,35 @@ public sealed record SegmentState(
         }
 
         var segments = Segments.Values.Where(s => s.CollectionId == collectionId && collection.IsPartitionLoaded(s.PartitionId)).ToList();
-        var percent = segments.Count == 0 ? 100 : 100 * segments.Count(s => ServedBy.ContainsKey(s.SegmentId)) / segments.Count;
-        return new LoadProgress(true, percent);
+        var replicas = collection.ReplicaIds.Where(r => !ReplicaNodes.GetValueOrDefault(r, []).IsEmpty).ToList();
+        if (replicas.Count == 0)
+        {
+            replicas = [.. collection.ReplicaIds];
+        }
+
+        var copies = segments.Count * replicas.Count;
+        var served = segments.Sum(s => replicas.Count(r => ServedBy.ContainsKey(new SegmentCopy(s.SegmentId, r))));
+        return new LoadProgress(true, copies == 0 ? 100 : (int)(100L * served / copies));
     }
+
+    /// <summary>The served copies of a segment: the replica and the query node serving it there.</summary>
+    public IEnumerable<(long ReplicaId, IActorRef Node)> CopiesOf(SegmentInfo segment)
+    {
+        var replicas = Catalog.Collections.GetValueOrDefault(segment.CollectionId)?.ReplicaIds ?? [];
+        foreach (var replica in replicas)
+        {
+            if (ServedBy.TryGetValue(new SegmentCopy(segment.SegmentId, replica), out var node))
+            {
+                yield return (replica, node);
+            }
+        }
+    }
+
+    /// <summary>The replica of a collection that <paramref name="node"/> belongs to; null when it belongs to none.</summary>
+    public long? ReplicaOf(IActorRef node, long collectionId) =>
+        Catalog.Collections.TryGetValue(collectionId, out var collection)
+            ? collection.ReplicaIds.Where(r => ReplicaNodes.GetValueOrDefault(r, []).Contains(node)).Select(r => (long?)r).FirstOrDefault()
+            : null;
 
     public IndexProgress IndexProgressOf(long collectionId)
     {
@@ -334,7 +372,7 @@ public sealed record SegmentState(
     }
 
     /// <summary>What garbage collection must spare: live collections, flushed segments, retired segments still served.</summary>
-    public LiveData LiveData() => new([.. Catalog.Collections.Keys], [.. Segments.Keys, .. RetiredServedBy.Keys]);
+    public LiveData LiveData() => new([.. Catalog.Collections.Keys], [.. Segments.Keys.Union(RetiredServedBy.Select(r => r.SegmentId))]);
 
     public CollectionInfo RequireCollection(long collectionId) =>
         Catalog.Collections.GetValueOrDefault(collectionId)
@@ -367,9 +405,28 @@ public sealed record SegmentState(
     private IEnumerable<Effect> UnloadEverywhere(IReadOnlyCollection<long> ids) =>
         ids.Count == 0 ? [] : QueryNodes.OrderBy(n => n, NodeOrder).Select(node => new Send(node, new UnloadSegments([.. ids])));
 
+    private IEnumerable<IActorRef> NodesServing(long segmentId) =>
+        ServedBy.Where(s => s.Key.SegmentId == segmentId).Select(s => s.Value).Distinct();
+
+    private static bool IsLiveReplica(CatalogView view, SegmentCopy copy) =>
+        view.Collections.Values.Any(c => c.ReplicaIds.Contains(copy.ReplicaId));
+
+    /// <summary>Gives every query node a replica of each loaded collection (<see cref="ReplicaPlacement"/>).</summary>
+    private SegmentState WithReplicaMembers()
+    {
+        var members = ImmutableDictionary.CreateBuilder<long, ImmutableHashSet<IActorRef>>();
+        foreach (var collection in Catalog.Collections.Values.Where(c => c.Loaded).OrderBy(c => c.Id))
+        {
+            members.AddRange(ReplicaPlacement.Assign(collection.ReplicaIds, QueryNodes, ReplicaNodes, NodeOrder));
+        }
+
+        return this with { ReplicaNodes = members.ToImmutable() };
+    }
+
     /// <summary>
-    /// Hands every flushed segment of a loaded collection that has its index files (or needs none) to the query node
-    /// with the fewest segments. The segment's shard does the hand-over, so it keeps serving until the load is done.
+    /// Hands every flushed segment of a loaded collection that has its index files (or needs none) to one query node
+    /// of each replica, the one with the fewest segments. The segment's shard does the hand-over, so it keeps serving
+    /// until the load is done. A replica without nodes waits for one to join.
     /// </summary>
     private Decision<SegmentState> AssignPending(ImmutableArray<Effect>.Builder effects)
     {
@@ -377,18 +434,23 @@ public sealed record SegmentState(
         var ready = Segments.Values
             .Where(s => !waitingForIndex.Contains(s.SegmentId) && Catalog.IsLoaded(s))
             .OrderBy(s => s.SegmentId)
-            .Select(s => s.SegmentId);
+            .GroupBy(s => s.CollectionId);
         var assignedTo = AssignedTo;
-        foreach (var (segmentId, node) in LeastLoadedPlacement.Place(ready, QueryNodes, AssignedTo, NodeOrder))
+        foreach (var segments in ready)
         {
-            var segment = Segments[segmentId];
-            assignedTo = assignedTo.SetItem(segmentId, node);
-            effects.Add(new SendToShards(new AssignSegment(segment.ShardName, segment, node)
+            var collection = Catalog.Collections[segments.Key];
+            ImmutableArray<long> loadedFields = collection.LoadedFields is { } fields ? [.. fields] : [];
+            foreach (var replica in collection.ReplicaIds)
             {
-                LoadedFields = Catalog.Collections.TryGetValue(segment.CollectionId, out var collection) && collection.LoadedFields is { } fields
-                    ? [.. fields]
-                    : [],
-            }));
+                var nodes = ReplicaNodes.GetValueOrDefault(replica, []);
+                var copies = segments.Select(s => new SegmentCopy(s.SegmentId, replica));
+                foreach (var (copy, node) in LeastLoadedPlacement.Place(copies, nodes, assignedTo, NodeOrder))
+                {
+                    var segment = Segments[copy.SegmentId];
+                    assignedTo = assignedTo.SetItem(copy, node);
+                    effects.Add(new SendToShards(new AssignSegment(segment.ShardName, segment, node, replica) { LoadedFields = loadedFields }));
+                }
+            }
         }
 
         return new Decision<SegmentState>(this with { AssignedTo = assignedTo }, effects.ToImmutable());

@@ -23,11 +23,13 @@ public sealed partial class SegmentsActor
         var segments = _state.Segments.Values
             .Where(s => s.CollectionId == collectionId)
             .OrderBy(s => s.SegmentId)
-            .Select(s => new ServedSegment(s, _state.ServedBy.TryGetValue(s.SegmentId, out var node) ? NodeIdOf(node.Path.Address) : 0));
+            .SelectMany(s => _state.CopiesOf(s).Select(c => new ServedSegment(s, NodeIdOf(c.Node.Path.Address), c.ReplicaId)).DefaultIfEmpty(new ServedSegment(s, 0)));
         var shards = collection.AllShardNames.Select(shard => _shardLocations.TryGetValue(shard, out var address)
             ? new ShardLeader(shard, NodeIdOf(address), address.ToString())
             : new ShardLeader(shard, 0, ""));
-        return new CollectionDistribution([.. segments], [.. shards]);
+        var replicas = collection.ReplicaIds.Select(r => new ReplicaGroup(r,
+            [.. _state.ReplicaNodes.GetValueOrDefault(r, []).Select(n => NodeIdOf(n.Path.Address)).Order()]));
+        return new CollectionDistribution([.. segments], [.. shards]) { Replicas = [.. replicas] };
     }
 
     private ClusterTopology Topology()

@@ -186,14 +186,14 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     }
 
     /// <summary>
-    /// Loads a collection (every field, or a partial load's <paramref name="fields"/>) and, like the SDKs' load, waits
-    /// until every flushed segment is served.
+    /// Loads a collection (every field, or a partial load's <paramref name="fields"/>) in <paramref name="replicaNumber"/>
+    /// replicas and, like the SDKs' load, waits until every flushed segment is served.
     /// </summary>
     public async Task LoadCollectionAsync(string? database, string name, bool wait = true, CancellationToken cancellationToken = default,
-        LoadFieldSelection? fields = null)
+        LoadFieldSelection? fields = null, int replicaNumber = 1)
     {
         fields ??= LoadFieldSelection.All;
-        await _coordinator.CatalogCommandAsync(new LoadCollection(Db(database), name)
+        await _coordinator.CatalogCommandAsync(new LoadCollection(Db(database), name, replicaNumber)
         {
             LoadFields = fields.Names,
             SkipDynamicField = fields.SkipDynamicField,
@@ -221,8 +221,8 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
 
     /// <summary>Starts loading the named partitions and returns; GetLoadState tells when they are served.</summary>
     public Task LoadPartitionsAsync(string? database, string collection, ImmutableArray<string> partitions, CancellationToken cancellationToken = default,
-        LoadFieldSelection? fields = null) =>
-        _coordinator.CatalogCommandAsync(new LoadPartitions(Db(database), collection, partitions)
+        LoadFieldSelection? fields = null, int replicaNumber = 1) =>
+        _coordinator.CatalogCommandAsync(new LoadPartitions(Db(database), collection, partitions, replicaNumber)
         {
             LoadFields = (fields ?? LoadFieldSelection.All).Names,
             SkipDynamicField = (fields ?? LoadFieldSelection.All).SkipDynamicField,

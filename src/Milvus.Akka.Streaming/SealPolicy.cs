@@ -50,6 +50,12 @@ public sealed record StreamingSettings(SealPolicy Seal, TimeSpan SealCheckInterv
     /// <summary>How many recent writes' request ids a shard remembers (<c>milvus.streaming.applied-writes</c>).</summary>
     public AppliedWritesSettings AppliedWrites { get; init; } = AppliedWritesSettings.Default;
 
+    /// <summary>
+    /// How long a read waits for a query node when another replica could answer instead (<c>replica-attempt-timeout</c>);
+    /// with no other replica it waits <see cref="AskTimeout"/>.
+    /// </summary>
+    public TimeSpan ReplicaAttemptTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>When the node refuses writes to spare its memory (<c>milvus.quota.limit-writing.mem-protection</c>).</summary>
     public MemoryProtection MemoryProtection { get; init; } = MemoryProtection.Default;
 
@@ -73,6 +79,7 @@ public sealed record StreamingSettings(SealPolicy Seal, TimeSpan SealCheckInterv
                 AppliedWrites = new AppliedWritesSettings(
                     c.GetInt("applied-writes.max-entries", AppliedWritesSettings.Default.MaxEntries),
                     c.GetTimeSpan("applied-writes.max-age", AppliedWritesSettings.Default.MaxAge)),
+                ReplicaAttemptTimeout = c.GetTimeSpan("replica-attempt-timeout", Default.ReplicaAttemptTimeout),
                 MemoryProtection = MemoryProtection.From(config),
             };
     }

@@ -5,8 +5,11 @@ namespace Milvus.Akka.Streaming;
 
 /// <summary>Where one read of a shard goes: flushed segments to load from object storage first, and flushed segments per query node.</summary>
 /// <param name="FromStorage">Flushed segments nobody serves and the shard no longer holds in memory: the shard loads and serves them itself.</param>
-/// <param name="Remote">Flushed segments served by query nodes, grouped by node.</param>
-public sealed record ReadRoute<TNode>(ImmutableArray<SegmentInfo> FromStorage, ImmutableArray<(TNode Node, ImmutableArray<long> SegmentIds)> Remote)
+/// <param name="Remote">
+/// Flushed segments served by query nodes, grouped by node; <c>Fallback</c> says whether another replica's node serves
+/// every one of them too (so a slow answer may be given up for that one).
+/// </param>
+public sealed record ReadRoute<TNode>(ImmutableArray<SegmentInfo> FromStorage, ImmutableArray<(TNode Node, ImmutableArray<long> SegmentIds, bool Fallback)> Remote)
     where TNode : class;
 
 /// <summary>What a change of the serving state asks the shard to do.</summary>
@@ -20,18 +23,20 @@ public sealed record ServingEffects<TNode>(ImmutableArray<(TNode Node, Immutable
 
 /// <summary>
 /// The shard delegator's view of its flushed segments (Milvus's distribution and target): which query node serves
-/// each, which are being handed over, and which compactions wait for their result to be served. A read never fails
-/// and never misses rows while a segment changes hands: a flushed segment no query node serves is read by the shard
-/// itself (from memory, or loaded from object storage), and a compaction's inputs are read until its result is served
-/// or an input is served nowhere any more (then the result is read, from storage if need be, since the inputs may be
+/// each segment in each replica of the collection, which are being handed over, and which compactions wait for their
+/// result to be served. A read takes one replica (in turn, so replicas share the reads) and asks another replica's
+/// node for a segment the chosen one does not serve or failed to answer. A read never fails and never misses rows
+/// while a segment changes hands: a flushed segment no query node serves is read by the shard itself (from memory,
+/// or loaded from object storage), and a compaction's inputs are read until its result is served or an input is
+/// served nowhere any more (then the result is read, from storage if need be, since the inputs may be
 /// garbage-collected). Pure state: the shard actor applies the effects (messages, memory).
 /// </summary>
 /// <typeparam name="TNode">How a query node is addressed (an actor reference in the shard).</typeparam>
 public sealed class SegmentServing<TNode> where TNode : class
 {
     private readonly Dictionary<long, SegmentInfo> _flushed = [];
-    private readonly Dictionary<long, TNode> _servedBy = [];
-    private readonly Dictionary<long, TNode> _loadingOn = [];
+    private readonly Dictionary<SegmentCopy, TNode> _servedBy = [];
+    private readonly Dictionary<SegmentCopy, TNode> _loadingOn = [];
     private readonly Dictionary<long, (SegmentInfo Result, ImmutableArray<long> Replaced)> _pendingReplacements = [];
 
     /// <summary>
@@ -49,15 +54,13 @@ public sealed class SegmentServing<TNode> where TNode : class
     /// <summary>Nodes serving or loading a segment of the shard: every delete must reach them.</summary>
     public IEnumerable<TNode> Nodes => _servedBy.Values.Concat(_loadingOn.Values).Distinct();
 
-    public bool IsServed(long segmentId) => _servedBy.ContainsKey(segmentId);
-
-    public TNode? ServedBy(long segmentId) => _servedBy.GetValueOrDefault(segmentId);
+    public bool IsServed(long segmentId) => _servedBy.Keys.Any(c => c.SegmentId == segmentId);
 
     /// <summary>
     /// After recovery: the coordinator's segments and who serves them are authoritative (compactions may have replaced
     /// some since the shard last wrote its journal).
     /// </summary>
-    public void Recover(IEnumerable<(SegmentInfo Segment, TNode? Node)> distribution, bool loaded)
+    public void Recover(IEnumerable<(SegmentInfo Segment, TNode? Node, long ReplicaId)> distribution, bool loaded)
     {
         CollectionLoaded = loaded;
         var segments = distribution.ToList();
@@ -67,12 +70,12 @@ public sealed class SegmentServing<TNode> where TNode : class
             _flushed.Remove(stale);
         }
 
-        foreach (var (segment, node) in segments)
+        foreach (var (segment, node, replica) in segments)
         {
             _flushed.TryAdd(segment.SegmentId, segment);
             if (node is not null)
             {
-                _servedBy[segment.SegmentId] = node;
+                _servedBy[new SegmentCopy(segment.SegmentId, replica)] = node;
             }
         }
     }
@@ -86,10 +89,11 @@ public sealed class SegmentServing<TNode> where TNode : class
     /// <summary>A read reached the shard: the proxy only sends reads of loaded collections.</summary>
     public void ReadArrived() => CollectionLoaded = true;
 
-    /// <summary>The coordinator assigned a segment to a node. Returns whether the shard must hand it over (send the load).</summary>
-    public bool Assign(SegmentInfo segment, TNode node)
+    /// <summary>The coordinator assigned a replica's copy of a segment to a node. Returns whether the shard must hand it over (send the load).</summary>
+    public bool Assign(SegmentInfo segment, TNode node, long replicaId)
     {
         var id = segment.SegmentId;
+        var copy = new SegmentCopy(id, replicaId);
         CollectionLoaded = true;
         if (!_pendingReplacements.ContainsKey(id))
         {
@@ -97,19 +101,21 @@ public sealed class SegmentServing<TNode> where TNode : class
             _flushed[id] = segment;
         }
 
-        if (_servedBy.TryGetValue(id, out var current) && current.Equals(node))
+        if (_servedBy.TryGetValue(copy, out var current) && current.Equals(node))
         {
             return false;
         }
 
-        _loadingOn[id] = node;
+        _loadingOn[copy] = node;
         return true;
     }
 
-    /// <summary>A node finished loading a segment: reads of it go there from now on.</summary>
+    /// <summary>A node finished loading a segment: reads of its replica's copy go there from now on.</summary>
     public ServingEffects<TNode> Loaded(long segmentId, TNode node)
     {
-        var handedOver = _loadingOn.GetValueOrDefault(segmentId)?.Equals(node) == true && _loadingOn.Remove(segmentId);
+        // A node belongs to one replica of the collection, so it loads one copy of a segment.
+        var copy = _loadingOn.FirstOrDefault(l => l.Key.SegmentId == segmentId && l.Value.Equals(node)).Key;
+        var handedOver = copy.SegmentId == segmentId && _loadingOn.Remove(copy);
         if (!_flushed.ContainsKey(segmentId) && !_pendingReplacements.ContainsKey(segmentId))
         {
             // Compacted away or dropped meanwhile.
@@ -122,7 +128,7 @@ public sealed class SegmentServing<TNode> where TNode : class
             return ServingEffects<TNode>.None;
         }
 
-        _servedBy[segmentId] = node;
+        _servedBy[copy] = node;
         return _pendingReplacements.Remove(segmentId, out var replacement)
             ? ApplyReplacement(replacement.Result, replacement.Replaced)
             : ServingEffects<TNode>.None;
@@ -130,9 +136,9 @@ public sealed class SegmentServing<TNode> where TNode : class
 
     public void LoadFailed(long segmentId, TNode node)
     {
-        if (_loadingOn.GetValueOrDefault(segmentId)?.Equals(node) == true)
+        foreach (var copy in _loadingOn.Where(l => l.Key.SegmentId == segmentId && l.Value.Equals(node)).Select(l => l.Key).ToList())
         {
-            _loadingOn.Remove(segmentId);
+            _loadingOn.Remove(copy);
         }
     }
 
@@ -143,7 +149,7 @@ public sealed class SegmentServing<TNode> where TNode : class
     public ServingEffects<TNode> Replace(SegmentInfo? result, ImmutableArray<long> replaced)
     {
         var inputs = WithInputsOfPendingResults(replaced);
-        if (result is not null && !_servedBy.ContainsKey(result.SegmentId) && AllServed(inputs))
+        if (result is not null && !IsServed(result.SegmentId) && AllServed(inputs))
         {
             _pendingReplacements[result.SegmentId] = (result, inputs);
             return ServingEffects<TNode>.None;
@@ -182,17 +188,20 @@ public sealed class SegmentServing<TNode> where TNode : class
         return SettleReplacements();
     }
 
-    /// <summary>A query node left the cluster: its segments are read by the shard until the coordinator has them served elsewhere.</summary>
+    /// <summary>
+    /// A query node left the cluster: its segments are read from the other replicas, or by the shard, until the
+    /// coordinator has them served elsewhere.
+    /// </summary>
     public ServingEffects<TNode> NodeLeft(TNode node)
     {
-        foreach (var id in _servedBy.Where(s => s.Value.Equals(node)).Select(s => s.Key).ToList())
+        foreach (var copy in _servedBy.Where(s => s.Value.Equals(node)).Select(s => s.Key).ToList())
         {
-            _servedBy.Remove(id);
+            _servedBy.Remove(copy);
         }
 
-        foreach (var id in _loadingOn.Where(s => s.Value.Equals(node)).Select(s => s.Key).ToList())
+        foreach (var copy in _loadingOn.Where(s => s.Value.Equals(node)).Select(s => s.Key).ToList())
         {
-            _loadingOn.Remove(id);
+            _loadingOn.Remove(copy);
         }
 
         return SettleReplacements();
@@ -204,9 +213,7 @@ public sealed class SegmentServing<TNode> where TNode : class
         var dropped = _flushed.Values.Where(s => s.PartitionId == partitionId).Select(s => s.SegmentId).ToImmutableArray();
         foreach (var id in dropped)
         {
-            _flushed.Remove(id);
-            _servedBy.Remove(id);
-            _loadingOn.Remove(id);
+            Forget(id);
         }
 
         foreach (var (resultId, _) in _pendingReplacements.Where(p => p.Value.Result.PartitionId == partitionId).ToList())
@@ -219,13 +226,26 @@ public sealed class SegmentServing<TNode> where TNode : class
 
     /// <summary>
     /// Where a read goes for the flushed segments of <paramref name="partitionIds"/> (all when empty). Segments
-    /// <paramref name="inMemory"/> are read by the shard with its growing ones; <paramref name="readLocally"/> are
-    /// segments a query node failed to answer for this read, read by the shard instead.
+    /// <paramref name="inMemory"/> are read by the shard with its growing ones. A served segment goes to the replica
+    /// that is <paramref name="turn"/>'s in the rotation of the shard's replicas, or the next one serving it;
+    /// <paramref name="avoid"/> are nodes that failed this read: their segments go to another replica, or are read by
+    /// the shard when no other replica serves them.
     /// </summary>
-    public ReadRoute<TNode> Route(ImmutableArray<long> partitionIds, Func<long, bool> inMemory, IReadOnlySet<long>? readLocally = null)
+    public ReadRoute<TNode> Route(ImmutableArray<long> partitionIds, Func<long, bool> inMemory, int turn = 0, IReadOnlySet<TNode>? avoid = null)
     {
+        var copies = new Dictionary<long, List<(long Replica, TNode Node)>>();
+        foreach (var (copy, node) in _servedBy)
+        {
+            if (avoid?.Contains(node) != true)
+            {
+                (copies.TryGetValue(copy.SegmentId, out var list) ? list : copies[copy.SegmentId] = []).Add((copy.ReplicaId, node));
+            }
+        }
+
+        var replicas = copies.Values.SelectMany(c => c.Select(r => r.Replica)).Distinct().Order().ToList();
+        var rank = replicas.Select((replica, index) => (replica, index)).ToDictionary(r => r.replica, r => (r.index - turn % Math.Max(1, replicas.Count) + replicas.Count) % replicas.Count);
         var fromStorage = ImmutableArray.CreateBuilder<SegmentInfo>();
-        var remote = new Dictionary<TNode, List<long>>();
+        var remote = new Dictionary<TNode, (List<long> Ids, bool Fallback)>();
         foreach (var segment in _flushed.Values.OrderBy(s => s.SegmentId))
         {
             var id = segment.SegmentId;
@@ -234,9 +254,12 @@ public sealed class SegmentServing<TNode> where TNode : class
                 continue;
             }
 
-            if (_servedBy.TryGetValue(id, out var node) && readLocally?.Contains(id) != true)
+            if (copies.TryGetValue(id, out var served))
             {
-                (remote.TryGetValue(node, out var ids) ? ids : remote[node] = []).Add(id);
+                var node = served.MinBy(c => rank[c.Replica]).Node;
+                var group = remote.TryGetValue(node, out var existing) ? existing : (Ids: [], Fallback: true);
+                group.Ids.Add(id);
+                remote[node] = (group.Ids, group.Fallback && served.Count > 1);
             }
             else
             {
@@ -244,11 +267,25 @@ public sealed class SegmentServing<TNode> where TNode : class
             }
         }
 
-        return new ReadRoute<TNode>(fromStorage.ToImmutable(), [.. remote.Select(r => (r.Key, r.Value.ToImmutableArray()))]);
+        return new ReadRoute<TNode>(fromStorage.ToImmutable(), [.. remote.Select(r => (r.Key, r.Value.Ids.ToImmutableArray(), r.Value.Fallback))]);
     }
 
     private bool AllServed(ImmutableArray<long> segmentIds) =>
-        segmentIds.Where(_flushed.ContainsKey).All(_servedBy.ContainsKey);
+        segmentIds.Where(_flushed.ContainsKey).All(IsServed);
+
+    private void Forget(long segmentId)
+    {
+        _flushed.Remove(segmentId);
+        foreach (var copy in _servedBy.Keys.Where(c => c.SegmentId == segmentId).ToList())
+        {
+            _servedBy.Remove(copy);
+        }
+
+        foreach (var copy in _loadingOn.Keys.Where(c => c.SegmentId == segmentId).ToList())
+        {
+            _loadingOn.Remove(copy);
+        }
+    }
 
     /// <summary>A compaction whose inputs are no longer all served switches to its result now: the inputs may be garbage-collected.</summary>
     private ServingEffects<TNode> SettleReplacements()
@@ -273,14 +310,13 @@ public sealed class SegmentServing<TNode> where TNode : class
             _flushed[result.SegmentId] = result;
         }
 
-        var unload = replaced.Where(_servedBy.ContainsKey).GroupBy(id => _servedBy[id])
-            .Select(g => (g.Key, g.ToImmutableArray()))
+        var inputs = replaced.ToHashSet();
+        var unload = _servedBy.Where(s => inputs.Contains(s.Key.SegmentId)).GroupBy(s => s.Value)
+            .Select(g => (g.Key, g.Select(s => s.Key.SegmentId).Order().ToImmutableArray()))
             .ToImmutableArray();
         foreach (var id in replaced)
         {
-            _flushed.Remove(id);
-            _servedBy.Remove(id);
-            _loadingOn.Remove(id);
+            Forget(id);
         }
 
         return new ServingEffects<TNode>(unload, replaced);

@@ -156,7 +156,7 @@ public sealed partial class ShardActor
 
     private void OnAssignSegment(AssignSegment m)
     {
-        if (_serving.Assign(m.Segment, m.QueryNode))
+        if (_serving.Assign(m.Segment, m.QueryNode, m.ReplicaId))
         {
             // A node that leaves before serving the segment takes it with it: the shard then reads it itself.
             Context.Watch(m.QueryNode);

@@ -12,10 +12,16 @@ namespace Milvus.Akka.Streaming;
 /// <summary>The shard delegator: one consistent read over the shard's own segments and the flushed ones on query nodes.</summary>
 public sealed partial class ShardActor
 {
-    /// <summary>How often a read is run again after query nodes answered that they no longer hold some of its segments.</summary>
+    /// <summary>
+    /// How often a read is run again after query nodes failed it (no longer holding some of its segments, gone, or
+    /// silent): enough to try another replica, then to read the segments here.
+    /// </summary>
     private const int MaxReadRetries = 2;
 
-    /// <summary>Runs a read again on the actor thread, with the segments a query node failed to answer read here.</summary>
+    /// <summary>Which replica the next read starts with: reads take the replicas in turn.</summary>
+    private int _readTurn;
+
+    /// <summary>Runs a read again on the actor thread, avoiding the query nodes that failed it.</summary>
     private sealed record RetryRead(Action Read) : INoSerializationVerificationNeeded;
 
     private void OnSearch(SearchShard m)
@@ -23,7 +29,7 @@ public sealed partial class ShardActor
         var plan = m.Plan;
         ReadAt(plan.ReadTimestamp, plan.PartitionIds, Sender, schema => plan.FilterFor(schema),
             (view, filter) => view.Search(plan, filter),
-            (node, ids) => node.AskFor<SearchHits>(new SearchSegments(plan, ids), _settings.AskTimeout),
+            (node, ids, timeout) => node.AskFor<SearchHits>(new SearchSegments(plan, ids), timeout),
             parts => SearchReducer.Reduce(parts, plan.Nq, _collection.Schema.PrimaryKey.DataType, plan.Metric, 0, plan.TopK, plan.Grouping));
     }
 
@@ -42,7 +48,7 @@ public sealed partial class ShardActor
         var plan = m.Plan;
         ReadAt(plan.ReadTimestamp, plan.PartitionIds, Sender, schema => plan.FilterFor(schema),
             (view, filter) => view.Query(plan, filter),
-            (node, ids) => node.AskFor<QueryRows>(new QuerySegments(plan, ids), _settings.AskTimeout),
+            (node, ids, timeout) => node.AskFor<QueryRows>(new QuerySegments(plan, ids), timeout),
             parts => QueryReducer.Reduce(parts, _collection.Schema.PrimaryKey.DataType, plan.OutputFieldIds, plan.CountOnly, 0, plan.Limit));
     }
 
@@ -51,14 +57,21 @@ public sealed partial class ShardActor
     /// and read on the search pool (so inserts keep flowing meanwhile); flushed segments are read on the query nodes
     /// serving them (asked after every delete this shard forwarded). A flushed segment nobody serves is loaded from
     /// object storage and read here (the read waits for it), so no read fails or misses rows while a segment changes
-    /// hands; <paramref name="readLocally"/> are segments a query node failed to answer for this read.
+    /// hands. A read takes one replica (<paramref name="turn"/>); <paramref name="avoid"/> are query nodes that failed
+    /// it, whose segments go to another replica or are read here.
     /// </summary>
     private void ReadAt<T>(ulong readTimestamp, ImmutableArray<long> partitionIds, IActorRef replyTo,
         Func<CollectionSchema, FilterExpression?> bindFilter, Func<SegmentView, FilterExpression?, T> local,
-        Func<IActorRef, ImmutableArray<long>, Task<T>> remote, Func<IReadOnlyList<T>, T> reduce,
-        ImmutableHashSet<long>? readLocally = null, int retries = 0)
+        Func<IActorRef, ImmutableArray<long>, TimeSpan, Task<T>> remote, Func<IReadOnlyList<T>, T> reduce,
+        int turn = -1, ImmutableHashSet<IActorRef>? avoid = null, int retries = 0)
         where T : class
     {
+        if (turn < 0)
+        {
+            turn = _readTurn;
+            _readTurn = (_readTurn + 1) & int.MaxValue;
+        }
+
         try
         {
             if (readTimestamp != ulong.MaxValue)
@@ -68,11 +81,11 @@ public sealed partial class ShardActor
             }
 
             _serving.ReadArrived();
-            var route = _serving.Route(partitionIds, _state.Segments.ContainsKey, readLocally);
+            var route = _serving.Route(partitionIds, _state.Segments.ContainsKey, turn, avoid);
             if (!route.FromStorage.IsEmpty)
             {
                 AfterStorageLoads(route.FromStorage, replyTo,
-                    () => ReadAt(readTimestamp, partitionIds, replyTo, bindFilter, local, remote, reduce, readLocally, retries));
+                    () => ReadAt(readTimestamp, partitionIds, replyTo, bindFilter, local, remote, reduce, turn, avoid, retries));
                 return;
             }
 
@@ -92,9 +105,10 @@ public sealed partial class ShardActor
             }
 
             var asks = new List<Task<T>>(route.Remote.Length + 1);
-            foreach (var (node, ids) in route.Remote)
+            foreach (var (node, ids, fallback) in route.Remote)
             {
-                asks.Add(remote(node, ids));
+                // With another replica to turn to, a node that stays silent (stopped, or its machine gone) is given up sooner.
+                asks.Add(remote(node, ids, fallback ? _settings.ReplicaAttemptTimeout : _settings.AskTimeout));
             }
 
             if (views.Length > 0)
@@ -113,17 +127,17 @@ public sealed partial class ShardActor
 
                 var error = t.Exception!.GetBaseException();
                 // A node that unloaded a segment before the shard learnt of it (a release, a node leaving, the
-                // coordinator's bookkeeping): the shard reads those segments itself.
-                var missing = route.Remote.Where((_, i) => asks[i].Exception?.GetBaseException() is MilvusException { Code: ErrorCode.SegmentNotLoaded })
-                    .SelectMany(r => r.SegmentIds).ToImmutableHashSet();
-                if (missing.IsEmpty || retries >= MaxReadRetries)
+                // coordinator's bookkeeping), or that is gone or silent: its segments are read from another replica,
+                // or by the shard itself.
+                var failed = route.Remote.Where((_, i) => IsNodeFailure(asks[i].Exception?.GetBaseException())).Select(r => r.Node).ToList();
+                if (failed.Count == 0 || retries >= MaxReadRetries)
                 {
                     replyTo.Tell(MilvusFailure.From(error));
                     return;
                 }
 
-                var readHere = (readLocally ?? []).Union(missing);
-                self.Tell(new RetryRead(() => ReadAt(readTimestamp, partitionIds, replyTo, bindFilter, local, remote, reduce, readHere, retries + 1)));
+                var avoided = (avoid ?? []).Union(failed);
+                self.Tell(new RetryRead(() => ReadAt(readTimestamp, partitionIds, replyTo, bindFilter, local, remote, reduce, turn, avoided, retries + 1)));
             }, TaskContinuationOptions.ExecuteSynchronously);
         }
         catch (Exception e)
@@ -131,4 +145,9 @@ public sealed partial class ShardActor
             replyTo.Tell(MilvusFailure.From(e));
         }
     }
+
+    /// <summary>Whether a query node's answer says the node, not the read, failed: another replica or the shard may answer.</summary>
+    private static bool IsNodeFailure(Exception? error) =>
+        error is MilvusException { Code: ErrorCode.SegmentNotLoaded or ErrorCode.ServiceUnavailable or ErrorCode.NodeNotAvailable or ErrorCode.NodeNotFound }
+            or AskTimeoutException or TaskCanceledException;
 }

@@ -88,7 +88,7 @@ public sealed class SegmentStateTests
         var (q1, q2) = (Node("q1"), Node("q2"));
         var state = Registered(Start(View(1, Collection(1), Collection(2))), q1, q2);
         state = state.Flushed(Segment(11, 1)).State.Flushed(Segment(21, 2)).State;
-        state = state.Served(new SegmentServed(11, state.AssignedTo[11], true)).State;
+        state = state.Served(new SegmentServed(11, state.AssignedTo[new SegmentCopy(11, 1)], true)).State;
         Assert.Equal(new LoadProgress(true, 100), state.LoadProgressOf(1));
 
         var released = state.WithCatalog(View(2, Collection(1, loaded: false), Collection(2)), Now);
@@ -96,9 +96,9 @@ public sealed class SegmentStateTests
         Assert.Equal(2, unloads.Count);
         Assert.Equal(new HashSet<IActorRef> { q1, q2 }, unloads.Select(u => u.To).ToHashSet());
         Assert.All(unloads, u => Assert.Equal([11L], ((UnloadSegments)u.Message).SegmentIds.ToArray()));
-        Assert.False(released.State.AssignedTo.ContainsKey(11));
-        Assert.False(released.State.ServedBy.ContainsKey(11));
-        Assert.True(released.State.AssignedTo.ContainsKey(21));
+        Assert.False(released.State.AssignedTo.ContainsKey(new SegmentCopy(11, 1)));
+        Assert.False(released.State.ServedBy.ContainsKey(new SegmentCopy(11, 1)));
+        Assert.True(released.State.AssignedTo.ContainsKey(new SegmentCopy(21, 2)));
         Assert.Equal(new LoadProgress(false, 0), released.State.LoadProgressOf(1));
 
         var stale = released.State.WithCatalog(View(1, Collection(1), Collection(2)), Now);
@@ -166,7 +166,7 @@ public sealed class SegmentStateTests
         var (q1, q2) = (Node("q1"), Node("q2"));
         var state = Registered(Start(View(1, Collection(1))), q1, q2);
         state = state.Flushed(Segment(11, 1)).State.Flushed(Segment(12, 1)).State;
-        var onQ1 = state.AssignedTo.Where(a => a.Value.Equals(q1)).Select(a => a.Key).ToList();
+        var onQ1 = state.AssignedTo.Where(a => a.Value.Equals(q1)).Select(a => a.Key.SegmentId).ToList();
         Assert.NotEmpty(onQ1);
 
         var left = state.QueryNodeLeft(q1);
@@ -210,5 +210,128 @@ public sealed class SegmentStateTests
         Assert.False(recovered.State.Segments.ContainsKey(21));
         Assert.Contains(recovered.Effects, e => e is DeleteMeta d && d.Key == SegmentState.KeyOf(Segment(21, 2)));
         Assert.DoesNotContain(recovered.Effects, e => e is PutMeta p && p.Key.StartsWith(GarbageRecords.Prefix, StringComparison.Ordinal));
+    }
+
+    // Replicas: a collection loaded with replica_number N.
+
+    private static CollectionInfo Replicated(long id, params long[] replicas) => Collection(id) with { Replicas = [.. replicas] };
+
+    private static SegmentState Flushed(SegmentState state, long collectionId, int count, int firstId = 100) =>
+        Enumerable.Range(firstId, count).Aggregate(state, (s, id) => s.Flushed(Segment(id, collectionId)).State);
+
+    /// <summary>
+    /// However many nodes register, replicas, segments and the order of events: every live node belongs to exactly one
+    /// replica, every loaded segment is assigned once in each replica that has nodes, on a node of that replica, and
+    /// within a replica loads differ by at most one when the nodes were there first.
+    /// </summary>
+    [Property(MaxTest = 200)]
+    public bool Every_segment_is_assigned_once_per_replica_on_that_replicas_disjoint_nodes(byte segmentCount, byte nodeCount, byte replicaCount, bool nodesFirst)
+    {
+        var replicas = Enumerable.Range(0, replicaCount % 3 + 1).Select(r => 900L + r).ToArray();
+        var nodes = Enumerable.Range(0, nodeCount % 6 + 1).Select(i => Node($"q{i}")).ToArray();
+        var state = Start(View(1, Replicated(1, replicas)));
+        state = nodesFirst ? Registered(state, nodes) : state;
+        state = Flushed(state, 1, segmentCount % 30);
+        state = nodesFirst ? state : Registered(state, nodes);
+
+        var members = replicas.ToDictionary(r => r, r => state.ReplicaNodes.GetValueOrDefault(r, []));
+        var disjoint = nodes.All(n => members.Values.Count(m => m.Contains(n)) == 1);
+        var balancedNodes = members.Values.Max(m => m.Count) - members.Values.Min(m => m.Count) <= 1;
+        var placed = replicas.Where(r => !members[r].IsEmpty).All(r => state.Segments.Keys.All(id =>
+            state.AssignedTo.TryGetValue(new SegmentCopy(id, r), out var node) && members[r].Contains(node)));
+        var loads = nodes.Select(n => state.AssignedTo.Values.Count(v => v.Equals(n))).ToList();
+        var balanced = !nodesFirst || replicas.All(r => members[r].IsEmpty
+            || members[r].Max(n => loads[Array.IndexOf(nodes, n)]) - members[r].Min(n => loads[Array.IndexOf(nodes, n)]) <= 1);
+        return disjoint && balancedNodes && placed && balanced && state.AssignedTo.Keys.All(c => replicas.Contains(c.ReplicaId));
+    }
+
+    [Fact]
+    public void Two_replicas_on_two_nodes_each_assign_every_segment_to_their_own_node()
+    {
+        var (q1, q2) = (Node("q1"), Node("q2"));
+        var state = Registered(Start(View(1, Replicated(1, 901, 902))), q1, q2);
+        var flushed = state.Flushed(Segment(11, 1));
+
+        var assignments = Assignments(flushed.Effects).OrderBy(a => a.ReplicaId).ToList();
+        Assert.Equal([(901L, q1), (902L, q2)], assignments.Select(a => (a.ReplicaId, a.QueryNode)));
+        Assert.Equal([q1], flushed.State.ReplicaNodes[901]);
+        Assert.Equal([q2], flushed.State.ReplicaNodes[902]);
+
+        state = flushed.State.Served(new SegmentServed(11, q1, true)).State;
+        Assert.Equal(50, state.LoadProgressOf(1).Percent);
+        state = state.Served(new SegmentServed(11, q2, true)).State;
+        Assert.Equal(100, state.LoadProgressOf(1).Percent);
+        var distribution = state.DistributionOf(Segment(11, 1).ShardName);
+        Assert.Equal([(q1, 901L), (q2, 902L)], distribution.Segments.Select(s => (s.QueryNode!, s.ReplicaId)).OrderBy(s => s.Item2));
+
+        var built = state.IndexBuilt(new IndexBuilt(1, 11, VectorFieldId, "index/11"));
+        Assert.Equal(new HashSet<IActorRef> { q1, q2 }, built.Effects.OfType<Send>().Where(s => s.Message is SegmentIndexReady).Select(s => s.To).ToHashSet());
+    }
+
+    [Fact]
+    public void A_replicas_segments_move_to_its_remaining_node_and_an_emptied_replica_waits_for_a_node_while_the_other_serves()
+    {
+        var (q1, q2, q3) = (Node("q1"), Node("q2"), Node("q3"));
+        var state = Registered(Start(View(1, Replicated(1, 901, 902))), q1, q2, q3);
+        state = Flushed(state, 1, 4);
+        Assert.Equal(2, state.ReplicaNodes[901].Count);
+        var lone = Assert.Single(state.ReplicaNodes[902]);
+        var pair = state.ReplicaNodes[901].ToList();
+        state = state.Served(new SegmentServed(100, lone, true)).State;
+
+        // A node of the two-node replica leaves: its copies go to the replica's other node, never to the other replica's.
+        var left = state.QueryNodeLeft(pair[0]);
+        Assert.All(Assignments(left.Effects), a => Assert.Equal((901L, pair[1]), (a.ReplicaId, a.QueryNode)));
+        Assert.Equal(4, left.State.AssignedTo.Count(a => a.Key.ReplicaId == 901 && a.Value.Equals(pair[1])));
+
+        // The lone node leaves too: replica 902 has no node, so its copies wait; the load counts the replica that serves.
+        var emptied = left.State.QueryNodeLeft(lone);
+        Assert.Empty(Assignments(emptied.Effects));
+        Assert.Empty(emptied.State.ReplicaNodes[902]);
+        Assert.DoesNotContain(emptied.State.ServedBy.Keys, c => c.ReplicaId == 902);
+
+        // A node joining takes the emptied replica and every copy of it.
+        var q4 = Node("q4");
+        var joined = emptied.State.QueryNodeRegistered(q4, []);
+        Assert.Equal([q4], joined.State.ReplicaNodes[902]);
+        Assert.Equal(4, Assignments(joined.Effects).Count(a => a.ReplicaId == 902 && a.QueryNode.Equals(q4)));
+    }
+
+    [Fact]
+    public void A_node_reporting_what_it_serves_is_adopted_for_its_own_replica_and_releasing_forgets_every_replica()
+    {
+        var (q1, q2) = (Node("q1"), Node("q2"));
+        var segment = Segment(11, 1);
+        var state = Registered(Start(View(1, Replicated(1, 901, 902)), segment), q1, q2);
+        var replicaOfQ2 = state.ReplicaOf(q2, 1);
+        Assert.NotNull(replicaOfQ2);
+
+        state = state.QueryNodeRegistered(q2, [11]).State;
+        Assert.Equal(q2, state.ServedBy[new SegmentCopy(11, replicaOfQ2.Value)]);
+
+        var released = state.WithCatalog(View(2, Collection(1, loaded: false)), Now);
+        Assert.Empty(released.State.ServedBy);
+        Assert.Empty(released.State.AssignedTo);
+        Assert.Empty(released.State.ReplicaNodes);
+        Assert.Equal(new HashSet<IActorRef> { q1, q2 }, released.Effects.OfType<Send>().Where(s => s.Message is UnloadSegments).Select(s => s.To).ToHashSet());
+    }
+
+    [Fact]
+    public void A_loaded_collection_keeps_its_replica_number_and_more_replicas_than_query_nodes_are_refused_as_Milvus_does()
+    {
+        var notEnough = Assert.Throws<MilvusException>(() => LoadReplicas.Check(Collection(1, loaded: false), 3, () => 2, partitions: false));
+        Assert.Equal(ErrorCode.ResourceGroupNodeNotEnough, notEnough.Code);
+        Assert.Equal("failed to spawn replica for collection: resource group node not enough[rg=__default_resource_group][currentNodeNum=2][expectedNodeNum=3]",
+            notEnough.Message);
+
+        var changed = Assert.Throws<MilvusException>(() => LoadReplicas.Check(Replicated(1, 901, 902), 1, () => 5, partitions: false));
+        Assert.Equal(ErrorCode.ParameterInvalid, changed.Code);
+        Assert.Equal("can't change the replica number for loaded collection: invalid parameter[expected=2][actual=1]", changed.Message);
+        var partitions = Assert.Throws<MilvusException>(() => LoadReplicas.Check(Collection(1), 2, () => 5, partitions: true));
+        Assert.Contains("can't change the replica number for loaded partitions", partitions.Message);
+
+        LoadReplicas.Check(Replicated(1, 901, 902), 2, () => throw new InvalidOperationException("not asked"), partitions: false);
+        LoadReplicas.Check(Collection(1, loaded: false), 1, () => throw new InvalidOperationException("not asked"), partitions: false);
+        LoadReplicas.Check(Collection(1, loaded: false), 2, () => 2, partitions: false);
     }
 }

@@ -125,6 +125,7 @@ public static class Samples
         new("CollectionList", new CollectionList([Collection, Collection with { Id = 43, Name = "other", Aliases = [], Loaded = false }])),
         new("CollectionList/partly-loaded", new CollectionList([Collection with { LoadedPartitions = [44] }])),
         new("CollectionList/fields-loaded", new CollectionList([Collection with { Loaded = true, LoadedFields = [100, 101] }])),
+        new("CollectionList/replicas", new CollectionList([Collection with { Replicas = [901, 902] }])),
         new("RenameCollection", new RenameCollection("default", "books", "archive", "old_books")),
         new("AlterCollection", new AlterCollection("default", "books", Properties, ["mmap.enabled"])),
         new("AlterCollectionField", new AlterCollectionField("default", "books", "title", Properties, [])),
@@ -147,6 +148,8 @@ public static class Samples
         new("ReleaseCollection", new ReleaseCollection("default", "books")),
         new("LoadPartitions", new LoadPartitions("default", "books", ["_default", "2024"])),
         new("LoadPartitions/partial", new LoadPartitions("default", "books", ["2024"]) { LoadFields = ["id", "vector"], SkipDynamicField = true }),
+        new("LoadCollection/replicas", new LoadCollection("default", "books", 3)),
+        new("LoadPartitions/replicas", new LoadPartitions("default", "books", ["2024"], 2)),
         new("ReleasePartitions", new ReleasePartitions("default", "books", ["2024"])),
         new("GetLoadProgress", new GetLoadProgress(42)),
         new("LoadProgress", new LoadProgress(true, 100)),
@@ -164,13 +167,13 @@ public static class Samples
         new("WorkAvailable", WorkAvailable.Instance),
         new("RegisterQueryNode", new RegisterQueryNode(node, [7001, 7002])),
         new("RegisterQueryNode/serving-nothing", new RegisterQueryNode(node, [])),
-        new("AssignSegment", new AssignSegment("42_1", Segment, node)),
-        new("AssignSegment/partial-load", new AssignSegment("42_1", Segment, node) { LoadedFields = [100, 101] }),
+        new("AssignSegment", new AssignSegment("42_1", Segment, node, 901)),
+        new("AssignSegment/partial-load", new AssignSegment("42_1", Segment, node, 901) { LoadedFields = [100, 101] }),
         new("ReleaseShard", new ReleaseShard("42_1")),
         new("SegmentServed", new SegmentServed(7001, node, true)),
         new("SegmentServed/stopped", new SegmentServed(7001, node, false)),
         new("GetShardDistribution", new GetShardDistribution("42_1")),
-        new("ShardDistribution", new ShardDistribution([(Segment, node), (UnindexedSegment, null)], true)),
+        new("ShardDistribution", new ShardDistribution([(Segment, node, 901), (Segment, node, 902), (UnindexedSegment, null, 0)], true)),
         new("ShardDistribution/empty", new ShardDistribution([], false)),
         new("DropShard", new DropShard("42_0")),
         new("DropPartitionData", new DropPartitionData("42_0", 44)),
@@ -206,6 +209,12 @@ public static class Samples
         new("CollectionDistribution", new CollectionDistribution(
             [new ServedSegment(Segment, -4_611_686_018_427_387_904), new ServedSegment(UnindexedSegment, 0)],
             [new ShardLeader("42_0", 12345, "akka.tcp://milvus@127.0.0.1:2552"), new ShardLeader("42_1", 0, "")])),
+        new("CollectionDistribution/replicas", new CollectionDistribution(
+            [new ServedSegment(Segment, 12345, 901), new ServedSegment(Segment, -7, 902), new ServedSegment(UnindexedSegment, 0)],
+            [new ShardLeader("42_0", 12345, "akka.tcp://milvus@127.0.0.1:2552")])
+        {
+            Replicas = [new ReplicaGroup(901, [12345]), new ReplicaGroup(902, [-7, 99]), new ReplicaGroup(903, [])],
+        }),
         new("CollectionDistribution/empty", new CollectionDistribution([], [])),
         new("GetClusterTopology", GetClusterTopology.Instance),
         new("ClusterTopology", new ClusterTopology(

@@ -31,7 +31,7 @@ public sealed class OracleCollection
 
     public Task<CollectionInfo> DescribeAsync() => _proxy.DescribeCollectionAsync(null, Name);
 
-    public async Task CreateAndLoadAsync(int shards)
+    public async Task CreateAndLoadAsync(int shards, int replicaNumber = 1)
     {
         await _proxy.CreateCollectionAsync(null, TestRows.Schema(Name), shards);
         foreach (var (field, metric) in new[] { ("vec_l2", "L2"), ("vec_ip", "IP"), ("vec_cos", "COSINE") })
@@ -40,7 +40,7 @@ public sealed class OracleCollection
                 ImmutableSortedDictionary<string, string>.Empty.Add("index_type", "FLAT").Add("metric_type", metric));
         }
 
-        await _proxy.LoadCollectionAsync(null, Name);
+        await _proxy.LoadCollectionAsync(null, Name, replicaNumber: replicaNumber);
     }
 
     public async Task InsertAsync(long firstId, int count)

@@ -12,6 +12,7 @@ public sealed class SegmentServingTests
 {
     private const string NodeA = "query-a";
     private const string NodeB = "query-b";
+    private const long Replica = 900;
 
     private static SegmentInfo Segment(long id, long partition = 1) =>
         new(id, 100, partition, "100_0", 10, $"manifest/{id}", ImmutableDictionary<long, string>.Empty, (ulong)id);
@@ -30,7 +31,7 @@ public sealed class SegmentServingTests
         foreach (var (id, node) in segments)
         {
             serving.AddFlushed(Segment(id));
-            Assert.True(serving.Assign(Segment(id), node));
+            Assert.True(serving.Assign(Segment(id), node, Replica));
             Assert.Equal(ServingEffects<string>.None, serving.Loaded(id, node));
         }
 
@@ -56,14 +57,14 @@ public sealed class SegmentServingTests
         var serving = new SegmentServing<string>();
         serving.AddFlushed(Segment(1));
 
-        Assert.True(serving.Assign(Segment(1), NodeA));
+        Assert.True(serving.Assign(Segment(1), NodeA, Replica));
         Assert.Equal([1], Storage(Route(serving)));
         Assert.Contains(NodeA, serving.Nodes);
 
         serving.Loaded(1, NodeA);
         Assert.Empty(Storage(Route(serving)));
         Assert.Equal([1], Remote(Route(serving))[NodeA]);
-        Assert.False(serving.Assign(Segment(1), NodeA));
+        Assert.False(serving.Assign(Segment(1), NodeA, Replica));
     }
 
     [Fact]
@@ -83,7 +84,7 @@ public sealed class SegmentServingTests
     {
         var serving = new SegmentServing<string>();
         serving.AddFlushed(Segment(1));
-        serving.Assign(Segment(1), NodeA);
+        serving.Assign(Segment(1), NodeA, Replica);
 
         serving.Release();
         var effects = serving.Loaded(1, NodeA);
@@ -115,7 +116,7 @@ public sealed class SegmentServingTests
         var route = Route(serving);
         Assert.Equal([1], Storage(route));
         Assert.Equal([2], Remote(route)[NodeB]);
-        Assert.True(serving.Assign(Segment(1), NodeB));
+        Assert.True(serving.Assign(Segment(1), NodeB, Replica));
         serving.Loaded(1, NodeB);
         Assert.Equal([1, 2], Remote(Route(serving))[NodeB]);
     }
@@ -131,7 +132,7 @@ public sealed class SegmentServingTests
         Assert.Equal([2], Remote(Route(serving))[NodeB]);
 
         // Not read before it is served, even once assigned.
-        Assert.True(serving.Assign(Segment(3), NodeA));
+        Assert.True(serving.Assign(Segment(3), NodeA, Replica));
         Assert.Equal([1], Remote(Route(serving))[NodeA]);
 
         var effects = serving.Loaded(3, NodeA);
@@ -177,13 +178,13 @@ public sealed class SegmentServingTests
         // The coordinator merges segments it knows (a committed result) while the shard still reads that result's inputs.
         var serving = Served((1, NodeA), (2, NodeB), (3, NodeB));
         serving.Replace(Segment(4), [1, 2]);
-        Assert.True(serving.Assign(Segment(4), NodeA));
+        Assert.True(serving.Assign(Segment(4), NodeA, Replica));
 
         var effects = serving.Replace(Segment(5), [4, 3]);
 
         Assert.Equal(ServingEffects<string>.None, effects);
         Assert.Equal(["query-a:1", "query-b:2", "query-b:3"], Reads(serving));
-        Assert.True(serving.Assign(Segment(5), NodeB));
+        Assert.True(serving.Assign(Segment(5), NodeB, Replica));
         effects = serving.Loaded(5, NodeB);
         Assert.Equal([1, 2, 3, 4], effects.Removed.Order().ToArray());
         Assert.Equal(["query-b:5"], Reads(serving));
@@ -231,7 +232,7 @@ public sealed class SegmentServingTests
     {
         var serving = new SegmentServing<string>();
         serving.AddFlushed(Segment(1));
-        serving.Assign(Segment(1), NodeA);
+        serving.Assign(Segment(1), NodeA, Replica);
         serving.Replace(Segment(2), [1]);
 
         var effects = serving.Loaded(1, NodeA);
@@ -248,7 +249,7 @@ public sealed class SegmentServingTests
 
         Assert.Equal([1], Remote(serving.Route([1], _ => false))[NodeA]);
         Assert.Empty(serving.Route([1], _ => false).FromStorage);
-        Assert.Equal([1], Storage(serving.Route([1], _ => false, readLocally: new HashSet<long> { 1 })));
+        Assert.Equal([1], Storage(serving.Route([1], _ => false, avoid: new HashSet<string> { NodeA })));
     }
 
     [Fact]
@@ -258,7 +259,7 @@ public sealed class SegmentServingTests
         serving.AddFlushed(Segment(1));
         serving.AddFlushed(Segment(2));
 
-        serving.Recover([(Segment(2), NodeA), (Segment(3), null)], loaded: true);
+        serving.Recover([(Segment(2), NodeA, Replica), (Segment(3), null, 0)], loaded: true);
 
         Assert.Equal([2, 3], serving.Flushed.Keys.Order());
         Assert.Equal([2], Remote(Route(serving))[NodeA]);
@@ -313,7 +314,7 @@ public sealed class SegmentServingTests
                     break;
                 case 1 when live.Count > 0:
                     var segment = live[random.Next(live.Count)];
-                    serving.Assign(Segment(segment), nodes[random.Next(nodes.Length)]);
+                    serving.Assign(Segment(segment), nodes[random.Next(nodes.Length)], Replica);
                     break;
                 case 2:
                     // Nodes answer loads in any order, some after the segment moved on.
@@ -353,10 +354,95 @@ public sealed class SegmentServingTests
             var route = serving.Route([], _ => false);
             var read = route.FromStorage.Select(s => s.SegmentId).Concat(route.Remote.SelectMany(r => r.SegmentIds)).ToList();
             Assert.Equal(live.SelectMany(id => rows[id]).Order(), read.SelectMany(id => rows[id]).Order());
-            foreach (var (node, ids) in route.Remote)
+            foreach (var (node, ids, _) in route.Remote)
             {
                 Assert.Subset(held[node], ids.ToHashSet());
             }
         }
+    }
+
+    // Two replicas: replica 901 on NodeA, replica 902 on NodeB.
+
+    private static SegmentServing<string> TwoReplicas(params long[] ids)
+    {
+        var serving = new SegmentServing<string>();
+        foreach (var id in ids)
+        {
+            serving.AddFlushed(Segment(id));
+            foreach (var (node, replica) in new[] { (NodeA, 901L), (NodeB, 902L) })
+            {
+                Assert.True(serving.Assign(Segment(id), node, replica));
+                Assert.Equal(ServingEffects<string>.None, serving.Loaded(id, node));
+            }
+        }
+
+        return serving;
+    }
+
+    [Fact]
+    public void Reads_take_the_replicas_in_turn_each_read_on_one_replica()
+    {
+        var serving = TwoReplicas(1, 2, 3);
+
+        var first = serving.Route([], _ => false, turn: 0);
+        var second = serving.Route([], _ => false, turn: 1);
+
+        Assert.Equal([1L, 2L, 3L], Assert.Single(first.Remote, r => r.Node == NodeA).SegmentIds.ToArray());
+        Assert.Equal([1L, 2L, 3L], Assert.Single(second.Remote, r => r.Node == NodeB).SegmentIds.ToArray());
+        Assert.All(first.Remote.Concat(second.Remote), r => Assert.True(r.Fallback));
+        Assert.Equal(NodeA, Assert.Single(serving.Route([], _ => false, turn: 2).Remote).Node);
+    }
+
+    [Fact]
+    public void A_failed_node_sends_its_segments_to_the_other_replica_then_to_the_shard()
+    {
+        var serving = TwoReplicas(1, 2);
+
+        var retry = serving.Route([], _ => false, turn: 0, avoid: new HashSet<string> { NodeA });
+        var (node, ids, fallback) = Assert.Single(retry.Remote);
+        Assert.Equal((NodeB, false), (node, fallback));
+        Assert.Equal([1L, 2L], ids.ToArray());
+
+        var last = serving.Route([], _ => false, turn: 0, avoid: new HashSet<string> { NodeA, NodeB });
+        Assert.Empty(last.Remote);
+        Assert.Equal([1, 2], Storage(last));
+    }
+
+    [Fact]
+    public void A_segment_one_replica_does_not_serve_yet_is_read_from_the_other_and_a_node_leaving_moves_reads_to_the_rest()
+    {
+        var serving = TwoReplicas(1);
+        serving.AddFlushed(Segment(2));
+        Assert.True(serving.Assign(Segment(2), NodeA, 901));
+        serving.Loaded(2, NodeA);
+
+        var onB = serving.Route([], _ => false, turn: 1);
+        Assert.Equal([1L], Assert.Single(onB.Remote, r => r.Node == NodeB).SegmentIds.ToArray());
+        var onA = Assert.Single(onB.Remote, r => r.Node == NodeA);
+        Assert.Equal([2L], onA.SegmentIds.ToArray());
+        Assert.False(onA.Fallback);
+
+        serving.NodeLeft(NodeA);
+        var after = serving.Route([], _ => false, turn: 0);
+        Assert.Equal([1L], Assert.Single(after.Remote).SegmentIds.ToArray());
+        Assert.Equal(NodeB, Assert.Single(after.Remote).Node);
+        Assert.Equal([2], Storage(after));
+        Assert.True(serving.IsServed(1));
+        Assert.False(serving.IsServed(2));
+    }
+
+    [Fact]
+    public void A_compaction_result_served_by_one_replica_replaces_the_inputs_on_every_replica()
+    {
+        var serving = TwoReplicas(1, 2);
+        Assert.Equal(ServingEffects<string>.None, serving.Replace(Segment(3), [1, 2]));
+        Assert.True(serving.Assign(Segment(3), NodeB, 902));
+        Assert.Equal([1, 2], Remote(serving.Route([], _ => false, turn: 1))[NodeB]);
+
+        var effects = serving.Loaded(3, NodeB);
+
+        Assert.Equal(new Dictionary<string, long[]> { [NodeA] = [1, 2], [NodeB] = [1, 2] }, effects.Unload.ToDictionary(u => u.Node, u => u.SegmentIds.ToArray()));
+        Assert.Equal([1L, 2L], effects.Removed.ToArray());
+        Assert.Equal([3], Remote(serving.Route([], _ => false, turn: 0))[NodeB]);
     }
 }

@@ -55,6 +55,15 @@ public sealed record CollectionInfo(
     /// </summary>
     public ImmutableSortedSet<long>? LoadedPartitions { get; init; }
 
+    /// <summary>
+    /// The ids of the loaded collection's replicas (Milvus's replica_number is their count): each replica serves every
+    /// loaded segment on its own query nodes. Empty when not loaded, and in catalogs written before replicas.
+    /// </summary>
+    public ImmutableArray<long> Replicas { get; init; } = [];
+
+    /// <summary>The replicas of a loaded collection; a load recorded before replicas existed has one, named by the collection id.</summary>
+    public ImmutableArray<long> ReplicaIds => !Loaded ? [] : Replicas.IsDefaultOrEmpty ? [Id] : Replicas;
+
     public bool IsPartitionLoaded(long partitionId) => Loaded && (LoadedPartitions is null || LoadedPartitions.Contains(partitionId));
 
     /// <summary>
@@ -85,6 +94,15 @@ public static class ShardNames
             int.Parse(shardName[(separator + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 }
+
+/// <summary>Milvus's resource groups: every query node belongs to the default one (named resource groups are not supported).</summary>
+public static class ResourceGroups
+{
+    public const string Default = "__default_resource_group";
+}
+
+/// <summary>One replica's copy of a flushed segment: every replica of a loaded collection serves each loaded segment once.</summary>
+public readonly record struct SegmentCopy(long SegmentId, long ReplicaId);
 
 /// <summary>Lifecycle of a flushed segment as the coordinator tracks it.</summary>
 public sealed record SegmentInfo(

@@ -61,6 +61,7 @@ public static class CatalogCodec
             Loaded = c.Loaded,
             LoadedPartitions = { c.LoadedPartitions ?? [] },
             LoadedFields = { c.LoadedFields ?? [] },
+            Replicas = { c.Replicas.IsDefault ? [] : c.Replicas },
             FormatVersion = VersionOf(c.Schema),
         };
         return entry.ToByteString();
@@ -78,6 +79,7 @@ public static class CatalogCodec
         {
             LoadedPartitions = entry.LoadedPartitions.Count == 0 ? null : [.. entry.LoadedPartitions],
             LoadedFields = entry.LoadedFields.Count == 0 ? null : [.. entry.LoadedFields],
+            Replicas = [.. entry.Replicas],
         };
     }
 

@@ -107,8 +107,11 @@ public sealed record GetIndexProgress(long CollectionId) : ICoordinatorMessage;
 
 public sealed record IndexProgress(ImmutableDictionary<long, (long IndexedRows, long TotalRows)> ByIndexId) : ICoordinatorMessage;
 
-/// <summary>Loads the collection; a partial load names its fields (the primary key and a vector field among them).</summary>
-public sealed record LoadCollection(string Database, string Name) : ICoordinatorMessage
+/// <summary>
+/// Loads the collection in <paramref name="ReplicaNumber"/> replicas, each on its own query nodes; a partial load names
+/// its fields (the primary key and a vector field among them).
+/// </summary>
+public sealed record LoadCollection(string Database, string Name, int ReplicaNumber = 1) : ICoordinatorMessage
 {
     /// <summary>Milvus's load_fields: empty loads every field.</summary>
     public ImmutableArray<string> LoadFields { get; init; } = [];
@@ -120,7 +123,7 @@ public sealed record LoadCollection(string Database, string Name) : ICoordinator
 public sealed record ReleaseCollection(string Database, string Name) : ICoordinatorMessage;
 
 /// <summary>Adds the named partitions to those loaded; partitions created later stay released, as in Milvus.</summary>
-public sealed record LoadPartitions(string Database, string Collection, ImmutableArray<string> Partitions) : ICoordinatorMessage
+public sealed record LoadPartitions(string Database, string Collection, ImmutableArray<string> Partitions, int ReplicaNumber = 1) : ICoordinatorMessage
 {
     /// <summary>As <see cref="LoadCollection.LoadFields"/>.</summary>
     public ImmutableArray<string> LoadFields { get; init; } = [];
@@ -173,8 +176,11 @@ public sealed record WorkAvailable : ICoordinatorMessage
 /// </summary>
 public sealed record RegisterQueryNode(IActorRef Node, ImmutableArray<long> ServedSegments) : ICoordinatorMessage;
 
-/// <summary>Told to a streaming shard (through sharding): hand segment serving to this query node, with these index files.</summary>
-public sealed record AssignSegment(string ShardName, SegmentInfo Segment, IActorRef QueryNode) : ICoordinatorMessage, Milvus.Akka.Cluster.IShardCommand
+/// <summary>
+/// Told to a streaming shard (through sharding): hand serving the segment's copy of replica <paramref name="ReplicaId"/>
+/// to this query node, with these index files.
+/// </summary>
+public sealed record AssignSegment(string ShardName, SegmentInfo Segment, IActorRef QueryNode, long ReplicaId) : ICoordinatorMessage, Milvus.Akka.Cluster.IShardCommand
 {
     /// <summary>The fields the query node loads (<see cref="CollectionInfo.LoadedFields"/>); empty for every field.</summary>
     public ImmutableArray<long> LoadedFields { get; init; } = [];
@@ -194,7 +200,11 @@ public sealed record SegmentServed(long SegmentId, IActorRef QueryNode, bool Ser
 /// <summary>Where a shard's flushed segments are served, asked by a recovering shard.</summary>
 public sealed record GetShardDistribution(string ShardName) : ICoordinatorMessage;
 
-public sealed record ShardDistribution(ImmutableArray<(SegmentInfo Segment, IActorRef? QueryNode)> Segments, bool Loaded) : ICoordinatorMessage;
+/// <summary>
+/// A shard's flushed segments: one entry per served copy (the query node and the replica it serves), and one entry
+/// with no node for a segment no replica serves.
+/// </summary>
+public sealed record ShardDistribution(ImmutableArray<(SegmentInfo Segment, IActorRef? QueryNode, long ReplicaId)> Segments, bool Loaded) : ICoordinatorMessage;
 
 public static class Topics
 {
@@ -227,13 +237,23 @@ public sealed record UnloadSegments(ImmutableArray<long> SegmentIds) : ICoordina
 /// <summary>Where the flushed segments of a collection are served and which node leads each shard; replies <see cref="CollectionDistribution"/>.</summary>
 public sealed record GetCollectionDistribution(long CollectionId) : ICoordinatorMessage;
 
-/// <summary><paramref name="NodeId"/> is the serving query node's <see cref="ClusterNode.NodeId"/>, 0 while no query node serves it.</summary>
-public sealed record ServedSegment(SegmentInfo Segment, long NodeId);
+/// <summary>
+/// A copy of a flushed segment: <paramref name="NodeId"/> is the serving query node's <see cref="ClusterNode.NodeId"/>
+/// and <paramref name="ReplicaId"/> the replica it serves; both 0 for a segment no query node serves.
+/// </summary>
+public sealed record ServedSegment(SegmentInfo Segment, long NodeId, long ReplicaId = 0);
+
+/// <summary>A replica of a loaded collection and the query nodes (<see cref="ClusterNode.NodeId"/>) that belong to it.</summary>
+public sealed record ReplicaGroup(long ReplicaId, ImmutableArray<long> NodeIds);
 
 /// <summary>The streaming node running a shard, which routes its reads (Milvus's shard leader); 0 and "" while the shard is not placed.</summary>
 public sealed record ShardLeader(string ShardName, long NodeId, string Address);
 
-public sealed record CollectionDistribution(ImmutableArray<ServedSegment> Segments, ImmutableArray<ShardLeader> Shards) : ICoordinatorMessage;
+public sealed record CollectionDistribution(ImmutableArray<ServedSegment> Segments, ImmutableArray<ShardLeader> Shards) : ICoordinatorMessage
+{
+    /// <summary>The replicas of the loaded collection with their query nodes; empty when it is not loaded.</summary>
+    public ImmutableArray<ReplicaGroup> Replicas { get; init; } = [];
+}
 
 /// <summary>The members of the cluster as the coordinator sees them; replies <see cref="ClusterTopology"/>.</summary>
 public sealed record GetClusterTopology : ICoordinatorMessage

@@ -105,16 +105,17 @@ public sealed partial class MilvusGrpcService
         var distribution = await proxy.GetDistributionAsync(info.Id, context.CancellationToken);
         var index = info.Schema.VectorFields.Select(f => info.IndexOnField(f.FieldId)).FirstOrDefault(i => i is not null);
         var response = new GetQuerySegmentInfoResponse { Status = MilvusStatuses.Success };
-        response.Infos.Add(distribution.Segments.Where(s => s.NodeId != 0).Select(s => new QuerySegmentInfo
+        // One entry per segment, with every node serving a copy of it (one per replica).
+        response.Infos.Add(distribution.Segments.Where(s => s.NodeId != 0).GroupBy(s => s.Segment.SegmentId).Select(copies => new QuerySegmentInfo
         {
-            SegmentID = s.Segment.SegmentId,
-            CollectionID = s.Segment.CollectionId,
-            PartitionID = s.Segment.PartitionId,
-            NumRows = s.Segment.RowCount,
+            SegmentID = copies.First().Segment.SegmentId,
+            CollectionID = copies.First().Segment.CollectionId,
+            PartitionID = copies.First().Segment.PartitionId,
+            NumRows = copies.First().Segment.RowCount,
             IndexName = index?.Name ?? "",
             IndexID = index?.IndexId ?? 0,
-            NodeID = s.NodeId,
-            NodeIds = { s.NodeId },
+            NodeID = copies.First().NodeId,
+            NodeIds = { copies.Select(c => c.NodeId).Distinct() },
             State = SegmentState.Sealed,
             Level = SegmentLevel.L1,
         }));
@@ -122,9 +123,10 @@ public sealed partial class MilvusGrpcService
     }
 
     /// <summary>
-    /// A loaded collection has one replica (Milvus.Akka does not replicate loads), named by the collection id: each
-    /// shard is led by the streaming node running it, and served by it and the query nodes holding its segments.
-    /// A collection that is not loaded has no replica.
+    /// The replicas of a loaded collection (as many as its load's replica_number), each with its own query nodes: each
+    /// shard is led by the streaming node running it (the delegator of every replica), and served by it and the
+    /// replica's query nodes holding its segments. A replica with no query node (one replica on a cluster without
+    /// query nodes: the shards serve) lists the shard leaders. A collection that is not loaded has no replica.
     /// </summary>
     public override async Task<GetReplicasResponse> GetReplicas(GetReplicasRequest request, ServerCallContext context)
     {
@@ -138,17 +140,22 @@ public sealed partial class MilvusGrpcService
         }
 
         var distribution = await proxy.GetDistributionAsync(info.Id, context.CancellationToken);
-        var replica = new ReplicaInfo { ReplicaID = info.Id, CollectionID = info.Id, ResourceGroupName = "__default_resource_group" };
-        replica.PartitionIds.Add(info.Partitions.Select(p => p.Id).Where(info.IsPartitionLoaded));
-        foreach (var shard in distribution.Shards)
+        foreach (var group in distribution.Replicas)
         {
-            var nodes = distribution.Segments.Where(s => s.Segment.ShardName == shard.ShardName && s.NodeId != 0).Select(s => s.NodeId)
-                .Prepend(shard.NodeId).Where(id => id != 0).Distinct().ToList();
-            replica.ShardReplicas.Add(new ShardReplica { LeaderID = shard.NodeId, LeaderAddr = shard.Address, DmChannelName = shard.ShardName, NodeIds = { nodes } });
+            var replica = new ReplicaInfo { ReplicaID = group.ReplicaId, CollectionID = info.Id, ResourceGroupName = ResourceGroups.Default };
+            replica.PartitionIds.Add(info.Partitions.Select(p => p.Id).Where(info.IsPartitionLoaded));
+            foreach (var shard in distribution.Shards)
+            {
+                var nodes = distribution.Segments
+                    .Where(s => s.Segment.ShardName == shard.ShardName && s.ReplicaId == group.ReplicaId && s.NodeId != 0).Select(s => s.NodeId)
+                    .Prepend(shard.NodeId).Where(id => id != 0).Distinct().ToList();
+                replica.ShardReplicas.Add(new ShardReplica { LeaderID = shard.NodeId, LeaderAddr = shard.Address, DmChannelName = shard.ShardName, NodeIds = { nodes } });
+            }
+
+            replica.NodeIds.Add(group.NodeIds.IsEmpty ? replica.ShardReplicas.Select(s => s.LeaderID).Where(id => id != 0).Distinct().Order() : group.NodeIds);
+            response.Replicas.Add(replica);
         }
 
-        replica.NodeIds.Add(replica.ShardReplicas.SelectMany(s => s.NodeIds).Distinct().Order());
-        response.Replicas.Add(replica);
         return response;
     }
 

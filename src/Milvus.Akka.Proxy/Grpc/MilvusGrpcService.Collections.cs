@@ -173,9 +173,8 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<MilvusStatus> LoadPartitions(LoadPartitionsRequest request, ServerCallContext context)
     {
-        RequireOneReplica(request.ReplicaNumber);
         await proxy.LoadPartitionsAsync(Database(request.DbName, context), request.CollectionName, [.. request.PartitionNames], context.CancellationToken,
-            new LoadFieldSelection([.. request.LoadFields], request.SkipLoadDynamicField));
+            new LoadFieldSelection([.. request.LoadFields], request.SkipLoadDynamicField), ReplicaNumber(request.ReplicaNumber));
         return MilvusStatuses.Success;
     }
 
@@ -201,21 +200,13 @@ public sealed partial class MilvusGrpcService
     /// <summary>Starts loading and returns, as Milvus does; SDKs poll GetLoadingProgress.</summary>
     public override async Task<MilvusStatus> LoadCollection(LoadCollectionRequest request, ServerCallContext context)
     {
-        RequireOneReplica(request.ReplicaNumber);
         await proxy.LoadCollectionAsync(Database(request.DbName, context), request.CollectionName, wait: false, context.CancellationToken,
-            new LoadFieldSelection([.. request.LoadFields], request.SkipLoadDynamicField));
+            new LoadFieldSelection([.. request.LoadFields], request.SkipLoadDynamicField), ReplicaNumber(request.ReplicaNumber));
         return MilvusStatuses.Success;
     }
 
-    /// <summary>Every loaded segment is served once; more replicas are refused rather than silently not made.</summary>
-    private static void RequireOneReplica(int replicaNumber)
-    {
-        if (replicaNumber > 1)
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported,
-                $"replica_number {replicaNumber} is not supported: a loaded collection has one replica in Milvus.Akka");
-        }
-    }
+    /// <summary>A load without a replica number (0, or negative) loads one replica, as Milvus does without a database default.</summary>
+    private static int ReplicaNumber(int requested) => Math.Max(1, requested);
 
     public override async Task<MilvusStatus> ReleaseCollection(ReleaseCollectionRequest request, ServerCallContext context)
     {

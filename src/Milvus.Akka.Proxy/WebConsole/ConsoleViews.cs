@@ -67,7 +67,9 @@ public static class ConsoleViews
 
     public static CollectionView Collection(CollectionInfo collection, CollectionDistribution distribution, long? rows)
     {
+        // A segment loaded in several replicas is listed once, with the first node serving it.
         var segments = distribution.Segments
+            .DistinctBy(s => s.Segment.SegmentId)
             .Select(s => new SegmentView(s.Segment.SegmentId, s.Segment.PartitionId, s.Segment.ShardName, s.Segment.RowCount, StateOf(s), s.NodeId))
             .ToImmutableArray();
         var served = segments.Count(s => s.State == Served);

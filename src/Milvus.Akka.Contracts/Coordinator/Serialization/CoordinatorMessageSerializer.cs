@@ -181,14 +181,16 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
             },
             f => new IndexProgress(f.RepeatedBytes(1).Select(WireFields.Parse)
                 .ToImmutableDictionary(e => e.Int64(1), e => (e.Int64(2), e.Int64(3)))));
+        // A request without a replica number (sent before replicas) loads one replica.
         Register<LoadCollection>("lo1",
             (o, m) =>
             {
                 WriteStringFields(o, m.Database, m.Name);
                 WriteStrings(o, 3, m.LoadFields);
                 WriteBool(o, 4, m.SkipDynamicField);
+                WriteInt64(o, 5, m.ReplicaNumber);
             },
-            f => new LoadCollection(f.String(1), f.String(2)) { LoadFields = f.Strings(3), SkipDynamicField = f.Bool(4) });
+            f => new LoadCollection(f.String(1), f.String(2), Math.Max(1, f.Int32(5))) { LoadFields = f.Strings(3), SkipDynamicField = f.Bool(4) });
         Register<ReleaseCollection>("rl1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new ReleaseCollection(f.String(1), f.String(2)));
         Register<LoadPartitions>("lop1",
             (o, m) =>
@@ -197,8 +199,9 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteStrings(o, 3, m.Partitions);
                 WriteStrings(o, 4, m.LoadFields);
                 WriteBool(o, 5, m.SkipDynamicField);
+                WriteInt64(o, 6, m.ReplicaNumber);
             },
-            f => new LoadPartitions(f.String(1), f.String(2), f.Strings(3)) { LoadFields = f.Strings(4), SkipDynamicField = f.Bool(5) });
+            f => new LoadPartitions(f.String(1), f.String(2), f.Strings(3), Math.Max(1, f.Int32(6))) { LoadFields = f.Strings(4), SkipDynamicField = f.Bool(5) });
         Register<ReleasePartitions>("rlp1",
             (o, m) =>
             {
@@ -271,19 +274,20 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
         Register<ShardDistribution>("sd1",
             (o, m) =>
             {
-                foreach (var (segment, queryNode) in m.Segments)
+                foreach (var (segment, queryNode, replicaId) in m.Segments)
                 {
                     WriteMessage(o, 1, w =>
                     {
                         WriteEncoded(w, 1, CatalogCodec.Encode(segment));
                         WriteString(w, 2, queryNode is null ? null : ActorPath(queryNode));
+                        WriteInt64(w, 3, replicaId);
                     });
                 }
 
                 WriteBool(o, 2, m.Loaded);
             },
             f => new ShardDistribution(
-                [.. f.RepeatedBytes(1).Select(WireFields.Parse).Select(e => (Segment(e, 1), ResolveOptionalActor(e.String(2))))],
+                [.. f.RepeatedBytes(1).Select(WireFields.Parse).Select(e => (Segment(e, 1), ResolveOptionalActor(e.String(2)), e.Int64(3)))],
                 f.Bool(2)));
         Register<SegmentIndexReady>("sir1", (o, m) => WriteEncoded(o, 1, CatalogCodec.Encode(m.Segment)), f => new SegmentIndexReady(Segment(f, 1)));
         Register<UnloadSegments>("us1", (o, m) => WriteRawSpan(o, 1, m.SegmentIds.AsSpan()), f => new UnloadSegments(f.RawImmutableArray<long>(1)));
@@ -298,8 +302,9 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteEncoded(o, 2, CatalogCodec.Encode(m.Segment));
                 WriteString(o, 3, ActorPath(m.QueryNode));
                 WriteRawSpan(o, 4, m.LoadedFields.AsSpan());
+                WriteInt64(o, 5, m.ReplicaId);
             },
-            f => new AssignSegment(f.String(1), Segment(f, 2), ResolveActor(f.String(3))) { LoadedFields = f.RawImmutableArray<long>(4) });
+            f => new AssignSegment(f.String(1), Segment(f, 2), ResolveActor(f.String(3)), f.Int64(5)) { LoadedFields = f.RawImmutableArray<long>(4) });
         Register<ReleaseShard>("rs1", (o, m) => WriteString(o, 1, m.ShardName), f => new ReleaseShard(f.String(1)));
         Register<DropShard>("ds1", (o, m) => WriteString(o, 1, m.ShardName), f => new DropShard(f.String(1)));
         Register<DropPartitionData>("dpd1",
@@ -384,6 +389,16 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                     {
                         WriteEncoded(w, 1, CatalogCodec.Encode(served.Segment));
                         WriteInt64(w, 2, served.NodeId);
+                        WriteInt64(w, 3, served.ReplicaId);
+                    });
+                }
+
+                foreach (var replica in m.Replicas)
+                {
+                    WriteMessage(o, 3, w =>
+                    {
+                        WriteInt64(w, 1, replica.ReplicaId);
+                        WriteRawSpan(w, 2, replica.NodeIds.AsSpan());
                     });
                 }
 
@@ -398,8 +413,11 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 }
             },
             f => new CollectionDistribution(
-                [.. f.RepeatedBytes(1).Select(WireFields.Parse).Select(e => new ServedSegment(Segment(e, 1), e.Int64(2)))],
-                [.. f.RepeatedBytes(2).Select(WireFields.Parse).Select(e => new ShardLeader(e.String(1), e.Int64(2), e.String(3)))]));
+                [.. f.RepeatedBytes(1).Select(WireFields.Parse).Select(e => new ServedSegment(Segment(e, 1), e.Int64(2), e.Int64(3)))],
+                [.. f.RepeatedBytes(2).Select(WireFields.Parse).Select(e => new ShardLeader(e.String(1), e.Int64(2), e.String(3)))])
+            {
+                Replicas = [.. f.RepeatedBytes(3).Select(WireFields.Parse).Select(e => new ReplicaGroup(e.Int64(1), e.RawImmutableArray<long>(2)))],
+            });
         RegisterSingleton("gct1", GetClusterTopology.Instance);
         Register<ClusterTopology>("ctp1",
             (o, m) =>
