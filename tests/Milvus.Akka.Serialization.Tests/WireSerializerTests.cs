@@ -45,7 +45,7 @@ public sealed class WireSerializerTests(SerializationFixture fixture) : IClassFi
     [Fact]
     public void Actor_references_resolve_to_the_same_live_actor()
     {
-        var message = new AssignSegment("42_1", Samples.Segment, fixture.QueryNode);
+        var message = new AssignSegment("42_1", Samples.Segment, fixture.QueryNode, 901);
         var serializer = Serialization.FindSerializerFor(message);
 
         var decoded = (AssignSegment)Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, Manifest(serializer, message));
