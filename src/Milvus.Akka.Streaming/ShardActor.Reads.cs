@@ -39,7 +39,7 @@ public sealed partial class ShardActor
         var plan = m.Plan;
         ReadAt(plan.ReadTimestamp, [], Sender, _ => null,
             (view, _) => view.Bm25Statistics(plan),
-            (node, ids) => node.AskFor<Bm25Stats>(new Bm25StatsSegments(plan, ids), _settings.AskTimeout),
+            (node, ids, timeout) => node.AskFor<Bm25Stats>(new Bm25StatsSegments(plan, ids), timeout),
             parts => Bm25Stats.Sum(parts, plan.Terms.Length));
     }
 
