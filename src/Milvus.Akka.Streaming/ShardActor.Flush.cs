@@ -15,10 +15,7 @@ namespace Milvus.Akka.Streaming;
 /// <summary>Sealing, flushing to object storage, WAL truncation, and the hand-over of flushed segments to query nodes.</summary>
 public sealed partial class ShardActor
 {
-    /// <summary>Segments being flushed, with their delete checkpoint: the last timestamp applied when their rows were captured.</summary>
-    private readonly Dictionary<long, ulong> _flushing = [];
-    private readonly Dictionary<long, int> _flushAttempts = [];
-    private readonly List<(IActorRef Requester, HashSet<long> Waiting, ImmutableArray<long> SegmentIds)> _flushWaiters = [];
+    private readonly FlushTracker<IActorRef> _flushes = new();
 
     private sealed record FlushCompleted(SegmentInfo Segment, ulong DeleteCheckpoint) : INoSerializationVerificationNeeded;
 
@@ -65,15 +62,13 @@ public sealed partial class ShardActor
     {
         var growing = _state.Segments.Values.Where(s => s.State == SegmentState.Growing && s.RowCount > 0).Select(s => s.Id).ToImmutableArray();
         var inFlight = _state.Segments.Values.Where(s => s.State == SegmentState.Sealed).Select(s => s.Id);
-        var waiting = growing.Concat(inFlight).ToHashSet();
-        if (waiting.Count == 0)
+        if (!_flushes.Request(Sender, growing, inFlight))
         {
             WriteBufferedDeletes();
             Sender.Tell(new ShardFlushed([], _state.LastTimestamp));
             return;
         }
 
-        _flushWaiters.Add((Sender, waiting, [.. waiting]));
         if (growing.Length > 0)
         {
             Seal(growing, SealReason.Flush);
@@ -83,7 +78,8 @@ public sealed partial class ShardActor
     /// <summary>Writes a sealed segment's files off the actor thread; the rows are immutable arrays, so capturing them is safe.</summary>
     private void StartFlush(long segmentId)
     {
-        if (!_state.Segments.TryGetValue(segmentId, out var segment) || segment.State != SegmentState.Sealed || !_flushing.TryAdd(segmentId, _state.LastTimestamp))
+        var deleteCheckpoint = _state.LastTimestamp;
+        if (!_state.Segments.TryGetValue(segmentId, out var segment) || segment.State != SegmentState.Sealed || !_flushes.TryStart(segmentId, deleteCheckpoint))
         {
             return;
         }
@@ -94,7 +90,6 @@ public sealed partial class ShardActor
         var objects = _objects;
         var coordinator = _coordinator;
         var timeout = _settings.AskTimeout;
-        var deleteCheckpoint = _flushing[segmentId];
         var info = new SegmentInfo(segmentId, collection.Id, segment.PartitionId, _shardName, segment.RowCount,
             Milvus.Akka.Storage.ObjectPaths.SegmentManifest(collection.Id, segment.PartitionId, segmentId), ImmutableDictionary<long, string>.Empty, segment.MaxTimestamp);
         BackgroundWork.Run(Self, _log, $"Shard {_shardName}: flushing segment {segmentId}", async () =>
@@ -116,9 +111,7 @@ public sealed partial class ShardActor
 
     private void OnFlushFailed(FlushFailed m)
     {
-        _flushing.Remove(m.SegmentId);
-        var attempt = _flushAttempts[m.SegmentId] = _flushAttempts.GetValueOrDefault(m.SegmentId) + 1;
-        var delay = TimeSpan.FromTicks(Math.Min(_settings.FlushRetryMax.Ticks, _settings.FlushRetryMin.Ticks << Math.Min(attempt - 1, 16)));
+        var (attempt, delay) = _flushes.Failed(m.SegmentId, _settings.FlushRetryMin, _settings.FlushRetryMax);
         _log.Info("Shard {0}: flushing segment {1} failed (attempt {2}): {3}; retrying in {4}", _shardName, m.SegmentId, attempt, m.Reason, delay);
         Timers.StartSingleTimer($"flush-{m.SegmentId}", new RetryFlush(m.SegmentId), delay);
     }
@@ -129,8 +122,7 @@ public sealed partial class ShardActor
         {
             Apply(e);
             var id = e.Segment.SegmentId;
-            _flushing.Remove(id);
-            _flushAttempts.Remove(id);
+            var answers = _flushes.Completed(id);
             if (!_serving.KeepInMemoryAfterFlush)
             {
                 // No reads are expected before a load; a read before a query node serves it loads it from object storage.
@@ -139,14 +131,9 @@ public sealed partial class ShardActor
 
             PublishSegmentMetrics();
 
-            foreach (var waiter in _flushWaiters.ToList())
+            foreach (var answer in answers)
             {
-                waiter.Waiting.Remove(id);
-                if (waiter.Waiting.Count == 0)
-                {
-                    waiter.Requester.Tell(new ShardFlushed(waiter.SegmentIds, _state.LastTimestamp));
-                    _flushWaiters.Remove(waiter);
-                }
+                answer.Requester.Tell(new ShardFlushed(answer.SegmentIds, _state.LastTimestamp));
             }
 
             SaveSnapshot(TakeSnapshot());
@@ -160,7 +147,7 @@ public sealed partial class ShardActor
         {
             // A node that leaves before serving the segment takes it with it: the shard then reads it itself.
             Context.Watch(m.QueryNode);
-            var (pks, timestamps) = FlattenDeleteBuffer();
+            var (pks, timestamps) = _state.Deletes.Flatten();
             // A partial load: the query node reads and holds only the loaded fields.
             var schema = m.LoadedFields.IsDefaultOrEmpty ? _collection.Schema : _collection.Schema.WithOnlyFields(m.LoadedFields);
             m.QueryNode.Tell(new LoadSegment(m.Segment, schema, pks, timestamps));
@@ -207,7 +194,7 @@ public sealed partial class ShardActor
         foreach (var id in effects.Removed)
         {
             _state.Segments.Remove(id);
-            _deleteCheckpoints.Remove(id);
+            _state.Deletes.Forget(id);
         }
     }
 
@@ -219,17 +206,6 @@ public sealed partial class ShardActor
         }
     }
 
-    private (Column Pks, ulong[] Timestamps) FlattenDeleteBuffer()
-    {
-        if (_state.DeleteBuffer.Count == 0)
-        {
-            return (PrimaryKeys.EmptyColumn(_collection.Schema.PrimaryKey.DataType), []);
-        }
-
-        var timestamps = _state.DeleteBuffer.SelectMany(d => Enumerable.Repeat(d.Timestamp, d.Pks.Count)).ToArray();
-        return (Column.Concat(_state.DeleteBuffer.Select(d => d.Pks).ToList()), timestamps);
-    }
-
     private ShardSnapshot TakeSnapshot()
     {
         var segments = _state.Segments.Values.Where(s => s.State != SegmentState.Flushed).Select(s =>
@@ -238,8 +214,7 @@ public sealed partial class ShardActor
             var (deletedPks, deleteTimestamps) = s.DeletedRows();
             return new SegmentSnapshot(s.Id, s.PartitionId, s.State == SegmentState.Sealed, rows, [.. timestamps], deletedPks, [.. deleteTimestamps]);
         }).ToImmutableArray();
-        var (pks, deleteTs) = FlattenDeleteBuffer();
-        var checkpoints = StoredSegments.ToImmutableSortedDictionary(s => s.SegmentId, s => _deleteCheckpoints.GetValueOrDefault(s.SegmentId));
+        var (pks, deleteTs, checkpoints) = _state.Deletes.Snapshot(_serving.Stored);
         return new ShardSnapshot(segments, [.. _serving.Flushed.Values], pks, [.. deleteTs], _state.LastTimestamp, [.. _state.ReservedSegmentIds], checkpoints,
             _state.AppliedWrites.ToImmutableArray());
     }
@@ -250,11 +225,6 @@ public sealed partial class ShardActor
         foreach (var info in snapshot.Flushed)
         {
             _serving.AddFlushed(info);
-        }
-
-        foreach (var (id, checkpoint) in snapshot.DeleteCheckpoints)
-        {
-            _deleteCheckpoints[id] = checkpoint;
         }
     }
 }

@@ -38,7 +38,7 @@ public sealed partial class ShardActor
     private void StartStorageLoad(SegmentInfo info)
     {
         _storageLoads[info.SegmentId] = [];
-        var (pks, timestamps) = FlattenDeleteBuffer();
+        var (pks, timestamps) = _state.Deletes.Flatten();
         var objects = _objects;
         var schema = _collection.Schema;
         _log.Info("Shard {0} loads segment {1} from object storage: no query node serves it yet", _shardName, info.SegmentId);

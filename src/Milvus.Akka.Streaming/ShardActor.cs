@@ -66,7 +66,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         Recover<SegmentsSealed>(_state.Apply);
         Recover<SegmentFlushedToStorage>(Apply);
         Recover<PartitionDataDropped>(Apply);
-        Recover<DeletesPersisted>(Apply);
+        Recover<DeletesPersisted>(e => _state.Deletes.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
         Serving();
     }
@@ -88,18 +88,13 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
     private void OnRecovered()
     {
         _serving.Recover(_initialDistribution.Segments, _initialDistribution.Loaded);
-        foreach (var gone in _deleteCheckpoints.Keys.Where(id => !_serving.Flushed.ContainsKey(id)).ToList())
-        {
-            _deleteCheckpoints.Remove(gone);
-        }
-
-        _compactionHolds.Add((0, DateTimeOffset.UtcNow + _settings.CompactionDeleteHold));
+        _state.Deletes.Recovered(_serving.Flushed.Keys.ToHashSet(), DateTimeOffset.UtcNow + _settings.CompactionDeleteHold);
 
         // Deletes persisted before a crash may never have reached the query nodes: forward the buffer again (idempotent).
         foreach (var node in _serving.Nodes)
         {
             Context.Watch(node);
-            foreach (var (pks, timestamp) in _state.DeleteBuffer)
+            foreach (var (pks, timestamp) in _state.Deletes.Buffered)
             {
                 node.Tell(new ApplyDeletes(_shardName, pks, timestamp));
             }
@@ -114,7 +109,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         }
 
         _log.Info("Shard {0} recovered: {1} segments in memory, {2} flushed, {3} buffered deletes, last timestamp {4}",
-            _shardName, _state.Segments.Count, _serving.Flushed.Count, _state.DeleteBuffer.Count, _state.LastTimestamp);
+            _shardName, _state.Segments.Count, _serving.Flushed.Count, _state.Deletes.Buffered.Count, _state.LastTimestamp);
     }
 
     private void Serving()
@@ -377,7 +372,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
     private void Apply(SegmentFlushedToStorage e)
     {
         _serving.AddFlushed(e.Segment);
-        _deleteCheckpoints[e.Segment.SegmentId] = e.DeleteCheckpoint;
+        _state.Deletes.SegmentFlushed(e.Segment.SegmentId, e.DeleteCheckpoint);
         if (_state.Segments.TryGetValue(e.Segment.SegmentId, out var segment))
         {
             segment.State = SegmentState.Flushed;
@@ -389,7 +384,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         _state.DropPartition(e.PartitionId);
         foreach (var id in _serving.DropPartition(e.PartitionId))
         {
-            _deleteCheckpoints.Remove(id);
+            _state.Deletes.Forget(id);
         }
     }
 }

@@ -46,8 +46,8 @@ public sealed class ShardState(CollectionSchema schema, AppliedWritesSettings ap
 
     public Dictionary<long, long> GrowingByPartition { get; } = [];
 
-    /// <summary>Deletes not yet in every flushed segment's delete log, in timestamp order.</summary>
-    public List<(Column Pks, ulong Timestamp)> DeleteBuffer { get; } = [];
+    /// <summary>Deletes not yet in every flushed segment's delete log, with the segments' delete checkpoints.</summary>
+    public DeleteBuffer Deletes { get; } = new(schema.PrimaryKey.DataType);
 
     public Queue<long> ReservedSegmentIds { get; } = new();
 
@@ -175,7 +175,7 @@ public sealed class ShardState(CollectionSchema schema, AppliedWritesSettings ap
             segment.Delete(e.Pks, e.Timestamp);
         }
 
-        DeleteBuffer.Add((e.Pks, e.Timestamp));
+        Deletes.Add(e.Pks, e.Timestamp);
         LastTimestamp = Math.Max(LastTimestamp, e.Timestamp);
         AppliedWrites.Add(e.RequestId, e.Timestamp);
     }
@@ -211,7 +211,7 @@ public sealed class ShardState(CollectionSchema schema, AppliedWritesSettings ap
         GrowingByPartition.Remove(partitionId);
     }
 
-    /// <summary>The write-side part of a snapshot: unflushed segments, delete buffer, timestamp, reserved ids, request ids.</summary>
+    /// <summary>The write-side part of a snapshot: unflushed segments, delete buffer and checkpoints, timestamp, reserved ids, request ids.</summary>
     public void Restore(ShardSnapshot snapshot)
     {
         foreach (var s in snapshot.Segments)
@@ -231,20 +231,7 @@ public sealed class ShardState(CollectionSchema schema, AppliedWritesSettings ap
             Segments[s.SegmentId] = segment;
         }
 
-        // The buffer was flattened in timestamp order: each run of equal timestamps is one original delete.
-        var deleteTimestamps = snapshot.DeleteTimestamps;
-        for (var start = 0; start < deleteTimestamps.Length;)
-        {
-            var end = start + 1;
-            while (end < deleteTimestamps.Length && deleteTimestamps[end] == deleteTimestamps[start])
-            {
-                end++;
-            }
-
-            DeleteBuffer.Add((snapshot.DeletedPks.Gather(Enumerable.Range(start, end - start).ToArray()), deleteTimestamps[start]));
-            start = end;
-        }
-
+        Deletes.Restore(snapshot);
         LastTimestamp = snapshot.LastTimestamp;
         AppliedWrites.Restore(snapshot.AppliedWrites);
         foreach (var id in snapshot.ReservedSegmentIds)

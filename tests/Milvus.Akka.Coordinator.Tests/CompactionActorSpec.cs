@@ -3,7 +3,7 @@ using Akka.Actor;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using Milvus.Akka.Cluster;
-using static Milvus.Akka.Coordinator.Tests.CatalogFixtures;
+using static Milvus.Akka.TestSupport.CatalogFixtures;
 
 namespace Milvus.Akka.Coordinator.Tests;
 

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using FsCheck.Xunit;
 using Milvus.Akka.Common;
-using static Milvus.Akka.Coordinator.Tests.CatalogFixtures;
+using static Milvus.Akka.TestSupport.CatalogFixtures;
 
 namespace Milvus.Akka.Coordinator.Tests;
 

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Milvus.Akka.Cluster;
 using Milvus.Akka.Storage;
+using Milvus.Akka.TestSupport;
 
 namespace Milvus.Akka.Coordinator.Tests;
 

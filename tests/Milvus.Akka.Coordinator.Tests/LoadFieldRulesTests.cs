@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using Milvus.Akka.Common;
-using static Milvus.Akka.Coordinator.Tests.CatalogFixtures;
+using static Milvus.Akka.TestSupport.CatalogFixtures;
 
 namespace Milvus.Akka.Coordinator.Tests;
 

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using FsCheck.Xunit;
 using Milvus.Akka.Common;
-using static Milvus.Akka.Coordinator.Tests.CatalogFixtures;
+using static Milvus.Akka.TestSupport.CatalogFixtures;
 
 namespace Milvus.Akka.Coordinator.Tests;
 

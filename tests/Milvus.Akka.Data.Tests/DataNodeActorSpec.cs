@@ -6,6 +6,8 @@ using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Storage;
 using Milvus.Akka.Storage.Segments;
+using Milvus.Akka.TestSupport;
+using static Milvus.Akka.TestSupport.QueryFixtures;
 
 namespace Milvus.Akka.Data.Tests;
 
@@ -18,31 +20,12 @@ public sealed class DataNodeActorSpec : TestKit
         akka.loglevel = WARNING
         """;
 
-    private const long CollectionId = 7;
-    private const long PartitionId = 71;
-    private const long VectorFieldId = 101;
-
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     // Only WorkAvailable (and the node's own "did work, ask again") start a request in these tests.
     private static readonly DataSettings Settings = new(PollInterval: TimeSpan.FromHours(1), AskTimeout: Timeout);
 
-    private static readonly CollectionSchema Schema = new()
-    {
-        Name = "c",
-        Fields =
-        [
-            new FieldSchema { FieldId = 100, Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-            new FieldSchema
-            {
-                FieldId = VectorFieldId, Name = "v", DataType = DataType.FloatVector,
-                TypeParams = ImmutableSortedDictionary<string, string>.Empty.Add(FieldSchema.DimKey, "2"),
-            },
-        ],
-    };
-
-    private static readonly IndexInfo Flat = new(1001, "idx", VectorFieldId,
-        ImmutableSortedDictionary<string, string>.Empty.Add(IndexInfo.IndexTypeKey, "FLAT").Add(IndexInfo.MetricTypeKey, "L2"), 1);
+    private static readonly IndexInfo Flat = TestCollections.VectorIndex(1001, "FLAT");
 
     private readonly string _objectsDir = Directory.CreateTempSubdirectory("data-node-spec").FullName;
     private readonly LocalObjectStore _objects;
@@ -58,10 +41,6 @@ public sealed class DataNodeActorSpec : TestKit
         base.Dispose(disposing);
         Directory.Delete(_objectsDir, recursive: true);
     }
-
-    private static SegmentInfo Segment(long id) =>
-        new(id, CollectionId, PartitionId, ShardNames.ForCollection(CollectionId, 0), 3, ObjectPaths.SegmentManifest(CollectionId, PartitionId, id),
-            ImmutableDictionary<long, string>.Empty, 1);
 
     private async Task<SegmentInfo> StoreSegmentAsync(long id)
     {

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using Milvus.Akka.Common;
 using Milvus.Akka.Storage;
 using Milvus.Akka.Storage.Segments;
-using static Milvus.Akka.Query.Tests.QueryFixtures;
+using static Milvus.Akka.TestSupport.QueryFixtures;
 
 namespace Milvus.Akka.Query.Tests;
 

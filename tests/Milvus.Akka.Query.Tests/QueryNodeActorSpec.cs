@@ -5,7 +5,7 @@ using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Storage;
 using Milvus.Akka.Storage.Segments;
-using static Milvus.Akka.Query.Tests.QueryFixtures;
+using static Milvus.Akka.TestSupport.QueryFixtures;
 
 namespace Milvus.Akka.Query.Tests;
 

@@ -1,5 +1,5 @@
 using Milvus.Akka.Common;
-using static Milvus.Akka.Query.Tests.QueryFixtures;
+using static Milvus.Akka.TestSupport.QueryFixtures;
 
 namespace Milvus.Akka.Query.Tests;
 

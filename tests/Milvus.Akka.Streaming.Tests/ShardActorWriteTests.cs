@@ -5,6 +5,7 @@ using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Segments;
 using Milvus.Akka.Storage;
+using Milvus.Akka.TestSupport;
 using Xunit;
 
 namespace Milvus.Akka.Streaming.Tests;
@@ -17,8 +18,8 @@ namespace Milvus.Akka.Streaming.Tests;
 public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit(Hocon)
 {
     private const string ShardName = "1_0";
-    private const long PkField = 100;
-    private const long VectorField = 101;
+    private const long PkField = TestCollections.PrimaryKeyFieldId;
+    private const long VectorField = TestCollections.VectorFieldId;
 
     private static readonly Config Hocon = ConfigurationFactory.ParseString("""
         akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
@@ -28,19 +29,7 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
         akka.test.single-expect-default = 20s
         """);
 
-    private static readonly CollectionSchema Schema = new()
-    {
-        Name = "c",
-        Fields =
-        [
-            new FieldSchema { FieldId = PkField, Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-            new FieldSchema
-            {
-                FieldId = VectorField, Name = "v", DataType = DataType.FloatVector,
-                TypeParams = ImmutableSortedDictionary<string, string>.Empty.Add(FieldSchema.DimKey, "2"),
-            },
-        ],
-    };
+    private static readonly CollectionSchema Schema = TestCollections.Schema(2);
 
     private static readonly CollectionInfo Collection = new(1, "default", "c", Schema, 1, ConsistencyLevel.Strong, [], [], [],
         ImmutableSortedDictionary<string, string>.Empty, 0, Loaded: false);
@@ -90,7 +79,7 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
             var received = Enumerable.Range(0, writes + 1).Select(_ => ExpectMsg<InsertAck>().Timestamp).ToList();
             var copy = received.GroupBy(t => t).Single(g => g.Count() == 2).Key;
             received.RemoveAt(received.LastIndexOf(copy));
-            Assert.True(received.Zip(received.Skip(1)).All(p => p.First < p.Second), "acknowledged in arrival order, timestamps rising");
+            Assert.True(received.Zip(received.Skip(1), (a, b) => a < b).All(rises => rises), "acknowledged in arrival order, timestamps rising");
             var acks = received;
             Assert.Equal(acks[3], copy);
             Assert.Equal(2L * writes, CountRows(shard));

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Milvus.Akka.Common;
 using Milvus.Akka.Segments;
+using Milvus.Akka.TestSupport;
 using Xunit;
 
 namespace Milvus.Akka.Streaming.Tests;
@@ -8,23 +9,11 @@ namespace Milvus.Akka.Streaming.Tests;
 /// <summary>The shard's write side without an actor: planning groups of writes, applying their events, deduplication.</summary>
 public sealed class ShardStateTests
 {
-    private const long PkField = 100;
-    private const long VectorField = 101;
+    private const long PkField = TestCollections.PrimaryKeyFieldId;
+    private const long VectorField = TestCollections.VectorFieldId;
     private const int Dim = 4;
 
-    private static readonly CollectionSchema Schema = new()
-    {
-        Name = "c",
-        Fields =
-        [
-            new FieldSchema { FieldId = PkField, Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-            new FieldSchema
-            {
-                FieldId = VectorField, Name = "v", DataType = DataType.FloatVector,
-                TypeParams = ImmutableSortedDictionary<string, string>.Empty.Add(FieldSchema.DimKey, "4"),
-            },
-        ],
-    };
+    private static readonly CollectionSchema Schema = TestCollections.Schema(Dim);
 
     private static ShardState NewState(params long[] reservedIds)
     {
@@ -134,7 +123,7 @@ public sealed class ShardStateTests
         var view = state.Segments[10].View();
         Assert.Equal([10UL, 11UL, 12UL], plan.Events.Select(e => e switch { RowsInserted i => i.Timestamp, RowsDeleted d => d.Timestamp, _ => 0UL }));
         Assert.Equal(1, view.Visible(ulong.MaxValue).PopCount()); // the first version is deleted, the re-insert after the delete is not
-        Assert.Single(state.DeleteBuffer);
+        Assert.Single(state.Deletes.Buffered);
     }
 
     [Fact]
@@ -177,7 +166,7 @@ public sealed class ShardStateTests
             Assert.Equal(oneByOne.Rows, grouped.Rows);
             Assert.Equal(oneByOne.Timestamps, grouped.Timestamps);
             Assert.Equal(oneByOne.Visible, grouped.Visible);
-            Assert.True(grouped.Timestamps.Zip(grouped.Timestamps.Skip(1)).All(p => p.First < p.Second), $"seed {seed}: timestamps rise");
+            Assert.True(grouped.Timestamps.Zip(grouped.Timestamps.Skip(1), (a, b) => a < b).All(rises => rises), $"seed {seed}: timestamps rise");
             var distinctIds = writes.Where(w => w.RequestId.Length > 0).Select(w => w.RequestId).Distinct().Count();
             Assert.Equal(distinctIds + writes.Count(w => w.RequestId.Length == 0), grouped.Timestamps.Count);
         }

@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
 using System.Runtime.Serialization;
 using Akka.Actor;
-using Akka.Serialization;
 using Google.Protobuf;
+using Milvus.Akka.Cluster.Serialization;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Streaming.Formats;
 using static Milvus.Akka.Cluster.Wire.WireCodec;
@@ -11,66 +11,35 @@ namespace Milvus.Akka.Streaming.Serialization;
 
 /// <summary>
 /// The streaming shard's journal events and snapshots (the WAL format; schema in Formats/shard_journal.proto).
-/// Manifests are short, never reused, and end with the format version: a new incompatible layout gets a new version,
-/// both stay readable, and a version newer than this code knows is refused with an error saying so.
+/// One row per event in the manifest table (<see cref="ManifestTableSerializer"/>): a new incompatible layout gets a new
+/// manifest version, both stay readable, and a version newer than this code knows is refused with an error saying so.
 /// </summary>
-public sealed class ShardEventSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+public sealed class ShardEventSerializer : ManifestTableSerializer
 {
-    /// <summary>The version of every event layout this code writes, and the newest it reads.</summary>
-    private const int FormatVersion = 1;
-
-    private const string RowsInsertedManifest = "ri1";
-    private const string RowsDeletedManifest = "rd1";
-    private const string SegmentIdsReservedManifest = "sr1";
-    private const string SegmentsSealedManifest = "ss1";
-    private const string SegmentFlushedManifest = "sf1";
-    private const string PartitionDroppedManifest = "pd1";
-    private const string DeletesPersistedManifest = "dp1";
-    private const string SnapshotManifest = "sn1";
-
-    private static readonly ImmutableHashSet<string> Kinds = ImmutableHashSet.Create(
-        [.. new[] { RowsInsertedManifest, RowsDeletedManifest, SegmentIdsReservedManifest, SegmentsSealedManifest, SegmentFlushedManifest,
-            PartitionDroppedManifest, DeletesPersistedManifest, SnapshotManifest }.Select(m => m[..^1])]);
+    public ShardEventSerializer(ExtendedActorSystem system)
+        : base(system)
+    {
+        Register<RowsInserted>("ri1", EncodeRowsInserted, bytes => Decode(RowsInsertedEvent.Parser.ParseFrom(bytes)));
+        RegisterProto<RowsDeleted, RowsDeletedEvent>("rd1", e => new RowsDeletedEvent { Pks = EncodeColumn(e.Pks), Timestamp = e.Timestamp, RequestId = e.RequestId },
+            RowsDeletedEvent.Parser, Decode);
+        RegisterProto<SegmentIdsReserved, SegmentIdsReservedEvent>("sr1", e => new SegmentIdsReservedEvent { First = e.First, Count = e.Count },
+            SegmentIdsReservedEvent.Parser, Decode);
+        RegisterProto<SegmentsSealed, SegmentsSealedEvent>("ss1", e => new SegmentsSealedEvent { SegmentIds = { e.SegmentIds }, Reason = (long)e.Reason + 1 },
+            SegmentsSealedEvent.Parser, Decode);
+        RegisterProto<SegmentFlushedToStorage, SegmentFlushedEvent>("sf1",
+            e => new SegmentFlushedEvent { Segment = CatalogCodec.ToEntry(e.Segment), DeleteCheckpoint = e.DeleteCheckpoint }, SegmentFlushedEvent.Parser, Decode);
+        RegisterProto<PartitionDataDropped, PartitionDataDroppedEvent>("pd1", e => new PartitionDataDroppedEvent { PartitionId = e.PartitionId },
+            PartitionDataDroppedEvent.Parser, e => new PartitionDataDropped(e.PartitionId));
+        RegisterProto<DeletesPersisted, DeletesPersistedEvent>("dp1",
+            e => new DeletesPersistedEvent { SegmentIds = RawBytes(e.SegmentIds.AsSpan()), Checkpoint = e.Checkpoint, PrunedUpTo = e.PrunedUpTo },
+            DeletesPersistedEvent.Parser, Decode);
+        RegisterProto<ShardSnapshot, ShardSnapshotState>("sn1", EncodeSnapshot, ShardSnapshotState.Parser, Decode);
+    }
 
     /// <summary>Ids 0–100 are reserved by Akka.NET; Milvus.Akka serializers use 401–499.</summary>
     public override int Identifier => 401;
 
-    public override string Manifest(object o) => o switch
-    {
-        RowsInserted => RowsInsertedManifest,
-        RowsDeleted => RowsDeletedManifest,
-        SegmentIdsReserved => SegmentIdsReservedManifest,
-        SegmentsSealed => SegmentsSealedManifest,
-        SegmentFlushedToStorage => SegmentFlushedManifest,
-        PartitionDataDropped => PartitionDroppedManifest,
-        DeletesPersisted => DeletesPersistedManifest,
-        ShardSnapshot => SnapshotManifest,
-        _ => throw new ArgumentException($"{o.GetType()} is not a streaming shard event", nameof(o)),
-    };
-
-    public override byte[] ToBinary(object obj)
-    {
-        if (obj is RowsInserted inserted)
-        {
-            return EncodeRowsInserted(inserted);
-        }
-
-        IMessage message = obj switch
-        {
-            RowsDeleted e => new RowsDeletedEvent { Pks = EncodeColumn(e.Pks), Timestamp = e.Timestamp, RequestId = e.RequestId },
-            SegmentIdsReserved e => new SegmentIdsReservedEvent { First = e.First, Count = e.Count },
-            SegmentsSealed e => new SegmentsSealedEvent { SegmentIds = { e.SegmentIds }, Reason = (long)e.Reason + 1 },
-            SegmentFlushedToStorage e => new SegmentFlushedEvent { Segment = CatalogCodec.ToEntry(e.Segment), DeleteCheckpoint = e.DeleteCheckpoint },
-            PartitionDataDropped e => new PartitionDataDroppedEvent { PartitionId = e.PartitionId },
-            DeletesPersisted e => new DeletesPersistedEvent
-            {
-                SegmentIds = RawBytes(e.SegmentIds.AsSpan()), Checkpoint = e.Checkpoint, PrunedUpTo = e.PrunedUpTo,
-            },
-            ShardSnapshot s => EncodeSnapshot(s),
-            _ => throw new ArgumentException($"{obj.GetType()} is not a streaming shard event", nameof(obj)),
-        };
-        return message.ToByteArray();
-    }
+    protected override string MessageKind => "streaming shard event";
 
     /// <summary>
     /// The hot event: written straight into one buffer of its exact size, so a batch's vectors are copied once from
@@ -91,29 +60,6 @@ public sealed class ShardEventSerializer(ExtendedActorSystem system) : Serialize
         WriteString(o, 5, e.RequestId);
         o.CheckNoSpaceLeft();
         return bytes;
-    }
-
-    public override object FromBinary(byte[] bytes, string manifest) => manifest switch
-    {
-        RowsInsertedManifest => Decode(RowsInsertedEvent.Parser.ParseFrom(bytes)),
-        RowsDeletedManifest => Decode(RowsDeletedEvent.Parser.ParseFrom(bytes)),
-        SegmentIdsReservedManifest => Decode(SegmentIdsReservedEvent.Parser.ParseFrom(bytes)),
-        SegmentsSealedManifest => Decode(SegmentsSealedEvent.Parser.ParseFrom(bytes)),
-        SegmentFlushedManifest => Decode(SegmentFlushedEvent.Parser.ParseFrom(bytes)),
-        PartitionDroppedManifest => new PartitionDataDropped(PartitionDataDroppedEvent.Parser.ParseFrom(bytes).PartitionId),
-        DeletesPersistedManifest => Decode(DeletesPersistedEvent.Parser.ParseFrom(bytes)),
-        SnapshotManifest => Decode(ShardSnapshotState.Parser.ParseFrom(bytes)),
-        _ => throw Unreadable(manifest),
-    };
-
-    private static SerializationException Unreadable(string manifest)
-    {
-        var kind = manifest.TrimEnd("0123456789".ToCharArray());
-        return Kinds.Contains(kind) && int.TryParse(manifest.AsSpan(kind.Length), out var version) && version > FormatVersion
-            ? new SerializationException(
-                $"streaming shard event '{manifest}' has format version {version}, but this node reads versions up to {FormatVersion}: " +
-                "it was written by a newer Milvus.Akka; upgrade this node before it replays the shard's journal")
-            : new SerializationException($"unknown streaming shard event manifest '{manifest}'");
     }
 
     /// <summary>Events of before deduplication have no request id: "" is never remembered as applied.</summary>
