@@ -51,8 +51,8 @@ public sealed record SegmentState(
             .WithCatalog(catalog, now);
 
     /// <summary>
-    /// Takes a newer catalog view and follows it: segments of dropped collections and partitions leave (a dropped
-    /// partition's segments are recorded for garbage collection; a dropped collection has its own record), index files
+    /// Takes a newer catalog view and follows it: segments of dropped collections and partitions, and segments wholly
+    /// below a truncation, leave (a dropped partition's or truncated segments are recorded for garbage collection; a dropped collection has its own record), index files
     /// of dropped indexes are forgotten, segments no longer loaded are unloaded, newly loaded ones are assigned.
     /// </summary>
     public Decision<SegmentState> WithCatalog(CatalogView view, DateTimeOffset now)
@@ -70,7 +70,8 @@ public sealed record SegmentState(
         foreach (var segment in Segments.Values)
         {
             if (!view.Collections.TryGetValue(segment.CollectionId, out var collection)
-                || collection.Partitions.All(p => p.Id != segment.PartitionId))
+                || collection.Partitions.All(p => p.Id != segment.PartitionId)
+                || segment.FlushedTimestamp < collection.TruncatedBefore)
             {
                 if (collection is not null)
                 {
