@@ -65,6 +65,7 @@ public sealed record SegmentState(
         var effects = ImmutableArray.CreateBuilder<Effect>();
         var segments = Segments.ToBuilder();
         var unload = new List<long>();
+        var truncated = new List<SegmentInfo>();
         var indexedFields = view.Collections.ToDictionary(c => c.Key, c => c.Value.Indexes.Select(i => i.FieldId).ToHashSet());
         var assigned = AssignedTo.Keys.Select(c => c.SegmentId).ToHashSet();
         foreach (var segment in Segments.Values)
@@ -76,6 +77,10 @@ public sealed record SegmentState(
                 if (collection is not null)
                 {
                     effects.Add(new PutMeta(GarbageRecords.DroppedSegment(segment), GarbageRecords.DropTime(now)));
+                    if (segment.FlushedTimestamp < collection.TruncatedBefore)
+                    {
+                        truncated.Add(segment);
+                    }
                 }
 
                 effects.Add(new DeleteMeta(KeyOf(segment)));
@@ -108,6 +113,9 @@ public sealed record SegmentState(
             AssignedTo = AssignedTo.RemoveRange(AssignedTo.Keys.Where(c => unloaded.Contains(c.SegmentId) || !IsLiveReplica(view, c))),
         }).WithReplicaMembers();
         effects.AddRange(next.UnloadEverywhere(unload));
+        // A truncated segment leaves its shard as the input of a compaction that kept no row does.
+        effects.AddRange(truncated.GroupBy(s => s.ShardName)
+            .Select(g => new SendToShards(new SegmentsReplaced(g.Key, null, [.. g.Select(s => s.SegmentId)]))));
         if (view.Collections.Values.Any(c => !Catalog.Collections.TryGetValue(c.Id, out var old) || !old.Indexes.SequenceEqual(c.Indexes)))
         {
             effects.AddRange(next.WorkAnnouncement());

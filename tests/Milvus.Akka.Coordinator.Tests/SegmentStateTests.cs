@@ -153,6 +153,9 @@ public sealed class SegmentStateTests
             next.Effects.OfType<PutMeta>().Select(p => p.Key).Where(k => k.StartsWith(GarbageRecords.Prefix, StringComparison.Ordinal)).Order());
         Assert.False(next.State.AssignedTo.ContainsKey(11));
         Assert.False(next.State.AssignedTo.ContainsKey(12));
+        var replaced = Assert.Single(next.Effects.OfType<SendToShards>().Select(e => e.Message).OfType<SegmentsReplaced>());
+        Assert.Equal((segments[0].ShardName, (SegmentInfo?)null), (replaced.ShardName, replaced.Result));
+        Assert.Equal([11L, 12L], replaced.Replaced.Order());
     }
 
     /// <summary>
