@@ -40,7 +40,7 @@ public sealed partial class MilvusProxy
         }
 
         var batch = await CompleteRowsAsync(info, info.Schema, columns, cancellationToken);
-        var timestamp = await _coordinator.WriteTimestampAsync(cancellationToken);
+        var timestamp = await WriteTimestampAsync(info, cancellationToken);
         var written = await WriteRowsAsync(info, batch, partition, timestamp, requestId ?? NewRequestId(), cancellationToken);
         return new MutationResult(batch[info.Schema.PrimaryKey.FieldId], batch.RowCount, 0, 0, written);
     }
@@ -65,7 +65,7 @@ public sealed partial class MilvusProxy
         var batch = partialUpdate
             ? await PartialRowsAsync(info, schema, columns, cancellationToken)
             : await CompleteRowsAsync(info, schema, columns, cancellationToken);
-        var timestamp = await _coordinator.WriteTimestampAsync(cancellationToken);
+        var timestamp = await WriteTimestampAsync(info, cancellationToken);
         var keys = batch[pk.FieldId];
         requestId ??= NewRequestId();
         await DeleteKeysAsync(info, keys, timestamp, requestId, cancellationToken);
@@ -110,7 +110,7 @@ public sealed partial class MilvusProxy
             return new MutationResult(keys, 0, 0, 0, await _coordinator.WriteTimestampAsync(cancellationToken));
         }
 
-        var timestamp = await _coordinator.WriteTimestampAsync(cancellationToken);
+        var timestamp = await WriteTimestampAsync(info, cancellationToken);
         var written = await DeleteKeysAsync(info, keys, timestamp, requestId ?? NewRequestId(), cancellationToken);
         return new MutationResult(keys, 0, keys.Count, 0, written);
     }
@@ -132,6 +132,16 @@ public sealed partial class MilvusProxy
     /// The rows of a partial update: those whose primary key exists (read at a fresh timestamp, so every acknowledged
     /// write counts) take the fields not sent from the stored row; the others are completed as an insert would be.
     /// </summary>
+    /// <summary>
+    /// A write's timestamp from this proxy's block, unless the block predates the collection's truncation: a write made
+    /// after it must carry a timestamp above it, or it would count as truncated, so it takes a fresh one instead.
+    /// </summary>
+    private async Task<ulong> WriteTimestampAsync(CollectionInfo info, CancellationToken cancellationToken)
+    {
+        var timestamp = await _coordinator.WriteTimestampAsync(cancellationToken);
+        return timestamp > info.TruncatedBefore ? timestamp : await _coordinator.FreshTimestampAsync(cancellationToken);
+    }
+
     private async Task<RowBatch> PartialRowsAsync(CollectionInfo info, CollectionSchema schema, IReadOnlyDictionary<string, Column> columns,
         CancellationToken cancellationToken)
     {
