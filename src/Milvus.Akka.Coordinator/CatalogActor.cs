@@ -92,6 +92,7 @@ public sealed partial class CatalogActor : ReceiveActor, IWithStash
         Reply<ListDatabases>(_ => Task.FromResult<object>(new DatabaseList([.. _databases.Values.OrderBy(d => d.CreatedTimestamp)])));
         Reply<CreateCollection>(CreateCollectionAsync);
         ReplyCatalog<DropCollection>(DropCollectionAsync);
+        ReplyCatalog<TruncateCollection>(TruncateCollectionAsync);
         Reply<DescribeCollection>(m => Task.FromResult<object>(Described(Find(m.Database, m.Name))));
         Reply<DescribeCollectionById>(m => Task.FromResult<object>(Described(_collections.GetValueOrDefault(m.CollectionId)
             ?? throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {m.CollectionId} not found"))));
@@ -334,6 +335,18 @@ public sealed partial class CatalogActor : ReceiveActor, IWithStash
         }
 
         _log.Info("Dropped collection {0}.{1} (id {2})", db, m.Name, collection.Id);
+        return Done.Instance;
+    }
+
+    /// <summary>
+    /// Truncation is one catalog change at a fresh timestamp: every read at or above it skips the rows below it at once
+    /// (see <see cref="CollectionInfo.TruncatedBefore"/>), so no reader sees a half-truncated collection.
+    /// </summary>
+    private async Task<object> TruncateCollectionAsync(TruncateCollection m)
+    {
+        var collection = Find(m.Database, m.Name);
+        await SaveAsync(collection with { TruncatedBefore = await NextTimestampAsync() });
+        _log.Info("Truncated collection {0}.{1} (id {2})", collection.Database, collection.Name, collection.Id);
         return Done.Instance;
     }
 

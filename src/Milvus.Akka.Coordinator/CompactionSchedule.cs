@@ -55,7 +55,7 @@ public sealed record CompactionSchedule(
                     state = state with
                     {
                         Queue = state.Queue.Enqueue(new CompactionTask(plan.PlanId, collection.Schema, [.. plan.Sources.Select(id => state.Segments[id])], plan.Target,
-                            CollectionTtl.Of(collection.Properties))),
+                            CollectionTtl.Of(collection.Properties), collection.TruncatedBefore)),
                     };
                 }
                 else
@@ -110,7 +110,8 @@ public sealed record CompactionSchedule(
         {
             var id = firstId + 2 * i;
             var collection = Catalog.Collections[groups[i][0].CollectionId];
-            queue = queue.Enqueue(new CompactionTask(id, collection.Schema, [.. groups[i]], id + 1, CollectionTtl.Of(collection.Properties)));
+            queue = queue.Enqueue(new CompactionTask(id, collection.Schema, [.. groups[i]], id + 1, CollectionTtl.Of(collection.Properties),
+                collection.TruncatedBefore));
         }
 
         return new Decision<CompactionSchedule>(this with { Queue = queue }, [AnnounceWork.Instance]);

@@ -51,8 +51,8 @@ public sealed record SegmentState(
             .WithCatalog(catalog, now);
 
     /// <summary>
-    /// Takes a newer catalog view and follows it: segments of dropped collections and partitions leave (a dropped
-    /// partition's segments are recorded for garbage collection; a dropped collection has its own record), index files
+    /// Takes a newer catalog view and follows it: segments of dropped collections and partitions, and segments wholly
+    /// below a truncation, leave (a dropped partition's or truncated segments are recorded for garbage collection; a dropped collection has its own record), index files
     /// of dropped indexes are forgotten, segments no longer loaded are unloaded, newly loaded ones are assigned.
     /// </summary>
     public Decision<SegmentState> WithCatalog(CatalogView view, DateTimeOffset now)
@@ -65,16 +65,22 @@ public sealed record SegmentState(
         var effects = ImmutableArray.CreateBuilder<Effect>();
         var segments = Segments.ToBuilder();
         var unload = new List<long>();
+        var truncated = new List<SegmentInfo>();
         var indexedFields = view.Collections.ToDictionary(c => c.Key, c => c.Value.Indexes.Select(i => i.FieldId).ToHashSet());
         var assigned = AssignedTo.Keys.Select(c => c.SegmentId).ToHashSet();
         foreach (var segment in Segments.Values)
         {
             if (!view.Collections.TryGetValue(segment.CollectionId, out var collection)
-                || collection.Partitions.All(p => p.Id != segment.PartitionId))
+                || collection.Partitions.All(p => p.Id != segment.PartitionId)
+                || segment.FlushedTimestamp < collection.TruncatedBefore)
             {
                 if (collection is not null)
                 {
                     effects.Add(new PutMeta(GarbageRecords.DroppedSegment(segment), GarbageRecords.DropTime(now)));
+                    if (segment.FlushedTimestamp < collection.TruncatedBefore)
+                    {
+                        truncated.Add(segment);
+                    }
                 }
 
                 effects.Add(new DeleteMeta(KeyOf(segment)));
@@ -107,6 +113,9 @@ public sealed record SegmentState(
             AssignedTo = AssignedTo.RemoveRange(AssignedTo.Keys.Where(c => unloaded.Contains(c.SegmentId) || !IsLiveReplica(view, c))),
         }).WithReplicaMembers();
         effects.AddRange(next.UnloadEverywhere(unload));
+        // A truncated segment leaves its shard as the input of a compaction that kept no row does.
+        effects.AddRange(truncated.GroupBy(s => s.ShardName)
+            .Select(g => new SendToShards(new SegmentsReplaced(g.Key, null, [.. g.Select(s => s.SegmentId)]))));
         if (view.Collections.Values.Any(c => !Catalog.Collections.TryGetValue(c.Id, out var old) || !old.Indexes.SequenceEqual(c.Indexes)))
         {
             effects.AddRange(next.WorkAnnouncement());

@@ -25,7 +25,7 @@ public static class Compactor
         var shardDeletes = await shardRegion.AskFor<ShardDeletes>(new GetShardDeletes(first.ShardName), timeout, cancellationToken);
         var survivors = new List<RowBatch>();
         var timestamps = new List<ulong>();
-        var expiredBefore = task.Ttl is { } ttl ? HybridTimestamp.FromTime(DateTimeOffset.UtcNow - ttl) : 0;
+        var expiredBefore = Math.Max(task.Ttl is { } ttl ? HybridTimestamp.FromTime(DateTimeOffset.UtcNow - ttl) : 0, task.TruncatedBefore);
         foreach (var input in task.Inputs)
         {
             var manifest = await SegmentStore.ReadManifestAsync(objects, input.CollectionId, input.PartitionId, input.SegmentId, cancellationToken);

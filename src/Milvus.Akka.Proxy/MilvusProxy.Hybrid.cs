@@ -27,7 +27,7 @@ public sealed partial class MilvusProxy
 
         var info = await ResolveCollectionAsync(request.Database, request.Collection, mustBeLoaded: true, cancellationToken);
         var metrics = request.Searches.Select(s => MetricFor(info, VectorFieldOf(info, s.VectorField), s.Metric)).ToArray();
-        var consistency = request.Consistency ?? info.Consistency;
+        var read = await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, iterator: false, cancellationToken);
         var parts = await Task.WhenAll(request.Searches.Select(s => SearchAsync(s with
         {
             Database = request.Database,
@@ -35,7 +35,7 @@ public sealed partial class MilvusProxy
             Partitions = request.Partitions,
             OutputFields = [],
             Offset = 0,
-            Consistency = consistency,
+            ReadAt = read,
         }, cancellationToken)));
 
         var offsets = new int[nq + 1];
@@ -71,9 +71,10 @@ public sealed partial class MilvusProxy
         var outputs = ResolveOutputFields(info, request.OutputFields);
         var fields = outputs.Length == 0
             ? NoFields
-            : await FetchFieldsAsync(info, ids, outputs, parts.Max(p => p.SessionTimestamp), cancellationToken);
-        return new SearchResult(nq, offsets, ids, [.. scores], fields, pk, parts.Max(p => p.SessionTimestamp))
+            : await FetchFieldsAsync(info, ids, outputs, read.ReadTimestamp, cancellationToken);
+        return new SearchResult(nq, offsets, ids, [.. scores], fields, pk, SessionTimestamp(read))
         {
+            ReadTimestamp = read.ReadTimestamp,
             SearchedRows = parts.Sum(p => p.SearchedRows),
         };
     }
@@ -91,6 +92,9 @@ public sealed record HybridSearchRequest
     public ImmutableArray<string> OutputFields { get; init; } = [];
     public ImmutableArray<string> Partitions { get; init; } = [];
     public ConsistencyLevel? Consistency { get; init; }
+
+    /// <summary>The client's guarantee_timestamp (0: none); see <see cref="ReadConsistency"/>.</summary>
+    public ulong GuaranteeTimestamp { get; init; }
     public int RoundDecimal { get; init; } = -1;
 }
 

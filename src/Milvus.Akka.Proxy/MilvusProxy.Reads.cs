@@ -50,7 +50,8 @@ public sealed partial class MilvusProxy
 
         // The grouping field travels with the hits, so every reducer can group them.
         var planOutputs = grouping is null || outputs.Contains(grouping.FieldId) ? outputs : outputs.Add(grouping.FieldId);
-        var readTimestamp = await ReadTimestampAsync(request.Consistency ?? info.Consistency, cancellationToken);
+        var read = request.ReadAt ?? await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, request.Iterator, cancellationToken);
+        var readTimestamp = read.ReadTimestamp;
         var expiredBefore = ExpiredBefore(info, readTimestamp);
         var (rawQueries, bm25) = request.Texts is { } texts
             ? await Bm25QueriesAsync(info, field, texts, readTimestamp, expiredBefore, cancellationToken)
@@ -65,8 +66,8 @@ public sealed partial class MilvusProxy
         var scores = request.RoundDecimal >= 0
             ? hits.Scores.Select(s => (float)Math.Round(s, request.RoundDecimal, MidpointRounding.AwayFromZero)).ToArray()
             : hits.Scores;
-        return new SearchResult(request.Nq, hits.Offsets, hits.Pks, scores, returned.Select(outputs), info.Schema.PrimaryKey, readTimestamp,
-            groupField, grouping is null ? null : returned[grouping.FieldId]) { SearchedRows = hits.SearchedRows };
+        return new SearchResult(request.Nq, hits.Offsets, hits.Pks, scores, returned.Select(outputs), info.Schema.PrimaryKey, SessionTimestamp(read),
+            groupField, grouping is null ? null : returned[grouping.FieldId]) { SearchedRows = hits.SearchedRows, ReadTimestamp = readTimestamp };
     }
 
     public Task<QueryResult> QueryAsync(QueryRequest request, CancellationToken cancellationToken = default) =>
@@ -98,19 +99,20 @@ public sealed partial class MilvusProxy
 
         var filter = ParseFilter(info, request.Filter);
         var outputs = countOnly ? [] : ResolveOutputFields(info, request.OutputFields);
-        var readTimestamp = await ReadTimestampAsync(request.Consistency ?? info.Consistency, cancellationToken);
+        var read = await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, request.Iterator, cancellationToken);
+        var readTimestamp = read.ReadTimestamp;
         var plan = new QueryPlan(info.Id, request.Filter, outputs, ReadPartitions(info, request.Partitions, filter, ErrorCode.ParameterInvalid), readTimestamp,
             request.Limit is null ? null : request.Offset + request.Limit, countOnly, BoundFilter: filter, ExpiredBefore: ExpiredBefore(info, readTimestamp));
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
         var rows = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, outputs, countOnly, request.Offset, request.Limit);
-        return new QueryResult(rows.Pks, rows.Fields, rows.Count, countOnly);
+        return new QueryResult(rows.Pks, rows.Fields, rows.Count, countOnly) { SessionTimestamp = SessionTimestamp(read) };
     }
 
     private static readonly RowBatch NoFields = new(ImmutableDictionary<long, Column>.Empty);
 
-    /// <summary>The TTL bound of a read: rows inserted before it have expired (0 when the collection has no TTL).</summary>
+    /// <summary>The visibility bound of a read: rows inserted before it have expired or were truncated (0 when none).</summary>
     private static ulong ExpiredBefore(CollectionInfo info, ulong readTimestamp) =>
-        CollectionTtl.ExpiredBefore(info.Properties, readTimestamp, DateTimeOffset.UtcNow);
+        info.VisibleFrom(readTimestamp, CollectionTtl.ExpiredBefore(info.Properties, readTimestamp, DateTimeOffset.UtcNow));
 
     /// <summary>
     /// Fetches output fields of known hits by primary key at the search's timestamp (Milvus's requery), for results
@@ -124,19 +126,7 @@ public sealed partial class MilvusProxy
             return Segment.EmptyRows(info.Schema, outputs);
         }
 
-        var pk = info.Schema.PrimaryKey;
-        var unique = keys is ScalarColumn<long> longs
-            ? (Column)new ScalarColumn<long>(DataType.Int64, longs.Values.Distinct().ToArray())
-            : new StringColumn(((StringColumn)keys).Values.Distinct().ToArray());
-        var plan = new QueryPlan(info.Id, null, outputs, [], readTimestamp, null, false, unique);
-        var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
-        var rows = QueryReducer.Reduce(parts, pk.DataType, outputs, false, 0, null);
-        var rowOfKey = new Dictionary<object, int>();
-        for (var i = 0; i < rows.Pks.Count; i++)
-        {
-            rowOfKey[rows.Pks.GetValue(i)!] = i;
-        }
-
+        var (rows, rowOfKey) = await FetchRowsAsync(info, keys, outputs, readTimestamp, cancellationToken);
         var order = new int[keys.Count];
         for (var i = 0; i < keys.Count; i++)
         {
@@ -145,7 +135,55 @@ public sealed partial class MilvusProxy
                 : throw new MilvusException(ErrorCode.ServiceInternal, $"requery lost primary key {keys.GetValue(i)}: it was deleted while the search ran");
         }
 
-        return rows.Fields.Gather(order);
+        return rows.Gather(order);
+    }
+
+    /// <summary>
+    /// Search by primary keys (Milvus 2.6.9): the stored vectors of <paramref name="vectorField"/> (null: the only vector
+    /// field) of the rows with <paramref name="keys"/>, in key order, read at the search's consistency; a key without a
+    /// visible row is refused.
+    /// </summary>
+    public async Task<(FieldSchema Field, Column Vectors)> StoredVectorsAsync(string database, string collection, string? vectorField, Column keys,
+        ConsistencyLevel? consistency, ulong guaranteeTimestamp, CancellationToken cancellationToken = default)
+    {
+        var info = await ResolveCollectionAsync(database, collection, mustBeLoaded: true, cancellationToken);
+        RequireLoaded(info);
+        var field = VectorFieldOf(info, vectorField);
+        if (keys.Count == 0)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "search by primary keys needs at least one id");
+        }
+
+        var read = await ReadTimestampsAsync(consistency ?? info.Consistency, guaranteeTimestamp, iterator: false, cancellationToken);
+        var (rows, rowOfKey) = await FetchRowsAsync(info, keys, [field.FieldId], read.ReadTimestamp, cancellationToken);
+        var order = new int[keys.Count];
+        for (var i = 0; i < keys.Count; i++)
+        {
+            order[i] = rowOfKey.TryGetValue(keys.GetValue(i)!, out var row)
+                ? row
+                : throw new MilvusException(ErrorCode.ParameterInvalid, $"primary key {keys.GetValue(i)} to search by does not exist in collection {info.Name}");
+        }
+
+        return (field, rows[field.FieldId].Gather(order));
+    }
+
+    /// <summary>The visible rows of the given primary keys at <paramref name="readTimestamp"/>, and the row of each key found.</summary>
+    private async Task<(RowBatch Rows, Dictionary<object, int> RowOfKey)> FetchRowsAsync(CollectionInfo info, Column keys, ImmutableArray<long> outputs,
+        ulong readTimestamp, CancellationToken cancellationToken)
+    {
+        var unique = keys is ScalarColumn<long> longs
+            ? (Column)new ScalarColumn<long>(DataType.Int64, longs.Values.Distinct().ToArray())
+            : new StringColumn(((StringColumn)keys).Values.Distinct().ToArray());
+        var plan = new QueryPlan(info.Id, null, outputs, [], readTimestamp, null, false, unique, ExpiredBefore: ExpiredBefore(info, readTimestamp));
+        var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
+        var rows = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, outputs, false, 0, null);
+        var rowOfKey = new Dictionary<object, int>();
+        for (var i = 0; i < rows.Pks.Count; i++)
+        {
+            rowOfKey[rows.Pks.GetValue(i)!] = i;
+        }
+
+        return (rows.Fields, rowOfKey);
     }
 
     private static void RequireLoaded(CollectionInfo info)
@@ -291,11 +329,66 @@ public sealed partial class MilvusProxy
     }
 
     /// <summary>
-    /// Strong reads at a timestamp the oracle issued after the read began (one round trip shared by the reads waiting
-    /// for it, never one from a block taken earlier), which every write acknowledged before, by any proxy, is below;
-    /// see <see cref="TimestampBatcher"/>. The other levels read the latest data a shard has, which is at least as fresh
-    /// as their guarantee since a shard applies a write before acknowledging it.
+    /// The guarantee and read timestamps of a read at <paramref name="level"/> (<see cref="ReadConsistency"/>). A timestamp
+    /// the oracle issued after the read began is one round trip shared by the reads waiting for it, never one from a
+    /// block taken earlier; every write acknowledged before, by any proxy, is below it (see <see cref="TimestampBatcher"/>).
+    /// A shard applies a write before acknowledging it, so a guarantee the oracle has passed holds at once; one ahead of
+    /// the oracle (a client's clock or a made-up value) waits until the oracle passes it, up to
+    /// <see cref="ProxySettings.GuaranteeTimeout"/>, as Milvus waits for its shards' service time.
     /// </summary>
-    private async Task<ulong> ReadTimestampAsync(ConsistencyLevel level, CancellationToken cancellationToken) =>
-        level == ConsistencyLevel.Strong ? await AllocateTimestampAsync(cancellationToken) : ulong.MaxValue;
+    private async Task<ReadTimestamps> ReadTimestampsAsync(ConsistencyLevel level, ulong requested, bool iterator, CancellationToken cancellationToken)
+    {
+        var now = ReadConsistency.NeedsFreshTimestamp(level, requested, iterator)
+            ? await FreshReadTimestampAsync(cancellationToken)
+            : HybridTimestamp.FromTime(DateTimeOffset.UtcNow);
+        var read = ReadConsistency.Resolve(level, requested, iterator, now, settings.GracefulTime);
+        // Only a guarantee the client sent can be ahead of the oracle: the others were taken from it or lag the clock.
+        if (read.Guarantee == requested && read.Guarantee > Volatile.Read(ref _newestIssued))
+        {
+            await WaitForOracleAsync(read.Guarantee, cancellationToken);
+        }
+
+        return read;
+    }
+
+    private ulong _newestIssued;
+
+    private async Task<ulong> FreshReadTimestampAsync(CancellationToken cancellationToken)
+    {
+        var fresh = await AllocateTimestampAsync(cancellationToken);
+        for (var seen = Volatile.Read(ref _newestIssued); fresh > seen; seen = Volatile.Read(ref _newestIssued))
+        {
+            if (Interlocked.CompareExchange(ref _newestIssued, fresh, seen) == seen)
+            {
+                break;
+            }
+        }
+
+        return fresh;
+    }
+
+    private async Task WaitForOracleAsync(ulong guarantee, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + settings.GuaranteeTimeout;
+        while (true)
+        {
+            var issued = await FreshReadTimestampAsync(cancellationToken);
+            if (issued >= guarantee)
+            {
+                return;
+            }
+
+            var ahead = TimeSpan.FromMilliseconds(Math.Max(1, HybridTimestamp.Physical(guarantee) - HybridTimestamp.Physical(issued)));
+            if (DateTimeOffset.UtcNow + ahead > deadline)
+            {
+                throw new MilvusException(ErrorCode.ServiceTimeTickLongDelay,
+                    $"guarantee timestamp {guarantee} is {ahead.TotalMilliseconds:0} ms ahead of the cluster's timestamp {issued}, beyond the wait of {settings.GuaranteeTimeout.TotalMilliseconds:0} ms (milvus.proxy.guarantee-timeout)");
+            }
+
+            await Task.Delay(ahead, cancellationToken);
+        }
+    }
+
+    private static ulong SessionTimestamp(ReadTimestamps read) =>
+        ReadConsistency.SessionTimestamp(read, HybridTimestamp.FromTime(DateTimeOffset.UtcNow));
 }

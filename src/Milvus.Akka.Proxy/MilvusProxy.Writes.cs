@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Collections.Immutable;
 using Milvus.Akka.Cluster;
 using Milvus.Akka.Common;
@@ -39,15 +40,18 @@ public sealed partial class MilvusProxy
         }
 
         var batch = await CompleteRowsAsync(info, info.Schema, columns, cancellationToken);
-        var timestamp = await _coordinator.WriteTimestampAsync(cancellationToken);
+        var timestamp = await WriteTimestampAsync(info, cancellationToken);
         var written = await WriteRowsAsync(info, batch, partition, timestamp, requestId ?? NewRequestId(), cancellationToken);
         return new MutationResult(batch[info.Schema.PrimaryKey.FieldId], batch.RowCount, 0, 0, written);
     }
 
     /// <summary>Replaces rows by primary key: a delete and an insert at one timestamp, so only the new version is visible.</summary>
     /// <param name="requestId">Names this write for deduplication (see the class remarks); null: a new id.</param>
+    /// <param name="partialUpdate">Milvus's partial_update: the fields sent replace those of an existing row, the others
+    /// keep its values; a row that does not exist yet is inserted as sent (every field neither nullable nor default-valued
+    /// must be there).</param>
     public async Task<MutationResult> UpsertAsync(string? database, string collection, IReadOnlyDictionary<string, Column> columns,
-        string? partition = null, CancellationToken cancellationToken = default, string? requestId = null)
+        string? partition = null, CancellationToken cancellationToken = default, string? requestId = null, bool partialUpdate = false)
     {
         var info = await ResolveCollectionAsync(database, collection, cancellationToken: cancellationToken);
         var pk = info.Schema.PrimaryKey;
@@ -58,8 +62,10 @@ public sealed partial class MilvusProxy
 
         // An upsert names existing rows, so it carries its primary keys even when the collection generates them on insert.
         var schema = info.Schema with { Fields = [.. info.Schema.Fields.Select(f => f.IsPrimaryKey ? f with { AutoId = false } : f)] };
-        var batch = await CompleteRowsAsync(info, schema, columns, cancellationToken);
-        var timestamp = await _coordinator.WriteTimestampAsync(cancellationToken);
+        var batch = partialUpdate
+            ? await PartialRowsAsync(info, schema, columns, cancellationToken)
+            : await CompleteRowsAsync(info, schema, columns, cancellationToken);
+        var timestamp = await WriteTimestampAsync(info, cancellationToken);
         var keys = batch[pk.FieldId];
         requestId ??= NewRequestId();
         await DeleteKeysAsync(info, keys, timestamp, requestId, cancellationToken);
@@ -104,7 +110,7 @@ public sealed partial class MilvusProxy
             return new MutationResult(keys, 0, 0, 0, await _coordinator.WriteTimestampAsync(cancellationToken));
         }
 
-        var timestamp = await _coordinator.WriteTimestampAsync(cancellationToken);
+        var timestamp = await WriteTimestampAsync(info, cancellationToken);
         var written = await DeleteKeysAsync(info, keys, timestamp, requestId ?? NewRequestId(), cancellationToken);
         return new MutationResult(keys, 0, keys.Count, 0, written);
     }
@@ -120,6 +126,67 @@ public sealed partial class MilvusProxy
 
         return new StringColumn(keys.Select(k => k as string
             ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"primary key '{pk.Name}' is VarChar, got {k}")).Distinct().ToArray());
+    }
+
+    /// <summary>
+    /// The rows of a partial update: those whose primary key exists (read at a fresh timestamp, so every acknowledged
+    /// write counts) take the fields not sent from the stored row; the others are completed as an insert would be.
+    /// </summary>
+    /// <summary>
+    /// A write's timestamp from this proxy's block, unless the block predates the collection's truncation: a write made
+    /// after it must carry a timestamp above it, or it would count as truncated, so it takes a fresh one instead.
+    /// </summary>
+    private async Task<ulong> WriteTimestampAsync(CollectionInfo info, CancellationToken cancellationToken)
+    {
+        var timestamp = await _coordinator.WriteTimestampAsync(cancellationToken);
+        return timestamp > info.TruncatedBefore ? timestamp : await _coordinator.FreshTimestampAsync(cancellationToken);
+    }
+
+    private async Task<RowBatch> PartialRowsAsync(CollectionInfo info, CollectionSchema schema, IReadOnlyDictionary<string, Column> columns,
+        CancellationToken cancellationToken)
+    {
+        var keys = columns[info.Schema.PrimaryKey.Name];
+        var kept = schema.Fields.Where(f => !f.IsPrimaryKey && !columns.ContainsKey(f.Name)).ToArray();
+        if (kept.Length == 0)
+        {
+            return await CompleteRowsAsync(info, schema, columns, cancellationToken);
+        }
+
+        var (stored, rowOfKey) = await FetchRowsAsync(info, keys, [.. kept.Select(f => f.FieldId)], await AllocateTimestampAsync(cancellationToken),
+            cancellationToken);
+        List<int> existing = [], storedRows = [], fresh = [];
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (rowOfKey.TryGetValue(keys.GetValue(i)!, out var row))
+            {
+                existing.Add(i);
+                storedRows.Add(row);
+            }
+            else
+            {
+                fresh.Add(i);
+            }
+        }
+
+        Dictionary<string, Column> Rows(List<int> rows) => columns.ToDictionary(c => c.Key, c => c.Value.Gather(CollectionsMarshal.AsSpan(rows)));
+        var parts = new List<RowBatch>();
+        if (existing.Count > 0)
+        {
+            var merged = Rows(existing);
+            foreach (var field in kept)
+            {
+                merged[field.Name] = stored[field.FieldId].Gather(CollectionsMarshal.AsSpan(storedRows));
+            }
+
+            parts.Add(await CompleteRowsAsync(info, schema, merged, cancellationToken));
+        }
+
+        if (fresh.Count > 0)
+        {
+            parts.Add(await CompleteRowsAsync(info, schema, Rows(fresh), cancellationToken));
+        }
+
+        return RowBatch.Concat(parts);
     }
 
     private async Task<RowBatch> CompleteRowsAsync(CollectionInfo info, CollectionSchema schema, IReadOnlyDictionary<string, Column> columns,

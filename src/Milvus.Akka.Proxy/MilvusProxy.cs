@@ -138,6 +138,10 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     public Task DropCollectionAsync(string? database, string name, CancellationToken cancellationToken = default) =>
         _coordinator.CatalogCommandAsync(new DropCollection(Db(database), name), cancellationToken);
 
+    /// <summary>Removes every row of the collection; see <see cref="CollectionInfo.TruncatedBefore"/>.</summary>
+    public Task TruncateCollectionAsync(string? database, string name, CancellationToken cancellationToken = default) =>
+        _coordinator.CatalogCommandAsync(new TruncateCollection(Db(database), name), cancellationToken);
+
     public Task RenameCollectionAsync(string? database, string oldName, string? newDatabase, string newName, CancellationToken cancellationToken = default) =>
         _coordinator.CatalogCommandAsync(new RenameCollection(Db(database), oldName, newDatabase ?? "", newName), cancellationToken);
 

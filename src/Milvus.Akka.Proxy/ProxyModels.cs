@@ -31,6 +31,15 @@ public sealed record SearchRequest
     public ImmutableArray<string> Partitions { get; init; } = [];
     public ImmutableDictionary<string, string> Params { get; init; } = ImmutableDictionary<string, string>.Empty;
     public ConsistencyLevel? Consistency { get; init; }
+
+    /// <summary>The client's guarantee_timestamp (0: none); see <see cref="ReadConsistency"/>.</summary>
+    public ulong GuaranteeTimestamp { get; init; }
+
+    /// <summary>A search iterator's page: a later page reads at <see cref="GuaranteeTimestamp"/>, the first page's session timestamp.</summary>
+    public bool Iterator { get; init; }
+
+    /// <summary>Set by a hybrid search, whose searches read one snapshot.</summary>
+    public ReadTimestamps? ReadAt { get; init; }
     public float? Radius { get; init; }
     public float? RangeFilter { get; init; }
     public int RoundDecimal { get; init; } = -1;
@@ -51,6 +60,9 @@ public sealed record SearchResult(int Nq, int[] Offsets, Column Ids, float[] Sco
     /// <summary>Rows of the segments searched, pruned partitions excluded (Milvus's all_search_count).</summary>
     public long SearchedRows { get; init; }
 
+    /// <summary>The MVCC timestamp the search read at (<see cref="ulong.MaxValue"/>: the newest data).</summary>
+    public ulong ReadTimestamp { get; init; } = ulong.MaxValue;
+
     public int Count(int query) => Offsets[query + 1] - Offsets[query];
 }
 
@@ -64,10 +76,20 @@ public sealed record QueryRequest
     public int? Limit { get; init; }
     public int Offset { get; init; }
     public ConsistencyLevel? Consistency { get; init; }
+
+    /// <summary>The client's guarantee_timestamp (0: none); see <see cref="ReadConsistency"/>.</summary>
+    public ulong GuaranteeTimestamp { get; init; }
+
+    /// <summary>A query iterator's page: a later page reads at <see cref="GuaranteeTimestamp"/>.</summary>
+    public bool Iterator { get; init; }
 }
 
 /// <summary>Rows ordered by primary key; for count(*) only <see cref="Count"/> is set.</summary>
-public sealed record QueryResult(Column Ids, RowBatch Fields, long Count, bool IsCount);
+public sealed record QueryResult(Column Ids, RowBatch Fields, long Count, bool IsCount)
+{
+    /// <summary>The timestamp of the data read, reported to clients as session_ts.</summary>
+    public ulong SessionTimestamp { get; init; }
+}
 
 /// <summary>One collection of a flush-all: the segments it sealed and the flush timestamp.</summary>
 public sealed record FlushedCollection(string Database, string Collection, ImmutableArray<long> SegmentIds, ulong FlushTimestamp);

@@ -34,6 +34,9 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     /// <summary>How long one attempt of a timestamp or id request waits before asking again (<c>milvus.proxy.coordinator-attempt-timeout</c>).</summary>
     public TimeSpan CoordinatorAttemptTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How long a read waits for the oracle to reach a guarantee_timestamp ahead of it (<c>milvus.proxy.guarantee-timeout</c>).</summary>
+    public TimeSpan GuaranteeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Authentication and access control (<c>milvus.security</c>, shared with the coordinator).</summary>
     public SecuritySettings Security { get; init; } = SecuritySettings.Default;
 
@@ -65,6 +68,7 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 Filter = FilterLimitsFrom(c),
                 ShardAttemptTimeout = c.GetTimeSpan("shard-attempt-timeout", Default.ShardAttemptTimeout),
                 CoordinatorAttemptTimeout = c.GetTimeSpan("coordinator-attempt-timeout", Default.CoordinatorAttemptTimeout),
+                GuaranteeTimeout = c.GetTimeSpan("guarantee-timeout", Default.GuaranteeTimeout),
                 Security = SecuritySettings.From(config),
                 Quota = QuotaSettings.From(config),
                 Console = ConsoleSettings.From(c),

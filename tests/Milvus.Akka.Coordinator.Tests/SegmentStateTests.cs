@@ -132,6 +132,33 @@ public sealed class SegmentStateTests
     }
 
     /// <summary>
+    /// A truncation drops, unloads and records for garbage collection the segments whose newest row is below it; a
+    /// segment holding a row at or above it stays (its older rows are hidden from reads and purged by compaction).
+    /// </summary>
+    [Fact]
+    public void Truncating_a_collection_drops_the_segments_wholly_below_the_truncation()
+    {
+        var node = Node("q1");
+        var collection = Collection(1) with { Loaded = true };
+        SegmentInfo[] segments = [Segment(11, 1) with { FlushedTimestamp = 100 }, Segment(12, 1) with { FlushedTimestamp = 199 },
+            Segment(13, 1) with { FlushedTimestamp = 200 }];
+        var state = Registered(Start(View(1, collection), segments), node);
+
+        var next = state.WithCatalog(View(2, collection with { TruncatedBefore = 200 }), Now);
+
+        Assert.Equal([13L], next.State.Segments.Keys);
+        Assert.Equal([SegmentState.KeyOf(segments[0]), SegmentState.KeyOf(segments[1])],
+            next.Effects.OfType<DeleteMeta>().Select(d => d.Key).Order());
+        Assert.Equal([GarbageRecords.DroppedSegment(segments[0]), GarbageRecords.DroppedSegment(segments[1])],
+            next.Effects.OfType<PutMeta>().Select(p => p.Key).Where(k => k.StartsWith(GarbageRecords.Prefix, StringComparison.Ordinal)).Order());
+        Assert.False(next.State.AssignedTo.ContainsKey(11));
+        Assert.False(next.State.AssignedTo.ContainsKey(12));
+        var replaced = Assert.Single(next.Effects.OfType<SendToShards>().Select(e => e.Message).OfType<SegmentsReplaced>());
+        Assert.Equal((segments[0].ShardName, (SegmentInfo?)null), (replaced.ShardName, replaced.Result));
+        Assert.Equal([11L, 12L], replaced.Replaced.Order());
+    }
+
+    /// <summary>
     /// However segments are flushed and nodes register, every loaded segment gets a live node; when the nodes were there
     /// first, loads stay within one (placed segments never move, so nodes registering later only take new ones).
     /// </summary>

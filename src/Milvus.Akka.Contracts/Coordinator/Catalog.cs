@@ -64,6 +64,20 @@ public sealed record CollectionInfo(
     /// <summary>The replicas of a loaded collection; a load recorded before replicas existed has one, named by the collection id.</summary>
     public ImmutableArray<long> ReplicaIds => !Loaded ? [] : Replicas.IsDefaultOrEmpty ? [Id] : Replicas;
 
+    /// <summary>
+    /// TruncateCollection's timestamp (0: never truncated): every row inserted before it is gone. Reads at or above it
+    /// skip those rows (the same bound TTL expiry uses), the segments child drops the flushed segments wholly below it
+    /// and compaction purges the rest, so the shards need to learn nothing.
+    /// </summary>
+    public ulong TruncatedBefore { get; init; }
+
+    /// <summary>
+    /// The oldest insert timestamp a read at <paramref name="readTimestamp"/> sees: the later of the truncation (for a
+    /// read at or above it) and <paramref name="ttlBound"/>.
+    /// </summary>
+    public ulong VisibleFrom(ulong readTimestamp, ulong ttlBound) =>
+        readTimestamp >= TruncatedBefore ? Math.Max(TruncatedBefore, ttlBound) : ttlBound;
+
     public bool IsPartitionLoaded(long partitionId) => Loaded && (LoadedPartitions is null || LoadedPartitions.Contains(partitionId));
 
     /// <summary>

@@ -63,6 +63,7 @@ public static class CatalogCodec
             LoadedFields = { c.LoadedFields ?? [] },
             Replicas = { c.Replicas.IsDefault ? [] : c.Replicas },
             FormatVersion = VersionOf(c.Schema),
+            TruncatedBefore = c.TruncatedBefore,
         };
         return entry.ToByteString();
     }
@@ -80,6 +81,7 @@ public static class CatalogCodec
             LoadedPartitions = entry.LoadedPartitions.Count == 0 ? null : [.. entry.LoadedPartitions],
             LoadedFields = entry.LoadedFields.Count == 0 ? null : [.. entry.LoadedFields],
             Replicas = [.. entry.Replicas],
+            TruncatedBefore = entry.TruncatedBefore,
         };
     }
 

@@ -36,10 +36,11 @@ public sealed record RequestCompactionTask : ICoordinatorMessage
 /// <summary>
 /// Merge <paramref name="Inputs"/> (flushed segments of one shard and partition) into a new segment
 /// <paramref name="TargetSegmentId"/>, dropping rows deleted before the merge and rows older than the collection's
-/// <paramref name="Ttl"/> when the merge runs (null: rows never expire).
+/// <paramref name="Ttl"/> when the merge runs (null: rows never expire) or inserted before <paramref name="TruncatedBefore"/>
+/// (the collection's truncation, 0: none).
 /// </summary>
 public sealed record CompactionTask(long TaskId, CollectionSchema Schema, ImmutableArray<SegmentInfo> Inputs, long TargetSegmentId,
-    TimeSpan? Ttl = null) : ICoordinatorMessage;
+    TimeSpan? Ttl = null, ulong TruncatedBefore = 0) : ICoordinatorMessage;
 
 /// <summary>The merged segment is in object storage; <paramref name="Result"/> is null when every row was deleted.</summary>
 public sealed record CompactionCompleted(long TaskId, SegmentInfo? Result, ImmutableArray<long> InputIds) : ICoordinatorMessage;

@@ -48,6 +48,9 @@ public sealed record CreateCollection(
 
 public sealed record DropCollection(string Database, string Name) : ICoordinatorMessage;
 
+/// <summary>Removes every row of the collection, keeping its schema, partitions, indexes, aliases and load state.</summary>
+public sealed record TruncateCollection(string Database, string Name) : ICoordinatorMessage;
+
 /// <summary>Finds a collection by name or alias within a database; replies <see cref="CollectionInfo"/> (wrapped in <see cref="CollectionDescribed"/>).</summary>
 public sealed record DescribeCollection(string Database, string Name) : ICoordinatorMessage;
 

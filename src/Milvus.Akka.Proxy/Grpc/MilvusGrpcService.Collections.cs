@@ -35,6 +35,12 @@ public sealed partial class MilvusGrpcService
         return MilvusStatuses.Success;
     }
 
+    public override async Task<TruncateCollectionResponse> TruncateCollection(TruncateCollectionRequest request, ServerCallContext context)
+    {
+        await proxy.TruncateCollectionAsync(Database(request.DbName, context), request.CollectionName, context.CancellationToken);
+        return new TruncateCollectionResponse { Status = MilvusStatuses.Success };
+    }
+
     public override async Task<BoolResponse> HasCollection(HasCollectionRequest request, ServerCallContext context) =>
         new()
         {

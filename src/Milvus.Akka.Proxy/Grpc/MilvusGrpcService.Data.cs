@@ -41,15 +41,16 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<ProtoMutationResult> Upsert(UpsertRequest request, ServerCallContext context)
     {
-        if (request.PartialUpdate || request.FieldOps.Count > 0)
+        if (request.FieldOps.Count > 0)
         {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "partial update is not supported by Milvus.Akka: upsert whole rows");
+            throw new MilvusException(ErrorCode.OperationNotSupported, "field_ops (array append and remove) are not supported by Milvus.Akka: send the new array values");
         }
 
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var columns = Columns(info.Schema, request.FieldsData, (int)request.NumRows);
-        var result = await proxy.UpsertAsync(database, request.CollectionName, columns, NullIfEmpty(request.PartitionName), context.CancellationToken);
+        var result = await proxy.UpsertAsync(database, request.CollectionName, columns, NullIfEmpty(request.PartitionName), context.CancellationToken,
+            partialUpdate: request.PartialUpdate);
         return Mutation(result, result.UpsertCount);
     }
 
@@ -102,12 +103,6 @@ public sealed partial class MilvusGrpcService
     {
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
-        var search = ToSearch(info, request) with
-        {
-            Database = database,
-            Partitions = [.. request.PartitionNames],
-            Consistency = RequestConsistency(request.ConsistencyLevel, request.UseDefaultConsistency),
-        };
         // The Node SDK sends the iterator keys inside the "params" JSON, other SDKs as top-level pairs.
         var parameters = SearchParameters(request.SearchParams);
         if (parameters.TryGetValue(ParamsKey, out var json))
@@ -119,6 +114,21 @@ public sealed partial class MilvusGrpcService
         }
 
         var iterator = parameters.GetValueOrDefault("search_iter_v2") is "true" or "True";
+        var consistency = RequestConsistency(request.ConsistencyLevel, request.UseDefaultConsistency);
+        var guarantee = GuaranteeTimestamp(request.GuaranteeTimestamp, parameters);
+        if (request.SearchInputCase == ProtoSearchRequest.SearchInputOneofCase.Ids)
+        {
+            request = await WithStoredVectorsAsync(database, info, request, parameters.GetValueOrDefault("anns_field"), consistency, guarantee, context);
+        }
+
+        var search = ToSearch(info, request) with
+        {
+            Database = database,
+            Partitions = [.. request.PartitionNames],
+            Consistency = consistency,
+            GuaranteeTimestamp = guarantee,
+            Iterator = iterator || IsTrue(parameters.GetValueOrDefault(IteratorKey)),
+        };
         if (iterator && search.GroupByField is not null)
         {
             throw new MilvusException(ErrorCode.OperationNotSupported, "a search iterator cannot group its hits; search without group_by_field");
@@ -145,6 +155,40 @@ public sealed partial class MilvusGrpcService
         }
 
         return new SearchResults { Status = MilvusStatuses.Success, CollectionName = info.Name, Results = data, SessionTs = result.SessionTimestamp };
+    }
+
+    /// <summary>
+    /// A search by primary keys as the same search by vectors: the stored vectors of those rows, in the order of the ids,
+    /// become the placeholder group (so they are checked and converted like vectors a client sends).
+    /// </summary>
+    private async Task<ProtoSearchRequest> WithStoredVectorsAsync(string database, CollectionInfo info, ProtoSearchRequest request, string? vectorField,
+        ConsistencyLevel? consistency, ulong guarantee, ServerCallContext context)
+    {
+        var pk = info.Schema.PrimaryKey;
+        Column keys = (request.Ids.IdFieldCase, pk.DataType) switch
+        {
+            (IDs.IdFieldOneofCase.IntId, DataType.Int64) => new ScalarColumn<long>(DataType.Int64, [.. request.Ids.IntId.Data]),
+            (IDs.IdFieldOneofCase.StrId, DataType.VarChar) => new StringColumn([.. request.Ids.StrId.Data]),
+            _ => throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"the ids to search by must be {pk.DataType} values of primary key field '{pk.Name}', got {request.Ids.IdFieldCase}"),
+        };
+        var (field, vectors) = await proxy.StoredVectorsAsync(database, info.Name, vectorField, keys, consistency, guarantee, context.CancellationToken);
+        var placeholder = new PlaceholderValue { Tag = PlaceholderTag, Type = (PlaceholderType)(int)field.DataType };
+        for (var row = 0; row < vectors.Count; row++)
+        {
+            placeholder.Values.Add(vectors switch
+            {
+                VectorColumn<float> floats => ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.Row(row))),
+                VectorColumn<byte> packed => ByteString.CopyFrom(packed.Row(row)),
+                SparseVectorColumn sparse => ByteString.CopyFrom(sparse.Values[row]),
+                _ => throw new MilvusException(ErrorCode.ServiceInternal, $"field '{field.Name}' holds no vectors"),
+            });
+        }
+
+        var bySearch = request.Clone();
+        bySearch.PlaceholderGroup = new PlaceholderGroup { Placeholders = { placeholder } }.ToByteString();
+        bySearch.Nq = keys.Count;
+        return bySearch;
     }
 
     /// <summary>
@@ -197,6 +241,7 @@ public sealed partial class MilvusGrpcService
             OutputFields = [.. request.OutputFields],
             Partitions = [.. request.PartitionNames],
             Consistency = RequestConsistency(request.ConsistencyLevel, request.UseDefaultConsistency),
+            GuaranteeTimestamp = request.GuaranteeTimestamp,
         };
         var result = await proxy.HybridSearchAsync(hybrid, context.CancellationToken);
         return new SearchResults
@@ -245,9 +290,17 @@ public sealed partial class MilvusGrpcService
             Limit = limit,
             Offset = IntParam(parameters, "offset", 0),
             Consistency = RequestConsistency(request.ConsistencyLevel, request.UseDefaultConsistency),
+            GuaranteeTimestamp = GuaranteeTimestamp(request.GuaranteeTimestamp, parameters),
+            Iterator = IsTrue(parameters.GetValueOrDefault(IteratorKey)),
         }, context.CancellationToken);
 
-        var response = new QueryResults { Status = MilvusStatuses.Success, CollectionName = info.Name, PrimaryFieldName = info.Schema.PrimaryKey.Name };
+        var response = new QueryResults
+        {
+            Status = MilvusStatuses.Success,
+            CollectionName = info.Name,
+            PrimaryFieldName = info.Schema.PrimaryKey.Name,
+            SessionTs = result.SessionTimestamp,
+        };
         if (result.IsCount)
         {
             response.FieldsData.Add(new FieldData
@@ -294,7 +347,7 @@ public sealed partial class MilvusGrpcService
     {
         if (request.SearchInputCase == ProtoSearchRequest.SearchInputOneofCase.Ids)
         {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "search by primary keys is not supported by Milvus.Akka: send the vectors");
+            throw new MilvusException(ErrorCode.OperationNotSupported, "search by primary keys is not supported in a hybrid search by Milvus.Akka: send the vectors");
         }
 
         var parameters = SearchParameters(request.SearchParams);
@@ -455,6 +508,24 @@ public sealed partial class MilvusGrpcService
         !parameters.TryGetValue(key, out var text) ? null
         : float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value
         : throw new MilvusException(ErrorCode.ParameterInvalid, $"parameter {key} must be a number, got '{text}'");
+
+    private const string IteratorKey = "iterator";
+    private const string GuaranteeTimestampKey = "guarantee_timestamp";
+
+    private static bool IsTrue(string? value) => value is "true" or "True";
+
+    /// <summary>The request's guarantee_timestamp; the Node SDK's search iterator sends it among the search params instead.</summary>
+    private static ulong GuaranteeTimestamp(ulong field, IReadOnlyDictionary<string, string> parameters)
+    {
+        if (field != 0 || !parameters.TryGetValue(GuaranteeTimestampKey, out var value))
+        {
+            return field;
+        }
+
+        return ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp)
+            ? timestamp
+            : throw new MilvusException(ErrorCode.ParameterInvalid, $"guarantee_timestamp must be a non-negative integer timestamp, got '{value}'");
+    }
 
     private static ConsistencyLevel? RequestConsistency(Milvus.Akka.Grpc.Protocol.Common.ConsistencyLevel level, bool useDefault) =>
         useDefault ? null : Consistency(level);

@@ -90,6 +90,7 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
             f => new CreateCollection(f.String(1), SchemaCodec.Decode(f.Required(2, "collection schema")), f.Int32(3),
                 (ConsistencyLevel)f.Int32(4), f.Int32(5), f.SortedMap(6)));
         Register<DropCollection>("dc1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new DropCollection(f.String(1), f.String(2)));
+        Register<TruncateCollection>("tc1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new TruncateCollection(f.String(1), f.String(2)));
         Register<DescribeCollection>("dsc1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new DescribeCollection(f.String(1), f.String(2)));
         Register<DescribeCollectionById>("dsi1", (o, m) => WriteInt64(o, 1, m.CollectionId), f => new DescribeCollectionById(f.Int64(1)));
         Register<CollectionDescribed>("cde1",
@@ -348,10 +349,11 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteRepeated(o, 3, m.Inputs, CatalogCodec.Encode);
                 WriteInt64(o, 4, m.TargetSegmentId);
                 WriteInt64(o, 5, (long)(m.Ttl?.TotalSeconds ?? 0));
+                WriteUInt64(o, 6, m.TruncatedBefore);
             },
             f => new CompactionTask(f.Int64(1), SchemaCodec.Decode(f.Required(2, "collection schema")),
                 [.. f.RepeatedBytes(3).Select(CatalogCodec.DecodeSegment)], f.Int64(4),
-                f.Int64(5) is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : null));
+                f.Int64(5) is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : null, f.UInt64(6)));
         Register<CompactionCompleted>("cco1",
             (o, m) =>
             {

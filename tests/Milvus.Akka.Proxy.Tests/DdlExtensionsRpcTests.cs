@@ -1,0 +1,373 @@
+using Google.Protobuf;
+using Milvus.Akka.Grpc.Protocol.Common;
+using Milvus.Akka.Grpc.Protocol.Milvus;
+using Milvus.Akka.Grpc.Protocol.Schema;
+using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
+using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
+using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
+using ProtoSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest;
+
+namespace Milvus.Akka.Proxy.Tests;
+
+/// <summary>
+/// Milvus 2.6's TruncateCollection, partial_update upsert, search by primary keys and guarantee timestamps through the
+/// real gRPC endpoint; every expectation is computed from the rows the test wrote.
+/// </summary>
+[Collection(GrpcServerCollection.Name)]
+public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLifetime
+{
+    private const int Dim = 4;
+    private readonly string _collection = "ddlx_" + Guid.NewGuid().ToString("N")[..8];
+
+    private MilvusService.MilvusServiceClient Client => server.Client;
+
+    public async Task InitializeAsync()
+    {
+        var schema = new CollectionSchema
+        {
+            Name = _collection,
+            Fields =
+            {
+                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
+                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+                new FieldSchema { Name = "score", DataType = DataType.Int64 },
+                new FieldSchema { Name = "tag", DataType = DataType.VarChar, Nullable = true, TypeParams = { Pair("max_length", "16") } },
+            },
+        };
+        Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = _collection, Schema = schema.ToByteString(), ShardsNum = 2 }));
+        Succeeded(await Client.CreatePartitionAsync(new CreatePartitionRequest { CollectionName = _collection, PartitionName = "p1" }));
+        Succeeded(await Client.CreateIndexAsync(new CreateIndexRequest
+        {
+            CollectionName = _collection,
+            FieldName = "vec",
+            IndexName = "vec_idx",
+            ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", "L2") },
+        }));
+        Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
+    }
+
+    public async Task DisposeAsync() => await Client.DropCollectionAsync(new DropCollectionRequest { CollectionName = _collection });
+
+    [Fact]
+    public async Task Truncate_removes_every_row_of_every_partition_and_keeps_schema_indexes_aliases_and_load_state()
+    {
+        var alias = _collection + "_alias";
+        Succeeded(await Client.CreateAliasAsync(new CreateAliasRequest { CollectionName = _collection, Alias = alias }));
+        await InsertAsync(Rows(0, 40), partition: null);
+        await InsertAsync(Rows(40, 20), partition: "p1");
+        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        await InsertAsync(Rows(60, 30), partition: null);
+        Assert.Equal(90, await CountAsync());
+        var flushed = await UntilAsync(PersistentSegmentsAsync, s => s.Count > 0, "the flushed segments are recorded");
+        var describedBefore = await Client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = _collection });
+
+        Succeeded((await Client.TruncateCollectionAsync(new TruncateCollectionRequest { CollectionName = alias })).Status);
+
+        Assert.Equal(0, await CountAsync());
+        Assert.Empty(await QueryIdsAsync("id >= 0"));
+        Assert.Empty((await SearchAsync(Vector(5), limit: 10)).Results.Ids.IntId?.Data ?? []);
+        var describedAfter = await Client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = _collection });
+        Assert.Equal(describedBefore.Schema, describedAfter.Schema);
+        Assert.Contains(alias, describedAfter.Aliases);
+        var index = await Client.DescribeIndexAsync(new DescribeIndexRequest { CollectionName = _collection });
+        Assert.Equal("vec_idx", Assert.Single(index.IndexDescriptions).IndexName);
+        var partitions = await Client.ShowPartitionsAsync(new ShowPartitionsRequest { CollectionName = _collection });
+        Assert.Equal(["_default", "p1"], partitions.PartitionNames.Order());
+        var load = await Client.GetLoadStateAsync(new GetLoadStateRequest { CollectionName = _collection });
+        Assert.Equal(LoadState.Loaded, load.State);
+
+        // The flushed segments, wholly below the truncation, leave the bookkeeping for garbage collection.
+        var flushedIds = flushed.Select(s => s.SegmentID).ToHashSet();
+        await UntilAsync(PersistentSegmentsAsync, s => !s.Any(x => flushedIds.Contains(x.SegmentID)), "the truncated segments are dropped");
+
+        // Rows inserted afterwards, even under old primary keys, are the only ones read.
+        await InsertAsync(Rows(85, 10), partition: "p1");
+        Assert.Equal(10, await CountAsync());
+        Assert.Equal(Enumerable.Range(85, 10).Select(i => (long)i), await QueryIdsAsync("id >= 0"));
+        var hit = await SearchAsync(Vector(90), limit: 3);
+        Assert.Equal(90, hit.Results.Ids.IntId.Data[0]);
+    }
+
+    [Fact]
+    public async Task Partial_update_replaces_the_fields_sent_and_keeps_the_others()
+    {
+        await InsertAsync(Rows(0, 10), partition: null);
+        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+
+        // Rows 2 and 5 exist: only their score changes. Row 100 is new: tag is nullable, so score alone is missing.
+        var upserted = await Client.UpsertAsync(new UpsertRequest
+        {
+            CollectionName = _collection,
+            NumRows = 2,
+            PartialUpdate = true,
+            FieldsData = { Longs("id", 2, 5), Longs("score", 1_002, 1_005) },
+        });
+        Succeeded(upserted.Status);
+        Assert.Equal(2, upserted.UpsertCnt);
+
+        var rows = await QueryRowsAsync("id in [2, 5]");
+        Assert.Equal([(2L, 1_002L, "tag2"), (5L, 1_005L, "tag5")], rows.Select(r => (r.Id, r.Score, r.Tag)));
+        var vectors = await QueryVectorsAsync("id in [2, 5]");
+        Assert.Equal([.. VectorValues(2), .. VectorValues(5)], vectors);
+        Assert.Equal(10, await CountAsync());
+
+        // A row that does not exist yet needs every field that is neither nullable nor default-valued.
+        var missing = await Client.UpsertAsync(new UpsertRequest
+        {
+            CollectionName = _collection,
+            NumRows = 1,
+            PartialUpdate = true,
+            FieldsData = { Longs("id", 100), Longs("score", 7) },
+        });
+        Assert.NotEqual(0, missing.Status.Code);
+        Assert.Contains("vec", missing.Status.Reason);
+
+        var fresh = await Client.UpsertAsync(new UpsertRequest
+        {
+            CollectionName = _collection,
+            NumRows = 2,
+            PartialUpdate = true,
+            FieldsData = { Longs("id", 3, 100), Longs("score", 3_003, 100_100), Floats("vec", 3, 100) },
+        });
+        Succeeded(fresh.Status);
+        var after = await QueryRowsAsync("id in [3, 100]");
+        Assert.Equal([(3L, 3_003L, "tag3"), (100L, 100_100L, (string?)null)], after.Select(r => (r.Id, r.Score, r.Tag)));
+    }
+
+    [Fact]
+    public async Task Search_by_primary_keys_searches_with_the_stored_vectors_of_those_rows()
+    {
+        var ids = Enumerable.Range(0, 30).ToArray();
+        await InsertAsync(Rows(0, 30), partition: null);
+        long[] queries = [7, 21];
+
+        var response = await Client.SearchAsync(new ProtoSearchRequest
+        {
+            CollectionName = _collection,
+            Ids = new IDs { IntId = new LongArray { Data = { queries } } },
+            SearchParams = { Pair("anns_field", "vec"), Pair("topk", "4"), Pair("metric_type", "L2") },
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        });
+
+        Succeeded(response.Status);
+        Assert.Equal(2, response.Results.NumQueries);
+        for (var q = 0; q < queries.Length; q++)
+        {
+            var stored = VectorValues((int)queries[q]);
+            var expected = ids.OrderBy(id => L2(stored, VectorValues(id))).ThenBy(id => id).Take(4).Select(id => (long)id);
+            Assert.Equal(expected, response.Results.Ids.IntId.Data.Skip(q * 4).Take(4));
+        }
+
+        var unknown = await Client.SearchAsync(new ProtoSearchRequest
+        {
+            CollectionName = _collection,
+            Ids = new IDs { IntId = new LongArray { Data = { 7, 999 } } },
+            SearchParams = { Pair("topk", "4") },
+        });
+        Assert.Equal((int)Milvus.Akka.Common.ErrorCode.ParameterInvalid, unknown.Status.Code);
+        Assert.Contains("999", unknown.Status.Reason);
+    }
+
+    [Fact]
+    public async Task Session_guarantee_ahead_of_the_cluster_waits_for_it_and_one_too_far_ahead_fails_clearly()
+    {
+        var written = await InsertAsync(Rows(0, 5), partition: null);
+        var soon = Compose(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 300);
+
+        var waited = await Client.QueryAsync(new ProtoQueryRequest
+        {
+            CollectionName = _collection,
+            Expr = "id >= 0",
+            OutputFields = { "id" },
+            ConsistencyLevel = ConsistencyLevel.Session,
+            GuaranteeTimestamp = Math.Max(soon, written),
+        });
+        Succeeded(waited.Status);
+        Assert.Equal(5, waited.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.Count);
+        Assert.True(waited.SessionTs >= soon, "the session timestamp covers the guarantee");
+
+        var tooFar = await Client.QueryAsync(new ProtoQueryRequest
+        {
+            CollectionName = _collection,
+            Expr = "id >= 0",
+            ConsistencyLevel = ConsistencyLevel.Customized,
+            GuaranteeTimestamp = Compose(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 3_600_000),
+        });
+        Assert.Equal((int)Milvus.Akka.Common.ErrorCode.ServiceTimeTickLongDelay, tooFar.Status.Code);
+        Assert.Contains("guarantee timestamp", tooFar.Status.Reason);
+    }
+
+    [Fact]
+    public async Task Iterator_pages_read_at_the_first_pages_session_timestamp()
+    {
+        await InsertAsync(Rows(0, 5), partition: null);
+        var first = await Client.QueryAsync(new ProtoQueryRequest
+        {
+            CollectionName = _collection,
+            Expr = "id >= 0",
+            OutputFields = { "id" },
+            QueryParams = { Pair("iterator", "true") },
+        });
+        Succeeded(first.Status);
+        Assert.True(first.SessionTs > 0);
+
+        await InsertAsync(Rows(5, 5), partition: null);
+        var pinned = await Client.QueryAsync(new ProtoQueryRequest
+        {
+            CollectionName = _collection,
+            Expr = "id >= 0",
+            OutputFields = { "id" },
+            QueryParams = { Pair("iterator", "true") },
+            GuaranteeTimestamp = first.SessionTs,
+        });
+        Succeeded(pinned.Status);
+
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => (long)i), pinned.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.Order());
+        Assert.Equal(10, await CountAsync());
+    }
+
+    private sealed record Row(long Id, long Score, string? Tag);
+
+    private static IEnumerable<int> Rows(int first, int count) => Enumerable.Range(first, count);
+
+    private static float[] VectorValues(int id) => [id, id % 7, (id * 3) % 11, 1];
+
+    private static float L2(float[] a, float[] b) => a.Zip(b, (x, y) => (x - y) * (x - y)).Sum();
+
+    private static ByteString Vector(int id) => ByteString.CopyFrom(VectorValues(id).SelectMany(BitConverter.GetBytes).ToArray());
+
+    private static ulong Compose(long physicalMs) => (ulong)physicalMs << 18;
+
+    private static FieldData Longs(string name, params long[] values) =>
+        new() { FieldName = name, Type = DataType.Int64, Scalars = new ScalarField { LongData = new LongArray { Data = { values } } } };
+
+    private static FieldData Floats(string name, params int[] ids) => new()
+    {
+        FieldName = name,
+        Type = DataType.FloatVector,
+        Vectors = new VectorField { Dim = Dim, FloatVector = new FloatArray { Data = { ids.SelectMany(VectorValues) } } },
+    };
+
+    private async Task<ulong> InsertAsync(IEnumerable<int> rows, string? partition)
+    {
+        var ids = rows.ToArray();
+        var inserted = await Client.InsertAsync(new InsertRequest
+        {
+            CollectionName = _collection,
+            PartitionName = partition ?? "",
+            NumRows = (uint)ids.Length,
+            FieldsData =
+            {
+                Longs("id", [.. ids.Select(i => (long)i)]),
+                Floats("vec", ids),
+                Longs("score", [.. ids.Select(i => 10L * i)]),
+                new FieldData
+                {
+                    FieldName = "tag",
+                    Type = DataType.VarChar,
+                    Scalars = new ScalarField { StringData = new StringArray { Data = { ids.Select(i => $"tag{i}") } } },
+                },
+            },
+        });
+        Succeeded(inserted.Status);
+        return inserted.Timestamp;
+    }
+
+    private async Task<long> CountAsync()
+    {
+        var response = await Client.QueryAsync(new ProtoQueryRequest
+        {
+            CollectionName = _collection,
+            OutputFields = { "count(*)" },
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        });
+        Succeeded(response.Status);
+        return response.FieldsData.Single().Scalars.LongData.Data[0];
+    }
+
+    private async Task<List<long>> QueryIdsAsync(string expr)
+    {
+        var response = await Client.QueryAsync(new ProtoQueryRequest
+        {
+            CollectionName = _collection,
+            Expr = expr,
+            OutputFields = { "id" },
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        });
+        Succeeded(response.Status);
+        return [.. response.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.Order()];
+    }
+
+    private async Task<List<Row>> QueryRowsAsync(string expr)
+    {
+        var response = await Client.QueryAsync(new ProtoQueryRequest
+        {
+            CollectionName = _collection,
+            Expr = expr,
+            OutputFields = { "id", "score", "tag" },
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        });
+        Succeeded(response.Status);
+        var ids = response.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data;
+        var scores = response.FieldsData.Single(f => f.FieldName == "score").Scalars.LongData.Data;
+        var tags = response.FieldsData.Single(f => f.FieldName == "tag");
+        return [.. ids.Select((id, i) => new Row(id, scores[i], tags.ValidData.Count > 0 && !tags.ValidData[i] ? null : tags.Scalars.StringData.Data[i]))
+            .OrderBy(r => r.Id)];
+    }
+
+    private async Task<List<float>> QueryVectorsAsync(string expr)
+    {
+        var response = await Client.QueryAsync(new ProtoQueryRequest
+        {
+            CollectionName = _collection,
+            Expr = expr,
+            OutputFields = { "id", "vec" },
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        });
+        Succeeded(response.Status);
+        var ids = response.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data;
+        var vectors = response.FieldsData.Single(f => f.FieldName == "vec").Vectors.FloatVector.Data;
+        return [.. ids.Select((id, i) => (id, i)).OrderBy(p => p.id).SelectMany(p => vectors.Skip(p.i * Dim).Take(Dim))];
+    }
+
+    private async Task<SearchResults> SearchAsync(ByteString vector, int limit)
+    {
+        var response = await Client.SearchAsync(new ProtoSearchRequest
+        {
+            CollectionName = _collection,
+            PlaceholderGroup = new PlaceholderGroup { Placeholders = { new PlaceholderValue { Tag = "$0", Type = PlaceholderType.FloatVector, Values = { vector } } } }
+                .ToByteString(),
+            SearchParams = { Pair("anns_field", "vec"), Pair("topk", $"{limit}"), Pair("metric_type", "L2") },
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        });
+        Succeeded(response.Status);
+        return response;
+    }
+
+    private async Task<List<PersistentSegmentInfo>> PersistentSegmentsAsync()
+    {
+        var response = await Client.GetPersistentSegmentInfoAsync(new GetPersistentSegmentInfoRequest { CollectionName = _collection });
+        Succeeded(response.Status);
+        return [.. response.Infos];
+    }
+
+    private static async Task<T> UntilAsync<T>(Func<Task<T>> poll, Func<T, bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var value = await poll();
+            if (done(value))
+            {
+                return value;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(100);
+        }
+    }
+
+    private static KeyValuePair Pair(string key, string value) => new() { Key = key, Value = value };
+
+    private static void Succeeded(MilvusStatus status) => Assert.True(status.ErrorCode == ErrorCode.Success && status.Code == 0, status.Reason);
+}

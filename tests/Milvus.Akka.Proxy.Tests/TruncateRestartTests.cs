@@ -1,0 +1,123 @@
+using Google.Protobuf;
+using Grpc.Net.Client;
+using Milvus.Akka.Grpc.Protocol.Common;
+using Milvus.Akka.Grpc.Protocol.Milvus;
+using Milvus.Akka.Grpc.Protocol.Schema;
+using Milvus.Akka.Server;
+using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
+using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
+using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
+
+namespace Milvus.Akka.Proxy.Tests;
+
+/// <summary>A truncation lives in the catalog: after a restart the rows below it stay gone and the rows written after it stay.</summary>
+public sealed class TruncateRestartTests : IAsyncLifetime
+{
+    private const string Config = """
+        milvus.proxy.grpc.port = 0
+        milvus.management.port = 0
+        akka.loglevel = WARNING
+        """;
+
+    private const string Collection = "truncated";
+    private const int Dim = 4;
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "milvus-akka-tests", Guid.NewGuid().ToString("N"));
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_dataDir, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_truncation_survives_a_restart()
+    {
+        await using (var node = await MilvusNode.StartAsync(new NodeOptions { DataDir = _dataDir, ExtraConfig = Config }))
+        {
+            var client = Client(node, out var channel);
+            using (channel)
+            {
+                var schema = new CollectionSchema
+                {
+                    Name = Collection,
+                    Fields =
+                    {
+                        new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
+                        new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+                    },
+                };
+                Succeeded(await client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = Collection, Schema = schema.ToByteString() }));
+                Succeeded(await client.CreateIndexAsync(new CreateIndexRequest
+                {
+                    CollectionName = Collection,
+                    FieldName = "vec",
+                    ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", "L2") },
+                }));
+                Succeeded(await client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = Collection }));
+                await InsertAsync(client, 0, 30);
+                Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { Collection } })).Status);
+                await InsertAsync(client, 30, 20);
+
+                Succeeded((await client.TruncateCollectionAsync(new TruncateCollectionRequest { CollectionName = Collection })).Status);
+                await InsertAsync(client, 45, 10);
+                Assert.Equal(Enumerable.Range(45, 10).Select(i => (long)i), await IdsAsync(client));
+            }
+        }
+
+        await using (var node = await MilvusNode.StartAsync(new NodeOptions { DataDir = _dataDir, ExtraConfig = Config }))
+        {
+            var client = Client(node, out var channel);
+            using (channel)
+            {
+                Succeeded(await client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = Collection }));
+                Assert.Equal(Enumerable.Range(45, 10).Select(i => (long)i), await IdsAsync(client));
+            }
+        }
+    }
+
+    private static async Task InsertAsync(MilvusService.MilvusServiceClient client, int first, int count)
+    {
+        var ids = Enumerable.Range(first, count).ToArray();
+        var inserted = await client.InsertAsync(new InsertRequest
+        {
+            CollectionName = Collection,
+            NumRows = (uint)count,
+            FieldsData =
+            {
+                new FieldData { FieldName = "id", Type = DataType.Int64, Scalars = new ScalarField { LongData = new LongArray { Data = { ids.Select(i => (long)i) } } } },
+                new FieldData
+                {
+                    FieldName = "vec",
+                    Type = DataType.FloatVector,
+                    Vectors = new VectorField { Dim = Dim, FloatVector = new FloatArray { Data = { ids.SelectMany(i => new float[] { i, 1, 2, 3 }) } } },
+                },
+            },
+        });
+        Succeeded(inserted.Status);
+    }
+
+    private static async Task<List<long>> IdsAsync(MilvusService.MilvusServiceClient client)
+    {
+        var response = await client.QueryAsync(new ProtoQueryRequest
+        {
+            CollectionName = Collection,
+            Expr = "id >= 0",
+            OutputFields = { "id" },
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        });
+        Succeeded(response.Status);
+        return [.. response.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.Order()];
+    }
+
+    private static MilvusService.MilvusServiceClient Client(MilvusNode node, out GrpcChannel channel)
+    {
+        channel = GrpcChannel.ForAddress($"http://127.0.0.1:{node.GrpcPort}");
+        return new MilvusService.MilvusServiceClient(channel);
+    }
+
+    private static KeyValuePair Pair(string key, string value) => new() { Key = key, Value = value };
+
+    private static void Succeeded(MilvusStatus status) => Assert.True(status.ErrorCode == ErrorCode.Success && status.Code == 0, status.Reason);
+}

@@ -1,0 +1,106 @@
+'use strict';
+// Milvus 2.6 data operations through the Node SDK: truncateCollection empties a loaded collection and keeps it usable,
+// upsert with partial_update keeps the fields it does not send, and a search by primary keys (ids) searches with the
+// stored vectors of those rows. Every expectation is computed from the rows written here.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { MilvusClient, DataType, ErrorCode } = require('@zilliz/milvus2-sdk-node');
+const { serverWithClient } = require('./server');
+
+const DIM = 4;
+const vector = id => [Math.sin(id), Math.cos(id), Math.sin(2 * id), Math.cos(3 * id)];
+const l2 = (a, b) => a.reduce((sum, x, i) => sum + (x - b[i]) ** 2, 0);
+
+let client;
+serverWithClient(MilvusClient, connected => { client = connected; });
+
+async function createLoaded(name) {
+  const created = await client.createCollection({
+    collection_name: name,
+    consistency_level: 'Strong',
+    fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'vec', data_type: DataType.FloatVector, dim: DIM },
+      { name: 'score', data_type: DataType.Int64 },
+      { name: 'tag', data_type: DataType.VarChar, max_length: 16, nullable: true },
+    ],
+  });
+  assert.equal(created.error_code, ErrorCode.SUCCESS, created.reason);
+  const index = await client.createIndex({ collection_name: name, field_name: 'vec', index_type: 'FLAT', metric_type: 'L2' });
+  assert.equal(index.error_code, ErrorCode.SUCCESS, index.reason);
+  await client.loadCollectionSync({ collection_name: name });
+}
+
+async function insert(name, ids) {
+  const result = await client.insert({
+    collection_name: name,
+    data: ids.map(id => ({ id, vec: vector(id), score: 10 * id, tag: `tag${id}` })),
+  });
+  assert.equal(result.status.error_code, ErrorCode.SUCCESS, result.status.reason);
+}
+
+async function count(name) {
+  const result = await client.query({ collection_name: name, filter: '', output_fields: ['count(*)'] });
+  assert.equal(result.status.error_code, ErrorCode.SUCCESS, result.status.reason);
+  return Number(result.data[0]['count(*)']);
+}
+
+const range = (first, n) => Array.from({ length: n }, (_, i) => first + i);
+
+test('truncateCollection removes every row and the loaded collection takes new rows', async () => {
+  const name = 'ddlx_truncate';
+  await createLoaded(name);
+  await insert(name, range(0, 20));
+  await client.flushSync({ collection_names: [name] });
+  await insert(name, range(20, 10));
+  assert.equal(await count(name), 30);
+
+  const truncated = await client.truncateCollection({ collection_name: name });
+  assert.equal(truncated.status.error_code, ErrorCode.SUCCESS, truncated.status.reason);
+
+  assert.equal(await count(name), 0);
+  const described = await client.describeCollection({ collection_name: name });
+  assert.deepEqual(described.schema.fields.map(f => f.name), ['id', 'vec', 'score', 'tag']);
+  const state = await client.getLoadState({ collection_name: name });
+  assert.equal(state.state, 'LoadStateLoaded');
+
+  await insert(name, range(5, 3));
+  const rows = await client.query({ collection_name: name, filter: 'id >= 0', output_fields: ['id'] });
+  assert.deepEqual(rows.data.map(r => Number(r.id)).sort((a, b) => a - b), [5, 6, 7]);
+  await client.dropCollection({ collection_name: name });
+});
+
+test('upsert with partial_update replaces only the fields sent', async () => {
+  const name = 'ddlx_partial';
+  await createLoaded(name);
+  await insert(name, range(0, 5));
+
+  const upserted = await client.upsert({ collection_name: name, data: [{ id: 1, score: 1001 }, { id: 3, score: 3003 }], partial_update: true });
+  assert.equal(upserted.status.error_code, ErrorCode.SUCCESS, upserted.status.reason);
+
+  const rows = await client.query({ collection_name: name, filter: 'id in [1, 3]', output_fields: ['id', 'score', 'tag', 'vec'] });
+  const byId = new Map(rows.data.map(r => [Number(r.id), r]));
+  for (const [id, score] of [[1, 1001], [3, 3003]]) {
+    const row = byId.get(id);
+    assert.equal(Number(row.score), score);
+    assert.equal(row.tag, `tag${id}`);
+    row.vec.forEach((x, i) => assert.ok(Math.abs(x - vector(id)[i]) < 1e-6, `vec of row ${id} kept`));
+  }
+  assert.equal(await count(name), 5);
+  await client.dropCollection({ collection_name: name });
+});
+
+test('search by ids uses the stored vectors of those rows as the queries', async () => {
+  const name = 'ddlx_search_ids';
+  await createLoaded(name);
+  const ids = range(0, 25);
+  await insert(name, ids);
+
+  const result = await client.search({ collection_name: name, ids: [4, 17], limit: 3, output_fields: ['id'] });
+  assert.equal(result.status.error_code, ErrorCode.SUCCESS, result.status.reason);
+  [4, 17].forEach((queryId, q) => {
+    const expected = [...ids].sort((a, b) => l2(vector(queryId), vector(a)) - l2(vector(queryId), vector(b)) || a - b).slice(0, 3);
+    assert.deepEqual(result.results[q].map(hit => Number(hit.id)), expected);
+  });
+  await client.dropCollection({ collection_name: name });
+});
