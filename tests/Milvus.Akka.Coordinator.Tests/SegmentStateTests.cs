@@ -151,8 +151,7 @@ public sealed class SegmentStateTests
             next.Effects.OfType<DeleteMeta>().Select(d => d.Key).Order());
         Assert.Equal([GarbageRecords.DroppedSegment(segments[0]), GarbageRecords.DroppedSegment(segments[1])],
             next.Effects.OfType<PutMeta>().Select(p => p.Key).Where(k => k.StartsWith(GarbageRecords.Prefix, StringComparison.Ordinal)).Order());
-        Assert.False(next.State.AssignedTo.ContainsKey(11));
-        Assert.False(next.State.AssignedTo.ContainsKey(12));
+        Assert.DoesNotContain(next.State.AssignedTo.Keys, copy => copy.SegmentId is 11 or 12);
         var replaced = Assert.Single(next.Effects.OfType<SendToShards>().Select(e => e.Message).OfType<SegmentsReplaced>());
         Assert.Equal((segments[0].ShardName, (SegmentInfo?)null), (replaced.ShardName, replaced.Result));
         Assert.Equal([11L, 12L], replaced.Replaced.Order());
