@@ -17,15 +17,19 @@ public static class AttemptedAsks
     /// message lost with a dead node thus reaches the actor that took over, while earlier attempts stay open, so a merely
     /// slow actor still answers the first one. A retriable failure (no answer in time, an actor or node not ready yet)
     /// is asked again after a short pause. A <paramref name="routeChanges"/> signal (a member left the cluster) starts the
-    /// next attempt at once. <paramref name="via"/> names the route in the error after the last attempt.
+    /// next attempt at once. <paramref name="via"/> names the route in the error after the last attempt. With
+    /// <paramref name="laterTarget"/>, <paramref name="target"/> is a direct route to an actor in this process that
+    /// answers itself (asked with <see cref="AskExtensions.AskForInline{T}"/>), and attempts after the first take the general route.
     /// </summary>
     public static async Task<T> AskInAttemptsAsync<T>(this ICanTell target, object message, TimeSpan timeout, TimeSpan attemptInterval,
-        bool backOff, RouteChanges? routeChanges, string via, CancellationToken cancellationToken = default)
+        bool backOff, RouteChanges? routeChanges, string via, CancellationToken cancellationToken = default, ICanTell? laterTarget = null)
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
         // Nearly every request is answered by its first attempt in time: that path costs one ask and one timer, with no
         // linked tokens, delays or task lists (it runs once per shard of every search).
-        Task<T>? first = target.AskFor<T>(message, timeout, cancellationToken);
+        Task<T>? first = laterTarget is not null && target is IActorRef direct
+            ? direct.AskForInline<T>(message, timeout, cancellationToken)
+            : target.AskFor<T>(message, timeout, cancellationToken);
         // The ask itself ends with the caller's token, so the wait can end on a route change instead.
         var rerouted = routeChanges?.Next ?? CancellationToken.None;
         try
@@ -46,7 +50,7 @@ public static class AttemptedAsks
             first = null;
         }
 
-        return await AskAgainAsync(target, message, first, deadline, timeout, attemptInterval, backOff, routeChanges, via, cancellationToken);
+        return await AskAgainAsync(laterTarget ?? target, message, first, deadline, timeout, attemptInterval, backOff, routeChanges, via, cancellationToken);
     }
 
     private static async Task<T> AskAgainAsync<T>(ICanTell target, object message, Task<T>? firstAttempt, DateTimeOffset deadline,

@@ -16,8 +16,10 @@ namespace Milvus.Akka.Proxy;
 /// the coordinator off the data path (<see cref="CoordinatorClient"/>: cached metadata, id and timestamp blocks).
 /// Every failure is a <see cref="MilvusException"/> with a Milvus status code.
 /// </summary>
-public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRegion, ProxySettings settings, RouteChanges routeChanges)
+public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRegion, ProxySettings settings, RouteChanges routeChanges,
+    LocalShards localShards)
 {
+
     private readonly CoordinatorClient _coordinator = new(coordinator, settings, routeChanges);
 
     public ProxySettings Settings => settings;
@@ -54,11 +56,17 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     /// wait in the region's buffer for the shard to start elsewhere), while a merely slow shard still answers the
     /// first one. Writes carry request ids: a batch that arrived more than once is applied once and every copy is answered
     /// with its first acknowledgement. Reads and flushes, whose repetition costs work, wait twice as long before each
-    /// further attempt.
+    /// further attempt. A read of a shard running in this process goes to it directly first (<see cref="LocalShards"/>).
     /// </summary>
-    private Task<T> AskShardAsync<T>(object message, CancellationToken cancellationToken) =>
-        shardRegion.AskInAttemptsAsync<T>(message, settings.AskTimeout, settings.ShardAttemptTimeout,
-            backOff: message is not (InsertRows or DeleteRows), routeChanges, "through the shard region", cancellationToken);
+    private Task<T> AskShardAsync<T>(object message, CancellationToken cancellationToken)
+    {
+        // Reads only: their replies come from the search pool, so continuing the caller there is cheap, while a write's
+        // reply comes from the shard actor's own thread, which should not run the proxy's continuation.
+        var local = message is SearchShard or QueryShard or Bm25StatsShard ? localShards.Find(message) : null;
+        return (local ?? shardRegion).AskInAttemptsAsync<T>(message, settings.AskTimeout, settings.ShardAttemptTimeout,
+            backOff: message is not (InsertRows or DeleteRows), routeChanges, "through the shard region", cancellationToken,
+            laterTarget: local is null ? null : shardRegion);
+    }
 
     private static string Db(string? database) => string.IsNullOrEmpty(database) ? DatabaseInfo.DefaultName : database;
 

@@ -125,7 +125,7 @@ public sealed class MilvusNode : IAsyncDisposable
             system.ActorOf(DataNodeActor.Props(objects, coordinator, shardRegion, DataSettings.From(config)), "data-node");
         }
 
-        Volatile.Write(ref proxy, roles.Contains(Roles.Proxy) ? new MilvusProxy(coordinator, shardRegion, proxySettings, RouteChanges.Get(system)) : null);
+        Volatile.Write(ref proxy, roles.Contains(Roles.Proxy) ? new MilvusProxy(coordinator, shardRegion, proxySettings, RouteChanges.Get(system), LocalShards.Get(system)) : null);
         if (proxy is not null)
         {
             system.ActorOf(CatalogSubscriber.Props(proxy.Catalog), "proxy-catalog");

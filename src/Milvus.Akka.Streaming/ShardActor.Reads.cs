@@ -29,7 +29,7 @@ public sealed partial class ShardActor
         var plan = m.Plan;
         ReadAt(plan.ReadTimestamp, plan.PartitionIds, Sender, schema => plan.FilterFor(schema),
             (view, filter) => view.Search(plan, filter),
-            (node, ids, timeout) => node.AskFor<SearchHits>(new SearchSegments(plan, ids), timeout),
+            (node, ids, timeout) => node.AskForInline<SearchHits>(new SearchSegments(plan, ids), timeout),
             parts => SearchReducer.Reduce(parts, plan.Nq, _collection.Schema.PrimaryKey.DataType, plan.Metric, 0, plan.TopK, plan.Grouping));
     }
 
@@ -39,7 +39,7 @@ public sealed partial class ShardActor
         var plan = m.Plan;
         ReadAt(plan.ReadTimestamp, [], Sender, _ => null,
             (view, _) => view.Bm25Statistics(plan),
-            (node, ids, timeout) => node.AskFor<Bm25Stats>(new Bm25StatsSegments(plan, ids), timeout),
+            (node, ids, timeout) => node.AskForInline<Bm25Stats>(new Bm25StatsSegments(plan, ids), timeout),
             parts => Bm25Stats.Sum(parts, plan.Terms.Length));
     }
 
@@ -48,7 +48,7 @@ public sealed partial class ShardActor
         var plan = m.Plan;
         ReadAt(plan.ReadTimestamp, plan.PartitionIds, Sender, schema => plan.FilterFor(schema),
             (view, filter) => view.Query(plan, filter),
-            (node, ids, timeout) => node.AskFor<QueryRows>(new QuerySegments(plan, ids), timeout),
+            (node, ids, timeout) => node.AskForInline<QueryRows>(new QuerySegments(plan, ids), timeout),
             parts => QueryReducer.Reduce(parts, _collection.Schema.PrimaryKey.DataType, plan.OutputFieldIds, plan.CountOnly, 0, plan.Limit));
     }
 
@@ -89,11 +89,14 @@ public sealed partial class ShardActor
                 return;
             }
 
-            var views = new SegmentView[_state.Segments.Count];
-            var next = 0;
+            var views = new List<SegmentView>(_state.Segments.Count);
             foreach (var segment in _state.Segments.Values)
             {
-                views[next++] = segment.View();
+                // An empty segment (a growing one just opened) adds nothing to a read: skipping it can save a pool task.
+                if (segment.RowCount > 0)
+                {
+                    views.Add(segment.View());
+                }
             }
 
             var schema = _collection.Schema;
@@ -111,7 +114,7 @@ public sealed partial class ShardActor
                 asks.Add(remote(node, ids, fallback ? _settings.ReplicaAttemptTimeout : _settings.AskTimeout));
             }
 
-            if (views.Length > 0)
+            if (views.Count > 0)
             {
                 asks.Add(pool.Run(() => reduce(SegmentView.ReadAll(views, bindFilter(schema), local))));
             }

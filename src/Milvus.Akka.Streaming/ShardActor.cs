@@ -79,6 +79,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
     protected override void PostStop()
     {
+        LocalShards.Get(Context.System).Remove(_shardName, Self);
         MilvusMetrics.PublishSegments(PersistenceId, []);
         base.PostStop();
     }
@@ -110,6 +111,8 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
         _log.Info("Shard {0} recovered: {1} segments in memory, {2} flushed, {3} buffered deletes, last timestamp {4}",
             _shardName, _state.Segments.Count, _serving.Flushed.Count, _state.Deletes.Buffered.Count, _state.LastTimestamp);
+        // Proxies in this process may now skip the sharding route (LocalShards).
+        LocalShards.Get(Context.System).Add(_shardName, Self);
     }
 
     private void Serving()

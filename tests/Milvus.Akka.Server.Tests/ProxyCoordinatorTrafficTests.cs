@@ -133,7 +133,7 @@ public sealed class TwoProxyConsistencyTests
         var system = cluster.Front.System;
         var coordinator = await system.ActorSelection("/user/coordinator-proxy").ResolveOne(TimeSpan.FromSeconds(10));
         var reader = new MilvusProxy(coordinator, ClusterSharding.Get(system).ShardRegion(MilvusNode.ShardTypeName), writer.Settings,
-            RouteChanges.Get(system));
+            RouteChanges.Get(system), LocalShards.Get(system));
         system.ActorOf(CatalogSubscriber.Props(reader.Catalog), "second-proxy-catalog");
 
         await CreateLoadedAsync(writer, "shared", Dim, shards: 2);
