@@ -29,6 +29,13 @@ public static class GeometryCodec
         }
     }
 
+    /// <summary>The WKT itself, once it is known to parse.</summary>
+    public static string CheckWkt(string wkt, string what)
+    {
+        ParseWkt(wkt, what);
+        return wkt;
+    }
+
     /// <summary>WKT to the stored WKB.</summary>
     public static byte[] WktToWkb(string wkt, string what) => ToWkb(ParseWkt(wkt, what));
 
