@@ -9,6 +9,7 @@ using NetTopologySuite.IO;
 using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
 using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
 using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
+using ProtoSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -132,11 +133,12 @@ public sealed class GeometryRpcTests : IAsyncLifetime
         for (var i = 0; i < count; i++)
         {
             var valid = (first + i) % 7 != 3;
+            var x = random.Next(0, 6);
             var wkt = random.Next(3) switch
             {
                 0 => $"POINT ({random.Next(0, 11)} {random.Next(0, 11)})",
                 1 => $"LINESTRING ({random.Next(0, 11)} {random.Next(0, 11)}, {random.Next(0, 11)} {random.Next(0, 11)})",
-                _ => $"POLYGON (({random.Next(0, 6)} 3, 9 3, 9 {random.Next(4, 11)}, 4 4, {random.Next(0, 6)} 3))",
+                _ => $"POLYGON (({x} 3, 9 3, 9 {random.Next(4, 11)}, 4 4, {x} 3))",
             };
             rows.Add((wkt, valid));
             _rows[first + i] = valid ? wkt : null;
@@ -206,7 +208,7 @@ public sealed class GeometryRpcTests : IAsyncLifetime
         }
 
         // A search filtered by distance, with the geometry as an output field.
-        var search = await client.SearchAsync(new SearchRequest
+        var search = await client.SearchAsync(new ProtoSearchRequest
         {
             CollectionName = Collection,
             Dsl = "ST_DWITHIN(geo, 'POINT (5 5)', 1)",
