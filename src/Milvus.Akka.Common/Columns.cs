@@ -163,16 +163,12 @@ public sealed class StringColumn : Column
         new StringColumn(ConcatArrays(parts.Select(p => ((StringColumn)p).Values)), ConcatValidity(parts));
 }
 
-/// <summary>JSON values as UTF-8 bytes per row (also the dynamic field <c>$meta</c>); parsed only where a filter or output needs them.</summary>
-public sealed class JsonColumn : Column
+/// <summary>Variable-length byte values, one array per row: the storage shared by JSON and Geometry columns.</summary>
+public abstract class BytesColumn(DataType type, byte[][] values, bool[]? validity) : Column(type, validity)
 {
-    public JsonColumn(byte[][] values, bool[]? validity = null) : base(DataType.Json, validity) => Values = values;
-
-    public byte[][] Values { get; }
+    public byte[][] Values { get; } = values;
 
     public override int Count => Values.Length;
-
-    public override object? GetValue(int row) => IsNull(row) ? null : System.Text.Encoding.UTF8.GetString(Values[row]);
 
     public override Column Gather(ReadOnlySpan<int> rows)
     {
@@ -182,11 +178,34 @@ public sealed class JsonColumn : Column
             values[i] = Values[rows[i]];
         }
 
-        return new JsonColumn(values, GatherValidity(rows));
+        return With(values, GatherValidity(rows));
     }
 
     protected override Column ConcatWith(IReadOnlyList<Column> parts) =>
-        new JsonColumn(ConcatArrays(parts.Select(p => ((JsonColumn)p).Values)), ConcatValidity(parts));
+        With(ConcatArrays(parts.Select(p => ((BytesColumn)p).Values)), ConcatValidity(parts));
+
+    /// <summary>A column of the same type over other values.</summary>
+    protected abstract BytesColumn With(byte[][] values, bool[]? validity);
+}
+
+/// <summary>JSON values as UTF-8 bytes per row (also the dynamic field <c>$meta</c>); parsed only where a filter or output needs them.</summary>
+public sealed class JsonColumn(byte[][] values, bool[]? validity = null) : BytesColumn(DataType.Json, values, validity)
+{
+    public override object? GetValue(int row) => IsNull(row) ? null : System.Text.Encoding.UTF8.GetString(Values[row]);
+
+    protected override BytesColumn With(byte[][] values, bool[]? validity) => new JsonColumn(values, validity);
+}
+
+/// <summary>
+/// Geometry values as 2D little-endian WKB per row, as Milvus stores them (clients send WKT, which the proxy converts
+/// once at insert); null rows hold no bytes.
+/// </summary>
+public sealed class GeometryColumn(byte[][] values, bool[]? validity = null) : BytesColumn(DataType.Geometry, values, validity)
+{
+    /// <summary>The row's WKB bytes.</summary>
+    public override object? GetValue(int row) => IsNull(row) ? null : Values[row];
+
+    protected override BytesColumn With(byte[][] values, bool[]? validity) => new GeometryColumn(values, validity);
 }
 
 /// <summary>

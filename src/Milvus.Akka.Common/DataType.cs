@@ -15,6 +15,7 @@ public enum DataType
     VarChar = 21,
     Array = 22,
     Json = 23,
+    Geometry = 24,
     BinaryVector = 100,
     FloatVector = 101,
     Float16Vector = 102,

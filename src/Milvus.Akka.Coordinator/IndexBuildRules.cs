@@ -6,12 +6,15 @@ namespace Milvus.Akka.Coordinator;
 /// <summary>Which declared indexes data nodes build for each flushed segment.</summary>
 public static class IndexBuildRules
 {
-    /// <summary>Every scalar index, and every vector index but the exact ones (FLAT and BIN_FLAT search the rows themselves).</summary>
+    /// <summary>
+    /// Every scalar index but RTREE (spatial filters scan the rows), and every vector index but the exact ones (FLAT and
+    /// BIN_FLAT search the rows themselves).
+    /// </summary>
     public static bool NeedsBuild(CollectionSchema schema, IndexInfo index) => schema.FindField(index.FieldId) switch
     {
         null => false,
         { DataType: var type } when type.IsVector() =>
             IndexTypes.TryParse(index.IndexType, out var vectorType) && vectorType is not (IndexType.Flat or IndexType.BinFlat),
-        _ => true,
+        _ => index.IndexType != ScalarIndexRules.RTree,
     };
 }

@@ -15,15 +15,30 @@ public static class ScalarIndexRules
     public const string StlSort = "STL_SORT";
     public const string Trie = "Trie";
 
+    /// <summary>
+    /// Milvus's spatial index on a Geometry field. It is recorded and reported like any index, but not built: spatial
+    /// filters scan the rows (bounding boxes first), which answers the same; see <see cref="IndexBuildRules"/>.
+    /// </summary>
+    public const string RTree = "RTREE";
+
     /// <summary>The index type to record (AUTOINDEX and an empty type resolve to INVERTED, as in Milvus); throws when the field cannot take it.</summary>
     public static string Resolve(CollectionSchema schema, FieldSchema field, string? requested, IReadOnlyDictionary<string, string> parameters)
     {
+        if (field.DataType == DataType.Geometry)
+        {
+            // A Geometry field takes RTREE only; AUTOINDEX resolves to it.
+            return requested?.Trim().ToUpperInvariant() is null or "" or "AUTOINDEX" or RTree
+                ? RTree
+                : throw new MilvusException(ErrorCode.ParameterInvalid, $"{requested} index is not supported on field '{field.Name}' of type Geometry, use RTREE");
+        }
+
         var type = requested?.Trim().ToUpperInvariant() switch
         {
             null or "" or "AUTOINDEX" or Inverted => Inverted,
             Bitmap => Bitmap,
             StlSort => StlSort,
             "TRIE" => Trie,
+            RTree => throw new MilvusException(ErrorCode.ParameterInvalid, $"RTREE index is only supported on Geometry fields, not on field '{field.Name}' of type {field.DataType}"),
             _ => throw new MilvusException(ErrorCode.IndexNotSupported, $"invalid index type: {requested}"),
         };
 

@@ -304,7 +304,7 @@ public sealed partial class MilvusProxy
                 VectorColumn<float> v => v.Values.Length * 4L,
                 VectorColumn<byte> v => v.Values.Length,
                 StringColumn s => s.Values.Sum(v => 4L + (v?.Length ?? 0) * 3),
-                JsonColumn j => j.Values.Sum(v => 4L + v.Length),
+                BytesColumn j => j.Values.Sum(v => 4L + v.Length),
                 SparseVectorColumn v => v.Values.Sum(r => 4L + r.Length),
                 ArrayColumn a => a.Values.Sum(v => 8L + v.Length * 8),
                 _ => column.Count * 8L,

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text;
 using Milvus.Akka.Common;
 using Milvus.Akka.Index.Sparse;
+using Milvus.Akka.Spatial;
 
 namespace Milvus.Akka.Proxy;
 
@@ -206,6 +207,7 @@ public static class RowValidator
         (DataType.Double, ScalarColumn<double>) => true,
         (DataType.VarChar, StringColumn) => true,
         (DataType.Json, JsonColumn) => true,
+        (DataType.Geometry, GeometryColumn) => true,
         (DataType.Array, ArrayColumn a) => ArrayColumn.RowType(a.ElementType) == ArrayColumn.RowType(field.ElementType),
         (DataType.FloatVector, VectorColumn<float>) => true,
         (_, VectorColumn<byte> v) => field.DataType.IsPackedVector() && v.Type == field.DataType,
@@ -228,10 +230,14 @@ public static class RowValidator
             DataType.Double => new ScalarColumn<double>(field.DataType, new double[rows], validity),
             DataType.VarChar => new StringColumn(Enumerable.Repeat("", rows).ToArray(), validity),
             DataType.Json => new JsonColumn(Enumerable.Repeat(Array.Empty<byte>(), rows).ToArray(), validity),
+            DataType.Geometry => new GeometryColumn(Enumerable.Repeat(Array.Empty<byte>(), rows).ToArray(), validity),
             DataType.Array => new ArrayColumn(field.ElementType, Enumerable.Repeat<Array>(Array.CreateInstance(ArrayColumn.RowType(field.ElementType).GetElementType()!, 0), rows).ToArray(), validity),
             _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' of type {field.DataType} cannot be null"),
         };
     }
+
+    private static GeometryColumn FillGeometry(GeometryColumn column, bool[] validity, byte[] fill) =>
+        new(column.Values.Select((v, i) => validity[i] ? v : fill).ToArray());
 
     /// <summary>Replaces null rows by the field's default value (a field with a default never stores null).</summary>
     private static Column FillNulls(FieldSchema field, Column column)
@@ -263,6 +269,7 @@ public static class RowValidator
             ScalarColumn<float> c => Fill(c.Values, Convert.ToSingle(value, System.Globalization.CultureInfo.InvariantCulture)),
             ScalarColumn<double> c => Fill(c.Values, Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture)),
             StringColumn c => new StringColumn(c.Values.Select((v, i) => validity[i] ? v : (string)value).ToArray()),
+            GeometryColumn c => FillGeometry(c, validity, GeometryCodec.WktToWkb((string)value, $"the default value of field '{field.Name}'")),
             _ => column,
         };
     }

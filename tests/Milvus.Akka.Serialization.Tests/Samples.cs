@@ -81,7 +81,18 @@ public static class Samples
     public static RowBatch Rows() => new(FirstFormatRows().Columns
         .Add(111, new VectorColumn<byte>(DataType.Float16Vector, 2, [0x00, 0x3C, 0x00, 0xC0, 0x01, 0x00, 0xFF, 0x7B, 0x00, 0x00, 0x00, 0x80, 0x55, 0x35, 0x00, 0x7C]))
         .Add(112, new VectorColumn<byte>(DataType.Int8Vector, 1, [0x80, 0x7F, 0x00, 0xFF]))
-        .Add(113, new SparseVectorColumn([[1, 0, 0, 0, 0, 0, 128, 63], [], [0xFE, 0xFF, 0xFF, 0xFF, 0, 0, 0, 64], [2, 0, 0, 0, 0, 0, 0, 0]])));
+        .Add(113, new SparseVectorColumn([[1, 0, 0, 0, 0, 0, 128, 63], [], [0xFE, 0xFF, 0xFF, 0xFF, 0, 0, 0, 64], [2, 0, 0, 0, 0, 0, 0, 0]]))
+        .Add(114, GeometryRows()));
+
+    /// <summary>A Geometry column as the proxy stores it (2D little-endian WKB), with a null row.</summary>
+    public static GeometryColumn GeometryRows() => new(
+        [
+            [1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F, 0, 0, 0, 0, 0, 0, 0, 0x40],
+            [],
+            [1, 2, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x24, 0x40, 0, 0, 0, 0, 0, 0, 0x24, 0x40],
+            [1, 1, 0, 0, 0, 0x9A, 0x99, 0x99, 0x99, 0x99, 0xC9, 0x2A, 0x40, 0x71, 0x3D, 0x0A, 0xD7, 0xA3, 0x42, 0x4A, 0x40],
+        ],
+        [true, false, true, true]);
 
     private static ScalarColumn<long> Int64Keys(params long[] keys) => new(DataType.Int64, keys);
 

@@ -194,7 +194,7 @@ public static class WireCodec
                 }
 
                 break;
-            case JsonColumn c:
+            case BytesColumn c:
                 foreach (var value in c.Values)
                 {
                     WriteBytes(o, ColumnBlobs, value ?? []);
@@ -354,6 +354,7 @@ public static class WireCodec
             DataType.SparseFloatVector => new SparseVectorColumn(PadToCount(blobs, count, [])),
             DataType.VarChar or DataType.String => new StringColumn(PadToCount(strings, count, ""), validity),
             DataType.Json => new JsonColumn(PadToCount(blobs, count, []), validity),
+            DataType.Geometry => new GeometryColumn(PadToCount(blobs, count, []), validity),
             DataType.Array => new ArrayColumn(elementType, arrayRows.Select(r => ReadArrayRow(r, elementType)).ToArray(), validity),
             _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"column type {type} cannot be decoded"),
         };

@@ -1,6 +1,7 @@
 using Milvus.Akka.Common;
 using Milvus.Akka.Expressions.Evaluation;
 using Milvus.Akka.Expressions.Syntax;
+using Milvus.Akka.Spatial;
 using Milvus.Akka.Text;
 
 namespace Milvus.Akka.Expressions.Binding;
@@ -13,6 +14,20 @@ internal sealed class Binder(CollectionSchema schema)
 {
     /// <summary>Milvus functions this engine parses but does not evaluate.</summary>
     private static readonly string[] UnsupportedFunctions = ["random_sample"];
+
+    /// <summary>Milvus's geometry operators (Milvus 2.6.4+), by lower-case name.</summary>
+    private static readonly Dictionary<string, SpatialOperator> SpatialFunctions = new()
+    {
+        ["st_equals"] = SpatialOperator.Equals,
+        ["st_touches"] = SpatialOperator.Touches,
+        ["st_overlaps"] = SpatialOperator.Overlaps,
+        ["st_crosses"] = SpatialOperator.Crosses,
+        ["st_contains"] = SpatialOperator.Contains,
+        ["st_intersects"] = SpatialOperator.Intersects,
+        ["st_within"] = SpatialOperator.Within,
+        ["st_dwithin"] = SpatialOperator.DWithin,
+        ["st_isvalid"] = SpatialOperator.IsValid,
+    };
 
     private readonly HashSet<long> _referencedFieldIds = [];
 
@@ -248,6 +263,8 @@ internal sealed class Binder(CollectionSchema schema)
                 return BindTextMatch(call);
             case "phrase_match":
                 return BindPhraseMatch(call);
+            case var spatial when SpatialFunctions.TryGetValue(spatial, out var op):
+                return BindSpatial(call, op);
         }
 
         var mode = name switch
@@ -339,6 +356,53 @@ internal sealed class Binder(CollectionSchema schema)
         }
     }
 
+    /// <summary>
+    /// <c>ST_OP(geo_field, 'wkt')</c>, <c>ST_DWITHIN(geo_field, 'POINT (lon lat)', meters)</c> or <c>ST_ISVALID(geo_field)</c>.
+    /// The literal is parsed once here; as in Milvus, the name is written all in capitals or all in lower case.
+    /// </summary>
+    private PredicateNode BindSpatial(CallSyntax call, SpatialOperator op)
+    {
+        if (call.Name != call.Name.ToUpperInvariant() && call.Name != call.Name.ToLowerInvariant())
+        {
+            throw Error($"{call.Name}: write a geometry operator all in capitals or all in lower case", call.Position);
+        }
+
+        ExpectArguments(call, op switch { SpatialOperator.IsValid => 1, SpatialOperator.DWithin => 3, _ => 2 });
+        if (call.Arguments[0] is not IdentifierSyntax identifier || schema.FindField(identifier.Name) is not { DataType: DataType.Geometry } field)
+        {
+            throw Error($"the first argument of {call.Name} must be a Geometry field of the collection", call.Arguments[0].Position);
+        }
+
+        var column = (GeometryColumnNode)ResolveName(field.Name, identifier.Position);
+        if (op == SpatialOperator.IsValid)
+        {
+            return new SpatialFilter(column, SpatialPredicate.IsValid());
+        }
+
+        var wkt = BindValue(call.Arguments[1]) is ConstantNode { Value.Kind: ValueKind.String } text
+            ? text.Value.AsString
+            : throw Error($"the second argument of {call.Name} must be a WKT string, e.g. 'POINT (1 2)'", call.Arguments[1].Position);
+        var distance = 0.0;
+        if (op == SpatialOperator.DWithin)
+        {
+            distance = BindValue(call.Arguments[2]) switch
+            {
+                ConstantNode { Value.Kind: ValueKind.Int } meters => meters.Value.Integer,
+                ConstantNode { Value.Kind: ValueKind.Float } meters => meters.Value.Number,
+                _ => throw Error($"the distance of {call.Name} must be a number of meters", call.Arguments[2].Position),
+            };
+        }
+
+        try
+        {
+            return new SpatialFilter(column, SpatialPredicate.Create(op, wkt, distance));
+        }
+        catch (MilvusException e)
+        {
+            throw new ExpressionError(e.Message, call.Arguments[1].Position, e.Code);
+        }
+    }
+
     private string MatchText(CallSyntax call) => BindValue(call.Arguments[1]) is ConstantNode { Value.Kind: ValueKind.String } text
         ? text.Value.AsString
         : throw Error($"the second argument of {call.Name} must be a string", call.Arguments[1].Position);
@@ -359,7 +423,7 @@ internal sealed class Binder(CollectionSchema schema)
 
     private static bool IsCondition(CallSyntax call) => call.Name.ToLowerInvariant() is
         "json_contains" or "json_contains_all" or "json_contains_any" or "array_contains" or "array_contains_all" or "array_contains_any"
-        or "text_match" or "phrase_match";
+        or "text_match" or "phrase_match" || SpatialFunctions.ContainsKey(call.Name.ToLowerInvariant());
 
     private ValueNode ResolveName(string name, int position)
     {
@@ -386,6 +450,7 @@ internal sealed class Binder(CollectionSchema schema)
             DataType.VarChar or DataType.String => new StringColumnNode(field),
             DataType.Json => new JsonPathNode(field, []),
             DataType.Array => new ArrayColumnNode(field),
+            DataType.Geometry => new GeometryColumnNode(field),
             _ => throw Error($"field \"{name}\" of type {field.DataType} cannot be used in a filter", position),
         };
     }

@@ -15,6 +15,7 @@ internal enum ExprType
     String,
     Json,
     Array,
+    Geometry,
 }
 
 /// <summary>
@@ -212,6 +213,18 @@ internal sealed class StringColumnNode(FieldSchema field) : FieldNode(field)
         var column = context.Column<StringColumn>(Field);
         return column.IsNull(row) ? Value.Null : Value.FromString(column.Values[row]);
     }
+}
+
+/// <summary>
+/// A Geometry field: only the ST_* functions and null checks read it, so a row's value is its nullness (anything
+/// else is refused when the filter is bound).
+/// </summary>
+internal sealed class GeometryColumnNode(FieldSchema field) : FieldNode(field)
+{
+    public override ExprType Type => ExprType.Geometry;
+
+    public override Value Get(EvaluationContext context, int row) =>
+        context.Column<GeometryColumn>(Field).IsNull(row) ? Value.Null : throw new InvalidOperationException($"{Description} has no scalar value");
 }
 
 internal sealed class ArrayColumnNode(FieldSchema field) : FieldNode(field)

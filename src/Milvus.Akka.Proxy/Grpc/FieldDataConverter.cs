@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Milvus.Akka.Common;
 using Milvus.Akka.Index;
 using Milvus.Akka.Index.Sparse;
+using Milvus.Akka.Spatial;
 using Milvus.Akka.Grpc.Protocol.Schema;
 using DataType = Milvus.Akka.Common.DataType;
 using ErrorCode = Milvus.Akka.Common.ErrorCode;
@@ -182,9 +183,29 @@ public static class FieldDataConverter
             (DataType.Json, ScalarField.DataOneofCase.JsonData) =>
                 new JsonColumn(Expand(scalars.JsonData.Data.Select(b => b.ToByteArray()).ToArray(), field, rows, validity, []), validity),
             (DataType.Array, ScalarField.DataOneofCase.ArrayData) => Arrays(scalars.ArrayData, field, rows, validity),
+            (DataType.Geometry, ScalarField.DataOneofCase.GeometryWktData) =>
+                Geometries(scalars.GeometryWktData.Data, field, rows, validity, (wkt, what) => GeometryCodec.WktToWkb(wkt, what)),
+            (DataType.Geometry, ScalarField.DataOneofCase.GeometryData) =>
+                Geometries(scalars.GeometryData.Data, field, rows, validity, (wkb, what) => GeometryCodec.NormalizeWkb(wkb.Span, what)),
             _ => throw new MilvusException(ErrorCode.ParameterInvalid,
                 $"field '{field.Name}' of type {type} cannot take {(scalars.DataCase == ScalarField.DataOneofCase.None ? "empty" : scalars.DataCase.ToString())} data"),
         };
+    }
+
+    /// <summary>
+    /// Geometry rows as sent (WKT strings or WKB bytes), converted to the stored WKB; a null row (flagged in valid_data)
+    /// is not parsed, and a row that does not parse is refused with its position.
+    /// </summary>
+    private static GeometryColumn Geometries<T>(IList<T> sent, FieldSchema field, int rows, bool[]? validity, Func<T, string, byte[]> toWkb)
+    {
+        var values = Expand(sent.ToArray(), field, rows, validity);
+        var wkb = new byte[rows][];
+        for (var row = 0; row < rows; row++)
+        {
+            wkb[row] = validity is { } valid && !valid[row] ? [] : toWkb(values[row]!, $"row {row} of geometry field '{field.Name}'");
+        }
+
+        return new GeometryColumn(wkb, validity);
     }
 
     private static ArrayColumn Arrays(ArrayArray arrays, FieldSchema field, int rows, bool[]? validity)
@@ -246,6 +267,8 @@ public static class FieldDataConverter
         ScalarColumn<double> c => new ScalarField { DoubleData = new DoubleArray { Data = { c.Values } } },
         StringColumn c => new ScalarField { StringData = new StringArray { Data = { c.Values.Select(v => v ?? "") } } },
         JsonColumn c => new ScalarField { JsonData = new JSONArray { Data = { c.Values.Select(v => ByteString.CopyFrom(v)) } } },
+        // Milvus returns geometries as WKT, the form clients sent.
+        GeometryColumn c => new ScalarField { GeometryWktData = new GeometryWktArray { Data = { c.Values.Select(GeometryCodec.WkbToWkt) } } },
         ArrayColumn c => new ScalarField
         {
             ArrayData = new ArrayArray { ElementType = (ProtoDataType)c.ElementType, Data = { c.Values.Select(ArrayRowField) } },

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Google.Protobuf;
 using Milvus.Akka.Common;
+using Milvus.Akka.Spatial;
 using CollectionSchema = Milvus.Akka.Common.CollectionSchema;
 using DataType = Milvus.Akka.Common.DataType;
 using ErrorCode = Milvus.Akka.Common.ErrorCode;
@@ -167,7 +168,7 @@ public static class SchemaConverter
     }
 
     /// <summary>
-    /// Milvus 2.6's Geometry, Text and Timestamptz are Milvus types this server does not store yet: they are refused as
+    /// Milvus 2.6's Text and Timestamptz are Milvus types this server does not store yet: they are refused as
     /// not supported (an operation Milvus has), anything else unknown as an invalid parameter.
     /// </summary>
     private static DataType ToDataType(ProtoDataType type, string field) => type switch
@@ -175,8 +176,8 @@ public static class SchemaConverter
         ProtoDataType.Bool or ProtoDataType.Int8 or ProtoDataType.Int16 or ProtoDataType.Int32 or ProtoDataType.Int64
             or ProtoDataType.Float or ProtoDataType.Double or ProtoDataType.String or ProtoDataType.VarChar or ProtoDataType.Array
             or ProtoDataType.Json or ProtoDataType.BinaryVector or ProtoDataType.FloatVector or ProtoDataType.Float16Vector
-            or ProtoDataType.Bfloat16Vector or ProtoDataType.SparseFloatVector or ProtoDataType.Int8Vector => (DataType)type,
-        ProtoDataType.Geometry or ProtoDataType.Text or ProtoDataType.Timestamptz =>
+            or ProtoDataType.Bfloat16Vector or ProtoDataType.SparseFloatVector or ProtoDataType.Int8Vector or ProtoDataType.Geometry => (DataType)type,
+        ProtoDataType.Text or ProtoDataType.Timestamptz =>
             throw new MilvusException(ErrorCode.OperationNotSupported, $"field '{field}': data type {type} is not supported by Milvus.Akka yet"),
         _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field}': data type {type} is not supported by Milvus.Akka"),
     };
@@ -205,6 +206,8 @@ public static class SchemaConverter
                 (DataType.Float, float or double) => Convert.ToSingle(raw, CultureInfo.InvariantCulture),
                 (DataType.Double, float or double) => Convert.ToDouble(raw, CultureInfo.InvariantCulture),
                 (DataType.VarChar or DataType.String, string s) => s,
+                // A geometry default is WKT, as Milvus takes it; it is checked here and converted where rows are filled.
+                (DataType.Geometry, string wkt) => GeometryCodec.CheckWkt(wkt, $"the default value of field '{field.Name}'"),
                 _ => throw new MilvusException(ErrorCode.ParameterInvalid,
                     $"default value of field '{field.Name}' ({value.DataCase}) does not match its type {type}"),
             };

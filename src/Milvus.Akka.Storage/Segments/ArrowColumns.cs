@@ -32,7 +32,7 @@ internal static class ArrowColumns
         DataType.Float => FloatType.Default,
         DataType.Double => DoubleType.Default,
         DataType.VarChar or DataType.String => StringType.Default,
-        DataType.Json or DataType.SparseFloatVector => BinaryType.Default,
+        DataType.Json or DataType.Geometry or DataType.SparseFloatVector => BinaryType.Default,
         DataType.Array => new ListType(ArrowType(new ColumnType(type.ElementType))),
         DataType.FloatVector => new FixedSizeListType(FloatType.Default, type.Dim),
         _ when type.Type.IsPackedVector() => new FixedSizeBinaryType(type.Type.VectorRowWidth(type.Dim)),
@@ -61,7 +61,7 @@ internal static class ArrowColumns
                 return new StringArray(length, offsets, data, validity, nullCount, 0);
             }
 
-            case (DataType.Json, JsonColumn c):
+            case (DataType.Json or DataType.Geometry, BytesColumn c) when c.Type == type.Type:
             {
                 var (offsets, data) = PackBytes(c.Values);
                 return new BinaryArray(BinaryType.Default, length, offsets, data, validity, nullCount, 0);
@@ -124,6 +124,8 @@ internal static class ArrowColumns
                 return new StringColumn(DecodeStrings(a), validity);
             case (DataType.Json, BinaryArray a) when a is not StringArray:
                 return new JsonColumn(DecodeBlobs(a), validity);
+            case (DataType.Geometry, BinaryArray a) when a is not StringArray:
+                return new GeometryColumn(DecodeBlobs(a), validity);
             case (DataType.SparseFloatVector, BinaryArray a) when a is not StringArray:
                 return new SparseVectorColumn(DecodeBlobs(a));
 
