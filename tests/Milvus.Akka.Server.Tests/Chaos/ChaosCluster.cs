@@ -138,6 +138,11 @@ public sealed class ChaosCluster : IAsyncDisposable
         node.Process = new ServerProcess(name, "dotnet", arguments, grpcPort ?? port, line =>
         {
             node.Log(line);
+            if (line.Contains(SegmentSealed, StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref node.SealedSegmentCount);
+            }
+
             if (ShardRecovered.Match(line) is { Success: true } match)
             {
                 lock (_shardHosts)
@@ -155,6 +160,9 @@ public sealed class ChaosCluster : IAsyncDisposable
         node.Alive = true;
         return node;
     }
+
+    /// <summary>What a streaming node logs (INFO) when one of its shards seals a segment for a flush.</summary>
+    private const string SegmentSealed = " sealed segment ";
 
     private static readonly System.Text.RegularExpressions.Regex ShardRecovered = new(@"Shard (\S+) recovered:");
 
@@ -306,6 +314,11 @@ public sealed class ChaosCluster : IAsyncDisposable
         public string Address => $"akka.tcp://{MilvusNode.SystemName}@127.0.0.1:{port}";
 
         public volatile bool Alive;
+
+        internal long SealedSegmentCount;
+
+        /// <summary>Segments this node's shards sealed so far (streaming nodes log each at INFO).</summary>
+        public long SealedSegments => Interlocked.Read(ref SealedSegmentCount);
 
         internal ServerProcess? Process { get; set; }
 
