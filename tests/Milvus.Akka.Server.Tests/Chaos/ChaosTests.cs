@@ -74,12 +74,14 @@ public sealed class ChaosTests(ITestOutputHelper output)
             var victim = kills == 0 ? candidates[0] : candidates[random.Next(candidates.Count)];
             var (chore, inFlight) = await StartChoreAsync(role, victim, cluster.Proxies[1]);
             var killedAt = workload.Now;
+            cluster.Timeline.Killed();
             await cluster.KillAsync(victim);
             var goneAt = workload.Now;
             output.WriteLine($"{victim.Name} killed at {killedAt.TotalSeconds:0.0} s; in flight: {inFlight}");
             await workload.WaitUntilServingAsync(goneAt, ServingAgainWithin, cluster.Logs);
             var outages = ChaosWorkload.Served.Select(kind => workload.Outage(killedAt, goneAt, kind)!.Value).ToArray();
             var failed = workload.Calls.Count(c => !c.Ok && c.Sent >= killedAt && c.Sent <= killedAt + outages.Max());
+            output.WriteLine($"fail-over steps after the kill: {cluster.Timeline.Describe()}");
             await chore;
             await cluster.RestartAsync(victim);
             // Searches from the kill until its replacement is up: through detection, removal and the segments' new homes.
@@ -115,8 +117,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
     private const double MinSearchShareDuringQueryNodeKill = 0.99;
 
-    /// <summary>How long the test waits for the chore it kills into to be in flight (it kills anyway after that, and says so).</summary>
-    private static readonly TimeSpan InFlightWithin = TimeSpan.FromSeconds(20);
+    /// <summary>How long the test waits for the chore it kills into to be in flight (it kills anyway after that, and says so):
+    /// on a loaded machine a flush takes tens of seconds before its segments are indexed.</summary>
+    private static readonly TimeSpan InFlightWithin = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// Starts what the kill of <paramref name="victim"/> should interrupt and waits until it is in flight: a flush whose
