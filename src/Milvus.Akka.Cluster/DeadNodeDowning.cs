@@ -67,7 +67,8 @@ public static class RemotingPortProbe
 /// member, or sees it unreachable, it probes the member's remoting port (<see cref="RemotingPortProbe"/>) a few times
 /// (a killed process's sockets close one after another, and an ActorSystem shutting down drops its connections before
 /// its listening socket), and downs the member on a refusal. Every node does this on its own observation: downing is
-/// idempotent. A member that is merely slow, paused or cut off keeps its port open or does not answer, and stays the
+/// idempotent. The downed incarnation is also quarantined, so the leader removes it without waiting for the failure
+/// detector. A member that is merely slow, paused or cut off keeps its port open or does not answer, and stays the
 /// split brain resolver's decision, so this adds no false positives.
 /// </summary>
 public sealed class DeadNodeDowner : ReceiveActor
@@ -150,6 +151,11 @@ public sealed class DeadNodeDowner : ReceiveActor
         {
             _log.Warning("Downing {0}: its process is gone (its remoting port {1} refuses connections)", member.Address, member.Address.Port);
             _cluster.Down(member.Address);
+            // The leader removes a downed member only once some node sees it unreachable, which the failure detector
+            // decides seconds later (heartbeat interval + acceptable pause). Quarantining this incarnation (its uid never
+            // comes back: a restarted process has a new one) marks it terminated in the gossip's reachability at once,
+            // so it is removed at the leader's next round and its shards and singletons move without that wait.
+            (((ExtendedActorSystem)Context.System).Provider as IRemoteActorRefProvider)?.Quarantine(member.Address, member.UniqueAddress.Uid);
         }
     }
 

@@ -15,7 +15,9 @@ public sealed class FailoverTimeline
     [
         ("unreachable (failure detector)", new Regex("Marking node\\(s\\) as UNREACHABLE", RegexOptions.Compiled)),
         ("downed (process gone: its remoting port refused)", new Regex("its process is gone", RegexOptions.Compiled)),
-        ("downed (split brain resolver)", new Regex("SBR took decision", RegexOptions.Compiled)),
+        ("terminated (quarantined once downed as gone)", new Regex("Marking node as TERMINATED", RegexOptions.Compiled)),
+        // Only a decision that downs someone: the resolver also logs "downing []" for a member already downed as gone.
+        ("downed (split brain resolver)", new Regex(@"SBR took decision \S+ and is downing \[[^\]]", RegexOptions.Compiled)),
         ("removed (leader)", new Regex("Leader is removing (?!confirmed Exiting)", RegexOptions.Compiled)),
         ("a singleton started (coordinator or sharding's)", new Regex("Singleton manager started singleton actor", RegexOptions.Compiled)),
         ("a moved shard recovered (journal replayed)", new Regex("Shard \\S+ recovered:", RegexOptions.Compiled)),

@@ -34,6 +34,9 @@ public sealed class ChaosCluster : IAsyncDisposable
     {
     }
 
+    /// <summary>Each fail-over's steps, from every node's log lines (the test marks each kill).</summary>
+    public FailoverTimeline Timeline { get; } = new();
+
     /// <summary>The gRPC clients of the two proxies (fixed ports: a restarted proxy serves the same one).</summary>
     public IReadOnlyList<MilvusService.MilvusServiceClient> Proxies { get; private set; } = [];
 
@@ -126,8 +129,9 @@ public sealed class ChaosCluster : IAsyncDisposable
         var nodeConfig = grpcPort is { } g ? $"milvus.proxy.grpc.port = {g}\n" : "";
         // The operator HTTP port (health, metrics) of every node must differ on one host.
         nodeConfig += $"milvus.management.port = {NextPort()}\n";
-        // INFO on streaming nodes: each shard logs where it starts ("Shard … recovered"), the outside view of placement.
-        nodeConfig += role == Roles.Streaming ? "akka.loglevel = INFO\n" : "";
+        // INFO: each shard logs where it starts ("Shard … recovered"), the outside view of placement, and the cluster logs
+        // each fail-over step (removal, singletons starting) for the timeline.
+        nodeConfig += "akka.loglevel = INFO\n";
         await File.WriteAllTextAsync(config, _backendConfig + "\n" + nodeConfig);
         var node = new ChaosNode(role, name, port, grpcPort, generation);
         string[] arguments =
@@ -138,6 +142,12 @@ public sealed class ChaosCluster : IAsyncDisposable
         node.Process = new ServerProcess(name, "dotnet", arguments, grpcPort ?? port, line =>
         {
             node.Log(line);
+            Timeline.Line(name, line);
+            if (line.Contains(SegmentSealed, StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref node.SealedSegmentCount);
+            }
+
             if (ShardRecovered.Match(line) is { Success: true } match)
             {
                 lock (_shardHosts)
@@ -155,6 +165,9 @@ public sealed class ChaosCluster : IAsyncDisposable
         node.Alive = true;
         return node;
     }
+
+    /// <summary>What a streaming node logs (INFO) when one of its shards seals a segment for a flush.</summary>
+    private const string SegmentSealed = " sealed segment ";
 
     private static readonly System.Text.RegularExpressions.Regex ShardRecovered = new(@"Shard (\S+) recovered:");
 
@@ -306,6 +319,11 @@ public sealed class ChaosCluster : IAsyncDisposable
         public string Address => $"akka.tcp://{MilvusNode.SystemName}@127.0.0.1:{port}";
 
         public volatile bool Alive;
+
+        internal long SealedSegmentCount;
+
+        /// <summary>Segments this node's shards sealed so far (streaming nodes log each at INFO).</summary>
+        public long SealedSegments => Interlocked.Read(ref SealedSegmentCount);
 
         internal ServerProcess? Process { get; set; }
 

@@ -12,7 +12,8 @@ using Status = Milvus.Akka.Grpc.Protocol.Common.Status;
 namespace Milvus.Akka.Server.Tests.Chaos;
 
 /// <summary>
-/// Concurrent writers (insert, upsert, delete) and readers (search, Strong query) through the proxies' gRPC ports, as a
+/// Concurrent writers (insert, upsert, delete), readers (searches, Strong queries) and a timestamp client (the coordinator's
+/// oracle, as every DDL and Strong read needs it) through the proxies' gRPC ports, as a
 /// client behind a load balancer: each call goes to the next proxy, skipping one that just refused a connection, and is
 /// never retried (a retried gRPC write would be a new write). Every call is logged with when it was sent and whether it
 /// was acknowledged, so the end state can be checked against what was acknowledged and outages measured per kill.
@@ -28,6 +29,9 @@ public sealed class ChaosWorkload(IReadOnlyList<MilvusService.MilvusServiceClien
 
     private const int UpsertRows = 10;
     private const long UpsertIdBase = 1_000_000_000;
+
+    /// <summary>Concurrent searchers: enough searches during a query node's kill to measure their success share.</summary>
+    private const int Searchers = 3;
 
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly CancellationTokenSource _stop = new();
@@ -51,6 +55,7 @@ public sealed class ChaosWorkload(IReadOnlyList<MilvusService.MilvusServiceClien
         Delete,
         Search,
         Query,
+        Timestamp,
     }
 
     public sealed record Call(Kind Kind, TimeSpan Sent, TimeSpan Ended, bool Ok, string? Error);
@@ -66,7 +71,8 @@ public sealed class ChaosWorkload(IReadOnlyList<MilvusService.MilvusServiceClien
 
     public void Start() => _tasks =
     [
-        Loop(InsertAsync), Loop(UpsertAsync), Loop(DeleteAsync), Loop(SearchAsync), Loop(QueryAsync),
+        Loop(InsertAsync), Loop(UpsertAsync), Loop(DeleteAsync), Loop(QueryAsync), Loop(TimestampAsync),
+        .. Enumerable.Range(0, Searchers).Select(_ => Loop(SearchAsync)),
     ];
 
     public async Task StopAsync()
@@ -241,6 +247,13 @@ public sealed class ChaosWorkload(IReadOnlyList<MilvusService.MilvusServiceClien
         }
     }
 
+    /// <summary>A timestamp from the coordinator's oracle: its outage is the coordinator's fail-over as clients see it.</summary>
+    private async Task TimestampAsync(Random random)
+    {
+        await CallAsync(Kind.Timestamp, (p, d) => p.AllocTimestampAsync(new AllocTimestampRequest(), deadline: d).ResponseAsync, r => r.Status);
+        await Task.Delay(50);
+    }
+
     /// <summary>A Strong query for never-deleted keys of batches acknowledged before it was sent: it must find them all.</summary>
     private async Task QueryAsync(Random random)
     {
@@ -345,11 +358,22 @@ public sealed class ChaosWorkload(IReadOnlyList<MilvusService.MilvusServiceClien
         return first - killedAt;
     }
 
-    /// <summary>Waits until an insert, a Strong query and a search sent after <paramref name="since"/> succeeded.</summary>
+    /// <summary>Of the calls of this kind sent in [<paramref name="from"/>, <paramref name="to"/>], how many succeeded.</summary>
+    public (int Ok, int Sent) Share(Kind kind, TimeSpan from, TimeSpan to)
+    {
+        var sent = Calls.Where(c => c.Kind == kind && c.Sent >= from && c.Sent <= to).ToList();
+        return (sent.Count(c => c.Ok), sent.Count);
+    }
+
+    /// <summary>The kinds whose outage each kill reports: an acknowledged insert batch (its 50 keys span both shards, so
+    /// it is acknowledged by every shard), a Strong query, a search and a timestamp.</summary>
+    public static readonly Kind[] Served = [Kind.Insert, Kind.Query, Kind.Search, Kind.Timestamp];
+
+    /// <summary>Waits until an insert, a Strong query, a search and a timestamp call sent after <paramref name="since"/> succeeded.</summary>
     public async Task WaitUntilServingAsync(TimeSpan since, TimeSpan timeout, Func<string> context)
     {
         var deadline = Now + timeout;
-        while (new[] { Kind.Insert, Kind.Query, Kind.Search }.Any(k => Outage(since, k) is null))
+        while (Served.Any(k => Outage(since, k) is null))
         {
             if (_tasks.FirstOrDefault(t => t.IsFaulted) is { } faulted)
             {
@@ -360,7 +384,7 @@ public sealed class ChaosWorkload(IReadOnlyList<MilvusService.MilvusServiceClien
             {
                 var recent = Calls.Where(c => c.Sent >= since).GroupBy(c => c.Kind)
                     .Select(g => $"{g.Key}: {g.Count(c => c.Ok)} ok, {g.Count(c => !c.Ok)} failed (last error: {g.LastOrDefault(c => !c.Ok)?.Error})");
-                throw new TimeoutException($"inserts, Strong queries and searches did not all succeed within {timeout.TotalSeconds:0} s "
+                throw new TimeoutException($"inserts, Strong queries, searches and timestamps did not all succeed within {timeout.TotalSeconds:0} s "
                                            + $"after {since.TotalSeconds:0.0} s: {string.Join("; ", recent)}\n{context()}");
             }
 
