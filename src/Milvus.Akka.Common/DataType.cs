@@ -16,6 +16,8 @@ public enum DataType
     Array = 22,
     Json = 23,
     Geometry = 24,
+    /// <summary>Milvus 2.6's TIMESTAMPTZ: an instant stored as microseconds since the Unix epoch (see <see cref="Timestamptz"/>).</summary>
+    Timestamptz = 26,
     BinaryVector = 100,
     FloatVector = 101,
     Float16Vector = 102,

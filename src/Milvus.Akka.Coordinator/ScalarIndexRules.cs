@@ -47,7 +47,7 @@ public static class ScalarIndexRules
         {
             Inverted => true,
             Bitmap => !field.IsPrimaryKey && (subject is DataType.Bool or DataType.VarChar || subject.IsInteger()),
-            StlSort => field.DataType != DataType.Array && (subject.IsInteger() || subject is DataType.Float or DataType.Double),
+            StlSort => field.DataType != DataType.Array && (subject.IsInteger() || subject is DataType.Float or DataType.Double or DataType.Timestamptz),
             _ => field.DataType == DataType.VarChar,
         };
         if (!allowed)

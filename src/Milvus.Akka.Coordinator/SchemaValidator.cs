@@ -114,7 +114,7 @@ public static partial class SchemaValidator
         switch (field.DataType)
         {
             case DataType.Bool or DataType.Int8 or DataType.Int16 or DataType.Int32 or DataType.Int64
-                or DataType.Float or DataType.Double or DataType.Json or DataType.Geometry:
+                or DataType.Float or DataType.Double or DataType.Json or DataType.Geometry or DataType.Timestamptz:
                 break;
             case DataType.VarChar:
                 CheckRange(field, FieldSchema.MaxLengthKey, 1, MaxVarCharLength);
@@ -122,7 +122,7 @@ public static partial class SchemaValidator
                 break;
             case DataType.Array:
                 CheckRange(field, FieldSchema.MaxCapacityKey, 1, MaxArrayCapacity);
-                if (field.ElementType is DataType.Array or DataType.Json or DataType.Geometry or DataType.None || field.ElementType.IsVector())
+                if (field.ElementType is DataType.Array or DataType.Json or DataType.Geometry or DataType.Timestamptz or DataType.None || field.ElementType.IsVector())
                 {
                     throw new MilvusException(ErrorCode.CollectionIllegalSchema,
                         $"array field '{field.Name}' has unsupported element type {field.ElementType}");

@@ -202,7 +202,7 @@ public static class RowValidator
     {
         (DataType.Bool, ScalarColumn<bool>) => true,
         (DataType.Int8 or DataType.Int16 or DataType.Int32, ScalarColumn<int>) => true,
-        (DataType.Int64, ScalarColumn<long>) => true,
+        (DataType.Int64 or DataType.Timestamptz, ScalarColumn<long>) => true,
         (DataType.Float, ScalarColumn<float>) => true,
         (DataType.Double, ScalarColumn<double>) => true,
         (DataType.VarChar, StringColumn) => true,
@@ -225,7 +225,7 @@ public static class RowValidator
         {
             DataType.Bool => new ScalarColumn<bool>(field.DataType, new bool[rows], validity),
             DataType.Int8 or DataType.Int16 or DataType.Int32 => new ScalarColumn<int>(field.DataType, new int[rows], validity),
-            DataType.Int64 => new ScalarColumn<long>(field.DataType, new long[rows], validity),
+            DataType.Int64 or DataType.Timestamptz => new ScalarColumn<long>(field.DataType, new long[rows], validity),
             DataType.Float => new ScalarColumn<float>(field.DataType, new float[rows], validity),
             DataType.Double => new ScalarColumn<double>(field.DataType, new double[rows], validity),
             DataType.VarChar => new StringColumn(Enumerable.Repeat("", rows).ToArray(), validity),

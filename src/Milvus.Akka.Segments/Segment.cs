@@ -328,7 +328,7 @@ public sealed class Segment
     {
         DataType.Bool => new ScalarColumn<bool>(DataType.Bool, []),
         DataType.Int8 or DataType.Int16 or DataType.Int32 => new ScalarColumn<int>(field.DataType, []),
-        DataType.Int64 => new ScalarColumn<long>(DataType.Int64, []),
+        DataType.Int64 or DataType.Timestamptz => new ScalarColumn<long>(field.DataType, []),
         DataType.Float => new ScalarColumn<float>(DataType.Float, []),
         DataType.Double => new ScalarColumn<double>(DataType.Double, []),
         DataType.VarChar or DataType.String => new StringColumn([]),

@@ -346,7 +346,7 @@ public static class WireCodec
         {
             DataType.Bool => new ScalarColumn<bool>(type, ReadRawArray<bool>(raw), validity),
             DataType.Int8 or DataType.Int16 or DataType.Int32 => new ScalarColumn<int>(type, ReadRawArray<int>(raw), validity),
-            DataType.Int64 => new ScalarColumn<long>(type, ReadRawArray<long>(raw), validity),
+            DataType.Int64 or DataType.Timestamptz => new ScalarColumn<long>(type, ReadRawArray<long>(raw), validity),
             DataType.Float => new ScalarColumn<float>(type, ReadRawArray<float>(raw), validity),
             DataType.Double => new ScalarColumn<double>(type, ReadRawArray<double>(raw), validity),
             DataType.FloatVector => new VectorColumn<float>(type, dim, ReadRawArray<float>(raw)),

@@ -140,7 +140,14 @@ internal sealed class Binder(CollectionSchema schema)
 
     private PredicateNode BindCompare(CompareSyntax compare)
     {
-        var operands = compare.Operands.Select(BindValue).ToList();
+        var shifts = new long[compare.Operands.Count];
+        var operands = compare.Operands.Select((operand, i) => BindValue(WithoutInterval(operand, out shifts[i]))).ToList();
+        ToInstants(compare.Operands, operands);
+        if (shifts.Any(shift => shift != 0))
+        {
+            MoveIntervals(operands, shifts, compare.Position);
+        }
+
         if (compare.Operators.Count == 1)
         {
             return MakeCompare(operands[0], compare.Operators[0], operands[1], compare.Position);
@@ -189,6 +196,86 @@ internal sealed class Binder(CollectionSchema schema)
         return new RowCompare(left, op, right);
     }
 
+    private static bool IsTimestamptz(ValueNode node) => node is FieldNode { Field.DataType: DataType.Timestamptz };
+
+    /// <summary>
+    /// Constants compared with a Timestamptz field become instants (UTC microseconds): <c>ISO '...'</c> or a plain
+    /// string in ISO 8601; a string without an offset is read in UTC. A number is refused: it has no unit.
+    /// </summary>
+    private static void ToInstants(IReadOnlyList<SyntaxNode> syntax, List<ValueNode> operands)
+    {
+        if (!operands.Any(IsTimestamptz))
+        {
+            return;
+        }
+
+        for (var i = 0; i < operands.Count; i++)
+        {
+            if (operands[i] is ConstantNode)
+            {
+                operands[i] = new ConstantNode(Value.FromInt(Instant(syntax[i])));
+            }
+        }
+    }
+
+    private static long Instant(SyntaxNode node) => node switch
+    {
+        IsoTimeSyntax iso => Instant(iso.Text, iso.Position),
+        LiteralSyntax { Value: string text } => Instant(text, node.Position),
+        _ => throw Error("a Timestamptz field is compared with timestamps such as ISO '2025-01-03T00:00:00+08:00'", node.Position),
+    };
+
+    private static long Instant(string text, int position)
+    {
+        try
+        {
+            return Timestamptz.Parse(text, TimeZoneInfo.Utc);
+        }
+        catch (MilvusException e)
+        {
+            throw new ExpressionError(e.Message, position, e.Code);
+        }
+    }
+
+    /// <summary><c>field + INTERVAL 'P1D'</c> as the field, with the interval's microseconds (negated for <c>-</c>) in <paramref name="shift"/>.</summary>
+    private static SyntaxNode WithoutInterval(SyntaxNode node, out long shift)
+    {
+        shift = 0;
+        if (node is not BinarySyntax { Operator: BinaryOperator.Add or BinaryOperator.Subtract, Right: IntervalSyntax interval } arithmetic)
+        {
+            return node;
+        }
+
+        try
+        {
+            shift = Timestamptz.ParseInterval(interval.Text);
+        }
+        catch (MilvusException e)
+        {
+            throw new ExpressionError(e.Message, interval.Position, e.Code);
+        }
+
+        shift = arithmetic.Operator == BinaryOperator.Add ? shift : -shift;
+        return arithmetic.Left;
+    }
+
+    /// <summary>
+    /// <c>tsz + d op c</c> is <c>tsz op c - d</c>: the intervals move onto the constant, so the comparison stays a
+    /// plain one on the stored microseconds (and a scalar index on the field still answers it).
+    /// </summary>
+    private static void MoveIntervals(List<ValueNode> operands, long[] shifts, int position)
+    {
+        var constant = operands.FindIndex(o => o is ConstantNode);
+        var column = operands.FindIndex(IsTimestamptz);
+        if (operands.Count != 2 || constant < 0 || column < 0)
+        {
+            throw Error("INTERVAL arithmetic takes the form field + INTERVAL 'P1D' compared with ISO '...', on a Timestamptz field", position);
+        }
+
+        var instant = ((ConstantNode)operands[constant]).Value.Integer;
+        operands[constant] = new ConstantNode(Value.FromInt(checked(instant + shifts[constant] - shifts[column])));
+    }
+
     private static void CheckComparable(ValueNode left, CompareOperator op, ValueNode right, int position)
     {
         if (left.Type == ExprType.Array || right.Type == ExprType.Array)
@@ -215,7 +302,9 @@ internal sealed class Binder(CollectionSchema schema)
     private PredicateNode BindIn(InSyntax @in)
     {
         var value = BindValue(@in.Value);
-        var constants = BindConstantList(@in.List, "'in'");
+        var constants = IsTimestamptz(value) && @in.List is ListSyntax times
+            ? times.Items.Select(item => Value.FromInt(Instant(item))).ToList()
+            : BindConstantList(@in.List, "'in'");
         if (value.Type == ExprType.Array)
         {
             throw Error($"{value.Description} cannot be tested with 'in'; use array_contains_any", @in.Position);
@@ -410,6 +499,8 @@ internal sealed class Binder(CollectionSchema schema)
     public ValueNode BindValue(SyntaxNode node) => node switch
     {
         LiteralSyntax literal => new ConstantNode(Value.FromLiteral(literal.Value)),
+        IsoTimeSyntax iso => new ConstantNode(Value.FromInt(Instant(iso.Text, iso.Position))),
+        IntervalSyntax interval => throw Error("INTERVAL '...' may only be added to or subtracted from a Timestamptz field in a comparison", interval.Position),
         IdentifierSyntax identifier => ResolveName(identifier.Name, identifier.Position),
         IndexSyntax index => BindIndex(index),
         UnarySyntax { Operator: UnaryOperator.Negate } negate => BindNegate(negate),
@@ -444,7 +535,7 @@ internal sealed class Binder(CollectionSchema schema)
         {
             DataType.Bool => new BoolColumnNode(field),
             DataType.Int8 or DataType.Int16 or DataType.Int32 => new NumericColumnNode<int>(field),
-            DataType.Int64 => new NumericColumnNode<long>(field),
+            DataType.Int64 or DataType.Timestamptz => new NumericColumnNode<long>(field),
             DataType.Float => new NumericColumnNode<float>(field),
             DataType.Double => new NumericColumnNode<double>(field),
             DataType.VarChar or DataType.String => new StringColumnNode(field),
@@ -527,6 +618,11 @@ internal sealed class Binder(CollectionSchema schema)
             if (!operand.IsNumeric && operand.Type != ExprType.Json)
             {
                 throw Error($"arithmetic needs numbers, but {operand.Description} is not a number", arithmetic.Position);
+            }
+
+            if (IsTimestamptz(operand))
+            {
+                throw Error($"{operand.Description} takes only + or - INTERVAL '...' in a comparison with ISO '...'", arithmetic.Position);
             }
         }
 

@@ -250,6 +250,13 @@ internal sealed class Parser
                 var arguments = Current.Kind == TokenKind.RightParen ? [] : ParseSeparated(TokenKind.RightParen);
                 Expect(TokenKind.RightParen, "')' closing the argument list");
                 return new CallSyntax((string)token.Value!, arguments, token.Position);
+            case TokenKind.Identifier when Peek(1).Kind == TokenKind.String && IsTimeKeyword((string)token.Value!):
+                // Milvus's Timestamptz literals: ISO '2025-01-03T00:00:00+08:00' and INTERVAL 'P1DT2H'.
+                Advance();
+                var text = (string)Advance().Value!;
+                return ((string)token.Value!).Equals("ISO", StringComparison.OrdinalIgnoreCase)
+                    ? new IsoTimeSyntax(text, token.Position)
+                    : new IntervalSyntax(text, token.Position);
             case TokenKind.Identifier:
                 Advance();
                 return new IdentifierSyntax((string)token.Value!, token.Position);
@@ -269,6 +276,9 @@ internal sealed class Parser
                 throw new ExpressionError($"expected a value, found {Describe(token)}", token.Position);
         }
     }
+
+    private static bool IsTimeKeyword(string word) =>
+        word.Equals("ISO", StringComparison.OrdinalIgnoreCase) || word.Equals("INTERVAL", StringComparison.OrdinalIgnoreCase);
 
     private List<SyntaxNode> ParseSeparated(TokenKind closing)
     {

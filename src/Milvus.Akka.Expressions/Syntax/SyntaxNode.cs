@@ -6,6 +6,12 @@ internal abstract record SyntaxNode(int Position);
 /// <summary>A constant: long, double, bool or string.</summary>
 internal sealed record LiteralSyntax(object Value, int Position) : SyntaxNode(Position);
 
+/// <summary><c>ISO '2025-01-03T00:00:00+08:00'</c>: an instant, compared with Timestamptz fields.</summary>
+internal sealed record IsoTimeSyntax(string Text, int Position) : SyntaxNode(Position);
+
+/// <summary><c>INTERVAL 'P1DT2H'</c>: an ISO 8601 duration added to or subtracted from a Timestamptz field.</summary>
+internal sealed record IntervalSyntax(string Text, int Position) : SyntaxNode(Position);
+
 internal sealed record ListSyntax(IReadOnlyList<SyntaxNode> Items, int Position) : SyntaxNode(Position);
 
 internal sealed record IdentifierSyntax(string Name, int Position) : SyntaxNode(Position);

@@ -18,7 +18,8 @@ namespace Milvus.Akka.Proxy.Grpc;
 /// </summary>
 public static class FieldDataConverter
 {
-    public static Column FromFieldData(FieldData data, FieldSchema field, int rows)
+    /// <param name="timezone">The collection's time zone: Timestamptz strings without an offset are read in it.</param>
+    public static Column FromFieldData(FieldData data, FieldSchema field, int rows, TimeZoneInfo timezone)
     {
         // The schema decides the type, but a type no Milvus version defines is a corrupt request, not data to take.
         if (!Enum.IsDefined(data.Type))
@@ -37,11 +38,12 @@ public static class FieldDataConverter
             _ when field.DataType.IsVector() => Vectors(data, field, rows),
             _ when data.FieldCase != FieldData.FieldOneofCase.Scalars =>
                 throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' of type {field.DataType} needs scalar data"),
-            _ => Scalars(data.Scalars, field, rows, validity),
+            _ => Scalars(data.Scalars, field, rows, validity, timezone),
         };
     }
 
-    public static FieldData ToFieldData(FieldSchema field, Column column)
+    /// <param name="timezone">The zone Timestamptz values are shown in (the request's, else the collection's).</param>
+    public static FieldData ToFieldData(FieldSchema field, Column column, TimeZoneInfo timezone)
     {
         var data = new FieldData
         {
@@ -57,6 +59,10 @@ public static class FieldDataConverter
 
         switch (column)
         {
+            case ScalarColumn<long> { Type: DataType.Timestamptz } instants:
+                // Milvus answers Timestamptz as ISO strings in string_data, keeping the Timestamptz type.
+                data.Scalars = new ScalarField { StringData = new StringArray { Data = { instants.Values.Select(v => Timestamptz.Format(v, timezone)) } } };
+                break;
             case VectorColumn<float> v:
                 data.Vectors = new VectorField { Dim = v.Dim, FloatVector = new FloatArray { Data = { v.Values } } };
                 break;
@@ -163,7 +169,7 @@ public static class FieldDataConverter
         }
     }
 
-    private static Column Scalars(ScalarField scalars, FieldSchema field, int rows, bool[]? validity)
+    private static Column Scalars(ScalarField scalars, FieldSchema field, int rows, bool[]? validity, TimeZoneInfo timezone)
     {
         var type = field.DataType;
         return (type, scalars.DataCase) switch
@@ -187,6 +193,11 @@ public static class FieldDataConverter
                 Geometries(scalars.GeometryWktData.Data, field, rows, validity, (wkt, what) => GeometryCodec.WktToWkb(wkt, what)),
             (DataType.Geometry, ScalarField.DataOneofCase.GeometryData) =>
                 Geometries(scalars.GeometryData.Data, field, rows, validity, (wkb, what) => GeometryCodec.NormalizeWkb(wkb.Span, what)),
+            // The Node SDK sends ISO strings in string_data; timestamptz_data carries UTC microseconds as stored.
+            (DataType.Timestamptz, ScalarField.DataOneofCase.StringData) => new ScalarColumn<long>(type,
+                Expand(Instants(scalars.StringData.Data, field, timezone), field, rows, validity), validity),
+            (DataType.Timestamptz, ScalarField.DataOneofCase.TimestamptzData) =>
+                new ScalarColumn<long>(type, Expand(scalars.TimestamptzData.Data.ToArray(), field, rows, validity), validity),
             _ => throw new MilvusException(ErrorCode.ParameterInvalid,
                 $"field '{field.Name}' of type {type} cannot take {(scalars.DataCase == ScalarField.DataOneofCase.None ? "empty" : scalars.DataCase.ToString())} data"),
         };
@@ -206,6 +217,24 @@ public static class FieldDataConverter
         }
 
         return new GeometryColumn(wkb, validity);
+    }
+
+    private static long[] Instants(IList<string> texts, FieldSchema field, TimeZoneInfo timezone)
+    {
+        var instants = new long[texts.Count];
+        for (var i = 0; i < instants.Length; i++)
+        {
+            try
+            {
+                instants[i] = Timestamptz.Parse(texts[i], timezone);
+            }
+            catch (MilvusException e)
+            {
+                throw new MilvusException(e.Code, $"row {i} of Timestamptz field '{field.Name}': {e.Message}");
+            }
+        }
+
+        return instants;
     }
 
     private static ArrayColumn Arrays(ArrayArray arrays, FieldSchema field, int rows, bool[]? validity)

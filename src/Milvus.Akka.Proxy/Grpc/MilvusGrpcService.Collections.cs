@@ -22,10 +22,17 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<MilvusStatus> CreateCollection(CreateCollectionRequest request, ServerCallContext context)
     {
-        var schema = SchemaConverter.FromBytes(request.Schema, request.CollectionName);
+        var properties = SchemaConverter.ToDictionary(request.Properties);
+        var schema = SchemaConverter.FromBytes(request.Schema, request.CollectionName, Timestamptz.ZoneOf(properties));
+        // Milvus 2.6 records the time zone its Timestamptz values are read and shown in (UTC unless given). Only a
+        // collection with a Timestamptz field gets it here, so collections as Milvus 2.5 described them stay unchanged.
+        if (schema.Fields.Any(f => f.DataType == DataType.Timestamptz))
+        {
+            properties = properties.SetItem(Timestamptz.TimezoneKey, properties.GetValueOrDefault(Timestamptz.TimezoneKey, Timestamptz.DefaultTimezone));
+        }
+
         await proxy.CreateCollectionAsync(Database(request.DbName, context), schema, request.ShardsNum <= 0 ? 1 : request.ShardsNum,
-            Consistency(request.ConsistencyLevel), (int)request.NumPartitions, SchemaConverter.ToDictionary(request.Properties),
-            context.CancellationToken);
+            Consistency(request.ConsistencyLevel), (int)request.NumPartitions, properties, context.CancellationToken);
         return MilvusStatuses.Success;
     }
 
@@ -55,7 +62,7 @@ public sealed partial class MilvusGrpcService
         var response = new DescribeCollectionResponse
         {
             Status = MilvusStatuses.Success,
-            Schema = SchemaConverter.ToProto(info.Schema),
+            Schema = SchemaConverter.ToProto(info.Schema, Timestamptz.ZoneOf(info.Properties)),
             CollectionID = info.Id,
             CollectionName = info.Name,
             DbName = info.Database,
@@ -101,7 +108,9 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<MilvusStatus> AlterCollection(AlterCollectionRequest request, ServerCallContext context)
     {
-        await proxy.AlterCollectionAsync(Database(request.DbName, context), request.CollectionName, SchemaConverter.ToDictionary(request.Properties),
+        var properties = SchemaConverter.ToDictionary(request.Properties);
+        Timestamptz.ZoneOf(properties); // an unknown time zone is refused before it is stored
+        await proxy.AlterCollectionAsync(Database(request.DbName, context), request.CollectionName, properties,
             [.. request.DeleteKeys], context.CancellationToken);
         return MilvusStatuses.Success;
     }

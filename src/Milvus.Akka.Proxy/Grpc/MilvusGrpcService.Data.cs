@@ -34,7 +34,7 @@ public sealed partial class MilvusGrpcService
     {
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
-        var columns = Columns(info.Schema, request.FieldsData, (int)request.NumRows);
+        var columns = Columns(info, request.FieldsData, (int)request.NumRows);
         var result = await proxy.InsertAsync(database, request.CollectionName, columns, NullIfEmpty(request.PartitionName), context.CancellationToken);
         return Mutation(result, result.InsertCount);
     }
@@ -48,7 +48,7 @@ public sealed partial class MilvusGrpcService
 
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
-        var columns = Columns(info.Schema, request.FieldsData, (int)request.NumRows);
+        var columns = Columns(info, request.FieldsData, (int)request.NumRows);
         var result = await proxy.UpsertAsync(database, request.CollectionName, columns, NullIfEmpty(request.PartitionName), context.CancellationToken,
             partialUpdate: request.PartialUpdate);
         return Mutation(result, result.UpsertCount);
@@ -79,8 +79,10 @@ public sealed partial class MilvusGrpcService
     }
 
     /// <summary>The request's columns by field name; the dynamic field arrives as "$meta" (is_dynamic).</summary>
-    private static Dictionary<string, Column> Columns(Common.CollectionSchema schema, IEnumerable<FieldData> fields, int rows)
+    private static Dictionary<string, Column> Columns(CollectionInfo info, IEnumerable<FieldData> fields, int rows)
     {
+        var schema = info.Schema;
+        var timezone = Timestamptz.ZoneOf(info.Properties);
         var columns = new Dictionary<string, Column>();
         foreach (var data in fields)
         {
@@ -88,7 +90,7 @@ public sealed partial class MilvusGrpcService
                 ?? throw new MilvusException(ErrorCode.ParameterInvalid, data.IsDynamic
                     ? $"collection {schema.Name} has no dynamic field, but the request carries dynamic data"
                     : $"field '{data.FieldName}' does not exist in collection {schema.Name}");
-            if (!columns.TryAdd(field.Name, FieldDataConverter.FromFieldData(data, field, rows)))
+            if (!columns.TryAdd(field.Name, FieldDataConverter.FromFieldData(data, field, rows, timezone)))
             {
                 throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' appears twice in the request");
             }
@@ -143,7 +145,7 @@ public sealed partial class MilvusGrpcService
         // Iterator v2 pages continue strictly after the previous page's last score: a range search whose inner bound
         // is that score, with hits tying it dropped (they were on the previous page).
         var result = lastBound is null ? await proxy.SearchAsync(search, context.CancellationToken) : await NextPageAsync(search, info, lastBound.Value, context);
-        var data = SearchData(info, result, search.OutputFields, search.Limit);
+        var data = SearchData(info, result, search.OutputFields, search.Limit, OutputZone(parameters, info));
         if (iterator)
         {
             var count = result.Count(0);
@@ -248,7 +250,7 @@ public sealed partial class MilvusGrpcService
         {
             Status = MilvusStatuses.Success,
             CollectionName = info.Name,
-            Results = SearchData(info, result, hybrid.OutputFields, limit),
+            Results = SearchData(info, result, hybrid.OutputFields, limit, Timestamptz.ZoneOf(info.Properties)),
             SessionTs = result.SessionTimestamp,
         };
     }
@@ -315,7 +317,7 @@ public sealed partial class MilvusGrpcService
 
         var pk = info.Schema.PrimaryKey;
         var fields = result.Fields.Columns.SetItem(pk.FieldId, result.Ids);
-        response.FieldsData.Add(OutputColumns(info.Schema, fields, outputs));
+        response.FieldsData.Add(OutputColumns(info.Schema, fields, outputs, OutputZone(parameters, info)));
         response.OutputFields.Add(response.FieldsData.Select(f => f.FieldName));
         return response;
     }
@@ -425,7 +427,11 @@ public sealed partial class MilvusGrpcService
         return (floats, raw, null);
     }
 
-    private static SearchResultData SearchData(CollectionInfo info, SearchResult result, ImmutableArray<string> requested, int limit)
+    /// <summary>The zone Timestamptz outputs are shown in: the request's <c>timezone</c> parameter, else the collection's.</summary>
+    private static TimeZoneInfo OutputZone(IReadOnlyDictionary<string, string> parameters, CollectionInfo info) =>
+        parameters.TryGetValue(Timestamptz.TimezoneKey, out var name) ? Timestamptz.Zone(name) : Timestamptz.ZoneOf(info.Properties);
+
+    private static SearchResultData SearchData(CollectionInfo info, SearchResult result, ImmutableArray<string> requested, int limit, TimeZoneInfo timezone)
     {
         var data = new SearchResultData
         {
@@ -439,17 +445,17 @@ public sealed partial class MilvusGrpcService
         data.Topks.Add(Enumerable.Range(0, result.Nq).Select(q => (long)result.Count(q)));
         if (result.GroupValues is { } groupValues)
         {
-            data.GroupByFieldValue = FieldDataConverter.ToFieldData(result.GroupField!, groupValues);
+            data.GroupByFieldValue = FieldDataConverter.ToFieldData(result.GroupField!, groupValues, timezone);
         }
 
         if (!requested.IsDefaultOrEmpty)
         {
-            data.FieldsData.Add(OutputColumns(info.Schema, result.Fields.Columns, requested));
+            data.FieldsData.Add(OutputColumns(info.Schema, result.Fields.Columns, requested, timezone));
             var names = OutputNames(info, requested).ToList();
             // Milvus always returns the primary key with search hits; SDKs label each hit's id from it.
             if (!names.Contains(result.PrimaryKey.Name) && !result.Fields.Columns.ContainsKey(result.PrimaryKey.FieldId))
             {
-                data.FieldsData.Add(FieldDataConverter.ToFieldData(result.PrimaryKey, result.Ids));
+                data.FieldsData.Add(FieldDataConverter.ToFieldData(result.PrimaryKey, result.Ids, timezone));
                 names.Add(result.PrimaryKey.Name);
             }
 
@@ -460,7 +466,8 @@ public sealed partial class MilvusGrpcService
     }
 
     /// <summary>Output columns in schema order, with $meta reduced to the dynamic keys asked for.</summary>
-    private static IEnumerable<FieldData> OutputColumns(Common.CollectionSchema schema, IReadOnlyDictionary<long, Column> columns, IEnumerable<string> requested)
+    private static IEnumerable<FieldData> OutputColumns(Common.CollectionSchema schema, IReadOnlyDictionary<long, Column> columns, IEnumerable<string> requested,
+        TimeZoneInfo timezone)
     {
         var keys = DynamicFields.RequestedKeys(schema, requested);
         foreach (var field in schema.Fields)
@@ -475,7 +482,7 @@ public sealed partial class MilvusGrpcService
                 column = DynamicFields.Project(json, keys);
             }
 
-            yield return FieldDataConverter.ToFieldData(field, column);
+            yield return FieldDataConverter.ToFieldData(field, column, timezone);
         }
     }
 

@@ -20,7 +20,8 @@ namespace Milvus.Akka.Proxy.Grpc;
 /// <summary>schema.CollectionSchema (as SDKs send it serialized in CreateCollection) to and from <see cref="CollectionSchema"/>.</summary>
 public static class SchemaConverter
 {
-    public static CollectionSchema FromBytes(ByteString bytes, string collectionName)
+    /// <param name="timezone">The collection's time zone: a Timestamptz default without an offset is read in it.</param>
+    public static CollectionSchema FromBytes(ByteString bytes, string collectionName, TimeZoneInfo timezone)
     {
         ProtoCollectionSchema proto;
         try
@@ -44,12 +45,13 @@ public static class SchemaConverter
             Description = proto.Description,
             EnableDynamicField = proto.EnableDynamicField,
             Properties = ToDictionary(proto.Properties),
-            Fields = [.. proto.Fields.Where(f => !f.IsDynamic).Select(f => FromProto(f, proto.AutoID))],
+            Fields = [.. proto.Fields.Where(f => !f.IsDynamic).Select(f => FromProto(f, proto.AutoID, timezone))],
             Functions = [.. proto.Functions.Select(FromProto)],
         };
     }
 
-    public static ProtoCollectionSchema ToProto(CollectionSchema schema)
+    /// <param name="timezone">The collection's time zone, in which Timestamptz defaults are shown (as Milvus does).</param>
+    public static ProtoCollectionSchema ToProto(CollectionSchema schema, TimeZoneInfo timezone)
     {
         var proto = new ProtoCollectionSchema
         {
@@ -61,7 +63,7 @@ public static class SchemaConverter
         proto.Properties.Add(ToPairs(schema.Properties));
         // Milvus leaves the hidden $meta field out of a described schema (enable_dynamic_field says it is there);
         // SDKs add it back themselves, and count the fields they created.
-        proto.Fields.Add(schema.Fields.Where(f => !f.IsDynamic).Select(ToProto));
+        proto.Fields.Add(schema.Fields.Where(f => !f.IsDynamic).Select(f => ToProto(f, timezone)));
         proto.Functions.Add(schema.Functions.Select(f => ToProto(f, schema)));
         return proto;
     }
@@ -109,7 +111,7 @@ public static class SchemaConverter
     public static IEnumerable<KeyValuePair> ToPairs(IEnumerable<KeyValuePair<string, string>> values) =>
         values.Select(v => new KeyValuePair { Key = v.Key, Value = v.Value });
 
-    private static FieldSchema FromProto(ProtoFieldSchema field, bool collectionAutoId)
+    private static FieldSchema FromProto(ProtoFieldSchema field, bool collectionAutoId, TimeZoneInfo timezone)
     {
         var type = ToDataType(field.DataType, field.Name);
         var elementType = field.DataType == ProtoDataType.Array ? ToDataType(field.ElementType, field.Name) : DataType.None;
@@ -126,13 +128,13 @@ public static class SchemaConverter
             Nullable = field.Nullable,
             ElementType = elementType,
             IsFunctionOutput = field.IsFunctionOutput,
-            DefaultValue = field.DefaultValue is null ? null : DefaultValue(field, type),
+            DefaultValue = field.DefaultValue is null ? null : DefaultValue(field, type, timezone),
             // index_params is where older SDKs put dim and max_length; type_params wins when both have a key.
             TypeParams = ToDictionary(field.IndexParams.Concat(field.TypeParams)),
         };
     }
 
-    private static ProtoFieldSchema ToProto(FieldSchema field)
+    private static ProtoFieldSchema ToProto(FieldSchema field, TimeZoneInfo timezone)
     {
         var proto = new ProtoFieldSchema
         {
@@ -154,6 +156,8 @@ public static class SchemaConverter
         {
             proto.DefaultValue = value switch
             {
+                // Milvus stores a Timestamptz default as UTC microseconds and describes it as an ISO string.
+                long micros when field.DataType == DataType.Timestamptz => new ValueField { StringData = Timestamptz.Format(micros, timezone) },
                 bool b => new ValueField { BoolData = b },
                 int i => new ValueField { IntData = i },
                 long l => new ValueField { LongData = l },
@@ -168,7 +172,7 @@ public static class SchemaConverter
     }
 
     /// <summary>
-    /// Milvus 2.6's Text and Timestamptz are Milvus types this server does not store yet: they are refused as
+    /// Milvus 2.6's Text is a Milvus type this server does not store yet: it is refused as
     /// not supported (an operation Milvus has), anything else unknown as an invalid parameter.
     /// </summary>
     private static DataType ToDataType(ProtoDataType type, string field) => type switch
@@ -176,14 +180,14 @@ public static class SchemaConverter
         ProtoDataType.Bool or ProtoDataType.Int8 or ProtoDataType.Int16 or ProtoDataType.Int32 or ProtoDataType.Int64
             or ProtoDataType.Float or ProtoDataType.Double or ProtoDataType.String or ProtoDataType.VarChar or ProtoDataType.Array
             or ProtoDataType.Json or ProtoDataType.BinaryVector or ProtoDataType.FloatVector or ProtoDataType.Float16Vector
-            or ProtoDataType.Bfloat16Vector or ProtoDataType.SparseFloatVector or ProtoDataType.Int8Vector or ProtoDataType.Geometry => (DataType)type,
-        ProtoDataType.Text or ProtoDataType.Timestamptz =>
+            or ProtoDataType.Bfloat16Vector or ProtoDataType.SparseFloatVector or ProtoDataType.Int8Vector or ProtoDataType.Geometry or ProtoDataType.Timestamptz => (DataType)type,
+        ProtoDataType.Text =>
             throw new MilvusException(ErrorCode.OperationNotSupported, $"field '{field}': data type {type} is not supported by Milvus.Akka yet"),
         _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field}': data type {type} is not supported by Milvus.Akka"),
     };
 
     /// <summary>The default value as the CLR type <see cref="FieldSchema.DefaultValue"/> expects for the field's type.</summary>
-    private static object DefaultValue(ProtoFieldSchema field, DataType type)
+    private static object DefaultValue(ProtoFieldSchema field, DataType type, TimeZoneInfo timezone)
     {
         var value = field.DefaultValue;
         object? raw = value.DataCase switch
@@ -194,6 +198,7 @@ public static class SchemaConverter
             ValueField.DataOneofCase.FloatData => value.FloatData,
             ValueField.DataOneofCase.DoubleData => value.DoubleData,
             ValueField.DataOneofCase.StringData => value.StringData,
+            ValueField.DataOneofCase.TimestamptzData => value.TimestamptzData,
             _ => null,
         };
         try
@@ -208,6 +213,9 @@ public static class SchemaConverter
                 (DataType.VarChar or DataType.String, string s) => s,
                 // A geometry default is WKT, as Milvus takes it; it is checked here and converted where rows are filled.
                 (DataType.Geometry, string wkt) => GeometryCodec.CheckWkt(wkt, $"the default value of field '{field.Name}'"),
+                // The Node SDK sends UTC microseconds in timestamptz_data, pymilvus the ISO string as written.
+                (DataType.Timestamptz, long micros) when value.DataCase == ValueField.DataOneofCase.TimestamptzData => micros,
+                (DataType.Timestamptz, string s) => Timestamptz.Parse(s, timezone),
                 _ => throw new MilvusException(ErrorCode.ParameterInvalid,
                     $"default value of field '{field.Name}' ({value.DataCase}) does not match its type {type}"),
             };

@@ -28,7 +28,7 @@ internal static class ArrowColumns
     {
         DataType.Bool => BooleanType.Default,
         DataType.Int8 or DataType.Int16 or DataType.Int32 => Int32Type.Default,
-        DataType.Int64 => Int64Type.Default,
+        DataType.Int64 or DataType.Timestamptz => Int64Type.Default,
         DataType.Float => FloatType.Default,
         DataType.Double => DoubleType.Default,
         DataType.VarChar or DataType.String => StringType.Default,
@@ -49,7 +49,7 @@ internal static class ArrowColumns
                 return new BooleanArray(Bitmap(c.Values).Buffer, validity, length, nullCount, 0);
             case (DataType.Int8 or DataType.Int16 or DataType.Int32, ScalarColumn<int> c):
                 return new Int32Array(View(c.Values), validity, length, nullCount, 0);
-            case (DataType.Int64, ScalarColumn<long> c):
+            case (DataType.Int64 or DataType.Timestamptz, ScalarColumn<long> c):
                 return new Int64Array(View(c.Values), validity, length, nullCount, 0);
             case (DataType.Float, ScalarColumn<float> c):
                 return new FloatArray(View(c.Values), validity, length, nullCount, 0);
@@ -114,7 +114,7 @@ internal static class ArrowColumns
 
             case (DataType.Int8 or DataType.Int16 or DataType.Int32, Int32Array a):
                 return new ScalarColumn<int>(type.Type, a.Values.ToArray(), validity);
-            case (DataType.Int64, Int64Array a):
+            case (DataType.Int64 or DataType.Timestamptz, Int64Array a):
                 return new ScalarColumn<long>(type.Type, a.Values.ToArray(), validity);
             case (DataType.Float, FloatArray a):
                 return new ScalarColumn<float>(type.Type, a.Values.ToArray(), validity);
