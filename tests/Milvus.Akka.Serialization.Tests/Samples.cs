@@ -82,7 +82,8 @@ public static class Samples
         .Add(111, new VectorColumn<byte>(DataType.Float16Vector, 2, [0x00, 0x3C, 0x00, 0xC0, 0x01, 0x00, 0xFF, 0x7B, 0x00, 0x00, 0x00, 0x80, 0x55, 0x35, 0x00, 0x7C]))
         .Add(112, new VectorColumn<byte>(DataType.Int8Vector, 1, [0x80, 0x7F, 0x00, 0xFF]))
         .Add(113, new SparseVectorColumn([[1, 0, 0, 0, 0, 0, 128, 63], [], [0xFE, 0xFF, 0xFF, 0xFF, 0, 0, 0, 64], [2, 0, 0, 0, 0, 0, 0, 0]]))
-        .Add(114, GeometryRows()));
+        .Add(114, GeometryRows())
+        .Add(126, TimestamptzColumn()));
 
     /// <summary>A Geometry column as the proxy stores it (2D little-endian WKB), with a null row.</summary>
     public static GeometryColumn GeometryRows() => new(
@@ -93,6 +94,10 @@ public static class Samples
             [1, 1, 0, 0, 0, 0x9A, 0x99, 0x99, 0x99, 0x99, 0xC9, 0x2A, 0x40, 0x71, 0x3D, 0x0A, 0xD7, 0xA3, 0x42, 0x4A, 0x40],
         ],
         [true, false, true, true]);
+
+    /// <summary>Timestamptz instants (UTC microseconds) around the epoch and at the ends of the range, one null.</summary>
+    private static ScalarColumn<long> TimestamptzColumn() =>
+        new(DataType.Timestamptz, [1_746_115_199_000_001, -1, 0, 253_402_300_799_999_999], [true, true, false, true]);
 
     private static ScalarColumn<long> Int64Keys(params long[] keys) => new(DataType.Int64, keys);
 
@@ -302,6 +307,8 @@ public static class Samples
         // Streaming shards: journal events and snapshots.
         new("RowsInserted", new RowsInserted(7003, 43, FirstFormatRows(), 449_000_002_000, "req/i1.43.0")),
         new("RowsInserted/before-request-ids", new RowsInserted(7003, 43, FirstFormatRows(), 449_000_002_000, "")),
+        new("RowsInserted/timestamptz", new RowsInserted(7003, 43,
+            new RowBatch(ImmutableDictionary<long, Column>.Empty.Add(100, Int64Keys(1, 2, 3, 4)).Add(106, TimestamptzColumn())), 449_000_002_000, "req/i2.43.0")),
         new("RowsDeleted", new RowsDeleted(Int64Keys(1, 2), 449_000_003_000, "req/d1")),
         new("RowsDeleted/before-request-ids", new RowsDeleted(Int64Keys(1, 2), 449_000_003_000, "")),
         new("SegmentIdsReserved", new SegmentIdsReserved(7100, 16)),

@@ -195,7 +195,7 @@ public static class FieldDataConverter
                 Geometries(scalars.GeometryData.Data, field, rows, validity, (wkb, what) => GeometryCodec.NormalizeWkb(wkb.Span, what)),
             // The Node SDK sends ISO strings in string_data; timestamptz_data carries UTC microseconds as stored.
             (DataType.Timestamptz, ScalarField.DataOneofCase.StringData) => new ScalarColumn<long>(type,
-                Expand(Instants(scalars.StringData.Data, field, timezone), field, rows, validity), validity),
+                Instants(Expand(scalars.StringData.Data.ToArray(), field, rows, validity, ""), validity, field, timezone), validity),
             (DataType.Timestamptz, ScalarField.DataOneofCase.TimestamptzData) =>
                 new ScalarColumn<long>(type, Expand(scalars.TimestamptzData.Data.ToArray(), field, rows, validity), validity),
             _ => throw new MilvusException(ErrorCode.ParameterInvalid,
@@ -219,11 +219,17 @@ public static class FieldDataConverter
         return new GeometryColumn(wkb, validity);
     }
 
-    private static long[] Instants(IList<string> texts, FieldSchema field, TimeZoneInfo timezone)
+    /// <summary>The instants of the valid rows' ISO strings (a null row's placeholder is not read).</summary>
+    private static long[] Instants(string[] texts, bool[]? validity, FieldSchema field, TimeZoneInfo timezone)
     {
-        var instants = new long[texts.Count];
+        var instants = new long[texts.Length];
         for (var i = 0; i < instants.Length; i++)
         {
+            if (validity is not null && !validity[i])
+            {
+                continue;
+            }
+
             try
             {
                 instants[i] = Timestamptz.Parse(texts[i], timezone);
