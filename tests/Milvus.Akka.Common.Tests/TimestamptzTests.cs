@@ -1,3 +1,5 @@
+using Xunit;
+
 namespace Milvus.Akka.Common.Tests;
 
 public sealed class TimestamptzTests

@@ -307,8 +307,6 @@ public static class Samples
         // Streaming shards: journal events and snapshots.
         new("RowsInserted", new RowsInserted(7003, 43, FirstFormatRows(), 449_000_002_000, "req/i1.43.0")),
         new("RowsInserted/before-request-ids", new RowsInserted(7003, 43, FirstFormatRows(), 449_000_002_000, "")),
-        new("RowsInserted/timestamptz", new RowsInserted(7003, 43,
-            new RowBatch(ImmutableDictionary<long, Column>.Empty.Add(100, Int64Keys(1, 2, 3, 4)).Add(106, TimestamptzColumn())), 449_000_002_000, "req/i2.43.0")),
         new("RowsDeleted", new RowsDeleted(Int64Keys(1, 2), 449_000_003_000, "req/d1")),
         new("RowsDeleted/before-request-ids", new RowsDeleted(Int64Keys(1, 2), 449_000_003_000, "")),
         new("SegmentIdsReserved", new SegmentIdsReserved(7100, 16)),
