@@ -46,7 +46,7 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     public ConsoleSettings Console { get; init; } = ConsoleSettings.Default;
 
     public static ProxySettings Default { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), MilvusResultLimit, MilvusResultLimit,
-        2L << 20, TimeSpan.FromSeconds(5));
+        4L << 20, TimeSpan.FromSeconds(5));
 
     public static ProxySettings From(Config config)
     {

@@ -26,6 +26,8 @@ public sealed record BenchOptions
           --ef-construction N     HNSW efConstruction (default 200)
           --batch N               rows per insert request (default: about 2.5 MB of vectors, 5000 rows at 128-d)
           --ingest-in-flight N    concurrent insert requests (default 4)
+          --ingest-rounds N       with --ingest-only: ingest each data set N times on the same server, one line per
+                                  round (default 1); round 1 is a cold server, later rounds show it warm (JIT done)
           --shards N              shards of the collection (default 1)
           --channels N            HTTP/2 channels the requests are spread over (default 1)
           --threads N             in-process "all cores" thread count (default: processor count)
@@ -67,6 +69,9 @@ public sealed record BenchOptions
 
     public int IngestInFlight { get; init; } = 4;
 
+    /// <summary>With --ingest-only: how many times each data set is ingested (into a fresh collection) on the same server.</summary>
+    public int IngestRounds { get; init; } = 1;
+
     public int Shards { get; init; } = 1;
 
     public int Channels { get; init; } = 1;
@@ -105,6 +110,7 @@ public sealed record BenchOptions
                 "--ef-construction" => options with { EfConstruction = Int() },
                 "--batch" => options with { Batch = Int() },
                 "--ingest-in-flight" => options with { IngestInFlight = Int() },
+                "--ingest-rounds" => options with { IngestRounds = Int() },
                 "--shards" => options with { Shards = Int() },
                 "--channels" => options with { Channels = Int() },
                 "--threads" => options with { Threads = Int() },
