@@ -17,11 +17,10 @@ public sealed partial class CatalogActor
     {
         var security = Context.ActorOf(SecurityActor.Props(_meta, SecuritySettings.From(Context.System.Settings.Config)), "security");
         Receive<GetRbac>(m => security.Forward(m));
-        ReplyCatalog<IRbacChange>(async change =>
+        ReceiveAsync<IRbacChange>(change => RequestReplies.ReplyAsync(Sender, async () =>
         {
-            var done = await security.AskFor<Done>(change, SecurityChangeTimeout);
-            CatalogChangedTo(await NextCatalogVersionAsync());
-            return done;
-        });
+            await security.AskFor<Done>(change, SecurityChangeTimeout);
+            return await AnswerAsync(_state.Advanced(await NextTimestampAsync()));
+        }, _log, nameof(IRbacChange)));
     }
 }

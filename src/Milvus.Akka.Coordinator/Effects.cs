@@ -28,6 +28,15 @@ public sealed record AnnounceWork : Effect
     public static readonly AnnounceWork Instance = new();
 }
 
+/// <summary>
+/// The catalog changed to <paramref name="Version"/>: proxies drop what they cached before it (pub-sub), the timestamp
+/// oracle carries the version in its replies, and the coordinator's other children get the new view.
+/// </summary>
+public sealed record AnnounceCatalog(ulong Version) : Effect;
+
+/// <summary>The answer to the command decided, told to its sender once every other effect is performed.</summary>
+public sealed record Reply(object Message) : Effect;
+
 /// <summary>A state class's answer to a command or event: its new state and the effects to perform.</summary>
 public sealed record Decision<TState>(TState State, ImmutableArray<Effect> Effects)
 {

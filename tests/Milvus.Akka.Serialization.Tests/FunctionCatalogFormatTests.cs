@@ -9,8 +9,8 @@ namespace Milvus.Akka.Serialization.Tests;
 /// <summary>
 /// Catalog format version 2: a collection whose schema has functions (BM25) and function output fields round-trips;
 /// collections without functions are still written as version 1, so nodes that read only version 1 keep reading them,
-/// and refuse (rather than silently drop the functions of) the others. (A golden file of version 2 is still to be
-/// written once by this code and added to Golden/catalog.)
+/// and refuse (rather than silently drop the functions of) the others. Its golden file, collection-functions.v2.bin,
+/// is read by <see cref="TruncatedCatalogFormatTests"/> with the other later versions.
 /// </summary>
 public sealed class FunctionCatalogFormatTests
 {

@@ -15,17 +15,27 @@ namespace Milvus.Akka.Coordinator;
 public static class CatalogCodec
 {
     /// <summary>
-    /// The newest catalog format this code reads; entries without a version are version 1. Version 2 added schema
-    /// functions (BM25) and function output fields: only a collection that has functions is written as version 2, so
-    /// a node that cannot serve it refuses it instead of dropping its functions, and every other entry stays version 1.
+    /// The newest catalog format this code reads; entries without a version are version 1. Each later version is
+    /// written only by the collections that need it, so a node that reads an older version keeps reading every other
+    /// entry and refuses (instead of misreading) those: version 2 added schema functions (BM25) and function output
+    /// fields; version 3 added <c>truncated_before</c> (an older node would show a truncated collection's rows again).
     /// </summary>
-    public const uint FormatVersion = 2;
+    public const uint FormatVersion = TruncatedFormatVersion;
 
     /// <summary>The version of entries without functions (databases, segments, collections without functions).</summary>
     public const uint BaseFormatVersion = 1;
 
-    /// <summary>The version a collection is written with.</summary>
-    public static uint VersionOf(CollectionSchema schema) => schema.Functions.IsEmpty ? BaseFormatVersion : FormatVersion;
+    /// <summary>A collection whose schema has functions.</summary>
+    public const uint FunctionsFormatVersion = 2;
+
+    /// <summary>A truncated collection (<see cref="CollectionInfo.TruncatedBefore"/> set).</summary>
+    public const uint TruncatedFormatVersion = 3;
+
+    /// <summary>The version a collection is written with: the oldest that holds everything it has.</summary>
+    public static uint VersionOf(CollectionInfo collection) =>
+        collection.TruncatedBefore != 0 ? TruncatedFormatVersion
+        : !collection.Schema.Functions.IsEmpty ? FunctionsFormatVersion
+        : BaseFormatVersion;
 
     public static ByteString Encode(DatabaseInfo db) => new DatabaseEntry
     {
@@ -62,7 +72,7 @@ public static class CatalogCodec
             LoadedPartitions = { c.LoadedPartitions ?? [] },
             LoadedFields = { c.LoadedFields ?? [] },
             Replicas = { c.Replicas.IsDefault ? [] : c.Replicas },
-            FormatVersion = VersionOf(c.Schema),
+            FormatVersion = VersionOf(c),
             TruncatedBefore = c.TruncatedBefore,
         };
         return entry.ToByteString();
@@ -113,13 +123,16 @@ public static class CatalogCodec
             entry.IndexFiles.ToImmutableDictionary(kv => long.Parse(kv.Key, CultureInfo.InvariantCulture), kv => kv.Value), entry.FlushedTimestamp);
     }
 
-    /// <summary>Refuses an entry a newer version wrote: reading it as this version would silently drop what it holds.</summary>
-    public static void CheckVersion(uint version, string kind, string name)
+    /// <summary>
+    /// Refuses an entry a newer version wrote: reading it as this version would silently drop what it holds.
+    /// <paramref name="readsUpTo"/> is the newest version the reader knows (this code's, unless a test plays an older reader).
+    /// </summary>
+    public static void CheckVersion(uint version, string kind, string name, uint readsUpTo = FormatVersion)
     {
-        if (version > FormatVersion)
+        if (version > readsUpTo)
         {
             throw new InvalidDataException(
-                $"{kind} catalog entry '{name}' has format version {version}, but this node reads catalog versions up to {FormatVersion}: " +
+                $"{kind} catalog entry '{name}' has format version {version}, but this node reads catalog versions up to {readsUpTo}: " +
                 "it was written by a newer Milvus.Akka; upgrade this node");
         }
     }

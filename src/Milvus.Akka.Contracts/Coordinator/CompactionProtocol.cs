@@ -105,7 +105,8 @@ public static class CompactionCodec
                     PlanId = p.PlanId, Sources = RawBytes(p.Sources.AsSpan()), Target = p.Target, State = (long)p.State,
                 }),
             },
-            FormatVersion = CatalogCodec.FormatVersion,
+            // Compaction records have not changed since version 1: writing a later number would make older nodes refuse them.
+            FormatVersion = CatalogCodec.BaseFormatVersion,
         };
         if (record.FinishedAt is { } finished)
         {

@@ -5,33 +5,16 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { MilvusClient, DataType, ErrorCode, LoadState, ShowPartitionsType } = require('@zilliz/milvus2-sdk-node');
 const { serverWithClient } = require('./server');
+const collections = require('./collections');
 
-const DIM = 4;
-const vector = id => [Math.sin(id), Math.cos(id), Math.sin(2 * id), Math.cos(3 * id)];
+const { vector } = collections;
 
 let client;
 serverWithClient(MilvusClient, connected => { client = connected; });
 
-async function createCollection(name, extraFields = [], options = {}) {
-  const created = await client.createCollection({
-    collection_name: name,
-    consistency_level: 'Strong',
-    fields: [
-      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
-      { name: 'vec', data_type: DataType.FloatVector, dim: DIM },
-      { name: 'n', data_type: DataType.Int64 },
-      ...extraFields,
-    ],
-    ...options,
-  });
-  assert.equal(created.error_code, ErrorCode.SUCCESS, created.reason);
-}
-
-async function indexAndLoad(name, load = true) {
-  const index = await client.createIndex({ collection_name: name, field_name: 'vec', index_type: 'FLAT', metric_type: 'L2' });
-  assert.equal(index.error_code, ErrorCode.SUCCESS, index.reason);
-  if (load) await client.loadCollectionSync({ collection_name: name });
-}
+const createCollection = (name, extraFields = [], options = {}) =>
+  collections.createCollection(client, name, [{ name: 'n', data_type: DataType.Int64 }, ...extraFields], options);
+const indexAndLoad = (name, load = true) => collections.indexAndLoad(client, name, load);
 
 test('a null value of a nullable JSON field is stored and returned as null', async () => {
   await createCollection('behaviour_json', [{ name: 'doc', data_type: DataType.JSON, nullable: true }]);

@@ -7,6 +7,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { MilvusClient, DataType, ErrorCode, FunctionType } = require('@zilliz/milvus2-sdk-node');
 const { serverWithClient } = require('./server');
+const { createCollection } = require('./collections');
 
 let client;
 serverWithClient(MilvusClient, connected => { client = connected; });
@@ -51,19 +52,15 @@ function bm25(rows, query) {
 
 test('BM25 full-text search ranks as brute force over flushed and growing rows', async () => {
   const name = `bm25_${Date.now()}`;
-  const created = await client.createCollection({
-    collection_name: name,
-    fields: [
-      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
-      { name: 'vec', data_type: DataType.FloatVector, dim: 2 },
-      { name: 'text', data_type: DataType.VarChar, max_length: 300, enable_analyzer: true },
-      { name: 'sparse', data_type: DataType.SparseFloatVector, is_function_output: true },
-    ],
+  await createCollection(client, name, [
+    { name: 'text', data_type: DataType.VarChar, max_length: 300, enable_analyzer: true },
+    { name: 'sparse', data_type: DataType.SparseFloatVector, is_function_output: true },
+  ], {
+    dim: 2,
     functions: [
       { name: 'text_bm25', type: FunctionType.BM25, input_field_names: ['text'], output_field_names: ['sparse'], params: {} },
     ],
   });
-  assert.equal(created.error_code, ErrorCode.SUCCESS, created.reason);
 
   const described = await client.describeCollection({ collection_name: name });
   assert.equal(described.schema.functions.length, 1);

@@ -6,30 +6,17 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { MilvusClient, DataType, ErrorCode } = require('@zilliz/milvus2-sdk-node');
 const { serverWithClient } = require('./server');
+const collections = require('./collections');
 
-const DIM = 4;
-const vector = id => [Math.sin(id), Math.cos(id), Math.sin(2 * id), Math.cos(3 * id)];
-const l2 = (a, b) => a.reduce((sum, x, i) => sum + (x - b[i]) ** 2, 0);
+const { vector, l2 } = collections;
 
 let client;
 serverWithClient(MilvusClient, connected => { client = connected; });
 
-async function createLoaded(name) {
-  const created = await client.createCollection({
-    collection_name: name,
-    consistency_level: 'Strong',
-    fields: [
-      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
-      { name: 'vec', data_type: DataType.FloatVector, dim: DIM },
-      { name: 'score', data_type: DataType.Int64 },
-      { name: 'tag', data_type: DataType.VarChar, max_length: 16, nullable: true },
-    ],
-  });
-  assert.equal(created.error_code, ErrorCode.SUCCESS, created.reason);
-  const index = await client.createIndex({ collection_name: name, field_name: 'vec', index_type: 'FLAT', metric_type: 'L2' });
-  assert.equal(index.error_code, ErrorCode.SUCCESS, index.reason);
-  await client.loadCollectionSync({ collection_name: name });
-}
+const createLoaded = name => collections.createLoaded(client, name, [
+  { name: 'score', data_type: DataType.Int64 },
+  { name: 'tag', data_type: DataType.VarChar, max_length: 16, nullable: true },
+]);
 
 async function insert(name, ids) {
   const result = await client.insert({

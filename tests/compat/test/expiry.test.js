@@ -6,11 +6,9 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { MilvusClient, DataType, ErrorCode } = require('@zilliz/milvus2-sdk-node');
 const { serverWithClient } = require('./server');
+const { DIM, vector, l2, createLoaded } = require('./collections');
 
-const DIM = 4;
 const TTL_KEY = 'collection.ttl.seconds';
-const vector = id => [Math.sin(id), Math.cos(id), Math.sin(2 * id), Math.cos(3 * id)];
-const l2 = (a, b) => a.reduce((sum, x, i) => sum + (x - b[i]) ** 2, 0);
 // Hybrid timestamps carry UTC milliseconds above 18 logical bits.
 const physicalMs = ts => Number(BigInt(ts) >> 18n);
 
@@ -50,18 +48,7 @@ async function checkTtl(read, writtenAt, ttlMs) {
 
 test('rows older than the collection TTL are invisible to search, query and count, and compaction purges them', async () => {
   const name = 'expiry_rows';
-  const created = await client.createCollection({
-    collection_name: name,
-    consistency_level: 'Strong',
-    fields: [
-      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
-      { name: 'vec', data_type: DataType.FloatVector, dim: DIM },
-    ],
-  });
-  assert.equal(created.error_code, ErrorCode.SUCCESS, created.reason);
-  const index = await client.createIndex({ collection_name: name, field_name: 'vec', index_type: 'FLAT', metric_type: 'L2' });
-  assert.equal(index.error_code, ErrorCode.SUCCESS, index.reason);
-  await client.loadCollectionSync({ collection_name: name });
+  await createLoaded(client, name);
 
   // Old rows in a sealed segment, young rows in a growing one, written 6 s apart; the TTL of 4 s lies between.
   const oldIds = Array.from({ length: 30 }, (_, i) => i);

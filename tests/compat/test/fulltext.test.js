@@ -6,6 +6,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { MilvusClient, DataType, ErrorCode } = require('@zilliz/milvus2-sdk-node');
 const { serverWithClient } = require('./server');
+const { createCollection } = require('./collections');
 
 let client;
 serverWithClient(MilvusClient, connected => { client = connected; });
@@ -58,20 +59,12 @@ test('runAnalyzer tokenizes with the given analyzer', async () => {
 
 test('TEXT_MATCH and PHRASE_MATCH filter query and search results as brute force does', async () => {
   const name = `fts_${Date.now()}`;
-  const fields = [
-    { name: 'id', data_type: DataType.Int64, is_primary_key: true },
-    { name: 'vec', data_type: DataType.FloatVector, dim: 2 },
-    { name: 'text', data_type: DataType.VarChar, max_length: 200, enable_analyzer: true, enable_match: true, analyzer_params: { type: 'standard' } },
-    { name: 'note', data_type: DataType.VarChar, max_length: 20 },
-  ];
-  const created = await client.createCollection({ collection_name: name, fields });
-  assert.equal(created.error_code, ErrorCode.SUCCESS, created.reason);
+  const text = { name: 'text', data_type: DataType.VarChar, max_length: 200, enable_analyzer: true, enable_match: true, analyzer_params: { type: 'standard' } };
+  await createCollection(client, name, [text, { name: 'note', data_type: DataType.VarChar, max_length: 20 }], { dim: 2 });
 
   // The SDK turns a refused create into a rejected promise carrying the status.
-  await assert.rejects(client.createCollection({
-    collection_name: `${name}_x`,
-    fields: [fields[0], fields[1], { ...fields[2], analyzer_params: { tokenizer: 'lindera' } }],
-  }), refused => refused.error_code !== ErrorCode.SUCCESS && /lindera/.test(refused.reason));
+  await assert.rejects(createCollection(client, `${name}_x`, [{ ...text, analyzer_params: { tokenizer: 'lindera' } }], { dim: 2 }),
+    refused => refused.error_code !== ErrorCode.SUCCESS && /lindera/.test(refused.reason));
 
   const next = random(2025);
   const rows = Array.from({ length: 150 }, (_, id) => ({

@@ -6,6 +6,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { MilvusClient, DataType } = require('@zilliz/milvus2-sdk-node');
 const { serverWithClient } = require('./server');
+const { createLoaded, l2 } = require('./collections');
 
 const DIM = 4;
 const ROWS = 2500;
@@ -23,7 +24,6 @@ function vectorOf(id) {
     return seed / 2 ** 32;
   });
 }
-const l2 = (a, b) => a.reduce((s, x, i) => s + (x - b[i]) ** 2, 0);
 const live = Array.from({ length: ROWS }, (_, id) => id).filter(id => !DELETED.has(id));
 
 async function insert(from, to) {
@@ -43,17 +43,7 @@ async function drain(iterator) {
 }
 
 test('iterators', async t => {
-  const created = await client.createCollection({
-    collection_name: COLLECTION,
-    fields: [
-      { name: 'id', data_type: DataType.Int64, is_primary_key: true, autoID: false },
-      { name: 'vec', data_type: DataType.FloatVector, dim: DIM },
-      { name: 'bucket', data_type: DataType.Int32 },
-    ],
-  });
-  assert.equal(created.error_code, 'Success', created.reason);
-  await client.createIndex({ collection_name: COLLECTION, field_name: 'vec', index_type: 'FLAT', metric_type: 'L2' });
-  await client.loadCollectionSync({ collection_name: COLLECTION });
+  await createLoaded(client, COLLECTION, [{ name: 'bucket', data_type: DataType.Int32 }], { dim: DIM });
   await insert(0, 1500);
   await client.flushSync({ collection_names: [COLLECTION] });
   await insert(1500, ROWS);

@@ -6,33 +6,18 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { MilvusClient, DataType, ErrorCode } = require('@zilliz/milvus2-sdk-node');
 const { serverWithClient } = require('./server');
+const { DIM, vector, l2, createLoaded } = require('./collections');
 
-const DIM = 4;
 const TENANTS = 10;
 const ROWS = 400;
-const vector = id => [Math.sin(id), Math.cos(id), Math.sin(2 * id), Math.cos(3 * id)];
-const l2 = (a, b) => a.reduce((sum, x, i) => sum + (x - b[i]) ** 2, 0);
 const tenantOf = id => `t${id % TENANTS}`;
 
 let client;
 serverWithClient(MilvusClient, connected => { client = connected; });
 
 async function createTenants(name, properties = {}) {
-  const created = await client.createCollection({
-    collection_name: name,
-    consistency_level: 'Strong',
-    num_partitions: 8,
-    fields: [
-      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
-      { name: 'vec', data_type: DataType.FloatVector, dim: DIM },
-      { name: 'tenant', data_type: DataType.VarChar, max_length: 16, is_partition_key: true },
-    ],
-    properties,
-  });
-  assert.equal(created.error_code, ErrorCode.SUCCESS, created.reason);
-  const index = await client.createIndex({ collection_name: name, field_name: 'vec', index_type: 'FLAT', metric_type: 'L2' });
-  assert.equal(index.error_code, ErrorCode.SUCCESS, index.reason);
-  await client.loadCollectionSync({ collection_name: name });
+  await createLoaded(client, name, [{ name: 'tenant', data_type: DataType.VarChar, max_length: 16, is_partition_key: true }],
+    { num_partitions: 8, properties });
   const rows = Array.from({ length: ROWS }, (_, id) => ({ id, vec: vector(id), tenant: tenantOf(id) }));
   // Half the rows in sealed segments, half in growing ones: pruning must hold for both.
   for (const half of [rows.slice(0, ROWS / 2), rows.slice(ROWS / 2)]) {

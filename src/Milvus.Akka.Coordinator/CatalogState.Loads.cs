@@ -1,6 +1,4 @@
 using System.Collections.Immutable;
-using Akka.Actor;
-using Milvus.Akka.Cluster;
 using Milvus.Akka.Common;
 using Milvus.Akka.Index;
 
@@ -11,9 +9,9 @@ namespace Milvus.Akka.Coordinator;
 /// follows each change through the catalog view (schedules index builds, assigns loaded segments to query nodes,
 /// unloads released ones).
 /// </summary>
-public sealed partial class CatalogActor
+public sealed partial record CatalogState
 {
-    private async Task<object> CreateIndexAsync(CreateIndex m)
+    public Decision<CatalogState> Decide(CreateIndex m, CatalogInputs inputs)
     {
         var collection = Find(m.Database, m.Collection);
         var field = collection.Schema.FindField(m.FieldName)
@@ -43,7 +41,7 @@ public sealed partial class CatalogActor
         {
             if (existing.Name == name && existing.Params.SequenceEqual(parameters))
             {
-                return Done.Instance;
+                return Unchanged();
             }
 
             throw new MilvusException(ErrorCode.IndexDuplicate, $"at most one distinct index is allowed per field, field {field.Name} already has index {existing.Name}");
@@ -54,12 +52,11 @@ public sealed partial class CatalogActor
             throw new MilvusException(ErrorCode.IndexDuplicate, $"index name {name} is already used by another field");
         }
 
-        var index = new IndexInfo(await NextIdsAsync(), name, field.FieldId, parameters, await NextTimestampAsync()) { Properties = properties };
-        await SaveAsync(collection with { Indexes = collection.Indexes.Add(index) });
-        return Done.Instance;
+        var index = new IndexInfo(inputs.Id(0), name, field.FieldId, parameters, inputs.Timestamp) { Properties = properties };
+        return Saved(inputs, collection with { Indexes = collection.Indexes.Add(index) });
     }
 
-    private async Task<object> DropIndexAsync(DropIndex m)
+    public Decision<CatalogState> Decide(DropIndex m, CatalogInputs inputs)
     {
         var collection = Find(m.Database, m.Collection);
         var index = collection.Indexes.FirstOrDefault(i =>
@@ -67,7 +64,7 @@ public sealed partial class CatalogActor
             && (string.IsNullOrEmpty(m.FieldName) || collection.Schema.FindField(i.FieldId)?.Name == m.FieldName));
         if (index is null)
         {
-            return Done.Instance;
+            return Unchanged();
         }
 
         if (collection.Loaded)
@@ -76,12 +73,10 @@ public sealed partial class CatalogActor
         }
 
         // The segments child forgets the index files of the field once it sees the view without the index.
-        await SaveAsync(collection with { Indexes = collection.Indexes.Remove(index) });
-
-        return Done.Instance;
+        return Saved(inputs, collection with { Indexes = collection.Indexes.Remove(index) });
     }
 
-    private async Task<object> AlterIndexAsync(AlterIndex m)
+    public Decision<CatalogState> Decide(AlterIndex m, CatalogInputs inputs)
     {
         AlterableProperties.CheckIndexAlteration(m.Properties, m.DeleteKeys);
         if (string.IsNullOrEmpty(m.IndexName))
@@ -98,87 +93,82 @@ public sealed partial class CatalogActor
         var index = collection.Indexes.FirstOrDefault(i => i.Name == m.IndexName)
             ?? throw new MilvusException(ErrorCode.IndexNotFound, $"index not found[indexName={m.IndexName}]");
         var altered = index with { Properties = index.Properties.SetItems(m.Properties).RemoveRange(m.DeleteKeys) };
-        await SaveAsync(collection with { Indexes = collection.Indexes.Replace(index, altered) });
-        return Done.Instance;
+        return Saved(inputs, collection with { Indexes = collection.Indexes.Replace(index, altered) });
     }
 
-    private async Task<object> LoadCollectionAsync(LoadCollection m)
+    public Decision<CatalogState> Decide(LoadCollection m, CatalogInputs inputs)
     {
         var collection = Find(m.Database, m.Name);
         RequireVectorIndexes(collection);
         var fields = LoadFieldRules.Resolve(collection.Schema, m.LoadFields, m.SkipDynamicField);
         LoadFieldRules.RequireUnchanged(collection, fields);
-        LoadReplicas.Check(collection, m.ReplicaNumber, QueryNodeCount, partitions: false);
-        if (!collection.Loaded || collection.LoadedPartitions is not null)
+        LoadReplicas.Check(collection, m.ReplicaNumber, inputs.QueryNodes, partitions: false);
+        if (collection.Loaded && collection.LoadedPartitions is null)
         {
-            await SaveAsync(collection with
-            {
-                Loaded = true, LoadedPartitions = null, LoadedFields = fields, Replicas = await ReplicasOfAsync(collection, m.ReplicaNumber),
-            });
+            return Unchanged();
         }
 
-        return Done.Instance;
+        return Saved(inputs, collection with
+        {
+            Loaded = true, LoadedPartitions = null, LoadedFields = fields, Replicas = ReplicasOf(collection, m.ReplicaNumber, inputs),
+        });
     }
 
-    private async Task<object> LoadPartitionsAsync(LoadPartitions m)
+    public Decision<CatalogState> Decide(LoadPartitions m, CatalogInputs inputs)
     {
         var collection = Find(m.Database, m.Collection);
         RequireVectorIndexes(collection);
         var ids = PartitionIds(collection, m.Partitions);
         var fields = LoadFieldRules.Resolve(collection.Schema, m.LoadFields, m.SkipDynamicField);
         LoadFieldRules.RequireUnchanged(collection, fields);
-        LoadReplicas.Check(collection, m.ReplicaNumber, QueryNodeCount, partitions: true);
+        LoadReplicas.Check(collection, m.ReplicaNumber, inputs.QueryNodes, partitions: true);
         if (!collection.Loaded)
         {
-            await SaveAsync(collection with
+            return Saved(inputs, collection with
             {
-                Loaded = true, LoadedPartitions = ids, LoadedFields = fields, Replicas = await ReplicasOfAsync(collection, m.ReplicaNumber),
+                Loaded = true, LoadedPartitions = ids, LoadedFields = fields, Replicas = ReplicasOf(collection, m.ReplicaNumber, inputs),
             });
         }
-        else if (collection.LoadedPartitions is { } loaded && !ids.IsSubsetOf(loaded))
-        {
-            await SaveAsync(collection with { LoadedPartitions = loaded.Union(ids) });
-        }
 
-        return Done.Instance;
+        return collection.LoadedPartitions is { } loaded && !ids.IsSubsetOf(loaded)
+            ? Saved(inputs, collection with { LoadedPartitions = loaded.Union(ids) })
+            : Unchanged();
     }
 
-    private async Task<object> ReleasePartitionsAsync(ReleasePartitions m)
+    public Decision<CatalogState> Decide(ReleasePartitions m, CatalogInputs inputs)
     {
         var collection = Find(m.Database, m.Collection);
         var ids = PartitionIds(collection, m.Partitions);
         if (!collection.Loaded)
         {
-            return Done.Instance;
+            return Unchanged();
         }
 
         var remaining = (collection.LoadedPartitions ?? [.. collection.Partitions.Select(p => p.Id)]).Except(ids);
-        if (remaining.IsEmpty)
-        {
-            return await ReleaseCollectionAsync(new ReleaseCollection(m.Database, m.Collection));
-        }
-
-        await SaveAsync(collection with { LoadedPartitions = remaining });
-        return Done.Instance;
+        return remaining.IsEmpty
+            ? Decide(new ReleaseCollection(m.Database, m.Collection), inputs)
+            : Saved(inputs, collection with { LoadedPartitions = remaining });
     }
+
+    /// <summary>The shards are told to release even when the catalog holds the collection released already (a retry).</summary>
+    public Decision<CatalogState> Decide(ReleaseCollection m, CatalogInputs inputs)
+    {
+        var collection = Find(m.Database, m.Name);
+        var releases = collection.AllShardNames.Select(shard => (Effect)new SendToShards(new ReleaseShard(shard))).ToImmutableArray();
+        return collection.Loaded
+            ? Saved(inputs, [collection with { Loaded = false, LoadedPartitions = null, LoadedFields = null, Replicas = [] }], releases)
+            : Unchanged(releases);
+    }
+
+    /// <summary>A load of a collection not loaded yet takes one fresh id per replica.</summary>
+    private int NewReplicaIds(string database, string name, int replicaNumber) =>
+        Databases.ContainsKey(DatabaseName(database)) && TryFind(DatabaseName(database), name) is { Loaded: false } ? Math.Max(0, replicaNumber) : 0;
 
     /// <summary>The replica ids of a load: those of a collection already loaded, new unique ids otherwise.</summary>
-    private async Task<ImmutableArray<long>> ReplicasOfAsync(CollectionInfo collection, int replicaNumber)
-    {
-        if (collection.Loaded)
-        {
-            return collection.Replicas;
-        }
+    private static ImmutableArray<long> ReplicasOf(CollectionInfo collection, int replicaNumber, CatalogInputs inputs) =>
+        collection.Loaded ? collection.Replicas : [.. Enumerable.Range(0, replicaNumber).Select(inputs.Id)];
 
-        var first = await NextIdsAsync(replicaNumber);
-        return [.. Enumerable.Range(0, replicaNumber).Select(i => first + i)];
-    }
-
-    /// <summary>Query nodes that are up: each replica of a load needs one of its own.</summary>
-    private int QueryNodeCount() =>
-        global::Akka.Cluster.Cluster.Get(Context.System).State.Members.Count(m => m.Status == global::Akka.Cluster.MemberStatus.Up && m.HasRole(CoordinatorActor.QueryRole));
-
-    private void RequireVectorIndexes(CollectionInfo collection)
+    private static void RequireVectorIndexes(CollectionInfo collection)
     {
         foreach (var vector in collection.Schema.VectorFields)
         {
@@ -194,20 +184,4 @@ public sealed partial class CatalogActor
             ? throw new MilvusException(ErrorCode.ParameterInvalid, "partition names are empty")
             : [.. names.Select(name => (collection.FindPartition(name)
                 ?? throw new MilvusException(ErrorCode.PartitionNotFound, $"partition not found[partition={name}]")).Id)];
-
-    private async Task<object> ReleaseCollectionAsync(ReleaseCollection m)
-    {
-        var collection = Find(m.Database, m.Name);
-        if (collection.Loaded)
-        {
-            await SaveAsync(collection with { Loaded = false, LoadedPartitions = null, LoadedFields = null, Replicas = [] });
-        }
-
-        foreach (var shard in collection.AllShardNames)
-        {
-            _shardRegion.Tell(new ReleaseShard(shard));
-        }
-
-        return Done.Instance;
-    }
 }
