@@ -69,8 +69,6 @@ public sealed class MalformedRequestTests(GrpcServerFixture server) : IAsyncLife
     }
 
     [Theory]
-    [InlineData(DataType.Geometry, 2400)]
-    [InlineData(DataType.Timestamptz, 2400)]
     [InlineData((DataType)77, 1100)]
     public async Task A_field_type_the_server_does_not_store_is_refused_at_create_naming_it(DataType type, int code)
     {
