@@ -3,8 +3,9 @@ using Google.Protobuf;
 using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
+using Milvus.Akka.TestSupport;
 using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
-using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
+using static Milvus.Akka.TestSupport.MilvusRpc;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -68,7 +69,7 @@ public sealed class AdministrationRpcTests(GrpcServerFixture server) : IAsyncLif
         // Segments of different shards are never merged: one plan per shard.
         Assert.Equal(2, compaction.CompactionPlanCount);
 
-        var state = await UntilAsync(
+        var state = await Eventually.UntilAsync(
             () => Client.GetCompactionStateAsync(new GetCompactionStateRequest { CompactionID = compaction.CompactionID }).ResponseAsync,
             s => s.State == CompactionState.Completed, "the compaction completes");
         Succeeded(state.Status);
@@ -124,7 +125,7 @@ public sealed class AdministrationRpcTests(GrpcServerFixture server) : IAsyncLif
         await InsertBatchesAsync(flushEach: true);
         Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
         var persistent = await PersistentSegmentsAsync();
-        var served = await UntilAsync(
+        var served = await Eventually.UntilAsync(
             () => Client.GetQuerySegmentInfoAsync(new GetQuerySegmentInfoRequest { CollectionName = _collection }).ResponseAsync,
             r => r.Infos.Count == persistent.Count, "every flushed segment is served");
         Assert.Equal(persistent.Select(s => s.SegmentID).Order(), served.Infos.Select(s => s.SegmentID).Order());
@@ -218,22 +219,4 @@ public sealed class AdministrationRpcTests(GrpcServerFixture server) : IAsyncLif
         Assert.All(response.Infos, s => Assert.Equal(_collectionId, s.CollectionID));
         return [.. response.Infos];
     }
-
-    private static async Task<T> UntilAsync<T>(Func<Task<T>> poll, Func<T, bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var value = await poll();
-            if (done(value))
-            {
-                return value;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
-            await Task.Delay(100);
-        }
-    }
-
-    private static void Succeeded(MilvusStatus status) => Assert.True(status.ErrorCode == ErrorCode.Success && status.Code == 0, status.Reason);
 }

@@ -2,8 +2,9 @@ using System.Text;
 using Grpc.Core;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Security;
-using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
+using Milvus.Akka.TestSupport;
 using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
+using static Milvus.Akka.TestSupport.MilvusRpc;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -121,6 +122,4 @@ public sealed class AuthorizationTests : IAsyncLifetime
         Assert.Equal(code, refused.StatusCode);
         return refused;
     }
-
-    private static void Succeeded(MilvusStatus status) => StandaloneGrpcNode.Succeeded(status);
 }

@@ -3,11 +3,11 @@ using Google.Protobuf;
 using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
-using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
-using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
+using Milvus.Akka.TestSupport;
 using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
 using ProtoHybridSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.HybridSearchRequest;
 using ProtoSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest;
+using static Milvus.Akka.TestSupport.MilvusRpc;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -362,14 +362,4 @@ public sealed partial class Bm25RpcTests(GrpcServerFixture server)
     private static partial Regex NonLetters();
 
     private static string[] Tokens(string text) => [.. NonLetters().Split(text).Where(t => t.Length > 0).Select(t => t.ToLowerInvariant())];
-
-    private static KeyValuePair Pair(string key, string value) => new() { Key = key, Value = value };
-
-    private static void Succeeded(MilvusStatus status) => Assert.True(status.ErrorCode == ErrorCode.Success && status.Code == 0, status.Reason);
-
-    private static void Failed(MilvusStatus status, int code, string reasonMentions)
-    {
-        Assert.True(code == status.Code, $"expected code {code}, got {status.Code}: {status.Reason}");
-        Assert.Contains(reasonMentions, status.Reason);
-    }
 }

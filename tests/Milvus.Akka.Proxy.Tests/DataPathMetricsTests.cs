@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
+using Milvus.Akka.TestSupport;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -45,9 +45,9 @@ public sealed class DataPathMetricsTests : IAsyncLifetime
         Assert.True(Sum(growing, "milvus_datacoord_segment_num{segment_state=\"Growing\"") >= 1);
         Assert.True(ManagementEndpointTests.Delta(before, growing, "milvus_akka_wal_write_latency_count") >= 1);
 
-        StandaloneGrpcNode.Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { collection } })).Status);
+        MilvusRpc.Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { collection } })).Status);
         await InsertAsync(collection, firstId: Rows);
-        StandaloneGrpcNode.Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { collection } })).Status);
+        MilvusRpc.Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { collection } })).Status);
         var served = await AwaitSampleAsync("both flushed segments served with their index",
             s => Sum(s, "milvus_datacoord_segment_num{segment_state=\"Indexed\"") >= 2);
         Assert.True(Sum(served, "milvus_akka_segment_rows{segment_state=\"Indexed\"") >= 2 * Rows);
@@ -56,7 +56,7 @@ public sealed class DataPathMetricsTests : IAsyncLifetime
         Assert.True(ManagementEndpointTests.Delta(before, served, "milvus_datanode_save_latency_sum") > 0);
 
         var described = await client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = collection });
-        StandaloneGrpcNode.Succeeded((await client.ManualCompactionAsync(new ManualCompactionRequest { CollectionID = described.CollectionID })).Status);
+        MilvusRpc.Succeeded((await client.ManualCompactionAsync(new ManualCompactionRequest { CollectionID = described.CollectionID })).Status);
         var compacted = await AwaitSampleAsync("a compaction",
             s => ManagementEndpointTests.Delta(before, s, "milvus_datanode_compaction_latency_count") >= 1);
         Assert.True(ManagementEndpointTests.Delta(before, compacted, "milvus_datanode_compaction_latency_sum") > 0);
@@ -68,28 +68,15 @@ public sealed class DataPathMetricsTests : IAsyncLifetime
     private static double Sum(Dictionary<string, double> samples, string prefix) =>
         samples.Where(s => s.Key.StartsWith(prefix, StringComparison.Ordinal)).Sum(s => s.Value);
 
-    private async Task<Dictionary<string, double>> AwaitSampleAsync(string what, Func<Dictionary<string, double>, bool> condition)
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            var samples = await ScrapeAsync();
-            if (condition(samples))
-            {
-                return samples;
-            }
-
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(90), $"/metrics did not show {what} within {waited.Elapsed}");
-            await Task.Delay(250);
-        }
-    }
+    private Task<Dictionary<string, double>> AwaitSampleAsync(string what, Func<Dictionary<string, double>, bool> condition) =>
+        Eventually.UntilAsync(ScrapeAsync, condition, $"/metrics shows {what}");
 
     private async Task InsertAsync(string collection, long firstId)
     {
         var ids = Enumerable.Range(0, Rows).Select(i => firstId + i).ToList();
         var vectors = new FloatArray();
         vectors.Data.Add(ids.SelectMany(id => Enumerable.Range(0, Dim).Select(d => (float)(id * 0.01 + d))));
-        StandaloneGrpcNode.Succeeded((await _node!.Client.InsertAsync(new InsertRequest
+        MilvusRpc.Succeeded((await _node!.Client.InsertAsync(new InsertRequest
         {
             CollectionName = collection,
             NumRows = Rows,

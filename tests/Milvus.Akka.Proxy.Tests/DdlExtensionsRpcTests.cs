@@ -2,10 +2,10 @@ using Google.Protobuf;
 using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
-using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
-using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
+using Milvus.Akka.TestSupport;
 using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
 using ProtoSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest;
+using static Milvus.Akka.TestSupport.MilvusRpc;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -58,7 +58,7 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
         Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
         await InsertAsync(Rows(60, 30), partition: null);
         Assert.Equal(90, await CountAsync());
-        var flushed = await UntilAsync(PersistentSegmentsAsync, s => s.Count > 0, "the flushed segments are recorded");
+        var flushed = await Eventually.UntilAsync(PersistentSegmentsAsync, s => s.Count > 0, "the flushed segments are recorded");
         var describedBefore = await Client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = _collection });
 
         Succeeded((await Client.TruncateCollectionAsync(new TruncateCollectionRequest { CollectionName = alias })).Status);
@@ -78,7 +78,7 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
 
         // The flushed segments, wholly below the truncation, leave the bookkeeping for garbage collection.
         var flushedIds = flushed.Select(s => s.SegmentID).ToHashSet();
-        await UntilAsync(PersistentSegmentsAsync, s => !s.Any(x => flushedIds.Contains(x.SegmentID)), "the truncated segments are dropped");
+        await Eventually.UntilAsync(PersistentSegmentsAsync, s => !s.Any(x => flushedIds.Contains(x.SegmentID)), "the truncated segments are dropped");
 
         // Rows inserted afterwards, even under old primary keys, are the only ones read.
         await InsertAsync(Rows(85, 10), partition: "p1");
@@ -350,24 +350,4 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
         Succeeded(response.Status);
         return [.. response.Infos];
     }
-
-    private static async Task<T> UntilAsync<T>(Func<Task<T>> poll, Func<T, bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var value = await poll();
-            if (done(value))
-            {
-                return value;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
-            await Task.Delay(100);
-        }
-    }
-
-    private static KeyValuePair Pair(string key, string value) => new() { Key = key, Value = value };
-
-    private static void Succeeded(MilvusStatus status) => Assert.True(status.ErrorCode == ErrorCode.Success && status.Code == 0, status.Reason);
 }

@@ -1,15 +1,13 @@
 using Google.Protobuf;
-using Grpc.Net.Client;
 using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
-using Milvus.Akka.Server;
+using Milvus.Akka.TestSupport;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.IO;
-using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
-using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
 using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
 using ProtoSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest;
+using static Milvus.Akka.TestSupport.MilvusRpc;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -17,76 +15,50 @@ namespace Milvus.Akka.Proxy.Tests;
 /// A Geometry field over gRPC as the SDKs use it: WKT in (or WKB), WKT out, nulls and a WKT default, an RTREE index,
 /// spatial filters answered as NetTopologySuite answers them, before and after a flush and a restart.
 /// </summary>
-public sealed class GeometryRpcTests : IAsyncLifetime
+public sealed class GeometryRpcTests
 {
-    private const string Config = """
-        milvus.proxy.grpc.port = 0
-        milvus.management.port = 0
-        akka.loglevel = WARNING
-        """;
-
     private const string Collection = "places";
     private const int Dim = 4;
     private const string Area = "POLYGON ((2 2, 8 2, 8 8, 2 8, 2 2))";
     private static readonly WKTReader Reader = new();
 
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "milvus-akka-tests", Guid.NewGuid().ToString("N"));
-
     /// <summary>The rows inserted, by id: null for a null geometry.</summary>
     private readonly Dictionary<long, string?> _rows = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_dataDir, recursive: true);
-        return Task.CompletedTask;
-    }
 
     [Fact]
     public async Task Geometry_rows_are_stored_filtered_and_returned_as_wkt_across_a_flush_and_a_restart()
     {
-        await using (var node = await MilvusNode.StartAsync(new NodeOptions { DataDir = _dataDir, ExtraConfig = Config }))
+        await using var node = await StandaloneGrpcNode.StartAsync();
+        var client = node.Client;
+        await CreateAsync(client);
+        await InsertWktAsync(client, 0, 40);
+        await CheckAsync(client);
+
+        // A geometry that is not WKT is refused with Milvus's parameter error, and nothing of the batch is kept.
+        var bad = await client.InsertAsync(Insert(100, [("POLYGON ((0 0, 1 1", true)]));
+        Assert.Equal(1100, bad.Status.Code);
+        Assert.Contains("not valid WKT", bad.Status.Reason);
+
+        // WKB (geometry_data) is accepted too.
+        var wkb = new WKBWriter().Write(Reader.Read("POINT (5 5)"));
+        var insert = Insert(200, [("unused", true)]);
+        insert.FieldsData[2] = new FieldData
         {
-            var client = Client(node, out var channel);
-            using (channel)
-            {
-                await CreateAsync(client);
-                await InsertWktAsync(client, 0, 40);
-                await CheckAsync(client);
+            FieldName = "geo",
+            Type = DataType.Geometry,
+            Scalars = new ScalarField { GeometryData = new GeometryArray { Data = { ByteString.CopyFrom(wkb) } } },
+        };
+        Succeeded((await client.InsertAsync(insert)).Status);
+        _rows[200] = "POINT (5 5)";
 
-                // A geometry that is not WKT is refused with Milvus's parameter error, and nothing of the batch is kept.
-                var bad = await client.InsertAsync(Insert(100, [("POLYGON ((0 0, 1 1", true)]));
-                Assert.Equal(1100, bad.Status.Code);
-                Assert.Contains("not valid WKT", bad.Status.Reason);
+        Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { Collection } })).Status);
+        await InsertWktAsync(client, 40, 20);
+        await CheckAsync(client);
 
-                // WKB (geometry_data) is accepted too.
-                var wkb = new WKBWriter().Write(Reader.Read("POINT (5 5)"));
-                var insert = Insert(200, [("unused", true)]);
-                insert.FieldsData[2] = new FieldData
-                {
-                    FieldName = "geo",
-                    Type = DataType.Geometry,
-                    Scalars = new ScalarField { GeometryData = new GeometryArray { Data = { ByteString.CopyFrom(wkb) } } },
-                };
-                Succeeded((await client.InsertAsync(insert)).Status);
-                _rows[200] = "POINT (5 5)";
-
-                Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { Collection } })).Status);
-                await InsertWktAsync(client, 40, 20);
-                await CheckAsync(client);
-            }
-        }
-
-        await using (var node = await MilvusNode.StartAsync(new NodeOptions { DataDir = _dataDir, ExtraConfig = Config }))
-        {
-            var client = Client(node, out var channel);
-            using (channel)
-            {
-                Succeeded(await client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = Collection }));
-                await CheckAsync(client);
-            }
-        }
+        await node.RestartAsync();
+        client = node.Client;
+        Succeeded(await client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = Collection }));
+        await CheckAsync(client);
     }
 
     private static async Task CreateAsync(MilvusService.MilvusServiceClient client)
@@ -253,14 +225,4 @@ public sealed class GeometryRpcTests : IAsyncLifetime
         value.Values.Add(ByteString.CopyFrom([.. vector.SelectMany(BitConverter.GetBytes)]));
         return new PlaceholderGroup { Placeholders = { value } }.ToByteString();
     }
-
-    private static MilvusService.MilvusServiceClient Client(MilvusNode node, out GrpcChannel channel)
-    {
-        channel = GrpcChannel.ForAddress($"http://127.0.0.1:{node.GrpcPort}");
-        return new MilvusService.MilvusServiceClient(channel);
-    }
-
-    private static KeyValuePair Pair(string key, string value) => new() { Key = key, Value = value };
-
-    private static void Succeeded(MilvusStatus status) => Assert.True(status.ErrorCode == ErrorCode.Success && status.Code == 0, status.Reason);
 }

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Server;
+using Milvus.Akka.TestSupport;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -13,43 +14,32 @@ public sealed class GrpcServerFixture : IAsyncLifetime
     /// test flushes stay as they are until it compacts them itself.
     /// </summary>
     private const string Config = """
-        milvus.proxy.grpc.port = 0
-        milvus.management.port = 0
         milvus.proxy.grpc.max-receive-message-size = 1 MiB
         milvus.coordinator.compaction.auto = off
         milvus.query.register-interval = 500ms
         milvus.data.poll-interval = 500ms
-        akka.loglevel = WARNING
         """;
 
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "milvus-akka-tests", Guid.NewGuid().ToString("N"));
-    private MilvusNode? _node;
-    private GrpcChannel? _channel;
+    private StandaloneGrpcNode? _node;
 
-    public string Address => $"127.0.0.1:{_node!.GrpcPort}";
+    public string Address => _node!.Address;
 
-    public MilvusService.MilvusServiceClient Client => new(_channel);
+    public MilvusService.MilvusServiceClient Client => _node!.Client;
 
     /// <summary>For requests that are not well-formed messages (raw bytes sent to any rpc).</summary>
-    public CallInvoker CallInvoker => _channel!.CreateCallInvoker();
+    public CallInvoker CallInvoker => _node!.CallInvoker;
 
-    public MilvusNode Node => _node!;
+    public MilvusNode Node => _node!.Node;
 
-    public async Task InitializeAsync()
-    {
-        _node = await MilvusNode.StartAsync(new NodeOptions { DataDir = _dataDir, ExtraConfig = Config });
-        _channel = GrpcChannel.ForAddress($"http://{Address}", new GrpcChannelOptions { MaxSendMessageSize = null });
-    }
+    // No send limit on the client: the oversized-request test must reach the server's limit.
+    public async Task InitializeAsync() => _node = await StandaloneGrpcNode.StartAsync(Config, new GrpcChannelOptions { MaxSendMessageSize = null });
 
     public async Task DisposeAsync()
     {
-        _channel?.Dispose();
         if (_node is not null)
         {
             await _node.DisposeAsync();
         }
-
-        Directory.Delete(_dataDir, recursive: true);
     }
 }
 

@@ -3,9 +3,10 @@ using Grpc.Core;
 using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
+using Milvus.Akka.TestSupport;
 using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
-using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
 using ProtoSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest;
+using static Milvus.Akka.TestSupport.MilvusRpc;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -58,13 +59,13 @@ public sealed class MalformedRequestTests(GrpcServerFixture server) : IAsyncLife
     public async Task A_malformed_placeholder_group_is_an_illegal_argument()
     {
         var garbage = await Client.SearchAsync(Search(ByteString.CopyFrom(0xFF, 0x01, 0x02)));
-        Failed(garbage.Status, "placeholder_group");
+        IllegalArgument(garbage.Status, "placeholder_group");
 
         var wrongTag = new PlaceholderGroup { Placeholders = { new PlaceholderValue { Tag = "$1", Type = PlaceholderType.FloatVector, Values = { Vector(Dim) } } } };
-        Failed((await Client.SearchAsync(Search(wrongTag.ToByteString()))).Status, "$0");
+        IllegalArgument((await Client.SearchAsync(Search(wrongTag.ToByteString()))).Status, "$0");
 
         var wrongType = new PlaceholderGroup { Placeholders = { new PlaceholderValue { Tag = "$0", Type = PlaceholderType.BinaryVector, Values = { Vector(Dim) } } } };
-        Failed((await Client.SearchAsync(Search(wrongType.ToByteString()))).Status, "BinaryVector");
+        IllegalArgument((await Client.SearchAsync(Search(wrongType.ToByteString()))).Status, "BinaryVector");
         await AssertStillServingAsync();
     }
 
@@ -95,10 +96,10 @@ public sealed class MalformedRequestTests(GrpcServerFixture server) : IAsyncLife
     public async Task Vector_lengths_that_do_not_match_the_dimension_are_illegal_arguments()
     {
         var query = new PlaceholderGroup { Placeholders = { new PlaceholderValue { Tag = "$0", Type = PlaceholderType.FloatVector, Values = { Vector(Dim + 1) } } } };
-        Failed((await Client.SearchAsync(Search(query.ToByteString()))).Status, "dim 4");
+        IllegalArgument((await Client.SearchAsync(Search(query.ToByteString()))).Status, "dim 4");
 
         var insert = await Client.InsertAsync(Insert(rows: 2, floatsPerRow: Dim - 1));
-        Failed(insert.Status, "expected 8");
+        IllegalArgument(insert.Status, "expected 8");
         await AssertStillServingAsync();
     }
 
@@ -108,7 +109,7 @@ public sealed class MalformedRequestTests(GrpcServerFixture server) : IAsyncLife
         var query = new PlaceholderGroup { Placeholders = { new PlaceholderValue { Tag = "$0", Type = PlaceholderType.FloatVector, Values = { Vector(Dim) } } } };
         var request = Search(query.ToByteString());
         request.ConsistencyLevel = (ConsistencyLevel)99;
-        Failed((await Client.SearchAsync(request)).Status, "consistency level 99");
+        IllegalArgument((await Client.SearchAsync(request)).Status, "consistency level 99");
 
         var schema = new CollectionSchema
         {
@@ -116,7 +117,7 @@ public sealed class MalformedRequestTests(GrpcServerFixture server) : IAsyncLife
             Fields = { new FieldSchema { Name = "id", DataType = (DataType)77, IsPrimaryKey = true } },
         };
         var created = await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = "unknown_type", Schema = schema.ToByteString() });
-        Failed(created, "77");
+        IllegalArgument(created, "77");
         await AssertStillServingAsync();
     }
 
@@ -174,13 +175,4 @@ public sealed class MalformedRequestTests(GrpcServerFixture server) : IAsyncLife
     };
 
     private static ByteString Vector(int dim) => ByteString.CopyFrom(Enumerable.Range(0, dim).SelectMany(i => BitConverter.GetBytes((float)i)).ToArray());
-
-    private static void Succeeded(MilvusStatus status) => Assert.True(status.ErrorCode == ErrorCode.Success && status.Code == 0, status.Reason);
-
-    private static void Failed(MilvusStatus status, string reasonMentions)
-    {
-        Assert.Equal(ErrorCode.IllegalArgument, status.ErrorCode);
-        Assert.Equal(1100, status.Code);
-        Assert.Contains(reasonMentions, status.Reason);
-    }
 }

@@ -7,10 +7,11 @@ using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
 using Milvus.Akka.Server;
 using Milvus.Akka.Storage;
+using Milvus.Akka.TestSupport;
 using Prometheus;
 using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
-using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
 using ProtoSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest;
+using static Milvus.Akka.TestSupport.MilvusRpc;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -143,6 +144,4 @@ public sealed class ManagementEndpointTests : IAsyncLifetime
 
     internal static double Delta(Dictionary<string, double> before, Dictionary<string, double> after, string sample) =>
         after.GetValueOrDefault(sample) - before.GetValueOrDefault(sample);
-
-    private static void Succeeded(MilvusStatus status) => StandaloneGrpcNode.Succeeded(status);
 }

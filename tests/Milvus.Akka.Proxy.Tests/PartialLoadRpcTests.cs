@@ -2,10 +2,11 @@ using Google.Protobuf;
 using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
-using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
+using Milvus.Akka.TestSupport;
 using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
 using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
 using ProtoSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest;
+using static Milvus.Akka.TestSupport.MilvusRpc;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -19,7 +20,7 @@ public sealed class PartialLoadRpcTests(GrpcServerFixture server)
 {
     private const int Dim = 2;
     private const int Rows = 40;
-    private static readonly TimeSpan LoadDeadline = TimeSpan.FromSeconds(60);
+    private const int LoadDeadlineSeconds = 60;
 
     private MilvusService.MilvusServiceClient Client => server.Client;
 
@@ -119,15 +120,11 @@ public sealed class PartialLoadRpcTests(GrpcServerFixture server)
     private async Task<MilvusStatus> LoadAsync(string name, params string[] fields) =>
         await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = name, LoadFields = { fields } });
 
-    private async Task WaitLoadedAsync(string name)
-    {
-        var deadline = DateTimeOffset.UtcNow + LoadDeadline;
-        while ((await Client.GetLoadStateAsync(new GetLoadStateRequest { CollectionName = name })).State != LoadState.Loaded)
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"collection {name} was not loaded within {LoadDeadline}");
-            await Task.Delay(50);
-        }
-    }
+    private Task WaitLoadedAsync(string name) =>
+        Eventually.UntilAsync(
+            async () => (await Client.GetLoadStateAsync(new GetLoadStateRequest { CollectionName = name })).State == LoadState.Loaded,
+            $"collection {name} is loaded",
+            LoadDeadlineSeconds);
 
     private async Task<QueryResults> QueryAsync(string name, string expr, string output) =>
         await Client.QueryAsync(new ProtoQueryRequest
@@ -148,14 +145,4 @@ public sealed class PartialLoadRpcTests(GrpcServerFixture server)
         ConsistencyLevel = ConsistencyLevel.Strong,
         SearchParams = { Pair("topk", "5"), Pair("anns_field", "vec"), Pair("metric_type", "L2") },
     };
-
-    private static KeyValuePair Pair(string key, string value) => new() { Key = key, Value = value };
-
-    private static void Succeeded(MilvusStatus status) => Assert.True(status.ErrorCode == ErrorCode.Success && status.Code == 0, status.Reason);
-
-    private static void Failed(MilvusStatus status, int code, string reasonMentions)
-    {
-        Assert.True(code == status.Code, $"expected code {code}, got {status.Code}: {status.Reason}");
-        Assert.Contains(reasonMentions, status.Reason);
-    }
 }

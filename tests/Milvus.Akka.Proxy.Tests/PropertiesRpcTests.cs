@@ -3,8 +3,10 @@ using Google.Protobuf;
 using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
+using Milvus.Akka.TestSupport;
 using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
 using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
+using static Milvus.Akka.TestSupport.MilvusRpc;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -251,15 +253,4 @@ public sealed class PropertiesRpcTests(GrpcServerFixture server) : IAsyncLifetim
             new FieldData { FieldName = "score", Type = DataType.Int32, Scalars = new ScalarField { IntData = new IntArray { Data = { 5 } } } },
         },
     };
-
-    private static KeyValuePair Pair(string key, string value) => new() { Key = key, Value = value };
-
-    private static void Succeeded(MilvusStatus status) => Assert.True(status.ErrorCode == ErrorCode.Success && status.Code == 0, status.Reason);
-
-    private static void Failed(MilvusStatus status, int code, string reasonMentions)
-    {
-        Assert.Equal(code, status.Code);
-        Assert.NotEqual(ErrorCode.Success, status.ErrorCode);
-        Assert.Contains(reasonMentions, status.Reason);
-    }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
+using Milvus.Akka.TestSupport;
 using LegacyErrorCode = Milvus.Akka.Grpc.Protocol.Common.ErrorCode;
 using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
 using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
@@ -32,7 +33,7 @@ public sealed class QuotaTests
         var refused = await FirstRefusedAsync(async () => (await client.QueryAsync(query)).Status);
         AssertRateLimited(refused);
         // Each collection has its own bucket.
-        StandaloneGrpcNode.Succeeded((await client.QueryAsync(new ProtoQueryRequest { CollectionName = "other", Expr = "id >= 0" })).Status);
+        MilvusRpc.Succeeded((await client.QueryAsync(new ProtoQueryRequest { CollectionName = "other", Expr = "id >= 0" })).Status);
         // At 1 query a second, the bucket has credit again within a second or so.
         await SucceedsWithinAsync(async () => (await client.QueryAsync(query)).Status);
 
@@ -62,7 +63,7 @@ public sealed class QuotaTests
         var deleted = (await client.DeleteAsync(new DeleteRequest { CollectionName = "guarded", Expr = "id in [1]" })).Status;
         Assert.Equal((int)Common.ErrorCode.ServiceQuotaExceeded, deleted.Code);
         var count = await client.QueryAsync(new ProtoQueryRequest { CollectionName = "guarded", OutputFields = { "count(*)" } });
-        StandaloneGrpcNode.Succeeded(count.Status);
+        MilvusRpc.Succeeded(count.Status);
 
         await node.CreateLoadedCollectionAsync("second", Dim);
         var third = await client.CreateCollectionAsync(new CreateCollectionRequest

@@ -3,10 +3,10 @@ using Google.Protobuf;
 using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
+using Milvus.Akka.TestSupport;
 using Milvus.Akka.Text;
-using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
-using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
 using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
+using static Milvus.Akka.TestSupport.MilvusRpc;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -182,15 +182,5 @@ public sealed partial class TextRpcTests(GrpcServerFixture server)
         }
 
         return phrase.Length > 0 && Place(0, new int[phrase.Length]);
-    }
-
-    private static KeyValuePair Pair(string key, string value) => new() { Key = key, Value = value };
-
-    private static void Succeeded(MilvusStatus status) => Assert.True(status.ErrorCode == ErrorCode.Success && status.Code == 0, status.Reason);
-
-    private static void Failed(MilvusStatus status, int code, string reasonMentions)
-    {
-        Assert.Equal(code, status.Code);
-        Assert.Contains(reasonMentions, status.Reason);
     }
 }

@@ -1,14 +1,13 @@
 using System.Globalization;
 using Google.Protobuf;
-using Grpc.Net.Client;
 using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
-using Milvus.Akka.Server;
+using Milvus.Akka.TestSupport;
 using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
-using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
 using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
 using ProtoSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest;
+using static Milvus.Akka.TestSupport.MilvusRpc;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -18,14 +17,8 @@ namespace Milvus.Akka.Proxy.Tests;
 /// defaults and nulls, filters checked against the same rows filtered in memory, through a flush, an STL_SORT index
 /// and a restart.
 /// </summary>
-public sealed class TimestamptzRpcTests : IAsyncLifetime
+public sealed class TimestamptzRpcTests
 {
-    private const string Config = """
-        milvus.proxy.grpc.port = 0
-        milvus.management.port = 0
-        akka.loglevel = WARNING
-        """;
-
     private const string Collection = "events";
     private const int Dim = 4;
     private const int Rows = 40;
@@ -34,60 +27,40 @@ public sealed class TimestamptzRpcTests : IAsyncLifetime
     private const string DefaultIso = "1984-04-14T15:00:00+08:00";
     private static readonly long DefaultMicros = Micros(DateTimeOffset.Parse(DefaultIso, CultureInfo.InvariantCulture));
 
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "milvus-akka-tests", Guid.NewGuid().ToString("N"));
-
     // Row i: tsz (the default where it was not sent), tsn (null where not sent).
     private readonly long[] _tsz = new long[Rows];
     private readonly long?[] _tsn = new long?[Rows];
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_dataDir, recursive: true);
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task Timestamptz_values_are_stored_filtered_and_shown_as_Milvus_does_before_and_after_a_flush_and_a_restart()
     {
-        await using (var node = await MilvusNode.StartAsync(new NodeOptions { DataDir = _dataDir, ExtraConfig = Config }))
-        {
-            var client = Client(node, out var channel);
-            using (channel)
-            {
-                await CreateAsync(client);
-                await DescribeAsync(client);
-                Succeeded(await client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = Collection }));
-                await InsertAsync(client);
-                await CheckReadsAsync(client); // growing segments
+        await using var node = await StandaloneGrpcNode.StartAsync();
+        var client = node.Client;
+        await CreateAsync(client);
+        await DescribeAsync(client);
+        Succeeded(await client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = Collection }));
+        await InsertAsync(client);
+        await CheckReadsAsync(client); // growing segments
 
-                Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { Collection } })).Status);
-                Succeeded(await client.CreateIndexAsync(new CreateIndexRequest
-                {
-                    CollectionName = Collection, FieldName = "tsz", IndexName = "tsz_sort", ExtraParams = { Pair("index_type", "STL_SORT") },
-                }));
-                Succeeded(await client.CreateIndexAsync(new CreateIndexRequest
-                {
-                    CollectionName = Collection, FieldName = "tsn", IndexName = "tsn_inverted", ExtraParams = { Pair("index_type", "INVERTED") },
-                }));
-                await WaitForIndexAsync(client, "tsz_sort");
-                await WaitForIndexAsync(client, "tsn_inverted");
-                await CheckReadsAsync(client); // sealed segments answered from the scalar indexes
-                await CheckRefusalsAsync(client);
-            }
-        }
-
-        await using (var node = await MilvusNode.StartAsync(new NodeOptions { DataDir = _dataDir, ExtraConfig = Config }))
+        Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { Collection } })).Status);
+        Succeeded(await client.CreateIndexAsync(new CreateIndexRequest
         {
-            var client = Client(node, out var channel);
-            using (channel)
-            {
-                await DescribeAsync(client);
-                Succeeded(await client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = Collection }));
-                await CheckReadsAsync(client);
-            }
-        }
+            CollectionName = Collection, FieldName = "tsz", IndexName = "tsz_sort", ExtraParams = { Pair("index_type", "STL_SORT") },
+        }));
+        Succeeded(await client.CreateIndexAsync(new CreateIndexRequest
+        {
+            CollectionName = Collection, FieldName = "tsn", IndexName = "tsn_inverted", ExtraParams = { Pair("index_type", "INVERTED") },
+        }));
+        await WaitForIndexAsync(client, "tsz_sort");
+        await WaitForIndexAsync(client, "tsn_inverted");
+        await CheckReadsAsync(client); // sealed segments answered from the scalar indexes
+        await CheckRefusalsAsync(client);
+
+        await node.RestartAsync();
+        client = node.Client;
+        await DescribeAsync(client);
+        Succeeded(await client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = Collection }));
+        await CheckReadsAsync(client);
     }
 
     private static async Task CreateAsync(MilvusService.MilvusServiceClient client)
@@ -344,22 +317,16 @@ public sealed class TimestamptzRpcTests : IAsyncLifetime
             .ToByteString();
     }
 
-    private static async Task WaitForIndexAsync(MilvusService.MilvusServiceClient client, string index)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (true)
-        {
-            var described = await client.DescribeIndexAsync(new DescribeIndexRequest { CollectionName = Collection, IndexName = index });
-            Succeeded(described.Status);
-            if (described.IndexDescriptions.Single() is { TotalRows: > 0 } d && d.IndexedRows >= d.TotalRows)
+    private static Task WaitForIndexAsync(MilvusService.MilvusServiceClient client, string index) =>
+        Eventually.UntilAsync(
+            async () =>
             {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"index {index} was not built over the flushed rows within 3 minutes");
-            await Task.Delay(200);
-        }
-    }
+                var described = await client.DescribeIndexAsync(new DescribeIndexRequest { CollectionName = Collection, IndexName = index });
+                Succeeded(described.Status);
+                return described.IndexDescriptions.Single() is { TotalRows: > 0 } d && d.IndexedRows >= d.TotalRows;
+            },
+            $"index {index} is built over the flushed rows",
+            seconds: 180);
 
     private static long Micros(DateTimeOffset instant) => (instant.UtcTicks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
 
@@ -378,14 +345,4 @@ public sealed class TimestamptzRpcTests : IAsyncLifetime
     }
 
     private static string Naive(long micros) => Instant(micros).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-
-    private static MilvusService.MilvusServiceClient Client(MilvusNode node, out GrpcChannel channel)
-    {
-        channel = GrpcChannel.ForAddress($"http://127.0.0.1:{node.GrpcPort}");
-        return new MilvusService.MilvusServiceClient(channel);
-    }
-
-    private static KeyValuePair Pair(string key, string value) => new() { Key = key, Value = value };
-
-    private static void Succeeded(MilvusStatus status) => Assert.True(status.ErrorCode == ErrorCode.Success && status.Code == 0, status.Reason);
 }

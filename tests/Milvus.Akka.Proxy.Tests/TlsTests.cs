@@ -41,7 +41,7 @@ public sealed class TlsTests : IDisposable
 
         using (var trusting = TlsChannel(port, _ca, client: null))
         {
-            StandaloneGrpcNode.Succeeded((await new MilvusService.MilvusServiceClient(trusting).ShowCollectionsAsync(new ShowCollectionsRequest())).Status);
+            MilvusRpc.Succeeded((await new MilvusService.MilvusServiceClient(trusting).ShowCollectionsAsync(new ShowCollectionsRequest())).Status);
         }
 
         using (var plain = GrpcChannel.ForAddress($"http://127.0.0.1:{port}"))
@@ -73,7 +73,7 @@ public sealed class TlsTests : IDisposable
 
         using (var withCertificate = TlsChannel(port, _ca, _ca.Issue("client")))
         {
-            StandaloneGrpcNode.Succeeded((await new MilvusService.MilvusServiceClient(withCertificate).ShowCollectionsAsync(new ShowCollectionsRequest())).Status);
+            MilvusRpc.Succeeded((await new MilvusService.MilvusServiceClient(withCertificate).ShowCollectionsAsync(new ShowCollectionsRequest())).Status);
         }
 
         using (var withoutCertificate = TlsChannel(port, _ca, client: null))

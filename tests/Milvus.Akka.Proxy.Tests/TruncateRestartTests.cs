@@ -1,80 +1,53 @@
 using Google.Protobuf;
-using Grpc.Net.Client;
 using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
-using Milvus.Akka.Server;
-using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
-using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
+using Milvus.Akka.TestSupport;
 using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
+using static Milvus.Akka.TestSupport.MilvusRpc;
 
 namespace Milvus.Akka.Proxy.Tests;
 
 /// <summary>A truncation lives in the catalog: after a restart the rows below it stay gone and the rows written after it stay.</summary>
-public sealed class TruncateRestartTests : IAsyncLifetime
+public sealed class TruncateRestartTests
 {
-    private const string Config = """
-        milvus.proxy.grpc.port = 0
-        milvus.management.port = 0
-        akka.loglevel = WARNING
-        """;
-
     private const string Collection = "truncated";
     private const int Dim = 4;
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "milvus-akka-tests", Guid.NewGuid().ToString("N"));
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_dataDir, recursive: true);
-        return Task.CompletedTask;
-    }
 
     [Fact]
     public async Task A_truncation_survives_a_restart()
     {
-        await using (var node = await MilvusNode.StartAsync(new NodeOptions { DataDir = _dataDir, ExtraConfig = Config }))
+        await using var node = await StandaloneGrpcNode.StartAsync();
+        var client = node.Client;
+        var schema = new CollectionSchema
         {
-            var client = Client(node, out var channel);
-            using (channel)
+            Name = Collection,
+            Fields =
             {
-                var schema = new CollectionSchema
-                {
-                    Name = Collection,
-                    Fields =
-                    {
-                        new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                        new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
-                    },
-                };
-                Succeeded(await client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = Collection, Schema = schema.ToByteString() }));
-                Succeeded(await client.CreateIndexAsync(new CreateIndexRequest
-                {
-                    CollectionName = Collection,
-                    FieldName = "vec",
-                    ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", "L2") },
-                }));
-                Succeeded(await client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = Collection }));
-                await InsertAsync(client, 0, 30);
-                Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { Collection } })).Status);
-                await InsertAsync(client, 30, 20);
-
-                Succeeded((await client.TruncateCollectionAsync(new TruncateCollectionRequest { CollectionName = Collection })).Status);
-                await InsertAsync(client, 45, 10);
-                Assert.Equal(Enumerable.Range(45, 10).Select(i => (long)i), await IdsAsync(client));
-            }
-        }
-
-        await using (var node = await MilvusNode.StartAsync(new NodeOptions { DataDir = _dataDir, ExtraConfig = Config }))
+                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
+                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+            },
+        };
+        Succeeded(await client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = Collection, Schema = schema.ToByteString() }));
+        Succeeded(await client.CreateIndexAsync(new CreateIndexRequest
         {
-            var client = Client(node, out var channel);
-            using (channel)
-            {
-                Succeeded(await client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = Collection }));
-                Assert.Equal(Enumerable.Range(45, 10).Select(i => (long)i), await IdsAsync(client));
-            }
-        }
+            CollectionName = Collection,
+            FieldName = "vec",
+            ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", "L2") },
+        }));
+        Succeeded(await client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = Collection }));
+        await InsertAsync(client, 0, 30);
+        Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { Collection } })).Status);
+        await InsertAsync(client, 30, 20);
+
+        Succeeded((await client.TruncateCollectionAsync(new TruncateCollectionRequest { CollectionName = Collection })).Status);
+        await InsertAsync(client, 45, 10);
+        Assert.Equal(Enumerable.Range(45, 10).Select(i => (long)i), await IdsAsync(client));
+
+        await node.RestartAsync();
+        client = node.Client;
+        Succeeded(await client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = Collection }));
+        Assert.Equal(Enumerable.Range(45, 10).Select(i => (long)i), await IdsAsync(client));
     }
 
     private static async Task InsertAsync(MilvusService.MilvusServiceClient client, int first, int count)
@@ -110,14 +83,4 @@ public sealed class TruncateRestartTests : IAsyncLifetime
         Succeeded(response.Status);
         return [.. response.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.Order()];
     }
-
-    private static MilvusService.MilvusServiceClient Client(MilvusNode node, out GrpcChannel channel)
-    {
-        channel = GrpcChannel.ForAddress($"http://127.0.0.1:{node.GrpcPort}");
-        return new MilvusService.MilvusServiceClient(channel);
-    }
-
-    private static KeyValuePair Pair(string key, string value) => new() { Key = key, Value = value };
-
-    private static void Succeeded(MilvusStatus status) => Assert.True(status.ErrorCode == ErrorCode.Success && status.Code == 0, status.Reason);
 }

@@ -1,5 +1,6 @@
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Storage;
+using Milvus.Akka.TestSupport;
 
 namespace Milvus.Akka.Server.Tests;
 

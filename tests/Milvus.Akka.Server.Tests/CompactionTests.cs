@@ -1,4 +1,5 @@
 using Milvus.Akka.Proxy;
+using Milvus.Akka.TestSupport;
 
 namespace Milvus.Akka.Server.Tests;
 

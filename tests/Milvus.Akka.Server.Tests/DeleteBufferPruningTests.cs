@@ -4,6 +4,7 @@ using Milvus.Akka.Cluster;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Storage;
 using Milvus.Akka.Streaming;
+using Milvus.Akka.TestSupport;
 
 namespace Milvus.Akka.Server.Tests;
 

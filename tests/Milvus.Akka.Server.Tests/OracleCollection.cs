@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Proxy;
+using Milvus.Akka.TestSupport;
 
 namespace Milvus.Akka.Server.Tests;
 

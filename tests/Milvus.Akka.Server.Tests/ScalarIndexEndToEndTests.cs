@@ -3,6 +3,7 @@ using Milvus.Akka.Common;
 using Milvus.Akka.Index.Scalar;
 using Milvus.Akka.Proxy;
 using Milvus.Akka.Storage;
+using Milvus.Akka.TestSupport;
 
 namespace Milvus.Akka.Server.Tests;
 

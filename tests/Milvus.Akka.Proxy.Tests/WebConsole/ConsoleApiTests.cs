@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Milvus.Akka.Grpc.Protocol.Milvus;
+using Milvus.Akka.TestSupport;
 
 namespace Milvus.Akka.Proxy.Tests.WebConsole;
 
@@ -26,15 +27,15 @@ public sealed class ConsoleApiTests(ConsoleNodeFixture fixture) : IDisposable
         }
 
         var root = ConsoleNodeFixture.Root;
-        StandaloneGrpcNode.Succeeded(await fixture.Client.CreateCredentialAsync(
+        MilvusRpc.Succeeded(await fixture.Client.CreateCredentialAsync(
             new CreateCredentialRequest { Username = "viewer", Password = ConsoleNodeFixture.Base64("viewer-secret") }, root));
         var refused = await GetAsync("/api/console/cluster", "viewer:viewer-secret");
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Contains("ListDatabases: permission deny to viewer", await refused.Content.ReadAsStringAsync());
 
-        StandaloneGrpcNode.Succeeded(await fixture.Client.CreateRoleAsync(new CreateRoleRequest { Entity = new RoleEntity { Name = "operators" } }, root));
-        StandaloneGrpcNode.Succeeded(await fixture.Client.OperateUserRoleAsync(new OperateUserRoleRequest { Username = "viewer", RoleName = "operators" }, root));
-        StandaloneGrpcNode.Succeeded(await fixture.Client.OperatePrivilegeV2Async(new OperatePrivilegeV2Request
+        MilvusRpc.Succeeded(await fixture.Client.CreateRoleAsync(new CreateRoleRequest { Entity = new RoleEntity { Name = "operators" } }, root));
+        MilvusRpc.Succeeded(await fixture.Client.OperateUserRoleAsync(new OperateUserRoleRequest { Username = "viewer", RoleName = "operators" }, root));
+        MilvusRpc.Succeeded(await fixture.Client.OperatePrivilegeV2Async(new OperatePrivilegeV2Request
         {
             Role = new RoleEntity { Name = "operators" },
             Grantor = new GrantorEntity { Privilege = new PrivilegeEntity { Name = "ClusterReadOnly" } },
@@ -70,7 +71,7 @@ public sealed class ConsoleApiTests(ConsoleNodeFixture fixture) : IDisposable
         await fixture.Node.CreateLoadedCollectionAsync(collection, ConsoleNodeFixture.Dim, ConsoleNodeFixture.Root);
         await fixture.InsertAsync(collection, 40);
         var flush = await fixture.Client.FlushAsync(new FlushRequest { CollectionNames = { collection } }, ConsoleNodeFixture.Root);
-        StandaloneGrpcNode.Succeeded(flush.Status);
+        MilvusRpc.Succeeded(flush.Status);
         await fixture.InsertAsync(collection, 7);
 
         using var cluster = await JsonAsync("cluster");

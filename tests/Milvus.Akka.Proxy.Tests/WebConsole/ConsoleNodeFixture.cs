@@ -2,6 +2,7 @@ using System.Text;
 using Grpc.Core;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
+using Milvus.Akka.TestSupport;
 
 namespace Milvus.Akka.Proxy.Tests.WebConsole;
 
@@ -59,7 +60,7 @@ public sealed class ConsoleNodeFixture : IAsyncLifetime
                 new FieldData { FieldName = "vec", Type = DataType.FloatVector, Vectors = new VectorField { Dim = Dim, FloatVector = vectors } },
             },
         }, Root);
-        StandaloneGrpcNode.Succeeded(response.Status);
+        MilvusRpc.Succeeded(response.Status);
         Assert.Equal(rows, response.InsertCnt);
     }
 }

@@ -1,0 +1,34 @@
+using Xunit;
+
+namespace Milvus.Akka.TestSupport;
+
+/// <summary>Bounded polling for conditions a node or cluster reaches asynchronously (flushes, index builds, loads, GC).</summary>
+public static class Eventually
+{
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, int seconds = 90)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out after {seconds} s waiting until {what}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Polls until <paramref name="done"/> holds for the polled value and returns that value.</summary>
+    public static async Task<T> UntilAsync<T>(Func<Task<T>> poll, Func<T, bool> done, string what, int seconds = 90)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+        while (true)
+        {
+            var value = await poll();
+            if (done(value))
+            {
+                return value;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"timed out after {seconds} s waiting until {what}");
+            await Task.Delay(200);
+        }
+    }
+}
