@@ -26,16 +26,6 @@ public sealed class EtcdMetaStoreTests : IAsyncLifetime
 
     private static byte[] Text(string value) => Encoding.UTF8.GetBytes(value);
 
-    /// <summary>Waits (bounded) until <paramref name="condition"/> holds; the assertion is on the state, not on the time taken.</summary>
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan limit)
-    {
-        var deadline = DateTime.UtcNow + limit;
-        while (!await condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-    }
-
     [Fact]
     public async Task A_prefix_watch_reports_puts_and_deletes_under_the_prefix_in_order()
     {
@@ -45,7 +35,7 @@ public sealed class EtcdMetaStoreTests : IAsyncLifetime
             var put = await _store.PutAsync("catalog/collection/1", Text("v1"));
             await _store.PutAsync("catalogue/other", Text("not watched"));
             await _store.DeleteAsync("catalog/collection/1");
-            await EventuallyAsync(() => Task.FromResult(events.Count >= 2), TimeSpan.FromSeconds(10));
+            await Eventually.UntilAsync(() => Task.FromResult(events.Count >= 2), "the watch reports the put and the delete", seconds: 30);
 
             Assert.Equal(
                 [(MetaWatchEventKind.Put, "catalog/collection/1", "v1"), (MetaWatchEventKind.Delete, "catalog/collection/1", null)],
@@ -65,7 +55,7 @@ public sealed class EtcdMetaStoreTests : IAsyncLifetime
         using (await _store.WatchPrefixAsync("catalog/", events.Enqueue, fromRevision: readAt + 1))
         {
             await _store.PutAsync("catalog/c", Text("3"));
-            await EventuallyAsync(() => Task.FromResult(events.Count >= 2), TimeSpan.FromSeconds(10));
+            await Eventually.UntilAsync(() => Task.FromResult(events.Count >= 2), "the watch reports both puts after the read", seconds: 30);
         }
 
         Assert.Equal(["catalog/b", "catalog/c"], events.Select(e => e.Key));
@@ -92,7 +82,7 @@ public sealed class EtcdMetaStoreTests : IAsyncLifetime
         await _store.PutWithLeaseAsync("session/datanode/3", Text("x"), lease);
         Assert.True(await _store.KeepAliveOnceAsync(lease) > 0);
 
-        await EventuallyAsync(async () => await _store.GetAsync("session/datanode/3") is null, TimeSpan.FromSeconds(10));
+        await Eventually.UntilAsync(async () => await _store.GetAsync("session/datanode/3") is null, "the key of the expired lease is gone", seconds: 30);
 
         Assert.Null(await _store.GetAsync("session/datanode/3"));
         Assert.Equal(0, await _store.KeepAliveOnceAsync(lease));
