@@ -1,3 +1,5 @@
+using Milvus.Akka.TestSupport;
+
 namespace Milvus.Akka.Proxy.Tests;
 
 public sealed class TimestampBatcherTests
@@ -47,7 +49,7 @@ public sealed class TimestampBatcherTests
 
         oracle.Calls[0].Release.SetResult();
         var firstTimestamp = await first;
-        await WaitUntilAsync(() => oracle.Calls.Count == 2, "the second round trip starts");
+        await Eventually.UntilAsync(() => oracle.Calls.Count == 2, "the second round trip starts", seconds: 30);
         Assert.Equal(5, oracle.Calls[1].Count);
         var issuedBeforeSecond = oracle.Issued;
         oracle.Calls[1].Release.SetResult();
@@ -66,15 +68,5 @@ public sealed class TimestampBatcherTests
         var batcher = new TimestampBatcher(count => ++calls == 1 ? Task.FromException<ulong>(new TimeoutException("no coordinator")) : Task.FromResult(77UL));
         await Assert.ThrowsAsync<TimeoutException>(() => batcher.NextAsync());
         Assert.Equal(77UL, await batcher.NextAsync());
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
-            await Task.Delay(10);
-        }
     }
 }

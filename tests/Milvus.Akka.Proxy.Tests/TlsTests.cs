@@ -102,7 +102,7 @@ public sealed class TlsTests : IDisposable
                 _ = AkkaCluster.Get(system).JoinAsync(seedCluster.SelfAddress);
             }
 
-            await AwaitAsync(() => UpMembers(seed) == 2, "the member with the cluster CA's certificate to be Up", TimeSpan.FromSeconds(60));
+            await Eventually.UntilAsync(() => UpMembers(seed) == 2, "the member with the cluster CA's certificate is Up", seconds: 60);
             // Joins are retried every second (retry-unsuccessful-join-after): after eight, neither other node is in.
             await Task.Delay(TimeSpan.FromSeconds(8));
             Assert.Equal(2, seedCluster.State.Members.Count);
@@ -134,16 +134,6 @@ public sealed class TlsTests : IDisposable
         akka.cluster.retry-unsuccessful-join-after = 1s
         akka.cluster.seed-node-timeout = 1s
         """);
-
-    private static async Task AwaitAsync(Func<bool> condition, string what, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out after {within} waiting for {what}");
-            await Task.Delay(100);
-        }
-    }
 
     private static async Task Call(GrpcChannel channel) =>
         await new MilvusService.MilvusServiceClient(channel).ShowCollectionsAsync(new ShowCollectionsRequest(),

@@ -15,6 +15,10 @@ public static class Eventually
         }
     }
 
+    /// <summary>For a condition on in-memory state the test can read synchronously.</summary>
+    public static Task UntilAsync(Func<bool> condition, string what, int seconds = 90) =>
+        UntilAsync(() => Task.FromResult(condition()), what, seconds);
+
     /// <summary>Polls until <paramref name="done"/> holds for the polled value and returns that value.</summary>
     public static async Task<T> UntilAsync<T>(Func<Task<T>> poll, Func<T, bool> done, string what, int seconds = 90)
     {
