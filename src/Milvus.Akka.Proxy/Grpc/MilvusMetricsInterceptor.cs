@@ -37,7 +37,7 @@ public sealed class MilvusMetricsInterceptor(MilvusProxy proxy) : Interceptor
     /// <summary>Each rpc's labelled series, looked up once per method instead of by label values on every request.</summary>
     private static readonly ConcurrentDictionary<string, RpcMetrics> PerRpc = new();
 
-    /// <remarks>The failed series is created at the first failure only, as before (a created series is exported).</remarks>
+    /// <remarks>The success series exists from an rpc's first call; the failed one only from its first failure (a created series is exported).</remarks>
     private sealed record RpcMetrics(string Rpc, Counter.Child Succeeded, Histogram.Child Milliseconds)
     {
         public static RpcMetrics For(string method)
