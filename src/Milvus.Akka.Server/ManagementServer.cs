@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Milvus.Akka.Proxy;
 using Prometheus;
 
 namespace Milvus.Akka.Server;
@@ -42,8 +43,7 @@ public sealed class ManagementServer : IAsyncDisposable
             throw new ArgumentException($"milvus.management.host '{settings.Host}' is not an IP address");
         }
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
+        var builder = NodeWebHost.CreateBuilder();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, settings.Port));
         var app = builder.Build();
         app.MapGet("/healthz", async (HttpContext http) =>

@@ -233,41 +233,72 @@ public sealed class SegmentServing<TNode> where TNode : class
     /// </summary>
     public ReadRoute<TNode> Route(ImmutableArray<long> partitionIds, Func<long, bool> inMemory, int turn = 0, IReadOnlySet<TNode>? avoid = null)
     {
-        var copies = new Dictionary<long, List<(long Replica, TNode Node)>>();
+        // Runs on the shard's thread for every read, so it looks copies up per segment instead of building maps.
+        var replicas = new List<long>(2);
         foreach (var (copy, node) in _servedBy)
         {
-            if (avoid?.Contains(node) != true)
+            if (avoid?.Contains(node) != true && !replicas.Contains(copy.ReplicaId))
             {
-                (copies.TryGetValue(copy.SegmentId, out var list) ? list : copies[copy.SegmentId] = []).Add((copy.ReplicaId, node));
+                replicas.Add(copy.ReplicaId);
             }
         }
 
-        var replicas = copies.Values.SelectMany(c => c.Select(r => r.Replica)).Distinct().Order().ToList();
-        var rank = replicas.Select((replica, index) => (replica, index)).ToDictionary(r => r.replica, r => (r.index - turn % Math.Max(1, replicas.Count) + replicas.Count) % replicas.Count);
-        var fromStorage = ImmutableArray.CreateBuilder<SegmentInfo>();
-        var remote = new Dictionary<TNode, (List<long> Ids, bool Fallback)>();
-        foreach (var segment in _flushed.Values.OrderBy(s => s.SegmentId))
+        replicas.Sort();
+        var ids = new long[_flushed.Count];
+        _flushed.Keys.CopyTo(ids, 0);
+        Array.Sort(ids);
+        var fromStorage = ImmutableArray.CreateBuilder<SegmentInfo>(0);
+        var remote = new List<(TNode Node, ImmutableArray<long>.Builder Ids, bool Fallback)>(1);
+        foreach (var id in ids)
         {
-            var id = segment.SegmentId;
+            var segment = _flushed[id];
             if (inMemory(id) || (!partitionIds.IsDefaultOrEmpty && !partitionIds.Contains(segment.PartitionId)))
             {
                 continue;
             }
 
-            if (copies.TryGetValue(id, out var served))
+            // The serving copy of the replica first in this read's turn, and how many replicas serve the segment.
+            TNode? chosen = null;
+            var chosenRank = int.MaxValue;
+            var copies = 0;
+            for (var r = 0; r < replicas.Count; r++)
             {
-                var node = served.MinBy(c => rank[c.Replica]).Node;
-                var group = remote.TryGetValue(node, out var existing) ? existing : (Ids: [], Fallback: true);
-                group.Ids.Add(id);
-                remote[node] = (group.Ids, group.Fallback && served.Count > 1);
+                if (_servedBy.TryGetValue(new SegmentCopy(id, replicas[r]), out var node) && avoid?.Contains(node) != true)
+                {
+                    copies++;
+                    var rank = (r - turn % replicas.Count + replicas.Count) % replicas.Count;
+                    if (rank < chosenRank)
+                    {
+                        (chosen, chosenRank) = (node, rank);
+                    }
+                }
             }
-            else
+
+            if (chosen is null)
             {
                 fromStorage.Add(segment);
+                continue;
             }
+
+            var group = 0;
+            while (group < remote.Count && !EqualityComparer<TNode>.Default.Equals(remote[group].Node, chosen))
+            {
+                group++;
+            }
+
+            if (group == remote.Count)
+            {
+                remote.Add((chosen, ImmutableArray.CreateBuilder<long>(), copies > 1));
+            }
+            else if (copies <= 1)
+            {
+                remote[group] = remote[group] with { Fallback = false };
+            }
+
+            remote[group].Ids.Add(id);
         }
 
-        return new ReadRoute<TNode>(fromStorage.ToImmutable(), [.. remote.Select(r => (r.Key, r.Value.Ids.ToImmutableArray(), r.Value.Fallback))]);
+        return new ReadRoute<TNode>(fromStorage.ToImmutable(), [.. remote.Select(r => (r.Node, r.Ids.ToImmutable(), r.Fallback))]);
     }
 
     private bool AllServed(ImmutableArray<long> segmentIds) =>

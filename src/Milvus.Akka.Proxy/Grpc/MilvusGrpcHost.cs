@@ -47,8 +47,7 @@ public sealed class MilvusGrpcHost : IAsyncDisposable
             throw new MilvusException(ErrorCode.ParameterInvalid, $"milvus.proxy.grpc.host '{settings.Host}' is not an IP address");
         }
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        var builder = NodeWebHost.CreateBuilder();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(address, settings.Port, listen =>

@@ -34,10 +34,24 @@ public sealed class MilvusMetricsInterceptor(MilvusProxy proxy) : Interceptor
 
     private static readonly ConcurrentDictionary<MessageDescriptor, FieldDescriptor?> StatusFields = new();
 
+    /// <summary>Each rpc's labelled series, looked up once per method instead of by label values on every request.</summary>
+    private static readonly ConcurrentDictionary<string, RpcMetrics> PerRpc = new();
+
+    /// <remarks>The success series exists from an rpc's first call; the failed one only from its first failure (a created series is exported).</remarks>
+    private sealed record RpcMetrics(string Rpc, Counter.Child Succeeded, Histogram.Child Milliseconds)
+    {
+        public static RpcMetrics For(string method)
+        {
+            var rpc = method[(method.LastIndexOf('/') + 1)..];
+            return new RpcMetrics(rpc, Requests.WithLabels(rpc, "success"), MilvusMetricsInterceptor.Latency.WithLabels(rpc));
+        }
+    }
+
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        var rpc = context.Method[(context.Method.LastIndexOf('/') + 1)..];
+        var metrics = PerRpc.GetOrAdd(context.Method, RpcMetrics.For);
+        var rpc = metrics.Rpc;
         var started = Stopwatch.GetTimestamp();
         var succeeded = false;
         try
@@ -54,8 +68,8 @@ public sealed class MilvusMetricsInterceptor(MilvusProxy proxy) : Interceptor
         finally
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
-            Requests.WithLabels(rpc, succeeded ? "success" : "fail").Inc();
-            Latency.WithLabels(rpc).Observe(elapsed.TotalMilliseconds);
+            (succeeded ? metrics.Succeeded : Requests.WithLabels(rpc, "fail")).Inc();
+            metrics.Milliseconds.Observe(elapsed.TotalMilliseconds);
             proxy.Activity.Record(rpc, elapsed, !succeeded, (at, ms) => DescribeSlow(at, ms, rpc, (IMessage)request, context, !succeeded));
         }
     }
