@@ -67,6 +67,9 @@ public sealed record CollectionSchema
     /// <summary>Functions that compute fields from others at insert (BM25: a VarChar's terms into a sparse field).</summary>
     public ImmutableArray<FunctionSchema> Functions { get; init; } = [];
 
+    /// <summary>Milvus's schema version: 0 at creation, one more for each field AddCollectionField added.</summary>
+    public int Version { get; init; }
+
     public FieldSchema PrimaryKey => Fields.First(f => f.IsPrimaryKey);
 
     public FieldSchema? DynamicField => Fields.FirstOrDefault(f => f.IsDynamic);
@@ -88,7 +91,7 @@ public sealed record CollectionSchema
 
     public bool Equals(CollectionSchema? other) => other is not null && Name == other.Name && Description == other.Description
         && EnableDynamicField == other.EnableDynamicField && Fields.SequenceEqual(other.Fields) && Properties.SequenceEqual(other.Properties)
-        && Functions.SequenceEqual(other.Functions);
+        && Functions.SequenceEqual(other.Functions) && Version == other.Version;
 
     public override int GetHashCode() => HashCode.Combine(Name, Fields.Length);
 }

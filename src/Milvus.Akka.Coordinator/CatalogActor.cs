@@ -81,6 +81,7 @@ public sealed partial class CatalogActor : ReceiveActor, IWithStash
         Change<RenameCollection>((m, inputs) => _state.Decide(m, inputs));
         Change<AlterCollection>((m, inputs) => _state.Decide(m, inputs));
         Change<AlterCollectionField>((m, inputs) => _state.Decide(m, inputs));
+        Change<AddCollectionField>((m, inputs) => _state.Decide(m, inputs));
         Change<CreatePartition>((m, inputs) => _state.Decide(m, inputs));
         Change<DropPartition>((m, inputs) => _state.Decide(m, inputs));
         Change<CreateAlias>((m, inputs) => _state.Decide(m, inputs));
@@ -190,6 +191,9 @@ public sealed partial class CatalogActor : ReceiveActor, IWithStash
                 break;
             case TruncateCollection m:
                 _log.Info("Truncated collection {0}.{1} at {2}", m.Database, m.Name, decision.State.Version);
+                break;
+            case AddCollectionField m:
+                _log.Info("Added field {0} to collection {1}.{2}", m.Field.Name, m.Database, m.Collection);
                 break;
         }
     }

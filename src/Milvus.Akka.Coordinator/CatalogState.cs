@@ -248,6 +248,12 @@ public sealed partial record CatalogState(
         return Saved(inputs, collection with { Properties = collection.Properties.SetItems(properties).RemoveRange(m.DeleteKeys) });
     }
 
+    public Decision<CatalogState> Decide(AddCollectionField m, CatalogInputs inputs)
+    {
+        var collection = Find(m.Database, m.Collection);
+        return Saved(inputs, collection with { Schema = SchemaValidator.AddField(collection.Schema, m.Field) });
+    }
+
     public Decision<CatalogState> Decide(AlterCollectionField m, CatalogInputs inputs)
     {
         var collection = Find(m.Database, m.Collection);

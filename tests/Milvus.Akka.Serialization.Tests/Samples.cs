@@ -148,6 +148,19 @@ public static class Samples
         new("AlterCollection", new AlterCollection("default", "books", Properties, ["mmap.enabled"])),
         new("AlterCollectionField", new AlterCollectionField("default", "books", "title", Properties, [])),
         new("AlterCollectionField/delete", new AlterCollectionField("default", "books", "title", ImmutableSortedDictionary<string, string>.Empty, ["mmap.enabled"])),
+        new("AddCollectionField", new AddCollectionField("default", "books", new FieldSchema
+        {
+            FieldId = 0, Name = "shelf", DataType = DataType.VarChar, Nullable = true, DefaultValue = "unsorted",
+            TypeParams = ImmutableSortedDictionary<string, string>.Empty.Add(FieldSchema.MaxLengthKey, "16"),
+        })),
+        new("CollectionDescribed/added-field", new CollectionDescribed(Collection with
+        {
+            Schema = Collection.Schema with
+            {
+                Version = 1,
+                Fields = Collection.Schema.Fields.Add(new FieldSchema { FieldId = 200, Name = "stock", DataType = DataType.Int32, Nullable = true }),
+            },
+        }, 449_000_000_125)),
         new("CreatePartition", new CreatePartition("default", "books", "2024")),
         new("DropPartition", new DropPartition("default", "books", "2024")),
         new("CreateAlias", new CreateAlias("default", "novels", "books")),

@@ -24,7 +24,14 @@ public static class SchemaCodec
         {
             WriteMessage(o, 6, f => WriteFunction(f, function));
         }
+
+        WriteInt64(o, 7, schema.Version);
     });
+
+    /// <summary>One field alone (AddCollectionField's message), encoded as within a schema.</summary>
+    public static ByteString EncodeField(FieldSchema field) => ToBytes(o => WriteField(o, field));
+
+    public static FieldSchema DecodeField(ByteString bytes) => ReadField(bytes);
 
     public static CollectionSchema Decode(ByteString bytes)
     {
@@ -33,6 +40,7 @@ public static class SchemaCodec
         var dynamic = false;
         var properties = ImmutableSortedDictionary.CreateBuilder<string, string>();
         var functions = ImmutableArray.CreateBuilder<FunctionSchema>();
+        var version = 0;
         foreach (var (field, input) in Fields(bytes))
         {
             switch (field)
@@ -43,12 +51,14 @@ public static class SchemaCodec
                 case 4: dynamic = input.ReadBool(); break;
                 case 5: properties.Add(ReadMapEntry(input.ReadBytes())); break;
                 case 6: functions.Add(ReadFunction(input.ReadBytes())); break;
+                case 7: version = checked((int)input.ReadInt64()); break;
                 default: input.SkipLastField(); break;
             }
         }
 
         return new CollectionSchema
         {
+            Version = version,
             Name = name,
             Description = description,
             Fields = fields.ToImmutable(),

@@ -18,9 +18,11 @@ public static class CatalogCodec
     /// The newest catalog format this code reads; entries without a version are version 1. Each later version is
     /// written only by the collections that need it, so a node that reads an older version keeps reading every other
     /// entry and refuses (instead of misreading) those: version 2 added schema functions (BM25) and function output
-    /// fields; version 3 added <c>truncated_before</c> (an older node would show a truncated collection's rows again).
+    /// fields; version 3 added <c>truncated_before</c> (an older node would show a truncated collection's rows again);
+    /// version 4 added the schema's version (field 7 of the schema), set by AddCollectionField (an older node would not
+    /// know that rows written before the field was added have no value for it).
     /// </summary>
-    public const uint FormatVersion = TruncatedFormatVersion;
+    public const uint FormatVersion = AddedFieldsFormatVersion;
 
     /// <summary>The version of entries without functions (databases, segments, collections without functions).</summary>
     public const uint BaseFormatVersion = 1;
@@ -31,9 +33,13 @@ public static class CatalogCodec
     /// <summary>A truncated collection (<see cref="CollectionInfo.TruncatedBefore"/> set).</summary>
     public const uint TruncatedFormatVersion = 3;
 
+    /// <summary>A collection whose schema had fields added (<see cref="CollectionSchema.Version"/> above 0).</summary>
+    public const uint AddedFieldsFormatVersion = 4;
+
     /// <summary>The version a collection is written with: the oldest that holds everything it has.</summary>
     public static uint VersionOf(CollectionInfo collection) =>
-        collection.TruncatedBefore != 0 ? TruncatedFormatVersion
+        collection.Schema.Version != 0 ? AddedFieldsFormatVersion
+        : collection.TruncatedBefore != 0 ? TruncatedFormatVersion
         : !collection.Schema.Functions.IsEmpty ? FunctionsFormatVersion
         : BaseFormatVersion;
 

@@ -81,6 +81,9 @@ public sealed record AlterCollectionField(
     ImmutableSortedDictionary<string, string> Properties,
     ImmutableArray<string> DeleteKeys) : ICoordinatorMessage;
 
+/// <summary>Adds one nullable scalar field to a collection's schema (Milvus 2.6's AddCollectionField); the coordinator assigns its id.</summary>
+public sealed record AddCollectionField(string Database, string Collection, FieldSchema Field) : ICoordinatorMessage;
+
 public sealed record CreatePartition(string Database, string Collection, string Partition) : ICoordinatorMessage;
 
 public sealed record DropPartition(string Database, string Collection, string Partition) : ICoordinatorMessage;

@@ -130,6 +130,13 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteStrings(o, 5, m.DeleteKeys);
             },
             f => new AlterCollectionField(f.String(1), f.String(2), f.String(3), f.SortedMap(4), f.Strings(5)));
+        Register<AddCollectionField>("acfa1",
+            (o, m) =>
+            {
+                WriteStringFields(o, m.Database, m.Collection);
+                WriteEncoded(o, 3, SchemaCodec.EncodeField(m.Field));
+            },
+            f => new AddCollectionField(f.String(1), f.String(2), SchemaCodec.DecodeField(f.Required(3, "field schema"))));
         Register<CreatePartition>("cp1", (o, m) => WriteStringFields(o, m.Database, m.Collection, m.Partition),
             f => new CreatePartition(f.String(1), f.String(2), f.String(3)));
         Register<DropPartition>("dp1", (o, m) => WriteStringFields(o, m.Database, m.Collection, m.Partition),

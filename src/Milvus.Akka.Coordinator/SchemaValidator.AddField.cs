@@ -1,0 +1,52 @@
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Coordinator;
+
+public static partial class SchemaValidator
+{
+    /// <summary>
+    /// Milvus 2.6's AddCollectionField rules: one nullable scalar field (rows already written have no value for it, so
+    /// they read null or its default), neither a key nor a function output, with a name no static field has. The field
+    /// takes the next free id and the schema's version goes up by one.
+    /// </summary>
+    public static CollectionSchema AddField(CollectionSchema schema, FieldSchema field)
+    {
+        if (field.IsDynamic || field.Name == CollectionSchema.DynamicFieldName)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "cannot add a dynamic field ($meta) to an existing collection");
+        }
+
+        CheckName(field.Name, "field");
+
+        if (schema.FindField(field.Name) is not null)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"duplicate field name: {field.Name}");
+        }
+
+        if (field.DataType.IsVector())
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"adding vector field '{field.Name}' to an existing collection is not supported");
+        }
+
+        if (field.IsPrimaryKey || field.AutoId || field.IsPartitionKey || field.IsClusteringKey || field.IsFunctionOutput)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"added field '{field.Name}' cannot be a primary key, partition key, clustering key, auto id or function output field");
+        }
+
+        if (!field.Nullable)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"added field must be nullable, please check it, field name = {field.Name}");
+        }
+
+        var staticFields = schema.Fields.Count(f => !f.IsDynamic);
+        if (staticFields >= MaxFields)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"the collection already has {staticFields} fields, the maximum is {MaxFields}");
+        }
+
+        Check(field);
+        var added = field with { FieldId = schema.Fields.Max(f => f.FieldId) + 1 };
+        return schema with { Fields = schema.Fields.Add(added), Version = schema.Version + 1 };
+    }
+}
