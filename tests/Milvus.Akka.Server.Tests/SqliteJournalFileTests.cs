@@ -27,26 +27,17 @@ public sealed class SqliteJournalFileTests : IDisposable
         return command.ExecuteScalar() switch { string text => text == "wal" ? 1 : 0, var value => Convert.ToInt64(value) };
     }
 
-    [Fact]
-    public void The_shipped_layout_is_wal_with_64_KiB_pages_and_a_full_sync_on_every_commit()
+    [Theory]
+    [InlineData(null, 1, 65536)] // shipped: WAL, 64 KiB pages
+    [InlineData("milvus.sqlite-journal { journal-mode = delete, page-size = 4096 }", 0, 4096)]
+    public void The_file_gets_the_configured_layout_and_a_full_sync_on_every_commit(string? extraConfig, long wal, long pageSize)
     {
-        var config = Load();
+        var config = Load(extraConfig);
         SqliteJournalFile.From(config).Apply(config);
 
-        Assert.Equal(1, Pragma("journal_mode"));
-        Assert.Equal(65536, Pragma("page_size"));
-        // 2 = FULL: in WAL mode the WAL is fsync'd at every commit, so an acknowledged write survives power loss.
+        Assert.Equal((wal, pageSize), (Pragma("journal_mode"), Pragma("page_size")));
+        // 2 = FULL: the commit is fsync'd before it returns, so an acknowledged write survives power loss.
         Assert.Equal(2, Pragma("synchronous"));
-    }
-
-    [Fact]
-    public void The_rollback_journal_can_be_chosen()
-    {
-        var config = Load("milvus.sqlite-journal { journal-mode = delete, page-size = 4096 }");
-        SqliteJournalFile.From(config).Apply(config);
-
-        Assert.Equal(0, Pragma("journal_mode"));
-        Assert.Equal(4096, Pragma("page_size"));
     }
 
     [Fact]
