@@ -65,6 +65,7 @@ public sealed class MilvusNode : IAsyncDisposable
     {
         Directory.CreateDirectory(options.DataDir);
         var config = MilvusConfig.Load(options);
+        SqliteJournalFile.From(config).Apply(config);
         var storage = StorageSettings.From(config);
         var objects = storage.CreateObjectStore();
         var meta = storage.CreateMetaStore();
