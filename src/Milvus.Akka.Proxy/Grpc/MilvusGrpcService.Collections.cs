@@ -23,18 +23,25 @@ public sealed partial class MilvusGrpcService
     public override async Task<MilvusStatus> CreateCollection(CreateCollectionRequest request, ServerCallContext context)
     {
         var properties = SchemaConverter.ToDictionary(request.Properties);
-        var schema = SchemaConverter.FromBytes(request.Schema, request.CollectionName, Timestamptz.ZoneOf(properties));
-        // Milvus 2.6 records the time zone its Timestamptz values are read and shown in (UTC unless given). Only a
-        // collection with a Timestamptz field gets it here, so collections as Milvus 2.5 described them stay unchanged.
+        var database = Database(request.DbName, context);
+        // Milvus 2.6 records the time zone its Timestamptz values are read and shown in: the collection's own, else its
+        // database's, else UTC. Only a collection with a Timestamptz field gets it, so 2.5-style collections stay unchanged.
+        var zone = properties.GetValueOrDefault(Timestamptz.TimezoneKey) ?? await DatabaseTimezoneAsync(database, context.CancellationToken);
+        var schema = SchemaConverter.FromBytes(request.Schema, request.CollectionName, Timestamptz.Zone(zone));
         if (schema.Fields.Any(f => f.DataType == DataType.Timestamptz))
         {
-            properties = properties.SetItem(Timestamptz.TimezoneKey, properties.GetValueOrDefault(Timestamptz.TimezoneKey, Timestamptz.DefaultTimezone));
+            properties = properties.SetItem(Timestamptz.TimezoneKey, zone);
         }
 
-        await proxy.CreateCollectionAsync(Database(request.DbName, context), schema, request.ShardsNum <= 0 ? 1 : request.ShardsNum,
+        await proxy.CreateCollectionAsync(database, schema, request.ShardsNum <= 0 ? 1 : request.ShardsNum,
             Consistency(request.ConsistencyLevel), (int)request.NumPartitions, properties, context.CancellationToken);
         return MilvusStatuses.Success;
     }
+
+    /// <summary>The <c>timezone</c> property of a database, else UTC; an unknown database is left to the create to refuse.</summary>
+    private async Task<string> DatabaseTimezoneAsync(string database, CancellationToken cancellationToken) =>
+        (await proxy.ListDatabasesAsync(cancellationToken)).FirstOrDefault(d => d.Name == database)?.Properties
+            .GetValueOrDefault(Timestamptz.TimezoneKey) ?? Timestamptz.DefaultTimezone;
 
     public override async Task<MilvusStatus> DropCollection(DropCollectionRequest request, ServerCallContext context)
     {
