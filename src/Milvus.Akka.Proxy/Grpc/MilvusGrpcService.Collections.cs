@@ -358,9 +358,24 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<DescribeIndexResponse> DescribeIndex(DescribeIndexRequest request, ServerCallContext context)
     {
-        var (info, indexes, progress) = await IndexesAsync(request.DbName, request.CollectionName, request.FieldName, request.IndexName, context);
         var response = new DescribeIndexResponse { Status = MilvusStatuses.Success };
-        foreach (var index in indexes)
+        response.IndexDescriptions.Add(await IndexDescriptionsAsync(request.DbName, request.CollectionName, request.FieldName, request.IndexName, context));
+        return response;
+    }
+
+    /// <summary>Milvus answers GetIndexStatistics with the same descriptions as DescribeIndex, row counts included.</summary>
+    public override async Task<GetIndexStatisticsResponse> GetIndexStatistics(GetIndexStatisticsRequest request, ServerCallContext context)
+    {
+        var response = new GetIndexStatisticsResponse { Status = MilvusStatuses.Success };
+        response.IndexDescriptions.Add(await IndexDescriptionsAsync(request.DbName, request.CollectionName, "", request.IndexName, context));
+        return response;
+    }
+
+    private async Task<IEnumerable<IndexDescription>> IndexDescriptionsAsync(string database, string collection, string fieldName, string indexName,
+        ServerCallContext context)
+    {
+        var (info, indexes, progress) = await IndexesAsync(database, collection, fieldName, indexName, context);
+        return indexes.Select(index =>
         {
             var (indexed, total) = progress.ByIndexId.GetValueOrDefault(index.IndexId);
             var description = new IndexDescription
@@ -374,10 +389,8 @@ public sealed partial class MilvusGrpcService
                 State = indexed >= total ? IndexState.Finished : IndexState.InProgress,
             };
             description.Params.Add(IndexParams(index));
-            response.IndexDescriptions.Add(description);
-        }
-
-        return response;
+            return description;
+        }).ToList();
     }
 
     public override async Task<GetIndexStateResponse> GetIndexState(GetIndexStateRequest request, ServerCallContext context)
