@@ -18,10 +18,11 @@ public sealed class FilterExpression
     /// <summary>How much of the expression an error message quotes: a refused megabyte filter is not echoed back whole.</summary>
     private const int QuotedLength = 200;
 
-    private FilterExpression(string text, PredicateNode root, IReadOnlySet<long> referencedFieldIds, IReadOnlyList<object>? primaryKeys,
-        IReadOnlyList<object>? partitionKeys)
+    private FilterExpression(string text, TimeZoneInfo timezone, PredicateNode root, IReadOnlySet<long> referencedFieldIds,
+        IReadOnlyList<object>? primaryKeys, IReadOnlyList<object>? partitionKeys)
     {
         Text = text;
+        Timezone = timezone;
         _root = root;
         ReferencedFieldIds = referencedFieldIds;
         _primaryKeys = primaryKeys;
@@ -30,6 +31,9 @@ public sealed class FilterExpression
 
     public string Text { get; }
 
+    /// <summary>The zone Timestamptz constants without an offset were read in; a node binding the text again uses it too.</summary>
+    public TimeZoneInfo Timezone { get; }
+
     /// <summary>The field ids whose columns evaluation reads (the dynamic field's id for dynamic keys).</summary>
     public IReadOnlySet<long> ReferencedFieldIds { get; }
 
@@ -37,22 +41,24 @@ public sealed class FilterExpression
     /// Parses <paramref name="expr"/> and resolves it against <paramref name="schema"/>. Placeholders <c>{name}</c> take
     /// their values from <paramref name="templateValues"/> (numbers, bools, strings, or enumerables of those for lists).
     /// <paramref name="limits"/> bound its length, nesting and list sizes (default <see cref="FilterLimits.Internal"/>).
+    /// Timestamptz constants without an offset are read in <paramref name="timezone"/> (default UTC).
     /// </summary>
     /// <exception cref="MilvusException">
     /// ParameterInvalid for syntax, name and type errors and for a filter past a limit (the message quotes the expression
     /// and names the problem and its 0-based position); OperationNotSupported for Milvus features this engine does not evaluate.
     /// </exception>
     public static FilterExpression Parse(string expr, CollectionSchema schema, IReadOnlyDictionary<string, object?>? templateValues = null,
-        FilterLimits? limits = null)
+        FilterLimits? limits = null, TimeZoneInfo? timezone = null)
     {
         ArgumentNullException.ThrowIfNull(expr);
         ArgumentNullException.ThrowIfNull(schema);
+        timezone ??= TimeZoneInfo.Utc;
         try
         {
             var syntax = Parser.Parse(expr, templateValues, limits ?? FilterLimits.Internal);
-            var binder = new Binder(schema);
+            var binder = new Binder(schema, timezone);
             var root = binder.BindPredicate(syntax);
-            return new FilterExpression(expr, root, binder.ReferencedFieldIds, binder.PrimaryKeys(syntax),
+            return new FilterExpression(expr, timezone, root, binder.ReferencedFieldIds, binder.PrimaryKeys(syntax),
                 schema.PartitionKey is { } partitionKey ? binder.RequiredValues(syntax, partitionKey) : null);
         }
         catch (ExpressionError error)
@@ -72,7 +78,7 @@ public sealed class FilterExpression
         ArgumentNullException.ThrowIfNull(schema);
         try
         {
-            if (new Binder(schema).BindValue(Parser.Parse(jsonPath, null, FilterLimits.Internal)) is JsonPathNode { Path.Count: > 0 } path)
+            if (new Binder(schema, TimeZoneInfo.Utc).BindValue(Parser.Parse(jsonPath, null, FilterLimits.Internal)) is JsonPathNode { Path.Count: > 0 } path)
             {
                 return (path.Field, path.Path);
             }

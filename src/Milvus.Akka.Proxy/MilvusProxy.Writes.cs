@@ -85,7 +85,7 @@ public sealed partial class MilvusProxy
             throw new MilvusException(ErrorCode.ParameterInvalid, "delete needs a filter expression");
         }
 
-        var parsed = FilterExpression.Parse(filter, info.Schema, limits: settings.Filter);
+        var parsed = FilterExpression.Parse(filter, info.Schema, limits: settings.Filter, timezone: Timestamptz.ZoneOf(info.Properties));
         var pk = info.Schema.PrimaryKey;
         Column keys;
         if (partition is null && parsed.TryGetPrimaryKeyList() is { } list)

@@ -316,7 +316,7 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
             return null;
         }
 
-        var parsed = FilterExpression.Parse(filter, collection.Schema, limits: settings.Filter);
+        var parsed = FilterExpression.Parse(filter, collection.Schema, limits: settings.Filter, timezone: Timestamptz.ZoneOf(collection.Properties));
         foreach (var fieldId in parsed.ReferencedFieldIds)
         {
             RequireFieldLoaded(collection, collection.Schema.FindField(fieldId)!);

@@ -13,7 +13,7 @@ namespace Milvus.Akka.Segments;
 /// parsed and bound it; <paramref name="Filter"/> is its text, for the nodes a plan reaches over the network.
 /// Rows inserted before <paramref name="ExpiredBefore"/> have outlived the collection's TTL and are not searched.
 /// A BM25 search carries <paramref name="Bm25"/> (k1, b and the collection's average document length) and query
-/// rows of term weights (see <see cref="Bm25Scoring"/>).
+/// rows of term weights (see <see cref="Bm25Scoring"/>). <paramref name="Timezone"/>: as in <see cref="QueryPlan"/>.
 /// </summary>
 public sealed record SearchPlan(
     long CollectionId,
@@ -33,12 +33,13 @@ public sealed record SearchPlan(
     byte[][]? RawQueries = null,
     SearchGrouping? Grouping = null,
     ulong ExpiredBefore = 0,
-    Bm25Scoring? Bm25 = null)
+    Bm25Scoring? Bm25 = null,
+    string? Timezone = null)
 {
     public ImmutableArray<long> OutputFieldIds { get; init; } = OutputFieldIds.IsDefault ? [] : OutputFieldIds;
 
     /// <summary>The bound filter: the proxy's when the plan came in process, else bound here once from the text.</summary>
-    public FilterExpression? FilterFor(CollectionSchema schema) => PlanFilter.Bind(BoundFilter, Filter, schema);
+    public FilterExpression? FilterFor(CollectionSchema schema) => PlanFilter.Bind(BoundFilter, Filter, schema, Timezone);
 }
 
 /// <summary>
@@ -54,6 +55,8 @@ public sealed record SearchGrouping(long FieldId, int Size, bool Strict);
 /// <paramref name="Limit"/> = null means all; <paramref name="CountOnly"/> answers count(*) without materialising rows.
 /// <paramref name="PrimaryKeys"/>, when set, restricts the rows to those keys (fetching fields of known hits).
 /// Rows inserted before <paramref name="ExpiredBefore"/> have outlived the collection's TTL and are not returned.
+/// <paramref name="Timezone"/> (an IANA name, null for UTC) is the zone the filter's Timestamptz constants without an
+/// offset are read in, for the nodes that bind <paramref name="Filter"/> themselves.
 /// </summary>
 public sealed record QueryPlan(
     long CollectionId,
@@ -65,16 +68,18 @@ public sealed record QueryPlan(
     bool CountOnly,
     Column? PrimaryKeys = null,
     FilterExpression? BoundFilter = null,
-    ulong ExpiredBefore = 0)
+    ulong ExpiredBefore = 0,
+    string? Timezone = null)
 {
     /// <summary>The bound filter: the proxy's when the plan came in process, else bound here once from the text.</summary>
-    public FilterExpression? FilterFor(CollectionSchema schema) => PlanFilter.Bind(BoundFilter, Filter, schema);
+    public FilterExpression? FilterFor(CollectionSchema schema) => PlanFilter.Bind(BoundFilter, Filter, schema, Timezone);
 }
 
 internal static class PlanFilter
 {
-    public static FilterExpression? Bind(FilterExpression? bound, string? text, CollectionSchema schema) =>
-        bound ?? (string.IsNullOrWhiteSpace(text) ? null : FilterExpression.Parse(text, schema));
+    public static FilterExpression? Bind(FilterExpression? bound, string? text, CollectionSchema schema, string? timezone) =>
+        bound ?? (string.IsNullOrWhiteSpace(text) ? null
+            : FilterExpression.Parse(text, schema, timezone: timezone is null ? null : Timestamptz.Zone(timezone)));
 }
 
 /// <summary>

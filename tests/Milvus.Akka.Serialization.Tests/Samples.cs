@@ -58,6 +58,24 @@ public static class Samples
     public static readonly CollectionInfo Collection = new(42, "default", "books", Schema, 2, ConsistencyLevel.Session,
         [new PartitionInfo(43, "_default", 1), new PartitionInfo(44, "2024", 2)], [Index], ["novels", "library"], Properties, 449_000_000_000, true);
 
+    /// <summary>
+    /// The sample collection with a Geometry field and a Timestamptz field (a default instant, nullable) in a named time
+    /// zone: the catalog golden file collection-geometry-timestamptz.v1.bin was written from it.
+    /// </summary>
+    public static readonly CollectionInfo GeometryTimestamptzCollection = Collection with
+    {
+        Schema = Schema with
+        {
+            Fields = Schema.Fields
+                .Add(new FieldSchema { FieldId = 114, Name = "shape", DataType = DataType.Geometry, Nullable = true })
+                .Add(new FieldSchema { FieldId = 126, Name = "at", DataType = DataType.Timestamptz, Nullable = true, DefaultValue = 1_746_115_199_000_001L }),
+        },
+        Properties = Properties.SetItem(Timestamptz.TimezoneKey, "Asia/Shanghai"),
+    };
+
+    /// <summary>The first format's rows with a Geometry and a Timestamptz column: the journal golden file RowsInserted-geometry-timestamptz.</summary>
+    public static RowBatch GeometryTimestamptzRows() => new(FirstFormatRows().Columns.Add(114, GeometryRows()).Add(126, TimestamptzColumn()));
+
     private static readonly DatabaseInfo Database = new(3, "analytics", Properties, 449_000_000_777);
 
     /// <summary>
@@ -320,6 +338,7 @@ public static class Samples
         // Streaming shards: journal events and snapshots.
         new("RowsInserted", new RowsInserted(7003, 43, FirstFormatRows(), 449_000_002_000, "req/i1.43.0")),
         new("RowsInserted/before-request-ids", new RowsInserted(7003, 43, FirstFormatRows(), 449_000_002_000, "")),
+        new("RowsInserted/geometry-timestamptz", new RowsInserted(7003, 43, GeometryTimestamptzRows(), 449_000_002_000, "req/i1.43.1")),
         new("RowsDeleted", new RowsDeleted(Int64Keys(1, 2), 449_000_003_000, "req/d1")),
         new("RowsDeleted/before-request-ids", new RowsDeleted(Int64Keys(1, 2), 449_000_003_000, "")),
         new("SegmentIdsReserved", new SegmentIdsReserved(7100, 16)),

@@ -27,6 +27,7 @@ public sealed class StoredFormatGoldenTests(SerializationFixture fixture) : ICla
         {
             ["database"] = (new DatabaseInfo(3, "analytics", Samples.Collection.Properties, 449_000_000_777), b => CatalogCodec.DecodeDatabase(b)),
             ["collection"] = (Samples.Collection, b => CatalogCodec.DecodeCollection(b)),
+            ["collection-geometry-timestamptz"] = (Samples.GeometryTimestamptzCollection, b => CatalogCodec.DecodeCollection(b)),
             ["collection-partitions-loaded"] = (Samples.Collection with { LoadedPartitions = [44] }, b => CatalogCodec.DecodeCollection(b)),
             ["segment"] = (Samples.Segment, b => CatalogCodec.DecodeSegment(b)),
             ["compaction"] = (new CompactionRecord(8001, 42,

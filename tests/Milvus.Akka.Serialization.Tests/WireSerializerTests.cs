@@ -123,6 +123,28 @@ public sealed class WireSerializerTests(SerializationFixture fixture) : IClassFi
         Assert.Same(bound, search.Plan.FilterFor(Samples.Schema));
     }
 
+    [Fact]
+    public void A_filter_time_zone_crosses_the_network_with_the_plan()
+    {
+        // Row 0's instant is 2025-05-01T15:59:59.000001Z: 23:59:59.000001 on a Shanghai wall clock (UTC+8).
+        var schema = Samples.Schema with { Fields = Samples.Schema.Fields.Add(new FieldSchema { FieldId = 126, Name = "at", DataType = DataType.Timestamptz, Nullable = true }) };
+        const string filter = "at == '2025-05-01 23:59:59.000001'";
+        var shanghai = Timestamptz.Zone("Asia/Shanghai");
+        var bound = Expressions.FilterExpression.Parse(filter, schema, timezone: shanghai);
+        var search = new SearchShard("42_0", new SearchPlan(42, 101, MetricType.L2, 3, 1, [0, 0], filter, ImmutableDictionary<string, string>.Empty,
+            [], 9, BoundFilter: bound, Timezone: bound.Timezone.Id));
+        var query = new QuerySegments(new QueryPlan(42, filter, [], [], 9, null, false, BoundFilter: bound, Timezone: bound.Timezone.Id), [7001]);
+
+        var decodedSearch = (SearchShard)RoundTrip(search);
+        var decodedQuery = (QuerySegments)RoundTrip(query);
+
+        bool[] rowZeroOnly = [true, false, false, false];
+        Assert.Equal(rowZeroOnly, Bits(decodedSearch.Plan.FilterFor(schema)!.Evaluate(Samples.Rows())));
+        Assert.Equal(rowZeroOnly, Bits(decodedQuery.Plan.FilterFor(schema)!.Evaluate(Samples.Rows())));
+        // Read in UTC the same text names an instant eight hours later, which no row holds.
+        Assert.DoesNotContain(true, Bits(Expressions.FilterExpression.Parse(filter, schema).Evaluate(Samples.Rows())));
+    }
+
     private object RoundTrip(object message)
     {
         var serializer = Serialization.FindSerializerFor(message);

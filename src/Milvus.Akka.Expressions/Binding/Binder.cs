@@ -9,8 +9,9 @@ namespace Milvus.Akka.Expressions.Binding;
 /// <summary>
 /// Resolves the parse tree against a collection schema: names to fields (unknown names to dynamic keys when the
 /// collection has a dynamic field), types checked, constants folded, and each predicate given its fastest evaluator.
+/// Timestamptz constants without an offset are read in <paramref name="timezone"/> (the collection's, as Milvus does).
 /// </summary>
-internal sealed class Binder(CollectionSchema schema)
+internal sealed class Binder(CollectionSchema schema, TimeZoneInfo timezone)
 {
     /// <summary>Milvus functions this engine parses but does not evaluate.</summary>
     private static readonly string[] UnsupportedFunctions = ["random_sample"];
@@ -200,9 +201,9 @@ internal sealed class Binder(CollectionSchema schema)
 
     /// <summary>
     /// Constants compared with a Timestamptz field become instants (UTC microseconds): <c>ISO '...'</c> or a plain
-    /// string in ISO 8601; a string without an offset is read in UTC. A number is refused: it has no unit.
+    /// string in ISO 8601; a string without an offset is read in the binder's time zone. A number is refused: it has no unit.
     /// </summary>
-    private static void ToInstants(IReadOnlyList<SyntaxNode> syntax, List<ValueNode> operands)
+    private void ToInstants(IReadOnlyList<SyntaxNode> syntax, List<ValueNode> operands)
     {
         if (!operands.Any(IsTimestamptz))
         {
@@ -218,18 +219,18 @@ internal sealed class Binder(CollectionSchema schema)
         }
     }
 
-    private static long Instant(SyntaxNode node) => node switch
+    private long Instant(SyntaxNode node) => node switch
     {
         IsoTimeSyntax iso => Instant(iso.Text, iso.Position),
         LiteralSyntax { Value: string text } => Instant(text, node.Position),
         _ => throw Error("a Timestamptz field is compared with timestamps such as ISO '2025-01-03T00:00:00+08:00'", node.Position),
     };
 
-    private static long Instant(string text, int position)
+    private long Instant(string text, int position)
     {
         try
         {
-            return Timestamptz.Parse(text, TimeZoneInfo.Utc);
+            return Timestamptz.Parse(text, timezone);
         }
         catch (MilvusException e)
         {

@@ -23,18 +23,25 @@ public sealed partial class MilvusGrpcService
     public override async Task<MilvusStatus> CreateCollection(CreateCollectionRequest request, ServerCallContext context)
     {
         var properties = SchemaConverter.ToDictionary(request.Properties);
-        var schema = SchemaConverter.FromBytes(request.Schema, request.CollectionName, Timestamptz.ZoneOf(properties));
-        // Milvus 2.6 records the time zone its Timestamptz values are read and shown in (UTC unless given). Only a
-        // collection with a Timestamptz field gets it here, so collections as Milvus 2.5 described them stay unchanged.
+        var database = Database(request.DbName, context);
+        // Milvus 2.6 records the time zone its Timestamptz values are read and shown in: the collection's own, else its
+        // database's, else UTC. Only a collection with a Timestamptz field gets it, so 2.5-style collections stay unchanged.
+        var zone = properties.GetValueOrDefault(Timestamptz.TimezoneKey) ?? await DatabaseTimezoneAsync(database, context.CancellationToken);
+        var schema = SchemaConverter.FromBytes(request.Schema, request.CollectionName, Timestamptz.Zone(zone));
         if (schema.Fields.Any(f => f.DataType == DataType.Timestamptz))
         {
-            properties = properties.SetItem(Timestamptz.TimezoneKey, properties.GetValueOrDefault(Timestamptz.TimezoneKey, Timestamptz.DefaultTimezone));
+            properties = properties.SetItem(Timestamptz.TimezoneKey, zone);
         }
 
-        await proxy.CreateCollectionAsync(Database(request.DbName, context), schema, request.ShardsNum <= 0 ? 1 : request.ShardsNum,
+        await proxy.CreateCollectionAsync(database, schema, request.ShardsNum <= 0 ? 1 : request.ShardsNum,
             Consistency(request.ConsistencyLevel), (int)request.NumPartitions, properties, context.CancellationToken);
         return MilvusStatuses.Success;
     }
+
+    /// <summary>The <c>timezone</c> property of a database, else UTC; an unknown database is left to the create to refuse.</summary>
+    private async Task<string> DatabaseTimezoneAsync(string database, CancellationToken cancellationToken) =>
+        (await proxy.ListDatabasesAsync(cancellationToken)).FirstOrDefault(d => d.Name == database)?.Properties
+            .GetValueOrDefault(Timestamptz.TimezoneKey) ?? Timestamptz.DefaultTimezone;
 
     public override async Task<MilvusStatus> DropCollection(DropCollectionRequest request, ServerCallContext context)
     {
@@ -351,9 +358,24 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<DescribeIndexResponse> DescribeIndex(DescribeIndexRequest request, ServerCallContext context)
     {
-        var (info, indexes, progress) = await IndexesAsync(request.DbName, request.CollectionName, request.FieldName, request.IndexName, context);
         var response = new DescribeIndexResponse { Status = MilvusStatuses.Success };
-        foreach (var index in indexes)
+        response.IndexDescriptions.Add(await IndexDescriptionsAsync(request.DbName, request.CollectionName, request.FieldName, request.IndexName, context));
+        return response;
+    }
+
+    /// <summary>Milvus answers GetIndexStatistics with the same descriptions as DescribeIndex, row counts included.</summary>
+    public override async Task<GetIndexStatisticsResponse> GetIndexStatistics(GetIndexStatisticsRequest request, ServerCallContext context)
+    {
+        var response = new GetIndexStatisticsResponse { Status = MilvusStatuses.Success };
+        response.IndexDescriptions.Add(await IndexDescriptionsAsync(request.DbName, request.CollectionName, "", request.IndexName, context));
+        return response;
+    }
+
+    private async Task<IEnumerable<IndexDescription>> IndexDescriptionsAsync(string database, string collection, string fieldName, string indexName,
+        ServerCallContext context)
+    {
+        var (info, indexes, progress) = await IndexesAsync(database, collection, fieldName, indexName, context);
+        return indexes.Select(index =>
         {
             var (indexed, total) = progress.ByIndexId.GetValueOrDefault(index.IndexId);
             var description = new IndexDescription
@@ -367,10 +389,8 @@ public sealed partial class MilvusGrpcService
                 State = indexed >= total ? IndexState.Finished : IndexState.InProgress,
             };
             description.Params.Add(IndexParams(index));
-            response.IndexDescriptions.Add(description);
-        }
-
-        return response;
+            return description;
+        }).ToList();
     }
 
     public override async Task<GetIndexStateResponse> GetIndexState(GetIndexStateRequest request, ServerCallContext context)

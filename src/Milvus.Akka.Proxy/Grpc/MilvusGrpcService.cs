@@ -5,6 +5,7 @@ using Milvus.Akka.Grpc.Protocol.Milvus;
 using ErrorCode = Milvus.Akka.Common.ErrorCode;
 using MilvusException = Milvus.Akka.Common.MilvusException;
 using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
+using Timestamptz = Milvus.Akka.Common.Timestamptz;
 
 namespace Milvus.Akka.Proxy.Grpc;
 
@@ -74,7 +75,9 @@ public sealed partial class MilvusGrpcService(MilvusProxy proxy, ServerInfoOptio
 
     public override async Task<MilvusStatus> CreateDatabase(CreateDatabaseRequest request, ServerCallContext context)
     {
-        await proxy.CreateDatabaseAsync(request.DbName, SchemaConverter.ToDictionary(request.Properties), context.CancellationToken);
+        var properties = SchemaConverter.ToDictionary(request.Properties);
+        Timestamptz.ZoneOf(properties); // its collections inherit the zone, so an unknown one is refused before it is stored
+        await proxy.CreateDatabaseAsync(request.DbName, properties, context.CancellationToken);
         return MilvusStatuses.Success;
     }
 
@@ -86,8 +89,9 @@ public sealed partial class MilvusGrpcService(MilvusProxy proxy, ServerInfoOptio
 
     public override async Task<MilvusStatus> AlterDatabase(AlterDatabaseRequest request, ServerCallContext context)
     {
-        await proxy.AlterDatabaseAsync(request.DbName, SchemaConverter.ToDictionary(request.Properties), [.. request.DeleteKeys],
-            context.CancellationToken);
+        var properties = SchemaConverter.ToDictionary(request.Properties);
+        Timestamptz.ZoneOf(properties);
+        await proxy.AlterDatabaseAsync(request.DbName, properties, [.. request.DeleteKeys], context.CancellationToken);
         return MilvusStatuses.Success;
     }
 

@@ -40,7 +40,8 @@ out="${out:-$work/out}"; mkdir -p "$out"
 if git --git-dir="$sdk" rev-parse --git-dir >/dev/null 2>&1 && [ ! -d "$sdk/test" ]; then
   tree="$work/sdk"; mkdir -p "$tree"
   git --git-dir="$sdk" archive "$tag" | tar -x -C "$tree"
-  (cd "$tree" && npx -y yarn@1.22.22 install --frozen-lockfile --ignore-scripts >/dev/null)
+  # --ignore-engines: v2.6.17's lockfile pulls utilium 3.2.0, which declares node >= 22 but runs on the Node 20 here.
+  (cd "$tree" && npx -y yarn@1.22.22 install --frozen-lockfile --ignore-scripts --ignore-engines >/dev/null)
 else
   tree="$(cd "$sdk" && pwd)"
 fi

@@ -91,3 +91,27 @@ test('search by ids uses the stored vectors of those rows as the queries', async
   });
   await client.dropCollection({ collection_name: name });
 });
+
+test('getIndexStatistics describes the indexes with their row counts, all of them or the one named', async () => {
+  const name = 'ddlx_index_statistics';
+  await createLoaded(name);
+  await client.createIndex({ collection_name: name, field_name: 'score', index_name: 'score_sorted', index_type: 'STL_SORT' });
+  await insert(name, [1, 2, 3]);
+  await client.flushSync({ collection_names: [name] });
+
+  const all = await client.getIndexStatistics({ collection_name: name });
+  assert.equal(all.status.error_code, ErrorCode.SUCCESS, all.status.reason);
+  const described = await client.describeIndex({ collection_name: name });
+  assert.deepEqual(all.index_descriptions.map(d => d.index_name).sort(), described.index_descriptions.map(d => d.index_name).sort());
+  assert.equal(all.index_descriptions.length, 2);
+
+  const one = await client.getIndexStatistics({ collection_name: name, index_name: 'score_sorted' });
+  assert.equal(one.status.error_code, ErrorCode.SUCCESS, one.status.reason);
+  assert.equal(one.index_descriptions.length, 1);
+  assert.equal(one.index_descriptions[0].field_name, 'score');
+  assert.equal(Number(one.index_descriptions[0].total_rows), 3);
+
+  const missing = await client.getIndexStatistics({ collection_name: name, index_name: 'no_such_index' });
+  assert.notEqual(missing.status.error_code, ErrorCode.SUCCESS);
+  await client.dropCollection({ collection_name: name });
+});

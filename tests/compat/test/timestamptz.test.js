@@ -119,3 +119,54 @@ test('Timestamptz values keep their instant through insert, query, search and fi
 
   await client.dropCollection({ collection_name: name });
 });
+
+// A filter literal without an offset names a wall-clock time; like Milvus, the server reads it in the collection's
+// time zone, which a collection without its own `timezone` takes from its database (else UTC).
+test('Timestamptz filter literals without an offset are read in the collection or database time zone', async () => {
+  const noon = Date.UTC(2025, 0, 15, 12); // the instant every zone below writes as its own local wall-clock time
+  const rows = [-1, 0, 1].map((hours, id) => ({ id, vec: vector(id), at: new Date(noon + hours * 3_600_000).toISOString() }));
+  const matchesAt = async (db, name, wallClock) => {
+    const result = await client.query({ db_name: db, collection_name: name, filter: `at == ISO '${wallClock}'`, output_fields: ['id'], limit: 10 });
+    assert.equal(result.status.error_code, ErrorCode.SUCCESS, result.status.reason);
+    return result.data.map(row => Number(row.id));
+  };
+  const make = async (db, name, properties) => {
+    const created = await client.createCollection({
+      db_name: db, collection_name: name, consistency_level: 'Strong', properties,
+      fields: [
+        { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+        { name: 'vec', data_type: DataType.FloatVector, dim: DIM },
+        { name: 'at', data_type: DataType.Timestamptz },
+      ],
+    });
+    assert.equal(created.error_code, ErrorCode.SUCCESS, created.reason);
+    await client.createIndex({ db_name: db, collection_name: name, field_name: 'vec', index_type: 'FLAT', metric_type: 'L2' });
+    await client.loadCollectionSync({ db_name: db, collection_name: name });
+    const inserted = await client.insert({ db_name: db, collection_name: name, data: rows });
+    assert.equal(inserted.status.error_code, ErrorCode.SUCCESS, inserted.status.reason);
+  };
+
+  // Tokyo is UTC+9 all year: 21:00 there is 12:00 UTC, row 1.
+  await make('default', 'timestamptz_tokyo', { timezone: 'Asia/Tokyo' });
+  assert.deepEqual(await matchesAt('default', 'timestamptz_tokyo', '2025-01-15T21:00:00'), [1]);
+  assert.deepEqual(await matchesAt('default', 'timestamptz_tokyo', '2025-01-15T12:00:00Z'), [1], 'an explicit offset wins');
+  assert.deepEqual(await matchesAt('default', 'timestamptz_tokyo', '2025-01-15T12:00:00'), []);
+  // Changing the collection's zone changes how the same text reads: 13:00 in UTC is noon + 1 h, row 2.
+  await client.alterCollectionProperties({ collection_name: 'timestamptz_tokyo', properties: { timezone: 'UTC' } });
+  assert.deepEqual(await matchesAt('default', 'timestamptz_tokyo', '2025-01-15T13:00:00'), [2]);
+
+  // New York is UTC-5 in January: 06:00 there is 11:00 UTC, row 0. The collection names no zone of its own.
+  const db = 'timestamptz_zoned_db';
+  const createdDb = await client.createDatabase({ db_name: db, properties: { timezone: 'America/New_York' } });
+  assert.equal(createdDb.error_code, ErrorCode.SUCCESS, createdDb.reason);
+  await make(db, 'inherits_zone', undefined);
+  const described = await client.describeCollection({ db_name: db, collection_name: 'inherits_zone' });
+  assert.deepEqual(described.properties, [{ key: 'timezone', value: 'America/New_York' }]);
+  assert.deepEqual(await matchesAt(db, 'inherits_zone', '2025-01-15 06:00:00'), [0]);
+
+  const badDb = await client.createDatabase({ db_name: 'timestamptz_bad_zone', properties: { timezone: 'Mars/Olympus' } });
+  assert.notEqual(badDb.error_code, ErrorCode.SUCCESS);
+  await client.dropCollection({ db_name: db, collection_name: 'inherits_zone' });
+  await client.dropDatabase({ db_name: db });
+  await client.dropCollection({ collection_name: 'timestamptz_tokyo' });
+});

@@ -48,6 +48,8 @@ public static class SegmentsCodec
         {
             WriteRawArray(o, 17, new[] { bm25.K1, bm25.B, bm25.AverageDocLength });
         }
+
+        WriteNullableString(o, 18, plan.Timezone);
     });
 
     public static SearchPlan DecodeSearchPlan(ByteString bytes)
@@ -57,7 +59,7 @@ public static class SegmentsCodec
             f.NullableString(7), f.Map(8), f.RawImmutableArray<long>(9), f.UInt64(10), f.NullableFloat(11), f.NullableFloat(12),
             f.RawImmutableArray<long>(13), RawQueries: f.Has(14) ? [.. f.RepeatedBytes(14).Select(q => q.ToByteArray())] : null,
             Grouping: f.Has(15) ? DecodeGrouping(WireFields.Parse(f.Bytes(15))) : null, ExpiredBefore: f.UInt64(16),
-            Bm25: f.Has(17) ? DecodeBm25(f.RawArray<float>(17)) : null);
+            Bm25: f.Has(17) ? DecodeBm25(f.RawArray<float>(17)) : null, Timezone: f.NullableString(18));
     }
 
     private static Bm25Scoring DecodeBm25(float[] values) => values.Length == 3
@@ -106,6 +108,7 @@ public static class SegmentsCodec
         }
 
         WriteUInt64(o, 9, plan.ExpiredBefore);
+        WriteNullableString(o, 10, plan.Timezone);
     });
 
     public static QueryPlan DecodeQueryPlan(ByteString bytes)
@@ -113,7 +116,7 @@ public static class SegmentsCodec
         var f = WireFields.Parse(bytes);
         return new QueryPlan(f.Int64(1), f.NullableString(2), f.RawImmutableArray<long>(3), f.RawImmutableArray<long>(4), f.UInt64(5),
             f.NullableInt64(6) is { } limit ? checked((int)limit) : null, f.Bool(7), f.Has(8) ? DecodeColumn(f.Bytes(8)) : null,
-            ExpiredBefore: f.UInt64(9));
+            ExpiredBefore: f.UInt64(9), Timezone: f.NullableString(10));
     }
 
     public static void Write(CodedOutputStream o, SearchHits hits)
