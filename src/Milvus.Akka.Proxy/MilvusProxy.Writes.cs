@@ -67,9 +67,9 @@ public sealed partial class MilvusProxy
             : await CompleteRowsAsync(info, schema, columns, cancellationToken);
         var timestamp = await WriteTimestampAsync(info, cancellationToken);
         var keys = batch[pk.FieldId];
-        requestId ??= NewRequestId();
-        await DeleteKeysAsync(info, keys, timestamp, requestId, cancellationToken);
-        var written = await WriteRowsAsync(info, batch, partition, timestamp, requestId, cancellationToken);
+        // Each shard message replaces its rows' keys in one atomic journal write: an upsert that fails midway leaves
+        // every key at its new or its previous version, never deleted.
+        var written = await WriteRowsAsync(info, batch, partition, timestamp, requestId ?? NewRequestId(), cancellationToken, upsert: true);
         return new MutationResult(keys, 0, 0, batch.RowCount, written);
     }
 
@@ -215,9 +215,10 @@ public sealed partial class MilvusProxy
     /// <summary>
     /// Splits rows by shard (primary-key hash) and partition, in messages small enough for remoting; returns the largest
     /// applied timestamp. The same rows split the same way every time, so each message's id is the same on a retry.
+    /// <paramref name="upsert"/>: each message replaces the rows of its keys (<see cref="UpsertRows"/>).
     /// </summary>
     private async Task<ulong> WriteRowsAsync(CollectionInfo info, RowBatch batch, string? partitionName, ulong timestamp, string requestId,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool upsert = false)
     {
         var pk = batch[info.Schema.PrimaryKey.FieldId];
         var partitions = AssignPartitions(info, batch, partitionName);
@@ -241,10 +242,13 @@ public sealed partial class MilvusProxy
             var part = 0;
             foreach (var chunk in rows.Chunk(rowsPerMessage))
             {
-                var batchId = $"{requestId}/i{shard}.{partition}.{part++}";
+                var batchId = $"{requestId}/{(upsert ? 'u' : 'i')}{shard}.{partition}.{part++}";
                 // Rows are listed in order, so a chunk as long as the batch is the batch: sent as it is, not copied.
                 var rowsOfChunk = chunk.Length == batch.RowCount ? batch : batch.Gather(chunk);
-                writes.Add(Shard<InsertAck>(new InsertRows(info.ShardName(shard), partition, rowsOfChunk, timestamp, batchId), cancellationToken));
+                IShardWrite write = upsert
+                    ? new UpsertRows(info.ShardName(shard), partition, rowsOfChunk, timestamp, batchId)
+                    : new InsertRows(info.ShardName(shard), partition, rowsOfChunk, timestamp, batchId);
+                writes.Add(Shard<InsertAck>(write, cancellationToken));
             }
         }
 

@@ -64,7 +64,7 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         // reply comes from the shard actor's own thread, which should not run the proxy's continuation.
         var local = message is SearchShard or QueryShard or Bm25StatsShard ? localShards.Find(message) : null;
         return (local ?? shardRegion).AskInAttemptsAsync<T>(message, settings.AskTimeout, settings.ShardAttemptTimeout,
-            backOff: message is not (InsertRows or DeleteRows), routeChanges, "through the shard region", cancellationToken,
+            backOff: message is not IShardWrite, routeChanges, "through the shard region", cancellationToken,
             laterTarget: local is null ? null : shardRegion);
     }
 

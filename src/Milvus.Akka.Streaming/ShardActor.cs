@@ -118,6 +118,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
     private void Serving()
     {
         Command<InsertRows>(OnWrite);
+        Command<UpsertRows>(OnWrite);
         Command<DeleteRows>(OnWrite);
         Command<WriteQueued>(_ => WriteQueuedWrites());
         Command<SearchShard>(OnSearch);
@@ -276,7 +277,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private static object Ack(IShardWrite write, ulong timestamp) => write is InsertRows ? new InsertAck(timestamp) : new DeleteAck(timestamp);
+    private static object Ack(IShardWrite write, ulong timestamp) => write is DeleteRows ? new DeleteAck(timestamp) : new InsertAck(timestamp);
 
     /// <summary>
     /// Plans the queued writes against the applied state and journals their events with one PersistAll (one durable
@@ -328,7 +329,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
             }
 
             var timestamp = ApplyWrite(e, touched);
-            foreach (var sender in waiters[index])
+            foreach (var sender in waiters[index] ?? []) // an upsert's delete has none: it is acknowledged with its rows
             {
                 sender.Tell(e is RowsInserted ? new InsertAck(timestamp) : new DeleteAck(timestamp));
             }

@@ -61,8 +61,8 @@ public sealed class ShardState(CollectionSchema schema, AppliedWritesSettings ap
 
     /// <summary>
     /// Plans a group of writes that arrived while the previous group was being journaled: one event per write not
-    /// applied before (a request id seen twice in the group is journaled once), with timestamps rising in arrival
-    /// order and above everything applied. Stops after <see cref="MaxGroupBytes"/> of rows (always taking at least one
+    /// applied before (two for an upsert: the delete of its keys, then its rows; a request id seen twice in the group is
+    /// journaled once), with timestamps rising in arrival order and above everything applied. Stops after <see cref="MaxGroupBytes"/> of rows (always taking at least one
     /// write). Changes nothing: the events take effect when applied.
     /// </summary>
     public WritePlan PlanWrites(IReadOnlyList<IShardWrite> writes)
@@ -94,26 +94,33 @@ public sealed class ShardState(CollectionSchema schema, AppliedWritesSettings ap
             }
 
             var timestamp = Math.Max(write.Timestamp, last + 1);
-            IShardEvent e;
             switch (write)
             {
                 case InsertRows insert:
-                    if (!GrowingByPartition.TryGetValue(insert.PartitionId, out var segmentId) && !newSegments.TryGetValue(insert.PartitionId, out segmentId))
+                    if (SegmentFor(insert.PartitionId) is not { } segmentId)
                     {
-                        if (newSegments.Count == reserved.Length)
-                        {
-                            return new WritePlan(events.ToImmutable(), outcomes.ToImmutable());
-                        }
-
-                        segmentId = reserved[newSegments.Count];
-                        newSegments[insert.PartitionId] = segmentId;
+                        return new WritePlan(events.ToImmutable(), outcomes.ToImmutable());
                     }
 
-                    e = new RowsInserted(segmentId, insert.PartitionId, insert.Rows, timestamp, insert.RequestId);
+                    events.Add(new RowsInserted(segmentId, insert.PartitionId, insert.Rows, timestamp, insert.RequestId));
                     groupBytes += Segment.EstimateBytes(insert.Rows);
                     break;
+                case UpsertRows upsert:
+                    if (SegmentFor(upsert.PartitionId) is not { } upsertSegmentId)
+                    {
+                        return new WritePlan(events.ToImmutable(), outcomes.ToImmutable());
+                    }
+
+                    // The delete and the insert are journaled in this one group (one atomic write), so a failure between
+                    // them cannot leave the keys deleted. Only the insert carries the request id: the upsert is
+                    // remembered, and acknowledged, at the rows' timestamp.
+                    events.Add(new RowsDeleted(upsert.Rows[schema.PrimaryKey.FieldId], timestamp, ""));
+                    timestamp++;
+                    events.Add(new RowsInserted(upsertSegmentId, upsert.PartitionId, upsert.Rows, timestamp, upsert.RequestId));
+                    groupBytes += Segment.EstimateBytes(upsert.Rows);
+                    break;
                 case DeleteRows delete:
-                    e = new RowsDeleted(delete.Pks, timestamp, delete.RequestId);
+                    events.Add(new RowsDeleted(delete.Pks, timestamp, delete.RequestId));
                     break;
                 default:
                     throw new ArgumentException($"{write.GetType().Name} is not a shard write", nameof(writes));
@@ -122,14 +129,29 @@ public sealed class ShardState(CollectionSchema schema, AppliedWritesSettings ap
             last = timestamp;
             if (write.RequestId.Length > 0)
             {
-                eventOfRequest[write.RequestId] = events.Count;
+                eventOfRequest[write.RequestId] = events.Count - 1;
             }
 
-            outcomes.Add(new JournaledWrite(events.Count));
-            events.Add(e);
+            outcomes.Add(new JournaledWrite(events.Count - 1));
         }
 
         return new WritePlan(events.ToImmutable(), outcomes.ToImmutable());
+
+        // The partition's growing segment, or the next reserved id for a new one; null: no id left.
+        long? SegmentFor(long partitionId)
+        {
+            if (GrowingByPartition.TryGetValue(partitionId, out var segmentId) || newSegments.TryGetValue(partitionId, out segmentId))
+            {
+                return segmentId;
+            }
+
+            if (newSegments.Count == reserved.Length)
+            {
+                return null;
+            }
+
+            return newSegments[partitionId] = reserved[newSegments.Count];
+        }
     }
 
     /// <summary>Whether fewer than half of <paramref name="reserve"/> segment ids are left, so more should be reserved.</summary>

@@ -317,6 +317,7 @@ public static class Samples
         // Streaming shards: commands and replies.
         new("InsertRows", new InsertRows("42_1", 43, Rows(), 449_000_002_000, "5f0c8e3d9a1b4c7e8f2a6b0d1c3e5f70/i1.43.0")),
         new("InsertRows/no-request-id", new InsertRows("42_1", 43, Rows(), 449_000_002_000, "")),
+        new("UpsertRows", new UpsertRows("42_1", 43, Rows(), 449_000_002_000, "5f0c8e3d9a1b4c7e8f2a6b0d1c3e5f70/u1.43.0")),
         new("InsertAck", new InsertAck(449_000_002_000)),
         new("DeleteRows", new DeleteRows("42_1", Int64Keys(1, 2, 3), 449_000_003_000, "5f0c8e3d9a1b4c7e8f2a6b0d1c3e5f70/d1")),
         new("DeleteRows/varchar-keys", new DeleteRows("42_1", new StringColumn(["a", ""]), 449_000_003_000, "")),

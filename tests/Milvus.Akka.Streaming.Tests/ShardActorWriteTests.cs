@@ -13,7 +13,8 @@ namespace Milvus.Akka.Streaming.Tests;
 /// <summary>
 /// The shard actor's write path on Akka.Persistence's in-memory journal: writes sent without waiting are journaled in
 /// groups, each acknowledged in arrival order with a rising timestamp, a batch sent again is answered with its first
-/// acknowledgement, and everything acknowledged is there again after the shard restarts from its journal.
+/// acknowledgement, an upsert is journaled all or nothing, and everything acknowledged is there again after the shard
+/// restarts from its journal.
 /// </summary>
 public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit(Hocon)
 {
@@ -21,8 +22,8 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
     private const long PkField = TestCollections.PrimaryKeyFieldId;
     private const long VectorField = TestCollections.VectorFieldId;
 
-    private static readonly Config Hocon = ConfigurationFactory.ParseString("""
-        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
+    private static readonly Config Hocon = ConfigurationFactory.ParseString(RejectingJournal.Hocon + "\n" + $$"""
+        akka.persistence.journal.plugin = "{{RejectingJournal.PluginId}}"
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
         akka.loglevel = WARNING
         # A loaded 2-core CI machine starts actors slowly.
@@ -53,6 +54,10 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
     private static InsertRows Insert(int i) => new(ShardName, 7, new RowBatch(ImmutableDictionary<long, Column>.Empty
         .Add(PkField, new ScalarColumn<long>(DataType.Int64, [2L * i, 2L * i + 1]))
         .Add(VectorField, new VectorColumn<float>(DataType.FloatVector, 2, [i, i, i, -i]))), 1, $"req-{i}");
+
+    private static UpsertRows Upsert(int i, float value, string requestId) => new(ShardName, 7, new RowBatch(ImmutableDictionary<long, Column>.Empty
+        .Add(PkField, new ScalarColumn<long>(DataType.Int64, [2L * i, 2L * i + 1]))
+        .Add(VectorField, new VectorColumn<float>(DataType.FloatVector, 2, [value, value, value, value]))), 1, requestId);
 
     private long CountRows(IActorRef shard)
     {
@@ -93,6 +98,43 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
             restarted.Tell(Insert(17));
             Assert.Equal(acks[17], ExpectMsg<InsertAck>().Timestamp);
             Assert.Equal(2L * writes, CountRows(restarted));
+        }
+        finally
+        {
+            Directory.Delete(objects, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void An_upsert_the_journal_rejects_leaves_the_previous_version_and_one_it_stores_replaces_it_once()
+    {
+        var objects = Directory.CreateTempSubdirectory("shard-actor-test").FullName;
+        try
+        {
+            var coordinator = Sys.ActorOf(Props.Create(() => new IdAllocator()));
+            var shard = StartShard(coordinator, objects);
+            shard.Tell(Insert(1));
+            ExpectMsg<InsertAck>();
+
+            // The delete of the keys and their new rows are one atomic write: rejected together, nothing is deleted.
+            // The rejected upsert is not acknowledged, so the count's answer is the next message.
+            shard.Tell(Upsert(1, 9, $"{RejectingJournal.RequestIdPrefix}-1"));
+            Assert.Equal(2, CountRows(shard));
+
+            shard.Tell(Upsert(1, 5, "upsert-1"));
+            var ack = ExpectMsg<InsertAck>().Timestamp;
+            shard.Tell(Upsert(1, 6, "upsert-1")); // sent again: answered from memory, not applied twice
+            Assert.Equal(ack, ExpectMsg<InsertAck>().Timestamp);
+            Assert.Equal(2, CountRows(shard));
+
+            Watch(shard);
+            Sys.Stop(shard);
+            ExpectTerminated(shard);
+
+            var restarted = StartShard(coordinator, objects); // replays the delete and the rows as journaled
+            Assert.Equal(2, CountRows(restarted));
+            restarted.Tell(Upsert(1, 6, "upsert-1"));
+            Assert.Equal(ack, ExpectMsg<InsertAck>().Timestamp);
         }
         finally
         {

@@ -127,6 +127,43 @@ public sealed class ShardStateTests
     }
 
     [Fact]
+    public void An_upsert_plans_the_delete_of_its_keys_then_its_rows_and_is_deduplicated_as_a_whole()
+    {
+        var state = NewState(10);
+        ApplyAll(state, state.PlanWrites([Insert(1, "old", 5, 1, 2, 3)]));
+
+        var upsert = new UpsertRows("s", 1, Rows(1, 2), 20, "u");
+        var plan = state.PlanWrites([upsert, upsert with { Timestamp = 30 }]);
+
+        // Both events in one plan, which the actor journals as one atomic write; acknowledged at the rows' event.
+        Assert.Equal<WriteOutcome>([new JournaledWrite(1), new JournaledWrite(1)], plan.Outcomes);
+        var deleted = Assert.IsType<RowsDeleted>(plan.Events[0]);
+        var inserted = Assert.IsType<RowsInserted>(plan.Events[1]);
+        Assert.Equal([1L, 2L], ((ScalarColumn<long>)deleted.Pks).Values);
+        Assert.Equal((20UL, 21UL), (deleted.Timestamp, inserted.Timestamp));
+        Assert.Equal((10L, "u"), (inserted.SegmentId, inserted.RequestId));
+        Assert.Equal("", deleted.RequestId); // the upsert is remembered once, at the rows' timestamp
+
+        ApplyAll(state, plan);
+        var visible = state.Segments[10].View().Visible(ulong.MaxValue);
+        Assert.Equal(3, visible.PopCount()); // keys 1 and 2 at their new version only, key 3 untouched
+
+        var again = state.PlanWrites([upsert with { Timestamp = 50 }]);
+        Assert.Equal<WriteOutcome>([new AnsweredWrite(21)], again.Outcomes);
+        Assert.Empty(again.Events);
+    }
+
+    [Fact]
+    public void An_upsert_waiting_for_a_segment_id_plans_neither_its_delete_nor_its_rows()
+    {
+        var state = NewState();
+        var plan = state.PlanWrites([new UpsertRows("s", 1, Rows(1), 20, "u")]);
+
+        Assert.Equal(0, plan.Planned);
+        Assert.Empty(plan.Events);
+    }
+
+    [Fact]
     public void Seals_are_due_only_for_growing_segments_over_the_policy()
     {
         var state = NewState(10, 11);

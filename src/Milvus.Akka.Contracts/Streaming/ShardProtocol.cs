@@ -11,7 +11,7 @@ namespace Milvus.Akka.Streaming;
 public interface IShardMessage;
 
 /// <summary>
-/// A write a shard journals before acknowledging: <see cref="InsertRows"/> or <see cref="DeleteRows"/>. Writes that
+/// A write a shard journals before acknowledging: <see cref="InsertRows"/>, <see cref="UpsertRows"/> or <see cref="DeleteRows"/>. Writes that
 /// arrive while the shard's previous journal write is in flight are journaled together in one durable write.
 /// </summary>
 public interface IShardWrite : IShardCommand
@@ -30,6 +30,14 @@ public interface IShardWrite : IShardCommand
 /// (see <see cref="AppliedWrites"/>). Empty: not deduplicated.
 /// </summary>
 public sealed record InsertRows(string ShardName, long PartitionId, RowBatch Rows, ulong Timestamp, string RequestId) : IShardMessage, IShardWrite;
+
+/// <summary>
+/// Replaces the rows of these primary keys (in every partition of the shard) with <paramref name="Rows"/>: the shard
+/// journals the delete of their keys and the insert of the rows in one atomic journal write, so a key is either replaced
+/// or keeps its previous version, never left deleted. Acknowledged with an <see cref="InsertAck"/> at the rows'
+/// timestamp; <paramref name="RequestId"/> deduplicates the whole upsert, as for <see cref="InsertRows"/>.
+/// </summary>
+public sealed record UpsertRows(string ShardName, long PartitionId, RowBatch Rows, ulong Timestamp, string RequestId) : IShardMessage, IShardWrite;
 
 /// <summary>The rows are durable in the WAL and visible; <paramref name="Timestamp"/> is the timestamp they carry.</summary>
 public sealed record InsertAck(ulong Timestamp) : IShardMessage;

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Google.Protobuf;
 using Milvus.Akka.Cluster.Serialization;
 using Milvus.Akka.Query.Serialization;
 using static Milvus.Akka.Cluster.Wire.WireCodec;
@@ -13,16 +14,11 @@ public sealed class ShardMessageSerializer : WireSerializer
 {
     public ShardMessageSerializer(ExtendedActorSystem system) : base(system)
     {
-        Register<InsertRows>("ir1",
-            (o, m) =>
-            {
-                WriteString(o, 1, m.ShardName);
-                WriteInt64(o, 2, m.PartitionId);
-                WriteEncoded(o, 3, EncodeRowBatch(m.Rows));
-                WriteUInt64(o, 4, m.Timestamp);
-                WriteString(o, 5, m.RequestId);
-            },
+        // An upsert has the layout of an insert: rows for one partition; the shard replaces their keys.
+        Register<InsertRows>("ir1", (o, m) => WriteRows(o, m.ShardName, m.PartitionId, m.Rows, m.Timestamp, m.RequestId),
             f => new InsertRows(f.String(1), f.Int64(2), DecodeRowBatch(f.Required(3, "rows")), f.UInt64(4), f.String(5)));
+        Register<UpsertRows>("ur1", (o, m) => WriteRows(o, m.ShardName, m.PartitionId, m.Rows, m.Timestamp, m.RequestId),
+            f => new UpsertRows(f.String(1), f.Int64(2), DecodeRowBatch(f.Required(3, "rows")), f.UInt64(4), f.String(5)));
         Register<InsertAck>("ia1", (o, m) => WriteUInt64(o, 1, m.Timestamp), f => new InsertAck(f.UInt64(1)));
         Register<DeleteRows>("dr1",
             (o, m) =>
@@ -83,4 +79,13 @@ public sealed class ShardMessageSerializer : WireSerializer
     }
 
     public override int Identifier => 405;
+
+    private static void WriteRows(CodedOutputStream o, string shardName, long partitionId, Common.RowBatch rows, ulong timestamp, string requestId)
+    {
+        WriteString(o, 1, shardName);
+        WriteInt64(o, 2, partitionId);
+        WriteEncoded(o, 3, EncodeRowBatch(rows));
+        WriteUInt64(o, 4, timestamp);
+        WriteString(o, 5, requestId);
+    }
 }
