@@ -17,6 +17,9 @@ public sealed class DataPathMetricsTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _node = await StandaloneGrpcNode.StartAsync("""
         milvus.coordinator.min-rows-to-index = 1
+        # The test compacts by hand: an automatic merge of its two small segments could win the race against their
+        # index builds, and the two segments it waits for would never both be served.
+        milvus.coordinator.compaction.auto = off
         milvus.streaming.seal-check-interval = 200ms
         milvus.query.register-interval = 500ms
         milvus.data.poll-interval = 500ms
