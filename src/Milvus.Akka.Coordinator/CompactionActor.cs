@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Google.Protobuf;
@@ -62,7 +63,10 @@ public sealed class CompactionActor : ReceiveActor, IWithStash
     {
         _catalog.Tell(GetCatalogView.Instance);
         _segments.Tell(GetSegmentView.Instance);
+        NodesLeaving.Subscribe(Context);
     }
+
+    protected override void PostStop() => NodesLeaving.Unsubscribe(Context);
 
     private async Task InitializeWhenReadyAsync()
     {
@@ -84,6 +88,12 @@ public sealed class CompactionActor : ReceiveActor, IWithStash
     private void Ready()
     {
         Receive<CatalogView>(view => _state = _state.WithCatalog(view));
+        Receive<ClusterEvent.MemberRemoved>(m =>
+        {
+            var running = _state.Running.Count;
+            _state = _state.NodeLeft(m.Member.Address);
+            NodesLeaving.LogReleased(_log, running - _state.Running.Count, "compactions", m.Member.Address);
+        });
         ReceiveAsync<SegmentView>(async view =>
         {
             _state = _state.WithSegments(view);
@@ -97,7 +107,7 @@ public sealed class CompactionActor : ReceiveActor, IWithStash
         Reply<GetCompactionState>(m => Task.FromResult<object>(_state.StateOf(m.CollectionId)));
         Reply<RequestCompactionTask>(async _ =>
         {
-            var (decision, task) = _state.NextTask(DateTimeOffset.UtcNow);
+            var (decision, task) = _state.NextTask(Sender.Path.Address, DateTimeOffset.UtcNow);
             await ApplyAsync(decision);
             return task;
         });

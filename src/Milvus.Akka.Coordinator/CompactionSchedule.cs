@@ -1,11 +1,12 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Akka.Actor;
 using Milvus.Akka.Common;
 
 namespace Milvus.Akka.Coordinator;
 
 /// <summary>A compaction task a data node holds, until it reports or its lease runs out.</summary>
-public sealed record RunningCompaction(CompactionTask Task, DateTimeOffset Deadline);
+public sealed record RunningCompaction(CompactionTask Task, DateTimeOffset Deadline, Address Holder);
 
 /// <summary>
 /// Compaction scheduling, pure: small flushed segments of a shard and partition are merged (automatically after a flush,
@@ -142,14 +143,9 @@ public sealed record CompactionSchedule(
     /// The next task for a data node (<see cref="NoTask"/> when none): tasks whose lease expired are queued again,
     /// and a task whose inputs were dropped meanwhile (collection or partition dropped) is moot and fails.
     /// </summary>
-    public (Decision<CompactionSchedule> Decision, object Task) NextTask(DateTimeOffset now)
+    public (Decision<CompactionSchedule> Decision, object Task) NextTask(Address holder, DateTimeOffset now)
     {
-        var expired = Running.Values.Where(r => r.Deadline < now).ToList();
-        var state = this with
-        {
-            Running = Running.RemoveRange(expired.Select(r => r.Task.TaskId)),
-            Queue = expired.Aggregate(Queue, (queue, r) => queue.Enqueue(r.Task)),
-        };
+        var state = Requeue(Running.Values.Where(r => r.Deadline < now).ToList());
         var effects = ImmutableArray.CreateBuilder<Effect>();
         while (!state.Queue.IsEmpty)
         {
@@ -157,7 +153,7 @@ public sealed record CompactionSchedule(
             state = state with { Queue = state.Queue.Dequeue() };
             if (task.Inputs.All(s => state.Segments.ContainsKey(s.SegmentId)))
             {
-                state = state with { Running = state.Running.SetItem(task.TaskId, new RunningCompaction(task, now + Settings.TaskLease)) };
+                state = state with { Running = state.Running.SetItem(task.TaskId, new RunningCompaction(task, now + Settings.TaskLease, holder)) };
                 return (new Decision<CompactionSchedule>(state, effects.ToImmutable()), task);
             }
 
@@ -184,6 +180,18 @@ public sealed record CompactionSchedule(
             ? (state with { Queue = state.Queue.Enqueue(running.Task) }, null)
             : (state, running.Task);
     }
+
+    /// <summary>
+    /// The node at <paramref name="node"/> left the cluster: the tasks it ran are queued again at once instead of after
+    /// their lease (a result it may still send is refused: the task is no longer running under its id).
+    /// </summary>
+    public CompactionSchedule NodeLeft(Address node) => Requeue(Running.Values.Where(r => r.Holder.Equals(node)).ToList());
+
+    private CompactionSchedule Requeue(IReadOnlyList<RunningCompaction> tasks) => this with
+    {
+        Running = Running.RemoveRange(tasks.Select(r => r.Task.TaskId)),
+        Queue = tasks.Aggregate(Queue, (queue, r) => queue.Enqueue(r.Task)),
+    };
 
     /// <summary>The segments child committed the merge of <paramref name="task"/>.</summary>
     public Decision<CompactionSchedule> Committed(CompactionTask task, DateTimeOffset now)

@@ -7,7 +7,8 @@ using Milvus.Akka.Index;
 namespace Milvus.Akka.Coordinator;
 
 /// <summary>An index build handed to a data node, until it reports or its lease runs out.</summary>
-public sealed record IndexBuildLease(long SegmentId, long IndexId, DateTimeOffset Deadline);
+/// <summary>A build handed to the data node at <paramref name="Holder"/>, until it reports, its deadline passes or the node leaves.</summary>
+public sealed record IndexBuildLease(long SegmentId, long IndexId, DateTimeOffset Deadline, Address Holder);
 
 /// <summary>A segment whose vector or scalar index still needs a build, with what the build needs.</summary>
 public sealed record IndexBuildCandidate(SegmentInfo Segment, CollectionSchema Schema, IndexInfo Index);
@@ -239,12 +240,18 @@ public sealed record SegmentState(
         return null;
     }
 
-    /// <summary>A build of <paramref name="candidate"/> was handed out under <paramref name="buildId"/>; expired leases are dropped.</summary>
-    public SegmentState BuildStarted(long buildId, IndexBuildCandidate candidate, DateTimeOffset now) => this with
+    /// <summary>A build of <paramref name="candidate"/> was handed to <paramref name="holder"/> under <paramref name="buildId"/>; expired leases are dropped.</summary>
+    public SegmentState BuildStarted(long buildId, IndexBuildCandidate candidate, Address holder, DateTimeOffset now) => this with
     {
         Builds = Builds.RemoveRange(Builds.Where(b => b.Value.Deadline < now).Select(b => b.Key))
-            .SetItem(buildId, new IndexBuildLease(candidate.Segment.SegmentId, candidate.Index.IndexId, now + IndexTaskLease)),
+            .SetItem(buildId, new IndexBuildLease(candidate.Segment.SegmentId, candidate.Index.IndexId, now + IndexTaskLease, holder)),
     };
+
+    /// <summary>
+    /// The node at <paramref name="node"/> left the cluster: the builds it held are handed out again at once instead of
+    /// after their lease (a report it may still send is harmless: the index file it names is complete).
+    /// </summary>
+    public SegmentState NodeLeft(Address node) => this with { Builds = Builds.RemoveRange(Builds.Where(b => b.Value.Holder.Equals(node)).Select(b => b.Key)) };
 
     public SegmentState BuildFailed(long buildId) => this with { Builds = Builds.Remove(buildId) };
 

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Google.Protobuf;
@@ -54,7 +55,13 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
     }
 
     /// <summary>The catalog answers once it has loaded; the segments are read back and reconciled with its view then.</summary>
-    protected override void PreStart() => _catalog.Tell(GetCatalogView.Instance);
+    protected override void PreStart()
+    {
+        _catalog.Tell(GetCatalogView.Instance);
+        NodesLeaving.Subscribe(Context);
+    }
+
+    protected override void PostStop() => NodesLeaving.Unsubscribe(Context);
 
     private async Task InitializeAsync(CatalogView catalog)
     {
@@ -100,7 +107,13 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
         Reply<GetShardDistribution>(m => Task.FromResult<object>(_state.DistributionOf(m.ShardName)));
         Reply<GetLoadProgress>(m => Task.FromResult<object>(_state.LoadProgressOf(m.CollectionId)));
         Reply<GetIndexProgress>(m => Task.FromResult<object>(_state.IndexProgressOf(m.CollectionId)));
-        Reply<RequestIndexTask>(_ => NextIndexTaskAsync());
+        Reply<RequestIndexTask>(_ => NextIndexTaskAsync(Sender.Path.Address));
+        Receive<ClusterEvent.MemberRemoved>(m =>
+        {
+            var running = _state.Builds.Count;
+            _state = _state.NodeLeft(m.Member.Address);
+            NodesLeaving.LogReleased(_log, running - _state.Builds.Count, "index builds", m.Member.Address);
+        });
         Reply<IndexBuilt>(async m =>
         {
             RecordIndexBuild(m.BuildId, succeeded: true, "");
@@ -163,7 +176,7 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
         }
     }
 
-    private async Task<object> NextIndexTaskAsync()
+    private async Task<object> NextIndexTaskAsync(Address holder)
     {
         var now = DateTimeOffset.UtcNow;
         if (_state.NextIndexBuild(now) is not { } candidate)
@@ -173,7 +186,7 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
 
         // Build ids come from the id allocator: unique across coordinator incarnations, so index file keys never collide.
         var buildId = (await _timestamps.AskFor<IdsAllocated>(new AllocateIds(1), IdsTimeout)).First;
-        _state = _state.BuildStarted(buildId, candidate, now);
+        _state = _state.BuildStarted(buildId, candidate, holder, now);
         return new IndexBuildTask(buildId, candidate.Segment, candidate.Schema, candidate.Index);
     }
 

@@ -83,6 +83,9 @@ public sealed class DataNodeActor : ReceiveActor, IWithTimers
             {
                 return await RunAsync($"Data node: building the {build.Index.IndexType} index of segment {build.Segment.SegmentId}", async () =>
                 {
+                    // The start is logged too, so an operator (and the chaos test) can tell a build cut off by a crash.
+                    log.Info("Building {0} index of segment {1} field {2} ({3} rows)",
+                        build.Index.IndexType, build.Segment.SegmentId, build.Index.FieldId, build.Segment.RowCount);
                     var started = Stopwatch.GetTimestamp();
                     var key = await IndexBuilder.BuildAsync(objects, build);
                     MilvusMetrics.IndexBuildLatency.ObserveSince(started);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Akka.Actor;
 using FsCheck.Xunit;
 using Milvus.Akka.Common;
 using static Milvus.Akka.TestSupport.CatalogFixtures;
@@ -10,6 +11,8 @@ public sealed class CompactionScheduleTests
 {
     private static readonly CompactionSettings Settings = new(Auto: true, SmallSegmentRows: 1_000, MaxMergedRows: 10_000, TaskLease: TimeSpan.FromMinutes(10));
     private static readonly DateTimeOffset Now = DateTimeOffset.UnixEpoch.AddDays(20_000);
+    private static readonly Address DataNode = new("akka.tcp", "milvus", "10.0.0.1", 2551);
+    private static readonly Address OtherDataNode = new("akka.tcp", "milvus", "10.0.0.2", 2551);
 
     private static SegmentView Segments(params SegmentInfo[] segments) => new(segments.ToImmutableDictionary(s => s.SegmentId));
 
@@ -42,7 +45,7 @@ public sealed class CompactionScheduleTests
             nextId += CompactionSchedule.IdsFor(groups);
             if (handOutEvery > 0 && i % handOutEvery == 0)
             {
-                state = state.NextTask(Now).Decision.State;
+                state = state.NextTask(DataNode, Now).Decision.State;
             }
         }
 
@@ -64,7 +67,7 @@ public sealed class CompactionScheduleTests
         Assert.Contains(AnnounceWork.Instance, requested.Effects);
         Assert.Equal(new CompactionState(2, 0, 0), requested.State.StateOf(1));
 
-        var (handedOut, first) = requested.State.NextTask(Now);
+        var (handedOut, first) = requested.State.NextTask(DataNode, Now);
         var task = Assert.IsType<CompactionTask>(first);
         Assert.Equal(41, task.TaskId);
         Assert.Equal(new CompactionState(1, 1, 0), handedOut.State.StateOf(1));
@@ -84,7 +87,7 @@ public sealed class CompactionScheduleTests
     {
         var state = Start(Segment(1, 1), Segment(2, 1));
         state = state.Enqueue(state.Plan(1, automatic: true), 10).State;
-        var (handedOut, task) = state.NextTask(Now);
+        var (handedOut, task) = state.NextTask(DataNode, Now);
         var (expired, accepted) = handedOut.State.Completing(((CompactionTask)task).TaskId, Now + Settings.TaskLease + TimeSpan.FromSeconds(1));
         Assert.Null(accepted);
         Assert.Equal(new CompactionState(1, 0, 0), expired.StateOf(1));
@@ -92,11 +95,26 @@ public sealed class CompactionScheduleTests
     }
 
     [Fact]
+    public void A_task_whose_data_node_left_is_handed_out_again_at_once_and_a_late_result_from_that_node_is_refused()
+    {
+        var state = Start(Segment(1, 1), Segment(2, 1));
+        state = state.Enqueue(state.Plan(1, automatic: true), 10).State;
+        var (handedOut, task) = state.NextTask(DataNode, Now);
+        Assert.Same(NoTask.Instance, handedOut.State.NextTask(OtherDataNode, Now).Task);
+        Assert.Same(NoTask.Instance, handedOut.State.NodeLeft(OtherDataNode).NextTask(OtherDataNode, Now).Task);
+
+        var (again, retried) = handedOut.State.NodeLeft(DataNode).NextTask(OtherDataNode, Now);
+        Assert.Equal(task, retried);
+        Assert.Equal(OtherDataNode, again.State.Running[((CompactionTask)task).TaskId].Holder);
+        Assert.Null(handedOut.State.NodeLeft(DataNode).Completing(((CompactionTask)task).TaskId, Now).Accepted);
+    }
+
+    [Fact]
     public void A_task_whose_inputs_were_dropped_fails_its_plan_instead_of_running()
     {
         var state = Start(Segment(1, 1), Segment(2, 1));
         var requested = state.Requested(5, 1, state.Plan(1, automatic: false), 6).State;
-        var (next, task) = requested.WithSegments(Segments(Segment(2, 1))).NextTask(Now);
+        var (next, task) = requested.WithSegments(Segments(Segment(2, 1))).NextTask(DataNode, Now);
         Assert.Same(NoTask.Instance, task);
         var record = Stored(next.Effects, 5);
         Assert.Equal(CompactionPlanState.Failed, Assert.Single(record.Plans).State);

@@ -11,6 +11,7 @@ public sealed class SegmentStateTests
 {
     private static readonly CoordinatorSettings Settings = CoordinatorSettings.Default with { MinRowsToIndex = 100 };
     private static readonly DateTimeOffset Now = DateTimeOffset.UnixEpoch.AddDays(20_000);
+    private static readonly Address DataNode = new("akka.tcp", "milvus", "10.0.0.1", 2551);
 
     private static SegmentState Start(CatalogView catalog, params SegmentInfo[] segments) => SegmentState.Recover(Settings, segments, catalog, Now).State;
 
@@ -72,9 +73,12 @@ public sealed class SegmentStateTests
         var candidate = flushed.State.NextIndexBuild(Now);
         Assert.NotNull(candidate);
         Assert.Equal(big, candidate.Segment);
-        var leased = flushed.State.BuildStarted(77, candidate, Now);
+        var leased = flushed.State.BuildStarted(77, candidate, DataNode, Now);
         Assert.Null(leased.NextIndexBuild(Now));
         Assert.NotNull(leased.NextIndexBuild(Now + Settings.IndexTaskLease + TimeSpan.FromSeconds(1)));
+        // A data node leaving frees only its own builds, at once.
+        Assert.Null(leased.NodeLeft(new Address("akka.tcp", "milvus", "10.0.0.2", 2551)).NextIndexBuild(Now));
+        Assert.Equal(big, leased.NodeLeft(DataNode).NextIndexBuild(Now)?.Segment);
 
         var built = leased.IndexBuilt(new IndexBuilt(77, big.SegmentId, VectorFieldId, "index/11"));
         Assert.Equal("index/11", built.State.Segments[big.SegmentId].IndexFiles[VectorFieldId]);

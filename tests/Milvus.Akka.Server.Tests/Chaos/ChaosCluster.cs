@@ -148,6 +148,11 @@ public sealed class ChaosCluster : IAsyncDisposable
                 Interlocked.Increment(ref node.SealedSegmentCount);
             }
 
+            if (IndexBuild.Match(line) is { Success: true } build)
+            {
+                Interlocked.Increment(ref build.Groups[1].Value == "Building" ? ref node.IndexBuildsStartedCount : ref node.IndexBuildsFinishedCount);
+            }
+
             if (ShardRecovered.Match(line) is { Success: true } match)
             {
                 lock (_shardHosts)
@@ -168,6 +173,9 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     /// <summary>What a streaming node logs (INFO) when one of its shards seals a segment for a flush.</summary>
     private const string SegmentSealed = " sealed segment ";
+
+    /// <summary>A data node logs each index build's start ("Building") and end ("Built") at INFO.</summary>
+    private static readonly System.Text.RegularExpressions.Regex IndexBuild = new(@"\b(Building|Built) \S+ index of segment ");
 
     private static readonly System.Text.RegularExpressions.Regex ShardRecovered = new(@"Shard (\S+) recovered:");
 
@@ -324,6 +332,16 @@ public sealed class ChaosCluster : IAsyncDisposable
 
         /// <summary>Segments this node's shards sealed so far (streaming nodes log each at INFO).</summary>
         public long SealedSegments => Interlocked.Read(ref SealedSegmentCount);
+
+        internal long IndexBuildsStartedCount;
+
+        internal long IndexBuildsFinishedCount;
+
+        /// <summary>Index builds this node (a data node) has started and not finished, as its log says.</summary>
+        public long IndexBuildsRunning => Interlocked.Read(ref IndexBuildsStartedCount) - Interlocked.Read(ref IndexBuildsFinishedCount);
+
+        /// <summary>Index builds this node has finished so far.</summary>
+        public long IndexBuildsFinished => Interlocked.Read(ref IndexBuildsFinishedCount);
 
         internal ServerProcess? Process { get; set; }
 

@@ -12,8 +12,9 @@ namespace Milvus.Akka.Server.Tests.Chaos;
 /// <summary>
 /// The chaos test of issue #12: every role as its own OS process (<see cref="ChaosCluster"/>) on etcd, s3rver and a Kafka
 /// WAL, writers and readers through both proxies (<see cref="ChaosWorkload"/>), and <c>kill -9</c> of each role in turn
-/// (the oldest instance: it runs the coordinator singleton or sharding's coordinator) while a flush (streaming), an index
-/// build (data) or a compaction (coordinator) is in flight: the test waits until it is and logs what was. The collection
+/// (the oldest instance: it runs the coordinator singleton or sharding's coordinator; for data, the first seen building)
+/// while a flush (streaming), an index build (data) or a compaction (coordinator) is in flight: the test waits until it
+/// is and logs what was. The collection
 /// is loaded with two replicas (one per query node), so searches keep succeeding while a query node dies. After each
 /// kill the outage per kind of call is reported and the role started again; at the end every acknowledged write must be
 /// there, no acknowledged delete undone, no key twice, every index built, and at least 99 % of the searches sent
@@ -49,7 +50,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
         }));
         Ok(await client.CreateIndexAsync(new CreateIndexRequest
         {
-            CollectionName = Collection, FieldName = "vec", ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", "L2") },
+            // HNSW: its builds last long enough for the data node's kill to land in one (a FLAT build is over at once).
+            CollectionName = Collection, FieldName = "vec",
+            ExtraParams = { Pair("index_type", "HNSW"), Pair("metric_type", "L2"), Pair("params", """{"M": 16, "efConstruction": 200}""") },
         }));
         Ok(await client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = Collection, ReplicaNumber = Replicas }));
 
@@ -71,12 +74,17 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 candidates = [.. candidates.OrderBy(n => cluster.RunsShard(n) ? 0 : 1).ThenBy(n => n.Generation)];
             }
 
-            var victim = kills == 0 ? candidates[0] : candidates[random.Next(candidates.Count)];
-            var (chore, inFlight) = await StartChoreAsync(role, victim, cluster.Proxies[1]);
+            var (chore, inFlight, victim) = await StartChoreAsync(role, kills == 0 ? candidates[0] : candidates[random.Next(candidates.Count)],
+                candidates, cluster.Proxies[1]);
+            var buildsFinishedBefore = victim.IndexBuildsFinished;
             var killedAt = workload.Now;
             cluster.Timeline.Killed();
             await cluster.KillAsync(victim);
             var goneAt = workload.Now;
+            if (role == Roles.Data)
+            {
+                inFlight += victim.IndexBuildsFinished == buildsFinishedBefore ? " (none finished before the kill)" : " (one finished before the kill landed)";
+            }
             output.WriteLine($"{victim.Name} killed at {killedAt.TotalSeconds:0.0} s; in flight: {inFlight}");
             await workload.WaitUntilServingAsync(goneAt, ServingAgainWithin, cluster.Logs);
             var outages = ChaosWorkload.Served.Select(kind => workload.Outage(killedAt, goneAt, kind)!.Value).ToArray();
@@ -123,11 +131,13 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
     /// <summary>
     /// Starts what the kill of <paramref name="victim"/> should interrupt and waits until it is in flight: a flush whose
-    /// segments the victim (a streaming node running a shard) has sealed but not yet flushed; index builds waiting or
-    /// running (data: a flush makes new segments to index); a compaction executing (coordinator). Returns the chore
-    /// (its outcome is not checked: the data is, at the end) and what was in flight when the wait ended.
+    /// segments the victim (a streaming node running a shard) has sealed but not yet flushed; an index build running on a
+    /// data node (a flush makes new segments to index; the victim becomes whichever of <paramref name="candidates"/> is
+    /// seen building first); a compaction executing (coordinator). Returns the chore (its outcome is not checked: the data
+    /// is, at the end), what was in flight when the wait ended, and the node to kill.
     /// </summary>
-    private static async Task<(Task Chore, string InFlight)> StartChoreAsync(string role, ChaosCluster.ChaosNode victim, MilvusService.MilvusServiceClient client)
+    private static async Task<(Task Chore, string InFlight, ChaosCluster.ChaosNode Victim)> StartChoreAsync(
+        string role, ChaosCluster.ChaosNode victim, IReadOnlyList<ChaosCluster.ChaosNode> candidates, MilvusService.MilvusServiceClient client)
     {
         var deadline = DateTime.UtcNow.AddSeconds(120);
         var until = DateTime.UtcNow + InFlightWithin;
@@ -144,25 +154,26 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
                 var sealedNow = victim.SealedSegments - sealedBefore;
                 return (Quietly(flush), flush.IsCompleted ? $"none (the flush had finished; {sealedNow} segments sealed on the victim)"
-                    : sealedNow > 0 ? $"a flush ({sealedNow} segments sealed on the victim, not yet acknowledged flushed)" : "a flush (asked, nothing sealed yet)");
+                    : sealedNow > 0 ? $"a flush ({sealedNow} segments sealed on the victim, not yet acknowledged flushed)" : "a flush (asked, nothing sealed yet)",
+                    victim);
             }
 
             case Roles.Data:
             {
                 var flush = client.FlushAsync(new FlushRequest { CollectionNames = { Collection } }, deadline: deadline).ResponseAsync;
-                var (indexed, total) = (0L, 0L);
                 while (DateTime.UtcNow < until)
                 {
-                    (indexed, total) = await IndexProgressAsync(client);
-                    if (indexed < total)
+                    // Polled without a call in between: a build of a small segment lasts a fraction of a second.
+                    if (candidates.FirstOrDefault(n => n.IndexBuildsRunning > 0) is { } building)
                     {
-                        return (Quietly(flush), $"index builds ({indexed} of {total} rows indexed)");
+                        return (Quietly(flush), $"an index build (the victim logged {building.IndexBuildsRunning} started, not finished)", building);
                     }
 
-                    await Task.Delay(20);
+                    await Task.Delay(2);
                 }
 
-                return (Quietly(flush), $"no index build seen ({indexed} of {total} rows indexed)");
+                var (indexed, total) = await IndexProgressAsync(client);
+                return (Quietly(flush), $"no index build seen running ({indexed} of {total} rows indexed)", victim);
             }
 
             case Roles.Coordinator:
@@ -174,22 +185,22 @@ public sealed class ChaosTests(ITestOutputHelper output)
                         deadline: DateTime.UtcNow.AddSeconds(10));
                     if (state.ExecutingPlanNo > 0)
                     {
-                        return (Task.CompletedTask, $"a compaction ({state.ExecutingPlanNo} plans executing, {state.CompletedPlanNo} done)");
+                        return (Task.CompletedTask, $"a compaction ({state.ExecutingPlanNo} plans executing, {state.CompletedPlanNo} done)", victim);
                     }
 
                     if (state.State == CompactionState.Completed)
                     {
-                        return (Task.CompletedTask, $"no compaction (it had finished: {state.CompletedPlanNo} plans done)");
+                        return (Task.CompletedTask, $"no compaction (it had finished: {state.CompletedPlanNo} plans done)", victim);
                     }
 
                     await Task.Delay(20);
                 }
 
-                return (Task.CompletedTask, "no compaction seen executing");
+                return (Task.CompletedTask, "no compaction seen executing", victim);
             }
 
             default:
-                return (Task.CompletedTask, "reads and writes");
+                return (Task.CompletedTask, "reads and writes", victim);
         }
 
         static Task Quietly(Task call) => call.ContinueWith(_ => { }, TaskScheduler.Default);
