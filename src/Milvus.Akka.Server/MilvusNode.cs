@@ -107,6 +107,10 @@ public sealed class MilvusNode : IAsyncDisposable
                 ClusterShardingSettings.Create(system).WithRole(Roles.Streaming), ShardMessageExtractor.Instance,
                 new ShardPlacementStrategy(system, ShardTypeName), StopShard.Instance)
             : await sharding.StartProxyAsync(ShardTypeName, Roles.Streaming, ShardMessageExtractor.Instance);
+        if (roles.Contains(Roles.Streaming))
+        {
+            _ = RecoveryWarmUp.RunAsync(system, streaming);
+        }
 
         if (roles.Contains(Roles.Coordinator))
         {

@@ -47,7 +47,12 @@ public sealed class ShardEntity : ReceiveActor, IWithStash, IWithTimers
 
     private sealed record RetryCatalog : INoSerializationVerificationNeeded;
 
-    protected override void PreStart() => LoadCatalog();
+    /// <summary>Logged at INFO with the two steps after it (journal replay, recovered): where a fail-over's time goes.</summary>
+    protected override void PreStart()
+    {
+        _log.Info("Shard {0} starting here: reading its catalog", _shardName);
+        LoadCatalog();
+    }
 
     private void LoadCatalog()
     {
@@ -91,6 +96,7 @@ public sealed class ShardEntity : ReceiveActor, IWithStash, IWithTimers
 
     private void Start(CatalogLoaded m)
     {
+        _log.Info("Shard {0} replaying its journal", _shardName);
         var shard = Context.ActorOf(ShardActor.Props(_shardName, m.Collection, m.Distribution, _coordinator, _objects, _settings), "wal");
         Context.Watch(shard);
         Become(() =>

@@ -20,6 +20,8 @@ public sealed class FailoverTimeline
         ("downed (split brain resolver)", new Regex(@"SBR took decision \S+ and is downing \[[^\]]", RegexOptions.Compiled)),
         ("removed (leader)", new Regex("Leader is removing (?!confirmed Exiting)", RegexOptions.Compiled)),
         ("a singleton started (coordinator or sharding's)", new Regex("Singleton manager started singleton actor", RegexOptions.Compiled)),
+        ("a moved shard started (sharding allocated it)", new Regex("Shard \\S+ starting here", RegexOptions.Compiled)),
+        ("its journal replay began (catalog read)", new Regex("Shard \\S+ replaying its journal", RegexOptions.Compiled)),
         ("a moved shard recovered (journal replayed)", new Regex("Shard \\S+ recovered:", RegexOptions.Compiled)),
     ];
 

@@ -349,6 +349,11 @@ public sealed class ChaosCluster : IAsyncDisposable
         {
             lock (_lines)
             {
+                if (LogDirectory is { } directory)
+                {
+                    File.AppendAllText(Path.Combine(directory, name + ".log"), line + "\n");
+                }
+
                 _lines.Enqueue(line);
                 if (_lines.Count > LogLinesKept)
                 {
@@ -356,6 +361,10 @@ public sealed class ChaosCluster : IAsyncDisposable
                 }
             }
         }
+
+        /// <summary>MILVUS_CHAOS_LOGS=dir keeps every node's whole log there, to study a fail-over after the run.</summary>
+        private static readonly string? LogDirectory = Environment.GetEnvironmentVariable("MILVUS_CHAOS_LOGS") is { Length: > 0 } d
+            ? Directory.CreateDirectory(d).FullName : null;
 
         internal string LastLines()
         {

@@ -21,7 +21,7 @@ namespace Milvus.Akka.Server.Tests.Chaos;
 /// between a query node's kill and its replacement joining must have succeeded.
 /// The bounded form (one kill per role) runs in the suite; the long form is many random kills:
 /// <c>MILVUS_CHAOS_KILLS=30 dotnet test tests/Milvus.Akka.Server.Tests -c Release --filter ChaosTests --logger "console;verbosity=detailed"</c>
-/// (<c>MILVUS_CHAOS_SEED</c> repeats a run's choices).
+/// (<c>MILVUS_CHAOS_SEED</c> repeats a run's choices; <c>MILVUS_CHAOS_LOGS=dir</c> keeps every node's whole log there).
 /// </summary>
 [Collection(SerialCollection.Name)]
 public sealed class ChaosTests(ITestOutputHelper output)
