@@ -228,6 +228,70 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
 
     private sealed record Row(long Id, long Score, string? Tag);
 
+    [Fact]
+    public async Task Batch_describe_answers_each_collection_by_name_and_by_id_as_describe_does()
+    {
+        var single = await Client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = _collection });
+        Succeeded(single.Status);
+        var byId = await Client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionID = single.CollectionID });
+        Assert.Equal(single, byId);
+
+        var batch = await Client.BatchDescribeCollectionAsync(new BatchDescribeCollectionRequest
+        {
+            CollectionName = { _collection },
+            CollectionID = { single.CollectionID },
+        });
+        Succeeded(batch.Status);
+        Assert.Equal([single, single], batch.Responses);
+
+        var empty = await Client.BatchDescribeCollectionAsync(new BatchDescribeCollectionRequest());
+        IllegalArgument(empty.Status, "at least one collection");
+        var missing = await Client.BatchDescribeCollectionAsync(new BatchDescribeCollectionRequest { CollectionName = { _collection, "no_such_" + _collection } });
+        Failed(missing.Status, 100, "no_such_" + _collection);
+    }
+
+    [Fact]
+    public async Task Function_rerankers_highlighters_and_namespaces_are_refused_not_ignored()
+    {
+        await InsertAsync(Rows(0, 5), partition: null);
+        var plain = SearchRequest(Vector(1), limit: 3);
+        Succeeded((await Client.SearchAsync(plain)).Status);
+
+        var reranked = plain.Clone();
+        reranked.FunctionScore = new FunctionScore { Functions = { new FunctionSchema { Name = "decay", Type = FunctionType.Rerank, InputFieldNames = { "score" } } } };
+        Failed((await Client.SearchAsync(reranked)).Status, 2400, "function_score");
+
+        var highlighted = plain.Clone();
+        highlighted.Highlighter = new Highlighter { Params = { Pair("pre_tags", "[\"<b>\"]") } };
+        Failed((await Client.SearchAsync(highlighted)).Status, 2400, "highlighter");
+
+        var scoped = plain.Clone();
+        scoped.Namespace = "tenant_a";
+        Failed((await Client.SearchAsync(scoped)).Status, 2400, "namespace");
+        var insert = await Client.InsertAsync(new InsertRequest
+        {
+            CollectionName = _collection, NumRows = 1, Namespace = "tenant_a",
+            FieldsData = { Longs("id", 900), Floats("vec", 900), Longs("score", 9) },
+        });
+        Failed(insert.Status, 2400, "namespace");
+        Failed((await Client.QueryAsync(new ProtoQueryRequest { CollectionName = _collection, Expr = "id >= 0", Namespace = "tenant_a" })).Status, 2400, "namespace");
+
+        var schema = new CollectionSchema
+        {
+            Name = _collection + "_ns",
+            EnableNamespace = true,
+            Fields =
+            {
+                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
+                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+            },
+        };
+        var created = await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = schema.Name, Schema = schema.ToByteString() });
+        Failed(created, 2400, "enable_namespace");
+        Assert.False((await Client.HasCollectionAsync(new HasCollectionRequest { CollectionName = schema.Name })).Value);
+        Assert.Equal(5, await CountAsync());
+    }
+
     private static IEnumerable<int> Rows(int first, int count) => Enumerable.Range(first, count);
 
     private static float[] VectorValues(int id) => [id, id % 7, (id * 3) % 11, 1];
@@ -332,17 +396,19 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
 
     private async Task<SearchResults> SearchAsync(ByteString vector, int limit)
     {
-        var response = await Client.SearchAsync(new ProtoSearchRequest
-        {
-            CollectionName = _collection,
-            PlaceholderGroup = new PlaceholderGroup { Placeholders = { new PlaceholderValue { Tag = "$0", Type = PlaceholderType.FloatVector, Values = { vector } } } }
-                .ToByteString(),
-            SearchParams = { Pair("anns_field", "vec"), Pair("topk", $"{limit}"), Pair("metric_type", "L2") },
-            ConsistencyLevel = ConsistencyLevel.Strong,
-        });
+        var response = await Client.SearchAsync(SearchRequest(vector, limit));
         Succeeded(response.Status);
         return response;
     }
+
+    private ProtoSearchRequest SearchRequest(ByteString vector, int limit) => new()
+    {
+        CollectionName = _collection,
+        PlaceholderGroup = new PlaceholderGroup { Placeholders = { new PlaceholderValue { Tag = "$0", Type = PlaceholderType.FloatVector, Values = { vector } } } }
+            .ToByteString(),
+        SearchParams = { Pair("anns_field", "vec"), Pair("topk", $"{limit}"), Pair("metric_type", "L2") },
+        ConsistencyLevel = ConsistencyLevel.Strong,
+    };
 
     private async Task<List<PersistentSegmentInfo>> PersistentSegmentsAsync()
     {

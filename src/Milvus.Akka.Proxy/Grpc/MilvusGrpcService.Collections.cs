@@ -62,9 +62,37 @@ public sealed partial class MilvusGrpcService
             Value = await proxy.HasCollectionAsync(Database(request.DbName, context), request.CollectionName, context.CancellationToken),
         };
 
-    public override async Task<DescribeCollectionResponse> DescribeCollection(DescribeCollectionRequest request, ServerCallContext context)
+    /// <summary>By name, or by id when the name is empty (as Milvus).</summary>
+    public override async Task<DescribeCollectionResponse> DescribeCollection(DescribeCollectionRequest request, ServerCallContext context) =>
+        Described(request.CollectionName.Length == 0 && request.CollectionID != 0
+            ? await proxy.DescribeCollectionAsync(request.CollectionID, context.CancellationToken)
+            : await proxy.DescribeCollectionAsync(Database(request.DbName, context), request.CollectionName, context.CancellationToken));
+
+    /// <summary>Each collection named, then each collection id given, described as DescribeCollection would; one missing fails the batch.</summary>
+    public override async Task<BatchDescribeCollectionResponse> BatchDescribeCollection(BatchDescribeCollectionRequest request, ServerCallContext context)
     {
-        var info = await proxy.DescribeCollectionAsync(Database(request.DbName, context), request.CollectionName, context.CancellationToken);
+        if (request.CollectionName.Count == 0 && request.CollectionID.Count == 0)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "BatchDescribeCollection needs at least one collection name or collection id");
+        }
+
+        var database = Database(request.DbName, context);
+        var response = new BatchDescribeCollectionResponse { Status = MilvusStatuses.Success };
+        foreach (var name in request.CollectionName)
+        {
+            response.Responses.Add(Described(await proxy.DescribeCollectionAsync(database, name, context.CancellationToken)));
+        }
+
+        foreach (var id in request.CollectionID)
+        {
+            response.Responses.Add(Described(await proxy.DescribeCollectionAsync(id, context.CancellationToken)));
+        }
+
+        return response;
+    }
+
+    private static DescribeCollectionResponse Described(CollectionInfo info)
+    {
         var created = (ulong)HybridTimestamp.Physical(info.CreatedTimestamp);
         var response = new DescribeCollectionResponse
         {

@@ -28,10 +28,32 @@ public sealed partial class MilvusGrpcService
     private const string PlaceholderTag = "$0";
     private const string GroupByFieldKey = "group_by_field";
 
+    internal const string NamespacesNotSupported = "namespaces (enable_namespace) are not supported by Milvus.Akka";
+
+    /// <summary>Function rerankers (decay, boost, model) would change the ranking: refused rather than ignored.</summary>
+    private static void RefuseFunctionScore(FunctionScore? score)
+    {
+        if (score is { Functions.Count: > 0 })
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported,
+                "function_score rerankers are not supported by Milvus.Akka: rank a hybrid search with rank_params (rrf or weighted)");
+        }
+    }
+
+    /// <summary>A request scoped to a namespace is refused, not answered for the whole collection.</summary>
+    private static void RefuseNamespace(bool hasNamespace, string name)
+    {
+        if (hasNamespace && name.Length > 0)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, $"{NamespacesNotSupported}: the request names namespace '{name}'");
+        }
+    }
+
     // Writes.
 
     public override async Task<ProtoMutationResult> Insert(InsertRequest request, ServerCallContext context)
     {
+        RefuseNamespace(request.HasNamespace, request.Namespace);
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var columns = Columns(info, request.FieldsData, (int)request.NumRows);
@@ -46,6 +68,7 @@ public sealed partial class MilvusGrpcService
             throw new MilvusException(ErrorCode.OperationNotSupported, "field_ops (array append and remove) are not supported by Milvus.Akka: send the new array values");
         }
 
+        RefuseNamespace(request.HasNamespace, request.Namespace);
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var columns = Columns(info, request.FieldsData, (int)request.NumRows);
@@ -103,6 +126,13 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<SearchResults> Search(ProtoSearchRequest request, ServerCallContext context)
     {
+        RefuseFunctionScore(request.FunctionScore);
+        if (request.Highlighter is not null)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, "search result highlighting (highlighter) is not supported by Milvus.Akka");
+        }
+
+        RefuseNamespace(request.HasNamespace, request.Namespace);
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         // The Node SDK sends the iterator keys inside the "params" JSON, other SDKs as top-level pairs.
@@ -221,11 +251,8 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<SearchResults> HybridSearch(ProtoHybridSearchRequest request, ServerCallContext context)
     {
-        if (request.FunctionScore is { Functions.Count: > 0 })
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "function_score rerankers are not supported by Milvus.Akka: use rank_params (rrf or weighted)");
-        }
-
+        RefuseFunctionScore(request.FunctionScore);
+        RefuseNamespace(request.HasNamespace, request.Namespace);
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var rank = request.RankParams.ToDictionary(p => p.Key, p => p.Value);
@@ -276,6 +303,7 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<QueryResults> Query(ProtoQueryRequest request, ServerCallContext context)
     {
+        RefuseNamespace(request.HasNamespace, request.Namespace);
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var parameters = request.QueryParams.ToDictionary(p => p.Key, p => p.Value);

@@ -38,6 +38,11 @@ public static class SchemaConverter
             throw new MilvusException(ErrorCode.ParameterInvalid, "struct array fields are not supported by Milvus.Akka");
         }
 
+        if (proto.EnableNamespace)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, $"{MilvusGrpcService.NamespacesNotSupported}: create the collection without enable_namespace");
+        }
+
         // The schema's own name may be empty (pymilvus leaves it to the request); the request's name wins.
         return new CollectionSchema
         {

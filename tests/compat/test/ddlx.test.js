@@ -4,7 +4,7 @@
 // stored vectors of those rows. Every expectation is computed from the rows written here.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { MilvusClient, DataType, ErrorCode } = require('@zilliz/milvus2-sdk-node');
+const { MilvusClient, DataType, ErrorCode, FunctionType, HighlightType } = require('@zilliz/milvus2-sdk-node');
 const { serverWithClient } = require('./server');
 const collections = require('./collections');
 
@@ -113,5 +113,44 @@ test('getIndexStatistics describes the indexes with their row counts, all of the
 
   const missing = await client.getIndexStatistics({ collection_name: name, index_name: 'no_such_index' });
   assert.notEqual(missing.status.error_code, ErrorCode.SUCCESS);
+  await client.dropCollection({ collection_name: name });
+});
+
+test('batchDescribeCollections describes each collection named as describeCollection does; an empty list is refused', async () => {
+  const [first, second] = ['ddlx_batch_a', 'ddlx_batch_b'];
+  await createLoaded(first);
+  await createLoaded(second);
+
+  const batch = await client.batchDescribeCollections({ collection_names: [first, second] });
+  assert.equal(batch.status.error_code, ErrorCode.SUCCESS, batch.status.reason);
+  assert.deepEqual(batch.responses.map(r => r.collection_name), [first, second]);
+  const single = await client.describeCollection({ collection_name: second });
+  assert.equal(batch.responses[1].collectionID, single.collectionID);
+  assert.deepEqual(batch.responses[1].schema.fields.map(f => f.name), single.schema.fields.map(f => f.name));
+
+  const empty = await client.batchDescribeCollections({ collection_names: [] });
+  assert.notEqual(empty.status.error_code, ErrorCode.SUCCESS);
+  await client.dropCollection({ collection_name: first });
+  await client.dropCollection({ collection_name: second });
+});
+
+test('a search with a function reranker or a highlighter is refused, not answered without it', async () => {
+  const name = 'ddlx_refused_search';
+  await createLoaded(name);
+  await insert(name, range(0, 5));
+  const search = { collection_name: name, data: [vector(1)], limit: 3 };
+  const plain = await client.search(search);
+  assert.equal(plain.status.error_code, ErrorCode.SUCCESS, plain.status.reason);
+
+  const reranked = await client.search({
+    ...search,
+    rerank: { name: 'decay', type: FunctionType.RERANK, input_field_names: ['score'], params: { reranker: 'decay', function: 'gauss', origin: 0, scale: 10 } },
+  });
+  assert.equal(reranked.status.code, 2400);
+  assert.match(reranked.status.reason, /function_score/);
+
+  const highlighted = await client.search({ ...search, highlighter: { type: HighlightType.Lexical, pre_tags: ['<b>'], post_tags: ['</b>'] } });
+  assert.equal(highlighted.status.code, 2400);
+  assert.match(highlighted.status.reason, /highlighter/);
   await client.dropCollection({ collection_name: name });
 });
