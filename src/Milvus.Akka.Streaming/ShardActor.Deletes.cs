@@ -14,8 +14,12 @@ namespace Milvus.Akka.Streaming;
 /// </summary>
 public sealed partial class ShardActor
 {
-    /// <summary>The delete logs of <paramref name="SegmentIds"/> hold every delete up to <paramref name="Checkpoint"/>.</summary>
-    private sealed record DeletesWritten(ImmutableArray<long> SegmentIds, ulong Checkpoint, string? Failure) : INoSerializationVerificationNeeded;
+    /// <summary>
+    /// The delete logs of <paramref name="SegmentIds"/> hold every delete up to <paramref name="Checkpoint"/>; the last
+    /// segment whose write failed, with its whole exception, when one did.
+    /// </summary>
+    private sealed record DeletesWritten(ImmutableArray<long> SegmentIds, ulong Checkpoint, (long SegmentId, Exception Error)? Failure)
+        : INoSerializationVerificationNeeded;
 
     /// <summary>What bounds the delete watermark now: stored segments, flushes in flight, the last timestamp.</summary>
     private DeleteScope DeleteScope() => new([.. _serving.Stored], _flushes.Checkpoints, _state.LastTimestamp, DateTimeOffset.UtcNow);
@@ -33,10 +37,10 @@ public sealed partial class ShardActor
 
     private void OnDeletesWritten(DeletesWritten m)
     {
-        if (m.Failure is not null)
+        if (m.Failure is var (segmentId, error))
         {
-            _log.Warning("Shard {0} could not write buffered deletes to every segment ({1}); the buffer keeps them for the next pass",
-                _shardName, m.Failure);
+            _log.Warning(error, "Shard {0} could not write buffered deletes to every segment (segment {1} failed); the buffer keeps them for the next pass",
+                _shardName, segmentId);
         }
 
         Perform(_state.Deletes.Written(DeleteScope(), m.SegmentIds, m.Checkpoint));
@@ -55,7 +59,7 @@ public sealed partial class ShardActor
             Task.Run(async () =>
             {
                 var written = ImmutableArray.CreateBuilder<long>();
-                string? failure = null;
+                (long, Exception)? failure = null;
                 foreach (var target in write.Targets)
                 {
                     try
@@ -65,7 +69,7 @@ public sealed partial class ShardActor
                     }
                     catch (Exception e)
                     {
-                        failure = $"segment {target.Segment.SegmentId}: {e.Message}";
+                        failure = (target.Segment.SegmentId, e);
                     }
                 }
 
