@@ -5,7 +5,7 @@ using Milvus.Akka.Common;
 
 namespace Milvus.Akka.Coordinator;
 
-/// <summary>A compaction task a data node holds, until it reports or its lease runs out.</summary>
+/// <summary>A compaction task the data node at <paramref name="Holder"/> runs, until it reports, its lease runs out or the node leaves.</summary>
 public sealed record RunningCompaction(CompactionTask Task, DateTimeOffset Deadline, Address Holder);
 
 /// <summary>

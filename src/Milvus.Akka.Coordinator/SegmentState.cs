@@ -6,7 +6,6 @@ using Milvus.Akka.Index;
 
 namespace Milvus.Akka.Coordinator;
 
-/// <summary>An index build handed to a data node, until it reports or its lease runs out.</summary>
 /// <summary>A build handed to the data node at <paramref name="Holder"/>, until it reports, its deadline passes or the node leaves.</summary>
 public sealed record IndexBuildLease(long SegmentId, long IndexId, DateTimeOffset Deadline, Address Holder);
 
