@@ -3,7 +3,6 @@ using Akka.Actor;
 using Milvus.Akka.Cluster;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
-using Milvus.Akka.Segments;
 using Milvus.Akka.Storage;
 using Milvus.Akka.Storage.Segments;
 using Milvus.Akka.Streaming;
@@ -12,8 +11,8 @@ namespace Milvus.Akka.Data;
 
 /// <summary>
 /// Merges flushed segments of one shard and partition into one, without the rows deleted so far (the deletes in the
-/// segments' delete logs and every delete the shard still holds) and without the rows the collection's TTL expired.
-/// Rows keep their original timestamps.
+/// segments' delete logs and every delete the shard still holds) and without the rows the collection's TTL expired:
+/// reads the inputs and the shard's deletes, has <see cref="CompactionMerge"/> decide, writes the result.
 /// </summary>
 public static class Compactor
 {
@@ -23,40 +22,25 @@ public static class Compactor
     {
         var first = task.Inputs[0];
         var shardDeletes = await shardRegion.AskFor<ShardDeletes>(new GetShardDeletes(first.ShardName), timeout, cancellationToken);
-        var survivors = new List<RowBatch>();
-        var timestamps = new List<ulong>();
         var expiredBefore = Math.Max(task.Ttl is { } ttl ? HybridTimestamp.FromTime(DateTimeOffset.UtcNow - ttl) : 0, task.TruncatedBefore);
+        var inputs = new List<MergeInput>();
         foreach (var input in task.Inputs)
         {
             var manifest = await SegmentStore.ReadManifestAsync(objects, input.CollectionId, input.PartitionId, input.SegmentId, cancellationToken);
             var data = await SegmentStore.ReadAsync(objects, task.Schema, manifest, cancellationToken: cancellationToken);
-            var segment = Segment.Load(input.SegmentId, input.PartitionId, task.Schema, data.Rows, data.Timestamps, ImmutableDictionary<long, Index.IFieldIndex>.Empty);
-            foreach (var log in await SegmentStore.ReadDeleteLogsAsync(objects, manifest, cancellationToken))
-            {
-                segment.Delete(log.PrimaryKeys, log.Timestamps);
-            }
-
-            segment.Delete(shardDeletes.Pks, shardDeletes.Timestamps);
-            var live = new List<int>();
-            foreach (var row in segment.Visible(ulong.MaxValue, expiredBefore))
-            {
-                live.Add(row);
-                timestamps.Add(data.Timestamps[row]);
-            }
-
-            survivors.Add(data.Rows.Gather(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(live)));
+            var logs = await SegmentStore.ReadDeleteLogsAsync(objects, manifest, cancellationToken);
+            inputs.Add(new MergeInput(input.SegmentId, input.PartitionId, data,
+                [.. logs.Select(log => (log.PrimaryKeys, log.Timestamps)), (shardDeletes.Pks, shardDeletes.Timestamps)]));
         }
 
-        if (timestamps.Count == 0)
+        if (CompactionMerge.Merge(task.Schema, inputs, expiredBefore) is not { } merged)
         {
             return null;
         }
 
-        var rows = RowBatch.Concat(survivors);
-        await SegmentStore.WriteAsync(objects, task.Schema, first.CollectionId, first.PartitionId, task.TargetSegmentId,
-            new SegmentData(rows, [.. timestamps]), cancellationToken);
-        return new SegmentInfo(task.TargetSegmentId, first.CollectionId, first.PartitionId, first.ShardName, rows.RowCount,
+        await SegmentStore.WriteAsync(objects, task.Schema, first.CollectionId, first.PartitionId, task.TargetSegmentId, merged, cancellationToken);
+        return new SegmentInfo(task.TargetSegmentId, first.CollectionId, first.PartitionId, first.ShardName, merged.Rows.RowCount,
             ObjectPaths.SegmentManifest(first.CollectionId, first.PartitionId, task.TargetSegmentId),
-            ImmutableDictionary<long, string>.Empty, timestamps.Max());
+            ImmutableDictionary<long, string>.Empty, merged.Timestamps.Max());
     }
 }

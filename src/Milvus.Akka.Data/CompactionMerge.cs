@@ -1,0 +1,45 @@
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
+using Milvus.Akka.Common;
+using Milvus.Akka.Segments;
+using Milvus.Akka.Storage.Segments;
+
+namespace Milvus.Akka.Data;
+
+/// <summary>One input of a merge: a flushed segment's rows and the deletes that may reach them.</summary>
+/// <param name="Deletes">Its delete logs and the shard's buffered deletes, each (primary keys, delete timestamps).</param>
+public sealed record MergeInput(long SegmentId, long PartitionId, SegmentData Data, IReadOnlyList<(Column Pks, ulong[] Timestamps)> Deletes);
+
+/// <summary>
+/// What a compaction keeps, decided without I/O: a row survives unless a delete of its key came after it, or its
+/// timestamp is before <c>expiredBefore</c> (TTL or truncation). Survivors keep their original timestamps, in input order.
+/// </summary>
+public static class CompactionMerge
+{
+    /// <summary>The merged rows, or null when no row survives.</summary>
+    public static SegmentData? Merge(CollectionSchema schema, IEnumerable<MergeInput> inputs, ulong expiredBefore)
+    {
+        var survivors = new List<RowBatch>();
+        var timestamps = new List<ulong>();
+        foreach (var input in inputs)
+        {
+            var segment = Segment.Load(input.SegmentId, input.PartitionId, schema, input.Data.Rows, input.Data.Timestamps,
+                ImmutableDictionary<long, Index.IFieldIndex>.Empty);
+            foreach (var (pks, deletedAt) in input.Deletes)
+            {
+                segment.Delete(pks, deletedAt);
+            }
+
+            var live = new List<int>();
+            foreach (var row in segment.Visible(ulong.MaxValue, expiredBefore))
+            {
+                live.Add(row);
+                timestamps.Add(input.Data.Timestamps[row]);
+            }
+
+            survivors.Add(input.Data.Rows.Gather(CollectionsMarshal.AsSpan(live)));
+        }
+
+        return timestamps.Count == 0 ? null : new SegmentData(RowBatch.Concat(survivors), [.. timestamps]);
+    }
+}
