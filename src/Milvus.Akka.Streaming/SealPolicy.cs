@@ -56,6 +56,12 @@ public sealed record StreamingSettings(SealPolicy Seal, TimeSpan SealCheckInterv
     /// </summary>
     public TimeSpan ReplicaAttemptTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a shard waits for the coordinator before sending a read-only or repeatable request again
+    /// (<c>coordinator-attempt-timeout</c>); it gives up after <see cref="AskTimeout"/>.
+    /// </summary>
+    public TimeSpan CoordinatorAttemptTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>When the node refuses writes to spare its memory (<c>milvus.quota.limit-writing.mem-protection</c>).</summary>
     public MemoryProtection MemoryProtection { get; init; } = MemoryProtection.Default;
 
@@ -80,6 +86,7 @@ public sealed record StreamingSettings(SealPolicy Seal, TimeSpan SealCheckInterv
                     c.GetInt("applied-writes.max-entries", AppliedWritesSettings.Default.MaxEntries),
                     c.GetTimeSpan("applied-writes.max-age", AppliedWritesSettings.Default.MaxAge)),
                 ReplicaAttemptTimeout = c.GetTimeSpan("replica-attempt-timeout", Default.ReplicaAttemptTimeout),
+                CoordinatorAttemptTimeout = c.GetTimeSpan("coordinator-attempt-timeout", Default.CoordinatorAttemptTimeout),
                 MemoryProtection = MemoryProtection.From(config),
             };
     }

@@ -216,7 +216,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         }
 
         _awaitingIds = true;
-        _coordinator.AskFor<IdsAllocated>(new AllocateIds(_settings.SegmentIdReserve), _settings.AskTimeout)
+        _coordinator.AskRepeatableAsync<IdsAllocated>(new AllocateIds(_settings.SegmentIdReserve), _settings, RouteChanges.Get(Context.System))
             .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : (object)new IdsUnavailable(t.Exception?.GetBaseException().Message ?? "cancelled"))
             .PipeTo(Self);
     }

@@ -57,15 +57,16 @@ public sealed class ShardEntity : ReceiveActor, IWithStash, IWithTimers
     private void LoadCatalog()
     {
         var coordinator = _coordinator;
-        var timeout = _settings.AskTimeout;
+        var settings = _settings;
+        var routeChanges = RouteChanges.Get(Context.System);
         var shard = _shardName;
         var collectionId = ShardNames.Parse(shard).CollectionId;
         Task.Run(async () =>
         {
             try
             {
-                var described = await coordinator.AskFor<CollectionDescribed>(new DescribeCollectionById(collectionId), timeout);
-                var distribution = await coordinator.AskFor<ShardDistribution>(new GetShardDistribution(shard), timeout);
+                var described = await coordinator.AskRepeatableAsync<CollectionDescribed>(new DescribeCollectionById(collectionId), settings, routeChanges);
+                var distribution = await coordinator.AskRepeatableAsync<ShardDistribution>(new GetShardDistribution(shard), settings, routeChanges);
                 return (object)new CatalogLoaded(described.Collection, distribution);
             }
             catch (Exception e)
