@@ -89,6 +89,22 @@ public sealed record CollectionSchema
         return this with { Fields = [.. Fields.Where(f => kept.Contains(f.FieldId))] };
     }
 
+    /// <summary>
+    /// This schema (the whole collection's, or a partial load's selection of it) after the fields that
+    /// <paramref name="latest"/> added to the collection: AddCollectionField gives a field an id above every earlier one.
+    /// This schema itself when <paramref name="latest"/> is not newer.
+    /// </summary>
+    public CollectionSchema WidenedTo(CollectionSchema latest)
+    {
+        if (latest.Version <= Version)
+        {
+            return this;
+        }
+
+        var highest = Fields.Max(f => f.FieldId);
+        return this with { Fields = Fields.AddRange(latest.Fields.Where(f => f.FieldId > highest && !f.IsDynamic)), Version = latest.Version };
+    }
+
     public bool Equals(CollectionSchema? other) => other is not null && Name == other.Name && Description == other.Description
         && EnableDynamicField == other.EnableDynamicField && Fields.SequenceEqual(other.Fields) && Properties.SequenceEqual(other.Properties)
         && Functions.SequenceEqual(other.Functions) && Version == other.Version;

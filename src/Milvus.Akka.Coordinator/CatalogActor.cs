@@ -22,6 +22,9 @@ public sealed partial class CatalogActor : ReceiveActor, IWithStash
     /// <summary>The oracle answers after at most one meta write; this only bounds a request while it restarts.</summary>
     private static readonly TimeSpan TimestampsTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a change waits for its shards' confirmations; a shard starting on another node replays its journal first.</summary>
+    private static readonly TimeSpan ShardConfirmTimeout = TimeSpan.FromSeconds(30);
+
     private readonly IMetaStore _meta;
     private readonly CoordinatorSettings _settings;
     private readonly IActorRef _timestamps;
@@ -99,20 +102,43 @@ public sealed partial class CatalogActor : ReceiveActor, IWithStash
 
     /// <summary>A read of the catalog: answered from the state, or with a <see cref="MilvusFailure"/> naming the problem.</summary>
     private void Read<T>(Func<T, object> read) =>
-        ReceiveAsync<T>(message => RequestReplies.ReplyAsync(Sender, () => Task.FromResult(read(message)), _log, typeof(T).Name));
+        ReceiveAsync<T>(message => RequestReplies.ReplyAsync(Sender, () => Task.FromResult<object?>(read(message)), _log, typeof(T).Name));
 
     /// <summary>
     /// A DDL command: gathers the inputs, lets the state decide, performs the decision and answers with its
     /// <see cref="Reply"/> (a refusal with a <see cref="MilvusFailure"/>).
     /// </summary>
     private void Change<T>(Func<T, CatalogInputs, Decision<CatalogState>> decide) where T : notnull =>
-        ReceiveAsync<T>(message => RequestReplies.ReplyAsync(Sender, async () =>
+        ReceiveAsync<T>(message =>
         {
-            var decision = decide(message, await InputsForAsync(message));
-            var reply = await AnswerAsync(decision);
-            LogChange(message, decision, reply);
-            return reply;
-        }, _log, typeof(T).Name));
+            var sender = Sender;
+            return RequestReplies.ReplyAsync(sender, async () =>
+            {
+                var decision = decide(message, await InputsForAsync(message));
+                var reply = await AnswerAsync(decision);
+                LogChange(message, decision, reply);
+                var confirmations = _effects.ConfirmAsync(decision.Effects, ShardConfirmTimeout);
+                if (confirmations.IsCompletedSuccessfully)
+                {
+                    return reply;
+                }
+
+                // Answered once the shards confirmed, without holding the mailbox: a shard starting meanwhile reads its catalog here.
+                _ = RequestReplies.ReplyAsync(sender, async () =>
+                {
+                    try
+                    {
+                        await confirmations;
+                        return reply;
+                    }
+                    catch (MilvusException e)
+                    {
+                        throw new MilvusException(e.Code, $"{typeof(T).Name} is saved, but not every shard confirmed it yet: {e.Message}", e);
+                    }
+                }, _log, typeof(T).Name);
+                return null;
+            }, _log, typeof(T).Name);
+        });
 
     /// <summary>
     /// A fresh timestamp for every change (its version: TSO timestamps grow across fail-overs, as a new incarnation's

@@ -251,7 +251,9 @@ public sealed partial record CatalogState(
     public Decision<CatalogState> Decide(AddCollectionField m, CatalogInputs inputs)
     {
         var collection = Find(m.Database, m.Collection);
-        return Saved(inputs, collection with { Schema = SchemaValidator.AddField(collection.Schema, m.Field) });
+        var schema = SchemaValidator.AddField(collection.Schema, m.Field);
+        return Saved(inputs, [collection with { Schema = schema }],
+            [.. collection.AllShardNames.Select(shard => new ConfirmWithShard(new WidenShardSchema(shard, schema)))]);
     }
 
     public Decision<CatalogState> Decide(AlterCollectionField m, CatalogInputs inputs)

@@ -133,7 +133,7 @@ public sealed class CompactionActor : ReceiveActor, IWithStash
 
     /// <summary>Runs a request handler and replies with its result, or with a <see cref="MilvusFailure"/> naming the problem.</summary>
     private void Reply<T>(Func<T, Task<object>> handler) =>
-        ReceiveAsync<T>(message => RequestReplies.ReplyAsync(Sender, () => handler(message), _log, typeof(T).Name));
+        ReceiveAsync<T>(message => RequestReplies.ReplyAsync(Sender, async () => await handler(message), _log, typeof(T).Name));
 
     /// <summary>Runs work nobody waits for; a failure is logged and the schedule stays as it was.</summary>
     private async Task RunAsync(Func<Task> work, string what)

@@ -25,6 +25,14 @@ internal sealed class EffectPerformer(IMetaStore meta, IActorRef shardRegion, IA
         }
     }
 
+    /// <summary>
+    /// The confirmations, all at once: each command is asked of its shard again while unanswered (a shard moving to
+    /// another node) until <paramref name="timeout"/>. Completed at once when there are none.
+    /// </summary>
+    public Task ConfirmAsync(IEnumerable<Effect> effects, TimeSpan timeout) =>
+        Task.WhenAll(effects.OfType<ConfirmWithShard>().Select(confirm => shardRegion.AskInAttemptsAsync<Done>(confirm.Message, timeout,
+            TimeSpan.FromSeconds(1), backOff: true, routeChanges: null, "the shard region")));
+
     /// <summary>The sends, in order, from the calling actor.</summary>
     public void Send(IEnumerable<Effect> effects)
     {

@@ -22,6 +22,12 @@ public sealed record Send(IActorRef To, object Message) : Effect;
 /// <summary>Tells the shard region a message.</summary>
 public sealed record SendToShards(object Message) : Effect;
 
+/// <summary>
+/// Asks a shard (through the shard region) a repeatable command and waits for its <see cref="Milvus.Akka.Cluster.Done"/>:
+/// the change is answered only once every shard confirmed it.
+/// </summary>
+public sealed record ConfirmWithShard(object Message) : Effect;
+
 /// <summary>Publishes <see cref="WorkAvailable"/> to data nodes, so they ask for index or compaction tasks at once.</summary>
 public sealed record AnnounceWork : Effect
 {

@@ -9,14 +9,18 @@ namespace Milvus.Akka.Coordinator;
 internal static class RequestReplies
 {
     /// <summary>
-    /// Runs <paramref name="handler"/> and tells <paramref name="sender"/> its result. A failure is answered too, and
-    /// one that is not a <see cref="MilvusException"/> (a bug, not bad input) is also logged with its stack.
+    /// Runs <paramref name="handler"/> and tells <paramref name="sender"/> its result (none when it is null: the handler
+    /// arranged a later answer). A failure is answered too, and one that is not a <see cref="MilvusException"/> (a bug,
+    /// not bad input) is also logged with its stack.
     /// </summary>
-    public static async Task ReplyAsync(IActorRef sender, Func<Task<object>> handler, ILoggingAdapter log, string request)
+    public static async Task ReplyAsync(IActorRef sender, Func<Task<object?>> handler, ILoggingAdapter log, string request)
     {
         try
         {
-            sender.Tell(await handler());
+            if (await handler() is { } reply)
+            {
+                sender.Tell(reply);
+            }
         }
         catch (Exception e)
         {

@@ -158,7 +158,7 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
 
     /// <summary>Runs a request handler and replies with its result, or with a <see cref="MilvusFailure"/> naming the problem.</summary>
     private void Reply<T>(Func<T, Task<object>> handler) =>
-        ReceiveAsync<T>(message => RequestReplies.ReplyAsync(Sender, () => handler(message), _log, typeof(T).Name));
+        ReceiveAsync<T>(message => RequestReplies.ReplyAsync(Sender, async () => await handler(message), _log, typeof(T).Name));
 
     /// <summary>
     /// Writes the decision's meta-storage changes, then takes its state and sends; a change of the segments is handed

@@ -162,6 +162,13 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         ImmutableArray<string> deleteKeys, CancellationToken cancellationToken = default) =>
         _coordinator.CatalogCommandAsync(new AlterCollectionField(Db(database), collection, field, properties, deleteKeys), cancellationToken);
 
+    /// <summary>
+    /// Adds a nullable scalar field (Milvus 2.6's AddCollectionField): rows written before read its default value or
+    /// null. Answered once every shard and the query nodes serving it hold the new schema.
+    /// </summary>
+    public Task AddCollectionFieldAsync(string? database, string collection, FieldSchema field, CancellationToken cancellationToken = default) =>
+        _coordinator.CatalogCommandAsync(new AddCollectionField(Db(database), collection, field), cancellationToken);
+
     public Task CreatePartitionAsync(string? database, string collection, string partition, CancellationToken cancellationToken = default) =>
         _coordinator.CatalogCommandAsync(new CreatePartition(Db(database), collection, partition), cancellationToken);
 

@@ -3,6 +3,7 @@ using System.Text;
 using Milvus.Akka.Common;
 using Milvus.Akka.Index.Sparse;
 using Milvus.Akka.Spatial;
+using Milvus.Akka.Storage;
 
 namespace Milvus.Akka.Proxy;
 
@@ -70,7 +71,7 @@ public static class RowValidator
 
         if (field.DefaultValue is not null || field.Nullable)
         {
-            return FillNulls(field, NullColumn(field, rows));
+            return FieldFill.Absent(field, rows);
         }
 
         throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' is missing: it is neither nullable nor has a default value");
@@ -96,7 +97,7 @@ public static class RowValidator
                 throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' is not nullable but the data contains null values");
             }
 
-            column = FillNulls(field, column);
+            column = FieldFill.Defaults(field, column);
         }
 
         switch (column)
@@ -217,60 +218,4 @@ public static class RowValidator
 
     private static string Describe(FieldSchema field) =>
         field.DataType == DataType.Array ? $"Array of {field.ElementType}" : field.DataType.ToString();
-
-    private static Column NullColumn(FieldSchema field, int rows)
-    {
-        var validity = new bool[rows];
-        return field.DataType switch
-        {
-            DataType.Bool => new ScalarColumn<bool>(field.DataType, new bool[rows], validity),
-            DataType.Int8 or DataType.Int16 or DataType.Int32 => new ScalarColumn<int>(field.DataType, new int[rows], validity),
-            DataType.Int64 or DataType.Timestamptz => new ScalarColumn<long>(field.DataType, new long[rows], validity),
-            DataType.Float => new ScalarColumn<float>(field.DataType, new float[rows], validity),
-            DataType.Double => new ScalarColumn<double>(field.DataType, new double[rows], validity),
-            DataType.VarChar => new StringColumn(Enumerable.Repeat("", rows).ToArray(), validity),
-            DataType.Json => new JsonColumn(Enumerable.Repeat(Array.Empty<byte>(), rows).ToArray(), validity),
-            DataType.Geometry => new GeometryColumn(Enumerable.Repeat(Array.Empty<byte>(), rows).ToArray(), validity),
-            DataType.Array => new ArrayColumn(field.ElementType, Enumerable.Repeat<Array>(Array.CreateInstance(ArrayColumn.RowType(field.ElementType).GetElementType()!, 0), rows).ToArray(), validity),
-            _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' of type {field.DataType} cannot be null"),
-        };
-    }
-
-    private static GeometryColumn FillGeometry(GeometryColumn column, bool[] validity, byte[] fill) =>
-        new(column.Values.Select((v, i) => validity[i] ? v : fill).ToArray());
-
-    /// <summary>Replaces null rows by the field's default value (a field with a default never stores null).</summary>
-    private static Column FillNulls(FieldSchema field, Column column)
-    {
-        if (field.DefaultValue is not { } value || column.Validity is not { } validity)
-        {
-            return column;
-        }
-
-        Column Fill<T>(T[] source, T fill) where T : unmanaged
-        {
-            var values = (T[])source.Clone();
-            for (var i = 0; i < values.Length; i++)
-            {
-                if (!validity[i])
-                {
-                    values[i] = fill;
-                }
-            }
-
-            return new ScalarColumn<T>(column.Type, values);
-        }
-
-        return column switch
-        {
-            ScalarColumn<bool> c => Fill(c.Values, Convert.ToBoolean(value, System.Globalization.CultureInfo.InvariantCulture)),
-            ScalarColumn<int> c => Fill(c.Values, Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture)),
-            ScalarColumn<long> c => Fill(c.Values, Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)),
-            ScalarColumn<float> c => Fill(c.Values, Convert.ToSingle(value, System.Globalization.CultureInfo.InvariantCulture)),
-            ScalarColumn<double> c => Fill(c.Values, Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture)),
-            StringColumn c => new StringColumn(c.Values.Select((v, i) => validity[i] ? v : (string)value).ToArray()),
-            GeometryColumn c => FillGeometry(c, validity, GeometryCodec.WktToWkb((string)value, $"the default value of field '{field.Name}'")),
-            _ => column,
-        };
-    }
 }

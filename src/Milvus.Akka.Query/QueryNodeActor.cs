@@ -42,6 +42,15 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         Receive<Register>(_ => _coordinator.Tell(new RegisterQueryNode(Self, [.. _segments.ServedIds])));
         Receive<LoadSegment>(StartLoad);
         Receive<LoadCompleted>(CompleteLoad);
+        Receive<WidenCollectionSchema>(m =>
+        {
+            foreach (var segment in _segments.Widen(m.CollectionId, m.Schema))
+            {
+                segment.Widen(m.Schema);
+            }
+
+            Sender.Tell(Done.Instance);
+        });
         Receive<ApplyDeletes>(ApplyDeletes);
         Receive<SearchSegments>(Search);
         Receive<QuerySegments>(Retrieve);
@@ -124,6 +133,9 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         {
             m.Segment.Delete(pks, timestamp);
         }
+
+        // Loaded with the schema its shard had when it asked: a field added since reads as absent here too.
+        m.Segment.Widen(_segments.LatestSchema(finished.Info.CollectionId, m.Schema));
 
         _log.Info("Loaded segment {0} ({1} rows, indexes on fields [{2}])", m.SegmentId, m.Segment.RowCount, string.Join(",", finished.Info.IndexFiles.Keys));
         foreach (var requester in finished.Requesters)

@@ -14,6 +14,7 @@ public sealed class SegmentLoads<TSegment, TRequester> where TSegment : class
 {
     private readonly Dictionary<long, Served> _served = [];
     private readonly Dictionary<long, Loading> _loading = [];
+    private readonly Dictionary<long, CollectionSchema> _widenedSchemas = [];
 
     public sealed record Served(SegmentInfo Info, CollectionSchema Schema, TSegment Segment);
 
@@ -58,9 +59,36 @@ public sealed class SegmentLoads<TSegment, TRequester> where TSegment : class
             return null;
         }
 
-        _served[segmentId] = new Served(loading.Info, schema, segment);
+        _served[segmentId] = new Served(loading.Info, LatestSchema(loading.Info.CollectionId, schema), segment);
         return new Finished(loading.Info, loading.Requesters, loading.Deletes);
     }
+
+    /// <summary>
+    /// AddCollectionField: the served segments of the collection take the new schema (a partial load keeps its field
+    /// selection plus the added fields); loads finishing later take it too (<see cref="LatestSchema"/>). Returns the served
+    /// segments, whose rows must read the added fields as absent.
+    /// </summary>
+    public IReadOnlyList<TSegment> Widen(long collectionId, CollectionSchema latest)
+    {
+        if (_widenedSchemas.TryGetValue(collectionId, out var known) && known.Version >= latest.Version)
+        {
+            return [];
+        }
+
+        _widenedSchemas[collectionId] = latest;
+        var widened = new List<TSegment>();
+        foreach (var (id, served) in _served.Where(s => s.Value.Info.CollectionId == collectionId).ToList())
+        {
+            _served[id] = served with { Schema = served.Schema.WidenedTo(latest) };
+            widened.Add(served.Segment);
+        }
+
+        return widened;
+    }
+
+    /// <summary>The schema a segment of the collection loaded with <paramref name="loadedWith"/> has: widened by any AddCollectionField since.</summary>
+    public CollectionSchema LatestSchema(long collectionId, CollectionSchema loadedWith) =>
+        _widenedSchemas.TryGetValue(collectionId, out var latest) ? loadedWith.WidenedTo(latest) : loadedWith;
 
     /// <summary>The load failed: nothing is served; the requesters are told. Null when no load of it was in progress.</summary>
     public Finished? LoadFailed(long segmentId) =>

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Milvus.Akka.Common;
 using Milvus.Akka.Index;
+using Milvus.Akka.Storage;
 
 namespace Milvus.Akka.Segments;
 
@@ -30,7 +31,7 @@ public enum SegmentState
 /// </remarks>
 public sealed class Segment
 {
-    private readonly CollectionSchema _schema;
+    private CollectionSchema _schema;
     private readonly FieldSchema _pk;
     private readonly Dictionary<long, int> _lastRowOfLongPk = [];
     private readonly Dictionary<string, int> _lastRowOfStringPk = new(StringComparer.Ordinal);
@@ -118,6 +119,26 @@ public sealed class Segment
         Volatile.Write(ref _scalarIndexes, Volatile.Read(ref _scalarIndexes).With(fieldId, index));
     }
 
+    /// <summary>
+    /// Takes the collection's schema after AddCollectionField: rows already here read each added field's default value or
+    /// null, rows appended later carry it. An older or equal schema version changes nothing.
+    /// </summary>
+    public void Widen(CollectionSchema latest)
+    {
+        var schema = _schema.WidenedTo(latest);
+        if (ReferenceEquals(schema, _schema))
+        {
+            return;
+        }
+
+        lock (_scanIndexLock)
+        {
+            var current = _published;
+            _schema = schema;
+            Volatile.Write(ref _published, current with { Chunks = [.. current.Chunks.Select(chunk => FieldFill.Widen(chunk, schema))] });
+        }
+    }
+
     public bool HasIndex(long fieldId) => Volatile.Read(ref _builtIndexes).ContainsKey(fieldId) || Volatile.Read(ref _scalarIndexes).Find(fieldId) is not null;
 
     /// <summary>Appends rows that carry their own timestamps (restoring a snapshot).</summary>
@@ -128,6 +149,7 @@ public sealed class Segment
             throw new InvalidOperationException($"segment {Id} is {State} and takes no more rows");
         }
 
+        rows = FieldFill.Widen(rows, _schema);
         var current = _published;
         var start = current.RowCount;
         var end = start + rows.RowCount;
@@ -159,7 +181,7 @@ public sealed class Segment
     /// <summary>The chunks plus a new one; chunks a reader has already merged are replaced by the merged batch.</summary>
     private ImmutableArray<RowBatch> ChunksWith(ImmutableArray<RowBatch> chunks, RowBatch appended)
     {
-        var merged = Volatile.Read(ref _merged);
+        var merged = MergedLike(chunks);
         var covered = merged is null ? -1 : ChunksCovering(chunks, merged.Rows);
         return covered > 1
             ? [merged!.Batch, .. chunks.AsSpan()[covered..], appended]
@@ -299,7 +321,7 @@ public sealed class Segment
             return chunks.Length == 0 ? EmptyBatch() : chunks[0];
         }
 
-        var merged = Volatile.Read(ref _merged);
+        var merged = MergedLike(chunks);
         if (merged is not null && merged.Rows == rowCount)
         {
             return merged.Batch;
@@ -316,6 +338,13 @@ public sealed class Segment
         }
 
         return batch;
+    }
+
+    /// <summary>The merged prefix, unless it was merged before the schema was widened (it lacks the added fields).</summary>
+    private MergedPrefix? MergedLike(ImmutableArray<RowBatch> chunks)
+    {
+        var merged = Volatile.Read(ref _merged);
+        return merged is not null && chunks.Length > 0 && merged.Batch.Columns.Count == chunks[^1].Columns.Count ? merged : null;
     }
 
     internal RowBatch EmptyBatch() => EmptyRows(_schema, [.. _schema.Fields.Select(f => f.FieldId)]);

@@ -68,6 +68,7 @@ public sealed partial class ShardActor
         // Still one of the shard's segments (not compacted away or dropped meanwhile) and not loaded by a read before.
         if (m.Loaded is { } segment && _serving.Flushed.ContainsKey(id) && !_state.Segments.ContainsKey(id))
         {
+            segment.Widen(_collection.Schema);
             segment.Delete(m.DeletedPks, m.DeleteTimestamps);
             foreach (var (pks, timestamp) in deletesMeanwhile)
             {

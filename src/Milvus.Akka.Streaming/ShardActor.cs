@@ -41,7 +41,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
     // Not persisted: who serves which flushed segment, rebuilt from the coordinator after recovery.
     private readonly SegmentServing<IActorRef> _serving = new();
-    private readonly CollectionInfo _collection;
+    private CollectionInfo _collection;
     private readonly ShardDistribution _initialDistribution;
 
     public ShardActor(string shardName, CollectionInfo collection, ShardDistribution distribution, IActorRef coordinator,
@@ -178,6 +178,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
             }
         });
         Command<DropPartitionData>(m => Persist(new PartitionDataDropped(m.PartitionId), Apply));
+        Command<WidenShardSchema>(OnWidenSchema);
         Command<SaveSnapshotSuccess>(m =>
         {
             DeleteMessages(m.Metadata.SequenceNr);
@@ -219,6 +220,28 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         _coordinator.AskRepeatableAsync<IdsAllocated>(new AllocateIds(_settings.SegmentIdReserve), _settings, RouteChanges.Get(Context.System))
             .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : (object)new IdsUnavailable(t.Exception?.GetBaseException().Message ?? "cancelled"))
             .PipeTo(Self);
+    }
+
+    /// <summary>
+    /// AddCollectionField: the shard's segments and the query nodes serving them take the new schema before the
+    /// coordinator answers the client, so no write or read that follows finds a node without the field. Not journaled:
+    /// a shard that starts reads the latest schema from the catalog, and journaled rows lacking the field read it as absent.
+    /// </summary>
+    private void OnWidenSchema(WidenShardSchema m)
+    {
+        if (m.Schema.Version > _collection.Schema.Version)
+        {
+            _collection = _collection with { Schema = m.Schema };
+            _state.Widen(m.Schema);
+            _log.Info("Shard {0} takes schema version {1}: {2} fields", _shardName, m.Schema.Version, m.Schema.Fields.Length);
+        }
+
+        var widen = new WidenCollectionSchema(_collection.Id, _collection.Schema);
+        var nodes = _serving.Nodes.ToList();
+        var timeout = _settings.AskTimeout;
+        Task.WhenAll(nodes.Select(node => node.AskFor<Done>(widen, timeout)))
+            .ContinueWith(t => t.IsCompletedSuccessfully ? Done.Instance : (object)MilvusFailure.From(t.Exception?.GetBaseException() ?? new TimeoutException("cancelled")))
+            .PipeTo(Sender);
     }
 
     private void DropAndStop()

@@ -47,7 +47,22 @@ public sealed class ShardState(CollectionSchema schema, AppliedWritesSettings ap
     public Dictionary<long, long> GrowingByPartition { get; } = [];
 
     /// <summary>Deletes not yet in every flushed segment's delete log, with the segments' delete checkpoints.</summary>
+    private CollectionSchema _schema = schema;
+
     public DeleteBuffer Deletes { get; } = new(schema.PrimaryKey.DataType);
+
+    /// <summary>
+    /// Takes the schema after AddCollectionField: segments in memory read the added fields as absent in their rows,
+    /// segments opened later hold them.
+    /// </summary>
+    public void Widen(CollectionSchema latest)
+    {
+        _schema = _schema.WidenedTo(latest);
+        foreach (var segment in Segments.Values)
+        {
+            segment.Widen(latest);
+        }
+    }
 
     public Queue<long> ReservedSegmentIds { get; } = new();
 
@@ -114,7 +129,7 @@ public sealed class ShardState(CollectionSchema schema, AppliedWritesSettings ap
                     // The delete and the insert are journaled in this one group (one atomic write), so a failure between
                     // them cannot leave the keys deleted. Only the insert carries the request id: the upsert is
                     // remembered, and acknowledged, at the rows' timestamp.
-                    events.Add(new RowsDeleted(upsert.Rows[schema.PrimaryKey.FieldId], timestamp, ""));
+                    events.Add(new RowsDeleted(upsert.Rows[_schema.PrimaryKey.FieldId], timestamp, ""));
                     timestamp++;
                     events.Add(new RowsInserted(upsertSegmentId, upsert.PartitionId, upsert.Rows, timestamp, upsert.RequestId));
                     groupBytes += Segment.EstimateBytes(upsert.Rows);
@@ -176,7 +191,7 @@ public sealed class ShardState(CollectionSchema schema, AppliedWritesSettings ap
     {
         if (!Segments.TryGetValue(e.SegmentId, out var segment))
         {
-            segment = new Segment(e.SegmentId, e.PartitionId, schema);
+            segment = new Segment(e.SegmentId, e.PartitionId, _schema);
             Segments[e.SegmentId] = segment;
             GrowingByPartition[e.PartitionId] = e.SegmentId;
             if (ReservedSegmentIds.TryPeek(out var next) && next == e.SegmentId)
@@ -238,7 +253,7 @@ public sealed class ShardState(CollectionSchema schema, AppliedWritesSettings ap
     {
         foreach (var s in snapshot.Segments)
         {
-            var segment = new Segment(s.SegmentId, s.PartitionId, schema);
+            var segment = new Segment(s.SegmentId, s.PartitionId, _schema);
             segment.Append(s.Rows, s.Timestamps.AsSpan());
             segment.Delete(s.DeletedPks, s.DeleteTimestamps.AsSpan());
             if (s.Sealed)

@@ -232,6 +232,15 @@ public sealed record DropPartitionData(string ShardName, long PartitionId) : ICo
     string Milvus.Akka.Cluster.IShardCommand.ShardName => ShardName;
 }
 
+/// <summary>
+/// Asked of every streaming shard of a collection after AddCollectionField: take the new schema, and have the query
+/// nodes serving the shard's segments take it, then answer <see cref="Milvus.Akka.Cluster.Done"/>. Repeatable.
+/// </summary>
+public sealed record WidenShardSchema(string ShardName, CollectionSchema Schema) : ICoordinatorMessage, Milvus.Akka.Cluster.IShardCommand
+{
+    string Milvus.Akka.Cluster.IShardCommand.ShardName => ShardName;
+}
+
 /// <summary>Told to a query node: an index file was built for a segment it serves; load and use it.</summary>
 public sealed record SegmentIndexReady(SegmentInfo Segment) : ICoordinatorMessage;
 

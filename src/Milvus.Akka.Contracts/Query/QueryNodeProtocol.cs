@@ -16,6 +16,12 @@ public sealed record LoadSegment(SegmentInfo Segment, CollectionSchema Schema, C
 
 public sealed record SegmentLoaded(long SegmentId) : IQueryNodeMessage;
 
+/// <summary>
+/// Sent by a shard after AddCollectionField: the collection's segments here (served, and loading) take the new
+/// schema, their rows reading the added fields as absent; answered with <see cref="Milvus.Akka.Cluster.Done"/>.
+/// </summary>
+public sealed record WidenCollectionSchema(long CollectionId, CollectionSchema Schema) : IQueryNodeMessage;
+
 public sealed record SegmentLoadFailed(long SegmentId, string Reason) : IQueryNodeMessage;
 
 /// <summary>A delete persisted by a shard, forwarded to the query nodes serving that shard's flushed segments.</summary>

@@ -157,6 +157,15 @@ public sealed partial class MilvusGrpcService
         return MilvusStatuses.Success;
     }
 
+    public override async Task<MilvusStatus> AddCollectionField(AddCollectionFieldRequest request, ServerCallContext context)
+    {
+        var database = Database(request.DbName, context);
+        var collection = await proxy.DescribeCollectionAsync(database, request.CollectionName, context.CancellationToken);
+        var field = SchemaConverter.FieldFromBytes(request.Schema, Timestamptz.ZoneOf(collection.Properties));
+        await proxy.AddCollectionFieldAsync(database, request.CollectionName, field, context.CancellationToken);
+        return MilvusStatuses.Success;
+    }
+
     public override async Task<MilvusStatus> RenameCollection(RenameCollectionRequest request, ServerCallContext context)
     {
         await proxy.RenameCollectionAsync(Database(request.DbName, context), request.OldName, request.NewDBName, request.NewName,

@@ -64,6 +64,7 @@ public static class SchemaConverter
             Description = schema.Description,
             EnableDynamicField = schema.EnableDynamicField,
             AutoID = schema.PrimaryKey.AutoId,
+            Version = schema.Version,
         };
         proto.Properties.Add(ToPairs(schema.Properties));
         // Milvus leaves the hidden $meta field out of a described schema (enable_dynamic_field says it is there);
@@ -115,6 +116,28 @@ public static class SchemaConverter
 
     public static IEnumerable<KeyValuePair> ToPairs(IEnumerable<KeyValuePair<string, string>> values) =>
         values.Select(v => new KeyValuePair { Key = v.Key, Value = v.Value });
+
+    /// <summary>One serialized schema.FieldSchema, as AddCollectionField sends it.</summary>
+    /// <param name="timezone">The collection's time zone: a Timestamptz default without an offset is read in it.</param>
+    public static FieldSchema FieldFromBytes(ByteString bytes, TimeZoneInfo timezone)
+    {
+        ProtoFieldSchema proto;
+        try
+        {
+            proto = ProtoFieldSchema.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"the field to add is not a valid schema.FieldSchema: {e.Message}");
+        }
+
+        if (proto.IsDynamic)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "cannot add a dynamic field ($meta) to an existing collection");
+        }
+
+        return FromProto(proto, collectionAutoId: false, timezone);
+    }
 
     private static FieldSchema FromProto(ProtoFieldSchema field, bool collectionAutoId, TimeZoneInfo timezone)
     {

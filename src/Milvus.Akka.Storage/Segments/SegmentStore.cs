@@ -130,8 +130,11 @@ public static class SegmentStore
         store.PutAsync(ObjectPaths.SegmentManifest(manifest.CollectionId, manifest.PartitionId, manifest.SegmentId), SegmentManifestCodec.Encode(manifest),
             cancellationToken);
 
+    /// <summary>A field added to the schema after the segment was written (AddCollectionField) reads as absent in every row.</summary>
     private static Task<Column> ReadFieldAsync(IObjectStore store, SegmentManifest manifest, FieldSchema field, CancellationToken cancellationToken) =>
-        ReadFileAsync(store, manifest, field.FieldId, batch => ArrowColumns.Decode(ColumnType.Of(field), batch.Column(0)), cancellationToken);
+        field.Nullable && manifest.FindField(field.FieldId) is null && manifest.Fields.All(f => f.FieldId < field.FieldId)
+            ? Task.FromResult(FieldFill.Absent(field, manifest.RowCount))
+            : ReadFileAsync(store, manifest, field.FieldId, batch => ArrowColumns.Decode(ColumnType.Of(field), batch.Column(0)), cancellationToken);
 
     private static async Task<T> ReadFileAsync<T>(IObjectStore store, SegmentManifest manifest, long fieldId, Func<RecordBatch, T> decode,
         CancellationToken cancellationToken)

@@ -322,6 +322,13 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteInt64(o, 2, m.PartitionId);
             },
             f => new DropPartitionData(f.String(1), f.Int64(2)));
+        Register<WidenShardSchema>("wss1",
+            (o, m) =>
+            {
+                WriteString(o, 1, m.ShardName);
+                WriteEncoded(o, 2, SchemaCodec.Encode(m.Schema));
+            },
+            f => new WidenShardSchema(f.String(1), SchemaCodec.Decode(f.Required(2, "collection schema"))));
     }
 
     private void RegisterCompaction()

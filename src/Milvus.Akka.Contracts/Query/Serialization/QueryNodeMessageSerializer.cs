@@ -27,6 +27,13 @@ public sealed class QueryNodeMessageSerializer : WireSerializer
             f => new LoadSegment(CatalogCodec.DecodeSegment(f.Required(1, "segment")), SchemaCodec.Decode(f.Required(2, "collection schema")),
                 DecodeColumn(f.Required(3, "deleted primary keys")), f.RawArray<ulong>(4)));
         Register<SegmentLoaded>("sld1", (o, m) => WriteInt64(o, 1, m.SegmentId), f => new SegmentLoaded(f.Int64(1)));
+        Register<WidenCollectionSchema>("wcs1",
+            (o, m) =>
+            {
+                WriteInt64(o, 1, m.CollectionId);
+                WriteEncoded(o, 2, SchemaCodec.Encode(m.Schema));
+            },
+            f => new WidenCollectionSchema(f.Int64(1), SchemaCodec.Decode(f.Required(2, "collection schema"))));
         Register<SegmentLoadFailed>("slf1",
             (o, m) =>
             {
