@@ -1,4 +1,5 @@
 using Milvus.Akka.Common;
+using Milvus.Akka.Coordinator;
 using static Milvus.Akka.TestSupport.QueryFixtures;
 
 namespace Milvus.Akka.Query.Tests;
@@ -93,4 +94,28 @@ public sealed class SegmentLoadsTests
         Assert.Equal(indexed, served.Info);
         Assert.Null(_loads.Update(Segment(2)));
     }
+    [Fact]
+    public void A_widened_schema_reaches_the_served_segments_of_its_collection_and_the_loads_that_finish_later()
+    {
+        var added = new FieldSchema { FieldId = Schema.Fields.Max(f => f.FieldId) + 1, Name = "added", DataType = DataType.Int64, Nullable = true };
+        var widened = Schema with { Fields = Schema.Fields.Add(added), Version = 1 };
+        _loads.RequestLoad(Segment(1), "r");
+        _loads.LoadSucceeded(1, Schema, "served");
+        _loads.RequestLoad(SegmentOfCollection(2, collectionId: CollectionId + 1), "r");
+        _loads.LoadSucceeded(2, Schema, "other collection");
+        _loads.RequestLoad(Segment(3), "r");
+
+        Assert.Equal(["served"], _loads.Widen(CollectionId, widened));
+        Assert.Empty(_loads.Widen(CollectionId, widened));
+
+        _loads.LoadSucceeded(3, Schema, "loaded after");
+        Assert.True(_loads.TryGetServed(1, out var served));
+        Assert.Equal(widened, served.Schema);
+        Assert.True(_loads.TryGetServed(3, out var later));
+        Assert.Equal(widened, later.Schema);
+        Assert.True(_loads.TryGetServed(2, out var other));
+        Assert.Equal(Schema, other.Schema);
+    }
+
+    private static SegmentInfo SegmentOfCollection(long id, long collectionId) => Segment(id) with { CollectionId = collectionId };
 }

@@ -184,6 +184,30 @@ public sealed class SegmentStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_field_added_after_the_segment_was_written_reads_its_default_or_null_and_a_missing_older_file_still_fails()
+    {
+        var data = EveryTypeData(Rows, seed: 4);
+        var manifest = await SegmentStore.WriteAsync(_store, EveryType, Collection, Partition, Segment, data);
+        var widened = EveryType with
+        {
+            Fields = EveryType.Fields.AddRange(Field(200, DataType.Int64, nullable: true) with { DefaultValue = 5L }, Field(201, DataType.VarChar, nullable: true)),
+            Version = 2,
+        };
+
+        var read = await SegmentStore.ReadAsync(_store, widened, manifest);
+
+        AssertSameColumn(data.Rows[107], read.Rows[107], "a field the segment has");
+        Assert.All(((ScalarColumn<long>)read.Rows[200]).Values, value => Assert.Equal(5L, value));
+        Assert.Null(read.Rows[200].Validity);
+        Assert.All(read.Rows[201].Validity!, Assert.False);
+        Assert.Equal(Rows, read.Rows[201].Count);
+
+        var lostFile = manifest with { Fields = [.. manifest.Fields.Where(f => f.FieldId != 104)] };
+        var error = await Assert.ThrowsAsync<MilvusException>(() => SegmentStore.ReadAsync(_store, widened, lostFile));
+        Assert.Equal(ErrorCode.SegmentLoadFailed, error.Code);
+    }
+
+    [Fact]
     public async Task Reading_a_subset_of_fields_loads_only_those_and_the_timestamps()
     {
         var data = EveryTypeData(Rows, seed: 3);

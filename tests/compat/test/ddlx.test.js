@@ -1,7 +1,8 @@
 'use strict';
 // Milvus 2.6 data operations through the Node SDK: truncateCollection empties a loaded collection and keeps it usable,
 // upsert with partial_update keeps the fields it does not send, and a search by primary keys (ids) searches with the
-// stored vectors of those rows. Every expectation is computed from the rows written here.
+// stored vectors of those rows, and addCollectionField adds a field that earlier rows read as its default or null.
+// Every expectation is computed from the rows written here.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { MilvusClient, DataType, ErrorCode, FunctionType, HighlightType } = require('@zilliz/milvus2-sdk-node');
@@ -152,5 +153,54 @@ test('a search with a function reranker or a highlighter is refused, not answere
   const highlighted = await client.search({ ...search, highlighter: { type: HighlightType.Lexical, pre_tags: ['<b>'], post_tags: ['</b>'] } });
   assert.equal(highlighted.status.code, 2400);
   assert.match(highlighted.status.reason, /highlighter/);
+  await client.dropCollection({ collection_name: name });
+});
+
+test('addCollectionField on a loaded collection: earlier rows read the default or null, later rows carry the field', async () => {
+  const name = 'ddlx_add_field';
+  await createLoaded(name);
+  await insert(name, range(0, 6));
+  await client.flushSync({ collection_names: [name] });
+  await insert(name, range(6, 4));
+
+  const added = await client.addCollectionFields({
+    collection_name: name,
+    fields: [
+      { name: 'label', data_type: DataType.VarChar, max_length: 16, nullable: true, default_value: 'none' },
+      { name: 'weights', data_type: DataType.Array, element_type: DataType.Int64, max_capacity: 4, nullable: true },
+    ],
+  });
+  assert.equal(added.error_code, ErrorCode.SUCCESS, added.reason);
+  const refused = await client.addCollectionField({ collection_name: name, field: { name: 'strict', data_type: DataType.Int64 } });
+  assert.equal(refused.error_code, ErrorCode.IllegalArgument);
+  assert.match(refused.reason, /nullable/);
+  const described = await client.describeCollection({ collection_name: name });
+  assert.deepEqual(described.schema.fields.map(f => f.name), ['id', 'vec', 'score', 'tag', 'label', 'weights']);
+
+  const written = await client.insert({
+    collection_name: name,
+    data: range(10, 2).map(id => ({ id, vec: vector(id), score: 10 * id, tag: `tag${id}`, label: `l${id}`, weights: [id, id] })),
+  });
+  assert.equal(written.status.error_code, ErrorCode.SUCCESS, written.status.reason);
+
+  const rows = await client.query({ collection_name: name, filter: 'id >= 0', output_fields: ['id', 'label', 'weights'] });
+  assert.equal(rows.status.error_code, ErrorCode.SUCCESS, rows.status.reason);
+  const byId = Object.fromEntries(rows.data.map(r => [Number(r.id), r]));
+  assert.deepEqual(Object.keys(byId).map(Number).sort((a, b) => a - b), range(0, 12));
+  for (const id of range(0, 10)) {
+    assert.equal(byId[id].label, 'none');
+    assert.equal(byId[id].weights, null);
+  }
+  for (const id of range(10, 2)) {
+    assert.equal(byId[id].label, `l${id}`);
+    assert.deepEqual(byId[id].weights.map(Number), [id, id]);
+  }
+
+  const labelled = await client.query({ collection_name: name, filter: 'label != "none"', output_fields: ['id'] });
+  assert.deepEqual(labelled.data.map(r => Number(r.id)).sort((a, b) => a - b), [10, 11]);
+  const hits = await client.search({ collection_name: name, data: [vector(11)], limit: 3, output_fields: ['label'] });
+  assert.equal(hits.status.error_code, ErrorCode.SUCCESS, hits.status.reason);
+  assert.equal(Number(hits.results[0].id), 11);
+  assert.equal(hits.results[0].label, 'l11');
   await client.dropCollection({ collection_name: name });
 });

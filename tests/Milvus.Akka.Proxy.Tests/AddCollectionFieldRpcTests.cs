@@ -1,0 +1,193 @@
+using Google.Protobuf;
+using Milvus.Akka.Grpc.Protocol.Common;
+using Milvus.Akka.Grpc.Protocol.Milvus;
+using Milvus.Akka.Grpc.Protocol.Schema;
+using Milvus.Akka.TestSupport;
+using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
+using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
+using ProtoSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest;
+using static Milvus.Akka.TestSupport.MilvusRpc;
+
+namespace Milvus.Akka.Proxy.Tests;
+
+/// <summary>
+/// Milvus 2.6's AddCollectionField on a loaded collection whose rows sit in a stored segment, a segment served by a
+/// query node and a growing segment: rows written before read the field's default or null, rows written after carry
+/// it, and filters, searches and a release and reload agree with what the test wrote.
+/// </summary>
+[Collection(GrpcServerCollection.Name)]
+public sealed class AddCollectionFieldRpcTests(GrpcServerFixture server) : IAsyncLifetime
+{
+    private const int Dim = 4;
+    private const long RankDefault = 7;
+    private readonly string _collection = "addf_" + Guid.NewGuid().ToString("N")[..8];
+
+    private MilvusService.MilvusServiceClient Client => server.Client;
+
+    public async Task InitializeAsync()
+    {
+        var schema = new CollectionSchema
+        {
+            Name = _collection,
+            Fields =
+            {
+                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
+                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+            },
+        };
+        Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = _collection, Schema = schema.ToByteString(), ShardsNum = 2 }));
+        Succeeded(await Client.CreateIndexAsync(new CreateIndexRequest
+        {
+            CollectionName = _collection,
+            FieldName = "vec",
+            ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", "L2") },
+        }));
+        Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
+    }
+
+    public async Task DisposeAsync() => await Client.DropCollectionAsync(new DropCollectionRequest { CollectionName = _collection });
+
+    [Fact]
+    public async Task Rows_written_before_read_the_default_or_null_and_rows_written_after_carry_the_field()
+    {
+        await InsertAsync(Enumerable.Range(0, 40), withNewFields: false);
+        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        await Eventually.UntilAsync(PersistentSegmentsAsync, s => s.Count > 0 && s.All(i => i.State == SegmentState.Flushed), "the first rows are flushed");
+        await InsertAsync(Enumerable.Range(40, 20), withNewFields: false);
+
+        Succeeded(await AddFieldAsync(new FieldSchema
+        {
+            Name = "rank", DataType = DataType.Int64, Nullable = true, DefaultValue = new ValueField { LongData = RankDefault },
+        }));
+        Succeeded(await AddFieldAsync(new FieldSchema { Name = "note", DataType = DataType.VarChar, Nullable = true, TypeParams = { Pair("max_length", "16") } }));
+
+        var described = await Client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = _collection });
+        Assert.Equal(["id", "vec", "rank", "note"], described.Schema.Fields.Select(f => f.Name));
+        Assert.Equal(2, described.Schema.Version);
+        Assert.Equal(RankDefault, described.Schema.Fields.Single(f => f.Name == "rank").DefaultValue.LongData);
+
+        var before = await QueryRowsAsync("id >= 0");
+        Assert.Equal(Enumerable.Range(0, 60).Select(i => new Row(i, RankDefault, null)), before);
+
+        await InsertAsync(Enumerable.Range(60, 10), withNewFields: true);
+        await InsertAsync(Enumerable.Range(70, 5), withNewFields: false);
+        var expected = Enumerable.Range(0, 75).Select(i => i is >= 60 and < 70 ? new Row(i, i, $"n{i}") : new Row(i, RankDefault, null)).ToList();
+
+        Assert.Equal(expected, await QueryRowsAsync("id >= 0"));
+        Assert.Equal(expected.Where(r => r.Rank == RankDefault), await QueryRowsAsync("rank == 7"));
+        Assert.Equal(expected.Where(r => r.Rank > 64), await QueryRowsAsync("rank > 64"));
+        Assert.Equal(expected.Where(r => r.Note is null), await QueryRowsAsync("note is null"));
+        await AssertSearchCarriesTheFieldAsync(expected);
+
+        // The stored segments (one written before the field existed) read the same after a release and reload.
+        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        Succeeded(await Client.ReleaseCollectionAsync(new ReleaseCollectionRequest { CollectionName = _collection }));
+        Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
+        Assert.Equal(expected, await QueryRowsAsync("id >= 0"));
+        Assert.Equal(expected.Where(r => r.Note is not null), await QueryRowsAsync("note like \"n%\""));
+        await AssertSearchCarriesTheFieldAsync(expected);
+    }
+
+    [Fact]
+    public async Task A_field_that_rows_already_written_could_not_have_is_refused()
+    {
+        IllegalArgument(await AddFieldAsync(new FieldSchema { Name = "required", DataType = DataType.Int64 }), "nullable");
+        IllegalArgument(await AddFieldAsync(new FieldSchema
+        {
+            Name = "vec2", DataType = DataType.FloatVector, Nullable = true, TypeParams = { Pair("dim", $"{Dim}") },
+        }), "vector");
+        IllegalArgument(await AddFieldAsync(new FieldSchema { Name = "id", DataType = DataType.Int64, Nullable = true }), "duplicate");
+        var described = await Client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = _collection });
+        Assert.Equal(["id", "vec"], described.Schema.Fields.Select(f => f.Name));
+        Assert.Equal(0, described.Schema.Version);
+    }
+
+    private sealed record Row(long Id, long Rank, string? Note);
+
+    private async Task AssertSearchCarriesTheFieldAsync(List<Row> rows)
+    {
+        var response = await Client.SearchAsync(new ProtoSearchRequest
+        {
+            CollectionName = _collection,
+            PlaceholderGroup = new PlaceholderGroup
+            {
+                Placeholders = { new PlaceholderValue { Tag = "$0", Type = PlaceholderType.FloatVector, Values = { Vector(65) } } },
+            }.ToByteString(),
+            SearchParams = { Pair("anns_field", "vec"), Pair("topk", "10"), Pair("metric_type", "L2") },
+            OutputFields = { "rank", "note" },
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        });
+        Succeeded(response.Status);
+        var ids = response.Results.Ids.IntId.Data;
+        Assert.Equal(10, ids.Count);
+        var ranks = response.Results.FieldsData.Single(f => f.FieldName == "rank").Scalars.LongData.Data;
+        var notes = response.Results.FieldsData.Single(f => f.FieldName == "note");
+        var byId = rows.ToDictionary(r => r.Id);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var note = notes.ValidData.Count > 0 && !notes.ValidData[i] ? null : notes.Scalars.StringData.Data[i];
+            Assert.Equal(byId[ids[i]], new Row(ids[i], ranks[i], note));
+        }
+    }
+
+    private async Task<MilvusStatus> AddFieldAsync(FieldSchema field) =>
+        await Client.AddCollectionFieldAsync(new AddCollectionFieldRequest { CollectionName = _collection, Schema = field.ToByteString() });
+
+    private static float[] VectorValues(int id) => [id, id % 7, (id * 3) % 11, 1];
+
+    private static ByteString Vector(int id) => ByteString.CopyFrom(VectorValues(id).SelectMany(BitConverter.GetBytes).ToArray());
+
+    private async Task InsertAsync(IEnumerable<int> rows, bool withNewFields)
+    {
+        var ids = rows.ToArray();
+        var request = new InsertRequest
+        {
+            CollectionName = _collection,
+            NumRows = (uint)ids.Length,
+            FieldsData =
+            {
+                new FieldData { FieldName = "id", Type = DataType.Int64, Scalars = new ScalarField { LongData = new LongArray { Data = { ids.Select(i => (long)i) } } } },
+                new FieldData
+                {
+                    FieldName = "vec",
+                    Type = DataType.FloatVector,
+                    Vectors = new VectorField { Dim = Dim, FloatVector = new FloatArray { Data = { ids.SelectMany(VectorValues) } } },
+                },
+            },
+        };
+        if (withNewFields)
+        {
+            request.FieldsData.Add(new FieldData { FieldName = "rank", Type = DataType.Int64, Scalars = new ScalarField { LongData = new LongArray { Data = { ids.Select(i => (long)i) } } } });
+            request.FieldsData.Add(new FieldData
+            {
+                FieldName = "note", Type = DataType.VarChar, Scalars = new ScalarField { StringData = new StringArray { Data = { ids.Select(i => $"n{i}") } } },
+            });
+        }
+
+        Succeeded((await Client.InsertAsync(request)).Status);
+    }
+
+    private async Task<List<Row>> QueryRowsAsync(string expr)
+    {
+        var response = await Client.QueryAsync(new ProtoQueryRequest
+        {
+            CollectionName = _collection,
+            Expr = expr,
+            OutputFields = { "id", "rank", "note" },
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        });
+        Succeeded(response.Status);
+        var ids = response.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data;
+        var ranks = response.FieldsData.Single(f => f.FieldName == "rank").Scalars.LongData.Data;
+        var notes = response.FieldsData.Single(f => f.FieldName == "note");
+        return [.. ids.Select((id, i) => new Row(id, ranks[i], notes.ValidData.Count > 0 && !notes.ValidData[i] ? null : notes.Scalars.StringData.Data[i]))
+            .OrderBy(r => r.Id)];
+    }
+
+    private async Task<List<PersistentSegmentInfo>> PersistentSegmentsAsync()
+    {
+        var response = await Client.GetPersistentSegmentInfoAsync(new GetPersistentSegmentInfoRequest { CollectionName = _collection });
+        Succeeded(response.Status);
+        return [.. response.Infos];
+    }
+}
