@@ -226,6 +226,7 @@ public static class Samples
         new("ShardDistribution/empty", new ShardDistribution([], false)),
         new("DropShard", new DropShard("42_0")),
         new("DropPartitionData", new DropPartitionData("42_0", 44)),
+        new("WidenShardSchema", new WidenShardSchema("42_0", Schema with { Version = 1 })),
         new("SegmentIndexReady", new SegmentIndexReady(Segment)),
         new("UnloadSegments", new UnloadSegments([7001, 7002])),
 
@@ -291,6 +292,7 @@ public static class Samples
         // Query nodes.
         new("LoadSegment", new LoadSegment(Segment, Schema, Int64Keys(5, 6), [100, 200])),
         new("LoadSegment/no-deletes", new LoadSegment(Segment, Schema, Int64Keys(), [])),
+        new("WidenCollectionSchema", new WidenCollectionSchema(42, Schema with { Version = 2 })),
         new("SegmentLoaded", new SegmentLoaded(7001)),
         new("SegmentLoadFailed", new SegmentLoadFailed(7001, "manifest missing")),
         new("ApplyDeletes", new ApplyDeletes("42_1", new StringColumn(["a", "b"]), 449_000_001_000)),
