@@ -1,12 +1,14 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using Milvus.Akka.Common;
+using Milvus.Akka.Proxy;
 using Milvus.Akka.TestSupport;
 
 namespace Milvus.Akka.Server.Tests;
 
 /// <summary>
 /// The split-role <see cref="LocalCluster"/> runs the end-to-end check; the two shards live on different streaming
-/// nodes, so every message crosses remoting through its wire serializer.
+/// nodes, so every message crosses remoting through its wire serializer, an added field's schema included.
 /// </summary>
 [Collection(SerialCollection.Name)]
 public sealed class MultiNodeClusterTests : IAsyncLifetime
@@ -44,5 +46,17 @@ public sealed class MultiNodeClusterTests : IAsyncLifetime
         await collection.InsertAsync(10_000, 500);
         await collection.AssertMatchesOracleAsync();
         Assert.Equal(2000, (await proxy.GetFlushedSegmentsAsync(null, collection.Name)).Sum(s => s.RowCount));
+
+        // AddCollectionField reaches the shards on both streaming nodes and the query node serving the flushed rows.
+        await proxy.AddCollectionFieldAsync(null, collection.Name, new FieldSchema { FieldId = 0, Name = "added", DataType = DataType.Int64, Nullable = true, DefaultValue = 5L });
+        var addedId = (await proxy.DescribeCollectionAsync(null, collection.Name)).Schema.FindField("added")!.FieldId;
+        var read = await proxy.QueryAsync(new QueryRequest
+        {
+            Collection = collection.Name, Filter = "added == 5", OutputFields = ["added"], Consistency = ConsistencyLevel.Strong,
+        });
+        Assert.Equal(collection.Rows.Visible.Count(), read.Ids.Count);
+        Assert.All(((ScalarColumn<long>)read.Fields[addedId]).Values, value => Assert.Equal(5L, value));
+        await collection.InsertAsync(20_000, 100);
+        await collection.AssertMatchesOracleAsync();
     }
 }
