@@ -102,6 +102,38 @@ public sealed class AddCollectionFieldRpcTests(GrpcServerFixture server) : IAsyn
         Assert.Equal(0, described.Schema.Version);
     }
 
+    [Fact]
+    public async Task A_collection_never_written_or_loaded_takes_the_field_at_once()
+    {
+        // Its shards need not be running: the confirmation starts them, and each reads its catalog from the coordinator
+        // that is waiting for it.
+        var name = _collection + "_fresh";
+        var schema = new CollectionSchema
+        {
+            Name = name,
+            Fields =
+            {
+                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
+                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+            },
+        };
+        Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = schema.ToByteString(), ShardsNum = 2 }));
+        try
+        {
+            Succeeded(await Client.AddCollectionFieldAsync(new AddCollectionFieldRequest
+            {
+                CollectionName = name,
+                Schema = new FieldSchema { Name = "rank", DataType = DataType.Int64, Nullable = true }.ToByteString(),
+            }));
+            var described = await Client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = name });
+            Assert.Equal(["id", "vec", "rank"], described.Schema.Fields.Select(f => f.Name));
+        }
+        finally
+        {
+            await Client.DropCollectionAsync(new DropCollectionRequest { CollectionName = name });
+        }
+    }
+
     private sealed record Row(long Id, long Rank, string? Note);
 
     private async Task AssertSearchCarriesTheFieldAsync(List<Row> rows)
