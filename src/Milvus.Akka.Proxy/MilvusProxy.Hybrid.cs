@@ -27,13 +27,15 @@ public sealed partial class MilvusProxy
 
         var info = await ResolveCollectionAsync(request.Database, request.Collection, mustBeLoaded: true, cancellationToken);
         var metrics = request.Searches.Select(s => MetricFor(info, VectorFieldOf(info, s.VectorField), s.Metric)).ToArray();
+        var decay = request.Ranker as DecayRanker;
+        var decayField = decay?.InputFieldOf(info.Schema);
         var read = await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, iterator: false, cancellationToken);
         var parts = await Task.WhenAll(request.Searches.Select(s => SearchAsync(s with
         {
             Database = request.Database,
             Collection = request.Collection,
             Partitions = request.Partitions,
-            OutputFields = [],
+            OutputFields = decayField is null ? [] : [decayField.Name],
             Offset = 0,
             ReadAt = read,
         }, cancellationToken)));
@@ -44,14 +46,29 @@ public sealed partial class MilvusProxy
         for (var q = 0; q < nq; q++)
         {
             var fused = new Dictionary<object, float>();
+            var factors = decay is null ? null : new Dictionary<object, float>();
             for (var s = 0; s < parts.Length; s++)
             {
                 var part = parts[s];
                 for (var hit = part.Offsets[q]; hit < part.Offsets[q + 1]; hit++)
                 {
                     var key = part.Ids.GetValue(hit)!;
-                    fused[key] = fused.GetValueOrDefault(key) + request.Ranker.Score(s, hit - part.Offsets[q] + 1, part.Scores[hit], metrics[s]);
+                    var score = request.Ranker.Score(s, hit - part.Offsets[q] + 1, part.Scores[hit], metrics[s]);
+                    if (factors is null)
+                    {
+                        fused[key] = fused.GetValueOrDefault(key) + score;
+                        continue;
+                    }
+
+                    // A decay ranker keeps a hit's best score over the searches and weighs it by its field's distance to the origin.
+                    fused[key] = fused.TryGetValue(key, out var best) ? Math.Max(best, score) : score;
+                    factors.TryAdd(key, decay!.Factor(DecayRanker.NumericValue(part.Fields[decayField!.FieldId], hit)));
                 }
+            }
+
+            foreach (var (key, factor) in factors ?? [])
+            {
+                fused[key] *= factor;
             }
 
             // Ties keep a deterministic order: the smaller primary key first.
@@ -131,4 +148,54 @@ public sealed record WeightedRanker(ImmutableArray<float> Weights, bool Normaliz
         };
         return Weights[search] * normalized;
     }
+}
+
+public enum DecayCurve { Gauss, Exp, Linear }
+
+/// <summary>
+/// Milvus 2.6's decay reranker (function_score with reranker "decay"): each hit's score, made larger-is-better
+/// (COSINE, IP and BM25 as they are, distances as 1 − 2·atan(d)/π) and the best over a hybrid search's searches,
+/// times a factor that falls from 1 with the distance of the hit's <see cref="InputField"/> value from
+/// <see cref="Origin"/> beyond <see cref="Offset"/>, reaching <see cref="Decay"/> at <see cref="Scale"/>
+/// (gauss and exp keep falling towards 0; linear stops at <see cref="Decay"/>).
+/// </summary>
+public sealed record DecayRanker(DecayCurve Curve, string InputField, double Origin, double Scale, double Offset = 0, double Decay = 0.5) : HybridRanker
+{
+    public override float Score(int search, int rank, float score, MetricType metric) => metric switch
+    {
+        MetricType.Cosine or MetricType.IP or MetricType.Bm25 => score,
+        _ => 1 - 2 * (float)Math.Atan(score) / MathF.PI,
+    };
+
+    public float Factor(double value)
+    {
+        var distance = Math.Max(0, Math.Abs(value - Origin) - Offset);
+        return (float)(Curve switch
+        {
+            DecayCurve.Gauss => Math.Exp(distance * distance * Math.Log(Decay) / (Scale * Scale)),
+            DecayCurve.Exp => Math.Exp(Math.Log(Decay) / Scale * distance),
+            _ => Math.Max(Decay, 1 - (1 - Decay) / Scale * distance),
+        });
+    }
+
+    /// <summary>The numeric field the factor reads; refused when the collection has no such field.</summary>
+    public FieldSchema InputFieldOf(CollectionSchema schema)
+    {
+        var field = schema.FindField(InputField)
+            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"the decay reranker's input field '{InputField}' does not exist in collection {schema.Name}");
+        return field.DataType is DataType.Int8 or DataType.Int16 or DataType.Int32 or DataType.Int64 or DataType.Float or DataType.Double
+            ? field
+            : throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"Decay rerank: unsupported input field type:{field.DataType}, only support numberic field");
+    }
+
+    /// <summary>A hit's value of the input field; a null reads 0.</summary>
+    public static double NumericValue(Column column, int row) => column.Validity is { } valid && !valid[row] ? 0 : column switch
+    {
+        ScalarColumn<int> ints => ints.Values[row],
+        ScalarColumn<long> longs => longs.Values[row],
+        ScalarColumn<float> floats => floats.Values[row],
+        ScalarColumn<double> doubles => doubles.Values[row],
+        _ => throw new MilvusException(ErrorCode.ServiceInternal, $"a {column.Type} column holds no numbers"),
+    };
 }

@@ -251,15 +251,18 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
     }
 
     [Fact]
-    public async Task Function_rerankers_highlighters_and_namespaces_are_refused_not_ignored()
+    public async Task Boost_rerankers_highlighters_and_namespaces_are_refused_not_ignored()
     {
         await InsertAsync(Rows(0, 5), partition: null);
         var plain = SearchRequest(Vector(1), limit: 3);
         Succeeded((await Client.SearchAsync(plain)).Status);
 
         var reranked = plain.Clone();
-        reranked.FunctionScore = new FunctionScore { Functions = { new FunctionSchema { Name = "decay", Type = FunctionType.Rerank, InputFieldNames = { "score" } } } };
-        Failed((await Client.SearchAsync(reranked)).Status, 2400, "function_score");
+        reranked.FunctionScore = new FunctionScore
+        {
+            Functions = { new FunctionSchema { Name = "boost", Type = FunctionType.Rerank, Params = { Pair("reranker", "boost"), Pair("weight", "0.5") } } },
+        };
+        Failed((await Client.SearchAsync(reranked)).Status, 2400, "boost");
 
         var highlighted = plain.Clone();
         highlighted.Highlighter = new Highlighter { Params = { Pair("pre_tags", "[\"<b>\"]") } };

@@ -30,14 +30,60 @@ public sealed partial class MilvusGrpcService
 
     internal const string NamespacesNotSupported = "namespaces (enable_namespace) are not supported by Milvus.Akka";
 
-    /// <summary>Function rerankers (decay, boost, model) would change the ranking: refused rather than ignored.</summary>
-    private static void RefuseFunctionScore(FunctionScore? score)
+    /// <summary>
+    /// The reranker a function_score asks for: null without one, a <see cref="DecayRanker"/> for reranker "decay";
+    /// the others (boost, model rerankers, several functions combined) would change the ranking and are refused rather
+    /// than ignored.
+    /// </summary>
+    private static DecayRanker? FunctionScoreRanker(FunctionScore? score)
     {
-        if (score is { Functions.Count: > 0 })
+        if (score is not { Functions.Count: > 0 })
         {
-            throw new MilvusException(ErrorCode.OperationNotSupported,
-                "function_score rerankers are not supported by Milvus.Akka: rank a hybrid search with rank_params (rrf or weighted)");
+            return null;
         }
+
+        var function = score.Functions[0];
+        var parameters = function.Params.ToDictionary(p => p.Key.ToLowerInvariant(), p => p.Value);
+        var reranker = parameters.GetValueOrDefault("reranker", "");
+        if (score.Functions.Count > 1 || !reranker.Equals("decay", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, score.Functions.Count > 1
+                ? "several function_score functions combined are not supported by Milvus.Akka; rerank with one decay function"
+                : $"the '{reranker}' reranker of function_score is not supported by Milvus.Akka; rerank with a decay function or rank a hybrid search with rank_params (rrf or weighted)");
+        }
+
+        if (function.InputFieldNames.Count != 1)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"Decay function only supports single input, but gets [{string.Join(",", function.InputFieldNames)}] input");
+        }
+
+        double Number(string key, double? fallback)
+        {
+            if (!parameters.TryGetValue(key, out var text))
+            {
+                return fallback ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"Decay function lost param: {key}");
+            }
+
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+                ? value
+                : throw new MilvusException(ErrorCode.ParameterInvalid, $"Param {key}:{text} is not a number");
+        }
+
+        var curve = parameters.GetValueOrDefault("function", "") switch
+        {
+            "gauss" => DecayCurve.Gauss,
+            "exp" => DecayCurve.Exp,
+            "linear" => DecayCurve.Linear,
+            var other => throw new MilvusException(ErrorCode.ParameterInvalid, $"Invalid decay function: '{other}', only support [gauss,linear,exp]"),
+        };
+        var ranker = new DecayRanker(curve, function.InputFieldNames[0], Number("origin", null), Number("scale", null), Number("offset", 0), Number("decay", 0.5));
+        return ranker switch
+        {
+            { Scale: <= 0 } => throw new MilvusException(ErrorCode.ParameterInvalid, $"Decay function param: scale must > 0, but got {ranker.Scale}"),
+            { Offset: < 0 } => throw new MilvusException(ErrorCode.ParameterInvalid, $"Decay function param: offset must >= 0, but got {ranker.Offset}"),
+            { Decay: <= 0 or >= 1 } => throw new MilvusException(ErrorCode.ParameterInvalid, $"Decay function param: decay must 0 < decay < 1, but got {ranker.Decay}"),
+            _ => ranker,
+        };
     }
 
     /// <summary>A request scoped to a namespace is refused, not answered for the whole collection.</summary>
@@ -126,7 +172,7 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<SearchResults> Search(ProtoSearchRequest request, ServerCallContext context)
     {
-        RefuseFunctionScore(request.FunctionScore);
+        var decay = FunctionScoreRanker(request.FunctionScore);
         if (request.Highlighter is not null)
         {
             throw new MilvusException(ErrorCode.OperationNotSupported, "search result highlighting (highlighter) is not supported by Milvus.Akka");
@@ -165,6 +211,11 @@ public sealed partial class MilvusGrpcService
             throw new MilvusException(ErrorCode.OperationNotSupported, "a search iterator cannot group its hits; search without group_by_field");
         }
 
+        if (decay is not null)
+        {
+            return await DecayedSearchAsync(info, search, decay, OutputZone(parameters, info), context);
+        }
+
         float? lastBound = null;
         if (iterator && parameters.TryGetValue("search_iter_last_bound", out var bound))
         {
@@ -186,6 +237,40 @@ public sealed partial class MilvusGrpcService
         }
 
         return new SearchResults { Status = MilvusStatuses.Success, CollectionName = info.Name, Results = data, SessionTs = result.SessionTimestamp };
+    }
+
+    /// <summary>
+    /// A search reranked by a decay function: its best offset + limit hits, rescored and ordered by the ranker, as a
+    /// hybrid search of that one search (Milvus reranks the same candidates).
+    /// </summary>
+    private async Task<SearchResults> DecayedSearchAsync(CollectionInfo info, SearchRequest search, DecayRanker decay, TimeZoneInfo zone, ServerCallContext context)
+    {
+        if (search.Iterator || search.GroupByField is not null)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "a decay reranker cannot rank a search iterator or a grouping search");
+        }
+
+        var result = await proxy.HybridSearchAsync(new HybridSearchRequest
+        {
+            Database = search.Database,
+            Collection = search.Collection,
+            Searches = [search with { Limit = search.Offset + search.Limit, Offset = 0, OutputFields = [], Partitions = [], RoundDecimal = -1 }],
+            Ranker = decay,
+            Limit = search.Limit,
+            Offset = search.Offset,
+            RoundDecimal = search.RoundDecimal,
+            OutputFields = search.OutputFields,
+            Partitions = search.Partitions,
+            Consistency = search.Consistency,
+            GuaranteeTimestamp = search.GuaranteeTimestamp,
+        }, context.CancellationToken);
+        return new SearchResults
+        {
+            Status = MilvusStatuses.Success,
+            CollectionName = info.Name,
+            Results = SearchData(info, result, search.OutputFields, search.Limit, zone),
+            SessionTs = result.SessionTimestamp,
+        };
     }
 
     /// <summary>
@@ -251,7 +336,7 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<SearchResults> HybridSearch(ProtoHybridSearchRequest request, ServerCallContext context)
     {
-        RefuseFunctionScore(request.FunctionScore);
+        var decay = FunctionScoreRanker(request.FunctionScore);
         RefuseNamespace(request.HasNamespace, request.Namespace);
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
@@ -262,7 +347,7 @@ public sealed partial class MilvusGrpcService
             Database = database,
             Collection = request.CollectionName,
             Searches = [.. request.Requests.Select(r => ToSearch(info, r))],
-            Ranker = Ranker(rank),
+            Ranker = decay ?? Ranker(rank),
             Limit = limit,
             Offset = IntParam(rank, "offset", 0),
             RoundDecimal = IntParam(rank, "round_decimal", -1),

@@ -135,7 +135,7 @@ test('batchDescribeCollections describes each collection named as describeCollec
   await client.dropCollection({ collection_name: second });
 });
 
-test('a search with a function reranker or a highlighter is refused, not answered without it', async () => {
+test('a search with a boost reranker or a highlighter is refused, not answered without it', async () => {
   const name = 'ddlx_refused_search';
   await createLoaded(name);
   await insert(name, range(0, 5));
@@ -143,12 +143,12 @@ test('a search with a function reranker or a highlighter is refused, not answere
   const plain = await client.search(search);
   assert.equal(plain.status.error_code, ErrorCode.SUCCESS, plain.status.reason);
 
-  const reranked = await client.search({
+  const boosted = await client.search({
     ...search,
-    rerank: { name: 'decay', type: FunctionType.RERANK, input_field_names: ['score'], params: { reranker: 'decay', function: 'gauss', origin: 0, scale: 10 } },
+    rerank: { name: 'boost', type: FunctionType.RERANK, input_field_names: [], params: { reranker: 'boost', weight: 0.5 } },
   });
-  assert.equal(reranked.status.code, 2400);
-  assert.match(reranked.status.reason, /function_score/);
+  assert.equal(boosted.status.code, 2400);
+  assert.match(boosted.status.reason, /boost/);
 
   const highlighted = await client.search({ ...search, highlighter: { type: HighlightType.Lexical, pre_tags: ['<b>'], post_tags: ['</b>'] } });
   assert.equal(highlighted.status.code, 2400);
@@ -202,5 +202,49 @@ test('addCollectionField on a loaded collection: earlier rows read the default o
   assert.equal(hits.status.error_code, ErrorCode.SUCCESS, hits.status.reason);
   assert.equal(Number(hits.results[0].id), 11);
   assert.equal(hits.results[0].label, 'l11');
+  await client.dropCollection({ collection_name: name });
+});
+
+test('a decay reranker reorders the nearest hits by how far a numeric field lies from its origin', async () => {
+  const name = 'ddlx_decay';
+  await createLoaded(name);
+  await insert(name, range(0, 12));
+  const query = vector(5);
+  const limit = 4;
+  const rerank = (params, inputs = ['score']) => ({ name: 'near_zero', type: FunctionType.RERANK, input_field_names: inputs, params: { reranker: 'decay', ...params } });
+  const curves = {
+    gauss: d => Math.exp(d * d * Math.log(0.5) / (40 * 40)),
+    exp: d => Math.exp(Math.log(0.5) / 40 * d),
+    linear: d => Math.max(0.5, 1 - 0.5 / 40 * d),
+  };
+  // Milvus reranks the limit nearest rows: L2 distances become 1 - 2·atan(d)/π, times the curve at |score - origin| - offset.
+  const nearest = range(0, 12).map(id => ({ id, d: l2(query, vector(id)) })).sort((a, b) => a.d - b.d || a.id - b.id).slice(0, limit);
+  for (const [curve, factor] of Object.entries(curves)) {
+    const result = await client.search({
+      collection_name: name, data: [query], limit, output_fields: ['id'],
+      rerank: rerank({ function: curve, origin: 5, offset: 5, scale: 40, decay: 0.5 }),
+    });
+    assert.equal(result.status.error_code, ErrorCode.SUCCESS, result.status.reason);
+    const expected = nearest
+      .map(({ id, d }) => ({ id, s: (1 - 2 * Math.atan(d) / Math.PI) * factor(Math.max(0, Math.abs(10 * id - 5) - 5)) }))
+      .sort((a, b) => b.s - a.s);
+    assert.deepEqual(result.results.map(r => Number(r.id)), expected.map(e => e.id), curve);
+    result.results.forEach((r, i) => assert.ok(Math.abs(r.score - expected[i].s) < 1e-4, `${curve}: score ${r.score} against ${expected[i].s}`));
+  }
+
+  const hybrid = await client.search({
+    collection_name: name, limit: 2,
+    data: [{ data: vector(5), anns_field: 'vec' }, { data: vector(9), anns_field: 'vec' }],
+    rerank: rerank({ function: 'exp', origin: 90, scale: 40 }),
+  });
+  assert.equal(hybrid.status.error_code, ErrorCode.SUCCESS, hybrid.status.reason);
+  assert.equal(hybrid.results.length, 2);
+
+  const noScale = await client.search({ collection_name: name, data: [query], limit, rerank: rerank({ function: 'gauss', origin: 0 }) });
+  assert.equal(noScale.status.error_code, ErrorCode.IllegalArgument);
+  assert.match(noScale.status.reason, /scale/);
+  const text = await client.search({ collection_name: name, data: [query], limit, rerank: rerank({ function: 'gauss', origin: 0, scale: 1 }, ['tag']) });
+  assert.equal(text.status.error_code, ErrorCode.IllegalArgument);
+  assert.match(text.status.reason, /numberic field/);
   await client.dropCollection({ collection_name: name });
 });
