@@ -50,8 +50,11 @@ public sealed partial class MilvusProxy
     /// <param name="partialUpdate">Milvus's partial_update: the fields sent replace those of an existing row, the others
     /// keep its values; a row that does not exist yet is inserted as sent (every field neither nullable nor default-valued
     /// must be there).</param>
+    /// <param name="arrayUpdates">Milvus's field_ops: these Array fields of an existing row take the stored array with
+    /// the sent elements appended or removed (<see cref="ArrayUpdates"/>); they make the upsert a partial update.</param>
     public async Task<MutationResult> UpsertAsync(string? database, string collection, IReadOnlyDictionary<string, Column> columns,
-        string? partition = null, CancellationToken cancellationToken = default, string? requestId = null, bool partialUpdate = false)
+        string? partition = null, CancellationToken cancellationToken = default, string? requestId = null, bool partialUpdate = false,
+        IReadOnlyDictionary<string, ArrayUpdate>? arrayUpdates = null)
     {
         var info = await ResolveCollectionAsync(database, collection, cancellationToken: cancellationToken);
         var pk = info.Schema.PrimaryKey;
@@ -60,10 +63,14 @@ public sealed partial class MilvusProxy
             throw new MilvusException(ErrorCode.ParameterInvalid, $"upsert needs the primary key field '{pk.Name}'");
         }
 
+        arrayUpdates ??= new Dictionary<string, ArrayUpdate>();
+        ArrayUpdates.Check(info.Schema, arrayUpdates, columns);
+        partialUpdate |= arrayUpdates.Count > 0;
+
         // An upsert names existing rows, so it carries its primary keys even when the collection generates them on insert.
         var schema = info.Schema with { Fields = [.. info.Schema.Fields.Select(f => f.IsPrimaryKey ? f with { AutoId = false } : f)] };
         var batch = partialUpdate
-            ? await PartialRowsAsync(info, schema, columns, cancellationToken)
+            ? await PartialRowsAsync(info, schema, columns, arrayUpdates, cancellationToken)
             : await CompleteRowsAsync(info, schema, columns, cancellationToken);
         var timestamp = await WriteTimestampAsync(info, cancellationToken);
         var keys = batch[pk.FieldId];
@@ -129,10 +136,6 @@ public sealed partial class MilvusProxy
     }
 
     /// <summary>
-    /// The rows of a partial update: those whose primary key exists (read at a fresh timestamp, so every acknowledged
-    /// write counts) take the fields not sent from the stored row; the others are completed as an insert would be.
-    /// </summary>
-    /// <summary>
     /// A write's timestamp from this proxy's block, unless the block predates the collection's truncation: a write made
     /// after it must carry a timestamp above it, or it would count as truncated, so it takes a fresh one instead.
     /// </summary>
@@ -142,18 +145,24 @@ public sealed partial class MilvusProxy
         return timestamp > info.TruncatedBefore ? timestamp : await _coordinator.FreshTimestampAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The rows of a partial update: those whose primary key exists (read at a fresh timestamp, so every acknowledged
+    /// write counts) take the fields not sent from the stored row, and the fields with an array update the stored array
+    /// updated; the others are completed as an insert would be, with the arrays as sent.
+    /// </summary>
     private async Task<RowBatch> PartialRowsAsync(CollectionInfo info, CollectionSchema schema, IReadOnlyDictionary<string, Column> columns,
-        CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, ArrayUpdate> arrayUpdates, CancellationToken cancellationToken)
     {
         var keys = columns[info.Schema.PrimaryKey.Name];
         var kept = schema.Fields.Where(f => !f.IsPrimaryKey && !columns.ContainsKey(f.Name)).ToArray();
-        if (kept.Length == 0)
+        var updated = schema.Fields.Where(f => arrayUpdates.ContainsKey(f.Name)).ToArray();
+        if (kept.Length == 0 && updated.Length == 0)
         {
             return await CompleteRowsAsync(info, schema, columns, cancellationToken);
         }
 
-        var (stored, rowOfKey) = await FetchRowsAsync(info, keys, [.. kept.Select(f => f.FieldId)], await AllocateTimestampAsync(cancellationToken),
-            cancellationToken);
+        var (stored, rowOfKey) = await FetchRowsAsync(info, keys, [.. kept.Concat(updated).Select(f => f.FieldId)],
+            await AllocateTimestampAsync(cancellationToken), cancellationToken);
         List<int> existing = [], storedRows = [], fresh = [];
         for (var i = 0; i < keys.Count; i++)
         {
@@ -176,6 +185,12 @@ public sealed partial class MilvusProxy
             foreach (var field in kept)
             {
                 merged[field.Name] = stored[field.FieldId].Gather(CollectionsMarshal.AsSpan(storedRows));
+            }
+
+            foreach (var field in updated)
+            {
+                merged[field.Name] = ArrayUpdates.Apply(field, arrayUpdates[field.Name],
+                    (ArrayColumn)stored[field.FieldId].Gather(CollectionsMarshal.AsSpan(storedRows)), (ArrayColumn)merged[field.Name]);
             }
 
             parts.Add(await CompleteRowsAsync(info, schema, merged, cancellationToken));

@@ -109,18 +109,41 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<ProtoMutationResult> Upsert(UpsertRequest request, ServerCallContext context)
     {
-        if (request.FieldOps.Count > 0)
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "field_ops (array append and remove) are not supported by Milvus.Akka: send the new array values");
-        }
-
+        var arrayUpdates = ArrayUpdatesOf(request.FieldOps);
         RefuseNamespace(request.HasNamespace, request.Namespace);
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var columns = Columns(info, request.FieldsData, (int)request.NumRows);
         var result = await proxy.UpsertAsync(database, request.CollectionName, columns, NullIfEmpty(request.PartitionName), context.CancellationToken,
-            partialUpdate: request.PartialUpdate);
+            partialUpdate: request.PartialUpdate, arrayUpdates: arrayUpdates);
         return Mutation(result, result.UpsertCount);
+    }
+
+    /// <summary>field_ops by field name; REPLACE is what an upsert does anyway.</summary>
+    private static Dictionary<string, ArrayUpdate> ArrayUpdatesOf(IEnumerable<FieldPartialUpdateOp> ops)
+    {
+        var updates = new Dictionary<string, ArrayUpdate>();
+        foreach (var op in ops)
+        {
+            if (op.FieldName.Length == 0)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, "a field_ops entry names no field");
+            }
+
+            ArrayUpdate? update = op.Op switch
+            {
+                FieldPartialUpdateOp.Types.OpType.Replace => null,
+                FieldPartialUpdateOp.Types.OpType.ArrayAppend => ArrayUpdate.Append,
+                FieldPartialUpdateOp.Types.OpType.ArrayRemove => ArrayUpdate.Remove,
+                _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"unsupported partial update op: {op.Op}"),
+            };
+            if (update is { } arrayUpdate && !updates.TryAdd(op.FieldName, arrayUpdate))
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"field \"{op.FieldName}\" carries more than one partial-update op");
+            }
+        }
+
+        return updates;
     }
 
     public override async Task<ProtoMutationResult> Delete(DeleteRequest request, ServerCallContext context)

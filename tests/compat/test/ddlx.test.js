@@ -1,7 +1,8 @@
 'use strict';
 // Milvus 2.6 data operations through the Node SDK: truncateCollection empties a loaded collection and keeps it usable,
 // upsert with partial_update keeps the fields it does not send, and a search by primary keys (ids) searches with the
-// stored vectors of those rows, and addCollectionField adds a field that earlier rows read as its default or null.
+// stored vectors of those rows, addCollectionField adds a field that earlier rows read as its default or null, decay
+// rerankers reorder hits and field_ops append to and remove from stored arrays.
 // Every expectation is computed from the rows written here.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -246,5 +247,47 @@ test('a decay reranker reorders the nearest hits by how far a numeric field lies
   const text = await client.search({ collection_name: name, data: [query], limit, rerank: rerank({ function: 'gauss', origin: 0, scale: 1 }, ['tag']) });
   assert.equal(text.status.error_code, ErrorCode.IllegalArgument);
   assert.match(text.status.reason, /numberic field/);
+  await client.dropCollection({ collection_name: name });
+});
+
+test('upsert field_ops append to and remove from the stored arrays, and insert a new row as sent', async () => {
+  const name = 'ddlx_field_ops';
+  await collections.createLoaded(client, name, [
+    { name: 'labels', data_type: DataType.Array, element_type: DataType.VarChar, max_capacity: 5, max_length: 16 },
+  ]);
+  const seed = await client.insert({
+    collection_name: name,
+    data: [{ id: 1, vec: vector(1), labels: ['a', 'b', 'a'] }, { id: 2, vec: vector(2), labels: ['x'] }],
+  });
+  assert.equal(seed.status.error_code, ErrorCode.SUCCESS, seed.status.reason);
+  await client.flushSync({ collection_names: [name] });
+
+  const append = [{ field_name: 'labels', op: 'ARRAY_APPEND' }];
+  const appended = await client.upsert({ collection_name: name, data: [{ id: 1, labels: ['c'] }, { id: 2, labels: ['y', 'x'] }], field_ops: append });
+  assert.equal(appended.status.error_code, ErrorCode.SUCCESS, appended.status.reason);
+  const fresh = await client.upsert({ collection_name: name, data: [{ id: 3, vec: vector(3), labels: ['new'] }], field_ops: append });
+  assert.equal(fresh.status.error_code, ErrorCode.SUCCESS, fresh.status.reason);
+  const removed = await client.upsert({
+    collection_name: name, data: [{ id: 1, labels: ['a'] }], field_ops: [{ field_name: 'labels', op: 'ARRAY_REMOVE' }],
+  });
+  assert.equal(removed.status.error_code, ErrorCode.SUCCESS, removed.status.reason);
+
+  const rows = await client.query({ collection_name: name, filter: 'id > 0', output_fields: ['id', 'labels', 'vec'] });
+  const byId = Object.fromEntries(rows.data.map(r => [Number(r.id), r]));
+  assert.deepEqual(byId[1].labels, ['b', 'c']);
+  assert.deepEqual(byId[2].labels, ['x', 'y', 'x']);
+  assert.deepEqual(byId[3].labels, ['new']);
+  byId[2].vec.forEach((x, i) => assert.ok(Math.abs(x - vector(2)[i]) < 1e-6, 'the vector of row 2 kept'));
+  assert.equal(await count(name), 3);
+
+  const overflow = await client.upsert({
+    collection_name: name, data: [{ id: 2, labels: ['1', '2', '3'] }], field_ops: [{ field_name: 'labels', op: 'ARRAY_APPEND' }],
+  });
+  assert.equal(overflow.status.error_code, ErrorCode.IllegalArgument);
+  assert.match(overflow.status.reason, /max_capacity 5/);
+  const onScalar = await client.upsert({
+    collection_name: name, data: [{ id: 2, labels: ['z'] }], field_ops: [{ field_name: 'id', op: 'ARRAY_APPEND' }],
+  });
+  assert.equal(onScalar.status.error_code, ErrorCode.IllegalArgument);
   await client.dropCollection({ collection_name: name });
 });
