@@ -280,6 +280,14 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
+        if (FieldNotInSchema(write) is { } fieldId)
+        {
+            // Written after an AddCollectionField whose schema is still on its way here: retriable, the proxy sends it again.
+            Sender.Tell(new MilvusFailure(ErrorCode.ServiceUnavailable,
+                $"shard {_shardName} has not taken the schema with field {fieldId} yet (schema version {_collection.Schema.Version})"));
+            return;
+        }
+
         var (used, total) = NodeMemory.Current;
         if (_settings.MemoryProtection.RefuseWrite(used, total) is { } refusal)
         {
@@ -289,6 +297,25 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
         _queuedWrites.Add((write, Sender));
         ScheduleWrite();
+    }
+
+    private long? FieldNotInSchema(IShardWrite write)
+    {
+        var rows = write switch
+        {
+            InsertRows insert => insert.Rows,
+            UpsertRows upsert => upsert.Rows,
+            _ => null,
+        };
+        foreach (var fieldId in rows?.Columns.Keys ?? [])
+        {
+            if (_collection.Schema.FindField(fieldId) is null)
+            {
+                return fieldId;
+            }
+        }
+
+        return null;
     }
 
     private void ScheduleWrite()

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Configuration;
+using Milvus.Akka.Cluster;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Segments;
@@ -135,6 +136,40 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
             Assert.Equal(2, CountRows(restarted));
             restarted.Tell(Upsert(1, 6, "upsert-1"));
             Assert.Equal(ack, ExpectMsg<InsertAck>().Timestamp);
+        }
+        finally
+        {
+            Directory.Delete(objects, recursive: true);
+        }
+    }
+    [Fact]
+    public void A_batch_carrying_a_field_added_after_the_shard_took_its_schema_is_refused_as_retriable_until_the_schema_arrives()
+    {
+        var objects = Directory.CreateTempSubdirectory("shard-actor-test").FullName;
+        try
+        {
+            var coordinator = Sys.ActorOf(Props.Create(() => new IdAllocator()));
+            var shard = StartShard(coordinator, objects);
+            shard.Tell(Insert(0));
+            ExpectMsg<InsertAck>();
+            const long addedField = VectorField + 100;
+            var added = new FieldSchema { FieldId = addedField, Name = "added", DataType = DataType.Int64, Nullable = true, DefaultValue = 7L };
+            var widened = Schema with { Fields = Schema.Fields.Add(added), Version = 1 };
+            var withField = Insert(1) with { RequestId = "with-field" };
+            withField = withField with { Rows = new RowBatch(withField.Rows.Columns.Add(addedField, new ScalarColumn<long>(DataType.Int64, [5, 6]))) };
+
+            shard.Tell(withField);
+            Assert.Equal(ErrorCode.ServiceUnavailable, ExpectMsg<MilvusFailure>().Code);
+
+            shard.Tell(new WidenShardSchema(ShardName, widened));
+            ExpectMsg<Done>();
+            shard.Tell(withField);
+            ExpectMsg<InsertAck>();
+
+            shard.Tell(new QueryShard(ShardName, new QueryPlan(Collection.Id, "added == 7", [addedField], [], ulong.MaxValue, null, CountOnly: false)));
+            var earlier = ExpectMsg<QueryRows>();
+            Assert.Equal([0L, 1L], ((ScalarColumn<long>)earlier.Pks).Values.Order());
+            Assert.Equal(4, CountRows(shard));
         }
         finally
         {
