@@ -34,6 +34,32 @@ public sealed class ReadsDuringSegmentLifecycleTests() : StandaloneNodeTest(Conf
         await collection.AssertMatchesOracleAsync();
     }
 
+    /// <remarks>
+    /// The shard reads the segments a query node of its own process serves without asking the node, once the node has
+    /// applied every delete the shard forwarded it (LocalQueryNodes): a delete still queued for the node must not be missed.
+    /// </remarks>
+    [Fact]
+    public async Task Each_delete_is_seen_by_the_next_strong_read_of_segments_served_in_this_process()
+    {
+        var collection = new OracleCollection(Proxy, "deletes_then_reads", seed: 64);
+        await collection.CreateAndLoadAsync(shards: 1);
+        await collection.InsertAsync(0, 400);
+        await Proxy.FlushAsync(null, collection.Name);
+        await collection.WaitUntilServedAsync();
+
+        for (var id = 0L; id < 100; id++)
+        {
+            await Proxy.DeleteAsync(null, collection.Name, $"id == {id}");
+            var count = await Proxy.QueryAsync(new QueryRequest { Collection = collection.Name, OutputFields = [MilvusProxy.CountStar], Consistency = ConsistencyLevel.Strong });
+            Assert.Equal(400 - id - 1, count.Count);
+            var deleted = await Proxy.QueryAsync(new QueryRequest { Collection = collection.Name, Filter = $"id <= {id}", Consistency = ConsistencyLevel.Strong });
+            Assert.Empty(((ScalarColumn<long>)deleted.Ids).Values);
+        }
+
+        collection.Rows.Delete(Enumerable.Range(0, 100).Select(i => (long)i));
+        await collection.AssertMatchesOracleAsync();
+    }
+
     [Fact]
     public async Task Reads_never_fail_or_miss_rows_through_flush_index_builds_compaction_gc_and_reloads()
     {
