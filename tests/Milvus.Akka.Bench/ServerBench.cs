@@ -21,8 +21,8 @@ internal sealed class ServerBench(ServerUnderTest server, Dataset data, GroundTr
 {
     private const string IdField = "id";
     private const string VectorField = "vec";
-    private const int WarmupChunk = 500;
-    private static readonly TimeSpan MaxWarmup = TimeSpan.FromSeconds(30);
+    private const int WarmupChunk = 2000;
+    private static readonly TimeSpan MaxWarmup = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly string _collection = "bench_" + string.Concat(data.Name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_'));
@@ -230,27 +230,36 @@ internal sealed class ServerBench(ServerUnderTest server, Dataset data, GroundTr
     }
 
     /// <summary>
-    /// <paramref name="total"/> requests cycling through the queries, <paramref name="inFlight"/> at a time; recall
-    /// from the first pass over the queries, latency of every request, CPU of the server and of this process.
-    /// </summary>
-    /// <summary>
-    /// Searches untimed until the server's CPU per request stops falling (two chunks in a row not 10 % below the best
-    /// so far) or <see cref="MaxWarmup"/> has passed: a fresh server's JIT recompiles its hot methods (tiered, with
-    /// dynamic PGO) for seconds, longer on a busy machine, and a point measured before that charges the compiler to
-    /// the searches. Without the server's CPU (--address without --server-pid) it sends two chunks.
+    /// Searches untimed, one chunk at each in-flight level of the sweep in turn, until the server's CPU per request
+    /// stops falling (three rounds in a row not 5 % below the best so far) or <see cref="MaxWarmup"/> has passed: a
+    /// fresh server's JIT recompiles its hot methods (tiered, with dynamic PGO) for many seconds, longer on a busy
+    /// machine, and a point measured before that charges the compiler to the searches (with a shorter warm-up the
+    /// first point at one in flight cost 1.4-1.7x what the same point cost again later in the run). Without the
+    /// server's CPU (--address without --server-pid) it sends three rounds.
     /// </summary>
     private async Task WarmUpAsync(byte[][] requests, int ef)
     {
         var started = Stopwatch.GetTimestamp();
         var best = double.MaxValue;
-        for (var settled = 0; settled < 2 && Stopwatch.GetElapsedTime(started) < MaxWarmup;)
+        for (var settled = 0; settled < 3 && Stopwatch.GetElapsedTime(started) < MaxWarmup;)
         {
-            var cpu = (await SweepPointAsync(requests, ef, options.InFlight.Max(), WarmupChunk)).ServerCpuMsPerRequest;
-            settled = double.IsNaN(cpu) || cpu >= best * 0.9 ? settled + 1 : 0;
+            var cpuSeconds = 0.0;
+            foreach (var inFlight in options.InFlight)
+            {
+                var point = await SweepPointAsync(requests, ef, inFlight, WarmupChunk);
+                cpuSeconds += point.ServerCpuMsPerRequest * WarmupChunk / 1000;
+            }
+
+            var cpu = cpuSeconds * 1000 / (WarmupChunk * options.InFlight.Count);
+            settled = double.IsNaN(cpu) || cpu >= best * 0.95 ? settled + 1 : 0;
             best = double.IsNaN(cpu) ? best : Math.Min(best, cpu);
         }
     }
 
+    /// <summary>
+    /// <paramref name="total"/> requests cycling through the queries, <paramref name="inFlight"/> at a time; recall
+    /// from the first pass over the queries, latency of every request, CPU of the server and of this process.
+    /// </summary>
     private async Task<SearchPoint> SweepPointAsync(byte[][] requests, int ef, int inFlight, int total)
     {
         var k = BenchOptions.K;
