@@ -25,8 +25,6 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
     private readonly SegmentLoads<Segment, IActorRef> _segments = new();
     // Several nodes may share a process (tests): each query node publishes its own segments.
     private readonly string _metricsOwner = "query-node/" + Guid.NewGuid().ToString("N");
-    // What shards in this process read without asking (LocalQueryNodes): kept equal to what _segments serves.
-    private readonly ServedSegments _directory;
 
     private sealed record LoadCompleted(long SegmentId, CollectionSchema Schema, Segment? Segment, Exception? Error) : INoSerializationVerificationNeeded;
 
@@ -41,7 +39,6 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
     {
         _objects = objects;
         _coordinator = coordinator;
-        _directory = LocalQueryNodes.Get(Context.System).Register(Self);
         Receive<Register>(_ => _coordinator.Tell(new RegisterQueryNode(Self, [.. _segments.ServedIds])));
         Receive<LoadSegment>(StartLoad);
         Receive<LoadCompleted>(CompleteLoad);
@@ -50,11 +47,6 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
             foreach (var segment in _segments.Widen(m.CollectionId, m.Schema))
             {
                 segment.Widen(m.Schema);
-            }
-
-            foreach (var served in _segments.ServedSegments.Where(s => s.Info.CollectionId == m.CollectionId))
-            {
-                _directory.Serve(served.Info.SegmentId, served.Segment, served.Schema);
             }
 
             Sender.Tell(Done.Instance);
@@ -77,7 +69,6 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         {
             foreach (var id in _segments.Unload(m.SegmentIds))
             {
-                _directory.Unserve(id);
                 _coordinator.Tell(new SegmentServed(id, Self, Serving: false));
             }
 
@@ -144,9 +135,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         }
 
         // Loaded with the schema its shard had when it asked: a field added since reads as absent here too.
-        var schema = _segments.LatestSchema(finished.Info.CollectionId, m.Schema);
-        m.Segment.Widen(schema);
-        _directory.Serve(m.SegmentId, m.Segment, schema);
+        m.Segment.Widen(_segments.LatestSchema(finished.Info.CollectionId, m.Schema));
 
         _log.Info("Loaded segment {0} ({1} rows, indexes on fields [{2}])", m.SegmentId, m.Segment.RowCount, string.Join(",", finished.Info.IndexFiles.Keys));
         foreach (var requester in finished.Requesters)
@@ -164,7 +153,6 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        LocalQueryNodes.Get(Context.System).Unregister(Self);
         MilvusMetrics.PublishSegments(_metricsOwner, []);
         base.PostStop();
     }
@@ -175,8 +163,6 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         {
             segment.Delete(m.Pks, m.Timestamp);
         }
-
-        _directory.DeletesApplied(m.ShardName, Sender);
     }
 
     private void LoadIndexes(SegmentInfo info)
@@ -216,7 +202,8 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
             return;
         }
 
-        var views = new (SegmentView View, CollectionSchema Schema)[segmentIds.Length];
+        var views = new SegmentView[segmentIds.Length];
+        CollectionSchema? schema = null;
         for (var i = 0; i < segmentIds.Length; i++)
         {
             if (!_segments.TryGetServed(segmentIds[i], out var loaded))
@@ -225,10 +212,10 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
                 return;
             }
 
-            views[i] = (loaded.Segment.View(), loaded.Schema);
+            schema ??= loaded.Schema;
+            views[i] = loaded.Segment.View();
         }
 
-        var pkType = views[0].Schema.PrimaryKey.DataType;
-        SearchPool.Get(Context.System).Run(() => reduce(SegmentView.ReadAll(views, bindFilter, read), pkType), Sender);
+        SearchPool.Get(Context.System).Run(() => reduce(SegmentView.ReadAll(views, bindFilter(schema!), read), schema!.PrimaryKey.DataType), Sender);
     }
 }

@@ -32,24 +32,12 @@ public sealed class SegmentView
 
     public long SegmentId => _segment.Id;
 
-    /// <summary>
-    /// One read per view, in view order, with the filter bound to the view's schema: bound once per schema, since views
-    /// read together share one (a partially loaded segment's schema lacks the fields its load left out).
-    /// </summary>
-    public static List<T> ReadAll<T>(IReadOnlyList<(SegmentView View, CollectionSchema Schema)> views,
-        Func<CollectionSchema, FilterExpression?> bindFilter, Func<SegmentView, FilterExpression?, T> read)
+    /// <summary>One read per view with the same bound filter, in view order.</summary>
+    public static List<T> ReadAll<T>(IReadOnlyList<SegmentView> views, FilterExpression? filter, Func<SegmentView, FilterExpression?, T> read)
     {
         var parts = new List<T>(views.Count);
-        CollectionSchema? boundFor = null;
-        FilterExpression? filter = null;
-        foreach (var (view, schema) in views)
+        foreach (var view in views)
         {
-            if (!ReferenceEquals(schema, boundFor))
-            {
-                filter = bindFilter(schema);
-                boundFor = schema;
-            }
-
             parts.Add(read(view, filter));
         }
 

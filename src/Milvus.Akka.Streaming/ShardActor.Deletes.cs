@@ -3,7 +3,6 @@ using Akka.Actor;
 using Akka.Event;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
-using Milvus.Akka.Query;
 using Milvus.Akka.Storage;
 using Milvus.Akka.Storage.Segments;
 
@@ -24,13 +23,6 @@ public sealed partial class ShardActor
 
     /// <summary>What bounds the delete watermark now: stored segments, flushes in flight, the last timestamp.</summary>
     private DeleteScope DeleteScope() => new([.. _serving.Stored], _flushes.Checkpoints, _state.LastTimestamp, DateTimeOffset.UtcNow);
-
-    /// <summary>Forwards a persisted delete to a query node serving (or loading) segments of this shard, counting it for direct reads.</summary>
-    private void ForwardDeletes(IActorRef node, Column pks, ulong timestamp)
-    {
-        node.Tell(new ApplyDeletes(_shardName, pks, timestamp));
-        _deletesForwarded[node] = _deletesForwarded.GetValueOrDefault(node) + 1;
-    }
 
     private void OnGetShardDeletes()
     {

@@ -21,8 +21,6 @@ public sealed partial class ShardActor
     /// <summary>Which replica the next read starts with: reads take the replicas in turn.</summary>
     private int _readTurn;
 
-    private LocalQueryNodes? _localQueryNodes;
-
     /// <summary>Runs a read again on the actor thread, avoiding the query nodes that failed it.</summary>
     private sealed record RetryRead(Action Read) : INoSerializationVerificationNeeded;
 
@@ -57,15 +55,14 @@ public sealed partial class ShardActor
     /// <summary>
     /// Runs a read on every segment of the shard and reduces: views of the in-memory segments are taken here and now
     /// and read on the search pool (so inserts keep flowing meanwhile); flushed segments are read on the query nodes
-    /// serving them (asked after every delete this shard forwarded), or, when such a node runs in this process and has
-    /// applied those deletes, read on the pool here from the segments it publishes (<see cref="TakeLocalViews"/>). A flushed segment nobody serves is loaded from
+    /// serving them (asked after every delete this shard forwarded). A flushed segment nobody serves is loaded from
     /// object storage and read here (the read waits for it), so no read fails or misses rows while a segment changes
     /// hands. A read takes one replica (<paramref name="turn"/>); <paramref name="avoid"/> are query nodes that failed
     /// it, whose segments go to another replica or are read here.
     /// </summary>
     private void ReadAt<T>(ulong readTimestamp, ImmutableArray<long> partitionIds, IActorRef replyTo,
         Func<CollectionSchema, FilterExpression?> bindFilter, Func<SegmentView, FilterExpression?, T> local,
-        Func<IActorRef, ImmutableArray<long>, TimeSpan, Task<T>> askNode, Func<IReadOnlyList<T>, T> reduce,
+        Func<IActorRef, ImmutableArray<long>, TimeSpan, Task<T>> remote, Func<IReadOnlyList<T>, T> reduce,
         int turn = -1, ImmutableHashSet<IActorRef>? avoid = null, int retries = 0)
         where T : class
     {
@@ -88,39 +85,38 @@ public sealed partial class ShardActor
             if (!route.FromStorage.IsEmpty)
             {
                 AfterStorageLoads(route.FromStorage, replyTo,
-                    () => ReadAt(readTimestamp, partitionIds, replyTo, bindFilter, local, askNode, reduce, turn, avoid, retries));
+                    () => ReadAt(readTimestamp, partitionIds, replyTo, bindFilter, local, remote, reduce, turn, avoid, retries));
                 return;
             }
 
-            var schema = _collection.Schema;
-            var views = new List<(SegmentView View, CollectionSchema Schema)>(_state.Segments.Count);
+            var views = new List<SegmentView>(_state.Segments.Count);
             foreach (var segment in _state.Segments.Values)
             {
                 // An empty segment (a growing one just opened) adds nothing to a read: skipping it can save a pool task.
                 if (segment.RowCount > 0)
                 {
-                    views.Add((segment.View(), schema));
+                    views.Add(segment.View());
                 }
             }
 
-            var remote = TakeLocalViews(route.Remote, views);
+            var schema = _collection.Schema;
             var pool = SearchPool.Get(Context.System);
-            if (remote.IsEmpty)
+            if (route.Remote.IsEmpty)
             {
-                pool.Run(() => reduce(SegmentView.ReadAll(views, bindFilter, local)), replyTo);
+                pool.Run(() => reduce(SegmentView.ReadAll(views, bindFilter(schema), local)), replyTo);
                 return;
             }
 
-            var asks = new List<Task<T>>(remote.Length + 1);
-            foreach (var (node, ids, fallback) in remote)
+            var asks = new List<Task<T>>(route.Remote.Length + 1);
+            foreach (var (node, ids, fallback) in route.Remote)
             {
                 // With another replica to turn to, a node that stays silent (stopped, or its machine gone) is given up sooner.
-                asks.Add(askNode(node, ids, fallback ? _settings.ReplicaAttemptTimeout : _settings.AskTimeout));
+                asks.Add(remote(node, ids, fallback ? _settings.ReplicaAttemptTimeout : _settings.AskTimeout));
             }
 
             if (views.Count > 0)
             {
-                asks.Add(pool.Run(() => reduce(SegmentView.ReadAll(views, bindFilter, local))));
+                asks.Add(pool.Run(() => reduce(SegmentView.ReadAll(views, bindFilter(schema), local))));
             }
 
             var self = Self;
@@ -136,7 +132,7 @@ public sealed partial class ShardActor
                 // A node that unloaded a segment before the shard learnt of it (a release, a node leaving, the
                 // coordinator's bookkeeping), or that is gone or silent: its segments are read from another replica,
                 // or by the shard itself.
-                var failed = remote.Where((_, i) => IsNodeFailure(asks[i].Exception?.GetBaseException())).Select(r => r.Node).ToList();
+                var failed = route.Remote.Where((_, i) => IsNodeFailure(asks[i].Exception?.GetBaseException())).Select(r => r.Node).ToList();
                 if (failed.Count == 0 || retries >= MaxReadRetries)
                 {
                     replyTo.Tell(MilvusFailure.From(error));
@@ -144,40 +140,13 @@ public sealed partial class ShardActor
                 }
 
                 var avoided = (avoid ?? []).Union(failed);
-                self.Tell(new RetryRead(() => ReadAt(readTimestamp, partitionIds, replyTo, bindFilter, local, askNode, reduce, turn, avoided, retries + 1)));
+                self.Tell(new RetryRead(() => ReadAt(readTimestamp, partitionIds, replyTo, bindFilter, local, remote, reduce, turn, avoided, retries + 1)));
             }, TaskContinuationOptions.ExecuteSynchronously);
         }
         catch (Exception e)
         {
             replyTo.Tell(MilvusFailure.From(e));
         }
-    }
-
-    /// <summary>
-    /// Takes views of the segments that query nodes in this process serve, when the node has applied every delete this
-    /// shard forwarded it (<see cref="LocalQueryNodes"/>): they are read on the pool with the shard's own, without asking
-    /// the node. Returns the nodes still to ask.
-    /// </summary>
-    private ImmutableArray<(IActorRef Node, ImmutableArray<long> SegmentIds, bool Fallback)> TakeLocalViews(
-        ImmutableArray<(IActorRef Node, ImmutableArray<long> SegmentIds, bool Fallback)> remote, List<(SegmentView View, CollectionSchema Schema)> views)
-    {
-        if (remote.IsEmpty)
-        {
-            return remote;
-        }
-
-        _localQueryNodes ??= LocalQueryNodes.Get(Context.System);
-        ImmutableArray<(IActorRef Node, ImmutableArray<long> SegmentIds, bool Fallback)>.Builder? asked = null;
-        foreach (var read in remote)
-        {
-            if (_localQueryNodes.Find(read.Node) is not { } served
-                || !served.TryTakeViews(_shardName, Self, _deletesForwarded.GetValueOrDefault(read.Node), read.SegmentIds, views))
-            {
-                (asked ??= ImmutableArray.CreateBuilder<(IActorRef, ImmutableArray<long>, bool)>()).Add(read);
-            }
-        }
-
-        return asked?.ToImmutable() ?? [];
     }
 
     /// <summary>Whether a query node's answer says the node, not the read, failed: another replica or the shard may answer.</summary>

@@ -41,9 +41,6 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
     // Not persisted: who serves which flushed segment, rebuilt from the coordinator after recovery.
     private readonly SegmentServing<IActorRef> _serving = new();
-    // How many ApplyDeletes each query node was sent by this incarnation: a node in this process that applied them all
-    // is read directly (LocalQueryNodes).
-    private readonly Dictionary<IActorRef, long> _deletesForwarded = [];
     private CollectionInfo _collection;
     private readonly ShardDistribution _initialDistribution;
 
@@ -100,7 +97,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
             Context.Watch(node);
             foreach (var (pks, timestamp) in _state.Deletes.Buffered)
             {
-                ForwardDeletes(node, pks, timestamp);
+                node.Tell(new ApplyDeletes(_shardName, pks, timestamp));
             }
         }
 
@@ -162,11 +159,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         Command<DeletesWritten>(OnDeletesWritten);
         Command<SegmentsReplaced>(OnSegmentsReplaced);
         Command<ReleaseShard>(_ => OnReleaseShard());
-        Command<Terminated>(m =>
-        {
-            _deletesForwarded.Remove(m.ActorRef);
-            Perform(_serving.NodeLeft(m.ActorRef));
-        });
+        Command<Terminated>(m => Perform(_serving.NodeLeft(m.ActorRef)));
         Command<StorageLoadCompleted>(OnStorageLoadCompleted);
         Command<RetryRead>(m => m.Read());
         Command<DropShard>(_ => DropAndStop());
@@ -418,7 +411,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
                 _state.Apply(deleted);
                 foreach (var node in _serving.Nodes)
                 {
-                    ForwardDeletes(node, deleted.Pks, deleted.Timestamp);
+                    node.Tell(new ApplyDeletes(_shardName, deleted.Pks, deleted.Timestamp));
                 }
 
                 NoteDeleteDuringStorageLoads(deleted.Pks, deleted.Timestamp);

@@ -5,7 +5,6 @@ using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Storage;
 using Milvus.Akka.Storage.Segments;
-using Milvus.Akka.TestSupport;
 using static Milvus.Akka.TestSupport.QueryFixtures;
 
 namespace Milvus.Akka.Query.Tests;
@@ -82,52 +81,5 @@ public sealed class QueryNodeActorSpec : TestKit
             Assert.IsNotType<SegmentServed>(m);
             return m is RegisterQueryNode { ServedSegments: [] };
         }, Timeout, "a registration listing no segment");
-    }
-
-    [Fact]
-    public async Task A_shard_in_this_process_reads_the_served_segment_directly_only_once_the_node_applied_every_delete_it_forwarded()
-    {
-        var info = await StoreSegmentAsync(13);
-        var coordinator = CreateTestProbe();
-        var (shard, successor) = (CreateTestProbe(), CreateTestProbe());
-        var node = Sys.ActorOf(QueryNodeActor.Props(_objects, coordinator.Ref, TimeSpan.FromMilliseconds(200)));
-        // The node registers when it starts, which ActorOf does not wait for.
-        var served = await Eventually.UntilAsync(() => Task.FromResult(LocalQueryNodes.Get(Sys).Find(node)), s => s is not null, "the node registering");
-        var views = new List<(Segments.SegmentView View, CollectionSchema Schema)>();
-        Assert.False(served!.TryTakeViews(info.ShardName, shard.Ref, 0, [13], views));
-
-        node.Tell(Load(info), shard.Ref);
-        shard.ExpectMsg<SegmentLoaded>(Timeout);
-        Assert.True(served.TryTakeViews(info.ShardName, shard.Ref, 0, [13], views));
-        Assert.Equal(3, views.Single().View.Visible(ulong.MaxValue).PopCount());
-
-        // Two deletes forwarded: a read that counted both waits for the node to apply both.
-        node.Tell(new ApplyDeletes(info.ShardName, Pks(1), 10), shard.Ref);
-        node.Tell(new ApplyDeletes(info.ShardName, Pks(2), 11), shard.Ref);
-        await Eventually.UntilAsync(() =>
-        {
-            views.Clear();
-            return served.TryTakeViews(info.ShardName, shard.Ref, 2, [13], views);
-        }, "the node applying both deletes");
-        Assert.Equal(1, views.Single().View.Visible(ulong.MaxValue).PopCount());
-        Assert.False(served.TryTakeViews(info.ShardName, shard.Ref, 3, [13], views));
-
-        // A new incarnation of the shard counts its own deletes from zero; a segment the node does not serve fails the whole read.
-        Assert.False(served.TryTakeViews(info.ShardName, successor.Ref, 1, [13], views));
-        node.Tell(new ApplyDeletes(info.ShardName, Pks(3), 12), successor.Ref);
-        await Eventually.UntilAsync(() => served.TryTakeViews(info.ShardName, successor.Ref, 1, [13], []), "the successor's delete applied");
-        Assert.False(served.TryTakeViews(info.ShardName, shard.Ref, 2, [13], views));
-        views.Clear();
-        Assert.False(served.TryTakeViews(info.ShardName, successor.Ref, 1, [13, 99], views));
-        Assert.Empty(views);
-
-        node.Tell(new UnloadSegments([13]));
-        coordinator.FishForMessage(m => m is SegmentServed { SegmentId: 13, Serving: false }, Timeout, "segment 13 unloaded");
-        Assert.False(served.TryTakeViews(info.ShardName, successor.Ref, 1, [13], views));
-
-        Watch(node);
-        Sys.Stop(node);
-        ExpectTerminated(node, Timeout);
-        Assert.Null(LocalQueryNodes.Get(Sys).Find(node));
     }
 }

@@ -35,8 +35,8 @@ public sealed class ReadsDuringSegmentLifecycleTests() : StandaloneNodeTest(Conf
     }
 
     /// <remarks>
-    /// The shard reads the segments a query node of its own process serves without asking the node, once the node has
-    /// applied every delete the shard forwarded it (LocalQueryNodes): a delete still queued for the node must not be missed.
+    /// The shard forwards each delete to the query node serving the flushed segment, then acknowledges it; the next read
+    /// reaches the node after that delete (a shortcut reading the node's segments without its mailbox must keep this).
     /// </remarks>
     [Fact]
     public async Task Each_delete_is_seen_by_the_next_strong_read_of_segments_served_in_this_process()
