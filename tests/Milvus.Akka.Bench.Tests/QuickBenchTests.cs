@@ -40,6 +40,12 @@ public sealed class QuickBenchTests
         }
 
         Assert.Equal(["1", "8"], rows.Select(r => r.Trim('|').Split('|')[1].Trim()));
+
+        var roundTrips = lines.IndexOf(BenchReport.RoundTripHeader);
+        Assert.True(roundTrips >= 0, "no round-trip table in the output:\n" + output);
+        var tripRows = lines.Skip(roundTrips + 2).TakeWhile(l => l.StartsWith('|')).Select(r => r.Trim('|').Split('|').Select(c => c.Trim()).ToArray()).ToList();
+        Assert.Equal(["1", "8"], tripRows.Select(cells => cells[0]));
+        Assert.All(tripRows, cells => Assert.True(Number(cells[1]) > 0 && Number(cells[3]) >= 0, $"round trip row: {string.Join(" | ", cells)}"));
         Assert.Contains("## Ratios against issue 10's targets", lines);
         Assert.True(File.Exists(Path.Combine(work.Path, "results.md")));
     }

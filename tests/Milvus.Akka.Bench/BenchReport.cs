@@ -9,6 +9,8 @@ public static class BenchReport
     public const string SweepHeader = "| ef | in flight | recall@10 | QPS | p50 ms | p99 ms | server CPU ms/request | client CPU ms/request |";
     public const int RatioInFlight = 8;
 
+    public const string RoundTripHeader = "| in flight | GetVersion QPS | p50 ms | server CPU ms/request | client CPU ms/request |";
+
     public const string IngestOnlyHeader = "| data set | rows × dim | batch × in flight | seconds | rows/s | MB/s | server CPU | load average |\n|---|---|---|---|---|---|---|---|";
 
     /// <summary>The ingest line alone (--ingest-only).</summary>
@@ -39,6 +41,16 @@ public static class BenchReport
         {
             text.AppendLine(Invariant(
                 $"| {p.Ef} | {p.InFlight} | {p.Recall:F4} | {p.Qps:N0} | {p.P50Ms:F2} | {p.P99Ms:F2} | {Cpu(p.ServerCpuMsPerRequest, "F3")} | {p.ClientCpuMsPerRequest:F3} |"));
+        }
+
+        text.AppendLine();
+        text.AppendLine("The gRPC round trip alone, on the same channels (GetVersion, answered from a constant):");
+        text.AppendLine();
+        text.AppendLine(RoundTripHeader);
+        text.AppendLine("|---|---|---|---|---|");
+        foreach (var p in server.RoundTrips)
+        {
+            text.AppendLine(Invariant($"| {p.InFlight} | {p.Qps:N0} | {p.P50Ms:F2} | {Cpu(p.ServerCpuMsPerRequest, "F3")} | {p.ClientCpuMsPerRequest:F3} |"));
         }
 
         text.AppendLine();
@@ -75,6 +87,10 @@ public static class BenchReport
                     var best = cpu.MinBy(c => c.Ratio);
                     Row(Invariant($"server CPU per search ÷ in-process CPU per query, ef={inProcess.Ef}"), "≤ 1.3×",
                         Invariant($"{worst.Ratio:F2}× at {worst.InFlight} in flight (best {best.Ratio:F2}× at {best.InFlight})"), worst.Ratio <= 1.3);
+                    Row(Invariant($"the same beyond the gRPC round trip (server CPU per search − per GetVersion at the same in-flight level), ef={inProcess.Ef}"), "–",
+                        string.Join(", ", points.Select(p => (p, trip: result.Server.RoundTrips.FirstOrDefault(t => t.InFlight == p.InFlight)))
+                            .Where(x => x.trip is not null && !double.IsNaN(x.p.ServerCpuMsPerRequest))
+                            .Select(x => Invariant($"{(x.p.ServerCpuMsPerRequest - x.trip!.ServerCpuMsPerRequest) / inProcess.CpuMsPerQuery:F2}× at {x.p.InFlight}"))), null);
                 }
                 else
                 {

@@ -18,6 +18,14 @@ internal static class RawCalls
 
     private static readonly Method<byte[], SearchResults> Search = Unary("Search", SearchResults.Parser);
 
+    private static readonly Method<byte[], GetVersionResponse> GetVersion = Unary("GetVersion", GetVersionResponse.Parser);
+
+    /// <summary>An empty GetVersionRequest: the server answers from a constant, so the call costs only the round trip.</summary>
+    public static readonly byte[] EmptyRequest = [];
+
+    public static async Task GetVersionAsync(CallInvoker invoker, byte[] request) =>
+        Ensure((await invoker.AsyncUnaryCall(GetVersion, null, default, request)).Status, "get version");
+
     public static async Task<MutationResult> InsertAsync(CallInvoker invoker, byte[] request)
     {
         var result = await invoker.AsyncUnaryCall(Insert, null, default, request);

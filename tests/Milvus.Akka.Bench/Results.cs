@@ -14,7 +14,11 @@ public sealed record IngestResult(long Rows, double Seconds, long Bytes, int Bat
 public sealed record SearchPoint(
     int Ef, int InFlight, int Requests, double Recall, double Qps, double P50Ms, double P99Ms, double ServerCpuMsPerRequest, double ClientCpuMsPerRequest);
 
-public sealed record ServerRun(IngestResult Ingest, double FlushSeconds, double IndexSeconds, double LoadSeconds, IReadOnlyList<SearchPoint> Points);
+/// <summary>The gRPC round trip with no work behind it (GetVersion) at one in-flight level: what any request costs.</summary>
+public sealed record RoundTripPoint(int InFlight, int Requests, double Qps, double P50Ms, double ServerCpuMsPerRequest, double ClientCpuMsPerRequest);
+
+public sealed record ServerRun(IngestResult Ingest, double FlushSeconds, double IndexSeconds, double LoadSeconds, IReadOnlyList<SearchPoint> Points,
+    IReadOnlyList<RoundTripPoint> RoundTrips);
 
 /// <summary>The in-process index at one ef: one query per call, on one thread and on all cores.</summary>
 public sealed record InProcessPoint(int Ef, double Recall, double QpsOneThread, double CpuMsPerQuery, double QpsAllCores);

@@ -56,7 +56,8 @@ internal sealed class ServerBench(ServerUnderTest server, Dataset data, GroundTr
                 }
             }
 
-            return new ServerRun(ingest, flush, index, load, points);
+            var roundTrips = await RoundTripsAsync();
+            return new ServerRun(ingest, flush, index, load, points, roundTrips);
         }
         finally
         {
@@ -266,6 +267,56 @@ internal sealed class ServerBench(ServerUnderTest server, Dataset data, GroundTr
         var recorded = Math.Min(total, requests.Length);
         var ids = new int[recorded * k];
         Array.Fill(ids, -1);
+        var run = await CallsAsync(inFlight, total, async (invoker, i) =>
+        {
+            var result = await RawCalls.SearchAsync(invoker, requests[i % requests.Length]);
+            if (i < recorded)
+            {
+                var hits = result.Results.Ids.IntId.Data;
+                for (var h = 0; h < Math.Min(k, hits.Count); h++)
+                {
+                    ids[(i * k) + h] = checked((int)hits[h]);
+                }
+            }
+        });
+        return new SearchPoint(ef, inFlight, total, (truth ?? throw new InvalidOperationException("a search sweep needs ground truth")).Recall(ids),
+            run.Qps, run.Percentile(0.50), run.Percentile(0.99), run.ServerCpuMsPerRequest, run.ClientCpuMsPerRequest);
+    }
+
+    /// <summary>
+    /// The gRPC round trip alone at each in-flight level of the sweep (GetVersion, answered from a constant through the
+    /// same channel, interceptors and handler plumbing as a search): the part of a search's cost that no work on the
+    /// data path can remove. Warmed up first like the searches.
+    /// </summary>
+    private async Task<IReadOnlyList<RoundTripPoint>> RoundTripsAsync()
+    {
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var inFlight in options.InFlight)
+            {
+                await CallsAsync(inFlight, WarmupChunk, (invoker, _) => RawCalls.GetVersionAsync(invoker, RawCalls.EmptyRequest));
+            }
+        }
+
+        var points = new List<RoundTripPoint>();
+        foreach (var inFlight in options.InFlight)
+        {
+            var run = await CallsAsync(inFlight, options.Requests, (invoker, _) => RawCalls.GetVersionAsync(invoker, RawCalls.EmptyRequest));
+            points.Add(new RoundTripPoint(inFlight, options.Requests, run.Qps, run.Percentile(0.50), run.ServerCpuMsPerRequest, run.ClientCpuMsPerRequest));
+        }
+
+        return points;
+    }
+
+    /// <summary>What <see cref="CallsAsync"/> measured: sorted latencies (stopwatch ticks), rate, CPU per call.</summary>
+    private sealed record CallsRun(long[] Latencies, double Qps, double ServerCpuMsPerRequest, double ClientCpuMsPerRequest)
+    {
+        public double Percentile(double p) => Latencies[Math.Min(Latencies.Length - 1, (int)(p * Latencies.Length))] * 1000.0 / Stopwatch.Frequency;
+    }
+
+    /// <summary><paramref name="total"/> calls (call i gets index i), <paramref name="inFlight"/> at a time over the channels.</summary>
+    private async Task<CallsRun> CallsAsync(int inFlight, int total, Func<CallInvoker, int, Task> call)
+    {
         var latencies = new long[total];
         var next = -1;
         var self = Process.GetCurrentProcess();
@@ -278,16 +329,8 @@ internal sealed class ServerBench(ServerUnderTest server, Dataset data, GroundTr
             for (int i; (i = Interlocked.Increment(ref next)) < total;)
             {
                 var sent = Stopwatch.GetTimestamp();
-                var result = await RawCalls.SearchAsync(invoker, requests[i % requests.Length]);
+                await call(invoker, i);
                 latencies[i] = Stopwatch.GetTimestamp() - sent;
-                if (i < recorded)
-                {
-                    var hits = result.Results.Ids.IntId.Data;
-                    for (var h = 0; h < Math.Min(k, hits.Count); h++)
-                    {
-                        ids[(i * k) + h] = checked((int)hits[h]);
-                    }
-                }
             }
         }));
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -295,9 +338,7 @@ internal sealed class ServerBench(ServerUnderTest server, Dataset data, GroundTr
         self.Refresh();
         var clientCpu = (self.TotalProcessorTime - clientCpuBefore).TotalSeconds;
         Array.Sort(latencies);
-        double Percentile(double p) => latencies[Math.Min(total - 1, (int)(p * total))] * 1000.0 / Stopwatch.Frequency;
-        return new SearchPoint(ef, inFlight, total, (truth ?? throw new InvalidOperationException("a search sweep needs ground truth")).Recall(ids), total / seconds, Percentile(0.50), Percentile(0.99),
-            serverCpu * 1000 / total, clientCpu * 1000 / total);
+        return new CallsRun(latencies, total / seconds, serverCpu * 1000 / total, clientCpu * 1000 / total);
     }
 
     private static async Task<double> TimeAsync(Func<Task> action)
