@@ -116,6 +116,9 @@ public sealed class CoordinatorActorSpec : TestKit
     {
         var coordinator = StartCoordinator();
         var collection = await CreateCollectionAsync(coordinator, "slow_segments");
+        // The compaction child starts from the segments child's view; on a loaded machine its request for that view can
+        // still be on its way when the held write below begins, so the test waits for it to be ready first.
+        await coordinator.AskFor<CompactionState>(new GetCompactionState(collection.Id), Timeout);
 
         _meta.Hold(SegmentState.SegmentPrefix);
         var shard = CreateTestProbe();
