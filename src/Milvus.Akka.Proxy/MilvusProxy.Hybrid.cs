@@ -183,14 +183,14 @@ public sealed record DecayRanker(DecayCurve Curve, string InputField, double Ori
     {
         var field = schema.FindField(InputField)
             ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"the decay reranker's input field '{InputField}' does not exist in collection {schema.Name}");
-        return field.DataType is DataType.Int8 or DataType.Int16 or DataType.Int32 or DataType.Int64 or DataType.Float or DataType.Double
+        return field.DataType.IsNumeric()
             ? field
             : throw new MilvusException(ErrorCode.ParameterInvalid,
                 $"Decay rerank: unsupported input field type:{field.DataType}, only support numberic field");
     }
 
     /// <summary>A hit's value of the input field; a null reads 0.</summary>
-    public static double NumericValue(Column column, int row) => column.Validity is { } valid && !valid[row] ? 0 : column switch
+    public static double NumericValue(Column column, int row) => column.IsNull(row) ? 0 : column switch
     {
         ScalarColumn<int> ints => ints.Values[row],
         ScalarColumn<long> longs => longs.Values[row],

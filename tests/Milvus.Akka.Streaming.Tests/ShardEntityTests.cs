@@ -1,7 +1,5 @@
-using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Configuration;
-using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Segments;
 using Milvus.Akka.Storage;
@@ -24,8 +22,7 @@ public sealed class ShardEntityTests() : global::Akka.TestKit.Xunit2.TestKit(Hoc
         akka.loglevel = WARNING
         """);
 
-    private static readonly CollectionInfo Collection = new(1, "default", "c", TestCollections.Schema(2), 1, ConsistencyLevel.Strong, [], [], [],
-        ImmutableSortedDictionary<string, string>.Empty, 0, Loaded: false);
+    private static readonly CollectionInfo Collection = CatalogFixtures.Collection(1, loaded: false);
 
     /// <summary>A coordinator that loses the first copy of each catalog request, as one dying with its node does.</summary>
     private sealed class ForgetfulCoordinator : ReceiveActor
