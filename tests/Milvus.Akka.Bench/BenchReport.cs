@@ -102,6 +102,15 @@ public static class BenchReport
                     var ratio = eight.Qps / inProcess.QpsAllCores;
                     Row(Invariant($"QPS with {RatioInFlight} in flight ÷ in-process all-core QPS, ef={inProcess.Ef}"), "≥ 0.6×",
                         Invariant($"{eight.Qps:N0} / {inProcess.QpsAllCores:N0} = {ratio:F2}×"), ratio >= 0.6);
+                    // The in-process QPS spends every core on the index; a client on the same cores takes its share of them
+                    // from the server, so even a server costing only the index plus the bare round trip could reach this.
+                    if (result.Server.RoundTrips.FirstOrDefault(t => t.InFlight == RatioInFlight) is { } trip
+                        && !double.IsNaN(trip.ServerCpuMsPerRequest) && !double.IsNaN(eight.ClientCpuMsPerRequest))
+                    {
+                        var ceiling = inProcess.CpuMsPerQuery / (inProcess.CpuMsPerQuery + trip.ServerCpuMsPerRequest + eight.ClientCpuMsPerRequest);
+                        Row(Invariant($"the most that ratio can be with the client on the same cores: index CPU ÷ (index CPU + GetVersion's server CPU + the search's client CPU), ef={inProcess.Ef}"), "–",
+                            Invariant($"{inProcess.CpuMsPerQuery:F3} / ({inProcess.CpuMsPerQuery:F3} + {trip.ServerCpuMsPerRequest:F3} + {eight.ClientCpuMsPerRequest:F3}) = {ceiling:F2}×"), null);
+                    }
                 }
 
                 if (points.FirstOrDefault(p => p.InFlight == 1) is { } one)
