@@ -24,12 +24,18 @@ internal static class RequestReplies
         }
         catch (Exception e)
         {
-            if (e is not MilvusException)
-            {
-                log.Error(e, "Coordinator failed on {0}", request);
-            }
-
-            sender.Tell(MilvusFailure.From(e));
+            Fail(sender, e, log, request);
         }
+    }
+
+    /// <summary>Answers <paramref name="sender"/> with a failure; one that is not a <see cref="MilvusException"/> is also logged with its stack.</summary>
+    public static void Fail(IActorRef sender, Exception error, ILoggingAdapter log, string request)
+    {
+        if (error is not MilvusException)
+        {
+            log.Error(error, "Coordinator failed on {0}", request);
+        }
+
+        sender.Tell(MilvusFailure.From(error));
     }
 }

@@ -13,6 +13,9 @@ namespace Milvus.Akka.Coordinator;
 /// The coordinator's segments child: segment bookkeeping, index-build scheduling, which query node serves each flushed
 /// segment, shard placement on streaming nodes and the distribution views built from them. A thin actor over
 /// <see cref="SegmentState"/>: it performs the state's meta-storage writes before it takes the new state or replies.
+/// Writes go one at a time, in order: while one is in meta storage, reads are answered from the committed state and
+/// every other message waits in the stash, so a slow write holds up no read (shard distributions, load and index
+/// progress) and no write sees a state that was not committed.
 /// It follows the catalog through the <see cref="CatalogView"/>s the catalog hands over, and hands its own
 /// <see cref="SegmentView"/> to the compaction child after each change (both through the coordinator).
 /// </summary>
@@ -80,33 +83,35 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
 
     private void Ready()
     {
+        Reads();
         Receive<KeepShardsAlive>(_ => StartAllShards());
-        ReceiveAsync<CatalogView>(async view =>
+        Write<CatalogView>(view =>
         {
             var before = _state.Catalog.Collections;
-            await ApplyAsync(_state.WithCatalog(view, DateTimeOffset.UtcNow));
-            if (view.Collections.Keys.Any(id => !before.ContainsKey(id)))
+            return new PendingWrite(_state.WithCatalog(view, DateTimeOffset.UtcNow), () =>
             {
-                StartAllShards();
-            }
-        });
-        Receive<GetSegmentView>(_ => Sender.Tell(new SegmentView(_state.Segments)));
-        Reply<SegmentFlushed>(async m =>
+                if (view.Collections.Keys.Any(id => !before.ContainsKey(id)))
+                {
+                    StartAllShards();
+                }
+
+                return null;
+            });
+        }, replies: false);
+        Write<SegmentFlushed>(m =>
         {
             var isNew = !_state.Segments.ContainsKey(m.Segment.SegmentId);
-            await ApplyAsync(_state.Flushed(m.Segment), flushedInto: m.Segment.CollectionId);
-            if (isNew)
+            return new PendingWrite(_state.Flushed(m.Segment), () =>
             {
-                _log.Info("Segment {0} of collection {1} flushed with {2} rows", m.Segment.SegmentId, m.Segment.CollectionId, m.Segment.RowCount);
-                _finishedTasks.Add(BackgroundTasks.Flush(m.Segment, DateTimeOffset.UtcNow));
-            }
+                if (isNew)
+                {
+                    _log.Info("Segment {0} of collection {1} flushed with {2} rows", m.Segment.SegmentId, m.Segment.CollectionId, m.Segment.RowCount);
+                    _finishedTasks.Add(BackgroundTasks.Flush(m.Segment, DateTimeOffset.UtcNow));
+                }
 
-            return Done.Instance;
+                return Done.Instance;
+            }, FlushedInto: m.Segment.CollectionId);
         });
-        Reply<GetSegments>(m => Task.FromResult<object>(new SegmentList(_state.SegmentsOf(m.CollectionId))));
-        Reply<GetShardDistribution>(m => Task.FromResult<object>(_state.DistributionOf(m.ShardName)));
-        Reply<GetLoadProgress>(m => Task.FromResult<object>(_state.LoadProgressOf(m.CollectionId)));
-        Reply<GetIndexProgress>(m => Task.FromResult<object>(_state.IndexProgressOf(m.CollectionId)));
         Reply<RequestIndexTask>(_ => NextIndexTaskAsync(Sender.Path.Address));
         Receive<ClusterEvent.MemberRemoved>(m =>
         {
@@ -114,11 +119,10 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
             _state = _state.NodeLeft(m.Member.Address);
             NodesLeaving.LogReleased(_log, running - _state.Builds.Count, "index builds", m.Member.Address);
         });
-        Reply<IndexBuilt>(async m =>
+        Write<IndexBuilt>(m =>
         {
             RecordIndexBuild(m.BuildId, succeeded: true, "");
-            await ApplyAsync(_state.IndexBuilt(m));
-            return Done.Instance;
+            return new PendingWrite(_state.IndexBuilt(m), () => Done.Instance);
         });
         Receive<IndexBuildFailed>(m =>
         {
@@ -126,7 +130,7 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
             RecordIndexBuild(m.BuildId, succeeded: false, m.Reason);
             _state = _state.BuildFailed(m.BuildId);
         });
-        ReceiveAsync<RegisterQueryNode>(async m =>
+        Write<RegisterQueryNode>(m =>
         {
             if (!_state.QueryNodes.Contains(m.Node))
             {
@@ -134,45 +138,138 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
                 _log.Info("Query node {0} registered, serving {1} segments", m.Node.Path, m.ServedSegments.Length);
             }
 
-            await ApplyAsync(_state.QueryNodeRegistered(m.Node, m.ServedSegments));
-        });
-        ReceiveAsync<SegmentServed>(m => ApplyAsync(_state.Served(m)));
-        ReceiveAsync<Terminated>(m =>
+            return new PendingWrite(_state.QueryNodeRegistered(m.Node, m.ServedSegments), () => null);
+        }, replies: false);
+        Write<SegmentServed>(m => new PendingWrite(_state.Served(m), () => null), replies: false);
+        Write<Terminated>(m =>
         {
             _log.Warning("Query node {0} left; reassigning its segments", m.ActorRef.Path);
-            return ApplyAsync(_state.QueryNodeLeft(m.ActorRef));
-        });
-        Reply<CommitCompaction>(async m =>
+            return new PendingWrite(_state.QueryNodeLeft(m.ActorRef), () => null);
+        }, replies: false);
+        Write<CommitCompaction>(m =>
         {
             var completed = m.Completed;
-            await ApplyAsync(_state.CommitCompaction(completed, DateTimeOffset.UtcNow));
-            _log.Info("Compaction {0} merged segments [{1}] into {2} ({3} rows)", completed.TaskId, string.Join(", ", completed.InputIds),
-                completed.Result?.SegmentId.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "nothing", completed.Result?.RowCount ?? 0);
-            return Done.Instance;
+            return new PendingWrite(_state.CommitCompaction(completed, DateTimeOffset.UtcNow), () =>
+            {
+                _log.Info("Compaction {0} merged segments [{1}] into {2} ({3} rows)", completed.TaskId, string.Join(", ", completed.InputIds),
+                    completed.Result?.SegmentId.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "nothing", completed.Result?.RowCount ?? 0);
+                return Done.Instance;
+            });
         });
-        Receive<GetLiveData>(_ => Sender.Tell(_state.LiveData()));
         ReadyPlacement();
+    }
+
+    /// <summary>The requests answered from the committed state, also while a write is in meta storage.</summary>
+    private void Reads()
+    {
+        Receive<GetSegmentView>(_ => Sender.Tell(new SegmentView(_state.Segments)));
+        Reply<GetSegments>(m => Task.FromResult<object>(new SegmentList(_state.SegmentsOf(m.CollectionId))));
+        Reply<GetShardDistribution>(m => Task.FromResult<object>(_state.DistributionOf(m.ShardName)));
+        Reply<GetLoadProgress>(m => Task.FromResult<object>(_state.LoadProgressOf(m.CollectionId)));
+        Reply<GetIndexProgress>(m => Task.FromResult<object>(_state.IndexProgressOf(m.CollectionId)));
+        Receive<GetLiveData>(_ => Sender.Tell(_state.LiveData()));
         ReadyDistribution();
         ReadyTasks();
     }
+
+    /// <summary>While a write is in meta storage: reads are answered, everything else waits for the write's outcome.</summary>
+    private void Writing()
+    {
+        Reads();
+        Receive<WriteCommitted>(m =>
+        {
+            Take(m.Write, m.ReplyTo, m.Request);
+            Become(Ready);
+            Stash.UnstashAll();
+        });
+        Receive<WriteFailed>(m =>
+        {
+            if (m.ReplyTo is null)
+            {
+                // A change nobody waits for (a query node's registration, the catalog's view): start again from what
+                // meta storage holds, as the coordinator does after a fail-over.
+                throw new InvalidOperationException($"the segments' meta-storage write for {m.Request} failed", m.Error);
+            }
+
+            RequestReplies.Fail(m.ReplyTo, m.Error, _log, m.Request);
+            Become(Ready);
+            Stash.UnstashAll();
+        });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    /// <summary>A decision waiting for its meta-storage writes, and what to do (and answer) once they are made.</summary>
+    private sealed record PendingWrite(Decision<SegmentState> Decision, Func<object?> Committed, long? FlushedInto = null);
+
+    private sealed record WriteCommitted(PendingWrite Write, IActorRef? ReplyTo, string Request) : INoSerializationVerificationNeeded;
+
+    private sealed record WriteFailed(Exception Error, IActorRef? ReplyTo, string Request) : INoSerializationVerificationNeeded;
 
     /// <summary>Runs a request handler and replies with its result, or with a <see cref="MilvusFailure"/> naming the problem.</summary>
     private void Reply<T>(Func<T, Task<object>> handler) =>
         ReceiveAsync<T>(message => RequestReplies.ReplyAsync(Sender, async () => await handler(message), _log, typeof(T).Name));
 
     /// <summary>
-    /// Writes the decision's meta-storage changes, then takes its state and sends; a change of the segments is handed
-    /// to the compaction child (through the coordinator) before any reply, so a request that follows sees it.
+    /// A change of the state: <paramref name="plan"/> decides it from the committed state, its meta-storage writes are
+    /// made without holding up reads, then the state is taken and the sender answered with what the plan's
+    /// <see cref="PendingWrite.Committed"/> returns (or a failure) when <paramref name="replies"/>; otherwise a failure
+    /// restarts this actor from meta storage.
     /// </summary>
-    private async Task ApplyAsync(Decision<SegmentState> decision, long? flushedInto = null)
+    private void Write<T>(Func<T, PendingWrite> plan, bool replies = true) => Receive<T>(message =>
     {
-        await _effects.PersistAsync(decision.Effects);
-        var segmentsChanged = !ReferenceEquals(decision.State.Segments, _state.Segments);
-        _state = decision.State;
-        _effects.Send(decision.Effects);
-        if (segmentsChanged || flushedInto is not null)
+        var replyTo = replies ? Sender : null;
+        var request = typeof(T).Name;
+        PendingWrite write;
+        try
         {
-            Context.Parent.Tell(new SegmentView(_state.Segments, flushedInto));
+            write = plan(message);
+        }
+        catch (Exception e) when (replyTo is not null)
+        {
+            RequestReplies.Fail(replyTo, e, _log, request);
+            return;
+        }
+
+        if (!write.Decision.Effects.Any(e => e is PutMeta or DeleteMeta))
+        {
+            Take(write, replyTo, request);
+            return;
+        }
+
+        _effects.PersistAsync(write.Decision.Effects).ContinueWith(
+            written => written.IsCompletedSuccessfully ? (object)new WriteCommitted(write, replyTo, request) : new WriteFailed(written.Exception!.GetBaseException(), replyTo, request),
+            TaskContinuationOptions.ExecuteSynchronously).PipeTo(Self);
+        Become(Writing);
+    });
+
+    /// <summary>
+    /// Takes a committed decision's state and sends its messages; a change of the segments is handed to the compaction
+    /// child (through the coordinator) before any reply, so a request that follows sees it.
+    /// </summary>
+    private void Take(PendingWrite write, IActorRef? replyTo, string request)
+    {
+        var segmentsChanged = !ReferenceEquals(write.Decision.State.Segments, _state.Segments);
+        _state = write.Decision.State;
+        _effects.Send(write.Decision.Effects);
+        if (segmentsChanged || write.FlushedInto is not null)
+        {
+            Context.Parent.Tell(new SegmentView(_state.Segments, write.FlushedInto));
+        }
+
+        object? reply;
+        try
+        {
+            reply = write.Committed();
+        }
+        catch (Exception e) when (replyTo is not null)
+        {
+            RequestReplies.Fail(replyTo, e, _log, request);
+            return;
+        }
+
+        if (replyTo is not null && reply is not null)
+        {
+            replyTo.Tell(reply);
         }
     }
 

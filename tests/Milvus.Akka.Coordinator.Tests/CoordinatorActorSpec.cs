@@ -136,6 +136,50 @@ public sealed class CoordinatorActorSpec : TestKit
     }
 
     [Fact]
+    public async Task Reads_of_the_segments_are_answered_from_the_committed_state_while_a_segment_write_is_held_and_writes_wait_in_order()
+    {
+        var (coordinator, collection, partition, shard) = await HeldFlushAsync("held_reads");
+        // A second write comes in behind the held one: it must wait for it, not be decided from the uncommitted state.
+        coordinator.Tell(new SegmentFlushed(CatalogFixtures.Segment(8, collection.Id) with { PartitionId = partition }), shard);
+
+        Assert.Empty((await coordinator.AskFor<SegmentList>(new GetSegments(collection.Id), Timeout)).Segments);
+        Assert.Empty((await coordinator.AskFor<ShardDistribution>(new GetShardDistribution(collection.AllShardNames.First()), Timeout)).Segments);
+        await coordinator.AskFor<LoadProgress>(new GetLoadProgress(collection.Id), Timeout);
+        Assert.False(shard.HasMessages, "the segment write was held, so no flush can have been answered");
+
+        _meta.Release(SegmentState.SegmentPrefix);
+        shard.ExpectMsg<Done>(Timeout);
+        shard.ExpectMsg<Done>(Timeout);
+        Assert.Equal([7L, 8L], (await coordinator.AskFor<SegmentList>(new GetSegments(collection.Id), Timeout)).Segments.Select(s => s.SegmentId).Order());
+    }
+
+    [Fact]
+    public async Task A_failed_segment_write_is_answered_as_a_failure_and_leaves_the_state_as_committed()
+    {
+        var (coordinator, collection, partition, shard) = await HeldFlushAsync("failed_write");
+
+        _meta.Release(SegmentState.SegmentPrefix, new IOException("meta storage unavailable"));
+        Assert.Contains("meta storage unavailable", shard.ExpectMsg<MilvusFailure>(Timeout).Reason, StringComparison.Ordinal);
+        Assert.Empty((await coordinator.AskFor<SegmentList>(new GetSegments(collection.Id), Timeout)).Segments);
+        // The next write goes through.
+        await coordinator.AskFor<Done>(new SegmentFlushed(CatalogFixtures.Segment(7, collection.Id) with { PartitionId = partition }), Timeout);
+        Assert.Single((await coordinator.AskFor<SegmentList>(new GetSegments(collection.Id), Timeout)).Segments);
+    }
+
+    /// <summary>A new collection whose first flushed segment (7) is reported by a probe while segment writes are held.</summary>
+    private async Task<(IActorRef Coordinator, CollectionInfo Collection, long Partition, global::Akka.TestKit.TestProbe Shard)> HeldFlushAsync(string name)
+    {
+        var coordinator = StartCoordinator();
+        var collection = await CreateCollectionAsync(coordinator, name);
+        var partition = collection.Partitions[0].Id;
+        _meta.Hold(SegmentState.SegmentPrefix);
+        var shard = CreateTestProbe();
+        coordinator.Tell(new SegmentFlushed(CatalogFixtures.Segment(7, collection.Id) with { PartitionId = partition }), shard);
+        await _meta.WriteWaitingAsync(SegmentState.SegmentPrefix).WaitAsync(Timeout);
+        return (coordinator, collection, partition, shard);
+    }
+
+    [Fact]
     public async Task A_new_incarnation_keeps_the_segments_and_forgets_those_of_a_collection_dropped_before_it()
     {
         var first = StartCoordinator();

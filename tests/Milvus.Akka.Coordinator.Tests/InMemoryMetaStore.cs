@@ -32,13 +32,21 @@ public sealed class InMemoryMetaStore : IMetaStore
         }
     }
 
-    public void Release(string prefix)
+    /// <summary>Lets the held writes under <paramref name="prefix"/> go on, or fail with <paramref name="failure"/>.</summary>
+    public void Release(string prefix, Exception? failure = null)
     {
         lock (_gate)
         {
             if (_held.Remove(prefix, out var held))
             {
-                held.Released.TrySetResult();
+                if (failure is null)
+                {
+                    held.Released.TrySetResult();
+                }
+                else
+                {
+                    held.Released.TrySetException(failure);
+                }
             }
         }
     }
