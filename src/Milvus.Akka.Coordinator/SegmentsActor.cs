@@ -13,9 +13,11 @@ namespace Milvus.Akka.Coordinator;
 /// The coordinator's segments child: segment bookkeeping, index-build scheduling, which query node serves each flushed
 /// segment, shard placement on streaming nodes and the distribution views built from them. A thin actor over
 /// <see cref="SegmentState"/>: it performs the state's meta-storage writes before it takes the new state or replies.
-/// Writes go one at a time, in order: while one is in meta storage, reads are answered from the committed state and
-/// every other message waits in the stash, so a slow write holds up no read (shard distributions, load and index
-/// progress) and no write sees a state that was not committed.
+/// Writes go one at a time, in order: while one is in meta storage every other message waits in the stash, so no write
+/// is decided from a state that was not committed. While a write that answers its requester is in meta storage (a
+/// flush, an index result, a compaction's commit), reads are answered from the committed state meanwhile: nobody can
+/// have learned of that change yet. A change others already know of (the catalog's view after a DDL reply, a query
+/// node's registration, service or departure) holds reads too, so a read that follows a DDL reply sees its effect.
 /// It follows the catalog through the <see cref="CatalogView"/>s the catalog hands over, and hands its own
 /// <see cref="SegmentView"/> to the compaction child after each change (both through the coordinator).
 /// </summary>
@@ -172,10 +174,14 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
         ReadyTasks();
     }
 
-    /// <summary>While a write is in meta storage: reads are answered, everything else waits for the write's outcome.</summary>
-    private void Writing()
+    /// <summary>While a write is in meta storage: everything but reads (when <paramref name="answerReads"/>) waits for its outcome.</summary>
+    private void Writing(bool answerReads)
     {
-        Reads();
+        if (answerReads)
+        {
+            Reads();
+        }
+
         Receive<WriteCommitted>(m =>
         {
             Take(m.Write, m.ReplyTo, m.Request);
@@ -211,7 +217,7 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
 
     /// <summary>
     /// A change of the state: <paramref name="plan"/> decides it from the committed state, its meta-storage writes are
-    /// made without holding up reads, then the state is taken and the sender answered with what the plan's
+    /// made (without holding up reads when <paramref name="replies"/>), then the state is taken and the sender answered with what the plan's
     /// <see cref="PendingWrite.Committed"/> returns (or a failure) when <paramref name="replies"/>; otherwise a failure
     /// restarts this actor from meta storage.
     /// </summary>
@@ -239,7 +245,7 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
         _effects.PersistAsync(write.Decision.Effects).ContinueWith(
             written => written.IsCompletedSuccessfully ? (object)new WriteCommitted(write, replyTo, request) : new WriteFailed(written.Exception!.GetBaseException(), replyTo, request),
             TaskContinuationOptions.ExecuteSynchronously).PipeTo(Self);
-        Become(Writing);
+        Become(() => Writing(answerReads: replyTo is not null));
     });
 
     /// <summary>

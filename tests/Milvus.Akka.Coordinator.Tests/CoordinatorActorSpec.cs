@@ -166,6 +166,23 @@ public sealed class CoordinatorActorSpec : TestKit
         Assert.Single((await coordinator.AskFor<SegmentList>(new GetSegments(collection.Id), Timeout)).Segments);
     }
 
+    [Fact]
+    public async Task A_read_after_a_DDL_reply_waits_for_the_segments_to_follow_the_catalog()
+    {
+        var coordinator = StartCoordinator();
+        var collection = await CreateCollectionAsync(coordinator, "dropped_while_held");
+        await coordinator.AskFor<Done>(new SegmentFlushed(CatalogFixtures.Segment(7, collection.Id) with { PartitionId = collection.Partitions[0].Id }), Timeout);
+        _meta.Hold(SegmentState.SegmentPrefix);
+        // The catalog answers the drop before the segments child has written that the collection's segments are gone.
+        await coordinator.AskFor<CatalogChanged>(new DropCollection(DatabaseInfo.DefaultName, "dropped_while_held"), Timeout);
+        await _meta.WriteWaitingAsync(SegmentState.SegmentPrefix).WaitAsync(Timeout);
+
+        var read = coordinator.AskFor<SegmentList>(new GetSegments(collection.Id), Timeout);
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        _meta.Release(SegmentState.SegmentPrefix);
+        Assert.Empty((await read).Segments);
+    }
+
     /// <summary>A new collection whose first flushed segment (7) is reported by a probe while segment writes are held.</summary>
     private async Task<(IActorRef Coordinator, CollectionInfo Collection, long Partition, global::Akka.TestKit.TestProbe Shard)> HeldFlushAsync(string name)
     {
