@@ -217,8 +217,8 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
 
     /// <summary>
     /// A change of the state: <paramref name="plan"/> decides it from the committed state, its meta-storage writes are
-    /// made (without holding up reads when <paramref name="replies"/>), then the state is taken and the sender answered with what the plan's
-    /// <see cref="PendingWrite.Committed"/> returns (or a failure) when <paramref name="replies"/>; otherwise a failure
+    /// made, then the state is taken. When <paramref name="replies"/>, reads go on being answered meanwhile and the sender
+    /// is answered with what <see cref="PendingWrite.Committed"/> returns, or with the failure; otherwise a failure
     /// restarts this actor from meta storage.
     /// </summary>
     private void Write<T>(Func<T, PendingWrite> plan, bool replies = true) => Receive<T>(message =>
@@ -236,13 +236,15 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
             return;
         }
 
-        if (!write.Decision.Effects.Any(e => e is PutMeta or DeleteMeta))
+        // A decision without meta-storage writes (or writes that completed at once) is taken without leaving this state.
+        var persisted = _effects.PersistAsync(write.Decision.Effects);
+        if (persisted.IsCompletedSuccessfully)
         {
             Take(write, replyTo, request);
             return;
         }
 
-        _effects.PersistAsync(write.Decision.Effects).ContinueWith(
+        persisted.ContinueWith(
             written => written.IsCompletedSuccessfully ? (object)new WriteCommitted(write, replyTo, request) : new WriteFailed(written.Exception!.GetBaseException(), replyTo, request),
             TaskContinuationOptions.ExecuteSynchronously).PipeTo(Self);
         Become(() => Writing(answerReads: replyTo is not null));
