@@ -2,6 +2,7 @@ using Milvus.Akka.Common;
 using Milvus.Akka.Expressions.Binding;
 using Milvus.Akka.Expressions.Evaluation;
 using Milvus.Akka.Expressions.Syntax;
+using Plan = Milvus.Akka.Expressions.Formats;
 
 namespace Milvus.Akka.Expressions;
 
@@ -18,21 +19,14 @@ public sealed class FilterExpression
     /// <summary>How much of the expression an error message quotes: a refused megabyte filter is not echoed back whole.</summary>
     private const int QuotedLength = 200;
 
-    private FilterExpression(string text, TimeZoneInfo timezone, PredicateNode root, IReadOnlySet<long> referencedFieldIds,
-        IReadOnlyList<object>? primaryKeys, IReadOnlyList<object>? partitionKeys)
+    private FilterExpression(PredicateNode root, IReadOnlySet<long> referencedFieldIds, IReadOnlyList<object>? primaryKeys,
+        IReadOnlyList<object>? partitionKeys)
     {
-        Text = text;
-        Timezone = timezone;
         _root = root;
         ReferencedFieldIds = referencedFieldIds;
         _primaryKeys = primaryKeys;
         _partitionKeys = partitionKeys;
     }
-
-    public string Text { get; }
-
-    /// <summary>The zone Timestamptz constants without an offset were read in; a node binding the text again uses it too.</summary>
-    public TimeZoneInfo Timezone { get; }
 
     /// <summary>The field ids whose columns evaluation reads (the dynamic field's id for dynamic keys).</summary>
     public IReadOnlySet<long> ReferencedFieldIds { get; }
@@ -58,7 +52,7 @@ public sealed class FilterExpression
             var syntax = Parser.Parse(expr, templateValues, limits ?? FilterLimits.Internal);
             var binder = new Binder(schema, timezone);
             var root = binder.BindPredicate(syntax);
-            return new FilterExpression(expr, timezone, root, binder.ReferencedFieldIds, binder.PrimaryKeys(syntax),
+            return new FilterExpression(root, binder.ReferencedFieldIds, binder.PrimaryKeys(syntax),
                 schema.PartitionKey is { } partitionKey ? binder.RequiredValues(syntax, partitionKey) : null);
         }
         catch (ExpressionError error)
@@ -90,6 +84,44 @@ public sealed class FilterExpression
 
         throw new MilvusException(ErrorCode.ParameterInvalid, $"json_path \"{Quote(jsonPath)}\" is not a path into a JSON field, e.g. field[\"key\"]");
     }
+
+    /// <summary>This filter as a plan carries it to other nodes: the bound tree, not the text (see <see cref="FilterPlan"/>).</summary>
+    internal Plan.FilterPlan ToPlan()
+    {
+        var plan = new Plan.FilterPlan { FormatVersion = PlanFormatVersion, Root = _root.ToPlan(), PrimaryKeys = ToKeys(_primaryKeys), PartitionKeys = ToKeys(_partitionKeys) };
+        plan.ReferencedFieldIds.AddRange(ReferencedFieldIds);
+        return plan;
+    }
+
+    /// <summary>The filter a plan carries, rebuilt against <paramref name="schema"/> without parsing anything.</summary>
+    /// <exception cref="InvalidDataException">The plan is of a newer format, or does not fit the schema.</exception>
+    internal static FilterExpression FromPlan(Plan.FilterPlan plan, CollectionSchema schema)
+    {
+        if (plan.FormatVersion > PlanFormatVersion)
+        {
+            throw new InvalidDataException($"the filter plan is of format version {plan.FormatVersion}; this node reads up to {PlanFormatVersion}");
+        }
+
+        var root = new PlanBinder(schema).Predicate(plan.Root ?? throw new InvalidDataException("the filter plan has no predicate"));
+        return new FilterExpression(root, plan.ReferencedFieldIds.ToHashSet(), FromKeys(plan.PrimaryKeys), FromKeys(plan.PartitionKeys));
+    }
+
+    private const uint PlanFormatVersion = 1;
+
+    private static Plan.Keys? ToKeys(IReadOnlyList<object>? keys)
+    {
+        if (keys is null)
+        {
+            return null;
+        }
+
+        var encoded = new Plan.Keys();
+        encoded.Integers.AddRange(keys.OfType<long>());
+        encoded.Strings.AddRange(keys.OfType<string>());
+        return encoded;
+    }
+
+    private static IReadOnlyList<object>? FromKeys(Plan.Keys? keys) => keys is null ? null : [.. keys.Integers.Cast<object>(), .. keys.Strings];
 
     private static string Quote(string expr) => expr.Length <= QuotedLength ? expr : $"{expr[..QuotedLength]}… ({expr.Length} characters)";
 

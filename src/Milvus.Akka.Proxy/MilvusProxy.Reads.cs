@@ -57,9 +57,9 @@ public sealed partial class MilvusProxy
             ? await Bm25QueriesAsync(info, field, texts, readTimestamp, expiredBefore, cancellationToken)
             : (request.RawVectors, null);
         // Output fields come back with the hits: each segment gathers them for its own top-k, the reducers carry them.
-        var plan = new SearchPlan(info.Id, field.FieldId, metric, request.Offset + request.Limit, request.Nq, request.Vectors, request.Filter,
+        var plan = new SearchPlan(info.Id, field.FieldId, metric, request.Offset + request.Limit, request.Nq, request.Vectors, FilterPlan.Of(filter),
             request.Params, ReadPartitions(info, request.Partitions, filter, ErrorCode.OperationNotSupported), readTimestamp, request.Radius, request.RangeFilter,
-            planOutputs, filter, rawQueries, grouping, expiredBefore, bm25, filter?.Timezone.Id);
+            planOutputs, rawQueries, grouping, expiredBefore, bm25);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<SearchHits>(new SearchShard(s, plan), cancellationToken)));
         var hits = SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, request.Offset, request.Limit, grouping);
         var returned = planOutputs.Length == 0 ? NoFields : hits.Fields ?? Segment.EmptyRows(info.Schema, planOutputs);
@@ -101,9 +101,8 @@ public sealed partial class MilvusProxy
         var outputs = countOnly ? [] : ResolveOutputFields(info, request.OutputFields);
         var read = await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, request.Iterator, cancellationToken);
         var readTimestamp = read.ReadTimestamp;
-        var plan = new QueryPlan(info.Id, request.Filter, outputs, ReadPartitions(info, request.Partitions, filter, ErrorCode.ParameterInvalid), readTimestamp,
-            request.Limit is null ? null : request.Offset + request.Limit, countOnly, BoundFilter: filter, ExpiredBefore: ExpiredBefore(info, readTimestamp),
-            Timezone: filter?.Timezone.Id);
+        var plan = new QueryPlan(info.Id, FilterPlan.Of(filter), outputs, ReadPartitions(info, request.Partitions, filter, ErrorCode.ParameterInvalid), readTimestamp,
+            request.Limit is null ? null : request.Offset + request.Limit, countOnly, ExpiredBefore: ExpiredBefore(info, readTimestamp));
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
         var rows = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, outputs, countOnly, request.Offset, request.Limit);
         return new QueryResult(rows.Pks, rows.Fields, rows.Count, countOnly) { SessionTimestamp = SessionTimestamp(read) };

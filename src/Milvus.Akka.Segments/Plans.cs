@@ -9,11 +9,10 @@ namespace Milvus.Akka.Segments;
 /// One vector search as every node executes it: <paramref name="Queries"/> holds nq row-major float32 vectors of the
 /// field's dimension for the float-family types (Float16, BFloat16 and Int8 queries converted by the proxy), and
 /// <paramref name="RawQueries"/> the nq query rows of BinaryVector and SparseFloatVector fields as the client sent them; each node returns its best <paramref name="TopK"/> per query (the proxy asks for offset + limit), with
-/// the <paramref name="OutputFieldIds"/> columns of each hit. <paramref name="BoundFilter"/> is the filter as the proxy
-/// parsed and bound it; <paramref name="Filter"/> is its text, for the nodes a plan reaches over the network.
+/// the <paramref name="OutputFieldIds"/> columns of each hit that <paramref name="Filter"/> (bound at the proxy) selects.
 /// Rows inserted before <paramref name="ExpiredBefore"/> have outlived the collection's TTL and are not searched.
 /// A BM25 search carries <paramref name="Bm25"/> (k1, b and the collection's average document length) and query
-/// rows of term weights (see <see cref="Bm25Scoring"/>). <paramref name="Timezone"/>: as in <see cref="QueryPlan"/>.
+/// rows of term weights (see <see cref="Bm25Scoring"/>).
 /// </summary>
 public sealed record SearchPlan(
     long CollectionId,
@@ -22,24 +21,22 @@ public sealed record SearchPlan(
     int TopK,
     int Nq,
     float[] Queries,
-    string? Filter,
+    FilterPlan? Filter,
     ImmutableDictionary<string, string> Params,
     ImmutableArray<long> PartitionIds,
     ulong ReadTimestamp,
     float? Radius = null,
     float? RangeFilter = null,
     ImmutableArray<long> OutputFieldIds = default,
-    FilterExpression? BoundFilter = null,
     byte[][]? RawQueries = null,
     SearchGrouping? Grouping = null,
     ulong ExpiredBefore = 0,
-    Bm25Scoring? Bm25 = null,
-    string? Timezone = null)
+    Bm25Scoring? Bm25 = null)
 {
     public ImmutableArray<long> OutputFieldIds { get; init; } = OutputFieldIds.IsDefault ? [] : OutputFieldIds;
 
-    /// <summary>The bound filter: the proxy's when the plan came in process, else bound here once from the text.</summary>
-    public FilterExpression? FilterFor(CollectionSchema schema) => PlanFilter.Bind(BoundFilter, Filter, schema, Timezone);
+    /// <summary>The bound filter: the proxy's when the plan came in process, else rebuilt here from the plan.</summary>
+    public FilterExpression? FilterFor(CollectionSchema schema) => Filter?.For(schema);
 }
 
 /// <summary>
@@ -51,35 +48,24 @@ public sealed record SearchPlan(
 public sealed record SearchGrouping(long FieldId, int Size, bool Strict);
 
 /// <summary>
-/// A retrieval: rows matching <paramref name="Filter"/> visible at <paramref name="ReadTimestamp"/>, ordered by primary key.
+/// A retrieval: rows matching <paramref name="Filter"/> (bound at the proxy) visible at <paramref name="ReadTimestamp"/>, ordered by primary key.
 /// <paramref name="Limit"/> = null means all; <paramref name="CountOnly"/> answers count(*) without materialising rows.
 /// <paramref name="PrimaryKeys"/>, when set, restricts the rows to those keys (fetching fields of known hits).
 /// Rows inserted before <paramref name="ExpiredBefore"/> have outlived the collection's TTL and are not returned.
-/// <paramref name="Timezone"/> (an IANA name, null for UTC) is the zone the filter's Timestamptz constants without an
-/// offset are read in, for the nodes that bind <paramref name="Filter"/> themselves.
 /// </summary>
 public sealed record QueryPlan(
     long CollectionId,
-    string? Filter,
+    FilterPlan? Filter,
     ImmutableArray<long> OutputFieldIds,
     ImmutableArray<long> PartitionIds,
     ulong ReadTimestamp,
     int? Limit,
     bool CountOnly,
     Column? PrimaryKeys = null,
-    FilterExpression? BoundFilter = null,
-    ulong ExpiredBefore = 0,
-    string? Timezone = null)
+    ulong ExpiredBefore = 0)
 {
-    /// <summary>The bound filter: the proxy's when the plan came in process, else bound here once from the text.</summary>
-    public FilterExpression? FilterFor(CollectionSchema schema) => PlanFilter.Bind(BoundFilter, Filter, schema, Timezone);
-}
-
-internal static class PlanFilter
-{
-    public static FilterExpression? Bind(FilterExpression? bound, string? text, CollectionSchema schema, string? timezone) =>
-        bound ?? (string.IsNullOrWhiteSpace(text) ? null
-            : FilterExpression.Parse(text, schema, timezone: timezone is null ? null : Timestamptz.Zone(timezone)));
+    /// <summary>The bound filter: the proxy's when the plan came in process, else rebuilt here from the plan.</summary>
+    public FilterExpression? FilterFor(CollectionSchema schema) => Filter?.For(schema);
 }
 
 /// <summary>

@@ -212,6 +212,8 @@ public class EvaluationTests
         var bits = filter.Evaluate(TestData.Batch);
 
         Assert.Equal(TestData.RowCount, bits.Length);
+        // A node that receives the filter in a plan selects the same rows.
+        Assert.Equal(bits.Words.ToArray(), TestData.ThroughPlan(filter, TestData.Schema).Evaluate(TestData.Batch).Words.ToArray());
         var mismatches = TestData.Rows.Where(row => bits[(int)row.Id] != (oracle(row) == true)).Take(5).ToList();
         Assert.True(mismatches.Count == 0,
             $"{expression}: {mismatches.Count}+ rows differ, first: {string.Join("; ", mismatches.Select(r => $"row {r.Id} evaluated {bits[(int)r.Id]}, {r}"))}");

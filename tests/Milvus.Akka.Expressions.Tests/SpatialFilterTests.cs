@@ -101,7 +101,9 @@ public sealed class SpatialFilterTests
     private List<int> Matches(string filter, RowBatch? batch = null)
     {
         var rows = batch ?? _batch;
-        var bits = FilterExpression.Parse(filter, Schema).Evaluate(rows);
+        var parsed = FilterExpression.Parse(filter, Schema);
+        var bits = parsed.Evaluate(rows);
+        Assert.Equal(bits.Words.ToArray(), TestData.ThroughPlan(parsed, Schema).Evaluate(rows).Words.ToArray());
         return [.. Enumerable.Range(0, bits.Length).Where(i => bits[i])];
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using Milvus.Akka.Common;
+using Xunit;
 
 namespace Milvus.Akka.Expressions.Tests;
 
@@ -15,6 +16,21 @@ internal sealed record Row(
 /// <summary>A seeded collection of a few thousand rows covering every filterable type, nulls and JSON shapes.</summary>
 internal static class TestData
 {
+    /// <summary>
+    /// The filter as a node that receives it in a plan rebuilds it, checking that nothing is lost on the way: the plan
+    /// of the rebuilt filter is the same bytes, and so are its keys and the fields it reads.
+    /// </summary>
+    public static FilterExpression ThroughPlan(FilterExpression filter, CollectionSchema schema)
+    {
+        var encoded = FilterPlan.Of(filter).Encoded;
+        var rebuilt = FilterPlan.FromEncoded(encoded).For(schema);
+        Assert.Equal(encoded, FilterPlan.Of(rebuilt).Encoded);
+        Assert.Equal(filter.ReferencedFieldIds.Order(), rebuilt.ReferencedFieldIds.Order());
+        Assert.Equal(filter.TryGetPrimaryKeyList(), rebuilt.TryGetPrimaryKeyList());
+        Assert.Equal(filter.TryGetPartitionKeyValues(), rebuilt.TryGetPartitionKeyValues());
+        return rebuilt;
+    }
+
     public const int RowCount = 3000;
 
     public static readonly string[] Names = ["apple", "apricot", "banana", "cherry", "grape", "grape_1", "a%b", "abc", "Apple", "b", ""];

@@ -90,19 +90,20 @@ public sealed partial class TextMatchTests
 
     /// <summary>
     /// Evaluates twice over the same column: the first read scans the rows, the second uses the column's token index
-    /// (TokenIndexCache), and both must agree.
+    /// (TokenIndexCache), and both must agree; so must the filter as a node rebuilds it from its plan.
     /// </summary>
     private List<long> Evaluate(string filter)
     {
         var expression = FilterExpression.Parse(filter, Schema);
-        List<long> Matches()
+        List<long> Matches(FilterExpression expression)
         {
             var bits = expression.Evaluate(_batch);
             return [.. Enumerable.Range(0, _texts.Count).Where(i => bits[i]).Select(i => (long)i)];
         }
 
-        var scanned = Matches();
-        Assert.Equal(scanned, Matches());
+        var scanned = Matches(expression);
+        Assert.Equal(scanned, Matches(expression));
+        Assert.Equal(scanned, Matches(TestData.ThroughPlan(expression, Schema)));
         return scanned;
     }
 

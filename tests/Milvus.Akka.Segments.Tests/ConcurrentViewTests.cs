@@ -141,7 +141,7 @@ public sealed class ConcurrentViewTests
 
     private static void CheckQuery(SegmentView view, ulong readTimestamp, FilterExpression filter, List<OracleRow> oracle)
     {
-        var plan = new QueryPlan(0, filter.Text, [TagField], [], readTimestamp, null, false);
+        var plan = new QueryPlan(0, FilterPlan.Of(filter), [TagField], [], readTimestamp, null, false);
         var rows = view.Query(plan, filter);
         var expected = oracle.Where(r => r.Tag < 5).ToList();
         Assert.Equal(expected.Select(r => r.Pk), Keys(rows.Pks));
@@ -153,7 +153,7 @@ public sealed class ConcurrentViewTests
     private static void CheckSearch(SegmentView view, ulong readTimestamp, FilterExpression filter, List<OracleRow> oracle, Random random)
     {
         var query = Enumerable.Range(0, Dim).Select(_ => random.NextSingle()).ToArray();
-        var plan = new SearchPlan(0, VectorField, MetricType.L2, 10, 1, query, filter.Text, ImmutableDictionary<string, string>.Empty, [],
+        var plan = new SearchPlan(0, VectorField, MetricType.L2, 10, 1, query, FilterPlan.Of(filter), ImmutableDictionary<string, string>.Empty, [],
             readTimestamp, OutputFieldIds: [TagField]);
         var hits = view.Search(plan, filter);
         var expected = oracle.Where(r => r.Tag < 5)

@@ -78,7 +78,7 @@ public sealed class IndexedSegmentSearchTests
         Func<int, bool> visible, ulong expiredBefore = 0)
     {
         var stored = (VectorColumn<float>)view.Rows[VectorField];
-        var plan = new SearchPlan(0, VectorField, MetricType.L2, 10, 1, query, filter?.Text, ImmutableDictionary<string, string>.Empty,
+        var plan = new SearchPlan(0, VectorField, MetricType.L2, 10, 1, query, FilterPlan.Of(filter), ImmutableDictionary<string, string>.Empty,
             partitions, readTimestamp, ExpiredBefore: expiredBefore);
         var expected = Enumerable.Range(0, Rows).Where(visible)
             .OrderBy(row => L2(query, stored.Values[(row * Dim)..((row + 1) * Dim)])).ThenBy(row => row)

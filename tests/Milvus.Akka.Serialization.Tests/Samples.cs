@@ -4,6 +4,7 @@ using Akka.Actor;
 using Milvus.Akka.Cluster;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
+using Milvus.Akka.Expressions;
 using Milvus.Akka.Query;
 using Milvus.Akka.Segments;
 using Milvus.Akka.Streaming;
@@ -120,11 +121,13 @@ public static class Samples
     private static ScalarColumn<long> Int64Keys(params long[] keys) => new(DataType.Int64, keys);
 
     private static SearchPlan SearchPlan(string? filter = "rating > 2", float? radius = null, float? rangeFilter = null) =>
-        new(42, 101, MetricType.Cosine, 10, 2, [0.1f, 0.2f, 0.3f, 0.4f, -0.1f, -0.2f, -0.3f, -0.4f], filter,
+        new(42, 101, MetricType.Cosine, 10, 2, [0.1f, 0.2f, 0.3f, 0.4f, -0.1f, -0.2f, -0.3f, -0.4f], Bound(filter),
             ImmutableDictionary<string, string>.Empty.Add("ef", "64").Add("nprobe", "8"), [43, 44], 449_000_000_999, radius, rangeFilter);
 
     private static QueryPlan QueryPlan(string? filter = "id in [1, 2]", int? limit = 10, bool countOnly = false) =>
-        new(42, filter, [100, 102, 103], [43], 449_000_000_999, limit, countOnly);
+        new(42, Bound(filter), [100, 102, 103], [43], 449_000_000_999, limit, countOnly);
+
+    private static FilterPlan? Bound(string? filter) => filter is null ? null : FilterPlan.Of(FilterExpression.Parse(filter, Schema));
 
     /// <summary>Every sample; <paramref name="node"/> stands for a query node's actor reference.</summary>
     public static IReadOnlyList<Sample> Create(IActorRef node) =>
@@ -299,14 +302,14 @@ public static class Samples
         new("SearchSegments", new SearchSegments(SearchPlan(), [7001, 7002])),
         new("Bm25StatsSegments", new Bm25StatsSegments(new Bm25StatsPlan(42, 105, [9, 4_000_000_000], 461_000_000_000_000_000), [7001, 7002])),
         new("SearchSegments/range-no-filter", new SearchSegments(SearchPlan(filter: null, radius: 0.5f, rangeFilter: 0.9f), [7001])),
-        new("SearchSegments/empty-filter", new SearchSegments(SearchPlan(filter: ""), [])),
+        new("SearchSegments/no-segments", new SearchSegments(SearchPlan(filter: null), [])),
         new("SearchSegments/output-fields", new SearchSegments(SearchPlan() with { OutputFieldIds = [100, 102, 105] }, [7001])),
         new("SearchSegments/raw-queries", new SearchSegments(SearchPlan() with { Queries = [], RawQueries = [[0xFF, 0x01], [], [1, 0, 0, 0, 0, 0, 128, 63]] }, [7001])),
         new("QuerySegments", new QuerySegments(QueryPlan(), [7001])),
         new("QuerySegments/ttl", new QuerySegments(QueryPlan() with { ExpiredBefore = 461_000_000_000_000_000 }, [7001])),
         new("SearchSegments/ttl", new SearchSegments(SearchPlan() with { ExpiredBefore = 461_000_000_000_000_000 }, [7001])),
         new("QuerySegments/count-all", new QuerySegments(QueryPlan(filter: null, limit: null, countOnly: true), [7001, 7002])),
-        new("QuerySegments/limit-zero", new QuerySegments(QueryPlan(filter: "", limit: 0), [])),
+        new("QuerySegments/limit-zero", new QuerySegments(QueryPlan(filter: null, limit: 0), [])),
         new("QuerySegments/by-primary-keys", new QuerySegments(QueryPlan(filter: null, limit: null) with { PrimaryKeys = Int64Keys(1, -2) }, [7001])),
         new("QuerySegments/by-varchar-keys", new QuerySegments(QueryPlan(filter: null, limit: null) with { PrimaryKeys = new StringColumn(["a", ""]) }, [7001])),
         new("SearchHits", new SearchHits(2, [0, 2, 3], Int64Keys(10, 11, 12), [0.9f, 0.8f, 0.7f])),

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text;
 using Akka.Actor;
+using Milvus.Akka.Expressions;
 
 namespace Milvus.Akka.Serialization.Tests;
 
@@ -38,6 +39,10 @@ public static class StructuralDump
                 return;
             case Enum or bool or char or byte or sbyte or short or ushort or int or uint or long or ulong:
                 text.Append(value.GetType().Name).Append(':').Append(Convert.ToString(value, CultureInfo.InvariantCulture));
+                return;
+            case FilterPlan filter:
+                // A plan's filter is its bound tree: the sender holds the expression, the receiver its encoding.
+                text.Append("filter:").Append(Convert.ToHexString(filter.Encoded));
                 return;
             case IActorRef actor:
                 text.Append("actor:").Append(actor.Path.ToStringWithoutAddress()).Append('#').Append(actor.Path.Uid);

@@ -7,6 +7,7 @@ using Milvus.Akka.Cluster;
 using Milvus.Akka.Cluster.Serialization;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
+using Milvus.Akka.Expressions;
 using Milvus.Akka.Query;
 using Milvus.Akka.Segments;
 using Milvus.Akka.Server;
@@ -107,10 +108,10 @@ public sealed class WireSerializerTests(SerializationFixture fixture) : IClassFi
     [InlineData("tags[0] >= 1 and not (rating < 0)")]
     public void A_bound_filter_crosses_the_network_and_selects_the_same_rows(string filter)
     {
-        var bound = Expressions.FilterExpression.Parse(filter, Samples.Schema);
-        var search = new SearchShard("42_0", new SearchPlan(42, 101, MetricType.L2, 3, 1, [0, 0], filter, ImmutableDictionary<string, string>.Empty,
-            [], 9, OutputFieldIds: [102], BoundFilter: bound));
-        var query = new QuerySegments(new QueryPlan(42, filter, [103], [], 9, null, false, BoundFilter: bound), [7001]);
+        var bound = FilterExpression.Parse(filter, Samples.Schema);
+        var search = new SearchShard("42_0", new SearchPlan(42, 101, MetricType.L2, 3, 1, [0, 0], FilterPlan.Of(bound), ImmutableDictionary<string, string>.Empty,
+            [], 9, OutputFieldIds: [102]));
+        var query = new QuerySegments(new QueryPlan(42, FilterPlan.Of(bound), [103], [], 9, null, false), [7001]);
 
         var decodedSearch = (SearchShard)RoundTrip(search);
         var decodedQuery = (QuerySegments)RoundTrip(query);
@@ -119,8 +120,45 @@ public sealed class WireSerializerTests(SerializationFixture fixture) : IClassFi
         Assert.Equal(Bits(expected), Bits(decodedSearch.Plan.FilterFor(Samples.Schema)!.Evaluate(Samples.Rows())));
         Assert.Equal(Bits(expected), Bits(decodedQuery.Plan.FilterFor(Samples.Schema)!.Evaluate(Samples.Rows())));
         Assert.Equal([102L], decodedSearch.Plan.OutputFieldIds.ToArray());
-        // In process the plan is never re-parsed: the receiver uses the proxy's bound filter.
+        // In process the receiver uses the proxy's bound filter itself.
         Assert.Same(bound, search.Plan.FilterFor(Samples.Schema));
+    }
+
+    [Fact]
+    public void A_filter_crosses_the_network_as_its_bound_tree_not_its_text()
+    {
+        const string filter = "title like \"a rather long prefix%\"";
+        var plan = new QueryPlan(42, FilterPlan.Of(FilterExpression.Parse(filter, Samples.Schema)), [], [], 9, null, false);
+
+        var bytes = Serialization.FindSerializerFor(new QuerySegments(plan, [])).ToBinary(new QuerySegments(plan, []));
+
+        // The pattern travels (the node compiles it), the filter's text around it does not.
+        Assert.Equal(1, Occurrences(bytes, "a rather long prefix%"u8));
+        Assert.Equal(0, Occurrences(bytes, "title like"u8));
+    }
+
+    [Fact]
+    public void A_plan_whose_filter_names_a_field_the_receiver_lacks_is_refused_with_a_schema_mismatch()
+    {
+        var plan = new QueryPlan(42, FilterPlan.Of(FilterExpression.Parse("rating > 2", Samples.Schema)), [], [], 9, null, false);
+        var decoded = (QuerySegments)RoundTrip(new QuerySegments(plan, []));
+        var withoutRating = Samples.Schema with { Fields = [.. Samples.Schema.Fields.Where(f => f.Name != "rating")] };
+
+        var error = Assert.Throws<MilvusException>(() => decoded.Plan.FilterFor(withoutRating));
+
+        Assert.Equal(ErrorCode.CollectionSchemaMismatch, error.Code);
+        Assert.Contains("field 103", error.Message);
+    }
+
+    private static int Occurrences(byte[] haystack, ReadOnlySpan<byte> needle)
+    {
+        var count = 0;
+        for (var at = haystack.AsSpan().IndexOf(needle); at >= 0; at = haystack.AsSpan(at + 1).IndexOf(needle) is var next and >= 0 ? at + 1 + next : -1)
+        {
+            count++;
+        }
+
+        return count;
     }
 
     [Fact]
@@ -130,10 +168,9 @@ public sealed class WireSerializerTests(SerializationFixture fixture) : IClassFi
         var schema = Samples.Schema with { Fields = Samples.Schema.Fields.Add(new FieldSchema { FieldId = 126, Name = "at", DataType = DataType.Timestamptz, Nullable = true }) };
         const string filter = "at == '2025-05-01 23:59:59.000001'";
         var shanghai = Timestamptz.Zone("Asia/Shanghai");
-        var bound = Expressions.FilterExpression.Parse(filter, schema, timezone: shanghai);
-        var search = new SearchShard("42_0", new SearchPlan(42, 101, MetricType.L2, 3, 1, [0, 0], filter, ImmutableDictionary<string, string>.Empty,
-            [], 9, BoundFilter: bound, Timezone: bound.Timezone.Id));
-        var query = new QuerySegments(new QueryPlan(42, filter, [], [], 9, null, false, BoundFilter: bound, Timezone: bound.Timezone.Id), [7001]);
+        var bound = FilterPlan.Of(FilterExpression.Parse(filter, schema, timezone: shanghai));
+        var search = new SearchShard("42_0", new SearchPlan(42, 101, MetricType.L2, 3, 1, [0, 0], bound, ImmutableDictionary<string, string>.Empty, [], 9));
+        var query = new QuerySegments(new QueryPlan(42, bound, [], [], 9, null, false), [7001]);
 
         var decodedSearch = (SearchShard)RoundTrip(search);
         var decodedQuery = (QuerySegments)RoundTrip(query);
@@ -142,7 +179,7 @@ public sealed class WireSerializerTests(SerializationFixture fixture) : IClassFi
         Assert.Equal(rowZeroOnly, Bits(decodedSearch.Plan.FilterFor(schema)!.Evaluate(Samples.Rows())));
         Assert.Equal(rowZeroOnly, Bits(decodedQuery.Plan.FilterFor(schema)!.Evaluate(Samples.Rows())));
         // Read in UTC the same text names an instant eight hours later, which no row holds.
-        Assert.DoesNotContain(true, Bits(Expressions.FilterExpression.Parse(filter, schema).Evaluate(Samples.Rows())));
+        Assert.DoesNotContain(true, Bits(FilterExpression.Parse(filter, schema).Evaluate(Samples.Rows())));
     }
 
     private object RoundTrip(object message)

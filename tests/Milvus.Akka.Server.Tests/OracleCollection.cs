@@ -67,6 +67,19 @@ public sealed class OracleCollection
             Rows.AssertSameHits(MetricType.L2, query, result, 0, Rows.TopK(query, MetricType.L2, 10));
         }
 
+        // A filter of several evaluators (arithmetic, like, a JSON path with in, a column comparison), which reaches the
+        // shards and query nodes of other processes as its bound plan.
+        const string filter = "(num % 7 == 1 or title like \"a%\") and meta[\"tag\"] in [\"t1\", \"t2\"] and num < 900";
+        bool Matches(TestRows.Row r) => (r.Num % 7 == 1 || r.Title.StartsWith('a')) && r.Group % 3 != 0 && r.Num < 900;
+        var filtered = Rows.RandomQuery();
+        var filteredHits = await _proxy.SearchAsync(new SearchRequest
+        {
+            Collection = Name, VectorField = "vec_l2", Vectors = filtered, Limit = 10, Filter = filter, Consistency = ConsistencyLevel.Strong,
+        });
+        Rows.AssertSameHits(MetricType.L2, filtered, filteredHits, 0, Rows.TopK(filtered, MetricType.L2, 10, Matches));
+        var matching = await _proxy.QueryAsync(new QueryRequest { Collection = Name, Filter = filter, Consistency = ConsistencyLevel.Strong });
+        Assert.Equal(Rows.Visible.Where(Matches).Select(r => r.Id), ((ScalarColumn<long>)matching.Ids).Values);
+
         var count = await _proxy.QueryAsync(new QueryRequest { Collection = Name, OutputFields = ["count(*)"], Consistency = ConsistencyLevel.Strong });
         Assert.Equal(Rows.Visible.Count, count.Count);
         var some = Rows.Visible.Where(r => r.Id % 37 == 0).Select(r => r.Id).Take(40).ToList();

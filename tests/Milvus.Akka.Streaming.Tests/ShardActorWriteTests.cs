@@ -4,6 +4,7 @@ using Akka.Configuration;
 using Milvus.Akka.Cluster;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
+using Milvus.Akka.Expressions;
 using Milvus.Akka.Segments;
 using Milvus.Akka.Storage;
 using Milvus.Akka.TestSupport;
@@ -166,7 +167,7 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
             shard.Tell(withField);
             ExpectMsg<InsertAck>();
 
-            shard.Tell(new QueryShard(ShardName, new QueryPlan(Collection.Id, "added == 7", [addedField], [], ulong.MaxValue, null, CountOnly: false)));
+            shard.Tell(new QueryShard(ShardName, new QueryPlan(Collection.Id, FilterPlan.Of(FilterExpression.Parse("added == 7", widened)), [addedField], [], ulong.MaxValue, null, CountOnly: false)));
             var earlier = ExpectMsg<QueryRows>();
             Assert.Equal([0L, 1L], ((ScalarColumn<long>)earlier.Pks).Values.Order());
             Assert.Equal(4, CountRows(shard));

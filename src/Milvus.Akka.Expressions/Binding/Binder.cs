@@ -401,7 +401,7 @@ internal sealed class Binder(CollectionSchema schema, TimeZoneInfo timezone)
     {
         ExpectArguments(call, 2);
         var (column, analyzer) = BindMatchField(call);
-        return new TextMatchPredicate(column, analyzer, new TextMatchQuery(analyzer, MatchText(call)));
+        return new TextMatchPredicate(column, analyzer, MatchText(call));
     }
 
     /// <summary><c>PHRASE_MATCH(field, 'phrase'[, slop])</c>: rows holding the phrase's tokens within <c>slop</c> moves.</summary>
@@ -420,7 +420,7 @@ internal sealed class Binder(CollectionSchema schema, TimeZoneInfo timezone)
             throw Error($"the slop of {call.Name} must be a non-negative integer", call.Arguments[2].Position);
         }
 
-        return new PhraseMatchPredicate(column, analyzer, new PhraseMatchQuery(analyzer, MatchText(call), (int)slop));
+        return new PhraseMatchPredicate(column, analyzer, MatchText(call), (int)slop);
     }
 
     /// <summary>The VarChar field a match function reads; Milvus requires <c>enable_match</c> on it.</summary>
@@ -466,7 +466,7 @@ internal sealed class Binder(CollectionSchema schema, TimeZoneInfo timezone)
         var column = (GeometryColumnNode)ResolveName(field.Name, identifier.Position);
         if (op == SpatialOperator.IsValid)
         {
-            return new SpatialFilter(column, SpatialPredicate.IsValid());
+            return new SpatialFilter(column, SpatialOperator.IsValid, "", 0);
         }
 
         var wkt = BindValue(call.Arguments[1]) is ConstantNode { Value.Kind: ValueKind.String } text
@@ -485,7 +485,7 @@ internal sealed class Binder(CollectionSchema schema, TimeZoneInfo timezone)
 
         try
         {
-            return new SpatialFilter(column, SpatialPredicate.Create(op, wkt, distance));
+            return new SpatialFilter(column, op, wkt, distance);
         }
         catch (MilvusException e)
         {
@@ -532,19 +532,7 @@ internal sealed class Binder(CollectionSchema schema, TimeZoneInfo timezone)
         }
 
         Reference(field);
-        return field.DataType switch
-        {
-            DataType.Bool => new BoolColumnNode(field),
-            DataType.Int8 or DataType.Int16 or DataType.Int32 => new NumericColumnNode<int>(field),
-            DataType.Int64 or DataType.Timestamptz => new NumericColumnNode<long>(field),
-            DataType.Float => new NumericColumnNode<float>(field),
-            DataType.Double => new NumericColumnNode<double>(field),
-            DataType.VarChar or DataType.String => new StringColumnNode(field),
-            DataType.Json => new JsonPathNode(field, []),
-            DataType.Array => new ArrayColumnNode(field),
-            DataType.Geometry => new GeometryColumnNode(field),
-            _ => throw Error($"field \"{name}\" of type {field.DataType} cannot be used in a filter", position),
-        };
+        return FieldNode.For(field) ?? throw Error($"field \"{name}\" of type {field.DataType} cannot be used in a filter", position);
     }
 
     private void Reference(FieldSchema field) => _referencedFieldIds.Add(field.FieldId);

@@ -12,8 +12,12 @@ internal sealed class LikePattern
 {
     private readonly Func<string, bool> _match;
 
+    /// <summary>The pattern as written.</summary>
+    public string Source { get; }
+
     public LikePattern(string pattern)
     {
+        Source = pattern;
         var pieces = Split(pattern);
         var literalOnly = pieces.All(p => p.Literal is not null || p.Wildcard == '%');
         var percents = pieces.Count(p => p.Wildcard == '%');

@@ -1,6 +1,7 @@
 using System.Numerics;
 using Milvus.Akka.Common;
 using Milvus.Akka.Expressions.Syntax;
+using Plan = Milvus.Akka.Expressions.Formats;
 
 namespace Milvus.Akka.Expressions.Evaluation;
 
@@ -8,6 +9,14 @@ namespace Milvus.Akka.Expressions.Evaluation;
 internal abstract class PredicateNode
 {
     public abstract Truth Evaluate(EvaluationContext context);
+
+    /// <summary>This predicate as a filter plan carries it (see <c>Formats/filter_plan.proto</c>).</summary>
+    public abstract Plan.Predicate ToPlan();
+
+    protected static Plan.Predicate Compare(Plan.CompareEvaluator evaluator, ValueNode left, CompareOperator op, ValueNode right) => new()
+    {
+        Compare = new Plan.Compare { Evaluator = evaluator, Left = left.ToPlan(), Operator = (Plan.CompareOperator)op, Right = right.ToPlan() },
+    };
 
     /// <summary>The row-at-a-time fallback: one three-valued answer per row, packed into a Truth.</summary>
     protected static Truth PerRow(EvaluationContext context, Func<int, bool?> test)
@@ -40,6 +49,8 @@ internal sealed class ConstantPredicate(bool value) : PredicateNode
     public bool Value { get; } = value;
 
     public override Truth Evaluate(EvaluationContext context) => new(new Bitset(context.RowCount, Value), null);
+
+    public override Plan.Predicate ToPlan() => new() { Constant = Value };
 }
 
 /// <summary>A flat <c>and</c> / <c>or</c> chain, combined in a loop.</summary>
@@ -56,11 +67,20 @@ internal sealed class LogicalPredicate(LogicalOperator op, IReadOnlyList<Predica
 
         return result;
     }
+
+    public override Plan.Predicate ToPlan()
+    {
+        var logical = new Plan.Logical { Operator = (Plan.LogicalOperator)op };
+        logical.Operands.AddRange(operands.Select(operand => operand.ToPlan()));
+        return new Plan.Predicate { Logical = logical };
+    }
 }
 
 internal sealed class NotPredicate(PredicateNode operand) : PredicateNode
 {
     public override Truth Evaluate(EvaluationContext context) => operand.Evaluate(context).Not();
+
+    public override Plan.Predicate ToPlan() => new() { Not = operand.ToPlan() };
 }
 
 /// <summary>A numeric field against a constant of the field's own type: one SIMD pass over the column.</summary>
@@ -72,6 +92,8 @@ internal sealed class ColumnConstantCompare<T>(NumericColumnNode<T> column, Comp
             IndexProbes.CompareNumeric(IndexProbes.IndexOn(context, column, elements: false), op, constant)
                 ?? BitKernels.Compare<T>(column.Values(context), op, constant),
             context.Validity(column.Field));
+
+    public override Plan.Predicate ToPlan() => Compare(Plan.CompareEvaluator.Column, column, op, new ConstantNode(PlanConstants.Number(constant)));
 }
 
 /// <summary>Two numeric fields of the same storage type: one SIMD pass over both columns.</summary>
@@ -86,6 +108,8 @@ internal sealed class ColumnColumnCompare<T>(NumericColumnNode<T> left, CompareO
         var valid = leftValid is null ? rightValid : rightValid is null ? leftValid : leftValid.Clone().And(rightValid);
         return Truth.FromMatches(matches, valid);
     }
+
+    public override Plan.Predicate ToPlan() => Compare(Plan.CompareEvaluator.Column, left, op, right);
 }
 
 /// <summary>
@@ -114,6 +138,8 @@ internal sealed class VectorCompare(ValueNode left, CompareOperator op, ValueNod
         var valid = leftValid is null ? rightValid : rightValid is null ? leftValid : leftValid.Clone().And(rightValid);
         return Truth.FromMatches(matches, valid);
     }
+
+    public override Plan.Predicate ToPlan() => Compare(Plan.CompareEvaluator.Vector, left, op, right);
 }
 
 /// <summary>A VarChar field against a string constant, ordinal (UTF-16 code unit) order.</summary>
@@ -138,6 +164,9 @@ internal sealed class StringColumnCompare(StringColumnNode column, CompareOperat
 
         return Truth.FromMatches(matches, context.Validity(column.Field));
     }
+
+    public override Plan.Predicate ToPlan() =>
+        Compare(Plan.CompareEvaluator.StringColumn, column, op, new ConstantNode(Value.FromString(constant)));
 }
 
 /// <summary>A Bool field used as a condition, or compared with true/false.</summary>
@@ -153,6 +182,8 @@ internal sealed class BoolColumnPredicate(BoolColumnNode column, bool expected) 
         var matches = BitKernels.FromBools(context.Column<ScalarColumn<bool>>(column.Field).Values);
         return Truth.FromMatches(expected ? matches : matches.Not(), context.Validity(column.Field));
     }
+
+    public override Plan.Predicate ToPlan() => new() { BoolField = new Plan.BoolField { FieldId = column.Field.FieldId, Expected = expected } };
 }
 
 /// <summary>Comparison of any two values one row at a time (JSON paths, array elements, array_length, bool fields...).</summary>
@@ -169,6 +200,8 @@ internal sealed class RowCompare(ValueNode left, CompareOperator op, ValueNode r
 
         return PerRow(context, row => Value.Compare(left.Get(context, row), op, right.Get(context, row)));
     }
+
+    public override Plan.Predicate ToPlan() => Compare(Plan.CompareEvaluator.Row, left, op, right);
 }
 
 /// <summary><c>field in [...]</c> on a numeric field: a hash set of the constants in the field's own type.</summary>
@@ -191,6 +224,9 @@ internal sealed class ColumnIn<T>(NumericColumnNode<T> column, HashSet<T> set) :
 
         return Truth.FromMatches(matches, context.Validity(column.Field));
     }
+
+    public override Plan.Predicate ToPlan() =>
+        new() { In = new Plan.In { ByColumn = true, Value = column.ToPlan(), Constants = PlanConstants.ToConstants(set.Select(PlanConstants.Number)) } };
 }
 
 /// <summary><c>x in [...]</c> for VarChar fields, JSON paths, array elements and the rest.</summary>
@@ -212,6 +248,8 @@ internal sealed class RowIn(ValueNode value, IReadOnlyList<Value> constants) : P
             return v.IsUnknown ? null : _set.Contains(v);
         });
     }
+
+    public override Plan.Predicate ToPlan() => new() { In = new Plan.In { Value = value.ToPlan(), Constants = PlanConstants.ToConstants(constants) } };
 }
 
 internal sealed class LikePredicate(ValueNode value, LikePattern pattern) : PredicateNode
@@ -242,6 +280,8 @@ internal sealed class LikePredicate(ValueNode value, LikePattern pattern) : Pred
             return v.IsUnknown ? null : v.Kind == ValueKind.String && pattern.IsMatch(v.AsString);
         });
     }
+
+    public override Plan.Predicate ToPlan() => new() { Like = new Plan.Like { Value = value.ToPlan(), Pattern = pattern.Source } };
 }
 
 /// <summary>
@@ -261,6 +301,8 @@ internal sealed class IsNullPredicate(ValueNode value, bool negated) : Predicate
 
         return PerRow(context, row => (value.Get(context, row).Kind is ValueKind.Null or ValueKind.Missing) != negated);
     }
+
+    public override Plan.Predicate ToPlan() => new() { IsNull = new Plan.IsNull { Value = value.ToPlan(), Negated = negated } };
 }
 
 /// <summary><c>exists j["k"]</c>: the path is present in the row's JSON (unknown when the JSON field itself is null).</summary>
@@ -268,6 +310,8 @@ internal sealed class ExistsPredicate(JsonPathNode path) : PredicateNode
 {
     public override Truth Evaluate(EvaluationContext context) =>
         PerRow(context, row => context.Column<JsonColumn>(path.Field).IsNull(row) ? null : path.Exists(context, row));
+
+    public override Plan.Predicate ToPlan() => new() { Exists = path.ToPlan() };
 }
 
 internal enum ContainsMode
@@ -299,6 +343,9 @@ internal sealed class ContainsPredicate(ValueNode target, ContainsMode mode, IRe
 
         return PerRow(context, row => Contains(context, row));
     }
+
+    public override Plan.Predicate ToPlan() =>
+        new() { Contains = new Plan.Contains { Target = target.ToPlan(), Mode = (Plan.ContainsMode)mode, Constants = PlanConstants.ToConstants(values) } };
 
     /// <summary>The rows an element index answers: any listed value (one or any), or every one of them (all).</summary>
     private Bitset? IndexedContains(EvaluationContext context)

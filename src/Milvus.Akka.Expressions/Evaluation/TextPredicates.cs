@@ -1,5 +1,6 @@
 using Milvus.Akka.Common;
 using Milvus.Akka.Text;
+using Plan = Milvus.Akka.Expressions.Formats;
 
 namespace Milvus.Akka.Expressions.Evaluation;
 
@@ -8,17 +9,19 @@ namespace Milvus.Akka.Expressions.Evaluation;
 /// column without one yet (see <see cref="TokenIndexCache"/>), each row analyzed until a query token appears (no
 /// per-token allocation). Null rows are unknown.
 /// </summary>
-internal sealed class TextMatchPredicate(StringColumnNode column, Analyzer analyzer, TextMatchQuery query) : PredicateNode
+internal sealed class TextMatchPredicate(StringColumnNode column, Analyzer analyzer, string words) : PredicateNode
 {
+    private readonly TextMatchQuery _query = new(analyzer, words);
+
     public override Truth Evaluate(EvaluationContext context)
     {
         var values = context.Column<StringColumn>(column.Field).Values;
         var matches = new Bitset(values.Length);
-        if (query.Terms.Count > 0)
+        if (_query.Terms.Count > 0)
         {
             if (TokenIndexCache.TryGet(values, analyzer) is { } index)
             {
-                foreach (var term in query.Terms)
+                foreach (var term in _query.Terms)
                 {
                     foreach (var row in index.Rows(term))
                     {
@@ -30,7 +33,7 @@ internal sealed class TextMatchPredicate(StringColumnNode column, Analyzer analy
             {
                 for (var row = 0; row < values.Length; row++)
                 {
-                    if (values[row] is { } text && query.Matches(text))
+                    if (values[row] is { } text && _query.Matches(text))
                     {
                         matches[row] = true;
                     }
@@ -40,24 +43,28 @@ internal sealed class TextMatchPredicate(StringColumnNode column, Analyzer analy
 
         return Truth.FromMatches(matches, context.Validity(column.Field));
     }
+
+    public override Plan.Predicate ToPlan() => new() { TextMatch = new Plan.TextMatch { FieldId = column.Field.FieldId, Words = words } };
 }
 
 /// <summary>
 /// <c>PHRASE_MATCH</c> over a VarChar column, one matcher (and its buffers) per evaluation. With a token index only
 /// the rows holding the phrase's rarest token are analyzed.
 /// </summary>
-internal sealed class PhraseMatchPredicate(StringColumnNode column, Analyzer analyzer, PhraseMatchQuery query) : PredicateNode
+internal sealed class PhraseMatchPredicate(StringColumnNode column, Analyzer analyzer, string phrase, int slop) : PredicateNode
 {
+    private readonly PhraseMatchQuery _query = new(analyzer, phrase, slop);
+
     public override Truth Evaluate(EvaluationContext context)
     {
         var values = context.Column<StringColumn>(column.Field).Values;
         var matches = new Bitset(values.Length);
-        if (query.Length > 0)
+        if (_query.Length > 0)
         {
-            var matcher = query.CreateMatcher();
+            var matcher = _query.CreateMatcher();
             if (TokenIndexCache.TryGet(values, analyzer) is { } index)
             {
-                var rarest = query.Terms.MinBy(term => index.Rows(term).Length)!;
+                var rarest = _query.Terms.MinBy(term => index.Rows(term).Length)!;
                 foreach (var row in index.Rows(rarest))
                 {
                     matches[row] = matcher.Matches(values[row]);
@@ -77,4 +84,7 @@ internal sealed class PhraseMatchPredicate(StringColumnNode column, Analyzer ana
 
         return Truth.FromMatches(matches, context.Validity(column.Field));
     }
+
+    public override Plan.Predicate ToPlan() =>
+        new() { PhraseMatch = new Plan.PhraseMatch { FieldId = column.Field.FieldId, Phrase = phrase, Slop = slop } };
 }

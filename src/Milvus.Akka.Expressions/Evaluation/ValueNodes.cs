@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Text.Json;
 using Milvus.Akka.Common;
 using Milvus.Akka.Expressions.Syntax;
+using Plan = Milvus.Akka.Expressions.Formats;
 
 namespace Milvus.Akka.Expressions.Evaluation;
 
@@ -35,6 +36,9 @@ internal abstract class ValueNode
 
     public abstract Value Get(EvaluationContext context, int row);
 
+    /// <summary>This value as a filter plan carries it (see <c>Formats/filter_plan.proto</c>).</summary>
+    public abstract Plan.Operand ToPlan();
+
     /// <summary>The batch as Int64 values (only when <see cref="IsVector"/> and of type Int); <paramref name="valid"/> is shared, read-only.</summary>
     public virtual long[] Int64Vector(EvaluationContext context, out Bitset? valid) =>
         throw new InvalidOperationException($"{Description} is not a vector");
@@ -64,6 +68,8 @@ internal sealed class ConstantNode(Value value) : ValueNode
     };
 
     public override Value Get(EvaluationContext context, int row) => Value;
+
+    public override Plan.Operand ToPlan() => new() { Constant = Value.ToConstant() };
 }
 
 /// <summary>A whole field read from the batch.</summary>
@@ -72,6 +78,23 @@ internal abstract class FieldNode(FieldSchema field) : ValueNode
     public FieldSchema Field { get; } = field;
 
     public override string Description => Field.IsDynamic ? "the dynamic field" : $"field \"{Field.Name}\" ({Field.DataType})";
+
+    public override Plan.Operand ToPlan() => new() { FieldId = Field.FieldId };
+
+    /// <summary>The node that reads a whole field of this type; null for a type no filter reads (vectors).</summary>
+    public static FieldNode? For(FieldSchema field) => field.DataType switch
+    {
+        DataType.Bool => new BoolColumnNode(field),
+        DataType.Int8 or DataType.Int16 or DataType.Int32 => new NumericColumnNode<int>(field),
+        DataType.Int64 or DataType.Timestamptz => new NumericColumnNode<long>(field),
+        DataType.Float => new NumericColumnNode<float>(field),
+        DataType.Double => new NumericColumnNode<double>(field),
+        DataType.VarChar or DataType.String => new StringColumnNode(field),
+        DataType.Json => new JsonPathNode(field, []),
+        DataType.Array => new ArrayColumnNode(field),
+        DataType.Geometry => new GeometryColumnNode(field),
+        _ => null,
+    };
 }
 
 /// <summary>The column-at-a-time predicates of a numeric field, reachable without knowing its storage type.</summary>
@@ -252,6 +275,13 @@ internal sealed class JsonPathNode(FieldSchema field, IReadOnlyList<object> path
         ? base.Description
         : $"{(Field.IsDynamic ? "dynamic key " : $"JSON path {Field.Name}")}{string.Concat(Path.Select(p => p is string s ? $"[\"{s}\"]" : $"[{p}]"))}";
 
+    public override Plan.Operand ToPlan()
+    {
+        var path = new Plan.JsonPath { FieldId = Field.FieldId };
+        path.Steps.AddRange(Path.Select(step => step is string member ? new Plan.PathStep { Member = member } : new Plan.PathStep { Position = (long)step }));
+        return new Plan.Operand { JsonPath = path };
+    }
+
     public override Value Get(EvaluationContext context, int row)
     {
         var roots = context.JsonRoots(Field);
@@ -286,6 +316,8 @@ internal sealed class ArrayElementNode(ArrayColumnNode array, int index) : Value
 
     public override string Description => $"{Array.Field.Name}[{index}] ({Array.Field.ElementType})";
 
+    public override Plan.Operand ToPlan() => new() { ArrayElement = new Plan.ArrayElement { FieldId = Array.Field.FieldId, Index = index } };
+
     public override Value Get(EvaluationContext context, int row)
     {
         var value = Array.Get(context, row);
@@ -306,6 +338,8 @@ internal sealed class ArrayLengthNode(ValueNode target) : ValueNode
     public override ExprType Type => ExprType.Int;
 
     public override string Description => $"array_length({Target.Description})";
+
+    public override Plan.Operand ToPlan() => new() { ArrayLength = Target.ToPlan() };
 
     public override Value Get(EvaluationContext context, int row)
     {
@@ -348,6 +382,9 @@ internal sealed class ArithmeticNode(ArithmeticOperator op, ValueNode left, Valu
         : ExprType.Float;
 
     public override string Description => "an arithmetic expression";
+
+    public override Plan.Operand ToPlan() =>
+        new() { Arithmetic = new Plan.Arithmetic { Operator = (Plan.ArithmeticOperator)Operator, Left = Left.ToPlan(), Right = Right.ToPlan() } };
 
     public override bool IsVector => (Left.IsVector || Left is ConstantNode) && (Right.IsVector || Right is ConstantNode);
 
@@ -512,6 +549,8 @@ internal sealed class NegateNode(ValueNode operand) : ValueNode
     public override ExprType Type => Operand.Type;
 
     public override string Description => $"-({Operand.Description})";
+
+    public override Plan.Operand ToPlan() => new() { Negate = Operand.ToPlan() };
 
     public override bool IsVector => Operand.IsVector;
 

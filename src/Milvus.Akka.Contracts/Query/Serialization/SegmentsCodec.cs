@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Milvus.Akka.Cluster.Wire;
 using Milvus.Akka.Common;
+using Milvus.Akka.Expressions;
 using Milvus.Akka.Index.Sparse;
 using Milvus.Akka.Segments;
 using static Milvus.Akka.Cluster.Wire.WireCodec;
@@ -21,7 +22,7 @@ public static class SegmentsCodec
         WriteInt64(o, 4, plan.TopK);
         WriteInt64(o, 5, plan.Nq);
         WriteRawArray(o, 6, plan.Queries);
-        WriteNullableString(o, 7, plan.Filter);
+        WriteFilter(o, 19, plan.Filter);
         WriteMap(o, 8, plan.Params);
         WriteRawSpan(o, 9, plan.PartitionIds.AsSpan());
         WriteUInt64(o, 10, plan.ReadTimestamp);
@@ -48,19 +49,33 @@ public static class SegmentsCodec
         {
             WriteRawArray(o, 17, new[] { bm25.K1, bm25.B, bm25.AverageDocLength });
         }
-
-        WriteNullableString(o, 18, plan.Timezone);
     });
 
     public static SearchPlan DecodeSearchPlan(ByteString bytes)
     {
         var f = WireFields.Parse(bytes);
         return new SearchPlan(f.Int64(1), f.Int64(2), (MetricType)f.Int32(3), f.Int32(4), f.Int32(5), f.RawArray<float>(6),
-            f.NullableString(7), f.Map(8), f.RawImmutableArray<long>(9), f.UInt64(10), f.NullableFloat(11), f.NullableFloat(12),
+            ReadFilter(f, 19, textField: 7), f.Map(8), f.RawImmutableArray<long>(9), f.UInt64(10), f.NullableFloat(11), f.NullableFloat(12),
             f.RawImmutableArray<long>(13), RawQueries: f.Has(14) ? [.. f.RepeatedBytes(14).Select(q => q.ToByteArray())] : null,
             Grouping: f.Has(15) ? DecodeGrouping(WireFields.Parse(f.Bytes(15))) : null, ExpiredBefore: f.UInt64(16),
-            Bm25: f.Has(17) ? DecodeBm25(f.RawArray<float>(17)) : null, Timezone: f.NullableString(18));
+            Bm25: f.Has(17) ? DecodeBm25(f.RawArray<float>(17)) : null);
     }
+
+    private static void WriteFilter(CodedOutputStream o, int field, FilterPlan? filter)
+    {
+        if (filter is not null)
+        {
+            WriteBytes(o, field, filter.Encoded);
+        }
+    }
+
+    /// <summary>
+    /// The plan's bound filter. Plans used to carry the filter's text in <paramref name="textField"/>: one from a node
+    /// that still does is refused, never searched without its filter.
+    /// </summary>
+    private static FilterPlan? ReadFilter(WireFields f, int field, int textField) =>
+        f.Has(textField) ? throw new InvalidDataException("the plan carries its filter as text, as nodes of an earlier version sent it; upgrade every node")
+        : f.Has(field) ? FilterPlan.FromEncoded(f.Bytes(field).ToByteArray()) : null;
 
     private static Bm25Scoring DecodeBm25(float[] values) => values.Length == 3
         ? new Bm25Scoring(values[0], values[1], values[2])
@@ -96,7 +111,7 @@ public static class SegmentsCodec
     public static ByteString Encode(QueryPlan plan) => ToBytes(o =>
     {
         WriteInt64(o, 1, plan.CollectionId);
-        WriteNullableString(o, 2, plan.Filter);
+        WriteFilter(o, 11, plan.Filter);
         WriteRawSpan(o, 3, plan.OutputFieldIds.AsSpan());
         WriteRawSpan(o, 4, plan.PartitionIds.AsSpan());
         WriteUInt64(o, 5, plan.ReadTimestamp);
@@ -107,16 +122,14 @@ public static class SegmentsCodec
             WriteEncoded(o, 8, EncodeColumn(keys));
         }
 
-        WriteUInt64(o, 9, plan.ExpiredBefore);
-        WriteNullableString(o, 10, plan.Timezone);
-    });
+        WriteUInt64(o, 9, plan.ExpiredBefore);    });
 
     public static QueryPlan DecodeQueryPlan(ByteString bytes)
     {
         var f = WireFields.Parse(bytes);
-        return new QueryPlan(f.Int64(1), f.NullableString(2), f.RawImmutableArray<long>(3), f.RawImmutableArray<long>(4), f.UInt64(5),
+        return new QueryPlan(f.Int64(1), ReadFilter(f, 11, textField: 2), f.RawImmutableArray<long>(3), f.RawImmutableArray<long>(4), f.UInt64(5),
             f.NullableInt64(6) is { } limit ? checked((int)limit) : null, f.Bool(7), f.Has(8) ? DecodeColumn(f.Bytes(8)) : null,
-            ExpiredBefore: f.UInt64(9), Timezone: f.NullableString(10));
+            ExpiredBefore: f.UInt64(9));
     }
 
     public static void Write(CodedOutputStream o, SearchHits hits)
