@@ -73,7 +73,8 @@ public sealed partial class MilvusProxy
     public Task<QueryResult> QueryAsync(QueryRequest request, CancellationToken cancellationToken = default) =>
         QueryAsync(request, requireLoaded: true, cancellationToken);
 
-    private async Task<QueryResult> QueryAsync(QueryRequest request, bool requireLoaded, CancellationToken cancellationToken)
+    /// <param name="bound">The request's filter when the caller has bound it already (a delete by expression).</param>
+    private async Task<QueryResult> QueryAsync(QueryRequest request, bool requireLoaded, CancellationToken cancellationToken, FilterExpression? bound = null)
     {
         var info = await ResolveCollectionAsync(request.Database, request.Collection, requireLoaded, cancellationToken);
         if (requireLoaded)
@@ -97,7 +98,7 @@ public sealed partial class MilvusProxy
             CheckLimits(limit, request.Offset, 1);
         }
 
-        var filter = ParseFilter(info, request.Filter);
+        var filter = bound ?? ParseFilter(info, request.Filter);
         var outputs = countOnly ? [] : ResolveOutputFields(info, request.OutputFields);
         var read = await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, request.Iterator, cancellationToken);
         var readTimestamp = read.ReadTimestamp;

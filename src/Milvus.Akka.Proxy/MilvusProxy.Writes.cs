@@ -92,7 +92,7 @@ public sealed partial class MilvusProxy
             throw new MilvusException(ErrorCode.ParameterInvalid, "delete needs a filter expression");
         }
 
-        var parsed = FilterExpression.Parse(filter, info.Schema, limits: settings.Filter, timezone: Timestamptz.ZoneOf(info.Properties));
+        var parsed = ParseFilter(info, filter)!;
         var pk = info.Schema.PrimaryKey;
         Column keys;
         if (partition is null && parsed.TryGetPrimaryKeyList() is { } list)
@@ -108,7 +108,7 @@ public sealed partial class MilvusProxy
                 Filter = filter,
                 Partitions = partition is null ? [] : [partition],
                 Consistency = ConsistencyLevel.Strong,
-            }, requireLoaded: false, cancellationToken);
+            }, requireLoaded: false, cancellationToken, parsed);
             keys = matches.Ids;
         }
 
