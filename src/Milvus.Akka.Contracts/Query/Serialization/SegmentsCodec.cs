@@ -10,7 +10,8 @@ namespace Milvus.Akka.Query.Serialization;
 
 /// <summary>
 /// Protobuf encodings of the read path's building blocks (search and query plans, hits and rows), shared by the
-/// query-node and streaming-shard serializers. Vectors, scores, offsets and timestamps travel as raw byte blocks.
+/// query-node and streaming-shard serializers. Vectors, scores, offsets and timestamps travel as raw byte blocks; a
+/// plan's filter as its bound tree (<see cref="FilterPlan.Encoded"/>, Milvus.Akka.Expressions' filter_plan.proto).
 /// </summary>
 public static class SegmentsCodec
 {
