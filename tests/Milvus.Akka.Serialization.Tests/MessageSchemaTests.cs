@@ -1,0 +1,80 @@
+using System.Reflection;
+using Akka.Actor;
+using Akka.Serialization;
+using Google.Protobuf;
+using Milvus.Akka.Query.Formats;
+
+namespace Milvus.Akka.Serialization.Tests;
+
+/// <summary>
+/// The .proto schemas of hand-written message encodings describe what the serializers write: every sample message of
+/// a described serializer parses with the generated classes, and nothing in it, at any depth, is a field the schema
+/// does not declare (an undeclared field, or one of another wire type, lands in the parsed message's unknown fields).
+/// </summary>
+public sealed class MessageSchemaTests(SerializationFixture fixture) : IClassFixture<SerializationFixture>
+{
+    /// <summary>src/Milvus.Akka.Contracts/Query/query_node.proto, by manifest.</summary>
+    private static readonly Dictionary<string, MessageParser> QueryNodeMessages = new()
+    {
+        ["ls1"] = LoadSegment.Parser,
+        ["sld1"] = SegmentLoaded.Parser,
+        ["wcs1"] = WidenCollectionSchema.Parser,
+        ["slf1"] = SegmentLoadFailed.Parser,
+        ["apd1"] = ApplyDeletes.Parser,
+        ["ssg1"] = SearchSegments.Parser,
+        ["qsg1"] = QuerySegments.Parser,
+        ["bsg1"] = Bm25StatsSegments.Parser,
+        ["bst1"] = Bm25Stats.Parser,
+        ["sh1"] = SearchHits.Parser,
+        ["qr1"] = QueryRows.Parser,
+    };
+
+    /// <summary>What QueryNodeMessageSerializer (404) registers: the query node's protocol and the read replies.</summary>
+    public static TheoryData<string> QueryNodeSamples =>
+    [
+        .. Samples.Create(ActorRefs.Nobody)
+            .Where(s => s.Message is Query.IQueryNodeMessage or Segments.SearchHits or Segments.QueryRows or Segments.Bm25Stats)
+            .Select(s => s.Name),
+    ];
+
+    [Theory]
+    [MemberData(nameof(QueryNodeSamples))]
+    public void A_query_node_message_is_what_its_schema_declares(string name)
+    {
+        var message = Samples.Create(fixture.QueryNode).Single(s => s.Name == name).Message;
+        var serializer = (SerializerWithStringManifest)fixture.System.Serialization.FindSerializerFor(message);
+        Assert.Equal(404, serializer.Identifier);
+        var bytes = serializer.ToBinary(message);
+        var manifest = serializer.Manifest(message);
+
+        Assert.True(QueryNodeMessages.TryGetValue(manifest, out var parser), $"query_node.proto declares no message for manifest {manifest}");
+        var parsed = parser.ParseFrom(bytes);
+
+        Assert.Empty(UndeclaredFields(parsed, manifest));
+    }
+
+    /// <summary>The paths of messages, in <paramref name="message"/>'s tree, that hold fields their schema does not declare.</summary>
+    private static IEnumerable<string> UndeclaredFields(IMessage message, string path)
+    {
+        if (message.GetType().GetField("_unknownFields", BindingFlags.Instance | BindingFlags.NonPublic)?.GetValue(message) is not null)
+        {
+            yield return path;
+        }
+
+        foreach (var field in message.Descriptor.Fields.InDeclarationOrder())
+        {
+            var value = field.Accessor.GetValue(message);
+            var children = value switch
+            {
+                IMessage child => [child],
+                System.Collections.IDictionary map => map.Values.OfType<IMessage>(),
+                System.Collections.IEnumerable items and not string and not ByteString => items.OfType<IMessage>(),
+                _ => [],
+            };
+            foreach (var undeclared in children.SelectMany(child => UndeclaredFields(child, $"{path}.{field.Name}")))
+            {
+                yield return undeclared;
+            }
+        }
+    }
+}
