@@ -29,6 +29,25 @@ public sealed class MessageSchemaTests(SerializationFixture fixture) : IClassFix
         ["qr1"] = QueryRows.Parser,
     };
 
+    /// <summary>src/Milvus.Akka.Contracts/Streaming/shard_messages.proto, by manifest.</summary>
+    private static readonly Dictionary<string, MessageParser> ShardMessages = new()
+    {
+        ["ir1"] = Streaming.Formats.WriteRows.Parser,
+        ["ur1"] = Streaming.Formats.WriteRows.Parser,
+        ["ia1"] = Streaming.Formats.WriteAck.Parser,
+        ["da1"] = Streaming.Formats.WriteAck.Parser,
+        ["dr1"] = Streaming.Formats.DeleteRows.Parser,
+        ["ss1"] = Streaming.Formats.SearchShard.Parser,
+        ["bss1"] = Streaming.Formats.Bm25StatsShard.Parser,
+        ["qs1"] = Streaming.Formats.QueryShard.Parser,
+        ["fs1"] = Streaming.Formats.ShardCommand.Parser,
+        ["gsd1"] = Streaming.Formats.ShardCommand.Parser,
+        ["ddb1"] = Streaming.Formats.ShardCommand.Parser,
+        ["sfl1"] = Streaming.Formats.ShardFlushed.Parser,
+        ["sdl1"] = Streaming.Formats.ShardDeletes.Parser,
+        ["dbd1"] = Streaming.Formats.DeleteBufferDescribed.Parser,
+    };
+
     /// <summary>What QueryNodeMessageSerializer (404) registers: the query node's protocol and the read replies.</summary>
     public static TheoryData<string> QueryNodeSamples =>
     [
@@ -37,17 +56,26 @@ public sealed class MessageSchemaTests(SerializationFixture fixture) : IClassFix
             .Select(s => s.Name),
     ];
 
+    /// <summary>What ShardMessageSerializer (405) registers.</summary>
+    public static TheoryData<string> ShardSamples => [.. Samples.Create(ActorRefs.Nobody).Where(s => s.Message is Streaming.IShardMessage).Select(s => s.Name)];
+
     [Theory]
     [MemberData(nameof(QueryNodeSamples))]
-    public void A_query_node_message_is_what_its_schema_declares(string name)
+    public void A_query_node_message_is_what_its_schema_declares(string name) => AssertDeclared(name, 404, QueryNodeMessages, "query_node.proto");
+
+    [Theory]
+    [MemberData(nameof(ShardSamples))]
+    public void A_shard_message_is_what_its_schema_declares(string name) => AssertDeclared(name, 405, ShardMessages, "shard_messages.proto");
+
+    private void AssertDeclared(string name, int serializerId, Dictionary<string, MessageParser> schema, string schemaFile)
     {
         var message = Samples.Create(fixture.QueryNode).Single(s => s.Name == name).Message;
         var serializer = (SerializerWithStringManifest)fixture.System.Serialization.FindSerializerFor(message);
-        Assert.Equal(404, serializer.Identifier);
+        Assert.Equal(serializerId, serializer.Identifier);
         var bytes = serializer.ToBinary(message);
         var manifest = serializer.Manifest(message);
 
-        Assert.True(QueryNodeMessages.TryGetValue(manifest, out var parser), $"query_node.proto declares no message for manifest {manifest}");
+        Assert.True(schema.TryGetValue(manifest, out var parser), $"{schemaFile} declares no message for manifest {manifest}");
         var parsed = parser.ParseFrom(bytes);
 
         Assert.Empty(UndeclaredFields(parsed, manifest));
