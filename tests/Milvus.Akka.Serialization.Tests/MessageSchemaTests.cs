@@ -2,6 +2,7 @@ using System.Reflection;
 using Akka.Actor;
 using Akka.Serialization;
 using Google.Protobuf;
+using Milvus.Akka.Coordinator;
 using Milvus.Akka.Query.Formats;
 
 namespace Milvus.Akka.Serialization.Tests;
@@ -48,6 +49,86 @@ public sealed class MessageSchemaTests(SerializationFixture fixture) : IClassFix
         ["dbd1"] = Streaming.Formats.DeleteBufferDescribed.Parser,
     };
 
+    /// <summary>src/Milvus.Akka.Contracts/Coordinator/coordinator_messages.proto, by manifest.</summary>
+    private static readonly Dictionary<string, MessageParser> CoordinatorMessages = new()
+    {
+        ["at1"] = Coordinator.Wire.Allocate.Parser,
+        ["ta1"] = Coordinator.Wire.TimestampsAllocated.Parser,
+        ["ai1"] = Coordinator.Wire.Allocate.Parser,
+        ["ia1"] = Coordinator.Wire.IdsAllocated.Parser,
+        ["cd1"] = Coordinator.Wire.DatabaseProperties.Parser,
+        ["dd1"] = Coordinator.Wire.Name.Parser,
+        ["ad1"] = Coordinator.Wire.DatabaseProperties.Parser,
+        ["ld1"] = Coordinator.Wire.Nothing.Parser,
+        ["dl1"] = Coordinator.Wire.DatabaseList.Parser,
+        ["cc1"] = Coordinator.Wire.CreateCollection.Parser,
+        ["dc1"] = Coordinator.Wire.CollectionName.Parser,
+        ["tc1"] = Coordinator.Wire.CollectionName.Parser,
+        ["dsc1"] = Coordinator.Wire.CollectionName.Parser,
+        ["dsi1"] = Coordinator.Wire.CollectionId.Parser,
+        ["cde1"] = Coordinator.Wire.CollectionDescribed.Parser,
+        ["cch1"] = Coordinator.Wire.CatalogChanged.Parser,
+        ["lc1"] = Coordinator.Wire.Name.Parser,
+        ["cl1"] = Coordinator.Wire.CollectionList.Parser,
+        ["rc1"] = Coordinator.Wire.RenameCollection.Parser,
+        ["ac1"] = Coordinator.Wire.AlterCollection.Parser,
+        ["acf1"] = Coordinator.Wire.AlterNamedPart.Parser,
+        ["acfa1"] = Coordinator.Wire.AddCollectionField.Parser,
+        ["cp1"] = Coordinator.Wire.ThreeNames.Parser,
+        ["dp1"] = Coordinator.Wire.ThreeNames.Parser,
+        ["ca1"] = Coordinator.Wire.ThreeNames.Parser,
+        ["da1"] = Coordinator.Wire.CollectionName.Parser,
+        ["aa1"] = Coordinator.Wire.ThreeNames.Parser,
+        ["ci1"] = Coordinator.Wire.IndexRequest.Parser,
+        ["di1"] = Coordinator.Wire.IndexRequest.Parser,
+        ["ali1"] = Coordinator.Wire.AlterNamedPart.Parser,
+        ["gip1"] = Coordinator.Wire.CollectionId.Parser,
+        ["ip1"] = Coordinator.Wire.IndexProgress.Parser,
+        ["lo1"] = Coordinator.Wire.LoadCollection.Parser,
+        ["rl1"] = Coordinator.Wire.CollectionName.Parser,
+        ["lop1"] = Coordinator.Wire.LoadPartitions.Parser,
+        ["rlp1"] = Coordinator.Wire.ReleasePartitions.Parser,
+        ["glp1"] = Coordinator.Wire.CollectionId.Parser,
+        ["lp1"] = Coordinator.Wire.LoadProgress.Parser,
+        ["sf1"] = Coordinator.Wire.SegmentMessage.Parser,
+        ["gs1"] = Coordinator.Wire.CollectionId.Parser,
+        ["sl1"] = Coordinator.Wire.SegmentList.Parser,
+        ["rit1"] = Coordinator.Wire.Nothing.Parser,
+        ["nt1"] = Coordinator.Wire.Nothing.Parser,
+        ["ibt1"] = Coordinator.Wire.IndexBuildTask.Parser,
+        ["ib1"] = Coordinator.Wire.IndexBuilt.Parser,
+        ["ibf1"] = Coordinator.Wire.TaskFailed.Parser,
+        ["wa1"] = Coordinator.Wire.Nothing.Parser,
+        ["rqn1"] = Coordinator.Wire.RegisterQueryNode.Parser,
+        ["ssv1"] = Coordinator.Wire.SegmentServed.Parser,
+        ["gsd1"] = Coordinator.Wire.ShardName.Parser,
+        ["sd1"] = Coordinator.Wire.ShardDistribution.Parser,
+        ["sir1"] = Coordinator.Wire.SegmentMessage.Parser,
+        ["us1"] = Coordinator.Wire.UnloadSegments.Parser,
+        ["as1"] = Coordinator.Wire.AssignSegment.Parser,
+        ["rs1"] = Coordinator.Wire.ShardName.Parser,
+        ["ds1"] = Coordinator.Wire.ShardName.Parser,
+        ["dpd1"] = Coordinator.Wire.DropPartitionData.Parser,
+        ["wss1"] = Coordinator.Wire.WidenShardSchema.Parser,
+        ["cpc1"] = Coordinator.Wire.CollectionId.Parser,
+        ["cps1"] = Coordinator.Wire.CompactionScheduled.Parser,
+        ["gc1"] = Coordinator.Wire.GetCompaction.Parser,
+        ["cds1"] = Coordinator.Wire.CompactionDescribed.Parser,
+        ["gcs1"] = Coordinator.Wire.CollectionId.Parser,
+        ["cst1"] = Coordinator.Wire.CompactionState.Parser,
+        ["rct1"] = Coordinator.Wire.Nothing.Parser,
+        ["ct1"] = Coordinator.Wire.CompactionTask.Parser,
+        ["cco1"] = Coordinator.Wire.CompactionCompleted.Parser,
+        ["cf1"] = Coordinator.Wire.TaskFailed.Parser,
+        ["sr1"] = Coordinator.Wire.SegmentsReplaced.Parser,
+        ["gcd1"] = Coordinator.Wire.CollectionId.Parser,
+        ["cdi1"] = Coordinator.Wire.CollectionDistribution.Parser,
+        ["gct1"] = Coordinator.Wire.Nothing.Parser,
+        ["ctp1"] = Coordinator.Wire.ClusterTopology.Parser,
+        ["gth1"] = Coordinator.Wire.Nothing.Parser,
+        ["th1"] = Coordinator.Wire.TaskHistory.Parser,
+    };
+
     /// <summary>What QueryNodeMessageSerializer (404) registers: the query node's protocol and the read replies.</summary>
     public static TheoryData<string> QueryNodeSamples =>
     [
@@ -56,12 +137,20 @@ public sealed class MessageSchemaTests(SerializationFixture fixture) : IClassFix
             .Select(s => s.Name),
     ];
 
+    /// <summary>What CoordinatorMessageSerializer (403) registers.</summary>
+    public static TheoryData<string> CoordinatorSamples => [.. Samples.Create(ActorRefs.Nobody).Where(s => s.Message is ICoordinatorMessage).Select(s => s.Name)];
+
     /// <summary>What ShardMessageSerializer (405) registers.</summary>
     public static TheoryData<string> ShardSamples => [.. Samples.Create(ActorRefs.Nobody).Where(s => s.Message is Streaming.IShardMessage).Select(s => s.Name)];
 
     [Theory]
     [MemberData(nameof(QueryNodeSamples))]
     public void A_query_node_message_is_what_its_schema_declares(string name) => AssertDeclared(name, 404, QueryNodeMessages, "query_node.proto");
+
+    [Theory]
+    [MemberData(nameof(CoordinatorSamples))]
+    public void A_coordinator_message_is_what_its_schema_declares(string name) =>
+        AssertDeclared(name, 403, CoordinatorMessages, "coordinator_messages.proto");
 
     [Theory]
     [MemberData(nameof(ShardSamples))]
