@@ -2,6 +2,7 @@ using System.Reflection;
 using Akka.Actor;
 using Akka.Serialization;
 using Google.Protobuf;
+using Milvus.Akka.Cluster;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Query.Formats;
 
@@ -129,6 +130,16 @@ public sealed class MessageSchemaTests(SerializationFixture fixture) : IClassFix
         ["th1"] = Coordinator.Wire.TaskHistory.Parser,
     };
 
+    /// <summary>src/Milvus.Akka.Cluster/Serialization/cluster_messages.proto, by manifest.</summary>
+    private static readonly Dictionary<string, MessageParser> ClusterMessages = new()
+    {
+        ["mf1"] = Cluster.Serialization.Formats.MilvusFailure.Parser,
+        ["dn1"] = Cluster.Serialization.Formats.Done.Parser,
+    };
+
+    /// <summary>What ClusterMessageSerializer (402) registers: the replies every layer shares.</summary>
+    public static TheoryData<string> ClusterSamples => [.. Samples.Create(ActorRefs.Nobody).Where(s => s.Message is MilvusFailure or Done).Select(s => s.Name)];
+
     /// <summary>What QueryNodeMessageSerializer (404) registers: the query node's protocol and the read replies.</summary>
     public static TheoryData<string> QueryNodeSamples =>
     [
@@ -146,6 +157,10 @@ public sealed class MessageSchemaTests(SerializationFixture fixture) : IClassFix
     [Theory]
     [MemberData(nameof(QueryNodeSamples))]
     public void A_query_node_message_is_what_its_schema_declares(string name) => AssertDeclared(name, 404, QueryNodeMessages, "query_node.proto");
+
+    [Theory]
+    [MemberData(nameof(ClusterSamples))]
+    public void A_shared_reply_is_what_its_schema_declares(string name) => AssertDeclared(name, 402, ClusterMessages, "cluster_messages.proto");
 
     [Theory]
     [MemberData(nameof(CoordinatorSamples))]
