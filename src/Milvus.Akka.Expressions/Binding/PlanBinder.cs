@@ -60,8 +60,7 @@ internal sealed class PlanBinder(CollectionSchema schema)
     private ValueNode Operand(Plan.Operand operand) => operand.KindCase switch
     {
         Plan.Operand.KindOneofCase.Constant => new ConstantNode(PlanConstants.ToValue(operand.Constant)),
-        Plan.Operand.KindOneofCase.FieldId => FieldNode.For(Field(operand.FieldId))
-            ?? throw new InvalidDataException($"a filter plan reads field {operand.FieldId}, whose type no filter reads"),
+        Plan.Operand.KindOneofCase.FieldId => Column(operand.FieldId),
         Plan.Operand.KindOneofCase.JsonPath => new JsonPathNode(Field(operand.JsonPath.FieldId, DataType.Json),
             [.. operand.JsonPath.Steps.Select(step => step.KindCase == Plan.PathStep.KindOneofCase.Member ? (object)step.Member : step.Position)]),
         Plan.Operand.KindOneofCase.ArrayElement => new ArrayElementNode(Column<ArrayColumnNode>(operand.ArrayElement.FieldId), operand.ArrayElement.Index),
@@ -77,7 +76,10 @@ internal sealed class PlanBinder(CollectionSchema schema)
             ? field
             : throw new InvalidDataException($"a filter plan reads field {fieldId}, which collection \"{schema.Name}\" does not have{(type is null ? "" : $" as a {type} field")}");
 
-    private T Column<T>(long fieldId) where T : FieldNode => As<T>(Operand(new Plan.Operand { FieldId = fieldId }), typeof(T).Name);
+    private FieldNode Column(long fieldId) => FieldNode.For(Field(fieldId))
+        ?? throw new InvalidDataException($"a filter plan reads field {fieldId}, whose type no filter reads");
+
+    private T Column<T>(long fieldId) where T : FieldNode => As<T>(Column(fieldId), typeof(T).Name);
 
     private Analyzer AnalyzerOf(long fieldId) => AnalyzerParams.ForField(Field(fieldId));
 

@@ -1,4 +1,3 @@
-using System.Numerics;
 using Plan = Milvus.Akka.Expressions.Formats;
 
 namespace Milvus.Akka.Expressions.Evaluation;
@@ -23,10 +22,6 @@ internal static class PlanConstants
         Plan.Constant.KindOneofCase.Boolean => Value.FromBool(constant.Boolean),
         _ => throw new InvalidDataException("a filter plan holds a constant without a value"),
     };
-
-    /// <summary>A numeric column's constant, in its own type, as a filter value.</summary>
-    public static Value Number<T>(T value) where T : unmanaged, INumber<T> =>
-        typeof(T) == typeof(float) || typeof(T) == typeof(double) ? Value.FromFloat(double.CreateTruncating(value)) : Value.FromInt(long.CreateTruncating(value));
 
     public static Plan.Constants ToConstants(IEnumerable<Value> values)
     {

@@ -93,7 +93,7 @@ internal sealed class ColumnConstantCompare<T>(NumericColumnNode<T> column, Comp
                 ?? BitKernels.Compare<T>(column.Values(context), op, constant),
             context.Validity(column.Field));
 
-    public override Plan.Predicate ToPlan() => Compare(Plan.CompareEvaluator.Column, column, op, new ConstantNode(PlanConstants.Number(constant)));
+    public override Plan.Predicate ToPlan() => Compare(Plan.CompareEvaluator.Column, column, op, new ConstantNode(NumericColumnNode<T>.ToValue(constant)));
 }
 
 /// <summary>Two numeric fields of the same storage type: one SIMD pass over both columns.</summary>
@@ -226,7 +226,7 @@ internal sealed class ColumnIn<T>(NumericColumnNode<T> column, HashSet<T> set) :
     }
 
     public override Plan.Predicate ToPlan() =>
-        new() { In = new Plan.In { ByColumn = true, Value = column.ToPlan(), Constants = PlanConstants.ToConstants(set.Select(PlanConstants.Number)) } };
+        new() { In = new Plan.In { ByColumn = true, Value = column.ToPlan(), Constants = PlanConstants.ToConstants(set.Select(NumericColumnNode<T>.ToValue)) } };
 }
 
 /// <summary><c>x in [...]</c> for VarChar fields, JSON paths, array elements and the rest.</summary>

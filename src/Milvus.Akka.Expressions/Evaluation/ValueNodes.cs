@@ -126,9 +126,11 @@ internal sealed class NumericColumnNode<T>(FieldSchema field) : FieldNode(field)
             return Value.Null;
         }
 
-        var value = column.Values[row];
-        return IsFloating ? Value.FromFloat(double.CreateTruncating(value)) : Value.FromInt(long.CreateTruncating(value));
+        return ToValue(column.Values[row]);
     }
+
+    /// <summary>A value of this column's type as a filter value: Float for float and double, Int for the integers.</summary>
+    public static Value ToValue(T value) => IsFloating ? Value.FromFloat(double.CreateTruncating(value)) : Value.FromInt(long.CreateTruncating(value));
 
     public override long[] Int64Vector(EvaluationContext context, out Bitset? valid)
     {

@@ -123,7 +123,8 @@ public static class SegmentsCodec
             WriteEncoded(o, 8, EncodeColumn(keys));
         }
 
-        WriteUInt64(o, 9, plan.ExpiredBefore);    });
+        WriteUInt64(o, 9, plan.ExpiredBefore);
+    });
 
     public static QueryPlan DecodeQueryPlan(ByteString bytes)
     {
