@@ -331,17 +331,18 @@ public static class FieldDataConverter
     };
 
     /// <summary>
-    /// The query vectors of a placeholder value for a field: float32 row after row for the float-family types
-    /// (Float16, BFloat16 and Int8 converted), or the rows as sent for BinaryVector and SparseFloatVector.
+    /// The query vectors of a placeholder value for a field, each a range of <paramref name="group"/>: float32 row after
+    /// row for the float-family types (Float16, BFloat16 and Int8 converted), or the rows as sent for BinaryVector and
+    /// SparseFloatVector. Each vector is copied once, straight into the result.
     /// </summary>
-    public static (float[] Floats, byte[][]? Raw) QueryVectors(IReadOnlyList<ByteString> values, FieldSchema field)
+    public static (float[] Floats, byte[][]? Raw) QueryVectors(ReadOnlySpan<byte> group, Range[] values, FieldSchema field)
     {
         if (field.DataType == DataType.SparseFloatVector)
         {
-            var rows = new byte[values.Count][];
-            for (var q = 0; q < values.Count; q++)
+            var rows = new byte[values.Length][];
+            for (var q = 0; q < values.Length; q++)
             {
-                rows[q] = values[q].ToByteArray();
+                rows[q] = group[values[q]].ToArray();
                 SparseVectors.Validate(rows[q], $"query vector {q}");
             }
 
@@ -349,26 +350,41 @@ public static class FieldDataConverter
         }
 
         var width = field.DataType == DataType.FloatVector ? field.Dim * sizeof(float) : field.DataType.VectorRowWidth(field.Dim);
-        for (var q = 0; q < values.Count; q++)
+        for (var q = 0; q < values.Length; q++)
         {
-            if (values[q].Length != width)
+            var length = values[q].GetOffsetAndLength(group.Length).Length;
+            if (length != width)
             {
                 throw new MilvusException(ErrorCode.ParameterInvalid,
-                    $"query vector {q} has {values[q].Length} bytes, but {field.DataType} field '{field.Name}' has dim {field.Dim} ({width} bytes per vector)");
+                    $"query vector {q} has {length} bytes, but {field.DataType} field '{field.Name}' has dim {field.Dim} ({width} bytes per vector)");
             }
         }
 
         if (field.DataType == DataType.BinaryVector)
         {
-            return ([], [.. values.Select(v => v.ToByteArray())]);
+            var rows = new byte[values.Length][];
+            for (var q = 0; q < values.Length; q++)
+            {
+                rows[q] = group[values[q]].ToArray();
+            }
+
+            return ([], rows);
         }
 
-        var packed = new byte[values.Count * width];
-        for (var q = 0; q < values.Count; q++)
+        var floats = new float[values.Length * field.Dim];
+        for (var q = 0; q < values.Length; q++)
         {
-            values[q].Span.CopyTo(packed.AsSpan(q * width, width));
+            var destination = floats.AsSpan(q * field.Dim, field.Dim);
+            if (field.DataType == DataType.FloatVector)
+            {
+                MemoryMarshal.Cast<byte, float>(group[values[q]]).CopyTo(destination);
+            }
+            else
+            {
+                PackedVectors.ToSingle(field.DataType, group[values[q]], destination);
+            }
         }
 
-        return (PackedVectors.ToSingle(field.DataType, packed), null);
+        return (floats, null);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using Milvus.Akka.Common;
@@ -533,41 +534,39 @@ public sealed partial class MilvusGrpcService
 
     private static (float[] Floats, byte[][]? Raw, string[]? Texts) QueryVectors(ByteString placeholderBytes, Common.FieldSchema field, long nq)
     {
-        PlaceholderGroup group;
-        try
-        {
-            group = PlaceholderGroup.Parser.ParseFrom(placeholderBytes);
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"placeholder_group is not a valid common.PlaceholderGroup: {e.Message}");
-        }
-
-        if (group.Placeholders.Count != 1 || group.Placeholders[0].Tag != PlaceholderTag)
+        var bytes = placeholderBytes.Span;
+        var placeholder = QueryPlaceholder.Read(bytes);
+        if (placeholder.Placeholders != 1 || placeholder.Tag != PlaceholderTag)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid,
-                $"placeholder_group must hold exactly one placeholder tagged \"{PlaceholderTag}\", got {group.Placeholders.Count}");
+                $"placeholder_group must hold exactly one placeholder tagged \"{PlaceholderTag}\", got {placeholder.Placeholders}");
         }
 
-        var placeholder = group.Placeholders[0];
         var isText = placeholder.Type == PlaceholderType.VarChar;
         if (!isText && (int)placeholder.Type != (int)field.DataType)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"query vectors of type {placeholder.Type} cannot search {field.DataType} field '{field.Name}'");
         }
 
-        if (placeholder.Values.Count == 0 || (nq != 0 && nq != placeholder.Values.Count))
+        var values = placeholder.Values;
+        if (values.Length == 0 || (nq != 0 && nq != values.Length))
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"nq ({nq}) does not match the {placeholder.Values.Count} query vectors sent");
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"nq ({nq}) does not match the {values.Length} query vectors sent");
         }
 
         if (isText)
         {
             // Query texts of a full-text search; the proxy checks that the field is a BM25 function's output.
-            return ([], null, [.. placeholder.Values.Select(v => v.ToStringUtf8())]);
+            var texts = new string[values.Length];
+            for (var q = 0; q < texts.Length; q++)
+            {
+                texts[q] = Encoding.UTF8.GetString(bytes[values[q]]);
+            }
+
+            return ([], null, texts);
         }
 
-        var (floats, raw) = FieldDataConverter.QueryVectors(placeholder.Values, field);
+        var (floats, raw) = FieldDataConverter.QueryVectors(bytes, values, field);
         return (floats, raw, null);
     }
 
