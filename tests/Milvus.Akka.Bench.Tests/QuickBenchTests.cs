@@ -45,13 +45,21 @@ public sealed class QuickBenchTests
         Assert.True(roundTrips >= 0, "no round-trip table in the output:\n" + output);
         var tripRows = lines.Skip(roundTrips + 2).TakeWhile(l => l.StartsWith('|')).Select(r => r.Trim('|').Split('|').Select(c => c.Trim()).ToArray()).ToList();
         Assert.Equal(["1", "8"], tripRows.Select(cells => cells[0]));
-        Assert.All(tripRows, cells => Assert.True(Number(cells[1]) > 0 && Number(cells[3]) >= 0, $"round trip row: {string.Join(" | ", cells)}"));
+        Assert.All(tripRows, cells => Assert.True(Number(cells[1]) > 0 && Number(cells[2]) <= Number(cells[3]) && Number(cells[4]) >= 0,
+            $"round trip row: {string.Join(" | ", cells)}"));
+        var inProcess = Assert.Single(lines, l => l.StartsWith("| 64 | ", StringComparison.Ordinal) && l.Count(c => c == '|') == 7);
+        Assert.True(Number(inProcess.Trim('|').Split('|')[5].Trim()) > 0, $"in-process row without its all-core CPU per query: {inProcess}");
         Assert.Contains("## Ratios against issue 10's targets", lines);
         // The QPS ceiling with the client on the same cores is a fraction: the index's CPU over itself and more (the round
         // trip and the client may round to 0 on a quick run).
         var ceiling = Assert.Single(lines, l => l.Contains("the most that ratio can be", StringComparison.Ordinal));
         var fraction = Number(System.Text.RegularExpressions.Regex.Match(ceiling, @"= ([0-9.]+)×").Groups[1].Value);
         Assert.True(fraction is > 0 and <= 1, $"ceiling row: {ceiling}");
+        if (Environment.ProcessorCount <= 8)
+        {
+            // 8 in flight keeps every core searching: that point is also set against the all-core CPU per query.
+            Assert.Single(lines, l => l.Contains($"with all {Environment.ProcessorCount} threads searching", StringComparison.Ordinal) && l.Contains("× at 8"));
+        }
         Assert.True(File.Exists(Path.Combine(work.Path, "results.md")));
     }
 

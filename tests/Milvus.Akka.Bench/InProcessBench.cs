@@ -57,6 +57,7 @@ internal sealed class InProcessBench(Dataset data, GroundTruth truth, BenchOptio
         self.Refresh();
         var cpuSeconds = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
 
+        cpuBefore = self.TotalProcessorTime;
         start = Stopwatch.GetTimestamp();
         Parallel.For(0, total, new ParallelOptions { MaxDegreeOfParallelism = options.Threads },
             () => (Ids: new int[k], Scores: new float[k]),
@@ -67,7 +68,10 @@ internal sealed class InProcessBench(Dataset data, GroundTruth truth, BenchOptio
             },
             _ => { });
         var allCoresSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        var point = new InProcessPoint(ef, truth.Recall(ids), total / oneThreadSeconds, cpuSeconds * 1000 / total, total / allCoresSeconds);
+        self.Refresh();
+        var allCoresCpuSeconds = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
+        var point = new InProcessPoint(ef, truth.Recall(ids), total / oneThreadSeconds, cpuSeconds * 1000 / total, total / allCoresSeconds,
+            allCoresCpuSeconds * 1000 / total);
         log.WriteLine(Invariant($"{data.Name}: in process, ef {ef}: recall {point.Recall:F4}, {point.QpsOneThread:F0} QPS on 1 thread, {point.QpsAllCores:F0} on {options.Threads}"));
         return point;
     }

@@ -15,13 +15,16 @@ public sealed record SearchPoint(
     int Ef, int InFlight, int Requests, double Recall, double Qps, double P50Ms, double P99Ms, double ServerCpuMsPerRequest, double ClientCpuMsPerRequest);
 
 /// <summary>The gRPC round trip with no work behind it (GetVersion) at one in-flight level: what any request costs.</summary>
-public sealed record RoundTripPoint(int InFlight, int Requests, double Qps, double P50Ms, double ServerCpuMsPerRequest, double ClientCpuMsPerRequest);
+public sealed record RoundTripPoint(int InFlight, int Requests, double Qps, double P50Ms, double P99Ms, double ServerCpuMsPerRequest, double ClientCpuMsPerRequest);
 
 public sealed record ServerRun(IngestResult Ingest, double FlushSeconds, double IndexSeconds, double LoadSeconds, IReadOnlyList<SearchPoint> Points,
     IReadOnlyList<RoundTripPoint> RoundTrips);
 
-/// <summary>The in-process index at one ef: one query per call, on one thread and on all cores.</summary>
-public sealed record InProcessPoint(int Ef, double Recall, double QpsOneThread, double CpuMsPerQuery, double QpsAllCores);
+/// <summary>
+/// The in-process index at one ef: one query per call, on one thread and on all cores, with the process's CPU per query
+/// in each (with every core searching a query costs more CPU: the cores share caches and memory bandwidth).
+/// </summary>
+public sealed record InProcessPoint(int Ef, double Recall, double QpsOneThread, double CpuMsPerQuery, double QpsAllCores, double CpuMsPerQueryAllCores);
 
 public sealed record InProcessRun(double BuildSeconds, int Threads, IReadOnlyList<InProcessPoint> Points);
 

@@ -302,7 +302,7 @@ internal sealed class ServerBench(ServerUnderTest server, Dataset data, GroundTr
         foreach (var inFlight in options.InFlight)
         {
             var run = await CallsAsync(inFlight, options.Requests, (invoker, _) => RawCalls.GetVersionAsync(invoker, RawCalls.EmptyRequest));
-            points.Add(new RoundTripPoint(inFlight, options.Requests, run.Qps, run.Percentile(0.50), run.ServerCpuMsPerRequest, run.ClientCpuMsPerRequest));
+            points.Add(new RoundTripPoint(inFlight, options.Requests, run.Qps, run.Percentile(0.50), run.Percentile(0.99), run.ServerCpuMsPerRequest, run.ClientCpuMsPerRequest));
         }
 
         return points;
