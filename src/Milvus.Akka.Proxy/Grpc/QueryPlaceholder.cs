@@ -7,9 +7,9 @@ namespace Milvus.Akka.Proxy.Grpc;
 
 /// <summary>
 /// The one placeholder of a search's serialized common.PlaceholderGroup, read in place: each query is a range of the
-/// request's bytes, so a query vector is copied once, into the array the search runs on. (The generated parser copies
-/// every value into a ByteString of its own; with the request's own ByteString and the float array that was three copies
-/// of each vector, a third of a 784-d search's allocation.)
+/// request's bytes, so a query vector is copied once, into the array the search runs on. (The generated parser copied
+/// every value into a ByteString of its own, and the values were packed into one buffer before becoming floats: two
+/// more copies of each vector, a fifth of a 784-d search's allocation.)
 /// </summary>
 /// <param name="Placeholders">How many placeholders the group holds (a search sends one); the rest is the first one's.</param>
 public sealed record QueryPlaceholder(int Placeholders, string Tag, PlaceholderType Type, Range[] Values)
@@ -25,7 +25,7 @@ public sealed record QueryPlaceholder(int Placeholders, string Tag, PlaceholderT
     // Protobuf refuses a string field that is not UTF-8.
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>Reads <paramref name="group"/> as protobuf does: unknown fields skipped, the last of a repeated scalar kept.</summary>
+    /// <summary>Reads <paramref name="group"/> as protobuf does: unknown fields skipped, a singular field sent twice taking its last value.</summary>
     public static QueryPlaceholder Read(ReadOnlySpan<byte> group)
     {
         var placeholders = 0;
