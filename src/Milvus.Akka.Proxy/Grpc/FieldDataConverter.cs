@@ -339,10 +339,9 @@ public static class FieldDataConverter
     {
         if (field.DataType == DataType.SparseFloatVector)
         {
-            var rows = new byte[values.Length][];
-            for (var q = 0; q < values.Length; q++)
+            var rows = Rows(group, values);
+            for (var q = 0; q < rows.Length; q++)
             {
-                rows[q] = group[values[q]].ToArray();
                 SparseVectors.Validate(rows[q], $"query vector {q}");
             }
 
@@ -362,13 +361,7 @@ public static class FieldDataConverter
 
         if (field.DataType == DataType.BinaryVector)
         {
-            var rows = new byte[values.Length][];
-            for (var q = 0; q < values.Length; q++)
-            {
-                rows[q] = group[values[q]].ToArray();
-            }
-
-            return ([], rows);
+            return ([], Rows(group, values));
         }
 
         var floats = new float[values.Length * field.Dim];
@@ -386,5 +379,16 @@ public static class FieldDataConverter
         }
 
         return (floats, null);
+    }
+
+    private static byte[][] Rows(ReadOnlySpan<byte> group, Range[] values)
+    {
+        var rows = new byte[values.Length][];
+        for (var q = 0; q < values.Length; q++)
+        {
+            rows[q] = group[values[q]].ToArray();
+        }
+
+        return rows;
     }
 }
