@@ -13,7 +13,7 @@ namespace Milvus.Akka.Proxy.Tests;
 /// <summary>
 /// The in-place reader of a search's placeholder group against protobuf's generated parser: the same placeholders from
 /// every group it accepts, and the same groups refused (with ParameterInvalid, never another exception), including every
-/// truncation and single-byte corruption of well-formed groups.
+/// truncation and eight single-byte corruptions at every position of well-formed groups.
 /// </summary>
 public sealed class QueryPlaceholderTests
 {
