@@ -9,7 +9,7 @@ namespace Milvus.Akka.Bench;
 /// <summary>
 /// The engine's HNSW in this process on the same data, M, efConstruction and ef as the server, searched as the server
 /// is asked: one query per call, the same request count cycling through the queries. CPU per query is this process's
-/// CPU time over the single-thread pass (nothing else runs in it meanwhile).
+/// CPU time over the single-thread pass and over the all-core pass (nothing else runs in it meanwhile).
 /// </summary>
 internal sealed class InProcessBench(Dataset data, GroundTruth truth, BenchOptions options, TextWriter log)
 {
@@ -45,34 +45,37 @@ internal sealed class InProcessBench(Dataset data, GroundTruth truth, BenchOptio
             SearchOne(i, scratchIds, scratchScores);
         }
 
-        var self = Process.GetCurrentProcess();
-        var cpuBefore = self.TotalProcessorTime;
-        var start = Stopwatch.GetTimestamp();
-        for (var i = 0; i < total; i++)
+        var (oneThreadSeconds, cpuSeconds) = Measure(() =>
         {
-            SearchOne(i, i < recorded ? ids.AsSpan(i * k, k) : scratchIds, scratchScores);
-        }
-
-        var oneThreadSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        self.Refresh();
-        var cpuSeconds = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
-
-        cpuBefore = self.TotalProcessorTime;
-        start = Stopwatch.GetTimestamp();
-        Parallel.For(0, total, new ParallelOptions { MaxDegreeOfParallelism = options.Threads },
-            () => (Ids: new int[k], Scores: new float[k]),
-            (i, _, scratch) =>
+            for (var i = 0; i < total; i++)
             {
-                SearchOne(i, scratch.Ids, scratch.Scores);
-                return scratch;
-            },
-            _ => { });
-        var allCoresSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        self.Refresh();
-        var allCoresCpuSeconds = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
+                SearchOne(i, i < recorded ? ids.AsSpan(i * k, k) : scratchIds, scratchScores);
+            }
+        });
+        var (allCoresSeconds, allCoresCpuSeconds) = Measure(() =>
+            Parallel.For(0, total, new ParallelOptions { MaxDegreeOfParallelism = options.Threads },
+                () => (Ids: new int[k], Scores: new float[k]),
+                (i, _, scratch) =>
+                {
+                    SearchOne(i, scratch.Ids, scratch.Scores);
+                    return scratch;
+                },
+                _ => { }));
         var point = new InProcessPoint(ef, truth.Recall(ids), total / oneThreadSeconds, cpuSeconds * 1000 / total, total / allCoresSeconds,
             allCoresCpuSeconds * 1000 / total);
         log.WriteLine(Invariant($"{data.Name}: in process, ef {ef}: recall {point.Recall:F4}, {point.QpsOneThread:F0} QPS on 1 thread, {point.QpsAllCores:F0} on {options.Threads}"));
         return point;
+    }
+
+    /// <summary>The wall-clock and this process's CPU seconds of <paramref name="run"/>.</summary>
+    private static (double Seconds, double CpuSeconds) Measure(Action run)
+    {
+        using var self = Process.GetCurrentProcess();
+        var cpuBefore = self.TotalProcessorTime;
+        var start = Stopwatch.GetTimestamp();
+        run();
+        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        self.Refresh();
+        return (seconds, (self.TotalProcessorTime - cpuBefore).TotalSeconds);
     }
 }
