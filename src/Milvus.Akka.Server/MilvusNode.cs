@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Configuration;
 using Akka.Event;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Client;
@@ -69,7 +70,43 @@ public sealed class MilvusNode : IAsyncDisposable
         var storage = StorageSettings.From(config);
         var objects = storage.CreateObjectStore();
         var meta = storage.CreateMetaStore();
-        var system = ActorSystem.Create(SystemName, RemotingTls.From(config).Setup(config));
+        ActorSystem system;
+        try
+        {
+            system = ActorSystem.Create(SystemName, RemotingTls.From(config).Setup(config));
+        }
+        catch
+        {
+            await objects.DisposeAsync();
+            await meta.DisposeAsync();
+            throw;
+        }
+
+        ManagementServer? management = null;
+        try
+        {
+            return await StartRolesAsync(options, config, system, objects, meta, m => management = m, cancellationToken);
+        }
+        catch
+        {
+            // A node that cannot finish starting (its gRPC port taken, meta storage unreachable) leaves the cluster it
+            // joined and releases its stores, so the process can exit with the reason instead of lingering half started.
+            if (management is not null)
+            {
+                await management.DisposeAsync();
+            }
+
+            await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
+            await system.WhenTerminated;
+            await objects.DisposeAsync();
+            await meta.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<MilvusNode> StartRolesAsync(NodeOptions options, Config config, ActorSystem system, IObjectStore objects,
+        IMetaStore meta, Action<ManagementServer?> managementStarted, CancellationToken cancellationToken)
+    {
         // The object-store snapshot plugin (milvus.streaming.snapshot-plugin-id) keeps shard snapshots next to the segments.
         SnapshotObjectStores.Get(system).Register("default", objects);
         // Served from the start, so probes see 503 (with the reason) until every role has started.
@@ -82,6 +119,7 @@ public sealed class MilvusNode : IAsyncDisposable
             ? app => ConsoleEndpoints.Map(app, () => Volatile.Read(ref proxy), global::Akka.Cluster.Cluster.Get(system).SelfAddress.ToString())
             : (Action<Microsoft.AspNetCore.Routing.IEndpointRouteBuilder>?)null;
         var management = await ManagementServer.StartAsync(ManagementSettings.From(config), health, nodeMetrics, system.Log, cancellationToken, console);
+        managementStarted(management);
         var cluster = global::Akka.Cluster.Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());

@@ -11,7 +11,18 @@ catch (ArgumentException e)
     return 2;
 }
 
-await using var node = await MilvusNode.StartAsync(options);
+MilvusNode started;
+try
+{
+    started = await MilvusNode.StartAsync(options);
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"Milvus.Akka could not start: {StartupFailure.Describe(e)}");
+    return 1;
+}
+
+await using var node = started;
 var stop = new TaskCompletionSource();
 // SIGTERM and Ctrl-C run CoordinatedShutdown through DisposeAsync: acknowledged writes are already in the WAL.
 Console.CancelKeyPress += (_, e) =>

@@ -91,7 +91,16 @@ public sealed class MilvusGrpcHost : IAsyncDisposable
         builder.Services.AddSingleton<MilvusStatusInterceptor>();
         var app = builder.Build();
         app.MapGrpcService<MilvusGrpcService>();
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new MilvusGrpcHost(app, new Uri(bound).Port);
     }
