@@ -77,8 +77,7 @@ public sealed class MilvusNode : IAsyncDisposable
         }
         catch
         {
-            await objects.DisposeAsync();
-            await meta.DisposeAsync();
+            await CloseStoresAsync(objects, meta);
             throw;
         }
 
@@ -98,8 +97,7 @@ public sealed class MilvusNode : IAsyncDisposable
 
             await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
             await system.WhenTerminated;
-            await objects.DisposeAsync();
-            await meta.DisposeAsync();
+            await CloseStoresAsync(objects, meta);
             throw;
         }
     }
@@ -212,7 +210,12 @@ public sealed class MilvusNode : IAsyncDisposable
 
         await stop();
         await System.WhenTerminated;
-        await _objects.DisposeAsync();
-        await _meta.DisposeAsync();
+        await CloseStoresAsync(_objects, _meta);
+    }
+
+    private static async ValueTask CloseStoresAsync(IObjectStore objects, IMetaStore meta)
+    {
+        await objects.DisposeAsync();
+        await meta.DisposeAsync();
     }
 }
