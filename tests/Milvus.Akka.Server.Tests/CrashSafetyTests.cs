@@ -27,7 +27,7 @@ public sealed class CrashSafetyTests : IAsyncLifetime
             Directory.Delete(_dataDir, recursive: true);
         }
 
-        File.Delete(_dataDir + ".hocon");
+        File.Delete(MilvusServerProcess.ConfigFile(_dataDir));
         return Task.CompletedTask;
     }
 

@@ -26,15 +26,7 @@ public sealed class MilvusServerProcess : IAsyncDisposable
     public static async Task<MilvusServerProcess> StartAsync(string dataDir, int port)
     {
         Directory.CreateDirectory(dataDir);
-        var config = dataDir + ".hocon";
-        await File.WriteAllTextAsync(config, $"milvus.proxy.grpc.port = {port}\nmilvus.management.port = 0\nakka.loglevel = WARNING\n");
-        var info = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { ServerAssembly(), "--data-dir", dataDir, "--config", config },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var info = await StartInfoAsync(dataDir, $"milvus.proxy.grpc.port = {port}");
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server process");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -55,6 +47,33 @@ public sealed class MilvusServerProcess : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// How to run the server on <paramref name="dataDir"/> with its output redirected: <paramref name="config"/> (plus no
+    /// management port and Akka warnings only) is written to <c>dataDir.hocon</c> and given with --config, then
+    /// <paramref name="arguments"/>.
+    /// </summary>
+    internal static async Task<ProcessStartInfo> StartInfoAsync(string dataDir, string config, params string[] arguments)
+    {
+        var configFile = ConfigFile(dataDir);
+        await File.WriteAllTextAsync(configFile, $"{config}\nmilvus.management.port = 0\nakka.loglevel = WARNING\n");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { ServerAssembly(), "--data-dir", dataDir, "--config", configFile },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return info;
+    }
+
+    /// <summary>The --config file <see cref="StartInfoAsync"/> writes for <paramref name="dataDir"/>.</summary>
+    internal static string ConfigFile(string dataDir) => dataDir + ".hocon";
 
     /// <summary>SIGKILL: no shutdown hook runs, nothing is flushed by the process itself.</summary>
     public void Kill()

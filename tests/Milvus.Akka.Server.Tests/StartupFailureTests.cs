@@ -69,23 +69,10 @@ public sealed class StartupFailureTests : IDisposable
 
     private async Task<(int ExitCode, string Output, string Errors)> RunServerAsync(string config, params string[] arguments)
     {
-        var configFile = _dataDir + ".hocon";
-        await File.WriteAllTextAsync(configFile, $"{config}\nmilvus.management.port = 0\nakka.loglevel = WARNING\n");
         try
         {
-            var info = new ProcessStartInfo("dotnet")
-            {
-                ArgumentList = { MilvusServerProcess.ServerAssembly(), "--data-dir", _dataDir, "--config", configFile },
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in arguments)
-            {
-                info.ArgumentList.Add(argument);
-            }
-
-            using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server process");
+            using var process = Process.Start(await MilvusServerProcess.StartInfoAsync(_dataDir, config, arguments))
+                ?? throw new InvalidOperationException("could not start the server process");
             var output = process.StandardOutput.ReadToEndAsync();
             var errors = process.StandardError.ReadToEndAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
@@ -103,7 +90,7 @@ public sealed class StartupFailureTests : IDisposable
         }
         finally
         {
-            File.Delete(configFile);
+            File.Delete(MilvusServerProcess.ConfigFile(_dataDir));
         }
     }
 }
