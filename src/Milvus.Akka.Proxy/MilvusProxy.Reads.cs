@@ -47,9 +47,10 @@ public sealed partial class MilvusProxy
 
         var outputs = ResolveOutputFields(info, request.OutputFields);
         var (groupField, grouping) = GroupingOf(info, request);
+        var orderBy = OrderOf(info, request.OrderBy, request.Iterator, "search");
 
-        // The grouping field travels with the hits, so every reducer can group them.
-        var planOutputs = grouping is null || outputs.Contains(grouping.FieldId) ? outputs : outputs.Add(grouping.FieldId);
+        // The grouping and ordering fields travel with the hits, so every reducer can group them and the page be ordered.
+        var planOutputs = WithFields(outputs, grouping is null ? orderBy.Select(k => k.FieldId) : orderBy.Select(k => k.FieldId).Prepend(grouping.FieldId));
         var read = request.ReadAt ?? await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, request.Iterator, cancellationToken);
         var readTimestamp = read.ReadTimestamp;
         var expiredBefore = ExpiredBefore(info, readTimestamp);
@@ -61,7 +62,11 @@ public sealed partial class MilvusProxy
             request.Params, ReadPartitions(info, request.Partitions, filter, ErrorCode.OperationNotSupported), readTimestamp, request.Radius, request.RangeFilter,
             planOutputs, rawQueries, grouping, expiredBefore, bm25);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<SearchHits>(new SearchShard(s, plan), cancellationToken)));
-        var hits = SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, request.Offset, request.Limit, grouping);
+        // Ordered, the page is cut from the best offset + limit hits after ordering them (as Milvus).
+        var hits = orderBy.IsEmpty
+            ? SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, request.Offset, request.Limit, grouping)
+            : RowOrdering.OrderPage(SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, 0, request.Offset + request.Limit, grouping),
+                orderBy, request.Offset, request.Limit, grouping?.FieldId);
         var returned = planOutputs.Length == 0 ? NoFields : hits.Fields ?? Segment.EmptyRows(info.Schema, planOutputs);
         var scores = request.RoundDecimal >= 0
             ? hits.Scores.Select(s => (float)Math.Round(s, request.RoundDecimal, MidpointRounding.AwayFromZero)).ToArray()
@@ -100,12 +105,16 @@ public sealed partial class MilvusProxy
 
         var filter = bound ?? ParseFilter(info, request.Filter);
         var outputs = countOnly ? [] : ResolveOutputFields(info, request.OutputFields);
+        // A count has no rows to order: its keys are checked, not applied.
+        var orderBy = OrderOf(info, request.OrderBy, request.Iterator, "query");
+        orderBy = countOnly ? [] : orderBy;
         var read = await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, request.Iterator, cancellationToken);
         var readTimestamp = read.ReadTimestamp;
-        var plan = new QueryPlan(info.Id, FilterPlan.Of(filter), outputs, ReadPartitions(info, request.Partitions, filter, ErrorCode.ParameterInvalid), readTimestamp,
-            request.Limit is null ? null : request.Offset + request.Limit, countOnly, ExpiredBefore: ExpiredBefore(info, readTimestamp));
+        var plan = new QueryPlan(info.Id, FilterPlan.Of(filter), WithFields(outputs, orderBy.Select(k => k.FieldId)),
+            ReadPartitions(info, request.Partitions, filter, ErrorCode.ParameterInvalid), readTimestamp,
+            request.Limit is null ? null : request.Offset + request.Limit, countOnly, ExpiredBefore: ExpiredBefore(info, readTimestamp), OrderBy: orderBy);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
-        var rows = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, outputs, countOnly, request.Offset, request.Limit);
+        var rows = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, outputs, countOnly, request.Offset, request.Limit, orderBy);
         return new QueryResult(rows.Pks, rows.Fields, rows.Count, countOnly) { SessionTimestamp = SessionTimestamp(read) };
     }
 
@@ -290,6 +299,27 @@ public sealed partial class MilvusProxy
 
         return metric;
     }
+
+    /// <summary>The ORDER BY keys of a <paramref name="read"/> ("search" or "query"), each field loaded; none for an iterator, which pages in its own order.</summary>
+    private static ImmutableArray<OrderKey> OrderOf(CollectionInfo info, string? orderBy, bool iterator, string read)
+    {
+        var keys = OrderByFields.Parse(orderBy, info.Schema);
+        if (!keys.IsEmpty && iterator)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"{OrderByFields.Key} cannot be used with a {read} iterator, which returns its pages in its own order");
+        }
+
+        foreach (var key in keys)
+        {
+            RequireFieldLoaded(info, info.Schema.FindField(key.FieldId)!);
+        }
+
+        return keys;
+    }
+
+    /// <summary><paramref name="outputs"/> and <paramref name="more"/> field ids, each once, ascending as output ids are.</summary>
+    private static ImmutableArray<long> WithFields(ImmutableArray<long> outputs, IEnumerable<long> more) =>
+        more.All(outputs.Contains) ? outputs : [.. outputs.Union(more).Order()];
 
     /// <summary>
     /// Field ids for output names; "*" means every loaded field (with $meta when dynamic); unknown names are dynamic

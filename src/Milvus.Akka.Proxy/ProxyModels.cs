@@ -44,6 +44,9 @@ public sealed record SearchRequest
     public float? RangeFilter { get; init; }
     public int RoundDecimal { get; init; } = -1;
 
+    /// <summary>Milvus's order_by_fields (<see cref="OrderByFields"/>): the page's hits ordered by scalar fields instead of score.</summary>
+    public string? OrderBy { get; init; }
+
     /// <summary>Groups hits by this scalar field: Limit and Offset then count groups of up to <see cref="GroupSize"/> hits.</summary>
     public string? GroupByField { get; init; }
     public int GroupSize { get; init; } = 1;
@@ -82,6 +85,9 @@ public sealed record QueryRequest
 
     /// <summary>A query iterator's page: a later page reads at <see cref="GuaranteeTimestamp"/>.</summary>
     public bool Iterator { get; init; }
+
+    /// <summary>Milvus's order_by_fields (<see cref="OrderByFields"/>): rows ordered by scalar fields instead of primary key.</summary>
+    public string? OrderBy { get; init; }
 }
 
 /// <summary>Rows ordered by primary key; for count(*) only <see cref="Count"/> is set.</summary>

@@ -48,8 +48,9 @@ public sealed record SearchPlan(
 public sealed record SearchGrouping(long FieldId, int Size, bool Strict);
 
 /// <summary>
-/// A retrieval: rows matching <paramref name="Filter"/> (bound at the proxy) visible at <paramref name="ReadTimestamp"/>, ordered by primary key.
-/// <paramref name="Limit"/> = null means all; <paramref name="CountOnly"/> answers count(*) without materialising rows.
+/// A retrieval: rows matching <paramref name="Filter"/> (bound at the proxy) visible at <paramref name="ReadTimestamp"/>, ordered by primary key,
+/// or by <paramref name="OrderBy"/> and then primary key (the key fields are among <paramref name="OutputFieldIds"/>, so
+/// every reducer can order). <paramref name="Limit"/> = null means all; <paramref name="CountOnly"/> answers count(*) without materialising rows.
 /// <paramref name="PrimaryKeys"/>, when set, restricts the rows to those keys (fetching fields of known hits).
 /// Rows inserted before <paramref name="ExpiredBefore"/> have outlived the collection's TTL and are not returned.
 /// </summary>
@@ -62,8 +63,11 @@ public sealed record QueryPlan(
     int? Limit,
     bool CountOnly,
     Column? PrimaryKeys = null,
-    ulong ExpiredBefore = 0)
+    ulong ExpiredBefore = 0,
+    ImmutableArray<OrderKey> OrderBy = default)
 {
+    public ImmutableArray<OrderKey> OrderBy { get; init; } = OrderBy.IsDefault ? [] : OrderBy;
+
     /// <summary>The bound filter: the proxy's when the plan came in process, else rebuilt here from the plan.</summary>
     public FilterExpression? FilterFor(CollectionSchema schema) => Filter?.For(schema);
 }

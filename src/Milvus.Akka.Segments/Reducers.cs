@@ -190,12 +190,13 @@ public static class SearchReducer
 
 /// <summary>
 /// Merges retrieval results from several segments or shards: ordered by primary key, one row per key (the newest
-/// version wins), then <c>offset</c> and <c>limit</c>. count(*) results are summed.
+/// version wins), then <c>offset</c> and <c>limit</c>; with ORDER BY keys the unique rows are ordered by them (ties by
+/// primary key) before the page is cut. count(*) results are summed.
 /// </summary>
 public static class QueryReducer
 {
     public static QueryRows Reduce(IReadOnlyList<QueryRows> parts, DataType pkType, ImmutableArray<long> outputFieldIds,
-        bool countOnly, int offset, int? limit)
+        bool countOnly, int offset, int? limit, ImmutableArray<OrderKey> orderBy = default)
     {
         if (countOnly)
         {
@@ -218,22 +219,34 @@ public static class QueryReducer
             return byKey != 0 ? byKey : parts[b.Source].Timestamps[b.Row].CompareTo(parts[a.Source].Timestamps[a.Row]);
         });
 
+        // Ordered by keys, every unique row is a candidate for the page; by primary key the page is the first ones.
+        var byKeys = !orderBy.IsDefaultOrEmpty;
         var kept = new List<(int Source, int Row)>();
         var skipped = 0;
-        for (var i = 0; i < order.Count && (limit is null || kept.Count < limit); i++)
+        for (var i = 0; i < order.Count && (byKeys || limit is null || kept.Count < limit); i++)
         {
             if (i > 0 && PrimaryKeys.Compare(parts[order[i].Source].Pks, order[i].Row, parts[order[i - 1].Source].Pks, order[i - 1].Row) == 0)
             {
                 continue;
             }
 
-            if (skipped < offset)
+            if (!byKeys && skipped < offset)
             {
                 skipped++;
                 continue;
             }
 
             kept.Add(order[i]);
+        }
+
+        if (byKeys)
+        {
+            // kept is in primary-key order, so a stable sort leaves ties by primary key.
+            var ranked = kept.Select((pick, rank) => (pick, rank)).ToList();
+            ranked.Sort((a, b) => RowOrdering.Compare(parts[a.pick.Source].Fields, a.pick.Row, parts[b.pick.Source].Fields, b.pick.Row, orderBy) is var c and not 0
+                ? c
+                : a.rank.CompareTo(b.rank));
+            kept = [.. ranked.Skip(offset).Take(limit ?? int.MaxValue).Select(r => r.pick)];
         }
 
         var picks = CollectionsMarshal.AsSpan(kept);

@@ -332,7 +332,16 @@ public sealed class SegmentView
         }
 
         var pkColumn = Rows[PrimaryKey.FieldId];
-        rows.Sort((a, b) => PrimaryKeys.Compare(pkColumn, a, pkColumn, b));
+        if (plan.OrderBy.IsEmpty)
+        {
+            rows.Sort((a, b) => PrimaryKeys.Compare(pkColumn, a, pkColumn, b));
+        }
+        else
+        {
+            var all = Rows;
+            rows.Sort((a, b) => RowOrdering.Compare(all, a, all, b, plan.OrderBy) is var byKeys and not 0 ? byKeys : PrimaryKeys.Compare(pkColumn, a, pkColumn, b));
+        }
+
         if (plan.Limit is { } limit && rows.Count > limit)
         {
             rows.RemoveRange(limit, rows.Count - limit);

@@ -237,6 +237,11 @@ public sealed partial class MilvusGrpcService
 
         if (decay is not null)
         {
+            if (search.OrderBy is not null)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"{OrderByFields.Key} and function_score cannot be used together: both set the hits' order");
+            }
+
             return await DecayedSearchAsync(info, search, decay, OutputZone(parameters, info), context);
         }
 
@@ -366,11 +371,17 @@ public sealed partial class MilvusGrpcService
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var rank = request.RankParams.ToDictionary(p => p.Key, p => p.Value);
         var limit = IntParam(rank, "limit", 10);
+        var searches = request.Requests.Select(r => ToSearch(info, r)).ToImmutableArray();
+        if (rank.ContainsKey(OrderByFields.Key) || searches.Any(s => s.OrderBy is not null))
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, $"{OrderByFields.Key} in a hybrid search is not supported by Milvus.Akka; order a single search or a query");
+        }
+
         var hybrid = new HybridSearchRequest
         {
             Database = database,
             Collection = request.CollectionName,
-            Searches = [.. request.Requests.Select(r => ToSearch(info, r))],
+            Searches = searches,
             Ranker = decay ?? Ranker(rank),
             Limit = limit,
             Offset = IntParam(rank, "offset", 0),
@@ -430,6 +441,7 @@ public sealed partial class MilvusGrpcService
             Consistency = RequestConsistency(request.ConsistencyLevel, request.UseDefaultConsistency),
             GuaranteeTimestamp = GuaranteeTimestamp(request.GuaranteeTimestamp, parameters),
             Iterator = IsTrue(parameters.GetValueOrDefault(IteratorKey)),
+            OrderBy = NullIfEmpty(parameters.GetValueOrDefault(OrderByFields.Key)),
         }, context.CancellationToken);
 
         var response = new QueryResults
@@ -529,6 +541,7 @@ public sealed partial class MilvusGrpcService
             GroupByField = NullIfEmpty(parameters.GetValueOrDefault(GroupByFieldKey)),
             GroupSize = IntParam(parameters, "group_size", 1),
             StrictGroupSize = parameters.GetValueOrDefault("strict_group_size") is "true" or "True",
+            OrderBy = NullIfEmpty(parameters.GetValueOrDefault(OrderByFields.Key)),
         };
     }
 

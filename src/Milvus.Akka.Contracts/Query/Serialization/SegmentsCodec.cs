@@ -124,6 +124,15 @@ public static class SegmentsCodec
         }
 
         WriteUInt64(o, 9, plan.ExpiredBefore);
+        foreach (var key in plan.OrderBy)
+        {
+            WriteMessage(o, 12, k =>
+            {
+                WriteInt64(k, 1, key.FieldId);
+                WriteBool(k, 2, key.Descending);
+                WriteBool(k, 3, key.NullsFirst);
+            });
+        }
     });
 
     public static QueryPlan DecodeQueryPlan(ByteString bytes)
@@ -131,8 +140,10 @@ public static class SegmentsCodec
         var f = WireFields.Parse(bytes);
         return new QueryPlan(f.Int64(1), ReadFilter(f, 11, textField: 2), f.RawImmutableArray<long>(3), f.RawImmutableArray<long>(4), f.UInt64(5),
             f.NullableInt64(6) is { } limit ? checked((int)limit) : null, f.Bool(7), f.Has(8) ? DecodeColumn(f.Bytes(8)) : null,
-            ExpiredBefore: f.UInt64(9));
+            ExpiredBefore: f.UInt64(9), OrderBy: [.. f.RepeatedBytes(12).Select(k => DecodeOrderKey(WireFields.Parse(k)))]);
     }
+
+    private static OrderKey DecodeOrderKey(WireFields k) => new(k.Int64(1), k.Bool(2), k.Bool(3));
 
     public static void Write(CodedOutputStream o, SearchHits hits)
     {

@@ -1,0 +1,109 @@
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Segments;
+
+/// <summary>
+/// One key of an ORDER BY (Milvus's <c>order_by_fields</c>): a scalar field, its direction, and whether null values come
+/// before the others. Nulls go where the order's direction does not reverse them.
+/// </summary>
+public sealed record OrderKey(long FieldId, bool Descending, bool NullsFirst)
+{
+    /// <summary>The types an ORDER BY accepts, as Milvus: booleans (false first), integers, floats and strings.</summary>
+    public static bool IsSortable(DataType type) => type is DataType.Bool or DataType.Int8 or DataType.Int16 or DataType.Int32
+        or DataType.Int64 or DataType.Float or DataType.Double or DataType.VarChar or DataType.String;
+}
+
+/// <summary>Compares rows by ORDER BY keys, for a segment's retrieval, the reducers and a search's final page.</summary>
+public static class RowOrdering
+{
+    /// <summary>Row <paramref name="i"/> of <paramref name="a"/> against row <paramref name="j"/> of <paramref name="b"/>, columns of one field.</summary>
+    public static int Compare(Column a, int i, Column b, int j, OrderKey key)
+    {
+        var aNull = a.IsNull(i);
+        if (aNull || b.IsNull(j))
+        {
+            return aNull == b.IsNull(j) ? 0 : aNull == key.NullsFirst ? -1 : 1;
+        }
+
+        var byValue = a switch
+        {
+            ScalarColumn<long> x => x.Values[i].CompareTo(((ScalarColumn<long>)b).Values[j]),
+            ScalarColumn<int> x => x.Values[i].CompareTo(((ScalarColumn<int>)b).Values[j]),
+            ScalarColumn<double> x => x.Values[i].CompareTo(((ScalarColumn<double>)b).Values[j]),
+            ScalarColumn<float> x => x.Values[i].CompareTo(((ScalarColumn<float>)b).Values[j]),
+            ScalarColumn<bool> x => x.Values[i].CompareTo(((ScalarColumn<bool>)b).Values[j]),
+            StringColumn x => string.CompareOrdinal(x.Values[i], ((StringColumn)b).Values[j]),
+            _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"a {a.Type} field cannot be ordered by"),
+        };
+        return key.Descending ? -byValue : byValue;
+    }
+
+    /// <summary>Row <paramref name="i"/> of <paramref name="a"/> against row <paramref name="j"/> of <paramref name="b"/> by every key in turn.</summary>
+    public static int Compare(RowBatch a, int i, RowBatch b, int j, ImmutableArray<OrderKey> keys)
+    {
+        foreach (var key in keys)
+        {
+            var byKey = Compare(a[key.FieldId], i, b[key.FieldId], j, key);
+            if (byKey != 0)
+            {
+                return byKey;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Orders each query's hits by <paramref name="keys"/> (ties keep their rank) and keeps the page
+    /// [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="limit"/>): Milvus orders a search's best
+    /// offset + limit hits, then pages them. With <paramref name="groupFieldId"/>, hits come group by group; groups are
+    /// ordered by their first hit and paged as groups. The hits' fields must hold every key's column.
+    /// </summary>
+    public static SearchHits OrderPage(SearchHits hits, ImmutableArray<OrderKey> keys, int offset, int limit, long? groupFieldId)
+    {
+        var fields = hits.Fields ?? throw new ArgumentException("ordered hits need their fields", nameof(hits));
+        var bounds = new int[hits.Nq + 1];
+        var picks = new List<int>(hits.Scores.Length);
+        var runs = new List<(int Start, int End)>();
+        for (var q = 0; q < hits.Nq; q++)
+        {
+            runs.Clear();
+            for (var row = hits.Offsets[q]; row < hits.Offsets[q + 1];)
+            {
+                var end = row + 1;
+                while (groupFieldId is { } group && end < hits.Offsets[q + 1] && SameValue(fields[group], row, end))
+                {
+                    end++;
+                }
+
+                runs.Add((row, end));
+                row = end;
+            }
+
+            // A run's rank breaks ties, so the order is stable.
+            runs.Sort((x, y) => Compare(fields, x.Start, fields, y.Start, keys) is var byKeys and not 0 ? byKeys : x.Start.CompareTo(y.Start));
+            foreach (var (start, end) in runs.Skip(offset).Take(limit))
+            {
+                for (var row = start; row < end; row++)
+                {
+                    picks.Add(row);
+                }
+            }
+
+            bounds[q + 1] = picks.Count;
+        }
+
+        var picked = CollectionsMarshal.AsSpan(picks);
+        var scores = new float[picked.Length];
+        for (var i = 0; i < picked.Length; i++)
+        {
+            scores[i] = hits.Scores[picked[i]];
+        }
+
+        return new SearchHits(hits.Nq, bounds, hits.Pks.Gather(picked), scores, fields.Gather(picked)) { SearchedRows = hits.SearchedRows };
+    }
+
+    private static bool SameValue(Column column, int i, int j) => Equals(column.GetValue(i), column.GetValue(j));
+}
