@@ -20,7 +20,6 @@ namespace Milvus.Akka.Proxy.Tests;
 [Collection(GrpcServerCollection.Name)]
 public sealed partial class Bm25RpcTests(GrpcServerFixture server)
 {
-    private const int Dim = 2;
     private const double K1 = 1.5;
     private const double B = 0.6;
 
@@ -128,7 +127,7 @@ public sealed partial class Bm25RpcTests(GrpcServerFixture server)
             NumRows = 1,
             FieldsData =
             {
-                Longs("id", [1]), Vectors([1]), Strings("text", ["a"]), Strings("tag", ["t"]),
+                Int64s("id", [1]), LineVectors([1]), Strings("text", ["a"]), Strings("tag", ["t"]),
                 new FieldData
                 {
                     FieldName = "sparse", Type = DataType.SparseFloatVector,
@@ -304,13 +303,11 @@ public sealed partial class Bm25RpcTests(GrpcServerFixture server)
 
     private static ProtoSearchRequest DenseSearch(string name, int limit)
     {
-        var placeholder = new PlaceholderValue { Tag = "$0", Type = PlaceholderType.FloatVector };
-        placeholder.Values.Add(ByteString.CopyFrom(new[] { 5f, 1f }.SelectMany(BitConverter.GetBytes).ToArray()));
         return new ProtoSearchRequest
         {
             CollectionName = name,
             DslType = DslType.BoolExprV1,
-            PlaceholderGroup = new PlaceholderGroup { Placeholders = { placeholder } }.ToByteString(),
+            PlaceholderGroup = LineQuery(5f),
             Nq = 1,
             SearchParams = { Pair("anns_field", "vec"), Pair("topk", $"{limit}"), Pair("metric_type", "L2") },
             ConsistencyLevel = ConsistencyLevel.Strong,
@@ -323,7 +320,7 @@ public sealed partial class Bm25RpcTests(GrpcServerFixture server)
         Fields =
         {
             new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-            new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+            new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{LineDim}") } },
             new FieldSchema { Name = "text", DataType = DataType.VarChar, TypeParams = { Pair("max_length", "256"), Pair("enable_analyzer", "true") } },
             new FieldSchema { Name = "tag", DataType = DataType.VarChar, TypeParams = { Pair("max_length", "16") } },
             new FieldSchema { Name = "sparse", DataType = DataType.SparseFloatVector, IsFunctionOutput = true },
@@ -341,22 +338,13 @@ public sealed partial class Bm25RpcTests(GrpcServerFixture server)
         {
             CollectionName = name,
             NumRows = (uint)ids.Count,
-            FieldsData = { Longs("id", ids), Vectors(ids), Strings("text", texts[from..to]), Strings("tag", ids.Select(id => $"t{id}")) },
+            FieldsData = { Int64s("id", ids), LineVectors(ids), Strings("text", texts[from..to]), Strings("tag", ids.Select(id => $"t{id}")) },
         });
         Succeeded(inserted.Status);
     }
 
-    private static FieldData Longs(string field, IEnumerable<long> values) =>
-        new() { FieldName = field, Type = DataType.Int64, Scalars = new ScalarField { LongData = new LongArray { Data = { values } } } };
-
     private static FieldData Strings(string field, IEnumerable<string> values) =>
         new() { FieldName = field, Type = DataType.VarChar, Scalars = new ScalarField { StringData = new StringArray { Data = { values } } } };
-
-    private static FieldData Vectors(IEnumerable<long> ids) => new()
-    {
-        FieldName = "vec", Type = DataType.FloatVector,
-        Vectors = new VectorField { Dim = Dim, FloatVector = new FloatArray { Data = { ids.SelectMany(id => new[] { (float)id, 1f }) } } },
-    };
 
     [GeneratedRegex("[^A-Za-z]+")]
     private static partial Regex NonLetters();

@@ -17,7 +17,6 @@ namespace Milvus.Akka.Proxy.Tests;
 [Collection(GrpcServerCollection.Name)]
 public sealed class OrderByRpcTests(GrpcServerFixture server)
 {
-    private const int Dim = 2;
     private const int Rows = 60;
 
     private MilvusService.MilvusServiceClient Client => server.Client;
@@ -75,7 +74,7 @@ public sealed class OrderByRpcTests(GrpcServerFixture server)
             Fields =
             {
                 new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{LineDim}") } },
                 new FieldSchema { Name = "price", DataType = DataType.Double, Nullable = true },
                 new FieldSchema { Name = "rank", DataType = DataType.Int32 },
                 new FieldSchema { Name = "name", DataType = DataType.VarChar, TypeParams = { Pair("max_length", "8") } },
@@ -108,12 +107,8 @@ public sealed class OrderByRpcTests(GrpcServerFixture server)
             NumRows = (uint)ids.Count,
             FieldsData =
             {
-                new FieldData { FieldName = "id", Type = DataType.Int64, Scalars = new ScalarField { LongData = new LongArray { Data = { ids } } } },
-                new FieldData
-                {
-                    FieldName = "vec", Type = DataType.FloatVector,
-                    Vectors = new VectorField { Dim = Dim, FloatVector = new FloatArray { Data = { ids.SelectMany(id => new[] { (float)id, 1f }) } } },
-                },
+                Int64s("id", ids),
+                LineVectors(ids),
                 new FieldData
                 {
                     FieldName = "price", Type = DataType.Double, ValidData = { ids.Select(id => Price(id).HasValue) },
@@ -153,10 +148,7 @@ public sealed class OrderByRpcTests(GrpcServerFixture server)
         var request = new ProtoSearchRequest
         {
             CollectionName = name,
-            PlaceholderGroup = new PlaceholderGroup
-            {
-                Placeholders = { new PlaceholderValue { Tag = "$0", Type = PlaceholderType.FloatVector, Values = { ByteString.CopyFrom([.. BitConverter.GetBytes(20.3f), .. BitConverter.GetBytes(1f)]) } } },
-            }.ToByteString(),
+            PlaceholderGroup = LineQuery(20.3f),
             Nq = 1,
             DslType = DslType.BoolExprV1,
             OutputFields = { "id" },

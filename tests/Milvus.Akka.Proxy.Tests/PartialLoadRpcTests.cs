@@ -18,7 +18,6 @@ namespace Milvus.Akka.Proxy.Tests;
 [Collection(GrpcServerCollection.Name)]
 public sealed class PartialLoadRpcTests(GrpcServerFixture server)
 {
-    private const int Dim = 2;
     private const int Rows = 40;
     private const int LoadDeadlineSeconds = 60;
 
@@ -85,7 +84,7 @@ public sealed class PartialLoadRpcTests(GrpcServerFixture server)
         Fields =
         {
             new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-            new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+            new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{LineDim}") } },
             new FieldSchema { Name = "title", DataType = DataType.VarChar, TypeParams = { Pair("max_length", "32") } },
             new FieldSchema { Name = "score", DataType = DataType.Int32 },
         },
@@ -104,12 +103,8 @@ public sealed class PartialLoadRpcTests(GrpcServerFixture server)
             NumRows = (uint)ids.Count,
             FieldsData =
             {
-                new FieldData { FieldName = "id", Type = DataType.Int64, Scalars = new ScalarField { LongData = new LongArray { Data = { ids } } } },
-                new FieldData
-                {
-                    FieldName = "vec", Type = DataType.FloatVector,
-                    Vectors = new VectorField { Dim = Dim, FloatVector = new FloatArray { Data = { ids.SelectMany(id => new[] { (float)id, 1f }) } } },
-                },
+                Int64s("id", ids),
+                LineVectors(ids),
                 new FieldData { FieldName = "title", Type = DataType.VarChar, Scalars = new ScalarField { StringData = new StringArray { Data = { ids.Select(Title) } } } },
                 new FieldData { FieldName = "score", Type = DataType.Int32, Scalars = new ScalarField { IntData = new IntArray { Data = { ids.Select(Score) } } } },
             },
@@ -135,10 +130,7 @@ public sealed class PartialLoadRpcTests(GrpcServerFixture server)
     private static ProtoSearchRequest Search(string name, string output) => new()
     {
         CollectionName = name,
-        PlaceholderGroup = new PlaceholderGroup
-        {
-            Placeholders = { new PlaceholderValue { Tag = "$0", Type = PlaceholderType.FloatVector, Values = { ByteString.CopyFrom([.. BitConverter.GetBytes(3f), .. BitConverter.GetBytes(1f)]) } } },
-        }.ToByteString(),
+        PlaceholderGroup = LineQuery(3f),
         Nq = 1,
         DslType = DslType.BoolExprV1,
         OutputFields = { output },

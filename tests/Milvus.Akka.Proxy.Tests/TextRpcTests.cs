@@ -17,7 +17,6 @@ namespace Milvus.Akka.Proxy.Tests;
 [Collection(GrpcServerCollection.Name)]
 public sealed partial class TextRpcTests(GrpcServerFixture server)
 {
-    private const int Dim = 2;
     private static readonly string[] Vocabulary = ["Red", "green", "blue", "apple", "pear", "tree"];
 
     private MilvusService.MilvusServiceClient Client => server.Client;
@@ -121,7 +120,7 @@ public sealed partial class TextRpcTests(GrpcServerFixture server)
             Fields =
             {
                 new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{LineDim}") } },
                 text,
                 new FieldSchema { Name = "tag", DataType = DataType.VarChar, TypeParams = { Pair("max_length", "16") } },
             },
@@ -137,12 +136,8 @@ public sealed partial class TextRpcTests(GrpcServerFixture server)
             NumRows = (uint)ids.Count,
             FieldsData =
             {
-                new FieldData { FieldName = "id", Type = DataType.Int64, Scalars = new ScalarField { LongData = new LongArray { Data = { ids } } } },
-                new FieldData
-                {
-                    FieldName = "vec", Type = DataType.FloatVector,
-                    Vectors = new VectorField { Dim = Dim, FloatVector = new FloatArray { Data = { ids.SelectMany(id => new[] { (float)id, 1f }) } } },
-                },
+                Int64s("id", ids),
+                LineVectors(ids),
                 new FieldData { FieldName = "text", Type = DataType.VarChar, Scalars = new ScalarField { StringData = new StringArray { Data = { texts[from..to] } } } },
                 new FieldData { FieldName = "tag", Type = DataType.VarChar, Scalars = new ScalarField { StringData = new StringArray { Data = { ids.Select(id => $"t{id}") } } } },
             },

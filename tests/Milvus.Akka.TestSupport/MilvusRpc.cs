@@ -1,14 +1,40 @@
+using Google.Protobuf;
 using Milvus.Akka.Grpc.Protocol.Common;
+using Milvus.Akka.Grpc.Protocol.Milvus;
+using Milvus.Akka.Grpc.Protocol.Schema;
 using Xunit;
 using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
 using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
 
 namespace Milvus.Akka.TestSupport;
 
-/// <summary>Small helpers for tests that speak the Milvus gRPC API: key/value pairs and status assertions.</summary>
+/// <summary>
+/// Small helpers for tests that speak the Milvus gRPC API: key/value pairs, status assertions, and the "line" rows many
+/// tests insert: Int64 ids with two-dimensional vectors (id, 1), so the L2 ranking of a query (x, 1) is known to the test.
+/// </summary>
 public static class MilvusRpc
 {
+    /// <summary>The dimension of <see cref="LineVectors"/>.</summary>
+    public const int LineDim = 2;
+
     public static KeyValuePair Pair(string key, string value) => new() { Key = key, Value = value };
+
+    /// <summary>An Int64 column named <paramref name="field"/>.</summary>
+    public static FieldData Int64s(string field, IEnumerable<long> values) =>
+        new() { FieldName = field, Type = DataType.Int64, Scalars = new ScalarField { LongData = new LongArray { Data = { values } } } };
+
+    /// <summary>The vectors (id, 1) of <paramref name="ids"/>, in the FloatVector field "vec" of dimension <see cref="LineDim"/>.</summary>
+    public static FieldData LineVectors(IEnumerable<long> ids) => new()
+    {
+        FieldName = "vec", Type = DataType.FloatVector,
+        Vectors = new VectorField { Dim = LineDim, FloatVector = new FloatArray { Data = { ids.SelectMany(id => new[] { (float)id, 1f }) } } },
+    };
+
+    /// <summary>One query vector (<paramref name="x"/>, 1) against <see cref="LineVectors"/>, as a search's placeholder group.</summary>
+    public static ByteString LineQuery(float x) => new PlaceholderGroup
+    {
+        Placeholders = { new PlaceholderValue { Tag = "$0", Type = PlaceholderType.FloatVector, Values = { ByteString.CopyFrom([.. BitConverter.GetBytes(x), .. BitConverter.GetBytes(1f)]) } } },
+    }.ToByteString();
 
     /// <summary>Both the legacy error code and the new code say success.</summary>
     public static void Succeeded(MilvusStatus status) =>
