@@ -2,7 +2,7 @@
 # Runs the Milvus Node SDK's own test files (from a scratch checkout, never copied into this repository) against a
 # standalone Milvus.Akka server started here on a free port, then compares the failures with allow-list.tsv.
 #
-#   tests/compat/sdk-suite/run.sh --sdk DIR [--tag v2.5.12|v2.6.17] [--tier core|types] [--timeout MS] [--out DIR] [FILE...]
+#   tests/compat/sdk-suite/run.sh --sdk DIR [--tag v2.5.12|v2.6.17|v3.0.3] [--tier core|types] [--timeout MS] [--out DIR] [FILE...]
 #
 # --sdk DIR   either an extracted SDK source tree with node_modules installed, or a bare git directory of
 #             milvus-io/milvus-sdk-node: then --tag is exported into a temporary folder and its yarn lockfile installed.
