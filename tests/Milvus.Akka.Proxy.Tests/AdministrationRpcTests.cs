@@ -111,6 +111,9 @@ public sealed class AdministrationRpcTests(GrpcServerFixture server) : IAsyncLif
         var major = await Client.ManualCompactionAsync(new ManualCompactionRequest { CollectionID = _collectionId, MajorCompaction = true });
         Assert.Equal(2400, major.Status.Code);
         Assert.Contains("not supported", major.Status.Reason);
+        var sized = await Client.ManualCompactionAsync(new ManualCompactionRequest { CollectionID = _collectionId, TargetSize = 1024 });
+        Assert.Equal(2400, sized.Status.Code);
+        Assert.Contains("target_size", sized.Status.Reason);
     }
 
     [Fact]

@@ -41,6 +41,13 @@ public sealed partial class MilvusGrpcService
                 "clustering (major) and L0 compaction are not supported by Milvus.Akka: it has no clustering keys or L0 segments; omit the flag to merge segments and purge deleted rows");
         }
 
+        if (request.TargetSize != 0)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported,
+                "compaction to a target segment size (target_size) is not supported by Milvus.Akka: a merge is bounded in rows "
+                + "(milvus.coordinator.compaction.max-merged-rows); omit target_size");
+        }
+
         if (request.PartitionId != 0 || request.SegmentIds.Count > 0 || request.Channel.Length > 0)
         {
             throw new MilvusException(ErrorCode.OperationNotSupported,
