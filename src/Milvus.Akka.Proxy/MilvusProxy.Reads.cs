@@ -47,7 +47,7 @@ public sealed partial class MilvusProxy
 
         var outputs = ResolveOutputFields(info, request.OutputFields);
         var (groupField, grouping) = GroupingOf(info, request);
-        var orderBy = OrderOf(info, request.OrderBy, request.Iterator, "search");
+        var orderBy = OrderOf(info, request.OrderBy, request.Iterator, search: true);
 
         // The grouping and ordering fields travel with the hits, so every reducer can group them and the page be ordered.
         var planOutputs = WithFields(outputs, grouping is null ? orderBy.Select(k => k.FieldId) : orderBy.Select(k => k.FieldId).Prepend(grouping.FieldId));
@@ -106,7 +106,7 @@ public sealed partial class MilvusProxy
         var filter = bound ?? ParseFilter(info, request.Filter);
         var outputs = countOnly ? [] : ResolveOutputFields(info, request.OutputFields);
         // A count has no rows to order: its keys are checked, not applied.
-        var orderBy = OrderOf(info, request.OrderBy, request.Iterator, "query");
+        var orderBy = OrderOf(info, request.OrderBy, request.Iterator, search: false);
         orderBy = countOnly ? [] : orderBy;
         var read = await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, request.Iterator, cancellationToken);
         var readTimestamp = read.ReadTimestamp;
@@ -300,13 +300,17 @@ public sealed partial class MilvusProxy
         return metric;
     }
 
-    /// <summary>The ORDER BY keys of a <paramref name="read"/> ("search" or "query"), each field loaded; none for an iterator, which pages in its own order.</summary>
-    private static ImmutableArray<OrderKey> OrderOf(CollectionInfo info, string? orderBy, bool iterator, string read)
+    /// <summary>
+    /// The ORDER BY keys of a search or query, each field loaded; a search may also order by JSON paths (ordered at the
+    /// proxy), and neither may be an iterator's, which pages in its own order.
+    /// </summary>
+    private static ImmutableArray<OrderKey> OrderOf(CollectionInfo info, string? orderBy, bool iterator, bool search)
     {
-        var keys = OrderByFields.Parse(orderBy, info.Schema);
+        var keys = OrderByFields.Parse(orderBy, info.Schema, allowJsonPaths: search);
         if (!keys.IsEmpty && iterator)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"{OrderByFields.Key} cannot be used with a {read} iterator, which returns its pages in its own order");
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"{OrderByFields.Key} cannot be used with a {(search ? "search" : "query")} iterator, which returns its pages in its own order");
         }
 
         foreach (var key in keys)

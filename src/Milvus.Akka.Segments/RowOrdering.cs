@@ -1,15 +1,31 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
+using System.Text.Json;
 using Milvus.Akka.Common;
 
 namespace Milvus.Akka.Segments;
 
 /// <summary>
-/// One key of an ORDER BY (Milvus's <c>order_by_fields</c>): a scalar field, its direction, and whether null values come
-/// before the others. Nulls go where the order's direction does not reverse them.
+/// One key of an ORDER BY (Milvus's <c>order_by_fields</c>): a scalar field, or the value at <see cref="JsonPath"/> in a
+/// JSON field (a search's keys only), its direction, and whether null values come before the others. Nulls go where the
+/// order's direction does not reverse them.
 /// </summary>
 public sealed record OrderKey(long FieldId, bool Descending, bool NullsFirst)
 {
+    private readonly ImmutableArray<object> _jsonPath = [];
+
+    /// <summary>Member names (string) and array positions (long) into a JSON field; empty for a scalar field.</summary>
+    public ImmutableArray<object> JsonPath
+    {
+        get => _jsonPath;
+        init => _jsonPath = value.IsDefault ? [] : value;
+    }
+
+    public bool Equals(OrderKey? other) => other is not null && FieldId == other.FieldId && Descending == other.Descending
+        && NullsFirst == other.NullsFirst && JsonPath.SequenceEqual(other.JsonPath);
+
+    public override int GetHashCode() => HashCode.Combine(FieldId, Descending, NullsFirst, JsonPath.Length);
+
     /// <summary>The types an ORDER BY accepts, as Milvus: booleans (false first), integers, floats and strings.</summary>
     public static bool IsSortable(DataType type) => type is DataType.Bool or DataType.Int8 or DataType.Int16 or DataType.Int32
         or DataType.Int64 or DataType.Float or DataType.Double or DataType.VarChar or DataType.String;
@@ -64,6 +80,7 @@ public static class RowOrdering
     public static SearchHits OrderPage(SearchHits hits, ImmutableArray<OrderKey> keys, int offset, int limit, long? groupFieldId)
     {
         var fields = hits.Fields ?? throw new ArgumentException("ordered hits need their fields", nameof(hits));
+        var compare = RowComparer(fields, keys);
         var bounds = new int[hits.Nq + 1];
         var picks = new List<int>(hits.Scores.Length);
         var runs = new List<(int Start, int End)>();
@@ -83,7 +100,7 @@ public static class RowOrdering
             }
 
             // A run's rank breaks ties, so the order is stable.
-            runs.Sort((x, y) => Compare(fields, x.Start, fields, y.Start, keys) is var byKeys and not 0 ? byKeys : x.Start.CompareTo(y.Start));
+            runs.Sort((x, y) => compare(x.Start, y.Start) is var byKeys and not 0 ? byKeys : x.Start.CompareTo(y.Start));
             foreach (var (start, end) in runs.Skip(offset).Take(limit))
             {
                 for (var row = start; row < end; row++)
@@ -106,4 +123,81 @@ public static class RowOrdering
     }
 
     private static bool SameValue(Column column, int i, int j) => Equals(column.GetValue(i), column.GetValue(j));
+
+    /// <summary>Compares two rows of <paramref name="fields"/> by every key; a JSON key's values are read once per row.</summary>
+    private static Func<int, int, int> RowComparer(RowBatch fields, ImmutableArray<OrderKey> keys)
+    {
+        var byKey = keys.Select(key => key.JsonPath.IsEmpty
+            ? (i, j) => Compare(fields[key.FieldId], i, fields[key.FieldId], j, key)
+            : JsonComparer(JsonSortValue.Read((JsonColumn)fields[key.FieldId], key.JsonPath), key)).ToArray();
+        return (i, j) =>
+        {
+            foreach (var compare in byKey)
+            {
+                var result = compare(i, j);
+                if (result != 0)
+                {
+                    return result;
+                }
+            }
+
+            return 0;
+        };
+    }
+
+    private static Func<int, int, int> JsonComparer(JsonSortValue[] values, OrderKey key) => (i, j) =>
+    {
+        var (a, b) = (values[i], values[j]);
+        if (a.IsNull || b.IsNull)
+        {
+            return a.IsNull == b.IsNull ? 0 : a.IsNull == key.NullsFirst ? -1 : 1;
+        }
+
+        var byValue = JsonSortValue.Compare(a, b);
+        return key.Descending ? -byValue : byValue;
+    };
+}
+
+/// <summary>
+/// The value a JSON key orders by, as Milvus compares them: numbers by value, strings by text, false before true; a
+/// missing path or a JSON null is null; values of different kinds (or objects, arrays) compare by their JSON text.
+/// </summary>
+internal readonly record struct JsonSortValue(JsonValueKind Kind, double Number, string? Text, string? Raw)
+{
+    public bool IsNull => Kind is JsonValueKind.Undefined or JsonValueKind.Null;
+
+    public static JsonSortValue[] Read(JsonColumn column, ImmutableArray<object> path)
+    {
+        var values = new JsonSortValue[column.Count];
+        var steps = path.ToArray();
+        for (var row = 0; row < values.Length; row++)
+        {
+            if (column.IsNull(row) || column.Values[row].Length == 0)
+            {
+                continue;
+            }
+
+            using var document = JsonDocument.Parse(column.Values[row]);
+            if (JsonPaths.TryNavigate(document.RootElement, steps, out var element))
+            {
+                values[row] = element.ValueKind switch
+                {
+                    JsonValueKind.Number => new(JsonValueKind.Number, element.GetDouble(), null, element.GetRawText()),
+                    JsonValueKind.String => new(JsonValueKind.String, 0, element.GetString(), element.GetRawText()),
+                    _ => new(element.ValueKind, 0, null, element.GetRawText()),
+                };
+            }
+        }
+
+        return values;
+    }
+
+    public static int Compare(JsonSortValue a, JsonSortValue b) => (a.Kind, b.Kind) switch
+    {
+        (JsonValueKind.Number, JsonValueKind.Number) => a.Number.CompareTo(b.Number),
+        (JsonValueKind.String, JsonValueKind.String) => string.CompareOrdinal(a.Text, b.Text),
+        (JsonValueKind.True or JsonValueKind.False, JsonValueKind.True or JsonValueKind.False) =>
+            (a.Kind == JsonValueKind.True).CompareTo(b.Kind == JsonValueKind.True),
+        _ => string.CompareOrdinal(a.Raw, b.Raw),
+    };
 }

@@ -31,8 +31,10 @@ public sealed class OrderByFieldsTests
 
     [Theory]
     [InlineData("tags", ErrorCode.ParameterInvalid, "field 'tags' has type Array, which cannot be ordered by")]
-    [InlineData("meta", ErrorCode.ParameterInvalid, "field 'meta' has type Json")]
-    [InlineData("meta[\"a\"]", ErrorCode.OperationNotSupported, "by a JSON path or a dynamic field's key ('meta[\"a\"]') is not supported")]
+    [InlineData("meta", ErrorCode.ParameterInvalid, "field 'meta' is a JSON field: order by a path into it")]
+    [InlineData("title[\"a\"]", ErrorCode.ParameterInvalid, "has a path but 'title' is a VarChar field")]
+    [InlineData("meta[\"a\"", ErrorCode.ParameterInvalid, "invalid JSON path in order_by_fields field 'meta[\"a\"'")]
+    [InlineData("meta[x]", ErrorCode.ParameterInvalid, "invalid JSON path")]
     [InlineData("missing", ErrorCode.ParameterInvalid, "field 'missing' does not exist in collection schema")]
     [InlineData(":asc", ErrorCode.ParameterInvalid, "empty field name")]
     [InlineData("price:asc:nulls_first:x", ErrorCode.ParameterInvalid, "has more than field, direction and null placement")]
@@ -45,10 +47,16 @@ public sealed class OrderByFieldsTests
     }
 
     [Fact]
-    public void A_dynamic_fields_key_is_refused_as_not_supported()
+    public void A_search_orders_by_paths_into_JSON_fields_and_by_dynamic_keys_and_a_query_refuses_them()
     {
         var dynamic = Schema with { Fields = Schema.Fields.Add(new FieldSchema { FieldId = 105, Name = "$meta", DataType = DataType.Json, IsDynamic = true }) };
 
-        Assert.Equal(ErrorCode.OperationNotSupported, Assert.Throws<MilvusException>(() => OrderByFields.Parse("age:desc", dynamic)).Code);
+        var keys = OrderByFields.Parse("age:desc, user[\"a,b:c\"][2]:asc:nulls_first, meta[\"q\\\"x\"], $meta[\"k\"]", dynamic);
+
+        Assert.Equal([(105L, true, true), (105L, false, true), (104L, false, false), (105L, false, false)], keys.Select(k => (k.FieldId, k.Descending, k.NullsFirst)));
+        Assert.Equal([["age"], ["user", "a,b:c", 2L], ["q\"x"], ["k"]], keys.Select(k => k.JsonPath.ToArray()));
+        var refused = Assert.Throws<MilvusException>(() => OrderByFields.Parse("age", dynamic, allowJsonPaths: false));
+        Assert.Equal(ErrorCode.ParameterInvalid, refused.Code);
+        Assert.Contains("a query is ordered by scalar fields of the schema only", refused.Message);
     }
 }

@@ -27,6 +27,12 @@ public sealed class OrderByRpcTests(GrpcServerFixture server)
 
     private static string Name(long id) => $"n{id % 4}";
 
+    /// <summary>The JSON field's "w": a number, a string or missing, by thirds.</summary>
+    private static string Meta(long id) => (id % 3) switch { 0 => $"{{\"w\": {id % 7}}}", 1 => $"{{\"w\": \"s{id % 5}\"}}", _ => "{}" };
+
+    /// <summary>The dynamic key "age", on even rows only.</summary>
+    private static int? Age(long id) => id % 2 == 0 ? 100 - (int)id : null;
+
     [Fact]
     public async Task Queries_and_searches_come_back_in_the_order_of_their_fields_and_bad_keys_are_refused()
     {
@@ -54,7 +60,14 @@ public sealed class OrderByRpcTests(GrpcServerFixture server)
         Assert.Equal(unordered.OrderByDescending(Rank).Skip(4).Take(8), await SearchIdsAsync(name, "rank:desc", limit: 8, offset: 4));
         Assert.Equal(unordered.Take(10).OrderBy(i => !Price(i).HasValue).ThenBy(Price), await SearchIdsAsync(name, "price", limit: 10));
 
-        IllegalArgument((await Client.QueryAsync(Query(name, "nope"))).Status, "order_by_fields field 'nope' does not exist in collection schema");
+        // A search also orders by a dynamic key and by a path into a JSON field: strings before numbers, as their JSON
+        // texts compare, and a missing value is null.
+        Assert.Equal(unordered.Take(10).OrderBy(i => Age(i).HasValue).ThenByDescending(Age), await SearchIdsAsync(name, "age:desc", limit: 10));
+        Assert.Equal(unordered.Take(10).OrderBy(i => i % 3 == 1 ? 0 : i % 3 == 0 ? 1 : 2).ThenBy(i => i % 3 == 1 ? $"s{i % 5}" : "", StringComparer.Ordinal)
+            .ThenBy(i => i % 3 == 0 ? i % 7 : 0), await SearchIdsAsync(name, "meta[\"w\"]", limit: 10));
+        IllegalArgument((await Client.QueryAsync(Query(name, "age"))).Status, "a query is ordered by scalar fields of the schema only");
+        IllegalArgument((await Client.QueryAsync(Query(name, "meta"))).Status, "is a JSON field: order by a path into it");
+        IllegalArgument((await Client.SearchAsync(Search(name, "name[\"x\"]", limit: 5))).Status, "has a path but 'name' is a VarChar field");
         IllegalArgument((await Client.QueryAsync(Query(name, "vec:asc"))).Status, "has type FloatVector, which cannot be ordered by");
         IllegalArgument((await Client.QueryAsync(Query(name, "rank:upward"))).Status, "invalid order direction 'upward' for field 'rank'");
         IllegalArgument((await Client.QueryAsync(Query(name, "rank:asc:nulls_middle"))).Status, "invalid null placement 'nulls_middle'");
@@ -71,6 +84,7 @@ public sealed class OrderByRpcTests(GrpcServerFixture server)
         var schema = new CollectionSchema
         {
             Name = name,
+            EnableDynamicField = true,
             Fields =
             {
                 new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
@@ -78,6 +92,7 @@ public sealed class OrderByRpcTests(GrpcServerFixture server)
                 new FieldSchema { Name = "price", DataType = DataType.Double, Nullable = true },
                 new FieldSchema { Name = "rank", DataType = DataType.Int32 },
                 new FieldSchema { Name = "name", DataType = DataType.VarChar, TypeParams = { Pair("max_length", "8") } },
+                new FieldSchema { Name = "meta", DataType = DataType.Json },
             },
         };
         Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = schema.ToByteString() }));
@@ -116,9 +131,17 @@ public sealed class OrderByRpcTests(GrpcServerFixture server)
                 },
                 new FieldData { FieldName = "rank", Type = DataType.Int32, Scalars = new ScalarField { IntData = new IntArray { Data = { ids.Select(Rank) } } } },
                 new FieldData { FieldName = "name", Type = DataType.VarChar, Scalars = new ScalarField { StringData = new StringArray { Data = { ids.Select(Name) } } } },
+                Json("meta", ids.Select(Meta)),
+                Json("$meta", ids.Select(id => Age(id) is { } age ? $"{{\"age\": {age}}}" : "{}")),
             },
         })).Status);
     }
+
+    private static FieldData Json(string field, IEnumerable<string> values) => new()
+    {
+        FieldName = field, Type = DataType.Json, IsDynamic = field == "$meta",
+        Scalars = new ScalarField { JsonData = new JSONArray { Data = { values.Select(ByteString.CopyFromUtf8) } } },
+    };
 
     private static ProtoQueryRequest Query(string name, string orderBy, int? limit = null, int offset = 0)
     {

@@ -307,7 +307,7 @@ public static class Samples
         new("SearchSegments/raw-queries", new SearchSegments(SearchPlan() with { Queries = [], RawQueries = [[0xFF, 0x01], [], [1, 0, 0, 0, 0, 0, 128, 63]] }, [7001])),
         new("QuerySegments", new QuerySegments(QueryPlan(), [7001])),
         new("QuerySegments/ttl", new QuerySegments(QueryPlan() with { ExpiredBefore = 461_000_000_000_000_000 }, [7001])),
-        new("QuerySegments/ordered", new QuerySegments(QueryPlan() with { OrderBy = [new OrderKey(103, Descending: true, NullsFirst: true), new OrderKey(102, false, false)] }, [7001])),
+        new("QuerySegments/ordered", new QuerySegments(QueryPlan() with { OrderBy = [new OrderKey(103, Descending: true, NullsFirst: true), new OrderKey(102, false, false) { JsonPath = ["", 0L, "price"] }] }, [7001])),
         new("SearchSegments/ttl", new SearchSegments(SearchPlan() with { ExpiredBefore = 461_000_000_000_000_000 }, [7001])),
         new("QuerySegments/count-all", new QuerySegments(QueryPlan(filter: null, limit: null, countOnly: true), [7001, 7002])),
         new("QuerySegments/limit-zero", new QuerySegments(QueryPlan(filter: null, limit: 0), [])),

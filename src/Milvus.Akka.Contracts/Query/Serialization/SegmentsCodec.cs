@@ -131,6 +131,21 @@ public static class SegmentsCodec
                 WriteInt64(k, 1, key.FieldId);
                 WriteBool(k, 2, key.Descending);
                 WriteBool(k, 3, key.NullsFirst);
+                foreach (var step in key.JsonPath)
+                {
+                    WriteMessage(k, 4, p =>
+                    {
+                        // A member is written even when empty: the oneof tells it from position 0.
+                        if (step is string member)
+                        {
+                            WriteBytes(p, 1, System.Text.Encoding.UTF8.GetBytes(member));
+                        }
+                        else
+                        {
+                            WriteInt64(p, 2, (long)step);
+                        }
+                    });
+                }
             });
         }
     });
@@ -143,7 +158,10 @@ public static class SegmentsCodec
             ExpiredBefore: f.UInt64(9), OrderBy: [.. f.RepeatedBytes(12).Select(k => DecodeOrderKey(WireFields.Parse(k)))]);
     }
 
-    private static OrderKey DecodeOrderKey(WireFields k) => new(k.Int64(1), k.Bool(2), k.Bool(3));
+    private static OrderKey DecodeOrderKey(WireFields k) => new(k.Int64(1), k.Bool(2), k.Bool(3))
+    {
+        JsonPath = [.. k.RepeatedBytes(4).Select(WireFields.Parse).Select(p => p.Has(1) ? p.String(1) : (object)p.Int64(2))],
+    };
 
     public static void Write(CodedOutputStream o, SearchHits hits)
     {
