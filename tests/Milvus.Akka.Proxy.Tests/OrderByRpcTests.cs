@@ -106,9 +106,7 @@ public sealed class OrderByRpcTests(GrpcServerFixture server)
         await InsertAsync(name, 0, Rows / 2);
         Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { name } })).Status);
         Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = name }));
-        await Eventually.UntilAsync(
-            async () => (await Client.GetLoadStateAsync(new GetLoadStateRequest { CollectionName = name })).State == LoadState.Loaded,
-            $"collection {name} is loaded", 60);
+        await WaitLoadedAsync(Client, name);
         await InsertAsync(name, Rows / 2, Rows);
         return name;
     }

@@ -19,7 +19,6 @@ namespace Milvus.Akka.Proxy.Tests;
 public sealed class PartialLoadRpcTests(GrpcServerFixture server)
 {
     private const int Rows = 40;
-    private const int LoadDeadlineSeconds = 60;
 
     private MilvusService.MilvusServiceClient Client => server.Client;
 
@@ -41,7 +40,7 @@ public sealed class PartialLoadRpcTests(GrpcServerFixture server)
         Failed(await LoadAsync(name, "id", "title"), 1100, "load field list [id title] does not contain vector field");
         Failed(await LoadAsync(name, "id", "vec", "nope"), 1700, "field not found[field=nope]");
         Succeeded(await LoadAsync(name, "id", "vec", "title"));
-        await WaitLoadedAsync(name);
+        await WaitLoadedAsync(Client, name);
         await InsertAsync(name, Rows / 2, Rows);
 
         var all = await QueryAsync(name, "id >= 0", "*");
@@ -68,7 +67,7 @@ public sealed class PartialLoadRpcTests(GrpcServerFixture server)
         Succeeded(await LoadAsync(name, "id", "vec", "title"));
         Succeeded(await Client.ReleaseCollectionAsync(new ReleaseCollectionRequest { CollectionName = name }));
         Succeeded(await LoadAsync(name));
-        await WaitLoadedAsync(name);
+        await WaitLoadedAsync(Client, name);
 
         var reloaded = await QueryAsync(name, "score > 3", "*");
         Succeeded(reloaded.Status);
@@ -114,12 +113,6 @@ public sealed class PartialLoadRpcTests(GrpcServerFixture server)
 
     private async Task<MilvusStatus> LoadAsync(string name, params string[] fields) =>
         await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = name, LoadFields = { fields } });
-
-    private Task WaitLoadedAsync(string name) =>
-        Eventually.UntilAsync(
-            async () => (await Client.GetLoadStateAsync(new GetLoadStateRequest { CollectionName = name })).State == LoadState.Loaded,
-            $"collection {name} is loaded",
-            LoadDeadlineSeconds);
 
     private async Task<QueryResults> QueryAsync(string name, string expr, string output) =>
         await Client.QueryAsync(new ProtoQueryRequest

@@ -36,6 +36,13 @@ public static class MilvusRpc
         Placeholders = { new PlaceholderValue { Tag = "$0", Type = PlaceholderType.FloatVector, Values = { ByteString.CopyFrom([.. BitConverter.GetBytes(x), .. BitConverter.GetBytes(1f)]) } } },
     }.ToByteString();
 
+    /// <summary>Waits until GetLoadState reports <paramref name="collection"/> loaded (a load answers before its segments are served).</summary>
+    public static Task WaitLoadedAsync(MilvusService.MilvusServiceClient client, string collection, int seconds = 60) =>
+        Eventually.UntilAsync(
+            async () => (await client.GetLoadStateAsync(new GetLoadStateRequest { CollectionName = collection })).State == LoadState.Loaded,
+            $"collection {collection} is loaded",
+            seconds);
+
     /// <summary>Both the legacy error code and the new code say success.</summary>
     public static void Succeeded(MilvusStatus status) =>
         Assert.True(status.ErrorCode == ErrorCode.Success && status.Code == 0, $"status {status.ErrorCode}/{status.Code}: {status.Reason}");
