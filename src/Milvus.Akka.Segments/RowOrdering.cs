@@ -79,7 +79,12 @@ public static class RowOrdering
     /// </summary>
     public static SearchHits OrderPage(SearchHits hits, ImmutableArray<OrderKey> keys, int offset, int limit, long? groupFieldId)
     {
-        var fields = hits.Fields ?? throw new ArgumentException("ordered hits need their fields", nameof(hits));
+        if (hits.Fields is not { } fields)
+        {
+            // Shards without segments answer without fields, and so does their reduce: nothing to order.
+            return hits.Scores.Length == 0 ? hits : throw new ArgumentException("ordered hits need their fields", nameof(hits));
+        }
+
         var compare = RowComparer(fields, keys);
         var bounds = new int[hits.Nq + 1];
         var picks = new List<int>(hits.Scores.Length);

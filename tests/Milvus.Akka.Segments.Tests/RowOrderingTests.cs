@@ -28,6 +28,17 @@ public sealed class RowOrderingTests
     }
 
     [Fact]
+    public void No_hits_from_shards_without_segments_are_an_empty_page()
+    {
+        var none = SearchHits.Empty(2, DataType.Int64);
+
+        var ordered = RowOrdering.OrderPage(none, [new OrderKey(Rank, false, false)], offset: 0, limit: 10, groupFieldId: null);
+
+        Assert.Equal([0, 0, 0], ordered.Offsets);
+        Assert.Empty(ordered.Scores);
+    }
+
+    [Fact]
     public void Grouped_hits_are_ordered_and_paged_as_groups_by_their_first_hit()
     {
         // Groups x (ranks 5, 0), y (1), z (3, 9), best group first.
