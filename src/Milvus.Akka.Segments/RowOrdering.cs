@@ -129,12 +129,15 @@ public static class RowOrdering
 
     private static bool SameValue(Column column, int i, int j) => Equals(column.GetValue(i), column.GetValue(j));
 
-    /// <summary>Compares two rows of <paramref name="fields"/> by every key; a JSON key's values are read once per row.</summary>
-    private static Func<int, int, int> RowComparer(RowBatch fields, ImmutableArray<OrderKey> keys)
+    /// <summary>
+    /// Compares two rows of <paramref name="fields"/> by every key, each key's column looked up once; a JSON key's values
+    /// are read once for every row of its column, so it suits a page of hits, not a segment.
+    /// </summary>
+    public static Func<int, int, int> RowComparer(RowBatch fields, ImmutableArray<OrderKey> keys)
     {
-        var byKey = keys.Select(key => key.JsonPath.IsEmpty
-            ? (i, j) => Compare(fields[key.FieldId], i, fields[key.FieldId], j, key)
-            : JsonComparer(JsonSortValue.Read((JsonColumn)fields[key.FieldId], key.JsonPath), key)).ToArray();
+        var byKey = keys.Select(key => fields[key.FieldId] is var column && key.JsonPath.IsEmpty
+            ? (i, j) => Compare(column, i, column, j, key)
+            : JsonComparer(JsonSortValue.Read((JsonColumn)column, key.JsonPath), key)).ToArray();
         return (i, j) =>
         {
             foreach (var compare in byKey)

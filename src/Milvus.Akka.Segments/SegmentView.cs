@@ -338,8 +338,8 @@ public sealed class SegmentView
         }
         else
         {
-            var all = Rows;
-            rows.Sort((a, b) => RowOrdering.Compare(all, a, all, b, plan.OrderBy) is var byKeys and not 0 ? byKeys : PrimaryKeys.Compare(pkColumn, a, pkColumn, b));
+            var byKeys = RowOrdering.RowComparer(Rows, plan.OrderBy);
+            rows.Sort((a, b) => byKeys(a, b) is var order and not 0 ? order : PrimaryKeys.Compare(pkColumn, a, pkColumn, b));
         }
 
         if (plan.Limit is { } limit && rows.Count > limit)
