@@ -127,6 +127,43 @@ public static class RowOrdering
         return new SearchHits(hits.Nq, bounds, hits.Pks.Gather(picked), scores, fields.Gather(picked)) { SearchedRows = hits.SearchedRows };
     }
 
+    /// <summary>
+    /// The first <paramref name="limit"/> of <paramref name="rows"/> in <paramref name="order"/> (all when null), in
+    /// order. A small limit keeps only the best rows seen in a bounded heap, O(n log limit), instead of sorting them all.
+    /// </summary>
+    public static List<int> First(List<int> rows, int? limit, Comparison<int> order)
+    {
+        if (limit is not { } count || count >= rows.Count / 8)
+        {
+            rows.Sort(order);
+            if (limit is { } cut && rows.Count > cut)
+            {
+                rows.RemoveRange(cut, rows.Count - cut);
+            }
+
+            return rows;
+        }
+
+        // The heap's first element is the worst row kept, so a better row replaces it.
+        var kept = new PriorityQueue<int, int>(count + 1, Comparer<int>.Create((a, b) => order(b, a)));
+        foreach (var row in rows)
+        {
+            if (kept.Count < count)
+            {
+                kept.Enqueue(row, row);
+            }
+            else if (count > 0 && order(row, kept.Peek()) < 0)
+            {
+                kept.DequeueEnqueue(row, row);
+            }
+        }
+
+        var first = new List<int>(kept.Count);
+        first.AddRange(kept.UnorderedItems.Select(item => item.Element));
+        first.Sort(order);
+        return first;
+    }
+
     private static bool SameValue(Column column, int i, int j) => Equals(column.GetValue(i), column.GetValue(j));
 
     /// <summary>

@@ -332,20 +332,9 @@ public sealed class SegmentView
         }
 
         var pkColumn = Rows[PrimaryKey.FieldId];
-        if (plan.OrderBy.IsEmpty)
-        {
-            rows.Sort((a, b) => PrimaryKeys.Compare(pkColumn, a, pkColumn, b));
-        }
-        else
-        {
-            var byKeys = RowOrdering.RowComparer(Rows, plan.OrderBy);
-            rows.Sort((a, b) => byKeys(a, b) is var order and not 0 ? order : PrimaryKeys.Compare(pkColumn, a, pkColumn, b));
-        }
-
-        if (plan.Limit is { } limit && rows.Count > limit)
-        {
-            rows.RemoveRange(limit, rows.Count - limit);
-        }
+        Comparison<int> byPk = (a, b) => PrimaryKeys.Compare(pkColumn, a, pkColumn, b);
+        var byKeys = plan.OrderBy.IsEmpty ? null : RowOrdering.RowComparer(Rows, plan.OrderBy);
+        rows = RowOrdering.First(rows, plan.Limit, byKeys is null ? byPk : (a, b) => byKeys(a, b) is var order and not 0 ? order : byPk(a, b));
 
         var picked = CollectionsMarshal.AsSpan(rows);
         var timestamps = new ulong[picked.Length];

@@ -87,6 +87,25 @@ public sealed class RowOrderingTests
         Assert.Equal(0, RowOrdering.Compare(batch, 0, batch, 0, [new OrderKey(1, false, false), new OrderKey(3, false, false)]));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(200)]
+    [InlineData(5000)]
+    [InlineData(null)]
+    public void The_first_rows_in_an_order_are_those_a_full_sort_puts_first(int? limit)
+    {
+        // Many ties (values mod 50), broken by row number, as a segment breaks them by primary key.
+        var random = new Random(17);
+        var values = Enumerable.Range(0, 2000).Select(_ => random.Next(50)).ToArray();
+        Comparison<int> order = (a, b) => values[a].CompareTo(values[b]) is var byValue and not 0 ? byValue : a.CompareTo(b);
+        var rows = Enumerable.Range(0, values.Length).OrderBy(_ => random.Next()).ToList();
+        var expected = rows.Order(Comparer<int>.Create(order)).Take(limit ?? int.MaxValue).ToList();
+
+        Assert.Equal(expected, RowOrdering.First(rows, limit, order));
+    }
+
     private static ScalarColumn<int> Ranks(params int?[] ranks) =>
         new(DataType.Int32, [.. ranks.Select(r => r ?? 0)], [.. ranks.Select(r => r.HasValue)]);
 
