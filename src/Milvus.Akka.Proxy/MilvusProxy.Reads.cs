@@ -63,10 +63,10 @@ public sealed partial class MilvusProxy
             planOutputs, rawQueries, grouping, expiredBefore, bm25);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<SearchHits>(new SearchShard(s, plan), cancellationToken)));
         // Ordered, the page is cut from the best offset + limit hits after ordering them (as Milvus).
-        var hits = orderBy.IsEmpty
-            ? SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, request.Offset, request.Limit, grouping)
-            : RowOrdering.OrderPage(SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, 0, request.Offset + request.Limit, grouping),
-                orderBy, request.Offset, request.Limit, grouping?.FieldId);
+        var ordered = !orderBy.IsEmpty;
+        var reduced = SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, ordered ? 0 : request.Offset,
+            ordered ? request.Offset + request.Limit : request.Limit, grouping);
+        var hits = ordered ? RowOrdering.OrderPage(reduced, orderBy, request.Offset, request.Limit, grouping?.FieldId) : reduced;
         var returned = planOutputs.Length == 0 ? NoFields : hits.Fields ?? Segment.EmptyRows(info.Schema, planOutputs);
         var scores = request.RoundDecimal >= 0
             ? hits.Scores.Select(s => (float)Math.Round(s, request.RoundDecimal, MidpointRounding.AwayFromZero)).ToArray()

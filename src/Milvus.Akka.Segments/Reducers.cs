@@ -241,12 +241,13 @@ public static class QueryReducer
 
         if (byKeys)
         {
-            // kept is in primary-key order, so a stable sort leaves ties by primary key.
-            var ranked = kept.Select((pick, rank) => (pick, rank)).ToList();
-            ranked.Sort((a, b) => RowOrdering.Compare(parts[a.pick.Source].Fields, a.pick.Row, parts[b.pick.Source].Fields, b.pick.Row, orderBy) is var c and not 0
-                ? c
-                : a.rank.CompareTo(b.rank));
-            kept = [.. ranked.Skip(offset).Take(limit ?? int.MaxValue).Select(r => r.pick)];
+            // The unique rows are in primary-key order, so their positions break ties by primary key.
+            var unique = kept;
+            var first = RowOrdering.First([.. Enumerable.Range(0, unique.Count)], offset + limit, (a, b) =>
+                RowOrdering.Compare(parts[unique[a].Source].Fields, unique[a].Row, parts[unique[b].Source].Fields, unique[b].Row, orderBy) is var c and not 0
+                    ? c
+                    : a.CompareTo(b));
+            kept = [.. first.Skip(offset).Select(position => unique[position])];
         }
 
         var picks = CollectionsMarshal.AsSpan(kept);

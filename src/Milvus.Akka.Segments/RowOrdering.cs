@@ -37,10 +37,9 @@ public static class RowOrdering
     /// <summary>Row <paramref name="i"/> of <paramref name="a"/> against row <paramref name="j"/> of <paramref name="b"/>, columns of one field.</summary>
     public static int Compare(Column a, int i, Column b, int j, OrderKey key)
     {
-        var aNull = a.IsNull(i);
-        if (aNull || b.IsNull(j))
+        if (a.IsNull(i) || b.IsNull(j))
         {
-            return aNull == b.IsNull(j) ? 0 : aNull == key.NullsFirst ? -1 : 1;
+            return NullPlacement(a.IsNull(i), b.IsNull(j), key);
         }
 
         var byValue = a switch
@@ -164,6 +163,9 @@ public static class RowOrdering
         return first;
     }
 
+    /// <summary>Where a null goes against another value, whatever the key's direction; two nulls tie.</summary>
+    private static int NullPlacement(bool aNull, bool bNull, OrderKey key) => aNull == bNull ? 0 : aNull == key.NullsFirst ? -1 : 1;
+
     private static bool SameValue(Column column, int i, int j) => Equals(column.GetValue(i), column.GetValue(j));
 
     /// <summary>
@@ -195,7 +197,7 @@ public static class RowOrdering
         var (a, b) = (values[i], values[j]);
         if (a.IsNull || b.IsNull)
         {
-            return a.IsNull == b.IsNull ? 0 : a.IsNull == key.NullsFirst ? -1 : 1;
+            return NullPlacement(a.IsNull, b.IsNull, key);
         }
 
         var byValue = JsonSortValue.Compare(a, b);
