@@ -26,6 +26,7 @@ public static class MilvusProtocol
         MilvusDataReflection.Descriptor,
         MilvusClusterReflection.Descriptor,
         MilvusSecurityReflection.Descriptor,
+        MilvusUnservedReflection.Descriptor,
         MilvusServiceReflection.Descriptor,
     ];
 

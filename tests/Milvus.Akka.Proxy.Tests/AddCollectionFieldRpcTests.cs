@@ -162,6 +162,46 @@ public sealed class AddCollectionFieldRpcTests(GrpcServerFixture server) : IAsyn
         }
     }
 
+    [Fact]
+    public async Task AlterCollectionSchema_adds_fields_as_AddCollectionField_does_and_refuses_what_it_cannot_do()
+    {
+        await InsertAsync(Enumerable.Range(0, 10), withNewFields: false);
+        AlterCollectionSchemaRequest Alter(params FieldSchema[] fields) => new()
+        {
+            CollectionName = _collection,
+            Action = new AlterCollectionSchemaRequest.Types.Action
+            {
+                AddRequest = new AlterCollectionSchemaRequest.Types.AddRequest { FieldInfos = { fields.Select(f => new AlterCollectionSchemaRequest.Types.FieldInfo { FieldSchema = f }) } },
+            },
+        };
+        var rank = new FieldSchema { Name = "rank", DataType = DataType.Int64, Nullable = true, DefaultValue = new ValueField { LongData = RankDefault } };
+        var note = new FieldSchema { Name = "note", DataType = DataType.VarChar, Nullable = true, TypeParams = { Pair("max_length", "16") } };
+
+        // Checked as a whole before anything changes: a clash in the second field leaves the first one out too.
+        IllegalArgument((await Client.AlterCollectionSchemaAsync(Alter(rank, new FieldSchema(note) { Name = "id" }))).AlterStatus, "duplicate field name: id");
+        var withIndex = Alter(note);
+        withIndex.Action.AddRequest.FieldInfos[0].IndexName = "note_idx";
+        Failed((await Client.AlterCollectionSchemaAsync(withIndex)).AlterStatus, 2400, "index");
+        var withFunction = Alter(note);
+        withFunction.Action.AddRequest.FuncSchema.Add(new FunctionSchema { Name = "bm25", Type = FunctionType.Bm25 });
+        Failed((await Client.AlterCollectionSchemaAsync(withFunction)).AlterStatus, 2400, "func_schema");
+        var drop = new AlterCollectionSchemaRequest
+        {
+            CollectionName = _collection,
+            Action = new AlterCollectionSchemaRequest.Types.Action { DropRequest = new AlterCollectionSchemaRequest.Types.DropRequest { FieldName = "vec" } },
+        };
+        Failed((await Client.AlterCollectionSchemaAsync(drop)).AlterStatus, 2400, "drop_request");
+        var described = await Client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = _collection });
+        Assert.Equal(["id", "vec"], described.Schema.Fields.Select(f => f.Name));
+
+        Succeeded((await Client.AlterCollectionSchemaAsync(Alter(rank, note))).AlterStatus);
+        described = await Client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = _collection });
+        Assert.Equal(["id", "vec", "rank", "note"], described.Schema.Fields.Select(f => f.Name));
+        await InsertAsync(Enumerable.Range(10, 5), withNewFields: true);
+        var rows = await QueryRowsAsync("id >= 0");
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => new Row(i, RankDefault, null)).Concat(Enumerable.Range(10, 5).Select(i => new Row(i, i, $"n{i}"))), rows);
+    }
+
     private async Task<MilvusStatus> AddFieldAsync(FieldSchema field) =>
         await Client.AddCollectionFieldAsync(new AddCollectionFieldRequest { CollectionName = _collection, Schema = field.ToByteString() });
 

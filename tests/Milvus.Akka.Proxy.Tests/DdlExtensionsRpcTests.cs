@@ -3,6 +3,7 @@ using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
 using Milvus.Akka.TestSupport;
+using ProtoHybridSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.HybridSearchRequest;
 using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
 using ProtoSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest;
 using static Milvus.Akka.TestSupport.MilvusRpc;
@@ -292,6 +293,57 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
         var created = await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = schema.Name, Schema = schema.ToByteString() });
         Failed(created, 2400, "enable_namespace");
         Assert.False((await Client.HasCollectionAsync(new HasCollectionRequest { CollectionName = schema.Name })).Value);
+        Assert.Equal(5, await CountAsync());
+    }
+
+    [Fact]
+    public async Task Milvus_3_features_the_sdk_sends_are_refused_not_ignored()
+    {
+        await InsertAsync(Rows(0, 5), partition: null);
+        var plain = SearchRequest(Vector(1), limit: 3);
+
+        var aggregated = plain.Clone();
+        aggregated.SearchAggregation = new SearchAggregationSpec { Fields = { "score" }, Size = 5 };
+        Failed((await Client.SearchAsync(aggregated)).Status, 2400, "search_aggregation");
+        var chained = plain.Clone();
+        chained.FunctionChains.Add(new FunctionChain { Name = "c", Stage = FunctionChainStage.L2Rerank });
+        Failed((await Client.SearchAsync(chained)).Status, 2400, "function_chains");
+        var hybrid = new ProtoHybridSearchRequest { CollectionName = _collection, Requests = { plain }, RankParams = { Pair("strategy", "rrf"), Pair("limit", "3") } };
+        Succeeded((await Client.HybridSearchAsync(hybrid)).Status);
+        var hybridChained = hybrid.Clone();
+        hybridChained.FunctionChains.Add(new FunctionChain { Name = "c" });
+        Failed((await Client.HybridSearchAsync(hybridChained)).Status, 2400, "function_chains");
+        var hybridAggregated = new ProtoHybridSearchRequest { CollectionName = _collection, Requests = { aggregated }, RankParams = { hybrid.RankParams } };
+        Failed((await Client.HybridSearchAsync(hybridAggregated)).Status, 2400, "search_aggregation");
+
+        var scopedDelete = await Client.DeleteAsync(new DeleteRequest { CollectionName = _collection, Expr = "id >= 0", Namespace = "tenant_a" });
+        Failed(scopedDelete.Status, 2400, "namespace");
+        var bytesTemplate = new ProtoQueryRequest { CollectionName = _collection, Expr = "id == {v}", OutputFields = { "id" } };
+        bytesTemplate.ExprTemplateValues["v"] = new TemplateValue { BytesVal = ByteString.CopyFromUtf8("CCO") };
+        Failed((await Client.QueryAsync(bytesTemplate)).Status, 2400, "bytes value");
+
+        FieldSchema Id() => new() { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true };
+        FieldSchema Vec() => new() { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } };
+        (string Mentions, CollectionSchema Schema)[] refusedSchemas =
+        [
+            ("external_source", new CollectionSchema { Fields = { Id(), Vec() }, ExternalSource = "s3://bucket/rows/", ExternalSpec = "{\"format\":\"parquet\"}" }),
+            ("external_field", new CollectionSchema { Fields = { Id(), new FieldSchema(Vec()) { ExternalField = "embedding" } } }),
+            ("file_resource_ids", new CollectionSchema { Fields = { Id(), Vec() }, FileResourceIds = { 7 } }),
+            ("Date", new CollectionSchema { Fields = { Id(), Vec(), new FieldSchema { Name = "day", DataType = DataType.Date } } }),
+            ("Mol", new CollectionSchema { Fields = { Id(), Vec(), new FieldSchema { Name = "molecule", DataType = DataType.Mol } } }),
+        ];
+        foreach (var (mentions, schema) in refusedSchemas)
+        {
+            schema.Name = _collection + "_v3";
+            Failed(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = schema.Name, Schema = schema.ToByteString() }), 2400, mentions);
+            Assert.False((await Client.HasCollectionAsync(new HasCollectionRequest { CollectionName = schema.Name })).Value);
+        }
+
+        // Rpcs Milvus 3.0 added answer "not supported" in a response the SDK reads, not gRPC UNIMPLEMENTED (an empty success to the Node SDK).
+        var snapshot = await Client.CreateSnapshotAsync(new CreateSnapshotRequest { CollectionName = _collection, Name = "s1" });
+        Failed(snapshot, 10, "CreateSnapshot is not supported");
+        Failed((await Client.ListNamespacesAsync(new ListNamespacesRequest { CollectionName = _collection })).Status, 10, "ListNamespaces is not supported");
+        Failed((await Client.PrewarmAsync(new PrewarmRequest { CollectionName = _collection })).Status, 10, "Prewarm is not supported");
         Assert.Equal(5, await CountAsync());
     }
 

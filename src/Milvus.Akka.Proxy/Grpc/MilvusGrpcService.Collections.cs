@@ -166,6 +166,56 @@ public sealed partial class MilvusGrpcService
         return MilvusStatuses.Success;
     }
 
+    /// <summary>
+    /// Milvus 3.0's schema change, which the Node SDK 3.x sends for addCollectionField before falling back to
+    /// AddCollectionField. Its fields are added as AddCollectionField adds them, in order, once all of them are checked;
+    /// a function with its output field, an index built with the field and dropping fields are refused.
+    /// </summary>
+    public override async Task<AlterCollectionSchemaResponse> AlterCollectionSchema(AlterCollectionSchemaRequest request, ServerCallContext context)
+    {
+        var add = request.Action?.OpCase switch
+        {
+            AlterCollectionSchemaRequest.Types.Action.OpOneofCase.AddRequest => request.Action.AddRequest,
+            AlterCollectionSchemaRequest.Types.Action.OpOneofCase.DropRequest =>
+                throw new MilvusException(ErrorCode.OperationNotSupported, "dropping a field or a function (AlterCollectionSchema drop_request) is not supported by Milvus.Akka"),
+            _ => throw new MilvusException(ErrorCode.ParameterInvalid, "AlterCollectionSchema needs an action: add_request or drop_request"),
+        };
+        if (add.FuncSchema.Count > 0)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, "adding a function to a collection (func_schema) is not supported by Milvus.Akka");
+        }
+
+        if (add.FieldInfos.Any(f => f.IndexName.Length > 0 || f.ExtraParams.Count > 0))
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported,
+                "building an index with a new field (index_name, extra_params) is not supported by Milvus.Akka: add the field, then create its index");
+        }
+
+        var database = Database(request.DbName, context);
+        var collection = await proxy.DescribeCollectionAsync(database, request.CollectionName, context.CancellationToken);
+        var timezone = Timestamptz.ZoneOf(collection.Properties);
+        var fields = add.FieldInfos.Select(f => SchemaConverter.FieldFrom(
+            f.FieldSchema ?? throw new MilvusException(ErrorCode.ParameterInvalid, "a field to add has no field_schema"), timezone)).ToList();
+        if (fields.Count == 0)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "AlterCollectionSchema add_request names no field to add");
+        }
+
+        var taken = fields.Select(f => f.Name).Concat(collection.Schema.Fields.Select(f => f.Name))
+            .GroupBy(name => name).FirstOrDefault(names => names.Count() > 1);
+        if (taken is not null)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"duplicate field name: {taken.Key}");
+        }
+
+        foreach (var field in fields)
+        {
+            await proxy.AddCollectionFieldAsync(database, request.CollectionName, field, context.CancellationToken);
+        }
+
+        return new AlterCollectionSchemaResponse { AlterStatus = MilvusStatuses.Success };
+    }
+
     public override async Task<MilvusStatus> RenameCollection(RenameCollectionRequest request, ServerCallContext context)
     {
         await proxy.RenameCollectionAsync(Database(request.DbName, context), request.OldName, request.NewDBName, request.NewName,

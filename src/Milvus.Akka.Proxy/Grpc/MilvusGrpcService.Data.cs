@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using Google.Protobuf;
+using Google.Protobuf.Collections;
 using Grpc.Core;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
@@ -87,6 +88,25 @@ public sealed partial class MilvusGrpcService
         };
     }
 
+    /// <summary>Milvus 3.0's search aggregation and function chains change what a search answers: refused, never ignored.</summary>
+    private static void RefuseUnservedSearchFeatures(ProtoSearchRequest request)
+    {
+        if (request.SearchAggregation is not null)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, "search aggregation (search_aggregation) is not supported by Milvus.Akka; group hits with group_by_field");
+        }
+
+        RefuseFunctionChains(request.FunctionChains);
+    }
+
+    private static void RefuseFunctionChains(RepeatedField<FunctionChain> chains)
+    {
+        if (chains.Count > 0)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, "function chains (function_chains) are not supported by Milvus.Akka; rerank with function_score");
+        }
+    }
+
     /// <summary>A request scoped to a namespace is refused, not answered for the whole collection.</summary>
     private static void RefuseNamespace(bool hasNamespace, string name)
     {
@@ -149,6 +169,7 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<ProtoMutationResult> Delete(DeleteRequest request, ServerCallContext context)
     {
+        RefuseNamespace(request.HasNamespace, request.Namespace);
         // A filter other than a key list is evaluated at Strong consistency whatever the level, but an unknown level is refused.
         Consistency(request.ConsistencyLevel);
         var result = await proxy.DeleteAsync(Database(request.DbName, context), request.CollectionName, Filter(request.Expr, request.ExprTemplateValues),
@@ -196,6 +217,7 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<SearchResults> Search(ProtoSearchRequest request, ServerCallContext context)
     {
+        RefuseUnservedSearchFeatures(request);
         var decay = FunctionScoreRanker(request.FunctionScore);
         if (request.Highlighter is not null)
         {
@@ -365,6 +387,7 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<SearchResults> HybridSearch(ProtoHybridSearchRequest request, ServerCallContext context)
     {
+        RefuseFunctionChains(request.FunctionChains);
         var decay = FunctionScoreRanker(request.FunctionScore);
         RefuseNamespace(request.HasNamespace, request.Namespace);
         var database = Database(request.DbName, context);
@@ -499,6 +522,8 @@ public sealed partial class MilvusGrpcService
         {
             throw new MilvusException(ErrorCode.OperationNotSupported, "search by primary keys is not supported in a hybrid search by Milvus.Akka: send the vectors");
         }
+
+        RefuseUnservedSearchFeatures(request);
 
         var parameters = SearchParameters(request.SearchParams);
         return ToSearch(info, request, parameters, IndexParams(parameters));
@@ -710,6 +735,9 @@ public sealed partial class MilvusGrpcService
         TemplateValue.ValOneofCase.FloatVal => value.FloatVal,
         TemplateValue.ValOneofCase.StringVal => value.StringVal,
         TemplateValue.ValOneofCase.ArrayVal => TemplateArray(value.ArrayVal),
+        // Milvus 3.0's bytes templates stand for values of types (Mol) that collections here cannot hold.
+        TemplateValue.ValOneofCase.BytesVal => throw new MilvusException(ErrorCode.OperationNotSupported,
+            "a bytes value in expr_template_values is not supported by Milvus.Akka"),
         _ => null,
     };
 

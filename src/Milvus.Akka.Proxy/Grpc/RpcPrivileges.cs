@@ -42,7 +42,7 @@ public static class RpcPrivileges
         Global("CreateCollection", "CreateCollection");
         Global("DropCollection", "DropCollection", "TruncateCollection");
         Global("DescribeCollection", "HasCollection", "DescribeCollection", "BatchDescribeCollection", "AlterCollection",
-            "AlterCollectionField", "AddCollectionField", "AddCollectionFunction", "AlterCollectionFunction", "DropCollectionFunction");
+            "AlterCollectionField", "AddCollectionField", "AlterCollectionSchema", "AddCollectionFunction", "AlterCollectionFunction", "DropCollectionFunction");
         Global("ShowCollections", "ShowCollections");
         Global("RenameCollection", "RenameCollection");
         Global("CreateAlias", "CreateAlias", "AlterAlias");
@@ -55,7 +55,7 @@ public static class RpcPrivileges
         Global("ListDatabases", "ListDatabases");
         Global("AlterDatabase", "AlterDatabase");
         Global("DescribeDatabase", "DescribeDatabase");
-        Global("CreateOwnership", "CreateCredential", "CreateRole");
+        Global("CreateOwnership", "CreateCredential", "CreateRole", "AlterRole");
         Global("DropOwnership", "DeleteCredential", "DropRole");
         Global("SelectOwnership", "ListCredUsers", "SelectRole", "SelectGrant");
         Global("ManageOwnership", "OperateUserRole", "OperatePrivilege", "OperatePrivilegeV2");

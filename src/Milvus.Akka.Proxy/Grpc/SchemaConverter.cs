@@ -20,6 +20,8 @@ namespace Milvus.Akka.Proxy.Grpc;
 /// <summary>schema.CollectionSchema (as SDKs send it serialized in CreateCollection) to and from <see cref="CollectionSchema"/>.</summary>
 public static class SchemaConverter
 {
+    private const string ExternalCollectionsNotSupported = "external collections (external_source, external_spec, external_field) are not supported by Milvus.Akka";
+
     /// <param name="timezone">The collection's time zone: a Timestamptz default without an offset is read in it.</param>
     public static CollectionSchema FromBytes(ByteString bytes, string collectionName, TimeZoneInfo timezone)
     {
@@ -36,6 +38,16 @@ public static class SchemaConverter
         if (proto.StructArrayFields.Count > 0)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, "struct array fields are not supported by Milvus.Akka");
+        }
+
+        if (proto.ExternalSource.Length > 0 || proto.ExternalSpec.Length > 0)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, ExternalCollectionsNotSupported);
+        }
+
+        if (proto.FileResourceIds.Count > 0)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, "file resources (file_resource_ids) are not supported by Milvus.Akka");
         }
 
         if (proto.EnableNamespace)
@@ -131,6 +143,13 @@ public static class SchemaConverter
             throw new MilvusException(ErrorCode.ParameterInvalid, $"the field to add is not a valid schema.FieldSchema: {e.Message}");
         }
 
+        return FieldFrom(proto, timezone);
+    }
+
+    /// <summary>A field to add to an existing collection (AddCollectionField, AlterCollectionSchema).</summary>
+    /// <param name="timezone">The collection's time zone: a Timestamptz default without an offset is read in it.</param>
+    public static FieldSchema FieldFrom(ProtoFieldSchema proto, TimeZoneInfo timezone)
+    {
         if (proto.IsDynamic)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, "cannot add a dynamic field ($meta) to an existing collection");
@@ -141,6 +160,11 @@ public static class SchemaConverter
 
     private static FieldSchema FromProto(ProtoFieldSchema field, bool collectionAutoId, TimeZoneInfo timezone)
     {
+        if (field.ExternalField.Length > 0)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, $"field '{field.Name}': {ExternalCollectionsNotSupported}");
+        }
+
         var type = ToDataType(field.DataType, field.Name);
         var elementType = field.DataType == ProtoDataType.Array ? ToDataType(field.ElementType, field.Name) : DataType.None;
         return new FieldSchema
@@ -200,7 +224,7 @@ public static class SchemaConverter
     }
 
     /// <summary>
-    /// Milvus 2.6's Text is a Milvus type this server does not store yet: it is refused as
+    /// Milvus types this server does not store yet (2.6's Text, 3.0's Mol, Date, Time and Decimal) are refused as
     /// not supported (an operation Milvus has), anything else unknown as an invalid parameter.
     /// </summary>
     private static DataType ToDataType(ProtoDataType type, string field) => type switch
@@ -209,7 +233,7 @@ public static class SchemaConverter
             or ProtoDataType.Float or ProtoDataType.Double or ProtoDataType.String or ProtoDataType.VarChar or ProtoDataType.Array
             or ProtoDataType.Json or ProtoDataType.BinaryVector or ProtoDataType.FloatVector or ProtoDataType.Float16Vector
             or ProtoDataType.Bfloat16Vector or ProtoDataType.SparseFloatVector or ProtoDataType.Int8Vector or ProtoDataType.Geometry or ProtoDataType.Timestamptz => (DataType)type,
-        ProtoDataType.Text =>
+        ProtoDataType.Text or ProtoDataType.Mol or ProtoDataType.Date or ProtoDataType.Time or ProtoDataType.Decimal =>
             throw new MilvusException(ErrorCode.OperationNotSupported, $"field '{field}': data type {type} is not supported by Milvus.Akka yet"),
         _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field}': data type {type} is not supported by Milvus.Akka"),
     };
