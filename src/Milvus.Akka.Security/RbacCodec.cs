@@ -20,6 +20,7 @@ public static class RbacCodec
                 WriteString(u, 1, user.Name);
                 WriteString(u, 2, user.PasswordHash);
                 WriteStrings(u, 3, user.Roles);
+                WriteString(u, 4, user.Description);
             });
         }
 
@@ -37,13 +38,22 @@ public static class RbacCodec
                 WriteStrings(g, 2, privileges);
             });
         }
+
+        foreach (var (role, description) in state.RoleDescriptions)
+        {
+            WriteMessage(o, 5, d =>
+            {
+                WriteString(d, 1, role);
+                WriteString(d, 2, description);
+            });
+        }
     });
 
     public static RbacState Decode(ByteString bytes)
     {
         var fields = WireFields.Parse(bytes);
         var users = fields.RepeatedBytes(1).Select(WireFields.Parse)
-            .Select(u => new RbacUser(u.String(1), u.String(2), u.Strings(3).ToImmutableSortedSet(StringComparer.Ordinal)));
+            .Select(u => new RbacUser(u.String(1), u.String(2), u.Strings(3).ToImmutableSortedSet(StringComparer.Ordinal), u.String(4)));
         var grants = fields.RepeatedBytes(3).Select(DecodeGrant);
         var groups = fields.RepeatedBytes(4).Select(WireFields.Parse)
             .Select(g => KeyValuePair.Create(g.String(1), g.Strings(2).ToImmutableSortedSet(StringComparer.Ordinal)));
@@ -51,7 +61,9 @@ public static class RbacCodec
             users.ToImmutableSortedDictionary(u => u.Name, u => u, StringComparer.Ordinal),
             fields.Strings(2).ToImmutableSortedSet(StringComparer.Ordinal),
             grants.ToImmutableDictionary(g => g.Grant, g => g.Grantor),
-            groups.ToImmutableSortedDictionary(StringComparer.Ordinal));
+            groups.ToImmutableSortedDictionary(StringComparer.Ordinal),
+            fields.RepeatedBytes(5).Select(WireFields.Parse)
+                .ToImmutableSortedDictionary(d => d.String(1), d => d.String(2), StringComparer.Ordinal));
     }
 
     public static ByteString Encode(RbacGrant grant, string grantor) => ToBytes(o =>

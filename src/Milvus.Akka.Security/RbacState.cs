@@ -3,8 +3,8 @@ using Milvus.Akka.Common;
 
 namespace Milvus.Akka.Security;
 
-/// <summary>A user: its bcrypt password hash (never the password) and the roles it was given.</summary>
-public sealed record RbacUser(string Name, string PasswordHash, ImmutableSortedSet<string> Roles);
+/// <summary>A user: its bcrypt password hash (never the password), the roles it was given and its description.</summary>
+public sealed record RbacUser(string Name, string PasswordHash, ImmutableSortedSet<string> Roles, string Description = "");
 
 /// <summary>
 /// One grant: <paramref name="Privilege"/> (a privilege, a privilege group or <see cref="Privileges.All"/>) on an object of
@@ -14,7 +14,7 @@ public sealed record RbacUser(string Name, string PasswordHash, ImmutableSortedS
 public sealed record RbacGrant(string Role, RbacObjectType ObjectType, string ObjectName, string Database, string Privilege);
 
 /// <summary>
-/// Users, roles, grants and custom privilege groups, with Milvus's rules: the built-in roles <c>admin</c> (every privilege)
+/// Users, roles (with the descriptions given to some), grants and custom privilege groups, with Milvus's rules: the built-in roles <c>admin</c> (every privilege)
 /// and <c>public</c> (every user has it), <c>root</c> may do everything, a user may always see and change itself. Immutable:
 /// <see cref="Apply"/> returns the state after a change or throws a <see cref="MilvusException"/> naming what is wrong.
 /// </summary>
@@ -22,7 +22,8 @@ public sealed record RbacState(
     ImmutableSortedDictionary<string, RbacUser> Users,
     ImmutableSortedSet<string> Roles,
     ImmutableDictionary<RbacGrant, string> Grants,
-    ImmutableSortedDictionary<string, ImmutableSortedSet<string>> Groups)
+    ImmutableSortedDictionary<string, ImmutableSortedSet<string>> Groups,
+    ImmutableSortedDictionary<string, string> RoleDescriptions)
 {
     public const string Root = "root";
     public const string AdminRole = "admin";
@@ -38,7 +39,11 @@ public sealed record RbacState(
             .Add(new RbacGrant(PublicRole, RbacObjectType.Global, Privileges.AnyName, Privileges.AnyName, "DescribeCollection"), Root)
             .Add(new RbacGrant(PublicRole, RbacObjectType.Global, Privileges.AnyName, Privileges.AnyName, "ShowCollections"), Root)
             .Add(new RbacGrant(PublicRole, RbacObjectType.Collection, Privileges.AnyName, Privileges.AnyName, "IndexDetail"), Root),
-        ImmutableSortedDictionary.Create<string, ImmutableSortedSet<string>>(StringComparer.Ordinal));
+        ImmutableSortedDictionary.Create<string, ImmutableSortedSet<string>>(StringComparer.Ordinal),
+        ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal));
+
+    /// <summary>A role's description; empty when it was given none.</summary>
+    public string RoleDescription(string role) => RoleDescriptions.GetValueOrDefault(role, "");
 
     /// <summary>Whether <paramref name="user"/> holds <paramref name="privilege"/> on the object (Milvus's proxy check).</summary>
     public bool IsAllowed(string user, RbacObjectType objectType, string objectName, string database, string privilege)
@@ -84,7 +89,9 @@ public sealed record RbacState(
         CreateUser c => CreateUserWith(c),
         UpdatePassword c => UpdatePasswordWith(c),
         DeleteUser c => DeleteUserWith(c),
+        DescribeUser c => this with { Users = Users.SetItem(c.Name, RequireUser(c.Name) with { Description = c.Description }) },
         CreateRole c => CreateRoleWith(c),
+        DescribeRole c => DescribeRoleWith(c),
         DropRole c => DropRoleWith(c),
         OperateUserRole c => OperateUserRoleWith(c),
         OperatePrivilege c => OperatePrivilegeWith(c),
@@ -103,7 +110,10 @@ public sealed record RbacState(
             throw Invalid($"user already exists: {c.Name}");
         }
 
-        return this with { Users = Users.Add(c.Name, new RbacUser(c.Name, c.PasswordHash, ImmutableSortedSet.Create<string>(StringComparer.Ordinal))) };
+        return this with
+        {
+            Users = Users.Add(c.Name, new RbacUser(c.Name, c.PasswordHash, ImmutableSortedSet.Create<string>(StringComparer.Ordinal), c.Description)),
+        };
     }
 
     private RbacState UpdatePasswordWith(UpdatePassword c)
@@ -137,8 +147,18 @@ public sealed record RbacState(
             throw Invalid($"role [name:\"{c.Name}\"] already exists");
         }
 
-        return this with { Roles = Roles.Add(c.Name) };
+        return (this with { Roles = Roles.Add(c.Name) }).WithRoleDescription(c.Name, c.Description);
     }
+
+    private RbacState DescribeRoleWith(DescribeRole c)
+    {
+        RequireRole(c.Name);
+        return WithRoleDescription(c.Name, c.Description);
+    }
+
+    /// <summary>Only roles given a description are listed in <see cref="RoleDescriptions"/>.</summary>
+    private RbacState WithRoleDescription(string role, string description) =>
+        this with { RoleDescriptions = description.Length == 0 ? RoleDescriptions.Remove(role) : RoleDescriptions.SetItem(role, description) };
 
     private RbacState DropRoleWith(DropRole c)
     {
@@ -157,6 +177,7 @@ public sealed record RbacState(
         return this with
         {
             Roles = Roles.Remove(c.Name),
+            RoleDescriptions = RoleDescriptions.Remove(c.Name),
             Grants = Grants.RemoveRange(grants),
             Users = Users.SetItems(Users.Values.Where(u => u.Roles.Contains(c.Name))
                 .Select(u => KeyValuePair.Create(u.Name, u with { Roles = u.Roles.Remove(c.Name) }))),
@@ -257,7 +278,8 @@ public sealed record RbacState(
             Users.SetItems(backup.Users.Where(u => !Users.ContainsKey(u.Key))),
             roles,
             Grants.SetItems(backup.Grants.Where(g => !Grants.ContainsKey(g.Key))),
-            Groups.SetItems(backup.Groups));
+            Groups.SetItems(backup.Groups),
+            RoleDescriptions.SetItems(backup.RoleDescriptions.Where(d => !Roles.Contains(d.Key))));
     }
 
     private void CheckPrivilege(string privilege, RbacObjectType objectType)

@@ -17,14 +17,20 @@ public sealed record GetRbac : ISecurityMessage
 public sealed record RbacSnapshot(RbacState State) : ISecurityMessage;
 
 /// <summary>Creates a user with a bcrypt hash the proxy computed (passwords never travel past the proxy).</summary>
-public sealed record CreateUser(string Name, string PasswordHash) : IRbacChange;
+public sealed record CreateUser(string Name, string PasswordHash, string Description = "") : IRbacChange;
 
 /// <summary>Sets a new hash if the stored one is still <paramref name="ExpectedHash"/>, the one the old password was checked against.</summary>
 public sealed record UpdatePassword(string Name, string ExpectedHash, string NewHash) : IRbacChange;
 
 public sealed record DeleteUser(string Name) : IRbacChange;
 
-public sealed record CreateRole(string Name) : IRbacChange;
+/// <summary>Sets a user's description (Milvus 3.0's UpdateCredential with a description).</summary>
+public sealed record DescribeUser(string Name, string Description) : IRbacChange;
+
+public sealed record CreateRole(string Name, string Description = "") : IRbacChange;
+
+/// <summary>Sets a role's description (AlterRole).</summary>
+public sealed record DescribeRole(string Name, string Description) : IRbacChange;
 
 /// <summary>Drops a role; with <paramref name="Force"/> its grants go with it, otherwise a role with grants is refused.</summary>
 public sealed record DropRole(string Name, bool Force) : IRbacChange;

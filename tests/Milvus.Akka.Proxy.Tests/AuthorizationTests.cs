@@ -112,6 +112,57 @@ public sealed class AuthorizationTests : IAsyncLifetime
         Succeeded(await Client.DropDatabaseAsync(new DropDatabaseRequest { DbName = "root_db" }, root));
     }
 
+    [Fact]
+    public async Task Users_and_roles_keep_the_descriptions_they_are_given()
+    {
+        var root = Token("root:Milvus");
+        var carol = Token("carol:carol-secret");
+        async Task<string> UserDescriptionAsync() =>
+            Assert.Single((await Client.SelectUserAsync(new SelectUserRequest { User = new UserEntity { Name = "carol" } }, root)).Results).Description;
+        async Task<RoleEntity> RoleAsync(string name) =>
+            Assert.Single((await Client.SelectRoleAsync(new SelectRoleRequest { Role = new RoleEntity { Name = name } }, root)).Results).Role;
+
+        Succeeded(await Client.CreateCredentialAsync(
+            new CreateCredentialRequest { Username = "carol", Password = Base64("carol-secret"), Description = "data analyst" }, root));
+        Assert.Equal("data analyst", await UserDescriptionAsync());
+
+        // The Node SDK 3.x sends a description alone, without passwords: the password stays as it was.
+        Succeeded(await Client.UpdateCredentialAsync(new UpdateCredentialRequest { Username = "carol", Description = "team lead" }, carol));
+        Assert.Equal("team lead", await UserDescriptionAsync());
+        Succeeded((await Client.GetVersionAsync(new GetVersionRequest(), Token("carol:carol-secret"))).Status);
+        // Both at once: the old password is checked first, and a wrong one changes neither.
+        IllegalArgument(await Client.UpdateCredentialAsync(new UpdateCredentialRequest
+        {
+            Username = "carol", OldPassword = Base64("wrong-secret"), NewPassword = Base64("carol-secret-2"), Description = "lost",
+        }, carol), "old password");
+        Assert.Equal("team lead", await UserDescriptionAsync());
+        Succeeded(await Client.UpdateCredentialAsync(new UpdateCredentialRequest
+        {
+            Username = "carol", OldPassword = Base64("carol-secret"), NewPassword = Base64("carol-secret-2"), Description = "",
+        }, carol));
+        Assert.Equal("", await UserDescriptionAsync());
+        await AssertRefusedAsync(StatusCode.Unauthenticated, () => Client.GetVersionAsync(new GetVersionRequest(), carol).ResponseAsync);
+
+        Succeeded(await Client.CreateRoleAsync(new CreateRoleRequest { Entity = new RoleEntity { Name = "auditors", Description = "read-only audit" } }, root));
+        Assert.Equal("read-only audit", (await RoleAsync("auditors")).Description);
+        Succeeded(await Client.AlterRoleAsync(new AlterRoleRequest { RoleName = "auditors", Description = "audit and export" }, root));
+        Assert.Equal("audit and export", (await RoleAsync("auditors")).Description);
+        Assert.Equal("", (await RoleAsync("public")).Description);
+        IllegalArgument(await Client.AlterRoleAsync(new AlterRoleRequest { RoleName = "no_such_role", Description = "x" }, root), "no_such_role");
+        await AssertRefusedAsync(StatusCode.PermissionDenied,
+            () => Client.AlterRoleAsync(new AlterRoleRequest { RoleName = "auditors", Description = "mine" }, Token("carol:carol-secret-2")).ResponseAsync);
+
+        // A user's roles, a backup and a role made again after a drop carry the description as it is then.
+        Succeeded(await Client.OperateUserRoleAsync(new OperateUserRoleRequest { Username = "carol", RoleName = "auditors" }, root));
+        var withRoles = await Client.SelectUserAsync(new SelectUserRequest { User = new UserEntity { Name = "carol" }, IncludeRoleInfo = true }, root);
+        Assert.Equal("audit and export", Assert.Single(Assert.Single(withRoles.Results).Roles).Description);
+        var backup = await Client.BackupRBACAsync(new BackupRBACMetaRequest(), root);
+        Assert.Equal("audit and export", Assert.Single(backup.RBACMeta.Roles, r => r.Name == "auditors").Description);
+        Succeeded(await Client.DropRoleAsync(new DropRoleRequest { RoleName = "auditors" }, root));
+        Succeeded(await Client.CreateRoleAsync(new CreateRoleRequest { Entity = new RoleEntity { Name = "auditors" } }, root));
+        Assert.Equal("", (await RoleAsync("auditors")).Description);
+    }
+
     private static Metadata Token(string token) => new() { { "authorization", Base64(token) } };
 
     private static string Base64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));

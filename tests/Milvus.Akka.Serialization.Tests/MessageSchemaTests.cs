@@ -137,6 +137,29 @@ public sealed class MessageSchemaTests(SerializationFixture fixture) : IClassFix
         ["dn1"] = Cluster.Serialization.Formats.Done.Parser,
     };
 
+    /// <summary>src/Milvus.Akka.Security/Formats/security_messages.proto, by manifest.</summary>
+    private static readonly Dictionary<string, MessageParser> SecurityMessages = new()
+    {
+        ["rg1"] = Security.Formats.GetRbac.Parser,
+        ["rs1"] = Security.Formats.RbacSnapshot.Parser,
+        ["cu1"] = Security.Formats.CreateUser.Parser,
+        ["up1"] = Security.Formats.UpdatePassword.Parser,
+        ["du1"] = Security.Formats.DeleteUser.Parser,
+        ["ud1"] = Security.Formats.DescribeUser.Parser,
+        ["cr1"] = Security.Formats.CreateRole.Parser,
+        ["rd1"] = Security.Formats.DescribeRole.Parser,
+        ["dr1"] = Security.Formats.DropRole.Parser,
+        ["ou1"] = Security.Formats.OperateUserRole.Parser,
+        ["op1"] = Security.Formats.OperatePrivilege.Parser,
+        ["cg1"] = Security.Formats.CreatePrivilegeGroup.Parser,
+        ["dg1"] = Security.Formats.DropPrivilegeGroup.Parser,
+        ["og1"] = Security.Formats.OperatePrivilegeGroup.Parser,
+        ["rr1"] = Security.Formats.RestoreRbac.Parser,
+    };
+
+    /// <summary>What SecurityMessageSerializer (411) registers.</summary>
+    public static TheoryData<string> SecuritySamples => [.. Samples.Create(ActorRefs.Nobody).Where(s => s.Message is Security.ISecurityMessage).Select(s => s.Name)];
+
     /// <summary>What ClusterMessageSerializer (402) registers: the replies every layer shares.</summary>
     public static TheoryData<string> ClusterSamples => [.. Samples.Create(ActorRefs.Nobody).Where(s => s.Message is MilvusFailure or Done).Select(s => s.Name)];
 
@@ -170,6 +193,10 @@ public sealed class MessageSchemaTests(SerializationFixture fixture) : IClassFix
     [Theory]
     [MemberData(nameof(ShardSamples))]
     public void A_shard_message_is_what_its_schema_declares(string name) => AssertDeclared(name, 405, ShardMessages, "shard_messages.proto");
+
+    [Theory]
+    [MemberData(nameof(SecuritySamples))]
+    public void A_security_message_is_what_its_schema_declares(string name) => AssertDeclared(name, 411, SecurityMessages, "security_messages.proto");
 
     private void AssertDeclared(string name, int serializerId, Dictionary<string, MessageParser> schema, string schemaFile)
     {

@@ -6,6 +6,7 @@ using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Expressions;
 using Milvus.Akka.Query;
+using Milvus.Akka.Security;
 using Milvus.Akka.Segments;
 using Milvus.Akka.Streaming;
 
@@ -361,5 +362,34 @@ public static class Samples
             ImmutableSortedDictionary.CreateRange([new KeyValuePair<long, ulong>(7001, 449_000_004_000), new(7002, 0)]),
             [new AppliedWrite("req/i1.43.0", 449_000_002_000), new AppliedWrite("req/d1", 449_000_003_000)])),
         new("ShardSnapshot/before-request-ids", new ShardSnapshot([], [], Int64Keys(), [], 449_000_005_000, [], ImmutableSortedDictionary<long, ulong>.Empty, [])),
+
+        // Security: users, roles, grants and privilege groups.
+        new("GetRbac", GetRbac.Instance),
+        new("RbacSnapshot", new RbacSnapshot(Rbac)),
+        new("RbacSnapshot/initial", new RbacSnapshot(RbacState.Initial("$2a$11$root"))),
+        new("CreateUser", new CreateUser("alice", "$2a$11$alice", "data analyst")),
+        new("CreateUser/no-description", new CreateUser("bob", "$2a$11$bob")),
+        new("UpdatePassword", new UpdatePassword("alice", "$2a$11$alice", "$2a$11$alice2")),
+        new("DeleteUser", new DeleteUser("bob")),
+        new("DescribeUser", new DescribeUser("alice", "team lead")),
+        new("CreateRole", new CreateRole("readers", "reads books")),
+        new("DescribeRole", new DescribeRole("readers", "")),
+        new("DropRole", new DropRole("readers", Force: true)),
+        new("OperateUserRole", new OperateUserRole("alice", "readers", Add: true)),
+        new("OperatePrivilege", new OperatePrivilege(RbacGrant, Revoke: true, "root")),
+        new("CreatePrivilegeGroup", new CreatePrivilegeGroup("writers")),
+        new("DropPrivilegeGroup", new DropPrivilegeGroup("writers")),
+        new("OperatePrivilegeGroup", new OperatePrivilegeGroup("writers", ["Insert", "Upsert"], Add: false)),
+        new("RestoreRbac", new RestoreRbac(Rbac)),
     ];
+
+    private static readonly RbacGrant RbacGrant = new("readers", RbacObjectType.Collection, "books", "default", "Query");
+
+    private static RbacState Rbac => RbacState.Initial("$2a$11$root")
+        .Apply(new CreateUser("alice", "$2a$11$alice", "data analyst"))
+        .Apply(new CreateRole("readers", "reads books"))
+        .Apply(new OperateUserRole("alice", "readers", Add: true))
+        .Apply(new OperatePrivilege(RbacGrant, Revoke: false, "root"))
+        .Apply(new CreatePrivilegeGroup("writers"))
+        .Apply(new OperatePrivilegeGroup("writers", ["Insert"], Add: true));
 }

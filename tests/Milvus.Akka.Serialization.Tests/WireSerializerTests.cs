@@ -9,6 +9,7 @@ using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Expressions;
 using Milvus.Akka.Query;
+using Milvus.Akka.Security;
 using Milvus.Akka.Segments;
 using Milvus.Akka.Server;
 using Milvus.Akka.Streaming;
@@ -17,10 +18,10 @@ namespace Milvus.Akka.Serialization.Tests;
 
 public sealed class WireSerializerTests(SerializationFixture fixture) : IClassFixture<SerializationFixture>
 {
-    private static readonly Type[] Markers = [typeof(ICoordinatorMessage), typeof(IQueryNodeMessage), typeof(IShardMessage), typeof(IShardEvent)];
+    private static readonly Type[] Markers = [typeof(ICoordinatorMessage), typeof(IQueryNodeMessage), typeof(IShardMessage), typeof(IShardEvent), typeof(ISecurityMessage)];
 
     /// <summary>The serializer ids Milvus.Akka ships; Akka reserves 0–100 and every other id belongs to a library.</summary>
-    private static readonly int[] OurSerializerIds = [401, 402, 403, 404, 405];
+    private static readonly int[] OurSerializerIds = [401, 402, 403, 404, 405, 411];
 
     public static TheoryData<string> SampleNames => [.. Samples.Create(ActorRefs.Nobody).Select(s => s.Name)];
 
@@ -77,7 +78,7 @@ public sealed class WireSerializerTests(SerializationFixture fixture) : IClassFi
     {
         var wireSerializers = Samples.Create(ActorRefs.Nobody).Select(s => Serialization.FindSerializerFor(s.Message)).OfType<WireSerializer>().Distinct().ToList();
 
-        Assert.Equal(4, wireSerializers.Count);
+        Assert.Equal(5, wireSerializers.Count);
         foreach (var serializer in wireSerializers)
         {
             foreach (var type in serializer.RegisteredTypes)

@@ -22,22 +22,33 @@ public sealed partial class MilvusGrpcService
     {
         RbacState.CheckUserName(request.Username);
         var password = DecodePassword(request.Password);
-        await proxy.ChangeRbacAsync(new CreateUser(request.Username, Passwords.Hash(password)), context.CancellationToken);
+        await proxy.ChangeRbacAsync(new CreateUser(request.Username, Passwords.Hash(password), request.Description), context.CancellationToken);
         return MilvusStatuses.Success;
     }
 
+    /// <summary>Changes the password, the description (Milvus 3.0), or both; a description alone needs no password.</summary>
     public override async Task<MilvusStatus> UpdateCredential(UpdateCredentialRequest request, ServerCallContext context)
     {
-        var newPassword = DecodePassword(request.NewPassword);
-        var state = await proxy.RbacAsync();
-        var user = state.Users.GetValueOrDefault(request.Username)
-            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"user not found: {request.Username}");
-        if (!proxy.Passwords.Verify(user.Name, DecodePassword(request.OldPassword, checkLength: false), user.PasswordHash))
+        var changesPassword = !request.HasDescription || request.NewPassword.Length > 0 || request.OldPassword.Length > 0;
+        if (changesPassword)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"old password not correct for {request.Username}");
+            var newPassword = DecodePassword(request.NewPassword);
+            var state = await proxy.RbacAsync();
+            var user = state.Users.GetValueOrDefault(request.Username)
+                ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"user not found: {request.Username}");
+            if (!proxy.Passwords.Verify(user.Name, DecodePassword(request.OldPassword, checkLength: false), user.PasswordHash))
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"old password not correct for {request.Username}");
+            }
+
+            await proxy.ChangeRbacAsync(new UpdatePassword(user.Name, user.PasswordHash, Passwords.Hash(newPassword)), context.CancellationToken);
         }
 
-        await proxy.ChangeRbacAsync(new UpdatePassword(user.Name, user.PasswordHash, Passwords.Hash(newPassword)), context.CancellationToken);
+        if (request.HasDescription)
+        {
+            await proxy.ChangeRbacAsync(new DescribeUser(request.Username, request.Description), context.CancellationToken);
+        }
+
         return MilvusStatuses.Success;
     }
 
@@ -57,10 +68,10 @@ public sealed partial class MilvusGrpcService
         var response = new SelectUserResponse { Status = MilvusStatuses.Success };
         foreach (var user in state.Users.Values.Where(u => name.Length == 0 || u.Name == name))
         {
-            var result = new UserResult { User = new UserEntity { Name = user.Name } };
+            var result = new UserResult { User = new UserEntity { Name = user.Name }, Description = user.Description };
             if (request.IncludeRoleInfo)
             {
-                result.Roles.Add(user.Roles.Select(r => new RoleEntity { Name = r }));
+                result.Roles.Add(user.Roles.Select(r => RoleEntity(state, r)));
             }
 
             response.Results.Add(result);
@@ -73,9 +84,17 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<MilvusStatus> CreateRole(CreateRoleRequest request, ServerCallContext context)
     {
-        await proxy.ChangeRbacAsync(new CreateRole(request.Entity?.Name ?? ""), context.CancellationToken);
+        await proxy.ChangeRbacAsync(new CreateRole(request.Entity?.Name ?? "", request.Entity?.Description ?? ""), context.CancellationToken);
         return MilvusStatuses.Success;
     }
+
+    public override async Task<MilvusStatus> AlterRole(AlterRoleRequest request, ServerCallContext context)
+    {
+        await proxy.ChangeRbacAsync(new DescribeRole(request.RoleName, request.Description), context.CancellationToken);
+        return MilvusStatuses.Success;
+    }
+
+    private static RoleEntity RoleEntity(RbacState state, string role) => new() { Name = role, Description = state.RoleDescription(role) };
 
     public override async Task<MilvusStatus> DropRole(DropRoleRequest request, ServerCallContext context)
     {
@@ -97,7 +116,7 @@ public sealed partial class MilvusGrpcService
         var response = new SelectRoleResponse { Status = MilvusStatuses.Success };
         foreach (var role in state.Roles.Where(r => name.Length == 0 || r == name))
         {
-            var result = new RoleResult { Role = new RoleEntity { Name = role } };
+            var result = new RoleResult { Role = RoleEntity(state, role) };
             if (request.IncludeUserInfo)
             {
                 result.Users.Add(state.Users.Values.Where(u => u.Roles.Contains(role)).Select(u => new UserEntity { Name = u.Name }));
@@ -216,7 +235,7 @@ public sealed partial class MilvusGrpcService
             Password = u.PasswordHash,
             Roles = { u.Roles.Select(r => new RoleEntity { Name = r }) },
         }));
-        meta.Roles.Add(state.Roles.Where(r => r is not (RbacState.AdminRole or RbacState.PublicRole)).Select(r => new RoleEntity { Name = r }));
+        meta.Roles.Add(state.Roles.Where(r => r is not (RbacState.AdminRole or RbacState.PublicRole)).Select(r => RoleEntity(state, r)));
         meta.Grants.Add(state.Grants.Select(g => ToEntity(g.Key, g.Value)));
         meta.PrivilegeGroups.Add(state.Groups.Select(g => ToGroup(g.Key, g.Value)));
         return new BackupRBACMetaResponse { Status = MilvusStatuses.Success, RBACMeta = meta };
@@ -243,7 +262,8 @@ public sealed partial class MilvusGrpcService
             meta.Roles.Select(r => r.Name).ToImmutableSortedSet(StringComparer.Ordinal),
             grants.ToImmutable(),
             meta.PrivilegeGroups.ToImmutableSortedDictionary(g => g.GroupName,
-                g => g.Privileges.Select(p => Privileges.Normalize(p.Name)).ToImmutableSortedSet(StringComparer.Ordinal), StringComparer.Ordinal));
+                g => g.Privileges.Select(p => Privileges.Normalize(p.Name)).ToImmutableSortedSet(StringComparer.Ordinal), StringComparer.Ordinal),
+            meta.Roles.Where(r => r.Description.Length > 0).ToImmutableSortedDictionary(r => r.Name, r => r.Description, StringComparer.Ordinal));
         await proxy.ChangeRbacAsync(new RestoreRbac(backup), context.CancellationToken);
         return MilvusStatuses.Success;
     }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Google.Protobuf;
 using Milvus.Akka.Cluster.Serialization;
 using static Milvus.Akka.Cluster.Wire.WireCodec;
 
@@ -16,8 +17,9 @@ public sealed class SecurityMessageSerializer : WireSerializer
             {
                 WriteString(o, 1, m.Name);
                 WriteString(o, 2, m.PasswordHash);
+                WriteString(o, 3, m.Description);
             },
-            f => new CreateUser(f.String(1), f.String(2)));
+            f => new CreateUser(f.String(1), f.String(2), f.String(3)));
         Register<UpdatePassword>("up1",
             (o, m) =>
             {
@@ -27,7 +29,9 @@ public sealed class SecurityMessageSerializer : WireSerializer
             },
             f => new UpdatePassword(f.String(1), f.String(2), f.String(3)));
         Register<DeleteUser>("du1", (o, m) => WriteString(o, 1, m.Name), f => new DeleteUser(f.String(1)));
-        Register<CreateRole>("cr1", (o, m) => WriteString(o, 1, m.Name), f => new CreateRole(f.String(1)));
+        Register<DescribeUser>("ud1", NameAndDescription((DescribeUser m) => (m.Name, m.Description)), f => new DescribeUser(f.String(1), f.String(2)));
+        Register<CreateRole>("cr1", NameAndDescription((CreateRole m) => (m.Name, m.Description)), f => new CreateRole(f.String(1), f.String(2)));
+        Register<DescribeRole>("rd1", NameAndDescription((DescribeRole m) => (m.Name, m.Description)), f => new DescribeRole(f.String(1), f.String(2)));
         Register<DropRole>("dr1",
             (o, m) =>
             {
@@ -68,4 +72,11 @@ public sealed class SecurityMessageSerializer : WireSerializer
     }
 
     public override int Identifier => 411;
+
+    private static Action<CodedOutputStream, T> NameAndDescription<T>(Func<T, (string Name, string Description)> parts) => (o, m) =>
+    {
+        var (name, description) = parts(m);
+        WriteString(o, 1, name);
+        WriteString(o, 2, description);
+    };
 }
