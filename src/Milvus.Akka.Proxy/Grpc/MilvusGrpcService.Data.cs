@@ -99,6 +99,15 @@ public sealed partial class MilvusGrpcService
         RefuseFunctionChains(request.FunctionChains);
     }
 
+    /// <summary>Milvus 3.0's group_by_fields would regroup the answer: refused, never ignored.</summary>
+    private static void RefuseGroupByFields(Dictionary<string, string> parameters, string refusal)
+    {
+        if (parameters.TryGetValue("group_by_fields", out var fields) && fields.Length > 0)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, refusal);
+        }
+    }
+
     private static void RefuseFunctionChains(RepeatedField<FunctionChain> chains)
     {
         if (chains.Count > 0)
@@ -236,6 +245,7 @@ public sealed partial class MilvusGrpcService
             parameters.TryAdd(key, value);
         }
 
+        RefuseGroupByFields(parameters, "grouping a search by several fields (group_by_fields) is not supported by Milvus.Akka; group by one with group_by_field");
         var iterator = parameters.GetValueOrDefault("search_iter_v2") is "true" or "True";
         var consistency = RequestConsistency(request.ConsistencyLevel, request.UseDefaultConsistency);
         var guarantee = GuaranteeTimestamp(request.GuaranteeTimestamp, parameters);
@@ -450,6 +460,7 @@ public sealed partial class MilvusGrpcService
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var parameters = request.QueryParams.ToDictionary(p => p.Key, p => p.Value);
+        RefuseGroupByFields(parameters, "aggregating a query by groups (group_by_fields) is not supported by Milvus.Akka");
         int? limit = parameters.ContainsKey("limit") ? IntParam(parameters, "limit", 0) : null;
         var outputs = request.OutputFields.Count == 0 ? ImmutableArray.Create("*") : [.. request.OutputFields];
         var result = await proxy.QueryAsync(new QueryRequest
