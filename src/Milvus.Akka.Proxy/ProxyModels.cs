@@ -51,6 +51,9 @@ public sealed record SearchRequest
     public string? GroupByField { get; init; }
     public int GroupSize { get; init; } = 1;
     public bool StrictGroupSize { get; init; }
+
+    /// <summary>Milvus's ignore_growing: rows not yet flushed are left out.</summary>
+    public bool IgnoreGrowing { get; init; }
 }
 
 /// <summary>

@@ -12,7 +12,8 @@ namespace Milvus.Akka.Segments;
 /// the <paramref name="OutputFieldIds"/> columns of each hit that <paramref name="Filter"/> (bound at the proxy) selects.
 /// Rows inserted before <paramref name="ExpiredBefore"/> have outlived the collection's TTL and are not searched.
 /// A BM25 search carries <paramref name="Bm25"/> (k1, b and the collection's average document length) and query
-/// rows of term weights (see <see cref="Bm25Scoring"/>).
+/// rows of term weights (see <see cref="Bm25Scoring"/>). With <paramref name="IgnoreGrowing"/> (Milvus's ignore_growing)
+/// only flushed segments are searched: a shard leaves out those still taking rows or being written.
 /// </summary>
 public sealed record SearchPlan(
     long CollectionId,
@@ -31,7 +32,8 @@ public sealed record SearchPlan(
     byte[][]? RawQueries = null,
     SearchGrouping? Grouping = null,
     ulong ExpiredBefore = 0,
-    Bm25Scoring? Bm25 = null)
+    Bm25Scoring? Bm25 = null,
+    bool IgnoreGrowing = false)
 {
     public ImmutableArray<long> OutputFieldIds { get; init; } = OutputFieldIds.IsDefault ? [] : OutputFieldIds;
 

@@ -30,7 +30,8 @@ public sealed partial class ShardActor
         ReadAt(plan.ReadTimestamp, plan.PartitionIds, Sender, schema => plan.FilterFor(schema),
             (view, filter) => view.Search(plan, filter),
             (node, ids, timeout) => node.AskForInline<SearchHits>(new SearchSegments(plan, ids), timeout),
-            parts => SearchReducer.Reduce(parts, plan.Nq, _collection.Schema.PrimaryKey.DataType, plan.Metric, 0, plan.TopK, plan.Grouping));
+            parts => SearchReducer.Reduce(parts, plan.Nq, _collection.Schema.PrimaryKey.DataType, plan.Metric, 0, plan.TopK, plan.Grouping),
+            flushedOnly: plan.IgnoreGrowing);
     }
 
     /// <summary>The first round of a BM25 search: the shard's part of the corpus statistics, summed over its segments.</summary>
@@ -58,12 +59,13 @@ public sealed partial class ShardActor
     /// serving them (asked after every delete this shard forwarded). A flushed segment nobody serves is loaded from
     /// object storage and read here (the read waits for it), so no read fails or misses rows while a segment changes
     /// hands. A read takes one replica (<paramref name="turn"/>); <paramref name="avoid"/> are query nodes that failed
-    /// it, whose segments go to another replica or are read here.
+    /// it, whose segments go to another replica or are read here. <paramref name="flushedOnly"/> leaves out the shard's
+    /// segments that are still growing or being written (ignore_growing).
     /// </summary>
     private void ReadAt<T>(ulong readTimestamp, ImmutableArray<long> partitionIds, IActorRef replyTo,
         Func<CollectionSchema, FilterExpression?> bindFilter, Func<SegmentView, FilterExpression?, T> local,
         Func<IActorRef, ImmutableArray<long>, TimeSpan, Task<T>> remote, Func<IReadOnlyList<T>, T> reduce,
-        int turn = -1, ImmutableHashSet<IActorRef>? avoid = null, int retries = 0)
+        bool flushedOnly = false, int turn = -1, ImmutableHashSet<IActorRef>? avoid = null, int retries = 0)
         where T : class
     {
         if (turn < 0)
@@ -85,7 +87,7 @@ public sealed partial class ShardActor
             if (!route.FromStorage.IsEmpty)
             {
                 AfterStorageLoads(route.FromStorage, replyTo,
-                    () => ReadAt(readTimestamp, partitionIds, replyTo, bindFilter, local, remote, reduce, turn, avoid, retries));
+                    () => ReadAt(readTimestamp, partitionIds, replyTo, bindFilter, local, remote, reduce, flushedOnly, turn, avoid, retries));
                 return;
             }
 
@@ -93,7 +95,7 @@ public sealed partial class ShardActor
             foreach (var segment in _state.Segments.Values)
             {
                 // An empty segment (a growing one just opened) adds nothing to a read: skipping it can save a pool task.
-                if (segment.RowCount > 0)
+                if (segment.RowCount > 0 && (!flushedOnly || segment.State == SegmentState.Flushed))
                 {
                     views.Add(segment.View());
                 }
@@ -140,7 +142,7 @@ public sealed partial class ShardActor
                 }
 
                 var avoided = (avoid ?? []).Union(failed);
-                self.Tell(new RetryRead(() => ReadAt(readTimestamp, partitionIds, replyTo, bindFilter, local, remote, reduce, turn, avoided, retries + 1)));
+                self.Tell(new RetryRead(() => ReadAt(readTimestamp, partitionIds, replyTo, bindFilter, local, remote, reduce, flushedOnly, turn, avoided, retries + 1)));
             }, TaskContinuationOptions.ExecuteSynchronously);
         }
         catch (Exception e)

@@ -297,6 +297,27 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
     }
 
     [Fact]
+    public async Task A_search_that_ignores_growing_segments_sees_only_flushed_rows()
+    {
+        await InsertAsync(Rows(0, 10), partition: null);
+        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        await InsertAsync(Rows(10, 6), partition: "p1");
+        await InsertAsync(Rows(16, 4), partition: null);
+
+        async Task<long[]> HitsAsync(string ignoreGrowing)
+        {
+            var search = SearchRequest(Vector(3), limit: 50);
+            search.SearchParams.Add(Pair("ignore_growing", ignoreGrowing));
+            var result = await Client.SearchAsync(search);
+            Succeeded(result.Status);
+            return [.. result.Results.Ids.IntId.Data.Order()];
+        }
+
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i), await HitsAsync("true"));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), await HitsAsync("false"));
+    }
+
+    [Fact]
     public async Task Milvus_3_features_the_sdk_sends_are_refused_not_ignored()
     {
         await InsertAsync(Rows(0, 5), partition: null);

@@ -576,8 +576,9 @@ public sealed partial class MilvusGrpcService
             Params = indexParams.Where(p => p.Key is not ("radius" or "range_filter")).ToImmutableDictionary(),
             GroupByField = NullIfEmpty(parameters.GetValueOrDefault(GroupByFieldKey)),
             GroupSize = IntParam(parameters, "group_size", 1),
-            StrictGroupSize = parameters.GetValueOrDefault("strict_group_size") is "true" or "True",
+            StrictGroupSize = IsTrue(parameters.GetValueOrDefault("strict_group_size")),
             OrderBy = NullIfEmpty(parameters.GetValueOrDefault(OrderByFields.Key)),
+            IgnoreGrowing = IsTrue(parameters.GetValueOrDefault("ignore_growing")),
         };
     }
 

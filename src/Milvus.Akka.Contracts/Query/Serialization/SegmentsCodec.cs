@@ -50,6 +50,8 @@ public static class SegmentsCodec
         {
             WriteRawArray(o, 17, new[] { bm25.K1, bm25.B, bm25.AverageDocLength });
         }
+
+        WriteBool(o, 20, plan.IgnoreGrowing);
     });
 
     public static SearchPlan DecodeSearchPlan(ByteString bytes)
@@ -59,7 +61,7 @@ public static class SegmentsCodec
             ReadFilter(f, 19, textField: 7), f.Map(8), f.RawImmutableArray<long>(9), f.UInt64(10), f.NullableFloat(11), f.NullableFloat(12),
             f.RawImmutableArray<long>(13), RawQueries: f.Has(14) ? [.. f.RepeatedBytes(14).Select(q => q.ToByteArray())] : null,
             Grouping: f.Has(15) ? DecodeGrouping(WireFields.Parse(f.Bytes(15))) : null, ExpiredBefore: f.UInt64(16),
-            Bm25: f.Has(17) ? DecodeBm25(f.RawArray<float>(17)) : null);
+            Bm25: f.Has(17) ? DecodeBm25(f.RawArray<float>(17)) : null, IgnoreGrowing: f.Bool(20));
     }
 
     private static void WriteFilter(CodedOutputStream o, int field, FilterPlan? filter)
