@@ -112,7 +112,8 @@ public sealed partial class MilvusProxy
         var readTimestamp = read.ReadTimestamp;
         var plan = new QueryPlan(info.Id, FilterPlan.Of(filter), WithFields(outputs, orderBy.Select(k => k.FieldId)),
             ReadPartitions(info, request.Partitions, filter, ErrorCode.ParameterInvalid), readTimestamp,
-            request.Limit is null ? null : request.Offset + request.Limit, countOnly, ExpiredBefore: ExpiredBefore(info, readTimestamp), OrderBy: orderBy);
+            request.Limit is null ? null : request.Offset + request.Limit, countOnly, ExpiredBefore: ExpiredBefore(info, readTimestamp), OrderBy: orderBy,
+            IgnoreGrowing: request.IgnoreGrowing);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
         var rows = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, outputs, countOnly, request.Offset, request.Limit, orderBy);
         return new QueryResult(rows.Pks, rows.Fields, rows.Count, countOnly) { SessionTimestamp = SessionTimestamp(read) };

@@ -91,6 +91,9 @@ public sealed record QueryRequest
 
     /// <summary>Milvus's order_by_fields (<see cref="OrderByFields"/>): rows ordered by scalar fields instead of primary key.</summary>
     public string? OrderBy { get; init; }
+
+    /// <summary>Milvus's ignore_growing: rows not yet flushed are left out.</summary>
+    public bool IgnoreGrowing { get; init; }
 }
 
 /// <summary>Rows ordered by primary key; for count(*) only <see cref="Count"/> is set.</summary>

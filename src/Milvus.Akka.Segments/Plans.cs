@@ -66,7 +66,8 @@ public sealed record QueryPlan(
     bool CountOnly,
     Column? PrimaryKeys = null,
     ulong ExpiredBefore = 0,
-    ImmutableArray<OrderKey> OrderBy = default)
+    ImmutableArray<OrderKey> OrderBy = default,
+    bool IgnoreGrowing = false)
 {
     public ImmutableArray<OrderKey> OrderBy { get; init; } = OrderBy.IsDefault ? [] : OrderBy;
 

@@ -297,7 +297,7 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
     }
 
     [Fact]
-    public async Task A_search_that_ignores_growing_segments_sees_only_flushed_rows()
+    public async Task A_read_that_ignores_growing_segments_sees_only_flushed_rows()
     {
         await InsertAsync(Rows(0, 10), partition: null);
         Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
@@ -315,6 +315,16 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
 
         Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i), await HitsAsync("true"));
         Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), await HitsAsync("false"));
+
+        // A query and a count take it too (pymilvus sends it among the query params).
+        async Task<QueryResults> QueryAsync(string ignoreGrowing, string output) => await Client.QueryAsync(new ProtoQueryRequest
+        {
+            CollectionName = _collection, Expr = "id >= 0", OutputFields = { output }, ConsistencyLevel = ConsistencyLevel.Strong,
+            QueryParams = { Pair("ignore_growing", ignoreGrowing) },
+        });
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i), (await QueryAsync("True", "id")).FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.Order());
+        Assert.Equal(10, (await QueryAsync("True", "count(*)")).FieldsData.Single().Scalars.LongData.Data.Single());
+        Assert.Equal(20, (await QueryAsync("False", "count(*)")).FieldsData.Single().Scalars.LongData.Data.Single());
     }
 
     [Fact]

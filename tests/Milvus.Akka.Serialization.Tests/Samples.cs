@@ -331,6 +331,7 @@ public static class Samples
         new("DeleteAck", new DeleteAck(449_000_003_000)),
         new("SearchShard", new SearchShard("42_0", SearchPlan())),
         new("SearchShard/ignore-growing", new SearchShard("42_0", SearchPlan() with { IgnoreGrowing = true })),
+        new("QueryShard/ignore-growing", new QueryShard("42_0", QueryPlan() with { IgnoreGrowing = true })),
         new("Bm25StatsShard", new Bm25StatsShard("42_0", new Bm25StatsPlan(42, 105, [3_000_000_001, 17], 461_000_000_000_000_000, ExpiredBefore: 7))),
         new("QueryShard", new QueryShard("42_0", QueryPlan())),
         new("FlushShard", new FlushShard("42_0")),

@@ -30,6 +30,8 @@ public sealed partial class MilvusGrpcService
     private const string PlaceholderTag = "$0";
     private const string GroupByFieldKey = "group_by_field";
 
+    private const string IgnoreGrowingKey = "ignore_growing";
+
     internal const string NamespacesNotSupported = "namespaces (enable_namespace) are not supported by Milvus.Akka";
 
     /// <summary>
@@ -476,6 +478,7 @@ public sealed partial class MilvusGrpcService
             GuaranteeTimestamp = GuaranteeTimestamp(request.GuaranteeTimestamp, parameters),
             Iterator = IsTrue(parameters.GetValueOrDefault(IteratorKey)),
             OrderBy = NullIfEmpty(parameters.GetValueOrDefault(OrderByFields.Key)),
+            IgnoreGrowing = IsTrue(parameters.GetValueOrDefault(IgnoreGrowingKey)),
         }, context.CancellationToken);
 
         var response = new QueryResults
@@ -578,7 +581,7 @@ public sealed partial class MilvusGrpcService
             GroupSize = IntParam(parameters, "group_size", 1),
             StrictGroupSize = IsTrue(parameters.GetValueOrDefault("strict_group_size")),
             OrderBy = NullIfEmpty(parameters.GetValueOrDefault(OrderByFields.Key)),
-            IgnoreGrowing = IsTrue(parameters.GetValueOrDefault("ignore_growing")),
+            IgnoreGrowing = IsTrue(parameters.GetValueOrDefault(IgnoreGrowingKey)),
         };
     }
 
