@@ -89,9 +89,9 @@ public sealed record RbacState(
         CreateUser c => CreateUserWith(c),
         UpdatePassword c => UpdatePasswordWith(c),
         DeleteUser c => DeleteUserWith(c),
-        DescribeUser c => this with { Users = Users.SetItem(c.Name, RequireUser(c.Name) with { Description = c.Description }) },
+        SetUserDescription c => this with { Users = Users.SetItem(c.Name, RequireUser(c.Name) with { Description = c.Description }) },
         CreateRole c => CreateRoleWith(c),
-        DescribeRole c => DescribeRoleWith(c),
+        SetRoleDescription c => SetRoleDescriptionWith(c),
         DropRole c => DropRoleWith(c),
         OperateUserRole c => OperateUserRoleWith(c),
         OperatePrivilege c => OperatePrivilegeWith(c),
@@ -150,7 +150,7 @@ public sealed record RbacState(
         return (this with { Roles = Roles.Add(c.Name) }).WithRoleDescription(c.Name, c.Description);
     }
 
-    private RbacState DescribeRoleWith(DescribeRole c)
+    private RbacState SetRoleDescriptionWith(SetRoleDescription c)
     {
         RequireRole(c.Name);
         return WithRoleDescription(c.Name, c.Description);

@@ -25,12 +25,12 @@ public sealed record UpdatePassword(string Name, string ExpectedHash, string New
 public sealed record DeleteUser(string Name) : IRbacChange;
 
 /// <summary>Sets a user's description (Milvus 3.0's UpdateCredential with a description).</summary>
-public sealed record DescribeUser(string Name, string Description) : IRbacChange;
+public sealed record SetUserDescription(string Name, string Description) : IRbacChange;
 
 public sealed record CreateRole(string Name, string Description = "") : IRbacChange;
 
 /// <summary>Sets a role's description (AlterRole).</summary>
-public sealed record DescribeRole(string Name, string Description) : IRbacChange;
+public sealed record SetRoleDescription(string Name, string Description) : IRbacChange;
 
 /// <summary>Drops a role; with <paramref name="Force"/> its grants go with it, otherwise a role with grants is refused.</summary>
 public sealed record DropRole(string Name, bool Force) : IRbacChange;

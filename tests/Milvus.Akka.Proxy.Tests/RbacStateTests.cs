@@ -128,20 +128,20 @@ public sealed class RbacStateTests
     public void Descriptions_follow_their_user_and_role_and_round_trip_through_the_codec()
     {
         var described = Start.Apply(new CreateUser("dave", "dave-hash", "operator"))
-            .Apply(new DescribeUser("alice", "analyst"))
+            .Apply(new SetUserDescription("alice", "analyst"))
             .Apply(new CreateRole("auditors", "read-only audit"))
-            .Apply(new DescribeRole("reader", "reads books"));
+            .Apply(new SetRoleDescription("reader", "reads books"));
         Assert.Equal(("operator", "analyst"), (described.Users["dave"].Description, described.Users["alice"].Description));
         Assert.Equal(("read-only audit", "reads books", ""), (described.RoleDescription("auditors"), described.RoleDescription("reader"), described.RoleDescription("public")));
-        Assert.Throws<MilvusException>(() => described.Apply(new DescribeRole("no_such_role", "x")));
-        Assert.Throws<MilvusException>(() => described.Apply(new DescribeUser("no_such_user", "x")));
+        Assert.Throws<MilvusException>(() => described.Apply(new SetRoleDescription("no_such_role", "x")));
+        Assert.Throws<MilvusException>(() => described.Apply(new SetUserDescription("no_such_user", "x")));
 
         var decoded = RbacCodec.Decode(RbacCodec.Encode(described));
         Assert.Equal(described.Users.Values.Select(u => (u.Name, u.Description)), decoded.Users.Values.Select(u => (u.Name, u.Description)));
         Assert.Equal(described.RoleDescriptions, decoded.RoleDescriptions);
 
         // Cleared, dropped, or never given: no description is stored, so a record written before descriptions reads the same.
-        var cleared = described.Apply(new DescribeRole("reader", "")).Apply(new DropRole("auditors", Force: false));
+        var cleared = described.Apply(new SetRoleDescription("reader", "")).Apply(new DropRole("auditors", Force: false));
         Assert.Empty(cleared.RoleDescriptions);
         Assert.Equal(RbacCodec.Encode(Start), RbacCodec.Encode(RbacCodec.Decode(RbacCodec.Encode(Start))));
         Assert.All(RbacCodec.Decode(RbacCodec.Encode(Start)).Users.Values, u => Assert.Equal("", u.Description));

@@ -46,7 +46,7 @@ public sealed partial class MilvusGrpcService
 
         if (request.HasDescription)
         {
-            await proxy.ChangeRbacAsync(new DescribeUser(request.Username, request.Description), context.CancellationToken);
+            await proxy.ChangeRbacAsync(new SetUserDescription(request.Username, request.Description), context.CancellationToken);
         }
 
         return MilvusStatuses.Success;
@@ -90,7 +90,7 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<MilvusStatus> AlterRole(AlterRoleRequest request, ServerCallContext context)
     {
-        await proxy.ChangeRbacAsync(new DescribeRole(request.RoleName, request.Description), context.CancellationToken);
+        await proxy.ChangeRbacAsync(new SetRoleDescription(request.RoleName, request.Description), context.CancellationToken);
         return MilvusStatuses.Success;
     }
 

@@ -29,9 +29,9 @@ public sealed class SecurityMessageSerializer : WireSerializer
             },
             f => new UpdatePassword(f.String(1), f.String(2), f.String(3)));
         Register<DeleteUser>("du1", (o, m) => WriteString(o, 1, m.Name), f => new DeleteUser(f.String(1)));
-        Register<DescribeUser>("ud1", NameAndDescription((DescribeUser m) => (m.Name, m.Description)), f => new DescribeUser(f.String(1), f.String(2)));
+        Register<SetUserDescription>("ud1", NameAndDescription((SetUserDescription m) => (m.Name, m.Description)), f => new SetUserDescription(f.String(1), f.String(2)));
         Register<CreateRole>("cr1", NameAndDescription((CreateRole m) => (m.Name, m.Description)), f => new CreateRole(f.String(1), f.String(2)));
-        Register<DescribeRole>("rd1", NameAndDescription((DescribeRole m) => (m.Name, m.Description)), f => new DescribeRole(f.String(1), f.String(2)));
+        Register<SetRoleDescription>("rd1", NameAndDescription((SetRoleDescription m) => (m.Name, m.Description)), f => new SetRoleDescription(f.String(1), f.String(2)));
         Register<DropRole>("dr1",
             (o, m) =>
             {
