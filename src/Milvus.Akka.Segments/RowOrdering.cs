@@ -37,9 +37,10 @@ public static class RowOrdering
     /// <summary>Row <paramref name="i"/> of <paramref name="a"/> against row <paramref name="j"/> of <paramref name="b"/>, columns of one field.</summary>
     public static int Compare(Column a, int i, Column b, int j, OrderKey key)
     {
-        if (a.IsNull(i) || b.IsNull(j))
+        var (aNull, bNull) = (a.IsNull(i), b.IsNull(j));
+        if (aNull || bNull)
         {
-            return NullPlacement(a.IsNull(i), b.IsNull(j), key);
+            return NullPlacement(aNull, bNull, key);
         }
 
         var byValue = a switch
@@ -169,8 +170,9 @@ public static class RowOrdering
     private static bool SameValue(Column column, int i, int j) => Equals(column.GetValue(i), column.GetValue(j));
 
     /// <summary>
-    /// Compares two rows of <paramref name="fields"/> by every key, each key's column looked up once; a JSON key's values
-    /// are read once for every row of its column, so it suits a page of hits, not a segment.
+    /// Compares two rows of <paramref name="fields"/> by every key, each key's column looked up once. A JSON key's values
+    /// are read once for every row of its column up front: only a search page orders by JSON paths (a query refuses
+    /// them), so a segment's retrieval compares scalar columns in place.
     /// </summary>
     public static Func<int, int, int> RowComparer(RowBatch fields, ImmutableArray<OrderKey> keys)
     {

@@ -248,7 +248,7 @@ public sealed partial class MilvusGrpcService
         }
 
         RefuseGroupByFields(parameters, "grouping a search by several fields (group_by_fields) is not supported by Milvus.Akka; group by one with group_by_field");
-        var iterator = parameters.GetValueOrDefault("search_iter_v2") is "true" or "True";
+        var iterator = IsTrue(parameters.GetValueOrDefault("search_iter_v2"));
         var consistency = RequestConsistency(request.ConsistencyLevel, request.UseDefaultConsistency);
         var guarantee = GuaranteeTimestamp(request.GuaranteeTimestamp, parameters);
         if (request.SearchInputCase == ProtoSearchRequest.SearchInputOneofCase.Ids)
