@@ -60,7 +60,7 @@ public sealed partial class MilvusProxy
         // Output fields come back with the hits: each segment gathers them for its own top-k, the reducers carry them.
         var plan = new SearchPlan(info.Id, field.FieldId, metric, request.Offset + request.Limit, request.Nq, request.Vectors, FilterPlan.Of(filter),
             request.Params, ReadPartitions(info, request.Partitions, filter, ErrorCode.OperationNotSupported), readTimestamp, request.Radius, request.RangeFilter,
-            planOutputs, rawQueries, grouping, expiredBefore, bm25, request.IgnoreGrowing);
+            planOutputs, rawQueries, grouping, expiredBefore, bm25, request.IgnoreGrowing, BoostOf(info, request));
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<SearchHits>(new SearchShard(s, plan), cancellationToken)));
         // Ordered, the page is cut from the best offset + limit hits after ordering them (as Milvus).
         var ordered = !orderBy.IsEmpty;
@@ -73,6 +73,36 @@ public sealed partial class MilvusProxy
             : hits.Scores;
         return new SearchResult(request.Nq, hits.Offsets, hits.Pks, scores, returned.Select(outputs), info.Schema.PrimaryKey, SessionTimestamp(read),
             groupField, grouping is null ? null : returned[grouping.FieldId]) { SearchedRows = hits.SearchedRows, ReadTimestamp = readTimestamp };
+    }
+
+    /// <summary>The request's boost rankers bound to the collection: filters parsed, the random field resolved.</summary>
+    private SearchBoost? BoostOf(CollectionInfo info, SearchRequest request)
+    {
+        if (request.Boost is not { } boost)
+        {
+            return null;
+        }
+
+        if (request.GroupByField is not null || request.Iterator)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "boost rankers cannot be used with group_by_field or a search iterator");
+        }
+
+        return new SearchBoost([.. boost.Rankers.Select(ranker => new BoostScorer(FilterPlan.Of(ParseFilter(info, ranker.Filter)), ranker.Weight,
+            ranker.Random ? new BoostRandom(ranker.RandomSeed, RandomFieldOf(info, ranker.RandomField)) : null))], boost.Mode, boost.FunctionMode);
+    }
+
+    private static long? RandomFieldOf(CollectionInfo info, string? name)
+    {
+        if (name is null)
+        {
+            return null;
+        }
+
+        var field = info.Schema.FindField(name) ?? throw new MilvusException(ErrorCode.FieldNotFound, $"random seed field '{name}' not found");
+        return field.DataType == DataType.Int64
+            ? field.FieldId
+            : throw new MilvusException(ErrorCode.ParameterInvalid, $"only support int64 field as random seed, but got {field.DataType}");
     }
 
     public Task<QueryResult> QueryAsync(QueryRequest request, CancellationToken cancellationToken = default) =>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Milvus.Akka.Common;
+using Milvus.Akka.Segments;
 
 namespace Milvus.Akka.Proxy;
 
@@ -54,7 +55,23 @@ public sealed record SearchRequest
 
     /// <summary>Milvus's ignore_growing: rows not yet flushed are left out.</summary>
     public bool IgnoreGrowing { get; init; }
+
+    /// <summary>Milvus's boost rankers (a function_score of "boost" functions): each segment rescores its top-k.</summary>
+    public SearchBoostRequest? Boost { get; init; }
 }
+
+/// <summary>
+/// Boost rankers as a search names them: each boosts the hits <see cref="BoostRankerRequest.Filter"/> matches (every
+/// hit without one); <see cref="Mode"/> combines a hit's boost with its score, <see cref="FunctionMode"/> the boosts of
+/// several rankers (see <see cref="Segments.SearchBoost"/>).
+/// </summary>
+public sealed record SearchBoostRequest(ImmutableArray<BoostRankerRequest> Rankers, BoostCombination Mode, BoostCombination FunctionMode);
+
+/// <summary>
+/// One boost ranker: <see cref="Weight"/>, or with <see cref="Random"/> a pseudo-random number in [0, 1) times it,
+/// seeded by <see cref="RandomSeed"/> and hashed with the Int64 field <see cref="RandomField"/>'s value when one is named.
+/// </summary>
+public sealed record BoostRankerRequest(string? Filter, float Weight, bool Random = false, long RandomSeed = 0, string? RandomField = null);
 
 /// <summary>
 /// Hits of query q are at [Offsets[q], Offsets[q+1]); <see cref="Fields"/> holds the output fields aligned with the hits,

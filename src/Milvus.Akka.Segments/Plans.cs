@@ -13,7 +13,8 @@ namespace Milvus.Akka.Segments;
 /// Rows inserted before <paramref name="ExpiredBefore"/> have outlived the collection's TTL and are not searched.
 /// A BM25 search carries <paramref name="Bm25"/> (k1, b and the collection's average document length) and query
 /// rows of term weights (see <see cref="Bm25Scoring"/>). With <paramref name="IgnoreGrowing"/> (Milvus's ignore_growing)
-/// only flushed segments are searched: a shard leaves out those still taking rows or being written.
+/// only flushed segments are searched: a shard leaves out those still taking rows or being written. With
+/// <paramref name="Boost"/> (Milvus's boost rankers) each segment rescores its own top-k before the hits are merged.
 /// </summary>
 public sealed record SearchPlan(
     long CollectionId,
@@ -33,13 +34,39 @@ public sealed record SearchPlan(
     SearchGrouping? Grouping = null,
     ulong ExpiredBefore = 0,
     Bm25Scoring? Bm25 = null,
-    bool IgnoreGrowing = false)
+    bool IgnoreGrowing = false,
+    SearchBoost? Boost = null)
 {
     public ImmutableArray<long> OutputFieldIds { get; init; } = OutputFieldIds.IsDefault ? [] : OutputFieldIds;
 
     /// <summary>The bound filter: the proxy's when the plan came in process, else rebuilt here from the plan.</summary>
     public FilterExpression? FilterFor(CollectionSchema schema) => Filter?.For(schema);
 }
+
+/// <summary>
+/// Milvus 2.6's boost rankers (function_score functions with reranker "boost"), applied by each segment to its top-k
+/// as Milvus's segments do: every scorer whose filter a hit matches (all hits without a filter) gives it a boost, the
+/// boosts of one hit combine by <paramref name="FunctionMode"/>, and the hit's score becomes score × boost or
+/// score + boost (<paramref name="Mode"/>); the segment then re-ranks its hits by the new scores. Hits no scorer
+/// matches keep their score.
+/// </summary>
+public sealed record SearchBoost(ImmutableArray<BoostScorer> Scorers, BoostCombination Mode, BoostCombination FunctionMode);
+
+/// <summary>
+/// One boost ranker: <paramref name="Weight"/> itself, or with <paramref name="Random"/> a pseudo-random number in
+/// [0, 1) times it, for the hits <paramref name="Filter"/> (bound at the proxy) selects, or for every hit without one.
+/// </summary>
+public sealed record BoostScorer(FilterPlan? Filter, float Weight, BoostRandom? Random = null);
+
+/// <summary>
+/// The random part of a boost: a hash of <paramref name="Seed"/> with the Int64 field <paramref name="FieldId"/>'s value
+/// (a null value counting as 0), or without a field with the row's position in its segment and the segment's id, so the
+/// same row scores the same for the same seed.
+/// </summary>
+public sealed record BoostRandom(long Seed, long? FieldId);
+
+/// <summary>How boosts combine with each other and with a hit's score: Milvus's "Multiply" and "Sum".</summary>
+public enum BoostCombination { Multiply, Sum }
 
 /// <summary>
 /// A grouping search: hits are grouped by the value of a scalar field; TopK counts groups (ranked by their best hit)

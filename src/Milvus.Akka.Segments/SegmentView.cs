@@ -232,6 +232,11 @@ public sealed class SegmentView
             }
         }
 
+        if (plan.Boost is { } boost)
+        {
+            Boosting.Apply(boost, Rows, _segment.Schema, SegmentId, plan.Metric, plan.Nq, plan.TopK, offsets, scores);
+        }
+
         return CollectHits(plan, offsets, scores);
     }
 

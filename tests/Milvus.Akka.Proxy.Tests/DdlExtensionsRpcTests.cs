@@ -252,7 +252,7 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
     }
 
     [Fact]
-    public async Task Boost_rerankers_highlighters_and_namespaces_are_refused_not_ignored()
+    public async Task Model_rerankers_highlighters_and_namespaces_are_refused_not_ignored()
     {
         await InsertAsync(Rows(0, 5), partition: null);
         var plain = SearchRequest(Vector(1), limit: 3);
@@ -261,9 +261,9 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
         var reranked = plain.Clone();
         reranked.FunctionScore = new FunctionScore
         {
-            Functions = { new FunctionSchema { Name = "boost", Type = FunctionType.Rerank, Params = { Pair("reranker", "boost"), Pair("weight", "0.5") } } },
+            Functions = { new FunctionSchema { Name = "model", Type = FunctionType.Rerank, InputFieldNames = { "tag" }, Params = { Pair("reranker", "model"), Pair("provider", "tei") } } },
         };
-        Failed((await Client.SearchAsync(reranked)).Status, 2400, "boost");
+        Failed((await Client.SearchAsync(reranked)).Status, 2400, "the 'model' reranker");
 
         var highlighted = plain.Clone();
         highlighted.Highlighter = new Highlighter { Params = { Pair("pre_tags", "[\"<b>\"]") } };

@@ -128,6 +128,11 @@ public static class Samples
     private static QueryPlan QueryPlan(string? filter = "id in [1, 2]", int? limit = 10, bool countOnly = false) =>
         new(42, Bound(filter), [100, 102, 103], [43], 449_000_000_999, limit, countOnly);
 
+    /// <summary>Boost rankers of every kind: a weight for a filter's hits, a random score keyed by a field and one by the row.</summary>
+    private static SearchBoost Boost() => new(
+        [new BoostScorer(Bound("rating > 2"), 0.5f), new BoostScorer(null, 2f, new BoostRandom(126, 100)), new BoostScorer(Bound("id < 5"), 1.5f, new BoostRandom(-3, null))],
+        BoostCombination.Sum, BoostCombination.Sum);
+
     private static FilterPlan? Bound(string? filter) => filter is null ? null : FilterPlan.Of(FilterExpression.Parse(filter, Schema));
 
     /// <summary>Every sample; <paramref name="node"/> stands for a query node's actor reference.</summary>
@@ -310,6 +315,7 @@ public static class Samples
         new("QuerySegments/ttl", new QuerySegments(QueryPlan() with { ExpiredBefore = 461_000_000_000_000_000 }, [7001])),
         new("QuerySegments/ordered", new QuerySegments(QueryPlan() with { OrderBy = [new OrderKey(103, Descending: true, NullsFirst: true), new OrderKey(102, false, false) { JsonPath = ["", 0L, "price"] }] }, [7001])),
         new("SearchSegments/ttl", new SearchSegments(SearchPlan() with { ExpiredBefore = 461_000_000_000_000_000 }, [7001])),
+        new("SearchSegments/boost", new SearchSegments(SearchPlan() with { Boost = Boost() }, [7001])),
         new("QuerySegments/count-all", new QuerySegments(QueryPlan(filter: null, limit: null, countOnly: true), [7001, 7002])),
         new("QuerySegments/limit-zero", new QuerySegments(QueryPlan(filter: null, limit: 0), [])),
         new("QuerySegments/by-primary-keys", new QuerySegments(QueryPlan(filter: null, limit: null) with { PrimaryKeys = Int64Keys(1, -2) }, [7001])),
@@ -331,6 +337,7 @@ public static class Samples
         new("DeleteAck", new DeleteAck(449_000_003_000)),
         new("SearchShard", new SearchShard("42_0", SearchPlan())),
         new("SearchShard/ignore-growing", new SearchShard("42_0", SearchPlan() with { IgnoreGrowing = true })),
+        new("SearchShard/boost", new SearchShard("42_0", SearchPlan() with { Boost = Boost() with { Mode = BoostCombination.Multiply } })),
         new("QueryShard/ignore-growing", new QueryShard("42_0", QueryPlan() with { IgnoreGrowing = true })),
         new("Bm25StatsShard", new Bm25StatsShard("42_0", new Bm25StatsPlan(42, 105, [3_000_000_001, 17], 461_000_000_000_000_000, ExpiredBefore: 7))),
         new("QueryShard", new QueryShard("42_0", QueryPlan())),

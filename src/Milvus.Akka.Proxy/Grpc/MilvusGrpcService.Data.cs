@@ -35,17 +35,34 @@ public sealed partial class MilvusGrpcService
     internal const string NamespacesNotSupported = "namespaces (enable_namespace) are not supported by Milvus.Akka";
 
     /// <summary>
-    /// The reranker a function_score asks for: null without one, a <see cref="DecayRanker"/> for reranker "decay";
-    /// the others (boost, model rerankers, several functions combined) would change the ranking and are refused rather
-    /// than ignored.
+    /// What a function_score asks for: nothing without functions, boost rankers (<see cref="BoostRankers"/>) when every
+    /// function is one, else a decay reranker (<see cref="FunctionScoreRanker"/>).
     /// </summary>
-    private static DecayRanker? FunctionScoreRanker(FunctionScore? score)
+    private static (DecayRanker? Decay, SearchBoostRequest? Boost) FunctionScoreOf(FunctionScore? score, IDictionary<string, TemplateValue> templates)
     {
         if (score is not { Functions.Count: > 0 })
         {
-            return null;
+            return default;
         }
 
+        var boosts = score.Functions.Count(BoostRankers.IsBoost);
+        if (boosts == score.Functions.Count)
+        {
+            return (null, BoostRankers.Parse(score, text => Filter(text, templates)));
+        }
+
+        return boosts == 0
+            ? (FunctionScoreRanker(score), null)
+            : throw new MilvusException(ErrorCode.OperationNotSupported,
+                "boost rankers combined with other rerankers in one function_score are not supported by Milvus.Akka; use boost functions alone or one decay function");
+    }
+
+    /// <summary>
+    /// The decay reranker a function_score of other functions than boosts asks for; the others (model rerankers, several
+    /// functions combined) would change the ranking and are refused rather than ignored.
+    /// </summary>
+    private static DecayRanker FunctionScoreRanker(FunctionScore score)
+    {
         var function = score.Functions[0];
         var parameters = function.Params.ToDictionary(p => p.Key.ToLowerInvariant(), p => p.Value);
         var reranker = parameters.GetValueOrDefault("reranker", "");
@@ -229,7 +246,7 @@ public sealed partial class MilvusGrpcService
     public override async Task<SearchResults> Search(ProtoSearchRequest request, ServerCallContext context)
     {
         RefuseUnservedSearchFeatures(request);
-        var decay = FunctionScoreRanker(request.FunctionScore);
+        var (decay, boost) = FunctionScoreOf(request.FunctionScore, request.ExprTemplateValues);
         if (request.Highlighter is not null)
         {
             throw new MilvusException(ErrorCode.OperationNotSupported, "search result highlighting (highlighter) is not supported by Milvus.Akka");
@@ -263,10 +280,16 @@ public sealed partial class MilvusGrpcService
             Consistency = consistency,
             GuaranteeTimestamp = guarantee,
             Iterator = iterator || IsTrue(parameters.GetValueOrDefault(IteratorKey)),
+            Boost = boost,
         };
         if (iterator && search.GroupByField is not null)
         {
             throw new MilvusException(ErrorCode.OperationNotSupported, "a search iterator cannot group its hits; search without group_by_field");
+        }
+
+        if (search.OrderBy is not null && boost is not null)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"{OrderByFields.Key} and function_score cannot be used together: both set the hits' order");
         }
 
         if (decay is not null)
@@ -400,7 +423,12 @@ public sealed partial class MilvusGrpcService
     public override async Task<SearchResults> HybridSearch(ProtoHybridSearchRequest request, ServerCallContext context)
     {
         RefuseFunctionChains(request.FunctionChains);
-        var decay = FunctionScoreRanker(request.FunctionScore);
+        var (decay, boost) = FunctionScoreOf(request.FunctionScore, new Dictionary<string, TemplateValue>());
+        if (boost is not null)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "a boost ranker cannot rank a hybrid search; give it to the function_score of its sub-requests");
+        }
+
         RefuseNamespace(request.HasNamespace, request.Namespace);
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
@@ -538,9 +566,14 @@ public sealed partial class MilvusGrpcService
         }
 
         RefuseUnservedSearchFeatures(request);
+        var (decay, boost) = FunctionScoreOf(request.FunctionScore, request.ExprTemplateValues);
+        if (decay is not null)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, "a decay reranker in a hybrid search's sub-request is not supported by Milvus.Akka; give it to the hybrid search's function_score");
+        }
 
         var parameters = SearchParameters(request.SearchParams);
-        return ToSearch(info, request, parameters, IndexParams(parameters));
+        return ToSearch(info, request, parameters, IndexParams(parameters)) with { Boost = boost };
     }
 
     /// <summary>

@@ -2,7 +2,7 @@
 // Milvus 2.6 data operations through the Node SDK: truncateCollection empties a loaded collection and keeps it usable,
 // upsert with partial_update keeps the fields it does not send, and a search by primary keys (ids) searches with the
 // stored vectors of those rows, addCollectionField adds a field that earlier rows read as its default or null, decay
-// rerankers reorder hits and field_ops append to and remove from stored arrays.
+// and boost rerankers reorder hits and field_ops append to and remove from stored arrays.
 // Every expectation is computed from the rows written here.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -136,20 +136,24 @@ test('batchDescribeCollections describes each collection named as describeCollec
   await client.dropCollection({ collection_name: second });
 });
 
-test('a search with a boost reranker or a highlighter is refused, not answered without it', async () => {
-  const name = 'ddlx_refused_search';
+test('a boost reranker rescales the hits its filter matches; a highlighter is refused, not answered without it', async () => {
+  const name = 'ddlx_boost';
   await createLoaded(name);
-  await insert(name, range(0, 5));
-  const search = { collection_name: name, data: [vector(1)], limit: 3 };
+  await insert(name, range(0, 12));
+  const query = vector(5);
+  const search = { collection_name: name, data: [query], limit: 12, output_fields: ['id'] };
   const plain = await client.search(search);
   assert.equal(plain.status.error_code, ErrorCode.SUCCESS, plain.status.reason);
 
+  // Every row is asked for, so each segment's top-k holds all of its rows: the boosted L2 distances rank them all.
   const boosted = await client.search({
     ...search,
-    rerank: { name: 'boost', type: FunctionType.RERANK, input_field_names: [], params: { reranker: 'boost', weight: 0.5 } },
+    rerank: { name: 'boost', type: FunctionType.RERANK, input_field_names: [], params: { reranker: 'boost', filter: 'score >= 60', weight: 0.25 } },
   });
-  assert.equal(boosted.status.code, 2400);
-  assert.match(boosted.status.reason, /boost/);
+  assert.equal(boosted.status.error_code, ErrorCode.SUCCESS, boosted.status.reason);
+  const expected = range(0, 12).map(id => ({ id, s: l2(query, vector(id)) * (10 * id >= 60 ? 0.25 : 1) })).sort((a, b) => a.s - b.s);
+  assert.deepEqual(boosted.results.map(r => Number(r.id)), expected.map(e => e.id));
+  boosted.results.forEach((r, i) => assert.ok(Math.abs(r.score - expected[i].s) < 1e-4, `score ${r.score} against ${expected[i].s}`));
 
   const highlighted = await client.search({ ...search, highlighter: { type: HighlightType.Lexical, pre_tags: ['<b>'], post_tags: ['</b>'] } });
   assert.equal(highlighted.status.code, 2400);

@@ -52,7 +52,45 @@ public static class SegmentsCodec
         }
 
         WriteBool(o, 20, plan.IgnoreGrowing);
+        if (plan.Boost is { } boost)
+        {
+            WriteMessage(o, 21, b => Write(b, boost));
+        }
     });
+
+    private static void Write(CodedOutputStream o, SearchBoost boost)
+    {
+        foreach (var scorer in boost.Scorers)
+        {
+            WriteMessage(o, 1, s =>
+            {
+                WriteFilter(s, 1, scorer.Filter);
+                WriteNullableFloat(s, 2, scorer.Weight);
+                if (scorer.Random is { } random)
+                {
+                    WriteMessage(s, 3, r =>
+                    {
+                        WriteInt64(r, 1, random.Seed);
+                        WriteNullableInt64(r, 2, random.FieldId);
+                    });
+                }
+            });
+        }
+
+        WriteInt64(o, 2, (long)boost.Mode);
+        WriteInt64(o, 3, (long)boost.FunctionMode);
+    }
+
+    private static SearchBoost DecodeBoost(WireFields f) => new(
+        [.. f.RepeatedBytes(1).Select(bytes => WireFields.Parse(bytes)).Select(s => new BoostScorer(ReadFilter(s, 1), s.Float(2),
+            s.Has(3) ? DecodeBoostRandom(WireFields.Parse(s.Bytes(3))) : null))],
+        BoostCombinationOf(f.Int32(2)), BoostCombinationOf(f.Int32(3)));
+
+    private static BoostRandom DecodeBoostRandom(WireFields f) => new(f.Int64(1), f.NullableInt64(2));
+
+    private static BoostCombination BoostCombinationOf(int value) => Enum.IsDefined((BoostCombination)value)
+        ? (BoostCombination)value
+        : throw new InvalidDataException($"boost combination {value} is not one this node knows (0 multiply, 1 sum)");
 
     public static SearchPlan DecodeSearchPlan(ByteString bytes)
     {
@@ -61,7 +99,8 @@ public static class SegmentsCodec
             ReadFilter(f, 19, textField: 7), f.Map(8), f.RawImmutableArray<long>(9), f.UInt64(10), f.NullableFloat(11), f.NullableFloat(12),
             f.RawImmutableArray<long>(13), RawQueries: f.Has(14) ? [.. f.RepeatedBytes(14).Select(q => q.ToByteArray())] : null,
             Grouping: f.Has(15) ? DecodeGrouping(WireFields.Parse(f.Bytes(15))) : null, ExpiredBefore: f.UInt64(16),
-            Bm25: f.Has(17) ? DecodeBm25(f.RawArray<float>(17)) : null, IgnoreGrowing: f.Bool(20));
+            Bm25: f.Has(17) ? DecodeBm25(f.RawArray<float>(17)) : null, IgnoreGrowing: f.Bool(20),
+            Boost: f.Has(21) ? DecodeBoost(WireFields.Parse(f.Bytes(21))) : null);
     }
 
     private static void WriteFilter(CodedOutputStream o, int field, FilterPlan? filter)
@@ -78,7 +117,9 @@ public static class SegmentsCodec
     /// </summary>
     private static FilterPlan? ReadFilter(WireFields f, int field, int textField) =>
         f.Has(textField) ? throw new InvalidDataException("the plan carries its filter as text, as nodes of an earlier version sent it; upgrade every node")
-        : f.Has(field) ? FilterPlan.FromEncoded(f.Bytes(field).ToByteArray()) : null;
+        : ReadFilter(f, field);
+
+    private static FilterPlan? ReadFilter(WireFields f, int field) => f.Has(field) ? FilterPlan.FromEncoded(f.Bytes(field).ToByteArray()) : null;
 
     private static Bm25Scoring DecodeBm25(float[] values) => values.Length == 3
         ? new Bm25Scoring(values[0], values[1], values[2])
