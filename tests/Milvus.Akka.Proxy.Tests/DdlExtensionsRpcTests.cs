@@ -252,7 +252,7 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
     }
 
     [Fact]
-    public async Task Model_rerankers_highlighters_and_namespaces_are_refused_not_ignored()
+    public async Task Model_rerankers_semantic_highlighters_and_namespaces_are_refused_not_ignored()
     {
         await InsertAsync(Rows(0, 5), partition: null);
         var plain = SearchRequest(Vector(1), limit: 3);
@@ -266,8 +266,8 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
         Failed((await Client.SearchAsync(reranked)).Status, 2400, "the 'model' reranker");
 
         var highlighted = plain.Clone();
-        highlighted.Highlighter = new Highlighter { Params = { Pair("pre_tags", "[\"<b>\"]") } };
-        Failed((await Client.SearchAsync(highlighted)).Status, 2400, "highlighter");
+        highlighted.Highlighter = new Highlighter { Type = HighlightType.Semantic, Params = { Pair("queries", "[\"x\"]") } };
+        Failed((await Client.SearchAsync(highlighted)).Status, 2400, "semantic highlighter");
 
         var scoped = plain.Clone();
         scoped.Namespace = "tenant_a";

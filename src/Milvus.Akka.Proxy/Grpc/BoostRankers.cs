@@ -53,22 +53,7 @@ internal static class BoostRankers
 
     private static (long Seed, string? Field) RandomScore(string json)
     {
-        JsonElement root;
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            root = document.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"random_score is not JSON: {e.Message}");
-        }
-
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"random_score must be a JSON object such as {{\"seed\": 126, \"field\": \"id\"}}, got {json}");
-        }
-
+        var root = RequestJson.Parse(json, "random_score", JsonValueKind.Object);
         long seed = 0;
         string? field = null;
         foreach (var property in root.EnumerateObject())

@@ -557,21 +557,8 @@ public sealed partial class MilvusGrpcService
             return [];
         }
 
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new MilvusException(ErrorCode.ParameterInvalid, $"{what} must be a JSON object, got: {json}");
-            }
-
-            return document.RootElement.EnumerateObject().ToDictionary(p => p.Name,
-                p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText());
-        }
-        catch (JsonException e)
-        {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"{what} are not valid JSON ({e.Message}): {json}");
-        }
+        return RequestJson.Parse(json, what, JsonValueKind.Object).EnumerateObject().ToDictionary(p => p.Name,
+            p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText());
     }
 
     private static ConsistencyLevel Consistency(ProtoConsistencyLevel level) =>

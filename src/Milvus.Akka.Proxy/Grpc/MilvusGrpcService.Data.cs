@@ -247,10 +247,7 @@ public sealed partial class MilvusGrpcService
     {
         RefuseUnservedSearchFeatures(request);
         var (decay, boost) = FunctionScoreOf(request.FunctionScore, request.ExprTemplateValues);
-        if (request.Highlighter is not null)
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "search result highlighting (highlighter) is not supported by Milvus.Akka");
-        }
+        var highlighter = LexicalHighlighter.Parse(request.Highlighter);
 
         RefuseNamespace(request.HasNamespace, request.Namespace);
         var database = Database(request.DbName, context);
@@ -282,24 +279,19 @@ public sealed partial class MilvusGrpcService
             Iterator = iterator || IsTrue(parameters.GetValueOrDefault(IteratorKey)),
             Boost = boost,
         };
+        if (highlighter is not null)
+        {
+            search = search with { OutputFields = highlighter.WithTextFields(info, search) };
+        }
+
         if (iterator && search.GroupByField is not null)
         {
             throw new MilvusException(ErrorCode.OperationNotSupported, "a search iterator cannot group its hits; search without group_by_field");
         }
 
-        if (search.OrderBy is not null && boost is not null)
+        if (search.OrderBy is not null && (boost is not null || decay is not null))
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"{OrderByFields.Key} and function_score cannot be used together: both set the hits' order");
-        }
-
-        if (decay is not null)
-        {
-            if (search.OrderBy is not null)
-            {
-                throw new MilvusException(ErrorCode.ParameterInvalid, $"{OrderByFields.Key} and function_score cannot be used together: both set the hits' order");
-            }
-
-            return await DecayedSearchAsync(info, search, decay, OutputZone(parameters, info), context);
         }
 
         float? lastBound = null;
@@ -310,8 +302,15 @@ public sealed partial class MilvusGrpcService
 
         // Iterator v2 pages continue strictly after the previous page's last score: a range search whose inner bound
         // is that score, with hits tying it dropped (they were on the previous page).
-        var result = lastBound is null ? await proxy.SearchAsync(search, context.CancellationToken) : await NextPageAsync(search, info, lastBound.Value, context);
+        var result = decay is not null ? await DecayedSearchAsync(search, decay, context)
+            : lastBound is null ? await proxy.SearchAsync(search, context.CancellationToken)
+            : await NextPageAsync(search, info, lastBound.Value, context);
         var data = SearchData(info, result, search.OutputFields, search.Limit, OutputZone(parameters, info));
+        if (highlighter is not null)
+        {
+            data.HighlightResults.AddRange(highlighter.Highlight(info, search, result));
+        }
+
         if (iterator)
         {
             var count = result.Count(0);
@@ -329,14 +328,14 @@ public sealed partial class MilvusGrpcService
     /// A search reranked by a decay function: its best offset + limit hits, rescored and ordered by the ranker, as a
     /// hybrid search of that one search (Milvus reranks the same candidates).
     /// </summary>
-    private async Task<SearchResults> DecayedSearchAsync(CollectionInfo info, SearchRequest search, DecayRanker decay, TimeZoneInfo zone, ServerCallContext context)
+    private async Task<SearchResult> DecayedSearchAsync(SearchRequest search, DecayRanker decay, ServerCallContext context)
     {
         if (search.Iterator || search.GroupByField is not null)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, "a decay reranker cannot rank a search iterator or a grouping search");
         }
 
-        var result = await proxy.HybridSearchAsync(new HybridSearchRequest
+        return await proxy.HybridSearchAsync(new HybridSearchRequest
         {
             Database = search.Database,
             Collection = search.Collection,
@@ -350,13 +349,6 @@ public sealed partial class MilvusGrpcService
             Consistency = search.Consistency,
             GuaranteeTimestamp = search.GuaranteeTimestamp,
         }, context.CancellationToken);
-        return new SearchResults
-        {
-            Status = MilvusStatuses.Success,
-            CollectionName = info.Name,
-            Results = SearchData(info, result, search.OutputFields, search.Limit, zone),
-            SessionTs = result.SessionTimestamp,
-        };
     }
 
     /// <summary>

@@ -1,10 +1,10 @@
 'use strict';
 // Full-text features through the Node SDK: RunAnalyzer, an analyzed VarChar field with text match, TEXT_MATCH and
-// PHRASE_MATCH filters in query and search checked against a brute-force oracle, and the clear refusals (analyzers
-// this server does not run, text match on a field without it).
+// PHRASE_MATCH filters in query and search checked against a brute-force oracle, a lexical highlighter on the matches,
+// and the clear refusals (analyzers this server does not run, text match on a field without it).
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { MilvusClient, DataType, ErrorCode } = require('@zilliz/milvus2-sdk-node');
+const { MilvusClient, DataType, ErrorCode, HighlightType } = require('@zilliz/milvus2-sdk-node');
 const { serverWithClient } = require('./server');
 const { createCollection } = require('./collections');
 
@@ -99,6 +99,26 @@ test('TEXT_MATCH and PHRASE_MATCH filter query and search results as brute force
   });
   assert.equal(search.status.error_code, ErrorCode.SUCCESS, search.status.reason);
   assert.deepEqual(search.results.map(h => Number(h.id)).sort((a, b) => a - b), ids(r => tokens(r.text).includes('cloud')));
+
+  // A lexical highlighter wraps the filter's term in each hit's text: one fragment from the first match (the texts are
+  // shorter than a fragment's 100 characters), the tags taken in turn.
+  const highlighted = await client.search({
+    collection_name: name, data: [0.5, 0.5], anns_field: 'vec', limit: 200, filter: "TEXT_MATCH(text, 'cloud')",
+    output_fields: ['text'], consistency_level: 'Strong',
+    highlighter: {
+      type: HighlightType.Lexical, pre_tags: ['<b>', '<i>'], post_tags: ['</b>', '</i>'],
+      highlight_query: [{ type: 'TextMatch', field: 'text', text: 'cloud' }],
+    },
+  });
+  assert.equal(highlighted.status.error_code, ErrorCode.SUCCESS, highlighted.status.reason);
+  assert.equal(highlighted.results.length, search.results.length);
+  const marked = text => {
+    let match = 0;
+    return text.slice(text.indexOf('cloud')).replace(/cloud/g, word => (match++ % 2 === 0 ? `<b>${word}</b>` : `<i>${word}</i>`));
+  };
+  for (const hit of highlighted.results) {
+    assert.deepEqual(hit.highlight.text.fragments, [marked(hit.text)], `row ${hit.id}: ${hit.text}`);
+  }
 
   const plain = await client.query({ collection_name: name, filter: "TEXT_MATCH(note, 'n1')", output_fields: ['id'] });
   assert.notEqual(plain.status.error_code, ErrorCode.SUCCESS);
