@@ -108,9 +108,29 @@ public sealed class AdministrationRpcTests(GrpcServerFixture server) : IAsyncLif
         Assert.Equal(-1, compaction.CompactionID);
         Assert.Equal(0, compaction.CompactionPlanCount);
 
+        // Without a clustering key a major compaction has nothing to regroup: no compaction, as Milvus answers.
         var major = await Client.ManualCompactionAsync(new ManualCompactionRequest { CollectionID = _collectionId, MajorCompaction = true });
-        Assert.Equal(2400, major.Status.Code);
-        Assert.Contains("not supported", major.Status.Reason);
+        Succeeded(major.Status);
+        Assert.Equal(-1, major.CompactionID);
+        Assert.Equal(0, major.CompactionPlanCount);
+        var clustered = new CollectionSchema
+        {
+            Name = _collection + "_ck",
+            Fields =
+            {
+                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
+                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { new KeyValuePair { Key = "dim", Value = $"{Dim}" } } },
+                new FieldSchema { Name = "city", DataType = DataType.Int64, IsClusteringKey = true },
+            },
+        };
+        Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = clustered.Name, Schema = clustered.ToByteString() }));
+        var regroup = await Client.ManualCompactionAsync(new ManualCompactionRequest { CollectionName = clustered.Name, MajorCompaction = true });
+        Assert.Equal(2400, regroup.Status.Code);
+        Assert.Contains("clustering (major) compaction is not supported", regroup.Status.Reason);
+        Succeeded(await Client.DropCollectionAsync(new DropCollectionRequest { CollectionName = clustered.Name }));
+        var l0 = await Client.ManualCompactionAsync(new ManualCompactionRequest { CollectionID = _collectionId, L0Compaction = true });
+        Assert.Equal(2400, l0.Status.Code);
+        Assert.Contains("L0 compaction is not supported", l0.Status.Reason);
         var sized = await Client.ManualCompactionAsync(new ManualCompactionRequest { CollectionID = _collectionId, TargetSize = 1024 });
         Assert.Equal(2400, sized.Status.Code);
         Assert.Contains("target_size", sized.Status.Reason);

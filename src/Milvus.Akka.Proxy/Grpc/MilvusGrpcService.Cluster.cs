@@ -32,13 +32,16 @@ public sealed partial class MilvusGrpcService
 
     // Compaction.
 
-    /// <summary>Compacts a whole collection; the SDKs send its id, other clients its name.</summary>
+    /// <summary>
+    /// Compacts a whole collection; the SDKs send its id, other clients its name. A major (clustering) compaction of a
+    /// collection without a clustering key has nothing to do, and answers as Milvus does then: no compaction, no plans.
+    /// </summary>
     public override async Task<ManualCompactionResponse> ManualCompaction(ManualCompactionRequest request, ServerCallContext context)
     {
-        if (request.MajorCompaction || request.L0Compaction)
+        if (request.L0Compaction)
         {
             throw new MilvusException(ErrorCode.OperationNotSupported,
-                "clustering (major) and L0 compaction are not supported by Milvus.Akka: it has no clustering keys or L0 segments; omit the flag to merge segments and purge deleted rows");
+                "L0 compaction is not supported by Milvus.Akka: it keeps no L0 segments (deletes go to the segments' delete logs); omit the flag to merge segments and purge deleted rows");
         }
 
         if (request.TargetSize != 0)
@@ -57,6 +60,15 @@ public sealed partial class MilvusGrpcService
         var collectionId = request.CollectionID != 0
             ? request.CollectionID
             : (await proxy.DescribeCollectionAsync(Database(request.DbName, context), request.CollectionName, context.CancellationToken)).Id;
+        if (request.MajorCompaction)
+        {
+            var info = await proxy.DescribeCollectionAsync(collectionId, context.CancellationToken);
+            return info.Schema.Fields.Any(f => f.IsClusteringKey)
+                ? throw new MilvusException(ErrorCode.OperationNotSupported,
+                    $"clustering (major) compaction is not supported by Milvus.Akka: collection {info.Name} keeps its clustering key's rows where they were written; omit majorCompaction to merge segments")
+                : new ManualCompactionResponse { Status = MilvusStatuses.Success, CompactionID = -1, CompactionPlanCount = 0 };
+        }
+
         var scheduled = await proxy.CompactAsync(collectionId, context.CancellationToken);
         return new ManualCompactionResponse { Status = MilvusStatuses.Success, CompactionID = scheduled.CompactionId, CompactionPlanCount = scheduled.Tasks };
     }
