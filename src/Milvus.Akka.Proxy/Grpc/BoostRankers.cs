@@ -76,7 +76,7 @@ internal static class BoostRankers
         return (seed, field);
     }
 
-    /// <summary>An integer seed as it is; another number by its integer part, as Milvus reads a seed.</summary>
+    /// <summary>An integer seed as it is; another number by its integer part (Milvus reads a seed as an integer).</summary>
     private static long Seed(JsonElement number)
     {
         if (number.TryGetInt64(out var seed))

@@ -97,7 +97,8 @@ internal sealed class LexicalHighlighter
 
     /// <summary>
     /// The fields to highlight by name: the BM25 input field of a text search when the search text is highlighted (with
-    /// each query's terms), and the fields of the highlight queries (with their terms, for every query).
+    /// each query's terms; a search by vectors has no search text), and the fields of the highlight queries (with their
+    /// terms, for every query).
     /// </summary>
     private Dictionary<string, (FieldSchema Field, HashSet<string>[]? SearchTerms, HashSet<string> QueryTerms)> TextFields(CollectionInfo info, SearchRequest search)
     {
