@@ -31,17 +31,11 @@ public sealed class AddCollectionFieldRpcTests(GrpcServerFixture server) : IAsyn
             Name = _collection,
             Fields =
             {
-                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+                IdAndVector(Dim),
             },
         };
         Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = _collection, Schema = schema.ToByteString(), ShardsNum = 2 }));
-        Succeeded(await Client.CreateIndexAsync(new CreateIndexRequest
-        {
-            CollectionName = _collection,
-            FieldName = "vec",
-            ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", "L2") },
-        }));
+        await CreateFlatIndexAsync(Client, _collection);
         Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
     }
 
@@ -113,8 +107,7 @@ public sealed class AddCollectionFieldRpcTests(GrpcServerFixture server) : IAsyn
             Name = name,
             Fields =
             {
-                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+                IdAndVector(Dim),
             },
         };
         Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = schema.ToByteString(), ShardsNum = 2 }));

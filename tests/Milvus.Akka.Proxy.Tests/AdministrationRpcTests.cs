@@ -31,18 +31,11 @@ public sealed class AdministrationRpcTests(GrpcServerFixture server) : IAsyncLif
             Name = _collection,
             Fields =
             {
-                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { new KeyValuePair { Key = "dim", Value = $"{Dim}" } } },
+                IdAndVector(Dim),
             },
         };
         Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = _collection, Schema = schema.ToByteString(), ShardsNum = 2 }));
-        Succeeded(await Client.CreateIndexAsync(new CreateIndexRequest
-        {
-            CollectionName = _collection,
-            FieldName = "vec",
-            IndexName = "vec_idx",
-            ExtraParams = { new KeyValuePair { Key = "index_type", Value = "FLAT" }, new KeyValuePair { Key = "metric_type", Value = "L2" } },
-        }));
+        await CreateFlatIndexAsync(Client, _collection, indexName: "vec_idx");
         var described = await Client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = _collection });
         Succeeded(described.Status);
         _collectionId = described.CollectionID;
@@ -118,8 +111,7 @@ public sealed class AdministrationRpcTests(GrpcServerFixture server) : IAsyncLif
             Name = _collection + "_ck",
             Fields =
             {
-                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { new KeyValuePair { Key = "dim", Value = $"{Dim}" } } },
+                IdAndVector(Dim),
                 new FieldSchema { Name = "city", DataType = DataType.Int64, IsClusteringKey = true },
             },
         };

@@ -319,8 +319,7 @@ public sealed partial class Bm25RpcTests(GrpcServerFixture server)
         Name = name,
         Fields =
         {
-            new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-            new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{LineDim}") } },
+            IdAndVector(LineDim),
             new FieldSchema { Name = "text", DataType = DataType.VarChar, TypeParams = { Pair("max_length", "256"), Pair("enable_analyzer", "true") } },
             new FieldSchema { Name = "tag", DataType = DataType.VarChar, TypeParams = { Pair("max_length", "16") } },
             new FieldSchema { Name = "sparse", DataType = DataType.SparseFloatVector, IsFunctionOutput = true },

@@ -39,19 +39,13 @@ public sealed class BoostRpcTests(GrpcServerFixture server) : IAsyncLifetime
             Name = _collection,
             Fields =
             {
-                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{LineDim}") } },
+                IdAndVector(LineDim),
                 new FieldSchema { Name = "tag", DataType = DataType.Int64 },
                 new FieldSchema { Name = "label", DataType = DataType.VarChar, TypeParams = { Pair("max_length", "8") } },
             },
         };
         Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = _collection, Schema = schema.ToByteString(), ShardsNum = 2 }));
-        Succeeded(await Client.CreateIndexAsync(new CreateIndexRequest
-        {
-            CollectionName = _collection,
-            FieldName = "vec",
-            ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", "L2") },
-        }));
+        await CreateFlatIndexAsync(Client, _collection);
         // Half the rows flushed (served by the query node), half growing (served by the shards): both are boosted.
         await InsertAsync(0, Rows / 2);
         Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);

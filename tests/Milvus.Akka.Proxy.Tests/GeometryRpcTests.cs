@@ -68,8 +68,7 @@ public sealed class GeometryRpcTests
             Name = Collection,
             Fields =
             {
-                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+                IdAndVector(Dim),
                 new FieldSchema { Name = "geo", DataType = DataType.Geometry, Nullable = true },
                 new FieldSchema { Name = "home", DataType = DataType.Geometry, DefaultValue = new ValueField { StringData = "POINT (0 0)" } },
             },
@@ -82,12 +81,7 @@ public sealed class GeometryRpcTests
         Assert.True(described.Schema.Fields.Single(f => f.Name == "geo").Nullable);
         Assert.Equal("POINT (0 0)", described.Schema.Fields.Single(f => f.Name == "home").DefaultValue.StringData);
 
-        Succeeded(await client.CreateIndexAsync(new CreateIndexRequest
-        {
-            CollectionName = Collection,
-            FieldName = "vec",
-            ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", "L2") },
-        }));
+        await CreateFlatIndexAsync(client, Collection);
         Succeeded(await client.CreateIndexAsync(new CreateIndexRequest { CollectionName = Collection, FieldName = "geo", ExtraParams = { Pair("index_type", "RTREE") } }));
         var refused = await client.CreateIndexAsync(new CreateIndexRequest { CollectionName = Collection, FieldName = "home", ExtraParams = { Pair("index_type", "INVERTED") } });
         Assert.NotEqual(0, refused.Code);

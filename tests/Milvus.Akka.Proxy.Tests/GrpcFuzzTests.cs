@@ -13,6 +13,7 @@ using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
 using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
 using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
 using ProtoSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest;
+using static Milvus.Akka.TestSupport.MilvusRpc;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -56,12 +57,7 @@ public sealed class GrpcFuzzTests(GrpcServerFixture server, ITestOutputHelper ou
         foreach (var name in (string[])[_oracle, _scratch])
         {
             Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = Schema(name).ToByteString() }));
-            Succeeded(await Client.CreateIndexAsync(new CreateIndexRequest
-            {
-                CollectionName = name,
-                FieldName = "vec",
-                ExtraParams = { new KeyValuePair { Key = "index_type", Value = "FLAT" }, new KeyValuePair { Key = "metric_type", Value = "L2" } },
-            }));
+            await CreateFlatIndexAsync(Client, name);
             Succeeded((await Client.InsertAsync(ValidInsert(name))).Status);
             Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = name }));
         }
@@ -483,8 +479,7 @@ public sealed class GrpcFuzzTests(GrpcServerFixture server, ITestOutputHelper ou
         EnableDynamicField = true,
         Fields =
         {
-            new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-            new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { new KeyValuePair { Key = "dim", Value = $"{Dim}" } } },
+            IdAndVector(Dim),
             new FieldSchema { Name = "name", DataType = DataType.VarChar, TypeParams = { new KeyValuePair { Key = "max_length", Value = "64" } } },
             new FieldSchema { Name = "meta", DataType = DataType.Json },
             new FieldSchema { Name = "tags", DataType = DataType.Array, ElementType = DataType.Int64, TypeParams = { new KeyValuePair { Key = "max_capacity", Value = "8" } } },

@@ -29,17 +29,11 @@ public sealed class MalformedRequestTests(GrpcServerFixture server) : IAsyncLife
             Name = _collection,
             Fields =
             {
-                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { new KeyValuePair { Key = "dim", Value = $"{Dim}" } } },
+                IdAndVector(Dim),
             },
         };
         Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = _collection, Schema = schema.ToByteString() }));
-        Succeeded(await Client.CreateIndexAsync(new CreateIndexRequest
-        {
-            CollectionName = _collection,
-            FieldName = "vec",
-            ExtraParams = { new KeyValuePair { Key = "index_type", Value = "FLAT" }, new KeyValuePair { Key = "metric_type", Value = "L2" } },
-        }));
+        await CreateFlatIndexAsync(Client, _collection);
         Succeeded((await Client.InsertAsync(Insert(rows: 3, floatsPerRow: Dim))).Status);
         Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
     }
@@ -79,8 +73,7 @@ public sealed class MalformedRequestTests(GrpcServerFixture server) : IAsyncLife
             Name = name,
             Fields =
             {
-                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { new KeyValuePair { Key = "dim", Value = $"{Dim}" } } },
+                IdAndVector(Dim),
                 new FieldSchema { Name = "other", DataType = type },
             },
         };

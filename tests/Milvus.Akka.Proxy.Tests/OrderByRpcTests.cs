@@ -87,8 +87,7 @@ public sealed class OrderByRpcTests(GrpcServerFixture server)
             EnableDynamicField = true,
             Fields =
             {
-                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{LineDim}") } },
+                IdAndVector(LineDim),
                 new FieldSchema { Name = "price", DataType = DataType.Double, Nullable = true },
                 new FieldSchema { Name = "rank", DataType = DataType.Int32 },
                 new FieldSchema { Name = "name", DataType = DataType.VarChar, TypeParams = { Pair("max_length", "8") } },
@@ -96,12 +95,7 @@ public sealed class OrderByRpcTests(GrpcServerFixture server)
             },
         };
         Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = schema.ToByteString() }));
-        Succeeded(await Client.CreateIndexAsync(new CreateIndexRequest
-        {
-            CollectionName = name,
-            FieldName = "vec",
-            ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", "L2") },
-        }));
+        await CreateFlatIndexAsync(Client, name);
         // Half the rows flushed (served by the query node), half growing (served by the shard): every read merges both.
         await InsertAsync(name, 0, Rows / 2);
         Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { name } })).Status);

@@ -27,12 +27,7 @@ public sealed class PartialLoadRpcTests(GrpcServerFixture server)
     {
         var name = "partial_" + Guid.NewGuid().ToString("N")[..8];
         Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = Schema(name).ToByteString() }));
-        Succeeded(await Client.CreateIndexAsync(new CreateIndexRequest
-        {
-            CollectionName = name,
-            FieldName = "vec",
-            ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", "L2") },
-        }));
+        await CreateFlatIndexAsync(Client, name);
         await InsertAsync(name, 0, Rows / 2);
         Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { name } })).Status);
 
@@ -82,8 +77,7 @@ public sealed class PartialLoadRpcTests(GrpcServerFixture server)
         Name = name,
         Fields =
         {
-            new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-            new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{LineDim}") } },
+            IdAndVector(LineDim),
             new FieldSchema { Name = "title", DataType = DataType.VarChar, TypeParams = { Pair("max_length", "32") } },
             new FieldSchema { Name = "score", DataType = DataType.Int32 },
         },

@@ -28,13 +28,7 @@ public sealed class PropertiesRestartTests
             },
         };
         Succeeded(await client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = Collection, Schema = schema.ToByteString() }));
-        Succeeded(await client.CreateIndexAsync(new CreateIndexRequest
-        {
-            CollectionName = Collection,
-            FieldName = "vec",
-            IndexName = "vec_idx",
-            ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", "IP") },
-        }));
+        await CreateFlatIndexAsync(client, Collection, metric: "IP", indexName: "vec_idx");
         Succeeded(await client.AlterIndexAsync(new AlterIndexRequest
         {
             CollectionName = Collection,

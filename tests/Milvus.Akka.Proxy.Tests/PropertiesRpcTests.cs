@@ -31,8 +31,7 @@ public sealed class PropertiesRpcTests(GrpcServerFixture server) : IAsyncLifetim
             Name = _collection,
             Fields =
             {
-                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+                IdAndVector(Dim),
                 new FieldSchema
                 {
                     Name = "title",

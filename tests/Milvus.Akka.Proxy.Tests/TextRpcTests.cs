@@ -70,12 +70,7 @@ public sealed partial class TextRpcTests(GrpcServerFixture server)
     {
         var name = "fts_" + Guid.NewGuid().ToString("N")[..8];
         Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = Schema(name, null).ToByteString(), ShardsNum = 2 }));
-        Succeeded(await Client.CreateIndexAsync(new CreateIndexRequest
-        {
-            CollectionName = name,
-            FieldName = "vec",
-            ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", "L2") },
-        }));
+        await CreateFlatIndexAsync(Client, name);
         Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = name }));
 
         var random = new Random(77);
@@ -119,8 +114,7 @@ public sealed partial class TextRpcTests(GrpcServerFixture server)
             Name = name,
             Fields =
             {
-                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{LineDim}") } },
+                IdAndVector(LineDim),
                 text,
                 new FieldSchema { Name = "tag", DataType = DataType.VarChar, TypeParams = { Pair("max_length", "16") } },
             },

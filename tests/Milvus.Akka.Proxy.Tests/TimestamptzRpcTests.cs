@@ -70,8 +70,7 @@ public sealed class TimestamptzRpcTests
             Name = Collection,
             Fields =
             {
-                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+                IdAndVector(Dim),
                 // As the Node SDK sends it: the default in UTC microseconds.
                 new FieldSchema { Name = "tsz", DataType = DataType.Timestamptz, DefaultValue = new ValueField { TimestamptzData = DefaultMicros } },
                 new FieldSchema { Name = "tsn", DataType = DataType.Timestamptz, Nullable = true },

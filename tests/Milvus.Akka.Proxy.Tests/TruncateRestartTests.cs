@@ -24,17 +24,11 @@ public sealed class TruncateRestartTests
             Name = Collection,
             Fields =
             {
-                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") } },
+                IdAndVector(Dim),
             },
         };
         Succeeded(await client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = Collection, Schema = schema.ToByteString() }));
-        Succeeded(await client.CreateIndexAsync(new CreateIndexRequest
-        {
-            CollectionName = Collection,
-            FieldName = "vec",
-            ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", "L2") },
-        }));
+        await CreateFlatIndexAsync(client, Collection);
         Succeeded(await client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = Collection }));
         await InsertAsync(client, 0, 30);
         Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { Collection } })).Status);

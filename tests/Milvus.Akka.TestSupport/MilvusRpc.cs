@@ -19,6 +19,23 @@ public static class MilvusRpc
 
     public static KeyValuePair Pair(string key, string value) => new() { Key = key, Value = value };
 
+    /// <summary>The Int64 primary key "id" and the FloatVector field "vec" of <paramref name="dim"/> dimensions most test collections start with.</summary>
+    public static FieldSchema[] IdAndVector(int dim) =>
+    [
+        new() { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
+        new() { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{dim}") } },
+    ];
+
+    /// <summary>A FLAT index on the vector field "vec" of <paramref name="collection"/>.</summary>
+    public static async Task CreateFlatIndexAsync(MilvusService.MilvusServiceClient client, string collection, string metric = "L2", string indexName = "") =>
+        Succeeded(await client.CreateIndexAsync(new CreateIndexRequest
+        {
+            CollectionName = collection,
+            FieldName = "vec",
+            IndexName = indexName,
+            ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", metric) },
+        }));
+
     /// <summary>An Int64 column named <paramref name="field"/>.</summary>
     public static FieldData Int64s(string field, IEnumerable<long> values) =>
         new() { FieldName = field, Type = DataType.Int64, Scalars = new ScalarField { LongData = new LongArray { Data = { values } } } };

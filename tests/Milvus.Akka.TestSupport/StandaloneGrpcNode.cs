@@ -77,8 +77,7 @@ public sealed class StandaloneGrpcNode : IAsyncDisposable
             Name = name,
             Fields =
             {
-                new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
-                new FieldSchema { Name = "vec", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{dim}") } },
+                MilvusRpc.IdAndVector(dim),
             },
         };
         Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = schema.ToByteString() }, headers));
