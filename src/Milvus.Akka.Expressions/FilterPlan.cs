@@ -21,6 +21,11 @@ public sealed class FilterPlan
     private readonly FilterExpression? _bound;
     private byte[]? _encoded;
 
+    /// <summary>The last rebuild: a node binds a received plan once for all the segments of one schema it searches.</summary>
+    private Rebuilt? _rebuilt;
+
+    private sealed record Rebuilt(CollectionSchema Schema, FilterExpression Filter);
+
     private FilterPlan(FilterExpression? bound, byte[]? encoded)
     {
         _bound = bound;
@@ -46,10 +51,17 @@ public sealed class FilterPlan
             return _bound;
         }
 
+        if (_rebuilt is { } rebuilt && ReferenceEquals(rebuilt.Schema, schema))
+        {
+            return rebuilt.Filter;
+        }
+
         try
         {
             var plan = Formats.FilterPlan.Parser.ParseFrom(CodedInputStream.CreateWithLimits(new MemoryStream(_encoded!, writable: false), _encoded!.Length, RecursionLimit));
-            return FilterExpression.FromPlan(plan, schema);
+            var filter = FilterExpression.FromPlan(plan, schema);
+            _rebuilt = new Rebuilt(schema, filter);
+            return filter;
         }
         catch (Exception e) when (e is InvalidDataException or InvalidProtocolBufferException)
         {

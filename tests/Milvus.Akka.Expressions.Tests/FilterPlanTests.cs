@@ -45,6 +45,20 @@ public sealed class FilterPlanTests
     }
 
     [Fact]
+    public void A_received_plan_is_rebuilt_once_per_schema()
+    {
+        var received = FilterPlan.FromEncoded(FilterPlan.Of(FilterExpression.Parse("age > 1", TestData.Schema)).Encoded);
+        var widened = TestData.Schema with { Fields = [.. TestData.Schema.Fields, new FieldSchema { FieldId = 999, Name = "extra", DataType = DataType.Int64 }] };
+
+        var first = received.For(TestData.Schema);
+
+        Assert.Same(first, received.For(TestData.Schema));
+        var other = received.For(widened);
+        Assert.NotSame(first, other);
+        Assert.Equal(first.Evaluate(TestData.Batch).Words.ToArray(), other.Evaluate(TestData.Batch).Words.ToArray());
+    }
+
+    [Fact]
     public void A_plan_of_a_newer_format_is_refused()
     {
         var plan = Plan.FilterPlan.Parser.ParseFrom(FilterPlan.Of(FilterExpression.Parse("age > 1", TestData.Schema)).Encoded);
