@@ -219,7 +219,7 @@ public sealed partial class CatalogActor : ReceiveActor, IWithStash
                 _log.Info("Truncated collection {0}.{1} at {2}", m.Database, m.Name, decision.State.Version);
                 break;
             case AddCollectionField m:
-                _log.Info("Added field {0} to collection {1}.{2}", m.Field.Name, m.Database, m.Collection);
+                _log.Info("Added fields {0} to collection {1}.{2}", string.Join(", ", m.Fields.Select(f => f.Name)), m.Database, m.Collection);
                 break;
         }
     }

@@ -251,7 +251,13 @@ public sealed partial record CatalogState(
     public Decision<CatalogState> Decide(AddCollectionField m, CatalogInputs inputs)
     {
         var collection = Find(m.Database, m.Collection);
-        var schema = SchemaValidator.AddField(collection.Schema, m.Field);
+        if (m.Fields.IsDefaultOrEmpty)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"no field to add to collection {collection.Name}");
+        }
+
+        // Each field is checked against the schema with the ones before it: a refused field leaves the schema as it was.
+        var schema = m.Fields.Aggregate(collection.Schema, SchemaValidator.AddField);
         return Saved(inputs, [collection with { Schema = schema }],
             [.. collection.AllShardNames.Select(shard => new ConfirmWithShard(new WidenShardSchema(shard, schema)))]);
     }

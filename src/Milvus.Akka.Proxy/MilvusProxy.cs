@@ -166,8 +166,9 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     /// Adds a nullable scalar field (Milvus 2.6's AddCollectionField): rows written before read its default value or
     /// null. Answered once every shard and the query nodes serving it hold the new schema.
     /// </summary>
-    public Task AddCollectionFieldAsync(string? database, string collection, FieldSchema field, CancellationToken cancellationToken = default) =>
-        _coordinator.CatalogCommandAsync(new AddCollectionField(Db(database), collection, field), cancellationToken);
+    /// <summary>Adds the fields together: when the coordinator refuses one, none is added.</summary>
+    public Task AddCollectionFieldsAsync(string? database, string collection, ImmutableArray<FieldSchema> fields, CancellationToken cancellationToken = default) =>
+        _coordinator.CatalogCommandAsync(new AddCollectionField(Db(database), collection, fields), cancellationToken);
 
     public Task CreatePartitionAsync(string? database, string collection, string partition, CancellationToken cancellationToken = default) =>
         _coordinator.CatalogCommandAsync(new CreatePartition(Db(database), collection, partition), cancellationToken);

@@ -170,8 +170,10 @@ public sealed class AddCollectionFieldRpcTests(GrpcServerFixture server) : IAsyn
         var rank = new FieldSchema { Name = "rank", DataType = DataType.Int64, Nullable = true, DefaultValue = new ValueField { LongData = RankDefault } };
         var note = new FieldSchema { Name = "note", DataType = DataType.VarChar, Nullable = true, TypeParams = { Pair("max_length", "16") } };
 
-        // Checked as a whole before anything changes: a clash in the second field leaves the first one out too.
+        // Added together or not at all: a refused second field (a name taken, a field not nullable) leaves the first one out too.
         IllegalArgument((await Client.AlterCollectionSchemaAsync(Alter(rank, new FieldSchema(note) { Name = "id" }))).AlterStatus, "duplicate field name: id");
+        IllegalArgument((await Client.AlterCollectionSchemaAsync(Alter(rank, new FieldSchema(note) { Nullable = false }))).AlterStatus, "added field must be nullable");
+        IllegalArgument((await Client.AlterCollectionSchemaAsync(Alter(rank, new FieldSchema(note) { Name = "rank" }))).AlterStatus, "duplicate field name: rank");
         var withIndex = Alter(note);
         withIndex.Action.AddRequest.FieldInfos[0].IndexName = "note_idx";
         Failed((await Client.AlterCollectionSchemaAsync(withIndex)).AlterStatus, 2400, "index");

@@ -175,11 +175,13 @@ public static class Samples
         new("AlterCollection", new AlterCollection("default", "books", Properties, ["mmap.enabled"])),
         new("AlterCollectionField", new AlterCollectionField("default", "books", "title", Properties, [])),
         new("AlterCollectionField/delete", new AlterCollectionField("default", "books", "title", ImmutableSortedDictionary<string, string>.Empty, ["mmap.enabled"])),
-        new("AddCollectionField", new AddCollectionField("default", "books", new FieldSchema
+        new("AddCollectionField", new AddCollectionField("default", "books", [new FieldSchema
         {
             FieldId = 0, Name = "shelf", DataType = DataType.VarChar, Nullable = true, DefaultValue = "unsorted",
             TypeParams = ImmutableSortedDictionary<string, string>.Empty.Add(FieldSchema.MaxLengthKey, "16"),
-        })),
+        }])),
+        new("AddCollectionField/several", new AddCollectionField("default", "books",
+            [new FieldSchema { FieldId = 0, Name = "rank", DataType = DataType.Int64, Nullable = true, DefaultValue = 7L }, new FieldSchema { FieldId = 0, Name = "note", DataType = DataType.Json, Nullable = true }])),
         new("CollectionDescribed/added-field", new CollectionDescribed(Collection with
         {
             Schema = Collection.Schema with

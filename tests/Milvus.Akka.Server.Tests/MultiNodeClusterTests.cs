@@ -48,7 +48,7 @@ public sealed class MultiNodeClusterTests : IAsyncLifetime
         Assert.Equal(2000, (await proxy.GetFlushedSegmentsAsync(null, collection.Name)).Sum(s => s.RowCount));
 
         // AddCollectionField reaches the shards on both streaming nodes and the query node serving the flushed rows.
-        await proxy.AddCollectionFieldAsync(null, collection.Name, new FieldSchema { FieldId = 0, Name = "added", DataType = DataType.Int64, Nullable = true, DefaultValue = 5L });
+        await proxy.AddCollectionFieldsAsync(null, collection.Name, [new FieldSchema { FieldId = 0, Name = "added", DataType = DataType.Int64, Nullable = true, DefaultValue = 5L }]);
         var addedId = (await proxy.DescribeCollectionAsync(null, collection.Name)).Schema.FindField("added")!.FieldId;
         var read = await proxy.QueryAsync(new QueryRequest
         {

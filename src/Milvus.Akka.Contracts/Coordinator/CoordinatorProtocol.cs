@@ -81,8 +81,11 @@ public sealed record AlterCollectionField(
     ImmutableSortedDictionary<string, string> Properties,
     ImmutableArray<string> DeleteKeys) : ICoordinatorMessage;
 
-/// <summary>Adds one nullable scalar field to a collection's schema (Milvus 2.6's AddCollectionField); the coordinator assigns its id.</summary>
-public sealed record AddCollectionField(string Database, string Collection, FieldSchema Field) : ICoordinatorMessage;
+/// <summary>
+/// Adds nullable scalar fields to a collection's schema (Milvus 2.6's AddCollectionField, one field; Milvus 3.0's
+/// AlterCollectionSchema, several): all of them or, when one is refused, none. The coordinator assigns their ids.
+/// </summary>
+public sealed record AddCollectionField(string Database, string Collection, ImmutableArray<FieldSchema> Fields) : ICoordinatorMessage;
 
 public sealed record CreatePartition(string Database, string Collection, string Partition) : ICoordinatorMessage;
 

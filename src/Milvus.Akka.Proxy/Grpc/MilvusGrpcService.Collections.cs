@@ -162,7 +162,7 @@ public sealed partial class MilvusGrpcService
         var database = Database(request.DbName, context);
         var collection = await proxy.DescribeCollectionAsync(database, request.CollectionName, context.CancellationToken);
         var field = SchemaConverter.FieldFromBytes(request.Schema, Timestamptz.ZoneOf(collection.Properties));
-        await proxy.AddCollectionFieldAsync(database, request.CollectionName, field, context.CancellationToken);
+        await proxy.AddCollectionFieldsAsync(database, request.CollectionName, [field], context.CancellationToken);
         return MilvusStatuses.Success;
     }
 
@@ -194,24 +194,14 @@ public sealed partial class MilvusGrpcService
         var database = Database(request.DbName, context);
         var collection = await proxy.DescribeCollectionAsync(database, request.CollectionName, context.CancellationToken);
         var timezone = Timestamptz.ZoneOf(collection.Properties);
-        var fields = add.FieldInfos.Select(f => SchemaConverter.FieldFrom(
-            f.FieldSchema ?? throw new MilvusException(ErrorCode.ParameterInvalid, "a field to add has no field_schema"), timezone)).ToList();
-        if (fields.Count == 0)
+        ImmutableArray<Common.FieldSchema> fields = [.. add.FieldInfos.Select(f => SchemaConverter.FieldFrom(
+            f.FieldSchema ?? throw new MilvusException(ErrorCode.ParameterInvalid, "a field to add has no field_schema"), timezone))];
+        if (fields.IsEmpty)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, "AlterCollectionSchema add_request names no field to add");
         }
 
-        var taken = fields.Select(f => f.Name).Concat(collection.Schema.Fields.Select(f => f.Name))
-            .GroupBy(name => name).FirstOrDefault(names => names.Count() > 1);
-        if (taken is not null)
-        {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"duplicate field name: {taken.Key}");
-        }
-
-        foreach (var field in fields)
-        {
-            await proxy.AddCollectionFieldAsync(database, request.CollectionName, field, context.CancellationToken);
-        }
+        await proxy.AddCollectionFieldsAsync(database, request.CollectionName, fields, context.CancellationToken);
 
         return new AlterCollectionSchemaResponse { AlterStatus = MilvusStatuses.Success };
     }

@@ -134,9 +134,12 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
             (o, m) =>
             {
                 WriteStringFields(o, m.Database, m.Collection);
-                WriteEncoded(o, 3, SchemaCodec.EncodeField(m.Field));
+                foreach (var field in m.Fields)
+                {
+                    WriteEncoded(o, 3, SchemaCodec.EncodeField(field));
+                }
             },
-            f => new AddCollectionField(f.String(1), f.String(2), SchemaCodec.DecodeField(f.Required(3, "field schema"))));
+            f => new AddCollectionField(f.String(1), f.String(2), [.. f.RepeatedBytes(3).Select(SchemaCodec.DecodeField)]));
         Register<CreatePartition>("cp1", (o, m) => WriteStringFields(o, m.Database, m.Collection, m.Partition),
             f => new CreatePartition(f.String(1), f.String(2), f.String(3)));
         Register<DropPartition>("dp1", (o, m) => WriteStringFields(o, m.Database, m.Collection, m.Partition),
