@@ -62,10 +62,12 @@ public static class IndexTypes
             case "IVF_PQ": type = IndexType.IvfPq; return true;
             case "HNSW" or AutoIndexName: type = IndexType.Hnsw; return true;
 
-            // Milvus's on-disk graph (Vamana) is served by the in-memory graph of the same search family, and
-            // ScaNN (IVF partitions, quantized scan, exact re-ranking on raw data) by IVF_FLAT's exact scan of the probed lists.
-            case "DISKANN": type = IndexType.Hnsw; return true;
-            case "SCANN": type = IndexType.IvfFlat; return true;
+            // Milvus's on-disk graph (Vamana) and its graphs over quantized vectors (HNSW_SQ/PQ/PRQ, which save memory
+            // at some recall) are served by the in-memory graph of the same search family over full vectors; ScaNN and
+            // IVF_RABITQ (IVF partitions, quantized scan, optional re-ranking on raw data) by IVF_FLAT's exact scan of
+            // the probed lists. Their own build params are kept and shown, not acted on.
+            case "DISKANN" or "HNSW_SQ" or "HNSW_PQ" or "HNSW_PRQ": type = IndexType.Hnsw; return true;
+            case "SCANN" or "IVF_RABITQ": type = IndexType.IvfFlat; return true;
             case "BIN_FLAT": type = IndexType.BinFlat; return true;
             case "BIN_IVF_FLAT": type = IndexType.BinIvfFlat; return true;
             case "SPARSE_INVERTED_INDEX": type = IndexType.SparseInvertedIndex; return true;
@@ -77,7 +79,7 @@ public static class IndexTypes
     public static IndexType Parse(string name) => TryParse(name, out var type)
         ? type
         : throw new MilvusException(ErrorCode.IndexNotSupported,
-            $"index type '{name}' is not supported; use FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, HNSW, DISKANN, SCANN, BIN_FLAT, BIN_IVF_FLAT, SPARSE_INVERTED_INDEX, SPARSE_WAND or AUTOINDEX");
+            $"index type '{name}' is not supported; use FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, IVF_RABITQ, HNSW, HNSW_SQ, HNSW_PQ, HNSW_PRQ, DISKANN, SCANN, BIN_FLAT, BIN_IVF_FLAT, SPARSE_INVERTED_INDEX, SPARSE_WAND or AUTOINDEX");
 
     /// <summary>Whether <paramref name="metric"/> is valid for <paramref name="type"/> (float metrics for float indexes, bit metrics for binary ones, IP for sparse ones).</summary>
     public static bool Supports(this IndexType type, MetricType metric) => type.IsBinary()

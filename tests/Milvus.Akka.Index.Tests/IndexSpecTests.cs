@@ -22,6 +22,16 @@ public class IndexSpecTests
         }
     }
 
+    [Theory]
+    [InlineData("DISKANN", IndexType.Hnsw)]
+    [InlineData("HNSW_SQ", IndexType.Hnsw)]
+    [InlineData("hnsw_pq", IndexType.Hnsw)]
+    [InlineData("HNSW_PRQ", IndexType.Hnsw)]
+    [InlineData("SCANN", IndexType.IvfFlat)]
+    [InlineData("IVF_RABITQ", IndexType.IvfFlat)]
+    public void Quantized_and_disk_index_types_are_served_by_the_exact_index_of_their_family(string name, IndexType expected) =>
+        Assert.Equal(expected, IndexTypes.Parse(name));
+
     [Fact]
     public void Unknown_index_type_is_not_supported()
     {
