@@ -163,10 +163,10 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         _coordinator.CatalogCommandAsync(new AlterCollectionField(Db(database), collection, field, properties, deleteKeys), cancellationToken);
 
     /// <summary>
-    /// Adds a nullable scalar field (Milvus 2.6's AddCollectionField): rows written before read its default value or
-    /// null. Answered once every shard and the query nodes serving it hold the new schema.
+    /// Adds nullable scalar fields (Milvus 2.6's AddCollectionField, 3.0's AlterCollectionSchema) together: when the
+    /// coordinator refuses one, none is added. Rows written before read their default values or null. Answered once
+    /// every shard and the query nodes serving it hold the new schema.
     /// </summary>
-    /// <summary>Adds the fields together: when the coordinator refuses one, none is added.</summary>
     public Task AddCollectionFieldsAsync(string? database, string collection, ImmutableArray<FieldSchema> fields, CancellationToken cancellationToken = default) =>
         _coordinator.CatalogCommandAsync(new AddCollectionField(Db(database), collection, fields), cancellationToken);
 

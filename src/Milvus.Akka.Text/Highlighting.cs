@@ -36,17 +36,12 @@ public static class Highlighting
         // Fragments are measured in code points; the text is sliced by UTF-16 index.
         var charOfPoint = new List<int>(text.Length + 1);
         var pointOfChar = new int[text.Length + 1];
-        for (var i = 0; i < text.Length; i++)
+        var index = 0;
+        foreach (var rune in text.EnumerateRunes())
         {
-            pointOfChar[i] = charOfPoint.Count;
-            if (!char.IsLowSurrogate(text[i]) || i == 0 || !char.IsHighSurrogate(text[i - 1]))
-            {
-                charOfPoint.Add(i);
-            }
-            else
-            {
-                pointOfChar[i] = charOfPoint.Count - 1;
-            }
+            pointOfChar.AsSpan(index, rune.Utf16SequenceLength).Fill(charOfPoint.Count);
+            charOfPoint.Add(index);
+            index += rune.Utf16SequenceLength;
         }
 
         pointOfChar[text.Length] = charOfPoint.Count;

@@ -56,58 +56,20 @@ internal sealed class LexicalHighlighter
         return new LexicalHighlighter(options, searchText, parameters.TryGetValue("highlight_query", out var queries) ? Queries(queries) : []);
     }
 
-    /// <summary>The search's output fields with the text fields highlighting reads (they come back with the hits).</summary>
-    public ImmutableArray<string> WithTextFields(CollectionInfo info, SearchRequest search)
-    {
-        var fields = TextFields(info, search).Keys.Where(name => !search.OutputFields.Contains(name)).ToList();
-        return fields.Count == 0 || search.OutputFields.Contains("*") ? search.OutputFields : search.OutputFields.AddRange(fields);
-    }
-
-    /// <summary>One result a highlighted field, with the fragments of every hit of every query, in the hits' order.</summary>
-    public IEnumerable<HighlightResult> Highlight(CollectionInfo info, SearchRequest search, SearchResult result)
-    {
-        foreach (var (name, (field, searchTerms, queryTerms)) in TextFields(info, search))
-        {
-            var texts = result.Fields[field.FieldId];
-            var analyzer = AnalyzerParams.ForField(field);
-            var highlighted = new HighlightResult { FieldName = name };
-            for (var q = 0; q < result.Nq; q++)
-            {
-                var terms = new HashSet<string>(queryTerms);
-                if (searchTerms is not null)
-                {
-                    terms.UnionWith(searchTerms[q]);
-                }
-
-                for (var hit = result.Offsets[q]; hit < result.Offsets[q + 1]; hit++)
-                {
-                    var data = new HighlightData();
-                    if (texts.GetValue(hit) is string text)
-                    {
-                        data.Fragments.AddRange(Highlighting.Fragments(analyzer, text, terms, _options));
-                    }
-
-                    highlighted.Datas.Add(data);
-                }
-            }
-
-            yield return highlighted;
-        }
-    }
-
     /// <summary>
-    /// The fields to highlight by name: the BM25 input field of a text search when the search text is highlighted (with
-    /// each query's terms; a search by vectors has no search text), and the fields of the highlight queries (with their
-    /// terms, for every query).
+    /// What this highlighter reads in one search, resolved once: the BM25 input field of a text search when the search
+    /// text is highlighted (with each query's terms; a search by vectors has no search text), and the fields of the
+    /// highlight queries (with their terms, for every query).
     /// </summary>
-    private Dictionary<string, (FieldSchema Field, HashSet<string>[]? SearchTerms, HashSet<string> QueryTerms)> TextFields(CollectionInfo info, SearchRequest search)
+    /// <exception cref="MilvusException">ParameterInvalid for a highlight query on a missing or not analyzed field.</exception>
+    public SearchHighlight For(CollectionInfo info, SearchRequest search)
     {
-        var fields = new Dictionary<string, (FieldSchema, HashSet<string>[]?, HashSet<string>)>();
+        var fields = new Dictionary<string, HighlightedField>();
         if (_highlightSearchText && search.Texts is { } texts && info.Schema.FindField(search.VectorField ?? "") is { IsFunctionOutput: true } output)
         {
             var input = info.Schema.Bm25Input(output);
             var analyzer = AnalyzerParams.ForField(input);
-            fields[input.Name] = (input, [.. texts.Select(t => Highlighting.Terms(analyzer, t))], []);
+            fields[input.Name] = new HighlightedField(input, analyzer, [.. texts.Select(t => Highlighting.Terms(analyzer, t))], []);
         }
 
         foreach (var (name, text) in _queries)
@@ -120,13 +82,58 @@ internal sealed class LexicalHighlighter
 
             if (!fields.TryGetValue(name, out var entry))
             {
-                fields[name] = entry = (field, null, []);
+                fields[name] = entry = new HighlightedField(field, AnalyzerParams.ForField(field), null, []);
             }
 
-            entry.Item3.UnionWith(Highlighting.Terms(AnalyzerParams.ForField(field), text));
+            entry.QueryTerms.UnionWith(Highlighting.Terms(entry.Analyzer, text));
         }
 
-        return fields;
+        return new SearchHighlight([.. fields.Values], _options);
+    }
+
+    /// <summary>A highlighted text field: its analyzer, each query's own terms (search text) and every query's terms.</summary>
+    internal sealed record HighlightedField(FieldSchema Field, Analyzer Analyzer, HashSet<string>[]? SearchTerms, HashSet<string> QueryTerms);
+
+    /// <summary>A highlighter resolved for one search (<see cref="For"/>).</summary>
+    internal sealed class SearchHighlight(ImmutableArray<HighlightedField> fields, HighlightOptions options)
+    {
+        /// <summary>The search's output fields with the text fields highlighting reads (they come back with the hits).</summary>
+        public ImmutableArray<string> WithTextFields(ImmutableArray<string> outputs)
+        {
+            var missing = fields.Select(f => f.Field.Name).Where(name => !outputs.Contains(name)).ToList();
+            return missing.Count == 0 || outputs.Contains("*") ? outputs : outputs.AddRange(missing);
+        }
+
+        /// <summary>One result a highlighted field, with the fragments of every hit of every query, in the hits' order.</summary>
+        public IEnumerable<HighlightResult> Highlight(SearchResult result)
+        {
+            foreach (var (field, analyzer, searchTerms, queryTerms) in fields)
+            {
+                var texts = result.Fields[field.FieldId];
+                var highlighted = new HighlightResult { FieldName = field.Name };
+                for (var q = 0; q < result.Nq; q++)
+                {
+                    var terms = new HashSet<string>(queryTerms);
+                    if (searchTerms is not null)
+                    {
+                        terms.UnionWith(searchTerms[q]);
+                    }
+
+                    for (var hit = result.Offsets[q]; hit < result.Offsets[q + 1]; hit++)
+                    {
+                        var data = new HighlightData();
+                        if (texts.GetValue(hit) is string text)
+                        {
+                            data.Fragments.AddRange(Highlighting.Fragments(analyzer, text, terms, options));
+                        }
+
+                        highlighted.Datas.Add(data);
+                    }
+                }
+
+                yield return highlighted;
+            }
+        }
     }
 
     private static string[] Tags(Dictionary<string, string> parameters, string key, string fallback)

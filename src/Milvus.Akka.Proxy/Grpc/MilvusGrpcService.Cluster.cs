@@ -57,12 +57,13 @@ public sealed partial class MilvusGrpcService
                 "compacting one partition, channel or chosen segments is not supported by Milvus.Akka: compaction covers the whole collection");
         }
 
-        var collectionId = request.CollectionID != 0
-            ? request.CollectionID
-            : (await proxy.DescribeCollectionAsync(Database(request.DbName, context), request.CollectionName, context.CancellationToken)).Id;
+        var described = request.CollectionID != 0
+            ? null
+            : await proxy.DescribeCollectionAsync(Database(request.DbName, context), request.CollectionName, context.CancellationToken);
+        var collectionId = described?.Id ?? request.CollectionID;
         if (request.MajorCompaction)
         {
-            var info = await proxy.DescribeCollectionAsync(collectionId, context.CancellationToken);
+            var info = described ?? await proxy.DescribeCollectionAsync(collectionId, context.CancellationToken);
             return info.Schema.Fields.Any(f => f.IsClusteringKey)
                 ? throw new MilvusException(ErrorCode.OperationNotSupported,
                     $"clustering (major) compaction is not supported by Milvus.Akka: collection {info.Name} keeps its clustering key's rows where they were written; omit majorCompaction to merge segments")

@@ -279,9 +279,10 @@ public sealed partial class MilvusGrpcService
             Iterator = iterator || IsTrue(parameters.GetValueOrDefault(IteratorKey)),
             Boost = boost,
         };
-        if (highlighter is not null)
+        var highlight = highlighter?.For(info, search);
+        if (highlight is not null)
         {
-            search = search with { OutputFields = highlighter.WithTextFields(info, search) };
+            search = search with { OutputFields = highlight.WithTextFields(search.OutputFields) };
         }
 
         if (iterator && search.GroupByField is not null)
@@ -306,9 +307,9 @@ public sealed partial class MilvusGrpcService
             : lastBound is null ? await proxy.SearchAsync(search, context.CancellationToken)
             : await NextPageAsync(search, info, lastBound.Value, context);
         var data = SearchData(info, result, search.OutputFields, search.Limit, OutputZone(parameters, info));
-        if (highlighter is not null)
+        if (highlight is not null)
         {
-            data.HighlightResults.AddRange(highlighter.Highlight(info, search, result));
+            data.HighlightResults.AddRange(highlight.Highlight(result));
         }
 
         if (iterator)
