@@ -36,6 +36,9 @@ public enum ErrorCode
     PartitionNotFullyLoaded = 202,
 
     ResourceGroupNotFound = 300,
+    ResourceGroupAlreadyExist = 301,
+    ResourceGroupReachLimit = 302,
+    ResourceGroupIllegalConfig = 303,
     ResourceGroupNodeNotEnough = 304,
 
     ReplicaNotFound = 400,

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
@@ -61,7 +62,8 @@ public sealed partial class CatalogActor : ReceiveActor, IWithStash
     {
         var databases = (await _meta.RangeAsync(CatalogState.DatabasePrefix)).Select(e => CatalogCodec.DecodeDatabase(ByteString.CopyFrom(e.Value)));
         var collections = (await _meta.RangeAsync(CatalogState.CollectionPrefix)).Select(e => CatalogCodec.DecodeCollection(ByteString.CopyFrom(e.Value)));
-        await ApplyAsync(CatalogState.Recover(_settings, databases, collections, await NextTimestampAsync()));
+        var groups = (await _meta.RangeAsync(CatalogState.ResourceGroupPrefix)).Select(e => CatalogCodec.DecodeResourceGroup(ByteString.CopyFrom(e.Value)));
+        await ApplyAsync(CatalogState.Recover(_settings, databases, collections, await NextTimestampAsync(), groups));
         _log.Info("Coordinator catalog started: {0} databases, {1} collections", _state.Databases.Count, _state.Collections.Count);
         _loaded = true;
         Become(Ready);
@@ -97,6 +99,12 @@ public sealed partial class CatalogActor : ReceiveActor, IWithStash
         Change<ReleaseCollection>((m, inputs) => _state.Decide(m, inputs));
         Change<LoadPartitions>((m, inputs) => _state.Decide(m, inputs));
         Change<ReleasePartitions>((m, inputs) => _state.Decide(m, inputs));
+        Read<ListResourceGroups>(_ => _state.ListResourceGroups());
+        Change<CreateResourceGroup>((m, inputs) => _state.Decide(m, inputs));
+        Change<DropResourceGroup>((m, inputs) => _state.Decide(m, inputs));
+        Change<UpdateResourceGroups>((m, inputs) => _state.Decide(m, inputs));
+        Change<TransferNode>((m, inputs) => _state.Decide(m, inputs));
+        Change<TransferReplica>((m, inputs) => _state.Decide(m, inputs));
         ReadySecurity();
     }
 
@@ -149,16 +157,15 @@ public sealed partial class CatalogActor : ReceiveActor, IWithStash
         var timestamp = await NextTimestampAsync();
         var ids = _state.IdsNeeded(command);
         var firstId = ids == 0 ? 0 : (await _timestamps.AskFor<IdsAllocated>(new AllocateIds(ids), TimestampsTimeout)).First;
-        return new CatalogInputs(timestamp, firstId, ids, DateTimeOffset.UtcNow, QueryNodeCount);
+        var nodes = command is LoadCollection or LoadPartitions or TransferNode
+            ? (await Context.Parent.Ask<GroupNodeCounts>(CountGroupNodes.Instance, TimestampsTimeout)).Counts
+            : ImmutableDictionary<string, int>.Empty;
+        return new CatalogInputs(timestamp, firstId, ids, DateTimeOffset.UtcNow, group => nodes.GetValueOrDefault(group));
     }
 
     /// <summary>One timestamp from the oracle.</summary>
     private async Task<ulong> NextTimestampAsync() =>
         (await _timestamps.AskFor<TimestampsAllocated>(new AllocateTimestamps(1), TimestampsTimeout)).First;
-
-    /// <summary>Query nodes that are up: each replica of a load needs one of its own.</summary>
-    private int QueryNodeCount() =>
-        global::Akka.Cluster.Cluster.Get(Context.System).State.Members.Count(m => m.Status == global::Akka.Cluster.MemberStatus.Up && m.HasRole(CoordinatorActor.QueryRole));
 
     /// <summary>Performs the decision; returns its <see cref="Reply"/> for the sender.</summary>
     private async Task<object> AnswerAsync(Decision<CatalogState> decision)

@@ -102,16 +102,13 @@ public sealed partial record CatalogState
         RequireVectorIndexes(collection);
         var fields = LoadFieldRules.Resolve(collection.Schema, m.LoadFields, m.SkipDynamicField);
         LoadFieldRules.RequireUnchanged(collection, fields);
-        LoadReplicas.Check(collection, m.ReplicaNumber, inputs.QueryNodes, partitions: false);
+        var groups = LoadReplicas.Check(collection, m.ReplicaNumber, m.ResourceGroups, ResourceGroups.Keys.ToList(), inputs.NodesInGroup, partitions: false);
         if (collection.Loaded && collection.LoadedPartitions is null)
         {
             return Unchanged();
         }
 
-        return Saved(inputs, collection with
-        {
-            Loaded = true, LoadedPartitions = null, LoadedFields = fields, Replicas = ReplicasOf(collection, m.ReplicaNumber, inputs),
-        });
+        return Saved(inputs, WithReplicas(collection, groups, inputs) with { LoadedPartitions = null, LoadedFields = fields });
     }
 
     public Decision<CatalogState> Decide(LoadPartitions m, CatalogInputs inputs)
@@ -121,13 +118,10 @@ public sealed partial record CatalogState
         var ids = PartitionIds(collection, m.Partitions);
         var fields = LoadFieldRules.Resolve(collection.Schema, m.LoadFields, m.SkipDynamicField);
         LoadFieldRules.RequireUnchanged(collection, fields);
-        LoadReplicas.Check(collection, m.ReplicaNumber, inputs.QueryNodes, partitions: true);
+        var groups = LoadReplicas.Check(collection, m.ReplicaNumber, m.ResourceGroups, ResourceGroups.Keys.ToList(), inputs.NodesInGroup, partitions: true);
         if (!collection.Loaded)
         {
-            return Saved(inputs, collection with
-            {
-                Loaded = true, LoadedPartitions = ids, LoadedFields = fields, Replicas = ReplicasOf(collection, m.ReplicaNumber, inputs),
-            });
+            return Saved(inputs, WithReplicas(collection, groups, inputs) with { LoadedPartitions = ids, LoadedFields = fields });
         }
 
         return collection.LoadedPartitions is { } loaded && !ids.IsSubsetOf(loaded)
@@ -156,7 +150,10 @@ public sealed partial record CatalogState
         var collection = Find(m.Database, m.Name);
         var releases = collection.AllShardNames.Select(shard => (Effect)new SendToShards(new ReleaseShard(shard))).ToImmutableArray();
         return collection.Loaded
-            ? Saved(inputs, [collection with { Loaded = false, LoadedPartitions = null, LoadedFields = null, Replicas = [] }], releases)
+            ? Saved(inputs, [collection with
+            {
+                Loaded = false, LoadedPartitions = null, LoadedFields = null, Replicas = [], ReplicaResourceGroups = ImmutableDictionary<long, string>.Empty,
+            }], releases)
             : Unchanged(releases);
     }
 
@@ -164,9 +161,26 @@ public sealed partial record CatalogState
     private int NewReplicaIds(string database, string name, int replicaNumber) =>
         Databases.ContainsKey(DatabaseName(database)) && TryFind(DatabaseName(database), name) is { Loaded: false } ? Math.Max(0, replicaNumber) : 0;
 
-    /// <summary>The replica ids of a load: those of a collection already loaded, new unique ids otherwise.</summary>
-    private static ImmutableArray<long> ReplicasOf(CollectionInfo collection, int replicaNumber, CatalogInputs inputs) =>
-        collection.Loaded ? collection.Replicas : [.. Enumerable.Range(0, replicaNumber).Select(inputs.Id)];
+    /// <summary>
+    /// The collection loaded in replicas placed in <paramref name="groups"/> (one per replica): a collection already
+    /// loaded keeps its replicas, a new load takes new unique ids.
+    /// </summary>
+    private static CollectionInfo WithReplicas(CollectionInfo collection, ImmutableArray<string> groups, CatalogInputs inputs)
+    {
+        if (collection.Loaded)
+        {
+            return collection;
+        }
+
+        ImmutableArray<long> replicas = [.. Enumerable.Range(0, groups.Length).Select(inputs.Id)];
+        var named = replicas.Zip(groups).Where(r => r.Second != global::Milvus.Akka.Coordinator.ResourceGroups.Default);
+        return collection with
+        {
+            Loaded = true,
+            Replicas = replicas,
+            ReplicaResourceGroups = named.ToImmutableDictionary(r => r.First, r => r.Second),
+        };
+    }
 
     private static void RequireVectorIndexes(CollectionInfo collection)
     {

@@ -8,9 +8,9 @@ namespace Milvus.Akka.Coordinator;
 /// What a catalog decision takes from outside the catalog, gathered by <see cref="CatalogActor"/> before it decides:
 /// one fresh TSO timestamp (the version of the change, and the creation time of what it creates), the first of
 /// <see cref="IdCount"/> fresh ids (<see cref="CatalogState.IdsNeeded"/>), the wall clock for garbage-collection
-/// records and the number of live query nodes (asked only by a load of more than one replica).
+/// records and the number of live query nodes in a resource group (asked by loads and TransferNode).
 /// </summary>
-public sealed record CatalogInputs(ulong Timestamp, long FirstId, int IdCount, DateTimeOffset Now, Func<int> QueryNodes)
+public sealed record CatalogInputs(ulong Timestamp, long FirstId, int IdCount, DateTimeOffset Now, Func<string, int> NodesInGroup)
 {
     /// <summary>The <paramref name="index"/>-th fresh id; asking past those reserved is a bug in <see cref="CatalogState.IdsNeeded"/>.</summary>
     public long Id(int index) => index >= 0 && index < IdCount
@@ -44,9 +44,13 @@ public sealed partial record CatalogState(
     /// across fail-overs. The default database is created on first start.
     /// </summary>
     public static Decision<CatalogState> Recover(
-        CoordinatorSettings settings, IEnumerable<DatabaseInfo> databases, IEnumerable<CollectionInfo> collections, ulong timestamp)
+        CoordinatorSettings settings, IEnumerable<DatabaseInfo> databases, IEnumerable<CollectionInfo> collections, ulong timestamp,
+        IEnumerable<ResourceGroupInfo>? resourceGroups = null)
     {
-        var state = new CatalogState(settings, timestamp, databases.ToImmutableDictionary(d => d.Name), collections.ToImmutableDictionary(c => c.Id));
+        var state = new CatalogState(settings, timestamp, databases.ToImmutableDictionary(d => d.Name), collections.ToImmutableDictionary(c => c.Id))
+        {
+            ResourceGroups = DefaultResourceGroups.SetItems((resourceGroups ?? []).Select(g => KeyValuePair.Create(g.Name, g))),
+        };
         if (state.Databases.ContainsKey(DatabaseInfo.DefaultName))
         {
             return state;
@@ -58,7 +62,7 @@ public sealed partial record CatalogState(
     }
 
     /// <summary>The immutable snapshot the segments and compaction children follow.</summary>
-    public CatalogView View => new(Version, Collections);
+    public CatalogView View => new(Version, Collections) { ResourceGroups = [.. ResourceGroupsInOrder] };
 
     /// <summary>How many fresh ids <paramref name="command"/>'s decision may take (an upper bound: a refusal or a no-op takes none).</summary>
     public int IdsNeeded(object command) => command switch

@@ -54,6 +54,8 @@ public sealed class CoordinatorActor : ReceiveActor
         Receive<IndexBuildFailed>(segments.Forward);
         Receive<RegisterQueryNode>(segments.Forward);
         Receive<SegmentServed>(segments.Forward);
+        Receive<CountGroupNodes>(segments.Forward);
+        Receive<DescribeResourceGroup>(segments.Forward);
 
         Receive<CompactCollection>(compaction.Forward);
         Receive<GetCompaction>(compaction.Forward);

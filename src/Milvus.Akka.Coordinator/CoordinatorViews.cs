@@ -12,9 +12,21 @@ public sealed record CatalogView(ulong Version, ImmutableDictionary<long, Collec
 {
     public static readonly CatalogView Empty = new(0, ImmutableDictionary<long, CollectionInfo>.Empty);
 
+    /// <summary>The resource groups, the default one first, then in the order they were created.</summary>
+    public ImmutableArray<ResourceGroupInfo> ResourceGroups { get; init; } = [global::Milvus.Akka.Coordinator.ResourceGroups.DefaultGroup];
+
     public bool IsLoaded(SegmentInfo segment) =>
         Collections.TryGetValue(segment.CollectionId, out var collection) && collection.IsPartitionLoaded(segment.PartitionId);
 }
+
+/// <summary>Asks the segments child how many live query nodes each resource group has (local only); replies <see cref="GroupNodeCounts"/>.</summary>
+public sealed record CountGroupNodes : INoSerializationVerificationNeeded
+{
+    public static readonly CountGroupNodes Instance = new();
+}
+
+/// <summary>Live query nodes per resource group; a group not listed has none.</summary>
+public sealed record GroupNodeCounts(ImmutableDictionary<string, int> Counts) : INoSerializationVerificationNeeded;
 
 /// <summary>Asks the catalog for its current <see cref="CatalogView"/> (a child starting or restarting; local only).</summary>
 public sealed record GetCatalogView : INoSerializationVerificationNeeded

@@ -33,6 +33,12 @@ public sealed record SegmentState(
 {
     public const string SegmentPrefix = "catalog/segments/";
 
+    /// <summary>The resource group each registered query node belongs to (<see cref="ResourceGroupAssignment"/>).</summary>
+    public ImmutableDictionary<IActorRef, string> NodeGroups { get; init; } = ImmutableDictionary<IActorRef, string>.Empty;
+
+    /// <summary>The labels each query node registered with, which resource groups' node filters match.</summary>
+    public ImmutableDictionary<IActorRef, ImmutableArray<NodeLabel>> NodeLabels { get; init; } = ImmutableDictionary<IActorRef, ImmutableArray<NodeLabel>>.Empty;
+
     private static readonly IComparer<IActorRef> NodeOrder =
         Comparer<IActorRef>.Create((a, b) => string.CompareOrdinal(a.Path.ToString(), b.Path.ToString()));
 
@@ -148,9 +154,13 @@ public sealed record SegmentState(
     /// A query node registers (again, periodically) with what it serves: it is adopted for the segments still loaded,
     /// told to unload those released meanwhile, and the retired segments among them are noted.
     /// </summary>
-    public Decision<SegmentState> QueryNodeRegistered(IActorRef node, ImmutableArray<long> served)
+    public Decision<SegmentState> QueryNodeRegistered(IActorRef node, ImmutableArray<long> served, ImmutableArray<NodeLabel> labels = default)
     {
-        var joined = (this with { QueryNodes = QueryNodes.Add(node) }).WithReplicaMembers();
+        var joined = (this with
+        {
+            QueryNodes = QueryNodes.Add(node),
+            NodeLabels = NodeLabels.SetItem(node, labels.IsDefault ? [] : labels),
+        }).WithReplicaMembers();
         var effects = ImmutableArray.CreateBuilder<Effect>();
         var servedBy = ServedBy.ToBuilder();
         var assignedTo = AssignedTo.ToBuilder();
@@ -159,14 +169,27 @@ public sealed record SegmentState(
         foreach (var segmentId in served.Where(Segments.ContainsKey))
         {
             var segment = Segments[segmentId];
-            if (!Catalog.IsLoaded(segment) || joined.ReplicaOf(node, segment.CollectionId) is not { } replica)
+            // A node that left a replica (its resource group changed) serves that replica's copy until its new node does.
+            var replica = ServedBy.Where(s => s.Key.SegmentId == segmentId && s.Value.Equals(node)).Select(s => (long?)s.Key.ReplicaId).FirstOrDefault()
+                ?? joined.ReplicaOf(node, segment.CollectionId);
+            if (!Catalog.IsLoaded(segment) || replica is not { } replicaId)
             {
                 released.Add(segmentId);
                 continue;
             }
 
-            servedBy[new SegmentCopy(segmentId, replica)] = node;
-            assignedTo[new SegmentCopy(segmentId, replica)] = node;
+            var copy = new SegmentCopy(segmentId, replicaId);
+            if (servedBy.TryGetValue(copy, out var other) && !other.Equals(node))
+            {
+                // Moved to another node already: the shard unloads this one once it reads from the new one.
+                continue;
+            }
+
+            servedBy[copy] = node;
+            if (joined.ReplicaNodes.GetValueOrDefault(replicaId, []).Contains(node))
+            {
+                assignedTo[copy] = node;
+            }
         }
 
         if (released.Count > 0)
@@ -203,13 +226,14 @@ public sealed record SegmentState(
 
         // A node that dropped or failed to load a segment no longer holds it; the next registration round assigns it
         // again if its collection is loaded (which also paces retries of a failing load).
+        // A node that moved to another resource group may join replicas there once it no longer serves its old ones.
         bool OnNode(KeyValuePair<SegmentCopy, IActorRef> entry) => entry.Key.SegmentId == m.SegmentId && entry.Value.Equals(m.QueryNode);
-        return this with
+        return (this with
         {
             AssignedTo = AssignedTo.RemoveRange(AssignedTo.Where(OnNode).Select(e => e.Key)),
             ServedBy = ServedBy.RemoveRange(ServedBy.Where(OnNode).Select(e => e.Key)),
             RetiredServedBy = RetiredServedBy.Remove(new SegmentOnNode<IActorRef>(m.SegmentId, m.QueryNode)),
-        };
+        }).WithReplicaMembers();
     }
 
     /// <summary>A query node left the cluster: its segments go to the remaining nodes of its replicas.</summary>
@@ -426,17 +450,86 @@ public sealed record SegmentState(
     private static bool IsLiveReplica(CatalogView view, SegmentCopy copy) =>
         view.Collections.Values.Any(c => c.ReplicaIds.Contains(copy.ReplicaId));
 
-    /// <summary>Gives every query node a replica of each loaded collection (<see cref="ReplicaPlacement"/>).</summary>
+    /// <summary>
+    /// Puts every query node in a resource group (<see cref="ResourceGroupAssignment"/>), then in a replica of each
+    /// loaded collection placed in its group (<see cref="ReplicaPlacement"/>). A node that moved to another group
+    /// joins the replicas there once it no longer serves a replica of the same collection in its old group; a copy
+    /// assigned to a node that left its replica is placed again, and its shard reads it from the old node until the
+    /// new one serves it.
+    /// </summary>
     private SegmentState WithReplicaMembers()
     {
+        var nodes = QueryNodes.Order(NodeOrder).ToList();
+        var groups = ResourceGroupAssignment.Assign(Catalog.ResourceGroups, nodes, NodeGroups, n => NodeLabels.GetValueOrDefault(n, []));
         var members = ImmutableDictionary.CreateBuilder<long, ImmutableHashSet<IActorRef>>();
         foreach (var collection in Catalog.Collections.Values.Where(c => c.Loaded).OrderBy(c => c.Id))
         {
-            members.AddRange(ReplicaPlacement.Assign(collection.ReplicaIds, QueryNodes, ReplicaNodes, NodeOrder));
+            foreach (var replicas in collection.ReplicaIds.GroupBy(collection.ResourceGroupOf))
+            {
+                var inGroup = nodes.Where(n => groups[n] == replicas.Key && !ServesElsewhere(collection, n, replicas.Key)).ToList();
+                members.AddRange(ReplicaPlacement.Assign([.. replicas], inGroup, ReplicaNodes, NodeOrder));
+            }
         }
 
-        return this with { ReplicaNodes = members.ToImmutable() };
+        var replicaNodes = members.ToImmutable();
+        var replaced = AssignedTo.Where(a => !replicaNodes.GetValueOrDefault(a.Key.ReplicaId, []).Contains(a.Value)).Select(a => a.Key);
+        return this with { NodeGroups = groups, ReplicaNodes = replicaNodes, AssignedTo = AssignedTo.RemoveRange(replaced) };
     }
+
+    /// <summary>Whether <paramref name="node"/> serves a replica of <paramref name="collection"/> placed outside <paramref name="group"/>.</summary>
+    private bool ServesElsewhere(CollectionInfo collection, IActorRef node, string group) =>
+        ServedBy.Any(s => s.Value.Equals(node) && collection.ReplicaIds.Contains(s.Key.ReplicaId) && collection.ResourceGroupOf(s.Key.ReplicaId) != group);
+
+    /// <summary>Nodes serving a replica's copies without belonging to it (they left its resource group): Milvus's outgoing nodes.</summary>
+    private IEnumerable<IActorRef> LeavingNodes(long replicaId) =>
+        ServedBy.Where(s => s.Key.ReplicaId == replicaId && !ReplicaNodes.GetValueOrDefault(replicaId, []).Contains(s.Value)).Select(s => s.Value).Distinct();
+
+    /// <summary>
+    /// A resource group as DescribeResourceGroup shows it, counting per collection name its loaded replicas, the
+    /// nodes that left it still serving one of them (outgoing), and its nodes still serving another group's (incoming).
+    /// </summary>
+    public ResourceGroupDescribed DescribeResourceGroup(string name, Func<IActorRef, ResourceGroupNode> nodeInfo)
+    {
+        var group = Catalog.ResourceGroups.FirstOrDefault(g => g.Name == name)
+            ?? throw new MilvusException(ErrorCode.ResourceGroupNotFound, $"resource group not found[rg={name}]");
+        var loaded = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var outgoing = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var incoming = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var collection in Catalog.Collections.Values.Where(c => c.Loaded))
+        {
+            foreach (var replica in collection.ReplicaIds)
+            {
+                var leaving = LeavingNodes(replica).ToList();
+                if (collection.ResourceGroupOf(replica) == name)
+                {
+                    Count(loaded, collection.Name, 1);
+                    Count(outgoing, collection.Name, leaving.Count(n => NodeGroups.GetValueOrDefault(n) != name));
+                }
+                else
+                {
+                    Count(incoming, collection.Name, leaving.Count(n => NodeGroups.GetValueOrDefault(n) == name));
+                }
+            }
+        }
+
+        var nodes = QueryNodes.Where(n => NodeGroups.GetValueOrDefault(n) == name).Order(NodeOrder).Select(nodeInfo);
+        var capacity = name == ResourceGroups.Default ? ResourceGroups.DefaultCapacity : group.Config.Requests;
+        return new ResourceGroupDescribed(name, capacity, group.Config, [.. nodes],
+            loaded.ToImmutableSortedDictionary(StringComparer.Ordinal), outgoing.ToImmutableSortedDictionary(StringComparer.Ordinal),
+            incoming.ToImmutableSortedDictionary(StringComparer.Ordinal));
+
+        static void Count(SortedDictionary<string, int> counts, string collection, int by)
+        {
+            if (by > 0)
+            {
+                counts[collection] = counts.GetValueOrDefault(collection) + by;
+            }
+        }
+    }
+
+    /// <summary>Registered query nodes per resource group.</summary>
+    public ImmutableDictionary<string, int> NodesPerGroup() =>
+        NodeGroups.GroupBy(n => n.Value).ToImmutableDictionary(g => g.Key, g => g.Count());
 
     /// <summary>
     /// Hands every flushed segment of a loaded collection that has its index files (or needs none) to one query node

@@ -14,6 +14,27 @@ public sealed partial class SegmentsActor
     {
         Reply<GetCollectionDistribution>(m => Task.FromResult<object>(DistributionOfCollection(m.CollectionId)));
         Reply<GetClusterTopology>(_ => Task.FromResult<object>(Topology()));
+        Reply<DescribeResourceGroup>(m => Task.FromResult<object>(_state.DescribeResourceGroup(m.Name, NodeInfoOf)));
+        Reply<CountGroupNodes>(_ => Task.FromResult<object>(GroupNodeCounts()));
+    }
+
+    private ResourceGroupNode NodeInfoOf(IActorRef node)
+    {
+        var address = node.Path.Address.HasGlobalScope ? node.Path.Address : global::Akka.Cluster.Cluster.Get(Context.System).SelfAddress;
+        return new ResourceGroupNode(NodeIdOf(address), $"{address.Host}:{address.Port}", address.Host ?? "");
+    }
+
+    /// <summary>
+    /// Registered query nodes per resource group, and in the default group those up in the cluster but not registered
+    /// yet (a node registers moments after it joins, and joins the default group unless another group is short of nodes).
+    /// </summary>
+    private GroupNodeCounts GroupNodeCounts()
+    {
+        var counts = _state.NodesPerGroup();
+        var cluster = global::Akka.Cluster.Cluster.Get(Context.System);
+        var up = cluster.State.Members.Count(m => m.Status == global::Akka.Cluster.MemberStatus.Up && m.HasRole(CoordinatorActor.QueryRole));
+        var waiting = Math.Max(0, up - _state.QueryNodes.Count);
+        return new GroupNodeCounts(waiting == 0 ? counts : counts.SetItem(ResourceGroups.Default, counts.GetValueOrDefault(ResourceGroups.Default) + waiting));
     }
 
     private CollectionDistribution DistributionOfCollection(long collectionId)

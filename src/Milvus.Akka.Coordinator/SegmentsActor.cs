@@ -140,7 +140,7 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
                 _log.Info("Query node {0} registered, serving {1} segments", m.Node.Path, m.ServedSegments.Length);
             }
 
-            return new PendingWrite(_state.QueryNodeRegistered(m.Node, m.ServedSegments), () => null);
+            return new PendingWrite(_state.QueryNodeRegistered(m.Node, m.ServedSegments, m.Labels), () => null);
         }, replies: false);
         Write<SegmentServed>(m => new PendingWrite(_state.Served(m), () => null), replies: false);
         Write<Terminated>(m =>

@@ -17,6 +17,31 @@ public sealed partial class MilvusProxy
     public Task<ClusterTopology> GetClusterTopologyAsync(CancellationToken cancellationToken = default) =>
         Coordinator<ClusterTopology>(GetClusterTopology.Instance, cancellationToken);
 
+    // Resource groups.
+
+    public Task CreateResourceGroupAsync(string name, ResourceGroupConfig config, CancellationToken cancellationToken = default) =>
+        _coordinator.CatalogCommandAsync(new CreateResourceGroup(name, config), cancellationToken);
+
+    public Task DropResourceGroupAsync(string name, CancellationToken cancellationToken = default) =>
+        _coordinator.CatalogCommandAsync(new DropResourceGroup(name), cancellationToken);
+
+    public Task UpdateResourceGroupsAsync(ImmutableSortedDictionary<string, ResourceGroupConfig> groups, CancellationToken cancellationToken = default) =>
+        _coordinator.CatalogCommandAsync(new UpdateResourceGroups(groups), cancellationToken);
+
+    public Task TransferNodeAsync(string source, string target, int nodes, CancellationToken cancellationToken = default) =>
+        _coordinator.CatalogCommandAsync(new TransferNode(source, target, nodes), cancellationToken);
+
+    public Task TransferReplicaAsync(string source, string target, string? database, string collection, int replicas,
+        CancellationToken cancellationToken = default) =>
+        _coordinator.CatalogCommandAsync(new TransferReplica(source, target, Db(database), collection, replicas), cancellationToken);
+
+    public async Task<ImmutableArray<string>> ListResourceGroupsAsync(CancellationToken cancellationToken = default) =>
+        (await Coordinator<ResourceGroupList>(ListResourceGroups.Instance, cancellationToken)).Names;
+
+    /// <summary>A resource group with its query nodes and the replicas placed in it.</summary>
+    public Task<ResourceGroupDescribed> DescribeResourceGroupAsync(string name, CancellationToken cancellationToken = default) =>
+        Coordinator<ResourceGroupDescribed>(new DescribeResourceGroup(name), cancellationToken);
+
     /// <summary>The coordinator's queued and running index builds and compactions and its recently finished tasks.</summary>
     public Task<TaskHistory> GetTaskHistoryAsync(CancellationToken cancellationToken = default) =>
         Coordinator<TaskHistory>(GetTaskHistory.Instance, cancellationToken);

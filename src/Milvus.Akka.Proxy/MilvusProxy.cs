@@ -210,13 +210,14 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     /// replicas and, like the SDKs' load, waits until every flushed segment is served.
     /// </summary>
     public async Task LoadCollectionAsync(string? database, string name, bool wait = true, CancellationToken cancellationToken = default,
-        LoadFieldSelection? fields = null, int replicaNumber = 1)
+        LoadFieldSelection? fields = null, int replicaNumber = 1, ImmutableArray<string> resourceGroups = default)
     {
         fields ??= LoadFieldSelection.All;
         await _coordinator.CatalogCommandAsync(new LoadCollection(Db(database), name, replicaNumber)
         {
             LoadFields = fields.Names,
             SkipDynamicField = fields.SkipDynamicField,
+            ResourceGroups = resourceGroups.IsDefault ? [] : resourceGroups,
         }, cancellationToken);
         if (!wait)
         {
@@ -241,11 +242,12 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
 
     /// <summary>Starts loading the named partitions and returns; GetLoadState tells when they are served.</summary>
     public Task LoadPartitionsAsync(string? database, string collection, ImmutableArray<string> partitions, CancellationToken cancellationToken = default,
-        LoadFieldSelection? fields = null, int replicaNumber = 1) =>
+        LoadFieldSelection? fields = null, int replicaNumber = 1, ImmutableArray<string> resourceGroups = default) =>
         _coordinator.CatalogCommandAsync(new LoadPartitions(Db(database), collection, partitions, replicaNumber)
         {
             LoadFields = (fields ?? LoadFieldSelection.All).Names,
             SkipDynamicField = (fields ?? LoadFieldSelection.All).SkipDynamicField,
+            ResourceGroups = resourceGroups.IsDefault ? [] : resourceGroups,
         }, cancellationToken);
 
     public Task ReleasePartitionsAsync(string? database, string collection, ImmutableArray<string> partitions, CancellationToken cancellationToken = default) =>

@@ -35,11 +35,11 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
         public static readonly Register Instance = new();
     }
 
-    public QueryNodeActor(IObjectStore objects, IActorRef coordinator, TimeSpan registerInterval)
+    public QueryNodeActor(IObjectStore objects, IActorRef coordinator, QuerySettings settings)
     {
         _objects = objects;
         _coordinator = coordinator;
-        Receive<Register>(_ => _coordinator.Tell(new RegisterQueryNode(Self, [.. _segments.ServedIds])));
+        Receive<Register>(_ => _coordinator.Tell(new RegisterQueryNode(Self, [.. _segments.ServedIds]) { Labels = settings.Labels }));
         Receive<LoadSegment>(StartLoad);
         Receive<LoadCompleted>(CompleteLoad);
         Receive<WidenCollectionSchema>(m =>
@@ -75,15 +75,15 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
             PublishSegmentMetrics();
         });
         Receive<Status.Failure>(f => _log.Warning("Query node background work failed: {0}", f.Cause.Message));
-        RegisterInterval = registerInterval;
+        RegisterInterval = settings.RegisterInterval;
     }
 
     private TimeSpan RegisterInterval { get; }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IObjectStore objects, IActorRef coordinator, TimeSpan registerInterval) =>
-        global::Akka.Actor.Props.Create(() => new QueryNodeActor(objects, coordinator, registerInterval));
+    public static Props Props(IObjectStore objects, IActorRef coordinator, QuerySettings settings) =>
+        global::Akka.Actor.Props.Create(() => new QueryNodeActor(objects, coordinator, settings));
 
     protected override void PreStart()
     {

@@ -158,7 +158,7 @@ public sealed class MilvusNode : IAsyncDisposable
 
         if (roles.Contains(Roles.Query))
         {
-            system.ActorOf(QueryNodeActor.Props(objects, coordinator, QuerySettings.From(config).RegisterInterval), "query-node");
+            system.ActorOf(QueryNodeActor.Props(objects, coordinator, QuerySettings.From(config)), "query-node");
         }
 
         if (roles.Contains(Roles.Data))

@@ -128,10 +128,17 @@ public sealed class SegmentServing<TNode> where TNode : class
             return ServingEffects<TNode>.None;
         }
 
+        _servedBy.TryGetValue(copy, out var previous);
         _servedBy[copy] = node;
-        return _pendingReplacements.Remove(segmentId, out var replacement)
+        var effects = _pendingReplacements.Remove(segmentId, out var replacement)
             ? ApplyReplacement(replacement.Result, replacement.Replaced)
             : ServingEffects<TNode>.None;
+
+        // The copy moved from a live node (its resource group changed): that node may unload it now, unless it still
+        // serves another replica's copy of the segment.
+        return previous is null || previous.Equals(node) || _servedBy.Any(s => s.Key.SegmentId == segmentId && s.Value.Equals(previous))
+            ? effects
+            : effects with { Unload = [.. effects.Unload, (previous, [segmentId])] };
     }
 
     public void LoadFailed(long segmentId, TNode node)

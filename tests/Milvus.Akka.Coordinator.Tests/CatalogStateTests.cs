@@ -23,12 +23,17 @@ public sealed class CatalogStateTests
 
         public CatalogState State { get; private set; }
 
+        /// <summary>Live query nodes of the default resource group.</summary>
         public int QueryNodes { get; init; } = 1;
+
+        /// <summary>Live query nodes of the other resource groups.</summary>
+        public Dictionary<string, int> GroupNodes { get; } = [];
 
         public Decision<CatalogState> Run(object command)
         {
             var ids = State.IdsNeeded(command);
-            var inputs = new CatalogInputs(_timestamp++, _nextId, ids, Now, () => QueryNodes);
+            var inputs = new CatalogInputs(_timestamp++, _nextId, ids, Now,
+                group => group == ResourceGroups.Default ? QueryNodes : GroupNodes.GetValueOrDefault(group));
             _nextId += ids;
             var decision = Decide(State, command, inputs);
             State = decision.State;
@@ -68,6 +73,11 @@ public sealed class CatalogStateTests
         ReleaseCollection m => state.Decide(m, inputs),
         LoadPartitions m => state.Decide(m, inputs),
         ReleasePartitions m => state.Decide(m, inputs),
+        CreateResourceGroup m => state.Decide(m, inputs),
+        DropResourceGroup m => state.Decide(m, inputs),
+        UpdateResourceGroups m => state.Decide(m, inputs),
+        TransferNode m => state.Decide(m, inputs),
+        TransferReplica m => state.Decide(m, inputs),
         _ => throw new ArgumentException($"no decision for {command.GetType().Name}"),
     };
 
@@ -106,7 +116,8 @@ public sealed class CatalogStateTests
         return CatalogState.Recover(CoordinatorSettings.Default,
             meta.Where(kv => kv.Key.StartsWith(CatalogState.DatabasePrefix, StringComparison.Ordinal)).Select(kv => CatalogCodec.DecodeDatabase(ByteString.CopyFrom(kv.Value))),
             meta.Where(kv => kv.Key.StartsWith(CatalogState.CollectionPrefix, StringComparison.Ordinal)).Select(kv => CatalogCodec.DecodeCollection(ByteString.CopyFrom(kv.Value))),
-            timestamp).State;
+            timestamp,
+            meta.Where(kv => kv.Key.StartsWith(CatalogState.ResourceGroupPrefix, StringComparison.Ordinal)).Select(kv => CatalogCodec.DecodeResourceGroup(ByteString.CopyFrom(kv.Value)))).State;
     }
 
     [Fact]

@@ -349,19 +349,20 @@ public sealed class SegmentStateTests
     [Fact]
     public void A_loaded_collection_keeps_its_replica_number_and_more_replicas_than_query_nodes_are_refused_as_Milvus_does()
     {
-        var notEnough = Assert.Throws<MilvusException>(() => LoadReplicas.Check(Collection(1, loaded: false), 3, () => 2, partitions: false));
+        string[] groups = [ResourceGroups.Default];
+        var notEnough = Assert.Throws<MilvusException>(() => LoadReplicas.Check(Collection(1, loaded: false), 3, [], groups, _ => 2, partitions: false));
         Assert.Equal(ErrorCode.ResourceGroupNodeNotEnough, notEnough.Code);
         Assert.Equal("failed to spawn replica for collection: resource group node not enough[rg=__default_resource_group][currentNodeNum=2][expectedNodeNum=3]",
             notEnough.Message);
 
-        var changed = Assert.Throws<MilvusException>(() => LoadReplicas.Check(Replicated(1, 901, 902), 1, () => 5, partitions: false));
+        var changed = Assert.Throws<MilvusException>(() => LoadReplicas.Check(Replicated(1, 901, 902), 1, [], groups, _ => 5, partitions: false));
         Assert.Equal(ErrorCode.ParameterInvalid, changed.Code);
         Assert.Equal("can't change the replica number for loaded collection: invalid parameter[expected=2][actual=1]", changed.Message);
-        var partitions = Assert.Throws<MilvusException>(() => LoadReplicas.Check(Collection(1), 2, () => 5, partitions: true));
+        var partitions = Assert.Throws<MilvusException>(() => LoadReplicas.Check(Collection(1), 2, [], groups, _ => 5, partitions: true));
         Assert.Contains("can't change the replica number for loaded partitions", partitions.Message);
 
-        LoadReplicas.Check(Replicated(1, 901, 902), 2, () => throw new InvalidOperationException("not asked"), partitions: false);
-        LoadReplicas.Check(Collection(1, loaded: false), 1, () => throw new InvalidOperationException("not asked"), partitions: false);
-        LoadReplicas.Check(Collection(1, loaded: false), 2, () => 2, partitions: false);
+        LoadReplicas.Check(Replicated(1, 901, 902), 2, [], groups, _ => throw new InvalidOperationException("not asked"), partitions: false);
+        LoadReplicas.Check(Collection(1, loaded: false), 1, [], groups, _ => throw new InvalidOperationException("not asked"), partitions: false);
+        LoadReplicas.Check(Collection(1, loaded: false), 2, [], groups, _ => 2, partitions: false);
     }
 }

@@ -46,7 +46,7 @@ public sealed class QueryNodeActorSpec : TestKit
         var info = await StoreSegmentAsync(11);
         var coordinator = CreateTestProbe();
         var (shardA, shardB) = (CreateTestProbe(), CreateTestProbe());
-        var node = Sys.ActorOf(QueryNodeActor.Props(_objects, coordinator.Ref, TimeSpan.FromMilliseconds(200)));
+        var node = Sys.ActorOf(QueryNodeActor.Props(_objects, coordinator.Ref, new QuerySettings(TimeSpan.FromMilliseconds(200), [])));
 
         node.Tell(Load(info), shardA.Ref);
         node.Tell(Load(info), shardB.Ref);
@@ -69,7 +69,7 @@ public sealed class QueryNodeActorSpec : TestKit
     {
         var coordinator = CreateTestProbe();
         var shard = CreateTestProbe();
-        var node = Sys.ActorOf(QueryNodeActor.Props(_objects, coordinator.Ref, TimeSpan.FromMilliseconds(200)));
+        var node = Sys.ActorOf(QueryNodeActor.Props(_objects, coordinator.Ref, new QuerySettings(TimeSpan.FromMilliseconds(200), [])));
 
         node.Tell(Load(Segment(12)), shard.Ref);
 

@@ -64,6 +64,12 @@ public sealed record CollectionInfo(
     /// <summary>The replicas of a loaded collection; a load recorded before replicas existed has one, named by the collection id.</summary>
     public ImmutableArray<long> ReplicaIds => !Loaded ? [] : Replicas.IsDefaultOrEmpty ? [Id] : Replicas;
 
+    /// <summary>The resource group of each replica placed outside the default one (LoadCollection's resource_groups, TransferReplica).</summary>
+    public ImmutableDictionary<long, string> ReplicaResourceGroups { get; init; } = ImmutableDictionary<long, string>.Empty;
+
+    /// <summary>The resource group whose query nodes serve <paramref name="replicaId"/>.</summary>
+    public string ResourceGroupOf(long replicaId) => ReplicaResourceGroups.GetValueOrDefault(replicaId, ResourceGroups.Default);
+
     /// <summary>
     /// TruncateCollection's timestamp (0: never truncated): every row inserted before it is gone. Reads at or above it
     /// skip those rows (the same bound TTL expiry uses), the segments child drops the flushed segments wholly below it
@@ -109,11 +115,48 @@ public static class ShardNames
     }
 }
 
-/// <summary>Milvus's resource groups: every query node belongs to the default one (named resource groups are not supported).</summary>
+/// <summary>Milvus's resource groups: the default one always exists and takes every query node no other group claims.</summary>
 public static class ResourceGroups
 {
     public const string Default = "__default_resource_group";
+
+    /// <summary>The default group's limit, and the capacity Milvus reports for it (its deprecated "capacity").</summary>
+    public const int DefaultCapacity = 1_000_000;
+
+    /// <summary>The default group's configuration until UpdateResourceGroups changes it: no request, Milvus's limit.</summary>
+    public static readonly ResourceGroupConfig DefaultConfig = new(0, DefaultCapacity);
+
+    /// <summary>The default group as the catalog holds it before UpdateResourceGroups stores it.</summary>
+    public static readonly ResourceGroupInfo DefaultGroup = new(Default, DefaultConfig, 0);
 }
+
+/// <summary>A label a query node carries (Milvus's node labels), which a resource group's node filter may require.</summary>
+public readonly record struct NodeLabel(string Key, string Value);
+
+/// <summary>
+/// Milvus's resource group configuration: the group wants <paramref name="Requests"/> query nodes and holds at most
+/// <paramref name="Limits"/>; missing nodes come from <see cref="TransferFrom"/> first, redundant ones go to
+/// <see cref="TransferTo"/> first; a node filter admits only nodes carrying all its <see cref="NodeLabels"/>.
+/// </summary>
+public sealed record ResourceGroupConfig(int Requests, int Limits)
+{
+    public ImmutableArray<string> TransferFrom { get; init; } = [];
+
+    public ImmutableArray<string> TransferTo { get; init; } = [];
+
+    public ImmutableArray<NodeLabel> NodeLabels { get; init; } = [];
+
+    /// <summary>Whether a node with these labels may belong to the group.</summary>
+    public bool Accepts(IReadOnlyCollection<NodeLabel> labels) => NodeLabels.All(labels.Contains);
+
+    /// <summary>Field-by-field equality (a repeated create with the same configuration succeeds, as in Milvus).</summary>
+    public bool SameAs(ResourceGroupConfig other) =>
+        Requests == other.Requests && Limits == other.Limits && TransferFrom.SequenceEqual(other.TransferFrom)
+        && TransferTo.SequenceEqual(other.TransferTo) && NodeLabels.SequenceEqual(other.NodeLabels);
+}
+
+/// <summary>A resource group as the catalog keeps it; which nodes belong to it is decided from the live query nodes.</summary>
+public sealed record ResourceGroupInfo(string Name, ResourceGroupConfig Config, ulong CreatedTimestamp);
 
 /// <summary>One replica's copy of a flushed segment: every replica of a loaded collection serves each loaded segment once.</summary>
 public readonly record struct SegmentCopy(long SegmentId, long ReplicaId);

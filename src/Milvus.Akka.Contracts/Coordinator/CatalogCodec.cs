@@ -20,9 +20,10 @@ public static class CatalogCodec
     /// entry and refuses (instead of misreading) those: version 2 added schema functions (BM25) and function output
     /// fields; version 3 added <c>truncated_before</c> (an older node would show a truncated collection's rows again);
     /// version 4 added the schema's version (field 7 of the schema), set by AddCollectionField (an older node would not
-    /// know that rows written before the field was added have no value for it).
+    /// know that rows written before the field was added have no value for it); version 5 added the resource group of
+    /// each replica (an older node would serve those replicas from the default group's nodes).
     /// </summary>
-    public const uint FormatVersion = AddedFieldsFormatVersion;
+    public const uint FormatVersion = ResourceGroupsFormatVersion;
 
     /// <summary>The version of entries without functions (databases, segments, collections without functions).</summary>
     public const uint BaseFormatVersion = 1;
@@ -36,9 +37,13 @@ public static class CatalogCodec
     /// <summary>A collection whose schema had fields added (<see cref="CollectionSchema.Version"/> above 0).</summary>
     public const uint AddedFieldsFormatVersion = 4;
 
+    /// <summary>A collection with a replica outside the default resource group.</summary>
+    public const uint ResourceGroupsFormatVersion = 5;
+
     /// <summary>The version a collection is written with: the oldest that holds everything it has.</summary>
     public static uint VersionOf(CollectionInfo collection) =>
-        collection.Schema.Version != 0 ? AddedFieldsFormatVersion
+        !collection.ReplicaResourceGroups.IsEmpty ? ResourceGroupsFormatVersion
+        : collection.Schema.Version != 0 ? AddedFieldsFormatVersion
         : collection.TruncatedBefore != 0 ? TruncatedFormatVersion
         : !collection.Schema.Functions.IsEmpty ? FunctionsFormatVersion
         : BaseFormatVersion;
@@ -78,6 +83,7 @@ public static class CatalogCodec
             LoadedPartitions = { c.LoadedPartitions ?? [] },
             LoadedFields = { c.LoadedFields ?? [] },
             Replicas = { c.Replicas.IsDefault ? [] : c.Replicas },
+            ReplicaResourceGroups = { c.ReplicaResourceGroups },
             FormatVersion = VersionOf(c),
             TruncatedBefore = c.TruncatedBefore,
         };
@@ -97,9 +103,45 @@ public static class CatalogCodec
             LoadedPartitions = entry.LoadedPartitions.Count == 0 ? null : [.. entry.LoadedPartitions],
             LoadedFields = entry.LoadedFields.Count == 0 ? null : [.. entry.LoadedFields],
             Replicas = [.. entry.Replicas],
+            ReplicaResourceGroups = entry.ReplicaResourceGroups.ToImmutableDictionary(),
             TruncatedBefore = entry.TruncatedBefore,
         };
     }
+
+    public static ByteString Encode(ResourceGroupInfo group) => new ResourceGroupEntry
+    {
+        Name = group.Name,
+        Config = ToEntry(group.Config),
+        CreatedTimestamp = group.CreatedTimestamp,
+        FormatVersion = BaseFormatVersion,
+    }.ToByteString();
+
+    public static ResourceGroupInfo DecodeResourceGroup(ByteString bytes)
+    {
+        var entry = ResourceGroupEntry.Parser.ParseFrom(bytes);
+        CheckVersion(entry.FormatVersion, "resource group", entry.Name);
+        return new ResourceGroupInfo(entry.Name, FromEntry(entry.Config ?? new ResourceGroupConfigEntry()), entry.CreatedTimestamp);
+    }
+
+    public static ByteString Encode(ResourceGroupConfig config) => ToEntry(config).ToByteString();
+
+    public static ResourceGroupConfig DecodeResourceGroupConfig(ByteString bytes) => FromEntry(ResourceGroupConfigEntry.Parser.ParseFrom(bytes));
+
+    private static ResourceGroupConfigEntry ToEntry(ResourceGroupConfig config) => new()
+    {
+        Requests = config.Requests,
+        Limits = config.Limits,
+        TransferFrom = { config.TransferFrom },
+        TransferTo = { config.TransferTo },
+        NodeLabels = { config.NodeLabels.Select(l => new NodeLabelEntry { Key = l.Key, Value = l.Value }) },
+    };
+
+    private static ResourceGroupConfig FromEntry(ResourceGroupConfigEntry entry) => new(entry.Requests, entry.Limits)
+    {
+        TransferFrom = [.. entry.TransferFrom],
+        TransferTo = [.. entry.TransferTo],
+        NodeLabels = [.. entry.NodeLabels.Select(l => new NodeLabel(l.Key, l.Value))],
+    };
 
     public static ByteString Encode(IndexInfo index) => ToEntry(index).ToByteString();
 

@@ -127,6 +127,9 @@ public sealed record LoadCollection(string Database, string Name, int ReplicaNum
 
     /// <summary>Milvus's skip_load_dynamic_field: leaves $meta out of the load.</summary>
     public bool SkipDynamicField { get; init; }
+
+    /// <summary>Milvus's resource_groups: none places every replica in the default group, one all in it, else one each.</summary>
+    public ImmutableArray<string> ResourceGroups { get; init; } = [];
 }
 
 public sealed record ReleaseCollection(string Database, string Name) : ICoordinatorMessage;
@@ -138,10 +141,57 @@ public sealed record LoadPartitions(string Database, string Collection, Immutabl
     public ImmutableArray<string> LoadFields { get; init; } = [];
 
     public bool SkipDynamicField { get; init; }
+
+    /// <summary>As <see cref="LoadCollection.ResourceGroups"/>.</summary>
+    public ImmutableArray<string> ResourceGroups { get; init; } = [];
 }
 
 /// <summary>Releases the named partitions; releasing the last loaded one releases the collection.</summary>
 public sealed record ReleasePartitions(string Database, string Collection, ImmutableArray<string> Partitions) : ICoordinatorMessage;
+
+// Resource groups (Milvus's querycoord resource manager): the catalog keeps their configurations and the resource
+// group of each replica; the segments child decides which query nodes belong to each group.
+
+/// <summary>Creates a resource group; creating it again with the same configuration succeeds, as in Milvus.</summary>
+public sealed record CreateResourceGroup(string Name, ResourceGroupConfig Config) : ICoordinatorMessage;
+
+/// <summary>Drops a resource group whose limit is 0, that no replica and no other group's transfer list names.</summary>
+public sealed record DropResourceGroup(string Name) : ICoordinatorMessage;
+
+/// <summary>Replaces the configurations of existing resource groups, all or none.</summary>
+public sealed record UpdateResourceGroups(ImmutableSortedDictionary<string, ResourceGroupConfig> Groups) : ICoordinatorMessage;
+
+/// <summary>Milvus's deprecated TransferNode: moves <paramref name="NumNode"/> of the source's requested nodes to the target's request.</summary>
+public sealed record TransferNode(string Source, string Target, int NumNode) : ICoordinatorMessage;
+
+/// <summary>Moves <paramref name="NumReplica"/> replicas of a loaded collection from one resource group to another.</summary>
+public sealed record TransferReplica(string Source, string Target, string Database, string Collection, int NumReplica) : ICoordinatorMessage;
+
+public sealed record ListResourceGroups : ICoordinatorMessage
+{
+    public static readonly ListResourceGroups Instance = new();
+}
+
+public sealed record ResourceGroupList(ImmutableArray<string> Names) : ICoordinatorMessage;
+
+/// <summary>Asks the coordinator's segments child, which knows the query nodes, for one group; replies <see cref="ResourceGroupDescribed"/>.</summary>
+public sealed record DescribeResourceGroup(string Name) : ICoordinatorMessage;
+
+/// <summary>A query node of a resource group: its <see cref="ClusterNode.NodeId"/> and address.</summary>
+public sealed record ResourceGroupNode(long NodeId, string Address, string Hostname);
+
+/// <summary>
+/// A resource group with its query nodes and, per collection name, its loaded replicas, the nodes that left it but
+/// still serve one of its replicas (outgoing), and its nodes still serving another group's replica (incoming).
+/// </summary>
+public sealed record ResourceGroupDescribed(
+    string Name,
+    int Capacity,
+    ResourceGroupConfig Config,
+    ImmutableArray<ResourceGroupNode> Nodes,
+    ImmutableSortedDictionary<string, int> LoadedReplicas,
+    ImmutableSortedDictionary<string, int> OutgoingNodes,
+    ImmutableSortedDictionary<string, int> IncomingNodes) : ICoordinatorMessage;
 
 public sealed record GetLoadProgress(long CollectionId) : ICoordinatorMessage;
 
@@ -183,7 +233,11 @@ public sealed record WorkAvailable : ICoordinatorMessage
 /// A query node announces itself and the segments it serves, periodically, so a new coordinator incarnation
 /// learns the distribution; the coordinator watches it and may assign segments to it.
 /// </summary>
-public sealed record RegisterQueryNode(IActorRef Node, ImmutableArray<long> ServedSegments) : ICoordinatorMessage;
+public sealed record RegisterQueryNode(IActorRef Node, ImmutableArray<long> ServedSegments) : ICoordinatorMessage
+{
+    /// <summary>The node's labels (<c>milvus.query.labels</c>), which resource groups' node filters match.</summary>
+    public ImmutableArray<NodeLabel> Labels { get; init; } = [];
+}
 
 /// <summary>
 /// Told to a streaming shard (through sharding): hand serving the segment's copy of replica <paramref name="ReplicaId"/>

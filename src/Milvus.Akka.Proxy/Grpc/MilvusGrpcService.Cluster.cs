@@ -162,7 +162,7 @@ public sealed partial class MilvusGrpcService
         var distribution = await proxy.GetDistributionAsync(info.Id, context.CancellationToken);
         foreach (var group in distribution.Replicas)
         {
-            var replica = new ReplicaInfo { ReplicaID = group.ReplicaId, CollectionID = info.Id, ResourceGroupName = ResourceGroups.Default };
+            var replica = new ReplicaInfo { ReplicaID = group.ReplicaId, CollectionID = info.Id, ResourceGroupName = info.ResourceGroupOf(group.ReplicaId) };
             replica.PartitionIds.Add(info.Partitions.Select(p => p.Id).Where(info.IsPartitionLoaded));
             foreach (var shard in distribution.Shards)
             {

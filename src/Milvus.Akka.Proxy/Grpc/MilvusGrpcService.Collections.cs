@@ -273,7 +273,7 @@ public sealed partial class MilvusGrpcService
     public override async Task<MilvusStatus> LoadPartitions(LoadPartitionsRequest request, ServerCallContext context)
     {
         await proxy.LoadPartitionsAsync(Database(request.DbName, context), request.CollectionName, [.. request.PartitionNames], context.CancellationToken,
-            new LoadFieldSelection([.. request.LoadFields], request.SkipLoadDynamicField), ReplicaNumber(request.ReplicaNumber));
+            new LoadFieldSelection([.. request.LoadFields], request.SkipLoadDynamicField), ReplicaNumber(request.ReplicaNumber), [.. request.ResourceGroups]);
         return MilvusStatuses.Success;
     }
 
@@ -300,7 +300,7 @@ public sealed partial class MilvusGrpcService
     public override async Task<MilvusStatus> LoadCollection(LoadCollectionRequest request, ServerCallContext context)
     {
         await proxy.LoadCollectionAsync(Database(request.DbName, context), request.CollectionName, wait: false, context.CancellationToken,
-            new LoadFieldSelection([.. request.LoadFields], request.SkipLoadDynamicField), ReplicaNumber(request.ReplicaNumber));
+            new LoadFieldSelection([.. request.LoadFields], request.SkipLoadDynamicField), ReplicaNumber(request.ReplicaNumber), [.. request.ResourceGroups]);
         return MilvusStatuses.Success;
     }
 

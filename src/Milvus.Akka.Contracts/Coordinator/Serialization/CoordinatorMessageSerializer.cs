@@ -21,6 +21,7 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
         RegisterDatabases();
         RegisterCollections();
         RegisterIndexesAndLoad();
+        RegisterResourceGroups();
         RegisterSegments();
         RegisterShardCommands();
         RegisterCompaction();
@@ -151,6 +152,88 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
             f => new AlterAlias(f.String(1), f.String(2), f.String(3)));
     }
 
+    private void RegisterResourceGroups()
+    {
+        Register<CreateResourceGroup>("crg1",
+            (o, m) =>
+            {
+                WriteString(o, 1, m.Name);
+                WriteEncoded(o, 2, CatalogCodec.Encode(m.Config));
+            },
+            f => new CreateResourceGroup(f.String(1), CatalogCodec.DecodeResourceGroupConfig(f.Bytes(2))));
+        Register<DropResourceGroup>("drg1", (o, m) => WriteString(o, 1, m.Name), f => new DropResourceGroup(f.String(1)));
+        Register<UpdateResourceGroups>("urg1",
+            (o, m) =>
+            {
+                foreach (var (name, config) in m.Groups)
+                {
+                    WriteMessage(o, 1, w =>
+                    {
+                        WriteString(w, 1, name);
+                        WriteEncoded(w, 2, CatalogCodec.Encode(config));
+                    });
+                }
+            },
+            f => new UpdateResourceGroups(f.RepeatedBytes(1).Select(WireFields.Parse)
+                .ToImmutableSortedDictionary(e => e.String(1), e => CatalogCodec.DecodeResourceGroupConfig(e.Bytes(2)), StringComparer.Ordinal)));
+        Register<TransferNode>("tn1",
+            (o, m) =>
+            {
+                WriteStringFields(o, m.Source, m.Target);
+                WriteInt64(o, 3, m.NumNode);
+            },
+            f => new TransferNode(f.String(1), f.String(2), f.Int32(3)));
+        Register<TransferReplica>("tr1",
+            (o, m) =>
+            {
+                WriteStringFields(o, m.Source, m.Target, m.Database, m.Collection);
+                WriteInt64(o, 5, m.NumReplica);
+            },
+            f => new TransferReplica(f.String(1), f.String(2), f.String(3), f.String(4), f.Int32(5)));
+        RegisterSingleton("lrg1", ListResourceGroups.Instance);
+        Register<ResourceGroupList>("rgl1", (o, m) => WriteStrings(o, 1, m.Names), f => new ResourceGroupList(f.Strings(1)));
+        Register<DescribeResourceGroup>("dsrg1", (o, m) => WriteString(o, 1, m.Name), f => new DescribeResourceGroup(f.String(1)));
+        Register<ResourceGroupDescribed>("rgd1",
+            (o, m) =>
+            {
+                WriteString(o, 1, m.Name);
+                WriteInt64(o, 2, m.Capacity);
+                WriteEncoded(o, 3, CatalogCodec.Encode(m.Config));
+                foreach (var node in m.Nodes)
+                {
+                    WriteMessage(o, 4, w =>
+                    {
+                        WriteInt64(w, 1, node.NodeId);
+                        WriteString(w, 2, node.Address);
+                        WriteString(w, 3, node.Hostname);
+                    });
+                }
+
+                WriteCounts(o, 5, m.LoadedReplicas);
+                WriteCounts(o, 6, m.OutgoingNodes);
+                WriteCounts(o, 7, m.IncomingNodes);
+            },
+            f => new ResourceGroupDescribed(f.String(1), f.Int32(2), CatalogCodec.DecodeResourceGroupConfig(f.Bytes(3)),
+                [.. f.RepeatedBytes(4).Select(WireFields.Parse).Select(e => new ResourceGroupNode(e.Int64(1), e.String(2), e.String(3)))],
+                ReadCounts(f, 5), ReadCounts(f, 6), ReadCounts(f, 7)));
+    }
+
+    /// <summary>Counts per collection name, one (name, count) message each.</summary>
+    private static void WriteCounts(CodedOutputStream output, int field, ImmutableSortedDictionary<string, int> counts)
+    {
+        foreach (var (name, count) in counts)
+        {
+            WriteMessage(output, field, w =>
+            {
+                WriteString(w, 1, name);
+                WriteInt64(w, 2, count);
+            });
+        }
+    }
+
+    private static ImmutableSortedDictionary<string, int> ReadCounts(WireFields fields, int field) =>
+        fields.RepeatedBytes(field).Select(WireFields.Parse).ToImmutableSortedDictionary(e => e.String(1), e => e.Int32(2), StringComparer.Ordinal);
+
     private void RegisterIndexesAndLoad()
     {
         Register<CreateIndex>("ci1",
@@ -200,8 +283,12 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteStrings(o, 3, m.LoadFields);
                 WriteBool(o, 4, m.SkipDynamicField);
                 WriteInt64(o, 5, m.ReplicaNumber);
+                WriteStrings(o, 6, m.ResourceGroups);
             },
-            f => new LoadCollection(f.String(1), f.String(2), Math.Max(1, f.Int32(5))) { LoadFields = f.Strings(3), SkipDynamicField = f.Bool(4) });
+            f => new LoadCollection(f.String(1), f.String(2), Math.Max(1, f.Int32(5)))
+            {
+                LoadFields = f.Strings(3), SkipDynamicField = f.Bool(4), ResourceGroups = f.Strings(6),
+            });
         Register<ReleaseCollection>("rl1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new ReleaseCollection(f.String(1), f.String(2)));
         Register<LoadPartitions>("lop1",
             (o, m) =>
@@ -211,8 +298,12 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteStrings(o, 4, m.LoadFields);
                 WriteBool(o, 5, m.SkipDynamicField);
                 WriteInt64(o, 6, m.ReplicaNumber);
+                WriteStrings(o, 7, m.ResourceGroups);
             },
-            f => new LoadPartitions(f.String(1), f.String(2), f.Strings(3), Math.Max(1, f.Int32(6))) { LoadFields = f.Strings(4), SkipDynamicField = f.Bool(5) });
+            f => new LoadPartitions(f.String(1), f.String(2), f.Strings(3), Math.Max(1, f.Int32(6)))
+            {
+                LoadFields = f.Strings(4), SkipDynamicField = f.Bool(5), ResourceGroups = f.Strings(7),
+            });
         Register<ReleasePartitions>("rlp1",
             (o, m) =>
             {
@@ -271,8 +362,15 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
             {
                 WriteString(o, 1, ActorPath(m.Node));
                 WriteRawSpan(o, 2, m.ServedSegments.AsSpan());
+                foreach (var label in m.Labels)
+                {
+                    WriteMessage(o, 3, w => WriteStringFields(w, label.Key, label.Value));
+                }
             },
-            f => new RegisterQueryNode(ResolveActor(f.String(1)), f.RawImmutableArray<long>(2)));
+            f => new RegisterQueryNode(ResolveActor(f.String(1)), f.RawImmutableArray<long>(2))
+            {
+                Labels = [.. f.RepeatedBytes(3).Select(WireFields.Parse).Select(e => new NodeLabel(e.String(1), e.String(2)))],
+            });
         Register<SegmentServed>("ssv1",
             (o, m) =>
             {
