@@ -45,4 +45,35 @@ public static class ReplicaPlacement
 
         return members.ToImmutableDictionary(m => m.Key, m => m.Value.ToImmutableHashSet());
     }
+
+    /// <summary>
+    /// Releases nodes so that <paramref name="replicas"/> end up differing by at most one node, as Milvus spreads a
+    /// resource group's nodes over the replicas placed in it (after a replica moved into the group, say): the largest
+    /// replica gives up its last node in <paramref name="nodeOrder"/>, counted as already joining the smallest one,
+    /// until the sizes are even. A released node is in no replica: it keeps serving its old replica's segments until
+    /// they moved to the nodes that stayed, then joins the replica with the fewest nodes.
+    /// </summary>
+    public static ImmutableDictionary<long, ImmutableHashSet<TNode>> Balance<TNode>(
+        IReadOnlyList<long> replicas, ImmutableDictionary<long, ImmutableHashSet<TNode>> members, IComparer<TNode> nodeOrder)
+        where TNode : notnull
+    {
+        var sizes = replicas.ToDictionary(r => r, r => members.GetValueOrDefault(r, []).Count);
+        var balanced = members;
+        while (replicas.Count > 1)
+        {
+            var largest = replicas.MaxBy(r => sizes[r]);
+            var smallest = replicas.MinBy(r => sizes[r]);
+            if (sizes[largest] - sizes[smallest] < 2)
+            {
+                break;
+            }
+
+            var released = balanced[largest].Order(nodeOrder).Last();
+            balanced = balanced.SetItem(largest, balanced[largest].Remove(released));
+            sizes[largest]--;
+            sizes[smallest]++;
+        }
+
+        return balanced;
+    }
 }

@@ -7,10 +7,13 @@ namespace Milvus.Akka.Coordinator;
 /// tested without a cluster. A node keeps its group while it lives and the group's node filter admits it. A node
 /// without a group goes to the group missing the most nodes (below its requests), else to the one furthest below its
 /// limit, else to the default group. Then, until nothing moves: a group below its requests takes a node from the group
-/// that can best spare one (above its limit first, then one named in its transfer_from, then any above its requests),
-/// and a group above its limit gives one to the group that best takes it (below its requests first, then one named in
-/// its transfer_to, then any below its limit), else to the default group. Ties go to the group listed first (the
-/// default group, then by creation); a group gives away its last node in <c>nodes</c>' order.
+/// that can best spare one, and a group above its limit gives one to the group that best takes it, else to the default
+/// group. "Best" is Milvus's priority: for a source, its excess over its limit × 1,000,000, else its nodes above its
+/// requests × 100,000 when the taker names it in transfer_from, else those nodes; for a target, its shortfall below its
+/// requests × 1,000,000, else its room below its limit × 100,000 when the giver names it in transfer_to, else that room
+/// (so the default group, with room for 1,000,000 nodes, outranks a transfer_to group with room for fewer than ten).
+/// Ties go to the group listed first (the default group, then by creation); a group gives away its last node in
+/// <c>nodes</c>' order.
 /// </summary>
 public static class ResourceGroupAssignment
 {

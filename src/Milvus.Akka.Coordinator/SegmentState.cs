@@ -452,10 +452,10 @@ public sealed record SegmentState(
 
     /// <summary>
     /// Puts every query node in a resource group (<see cref="ResourceGroupAssignment"/>), then in a replica of each
-    /// loaded collection placed in its group (<see cref="ReplicaPlacement"/>). A node that moved to another group
-    /// joins the replicas there once it no longer serves a replica of the same collection in its old group; a copy
-    /// assigned to a node that left its replica is placed again, and its shard reads it from the old node until the
-    /// new one serves it.
+    /// loaded collection placed in its group (<see cref="ReplicaPlacement"/>), the group's nodes spread evenly over
+    /// them. A node that leaves a replica (it moved to another group, or evens out the replicas) joins another replica
+    /// of the collection only once it no longer serves the old one; a copy assigned to a node that left its replica is
+    /// placed again, and its shard reads it from the old node until the new one serves it.
     /// </summary>
     private SegmentState WithReplicaMembers()
     {
@@ -466,8 +466,9 @@ public sealed record SegmentState(
         {
             foreach (var replicas in collection.ReplicaIds.GroupBy(collection.ResourceGroupOf))
             {
-                var inGroup = nodes.Where(n => groups[n] == replicas.Key && !ServesElsewhere(collection, n, replicas.Key)).ToList();
-                members.AddRange(ReplicaPlacement.Assign([.. replicas], inGroup, ReplicaNodes, NodeOrder));
+                var (inGroup, current) = Candidates(collection, replicas.Key, nodes.Where(n => groups[n] == replicas.Key));
+                var placed = ReplicaPlacement.Assign([.. replicas], inGroup, current, NodeOrder);
+                members.AddRange(ReplicaPlacement.Balance([.. replicas], placed, NodeOrder));
             }
         }
 
@@ -476,9 +477,34 @@ public sealed record SegmentState(
         return this with { NodeGroups = groups, ReplicaNodes = replicaNodes, AssignedTo = AssignedTo.RemoveRange(replaced) };
     }
 
-    /// <summary>Whether <paramref name="node"/> serves a replica of <paramref name="collection"/> placed outside <paramref name="group"/>.</summary>
-    private bool ServesElsewhere(CollectionInfo collection, IActorRef node, string group) =>
-        ServedBy.Any(s => s.Value.Equals(node) && collection.ReplicaIds.Contains(s.Key.ReplicaId) && collection.ResourceGroupOf(s.Key.ReplicaId) != group);
+    /// <summary>
+    /// The nodes of <paramref name="group"/> that may serve the collection's replicas placed there, and the membership
+    /// to keep: a node still serving copies of a replica placed in another group waits until they moved; a node serving
+    /// copies of one of this group's replicas without being in any of them (it was released to even them out, or came
+    /// back) counts as that replica's member, so it is released again or stays, and never holds two replicas' copies.
+    /// </summary>
+    private (List<IActorRef> Nodes, ImmutableDictionary<long, ImmutableHashSet<IActorRef>> Current) Candidates(
+        CollectionInfo collection, string group, IEnumerable<IActorRef> nodesInGroup)
+    {
+        var inGroup = new List<IActorRef>();
+        var current = ReplicaNodes;
+        foreach (var node in nodesInGroup)
+        {
+            var served = ServedBy.Where(s => s.Value.Equals(node) && collection.ReplicaIds.Contains(s.Key.ReplicaId)).Select(s => s.Key.ReplicaId).Distinct().ToList();
+            if (served.Any(r => collection.ResourceGroupOf(r) != group))
+            {
+                continue;
+            }
+
+            inGroup.Add(node);
+            if (served.Count > 0 && !collection.ReplicaIds.Any(r => current.GetValueOrDefault(r, []).Contains(node)))
+            {
+                current = current.SetItem(served[0], current.GetValueOrDefault(served[0], []).Add(node));
+            }
+        }
+
+        return (inGroup, current);
+    }
 
     /// <summary>Nodes serving a replica's copies without belonging to it (they left its resource group): Milvus's outgoing nodes.</summary>
     private IEnumerable<IActorRef> LeavingNodes(long replicaId) =>

@@ -402,4 +402,114 @@ public sealed class CatalogStateTests
 
         return catalog.State.Collections.IsEmpty && catalog.State.View.Collections.IsEmpty;
     }
+
+    [Fact]
+    public void Resource_groups_are_created_once_validated_as_Milvus_does_and_survive_a_restart()
+    {
+        var catalog = new Catalog();
+        var config = new ResourceGroupConfig(1, 2) { TransferFrom = [ResourceGroups.Default], NodeLabels = [new NodeLabel("zone", "a")] };
+        var created = catalog.Run(new CreateResourceGroup("rg_a", config));
+        Assert.Single(created.Effects.OfType<PutMeta>());
+        Assert.Empty(catalog.Run(new CreateResourceGroup("rg_a", config with { NodeLabels = [new NodeLabel("zone", "a")] })).Effects.OfType<PutMeta>());
+        Assert.Equal(ErrorCode.ResourceGroupAlreadyExist, Assert.Throws<MilvusException>(() => catalog.Run(new CreateResourceGroup("rg_a", new ResourceGroupConfig(0, 0)))).Code);
+        Assert.Equal(ErrorCode.ParameterInvalid, Assert.Throws<MilvusException>(() => catalog.Run(new CreateResourceGroup("1rg", new ResourceGroupConfig(0, 0)))).Code);
+        var illegal = Assert.Throws<MilvusException>(() => catalog.Run(new CreateResourceGroup("rg_b", new ResourceGroupConfig(3, 2))));
+        Assert.Equal(ErrorCode.ResourceGroupIllegalConfig, illegal.Code);
+        Assert.Equal("resource group illegal config[rg=rg_b]: limits node num should not less than requests node num", illegal.Message);
+        Assert.Contains("`TransferTo` nowhere not exist",
+            Assert.Throws<MilvusException>(() => catalog.Run(new CreateResourceGroup("rg_b", new ResourceGroupConfig(0, 0) { TransferTo = ["nowhere"] }))).Message);
+        catalog.Run(new CreateResourceGroup("rg_b", new ResourceGroupConfig(0, 0)));
+
+        Assert.Equal([ResourceGroups.Default, "rg_a", "rg_b"], catalog.State.ListResourceGroups().Names.ToArray());
+        Assert.Equal([ResourceGroups.Default, "rg_a", "rg_b"], catalog.State.View.ResourceGroups.Select(g => g.Name));
+
+        var reloaded = Reloaded(catalog.State, [created], 99);
+        Assert.True(reloaded.ResourceGroups["rg_a"].Config.SameAs(config));
+        Assert.True(reloaded.ResourceGroups[ResourceGroups.Default].Config.SameAs(ResourceGroups.DefaultConfig));
+    }
+
+    [Fact]
+    public void A_resource_group_is_dropped_only_when_empty_unreferenced_and_not_the_default()
+    {
+        var catalog = new Catalog();
+        catalog.Run(new CreateResourceGroup("rg_a", new ResourceGroupConfig(1, 1)));
+        catalog.Run(new CreateResourceGroup("rg_b", new ResourceGroupConfig(0, 0) { TransferFrom = ["rg_a"] }));
+
+        Assert.Equal("default resource group is not deletable",
+            Assert.Throws<MilvusException>(() => catalog.Run(new DropResourceGroup(ResourceGroups.Default))).Message);
+        Assert.Contains("limits node num is not 0", Assert.Throws<MilvusException>(() => catalog.Run(new DropResourceGroup("rg_a"))).Message);
+        catalog.Run(new UpdateResourceGroups(ImmutableSortedDictionary<string, ResourceGroupConfig>.Empty.Add("rg_a", new ResourceGroupConfig(0, 0))));
+        Assert.Contains("used by rg_b", Assert.Throws<MilvusException>(() => catalog.Run(new DropResourceGroup("rg_a"))).Message);
+
+        var dropped = catalog.Run(new DropResourceGroup("rg_b"));
+        Assert.Equal(CatalogState.KeyOf(new ResourceGroupInfo("rg_b", new ResourceGroupConfig(0, 0), 0)), Assert.Single(dropped.Effects.OfType<DeleteMeta>()).Key);
+        catalog.Run(new DropResourceGroup("rg_a"));
+        Assert.Empty(catalog.Run(new DropResourceGroup("rg_a")).Effects.OfType<DeleteMeta>());
+        Assert.Equal([ResourceGroups.Default], catalog.State.ListResourceGroups().Names.ToArray());
+        Assert.Equal(ErrorCode.ResourceGroupNotFound,
+            Assert.Throws<MilvusException>(() => catalog.Run(new UpdateResourceGroups(ImmutableSortedDictionary<string, ResourceGroupConfig>.Empty.Add("rg_a", new ResourceGroupConfig(0, 0))))).Code);
+    }
+
+    [Fact]
+    public void TransferNode_moves_requests_between_groups_as_Milvus_does()
+    {
+        var catalog = new Catalog { QueryNodes = 3 };
+        catalog.Run(new CreateResourceGroup("rg_a", new ResourceGroupConfig(0, 0)));
+
+        catalog.Run(new TransferNode(ResourceGroups.Default, "rg_a", 2));
+        Assert.True(catalog.State.ResourceGroups["rg_a"].Config.SameAs(new ResourceGroupConfig(2, 2)));
+        Assert.True(catalog.State.ResourceGroups[ResourceGroups.Default].Config.SameAs(ResourceGroups.DefaultConfig));
+
+        catalog.GroupNodes["rg_a"] = 2;
+        catalog.Run(new TransferNode("rg_a", ResourceGroups.Default, 1));
+        Assert.True(catalog.State.ResourceGroups["rg_a"].Config.SameAs(new ResourceGroupConfig(1, 1)));
+        Assert.True(catalog.State.ResourceGroups[ResourceGroups.Default].Config.SameAs(new ResourceGroupConfig(1, ResourceGroups.DefaultCapacity)));
+
+        var notEnough = Assert.Throws<MilvusException>(() => catalog.Run(new TransferNode("rg_a", ResourceGroups.Default, 3)));
+        Assert.Equal(ErrorCode.ResourceGroupNodeNotEnough, notEnough.Code);
+        Assert.Equal("resource group node not enough[rg=rg_a][currentNodeNum=2][expectedNodeNum=3]", notEnough.Message);
+        Assert.Equal(ErrorCode.ParameterInvalid, Assert.Throws<MilvusException>(() => catalog.Run(new TransferNode("rg_a", "rg_a", 1))).Code);
+        Assert.Equal(ErrorCode.ParameterInvalid, Assert.Throws<MilvusException>(() => catalog.Run(new TransferNode("rg_a", ResourceGroups.Default, 0))).Code);
+        Assert.Equal(ErrorCode.ResourceGroupNotFound, Assert.Throws<MilvusException>(() => catalog.Run(new TransferNode("rg_x", ResourceGroups.Default, 1))).Code);
+    }
+
+    [Fact]
+    public void A_load_places_its_replicas_in_the_named_groups_and_TransferReplica_moves_them()
+    {
+        var catalog = new Catalog { QueryNodes = 2 };
+        catalog.Run(Create("c"));
+        catalog.Run(VectorIndex("c"));
+        catalog.Run(new CreateResourceGroup("rg_a", new ResourceGroupConfig(1, 1)));
+
+        var missing = Assert.Throws<MilvusException>(() => catalog.Run(new LoadCollection(DatabaseInfo.DefaultName, "c") { ResourceGroups = ["rg_a"] }));
+        Assert.Equal("failed to spawn replica for collection: resource group node not enough[rg=rg_a][currentNodeNum=0][expectedNodeNum=1]", missing.Message);
+        Assert.Equal(ErrorCode.ResourceGroupNotFound,
+            Assert.Throws<MilvusException>(() => catalog.Run(new LoadCollection(DatabaseInfo.DefaultName, "c") { ResourceGroups = ["rg_x"] })).Code);
+        Assert.Contains("resource group num can only be 0, 1 or same as replica number",
+            Assert.Throws<MilvusException>(() => catalog.Run(new LoadCollection(DatabaseInfo.DefaultName, "c", 3) { ResourceGroups = ["rg_a", ResourceGroups.Default] })).Message);
+
+        catalog.GroupNodes["rg_a"] = 1;
+        catalog.Run(new LoadCollection(DatabaseInfo.DefaultName, "c", 2) { ResourceGroups = [ResourceGroups.Default, "rg_a"] });
+        var loaded = Named(catalog.State, "c");
+        Assert.Equal([ResourceGroups.Default, "rg_a"], loaded.ReplicaIds.Select(loaded.ResourceGroupOf));
+        Assert.Contains("can't change the resource groups",
+            Assert.Throws<MilvusException>(() => catalog.Run(new LoadCollection(DatabaseInfo.DefaultName, "c", 2) { ResourceGroups = ["rg_a"] })).Message);
+        Assert.Empty(catalog.Run(new LoadCollection(DatabaseInfo.DefaultName, "c", 2)).Effects.OfType<PutMeta>());
+        Assert.Contains("some replicas still loaded in resource group[rg_a], release it first",
+            Assert.Throws<MilvusException>(() => catalog.Run(new DropResourceGroup("rg_a"))).Message);
+
+        catalog.Run(new TransferReplica("rg_a", ResourceGroups.Default, DatabaseInfo.DefaultName, "c", 1));
+        var moved = Named(catalog.State, "c");
+        Assert.All(moved.ReplicaIds, r => Assert.Equal(ResourceGroups.Default, moved.ResourceGroupOf(r)));
+        Assert.Empty(moved.ReplicaResourceGroups);
+        Assert.Contains("only found [0] replicas of collection [c] in source resource group [rg_a], but 1 require",
+            Assert.Throws<MilvusException>(() => catalog.Run(new TransferReplica("rg_a", ResourceGroups.Default, DatabaseInfo.DefaultName, "c", 1))).Message);
+        catalog.Run(new TransferReplica(ResourceGroups.Default, "rg_a", DatabaseInfo.DefaultName, "c", 2));
+        Assert.All(Named(catalog.State, "c").ReplicaIds, r => Assert.Equal("rg_a", Named(catalog.State, "c").ResourceGroupOf(r)));
+
+        catalog.Run(new ReleaseCollection(DatabaseInfo.DefaultName, "c"));
+        Assert.Empty(Named(catalog.State, "c").ReplicaResourceGroups);
+        Assert.Contains("Collection not loaded",
+            Assert.Throws<MilvusException>(() => catalog.Run(new TransferReplica("rg_a", ResourceGroups.Default, DatabaseInfo.DefaultName, "c", 1))).Message);
+    }
 }

@@ -57,4 +57,18 @@ public sealed class ReplicaPlacementTests
         var next = Assign(replicas, Enumerable.Range(0, nodeCount % 10));
         return next.Values.Max(m => m.Count) - next.Values.Min(m => m.Count) <= 1;
     }
+
+    [Fact]
+    public void Balance_releases_the_last_nodes_of_the_largest_replica_until_replicas_differ_by_at_most_one()
+    {
+        var members = Assign([901], [1, 2, 3, 4, 5]).Add(902, []).Add(903, []);
+
+        var balanced = ReplicaPlacement.Balance([901, 902, 903], members, Comparer<int>.Default);
+
+        // Three nodes leave 901, counted as joining 902, 903, 902 (five nodes over three replicas: 2, 2, 1).
+        Assert.Equal([1, 2], balanced[901].Order());
+        Assert.Empty(balanced[902]);
+        var even = Assign([901, 902], [1, 2, 3]);
+        Assert.Same(even, ReplicaPlacement.Balance([901, 902], even, Comparer<int>.Default));
+    }
 }

@@ -365,4 +365,92 @@ public sealed class SegmentStateTests
         LoadReplicas.Check(Collection(1, loaded: false), 1, [], groups, _ => throw new InvalidOperationException("not asked"), partitions: false);
         LoadReplicas.Check(Collection(1, loaded: false), 2, [], groups, _ => 2, partitions: false);
     }
+
+    // Resource groups.
+
+    private static CatalogView Grouped(ulong version, ImmutableArray<ResourceGroupInfo> groups, params CollectionInfo[] collections) =>
+        View(version, collections) with { ResourceGroups = [ResourceGroups.DefaultGroup, .. groups] };
+
+    [Fact]
+    public void Replicas_are_served_by_nodes_of_their_resource_group_and_move_with_a_TransferReplica_without_a_gap()
+    {
+        var (q1, q2, q3) = (Node("q1"), Node("q2"), Node("q3"));
+        ImmutableArray<ResourceGroupInfo> groups = [new ResourceGroupInfo("rg_a", new ResourceGroupConfig(1, 1), 5)];
+        var placed = Replicated(1, 901, 902) with { ReplicaResourceGroups = ImmutableDictionary<long, string>.Empty.Add(902, "rg_a") };
+        var state = Flushed(Registered(Start(Grouped(1, groups, placed)), q1, q2, q3), 1, 3);
+
+        var inGroup = Assert.Single(state.NodeGroups, n => n.Value == "rg_a").Key;
+        Assert.Equal([inGroup], state.ReplicaNodes[902]);
+        Assert.Equal(state.NodeGroups.Where(n => n.Value == ResourceGroups.Default).Select(n => n.Key).ToHashSet(), state.ReplicaNodes[901].ToHashSet());
+        Assert.All(state.AssignedTo.Where(a => a.Key.ReplicaId == 902), a => Assert.Equal(inGroup, a.Value));
+        foreach (var (copy, node) in state.AssignedTo)
+        {
+            state = state.Served(new SegmentServed(copy.SegmentId, node, true)).State;
+        }
+
+        var described = state.DescribeResourceGroup("rg_a", n => new ResourceGroupNode(0, n.Path.Name, ""));
+        Assert.Equal((1, 1), (described.Capacity, described.Nodes.Length));
+        Assert.Equal(1, described.LoadedReplicas["c1"]);
+        Assert.Equal(ResourceGroups.DefaultCapacity, state.DescribeResourceGroup(ResourceGroups.Default, n => new ResourceGroupNode(0, "", "")).Capacity);
+        Assert.Equal(ErrorCode.ResourceGroupNotFound, Assert.Throws<MilvusException>(() => state.DescribeResourceGroup("rg_x", n => null!)).Code);
+
+        // TransferReplica: replica 902 now belongs to the default group, whose two nodes replica 901 holds. One of them is
+        // released to even the replicas out: its copies of 901 move to the other, and the rg_a node keeps serving 902's
+        // copies (an outgoing node) meanwhile. Every copy stays served by some node throughout.
+        var moved = state.WithCatalog(Grouped(2, groups, placed with { ReplicaResourceGroups = ImmutableDictionary<long, string>.Empty }), Now);
+        var kept = Assert.Single(moved.State.ReplicaNodes[901]);
+        var released = state.ReplicaNodes[901].Single(n => !n.Equals(kept));
+        Assert.Empty(moved.State.ReplicaNodes[902]);
+        Assert.All(Assignments(moved.Effects), a => Assert.Equal((901L, kept), (a.ReplicaId, a.QueryNode)));
+        Assert.Equal(state.AssignedTo.Count(a => a.Value.Equals(released)), Assignments(moved.Effects).Count());
+        Assert.Equal(6, moved.State.ServedBy.Count);
+        Assert.All(moved.State.ServedBy.Where(s => s.Key.ReplicaId == 902), s => Assert.Equal(inGroup, s.Value));
+        Assert.Equal(1, moved.State.DescribeResourceGroup(ResourceGroups.Default, n => new ResourceGroupNode(0, "", "")).OutgoingNodes["c1"]);
+        Assert.Equal(1, moved.State.DescribeResourceGroup("rg_a", n => new ResourceGroupNode(0, "", "")).IncomingNodes["c1"]);
+
+        // Nodes registering again keep their copies recorded (the shards still read them there) and are not told to unload.
+        var registered = moved.State.QueryNodeRegistered(inGroup, [100, 101, 102]);
+        Assert.DoesNotContain(registered.Effects.OfType<Send>(), e => e.Message is UnloadSegments);
+        Assert.All(registered.State.ServedBy.Where(s => s.Key.ReplicaId == 902), s => Assert.Equal(inGroup, s.Value));
+
+        // Once the kept node serves 901's copies and the released one has unloaded them, the released node joins 902 and
+        // is given its copies; once it serves them, the rg_a node has nothing left to serve for the collection.
+        var after = Assignments(moved.Effects).Aggregate(registered.State, (st, a) => st.Served(new SegmentServed(a.Segment.SegmentId, kept, true)).State);
+        Assert.Empty(after.ReplicaNodes[902]);
+        after = state.ServedBy.Where(s => s.Value.Equals(released)).Select(s => s.Key.SegmentId)
+            .Aggregate(after, (st, id) => st.Served(new SegmentServed(id, released, false)).State);
+        Assert.Equal([released], after.ReplicaNodes[902]);
+        var joined = after.QueryNodeRegistered(released, []);
+        var toReleased = Assignments(joined.Effects).ToList();
+        Assert.Equal(3, toReleased.Count);
+        Assert.All(toReleased, a => Assert.Equal((902L, released), (a.ReplicaId, a.QueryNode)));
+        after = toReleased.Aggregate(joined.State, (st, a) => st.Served(new SegmentServed(a.Segment.SegmentId, released, true)).State);
+        Assert.All(after.ServedBy.Where(s => s.Key.ReplicaId == 902), s => Assert.Equal(released, s.Value));
+        Assert.Empty(after.DescribeResourceGroup(ResourceGroups.Default, n => new ResourceGroupNode(0, "", "")).OutgoingNodes);
+    }
+
+    [Fact]
+    public void A_node_serving_a_replica_that_moved_to_its_new_group_stays_in_that_replica()
+    {
+        var (q1, q2) = (Node("q1"), Node("q2"));
+        ImmutableArray<ResourceGroupInfo> groups = [new ResourceGroupInfo("rg_a", new ResourceGroupConfig(1, 1), 5)];
+        var placed = Replicated(1, 901, 902) with { ReplicaResourceGroups = ImmutableDictionary<long, string>.Empty.Add(902, "rg_a") };
+        var state = Flushed(Registered(Start(Grouped(1, groups, placed)), q1, q2), 1, 2);
+        var inGroup = state.ReplicaNodes[902].Single();
+        state = state.AssignedTo.Aggregate(state, (st, a) => st.Served(new SegmentServed(a.Key.SegmentId, a.Value, true)).State);
+
+        // The replica moves to the default group, whose only node holds the other replica: it keeps being read on its old node.
+        var moved = state.WithCatalog(Grouped(2, groups, placed with { ReplicaResourceGroups = ImmutableDictionary<long, string>.Empty }), Now);
+        Assert.Empty(moved.State.ReplicaNodes[902]);
+        Assert.All(moved.State.ServedBy.Where(s => s.Key.ReplicaId == 902), s => Assert.Equal(inGroup, s.Value));
+
+        // Then its node joins the default group too: it becomes the replica's member again, its copies where they are.
+        var emptied = moved.State.WithCatalog(Grouped(3, [groups[0] with { Config = new ResourceGroupConfig(0, 0) }], placed with
+        {
+            ReplicaResourceGroups = ImmutableDictionary<long, string>.Empty,
+        }), Now);
+        Assert.Equal([inGroup], emptied.State.ReplicaNodes[902]);
+        Assert.All(Assignments(emptied.Effects), a => Assert.Equal((902L, inGroup), (a.ReplicaId, a.QueryNode)));
+        Assert.Equal(state.ServedBy, emptied.State.ServedBy);
+    }
 }

@@ -68,6 +68,29 @@ public sealed class SegmentServingTests
     }
 
     [Fact]
+    public void A_copy_moved_to_another_live_node_is_read_on_the_old_one_until_the_new_one_loaded_it_then_unloaded_there()
+    {
+        var serving = Served((1, NodeA));
+
+        Assert.True(serving.Assign(Segment(1), NodeB, Replica));
+        Assert.Equal([1], Remote(Route(serving))[NodeA]);
+
+        var effects = serving.Loaded(1, NodeB);
+        Assert.Equal([1], Remote(Route(serving))[NodeB]);
+        Assert.False(Remote(Route(serving)).ContainsKey(NodeA));
+        var (node, ids) = Assert.Single(effects.Unload);
+        Assert.Equal(NodeA, node);
+        Assert.Equal([1L], ids.ToArray());
+
+        // A node serving another replica's copy of the segment keeps it.
+        var twoReplicas = Served((1, NodeA));
+        twoReplicas.Assign(Segment(1), NodeA, Replica + 1);
+        twoReplicas.Loaded(1, NodeA);
+        twoReplicas.Assign(Segment(1), NodeB, Replica);
+        Assert.Empty(twoReplicas.Loaded(1, NodeB).Unload);
+    }
+
+    [Fact]
     public void Loading_an_empty_loaded_collection_keeps_the_next_flushed_segments_in_memory()
     {
         var serving = new SegmentServing<string>();
