@@ -32,7 +32,7 @@ public sealed class OracleCollection
 
     public Task<CollectionInfo> DescribeAsync() => _proxy.DescribeCollectionAsync(null, Name);
 
-    public async Task CreateAndLoadAsync(int shards, int replicaNumber = 1)
+    public async Task CreateAndLoadAsync(int shards, int replicaNumber = 1, ImmutableArray<string> resourceGroups = default)
     {
         await _proxy.CreateCollectionAsync(null, TestRows.Schema(Name), shards);
         foreach (var (field, metric) in new[] { ("vec_l2", "L2"), ("vec_ip", "IP"), ("vec_cos", "COSINE") })
@@ -41,7 +41,7 @@ public sealed class OracleCollection
                 ImmutableSortedDictionary<string, string>.Empty.Add("index_type", "FLAT").Add("metric_type", metric));
         }
 
-        await _proxy.LoadCollectionAsync(null, Name, replicaNumber: replicaNumber);
+        await _proxy.LoadCollectionAsync(null, Name, replicaNumber: replicaNumber, resourceGroups: resourceGroups);
     }
 
     public async Task InsertAsync(long firstId, int count)
@@ -91,6 +91,35 @@ public sealed class OracleCollection
             Consistency = ConsistencyLevel.Strong,
         });
         Assert.Equal(some, ((ScalarColumn<long>)rows.Ids).Values);
+    }
+
+    /// <summary>Strong searches and counts without pause until <paramref name="stop"/>, each checked against the oracle (no writes run meanwhile).</summary>
+    public async Task ReadUntilAsync(ReadTally tally, CancellationToken stop)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (!stop.IsCancellationRequested)
+        {
+            var query = Rows.RandomQuery();
+            try
+            {
+                var hits = await _proxy.SearchAsync(new SearchRequest
+                {
+                    Collection = Name,
+                    VectorField = "vec_l2",
+                    Vectors = query,
+                    Limit = 10,
+                    Consistency = ConsistencyLevel.Strong,
+                });
+                Rows.AssertSameHits(MetricType.L2, query, hits, 0, Rows.TopK(query, MetricType.L2, 10));
+                var count = await _proxy.QueryAsync(new QueryRequest { Collection = Name, OutputFields = [MilvusProxy.CountStar], Consistency = ConsistencyLevel.Strong });
+                Assert.Equal(Rows.Visible.Count, count.Count);
+                tally.Success();
+            }
+            catch (MilvusException e)
+            {
+                tally.Failure($"{e.Code}: {e.Message} after {watch.Elapsed.TotalSeconds:0.0} s");
+            }
+        }
     }
 
     public Task WaitUntilServedAsync() => Eventually.UntilAsync(

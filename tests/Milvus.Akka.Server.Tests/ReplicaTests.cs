@@ -74,7 +74,7 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IAsyncLifetime
         // A reader checks every search and count against the oracle while one replica's query node stops.
         using var stop = new CancellationTokenSource();
         var reads = new ReadTally();
-        var reader = Task.Run(() => ReadAsync(proxy, collection, reads, stop.Token));
+        var reader = Task.Run(() => collection.ReadUntilAsync(reads, stop.Token));
         try
         {
             await Eventually.UntilAsync(() => Task.FromResult(reader.IsCompleted || reads.Total >= 20), "the reader ran 20 reads");
@@ -107,56 +107,5 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IAsyncLifetime
         var reloaded = Assert.Single((await client.GetReplicasAsync(new GetReplicasRequest { CollectionID = info.Id })).Replicas);
         Assert.DoesNotContain(reloaded.ReplicaID, nodesOf.Keys);
         await collection.AssertMatchesOracleAsync();
-    }
-
-    /// <summary>Strong searches and counts without pause, each checked against the oracle (no writes run meanwhile).</summary>
-    private static async Task ReadAsync(MilvusProxy proxy, OracleCollection collection, ReadTally tally, CancellationToken stop)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!stop.IsCancellationRequested)
-        {
-            var query = collection.Rows.RandomQuery();
-            try
-            {
-                var hits = await proxy.SearchAsync(new SearchRequest
-                {
-                    Collection = collection.Name,
-                    VectorField = "vec_l2",
-                    Vectors = query,
-                    Limit = 10,
-                    Consistency = ConsistencyLevel.Strong,
-                });
-                collection.Rows.AssertSameHits(MetricType.L2, query, hits, 0, collection.Rows.TopK(query, MetricType.L2, 10));
-                var count = await proxy.QueryAsync(new QueryRequest { Collection = collection.Name, OutputFields = [MilvusProxy.CountStar], Consistency = ConsistencyLevel.Strong });
-                Assert.Equal(collection.Rows.Visible.Count, count.Count);
-                tally.Success();
-            }
-            catch (MilvusException e)
-            {
-                tally.Failure($"{e.Code}: {e.Message} after {watch.Elapsed.TotalSeconds:0.0} s");
-            }
-        }
-    }
-
-    private sealed class ReadTally
-    {
-        private int _succeeded;
-        private int _failed;
-
-        public int Succeeded => Volatile.Read(ref _succeeded);
-
-        public int Failed => Volatile.Read(ref _failed);
-
-        public int Total => Succeeded + Failed;
-
-        public string? FirstFailure { get; private set; }
-
-        public void Success() => Interlocked.Increment(ref _succeeded);
-
-        public void Failure(string reason)
-        {
-            FirstFailure ??= reason;
-            Interlocked.Increment(ref _failed);
-        }
     }
 }
