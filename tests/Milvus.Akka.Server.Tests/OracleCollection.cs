@@ -55,16 +55,7 @@ public sealed class OracleCollection
     {
         for (var q = 0; q < 2; q++)
         {
-            var query = Rows.RandomQuery();
-            var result = await _proxy.SearchAsync(new SearchRequest
-            {
-                Collection = Name,
-                VectorField = "vec_l2",
-                Vectors = query,
-                Limit = 10,
-                Consistency = ConsistencyLevel.Strong,
-            });
-            Rows.AssertSameHits(MetricType.L2, query, result, 0, Rows.TopK(query, MetricType.L2, 10));
+            await AssertNearestAsync();
         }
 
         // A filter of several evaluators (arithmetic, like, a JSON path with in, a column comparison), which reaches the
@@ -93,24 +84,55 @@ public sealed class OracleCollection
         Assert.Equal(some, ((ScalarColumn<long>)rows.Ids).Values);
     }
 
-    /// <summary>Strong searches and counts without pause until <paramref name="stop"/>, each checked against the oracle (no writes run meanwhile).</summary>
-    public async Task ReadUntilAsync(ReadTally tally, CancellationToken stop)
+    /// <summary>A Strong top-10 search of a random query finds exactly the oracle's nearest visible rows.</summary>
+    private async Task AssertNearestAsync()
+    {
+        var query = Rows.RandomQuery();
+        var hits = await _proxy.SearchAsync(new SearchRequest
+        {
+            Collection = Name,
+            VectorField = "vec_l2",
+            Vectors = query,
+            Limit = 10,
+            Consistency = ConsistencyLevel.Strong,
+        });
+        Rows.AssertSameHits(MetricType.L2, query, hits, 0, Rows.TopK(query, MetricType.L2, 10));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="change"/> while a reader checks Strong searches and counts against the oracle without pause
+    /// (no writes run meanwhile): 20 reads before the change, <paramref name="readsAfter"/> after it. Returns the tally.
+    /// </summary>
+    public async Task<ReadTally> ReadWhileAsync(Func<Task> change, int readsAfter = 20)
+    {
+        using var stop = new CancellationTokenSource();
+        var reads = new ReadTally();
+        var reader = Task.Run(() => ReadUntilAsync(reads, stop.Token));
+        try
+        {
+            await Eventually.UntilAsync(() => Task.FromResult(reader.IsCompleted || reads.Total >= 20), "the reader ran 20 reads");
+            await change();
+            var before = reads.Total;
+            await Eventually.UntilAsync(() => Task.FromResult(reader.IsCompleted || reads.Total >= before + readsAfter),
+                $"the reader ran {readsAfter} reads after the change");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+
+        await reader;
+        return reads;
+    }
+
+    private async Task ReadUntilAsync(ReadTally tally, CancellationToken stop)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         while (!stop.IsCancellationRequested)
         {
-            var query = Rows.RandomQuery();
             try
             {
-                var hits = await _proxy.SearchAsync(new SearchRequest
-                {
-                    Collection = Name,
-                    VectorField = "vec_l2",
-                    Vectors = query,
-                    Limit = 10,
-                    Consistency = ConsistencyLevel.Strong,
-                });
-                Rows.AssertSameHits(MetricType.L2, query, hits, 0, Rows.TopK(query, MetricType.L2, 10));
+                await AssertNearestAsync();
                 var count = await _proxy.QueryAsync(new QueryRequest { Collection = Name, OutputFields = [MilvusProxy.CountStar], Consistency = ConsistencyLevel.Strong });
                 Assert.Equal(Rows.Visible.Count, count.Count);
                 tally.Success();

@@ -72,24 +72,11 @@ public sealed class ReplicaTests(ITestOutputHelper output) : IAsyncLifetime
         await collection.AssertMatchesOracleAsync();
 
         // A reader checks every search and count against the oracle while one replica's query node stops.
-        using var stop = new CancellationTokenSource();
-        var reads = new ReadTally();
-        var reader = Task.Run(() => collection.ReadUntilAsync(reads, stop.Token));
-        try
+        var reads = await collection.ReadWhileAsync(async () =>
         {
-            await Eventually.UntilAsync(() => Task.FromResult(reader.IsCompleted || reads.Total >= 20), "the reader ran 20 reads");
-            var stopping = _cluster.Streaming[0];
-            var queryNode = await stopping.System.ActorSelection("/user/query-node").ResolveOne(TimeSpan.FromSeconds(10));
-            var before = reads.Total;
+            var queryNode = await _cluster.Streaming[0].System.ActorSelection("/user/query-node").ResolveOne(TimeSpan.FromSeconds(10));
             await queryNode.GracefulStop(TimeSpan.FromSeconds(10));
-            await Eventually.UntilAsync(() => Task.FromResult(reader.IsCompleted || reads.Total >= before + 60), "the reader ran 60 reads after the stop");
-        }
-        finally
-        {
-            await stop.CancelAsync();
-        }
-
-        await reader;
+        }, readsAfter: 60);
         var rate = 100.0 * reads.Succeeded / reads.Total;
         output.WriteLine($"replica_number 2, one query node stopped: {reads.Succeeded} of {reads.Total} reads succeeded ({rate:0.0} %), "
             + $"{reads.Failed} failed; first failure: {reads.FirstFailure ?? "none"}");

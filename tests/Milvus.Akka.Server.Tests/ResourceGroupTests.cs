@@ -63,15 +63,10 @@ public sealed class ResourceGroupTests(ITestOutputHelper output) : IAsyncLifetim
         var refused = await client.DropResourceGroupAsync(new DropResourceGroupRequest { ResourceGroup = Group });
         Assert.Contains("some replicas still loaded in resource group[rg_a]", refused.Reason);
 
-        using var stop = new CancellationTokenSource();
-        var reads = new ReadTally();
-        var reader = Task.Run(() => collection.ReadUntilAsync(reads, stop.Token));
-        try
+        // The rg_a replica moves to the default group, whose one node holds the other replica: the rg_a node keeps
+        // serving it (an outgoing node of the default group, an incoming one of rg_a).
+        var transferred = await collection.ReadWhileAsync(async () =>
         {
-            await Eventually.UntilAsync(() => Task.FromResult(reader.IsCompleted || reads.Total >= 20), "the reader ran 20 reads");
-
-            // The rg_a replica moves to the default group, whose one node holds the other replica: the rg_a node keeps
-            // serving it (an outgoing node of the default group, an incoming one of rg_a).
             Assert.Equal(0, (await client.TransferReplicaAsync(new TransferReplicaRequest
             {
                 SourceResourceGroup = Group, TargetResourceGroup = DefaultGroup, CollectionName = collection.Name, NumReplica = 1,
@@ -79,29 +74,20 @@ public sealed class ResourceGroupTests(ITestOutputHelper output) : IAsyncLifetim
             var outgoing = (await client.DescribeResourceGroupAsync(new DescribeResourceGroupRequest { ResourceGroup = DefaultGroup })).ResourceGroup;
             Assert.Equal(2, outgoing.NumLoadedReplica[collection.Name]);
             Assert.Equal(1, outgoing.NumOutgoingNode[collection.Name]);
-            var before = reads.Total;
-            await Eventually.UntilAsync(() => Task.FromResult(reader.IsCompleted || reads.Total >= before + 20), "the reader ran 20 reads after the transfer");
+        });
 
-            // rg_a gives its node back: it joins the default group and the replica it already serves.
-            Assert.Equal(0, (await client.UpdateResourceGroupsAsync(new UpdateResourceGroupsRequest
-            {
-                ResourceGroups = { [Group] = new Rg.ResourceGroupConfig { Requests = new() { NodeNum = 0 }, Limits = new() { NodeNum = 0 } } },
-            })).Code);
+        // rg_a gives its node back: it joins the default group and the replica it already serves.
+        var returned = await collection.ReadWhileAsync(async () =>
+        {
+            await EmptyGroupAsync(client);
             await WaitForNodesAsync(client, DefaultGroup, 2);
             await Eventually.UntilAsync(async () =>
                 (await client.DescribeResourceGroupAsync(new DescribeResourceGroupRequest { ResourceGroup = DefaultGroup })).ResourceGroup.NumOutgoingNode.Count == 0,
                 "no node serves a replica outside its group");
-            before = reads.Total;
-            await Eventually.UntilAsync(() => Task.FromResult(reader.IsCompleted || reads.Total >= before + 20), "the reader ran 20 reads after the update");
-        }
-        finally
-        {
-            await stop.CancelAsync();
-        }
+        });
+        AssertNoFailedRead("replica transferred", transferred);
+        AssertNoFailedRead("node returned", returned);
 
-        await reader;
-        output.WriteLine($"resource group moves: {reads.Succeeded} of {reads.Total} reads succeeded; first failure: {reads.FirstFailure ?? "none"}");
-        Assert.Equal(0, reads.Failed);
         replicas = (await client.GetReplicasAsync(new GetReplicasRequest { CollectionName = collection.Name })).Replicas;
         Assert.All(replicas, r => Assert.Equal(DefaultGroup, r.ResourceGroupName));
         Assert.Empty(replicas[0].NodeIds.Intersect(replicas[1].NodeIds));
@@ -115,39 +101,20 @@ public sealed class ResourceGroupTests(ITestOutputHelper output) : IAsyncLifetim
         var info = await collection.DescribeAsync();
         var servingNodes = (await _cluster.Front.Proxy!.GetDistributionAsync(info.Id)).Segments.Select(s => s.NodeId).Distinct().ToList();
         Assert.Equal(2, servingNodes.Count);
-        var moves = new ReadTally();
-        using (var stopMoves = new CancellationTokenSource())
+        var moves = await collection.ReadWhileAsync(async () =>
         {
-            var mover = Task.Run(() => collection.ReadUntilAsync(moves, stopMoves.Token));
-            try
+            Assert.Equal(0, (await client.TransferNodeAsync(new TransferNodeRequest
             {
-                await Eventually.UntilAsync(() => Task.FromResult(mover.IsCompleted || moves.Total >= 20), "the reader ran 20 reads");
-                Assert.Equal(0, (await client.TransferNodeAsync(new TransferNodeRequest
-                {
-                    SourceResourceGroup = DefaultGroup, TargetResourceGroup = Group, NumNode = 1,
-                })).Code);
-                var moved = Assert.Single((await WaitForNodesAsync(client, Group, 1)).Nodes).NodeId;
-                await Eventually.UntilAsync(async () =>
-                        (await _cluster.Front.Proxy!.GetDistributionAsync(info.Id)).Segments.All(s => s.NodeId != 0 && s.NodeId != moved),
-                    "every segment is served by the node left in the default group", seconds: 60);
-                var before = moves.Total;
-                await Eventually.UntilAsync(() => Task.FromResult(mover.IsCompleted || moves.Total >= before + 20), "the reader ran 20 reads after the move");
-            }
-            finally
-            {
-                await stopMoves.CancelAsync();
-            }
-
-            await mover;
-        }
-
-        output.WriteLine($"node moved out of a replica: {moves.Succeeded} of {moves.Total} reads succeeded; first failure: {moves.FirstFailure ?? "none"}");
-        Assert.Equal(0, moves.Failed);
+                SourceResourceGroup = DefaultGroup, TargetResourceGroup = Group, NumNode = 1,
+            })).Code);
+            var moved = Assert.Single((await WaitForNodesAsync(client, Group, 1)).Nodes).NodeId;
+            await Eventually.UntilAsync(async () =>
+                    (await _cluster.Front.Proxy!.GetDistributionAsync(info.Id)).Segments.All(s => s.NodeId != 0 && s.NodeId != moved),
+                "every segment is served by the node left in the default group", seconds: 60);
+        });
+        AssertNoFailedRead("node moved out of a replica", moves);
         await collection.AssertMatchesOracleAsync();
-        Assert.Equal(0, (await client.UpdateResourceGroupsAsync(new UpdateResourceGroupsRequest
-        {
-            ResourceGroups = { [Group] = new Rg.ResourceGroupConfig { Requests = new() { NodeNum = 0 }, Limits = new() { NodeNum = 0 } } },
-        })).Code);
+        await EmptyGroupAsync(client);
         await WaitForNodesAsync(client, DefaultGroup, 2);
 
         Assert.Equal(0, (await client.DropResourceGroupAsync(new DropResourceGroupRequest { ResourceGroup = Group })).Code);
@@ -155,6 +122,19 @@ public sealed class ResourceGroupTests(ITestOutputHelper output) : IAsyncLifetim
         var missing = await client.DescribeResourceGroupAsync(new DescribeResourceGroupRequest { ResourceGroup = Group });
         Assert.Equal((int)ErrorCode.ResourceGroupNotFound, missing.Status.Code);
     }
+
+    private void AssertNoFailedRead(string phase, ReadTally reads)
+    {
+        output.WriteLine($"{phase}: {reads.Succeeded} of {reads.Total} reads succeeded; first failure: {reads.FirstFailure ?? "none"}");
+        Assert.Equal(0, reads.Failed);
+    }
+
+    /// <summary>rg_a asks for no node and holds none: its nodes return to the default group.</summary>
+    private static async Task EmptyGroupAsync(MilvusService.MilvusServiceClient client) =>
+        Assert.Equal(0, (await client.UpdateResourceGroupsAsync(new UpdateResourceGroupsRequest
+        {
+            ResourceGroups = { [Group] = new Rg.ResourceGroupConfig { Requests = new() { NodeNum = 0 }, Limits = new() { NodeNum = 0 } } },
+        })).Code);
 
     private static async Task<ResourceGroup> WaitForNodesAsync(MilvusService.MilvusServiceClient client, string group, int nodes)
     {
