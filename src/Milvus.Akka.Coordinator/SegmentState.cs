@@ -166,12 +166,17 @@ public sealed record SegmentState(
         var assignedTo = AssignedTo.ToBuilder();
         // A report sent before the node handled a release must not re-adopt that collection's segments.
         var released = new List<long>();
+        var recorded = new Dictionary<long, long>();
+        foreach (var (copy, _) in ServedBy.Where(s => s.Value.Equals(node)))
+        {
+            recorded.TryAdd(copy.SegmentId, copy.ReplicaId);
+        }
+
         foreach (var segmentId in served.Where(Segments.ContainsKey))
         {
             var segment = Segments[segmentId];
             // A node that left a replica (its resource group changed) serves that replica's copy until its new node does.
-            var replica = ServedBy.Where(s => s.Key.SegmentId == segmentId && s.Value.Equals(node)).Select(s => (long?)s.Key.ReplicaId).FirstOrDefault()
-                ?? joined.ReplicaOf(node, segment.CollectionId);
+            var replica = recorded.TryGetValue(segmentId, out var servedFor) ? servedFor : joined.ReplicaOf(node, segment.CollectionId);
             if (!Catalog.IsLoaded(segment) || replica is not { } replicaId)
             {
                 released.Add(segmentId);
@@ -461,12 +466,13 @@ public sealed record SegmentState(
     {
         var nodes = QueryNodes.Order(NodeOrder).ToList();
         var groups = ResourceGroupAssignment.Assign(Catalog.ResourceGroups, nodes, NodeGroups, n => NodeLabels.GetValueOrDefault(n, []));
+        var servedReplicas = ServedBy.GroupBy(s => s.Value).ToDictionary(g => g.Key, g => g.Select(s => s.Key.ReplicaId).Distinct().ToList());
         var members = ImmutableDictionary.CreateBuilder<long, ImmutableHashSet<IActorRef>>();
         foreach (var collection in Catalog.Collections.Values.Where(c => c.Loaded).OrderBy(c => c.Id))
         {
             foreach (var replicas in collection.ReplicaIds.GroupBy(collection.ResourceGroupOf))
             {
-                var (inGroup, current) = Candidates(collection, replicas.Key, nodes.Where(n => groups[n] == replicas.Key));
+                var (inGroup, current) = Candidates(collection, replicas.Key, nodes.Where(n => groups[n] == replicas.Key), servedReplicas);
                 var placed = ReplicaPlacement.Assign([.. replicas], inGroup, current, NodeOrder);
                 members.AddRange(ReplicaPlacement.Balance([.. replicas], placed, NodeOrder));
             }
@@ -484,13 +490,13 @@ public sealed record SegmentState(
     /// back) counts as that replica's member, so it is released again or stays, and never holds two replicas' copies.
     /// </summary>
     private (List<IActorRef> Nodes, ImmutableDictionary<long, ImmutableHashSet<IActorRef>> Current) Candidates(
-        CollectionInfo collection, string group, IEnumerable<IActorRef> nodesInGroup)
+        CollectionInfo collection, string group, IEnumerable<IActorRef> nodesInGroup, Dictionary<IActorRef, List<long>> servedReplicas)
     {
         var inGroup = new List<IActorRef>();
         var current = ReplicaNodes;
         foreach (var node in nodesInGroup)
         {
-            var served = ServedBy.Where(s => s.Value.Equals(node) && collection.ReplicaIds.Contains(s.Key.ReplicaId)).Select(s => s.Key.ReplicaId).Distinct().ToList();
+            var served = servedReplicas.GetValueOrDefault(node, []).Where(collection.ReplicaIds.Contains).ToList();
             if (served.Any(r => collection.ResourceGroupOf(r) != group))
             {
                 continue;
