@@ -102,7 +102,8 @@ public sealed partial record CatalogState
         RequireVectorIndexes(collection);
         var fields = LoadFieldRules.Resolve(collection.Schema, m.LoadFields, m.SkipDynamicField);
         LoadFieldRules.RequireUnchanged(collection, fields);
-        var groups = LoadReplicas.Check(collection, m.ReplicaNumber, m.ResourceGroups, ResourceGroups.Keys.ToList(), inputs.NodesInGroup, partitions: false);
+        var (replicas, named) = LoadConfigOf(collection, m.ReplicaNumber, m.ResourceGroups);
+        var groups = LoadReplicas.Check(collection, replicas, named, ResourceGroups.Keys.ToList(), inputs.NodesInGroup, partitions: false);
         if (collection.Loaded && collection.LoadedPartitions is null)
         {
             return Unchanged();
@@ -118,7 +119,8 @@ public sealed partial record CatalogState
         var ids = PartitionIds(collection, m.Partitions);
         var fields = LoadFieldRules.Resolve(collection.Schema, m.LoadFields, m.SkipDynamicField);
         LoadFieldRules.RequireUnchanged(collection, fields);
-        var groups = LoadReplicas.Check(collection, m.ReplicaNumber, m.ResourceGroups, ResourceGroups.Keys.ToList(), inputs.NodesInGroup, partitions: true);
+        var (replicas, named) = LoadConfigOf(collection, m.ReplicaNumber, m.ResourceGroups);
+        var groups = LoadReplicas.Check(collection, replicas, named, ResourceGroups.Keys.ToList(), inputs.NodesInGroup, partitions: true);
         if (!collection.Loaded)
         {
             return Saved(inputs, WithReplicas(collection, groups, inputs) with { LoadedPartitions = ids, LoadedFields = fields });
@@ -158,8 +160,15 @@ public sealed partial record CatalogState
     }
 
     /// <summary>A load of a collection not loaded yet takes one fresh id per replica.</summary>
-    private int NewReplicaIds(string database, string name, int replicaNumber) =>
-        Databases.ContainsKey(DatabaseName(database)) && TryFind(DatabaseName(database), name) is { Loaded: false } ? Math.Max(0, replicaNumber) : 0;
+    private int NewReplicaIds(string database, string name, int replicaNumber, ImmutableArray<string> resourceGroups) =>
+        Databases.ContainsKey(DatabaseName(database)) && TryFind(DatabaseName(database), name) is { Loaded: false } collection
+            ? LoadConfigOf(collection, replicaNumber, resourceGroups).ReplicaNumber
+            : 0;
+
+    /// <summary>The replica number and resource groups of a load, the collection's or database's configured ones if it names neither.</summary>
+    private (int ReplicaNumber, ImmutableArray<string> ResourceGroups) LoadConfigOf(CollectionInfo collection, int replicaNumber, ImmutableArray<string> resourceGroups) =>
+        LoadReplicas.Configured(replicaNumber, resourceGroups, collection.Properties,
+            Databases.TryGetValue(collection.Database, out var db) ? db.Properties : ImmutableSortedDictionary<string, string>.Empty);
 
     /// <summary>
     /// The collection loaded in replicas placed in <paramref name="groups"/> (one per replica): a collection already

@@ -69,8 +69,8 @@ public sealed partial record CatalogState(
     {
         CreateDatabase or CreatePartition or CreateIndex => 1,
         CreateCollection m => 1 + Math.Min(InitialPartitionCount(m), Settings.MaxPartitions),
-        LoadCollection m => NewReplicaIds(m.Database, m.Name, m.ReplicaNumber),
-        LoadPartitions m => NewReplicaIds(m.Database, m.Collection, m.ReplicaNumber),
+        LoadCollection m => NewReplicaIds(m.Database, m.Name, m.ReplicaNumber, m.ResourceGroups),
+        LoadPartitions m => NewReplicaIds(m.Database, m.Collection, m.ReplicaNumber, m.ResourceGroups),
         _ => 0,
     };
 

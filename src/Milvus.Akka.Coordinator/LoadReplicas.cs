@@ -12,6 +12,37 @@ namespace Milvus.Akka.Coordinator;
 /// </summary>
 public static class LoadReplicas
 {
+    public const string CollectionReplicaNumber = "collection.replica.number";
+    public const string CollectionResourceGroups = "collection.resource_groups";
+    public const string DatabaseReplicaNumber = "database.replica.number";
+    public const string DatabaseResourceGroups = "database.resource_groups";
+
+    /// <summary>
+    /// Milvus's load configuration: a load that names neither a replica number nor resource groups takes the
+    /// collection's properties (<c>collection.replica.number</c>, <c>collection.resource_groups</c>, comma-separated),
+    /// else its database's (<c>database.replica.number</c>, <c>database.resource_groups</c>), else one replica in the
+    /// default group; a load naming only resource groups has one replica.
+    /// </summary>
+    public static (int ReplicaNumber, ImmutableArray<string> ResourceGroups) Configured(
+        int replicaNumber, ImmutableArray<string> resourceGroups, IReadOnlyDictionary<string, string> collection, IReadOnlyDictionary<string, string> database)
+    {
+        if (replicaNumber > 0 || !resourceGroups.IsDefaultOrEmpty)
+        {
+            return (Math.Max(1, replicaNumber), resourceGroups.IsDefault ? [] : resourceGroups);
+        }
+
+        var (key, value) = collection.TryGetValue(CollectionReplicaNumber, out var fromCollection) ? (CollectionReplicaNumber, fromCollection)
+            : database.TryGetValue(DatabaseReplicaNumber, out var fromDatabase) ? (DatabaseReplicaNumber, fromDatabase)
+            : ("", "1");
+        if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var replicas) || replicas < 1)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"invalid {key} value: {value} is not a positive replica number");
+        }
+
+        var groups = collection.GetValueOrDefault(CollectionResourceGroups) ?? database.GetValueOrDefault(DatabaseResourceGroups) ?? "";
+        return (replicas, [.. groups.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]);
+    }
+
     /// <summary>
     /// The resource group of each of <paramref name="replicaNumber"/> replicas of a new load, in replica order; throws
     /// the error Milvus answers when <paramref name="collection"/> cannot be loaded so. <paramref name="nodesInGroup"/>

@@ -58,6 +58,8 @@ public sealed class CatalogStateTests
     {
         CreateDatabase m => state.Decide(m, inputs),
         DropDatabase m => state.Decide(m, inputs),
+        AlterDatabase m => state.Decide(m, inputs),
+        AlterCollection m => state.Decide(m, inputs),
         CreateCollection m => state.Decide(m, inputs),
         DropCollection m => state.Decide(m, inputs),
         TruncateCollection m => state.Decide(m, inputs),
@@ -511,5 +513,38 @@ public sealed class CatalogStateTests
         Assert.Empty(Named(catalog.State, "c").ReplicaResourceGroups);
         Assert.Contains("Collection not loaded",
             Assert.Throws<MilvusException>(() => catalog.Run(new TransferReplica("rg_a", ResourceGroups.Default, DatabaseInfo.DefaultName, "c", 1))).Message);
+    }
+
+    [Fact]
+    public void A_load_naming_neither_replicas_nor_groups_takes_the_collections_then_the_databases_configuration()
+    {
+        var catalog = new Catalog { QueryNodes = 3 };
+        catalog.GroupNodes["rg_a"] = 2;
+        catalog.Run(new CreateResourceGroup("rg_a", new ResourceGroupConfig(2, 2)));
+        catalog.Run(new CreateDatabase("db", NoProperties.Add(LoadReplicas.DatabaseReplicaNumber, "2").Add(LoadReplicas.DatabaseResourceGroups, "rg_a")));
+        foreach (var name in new[] { "from_db", "from_collection", "explicit" })
+        {
+            catalog.Run(Create(name, "db"));
+            catalog.Run(VectorIndex(name) with { Database = "db" });
+        }
+
+        catalog.Run(new AlterCollection("db", "from_collection", NoProperties.Add(LoadReplicas.CollectionReplicaNumber, "3")
+            .Add(LoadReplicas.CollectionResourceGroups, " __default_resource_group "), []));
+
+        catalog.Run(new LoadCollection("db", "from_db", 0));
+        catalog.Run(new LoadCollection("db", "from_collection", 0));
+        catalog.Run(new LoadCollection("db", "explicit", 1));
+        string[] GroupsOf(string name) => [.. catalog.State.Find("db", name) is var c ? c.ReplicaIds.Select(c.ResourceGroupOf) : []];
+        Assert.Equal(["rg_a", "rg_a"], GroupsOf("from_db"));
+        Assert.Equal([ResourceGroups.Default, ResourceGroups.Default, ResourceGroups.Default], GroupsOf("from_collection"));
+        Assert.Equal([ResourceGroups.Default], GroupsOf("explicit"));
+        // Loading again without a replica number keeps the configured one.
+        Assert.Empty(catalog.Run(new LoadCollection("db", "from_db", 0)).Effects.OfType<PutMeta>());
+
+        catalog.Run(new AlterDatabase("db", NoProperties.Add(LoadReplicas.DatabaseReplicaNumber, "two"), []));
+        catalog.Run(Create("bad", "db"));
+        catalog.Run(VectorIndex("bad") with { Database = "db" });
+        var invalid = Assert.Throws<MilvusException>(() => catalog.Run(new LoadCollection("db", "bad", 0)));
+        Assert.Equal("invalid database.replica.number value: two is not a positive replica number", invalid.Message);
     }
 }

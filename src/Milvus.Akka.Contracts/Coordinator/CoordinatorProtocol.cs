@@ -117,8 +117,9 @@ public sealed record GetIndexProgress(long CollectionId) : ICoordinatorMessage;
 public sealed record IndexProgress(ImmutableDictionary<long, (long IndexedRows, long TotalRows)> ByIndexId) : ICoordinatorMessage;
 
 /// <summary>
-/// Loads the collection in <paramref name="ReplicaNumber"/> replicas, each on its own query nodes; a partial load names
-/// its fields (the primary key and a vector field among them).
+/// Loads the collection in <paramref name="ReplicaNumber"/> replicas, each on its own query nodes (0: as the
+/// collection's or database's properties configure, else one); a partial load names its fields (the primary key and a
+/// vector field among them).
 /// </summary>
 public sealed record LoadCollection(string Database, string Name, int ReplicaNumber = 1) : ICoordinatorMessage
 {

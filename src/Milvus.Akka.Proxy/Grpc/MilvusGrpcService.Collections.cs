@@ -273,7 +273,7 @@ public sealed partial class MilvusGrpcService
     public override async Task<MilvusStatus> LoadPartitions(LoadPartitionsRequest request, ServerCallContext context)
     {
         await proxy.LoadPartitionsAsync(Database(request.DbName, context), request.CollectionName, [.. request.PartitionNames], context.CancellationToken,
-            new LoadFieldSelection([.. request.LoadFields], request.SkipLoadDynamicField), ReplicaNumber(request.ReplicaNumber), [.. request.ResourceGroups]);
+            new LoadFieldSelection([.. request.LoadFields], request.SkipLoadDynamicField), request.ReplicaNumber, [.. request.ResourceGroups]);
         return MilvusStatuses.Success;
     }
 
@@ -300,12 +300,9 @@ public sealed partial class MilvusGrpcService
     public override async Task<MilvusStatus> LoadCollection(LoadCollectionRequest request, ServerCallContext context)
     {
         await proxy.LoadCollectionAsync(Database(request.DbName, context), request.CollectionName, wait: false, context.CancellationToken,
-            new LoadFieldSelection([.. request.LoadFields], request.SkipLoadDynamicField), ReplicaNumber(request.ReplicaNumber), [.. request.ResourceGroups]);
+            new LoadFieldSelection([.. request.LoadFields], request.SkipLoadDynamicField), request.ReplicaNumber, [.. request.ResourceGroups]);
         return MilvusStatuses.Success;
     }
-
-    /// <summary>A load without a replica number (0, or negative) loads one replica, as Milvus does without a database default.</summary>
-    private static int ReplicaNumber(int requested) => Math.Max(1, requested);
 
     public override async Task<MilvusStatus> ReleaseCollection(ReleaseCollectionRequest request, ServerCallContext context)
     {

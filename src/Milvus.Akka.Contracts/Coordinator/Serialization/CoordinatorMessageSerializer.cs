@@ -275,7 +275,8 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
             },
             f => new IndexProgress(f.RepeatedBytes(1).Select(WireFields.Parse)
                 .ToImmutableDictionary(e => e.Int64(1), e => (e.Int64(2), e.Int64(3)))));
-        // A request without a replica number (sent before replicas) loads one replica.
+        // A request without a replica number (0, as sent before replicas) loads as configured: one replica unless the
+        // collection's or database's properties say otherwise.
         Register<LoadCollection>("lo1",
             (o, m) =>
             {
@@ -285,7 +286,7 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteInt64(o, 5, m.ReplicaNumber);
                 WriteStrings(o, 6, m.ResourceGroups);
             },
-            f => new LoadCollection(f.String(1), f.String(2), Math.Max(1, f.Int32(5)))
+            f => new LoadCollection(f.String(1), f.String(2), f.Int32(5))
             {
                 LoadFields = f.Strings(3), SkipDynamicField = f.Bool(4), ResourceGroups = f.Strings(6),
             });
@@ -300,7 +301,7 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteInt64(o, 6, m.ReplicaNumber);
                 WriteStrings(o, 7, m.ResourceGroups);
             },
-            f => new LoadPartitions(f.String(1), f.String(2), f.Strings(3), Math.Max(1, f.Int32(6)))
+            f => new LoadPartitions(f.String(1), f.String(2), f.Strings(3), f.Int32(6))
             {
                 LoadFields = f.Strings(4), SkipDynamicField = f.Bool(5), ResourceGroups = f.Strings(7),
             });
