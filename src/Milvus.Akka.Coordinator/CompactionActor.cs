@@ -156,9 +156,9 @@ public sealed class CompactionActor : ReceiveActor, IWithStash
     }
 
     /// <summary>Plans and queues the merges of a collection; returns the first id taken (the manual compaction's id) and the task count.</summary>
-    private async Task<(long FirstId, int Tasks)> ScheduleAsync(long collectionId, bool automatic)
+    private async Task<(long FirstId, int Tasks)> ScheduleAsync(long collectionId, bool automatic, long targetSizeMb = 0)
     {
-        var groups = _state.Plan(collectionId, automatic);
+        var groups = _state.Plan(collectionId, automatic, targetSizeMb);
         if (groups.Count == 0)
         {
             return (-1, 0);
@@ -175,7 +175,7 @@ public sealed class CompactionActor : ReceiveActor, IWithStash
     private async Task<object> CompactCollectionAsync(CompactCollection m)
     {
         await ApplyAsync(_state.ForgetExpired(DateTimeOffset.UtcNow));
-        var (compactionId, tasks) = await ScheduleAsync(m.CollectionId, automatic: false);
+        var (compactionId, tasks) = await ScheduleAsync(m.CollectionId, automatic: false, m.TargetSizeMb);
         return new CompactionScheduled(compactionId, tasks);
     }
 

@@ -1,3 +1,5 @@
+using Milvus.Akka.Common;
+
 namespace Milvus.Akka.Coordinator;
 
 /// <summary>
@@ -13,6 +15,59 @@ public static class CompactionPlanner
     /// </summary>
     public static IReadOnlyList<IReadOnlyList<SegmentInfo>> Plan(IEnumerable<SegmentInfo> candidates, CompactionSettings settings, bool onlySmall)
     {
+        return Plan(candidates, settings, onlySmall, settings.MaxMergedRows);
+    }
+
+    /// <summary>
+    /// A requested compaction with Milvus's <c>target_size</c> (MB): merged segments may grow to that size, estimated
+    /// from the schema's row size (<see cref="EstimatedRowBytes"/>); as in Milvus, a target below the size a merge
+    /// normally reaches (max-merged-rows rows) is refused.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<SegmentInfo>> PlanToSize(
+        IEnumerable<SegmentInfo> candidates, CompactionSettings settings, CollectionSchema schema, long targetSizeMb)
+    {
+        const long MiB = 1024 * 1024;
+        var rowBytes = EstimatedRowBytes(schema);
+        var configured = (long)settings.MaxMergedRows * rowBytes;
+        var target = targetSizeMb > long.MaxValue / MiB ? long.MaxValue : targetSizeMb * MiB;
+        if (target < configured)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"targetSize {targetSizeMb} MB should be greater than or equal to configMaxSize {(configured + MiB - 1) / MiB} MB");
+        }
+
+        return Plan(candidates, settings, onlySmall: false, target / rowBytes);
+    }
+
+    /// <summary>
+    /// The bytes a row of <paramref name="schema"/> takes at most, as Milvus estimates a record: fixed-size fields by
+    /// their size, strings by their max_length, arrays by max_capacity elements, JSON, geometry and sparse vectors at
+    /// Milvus's default of 512 bytes.
+    /// </summary>
+    public static long EstimatedRowBytes(CollectionSchema schema) => Math.Max(1, schema.Fields.Sum(FieldBytes));
+
+    private static long FieldBytes(FieldSchema field) => field.DataType switch
+    {
+        DataType.Bool or DataType.Int8 => 1,
+        DataType.Int16 => 2,
+        DataType.Int32 or DataType.Float => 4,
+        DataType.Int64 or DataType.Double or DataType.Timestamptz => 8,
+        DataType.VarChar or DataType.String => field.MaxLength > 0 ? field.MaxLength : VariableFieldBytes,
+        DataType.Array => Math.Max(1, field.MaxCapacity) * ElementBytes(field),
+        DataType.FloatVector => 4L * field.Dim,
+        DataType.Float16Vector or DataType.BFloat16Vector => 2L * field.Dim,
+        DataType.Int8Vector => field.Dim,
+        DataType.BinaryVector => field.Dim / 8,
+        _ => VariableFieldBytes,
+    };
+
+    private static long ElementBytes(FieldSchema array) =>
+        FieldBytes(new FieldSchema { FieldId = array.FieldId, Name = array.Name, DataType = array.ElementType, TypeParams = array.TypeParams });
+
+    private const long VariableFieldBytes = 512;
+
+    private static IReadOnlyList<IReadOnlyList<SegmentInfo>> Plan(IEnumerable<SegmentInfo> candidates, CompactionSettings settings, bool onlySmall, long maxRows)
+    {
         var groups = new List<IReadOnlyList<SegmentInfo>>();
         foreach (var group in candidates
                      .Where(s => !onlySmall || s.RowCount < settings.SmallSegmentRows)
@@ -23,7 +78,7 @@ public static class CompactionPlanner
             var rows = 0L;
             foreach (var segment in group.OrderBy(s => s.RowCount).ThenBy(s => s.SegmentId))
             {
-                if (batch.Count > 0 && rows + segment.RowCount > settings.MaxMergedRows)
+                if (batch.Count > 0 && rows + segment.RowCount > maxRows)
                 {
                     Add(batch);
                     batch = [];

@@ -78,7 +78,7 @@ public sealed record CompactionSchedule(
     /// compaction of an unknown collection is refused; an automatic one of a collection without automatic compaction
     /// plans nothing.
     /// </summary>
-    public IReadOnlyList<IReadOnlyList<SegmentInfo>> Plan(long collectionId, bool automatic)
+    public IReadOnlyList<IReadOnlyList<SegmentInfo>> Plan(long collectionId, bool automatic, long targetSizeMb = 0)
     {
         if (!Catalog.Collections.ContainsKey(collectionId))
         {
@@ -92,7 +92,9 @@ public sealed record CompactionSchedule(
 
         var busy = Queue.Concat(Running.Values.Select(r => r.Task)).SelectMany(t => t.Inputs).Select(s => s.SegmentId).ToHashSet();
         var candidates = Segments.Values.Where(s => s.CollectionId == collectionId && !busy.Contains(s.SegmentId)).OrderBy(s => s.SegmentId);
-        return CompactionPlanner.Plan(candidates, Settings, onlySmall: automatic);
+        return targetSizeMb != 0
+            ? CompactionPlanner.PlanToSize(candidates, Settings, Catalog.Collections[collectionId].Schema, targetSizeMb)
+            : CompactionPlanner.Plan(candidates, Settings, onlySmall: automatic);
     }
 
     /// <summary>The number of ids <see cref="Enqueue"/> takes for <paramref name="groups"/>: a task id and a target segment id each.</summary>

@@ -12,8 +12,9 @@ public sealed partial class MilvusProxy
         return await CompactAsync(info.Id, cancellationToken);
     }
 
-    public Task<CompactionScheduled> CompactAsync(long collectionId, CancellationToken cancellationToken = default) =>
-        Coordinator<CompactionScheduled>(new CompactCollection(collectionId), cancellationToken);
+    /// <summary>Schedules the merges of the collection's flushed segments, up to <paramref name="targetSizeMb"/> MB each when given (Milvus's target_size).</summary>
+    public Task<CompactionScheduled> CompactAsync(long collectionId, CancellationToken cancellationToken = default, long targetSizeMb = 0) =>
+        Coordinator<CompactionScheduled>(new CompactCollection(collectionId) { TargetSizeMb = targetSizeMb }, cancellationToken);
 
     /// <summary>The plans of one manual compaction and their outcome; an unknown id has none, which Milvus reports as completed.</summary>
     public async Task<CompactionRecord> GetCompactionAsync(long compactionId, CancellationToken cancellationToken = default) =>

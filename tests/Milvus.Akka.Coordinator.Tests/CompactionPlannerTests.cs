@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using FsCheck.Xunit;
+using Milvus.Akka.Common;
 
 namespace Milvus.Akka.Coordinator.Tests;
 
@@ -47,5 +48,35 @@ public sealed class CompactionPlannerTests
         var plan = CompactionPlanner.Plan(segments, Settings, onlySmall: true);
         // 10k + 80k + 90k = 180k; adding 99k would pass 250k, and 99k alone is no merge.
         Assert.Equal([[2L, 3L, 1L]], plan.Select(g => g.Select(s => s.SegmentId).ToArray()).ToArray());
+    }
+
+    [Fact]
+    public void A_target_size_lets_merges_grow_to_it_and_a_target_below_the_configured_merge_is_refused()
+    {
+        // 8 (id) + 4 × 128 (vector) + 16 (a VarChar of max_length 16) = 536 bytes a row.
+        var schema = new CollectionSchema
+        {
+            Name = "sized",
+            Fields =
+            [
+                new FieldSchema { FieldId = 100, Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
+                new FieldSchema { FieldId = 101, Name = "vec", DataType = DataType.FloatVector, TypeParams = ImmutableSortedDictionary<string, string>.Empty.Add("dim", "128") },
+                new FieldSchema { FieldId = 102, Name = "tag", DataType = DataType.VarChar, TypeParams = ImmutableSortedDictionary<string, string>.Empty.Add("max_length", "16") },
+            ],
+        };
+        Assert.Equal(536, CompactionPlanner.EstimatedRowBytes(schema));
+        List<SegmentInfo> segments = [Segment(1, 200_000), Segment(2, 200_000), Segment(3, 200_000), Segment(4, 200_000)];
+
+        // 250,000 rows of 536 bytes make 128 MB (127.8, rounded up): Milvus's refusal below it.
+        var refused = Assert.Throws<MilvusException>(() => CompactionPlanner.PlanToSize(segments, Settings, schema, 127));
+        Assert.Equal(ErrorCode.ParameterInvalid, refused.Code);
+        Assert.Equal("targetSize 127 MB should be greater than or equal to configMaxSize 128 MB", refused.Message);
+
+        Assert.Equal(4, CompactionPlanner.Plan(segments, Settings, onlySmall: false).Count);
+        // 250 MB hold 489,062 such rows: two segments a merge.
+        var sized = CompactionPlanner.PlanToSize(segments, Settings, schema, 250);
+        Assert.Equal([2, 2], sized.Select(g => g.Count));
+        var whole = Assert.Single(CompactionPlanner.PlanToSize(segments, Settings, schema, long.MaxValue));
+        Assert.Equal(4, whole.Count);
     }
 }

@@ -120,7 +120,7 @@ public sealed class MessageSchemaTests(SerializationFixture fixture) : IClassFix
         ["ds1"] = Coordinator.Wire.ShardName.Parser,
         ["dpd1"] = Coordinator.Wire.DropPartitionData.Parser,
         ["wss1"] = Coordinator.Wire.WidenShardSchema.Parser,
-        ["cpc1"] = Coordinator.Wire.CollectionId.Parser,
+        ["cpc1"] = Coordinator.Wire.CompactCollection.Parser,
         ["cps1"] = Coordinator.Wire.CompactionScheduled.Parser,
         ["gc1"] = Coordinator.Wire.GetCompaction.Parser,
         ["cds1"] = Coordinator.Wire.CompactionDescribed.Parser,

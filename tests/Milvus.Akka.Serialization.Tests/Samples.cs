@@ -260,6 +260,7 @@ public static class Samples
 
         // Coordinator: compaction.
         new("CompactCollection", new CompactCollection(42)),
+        new("CompactCollection/target-size", new CompactCollection(42) { TargetSizeMb = 4096 }),
         new("CompactionScheduled", new CompactionScheduled(8001, 3)),
         new("GetCompaction", new GetCompaction(8001)),
         new("CompactionDescribed", new CompactionDescribed(new CompactionRecord(8001, 42,

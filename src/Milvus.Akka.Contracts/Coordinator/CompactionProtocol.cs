@@ -8,7 +8,11 @@ using static Milvus.Akka.Cluster.Wire.WireCodec;
 namespace Milvus.Akka.Coordinator;
 
 /// <summary>Compacts every flushed segment of a collection now (Milvus's ManualCompaction); replies <see cref="CompactionScheduled"/>.</summary>
-public sealed record CompactCollection(long CollectionId) : ICoordinatorMessage;
+public sealed record CompactCollection(long CollectionId) : ICoordinatorMessage
+{
+    /// <summary>Milvus's target_size in MB: merged segments may grow to it (0: the configured max-merged-rows).</summary>
+    public long TargetSizeMb { get; init; }
+}
 
 /// <summary>
 /// <paramref name="CompactionId"/> names the request in <see cref="GetCompaction"/>; like Milvus it is -1 when there

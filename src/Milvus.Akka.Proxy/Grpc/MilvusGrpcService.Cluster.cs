@@ -33,8 +33,10 @@ public sealed partial class MilvusGrpcService
     // Compaction.
 
     /// <summary>
-    /// Compacts a whole collection; the SDKs send its id, other clients its name. A major (clustering) compaction of a
-    /// collection without a clustering key has nothing to do, and answers as Milvus does then: no compaction, no plans.
+    /// Compacts a whole collection; the SDKs send its id, other clients its name. With a target_size (MB), merged
+    /// segments may grow to it (a target below the configured merge size is refused, as in Milvus). A major
+    /// (clustering) compaction of a collection without a clustering key has nothing to do, and answers as Milvus does
+    /// then: no compaction, no plans.
     /// </summary>
     public override async Task<ManualCompactionResponse> ManualCompaction(ManualCompactionRequest request, ServerCallContext context)
     {
@@ -42,13 +44,6 @@ public sealed partial class MilvusGrpcService
         {
             throw new MilvusException(ErrorCode.OperationNotSupported,
                 "L0 compaction is not supported by Milvus.Akka: it keeps no L0 segments (deletes go to the segments' delete logs); omit the flag to merge segments and purge deleted rows");
-        }
-
-        if (request.TargetSize != 0)
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported,
-                "compaction to a target segment size (target_size) is not supported by Milvus.Akka: a merge is bounded in rows "
-                + "(milvus.coordinator.compaction.max-merged-rows); omit target_size");
         }
 
         if (request.PartitionId != 0 || request.SegmentIds.Count > 0 || request.Channel.Length > 0)
@@ -70,7 +65,7 @@ public sealed partial class MilvusGrpcService
                 : new ManualCompactionResponse { Status = MilvusStatuses.Success, CompactionID = -1, CompactionPlanCount = 0 };
         }
 
-        var scheduled = await proxy.CompactAsync(collectionId, context.CancellationToken);
+        var scheduled = await proxy.CompactAsync(collectionId, context.CancellationToken, request.TargetSize);
         return new ManualCompactionResponse { Status = MilvusStatuses.Success, CompactionID = scheduled.CompactionId, CompactionPlanCount = scheduled.Tasks };
     }
 

@@ -435,7 +435,13 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
 
     private void RegisterCompaction()
     {
-        Register<CompactCollection>("cpc1", (o, m) => WriteInt64(o, 1, m.CollectionId), f => new CompactCollection(f.Int64(1)));
+        Register<CompactCollection>("cpc1",
+            (o, m) =>
+            {
+                WriteInt64(o, 1, m.CollectionId);
+                WriteInt64(o, 2, m.TargetSizeMb);
+            },
+            f => new CompactCollection(f.Int64(1)) { TargetSizeMb = f.Int64(2) });
         Register<CompactionScheduled>("cps1",
             (o, m) =>
             {
