@@ -102,8 +102,7 @@ public sealed partial record CatalogState
         RequireVectorIndexes(collection);
         var fields = LoadFieldRules.Resolve(collection.Schema, m.LoadFields, m.SkipDynamicField);
         LoadFieldRules.RequireUnchanged(collection, fields);
-        var (replicas, named) = LoadConfigOf(collection, m.ReplicaNumber, m.ResourceGroups);
-        var groups = LoadReplicas.Check(collection, replicas, named, ResourceGroups.Keys.ToList(), inputs.NodesInGroup, partitions: false);
+        var groups = ReplicaGroupsOf(collection, m.ReplicaNumber, m.ResourceGroups, inputs, partitions: false);
         if (collection.Loaded && collection.LoadedPartitions is null)
         {
             return Unchanged();
@@ -119,8 +118,7 @@ public sealed partial record CatalogState
         var ids = PartitionIds(collection, m.Partitions);
         var fields = LoadFieldRules.Resolve(collection.Schema, m.LoadFields, m.SkipDynamicField);
         LoadFieldRules.RequireUnchanged(collection, fields);
-        var (replicas, named) = LoadConfigOf(collection, m.ReplicaNumber, m.ResourceGroups);
-        var groups = LoadReplicas.Check(collection, replicas, named, ResourceGroups.Keys.ToList(), inputs.NodesInGroup, partitions: true);
+        var groups = ReplicaGroupsOf(collection, m.ReplicaNumber, m.ResourceGroups, inputs, partitions: true);
         if (!collection.Loaded)
         {
             return Saved(inputs, WithReplicas(collection, groups, inputs) with { LoadedPartitions = ids, LoadedFields = fields });
@@ -165,6 +163,14 @@ public sealed partial record CatalogState
             ? LoadConfigOf(collection, replicaNumber, resourceGroups).ReplicaNumber
             : 0;
 
+    /// <summary>The resource group of each replica of a load (<see cref="LoadReplicas"/>), or Milvus's refusal.</summary>
+    private ImmutableArray<string> ReplicaGroupsOf(
+        CollectionInfo collection, int replicaNumber, ImmutableArray<string> resourceGroups, CatalogInputs inputs, bool partitions)
+    {
+        var (replicas, named) = LoadConfigOf(collection, replicaNumber, resourceGroups);
+        return LoadReplicas.Check(collection, replicas, named, ResourceGroups.Keys.ToList(), inputs.NodesInGroup, partitions);
+    }
+
     /// <summary>The replica number and resource groups of a load, the collection's or database's configured ones if it names neither.</summary>
     private (int ReplicaNumber, ImmutableArray<string> ResourceGroups) LoadConfigOf(CollectionInfo collection, int replicaNumber, ImmutableArray<string> resourceGroups) =>
         LoadReplicas.Configured(replicaNumber, resourceGroups, collection.Properties,
@@ -182,7 +188,7 @@ public sealed partial record CatalogState
         }
 
         ImmutableArray<long> replicas = [.. Enumerable.Range(0, groups.Length).Select(inputs.Id)];
-        var named = replicas.Zip(groups).Where(r => r.Second != global::Milvus.Akka.Coordinator.ResourceGroups.Default);
+        var named = replicas.Zip(groups).Where(r => r.Second != DefaultGroupName);
         return collection with
         {
             Loaded = true,

@@ -15,8 +15,11 @@ public sealed partial record CatalogState
     /// <summary>Milvus's quotaAndLimits.limits.maxResourceGroupNumOfQueryNode.</summary>
     public const int MaxResourceGroups = 1024;
 
+    /// <summary>The default group's name (the <see cref="ResourceGroups"/> property hides the class of that name here).</summary>
+    private const string DefaultGroupName = global::Milvus.Akka.Coordinator.ResourceGroups.Default;
+
     private static readonly ImmutableDictionary<string, ResourceGroupInfo> DefaultResourceGroups =
-        ImmutableDictionary<string, ResourceGroupInfo>.Empty.Add(global::Milvus.Akka.Coordinator.ResourceGroups.Default, global::Milvus.Akka.Coordinator.ResourceGroups.DefaultGroup);
+        ImmutableDictionary<string, ResourceGroupInfo>.Empty.Add(DefaultGroupName, global::Milvus.Akka.Coordinator.ResourceGroups.DefaultGroup);
 
     public static string KeyOf(ResourceGroupInfo group) => ResourceGroupPrefix + group.Name;
 
@@ -25,7 +28,7 @@ public sealed partial record CatalogState
 
     /// <summary>The default group first, then the others in the order they were created.</summary>
     private IEnumerable<ResourceGroupInfo> ResourceGroupsInOrder => ResourceGroups.Values
-        .OrderBy(g => g.Name != global::Milvus.Akka.Coordinator.ResourceGroups.Default)
+        .OrderBy(g => g.Name != DefaultGroupName)
         .ThenBy(g => g.CreatedTimestamp)
         .ThenBy(g => g.Name, StringComparer.Ordinal);
 
@@ -63,7 +66,7 @@ public sealed partial record CatalogState
                 $"some replicas still loaded in resource group[{m.Name}], release it first: resource group {m.Name} has collection {loaded.Name} loaded");
         }
 
-        if (m.Name == global::Milvus.Akka.Coordinator.ResourceGroups.Default)
+        if (m.Name == DefaultGroupName)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, "default resource group is not deletable");
         }
@@ -105,16 +108,7 @@ public sealed partial record CatalogState
     /// </summary>
     public Decision<CatalogState> Decide(TransferNode m, CatalogInputs inputs)
     {
-        if (m.Source == m.Target)
-        {
-            throw new MilvusException(ErrorCode.ParameterInvalid,
-                $"source resource group and target resource group should not be the same, resource group: {m.Source}");
-        }
-
-        if (m.NumNode <= 0)
-        {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"invalid parameter[expected=NumNode > 0][actual=invalid NumNode {m.NumNode}]");
-        }
+        CheckTransfer(m.Source, m.Target, m.NumNode, "NumNode");
 
         var source = RequireResourceGroup(m.Source);
         var target = RequireResourceGroup(m.Target);
@@ -124,7 +118,7 @@ public sealed partial record CatalogState
                 $"resource group node not enough[rg={m.Source}][currentNodeNum={nodes}][expectedNodeNum={m.NumNode}]");
         }
 
-        var sourceLimits = m.Source == global::Milvus.Akka.Coordinator.ResourceGroups.Default
+        var sourceLimits = m.Source == DefaultGroupName
             ? source.Config.Limits
             : Math.Max(0, source.Config.Limits - m.NumNode);
         var targetRequests = target.Config.Requests + m.NumNode;
@@ -149,16 +143,7 @@ public sealed partial record CatalogState
         }
 
         var collection = Find(m.Database, m.Collection);
-        if (m.Source == m.Target)
-        {
-            throw new MilvusException(ErrorCode.ParameterInvalid,
-                $"source resource group and target resource group should not be the same, resource group: {m.Source}");
-        }
-
-        if (m.NumReplica <= 0)
-        {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"invalid parameter[expected=NumReplica > 0][actual=invalid NumReplica {m.NumReplica}]");
-        }
+        CheckTransfer(m.Source, m.Target, m.NumReplica, "NumReplica");
 
         if (!collection.Loaded)
         {
@@ -175,10 +160,25 @@ public sealed partial record CatalogState
         var groups = collection.ReplicaResourceGroups;
         foreach (var replica in inSource.Take(m.NumReplica))
         {
-            groups = m.Target == global::Milvus.Akka.Coordinator.ResourceGroups.Default ? groups.Remove(replica) : groups.SetItem(replica, m.Target);
+            groups = m.Target == DefaultGroupName ? groups.Remove(replica) : groups.SetItem(replica, m.Target);
         }
 
         return Saved(inputs, collection with { ReplicaResourceGroups = groups });
+    }
+
+    /// <summary>Milvus's checks of a transfer's arguments: two different groups, a positive count.</summary>
+    private static void CheckTransfer(string source, string target, int count, string what)
+    {
+        if (source == target)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"source resource group and target resource group should not be the same, resource group: {source}");
+        }
+
+        if (count <= 0)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"invalid parameter[expected={what} > 0][actual=invalid {what} {count}]");
+        }
     }
 
     private ResourceGroupInfo RequireResourceGroup(string name) =>

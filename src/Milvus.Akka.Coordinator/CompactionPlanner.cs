@@ -13,10 +13,8 @@ public static class CompactionPlanner
     /// (<paramref name="onlySmall"/>) merges only segments below small-segment-rows, and only two or more at once; a
     /// requested compaction takes every segment, and rewrites a single one too, to drop its deleted rows.
     /// </summary>
-    public static IReadOnlyList<IReadOnlyList<SegmentInfo>> Plan(IEnumerable<SegmentInfo> candidates, CompactionSettings settings, bool onlySmall)
-    {
-        return Plan(candidates, settings, onlySmall, settings.MaxMergedRows);
-    }
+    public static IReadOnlyList<IReadOnlyList<SegmentInfo>> Plan(IEnumerable<SegmentInfo> candidates, CompactionSettings settings, bool onlySmall) =>
+        Plan(candidates, settings, onlySmall, settings.MaxMergedRows);
 
     /// <summary>
     /// A requested compaction with Milvus's <c>target_size</c> (MB): merged segments may grow to that size, estimated

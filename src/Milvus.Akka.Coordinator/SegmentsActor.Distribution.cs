@@ -20,7 +20,7 @@ public sealed partial class SegmentsActor
 
     private ResourceGroupNode NodeInfoOf(IActorRef node)
     {
-        var address = node.Path.Address.HasGlobalScope ? node.Path.Address : global::Akka.Cluster.Cluster.Get(Context.System).SelfAddress;
+        var address = GlobalAddressOf(node.Path.Address);
         return new ResourceGroupNode(NodeIdOf(address), $"{address.Host}:{address.Port}", address.Host ?? "");
     }
 
@@ -65,8 +65,11 @@ public sealed partial class SegmentsActor
     /// <summary>The uid of the member at an address; a local actor's address (no host) is this node's.</summary>
     private long NodeIdOf(Address address)
     {
-        var cluster = global::Akka.Cluster.Cluster.Get(Context.System);
-        var global = address.HasGlobalScope ? address : cluster.SelfAddress;
-        return cluster.State.Members.FirstOrDefault(m => m.Address.Equals(global))?.UniqueAddress.Uid ?? 0;
+        var global = GlobalAddressOf(address);
+        return global::Akka.Cluster.Cluster.Get(Context.System).State.Members.FirstOrDefault(m => m.Address.Equals(global))?.UniqueAddress.Uid ?? 0;
     }
+
+    /// <summary>The cluster address of an actor's address: a local actor's (no host) is this node's.</summary>
+    private Address GlobalAddressOf(Address address) =>
+        address.HasGlobalScope ? address : global::Akka.Cluster.Cluster.Get(Context.System).SelfAddress;
 }
