@@ -23,6 +23,41 @@ public abstract class Column
 
     public bool IsNull(int row) => Validity is { } validity && !validity[row];
 
+    /// <summary>Stands for "every row holds a value" once <see cref="ValidRows"/> has been worked out.</summary>
+    private static readonly Bitset EveryRowValid = new(0);
+
+    private Bitset? _validRows;
+
+    /// <summary>
+    /// The rows holding a value, or null when every row does (a null vector row must never be a search hit). Worked out
+    /// once per column: columns do not change after they are built, so a race only computes the same set twice.
+    /// </summary>
+    public Bitset? ValidRows
+    {
+        get
+        {
+            var rows = Volatile.Read(ref _validRows);
+            if (rows is null)
+            {
+                rows = Validity is { } validity && validity.Contains(false) ? ValidRowsOf(validity) : EveryRowValid;
+                Volatile.Write(ref _validRows, rows);
+            }
+
+            return ReferenceEquals(rows, EveryRowValid) ? null : rows;
+        }
+    }
+
+    private static Bitset ValidRowsOf(bool[] validity)
+    {
+        var rows = new Bitset(validity.Length);
+        for (var row = 0; row < validity.Length; row++)
+        {
+            rows[row] = validity[row];
+        }
+
+        return rows;
+    }
+
     /// <summary>The value of one row, boxed: for output and tests, never for scans.</summary>
     public abstract object? GetValue(int row);
 
@@ -257,11 +292,12 @@ public sealed class ArrayColumn : Column
 /// <summary>
 /// Dense vectors stored row-major in one flat array: FloatVector as float (dim per row), the packed types as byte
 /// (<see cref="DataTypeExtensions.VectorRowWidth"/>: BinaryVector dim / 8, Float16Vector and BFloat16Vector 2 × dim
-/// little-endian, Int8Vector dim).
+/// little-endian, Int8Vector dim). A null row (nullable vector field) holds zeros, so rows stay positionally aligned;
+/// searches never return it.
 /// </summary>
 public sealed class VectorColumn<T> : Column where T : unmanaged
 {
-    public VectorColumn(DataType type, int dim, T[] values) : base(type, null)
+    public VectorColumn(DataType type, int dim, T[] values, bool[]? validity = null) : base(type, validity)
     {
         Dim = dim;
         Width = type.VectorRowWidth(dim);
@@ -271,6 +307,10 @@ public sealed class VectorColumn<T> : Column where T : unmanaged
         }
 
         Values = values;
+        if (validity is not null && validity.Length != Count)
+        {
+            throw new ArgumentException("validity and vector rows differ in length");
+        }
     }
 
     public int Dim { get; }
@@ -284,7 +324,7 @@ public sealed class VectorColumn<T> : Column where T : unmanaged
 
     public ReadOnlySpan<T> Row(int row) => Values.AsSpan(row * Width, Width);
 
-    public override object? GetValue(int row) => Row(row).ToArray();
+    public override object? GetValue(int row) => IsNull(row) ? null : Row(row).ToArray();
 
     public override Column Gather(ReadOnlySpan<int> rows)
     {
@@ -294,26 +334,27 @@ public sealed class VectorColumn<T> : Column where T : unmanaged
             Row(rows[i]).CopyTo(values.AsSpan(i * Width, Width));
         }
 
-        return new VectorColumn<T>(Type, Dim, values);
+        return new VectorColumn<T>(Type, Dim, values, GatherValidity(rows));
     }
 
     protected override Column ConcatWith(IReadOnlyList<Column> parts) =>
-        new VectorColumn<T>(Type, Dim, ConcatArrays(parts.Select(p => ((VectorColumn<T>)p).Values)));
+        new VectorColumn<T>(Type, Dim, ConcatArrays(parts.Select(p => ((VectorColumn<T>)p).Values)), ConcatValidity(parts));
 }
 
 /// <summary>
 /// SparseFloatVector values: each row in Milvus's wire form, (uint32 index, float32 value) little-endian pairs with
-/// strictly increasing indices (checked on insert). Kept as sent, so storage and output need no conversion.
+/// strictly increasing indices (checked on insert). Kept as sent, so storage and output need no conversion. A null row
+/// (nullable field) holds no bytes.
 /// </summary>
 public sealed class SparseVectorColumn : Column
 {
-    public SparseVectorColumn(byte[][] values) : base(DataType.SparseFloatVector, null) => Values = values;
+    public SparseVectorColumn(byte[][] values, bool[]? validity = null) : base(DataType.SparseFloatVector, validity) => Values = values;
 
     public byte[][] Values { get; }
 
     public override int Count => Values.Length;
 
-    public override object? GetValue(int row) => Values[row];
+    public override object? GetValue(int row) => IsNull(row) ? null : Values[row];
 
     public override Column Gather(ReadOnlySpan<int> rows)
     {
@@ -323,11 +364,11 @@ public sealed class SparseVectorColumn : Column
             values[i] = Values[rows[i]];
         }
 
-        return new SparseVectorColumn(values);
+        return new SparseVectorColumn(values, GatherValidity(rows));
     }
 
     protected override Column ConcatWith(IReadOnlyList<Column> parts) =>
-        new SparseVectorColumn(ConcatArrays(parts.Select(p => ((SparseVectorColumn)p).Values)));
+        new SparseVectorColumn(ConcatArrays(parts.Select(p => ((SparseVectorColumn)p).Values)), ConcatValidity(parts));
 }
 
 /// <summary>A batch of rows: one column per field id, all of the same length.</summary>

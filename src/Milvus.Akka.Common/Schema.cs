@@ -91,8 +91,8 @@ public sealed record CollectionSchema
 
     /// <summary>
     /// This schema (the whole collection's, or a partial load's selection of it) after the fields that
-    /// <paramref name="latest"/> added to the collection: AddCollectionField gives a nullable scalar field an id above
-    /// every earlier one. (A partial load that left out a nullable scalar field with a higher id than it kept gains that
+    /// <paramref name="latest"/> added to the collection: AddCollectionField gives a nullable field an id above
+    /// every earlier one. (A partial load that left out a nullable field with a higher id than it kept gains that
     /// field too, reading null; the proxy refuses reads of fields a load left out.) This schema itself when
     /// <paramref name="latest"/> is not newer.
     /// </summary>
@@ -104,7 +104,7 @@ public sealed record CollectionSchema
         }
 
         var highest = Fields.Max(f => f.FieldId);
-        return this with { Fields = Fields.AddRange(latest.Fields.Where(f => f.FieldId > highest && f.Nullable && !f.IsDynamic && !f.DataType.IsVector())), Version = latest.Version };
+        return this with { Fields = Fields.AddRange(latest.Fields.Where(f => f.FieldId > highest && f.Nullable && !f.IsDynamic)), Version = latest.Version };
     }
 
     public bool Equals(CollectionSchema? other) => other is not null && Name == other.Name && Description == other.Description

@@ -45,6 +45,9 @@ public static class FieldFill
             DataType.Json => new JsonColumn(Enumerable.Repeat(Array.Empty<byte>(), rows).ToArray(), validity),
             DataType.Geometry => new GeometryColumn(Enumerable.Repeat(Array.Empty<byte>(), rows).ToArray(), validity),
             DataType.Array => new ArrayColumn(field.ElementType, Enumerable.Repeat<Array>(Array.CreateInstance(ArrayColumn.RowType(field.ElementType).GetElementType()!, 0), rows).ToArray(), validity),
+            DataType.FloatVector => new VectorColumn<float>(field.DataType, field.Dim, new float[rows * field.Dim], validity),
+            _ when field.DataType.IsPackedVector() => new VectorColumn<byte>(field.DataType, field.Dim, new byte[rows * field.DataType.VectorRowWidth(field.Dim)], validity),
+            DataType.SparseFloatVector => new SparseVectorColumn(Enumerable.Repeat(Array.Empty<byte>(), rows).ToArray(), validity),
             _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' of type {field.DataType} cannot be null"),
         };
     }

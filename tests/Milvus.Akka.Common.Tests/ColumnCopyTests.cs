@@ -51,4 +51,36 @@ public class ColumnCopyTests
 
         Assert.Equal(parts.SelectMany(p => p.Values), joined.Values);
     }
+
+    [Fact]
+    public void Nullable_vector_columns_keep_their_null_rows_through_gather_and_concat()
+    {
+        var dense = new VectorColumn<float>(DataType.FloatVector, Dim, new float[4 * Dim], [true, false, true, false]);
+        var sparse = new SparseVectorColumn([[1, 0, 0, 0, 0, 0, 128, 63], [], [], [2, 0, 0, 0, 0, 0, 128, 63]], [true, false, true, true]);
+        var allValid = Vectors(2, 0);
+
+        var gathered = dense.Gather([1, 2, 3]);
+        var concatenated = Column.Concat([dense, allValid]);
+        var sparseGathered = sparse.Gather([3, 1]);
+
+        Assert.Equal([false, true, false], gathered.Validity!);
+        Assert.Null(gathered.GetValue(0));
+        Assert.Equal([true, false, true, false, true, true], concatenated.Validity!);
+        Assert.Equal([0, 2, 4, 5], Set(concatenated.ValidRows!));
+        Assert.Null(allValid.ValidRows);
+        Assert.Null(new SparseVectorColumn([[]], [true]).ValidRows);
+        Assert.Equal([true, false], sparseGathered.Validity!);
+        Assert.Null(sparseGathered.GetValue(1));
+    }
+
+    private static List<int> Set(Bitset rows)
+    {
+        var set = new List<int>();
+        foreach (var row in rows)
+        {
+            set.Add(row);
+        }
+
+        return set;
+    }
 }

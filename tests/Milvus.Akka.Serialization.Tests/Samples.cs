@@ -97,11 +97,11 @@ public static class Samples
         .Add(109, new VectorColumn<byte>(DataType.BinaryVector, 8, [0xFF, 0x00, 0xA5, 0x5A]))
         .Add(110, new ArrayColumn(DataType.VarChar, [new[] { "x", "" }, new[] { "y" }, Array.Empty<string>(), new[] { "z" }])));
 
-    /// <summary>Four rows of every column kind, with nulls marked in validity.</summary>
+    /// <summary>Four rows of every column kind, with nulls marked in validity (nullable vectors too).</summary>
     public static RowBatch Rows() => new(FirstFormatRows().Columns
         .Add(111, new VectorColumn<byte>(DataType.Float16Vector, 2, [0x00, 0x3C, 0x00, 0xC0, 0x01, 0x00, 0xFF, 0x7B, 0x00, 0x00, 0x00, 0x80, 0x55, 0x35, 0x00, 0x7C]))
-        .Add(112, new VectorColumn<byte>(DataType.Int8Vector, 1, [0x80, 0x7F, 0x00, 0xFF]))
-        .Add(113, new SparseVectorColumn([[1, 0, 0, 0, 0, 0, 128, 63], [], [0xFE, 0xFF, 0xFF, 0xFF, 0, 0, 0, 64], [2, 0, 0, 0, 0, 0, 0, 0]]))
+        .Add(112, new VectorColumn<byte>(DataType.Int8Vector, 1, [0x80, 0x00, 0x7F, 0xFF], [true, false, true, true]))
+        .Add(113, new SparseVectorColumn([[1, 0, 0, 0, 0, 0, 128, 63], [], [0xFE, 0xFF, 0xFF, 0xFF, 0, 0, 0, 64], [2, 0, 0, 0, 0, 0, 0, 0]], [true, false, true, true]))
         .Add(114, GeometryRows())
         .Add(126, TimestamptzColumn()));
 

@@ -55,13 +55,13 @@ public sealed class SegmentStoreTests : IDisposable
             Field(112, DataType.Array, element: DataType.Double),
             Field(113, DataType.Array, element: DataType.Int64),
             Field(114, DataType.Array, element: DataType.Float),
-            Field(115, DataType.FloatVector, dim: 16),
-            Field(116, DataType.BinaryVector, dim: 32),
+            Field(115, DataType.FloatVector, nullable: true, dim: 16),
+            Field(116, DataType.BinaryVector, nullable: true, dim: 32),
             Field(117, DataType.Json) with { Name = CollectionSchema.DynamicFieldName, IsDynamic = true },
             Field(118, DataType.Float16Vector, dim: 8),
             Field(119, DataType.BFloat16Vector, dim: 8),
-            Field(120, DataType.Int8Vector, dim: 8),
-            Field(121, DataType.SparseFloatVector),
+            Field(120, DataType.Int8Vector, nullable: true, dim: 8),
+            Field(121, DataType.SparseFloatVector, nullable: true),
         ],
     };
 
@@ -97,8 +97,8 @@ public sealed class SegmentStoreTests : IDisposable
         columns[112] = new ArrayColumn(DataType.Double, Arrays(() => random.NextDouble()));
         columns[113] = new ArrayColumn(DataType.Int64, Arrays(() => random.NextInt64()));
         columns[114] = new ArrayColumn(DataType.Float, Arrays(() => random.NextSingle()));
-        columns[115] = new VectorColumn<float>(DataType.FloatVector, 16, vectors);
-        columns[116] = new VectorColumn<byte>(DataType.BinaryVector, 32, bits);
+        columns[115] = new VectorColumn<float>(DataType.FloatVector, 16, vectors, Validity());
+        columns[116] = new VectorColumn<byte>(DataType.BinaryVector, 32, bits, Validity());
         columns[117] = new JsonColumn(Values(() => Encoding.UTF8.GetBytes($"{{\"dyn\":\"{Text()}\"}}")));
         byte[] Bytes(int count)
         {
@@ -109,8 +109,8 @@ public sealed class SegmentStoreTests : IDisposable
 
         columns[118] = new VectorColumn<byte>(DataType.Float16Vector, 8, Bytes(rows * 16));
         columns[119] = new VectorColumn<byte>(DataType.BFloat16Vector, 8, Bytes(rows * 16));
-        columns[120] = new VectorColumn<byte>(DataType.Int8Vector, 8, Bytes(rows * 8));
-        columns[121] = new SparseVectorColumn(Values(() => Bytes(8 * random.Next(0, 5))));
+        columns[120] = new VectorColumn<byte>(DataType.Int8Vector, 8, Bytes(rows * 8), Validity());
+        columns[121] = new SparseVectorColumn(Values(() => Bytes(8 * random.Next(0, 5))), Validity());
         var timestamps = Values(() => HybridTimestamp.Compose(1_700_000_000_000 + random.Next(100_000), random.Next(1000)));
         return new SegmentData(new RowBatch(columns.ToImmutable()), timestamps);
     }
@@ -190,7 +190,8 @@ public sealed class SegmentStoreTests : IDisposable
         var manifest = await SegmentStore.WriteAsync(_store, EveryType, Collection, Partition, Segment, data);
         var widened = EveryType with
         {
-            Fields = EveryType.Fields.AddRange(Field(200, DataType.Int64, nullable: true) with { DefaultValue = 5L }, Field(201, DataType.VarChar, nullable: true)),
+            Fields = EveryType.Fields.AddRange(
+                Field(200, DataType.Int64, nullable: true) with { DefaultValue = 5L }, Field(201, DataType.VarChar, nullable: true), Field(202, DataType.FloatVector, nullable: true, dim: 4)),
             Version = 2,
         };
 
@@ -201,6 +202,9 @@ public sealed class SegmentStoreTests : IDisposable
         Assert.Null(read.Rows[200].Validity);
         Assert.All(read.Rows[201].Validity!, Assert.False);
         Assert.Equal(Rows, read.Rows[201].Count);
+        Assert.Equal(Rows, read.Rows[202].Count);
+        Assert.Null(read.Rows[202].GetValue(Rows - 1));
+        Assert.Equal(0, read.Rows[202].ValidRows!.PopCount());
 
         var lostFile = manifest with { Fields = [.. manifest.Fields.Where(f => f.FieldId != 104)] };
         var error = await Assert.ThrowsAsync<MilvusException>(() => SegmentStore.ReadAsync(_store, widened, lostFile));

@@ -83,11 +83,11 @@ internal static class ArrowColumns
             case (DataType.FloatVector, VectorColumn<float> c) when c.Dim == type.Dim:
             {
                 var values = new FloatArray(View(c.Values), ArrowBuffer.Empty, c.Values.Length, 0, 0);
-                return new FixedSizeListArray(ArrowType(type), length, values, ArrowBuffer.Empty, 0, 0);
+                return new FixedSizeListArray(ArrowType(type), length, values, validity, nullCount, 0);
             }
 
             case (_, VectorColumn<byte> c) when type.Type.IsPackedVector() && c.Type == type.Type && c.Dim == type.Dim:
-                return new FixedSizeBinaryArray(new ArrayData(ArrowType(type), length, 0, 0, [ArrowBuffer.Empty, View(c.Values)]));
+                return new FixedSizeBinaryArray(new ArrayData(ArrowType(type), length, nullCount, 0, [validity, View(c.Values)]));
 
             default:
                 throw new MilvusException(ErrorCode.ParameterInvalid,
@@ -127,18 +127,18 @@ internal static class ArrowColumns
             case (DataType.Geometry, BinaryArray a) when a is not StringArray:
                 return new GeometryColumn(DecodeBlobs(a), validity);
             case (DataType.SparseFloatVector, BinaryArray a) when a is not StringArray:
-                return new SparseVectorColumn(DecodeBlobs(a));
+                return new SparseVectorColumn(DecodeBlobs(a), validity);
 
             case (DataType.Array, ListArray a):
                 return new ArrayColumn(type.ElementType, DecodeRows(type.ElementType, a), validity);
             case (DataType.FloatVector, FixedSizeListArray { Values: FloatArray values } a)
                 when ((FixedSizeListType)a.Data.DataType).ListSize == type.Dim:
-                return new VectorColumn<float>(type.Type, type.Dim, values.Values.Slice(a.Offset * type.Dim, a.Length * type.Dim).ToArray());
+                return new VectorColumn<float>(type.Type, type.Dim, values.Values.Slice(a.Offset * type.Dim, a.Length * type.Dim).ToArray(), validity);
             case (_, FixedSizeBinaryArray a) when type.Type.IsPackedVector()
                 && ((FixedSizeBinaryType)a.Data.DataType).ByteWidth == type.Type.VectorRowWidth(type.Dim):
             {
                 var width = type.Type.VectorRowWidth(type.Dim);
-                return new VectorColumn<byte>(type.Type, type.Dim, a.ValueBuffer.Span.Slice(a.Offset * width, a.Length * width).ToArray());
+                return new VectorColumn<byte>(type.Type, type.Dim, a.ValueBuffer.Span.Slice(a.Offset * width, a.Length * width).ToArray(), validity);
             }
 
             default:
