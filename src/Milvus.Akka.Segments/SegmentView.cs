@@ -116,11 +116,17 @@ public sealed class SegmentView
         // An index built over exactly this segment's rows needs no allow-list when every row is allowed, so the index
         // skips the per-candidate test; the common unfiltered search then builds none (a bitset of every row per search).
         var indexed = _builtIndexes.TryGetValue(plan.FieldId, out var built);
+        var vectorRows = NonNullVectors(plan.FieldId);
         Bitset? allow = null;
         var allowed = RowCount;
-        if (!(indexed && filter is null && Covers(plan.PartitionIds) && AllVisible(plan.ReadTimestamp, plan.ExpiredBefore)))
+        if (!(indexed && filter is null && vectorRows is null && Covers(plan.PartitionIds) && AllVisible(plan.ReadTimestamp, plan.ExpiredBefore)))
         {
             allow = Candidates(plan.ReadTimestamp, plan.ExpiredBefore, plan.PartitionIds, null, filter);
+            if (allow is not null && vectorRows is not null)
+            {
+                allow.And(vectorRows);
+            }
+
             allowed = allow?.PopCount() ?? 0;
             if (allowed == 0)
             {
@@ -148,6 +154,23 @@ public sealed class SegmentView
                 return grouped;
             }
         }
+    }
+
+    /// <summary>
+    /// The rows whose vector in the field is not null (a null vector is never a hit), or null when every row has one:
+    /// the common case, found from the chunks without merging them.
+    /// </summary>
+    private Bitset? NonNullVectors(long fieldId)
+    {
+        foreach (var chunk in _state.Chunks)
+        {
+            if (chunk[fieldId].ValidRows is not null)
+            {
+                return Rows[fieldId].ValidRows;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>HNSW refuses an ef below top-k; a widened grouping search raises a caller's ef to its k.</summary>

@@ -10,7 +10,7 @@ namespace Milvus.Akka.Segments.Tests;
 /// <summary>
 /// Every vector type and metric searched through segment views, while growing (the scan paths) and with a built index
 /// attached, against a brute force over the same rows: each hit's score is its row's true score and the scores are
-/// the best k (ties may pick any of the tied rows).
+/// the best k (ties may pick any of the tied rows). A nullable field's null rows (stored as zeros) are never hits.
 /// </summary>
 public sealed class VectorTypeSearchTests
 {
@@ -34,7 +34,16 @@ public sealed class VectorTypeSearchTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Searches_equal_brute_force_growing_and_indexed(DataType type, MetricType metric, IndexType indexType)
+    public void Searches_equal_brute_force_growing_and_indexed(DataType type, MetricType metric, IndexType indexType) =>
+        SearchEqualsBruteForce(type, metric, indexType, nullEvery: 0);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Null_vectors_are_never_hits_growing_or_indexed(DataType type, MetricType metric, IndexType indexType) =>
+        SearchEqualsBruteForce(type, metric, indexType, nullEvery: 3);
+
+    /// <param name="nullEvery">Every nth row is null (0: none).</param>
+    private static void SearchEqualsBruteForce(DataType type, MetricType metric, IndexType indexType, int nullEvery)
     {
         var random = new Random((int)type * 31 + (int)metric);
         var field = new FieldSchema
@@ -53,7 +62,7 @@ public sealed class VectorTypeSearchTests
         var columns = new List<Column>();
         for (var batch = 0; batch < 2; batch++)
         {
-            var vectors = RandomColumn(type, field.Dim, 150, random);
+            var vectors = WithNulls(RandomColumn(type, field.Dim, 150, random), nullEvery);
             columns.Add(vectors);
             var pks = new ScalarColumn<long>(DataType.Int64, [.. Enumerable.Range(batch * 150, 150).Select(i => (long)i)]);
             segment.Append(new RowBatch(ImmutableDictionary<long, Column>.Empty.Add(PkField, pks).Add(VectorField, vectors)), (ulong)(batch + 1));
@@ -96,6 +105,34 @@ public sealed class VectorTypeSearchTests
         }
 
         return new VectorColumn<byte>(type, dim, bytes);
+    }
+
+    /// <summary>The column with every <paramref name="nullEvery"/>th row null, its value zeroed as a null row is stored.</summary>
+    private static Column WithNulls(Column column, int nullEvery)
+    {
+        if (nullEvery == 0)
+        {
+            return column;
+        }
+
+        var validity = Enumerable.Range(0, column.Count).Select(row => row % nullEvery != 0).ToArray();
+        switch (column)
+        {
+            case SparseVectorColumn sparse:
+                return new SparseVectorColumn([.. sparse.Values.Select((row, i) => validity[i] ? row : [])], validity);
+            default:
+                var packed = (VectorColumn<byte>)column;
+                var bytes = packed.Values.ToArray();
+                for (var row = 0; row < validity.Length; row++)
+                {
+                    if (!validity[row])
+                    {
+                        bytes.AsSpan(row * packed.Width, packed.Width).Clear();
+                    }
+                }
+
+                return new VectorColumn<byte>(packed.Type, packed.Dim, bytes, validity);
+        }
     }
 
     private static byte[] SparseRow(Random random)
@@ -196,7 +233,7 @@ public sealed class VectorTypeSearchTests
         for (var q = 0; q < queries.Count; q++)
         {
             var truth = Enumerable.Range(0, rows.Count)
-                .Select(row => (Row: row, Score: Score(metric, rows, row, queries, q)))
+                .Select(row => (Row: row, Score: rows.IsNull(row) ? null : Score(metric, rows, row, queries, q)))
                 .Where(t => t.Score is not null)
                 .Select(t => (t.Row, Score: t.Score!.Value))
                 .ToList();
