@@ -43,6 +43,8 @@ public class ParseErrorTests
     [InlineData("nums['a'] > 1", "takes a single integer index")]
     [InlineData("age[0] > 1", "field \"age\" (Int32) cannot be indexed")]
     [InlineData("vec > 1", "field \"vec\" of type FloatVector cannot be used in a filter")]
+    [InlineData("vec is null and vec == 1", "field \"vec\" of type FloatVector cannot be used in a filter")]
+    [InlineData("vec[0] is null", "field \"vec\" of type FloatVector cannot be used in a filter")]
     [InlineData("age", "field \"age\" (Int32) is not a condition")]
     [InlineData("name", "is not a condition")]
     [InlineData("age in 5", "'in' needs a list of constants")]

@@ -45,7 +45,7 @@ internal sealed class Binder(CollectionSchema schema, TimeZoneInfo timezone)
         CompareSyntax compare => BindCompare(compare),
         InSyntax @in => BindIn(@in),
         LikeSyntax like => BindLike(like),
-        IsNullSyntax isNull => new IsNullPredicate(BindValue(isNull.Value), isNull.Negated),
+        IsNullSyntax isNull => new IsNullPredicate(BindNullTested(isNull.Value), isNull.Negated),
         ExistsSyntax exists => BindValue(exists.Value) is JsonPathNode { Path.Count: > 0 } path
             ? new ExistsPredicate(path)
             : throw Error("'exists' needs a JSON path such as j[\"key\"] or a dynamic key", exists.Position),
@@ -533,6 +533,18 @@ internal sealed class Binder(CollectionSchema schema, TimeZoneInfo timezone)
 
         Reference(field);
         return FieldNode.For(field) ?? throw Error($"field \"{name}\" of type {field.DataType} cannot be used in a filter", position);
+    }
+
+    /// <summary>What <c>is null</c> tests: any value, or a vector field (Milvus 3.0's nullable vectors), which nothing else may read.</summary>
+    private ValueNode BindNullTested(SyntaxNode value)
+    {
+        if (value is IdentifierSyntax identifier && schema.FindField(identifier.Name) is { } field && field.DataType.IsVector())
+        {
+            Reference(field);
+            return new VectorPresenceNode(field);
+        }
+
+        return BindValue(value);
     }
 
     private void Reference(FieldSchema field) => _referencedFieldIds.Add(field.FieldId);

@@ -28,7 +28,7 @@ internal sealed class PlanBinder(CollectionSchema schema)
             ? As<INumericColumn>(Operand(predicate.In.Value), "a numeric field").In(PlanConstants.ToValues(predicate.In.Constants))
             : new RowIn(Operand(predicate.In.Value), PlanConstants.ToValues(predicate.In.Constants)),
         Plan.Predicate.KindOneofCase.Like => new LikePredicate(Operand(predicate.Like.Value), new LikePattern(predicate.Like.Pattern)),
-        Plan.Predicate.KindOneofCase.IsNull => new IsNullPredicate(Operand(predicate.IsNull.Value), predicate.IsNull.Negated),
+        Plan.Predicate.KindOneofCase.IsNull => new IsNullPredicate(NullTested(predicate.IsNull.Value), predicate.IsNull.Negated),
         Plan.Predicate.KindOneofCase.Exists => new ExistsPredicate(As<JsonPathNode>(Operand(predicate.Exists), "a JSON path")),
         Plan.Predicate.KindOneofCase.Contains => new ContainsPredicate(Operand(predicate.Contains.Target), (ContainsMode)predicate.Contains.Mode,
             PlanConstants.ToValues(predicate.Contains.Constants)),
@@ -75,6 +75,11 @@ internal sealed class PlanBinder(CollectionSchema schema)
         schema.FindField(fieldId) is { } field && (type is null || field.DataType == type)
             ? field
             : throw new InvalidDataException($"a filter plan reads field {fieldId}, which collection \"{schema.Name}\" does not have{(type is null ? "" : $" as a {type} field")}");
+
+    private ValueNode NullTested(Plan.Operand operand) =>
+        operand.KindCase == Plan.Operand.KindOneofCase.FieldId && Field(operand.FieldId) is { } field && field.DataType.IsVector()
+            ? new VectorPresenceNode(field)
+            : Operand(operand);
 
     private FieldNode Column(long fieldId) => FieldNode.For(Field(fieldId))
         ?? throw new InvalidDataException($"a filter plan reads field {fieldId}, whose type no filter reads");

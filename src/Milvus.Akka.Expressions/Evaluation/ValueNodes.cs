@@ -17,6 +17,7 @@ internal enum ExprType
     Json,
     Array,
     Geometry,
+    Vector,
 }
 
 /// <summary>
@@ -250,6 +251,17 @@ internal sealed class GeometryColumnNode(FieldSchema field) : FieldNode(field)
 
     public override Value Get(EvaluationContext context, int row) =>
         context.Column<GeometryColumn>(Field).IsNull(row) ? Value.Null : throw new InvalidOperationException($"{Description} has no scalar value");
+}
+
+/// <summary>
+/// A nullable vector field where a filter may name it: only under <c>is null</c> / <c>is not null</c>, which read its
+/// validity. It has no value to compare.
+/// </summary>
+internal sealed class VectorPresenceNode(FieldSchema field) : FieldNode(field)
+{
+    public override ExprType Type => ExprType.Vector;
+
+    public override Value Get(EvaluationContext context, int row) => throw new InvalidOperationException($"{Description} has no scalar value");
 }
 
 internal sealed class ArrayColumnNode(FieldSchema field) : FieldNode(field)
