@@ -5,9 +5,9 @@ namespace Milvus.Akka.Coordinator;
 public static partial class SchemaValidator
 {
     /// <summary>
-    /// Milvus 2.6's AddCollectionField rules: one nullable scalar field (rows already written have no value for it, so
-    /// they read null or its default), neither a key nor a function output, with a name no static field has. The field
-    /// takes the next free id and the schema's version goes up by one.
+    /// Milvus's AddCollectionField rules: one nullable field (rows already written have no value for it, so they read
+    /// null or its default), neither a key nor a function output, with a name no static field has; a vector field
+    /// (Milvus 3.0) within the vector field limit. The field takes the next free id and the schema's version goes up by one.
     /// </summary>
     public static CollectionSchema AddField(CollectionSchema schema, FieldSchema field)
     {
@@ -23,11 +23,6 @@ public static partial class SchemaValidator
             throw new MilvusException(ErrorCode.ParameterInvalid, $"duplicate field name: {field.Name}");
         }
 
-        if (field.DataType.IsVector())
-        {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"adding vector field '{field.Name}' to an existing collection is not supported");
-        }
-
         if (field.IsPrimaryKey || field.AutoId || field.IsPartitionKey || field.IsClusteringKey || field.IsFunctionOutput)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid,
@@ -37,6 +32,12 @@ public static partial class SchemaValidator
         if (!field.Nullable)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"added field must be nullable, please check it, field name = {field.Name}");
+        }
+
+        var vectorFields = schema.Fields.Count(f => f.DataType.IsVector());
+        if (field.DataType.IsVector() && vectorFields >= MaxVectorFields)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"the collection already has {vectorFields} vector fields, the maximum is {MaxVectorFields}");
         }
 
         var staticFields = schema.Fields.Count(f => !f.IsDynamic);

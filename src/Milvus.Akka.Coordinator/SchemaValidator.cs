@@ -183,11 +183,6 @@ public static partial class SchemaValidator
         {
             throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"partition key field '{field.Name}' must be Int64 or VarChar");
         }
-
-        if (field.DataType.IsVector() && field.Nullable)
-        {
-            throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"vector field '{field.Name}' cannot be nullable");
-        }
     }
 
     /// <summary>

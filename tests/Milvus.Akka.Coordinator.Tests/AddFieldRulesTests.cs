@@ -47,15 +47,29 @@ public sealed class AddFieldRulesTests
         Assert.Contains(message, Assert.Throws<MilvusException>(() => SchemaValidator.AddField(Schema, Field(name, DataType.Int64))).Message);
 
     [Fact]
-    public void Vector_fields_and_keys_are_refused()
+    public void Keys_are_refused()
     {
-        var vector = Assert.Throws<MilvusException>(() => SchemaValidator.AddField(Schema, Field("v2", DataType.FloatVector, Params(FieldSchema.DimKey, "4"))));
         var key = Assert.Throws<MilvusException>(() => SchemaValidator.AddField(Schema, Field("k", DataType.Int64) with { IsPartitionKey = true }));
         var primary = Assert.Throws<MilvusException>(() => SchemaValidator.AddField(Schema, Field("p", DataType.Int64) with { IsPrimaryKey = true }));
 
-        Assert.Contains("adding vector field 'v2' to an existing collection is not supported", vector.Message);
         Assert.Contains("cannot be a primary key, partition key", key.Message);
         Assert.Contains("cannot be a primary key, partition key", primary.Message);
+    }
+
+    [Fact]
+    public void A_nullable_vector_field_is_added_as_Milvus_3_adds_one_up_to_the_vector_field_limit()
+    {
+        var added = SchemaValidator.AddField(Schema, Field("v2", DataType.FloatVector, Params(FieldSchema.DimKey, "8")));
+        var notNullable = Assert.Throws<MilvusException>(() => SchemaValidator.AddField(Schema, Field("v3", DataType.BinaryVector, Params(FieldSchema.DimKey, "16")) with { Nullable = false }));
+        var full = Enumerable.Range(added.Fields.Count(f => f.DataType.IsVector()), SchemaValidator.MaxVectorFields - 2)
+            .Aggregate(added, (schema, i) => SchemaValidator.AddField(schema, Field($"v{i + 10}", DataType.SparseFloatVector)));
+        var tooMany = Assert.Throws<MilvusException>(() => SchemaValidator.AddField(full, Field("one_more", DataType.SparseFloatVector)));
+
+        Assert.Equal(8, added.FindField("v2")!.Dim);
+        Assert.True(added.FindField("v2")!.Nullable);
+        Assert.Contains("added field must be nullable", notNullable.Message);
+        Assert.Equal(SchemaValidator.MaxVectorFields, full.Fields.Count(f => f.DataType.IsVector()));
+        Assert.Contains($"the maximum is {SchemaValidator.MaxVectorFields}", tooMany.Message);
     }
 
     [Fact]
