@@ -203,6 +203,10 @@ public sealed partial class MilvusProxy
             order[i] = rowOfKey.TryGetValue(keys.GetValue(i)!, out var row)
                 ? row
                 : throw new MilvusException(ErrorCode.ParameterInvalid, $"primary key {keys.GetValue(i)} to search by does not exist in collection {info.Name}");
+            if (rows[field.FieldId].IsNull(order[i]))
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"primary key {keys.GetValue(i)} to search by has a null {field.Name}: there is no vector to search with");
+            }
         }
 
         return (field, rows[field.FieldId].Gather(order));

@@ -163,7 +163,7 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         _coordinator.CatalogCommandAsync(new AlterCollectionField(Db(database), collection, field, properties, deleteKeys), cancellationToken);
 
     /// <summary>
-    /// Adds nullable scalar fields (Milvus 2.6's AddCollectionField, 3.0's AlterCollectionSchema) together: when the
+    /// Adds nullable fields (Milvus 2.6's AddCollectionField, 3.0's AlterCollectionSchema; vector fields as in 3.0) together: when the
     /// coordinator refuses one, none is added. Rows written before read their default values or null. Answered once
     /// every shard and the query nodes serving it hold the new schema.
     /// </summary>

@@ -111,7 +111,10 @@ public static class RowValidator
             case SparseVectorColumn sparse:
                 for (var i = 0; i < sparse.Count; i++)
                 {
-                    SparseVectors.Validate(sparse.Values[i], $"row {i} of field '{field.Name}'");
+                    if (!sparse.IsNull(i))
+                    {
+                        SparseVectors.Validate(sparse.Values[i], $"row {i} of field '{field.Name}'");
+                    }
                 }
 
                 break;

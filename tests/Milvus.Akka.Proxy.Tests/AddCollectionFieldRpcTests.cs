@@ -88,8 +88,8 @@ public sealed class AddCollectionFieldRpcTests(GrpcServerFixture server) : IAsyn
         IllegalArgument(await AddFieldAsync(new FieldSchema { Name = "required", DataType = DataType.Int64 }), "nullable");
         IllegalArgument(await AddFieldAsync(new FieldSchema
         {
-            Name = "vec2", DataType = DataType.FloatVector, Nullable = true, TypeParams = { Pair("dim", $"{Dim}") },
-        }), "vector");
+            Name = "vec2", DataType = DataType.FloatVector, TypeParams = { Pair("dim", $"{Dim}") },
+        }), "nullable");
         IllegalArgument(await AddFieldAsync(new FieldSchema { Name = "id", DataType = DataType.Int64, Nullable = true }), "duplicate");
         var described = await Client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = _collection });
         Assert.Equal(["id", "vec"], described.Schema.Fields.Select(f => f.Name));

@@ -35,7 +35,7 @@ public static class FieldDataConverter
 
         return field.DataType switch
         {
-            _ when field.DataType.IsVector() => Vectors(data, field, rows),
+            _ when field.DataType.IsVector() => Vectors(data, field, rows, validity),
             _ when data.FieldCase != FieldData.FieldOneofCase.Scalars =>
                 throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' of type {field.DataType} needs scalar data"),
             _ => Scalars(data.Scalars, field, rows, validity, timezone),
@@ -57,7 +57,8 @@ public static class FieldDataConverter
             data.ValidData.Add(validity);
         }
 
-        switch (column)
+        // Milvus answers a nullable vector field compact: vectors for the valid rows only, placed by valid_data.
+        switch (column.Type.IsVector() ? ValidRowsOf(column) : column)
         {
             case ScalarColumn<long> { Type: DataType.Timestamptz } instants:
                 // Milvus answers Timestamptz as ISO strings in string_data, keeping the Timestamptz type.
@@ -84,6 +85,25 @@ public static class FieldDataConverter
         return data;
     }
 
+    private static Column ValidRowsOf(Column column)
+    {
+        if (column.Validity is not { } validity || !validity.Contains(false))
+        {
+            return column;
+        }
+
+        var valid = new List<int>(validity.Length);
+        for (var row = 0; row < validity.Length; row++)
+        {
+            if (validity[row])
+            {
+                valid.Add(row);
+            }
+        }
+
+        return column.Gather(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(valid));
+    }
+
     private static VectorField PackedVectorField(VectorColumn<byte> column)
     {
         var bytes = ByteString.CopyFrom(column.Values);
@@ -99,7 +119,11 @@ public static class FieldDataConverter
         return field;
     }
 
-    private static Column Vectors(FieldData data, FieldSchema field, int rows)
+    /// <summary>
+    /// A vector field's rows. With valid_data, vectors may come for the valid rows only (as Milvus and its SDKs send a
+    /// nullable vector field) or for every row; a null row is stored as zeros either way.
+    /// </summary>
+    private static Column Vectors(FieldData data, FieldSchema field, int rows, bool[]? validity)
     {
         var vectors = data.Vectors;
         if (data.FieldCase != FieldData.FieldOneofCase.Vectors)
@@ -124,13 +148,23 @@ public static class FieldDataConverter
         if (field.DataType == DataType.SparseFloatVector)
         {
             // The sparse dim on the wire is the client's guess (the Node SDK sends the longest row's length); rows are checked one by one.
-            var contents = vectors.SparseFloatVector.Contents;
-            if (contents.Count != rows)
+            var sent = vectors.SparseFloatVector.Contents.Select(row => row.ToByteArray()).ToArray();
+            PhysicalRows(field, sent.Length, 1, rows, validity, "rows");
+            var sparse = sent.Length == rows ? sent : new byte[rows][];
+            for (int row = 0, next = 0; row < rows; row++)
             {
-                throw new MilvusException(ErrorCode.ParameterInvalid, $"the data of sparse vector field '{field.Name}' has {contents.Count} rows, expected {rows}");
+                var valid = validity is null || validity[row];
+                if (sent.Length != rows)
+                {
+                    sparse[row] = valid ? sent[next++] : [];
+                }
+                else if (!valid)
+                {
+                    sparse[row] = [];
+                }
             }
 
-            return new SparseVectorColumn([.. contents.Select(row => row.ToByteArray())]);
+            return new SparseVectorColumn(sparse, validity);
         }
 
         if (vectors.Dim != 0 && vectors.Dim != field.Dim)
@@ -142,11 +176,16 @@ public static class FieldDataConverter
         if (field.DataType == DataType.FloatVector)
         {
             var values = vectors.FloatVector.Data;
-            CheckVectorLength(field, values.Count, rows * field.Dim, rows, "floats");
-            // One copy out of the parsed message into the array the growing segment keeps, without zeroing it first.
-            var floats = GC.AllocateUninitializedArray<float>(values.Count);
-            values.CopyTo(floats, 0);
-            return new VectorColumn<float>(DataType.FloatVector, field.Dim, floats);
+            var sent = PhysicalRows(field, values.Count, field.Dim, rows, validity, "floats");
+            if (sent == rows)
+            {
+                // One copy out of the parsed message into the array the growing segment keeps, without zeroing it first.
+                var floats = GC.AllocateUninitializedArray<float>(values.Count);
+                values.CopyTo(floats, 0);
+                return new VectorColumn<float>(DataType.FloatVector, field.Dim, ZeroNullRows(floats, field.Dim, validity), validity);
+            }
+
+            return new VectorColumn<float>(DataType.FloatVector, field.Dim, Spread(values.ToArray(), field.Dim, rows, validity!), validity);
         }
 
         var packed = vectors.DataCase switch
@@ -156,17 +195,58 @@ public static class FieldDataConverter
             VectorField.DataOneofCase.Bfloat16Vector => vectors.Bfloat16Vector,
             _ => vectors.Int8Vector,
         };
-        CheckVectorLength(field, packed.Length, rows * field.DataType.VectorRowWidth(field.Dim), rows, "bytes");
-        return new VectorColumn<byte>(field.DataType, field.Dim, packed.ToByteArray());
+        var width = field.DataType.VectorRowWidth(field.Dim);
+        var sentRows = PhysicalRows(field, packed.Length, width, rows, validity, "bytes");
+        var bytes = sentRows == rows ? ZeroNullRows(packed.ToByteArray(), width, validity) : Spread(packed.ToByteArray(), width, rows, validity!);
+        return new VectorColumn<byte>(field.DataType, field.Dim, bytes, validity);
     }
 
-    private static void CheckVectorLength(FieldSchema field, int actual, int expected, int rows, string unit)
+    /// <summary>How many rows' vectors were sent: every row's, or (with valid_data) the valid rows' only.</summary>
+    private static int PhysicalRows(FieldSchema field, int length, int width, int rows, bool[]? validity, string unit)
     {
-        if (actual != expected)
+        if (length == rows * width)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid,
-                $"the data of vector field '{field.Name}' has {actual} {unit}, expected {expected} for {rows} rows of dim {field.Dim}");
+            return rows;
         }
+
+        var valid = validity?.Count(v => v) ?? rows;
+        if (validity is null || length != valid * width)
+        {
+            var expected = validity is null ? $"{rows * width}" : $"{valid * width} (the {valid} valid rows) or {rows * width}";
+            throw new MilvusException(ErrorCode.ParameterInvalid, field.DataType == DataType.SparseFloatVector
+                ? $"the data of sparse vector field '{field.Name}' has {length} rows, expected {expected}"
+                : $"the data of vector field '{field.Name}' has {length} {unit}, expected {expected} for {rows} rows of dim {field.Dim}");
+        }
+
+        return valid;
+    }
+
+    private static T[] ZeroNullRows<T>(T[] values, int width, bool[]? validity) where T : unmanaged
+    {
+        for (var row = 0; validity is not null && row < validity.Length; row++)
+        {
+            if (!validity[row])
+            {
+                values.AsSpan(row * width, width).Clear();
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>The valid rows' vectors placed at their rows, zeros at the null ones.</summary>
+    private static T[] Spread<T>(T[] compact, int width, int rows, bool[] validity) where T : unmanaged
+    {
+        var result = new T[rows * width];
+        for (int row = 0, next = 0; row < rows; row++)
+        {
+            if (validity[row])
+            {
+                compact.AsSpan(next++ * width, width).CopyTo(result.AsSpan(row * width, width));
+            }
+        }
+
+        return result;
     }
 
     private static Column Scalars(ScalarField scalars, FieldSchema field, int rows, bool[]? validity, TimeZoneInfo timezone)
