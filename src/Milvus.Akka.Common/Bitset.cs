@@ -153,6 +153,19 @@ public sealed class Bitset
         return count;
     }
 
+    /// <summary>The set bits in ascending order.</summary>
+    public int[] SetBits()
+    {
+        var bits = new int[PopCount()];
+        var next = 0;
+        foreach (var bit in this)
+        {
+            bits[next++] = bit;
+        }
+
+        return bits;
+    }
+
     /// <summary>Enumerates the set bits in ascending order without allocating.</summary>
     public SetBitEnumerator GetEnumerator() => new(_words);
 

@@ -47,6 +47,9 @@ public abstract class Column
         }
     }
 
+    /// <summary>The rows holding a value, in order: the column itself when every row does.</summary>
+    public Column WithoutNullRows() => ValidRows is { } valid ? Gather(valid.SetBits()) : this;
+
     private static Bitset ValidRowsOf(bool[] validity)
     {
         var rows = new Bitset(validity.Length);

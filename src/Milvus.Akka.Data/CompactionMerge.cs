@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using Milvus.Akka.Common;
 using Milvus.Akka.Segments;
@@ -23,8 +22,7 @@ public static class CompactionMerge
         var timestamps = new List<ulong>();
         foreach (var input in inputs)
         {
-            var segment = Segment.Load(input.SegmentId, input.PartitionId, schema, input.Data.Rows, input.Data.Timestamps,
-                ImmutableDictionary<long, Index.IFieldIndex>.Empty);
+            var segment = Segment.Load(input.SegmentId, input.PartitionId, schema, input.Data.Rows, input.Data.Timestamps);
             foreach (var (pks, deletedAt) in input.Deletes)
             {
                 segment.Delete(pks, deletedAt);

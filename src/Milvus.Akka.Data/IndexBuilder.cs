@@ -35,8 +35,14 @@ public static class IndexBuilder
         return key;
     }
 
-    /// <summary>The index of one vector column: binary and sparse rows as they are, packed float types converted to float32.</summary>
-    public static IFieldIndex Build(IndexSpec spec, FieldSchema field, Column vectors, int seed) => vectors switch
+    /// <summary>
+    /// The index of one vector column: binary and sparse rows as they are, packed float types converted to float32. A
+    /// nullable field's index holds only the rows with a vector, in row order (the segment maps its entries back).
+    /// </summary>
+    public static IFieldIndex Build(IndexSpec spec, FieldSchema field, Column vectors, int seed) =>
+        BuildOver(spec, field, vectors.WithoutNullRows(), seed);
+
+    private static IFieldIndex BuildOver(IndexSpec spec, FieldSchema field, Column vectors, int seed) => vectors switch
     {
         VectorColumn<float> floats => VectorIndexes.Build(spec, field.Dim, floats.Values, seed),
         VectorColumn<byte> { Type: DataType.BinaryVector } binary => VectorIndexes.BuildBinary(spec, field.Dim, binary.Values, seed),

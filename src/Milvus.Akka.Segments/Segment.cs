@@ -41,7 +41,7 @@ public sealed class Segment
     private readonly Lock _scanIndexLock = new();
     private ImmutableDictionary<(long FieldId, MetricType Metric), GrowingVectorIndex> _scanIndexes =
         ImmutableDictionary<(long FieldId, MetricType Metric), GrowingVectorIndex>.Empty;
-    private ImmutableDictionary<long, IFieldIndex> _builtIndexes = ImmutableDictionary<long, IFieldIndex>.Empty;
+    private ImmutableDictionary<long, AttachedIndex> _builtIndexes = ImmutableDictionary<long, AttachedIndex>.Empty;
     private ScalarIndexSet _scalarIndexes = ScalarIndexSet.Empty;
     private ulong[] _timestamps = new ulong[256];
     private ulong[] _deletedAt = new ulong[256];
@@ -86,13 +86,11 @@ public sealed class Segment
 
     public ulong MaxTimestamp => _published.MaxTimestamp;
 
-    /// <summary>Builds a segment from rows read back from object storage, with the vector indexes built for it.</summary>
-    public static Segment Load(long id, long partitionId, CollectionSchema schema, RowBatch rows, ReadOnlySpan<ulong> timestamps,
-        IReadOnlyDictionary<long, IFieldIndex> indexes)
+    /// <summary>Builds a segment from rows read back from object storage; its indexes are attached as they are read.</summary>
+    public static Segment Load(long id, long partitionId, CollectionSchema schema, RowBatch rows, ReadOnlySpan<ulong> timestamps)
     {
         var segment = new Segment(id, partitionId, schema) { State = SegmentState.Flushed };
         segment.Append(rows, timestamps);
-        segment._builtIndexes = indexes.ToImmutableDictionary();
         return segment;
     }
 
@@ -104,9 +102,15 @@ public sealed class Segment
         Append(rows, timestamps);
     }
 
-    /// <summary>Replaces the vector index of a field (an index built by a data node after the segment was loaded).</summary>
-    public void AttachIndex(long fieldId, IFieldIndex index) =>
-        Volatile.Write(ref _builtIndexes, _builtIndexes.SetItem(fieldId, index));
+    /// <summary>
+    /// Replaces the vector index of a field (an index built by a data node after the segment was loaded). It covers
+    /// every row, or for a nullable field only the rows with a vector.
+    /// </summary>
+    public void AttachIndex(long fieldId, IFieldIndex index)
+    {
+        var attached = AttachedIndex.Of(index, RowCount, () => View().Rows[fieldId], $"{Id}");
+        Volatile.Write(ref _builtIndexes, _builtIndexes.SetItem(fieldId, attached));
+    }
 
     /// <summary>Attaches (or replaces) the scalar index of a field; filters of later views use it instead of a scan.</summary>
     public void AttachScalarIndex(long fieldId, IScalarIndex index)

@@ -15,12 +15,12 @@ public sealed class SegmentView
 {
     private readonly Segment _segment;
     private readonly Segment.Published _state;
-    private readonly ImmutableDictionary<long, IFieldIndex> _builtIndexes;
+    private readonly ImmutableDictionary<long, AttachedIndex> _builtIndexes;
     private readonly ScalarIndexSet _scalarIndexes;
     private readonly bool _hasDeletes;
     private RowBatch? _rows;
 
-    internal SegmentView(Segment segment, Segment.Published state, ImmutableDictionary<long, IFieldIndex> builtIndexes,
+    internal SegmentView(Segment segment, Segment.Published state, ImmutableDictionary<long, AttachedIndex> builtIndexes,
         ScalarIndexSet scalarIndexes, bool hasDeletes)
     {
         _segment = segment;
@@ -113,13 +113,15 @@ public sealed class SegmentView
 
     private SearchHits SearchRows(SearchPlan plan, FilterExpression? filter)
     {
-        // An index built over exactly this segment's rows needs no allow-list when every row is allowed, so the index
-        // skips the per-candidate test; the common unfiltered search then builds none (a bitset of every row per search).
+        // An index needs no allow-list when every entry is allowed, so the index skips the per-candidate test; the
+        // common unfiltered search then builds none (a bitset of every row per search). Null vectors are never entries
+        // of an index over the rows with a vector only.
         var indexed = _builtIndexes.TryGetValue(plan.FieldId, out var built);
         var vectorRows = NonNullVectors(plan.FieldId);
         Bitset? allow = null;
         var allowed = RowCount;
-        if (!(indexed && filter is null && vectorRows is null && Covers(plan.PartitionIds) && AllVisible(plan.ReadTimestamp, plan.ExpiredBefore)))
+        var everyEntryAllowed = indexed && filter is null && (vectorRows is null || built!.Count < RowCount);
+        if (!(everyEntryAllowed && Covers(plan.PartitionIds) && AllVisible(plan.ReadTimestamp, plan.ExpiredBefore)))
         {
             allow = Candidates(plan.ReadTimestamp, plan.ExpiredBefore, plan.PartitionIds, null, filter);
             if (allow is not null && vectorRows is not null)
@@ -133,7 +135,7 @@ public sealed class SegmentView
                 return SearchHits.Empty(plan.Nq, PrimaryKey.DataType) with { Fields = OutputColumns(plan.OutputFieldIds, []) };
             }
 
-            if (allowed == RowCount && indexed)
+            if (indexed && allowed == built!.Count)
             {
                 allow = null;
             }
@@ -215,27 +217,28 @@ public sealed class SegmentView
 
     /// <summary>The top-k of one search over <paramref name="built"/>, or over the rows themselves where no index is built;
     /// a null <paramref name="allow"/> allows every row.</summary>
-    private SearchHits SearchTopK(SearchPlan plan, IFieldIndex? built, Bitset? allow)
+    private SearchHits SearchTopK(SearchPlan plan, AttachedIndex? built, Bitset? allow)
     {
         var offsets = new int[plan.Nq * plan.TopK];
         var scores = new float[plan.Nq * plan.TopK];
         var options = new SearchOptions
         {
             Params = plan.Params,
-            Allow = allow,
+            Allow = built is null ? allow : built.EntriesAllowed(allow),
             Radius = plan.Radius,
             RangeFilter = plan.RangeFilter,
             Bm25 = plan.Bm25,
         };
         if (built is not null)
         {
-            if (built.Spec.Metric != plan.Metric)
+            if (built.Index.Spec.Metric != plan.Metric)
             {
                 throw new MilvusException(ErrorCode.ParameterInvalid,
-                    $"metric type {plan.Metric.ToMilvusName()} does not match the index metric {built.Spec.Metric.ToMilvusName()}");
+                    $"metric type {plan.Metric.ToMilvusName()} does not match the index metric {built.Index.Spec.Metric.ToMilvusName()}");
             }
 
-            SearchIndex(built, plan, options, offsets, scores);
+            SearchIndex(built.Index, plan, options, offsets, scores);
+            built.ToRows(offsets);
         }
         else
         {

@@ -66,21 +66,12 @@ public class ColumnCopyTests
         Assert.Equal([false, true, false], gathered.Validity!);
         Assert.Null(gathered.GetValue(0));
         Assert.Equal([true, false, true, false, true, true], concatenated.Validity!);
-        Assert.Equal([0, 2, 4, 5], Set(concatenated.ValidRows!));
+        Assert.Equal([0, 2, 4, 5], concatenated.ValidRows!.SetBits());
+        Assert.Equal([sparse.Values[0], sparse.Values[2], sparse.Values[3]], ((SparseVectorColumn)sparse.WithoutNullRows()).Values);
+        Assert.Same(allValid, allValid.WithoutNullRows());
         Assert.Null(allValid.ValidRows);
         Assert.Null(new SparseVectorColumn([[]], [true]).ValidRows);
         Assert.Equal([true, false], sparseGathered.Validity!);
         Assert.Null(sparseGathered.GetValue(1));
-    }
-
-    private static List<int> Set(Bitset rows)
-    {
-        var set = new List<int>();
-        foreach (var row in rows)
-        {
-            set.Add(row);
-        }
-
-        return set;
     }
 }

@@ -75,8 +75,34 @@ public sealed class VectorTypeSearchTests
 
         AssertOracle(segment.View().Search(plan, null), all, queries, metric);
 
-        segment.AttachIndex(VectorField, BuildIndex(new IndexSpec(indexType, metric, new Dictionary<string, string> { ["nlist"] = "8" }), field, all));
+        // As a data node builds it: a nullable field's index holds only the rows with a vector.
+        segment.AttachIndex(VectorField, BuildIndex(new IndexSpec(indexType, metric, new Dictionary<string, string> { ["nlist"] = "8" }), field, all.WithoutNullRows()));
         AssertOracle(segment.View().Search(plan, null), all, queries, metric);
+    }
+
+    [Fact]
+    public void An_index_must_cover_every_row_or_exactly_the_rows_with_a_vector()
+    {
+        var field = new FieldSchema
+        {
+            FieldId = VectorField, Name = "v", DataType = DataType.Int8Vector, Nullable = true,
+            TypeParams = ImmutableSortedDictionary.CreateRange([KeyValuePair.Create(FieldSchema.DimKey, Dim.ToString())]),
+        };
+        var schema = new CollectionSchema
+        {
+            Name = "types",
+            Fields = [new FieldSchema { FieldId = PkField, Name = "id", DataType = DataType.Int64, IsPrimaryKey = true }, field],
+        };
+        var segment = new Segment(1, 10, schema);
+        var vectors = WithNulls(RandomColumn(DataType.Int8Vector, Dim, 30, new Random(3)), nullEvery: 3);
+        var pks = new ScalarColumn<long>(DataType.Int64, [.. Enumerable.Range(0, 30).Select(i => (long)i)]);
+        segment.Append(new RowBatch(ImmutableDictionary<long, Column>.Empty.Add(PkField, pks).Add(VectorField, vectors)), 1);
+        var spec = new IndexSpec(IndexType.Flat, MetricType.L2);
+
+        var error = Assert.Throws<InvalidOperationException>(() => segment.AttachIndex(VectorField, BuildIndex(spec, field, vectors.Gather([0, 1, 2]))));
+        Assert.Contains("covers 3 rows, segment 1 has 30 (20 with a vector)", error.Message);
+        segment.AttachIndex(VectorField, BuildIndex(spec, field, vectors.WithoutNullRows()));
+        segment.AttachIndex(VectorField, BuildIndex(spec, field, vectors));
     }
 
     private static Column RandomColumn(DataType type, int dim, int rows, Random random)

@@ -1,7 +1,5 @@
-using System.Collections.Immutable;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
-using Milvus.Akka.Index;
 using Milvus.Akka.Segments;
 using Milvus.Akka.Storage;
 using Milvus.Akka.Storage.Segments;
@@ -20,7 +18,7 @@ public static class StoredSegmentLoader
     {
         var manifest = await SegmentStore.ReadManifestAsync(objects, info.CollectionId, info.PartitionId, info.SegmentId);
         var data = await SegmentStore.ReadAsync(objects, schema, manifest);
-        var segment = Segment.Load(info.SegmentId, info.PartitionId, schema, data.Rows, data.Timestamps, ImmutableDictionary<long, IFieldIndex>.Empty);
+        var segment = Segment.Load(info.SegmentId, info.PartitionId, schema, data.Rows, data.Timestamps);
         foreach (var (fieldId, key) in info.IndexFiles)
         {
             // Only fields of the schema: a partial load's schema leaves the others (and their indexes) out.

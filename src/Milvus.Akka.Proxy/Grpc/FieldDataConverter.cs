@@ -58,7 +58,7 @@ public static class FieldDataConverter
         }
 
         // Milvus answers a nullable vector field compact: vectors for the valid rows only, placed by valid_data.
-        switch (column.Type.IsVector() ? ValidRowsOf(column) : column)
+        switch (column.Type.IsVector() ? column.WithoutNullRows() : column)
         {
             case ScalarColumn<long> { Type: DataType.Timestamptz } instants:
                 // Milvus answers Timestamptz as ISO strings in string_data, keeping the Timestamptz type.
@@ -83,25 +83,6 @@ public static class FieldDataConverter
         }
 
         return data;
-    }
-
-    private static Column ValidRowsOf(Column column)
-    {
-        if (column.Validity is not { } validity || !validity.Contains(false))
-        {
-            return column;
-        }
-
-        var valid = new List<int>(validity.Length);
-        for (var row = 0; row < validity.Length; row++)
-        {
-            if (validity[row])
-            {
-                valid.Add(row);
-            }
-        }
-
-        return column.Gather(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(valid));
     }
 
     private static VectorField PackedVectorField(VectorColumn<byte> column)
