@@ -39,7 +39,7 @@ public sealed partial class MilvusProxy
         }
 
         var metric = MetricFor(info, field, request.Metric);
-        var filter = ParseFilter(info, request.Filter);
+        var filter = ParseFilter(info, request.Filter, request.FilterValues);
         if (PartitionKeyIsolation.IsOn(info.Properties))
         {
             PartitionKeyIsolation.CheckSearch(filter?.TryGetPartitionKeyValues());
@@ -88,7 +88,7 @@ public sealed partial class MilvusProxy
             throw new MilvusException(ErrorCode.ParameterInvalid, "boost rankers cannot be used with group_by_field or a search iterator");
         }
 
-        return new SearchBoost([.. boost.Rankers.Select(ranker => new BoostScorer(FilterPlan.Of(ParseFilter(info, ranker.Filter)), ranker.Weight,
+        return new SearchBoost([.. boost.Rankers.Select(ranker => new BoostScorer(FilterPlan.Of(ParseFilter(info, ranker.Filter, request.FilterValues)), ranker.Weight,
             ranker.Random ? new BoostRandom(ranker.RandomSeed, RandomFieldOf(info, ranker.RandomField)) : null))], boost.Mode, boost.FunctionMode);
     }
 
@@ -133,7 +133,7 @@ public sealed partial class MilvusProxy
             CheckLimits(limit, request.Offset, 1);
         }
 
-        var filter = bound ?? ParseFilter(info, request.Filter);
+        var filter = bound ?? ParseFilter(info, request.Filter, request.FilterValues);
         var outputs = countOnly ? [] : ResolveOutputFields(info, request.OutputFields);
         // A count has no rows to order: its keys are checked, not applied.
         var orderBy = OrderOf(info, request.OrderBy, request.Iterator, search: false);

@@ -83,8 +83,9 @@ public sealed partial class MilvusProxy
     /// <summary>Deletes the rows matching a filter; `pk in [...]` goes straight to the shards, other filters query first.</summary>
     /// <param name="requestId">Names this write for deduplication (see the class remarks); null: a new id. A filter
     /// other than a primary-key list is evaluated on every attempt, so with one the keys may differ between attempts.</param>
+    /// <param name="filterValues">The values of the filter's template placeholders (expr_template_values), if any.</param>
     public async Task<MutationResult> DeleteAsync(string? database, string collection, string filter, string? partition = null,
-        CancellationToken cancellationToken = default, string? requestId = null)
+        CancellationToken cancellationToken = default, string? requestId = null, IReadOnlyDictionary<string, object?>? filterValues = null)
     {
         var info = await ResolveCollectionAsync(database, collection, cancellationToken: cancellationToken);
         if (string.IsNullOrWhiteSpace(filter))
@@ -92,7 +93,7 @@ public sealed partial class MilvusProxy
             throw new MilvusException(ErrorCode.ParameterInvalid, "delete needs a filter expression");
         }
 
-        var parsed = ParseFilter(info, filter)!;
+        var parsed = ParseFilter(info, filter, filterValues)!;
         var pk = info.Schema.PrimaryKey;
         Column keys;
         if (partition is null && parsed.TryGetPrimaryKeyList() is { } list)

@@ -319,14 +319,14 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         ? PrimaryKeyHash.Bucket(number, collection.Partitions.Length)
         : PrimaryKeyHash.Bucket((string)value, collection.Partitions.Length)];
 
-    private FilterExpression? ParseFilter(CollectionInfo collection, string? filter)
+    private FilterExpression? ParseFilter(CollectionInfo collection, string? filter, IReadOnlyDictionary<string, object?>? templateValues)
     {
         if (string.IsNullOrWhiteSpace(filter))
         {
             return null;
         }
 
-        var parsed = FilterExpression.Parse(filter, collection.Schema, limits: settings.Filter, timezone: Timestamptz.ZoneOf(collection.Properties));
+        var parsed = FilterExpression.Parse(filter, collection.Schema, templateValues, settings.Filter, Timestamptz.ZoneOf(collection.Properties));
         foreach (var fieldId in parsed.ReferencedFieldIds)
         {
             RequireFieldLoaded(collection, collection.Schema.FindField(fieldId)!);

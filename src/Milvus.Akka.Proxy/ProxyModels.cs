@@ -28,6 +28,10 @@ public sealed record SearchRequest
     public required int Limit { get; init; }
     public int Offset { get; init; }
     public string? Filter { get; init; }
+
+    /// <summary>The values of the filter's template placeholders (<c>{name}</c>; expr_template_values), bound as it is parsed.</summary>
+    public IReadOnlyDictionary<string, object?>? FilterValues { get; init; }
+
     public ImmutableArray<string> OutputFields { get; init; } = [];
     public ImmutableArray<string> Partitions { get; init; } = [];
     public ImmutableDictionary<string, string> Params { get; init; } = ImmutableDictionary<string, string>.Empty;
@@ -94,6 +98,10 @@ public sealed record QueryRequest
     public string Database { get; init; } = "";
     public required string Collection { get; init; }
     public string? Filter { get; init; }
+
+    /// <summary>The values of the filter's template placeholders (<c>{name}</c>; expr_template_values), bound as it is parsed.</summary>
+    public IReadOnlyDictionary<string, object?>? FilterValues { get; init; }
+
     public ImmutableArray<string> OutputFields { get; init; } = [];
     public ImmutableArray<string> Partitions { get; init; } = [];
     public int? Limit { get; init; }

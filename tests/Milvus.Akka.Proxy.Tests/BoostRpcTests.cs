@@ -67,6 +67,20 @@ public sealed class BoostRpcTests(GrpcServerFixture server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_boost_filter_binds_the_search_template_values()
+    {
+        var request = Search(BoostScore([Boost(weight: "0.25", filter: "tag == {t} and id >= {from}")]));
+        request.ExprTemplateValues.Add("t", new TemplateValue { Int64Val = 1 });
+        request.ExprTemplateValues.Add("from", new TemplateValue { Int64Val = 10 });
+        var result = await Client.SearchAsync(request);
+
+        Succeeded(result.Status);
+        AssertRanked(id => Distance(id) * (Tag(id) == 1 && id >= 10 ? 0.25 : 1), result);
+        request.ExprTemplateValues.Remove("from");
+        IllegalArgument((await Client.SearchAsync(request)).Status, "no value was supplied for template placeholder {from}");
+    }
+
+    [Fact]
     public async Task Several_boosts_combine_by_function_mode_and_join_the_score_by_boost_mode()
     {
         var boosts = new[] { Boost(weight: "10000", filter: "tag == 0"), Boost(weight: "20000", filter: "tag in [0, 1]") };

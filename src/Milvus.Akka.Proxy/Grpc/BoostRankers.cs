@@ -19,16 +19,16 @@ internal static class BoostRankers
     public static bool IsBoost(FunctionSchema function) =>
         function.Params.Any(p => p.Key.Equals(RerankerKey, StringComparison.OrdinalIgnoreCase) && p.Value.Equals("boost", StringComparison.OrdinalIgnoreCase));
 
-    /// <param name="filterText">Inlines a filter's template values (the search's expr_template_values).</param>
+    /// <summary>A ranker's filter may use the search's template placeholders; they are bound with the search's filter.</summary>
     /// <exception cref="MilvusException">ParameterInvalid for a missing or non-numeric weight, a bad random_score or mode.</exception>
-    public static SearchBoostRequest Parse(FunctionScore score, Func<string, string> filterText)
+    public static SearchBoostRequest Parse(FunctionScore score)
     {
         var parameters = score.Params.ToDictionary(p => p.Key.ToLowerInvariant(), p => p.Value);
-        return new SearchBoostRequest([.. score.Functions.Select(f => Ranker(f, filterText))],
+        return new SearchBoostRequest([.. score.Functions.Select(Ranker)],
             Combination(parameters.GetValueOrDefault("boost_mode"), "boost mode"), Combination(parameters.GetValueOrDefault("function_mode"), "function mode"));
     }
 
-    private static BoostRankerRequest Ranker(FunctionSchema function, Func<string, string> filterText)
+    private static BoostRankerRequest Ranker(FunctionSchema function)
     {
         var parameters = function.Params.ToDictionary(p => p.Key.ToLowerInvariant(), p => p.Value);
         if (!parameters.TryGetValue("weight", out var weightText))
@@ -41,7 +41,7 @@ internal static class BoostRankers
             throw new MilvusException(ErrorCode.ParameterInvalid, $"the weight of boost function '{function.Name}' must be a finite number, got '{weightText}'");
         }
 
-        var filter = parameters.TryGetValue("filter", out var text) && !string.IsNullOrWhiteSpace(text) ? filterText(text) : null;
+        var filter = parameters.TryGetValue("filter", out var text) && !string.IsNullOrWhiteSpace(text) ? text : null;
         if (!parameters.TryGetValue("random_score", out var random))
         {
             return new BoostRankerRequest(filter, weight);

@@ -38,7 +38,7 @@ public sealed partial class MilvusGrpcService
     /// What a function_score asks for: nothing without functions, boost rankers (<see cref="BoostRankers"/>) when every
     /// function is one, else a decay reranker (<see cref="FunctionScoreRanker"/>).
     /// </summary>
-    private static (DecayRanker? Decay, SearchBoostRequest? Boost) FunctionScoreOf(FunctionScore? score, IDictionary<string, TemplateValue> templates)
+    private static (DecayRanker? Decay, SearchBoostRequest? Boost) FunctionScoreOf(FunctionScore? score)
     {
         if (score is not { Functions.Count: > 0 })
         {
@@ -48,7 +48,7 @@ public sealed partial class MilvusGrpcService
         var boosts = score.Functions.Count(BoostRankers.IsBoost);
         if (boosts == score.Functions.Count)
         {
-            return (null, BoostRankers.Parse(score, text => Filter(text, templates)));
+            return (null, BoostRankers.Parse(score));
         }
 
         return boosts == 0
@@ -200,8 +200,8 @@ public sealed partial class MilvusGrpcService
         RefuseNamespace(request.HasNamespace, request.Namespace);
         // A filter other than a key list is evaluated at Strong consistency whatever the level, but an unknown level is refused.
         Consistency(request.ConsistencyLevel);
-        var result = await proxy.DeleteAsync(Database(request.DbName, context), request.CollectionName, Filter(request.Expr, request.ExprTemplateValues),
-            NullIfEmpty(request.PartitionName), context.CancellationToken);
+        var result = await proxy.DeleteAsync(Database(request.DbName, context), request.CollectionName, request.Expr,
+            NullIfEmpty(request.PartitionName), context.CancellationToken, filterValues: FilterValues(request.ExprTemplateValues));
         return Mutation(result, result.DeleteCount);
     }
 
@@ -246,7 +246,7 @@ public sealed partial class MilvusGrpcService
     public override async Task<SearchResults> Search(ProtoSearchRequest request, ServerCallContext context)
     {
         RefuseUnservedSearchFeatures(request);
-        var (decay, boost) = FunctionScoreOf(request.FunctionScore, request.ExprTemplateValues);
+        var (decay, boost) = FunctionScoreOf(request.FunctionScore);
         var highlighter = LexicalHighlighter.Parse(request.Highlighter);
 
         RefuseNamespace(request.HasNamespace, request.Namespace);
@@ -416,7 +416,7 @@ public sealed partial class MilvusGrpcService
     public override async Task<SearchResults> HybridSearch(ProtoHybridSearchRequest request, ServerCallContext context)
     {
         RefuseFunctionChains(request.FunctionChains);
-        var (decay, boost) = FunctionScoreOf(request.FunctionScore, new Dictionary<string, TemplateValue>());
+        var (decay, boost) = FunctionScoreOf(request.FunctionScore);
         if (boost is not null)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, "a boost ranker cannot rank a hybrid search; give it to the function_score of its sub-requests");
@@ -490,7 +490,8 @@ public sealed partial class MilvusGrpcService
         {
             Database = database,
             Collection = request.CollectionName,
-            Filter = NullIfEmpty(Filter(request.Expr, request.ExprTemplateValues)),
+            Filter = NullIfEmpty(request.Expr),
+            FilterValues = FilterValues(request.ExprTemplateValues),
             OutputFields = outputs,
             Partitions = [.. request.PartitionNames],
             Limit = limit,
@@ -559,7 +560,7 @@ public sealed partial class MilvusGrpcService
         }
 
         RefuseUnservedSearchFeatures(request);
-        var (decay, boost) = FunctionScoreOf(request.FunctionScore, request.ExprTemplateValues);
+        var (decay, boost) = FunctionScoreOf(request.FunctionScore);
         if (decay is not null)
         {
             throw new MilvusException(ErrorCode.OperationNotSupported, "a decay reranker in a hybrid search's sub-request is not supported by Milvus.Akka; give it to the hybrid search's function_score");
@@ -597,7 +598,8 @@ public sealed partial class MilvusGrpcService
             Metric = NullIfEmpty(parameters.GetValueOrDefault("metric_type")),
             Limit = IntParam(parameters, "topk", IntParam(parameters, "limit", 10)),
             Offset = IntParam(parameters, "offset", 0),
-            Filter = NullIfEmpty(Filter(request.Dsl, request.ExprTemplateValues)),
+            Filter = NullIfEmpty(request.Dsl),
+            FilterValues = FilterValues(request.ExprTemplateValues),
             OutputFields = [.. request.OutputFields],
             RoundDecimal = IntParam(parameters, "round_decimal", -1),
             Radius = FloatParam(indexParams, "radius"),
@@ -763,11 +765,9 @@ public sealed partial class MilvusGrpcService
     private static ConsistencyLevel? RequestConsistency(Milvus.Akka.Grpc.Protocol.Common.ConsistencyLevel level, bool useDefault) =>
         useDefault ? null : Consistency(level);
 
-    /// <summary>The filter with its expr_template_values written in as literals (the shards parse plain text).</summary>
-    private static string Filter(string expr, IDictionary<string, TemplateValue> templates) =>
-        templates.Count == 0 || string.IsNullOrEmpty(expr)
-            ? expr
-            : FilterTemplates.Inline(expr, templates.ToDictionary(t => t.Key, t => TemplateObject(t.Value)));
+    /// <summary>A request's expr_template_values as the filter parser binds them; null when it has none.</summary>
+    private static Dictionary<string, object?>? FilterValues(IDictionary<string, TemplateValue> templates) =>
+        templates.Count == 0 ? null : templates.ToDictionary(t => t.Key, t => TemplateObject(t.Value));
 
     private static object? TemplateObject(TemplateValue value) => value.ValCase switch
     {
