@@ -19,6 +19,9 @@ public sealed record CoordinatorSettings(
     /// <summary>Collections in the whole cluster (Milvus's quotaAndLimits.limits.maxCollectionNum).</summary>
     public int MaxCollections { get; init; } = 65_536;
 
+    /// <summary>How long a new incarnation keeps the resource-group places of query nodes that have not registered again.</summary>
+    public TimeSpan NodeRejoinGrace { get; init; } = TimeSpan.FromSeconds(20);
+
     public static CoordinatorSettings Default { get; } = new(TimeSpan.FromSeconds(3), 10_000, TimeSpan.FromSeconds(5), 1024,
         TimeSpan.FromMinutes(5), 64, 65_536, 1024, 16, CompactionSettings.Default, GarbageCollectionSettings.Default);
 
@@ -41,6 +44,7 @@ public sealed record CoordinatorSettings(
                 GarbageCollectionSettings.From(c.GetConfig("gc")))
             {
                 MaxCollections = c.GetInt("max-collections", 65_536),
+                NodeRejoinGrace = c.GetTimeSpan("node-rejoin-grace", Default.NodeRejoinGrace),
             };
     }
 }

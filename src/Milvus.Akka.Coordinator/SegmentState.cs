@@ -16,8 +16,9 @@ public sealed record IndexBuildCandidate(SegmentInfo Segment, CollectionSchema S
 /// The segment bookkeeping of the coordinator, pure: flushed segments, the query nodes of each replica of a loaded
 /// collection, which query node each replica's copy of a segment is assigned to and served by, index builds in
 /// progress, and the segments a compaction retired that a query node still serves. Each command or event returns the
-/// new state and the effects to perform (<see cref="SegmentsActor"/> performs them); only the flushed segments are
-/// persisted (<c>catalog/segments/…</c>), the rest is rebuilt from query nodes' registrations.
+/// new state and the effects to perform (<see cref="SegmentsActor"/> performs them); the flushed segments
+/// (<c>catalog/segments/…</c>) and each query node's resource group (<see cref="NodeGroupsKey"/>) are persisted, the
+/// rest is rebuilt from query nodes' registrations.
 /// </summary>
 public sealed record SegmentState(
     int MinRowsToIndex,
@@ -33,8 +34,24 @@ public sealed record SegmentState(
 {
     public const string SegmentPrefix = "catalog/segments/";
 
+    /// <summary>The meta-storage key of the resource group of each query node (<see cref="WithNodeGroupsWritten"/>).</summary>
+    public const string NodeGroupsKey = "catalog/resource-group-nodes";
+
     /// <summary>The resource group each registered query node belongs to (<see cref="ResourceGroupAssignment"/>).</summary>
     public ImmutableDictionary<IActorRef, string> NodeGroups { get; init; } = ImmutableDictionary<IActorRef, string>.Empty;
+
+    /// <summary>
+    /// The recorded groups of the nodes that have not registered since this incarnation recovered, by full actor path.
+    /// Until each registers again (or <see cref="StopAwaitingNodes"/>) it holds its place in its group, so the nodes
+    /// that register first are not moved into it: after a fail-over every node keeps the group it had.
+    /// </summary>
+    public ImmutableDictionary<string, NodeGroupRecord> AwaitedNodes { get; init; } = ImmutableDictionary<string, NodeGroupRecord>.Empty;
+
+    /// <summary>What meta storage holds under <see cref="NodeGroupsKey"/>.</summary>
+    public ImmutableDictionary<string, NodeGroupRecord> WrittenNodes { get; init; } = ImmutableDictionary<string, NodeGroupRecord>.Empty;
+
+    /// <summary>This coordinator's node, which completes the paths of query nodes on it (a local node here is remote to the next incarnation).</summary>
+    public Address? SelfAddress { get; init; }
 
     /// <summary>The labels each query node registered with, which resource groups' node filters match.</summary>
     public ImmutableDictionary<IActorRef, ImmutableArray<NodeLabel>> NodeLabels { get; init; } = ImmutableDictionary<IActorRef, ImmutableArray<NodeLabel>>.Empty;
@@ -49,12 +66,43 @@ public sealed record SegmentState(
     /// The state of a new incarnation: the segments read back from meta storage, reconciled with the catalog's first
     /// view (segments of collections or partitions dropped while a previous incarnation went down are removed).
     /// </summary>
-    public static Decision<SegmentState> Recover(CoordinatorSettings settings, IEnumerable<SegmentInfo> segments, CatalogView catalog, DateTimeOffset now) =>
+    /// <param name="nodeGroups">The query nodes' groups read back (<see cref="NodeGroupsKey"/>); awaited until they register.</param>
+    public static Decision<SegmentState> Recover(CoordinatorSettings settings, IEnumerable<SegmentInfo> segments, CatalogView catalog, DateTimeOffset now,
+        ImmutableDictionary<string, NodeGroupRecord>? nodeGroups = null, Address? selfAddress = null) =>
         new SegmentState(settings.MinRowsToIndex, settings.IndexTaskLease, CatalogView.Empty,
                 segments.ToImmutableDictionary(s => s.SegmentId), [], ImmutableDictionary<long, ImmutableHashSet<IActorRef>>.Empty,
                 ImmutableDictionary<SegmentCopy, IActorRef>.Empty, ImmutableDictionary<SegmentCopy, IActorRef>.Empty, [],
                 ImmutableDictionary<long, IndexBuildLease>.Empty)
-            .WithCatalog(catalog, now);
+        {
+            AwaitedNodes = nodeGroups ?? ImmutableDictionary<string, NodeGroupRecord>.Empty,
+            WrittenNodes = nodeGroups ?? ImmutableDictionary<string, NodeGroupRecord>.Empty,
+            SelfAddress = selfAddress,
+        }.WithCatalog(catalog, now);
+
+    /// <summary>
+    /// <paramref name="decision"/> with the query nodes' groups written to meta storage when they changed: those of the
+    /// registered nodes and of the nodes still awaited (a node that left the cluster is forgotten).
+    /// </summary>
+    public static Decision<SegmentState> WithNodeGroupsWritten(Decision<SegmentState> decision)
+    {
+        var state = decision.State;
+        var nodes = state.AwaitedNodes.SetItems(state.QueryNodes.Where(state.NodeGroups.ContainsKey).Select(n =>
+            KeyValuePair.Create(state.NodeKey(n), new NodeGroupRecord(state.NodeGroups[n], state.NodeLabels.GetValueOrDefault(n, [])))));
+        if (nodes.Count == state.WrittenNodes.Count && nodes.All(n => state.WrittenNodes.TryGetValue(n.Key, out var written) && written.SameAs(n.Value)))
+        {
+            return decision;
+        }
+
+        return new Decision<SegmentState>(state with { WrittenNodes = nodes },
+            decision.Effects.Add(new PutMeta(NodeGroupsKey, CatalogCodec.EncodeNodeGroups(nodes).ToByteArray())));
+    }
+
+    /// <summary>The nodes awaited since recovery that have not registered are gone: their places in their groups are freed.</summary>
+    public Decision<SegmentState> StopAwaitingNodes() => AwaitedNodes.IsEmpty
+        ? this
+        : (this with { AwaitedNodes = ImmutableDictionary<string, NodeGroupRecord>.Empty }).WithReplicaMembers().AssignPending(ImmutableArray.CreateBuilder<Effect>());
+
+    private string NodeKey(IActorRef node) => SelfAddress is { } self ? node.Path.ToStringWithAddress(self) : node.Path.ToString();
 
     /// <summary>
     /// Takes a newer catalog view and follows it: segments of dropped collections and partitions, and segments wholly
@@ -465,7 +513,7 @@ public sealed record SegmentState(
     private SegmentState WithReplicaMembers()
     {
         var nodes = QueryNodes.Order(NodeOrder).ToList();
-        var groups = ResourceGroupAssignment.Assign(Catalog.ResourceGroups, nodes, NodeGroups, n => NodeLabels.GetValueOrDefault(n, []));
+        var groups = AssignGroups(nodes, out var awaited);
         var servedReplicas = ServedBy.GroupBy(s => s.Value).ToDictionary(g => g.Key, g => g.Select(s => s.Key.ReplicaId).Distinct().ToList());
         var members = ImmutableDictionary.CreateBuilder<long, ImmutableHashSet<IActorRef>>();
         foreach (var collection in Catalog.Collections.Values.Where(c => c.Loaded).OrderBy(c => c.Id))
@@ -480,7 +528,32 @@ public sealed record SegmentState(
 
         var replicaNodes = members.ToImmutable();
         var replaced = AssignedTo.Where(a => !replicaNodes.GetValueOrDefault(a.Key.ReplicaId, []).Contains(a.Value)).Select(a => a.Key);
-        return this with { NodeGroups = groups, ReplicaNodes = replicaNodes, AssignedTo = AssignedTo.RemoveRange(replaced) };
+        return this with { NodeGroups = groups, AwaitedNodes = awaited, ReplicaNodes = replicaNodes, AssignedTo = AssignedTo.RemoveRange(replaced) };
+    }
+
+    /// <summary>
+    /// The group of every registered node (<see cref="ResourceGroupAssignment"/>), the nodes still awaited since recovery
+    /// taking part as the members they were (a registered node they stand for is no longer awaited).
+    /// </summary>
+    private ImmutableDictionary<IActorRef, string> AssignGroups(List<IActorRef> nodes, out ImmutableDictionary<string, NodeGroupRecord> awaited)
+    {
+        if (AwaitedNodes.IsEmpty)
+        {
+            awaited = AwaitedNodes;
+            return ResourceGroupAssignment.Assign(Catalog.ResourceGroups, nodes, NodeGroups, n => NodeLabels.GetValueOrDefault(n, []));
+        }
+
+        var keys = nodes.ToDictionary(n => n, NodeKey);
+        var stillAwaited = AwaitedNodes.RemoveRange(keys.Values);
+        var byKey = keys.ToDictionary(k => k.Value, k => k.Key);
+        var members = keys.Values.Concat(stillAwaited.Keys).Order(StringComparer.Ordinal).ToList();
+        var known = members.Select(key => (key, group: byKey.TryGetValue(key, out var node) && NodeGroups.TryGetValue(node, out var current) ? current
+                : AwaitedNodes.TryGetValue(key, out var recorded) ? recorded.Group : null))
+            .Where(k => k.group is not null).ToDictionary(k => k.key, k => k.group!);
+        var assigned = ResourceGroupAssignment.Assign(Catalog.ResourceGroups, members, known,
+            key => byKey.TryGetValue(key, out var node) ? NodeLabels.GetValueOrDefault(node, []) : stillAwaited[key].Labels);
+        awaited = stillAwaited.ToImmutableDictionary(a => a.Key, a => a.Value with { Group = assigned[a.Key] });
+        return nodes.ToImmutableDictionary(n => n, n => assigned[keys[n]]);
     }
 
     /// <summary>

@@ -59,6 +59,12 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
         public static readonly KeepShardsAlive Instance = new();
     }
 
+    /// <summary>The query nodes recorded before a fail-over that have not registered within the grace are gone.</summary>
+    private sealed record StopAwaitingNodes : INoSerializationVerificationNeeded
+    {
+        public static readonly StopAwaitingNodes Instance = new();
+    }
+
     /// <summary>The catalog answers once it has loaded; the segments are read back and reconciled with its view then.</summary>
     protected override void PreStart()
     {
@@ -71,7 +77,9 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
     private async Task InitializeAsync(CatalogView catalog)
     {
         var segments = (await _meta.RangeAsync(SegmentState.SegmentPrefix)).Select(e => CatalogCodec.DecodeSegment(ByteString.CopyFrom(e.Value)));
-        var recovered = SegmentState.Recover(_settings, segments, catalog, DateTimeOffset.UtcNow);
+        var nodeGroups = await _meta.GetAsync(SegmentState.NodeGroupsKey) is { } record ? CatalogCodec.DecodeNodeGroups(ByteString.CopyFrom(record.Value)) : null;
+        var recovered = SegmentState.Recover(_settings, segments, catalog, DateTimeOffset.UtcNow, nodeGroups,
+            global::Akka.Cluster.Cluster.Get(Context.System).SelfAddress);
         await _effects.PersistAsync(recovered.Effects);
         _state = recovered.State;
         _effects.Send(recovered.Effects);
@@ -79,6 +87,7 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
         Become(Ready);
         LoadPlacement();
         Timers.StartPeriodicTimer(KeepShardsAlive.Instance, KeepShardsAlive.Instance, _settings.ShardKeepAliveInterval);
+        Timers.StartSingleTimer(StopAwaitingNodes.Instance, StopAwaitingNodes.Instance, _settings.NodeRejoinGrace);
         Self.Tell(KeepShardsAlive.Instance);
         Stash.UnstashAll();
     }
@@ -87,6 +96,7 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
     {
         Reads();
         Receive<KeepShardsAlive>(_ => StartAllShards());
+        Write<StopAwaitingNodes>(_ => new PendingWrite(_state.StopAwaitingNodes(), () => null), replies: false);
         Write<CatalogView>(view =>
         {
             var before = _state.Catalog.Collections;
@@ -229,6 +239,7 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
         try
         {
             write = plan(message);
+            write = write with { Decision = SegmentState.WithNodeGroupsWritten(write.Decision) };
         }
         catch (Exception e) when (replyTo is not null)
         {

@@ -453,4 +453,64 @@ public sealed class SegmentStateTests
         Assert.All(Assignments(emptied.Effects), a => Assert.Equal((902L, inGroup), (a.ReplicaId, a.QueryNode)));
         Assert.Equal(state.ServedBy, emptied.State.ServedBy);
     }
+
+    private static readonly ImmutableArray<ResourceGroupInfo> OneNodeGroup = [new ResourceGroupInfo("rg_a", new ResourceGroupConfig(1, 1), 5)];
+
+    private static ImmutableDictionary<string, NodeGroupRecord> Recorded(params (IActorRef Node, string Group)[] nodes) =>
+        nodes.ToImmutableDictionary(n => n.Node.Path.ToString(), n => new NodeGroupRecord(n.Group, []));
+
+    private static SegmentState Recovered(ImmutableDictionary<string, NodeGroupRecord> nodeGroups) =>
+        SegmentState.Recover(Settings, [], Grouped(1, OneNodeGroup), Now, nodeGroups).State;
+
+    [Fact]
+    public void After_a_fail_over_query_nodes_keep_their_recorded_groups_whatever_order_they_register_in()
+    {
+        var (q1, q2) = (Node("q1"), Node("q2"));
+
+        // A fresh coordinator puts the first node to register in the group short of nodes.
+        Assert.Equal("rg_a", Registered(Start(Grouped(1, OneNodeGroup)), q1, q2).NodeGroups[q1]);
+
+        // One taking over from a coordinator that had q2 in rg_a keeps rg_a's place for q2 while q1 registers first.
+        var state = Registered(Recovered(Recorded((q1, ResourceGroups.Default), (q2, "rg_a"))), q1);
+        Assert.Equal(ResourceGroups.Default, state.NodeGroups[q1]);
+        state = Registered(state, q2);
+        Assert.Equal(ImmutableDictionary<IActorRef, string>.Empty.Add(q1, ResourceGroups.Default).Add(q2, "rg_a"), state.NodeGroups);
+        Assert.Empty(state.AwaitedNodes);
+    }
+
+    [Fact]
+    public void A_recorded_node_that_does_not_register_again_frees_its_place_when_the_wait_ends()
+    {
+        var q1 = Node("q1");
+        var state = Registered(Recovered(Recorded((q1, ResourceGroups.Default), (Node("gone"), "rg_a"))), q1);
+        Assert.Equal(ResourceGroups.Default, state.NodeGroups[q1]);
+
+        var stopped = state.StopAwaitingNodes().State;
+
+        Assert.Equal("rg_a", stopped.NodeGroups[q1]);
+        Assert.Empty(stopped.AwaitedNodes);
+    }
+
+    [Fact]
+    public void Node_groups_are_written_when_they_change_and_a_node_that_left_is_forgotten()
+    {
+        var (q1, q2) = (Node("q1"), Node("q2"));
+        var state = Start(Grouped(1, OneNodeGroup));
+        ImmutableDictionary<string, NodeGroupRecord> Written(Decision<SegmentState> decision)
+        {
+            var put = Assert.Single(decision.Effects.OfType<PutMeta>(), p => p.Key == SegmentState.NodeGroupsKey);
+            return CatalogCodec.DecodeNodeGroups(Google.Protobuf.ByteString.CopyFrom(put.Value));
+        }
+
+        var first = SegmentState.WithNodeGroupsWritten(state.QueryNodeRegistered(q1, [], [new NodeLabel("zone", "a")]));
+        var recorded = Assert.Single(Written(first));
+        Assert.Equal((q1.Path.ToString(), "rg_a", new NodeLabel("zone", "a")), (recorded.Key, recorded.Value.Group, recorded.Value.Labels.Single()));
+        var second = SegmentState.WithNodeGroupsWritten(first.State.QueryNodeRegistered(q2, []));
+        Assert.Equal([q1.Path.ToString(), q2.Path.ToString()], Written(second).Keys.Order());
+
+        // Registering again changes nothing, so nothing is written.
+        Assert.DoesNotContain(SegmentState.WithNodeGroupsWritten(second.State.QueryNodeRegistered(q2, [])).Effects.OfType<PutMeta>(), p => p.Key == SegmentState.NodeGroupsKey);
+        var left = SegmentState.WithNodeGroupsWritten(second.State.QueryNodeLeft(q1));
+        Assert.Equal(ImmutableDictionary<string, string>.Empty.Add(q2.Path.ToString(), "rg_a"), Written(left).ToImmutableDictionary(n => n.Key, n => n.Value.Group));
+    }
 }

@@ -49,6 +49,27 @@ public sealed class ResourceGroupCatalogFormatTests
         Assert.True(group.Config.SameAs(Group.Config));
     }
 
+    /// <summary>The query nodes' groups (catalog/resource-group-nodes), as a coordinator wrote them for the next incarnation.</summary>
+    public static readonly System.Collections.Immutable.ImmutableDictionary<string, NodeGroupRecord> NodeGroups =
+        System.Collections.Immutable.ImmutableDictionary<string, NodeGroupRecord>.Empty
+            .Add("akka.tcp://milvus@10.0.0.7:2552/user/query-node", new NodeGroupRecord("rg_a", [new NodeLabel("zone", "a")]))
+            .Add("akka.tcp://milvus@10.0.0.8:2552/user/query-node", new NodeGroupRecord("__default_resource_group", []));
+
+    [Fact]
+    public void Query_node_groups_written_as_version_1_decode_and_a_newer_version_is_refused()
+    {
+        var stored = File.ReadAllBytes(GoldenPath("catalog", "resource-group-nodes.v1.bin"));
+
+        var decoded = CatalogCodec.DecodeNodeGroups(ByteString.CopyFrom(stored));
+
+        Assert.Equal(NodeGroups.Keys.Order(), decoded.Keys.Order());
+        Assert.All(NodeGroups, n => Assert.True(n.Value.SameAs(decoded[n.Key]), n.Key));
+        var newer = ResourceGroupNodesEntry.Parser.ParseFrom(stored);
+        newer.FormatVersion = CatalogCodec.FormatVersion + 1;
+        var error = Assert.Throws<InvalidDataException>(() => CatalogCodec.DecodeNodeGroups(newer.ToByteString()));
+        Assert.Contains($"has format version {newer.FormatVersion}", error.Message);
+    }
+
     [Fact]
     public void A_reader_of_version_4_refuses_a_collection_with_a_placed_replica()
     {

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using Akka.Actor;
 using Milvus.Akka.Common;
+using Milvus.Akka.Coordinator;
 using Milvus.Akka.TestSupport;
 using Xunit.Abstractions;
 
@@ -157,6 +158,67 @@ public sealed class CoordinatorFailoverTests(ITestOutputHelper output) : IAsyncL
         Assert.True(timestampOutage < OutageBound, $"no timestamp for {timestampOutage.TotalSeconds:0.0} s after the crash");
         Assert.True(ddlOutage < OutageBound, $"no DDL for {ddlOutage.TotalSeconds:0.0} s after the crash");
         Assert.Contains(await proxy.ListDatabasesAsync(), d => d.Name == "before_crash");
+    }
+
+    [Fact]
+    public async Task A_coordinator_taking_over_keeps_every_query_node_in_its_resource_group()
+    {
+        var ports = Enumerable.Range(0, 5).Select(_ => ServerProcess.FreePort()).Order().ToArray();
+        var front = await StartAsync([Roles.Proxy], [], ports[0]);
+        var seed = front.Address.ToString();
+        var coordinators = new[] { await StartAsync([Roles.Coordinator], [seed], ports[1]), await StartAsync([Roles.Coordinator], [seed], ports[2]) };
+        await StartAsync([Roles.Query], [seed], ports[3]);
+        await StartAsync([Roles.Query], [seed], ports[4]);
+        var proxy = front.Proxy!;
+        await Eventually.UntilAsync(async () =>
+        {
+            using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await proxy.CreateResourceGroupAsync("rg_a", new ResourceGroupConfig(1, 1), attempt.Token);
+                return true;
+            }
+            catch (Exception e) when (e is OperationCanceledException or MilvusException)
+            {
+                return false;
+            }
+        }, "the coordinator singleton creates a resource group", seconds: 120);
+        async Task<(string[] InGroup, int InDefault)> GroupsAsync()
+        {
+            using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var inGroup = (await proxy.DescribeResourceGroupAsync("rg_a", attempt.Token)).Nodes.Select(n => n.Address).ToArray();
+            return (inGroup, (await proxy.DescribeResourceGroupAsync(ResourceGroups.Default, attempt.Token)).Nodes.Length);
+        }
+
+        string[] before = [];
+        await Eventually.UntilAsync(async () => (before = (await GroupsAsync()).InGroup).Length == 1, "one query node is in rg_a", seconds: 60);
+        var doomed = await HostOfSingletonAsync(coordinators);
+        await doomed.AbortAsync();
+        _nodes.Remove(doomed);
+
+        // The new incarnation learns the nodes as they register again, in whichever order: the node in rg_a stays there,
+        // the other stays in the default group, at every point the groups can be read.
+        var seen = new List<string[]>();
+        await Eventually.UntilAsync(async () =>
+        {
+            try
+            {
+                var (inGroup, inDefault) = await GroupsAsync();
+                seen.Add(inGroup);
+                return inGroup.Length == 1 && inDefault == 1;
+            }
+            catch (Exception e) when (e is OperationCanceledException or MilvusException)
+            {
+                return false;
+            }
+        }, "both query nodes registered with the coordinator that took over", seconds: 60);
+        for (var i = 0; i < 10; i++)
+        {
+            seen.Add((await GroupsAsync()).InGroup);
+            await Task.Delay(300);
+        }
+
+        Assert.All(seen, inGroup => Assert.True(inGroup.Length == 0 || inGroup.SequenceEqual(before), $"rg_a held [{string.Join(", ", inGroup)}], before the fail-over [{before[0]}]"));
     }
 
     /// <summary>Where the fail-over time goes: when the proxy node sees the crashed node unreachable and removed, and when the singleton runs again.</summary>

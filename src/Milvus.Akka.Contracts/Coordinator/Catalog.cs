@@ -155,6 +155,12 @@ public sealed record ResourceGroupConfig(int Requests, int Limits)
         && TransferTo.SequenceEqual(other.TransferTo) && NodeLabels.SequenceEqual(other.NodeLabels);
 }
 
+/// <summary>The resource group a query node was in and the labels it registered with, as meta storage keeps them.</summary>
+public sealed record NodeGroupRecord(string Group, ImmutableArray<NodeLabel> Labels)
+{
+    public bool SameAs(NodeGroupRecord other) => Group == other.Group && Labels.SequenceEqual(other.Labels);
+}
+
 /// <summary>A resource group as the catalog keeps it; which nodes belong to it is decided from the live query nodes.</summary>
 public sealed record ResourceGroupInfo(string Name, ResourceGroupConfig Config, ulong CreatedTimestamp);
 

@@ -123,6 +123,26 @@ public static class CatalogCodec
         return new ResourceGroupInfo(entry.Name, FromEntry(entry.Config ?? new ResourceGroupConfigEntry()), entry.CreatedTimestamp);
     }
 
+    /// <summary>The resource group of each query node, by full actor path.</summary>
+    public static ByteString EncodeNodeGroups(IEnumerable<KeyValuePair<string, NodeGroupRecord>> nodes) => new ResourceGroupNodesEntry
+    {
+        Nodes =
+        {
+            nodes.OrderBy(n => n.Key, StringComparer.Ordinal).Select(n => new ResourceGroupNodeEntry
+            {
+                Node = n.Key, Group = n.Value.Group, Labels = { n.Value.Labels.Select(l => new NodeLabelEntry { Key = l.Key, Value = l.Value }) },
+            }),
+        },
+        FormatVersion = BaseFormatVersion,
+    }.ToByteString();
+
+    public static ImmutableDictionary<string, NodeGroupRecord> DecodeNodeGroups(ByteString bytes)
+    {
+        var entry = ResourceGroupNodesEntry.Parser.ParseFrom(bytes);
+        CheckVersion(entry.FormatVersion, "resource group", "node assignment");
+        return entry.Nodes.ToImmutableDictionary(n => n.Node, n => new NodeGroupRecord(n.Group, [.. n.Labels.Select(l => new NodeLabel(l.Key, l.Value))]));
+    }
+
     public static ByteString Encode(ResourceGroupConfig config) => ToEntry(config).ToByteString();
 
     public static ResourceGroupConfig DecodeResourceGroupConfig(ByteString bytes) => FromEntry(ResourceGroupConfigEntry.Parser.ParseFrom(bytes));
