@@ -7,7 +7,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { MilvusClient, DataType, ErrorCode, FunctionType } = require('@zilliz/milvus2-sdk-node');
 const { serverWithClient } = require('./server');
-const { createCollection } = require('./collections');
+const { createCollection, random } = require('./collections');
 
 let client;
 serverWithClient(MilvusClient, connected => { client = connected; });
@@ -15,14 +15,6 @@ serverWithClient(MilvusClient, connected => { client = connected; });
 const WORDS = ['Ocean', 'wave', 'sand', 'shell', 'gull', 'boat', 'harbor', 'tide', 'salt', 'reef'];
 const K1 = 1.2;
 const B = 0.75;
-
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 // The oracle's analyzer for this corpus (words of letters joined by spaces and commas): letter runs, lowercased.
 const tokens = text => text.split(/[^A-Za-z]+/).filter(t => t.length > 0).map(t => t.toLowerCase());

@@ -9,6 +9,15 @@ const DIM = 4;
 const vector = id => [Math.sin(id), Math.cos(id), Math.sin(2 * id), Math.cos(3 * id)];
 const l2 = (a, b) => a.reduce((sum, x, i) => sum + (x - b[i]) ** 2, 0);
 
+/** A seeded generator of numbers in [0, 1), so a failure reproduces. */
+function random(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
 /** Asserts that an SDK result (a status, or a response holding one) succeeded; returns the result. */
 function succeeded(result) {
   const status = result.status ?? result;
@@ -42,4 +51,4 @@ async function createLoaded(client, name, extraFields = [], options = {}) {
   await indexAndLoad(client, name);
 }
 
-module.exports = { DIM, vector, l2, succeeded, createCollection, indexAndLoad, createLoaded };
+module.exports = { DIM, vector, l2, random, succeeded, createCollection, indexAndLoad, createLoaded };

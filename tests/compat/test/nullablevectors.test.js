@@ -10,21 +10,12 @@ const { MilvusClient, DataType } = require('@zilliz/milvus2-sdk-node');
 const { serverWithClient } = require('./server');
 const collections = require('./collections');
 
-const { succeeded, l2 } = collections;
+const { succeeded, l2, random } = collections;
 const DIM = 8;
 const K = 10;
 
 let client;
 serverWithClient(MilvusClient, connected => { client = connected; });
-
-/** A seeded generator, so a failure reproduces. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 const next = random(21);
 const floatVector = () => Array.from({ length: DIM }, () => Math.fround(next() * 2 - 1));

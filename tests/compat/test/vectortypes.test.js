@@ -7,6 +7,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { MilvusClient, DataType, ErrorCode } = require('@zilliz/milvus2-sdk-node');
 const { serverWithClient } = require('./server');
+const { random } = require('./collections');
 
 const DIM = 16;
 const BINARY_DIM = 64;
@@ -15,15 +16,6 @@ const BATCH = 40;
 
 let client;
 serverWithClient(MilvusClient, connected => { client = connected; });
-
-/** A seeded generator, so a failure reproduces. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 // Multiples of 1/8 in [-2, 2] are exact in float16 and bfloat16, so the oracle sees the values the server stores.
 const halfVector = next => Array.from({ length: DIM }, () => Math.round(next() * 32 - 16) / 8);
