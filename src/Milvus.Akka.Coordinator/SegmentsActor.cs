@@ -150,7 +150,11 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
                 _log.Info("Query node {0} registered, serving {1} segments", m.Node.Path, m.ServedSegments.Length);
             }
 
-            return new PendingWrite(_state.QueryNodeRegistered(m.Node, m.ServedSegments, m.Labels), () => null);
+            return new PendingWrite(_state.QueryNodeRegistered(m.Node, m.ServedSegments, m.Labels), () =>
+            {
+                StopAwaitingOnceEveryQueryMemberRegistered();
+                return null;
+            });
         }, replies: false);
         Write<SegmentServed>(m => new PendingWrite(_state.Served(m), () => null), replies: false);
         Write<Terminated>(m =>
@@ -212,6 +216,27 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
             Stash.UnstashAll();
         });
         ReceiveAny(_ => Stash.Stash());
+    }
+
+    /// <summary>
+    /// Once every query member of the cluster has registered, the nodes still awaited since recovery cannot come back (a
+    /// standalone server restarted on another port, a node that died during the fail-over): their places are freed
+    /// at once rather than after the grace.
+    /// </summary>
+    private void StopAwaitingOnceEveryQueryMemberRegistered()
+    {
+        if (_state.AwaitedNodes.IsEmpty)
+        {
+            return;
+        }
+
+        var registered = _state.QueryNodes.Select(n => GlobalAddressOf(n.Path.Address)).ToHashSet();
+        if (global::Akka.Cluster.Cluster.Get(Context.System).State.Members
+            .Where(m => m.HasRole(CoordinatorActor.QueryRole) && m.Status == MemberStatus.Up)
+            .All(m => registered.Contains(m.Address)))
+        {
+            Self.Tell(StopAwaitingNodes.Instance);
+        }
     }
 
     /// <summary>A decision waiting for its meta-storage writes, and what to do (and answer) once they are made.</summary>
