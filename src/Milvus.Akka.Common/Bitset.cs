@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Milvus.Akka.Common;
 
@@ -27,6 +29,39 @@ public sealed class Bitset
     public ReadOnlySpan<ulong> Words => _words;
 
     public static Bitset AllSet(int length) => new(length, initial: true);
+
+    /// <summary>Bits set where <paramref name="values"/> is true, 64 rows a word (SIMD where available).</summary>
+    public static Bitset FromBools(ReadOnlySpan<bool> values)
+    {
+        var result = new Bitset(values.Length);
+        var words = result._words;
+        var bytes = MemoryMarshal.AsBytes(values);
+        for (var w = 0; w < words.Length; w++)
+        {
+            var start = w << 6;
+            var count = Math.Min(64, bytes.Length - start);
+            ulong word = 0;
+            if (count == 64 && Vector256.IsHardwareAccelerated)
+            {
+                ref var first = ref MemoryMarshal.GetReference(bytes);
+                var low = Vector256.LoadUnsafe(ref first, (nuint)start);
+                var high = Vector256.LoadUnsafe(ref first, (nuint)(start + 32));
+                word = (ulong)~Vector256.Equals(low, Vector256<byte>.Zero).ExtractMostSignificantBits()
+                    | ((ulong)~Vector256.Equals(high, Vector256<byte>.Zero).ExtractMostSignificantBits() << 32);
+            }
+            else
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    word |= (ulong)(bytes[start + i] != 0 ? 1 : 0) << i;
+                }
+            }
+
+            words[w] = word;
+        }
+
+        return result;
+    }
 
     public bool this[int index]
     {

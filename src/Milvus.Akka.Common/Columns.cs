@@ -39,7 +39,7 @@ public abstract class Column
             var rows = Volatile.Read(ref _validRows);
             if (rows is null)
             {
-                rows = Validity is { } validity && validity.Contains(false) ? ValidRowsOf(validity) : EveryRowValid;
+                rows = Validity is { } validity && validity.Contains(false) ? Bitset.FromBools(validity) : EveryRowValid;
                 Volatile.Write(ref _validRows, rows);
             }
 
@@ -49,17 +49,6 @@ public abstract class Column
 
     /// <summary>The rows holding a value, in order: the column itself when every row does.</summary>
     public Column WithoutNullRows() => ValidRows is { } valid ? Gather(valid.SetBits()) : this;
-
-    private static Bitset ValidRowsOf(bool[] validity)
-    {
-        var rows = new Bitset(validity.Length);
-        for (var row = 0; row < validity.Length; row++)
-        {
-            rows[row] = validity[row];
-        }
-
-        return rows;
-    }
 
     /// <summary>The value of one row, boxed: for output and tests, never for scans.</summary>
     public abstract object? GetValue(int row);

@@ -9,7 +9,7 @@ namespace Milvus.Akka.Expressions.Evaluation;
 
 /// <summary>
 /// Column-at-a-time kernels that write 64 rows per bitset word: SIMD comparisons (Vector256 masks packed with
-/// ExtractMostSignificantBits) and bool[] to bit packing.
+/// ExtractMostSignificantBits); bool[] to bit packing is <see cref="Bitset.FromBools"/>.
 /// </summary>
 internal static class BitKernels
 {
@@ -19,39 +19,6 @@ internal static class BitKernels
     /// </summary>
     public static Span<ulong> WritableWords(Bitset bits) =>
         MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(bits.Words), bits.Words.Length);
-
-    /// <summary>Bits set where <paramref name="values"/> is true.</summary>
-    public static Bitset FromBools(ReadOnlySpan<bool> values)
-    {
-        var result = new Bitset(values.Length);
-        var words = WritableWords(result);
-        var bytes = MemoryMarshal.AsBytes(values);
-        for (var w = 0; w < words.Length; w++)
-        {
-            var start = w << 6;
-            var count = Math.Min(64, bytes.Length - start);
-            ulong word = 0;
-            if (count == 64 && Vector256.IsHardwareAccelerated)
-            {
-                ref var first = ref MemoryMarshal.GetReference(bytes);
-                var low = Vector256.LoadUnsafe(ref first, (nuint)start);
-                var high = Vector256.LoadUnsafe(ref first, (nuint)(start + 32));
-                word = (ulong)~Vector256.Equals(low, Vector256<byte>.Zero).ExtractMostSignificantBits()
-                    | ((ulong)~Vector256.Equals(high, Vector256<byte>.Zero).ExtractMostSignificantBits() << 32);
-            }
-            else
-            {
-                for (var i = 0; i < count; i++)
-                {
-                    word |= (ulong)(bytes[start + i] != 0 ? 1 : 0) << i;
-                }
-            }
-
-            words[w] = word;
-        }
-
-        return result;
-    }
 
     public static Bitset Compare<T>(ReadOnlySpan<T> left, CompareOperator op, T right) where T : unmanaged, INumber<T> => op switch
     {

@@ -39,7 +39,7 @@ internal sealed class EvaluationContext(RowBatch rows, IScalarIndexes? indexes =
         if (!_validity.TryGetValue(field.FieldId, out var valid))
         {
             var flags = Column<Column>(field).Validity;
-            valid = flags is null ? null : BitKernels.FromBools(flags);
+            valid = flags is null ? null : Bitset.FromBools(flags);
             _validity[field.FieldId] = valid;
         }
 

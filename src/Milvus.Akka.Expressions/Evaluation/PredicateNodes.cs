@@ -179,7 +179,7 @@ internal sealed class BoolColumnPredicate(BoolColumnNode column, bool expected) 
             return Truth.FromMatches(indexed, context.Validity(column.Field));
         }
 
-        var matches = BitKernels.FromBools(context.Column<ScalarColumn<bool>>(column.Field).Values);
+        var matches = Bitset.FromBools(context.Column<ScalarColumn<bool>>(column.Field).Values);
         return Truth.FromMatches(expected ? matches : matches.Not(), context.Validity(column.Field));
     }
 
