@@ -130,7 +130,7 @@ public static class CatalogCodec
         {
             nodes.OrderBy(n => n.Key, StringComparer.Ordinal).Select(n => new ResourceGroupNodeEntry
             {
-                Node = n.Key, Group = n.Value.Group, Labels = { n.Value.Labels.Select(l => new NodeLabelEntry { Key = l.Key, Value = l.Value }) },
+                Node = n.Key, Group = n.Value.Group, Labels = { ToEntries(n.Value.Labels) },
             }),
         },
         FormatVersion = BaseFormatVersion,
@@ -140,12 +140,16 @@ public static class CatalogCodec
     {
         var entry = ResourceGroupNodesEntry.Parser.ParseFrom(bytes);
         CheckVersion(entry.FormatVersion, "resource group", "node assignment");
-        return entry.Nodes.ToImmutableDictionary(n => n.Node, n => new NodeGroupRecord(n.Group, [.. n.Labels.Select(l => new NodeLabel(l.Key, l.Value))]));
+        return entry.Nodes.ToImmutableDictionary(n => n.Node, n => new NodeGroupRecord(n.Group, FromEntries(n.Labels)));
     }
 
     public static ByteString Encode(ResourceGroupConfig config) => ToEntry(config).ToByteString();
 
     public static ResourceGroupConfig DecodeResourceGroupConfig(ByteString bytes) => FromEntry(ResourceGroupConfigEntry.Parser.ParseFrom(bytes));
+
+    private static IEnumerable<NodeLabelEntry> ToEntries(IEnumerable<NodeLabel> labels) => labels.Select(l => new NodeLabelEntry { Key = l.Key, Value = l.Value });
+
+    private static ImmutableArray<NodeLabel> FromEntries(IEnumerable<NodeLabelEntry> labels) => [.. labels.Select(l => new NodeLabel(l.Key, l.Value))];
 
     private static ResourceGroupConfigEntry ToEntry(ResourceGroupConfig config) => new()
     {
@@ -153,14 +157,14 @@ public static class CatalogCodec
         Limits = config.Limits,
         TransferFrom = { config.TransferFrom },
         TransferTo = { config.TransferTo },
-        NodeLabels = { config.NodeLabels.Select(l => new NodeLabelEntry { Key = l.Key, Value = l.Value }) },
+        NodeLabels = { ToEntries(config.NodeLabels) },
     };
 
     private static ResourceGroupConfig FromEntry(ResourceGroupConfigEntry entry) => new(entry.Requests, entry.Limits)
     {
         TransferFrom = [.. entry.TransferFrom],
         TransferTo = [.. entry.TransferTo],
-        NodeLabels = [.. entry.NodeLabels.Select(l => new NodeLabel(l.Key, l.Value))],
+        NodeLabels = FromEntries(entry.NodeLabels),
     };
 
     public static ByteString Encode(IndexInfo index) => ToEntry(index).ToByteString();
