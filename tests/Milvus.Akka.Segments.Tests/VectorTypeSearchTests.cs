@@ -46,19 +46,8 @@ public sealed class VectorTypeSearchTests
     private static void SearchEqualsBruteForce(DataType type, MetricType metric, IndexType indexType, int nullEvery)
     {
         var random = new Random((int)type * 31 + (int)metric);
-        var field = new FieldSchema
-        {
-            FieldId = VectorField, Name = "v", DataType = type,
-            TypeParams = type == DataType.SparseFloatVector
-                ? ImmutableSortedDictionary<string, string>.Empty
-                : ImmutableSortedDictionary.CreateRange([KeyValuePair.Create(FieldSchema.DimKey, (type == DataType.BinaryVector ? 64 : Dim).ToString())]),
-        };
-        var schema = new CollectionSchema
-        {
-            Name = "types",
-            Fields = [new FieldSchema { FieldId = PkField, Name = "id", DataType = DataType.Int64, IsPrimaryKey = true }, field],
-        };
-        var segment = new Segment(1, 10, schema);
+        var field = VectorFieldOf(type, nullable: nullEvery != 0);
+        var segment = SegmentOf(field);
         var columns = new List<Column>();
         for (var batch = 0; batch < 2; batch++)
         {
@@ -83,17 +72,8 @@ public sealed class VectorTypeSearchTests
     [Fact]
     public void An_index_must_cover_every_row_or_exactly_the_rows_with_a_vector()
     {
-        var field = new FieldSchema
-        {
-            FieldId = VectorField, Name = "v", DataType = DataType.Int8Vector, Nullable = true,
-            TypeParams = ImmutableSortedDictionary.CreateRange([KeyValuePair.Create(FieldSchema.DimKey, Dim.ToString())]),
-        };
-        var schema = new CollectionSchema
-        {
-            Name = "types",
-            Fields = [new FieldSchema { FieldId = PkField, Name = "id", DataType = DataType.Int64, IsPrimaryKey = true }, field],
-        };
-        var segment = new Segment(1, 10, schema);
+        var field = VectorFieldOf(DataType.Int8Vector, nullable: true);
+        var segment = SegmentOf(field);
         var vectors = WithNulls(RandomColumn(DataType.Int8Vector, Dim, 30, new Random(3)), nullEvery: 3);
         var pks = new ScalarColumn<long>(DataType.Int64, [.. Enumerable.Range(0, 30).Select(i => (long)i)]);
         segment.Append(new RowBatch(ImmutableDictionary<long, Column>.Empty.Add(PkField, pks).Add(VectorField, vectors)), 1);
@@ -104,6 +84,21 @@ public sealed class VectorTypeSearchTests
         segment.AttachIndex(VectorField, BuildIndex(spec, field, vectors.WithoutNullRows()));
         segment.AttachIndex(VectorField, BuildIndex(spec, field, vectors));
     }
+
+    private static FieldSchema VectorFieldOf(DataType type, bool nullable) => new()
+    {
+        FieldId = VectorField, Name = "v", DataType = type, Nullable = nullable,
+        TypeParams = type == DataType.SparseFloatVector
+            ? ImmutableSortedDictionary<string, string>.Empty
+            : ImmutableSortedDictionary.CreateRange([KeyValuePair.Create(FieldSchema.DimKey, (type == DataType.BinaryVector ? 64 : Dim).ToString())]),
+    };
+
+    /// <summary>An empty segment of an Int64 primary key and <paramref name="vectorField"/>.</summary>
+    private static Segment SegmentOf(FieldSchema vectorField) => new(1, 10, new CollectionSchema
+    {
+        Name = "types",
+        Fields = [new FieldSchema { FieldId = PkField, Name = "id", DataType = DataType.Int64, IsPrimaryKey = true }, vectorField],
+    });
 
     private static Column RandomColumn(DataType type, int dim, int rows, Random random)
     {
