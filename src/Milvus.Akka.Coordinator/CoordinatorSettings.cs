@@ -22,6 +22,9 @@ public sealed record CoordinatorSettings(
     /// <summary>How long a new incarnation keeps the resource-group places of query nodes that have not registered again.</summary>
     public TimeSpan NodeRejoinGrace { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>How long a finished import job is kept for GetImportState and ListImportTasks (Milvus's dataCoord.import.taskRetention).</summary>
+    public TimeSpan ImportRetention { get; init; } = TimeSpan.FromHours(3);
+
     public static CoordinatorSettings Default { get; } = new(TimeSpan.FromSeconds(3), 10_000, TimeSpan.FromSeconds(5), 1024,
         TimeSpan.FromMinutes(5), 64, 65_536, 1024, 16, CompactionSettings.Default, GarbageCollectionSettings.Default);
 
@@ -45,6 +48,7 @@ public sealed record CoordinatorSettings(
             {
                 MaxCollections = c.GetInt("max-collections", 65_536),
                 NodeRejoinGrace = c.GetTimeSpan("node-rejoin-grace", Default.NodeRejoinGrace),
+                ImportRetention = c.GetTimeSpan("import-retention", Default.ImportRetention),
             };
     }
 }

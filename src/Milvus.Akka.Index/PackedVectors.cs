@@ -44,6 +44,41 @@ public static class PackedVectors
         return result;
     }
 
+    /// <summary>
+    /// Packs float32 values into <paramref name="destination"/> as <paramref name="type"/> (Float16Vector,
+    /// BFloat16Vector rounded to nearest even, Int8Vector, which must hold whole numbers in [-128, 127]).
+    /// </summary>
+    public static void FromSingle(DataType type, ReadOnlySpan<float> source, Span<byte> destination)
+    {
+        switch (type)
+        {
+            case DataType.Float16Vector:
+                TensorPrimitives.ConvertToHalf(source, MemoryMarshal.Cast<byte, Half>(destination));
+                break;
+            case DataType.BFloat16Vector:
+                var halves = MemoryMarshal.Cast<byte, ushort>(destination);
+                for (var i = 0; i < source.Length; i++)
+                {
+                    var bits = BitConverter.SingleToUInt32Bits(source[i]);
+                    halves[i] = float.IsNaN(source[i]) ? (ushort)((bits >> 16) | 0x40) : (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+                }
+
+                break;
+            case DataType.Int8Vector:
+                var bytes = MemoryMarshal.Cast<byte, sbyte>(destination);
+                for (var i = 0; i < source.Length; i++)
+                {
+                    bytes[i] = source[i] is >= sbyte.MinValue and <= sbyte.MaxValue && source[i] == MathF.Truncate(source[i])
+                        ? (sbyte)source[i]
+                        : throw new MilvusException(ErrorCode.ParameterInvalid, $"{source[i]} is not an int8 (a whole number in [-128, 127])");
+                }
+
+                break;
+            default:
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"{type} is not a packed float vector type");
+        }
+    }
+
     /// <summary>bfloat16 is the upper half of a float32, so widening each value and shifting it left by 16 bits is exact.</summary>
     private static void BFloat16ToSingle(ReadOnlySpan<ushort> source, Span<float> destination)
     {

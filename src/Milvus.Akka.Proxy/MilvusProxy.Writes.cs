@@ -206,23 +206,31 @@ public sealed partial class MilvusProxy
     }
 
     private async Task<RowBatch> CompleteRowsAsync(CollectionInfo info, CollectionSchema schema, IReadOnlyDictionary<string, Column> columns,
-        CancellationToken cancellationToken)
-    {
-        var (validated, rows) = RowValidator.Validate(schema, WithFunctionOutputs(schema, columns));
-        var pk = schema.PrimaryKey;
-        if (!validated.ContainsKey(pk.FieldId))
-        {
-            var first = await _coordinator.IdsAsync(rows, cancellationToken);
-            var values = new long[rows];
-            for (var i = 0; i < rows; i++)
-            {
-                values[i] = first + i;
-            }
+        CancellationToken cancellationToken) =>
+        await WithAutoIdsAsync(schema, ValidateRows(schema, columns), cancellationToken);
 
-            validated = validated.Add(pk.FieldId, new ScalarColumn<long>(DataType.Int64, values));
+    /// <summary>The rows checked against the schema and completed (defaults, function outputs), without auto-id keys yet.</summary>
+    private RowBatch ValidateRows(CollectionSchema schema, IReadOnlyDictionary<string, Column> columns) =>
+        new(RowValidator.Validate(schema, WithFunctionOutputs(schema, columns)).Columns);
+
+    /// <summary>The batch with primary keys from this proxy's id block when the collection generates them (auto_id).</summary>
+    private async Task<RowBatch> WithAutoIdsAsync(CollectionSchema schema, RowBatch batch, CancellationToken cancellationToken)
+    {
+        var pk = schema.PrimaryKey;
+        if (batch.Columns.ContainsKey(pk.FieldId))
+        {
+            return batch;
         }
 
-        return new RowBatch(validated);
+        var rows = batch.RowCount;
+        var first = await _coordinator.IdsAsync(rows, cancellationToken);
+        var values = new long[rows];
+        for (var i = 0; i < rows; i++)
+        {
+            values[i] = first + i;
+        }
+
+        return new RowBatch(batch.Columns.Add(pk.FieldId, new ScalarColumn<long>(DataType.Int64, values)));
     }
 
     /// <summary>A write's request id: 128 random bits, unique without coordination between proxies.</summary>

@@ -6,6 +6,7 @@ using Milvus.Akka.Coordinator;
 using Milvus.Akka.Expressions;
 using Milvus.Akka.Proxy.WebConsole;
 using Milvus.Akka.Segments;
+using Milvus.Akka.Storage;
 using Milvus.Akka.Streaming;
 
 namespace Milvus.Akka.Proxy;
@@ -16,8 +17,10 @@ namespace Milvus.Akka.Proxy;
 /// the coordinator off the data path (<see cref="CoordinatorClient"/>: cached metadata, id and timestamp blocks).
 /// Every failure is a <see cref="MilvusException"/> with a Milvus status code.
 /// </summary>
+/// <param name="importObjects">The cluster's object storage, which bulk imports read their files from.</param>
+/// <param name="importNode">This node as import jobs name it (<see cref="ImportJob.NodeName"/>).</param>
 public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRegion, ProxySettings settings, RouteChanges routeChanges,
-    LocalShards localShards)
+    LocalShards localShards, IObjectStore importObjects, string importNode)
 {
 
     private readonly CoordinatorClient _coordinator = new(coordinator, settings, routeChanges);

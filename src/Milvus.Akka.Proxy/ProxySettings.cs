@@ -42,6 +42,10 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
 
     /// <summary>Request rates and sizes (<c>milvus.quota</c>, Milvus's quotaAndLimits).</summary>
     public QuotaSettings Quota { get; init; } = QuotaSettings.Default;
+
+    /// <summary>Bulk imports this proxy runs (<c>milvus.proxy.import</c>).</summary>
+    public ImportSettings Import { get; init; } = ImportSettings.Default;
+
     /// <summary>The web console's request history (<c>milvus.proxy.console</c>).</summary>
     public ConsoleSettings Console { get; init; } = ConsoleSettings.Default;
 
@@ -72,6 +76,7 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 Security = SecuritySettings.From(config),
                 Quota = QuotaSettings.From(config),
                 Console = ConsoleSettings.From(c),
+                Import = ImportSettings.From(c.GetConfig("import")),
             };
     }
 
@@ -90,4 +95,15 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
             throw new ConfigurationException($"milvus.proxy.filter: {e.Message}");
         }
     }
+}
+
+/// <summary>Typed view of <c>milvus.proxy.import</c>.</summary>
+public sealed record ImportSettings(int BatchRows, long MaxFileBytes, int MaxFiles)
+{
+    public static ImportSettings Default { get; } = new(10_000, 1L << 30, 1024);
+
+    public static ImportSettings From(Config? c) => c is null || c.IsEmpty
+        ? Default
+        : new ImportSettings(c.GetInt("batch-rows", Default.BatchRows), c.GetByteSize("max-file-size") ?? Default.MaxFileBytes,
+            c.GetInt("max-files", Default.MaxFiles));
 }

@@ -51,6 +51,9 @@ public sealed class MilvusNode : IAsyncDisposable
 
     public ActorSystem System { get; }
 
+    /// <summary>The object storage of this node's segments, indexes and snapshots, where bulk imports read their files.</summary>
+    public IObjectStore Objects => _objects;
+
     /// <summary>The proxy API, on nodes with the proxy role.</summary>
     public MilvusProxy? Proxy { get; }
 
@@ -166,7 +169,8 @@ public sealed class MilvusNode : IAsyncDisposable
             system.ActorOf(DataNodeActor.Props(objects, coordinator, shardRegion, DataSettings.From(config)), "data-node");
         }
 
-        Volatile.Write(ref proxy, roles.Contains(Roles.Proxy) ? new MilvusProxy(coordinator, shardRegion, proxySettings, RouteChanges.Get(system), LocalShards.Get(system)) : null);
+        Volatile.Write(ref proxy, roles.Contains(Roles.Proxy) ? new MilvusProxy(coordinator, shardRegion, proxySettings, RouteChanges.Get(system), LocalShards.Get(system),
+            objects, ImportJob.NodeName(cluster.SelfUniqueAddress)) : null);
         if (proxy is not null)
         {
             system.ActorOf(CatalogSubscriber.Props(proxy.Catalog), "proxy-catalog");

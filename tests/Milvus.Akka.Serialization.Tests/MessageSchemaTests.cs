@@ -137,6 +137,12 @@ public sealed class MessageSchemaTests(SerializationFixture fixture) : IClassFix
         ["ctp1"] = Coordinator.Wire.ClusterTopology.Parser,
         ["gth1"] = Coordinator.Wire.Nothing.Parser,
         ["th1"] = Coordinator.Wire.TaskHistory.Parser,
+        ["cij1"] = Coordinator.Wire.CreateImportJob.Parser,
+        ["rip1"] = Coordinator.Wire.ReportImportProgress.Parser,
+        ["gij1"] = Coordinator.Wire.GetImportJob.Parser,
+        ["lij1"] = Coordinator.Wire.ListImportJobs.Parser,
+        ["ij1"] = Coordinator.Wire.ImportJobReply.Parser,
+        ["ijl1"] = Coordinator.Wire.ImportJobList.Parser,
     };
 
     /// <summary>src/Milvus.Akka.Cluster/Serialization/cluster_messages.proto, by manifest.</summary>

@@ -48,6 +48,17 @@ public static class Samples
     public static readonly SegmentInfo Segment = new(7001, 42, 43, "42_1", 1500, "files/42/43/7001/manifest",
         ImmutableDictionary<long, string>.Empty.Add(101, "index/42/7001/101"), 449_000_000_123);
 
+    public const string ImportNode = "akka.tcp://milvus@127.0.0.1:2552#-6140823487221351842";
+
+    /// <summary>An import job that failed, as the coordinator keeps it (also the golden file import-job.v1.bin).</summary>
+    public static readonly ImportJob FinishedImportJob = new(9100, "analytics", 42, "docs", "p1", ["imports/a.json", "imports/b.json"], ImportNode,
+        ImportJobState.Failed, 25_000, 10_000, "file imports/a.json: row 7, field 'vec': expected a number, got \"x\"",
+        DateTimeOffset.FromUnixTimeMilliseconds(1_750_000_000_123), DateTimeOffset.FromUnixTimeMilliseconds(1_750_000_009_456));
+
+    /// <summary>One still running: no finish time.</summary>
+    public static readonly ImportJob RunningImportJob = new(9101, "default", 43, "events", "", ["e.json"], ImportNode,
+        ImportJobState.Importing, 0, 0, "", DateTimeOffset.FromUnixTimeMilliseconds(1_750_000_010_000), null);
+
     public static readonly SegmentInfo UnindexedSegment = new(7002, 42, 43, "42_1", 3, "files/42/43/7002/manifest",
         ImmutableDictionary<long, string>.Empty, 449_000_000_456);
 
@@ -317,6 +328,15 @@ public static class Samples
                     DateTimeOffset.FromUnixTimeMilliseconds(0), DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_002_000), "inputs changed"),
             ])),
         new("TaskHistory/empty", new TaskHistory([], [])),
+        new("CreateImportJob", new CreateImportJob("analytics", 42, "docs", "p1", ["imports/a.json", "imports/b.json"], ImportNode)),
+        new("ReportImportProgress", new ReportImportProgress(9100, ImportJobState.Failed, 25_000, 10_000, "file imports/a.json: row 7 ...")),
+        new("GetImportJob", new GetImportJob(9100)),
+        new("ListImportJobs", new ListImportJobs("analytics", 42, 10)),
+        new("ListImportJobs/whole-database", new ListImportJobs("default", 0, 0)),
+        new("ImportJob", FinishedImportJob),
+        new("ImportJob/running", RunningImportJob),
+        new("ImportJobList", new ImportJobList([FinishedImportJob, RunningImportJob])),
+        new("ImportJobList/empty", new ImportJobList([])),
 
         // Query nodes.
         new("LoadSegment", new LoadSegment(Segment, Schema, Int64Keys(5, 6), [100, 200])),

@@ -36,6 +36,8 @@ public sealed class StoredFormatGoldenTests(SerializationFixture fixture) : ICla
                     new CompactionPlan(8004, [7003], 7201, CompactionPlanState.Failed),
                 ],
                 DateTimeOffset.FromUnixTimeMilliseconds(1_750_000_000_123)), b => CompactionCodec.Decode(b)),
+            ["import-job"] = (Samples.FinishedImportJob, b => CatalogCodec.DecodeImportJob(b)),
+            ["import-job-running"] = (Samples.RunningImportJob, b => CatalogCodec.DecodeImportJob(b)),
             ["compaction-executing"] = (new CompactionRecord(8005, 42, [new CompactionPlan(8006, [7001], 7200, CompactionPlanState.Executing)], null),
                 b => CompactionCodec.Decode(b)),
         }.ToImmutableSortedDictionary(StringComparer.Ordinal);

@@ -143,6 +143,41 @@ public static class CatalogCodec
         return entry.Nodes.ToImmutableDictionary(n => n.Node, n => new NodeGroupRecord(n.Group, FromEntries(n.Labels)));
     }
 
+    public static ByteString Encode(ImportJob job)
+    {
+        var entry = new ImportJobEntry
+        {
+            JobId = job.JobId,
+            Database = job.Database,
+            CollectionId = job.CollectionId,
+            CollectionName = job.CollectionName,
+            Partition = job.Partition,
+            Files = { job.Files },
+            Node = job.Node,
+            State = (long)job.State,
+            TotalRows = job.TotalRows,
+            ImportedRows = job.ImportedRows,
+            Reason = job.Reason,
+            CreatedUnixMs = job.Created.ToUnixTimeMilliseconds(),
+            FormatVersion = BaseFormatVersion,
+        };
+        if (job.Finished is { } finished)
+        {
+            entry.FinishedUnixMs = finished.ToUnixTimeMilliseconds();
+        }
+
+        return entry.ToByteString();
+    }
+
+    public static ImportJob DecodeImportJob(ByteString bytes)
+    {
+        var entry = ImportJobEntry.Parser.ParseFrom(bytes);
+        CheckVersion(entry.FormatVersion, "import job", entry.JobId.ToString(CultureInfo.InvariantCulture));
+        return new ImportJob(entry.JobId, entry.Database, entry.CollectionId, entry.CollectionName, entry.Partition, [.. entry.Files], entry.Node,
+            (ImportJobState)entry.State, entry.TotalRows, entry.ImportedRows, entry.Reason, DateTimeOffset.FromUnixTimeMilliseconds(entry.CreatedUnixMs),
+            entry.HasFinishedUnixMs ? DateTimeOffset.FromUnixTimeMilliseconds(entry.FinishedUnixMs) : null);
+    }
+
     public static ByteString Encode(ResourceGroupConfig config) => ToEntry(config).ToByteString();
 
     public static ResourceGroupConfig DecodeResourceGroupConfig(ByteString bytes) => FromEntry(ResourceGroupConfigEntry.Parser.ParseFrom(bytes));

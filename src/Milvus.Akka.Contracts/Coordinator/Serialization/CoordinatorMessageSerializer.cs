@@ -27,6 +27,7 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
         RegisterCompaction();
         RegisterDistribution();
         RegisterTaskHistory();
+        RegisterImports();
     }
 
     public override int Identifier => 403;
@@ -595,6 +596,44 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
         }
 
         static DateTimeOffset? UnixMs(long? ms) => ms is { } value ? DateTimeOffset.FromUnixTimeMilliseconds(value) : null;
+    }
+
+    private void RegisterImports()
+    {
+        Register<CreateImportJob>("cij1",
+            (o, m) =>
+            {
+                WriteString(o, 1, m.Database);
+                WriteInt64(o, 2, m.CollectionId);
+                WriteString(o, 3, m.CollectionName);
+                WriteString(o, 4, m.Partition);
+                WriteStrings(o, 5, m.Files);
+                WriteString(o, 6, m.Node);
+            },
+            f => new CreateImportJob(f.String(1), f.Int64(2), f.String(3), f.String(4), f.Strings(5), f.String(6)));
+        Register<ReportImportProgress>("rip1",
+            (o, m) =>
+            {
+                WriteInt64(o, 1, m.JobId);
+                WriteInt64(o, 2, (long)m.State);
+                WriteInt64(o, 3, m.TotalRows);
+                WriteInt64(o, 4, m.ImportedRows);
+                WriteString(o, 5, m.Reason);
+            },
+            f => new ReportImportProgress(f.Int64(1), (ImportJobState)f.Int32(2), f.Int64(3), f.Int64(4), f.String(5)));
+        Register<GetImportJob>("gij1", (o, m) => WriteInt64(o, 1, m.JobId), f => new GetImportJob(f.Int64(1)));
+        Register<ListImportJobs>("lij1",
+            (o, m) =>
+            {
+                WriteString(o, 1, m.Database);
+                WriteInt64(o, 2, m.CollectionId);
+                WriteInt64(o, 3, m.Limit);
+            },
+            f => new ListImportJobs(f.String(1), f.Int64(2), f.Int32(3)));
+        Register<ImportJob>("ij1", (o, m) => WriteEncoded(o, 1, CatalogCodec.Encode(m)), f => CatalogCodec.DecodeImportJob(f.Required(1, "import job")));
+        Register<ImportJobList>("ijl1",
+            (o, m) => WriteRepeated(o, 1, m.Jobs, CatalogCodec.Encode),
+            f => new ImportJobList([.. f.RepeatedBytes(1).Select(CatalogCodec.DecodeImportJob)]));
     }
 
     private static void WriteRepeatedMessages<T>(CodedOutputStream output, int field, IEnumerable<T> values, Action<CodedOutputStream, T> write)

@@ -1,0 +1,90 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
+using Google.Protobuf;
+using Milvus.Akka.Cluster;
+using Milvus.Akka.Storage;
+
+namespace Milvus.Akka.Coordinator;
+
+/// <summary>
+/// The coordinator's bulk-import child: a thin actor over <see cref="ImportJobs"/>. It persists each decision before it
+/// takes the new state or replies, and fails the unfinished jobs of a node that leaves the cluster (and, when a new
+/// incarnation starts, of every node that is no longer a member), so a job never stays "importing" with nobody running it.
+/// </summary>
+public sealed class ImportsActor : ReceiveActor, IWithStash
+{
+    /// <summary>The oracle answers from memory; this only bounds a request while it restarts.</summary>
+    private static readonly TimeSpan TimestampsTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly IMetaStore _meta;
+    private readonly TimeSpan _retention;
+    private readonly IActorRef _timestamps;
+    private readonly EffectPerformer _effects;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private ImportJobs _state = null!;
+
+    public ImportsActor(IMetaStore meta, TimeSpan retention, IActorRef timestamps)
+    {
+        _meta = meta;
+        _retention = retention;
+        _timestamps = timestamps;
+        _effects = new EffectPerformer(meta, ActorRefs.Nobody, DistributedPubSub.Get(Context.System).Mediator);
+        ReceiveAsync<ClusterEvent.CurrentClusterState>(RecoverAsync);
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    public static Props Props(IMetaStore meta, TimeSpan retention, IActorRef timestamps) =>
+        global::Akka.Actor.Props.Create(() => new ImportsActor(meta, retention, timestamps));
+
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>The members now, then each removal: the jobs are recovered against the members once both are known.</summary>
+    protected override void PreStart() => global::Akka.Cluster.Cluster.Get(Context.System)
+        .Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.MemberRemoved));
+
+    protected override void PostStop() => global::Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+
+    private async Task RecoverAsync(ClusterEvent.CurrentClusterState members)
+    {
+        var stored = (await _meta.RangeAsync(ImportJobs.Prefix)).Select(e => CatalogCodec.DecodeImportJob(ByteString.CopyFrom(e.Value)));
+        var now = DateTimeOffset.UtcNow;
+        var recovered = ImportJobs.Recover(stored, _retention, now);
+        await ApplyAsync(recovered);
+        var lost = _state.OnlyOn(members.Members.Select(m => ImportJob.NodeName(m.UniqueAddress)).ToImmutableHashSet(), now);
+        await ApplyAsync(lost);
+        _log.Info("Coordinator imports ready: {0} jobs kept, {1} unfinished ones failed (their node is gone)", _state.Jobs.Count, lost.Effects.Length);
+        Become(Ready);
+        Stash.UnstashAll();
+    }
+
+    private void Ready()
+    {
+        ReceiveAsync<ClusterEvent.MemberRemoved>(m => RequestReplies.ReplyAsync(ActorRefs.Nobody, async () =>
+        {
+            await ApplyAsync(_state.NodeLeft(ImportJob.NodeName(m.Member.UniqueAddress), DateTimeOffset.UtcNow));
+            return null;
+        }, _log, "a node leaving"));
+        Reply<CreateImportJob>(async m =>
+        {
+            var jobId = (await _timestamps.AskFor<IdsAllocated>(new AllocateIds(1), TimestampsTimeout)).First;
+            return await ApplyAsync(_state.Create(jobId, m, DateTimeOffset.UtcNow));
+        });
+        Reply<ReportImportProgress>(m => ApplyAsync(_state.Report(m, DateTimeOffset.UtcNow)));
+        Reply<GetImportJob>(m => Task.FromResult<object?>(_state.Get(m.JobId)));
+        Reply<ListImportJobs>(m => Task.FromResult<object?>(_state.List(m)));
+    }
+
+    private void Reply<T>(Func<T, Task<object?>> handler) =>
+        ReceiveAsync<T>(message => RequestReplies.ReplyAsync(Sender, () => handler(message), _log, typeof(T).Name));
+
+    /// <summary>Persists, takes the new state, and returns the decision's reply (the caller's sender gets it).</summary>
+    private async Task<object?> ApplyAsync(Decision<ImportJobs> decision)
+    {
+        await _effects.PersistAsync(decision.Effects);
+        _state = decision.State;
+        return decision.Effects.OfType<Reply>().SingleOrDefault()?.Message;
+    }
+}

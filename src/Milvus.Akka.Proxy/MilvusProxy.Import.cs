@@ -1,0 +1,175 @@
+using System.Collections.Immutable;
+using Milvus.Akka.Common;
+using Milvus.Akka.Coordinator;
+using Milvus.Akka.Proxy.Import;
+
+namespace Milvus.Akka.Proxy;
+
+/// <summary>
+/// Bulk import (Milvus's Import rpc): this proxy reads the named files from the cluster's object storage, checks every
+/// row of every file, and only then inserts them through the WAL like any insert and flushes them. So a file with a bad
+/// row fails the job before any row is written; a failure while writing (the collection dropped, the node stopping)
+/// leaves the rows written so far. The coordinator keeps the job (<see cref="ImportJob"/>) and fails it when this node
+/// leaves the cluster.
+/// </summary>
+public sealed partial class MilvusProxy
+{
+    private const string JsonExtension = ".json";
+
+    /// <summary>Milvus's other import formats, answered "not supported" instead of "unexpected file type".</summary>
+    private static readonly ImmutableArray<string> UnsupportedFormats = [".parquet", ".npy", ".csv"];
+
+    /// <summary>Records the job and starts it in the background; returns it pending.</summary>
+    public async Task<ImportJob> ImportAsync(string? database, string collection, string? partition, IReadOnlyList<string> files,
+        IReadOnlyDictionary<string, string> options, CancellationToken cancellationToken = default)
+    {
+        var info = await ResolveCollectionAsync(database, collection, cancellationToken: cancellationToken);
+        CheckImportFiles(files);
+        if (options.TryGetValue("backup", out var backup) && bool.TryParse(backup, out var isBackup) && isBackup)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, "importing a backup (the backup option) is not supported by Milvus.Akka; import JSON row files");
+        }
+
+        if (!string.IsNullOrEmpty(partition) && info.Schema.PartitionKey is not null)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported, "not support manually specifying the partition names if partition key mode is used");
+        }
+
+        if (!string.IsNullOrEmpty(partition) && info.FindPartition(partition) is null)
+        {
+            throw new MilvusException(ErrorCode.PartitionNotFound, $"partition not found[partition={partition}]");
+        }
+
+        var job = await Coordinator<ImportJob>(new CreateImportJob(Db(database), info.Id, info.Name, partition ?? "", [.. files], importNode),
+            cancellationToken);
+        _ = Task.Run(() => RunImportAsync(job), CancellationToken.None);
+        return job;
+    }
+
+    /// <exception cref="MilvusException">ImportFailed when there is no such job (never created, or forgotten after its retention).</exception>
+    public Task<ImportJob> GetImportJobAsync(long jobId, CancellationToken cancellationToken = default) =>
+        Coordinator<ImportJob>(new GetImportJob(jobId), cancellationToken);
+
+    /// <summary>The jobs of a collection, or of every collection of the database when <paramref name="collection"/> is empty, oldest first.</summary>
+    public async Task<ImmutableArray<ImportJob>> ListImportJobsAsync(string? database, string? collection, int limit,
+        CancellationToken cancellationToken = default)
+    {
+        var collectionId = string.IsNullOrEmpty(collection) ? 0 : (await ResolveCollectionAsync(database, collection, cancellationToken: cancellationToken)).Id;
+        return (await Coordinator<ImportJobList>(new ListImportJobs(Db(database), collectionId, limit), cancellationToken)).Jobs;
+    }
+
+    private void CheckImportFiles(IReadOnlyList<string> files)
+    {
+        if (files.Count == 0)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "import needs at least one file");
+        }
+
+        if (files.Count > settings.Import.MaxFiles)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"an import may name at most {settings.Import.MaxFiles} files, got {files.Count}");
+        }
+
+        foreach (var file in files)
+        {
+            var extension = Path.GetExtension(file).ToLowerInvariant();
+            if (extension == JsonExtension)
+            {
+                continue;
+            }
+
+            throw UnsupportedFormats.Contains(extension)
+                ? new MilvusException(ErrorCode.OperationNotSupported, $"importing {extension} files is not supported by Milvus.Akka; import JSON row files ({file})")
+                : new MilvusException(ErrorCode.ParameterInvalid, $"unexpected file type, files=[{file}]: an import file ends in {JsonExtension}");
+        }
+    }
+
+    /// <summary>Runs a job to its end; every outcome is reported to the coordinator, none thrown.</summary>
+    private async Task RunImportAsync(ImportJob job)
+    {
+        long total = 0, imported = 0;
+        try
+        {
+            await ReportImportAsync(job, ImportJobState.Importing, 0, 0);
+            var info = await ResolveCollectionAsync(job.Database, job.CollectionName);
+            if (info.Id != job.CollectionId)
+            {
+                throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {job.CollectionName} was dropped after the import was accepted");
+            }
+
+            var batches = await ReadImportFilesAsync(job, info);
+            total = batches.Sum(b => (long)b.RowCount);
+            await ReportImportAsync(job, ImportJobState.Importing, total, 0);
+            var partition = job.Partition.Length == 0 ? null : job.Partition;
+            for (var i = 0; i < batches.Count; i++)
+            {
+                var batch = await WithAutoIdsAsync(info.Schema, batches[i], CancellationToken.None);
+                var timestamp = await WriteTimestampAsync(info, CancellationToken.None);
+                await WriteRowsAsync(info, batch, partition, timestamp, $"import-{job.JobId}-{i}", CancellationToken.None);
+                imported += batch.RowCount;
+                await ReportImportAsync(job, ImportJobState.Importing, total, imported);
+            }
+
+            if (total > 0)
+            {
+                await FlushAsync(job.Database, job.CollectionName);
+            }
+
+            await ReportImportAsync(job, ImportJobState.Completed, total, imported);
+        }
+        catch (Exception e)
+        {
+            try
+            {
+                await ReportImportAsync(job, ImportJobState.Failed, total, imported, e is MilvusException ? e.Message : e.ToString());
+            }
+            catch (MilvusException)
+            {
+                // The coordinator already gave the job up (this node was taken for gone), or cannot be reached: its
+                // record says so either way, or will once this node leaves.
+            }
+        }
+    }
+
+    /// <summary>Every row of every file, read and checked: batches ready to write but for auto-id keys.</summary>
+    private async Task<List<RowBatch>> ReadImportFilesAsync(ImportJob job, CollectionInfo info)
+    {
+        var timezone = Timestamptz.ZoneOf(info.Properties);
+        var batches = new List<RowBatch>();
+        foreach (var file in job.Files)
+        {
+            var stat = await importObjects.StatAsync(file)
+                ?? throw new MilvusException(ErrorCode.ImportFailed, $"file {file} is not in object storage");
+            if (stat.Size > settings.Import.MaxFileBytes)
+            {
+                throw new MilvusException(ErrorCode.ImportFailed,
+                    $"file {file} has {stat.Size} bytes, more than milvus.proxy.import.max-file-size ({settings.Import.MaxFileBytes})");
+            }
+
+            var bytes = await importObjects.GetAsync(file);
+            var first = 0;
+            var checking = false;
+            try
+            {
+                foreach (var columns in JsonImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows))
+                {
+                    checking = true;
+                    batches.Add(ValidateRows(info.Schema, columns));
+                    checking = false;
+                    first += batches[^1].RowCount;
+                }
+            }
+            catch (MilvusException e)
+            {
+                // The reader names rows by their place in the file, the insert checks by their place in the batch.
+                var rows = checking ? $", rows {first} to {first + settings.Import.BatchRows - 1}" : "";
+                throw new MilvusException(e.Code, $"file {file}{rows}: {e.Message}");
+            }
+        }
+
+        return batches;
+    }
+
+    private Task<ImportJob> ReportImportAsync(ImportJob job, ImportJobState state, long total, long imported, string reason = "") =>
+        Coordinator<ImportJob>(new ReportImportProgress(job.JobId, state, total, imported, reason));
+}

@@ -1,0 +1,185 @@
+using System.Text;
+using Google.Protobuf;
+using Milvus.Akka.Grpc.Protocol.Common;
+using Milvus.Akka.Grpc.Protocol.Milvus;
+using Milvus.Akka.Grpc.Protocol.Schema;
+using Milvus.Akka.TestSupport;
+using static Milvus.Akka.TestSupport.MilvusRpc;
+using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
+
+namespace Milvus.Akka.Proxy.Tests;
+
+/// <summary>
+/// Bulk import through gRPC (what the SDKs' bulkInsert, getImportState and listImportTasks send): JSON files put in the
+/// node's object storage are imported, every row checked before any is written, and the job is tracked to its end.
+/// </summary>
+[Collection(GrpcServerCollection.Name)]
+public sealed class ImportRpcTests(GrpcServerFixture server) : IAsyncLifetime
+{
+    private readonly string _collection = "imports_" + Guid.NewGuid().ToString("N")[..8];
+
+    private MilvusService.MilvusServiceClient Client => server.Client;
+
+    public async Task InitializeAsync()
+    {
+        var schema = new CollectionSchema
+        {
+            Name = _collection,
+            EnableDynamicField = true,
+            Fields =
+            {
+                IdAndVector(LineDim),
+                new FieldSchema { Name = "tag", DataType = DataType.VarChar, Nullable = true, TypeParams = { Pair("max_length", "8") } },
+                new FieldSchema { Name = "nums", DataType = DataType.Array, ElementType = DataType.Int64, TypeParams = { Pair("max_capacity", "4") } },
+            },
+        };
+        Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = _collection, Schema = schema.ToByteString() }));
+        await CreateFlatIndexAsync(Client, _collection);
+    }
+
+    public async Task DisposeAsync() => await Client.DropCollectionAsync(new DropCollectionRequest { CollectionName = _collection });
+
+    private async Task<string> PutFileAsync(string name, string json)
+    {
+        var key = $"import_tests/{_collection}/{name}";
+        await server.Node.Objects.PutAsync(key, Encoding.UTF8.GetBytes(json));
+        return key;
+    }
+
+    private async Task<long> ImportAsync(params string[] files)
+    {
+        var response = await Client.ImportAsync(new ImportRequest { CollectionName = _collection, Files = { files } });
+        Succeeded(response.Status);
+        return Assert.Single(response.Tasks);
+    }
+
+    private async Task<GetImportStateResponse> FinishedAsync(long job)
+    {
+        GetImportStateResponse state = null!;
+        await Eventually.UntilAsync(async () =>
+        {
+            state = await Client.GetImportStateAsync(new GetImportStateRequest { Task = job });
+            Succeeded(state.Status);
+            return state.State is ImportState.ImportCompleted or ImportState.ImportFailed;
+        }, $"import job {job} finished", 60);
+        return state;
+    }
+
+    private static string Info(GetImportStateResponse state, string key) => state.Infos.Single(i => i.Key == key).Value;
+
+    private async Task<long> CountAsync()
+    {
+        var result = await Client.QueryAsync(new ProtoQueryRequest
+        {
+            CollectionName = _collection,
+            OutputFields = { "count(*)" },
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        });
+        Succeeded(result.Status);
+        return result.FieldsData.Single().Scalars.LongData.Data.Single();
+    }
+
+    private static string Rows(int from, int count) => string.Join(",", Enumerable.Range(from, count).Select(i =>
+        $$"""{"id": {{i}}, "vec": [{{i}}, 1], "nums": [{{i}}], "colour": "c{{i % 3}}"{{(i % 2 == 0 ? $", \"tag\": \"t{i}\"" : "")}}}"""));
+
+    [Fact]
+    public async Task Rows_of_two_files_are_imported_flushed_and_read_back_exactly()
+    {
+        var first = await PutFileAsync("first.json", $$"""{"rows": [{{Rows(0, 15_000)}}]}""");
+        var second = await PutFileAsync("second.json", $"[{Rows(15_000, 5)}]");
+
+        var job = await ImportAsync(first, second);
+        var state = await FinishedAsync(job);
+
+        Assert.True(state.State == ImportState.ImportCompleted, Info(state, "failed_reason"));
+        Assert.Equal((15_005L, job, "100"), (state.RowCount, state.Id, Info(state, "progress_percent")));
+        Assert.Equal($"{first},{second}", Info(state, "files"));
+        var segments = await Client.GetPersistentSegmentInfoAsync(new GetPersistentSegmentInfoRequest { CollectionName = _collection });
+        Assert.Equal(15_005L, segments.Infos.Sum(s => s.NumRows));
+        Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
+        await WaitLoadedAsync(Client, _collection);
+        Assert.Equal(15_005L, await CountAsync());
+        var rows = await Client.QueryAsync(new ProtoQueryRequest
+        {
+            CollectionName = _collection,
+            Expr = "id in [14999, 15004] or colour == \"c0\" and id < 4",
+            OutputFields = { "tag", "nums", "colour" },
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        });
+        Succeeded(rows.Status);
+        var ids = rows.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.ToList();
+        Assert.Equal([0L, 3, 14999, 15004], ids.Order());
+        var tags = rows.FieldsData.Single(f => f.FieldName == "tag");
+        var nums = rows.FieldsData.Single(f => f.FieldName == "nums").Scalars.ArrayData.Data;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            Assert.Equal(ids[i] % 2 == 0, tags.ValidData[i]);
+            Assert.Equal([ids[i]], nums[i].LongData.Data);
+        }
+    }
+
+    [Fact]
+    public async Task A_bad_row_late_in_a_file_fails_the_job_before_any_row_is_written()
+    {
+        // Rows 0 to 19,999 fill the first two insert batches (10,000 rows each); row 24,000 cannot be taken.
+        var file = await PutFileAsync("bad.json", $$"""[{{Rows(0, 24_000)}}, {"id": 24000, "vec": [1, 2, 3]}, {{Rows(24_001, 10)}}]""");
+
+        var state = await FinishedAsync(await ImportAsync(file));
+
+        Assert.Equal(ImportState.ImportFailed, state.State);
+        Assert.Contains($"file {file}: row 24000, field 'vec': the vector has 3 elements", Info(state, "failed_reason"));
+        Assert.Equal(0L, state.RowCount);
+        Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
+        await WaitLoadedAsync(Client, _collection);
+        Assert.Equal(0L, await CountAsync());
+    }
+
+    [Fact]
+    public async Task A_row_the_schema_refuses_or_a_missing_file_fails_the_job_naming_it()
+    {
+        var tooLong = await PutFileAsync("long.json", """[{"id": 1, "vec": [1, 1], "tag": "much too long"}]""");
+        var missingField = await PutFileAsync("missing-field.json", """[{"id": 1, "tag": "a", "nums": []}]""");
+
+        var states = await Task.WhenAll(new[] { tooLong, missingField, "import_tests/nowhere.json" }.Select(async f => await FinishedAsync(await ImportAsync(f))));
+
+        Assert.All(states, s => Assert.Equal(ImportState.ImportFailed, s.State));
+        Assert.Contains($"file {tooLong}, rows 0 to 9999: the length (13) of a value of field 'tag' exceeds max_length (8)", Info(states[0], "failed_reason"));
+        Assert.Contains("field 'vec' is missing", Info(states[1], "failed_reason"));
+        Assert.Equal("file import_tests/nowhere.json is not in object storage", Info(states[2], "failed_reason"));
+    }
+
+    [Fact]
+    public async Task Requests_that_cannot_start_a_job_are_refused_with_milvus_statuses()
+    {
+        Failed((await Client.ImportAsync(new ImportRequest { CollectionName = _collection, Files = { "a.parquet" } })).Status, 2400,
+            "importing .parquet files is not supported by Milvus.Akka");
+        IllegalArgument((await Client.ImportAsync(new ImportRequest { CollectionName = _collection, Files = { "a.txt" } })).Status, "unexpected file type");
+        IllegalArgument((await Client.ImportAsync(new ImportRequest { CollectionName = _collection })).Status, "import needs at least one file");
+        Failed((await Client.ImportAsync(new ImportRequest { CollectionName = "no_such_collection", Files = { "a.json" } })).Status, 100, "no_such_collection");
+        Failed((await Client.ImportAsync(new ImportRequest { CollectionName = _collection, PartitionName = "nope", Files = { "a.json" } })).Status, 200,
+            "partition not found");
+        Failed((await Client.GetImportStateAsync(new GetImportStateRequest { Task = 424242 })).Status, 2100, "import job 424242 not found");
+    }
+
+    [Fact]
+    public async Task Import_tasks_are_listed_per_collection_oldest_first_and_a_limit_keeps_the_newest()
+    {
+        var listed = await Client.ListImportTasksAsync(new ListImportTasksRequest { CollectionName = _collection });
+        Succeeded(listed.Status);
+        Assert.Empty(listed.Tasks);
+        var file = await PutFileAsync("few.json", $"[{Rows(0, 3)}]");
+        var jobs = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            jobs.Add(await ImportAsync(file));
+            await FinishedAsync(jobs[^1]);
+        }
+
+        listed = await Client.ListImportTasksAsync(new ListImportTasksRequest { CollectionName = _collection });
+        var limited = await Client.ListImportTasksAsync(new ListImportTasksRequest { CollectionName = _collection, Limit = 2 });
+
+        Assert.Equal(jobs, listed.Tasks.Select(t => t.Id));
+        Assert.All(listed.Tasks, t => Assert.Equal((ImportState.ImportCompleted, 3L), (t.State, t.RowCount)));
+        Assert.Equal(jobs[1..], limited.Tasks.Select(t => t.Id));
+    }
+}
