@@ -57,6 +57,18 @@ sed -i 's#field.data = field.data.concat(buildFieldData(rowData, field));#field.
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 printf 'milvus.proxy.grpc.port = %s\nmilvus.management.port = 0\nakka.loglevel = WARNING\n' "$port" > "$work/server.hocon"
+# The Import spec uploads its files to MinIO on 127.0.0.1:9000 (bucket a-bucket, minioadmin keys) and imports them:
+# the server keeps its objects in that bucket, on a stand-in started here unless something already serves the port.
+if printf '%s\n' "${files[@]}" | grep -qx Import; then
+  if ! (exec 3<>/dev/tcp/127.0.0.1/9000) 2>/dev/null; then
+    mkdir -p "$work/minio"
+    node "$here/minio-standin.js" "$work/minio" 9000 > "$out/minio.log" 2>&1 &
+    minio_pid=$!
+    trap 'kill "${server_pid:-}" "${minio_pid:-}" 2>/dev/null; wait "${server_pid:-}" 2>/dev/null; rm -rf "$work"' EXIT
+    for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/9000) 2>/dev/null && break; sleep 0.2; done
+  fi
+  printf 'milvus.storage.objects = s3\nmilvus.storage.s3 { service-url = "http://127.0.0.1:9000", bucket = "a-bucket", access-key = minioadmin, secret-key = minioadmin }\n' >> "$work/server.hocon"
+fi
 dotnet "$root/src/Milvus.Akka.Server/bin/Release/net10.0/Milvus.Akka.Server.dll" \
   --data-dir "$work/data" --config "$work/server.hocon" > "$out/server.log" 2>&1 &
 server_pid=$!
