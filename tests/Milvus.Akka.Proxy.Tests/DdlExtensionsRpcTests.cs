@@ -421,17 +421,7 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
         return inserted.Timestamp;
     }
 
-    private async Task<long> CountAsync()
-    {
-        var response = await Client.QueryAsync(new ProtoQueryRequest
-        {
-            CollectionName = _collection,
-            OutputFields = { "count(*)" },
-            ConsistencyLevel = ConsistencyLevel.Strong,
-        });
-        Succeeded(response.Status);
-        return response.FieldsData.Single().Scalars.LongData.Data[0];
-    }
+    private Task<long> CountAsync() => StrongCountAsync(Client, _collection);
 
     private async Task<List<long>> QueryIdsAsync(string expr)
     {

@@ -67,17 +67,7 @@ public sealed class ImportRpcTests(GrpcServerFixture server) : IAsyncLifetime
 
     private static string Info(GetImportStateResponse state, string key) => state.Infos.Single(i => i.Key == key).Value;
 
-    private async Task<long> CountAsync()
-    {
-        var result = await Client.QueryAsync(new ProtoQueryRequest
-        {
-            CollectionName = _collection,
-            OutputFields = { "count(*)" },
-            ConsistencyLevel = ConsistencyLevel.Strong,
-        });
-        Succeeded(result.Status);
-        return result.FieldsData.Single().Scalars.LongData.Data.Single();
-    }
+    private Task<long> CountAsync() => StrongCountAsync(Client, _collection);
 
     private static string Rows(int from, int count) => string.Join(",", Enumerable.Range(from, count).Select(i =>
         $$"""{"id": {{i}}, "vec": [{{i}}, 1], "nums": [{{i}}], "colour": "c{{i % 3}}"{{(i % 2 == 0 ? $", \"tag\": \"t{i}\"" : "")}}}"""));

@@ -122,14 +122,7 @@ public sealed class CrashSafetyTests : IAsyncLifetime
             Assert.True(resurrected.Count == 0, $"deleted rows came back: {string.Join(", ", resurrected.Take(5))}");
             Assert.All(ids, id => Assert.InRange(id, 0, Interlocked.Read(ref sent) - 1));
 
-            var count = await restarted.Client.QueryAsync(new QueryRequest
-            {
-                CollectionName = Collection,
-                OutputFields = { "count(*)" },
-                ConsistencyLevel = ConsistencyLevel.Strong,
-            });
-            Ok(count.Status);
-            Assert.Equal(ids.Count, count.FieldsData.Single().Scalars.LongData.Data.Single());
+            Assert.Equal(ids.Count, await MilvusRpc.StrongCountAsync(restarted.Client, Collection));
         }
     }
 

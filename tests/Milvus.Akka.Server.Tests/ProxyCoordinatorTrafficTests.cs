@@ -134,7 +134,7 @@ public sealed class TwoProxyConsistencyTests
         var system = cluster.Front.System;
         var coordinator = await system.ActorSelection("/user/coordinator-proxy").ResolveOne(TimeSpan.FromSeconds(10));
         var reader = new MilvusProxy(coordinator, ClusterSharding.Get(system).ShardRegion(MilvusNode.ShardTypeName), writer.Settings,
-            RouteChanges.Get(system), LocalShards.Get(system), cluster.Front.Objects, ImportJob.NodeName(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress));
+            RouteChanges.Get(system), LocalShards.Get(system), cluster.Front.Objects, ImportJob.NodeName(global::Akka.Cluster.Cluster.Get(system).SelfUniqueAddress));
         system.ActorOf(CatalogSubscriber.Props(reader.Catalog), "second-proxy-catalog");
 
         await CreateLoadedAsync(writer, "shared", Dim, shards: 2);

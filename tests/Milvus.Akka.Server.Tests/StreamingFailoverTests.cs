@@ -315,15 +315,5 @@ public sealed class StreamingFailoverTests(ITestOutputHelper output) : IAsyncLif
     }
 
     /// <summary>count(*) counts every stored version, so a batch applied twice shows here even where results dedup keys.</summary>
-    private static async Task<long> CountAsync(MilvusService.MilvusServiceClient client)
-    {
-        var count = await client.QueryAsync(new QueryRequest
-        {
-            CollectionName = Collection,
-            OutputFields = { "count(*)" },
-            ConsistencyLevel = ConsistencyLevel.Strong,
-        });
-        Ok(count.Status);
-        return count.FieldsData.Single().Scalars.LongData.Data.Single();
-    }
+    private static Task<long> CountAsync(MilvusService.MilvusServiceClient client) => MilvusRpc.StrongCountAsync(client, Collection);
 }

@@ -60,6 +60,19 @@ public static class MilvusRpc
             $"collection {collection} is loaded",
             seconds);
 
+    /// <summary>count(*) of <paramref name="collection"/> at Strong consistency: every row acknowledged before the call, each stored version once.</summary>
+    public static async Task<long> StrongCountAsync(MilvusService.MilvusServiceClient client, string collection)
+    {
+        var count = await client.QueryAsync(new QueryRequest
+        {
+            CollectionName = collection,
+            OutputFields = { "count(*)" },
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        });
+        Succeeded(count.Status);
+        return count.FieldsData.Single().Scalars.LongData.Data.Single();
+    }
+
     /// <summary>Both the legacy error code and the new code say success.</summary>
     public static void Succeeded(MilvusStatus status) =>
         Assert.True(status.ErrorCode == ErrorCode.Success && status.Code == 0, $"status {status.ErrorCode}/{status.Code}: {status.Reason}");
