@@ -6,7 +6,7 @@ using Milvus.Akka.Proxy.Import;
 namespace Milvus.Akka.Proxy;
 
 /// <summary>
-/// Bulk import (Milvus's Import rpc): this proxy reads the named files from the cluster's object storage, checks every
+/// Bulk import (Milvus's Import rpc): this proxy reads the named JSON or Parquet files from the cluster's object storage, checks every
 /// row of every file, and only then inserts them through the WAL like any insert and flushes them. So a file with a bad
 /// row fails the job before any row is written; a failure while writing (the collection dropped, the node stopping)
 /// leaves the rows written so far. The coordinator keeps the job (<see cref="ImportJob"/>) and fails it when this node
@@ -15,9 +15,10 @@ namespace Milvus.Akka.Proxy;
 public sealed partial class MilvusProxy
 {
     private const string JsonExtension = ".json";
+    private const string ParquetExtension = ".parquet";
 
     /// <summary>Milvus's other import formats, answered "not supported" instead of "unexpected file type".</summary>
-    private static readonly ImmutableArray<string> UnsupportedFormats = [".parquet", ".npy", ".csv"];
+    private static readonly ImmutableArray<string> UnsupportedFormats = [".npy", ".csv"];
 
     /// <summary>Records the job and starts it in the background; returns it pending.</summary>
     public async Task<ImportJob> ImportAsync(string? database, string collection, string? partition, IReadOnlyList<string> files,
@@ -27,7 +28,7 @@ public sealed partial class MilvusProxy
         CheckImportFiles(files);
         if (options.TryGetValue("backup", out var backup) && bool.TryParse(backup, out var isBackup) && isBackup)
         {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "importing a backup (the backup option) is not supported by Milvus.Akka; import JSON row files");
+            throw new MilvusException(ErrorCode.OperationNotSupported, "importing a backup (the backup option) is not supported by Milvus.Akka; import JSON or Parquet files");
         }
 
         if (!string.IsNullOrEmpty(partition) && info.Schema.PartitionKey is not null)
@@ -73,14 +74,14 @@ public sealed partial class MilvusProxy
         foreach (var file in files)
         {
             var extension = Path.GetExtension(file).ToLowerInvariant();
-            if (extension == JsonExtension)
+            if (extension is JsonExtension or ParquetExtension)
             {
                 continue;
             }
 
             throw UnsupportedFormats.Contains(extension)
-                ? new MilvusException(ErrorCode.OperationNotSupported, $"importing {extension} files is not supported by Milvus.Akka; import JSON row files ({file})")
-                : new MilvusException(ErrorCode.ParameterInvalid, $"unexpected file type, files=[{file}]: an import file ends in {JsonExtension}");
+                ? new MilvusException(ErrorCode.OperationNotSupported, $"importing {extension} files is not supported by Milvus.Akka; import JSON or Parquet files ({file})")
+                : new MilvusException(ErrorCode.ParameterInvalid, $"unexpected file type, files=[{file}]: an import file ends in {JsonExtension} or {ParquetExtension}");
         }
     }
 
@@ -147,27 +148,52 @@ public sealed partial class MilvusProxy
             }
 
             var bytes = await importObjects.GetAsync(file);
+            var rows = IsParquet(file)
+                ? ParquetImportRows.ReadAsync(new MemoryStream(bytes, writable: false), info.Schema, timezone)
+                : JsonImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows).ToAsyncEnumerable();
             var first = 0;
-            var checking = false;
+            var checking = 0;
             try
             {
-                foreach (var columns in JsonImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows))
+                await foreach (var columns in rows)
                 {
-                    checking = true;
-                    batches.Add(ValidateRows(info.Schema, columns));
-                    checking = false;
-                    first += batches[^1].RowCount;
+                    foreach (var batch in InBatches(columns, settings.Import.BatchRows))
+                    {
+                        checking = batch.Values.First().Count;
+                        batches.Add(ValidateRows(info.Schema, batch));
+                        first += checking;
+                        checking = 0;
+                    }
                 }
             }
             catch (MilvusException e)
             {
-                // The reader names rows by their place in the file, the insert checks by their place in the batch.
-                var rows = checking ? $", rows {first} to {first + settings.Import.BatchRows - 1}" : "";
-                throw new MilvusException(e.Code, $"file {file}{rows}: {e.Message}");
+                // The readers name rows by their place in the file, the insert checks by their place in the batch.
+                var where = checking > 0 ? $", rows {first} to {first + checking - 1}" : "";
+                throw new MilvusException(e.Code, $"file {file}{where}: {e.Message}");
             }
         }
 
         return batches;
+    }
+
+    private static bool IsParquet(string file) => Path.GetExtension(file).Equals(ParquetExtension, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The rows in batches of at most <paramref name="batchRows"/> (a Parquet row group may hold a million).</summary>
+    private static IEnumerable<IReadOnlyDictionary<string, Column>> InBatches(IReadOnlyDictionary<string, Column> columns, int batchRows)
+    {
+        var rows = columns.Count == 0 ? 0 : columns.Values.First().Count;
+        if (rows <= batchRows)
+        {
+            yield return columns;
+            yield break;
+        }
+
+        for (var start = 0; start < rows; start += batchRows)
+        {
+            var slice = Enumerable.Range(start, Math.Min(batchRows, rows - start)).ToArray();
+            yield return columns.ToDictionary(c => c.Key, c => c.Value.Gather(slice));
+        }
     }
 
     private Task<ImportJob> ReportImportAsync(ImportJob job, ImportJobState state, long total, long imported, string reason = "") =>

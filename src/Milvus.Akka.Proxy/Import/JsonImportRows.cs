@@ -53,6 +53,21 @@ public static class JsonImportRows
         }
     }
 
+    /// <summary>A sparse vector written as JSON text (as Parquet files carry one), in either of the forms <see cref="Read"/> takes.</summary>
+    /// <param name="row">The row's place in its file, for errors.</param>
+    public static byte[] SparseFromText(string json, FieldSchema field, int row)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return new ValueReader(field, 0).Sparse(document.RootElement, row);
+        }
+        catch (JsonException e)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"row {row}, field '{field.Name}': the sparse vector is not valid JSON: {e.Message}");
+        }
+    }
+
     private static JsonElement Rows(JsonElement root) => root.ValueKind switch
     {
         JsonValueKind.Array => root,

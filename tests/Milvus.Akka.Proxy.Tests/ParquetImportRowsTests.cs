@@ -1,0 +1,170 @@
+using System.Collections.Immutable;
+using System.Text;
+using Milvus.Akka.Common;
+using Milvus.Akka.Index;
+using Milvus.Akka.Index.Sparse;
+using Milvus.Akka.Proxy.Import;
+using Parquet.Schema;
+using Parquet.Serialization;
+
+namespace Milvus.Akka.Proxy.Tests;
+
+/// <summary>Milvus import Parquet files (as pymilvus's BulkWriter writes them) read into the columns the insert path takes.</summary>
+public sealed class ParquetImportRowsTests
+{
+    private static FieldSchema Field(long id, string name, DataType type, params (string Key, string Value)[] typeParams) => new()
+    {
+        FieldId = id,
+        Name = name,
+        DataType = type,
+        TypeParams = typeParams.ToImmutableSortedDictionary(p => p.Key, p => p.Value),
+    };
+
+    private static readonly CollectionSchema Schema = new()
+    {
+        Name = "imports",
+        EnableDynamicField = true,
+        Fields =
+        [
+            Field(100, "id", DataType.Int64) with { IsPrimaryKey = true },
+            Field(101, "vec", DataType.FloatVector, ("dim", "2")),
+            Field(102, "small", DataType.Int8),
+            Field(103, "score", DataType.Float),
+            Field(104, "tag", DataType.VarChar, ("max_length", "16")) with { Nullable = true },
+            Field(105, "doc", DataType.Json),
+            Field(106, "nums", DataType.Array, ("max_capacity", "4")) with { ElementType = DataType.Int64, Nullable = true },
+            Field(107, "half", DataType.Float16Vector, ("dim", "2")),
+            Field(108, "sparse", DataType.SparseFloatVector),
+            Field(109, "$meta", DataType.Json) with { IsDynamic = true },
+        ],
+    };
+
+    /// <summary>A Parquet file of <paramref name="rows"/>, written as pyarrow writes Milvus's columns (lists as 3-level lists).</summary>
+    public static async Task<byte[]> FileAsync(ParquetSchema schema, params Dictionary<string, object?>[] rows)
+    {
+        using var stream = new MemoryStream();
+        await ParquetSerializer.SerializeUntypedAsync(rows.Select(r => (IDictionary<string, object?>)r).ToList(), schema, stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>One row of a file: its columns' values.</summary>
+    public static Dictionary<string, object?> Values(params (string Column, object? Value)[] values) => values.ToDictionary(v => v.Column, v => v.Value);
+
+    private static async Task<List<IReadOnlyDictionary<string, Column>>> ReadAsync(byte[] file, CollectionSchema? schema = null)
+    {
+        var batches = new List<IReadOnlyDictionary<string, Column>>();
+        await foreach (var batch in ParquetImportRows.ReadAsync(new MemoryStream(file), schema ?? Schema, TimeZoneInfo.Utc))
+        {
+            batches.Add(batch);
+        }
+
+        return batches;
+    }
+
+    private static readonly ParquetSchema FullSchema = new(
+        new DataField<long>("id"),
+        new ListField("vec", new DataField<float>("element")),
+        new DataField<sbyte>("small"),
+        new DataField<double>("score"),
+        new DataField<string>("tag", nullable: true),
+        new DataField<string>("doc"),
+        new ListField("nums", new DataField<long>("element")),
+        new ListField("half", new DataField<byte>("element")),
+        new DataField<string>("sparse"),
+        new DataField<string>("$meta"));
+
+    private static Dictionary<string, object?> Row(long id, float[] vec, string? tag, long[]? nums, string meta) => new()
+    {
+        ["id"] = id,
+        ["vec"] = vec,
+        ["small"] = (sbyte)-id,
+        ["score"] = id + 0.5,
+        ["tag"] = tag,
+        ["doc"] = $$"""{"n": {{id}}}""",
+        ["nums"] = nums,
+        ["half"] = Half16(vec),
+        ["sparse"] = $$"""{"{{id}}": 0.5}""",
+        ["$meta"] = meta,
+    };
+
+    private static byte[] Half16(float[] values)
+    {
+        var bytes = new byte[values.Length * 2];
+        PackedVectors.FromSingle(DataType.Float16Vector, values, bytes);
+        return bytes;
+    }
+
+    [Fact]
+    public async Task Every_column_is_read_into_its_fields_column_with_nulls_where_the_file_has_them()
+    {
+        var file = await FileAsync(FullSchema,
+            Row(1, [0.5f, 1], "a", [4, 5], """{"colour": "red"}"""),
+            Row(2, [2, 3], null, [], "{}"),
+            Row(3, [4, 5], "c", null, "{}"));
+
+        var columns = Assert.Single(await ReadAsync(file));
+
+        Assert.Equal([1L, 2, 3], ((ScalarColumn<long>)columns["id"]).Values);
+        Assert.Equal([0.5f, 1, 2, 3, 4, 5], ((VectorColumn<float>)columns["vec"]).Values);
+        Assert.Equal([-1, -2, -3], ((ScalarColumn<int>)columns["small"]).Values);
+        Assert.Equal([1.5f, 2.5f, 3.5f], ((ScalarColumn<float>)columns["score"]).Values);
+        var tag = (StringColumn)columns["tag"];
+        Assert.Equal(["a", "", "c"], tag.Values);
+        Assert.Equal([true, false, true], tag.Validity!);
+        Assert.Equal(["""{"n": 1}""", """{"n": 2}""", """{"n": 3}"""], ((JsonColumn)columns["doc"]).Values.Select(Encoding.UTF8.GetString));
+        var nums = (ArrayColumn)columns["nums"];
+        Assert.Equal([[4L, 5], [], []], nums.Values.Cast<long[]>());
+        Assert.Equal([true, true, false], nums.Validity!);
+        Assert.Equal([0.5f, 1, 2, 3, 4, 5], PackedVectors.ToSingle(DataType.Float16Vector, ((VectorColumn<byte>)columns["half"]).Values));
+        Assert.Equal(SparseVectors.Row([new(3, 0.5f)]), ((SparseVectorColumn)columns["sparse"]).Values[2]);
+        Assert.Equal("""{"colour": "red"}""", Encoding.UTF8.GetString(((JsonColumn)columns["$meta"]).Values[0]));
+    }
+
+    [Fact]
+    public async Task A_vector_of_the_wrong_length_is_refused_naming_its_row()
+    {
+        var schema = new ParquetSchema(new DataField<long>("id"), new ListField("vec", new DataField<float>("element")));
+        var file = await FileAsync(schema, Values(("id", 1L), ("vec", new[] { 1f, 2 })), Values(("id", 2L), ("vec", new[] { 1f, 2, 3 })));
+
+        var error = await Assert.ThrowsAsync<MilvusException>(() => ReadAsync(file));
+
+        Assert.Equal(ErrorCode.ParameterInvalid, error.Code);
+        Assert.Contains("row 1, field 'vec': the vector has 3 elements, but the field (FloatVector, dim 2) takes 2", error.Message);
+    }
+
+    [Fact]
+    public async Task Lists_whose_elements_may_be_null_as_pyarrow_writes_them_are_read_and_a_null_element_is_refused()
+    {
+        var schema = new ParquetSchema(new DataField<long>("id"), new ListField("vec", new DataField<float?>("element")),
+            new ListField("nums", new DataField<long?>("element")));
+        var file = await FileAsync(schema,
+            Values(("id", 1L), ("vec", new float?[] { 1, 2 }), ("nums", new long?[] { 7 })),
+            Values(("id", 2L), ("vec", new float?[] { 3, 4 }), ("nums", null)));
+        var withNull = await FileAsync(schema, Values(("id", 1L), ("vec", new float?[] { 1, null }), ("nums", new long?[] { 7 })));
+
+        var columns = Assert.Single(await ReadAsync(file));
+
+        Assert.Equal([1f, 2, 3, 4], ((VectorColumn<float>)columns["vec"]).Values);
+        Assert.Equal([[7L], []], ((ArrayColumn)columns["nums"]).Values.Cast<long[]>());
+        Assert.Equal([true, false], columns["nums"].Validity!);
+        Assert.Contains("row 0, field 'vec': a list element is null", (await Assert.ThrowsAsync<MilvusException>(() => ReadAsync(withNull))).Message);
+    }
+
+    [Fact]
+    public async Task Columns_no_field_takes_or_of_the_wrong_kind_are_refused()
+    {
+        var extra = await FileAsync(new ParquetSchema(new DataField<long>("id"), new DataField<long>("colour")), Values(("id", 1L), ("colour", 2L)));
+        var listForScalar = await FileAsync(new ParquetSchema(new DataField<long>("id"), new ListField("score", new DataField<float>("element"))),
+            Values(("id", 1L), ("score", new[] { 1f })));
+        var textForNumber = await FileAsync(new ParquetSchema(new DataField<string>("id")), Values(("id", "x")));
+
+        Assert.Contains("column 'colour' is not a field of collection imports; dynamic keys go in the $meta column as JSON",
+            (await Assert.ThrowsAsync<MilvusException>(() => ReadAsync(extra))).Message);
+        Assert.Contains("column 'score' holds lists, but Float field 'score' takes single values",
+            (await Assert.ThrowsAsync<MilvusException>(() => ReadAsync(listForScalar))).Message);
+        Assert.Contains("column 'id' holds Parquet ReadOnlyMemory`1 values, but Int64 field 'id' takes integers",
+            (await Assert.ThrowsAsync<MilvusException>(() => ReadAsync(textForNumber))).Message);
+        Assert.Contains("the file is not Parquet",
+            (await Assert.ThrowsAsync<MilvusException>(() => ReadAsync(Encoding.UTF8.GetBytes("""{"rows": []}""")))).Message);
+    }
+}
