@@ -10,7 +10,8 @@ namespace Milvus.Akka.Proxy.Tests;
 /// <summary>Milvus import JSON files read into the columns the insert path takes: every field type, nulls, the dynamic field, batches, errors naming the row.</summary>
 public sealed class JsonImportRowsTests
 {
-    private static FieldSchema Field(long id, string name, DataType type, params (string Key, string Value)[] typeParams) => new()
+    /// <summary>A field of the test schemas; the Parquet tests use it too.</summary>
+    internal static FieldSchema Field(long id, string name, DataType type, params (string Key, string Value)[] typeParams) => new()
     {
         FieldId = id,
         Name = name,

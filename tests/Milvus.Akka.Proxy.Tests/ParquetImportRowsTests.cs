@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text;
 using Milvus.Akka.Common;
 using Milvus.Akka.Index;
@@ -6,20 +5,13 @@ using Milvus.Akka.Index.Sparse;
 using Milvus.Akka.Proxy.Import;
 using Parquet.Schema;
 using Parquet.Serialization;
+using static Milvus.Akka.Proxy.Tests.JsonImportRowsTests;
 
 namespace Milvus.Akka.Proxy.Tests;
 
 /// <summary>Milvus import Parquet files (as pymilvus's BulkWriter writes them) read into the columns the insert path takes.</summary>
 public sealed class ParquetImportRowsTests
 {
-    private static FieldSchema Field(long id, string name, DataType type, params (string Key, string Value)[] typeParams) => new()
-    {
-        FieldId = id,
-        Name = name,
-        DataType = type,
-        TypeParams = typeParams.ToImmutableSortedDictionary(p => p.Key, p => p.Value),
-    };
-
     private static readonly CollectionSchema Schema = new()
     {
         Name = "imports",
