@@ -17,6 +17,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public string Address => $"127.0.0.1:{_cluster!.Front.GrpcPort}";
 
+    /// <summary>The object storage the nodes share.</summary>
+    public Storage.IObjectStore Objects => _cluster!.Front.Objects;
+
     public async Task InitializeAsync() => _cluster = await LocalCluster.StartAsync(Config);
 
     public async Task DisposeAsync()

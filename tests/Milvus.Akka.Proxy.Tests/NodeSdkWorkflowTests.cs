@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Milvus.Akka.Storage;
 
 namespace Milvus.Akka.Proxy.Tests;
 
@@ -7,19 +8,24 @@ namespace Milvus.Akka.Proxy.Tests;
 public sealed class NodeSdkWorkflowTests(GrpcServerFixture server)
 {
     [Fact]
-    public Task The_node_sdk_workflow_passes() => NodeSdkWorkflow.RunAsync(server.Address);
+    public Task The_node_sdk_workflow_passes() => NodeSdkWorkflow.RunAsync(server.Address, server.Node.Objects);
 }
 
 /// <summary>The same workflow against a cluster: the proxy on one node, the other roles on two others.</summary>
 public sealed class ClusterNodeSdkWorkflowTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
     [Fact]
-    public Task The_node_sdk_workflow_passes_against_a_multi_node_cluster() => NodeSdkWorkflow.RunAsync(cluster.Address);
+    public Task The_node_sdk_workflow_passes_against_a_multi_node_cluster() => NodeSdkWorkflow.RunAsync(cluster.Address, cluster.Objects);
 }
 
 public static class NodeSdkWorkflow
 {
-    public static Task RunAsync(string address) => RunAsync(["--test", "test/"], new Dictionary<string, string> { ["MILVUS_ADDRESS"] = address });
+    /// <param name="objects">The server's object storage, a local directory the import tests put their files in.</param>
+    public static Task RunAsync(string address, IObjectStore objects) => RunAsync(["--test", "test/"], new Dictionary<string, string>
+    {
+        ["MILVUS_ADDRESS"] = address,
+        ["MILVUS_OBJECTS_DIR"] = ((LocalObjectStore)objects).RootDirectory,
+    });
 
     /// <summary>Runs <c>node</c> with <paramref name="arguments"/> in tests/compat; fails with its output unless it exits with 0.</summary>
     public static async Task RunAsync(string[] arguments, IReadOnlyDictionary<string, string> environment)

@@ -56,10 +56,10 @@ function waitForPort(port, child, deadlineMs) {
   });
 }
 
-/** Returns { address, stop() }. */
+/** Returns { address, objectsDir (the server's object storage directory, when known), stop() }. */
 async function startServer() {
   if (process.env.MILVUS_ADDRESS) {
-    return { address: process.env.MILVUS_ADDRESS, stop: async () => {} };
+    return { address: process.env.MILVUS_ADDRESS, objectsDir: process.env.MILVUS_OBJECTS_DIR, stop: async () => {} };
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'milvus-akka-compat-'));
   const grpcPort = await freePort();
@@ -69,6 +69,8 @@ async function startServer() {
   await waitForPort(grpcPort, child, 60_000);
   return {
     address: `127.0.0.1:${grpcPort}`,
+    // The embedded object store (milvus.storage.local.root): where bulk-import files are put.
+    objectsDir: path.join(dataDir, 'data', 'objects'),
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise(resolve => child.once('exit', resolve));
@@ -81,8 +83,8 @@ async function startServer() {
 }
 
 /**
- * Starts a server before the calling file's tests and hands a connected SDK client to <onConnected>; both are closed
- * after the tests.
+ * Starts a server before the calling file's tests and hands a connected SDK client (and the server) to <onConnected>;
+ * both are closed after the tests.
  */
 function serverWithClient(MilvusClient, onConnected) {
   let server;
@@ -91,7 +93,7 @@ function serverWithClient(MilvusClient, onConnected) {
     server = await startServer();
     client = new MilvusClient({ address: server.address, timeout: 60_000 });
     await client.connectPromise;
-    onConnected(client);
+    onConnected(client, server);
   });
   after(async () => {
     if (client) await client.closeConnection();
