@@ -122,7 +122,8 @@ public sealed partial class MilvusProxy
         {
             try
             {
-                await ReportImportAsync(job, ImportJobState.Failed, total, imported, e is MilvusException ? e.Message : e.ToString());
+                // A bug is named, not dumped: the reason is shown to clients.
+                await ReportImportAsync(job, ImportJobState.Failed, total, imported, e is MilvusException ? e.Message : $"{e.GetType().Name}: {e.Message}");
             }
             catch (MilvusException)
             {
@@ -149,13 +150,13 @@ public sealed partial class MilvusProxy
 
             var bytes = await importObjects.GetAsync(file);
             var rows = IsParquet(file)
-                ? ParquetImportRows.ReadAsync(new MemoryStream(bytes, writable: false), info.Schema, timezone)
-                : JsonImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows).ToAsyncEnumerable();
+                ? ParquetImportRows.Read(bytes, info.Schema, timezone)
+                : JsonImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows);
             var first = 0;
             var checking = 0;
             try
             {
-                await foreach (var columns in rows)
+                foreach (var columns in rows)
                 {
                     foreach (var batch in InBatches(columns, settings.Import.BatchRows))
                     {

@@ -1,49 +1,50 @@
-using System.Text;
 using Milvus.Akka.Common;
 using Milvus.Akka.Index;
 using Milvus.Akka.Spatial;
-using Parquet;
-using Parquet.Data;
-using Parquet.Schema;
+using ParquetSharp;
+using Column = Milvus.Akka.Common.Column;
+using Encoding = System.Text.Encoding;
 
 namespace Milvus.Akka.Proxy.Import;
 
 /// <summary>
-/// The rows of a Milvus import Parquet file (what pymilvus's BulkWriter writes by default), as columns by field name,
-/// one batch per row group, column by column. A column is named for its field: scalars as Parquet scalars, VarChar,
-/// JSON, Geometry (WKT) and Timestamptz (ISO text) as strings, vectors and arrays as lists (Float16 and BFloat16
-/// vectors as their bytes or as floats; a sparse vector as JSON text), the dynamic field as a <c>$meta</c> JSON string
-/// column. A field without a column is left to the insert path (defaults, nulls, or an error naming it).
+/// The rows of a Milvus import Parquet file (what pymilvus's and the Node SDK's BulkWriter write), as columns by field
+/// name, one batch per row group, read with ParquetSharp (Apache Arrow's Parquet reader: data pages v1 and v2, every
+/// codec). A column is named for its field: scalars as Parquet scalars, VarChar, JSON, Geometry (WKT) and Timestamptz
+/// (ISO text) as strings, vectors and arrays as lists (Float16 and BFloat16 vectors as their bytes or as floats; a
+/// sparse vector as JSON text), the dynamic field as a <c>$meta</c> JSON string column. A field without a column is left
+/// to the insert path (defaults, nulls, or an error naming it).
 /// </summary>
 public static class ParquetImportRows
 {
     /// <exception cref="MilvusException">ParameterInvalid for a file that is not Parquet, a column no field has, or a value its field cannot take;
     /// OperationNotSupported for nested columns.</exception>
-    public static async IAsyncEnumerable<IReadOnlyDictionary<string, Column>> ReadAsync(Stream file, CollectionSchema schema, TimeZoneInfo timezone)
+    public static IEnumerable<IReadOnlyDictionary<string, Column>> Read(byte[] file, CollectionSchema schema, TimeZoneInfo timezone)
     {
-        ParquetReader reader;
+        ParquetFileReader reader;
         try
         {
-            reader = await ParquetReader.CreateAsync(file);
+            reader = new ParquetFileReader(new MemoryStream(file, writable: false));
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException)
+        catch (ParquetException e)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"the file is not Parquet: {e.Message}");
         }
 
-        await using (reader)
+        using (reader)
         {
-            var fields = Fields(reader.Schema, schema);
+            var fields = Fields(reader.FileMetaData, schema);
             var first = 0;
-            for (var group = 0; group < reader.RowGroupCount; group++)
+            for (var group = 0; group < reader.FileMetaData.NumRowGroups; group++)
             {
-                var rowGroup = reader.OpenRowGroupReader(group);
-                var rows = checked((int)rowGroup.RowCount);
+                using var rowGroup = reader.RowGroup(group);
+                var rows = checked((int)rowGroup.MetaData.NumRows);
                 var columns = new Dictionary<string, Column>();
-                foreach (var (field, data) in fields)
+                for (var i = 0; i < fields.Count; i++)
                 {
-                    using var raw = await rowGroup.ReadRawColumnDataBaseAsync(data);
-                    columns[field.Name] = new CellReader(field, data, raw, rows, first, timezone).Column();
+                    using var column = rowGroup.Column(i);
+                    using var values = column.LogicalReader();
+                    columns[fields[i].Name] = new CellReader(fields[i], values.Apply(new ReadAll(rows)), first, timezone).Column();
                 }
 
                 first += rows;
@@ -52,279 +53,188 @@ public static class ParquetImportRows
         }
     }
 
-    /// <summary>Each column of the file with its field; columns of nested types, or named for no field, are refused.</summary>
-    private static List<(FieldSchema Field, DataField Data)> Fields(ParquetSchema file, CollectionSchema schema)
+    /// <summary>The field of each column of the file, in column order; nested columns, or columns named for no field, are refused.</summary>
+    private static List<FieldSchema> Fields(FileMetaData file, CollectionSchema schema)
     {
-        var fields = new List<(FieldSchema, DataField)>();
-        foreach (var column in file.Fields)
+        var fields = new List<FieldSchema>();
+        for (var i = 0; i < file.NumColumns; i++)
         {
-            var field = schema.FindField(column.Name) ?? throw new MilvusException(ErrorCode.ParameterInvalid, schema.EnableDynamicField
-                ? $"column '{column.Name}' is not a field of collection {schema.Name}; dynamic keys go in the {CollectionSchema.DynamicFieldName} column as JSON"
-                : $"column '{column.Name}' is not a field of collection {schema.Name}");
-            var data = column switch
+            var column = file.Schema.Column(i);
+            var path = column.Path.ToDotVector();
+            var field = schema.FindField(path[0]) ?? throw new MilvusException(ErrorCode.ParameterInvalid, schema.EnableDynamicField
+                ? $"column '{path[0]}' is not a field of collection {schema.Name}; dynamic keys go in the {CollectionSchema.DynamicFieldName} column as JSON"
+                : $"column '{path[0]}' is not a field of collection {schema.Name}");
+            if (column.MaxRepetitionLevel > 1 || (column.MaxRepetitionLevel == 0 && path.Length > 1))
             {
-                DataField scalar => scalar,
-                ListField { Item: DataField item } => item,
-                _ => throw new MilvusException(ErrorCode.OperationNotSupported,
-                    $"column '{column.Name}' is a Parquet {column.SchemaType.ToString().ToLowerInvariant()} of nested values, which Milvus.Akka does not import"),
-            };
-            fields.Add((field, data));
+                throw new MilvusException(ErrorCode.OperationNotSupported,
+                    $"column '{path[0]}' holds nested values ({string.Join('.', path)}), which Milvus.Akka does not import");
+            }
+
+            fields.Add(field);
         }
 
         return fields;
     }
 
-    /// <summary>
-    /// One column chunk as Parquet stores it — present values packed together, definition levels saying which rows
-    /// (and list elements) have one, repetition levels where lists start — turned into the field's column.
-    /// </summary>
-    private sealed class CellReader(FieldSchema field, DataField data, RawColumnData raw, int rows, int first, TimeZoneInfo timezone)
+    /// <summary>A whole column chunk as ParquetSharp's logical values: one per row, a list as an array, null where absent.</summary>
+    private sealed class ReadAll(int rows) : ILogicalColumnReaderVisitor<Array>
     {
-        private bool IsList => data.MaxRepetitionLevel > 0;
+        public Array OnLogicalColumnReader<TValue>(LogicalColumnReader<TValue> reader) => reader.ReadAll(rows);
+    }
+
+    /// <summary>One column chunk's cells turned into the field's column.</summary>
+    private sealed class CellReader(FieldSchema field, Array cells, int first, TimeZoneInfo timezone)
+    {
+        private int Rows => cells.Length;
+
+        /// <summary>Lists come as arrays of their elements; a binary cell (byte[]) is a single value where the field takes one.</summary>
+        private bool IsList => cells.GetType().GetElementType() is { IsArray: true } cell && cell != typeof(byte[]);
 
         public Column Column()
         {
-            if (data.MaxRepetitionLevel > 1)
+            var validity = new bool[Rows];
+            for (var row = 0; row < Rows; row++)
             {
-                throw new MilvusException(ErrorCode.OperationNotSupported, $"column '{field.Name}' holds lists of lists, which Milvus.Akka does not import");
+                validity[row] = cells.GetValue(row) is not null;
             }
 
-            var (validity, starts) = IsList ? ListLayout() : ScalarLayout();
             var nullable = validity.Contains(false) ? validity : null;
-            switch (field.DataType)
-            {
-                case DataType.FloatVector:
-                    return new VectorColumn<float>(field.DataType, field.Dim, Vectors(validity, starts, field.Dim, Floats()), nullable);
-                case DataType.BinaryVector:
-                    return new VectorColumn<byte>(field.DataType, field.Dim, Vectors(validity, starts, field.Dim / 8, Bytes()), nullable);
-                case DataType.Int8Vector:
-                    return new VectorColumn<byte>(field.DataType, field.Dim, Packed(validity, starts), nullable);
-                case DataType.Float16Vector or DataType.BFloat16Vector:
-                    return new VectorColumn<byte>(field.DataType, field.Dim,
-                        data.ClrType == typeof(byte) ? Vectors(validity, starts, field.DataType.VectorRowWidth(field.Dim), Bytes()) : Packed(validity, starts),
-                        nullable);
-                case DataType.Array:
-                    RequireList();
-                    return new ArrayColumn(field.ElementType, ArrayRows(validity, starts), nullable);
-            }
-
-            RequireScalar();
             return field.DataType switch
             {
-                DataType.Bool => new ScalarColumn<bool>(field.DataType, Spread(validity, Bools()), nullable),
-                DataType.Int8 or DataType.Int16 or DataType.Int32 => new ScalarColumn<int>(field.DataType, Spread(validity, Ints()), nullable),
-                DataType.Int64 => new ScalarColumn<long>(field.DataType, Spread(validity, Longs()), nullable),
-                DataType.Float => new ScalarColumn<float>(field.DataType, Spread(validity, Floats()), nullable),
-                DataType.Double => new ScalarColumn<double>(field.DataType, Spread(validity, Doubles()), nullable),
-                DataType.VarChar or DataType.String => new StringColumn(Spread(validity, Strings(), ""), nullable),
-                DataType.Json => new JsonColumn(Spread(validity, Strings().Select(Encoding.UTF8.GetBytes).ToArray(), []), nullable),
-                DataType.Geometry => new GeometryColumn(Spread(validity, Converted(Strings(), (wkt, row) => GeometryCodec.WktToWkb(wkt, What(row))), []), nullable),
-                DataType.Timestamptz => new ScalarColumn<long>(field.DataType, Spread(validity, Converted(Strings(), (text, _) => Timestamptz.Parse(text, timezone))), nullable),
+                DataType.FloatVector => new VectorColumn<float>(field.DataType, field.Dim, Vectors(field.Dim, Single), nullable),
+                DataType.BinaryVector => new VectorColumn<byte>(field.DataType, field.Dim, Vectors(field.Dim / 8, Byte), nullable),
+                DataType.Float16Vector or DataType.BFloat16Vector or DataType.Int8Vector =>
+                    new VectorColumn<byte>(field.DataType, field.Dim, PackedVectors(), nullable),
+                DataType.Array => new ArrayColumn(field.ElementType, Each(ArrayRow, ArrayEmpty()), nullable),
+                DataType.Bool => new ScalarColumn<bool>(field.DataType, Each(Scalar(Boolean)), nullable),
+                DataType.Int8 or DataType.Int16 or DataType.Int32 => new ScalarColumn<int>(field.DataType, Each(Scalar(Int32)), nullable),
+                DataType.Int64 => new ScalarColumn<long>(field.DataType, Each(Scalar(Int64)), nullable),
+                DataType.Float => new ScalarColumn<float>(field.DataType, Each(Scalar(Single)), nullable),
+                DataType.Double => new ScalarColumn<double>(field.DataType, Each(Scalar(Double)), nullable),
+                DataType.VarChar or DataType.String => new StringColumn(Each(Scalar(Text), ""), nullable),
+                DataType.Json => new JsonColumn(Each(Scalar((cell, row) => Encoding.UTF8.GetBytes(Text(cell, row))), []), nullable),
+                DataType.Geometry => new GeometryColumn(Each(Scalar((cell, row) => GeometryCodec.WktToWkb(Text(cell, row), What(row))), []), nullable),
+                DataType.Timestamptz => new ScalarColumn<long>(field.DataType, Each(Scalar((cell, row) => Timestamptz.Parse(Text(cell, row), timezone))), nullable),
                 DataType.SparseFloatVector => new SparseVectorColumn(
-                    Spread(validity, Converted(Strings(), (json, row) => JsonImportRows.SparseFromText(json, field, row)), []), nullable),
+                    Each(Scalar((cell, row) => JsonImportRows.SparseFromText(Text(cell, row), field, first + row)), []), nullable),
                 _ => throw new MilvusException(ErrorCode.OperationNotSupported, $"importing field '{field.Name}' of type {field.DataType} is not supported by Milvus.Akka"),
             };
         }
 
         private string What(int row) => $"row {first + row}, field '{field.Name}'";
 
-        private void RequireList()
+        /// <summary>Each present cell converted, <paramref name="fill"/> where the cell is null.</summary>
+        private T[] Each<T>(Func<object, int, T> convert, T fill = default!)
         {
-            if (!IsList)
+            var result = new T[Rows];
+            for (var row = 0; row < Rows; row++)
             {
-                throw new MilvusException(ErrorCode.ParameterInvalid, $"column '{field.Name}' holds single values, but {field.DataType} field '{field.Name}' takes lists");
+                result[row] = cells.GetValue(row) is { } cell ? convert(cell, row) : fill;
             }
+
+            return result;
         }
 
-        private void RequireScalar()
+        /// <summary>A converter of single values, refusing list cells.</summary>
+        private Func<object, int, T> Scalar<T>(Func<object, int, T> convert)
         {
             if (IsList)
             {
                 throw new MilvusException(ErrorCode.ParameterInvalid,
                     $"column '{field.Name}' holds lists, but {field.DataType} field '{field.Name}' takes single values{(field.DataType == DataType.SparseFloatVector ? " (a sparse vector as JSON text)" : "")}");
             }
+
+            return convert;
         }
 
-        /// <summary>Which rows have a value, and (always null here) where their elements start.</summary>
-        private (bool[] Validity, int[]? Starts) ScalarLayout()
+        private MilvusException Wrong(object value, int row, string expected) =>
+            new(ErrorCode.ParameterInvalid, $"{What(row)}: expected {expected}, got a Parquet {value.GetType().Name} ({value})");
+
+        private bool Boolean(object value, int row) => value is bool b ? b : throw Wrong(value, row, "a boolean");
+
+        private long Int64(object value, int row) => value switch
         {
-            var validity = new bool[rows];
-            if (data.MaxDefinitionLevel == 0)
-            {
-                Array.Fill(validity, true);
-                return (validity, null);
-            }
-
-            var levels = raw.DefinitionLevels;
-            for (var row = 0; row < rows; row++)
-            {
-                validity[row] = levels[row] == data.MaxDefinitionLevel;
-            }
-
-            return (validity, null);
-        }
-
-        /// <summary>
-        /// Which rows have a list, and where each row's elements start among the present values (rows + 1 entries). A
-        /// list may be null (a level below the empty list's), empty, or hold elements; an element itself may not be null.
-        /// </summary>
-        private (bool[] Validity, int[] Starts) ListLayout()
-        {
-            var definitions = raw.DefinitionLevels;
-            var repetitions = raw.RepetitionLevels;
-            var present = data.MaxDefinitionLevel;
-            var empty = data.IsNullable ? present - 2 : present - 1;
-            var validity = new bool[rows];
-            var starts = new int[rows + 1];
-            int row = -1, values = 0;
-            for (var i = 0; i < definitions.Length; i++)
-            {
-                if (repetitions[i] == 0)
-                {
-                    row++;
-                    starts[row] = values;
-                    validity[row] = definitions[i] >= empty;
-                }
-
-                if (definitions[i] == present)
-                {
-                    values++;
-                }
-                else if (definitions[i] > empty)
-                {
-                    throw new MilvusException(ErrorCode.ParameterInvalid, $"{What(row)}: a list element is null");
-                }
-            }
-
-            starts[rows] = values;
-            return (validity, starts);
-        }
-
-        /// <summary>How many values the chunk holds (present rows, or present list elements).</summary>
-        private int ValueCount()
-        {
-            if (data.MaxDefinitionLevel == 0)
-            {
-                return rows;
-            }
-
-            var count = 0;
-            foreach (var level in raw.DefinitionLevels)
-            {
-                count += level == data.MaxDefinitionLevel ? 1 : 0;
-            }
-
-            return count;
-        }
-
-        private T[] Values<T>() where T : struct => ((RawColumnData<T>)raw).Values[..ValueCount()].ToArray();
-
-        private bool[] Bools() => raw is RawColumnData<bool> ? Values<bool>() : throw WrongType("booleans");
-
-        private long[] Longs() => raw switch
-        {
-            RawColumnData<long> => Values<long>(),
-            RawColumnData<int> => [.. Values<int>().Select(v => (long)v)],
-            RawColumnData<short> => [.. Values<short>().Select(v => (long)v)],
-            RawColumnData<sbyte> => [.. Values<sbyte>().Select(v => (long)v)],
-            RawColumnData<byte> => [.. Values<byte>().Select(v => (long)v)],
-            RawColumnData<ushort> => [.. Values<ushort>().Select(v => (long)v)],
-            RawColumnData<uint> => [.. Values<uint>().Select(v => (long)v)],
-            _ => throw WrongType("integers"),
+            long v => v,
+            int v => v,
+            short v => v,
+            sbyte v => v,
+            byte v => v,
+            ushort v => v,
+            uint v => v,
+            ulong v when v <= long.MaxValue => (long)v,
+            _ => throw Wrong(value, row, "an integer"),
         };
 
-        private int[] Ints() => [.. Longs().Select(v => v is >= int.MinValue and <= int.MaxValue
-            ? (int)v
-            : throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}': {v} is not a 32-bit integer"))];
+        private int Int32(object value, int row) =>
+            Int64(value, row) is var v and >= int.MinValue and <= int.MaxValue ? (int)v : throw Wrong(value, row, "a 32-bit integer");
 
-        private double[] Doubles() => raw switch
+        private double Double(object value, int row) => value switch
         {
-            RawColumnData<double> => Values<double>(),
-            RawColumnData<float> => [.. Values<float>().Select(v => (double)v)],
-            _ => [.. Longs().Select(v => (double)v)],
+            double v => v,
+            float v => v,
+            _ => Int64(value, row),
         };
 
-        private float[] Floats() => raw is RawColumnData<float> ? Values<float>() : [.. Doubles().Select(v => (float)v)];
+        private float Single(object value, int row) => value is float v ? v : (float)Double(value, row);
 
-        private byte[] Bytes() => [.. Longs().Select(v => v is >= 0 and <= 255
-            ? (byte)v
-            : throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}': {v} is not a byte (0 to 255)"))];
+        private byte Byte(object value, int row) =>
+            Int64(value, row) is var v and >= 0 and <= 255 ? (byte)v : throw Wrong(value, row, "a byte (0 to 255)");
 
-        private string[] Strings() => raw is RawColumnData<ReadOnlyMemory<char>> ? [.. Values<ReadOnlyMemory<char>>().Select(v => v.ToString())] : throw WrongType("strings");
-
-        private MilvusException WrongType(string expected) => new(ErrorCode.ParameterInvalid,
-            $"column '{field.Name}' holds Parquet {data.ClrType.Name} values, but {field.DataType} field '{field.Name}' takes {expected}");
-
-        /// <summary>Each present value converted; <paramref name="convert"/> gets the value's row in the chunk for errors.</summary>
-        private TOut[] Converted<TOut>(string[] values, Func<string, int, TOut> convert)
+        private string Text(object value, int row) => value switch
         {
-            var (validity, _) = ScalarLayout();
-            var result = new TOut[values.Length];
-            for (int row = 0, next = 0; row < rows; row++)
-            {
-                if (validity[row])
-                {
-                    result[next] = convert(values[next], row);
-                    next++;
-                }
-            }
-
-            return result;
-        }
-
-        /// <summary>The present values placed at their rows, <paramref name="fill"/> at the null ones.</summary>
-        private T[] Spread<T>(bool[] validity, T[] values, T fill = default!)
-        {
-            if (values.Length == rows)
-            {
-                return values;
-            }
-
-            var result = new T[rows];
-            for (int row = 0, next = 0; row < rows; row++)
-            {
-                result[row] = validity[row] ? values[next++] : fill;
-            }
-
-            return result;
-        }
+            string text => text,
+            byte[] utf8 => Encoding.UTF8.GetString(utf8),
+            _ => throw Wrong(value, row, "a string"),
+        };
 
         /// <summary>Each row's list as a vector of <paramref name="width"/> elements; a null row stays zeros.</summary>
-        private T[] Vectors<T>(bool[] validity, int[]? starts, int width, T[] values)
+        private T[] Vectors<T>(int width, Func<object, int, T> element)
         {
-            RequireList();
-            var result = new T[rows * width];
-            for (var row = 0; row < rows; row++)
+            var result = new T[Rows * width];
+            for (var row = 0; row < Rows; row++)
             {
-                if (!validity[row])
+                if (cells.GetValue(row) is not { } cell)
                 {
                     continue;
                 }
 
-                var length = starts![row + 1] - starts[row];
-                if (length != width)
+                var list = List(cell, row);
+                if (list.Length != width)
                 {
                     throw new MilvusException(ErrorCode.ParameterInvalid,
-                        $"{What(row)}: the vector has {length} elements, but the field ({field.DataType}, dim {field.Dim}) takes {width}");
+                        $"{What(row)}: the vector has {list.Length} elements, but the field ({field.DataType}, dim {field.Dim}) takes {width}");
                 }
 
-                values.AsSpan(starts[row], width).CopyTo(result.AsSpan(row * width, width));
+                for (var i = 0; i < width; i++)
+                {
+                    result[row * width + i] = element(list.GetValue(i) ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"{What(row)}: a vector element is null"), row);
+                }
             }
 
             return result;
         }
 
-        /// <summary>Int8, Float16 or BFloat16 vectors given as numbers, packed.</summary>
-        private byte[] Packed(bool[] validity, int[]? starts)
+        /// <summary>A list cell: an array of its elements (a list of bytes comes as byte[], as a binary value does).</summary>
+        private Array List(object cell, int row) => cell as Array
+            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"{What(row)}: {field.DataType} field '{field.Name}' takes a list, got a Parquet {cell.GetType().Name}");
+
+        /// <summary>Int8, Float16 or BFloat16 vectors: lists of numbers, packed; Float16 and BFloat16 may also come as their bytes.</summary>
+        private byte[] PackedVectors()
         {
-            var floats = Vectors(validity, starts, field.Dim, Floats());
             var width = field.DataType.VectorRowWidth(field.Dim);
-            var packed = new byte[rows * width];
-            for (var row = 0; row < rows; row++)
+            var cellType = cells.GetType().GetElementType();
+            if (field.DataType != DataType.Int8Vector && (cellType == typeof(byte[]) || cellType == typeof(byte?[])))
+            {
+                return Vectors(width, Byte);
+            }
+
+            var floats = Vectors(field.Dim, Single);
+            var packed = new byte[Rows * width];
+            for (var row = 0; row < Rows; row++)
             {
                 try
                 {
-                    PackedVectors.FromSingle(field.DataType, floats.AsSpan(row * field.Dim, field.Dim), packed.AsSpan(row * width, width));
+                    Index.PackedVectors.FromSingle(field.DataType, floats.AsSpan(row * field.Dim, field.Dim), packed.AsSpan(row * width, width));
                 }
                 catch (MilvusException e)
                 {
@@ -335,29 +245,26 @@ public static class ParquetImportRows
             return packed;
         }
 
-        private Array[] ArrayRows(bool[] validity, int[]? starts)
+        private Array ArrayEmpty() => Array.CreateInstance(ArrayColumn.RowType(field.ElementType).GetElementType()!, 0);
+
+        private Array ArrayRow(object cell, int row)
         {
-            Array values = field.ElementType switch
+            var list = List(cell, row);
+            Func<object, int, object> element = field.ElementType switch
             {
-                DataType.Bool => Bools(),
-                DataType.Int8 or DataType.Int16 or DataType.Int32 => Ints(),
-                DataType.Int64 => Longs(),
-                DataType.Float => Floats(),
-                DataType.Double => Doubles(),
-                DataType.VarChar or DataType.String => Strings(),
+                DataType.Bool => (v, r) => Boolean(v, r),
+                DataType.Int8 or DataType.Int16 or DataType.Int32 => (v, r) => Int32(v, r),
+                DataType.Int64 => (v, r) => Int64(v, r),
+                DataType.Float => (v, r) => Single(v, r),
+                DataType.Double => (v, r) => Double(v, r),
+                DataType.VarChar or DataType.String => (v, r) => Text(v, r),
                 _ => throw new MilvusException(ErrorCode.OperationNotSupported,
                     $"importing arrays of {field.ElementType} (field '{field.Name}') is not supported by Milvus.Akka"),
             };
-            var elementType = values.GetType().GetElementType()!;
-            var result = new Array[rows];
-            for (var row = 0; row < rows; row++)
+            var result = Array.CreateInstance(ArrayColumn.RowType(field.ElementType).GetElementType()!, list.Length);
+            for (var i = 0; i < list.Length; i++)
             {
-                var length = validity[row] ? starts![row + 1] - starts[row] : 0;
-                result[row] = Array.CreateInstance(elementType, length);
-                if (length > 0)
-                {
-                    Array.Copy(values, starts![row], result[row], 0, length);
-                }
+                result.SetValue(element(list.GetValue(i) ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"{What(row)}: an array element is null"), row), i);
             }
 
             return result;

@@ -59,7 +59,7 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 printf 'milvus.proxy.grpc.port = %s\nmilvus.management.port = 0\nakka.loglevel = WARNING\n' "$port" > "$work/server.hocon"
 # The Import spec uploads its files to MinIO on 127.0.0.1:9000 (bucket a-bucket, minioadmin keys) and imports them:
 # the server keeps its objects in that bucket, on a stand-in started here unless something already serves the port.
-if printf '%s\n' "${files[@]}" | grep -qx Import; then
+if printf '%s\n' "${files[@]}" | grep -qE '^(Import|BulkWriter.*)$'; then
   if ! (exec 3<>/dev/tcp/127.0.0.1/9000) 2>/dev/null; then
     mkdir -p "$work/minio"
     node "$here/minio-standin.js" "$work/minio" 9000 > "$out/minio.log" 2>&1 &
