@@ -285,7 +285,7 @@ public sealed partial class Bm25RpcTests(GrpcServerFixture server)
         return response;
     }
 
-    private static ProtoSearchRequest TextSearch(string name, string[] queries, string? filter, int limit, string field = "sparse")
+    internal static ProtoSearchRequest TextSearch(string name, string[] queries, string? filter, int limit, string field = "sparse")
     {
         var placeholder = new PlaceholderValue { Tag = "$0", Type = PlaceholderType.VarChar };
         placeholder.Values.AddRange(queries.Select(ByteString.CopyFromUtf8));
@@ -314,7 +314,8 @@ public sealed partial class Bm25RpcTests(GrpcServerFixture server)
         };
     }
 
-    private static CollectionSchema Schema(string name) => new()
+    /// <summary>id, vec, text (analyzed), tag, and sparse, the output of the BM25 function over text; the import tests use it too.</summary>
+    internal static CollectionSchema Schema(string name) => new()
     {
         Name = name,
         Fields =

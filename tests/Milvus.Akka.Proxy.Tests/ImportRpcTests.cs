@@ -49,9 +49,11 @@ public sealed class ImportRpcTests(GrpcServerFixture server) : IAsyncLifetime
         return key;
     }
 
-    private async Task<long> ImportAsync(params string[] files)
+    private Task<long> ImportAsync(params string[] files) => ImportIntoAsync(_collection, files);
+
+    private async Task<long> ImportIntoAsync(string collection, params string[] files)
     {
-        var response = await Client.ImportAsync(new ImportRequest { CollectionName = _collection, Files = { files } });
+        var response = await Client.ImportAsync(new ImportRequest { CollectionName = collection, Files = { files } });
         Succeeded(response.Status);
         return Assert.Single(response.Tasks);
     }
@@ -137,6 +139,40 @@ public sealed class ImportRpcTests(GrpcServerFixture server) : IAsyncLifetime
         });
         Succeeded(picked.Status);
         Assert.Equal([20000L, 24998], picked.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.Order());
+    }
+
+    [Fact]
+    public async Task Rows_imported_into_a_bm25_collection_get_their_sparse_vectors_from_the_function()
+    {
+        var name = _collection + "_bm25";
+        Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = Bm25RpcTests.Schema(name).ToByteString() }));
+        try
+        {
+            await CreateFlatIndexAsync(Client, name);
+            Succeeded(await Client.CreateIndexAsync(new CreateIndexRequest
+            {
+                CollectionName = name, FieldName = "sparse", ExtraParams = { Pair("index_type", "SPARSE_INVERTED_INDEX"), Pair("metric_type", "BM25") },
+            }));
+            string[] texts = ["the quick brown fox", "lazy dogs sleep all day", "a fox jumps over the lazy dog", "vector databases store embeddings"];
+            var file = await PutFileAsync("texts.json", "[" + string.Join(",", texts.Select((text, i) => $$"""{"id": {{i}}, "vec": [{{i}}, 1], "text": "{{text}}", "tag": "t"}""")) + "]");
+            var given = await PutFileAsync("given.json", """[{"id": 9, "vec": [9, 1], "text": "fox", "tag": "t", "sparse": {"1": 0.5}}]""");
+
+            var imported = await FinishedAsync(await ImportIntoAsync(name, file));
+            var refused = await FinishedAsync(await ImportIntoAsync(name, given));
+
+            Assert.True(imported.State == ImportState.ImportCompleted, Info(imported, "failed_reason"));
+            Assert.Equal(ImportState.ImportFailed, refused.State);
+            Assert.Contains("field sparse is the output of function bm25: the server computes it", Info(refused, "failed_reason"));
+            Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = name }));
+            await WaitLoadedAsync(Client, name);
+            var found = await Client.SearchAsync(Bm25RpcTests.TextSearch(name, ["fox"], null, 4));
+            Succeeded(found.Status);
+            Assert.Equal([0L, 2], found.Results.Ids.IntId.Data.Order());
+        }
+        finally
+        {
+            await Client.DropCollectionAsync(new DropCollectionRequest { CollectionName = name });
+        }
     }
 
     [Fact]
