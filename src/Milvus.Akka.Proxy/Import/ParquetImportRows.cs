@@ -187,8 +187,11 @@ public static class ParquetImportRows
             _ => throw Wrong(value, row, "a string"),
         };
 
-        /// <summary>Each row's list as a vector of <paramref name="width"/> elements; a null row stays zeros.</summary>
-        private T[] Vectors<T>(int width, Func<object, int, T> element)
+        /// <summary>
+        /// Each row's list as a vector of <paramref name="width"/> elements; a null row stays zeros. Lists of the vector's
+        /// own element type (nullable or not) are copied as they are; others convert element by element.
+        /// </summary>
+        private T[] Vectors<T>(int width, Func<object, int, T> element) where T : struct
         {
             var result = new T[Rows * width];
             for (var row = 0; row < Rows; row++)
@@ -205,14 +208,33 @@ public static class ParquetImportRows
                         $"{What(row)}: the vector has {list.Length} elements, but the field ({field.DataType}, dim {field.Dim}) takes {width}");
                 }
 
-                for (var i = 0; i < width; i++)
+                var vector = result.AsSpan(row * width, width);
+                switch (list)
                 {
-                    result[row * width + i] = element(list.GetValue(i) ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"{What(row)}: a vector element is null"), row);
+                    case T[] same:
+                        same.CopyTo(vector);
+                        break;
+                    case T?[] maybe:
+                        for (var i = 0; i < width; i++)
+                        {
+                            vector[i] = maybe[i] ?? throw NullElement(row);
+                        }
+
+                        break;
+                    default:
+                        for (var i = 0; i < width; i++)
+                        {
+                            vector[i] = element(list.GetValue(i) ?? throw NullElement(row), row);
+                        }
+
+                        break;
                 }
             }
 
             return result;
         }
+
+        private MilvusException NullElement(int row) => new(ErrorCode.ParameterInvalid, $"{What(row)}: a vector element is null");
 
         /// <summary>A list cell: an array of its elements (a list of bytes comes as byte[], as a binary value does).</summary>
         private Array List(object cell, int row) => cell as Array
