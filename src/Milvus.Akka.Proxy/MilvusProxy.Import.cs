@@ -85,10 +85,11 @@ public sealed partial class MilvusProxy
         }
     }
 
-    /// <summary>Runs a job to its end; every outcome is reported to the coordinator, none thrown.</summary>
+    /// <summary>Runs a job to its end once one of this proxy's import slots is free; every outcome is reported to the coordinator, none thrown.</summary>
     private async Task RunImportAsync(ImportJob job)
     {
         long total = 0, imported = 0;
+        await _importSlots.WaitAsync();
         try
         {
             await ReportImportAsync(job, ImportJobState.Importing, 0, 0);
@@ -131,23 +132,32 @@ public sealed partial class MilvusProxy
                 // record says so either way, or will once this node leaves.
             }
         }
+        finally
+        {
+            _importSlots.Release();
+        }
     }
 
     /// <summary>Every row of every file, read and checked: batches ready to write but for auto-id keys.</summary>
     private async Task<List<RowBatch>> ReadImportFilesAsync(ImportJob job, CollectionInfo info)
     {
         var timezone = Timestamptz.ZoneOf(info.Properties);
+        long size = 0;
+        foreach (var file in job.Files)
+        {
+            size += (await importObjects.StatAsync(file) ?? throw new MilvusException(ErrorCode.ImportFailed, $"file {file} is not in object storage")).Size;
+        }
+
+        if (size > settings.Import.MaxJobBytes)
+        {
+            throw new MilvusException(ErrorCode.ImportFailed,
+                $"the files of import job {job.JobId} hold {size} bytes, more than milvus.proxy.import.max-job-size ({settings.Import.MaxJobBytes}): " +
+                "they are read into memory whole; split them over several jobs");
+        }
+
         var batches = new List<RowBatch>();
         foreach (var file in job.Files)
         {
-            var stat = await importObjects.StatAsync(file)
-                ?? throw new MilvusException(ErrorCode.ImportFailed, $"file {file} is not in object storage");
-            if (stat.Size > settings.Import.MaxFileBytes)
-            {
-                throw new MilvusException(ErrorCode.ImportFailed,
-                    $"file {file} has {stat.Size} bytes, more than milvus.proxy.import.max-file-size ({settings.Import.MaxFileBytes})");
-            }
-
             var bytes = await importObjects.GetAsync(file);
             var rows = IsParquet(file)
                 ? ParquetImportRows.Read(bytes, info.Schema, timezone)
@@ -177,6 +187,9 @@ public sealed partial class MilvusProxy
 
         return batches;
     }
+
+    /// <summary>Jobs this proxy runs at once (<c>milvus.proxy.import.max-running-jobs</c>): each holds its files' rows in memory.</summary>
+    private readonly SemaphoreSlim _importSlots = new(settings.Import.MaxRunningJobs);
 
     private static bool IsParquet(string file) => Path.GetExtension(file).Equals(ParquetExtension, StringComparison.OrdinalIgnoreCase);
 

@@ -98,12 +98,12 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
 }
 
 /// <summary>Typed view of <c>milvus.proxy.import</c>.</summary>
-public sealed record ImportSettings(int BatchRows, long MaxFileBytes, int MaxFiles)
+public sealed record ImportSettings(int BatchRows, long MaxJobBytes, int MaxFiles, int MaxRunningJobs)
 {
-    public static ImportSettings Default { get; } = new(10_000, 1L << 30, 1024);
+    public static ImportSettings Default { get; } = new(10_000, 2L << 30, 1024, 2);
 
     public static ImportSettings From(Config? c) => c is null || c.IsEmpty
         ? Default
-        : new ImportSettings(c.GetInt("batch-rows", Default.BatchRows), c.GetByteSize("max-file-size") ?? Default.MaxFileBytes,
-            c.GetInt("max-files", Default.MaxFiles));
+        : new ImportSettings(c.GetInt("batch-rows", Default.BatchRows), c.GetByteSize("max-job-size") ?? Default.MaxJobBytes,
+            c.GetInt("max-files", Default.MaxFiles), c.GetInt("max-running-jobs", Default.MaxRunningJobs));
 }

@@ -10,14 +10,15 @@ namespace Milvus.Akka.Proxy.Tests;
 public sealed class GrpcServerFixture : IAsyncLifetime
 {
     /// <summary>
-    /// A 1 MiB request limit lets the oversized-request test stay small; without automatic compaction the segments a
-    /// test flushes stay as they are until it compacts them itself.
+    /// A 1 MiB request limit lets the oversized-request test stay small, an 8 MiB import job limit the import tests;
+    /// without automatic compaction the segments a test flushes stay as they are until it compacts them itself.
     /// </summary>
     private const string Config = """
         milvus.proxy.grpc.max-receive-message-size = 1 MiB
         milvus.coordinator.compaction.auto = off
         milvus.query.register-interval = 500ms
         milvus.data.poll-interval = 500ms
+        milvus.proxy.import.max-job-size = 8 MiB
         """;
 
     private StandaloneGrpcNode? _node;

@@ -206,6 +206,42 @@ public sealed class ImportRpcTests(GrpcServerFixture server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_proxy_runs_at_most_two_jobs_at_once_and_a_job_over_the_size_limit_fails_naming_it()
+    {
+        // 60,000 rows a file: each job writes for a while, so jobs running together would be seen together.
+        var files = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            files.Add(await PutFileAsync($"slot{i}.json", $"[{Rows(i * 60_000, 60_000)}]"));
+        }
+
+        var jobs = new List<long>();
+        foreach (var file in files)
+        {
+            jobs.Add(await ImportAsync(file));
+        }
+
+        var mostRunning = 0;
+        var states = new List<GetImportStateResponse>();
+        do
+        {
+            states = [.. await Task.WhenAll(jobs.Select(job => Client.GetImportStateAsync(new GetImportStateRequest { Task = job }).ResponseAsync))];
+            mostRunning = Math.Max(mostRunning, states.Count(s => s.State == ImportState.ImportStarted));
+        }
+        while (states.Any(s => s.State is ImportState.ImportPending or ImportState.ImportStarted));
+
+        Assert.All(states, s => Assert.Equal(ImportState.ImportCompleted, s.State));
+        Assert.InRange(mostRunning, 1, 2);
+        Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
+        await WaitLoadedAsync(Client, _collection);
+        Assert.Equal(180_000L, await CountAsync());
+        var tooLarge = await PutFileAsync("large.json", $"[{Rows(0, 150_000)}]");
+        var refused = await FinishedAsync(await ImportAsync(tooLarge));
+        Assert.Equal(ImportState.ImportFailed, refused.State);
+        Assert.Matches(@"the files of import job \d+ hold \d+ bytes, more than milvus.proxy.import.max-job-size \(8388608\)", Info(refused, "failed_reason"));
+    }
+
+    [Fact]
     public async Task Requests_that_cannot_start_a_job_are_refused_with_milvus_statuses()
     {
         Failed((await Client.ImportAsync(new ImportRequest { CollectionName = _collection, Files = { "a.npy" } })).Status, 2400,
