@@ -51,9 +51,10 @@ public sealed class DataPathMetricsTests : IAsyncLifetime
         MilvusRpc.Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { collection } })).Status);
         await InsertAsync(collection, firstId: Rows);
         MilvusRpc.Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { collection } })).Status);
-        var served = await AwaitSampleAsync("both flushed segments served with their index",
-            s => Sum(s, "milvus_datacoord_segment_num{segment_state=\"Indexed\"") >= 2);
-        Assert.True(Sum(served, "milvus_akka_segment_rows{segment_state=\"Indexed\"") >= 2 * Rows);
+        // The segment count and the row gauges are refreshed apart (a scrape may see one before the other): wait for both.
+        var served = await AwaitSampleAsync("both flushed segments served with their index, and their rows",
+            s => Sum(s, "milvus_datacoord_segment_num{segment_state=\"Indexed\"") >= 2
+                && Sum(s, "milvus_akka_segment_rows{segment_state=\"Indexed\"") >= 2 * Rows);
         Assert.True(ManagementEndpointTests.Delta(before, served, "milvus_datanode_save_latency_count") >= 2);
         Assert.True(ManagementEndpointTests.Delta(before, served, "milvus_indexnode_build_index_latency_count") >= 2);
         Assert.True(ManagementEndpointTests.Delta(before, served, "milvus_datanode_save_latency_sum") > 0);
