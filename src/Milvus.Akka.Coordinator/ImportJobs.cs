@@ -26,7 +26,7 @@ public sealed record ImportJobs(ImmutableSortedDictionary<long, ImportJob> Jobs,
     {
         var job = new ImportJob(jobId, request.Database, request.CollectionId, request.CollectionName, request.Partition, request.Files, request.Node,
             ImportJobState.Pending, 0, 0, "", now, null);
-        return Expire(now, [Put(job), new Reply(job)], this with { Jobs = Jobs.Add(jobId, job) });
+        return (this with { Jobs = Jobs.Add(jobId, job) }).Expire(now, [Put(job), new Reply(job)]);
     }
 
     /// <summary>A report of the running proxy. A finished job takes no more reports (its node was given up for gone).</summary>
@@ -47,7 +47,7 @@ public sealed record ImportJobs(ImmutableSortedDictionary<long, ImportJob> Jobs,
             Reason = report.Reason,
             Finished = report.State is ImportJobState.Completed or ImportJobState.Failed ? now : null,
         };
-        return Expire(now, [Put(updated), new Reply(updated)], this with { Jobs = Jobs.SetItem(job.JobId, updated) });
+        return (this with { Jobs = Jobs.SetItem(job.JobId, updated) }).Expire(now, [Put(updated), new Reply(updated)]);
     }
 
     /// <summary>Fails every unfinished job run on a node that is not among <paramref name="members"/> (unique addresses).</summary>
@@ -77,11 +77,11 @@ public sealed record ImportJobs(ImmutableSortedDictionary<long, ImportJob> Jobs,
             [.. failed.Select(Put)]);
     }
 
-    private Decision<ImportJobs> Expire(DateTimeOffset now, ImmutableArray<Effect> effects, ImportJobs? state = null)
+    /// <summary>This state without the jobs finished longer than <see cref="Retention"/> ago, their deletes before <paramref name="effects"/>.</summary>
+    private Decision<ImportJobs> Expire(DateTimeOffset now, ImmutableArray<Effect> effects)
     {
-        state ??= this;
-        var expired = state.Jobs.Values.Where(j => j.Finished is { } finished && now - finished > Retention).Select(j => j.JobId).ToList();
-        return new Decision<ImportJobs>(state with { Jobs = state.Jobs.RemoveRange(expired) },
+        var expired = Jobs.Values.Where(j => j.Finished is { } finished && now - finished > Retention).Select(j => j.JobId).ToList();
+        return new Decision<ImportJobs>(this with { Jobs = Jobs.RemoveRange(expired) },
             [.. expired.Select(id => (Effect)new DeleteMeta(Key(id))), .. effects]);
     }
 
