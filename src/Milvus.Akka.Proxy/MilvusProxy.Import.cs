@@ -31,15 +31,8 @@ public sealed partial class MilvusProxy
             throw new MilvusException(ErrorCode.OperationNotSupported, "importing a backup (the backup option) is not supported by Milvus.Akka; import JSON or Parquet files");
         }
 
-        if (!string.IsNullOrEmpty(partition) && info.Schema.PartitionKey is not null)
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "not support manually specifying the partition names if partition key mode is used");
-        }
-
-        if (!string.IsNullOrEmpty(partition) && info.FindPartition(partition) is null)
-        {
-            throw new MilvusException(ErrorCode.PartitionNotFound, $"partition not found[partition={partition}]");
-        }
+        // Checked now, as the writes will check it, so that a job is not accepted only to fail.
+        WritePartition(info, partition);
 
         var job = await Coordinator<ImportJob>(new CreateImportJob(Db(database), info.Id, info.Name, partition ?? "", [.. files], importNode),
             cancellationToken);
@@ -160,21 +153,18 @@ public sealed partial class MilvusProxy
         {
             var bytes = await importObjects.GetAsync(file);
             var rows = IsParquet(file)
-                ? ParquetImportRows.Read(bytes, info.Schema, timezone)
+                ? ParquetImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows)
                 : JsonImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows);
             var first = 0;
             var checking = 0;
             try
             {
-                foreach (var columns in rows)
+                foreach (var batch in rows)
                 {
-                    foreach (var batch in InBatches(columns, settings.Import.BatchRows))
-                    {
-                        checking = batch.Values.First().Count;
-                        batches.Add(ValidateRows(info.Schema, batch));
-                        first += checking;
-                        checking = 0;
-                    }
+                    checking = batch.Values.First().Count;
+                    batches.Add(ValidateRows(info.Schema, batch));
+                    first += checking;
+                    checking = 0;
                 }
             }
             catch (MilvusException e)
@@ -192,23 +182,6 @@ public sealed partial class MilvusProxy
     private readonly SemaphoreSlim _importSlots = new(settings.Import.MaxRunningJobs);
 
     private static bool IsParquet(string file) => Path.GetExtension(file).Equals(ParquetExtension, StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>The rows in batches of at most <paramref name="batchRows"/> (a Parquet row group may hold a million).</summary>
-    private static IEnumerable<IReadOnlyDictionary<string, Column>> InBatches(IReadOnlyDictionary<string, Column> columns, int batchRows)
-    {
-        var rows = columns.Count == 0 ? 0 : columns.Values.First().Count;
-        if (rows <= batchRows)
-        {
-            yield return columns;
-            yield break;
-        }
-
-        for (var start = 0; start < rows; start += batchRows)
-        {
-            var slice = Enumerable.Range(start, Math.Min(batchRows, rows - start)).ToArray();
-            yield return columns.ToDictionary(c => c.Key, c => c.Value.Gather(slice));
-        }
-    }
 
     private Task<ImportJob> ReportImportAsync(ImportJob job, ImportJobState state, long total, long imported, string reason = "") =>
         Coordinator<ImportJob>(new ReportImportProgress(job.JobId, state, total, imported, reason));

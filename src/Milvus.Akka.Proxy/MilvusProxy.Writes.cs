@@ -295,26 +295,36 @@ public sealed partial class MilvusProxy
     private static long[] AssignPartitions(CollectionInfo info, RowBatch batch, string? partitionName)
     {
         var partitions = new long[batch.RowCount];
-        if (info.Schema.PartitionKey is { } key)
+        if (WritePartition(info, partitionName) is { } partition)
         {
-            if (!string.IsNullOrEmpty(partitionName))
-            {
-                throw new MilvusException(ErrorCode.OperationNotSupported, "not support manually specifying the partition names if partition key mode is used");
-            }
-
-            var column = batch[key.FieldId];
-            for (var row = 0; row < batch.RowCount; row++)
-            {
-                partitions[row] = info.Partitions[ShardOf(column, row, info.Partitions.Length)].Id;
-            }
-
+            Array.Fill(partitions, partition.Id);
             return partitions;
         }
 
-        var name = string.IsNullOrEmpty(partitionName) ? CollectionInfo.DefaultPartitionName : partitionName;
-        var partition = info.FindPartition(name) ?? throw new MilvusException(ErrorCode.PartitionNotFound, $"partition not found[partition={name}]");
-        Array.Fill(partitions, partition.Id);
+        var column = batch[info.Schema.PartitionKey!.FieldId];
+        for (var row = 0; row < batch.RowCount; row++)
+        {
+            partitions[row] = info.Partitions[ShardOf(column, row, info.Partitions.Length)].Id;
+        }
+
         return partitions;
+    }
+
+    /// <summary>
+    /// The partition a write names (the default one when it names none); null for a partition-key collection, whose rows
+    /// are placed by their key and which refuses a named partition.
+    /// </summary>
+    private static PartitionInfo? WritePartition(CollectionInfo info, string? partitionName)
+    {
+        if (info.Schema.PartitionKey is not null)
+        {
+            return string.IsNullOrEmpty(partitionName)
+                ? null
+                : throw new MilvusException(ErrorCode.OperationNotSupported, "not support manually specifying the partition names if partition key mode is used");
+        }
+
+        var name = string.IsNullOrEmpty(partitionName) ? CollectionInfo.DefaultPartitionName : partitionName;
+        return info.FindPartition(name) ?? throw new MilvusException(ErrorCode.PartitionNotFound, $"partition not found[partition={name}]");
     }
 
     private static long EstimateRowBytes(RowBatch batch)

@@ -42,8 +42,8 @@ public sealed class ParquetImportRowsTests
     /// <summary>One row of a file: its columns' values.</summary>
     public static Dictionary<string, object?> Values(params (string Column, object? Value)[] values) => values.ToDictionary(v => v.Column, v => v.Value);
 
-    private static Task<List<IReadOnlyDictionary<string, Column>>> ReadAsync(byte[] file, CollectionSchema? schema = null) =>
-        Task.Run(() => ParquetImportRows.Read(file, schema ?? Schema, TimeZoneInfo.Utc).ToList());
+    private static Task<List<IReadOnlyDictionary<string, Column>>> ReadAsync(byte[] file, CollectionSchema? schema = null, int batchRows = 10_000) =>
+        Task.Run(() => ParquetImportRows.Read(file, schema ?? Schema, TimeZoneInfo.Utc, batchRows).ToList());
 
     private static readonly ParquetSchema FullSchema = new(
         new DataField<long>("id"),
@@ -87,7 +87,10 @@ public sealed class ParquetImportRowsTests
             Row(3, [4, 5], "c", null, "{}"));
 
         var columns = Assert.Single(await ReadAsync(file));
+        var batches = await ReadAsync(file, batchRows: 2);
 
+        Assert.Equal([[1L, 2], [3]], batches.Select(b => ((ScalarColumn<long>)b["id"]).Values));
+        Assert.Equal([[true, false], [true]], batches.Select(b => ((StringColumn)b["tag"]).Validity ?? [true]));
         Assert.Equal([1L, 2, 3], ((ScalarColumn<long>)columns["id"]).Values);
         Assert.Equal([0.5f, 1, 2, 3, 4, 5], ((VectorColumn<float>)columns["vec"]).Values);
         Assert.Equal([-1, -2, -3], ((ScalarColumn<int>)columns["small"]).Values);
@@ -149,9 +152,11 @@ public sealed class ParquetImportRowsTests
         var file = await FileAsync(schema, Values(("id", 1L), ("vec", new[] { 1f, 2 })), Values(("id", 2L), ("vec", new[] { 1f, 2, 3 })));
 
         var error = await Assert.ThrowsAsync<MilvusException>(() => ReadAsync(file));
+        var inSecondBatch = await Assert.ThrowsAsync<MilvusException>(() => ReadAsync(file, batchRows: 1));
 
         Assert.Equal(ErrorCode.ParameterInvalid, error.Code);
         Assert.Contains("row 1, field 'vec': the vector has 3 elements, but the field (FloatVector, dim 2) takes 2", error.Message);
+        Assert.Contains("row 1, field 'vec': the vector has 3 elements", inSecondBatch.Message);
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace Milvus.Akka.Proxy.Import;
 
 /// <summary>
 /// The rows of a Milvus import Parquet file (what pymilvus's and the Node SDK's BulkWriter write), as columns by field
-/// name, one batch per row group, read with ParquetSharp (Apache Arrow's Parquet reader: data pages v1 and v2, every
+/// name, in batches within each row group, read with ParquetSharp (Apache Arrow's Parquet reader: data pages v1 and v2, every
 /// codec). A column is named for its field: scalars as Parquet scalars, VarChar, JSON, Geometry (WKT) and Timestamptz
 /// (ISO text) as strings, vectors and arrays as lists (Float16 and BFloat16 vectors as their bytes or as floats; a
 /// sparse vector as JSON text), the dynamic field as a <c>$meta</c> JSON string column. A field without a column is left
@@ -19,7 +19,8 @@ public static class ParquetImportRows
 {
     /// <exception cref="MilvusException">ParameterInvalid for a file that is not Parquet, a column no field has, or a value its field cannot take;
     /// OperationNotSupported for nested columns.</exception>
-    public static IEnumerable<IReadOnlyDictionary<string, Column>> Read(byte[] file, CollectionSchema schema, TimeZoneInfo timezone)
+    /// <param name="batchRows">Rows per batch at most: a row group (pyarrow writes up to a million rows in one) is read in batches.</param>
+    public static IEnumerable<IReadOnlyDictionary<string, Column>> Read(byte[] file, CollectionSchema schema, TimeZoneInfo timezone, int batchRows)
     {
         ParquetFileReader reader;
         try
@@ -38,17 +39,26 @@ public static class ParquetImportRows
             for (var group = 0; group < reader.FileMetaData.NumRowGroups; group++)
             {
                 using var rowGroup = reader.RowGroup(group);
-                var rows = checked((int)rowGroup.MetaData.NumRows);
-                var columns = new Dictionary<string, Column>();
-                for (var i = 0; i < fields.Count; i++)
+                var rows = rowGroup.MetaData.NumRows;
+                var columns = Enumerable.Range(0, fields.Count).Select(rowGroup.Column).ToList();
+                var values = columns.Select(c => c.LogicalReader()).ToList();
+                try
                 {
-                    using var column = rowGroup.Column(i);
-                    using var values = column.LogicalReader();
-                    columns[fields[i].Name] = new CellReader(fields[i], values.Apply(new ReadAll(rows)), first, timezone).Column();
+                    for (long read = 0; read < rows;)
+                    {
+                        var batch = (int)Math.Min(batchRows, rows - read);
+                        var cells = new ReadAll(batch);
+                        yield return Enumerable.Range(0, fields.Count).ToDictionary(i => fields[i].Name,
+                            i => new CellReader(fields[i], values[i].Apply(cells), first, timezone).Column());
+                        read += batch;
+                        first += batch;
+                    }
                 }
-
-                first += rows;
-                yield return columns;
+                finally
+                {
+                    values.ForEach(v => v.Dispose());
+                    columns.ForEach(c => c.Dispose());
+                }
             }
         }
     }
@@ -76,7 +86,7 @@ public static class ParquetImportRows
         return fields;
     }
 
-    /// <summary>A whole column chunk as ParquetSharp's logical values: one per row, a list as an array, null where absent.</summary>
+    /// <summary>The next <c>rows</c> values of a column as ParquetSharp's logical values: one per row, a list as an array, null where absent.</summary>
     private sealed class ReadAll(int rows) : ILogicalColumnReaderVisitor<Array>
     {
         public Array OnLogicalColumnReader<TValue>(LogicalColumnReader<TValue> reader) => reader.ReadAll(rows);
