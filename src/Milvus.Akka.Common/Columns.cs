@@ -236,6 +236,33 @@ public sealed class GeometryColumn(byte[][] values, bool[]? validity = null) : B
 }
 
 /// <summary>
+/// A vector sub-field of an array-of-struct field (<see cref="DataType.ArrayOfVector"/>): per row, its vectors of
+/// <see cref="ElementType"/> packed one after another as a vector column holds them (float32 little-endian for
+/// FloatVector, the packed bytes of the other types), one per struct element.
+/// </summary>
+public sealed class VectorArrayColumn(DataType elementType, int dim, byte[][] values, bool[]? validity = null)
+    : BytesColumn(DataType.ArrayOfVector, values, validity)
+{
+    public DataType ElementType { get; } = elementType;
+
+    public int Dim { get; } = dim;
+
+    /// <summary>Bytes of one vector of the row.</summary>
+    public int VectorBytes { get; } = ElementBytes(elementType, dim);
+
+    public static int ElementBytes(DataType elementType, int dim) =>
+        elementType.VectorRowWidth(dim) * (elementType == DataType.FloatVector ? sizeof(float) : 1);
+
+    /// <summary>How many vectors (struct elements) the row holds.</summary>
+    public int Length(int row) => Values[row].Length / VectorBytes;
+
+    /// <summary>The row's packed vectors.</summary>
+    public override object? GetValue(int row) => IsNull(row) ? null : Values[row];
+
+    protected override BytesColumn With(byte[][] values, bool[]? validity) => new VectorArrayColumn(ElementType, Dim, values, validity);
+}
+
+/// <summary>
 /// Array fields: each row is a typed array of <see cref="ElementType"/> (bool[], int[], long[], float[], double[] or string[]).
 /// </summary>
 public sealed class ArrayColumn : Column

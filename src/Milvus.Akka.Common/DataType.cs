@@ -24,11 +24,19 @@ public enum DataType
     BFloat16Vector = 103,
     SparseFloatVector = 104,
     Int8Vector = 105,
+    /// <summary>
+    /// A vector sub-field of an array-of-struct field: per row, a list of vectors of the sub-field's element type
+    /// (Milvus's embedding list), as many as the row's struct elements.
+    /// </summary>
+    ArrayOfVector = 106,
 }
 
 public static class DataTypeExtensions
 {
     public static bool IsVector(this DataType type) => (int)type is >= 100 and < 200;
+
+    /// <summary>A vector type other than <see cref="DataType.ArrayOfVector"/>: one vector per row.</summary>
+    public static bool IsSingleVector(this DataType type) => type.IsVector() && type != DataType.ArrayOfVector;
 
     public static bool IsInteger(this DataType type) => type is DataType.Int8 or DataType.Int16 or DataType.Int32 or DataType.Int64;
 

@@ -11,12 +11,38 @@ public enum MetricType
 
     /// <summary>Okapi BM25 relevance of a BM25 function's output field to a query text; larger is better.</summary>
     Bm25,
+
+    /// <summary>
+    /// Embedding-list metrics of array-of-struct vector fields (Milvus's MAX_SIM family): the sum, over the query
+    /// list's vectors, of each one's best score against the row's vectors under the element metric
+    /// (<see cref="MetricTypes.ElementMetric"/>). MAX_SIM is MAX_SIM_COSINE.
+    /// </summary>
+    MaxSim,
+    MaxSimCosine,
+    MaxSimIP,
+    MaxSimL2,
+    MaxSimHamming,
+    MaxSimJaccard,
 }
 
 public static class MetricTypes
 {
     /// <summary>True when a larger score is a better match (IP, COSINE, BM25).</summary>
-    public static bool HigherIsBetter(this MetricType metric) => metric is MetricType.IP or MetricType.Cosine or MetricType.Bm25;
+    public static bool HigherIsBetter(this MetricType metric) => metric is MetricType.IP or MetricType.Cosine or MetricType.Bm25
+        or MetricType.MaxSim or MetricType.MaxSimCosine or MetricType.MaxSimIP;
+
+    public static bool IsMaxSim(this MetricType metric) => metric >= MetricType.MaxSim;
+
+    /// <summary>The metric a MAX_SIM metric scores one query vector against one row vector with; other metrics themselves.</summary>
+    public static MetricType ElementMetric(this MetricType metric) => metric switch
+    {
+        MetricType.MaxSim or MetricType.MaxSimCosine => MetricType.Cosine,
+        MetricType.MaxSimIP => MetricType.IP,
+        MetricType.MaxSimL2 => MetricType.L2,
+        MetricType.MaxSimHamming => MetricType.Hamming,
+        MetricType.MaxSimJaccard => MetricType.Jaccard,
+        _ => metric,
+    };
 
     public static string ToMilvusName(this MetricType metric) => metric switch
     {
@@ -26,6 +52,12 @@ public static class MetricTypes
         MetricType.Hamming => "HAMMING",
         MetricType.Jaccard => "JACCARD",
         MetricType.Bm25 => "BM25",
+        MetricType.MaxSim => "MAX_SIM",
+        MetricType.MaxSimCosine => "MAX_SIM_COSINE",
+        MetricType.MaxSimIP => "MAX_SIM_IP",
+        MetricType.MaxSimL2 => "MAX_SIM_L2",
+        MetricType.MaxSimHamming => "MAX_SIM_HAMMING",
+        MetricType.MaxSimJaccard => "MAX_SIM_JACCARD",
         _ => throw new ArgumentOutOfRangeException(nameof(metric)),
     };
 
@@ -39,11 +71,17 @@ public static class MetricTypes
             case "HAMMING": metric = MetricType.Hamming; return true;
             case "JACCARD": metric = MetricType.Jaccard; return true;
             case "BM25": metric = MetricType.Bm25; return true;
+            case "MAX_SIM": metric = MetricType.MaxSim; return true;
+            case "MAX_SIM_COSINE": metric = MetricType.MaxSimCosine; return true;
+            case "MAX_SIM_IP": metric = MetricType.MaxSimIP; return true;
+            case "MAX_SIM_L2": metric = MetricType.MaxSimL2; return true;
+            case "MAX_SIM_HAMMING": metric = MetricType.MaxSimHamming; return true;
+            case "MAX_SIM_JACCARD": metric = MetricType.MaxSimJaccard; return true;
             default: metric = default; return false;
         }
     }
 
     public static MetricType Parse(string name) => TryParse(name, out var metric)
         ? metric
-        : throw new MilvusException(ErrorCode.ParameterInvalid, $"metric type '{name}' is not supported; use L2, IP, COSINE, HAMMING, JACCARD or BM25");
+        : throw new MilvusException(ErrorCode.ParameterInvalid, $"metric type '{name}' is not supported; use L2, IP, COSINE, HAMMING, JACCARD, BM25 or (on a struct's vectors) MAX_SIM, MAX_SIM_COSINE, MAX_SIM_IP, MAX_SIM_L2, MAX_SIM_HAMMING or MAX_SIM_JACCARD");
 }

@@ -28,6 +28,16 @@ public sealed record FieldSchema
     /// <summary>Written by a collection function (a BM25 output): clients neither send nor read it.</summary>
     public bool IsFunctionOutput { get; init; }
 
+    /// <summary>
+    /// The array-of-struct field this field is a sub-field of (0: a field of its own). A sub-field is an Array of its
+    /// scalar type or an <see cref="DataType.ArrayOfVector"/>, one element per struct element, named
+    /// <c>struct[sub]</c> (<see cref="StructFieldSchema.SubFieldName"/>) as Milvus names it in requests.
+    /// </summary>
+    public long StructFieldId { get; init; }
+
+    /// <summary>The name a client knows the field by inside its struct (the whole name for a field of its own).</summary>
+    public string ShortName => StructFieldId == 0 ? Name : Name[(Name.IndexOf('[') + 1)..^1];
+
     /// <summary>Default for absent or null values: bool, int, long, float, double or string, matching <see cref="DataType"/>.</summary>
     public object? DefaultValue { get; init; }
 
@@ -46,10 +56,35 @@ public sealed record FieldSchema
         && DataType == other.DataType && Description == other.Description && IsPrimaryKey == other.IsPrimaryKey
         && AutoId == other.AutoId && IsPartitionKey == other.IsPartitionKey && IsClusteringKey == other.IsClusteringKey
         && IsDynamic == other.IsDynamic && Nullable == other.Nullable && ElementType == other.ElementType
-        && IsFunctionOutput == other.IsFunctionOutput
+        && IsFunctionOutput == other.IsFunctionOutput && StructFieldId == other.StructFieldId
         && Equals(DefaultValue, other.DefaultValue) && TypeParams.SequenceEqual(other.TypeParams);
 
     public override int GetHashCode() => HashCode.Combine(FieldId, Name, DataType);
+}
+
+/// <summary>
+/// An array-of-struct field (Milvus's StructArrayField): each row holds up to <see cref="MaxCapacity"/> structs of the
+/// same sub-fields. The values live in the sub-fields (fields of the schema whose <see cref="FieldSchema.StructFieldId"/>
+/// is this id), element i of every sub-field making struct i.
+/// </summary>
+public sealed record StructFieldSchema
+{
+    public required long FieldId { get; init; }
+    public required string Name { get; init; }
+    public string Description { get; init; } = "";
+
+    /// <summary>Every type parameter the client sent for the struct (max_capacity, mmap...), echoed back as sent.</summary>
+    public ImmutableSortedDictionary<string, string> TypeParams { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+
+    public int MaxCapacity => TypeParams.TryGetValue(FieldSchema.MaxCapacityKey, out var value)
+        && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+
+    public static string SubFieldName(string structName, string subName) => $"{structName}[{subName}]";
+
+    public bool Equals(StructFieldSchema? other) => other is not null && FieldId == other.FieldId && Name == other.Name
+        && Description == other.Description && TypeParams.SequenceEqual(other.TypeParams);
+
+    public override int GetHashCode() => HashCode.Combine(FieldId, Name);
 }
 
 /// <summary>A collection's schema. Field ids of user fields start at 100, as in Milvus.</summary>
@@ -66,6 +101,16 @@ public sealed record CollectionSchema
 
     /// <summary>Functions that compute fields from others at insert (BM25: a VarChar's terms into a sparse field).</summary>
     public ImmutableArray<FunctionSchema> Functions { get; init; } = [];
+
+    /// <summary>Array-of-struct fields; their sub-fields are among <see cref="Fields"/>.</summary>
+    public ImmutableArray<StructFieldSchema> StructFields { get; init; } = [];
+
+    public StructFieldSchema? FindStruct(string name) => StructFields.FirstOrDefault(s => s.Name == name);
+
+    public StructFieldSchema? FindStruct(long fieldId) => StructFields.FirstOrDefault(s => s.FieldId == fieldId);
+
+    /// <summary>The sub-fields of an array-of-struct field, in schema order.</summary>
+    public IEnumerable<FieldSchema> SubFields(long structFieldId) => Fields.Where(f => f.StructFieldId == structFieldId);
 
     /// <summary>Milvus's schema version: 0 at creation, one more for each field AddCollectionField added.</summary>
     public int Version { get; init; }
@@ -109,7 +154,7 @@ public sealed record CollectionSchema
 
     public bool Equals(CollectionSchema? other) => other is not null && Name == other.Name && Description == other.Description
         && EnableDynamicField == other.EnableDynamicField && Fields.SequenceEqual(other.Fields) && Properties.SequenceEqual(other.Properties)
-        && Functions.SequenceEqual(other.Functions) && Version == other.Version;
+        && Functions.SequenceEqual(other.Functions) && Version == other.Version && StructFields.SequenceEqual(other.StructFields);
 
     public override int GetHashCode() => HashCode.Combine(Name, Fields.Length);
 }

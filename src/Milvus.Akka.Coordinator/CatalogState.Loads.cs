@@ -17,7 +17,11 @@ public sealed partial record CatalogState
         var field = collection.Schema.FindField(m.FieldName)
             ?? throw new MilvusException(ErrorCode.FieldNotFound, $"cannot create index on non-exist field: {m.FieldName}");
         var (parameters, properties) = AlterableProperties.SplitIndexParams(m.Params);
-        if (field.DataType.IsVector())
+        if (field.DataType == DataType.ArrayOfVector)
+        {
+            parameters = StructVectorIndexRules.Complete(field, parameters);
+        }
+        else if (field.DataType.IsVector())
         {
             var type = parameters.GetValueOrDefault(IndexInfo.IndexTypeKey, "AUTOINDEX");
             var metric = parameters.GetValueOrDefault(IndexInfo.MetricTypeKey, FunctionValidator.DefaultMetric(field));

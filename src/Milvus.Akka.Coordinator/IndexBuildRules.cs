@@ -8,11 +8,11 @@ public static class IndexBuildRules
 {
     /// <summary>
     /// Every scalar index but RTREE (spatial filters scan the rows), and every vector index but the exact ones (FLAT and
-    /// BIN_FLAT search the rows themselves).
+    /// BIN_FLAT search the rows themselves), but those of a struct's vectors (searched exactly from the rows).
     /// </summary>
     public static bool NeedsBuild(CollectionSchema schema, IndexInfo index) => schema.FindField(index.FieldId) switch
     {
-        null => false,
+        null or { DataType: DataType.ArrayOfVector } => false,
         { DataType: var type } when type.IsVector() =>
             IndexTypes.TryParse(index.IndexType, out var vectorType) && vectorType is not (IndexType.Flat or IndexType.BinFlat),
         _ => index.IndexType != ScalarIndexRules.RTree,

@@ -21,8 +21,10 @@ public static class LoadFieldRules
                 : null;
         }
 
-        var fields = names.Select(name => schema.FindField(name)
-            ?? throw new MilvusException(ErrorCode.FieldNotFound, $"field not found[field={name}]")).ToList();
+        // A struct is loaded whole: its name stands for all its sub-fields.
+        var fields = names.SelectMany(name => schema.FindField(name) is { } field ? [field]
+            : schema.FindStruct(name) is { } structField ? schema.SubFields(structField.FieldId)
+            : throw new MilvusException(ErrorCode.FieldNotFound, $"field not found[field={name}]")).ToList();
         if (!skipDynamicField && schema.DynamicField is { } dynamic)
         {
             fields.Add(dynamic);

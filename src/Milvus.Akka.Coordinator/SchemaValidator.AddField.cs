@@ -18,7 +18,7 @@ public static partial class SchemaValidator
 
         CheckName(field.Name, "field");
 
-        if (schema.FindField(field.Name) is not null)
+        if (schema.FindField(field.Name) is not null || schema.FindStruct(field.Name) is not null)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"duplicate field name: {field.Name}");
         }

@@ -56,7 +56,8 @@ public static partial class SchemaValidator
             throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"schema has {fields.Count} fields, the maximum is {MaxFields}");
         }
 
-        var duplicate = fields.GroupBy(f => f.Name).FirstOrDefault(g => g.Count() > 1);
+        var duplicate = fields.Where(f => f.StructFieldId == 0).Select(f => f.Name).Concat(schema.StructFields.Select(f => f.Name))
+            .GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
             throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"duplicated field name '{duplicate.Key}'");
@@ -87,10 +88,21 @@ public static partial class SchemaValidator
 
         var completed = ImmutableArray.CreateBuilder<FieldSchema>();
         var nextId = CollectionSchema.FirstUserFieldId;
-        foreach (var field in fields)
+        foreach (var field in fields.Where(f => f.StructFieldId == 0))
         {
             Check(field);
             completed.Add(field with { FieldId = nextId++ });
+        }
+
+        var structs = ImmutableArray.CreateBuilder<StructFieldSchema>();
+        foreach (var structField in schema.StructFields)
+        {
+            var id = nextId++;
+            structs.Add(structField with { FieldId = id });
+            foreach (var subField in CheckStruct(structField, fields.Where(f => f.StructFieldId == structField.FieldId).ToList()))
+            {
+                completed.Add(subField with { FieldId = nextId++, StructFieldId = id });
+            }
         }
 
         if (schema.EnableDynamicField)
@@ -105,7 +117,61 @@ public static partial class SchemaValidator
             });
         }
 
-        return FunctionValidator.Complete(schema with { Fields = completed.ToImmutable() });
+        return FunctionValidator.Complete(schema with { Fields = completed.ToImmutable(), StructFields = structs.ToImmutable() });
+    }
+
+    /// <summary>
+    /// An array-of-struct field as Milvus allows it: named sub-fields of scalar or dense vector types, none a key,
+    /// nullable or with a default, each holding up to the struct's max_capacity elements (written on every sub-field).
+    /// </summary>
+    private static IEnumerable<FieldSchema> CheckStruct(StructFieldSchema structField, List<FieldSchema> subFields)
+    {
+        CheckName(structField.Name, "struct field");
+        if (subFields.Count == 0)
+        {
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"struct field '{structField.Name}' has no sub-fields");
+        }
+
+        var capacity = structField.TypeParams.GetValueOrDefault(FieldSchema.MaxCapacityKey);
+        if (!int.TryParse(capacity, NumberStyles.Integer, CultureInfo.InvariantCulture, out var maxCapacity) || maxCapacity < 1 || maxCapacity > MaxArrayCapacity)
+        {
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema,
+                $"type param 'max_capacity' of struct field '{structField.Name}' must be an integer in [1, {MaxArrayCapacity}], got '{capacity}'");
+        }
+
+        var duplicate = subFields.GroupBy(f => f.ShortName).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"duplicated field name '{duplicate.Key}' in struct field '{structField.Name}'");
+        }
+
+        foreach (var field in subFields)
+        {
+            var where = $"field '{field.ShortName}' of struct field '{structField.Name}'";
+            CheckName(field.ShortName, "field");
+            if (field.IsPrimaryKey || field.IsPartitionKey || field.IsClusteringKey || field.AutoId || field.Nullable
+                || field.DefaultValue is not null || field.IsFunctionOutput)
+            {
+                throw new MilvusException(ErrorCode.CollectionIllegalSchema,
+                    $"{where} cannot be a primary, partition or clustering key, auto id, nullable, have a default value or be a function output");
+            }
+
+            var element = field with { DataType = field.ElementType, ElementType = DataType.None, Name = field.ShortName };
+            switch (field.DataType)
+            {
+                case DataType.Array when element.DataType is DataType.Bool or DataType.Int8 or DataType.Int16 or DataType.Int32 or DataType.Int64
+                    or DataType.Float or DataType.Double or DataType.VarChar:
+                case DataType.ArrayOfVector when element.DataType is DataType.FloatVector or DataType.Float16Vector or DataType.BFloat16Vector
+                    or DataType.Int8Vector or DataType.BinaryVector:
+                    Check(element);
+                    break;
+                default:
+                    throw new MilvusException(ErrorCode.CollectionIllegalSchema,
+                        $"{where} has unsupported type {field.DataType} of {field.ElementType}: a struct holds scalars (not JSON, arrays or geometry) and dense vectors");
+            }
+
+            yield return field with { TypeParams = field.TypeParams.SetItem(FieldSchema.MaxCapacityKey, maxCapacity.ToString(CultureInfo.InvariantCulture)) };
+        }
     }
 
     private static void Check(FieldSchema field)

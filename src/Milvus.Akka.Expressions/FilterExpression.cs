@@ -138,6 +138,26 @@ public sealed class FilterExpression
     }
 
     /// <summary>
+    /// Whether a query with this filter answers which struct elements matched: the filter is an
+    /// <c>element_filter(...)</c>, or an <c>and</c> ending with one (Milvus's element-level query).
+    /// </summary>
+    public bool IsElementLevel => ElementLevelPredicate is not null;
+
+    private ElementMatchPredicate? ElementLevelPredicate => _root switch
+    {
+        ElementMatchPredicate { ElementLevel: true } element => element,
+        LogicalPredicate { Operator: LogicalOperator.And, Operands: [.., ElementMatchPredicate { ElementLevel: true } last] } => last,
+        _ => null,
+    };
+
+    /// <summary>
+    /// For each of <paramref name="picked"/> rows of <paramref name="rows"/>, the positions of the struct elements the
+    /// filter's <c>element_filter</c> matched (see <see cref="IsElementLevel"/>).
+    /// </summary>
+    public int[][] MatchedElements(RowBatch rows, ReadOnlySpan<int> picked) =>
+        (ElementLevelPredicate ?? throw new InvalidOperationException("the filter is not an element-level one")).MatchedElements(rows, picked);
+
+    /// <summary>
     /// The primary keys (long or string, distinct, in order of appearance) when the whole filter is <c>pk in [..]</c>,
     /// <c>pk == x</c> or an <c>or</c> of those: the delete-by-key fast path and partition pruning. Otherwise null.
     /// </summary>

@@ -26,7 +26,7 @@ public sealed partial class MilvusProxy
         }
 
         var info = await ResolveCollectionAsync(request.Database, request.Collection, mustBeLoaded: true, cancellationToken);
-        var metrics = request.Searches.Select(s => MetricFor(info, VectorFieldOf(info, s.VectorField), s.Metric)).ToArray();
+        var metrics = request.Searches.Select(s => MetricFor(info, VectorFieldOf(info, s.VectorField), s.Metric, embeddingLists: s.QueryLengths is not null)).ToArray();
         var decay = request.Ranker as DecayRanker;
         var decayField = decay?.InputFieldOf(info.Schema);
         var read = await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, iterator: false, cancellationToken);

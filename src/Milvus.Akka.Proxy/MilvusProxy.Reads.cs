@@ -25,20 +25,12 @@ public sealed partial class MilvusProxy
         {
             CheckTextQueries(info, field, request);
         }
-        else if (field.DataType is DataType.BinaryVector or DataType.SparseFloatVector)
+        else
         {
-            if (request.RawVectors?.Length != request.Nq)
-            {
-                throw new MilvusException(ErrorCode.ParameterInvalid, $"{field.DataType} field '{field.Name}' is searched with {request.Nq} {field.DataType} query vectors");
-            }
-        }
-        else if (request.Vectors.Length != request.Nq * field.Dim)
-        {
-            throw new MilvusException(ErrorCode.ParameterInvalid,
-                $"the dim of the query vectors ({(request.Nq == 0 ? 0 : request.Vectors.Length / request.Nq)}) doesn't match the dim ({field.Dim}) of field '{field.Name}'");
+            CheckQueryVectors(field, request);
         }
 
-        var metric = MetricFor(info, field, request.Metric);
+        var metric = MetricFor(info, field, request.Metric, embeddingLists: request.QueryLengths is not null);
         var filter = ParseFilter(info, request.Filter, request.FilterValues);
         if (PartitionKeyIsolation.IsOn(info.Properties))
         {
@@ -60,7 +52,7 @@ public sealed partial class MilvusProxy
         // Output fields come back with the hits: each segment gathers them for its own top-k, the reducers carry them.
         var plan = new SearchPlan(info.Id, field.FieldId, metric, request.Offset + request.Limit, request.Nq, request.Vectors, FilterPlan.Of(filter),
             request.Params, ReadPartitions(info, request.Partitions, filter, ErrorCode.OperationNotSupported), readTimestamp, request.Radius, request.RangeFilter,
-            planOutputs, rawQueries, grouping, expiredBefore, bm25, request.IgnoreGrowing, BoostOf(info, request));
+            planOutputs, rawQueries, grouping, expiredBefore, bm25, request.IgnoreGrowing, BoostOf(info, request), request.QueryLengths);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<SearchHits>(new SearchShard(s, plan), cancellationToken)));
         // Ordered, the page is cut from the best offset + limit hits after ordering them (as Milvus).
         var ordered = !orderBy.IsEmpty;
@@ -72,7 +64,31 @@ public sealed partial class MilvusProxy
             ? hits.Scores.Select(s => (float)Math.Round(s, request.RoundDecimal, MidpointRounding.AwayFromZero)).ToArray()
             : hits.Scores;
         return new SearchResult(request.Nq, hits.Offsets, hits.Pks, scores, returned.Select(outputs), info.Schema.PrimaryKey, SessionTimestamp(read),
-            groupField, grouping is null ? null : returned[grouping.FieldId]) { SearchedRows = hits.SearchedRows, ReadTimestamp = readTimestamp };
+            groupField, grouping is null ? null : returned[grouping.FieldId])
+        {
+            SearchedRows = hits.SearchedRows,
+            ReadTimestamp = readTimestamp,
+            ElementOffsets = hits.Fields is { } fields && fields.Columns.TryGetValue(SearchPlan.ElementOffsetsFieldId, out var elements) ? elements : null,
+        };
+    }
+
+    /// <summary>The query vectors fit the field: its dim, and for a struct's vectors as many as the embedding lists hold.</summary>
+    private static void CheckQueryVectors(FieldSchema field, SearchRequest request)
+    {
+        var type = field.DataType == DataType.ArrayOfVector ? field.ElementType : field.DataType;
+        var vectors = request.QueryLengths?.Sum() ?? request.Nq;
+        if (type is DataType.BinaryVector or DataType.SparseFloatVector)
+        {
+            if (request.RawVectors?.Length != vectors)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"{field.DataType} field '{field.Name}' is searched with {vectors} {type} query vectors");
+            }
+        }
+        else if (request.Vectors.Length != vectors * field.Dim)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"the dim of the query vectors ({(vectors == 0 ? 0 : request.Vectors.Length / vectors)}) doesn't match the dim ({field.Dim}) of field '{field.Name}'");
+        }
     }
 
     /// <summary>The request's boost rankers bound to the collection: filters parsed, the random field resolved.</summary>
@@ -140,13 +156,20 @@ public sealed partial class MilvusProxy
         orderBy = countOnly ? [] : orderBy;
         var read = await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, request.Iterator, cancellationToken);
         var readTimestamp = read.ReadTimestamp;
-        var plan = new QueryPlan(info.Id, FilterPlan.Of(filter), WithFields(outputs, orderBy.Select(k => k.FieldId)),
+        // An element-level query's rows come with the positions of their matching struct elements.
+        var elementLevel = !countOnly && filter is { IsElementLevel: true };
+        var planOutputs = WithFields(outputs, elementLevel ? orderBy.Select(k => k.FieldId).Append(SearchPlan.ElementOffsetsFieldId) : orderBy.Select(k => k.FieldId));
+        var plan = new QueryPlan(info.Id, FilterPlan.Of(filter), planOutputs,
             ReadPartitions(info, request.Partitions, filter, ErrorCode.ParameterInvalid), readTimestamp,
             request.Limit is null ? null : request.Offset + request.Limit, countOnly, ExpiredBefore: ExpiredBefore(info, readTimestamp), OrderBy: orderBy,
             IgnoreGrowing: request.IgnoreGrowing);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
-        var rows = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, outputs, countOnly, request.Offset, request.Limit, orderBy);
-        return new QueryResult(rows.Pks, rows.Fields, rows.Count, countOnly) { SessionTimestamp = SessionTimestamp(read) };
+        var rows = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, elementLevel ? planOutputs : outputs, countOnly, request.Offset, request.Limit, orderBy);
+        return new QueryResult(rows.Pks, rows.Fields.Select(outputs), rows.Count, countOnly)
+        {
+            SessionTimestamp = SessionTimestamp(read),
+            ElementOffsets = elementLevel && rows.Fields.Columns.TryGetValue(SearchPlan.ElementOffsetsFieldId, out var elements) ? (ArrayColumn)elements : null,
+        };
     }
 
     private static readonly RowBatch NoFields = new(ImmutableDictionary<long, Column>.Empty);
@@ -266,7 +289,8 @@ public sealed partial class MilvusProxy
             return field.DataType.IsVector() ? field : throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{name}' is not a vector field");
         }
 
-        var vectors = info.Schema.VectorFields.ToList();
+        // As Milvus, a struct's vector fields are searched only when named.
+        var vectors = info.Schema.VectorFields.Where(f => f.StructFieldId == 0).ToList();
         return vectors.Count == 1
             ? vectors[0]
             : throw new MilvusException(ErrorCode.ParameterInvalid, "multiple anns_fields exist, please specify a anns_field in search_params");
@@ -304,17 +328,29 @@ public sealed partial class MilvusProxy
         return (field, new SearchGrouping(field.FieldId, request.GroupSize, request.StrictGroupSize));
     }
 
-    private static MetricType MetricFor(CollectionInfo info, FieldSchema field, string? requested)
+    /// <summary>
+    /// The search's metric: the one requested, which must be the index's, else the index's. A struct's vector field is
+    /// searched by embedding lists under a MAX_SIM metric and element by element under any other.
+    /// </summary>
+    private static MetricType MetricFor(CollectionInfo info, FieldSchema field, string? requested, bool embeddingLists = false)
     {
         var index = info.IndexOnField(field.FieldId);
         var metric = MetricTypes.Parse(string.IsNullOrEmpty(requested)
             ? index?.MetricType is { Length: > 0 } m ? m : field.IsFunctionOutput ? MetricType.Bm25.ToMilvusName() : IndexSpec.DefaultMetric(field.DataType)
             : requested);
-        var applies = field.DataType switch
+        if (field.DataType == DataType.ArrayOfVector && metric.IsMaxSim() != embeddingLists)
         {
-            DataType.BinaryVector => metric is MetricType.Hamming or MetricType.Jaccard,
+            throw new MilvusException(ErrorCode.ParameterInvalid, embeddingLists
+                ? $"field '{field.Name}' is searched element by element under metric {metric.ToMilvusName()}: an embedding-list search needs a MAX_SIM metric (its index's)"
+                : $"field '{field.Name}' is searched by embedding lists under metric {metric.ToMilvusName()}: send an embedding list (EmbList placeholder), or index the field with a plain metric to search its elements");
+        }
+
+        var type = field.DataType == DataType.ArrayOfVector ? field.ElementType : field.DataType;
+        var applies = type switch
+        {
+            DataType.BinaryVector => metric.ElementMetric() is MetricType.Hamming or MetricType.Jaccard && metric != MetricType.MaxSim,
             DataType.SparseFloatVector => metric == (field.IsFunctionOutput ? MetricType.Bm25 : MetricType.IP),
-            _ => metric is MetricType.L2 or MetricType.IP or MetricType.Cosine,
+            _ => metric.ElementMetric() is MetricType.L2 or MetricType.IP or MetricType.Cosine,
         };
         if (!applies)
         {
@@ -383,6 +419,11 @@ public sealed partial class MilvusProxy
                 ids.Add(field.IsFunctionOutput
                     ? throw new MilvusException(ErrorCode.OperationNotSupported, $"not allowed to retrieve raw data of field {field.Name}")
                     : field.FieldId);
+            }
+            else if (schema.FindStruct(name) is { } structField)
+            {
+                // An array-of-struct field is read through all its sub-fields.
+                ids.UnionWith(schema.SubFields(structField.FieldId).Select(f => f.FieldId));
             }
             else if (schema.DynamicField is { } dynamic)
             {

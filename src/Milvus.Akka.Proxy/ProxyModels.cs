@@ -22,6 +22,12 @@ public sealed record SearchRequest
 
     /// <summary>The nq query texts of a full-text search of a BM25 function's output field, instead of vectors.</summary>
     public string[]? Texts { get; init; }
+
+    /// <summary>
+    /// An embedding-list search of a struct's vector field: the vectors of each of the nq query lists, which
+    /// <see cref="Vectors"/> (or <see cref="RawVectors"/>, one per vector) holds one list after another.
+    /// </summary>
+    public int[]? QueryLengths { get; init; }
     public int Nq { get; init; } = 1;
     public string? VectorField { get; init; }
     public string? Metric { get; init; }
@@ -90,6 +96,9 @@ public sealed record SearchResult(int Nq, int[] Offsets, Column Ids, float[] Sco
     /// <summary>The MVCC timestamp the search read at (<see cref="ulong.MaxValue"/>: the newest data).</summary>
     public ulong ReadTimestamp { get; init; } = ulong.MaxValue;
 
+    /// <summary>An element-level search's hits: the position of the struct element each hit is, aligned with the hits.</summary>
+    public Column? ElementOffsets { get; init; }
+
     public int Count(int query) => Offsets[query + 1] - Offsets[query];
 }
 
@@ -126,6 +135,9 @@ public sealed record QueryResult(Column Ids, RowBatch Fields, long Count, bool I
 {
     /// <summary>The timestamp of the data read, reported to clients as session_ts.</summary>
     public ulong SessionTimestamp { get; init; }
+
+    /// <summary>An element-level query (an <c>element_filter</c>): each row's matching struct elements (int[] per row).</summary>
+    public ArrayColumn? ElementOffsets { get; init; }
 }
 
 /// <summary>One collection of a flush-all: the segments it sealed and the flush timestamp.</summary>

@@ -41,6 +41,16 @@ public static class RowValidator
             throw new MilvusException(ErrorCode.ParameterInvalid, "insert has no rows");
         }
 
+        foreach (var structField in schema.StructFields)
+        {
+            if (schema.SubFields(structField.FieldId).FirstOrDefault(f => !columns.ContainsKey(f.Name)) is { } missing)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, schema.SubFields(structField.FieldId).Any(f => columns.ContainsKey(f.Name))
+                    ? $"the structs of field '{structField.Name}' lack their field '{missing.ShortName}'"
+                    : $"field '{structField.Name}' is missing: an array-of-struct field is neither nullable nor has a default value");
+            }
+        }
+
         var result = ImmutableDictionary.CreateBuilder<long, Column>();
         foreach (var field in schema.Fields)
         {
@@ -59,8 +69,38 @@ public static class RowValidator
             result[field.FieldId] = column is null ? Absent(field, rowCount) : Check(field, column);
         }
 
+        foreach (var structField in schema.StructFields)
+        {
+            CheckStructLengths(schema, structField, result, rowCount);
+        }
+
         return (result.ToImmutable(), rowCount);
     }
+
+    /// <summary>Struct i of a row is element i of every sub-field, so the sub-fields of a row hold as many elements each.</summary>
+    private static void CheckStructLengths(CollectionSchema schema, StructFieldSchema structField, IDictionary<long, Column> columns, int rows)
+    {
+        var subFields = schema.SubFields(structField.FieldId).ToList();
+        for (var row = 0; row < rows; row++)
+        {
+            var first = ElementCount(columns[subFields[0].FieldId], row);
+            foreach (var field in subFields.Skip(1))
+            {
+                if (ElementCount(columns[field.FieldId], row) != first)
+                {
+                    throw new MilvusException(ErrorCode.ParameterInvalid,
+                        $"row {row} of field '{structField.Name}': its fields '{subFields[0].ShortName}' and '{field.ShortName}' hold {first} and {ElementCount(columns[field.FieldId], row)} elements; every struct needs all its fields");
+                }
+            }
+        }
+    }
+
+    private static int ElementCount(Column column, int row) => column switch
+    {
+        ArrayColumn array => array.Values[row].Length,
+        VectorArrayColumn vectors => vectors.Length(row),
+        _ => throw new MilvusException(ErrorCode.ServiceInternal, $"a struct field holds a {column.Type} column"),
+    };
 
     private static Column Absent(FieldSchema field, int rows)
     {
@@ -144,6 +184,17 @@ public static class RowValidator
                 }
 
                 break;
+            case VectorArrayColumn vectors:
+                for (var i = 0; i < vectors.Count; i++)
+                {
+                    if (vectors.Length(i) > field.MaxCapacity)
+                    {
+                        throw new MilvusException(ErrorCode.ParameterInvalid,
+                            $"field '{field.Name}' has {vectors.Length(i)} vectors in row {i}, more than max_capacity {field.MaxCapacity}");
+                    }
+                }
+
+                break;
             case ArrayColumn array:
                 for (var i = 0; i < array.Count; i++)
                 {
@@ -216,9 +267,10 @@ public static class RowValidator
         (DataType.FloatVector, VectorColumn<float>) => true,
         (_, VectorColumn<byte> v) => field.DataType.IsPackedVector() && v.Type == field.DataType,
         (DataType.SparseFloatVector, SparseVectorColumn) => true,
+        (DataType.ArrayOfVector, VectorArrayColumn v) => v.ElementType == field.ElementType && v.Dim == field.Dim,
         _ => false,
     };
 
     private static string Describe(FieldSchema field) =>
-        field.DataType == DataType.Array ? $"Array of {field.ElementType}" : field.DataType.ToString();
+        field.DataType is DataType.Array or DataType.ArrayOfVector ? $"Array of {field.ElementType}" : field.DataType.ToString();
 }

@@ -15,6 +15,10 @@ namespace Milvus.Akka.Segments;
 /// rows of term weights (see <see cref="Bm25Scoring"/>). With <paramref name="IgnoreGrowing"/> (Milvus's ignore_growing)
 /// only flushed segments are searched: a shard leaves out those still taking rows or being written. With
 /// <paramref name="Boost"/> (Milvus's boost rankers) each segment rescores its own top-k before the hits are merged.
+/// On an array-of-struct vector field (<see cref="DataType.ArrayOfVector"/>), <paramref name="QueryLengths"/> makes
+/// each query an embedding list of that many vectors scored against each row's list by a MAX_SIM metric; without it
+/// each query vector is searched against every struct element (element-level search), and the hits carry the
+/// element's position in the <see cref="ElementOffsetsFieldId"/> column of <see cref="SearchHits.Fields"/>.
 /// </summary>
 public sealed record SearchPlan(
     long CollectionId,
@@ -35,8 +39,12 @@ public sealed record SearchPlan(
     ulong ExpiredBefore = 0,
     Bm25Scoring? Bm25 = null,
     bool IgnoreGrowing = false,
-    SearchBoost? Boost = null)
+    SearchBoost? Boost = null,
+    int[]? QueryLengths = null)
 {
+    /// <summary>The pseudo field of element-level hits' element positions (no field id is negative).</summary>
+    public const long ElementOffsetsFieldId = -1;
+
     public ImmutableArray<long> OutputFieldIds { get; init; } = OutputFieldIds.IsDefault ? [] : OutputFieldIds;
 
     /// <summary>The bound filter: the proxy's when the plan came in process, else rebuilt here from the plan.</summary>

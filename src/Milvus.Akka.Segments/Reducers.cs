@@ -32,10 +32,14 @@ public static class SearchReducer
         var cursors = new int[parts.Count];
         var seenLong = new HashSet<long>();
         var seenString = new HashSet<string>(StringComparer.Ordinal);
+        // Element-level hits of a struct's vectors: one per element, so a key may come back once per element.
+        var elements = parts.Select(p => p.Fields is { } f && f.Columns.TryGetValue(SearchPlan.ElementOffsetsFieldId, out var c) ? (ScalarColumn<int>)c : null).ToList();
+        var seenElements = new HashSet<(object, int)>();
         for (var q = 0; q < nq; q++)
         {
             seenLong.Clear();
             seenString.Clear();
+            seenElements.Clear();
             for (var p = 0; p < parts.Count; p++)
             {
                 cursors[p] = parts[p].Offsets[q];
@@ -69,7 +73,9 @@ public static class SearchReducer
 
                 var row = cursors[best]++;
                 var pks = parts[best].Pks;
-                var fresh = pks is ScalarColumn<long> longs
+                var fresh = elements[best] is { } elementOffsets
+                    ? seenElements.Add((pks.GetValue(row)!, elementOffsets.Values[row]))
+                    : pks is ScalarColumn<long> longs
                     ? seenLong.Add(longs.Values[row])
                     : seenString.Add(((StringColumn)pks).Values[row]);
                 if (!fresh)
@@ -93,8 +99,7 @@ public static class SearchReducer
 
         var picked = CollectionsMarshal.AsSpan(picks);
         var pkColumn = PrimaryKeys.Pick(pkType, parts.Select(p => p.Pks).ToList(), picked);
-        var fields = parts.Count == 0 || parts[0].Fields is null ? null : ReducedFields.Pick(parts.Select(p => p.Fields!).ToList(), picked);
-        return new SearchHits(nq, bounds, pkColumn, scores.ToArray(), fields) { SearchedRows = parts.Sum(p => p.SearchedRows) };
+        return new SearchHits(nq, bounds, pkColumn, scores.ToArray(), ReducedFields.PickHits(parts, picked)) { SearchedRows = parts.Sum(p => p.SearchedRows) };
     }
 
     /// <summary>
@@ -165,7 +170,7 @@ public static class SearchReducer
 
         var picked = CollectionsMarshal.AsSpan(picks);
         var pkColumn = PrimaryKeys.Pick(pkType, parts.Select(p => p.Pks).ToList(), picked);
-        return new SearchHits(nq, bounds, pkColumn, scores.ToArray(), ReducedFields.Pick(parts.Select(p => p.Fields!).ToList(), picked))
+        return new SearchHits(nq, bounds, pkColumn, scores.ToArray(), ReducedFields.PickHits(parts, picked))
         {
             SearchedRows = parts.Sum(p => p.SearchedRows),
         };
@@ -265,6 +270,12 @@ public static class QueryReducer
 /// <summary>The output fields of a reduce: the picked (part, row) pairs of the parts' field batches, in pick order.</summary>
 internal static class ReducedFields
 {
+    private static readonly RowBatch NoColumns = new(ImmutableDictionary<long, Column>.Empty);
+
+    /// <summary>The fields of picked hits; null when no part carries fields (one without hits, from an empty shard, may carry none).</summary>
+    public static RowBatch? PickHits(IReadOnlyList<SearchHits> parts, ReadOnlySpan<(int Source, int Row)> picks) =>
+        parts.Any(p => p.Fields is not null) ? Pick(parts.Select(p => p.Fields ?? NoColumns).ToList(), picks) : null;
+
     public static RowBatch Pick(IReadOnlyList<RowBatch> parts, ReadOnlySpan<(int Source, int Row)> picks)
     {
         if (parts.Count == 0)

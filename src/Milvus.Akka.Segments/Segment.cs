@@ -368,6 +368,7 @@ public sealed class Segment
         DataType.Json => new JsonColumn([]),
         DataType.Geometry => new GeometryColumn([]),
         DataType.Array => new ArrayColumn(field.ElementType, []),
+        DataType.ArrayOfVector => new VectorArrayColumn(field.ElementType, field.Dim, []),
         DataType.FloatVector => new VectorColumn<float>(DataType.FloatVector, field.Dim, []),
         _ when field.DataType.IsPackedVector() => new VectorColumn<byte>(field.DataType, field.Dim, []),
         DataType.SparseFloatVector => new SparseVectorColumn([]),

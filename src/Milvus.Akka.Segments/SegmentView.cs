@@ -132,7 +132,10 @@ public sealed class SegmentView
             allowed = allow?.PopCount() ?? 0;
             if (allowed == 0)
             {
-                return SearchHits.Empty(plan.Nq, PrimaryKey.DataType) with { Fields = OutputColumns(plan.OutputFieldIds, []) };
+                return SearchHits.Empty(plan.Nq, PrimaryKey.DataType) with
+                {
+                    Fields = WithElementOffsets(OutputColumns(plan.OutputFieldIds, []), IsElementLevel(plan) ? [] : null),
+                };
             }
 
             if (indexed && allowed == built!.Count)
@@ -221,6 +224,7 @@ public sealed class SegmentView
     {
         var offsets = new int[plan.Nq * plan.TopK];
         var scores = new float[plan.Nq * plan.TopK];
+        int[]? elements = null;
         var options = new SearchOptions
         {
             Params = plan.Params,
@@ -251,6 +255,11 @@ public sealed class SegmentView
                 case SparseVectorColumn sparse:
                     SearchIndex(VectorIndexes.SparseScan(sparse.Values), plan, options, offsets, scores);
                     break;
+                case VectorArrayColumn lists:
+                    elements = plan.QueryLengths is null ? new int[offsets.Length] : null;
+                    VectorListScan.Search(lists, plan.Metric, plan.Queries, plan.RawQueries, plan.QueryLengths, plan.Nq, plan.TopK, options.Allow,
+                        offsets, scores, elements);
+                    break;
                 default:
                     // The scan index may hold rows appended after this view; the view's allow-list hides them.
                     _segment.ScanIndex(plan.FieldId, plan.Metric).Search(plan.Queries, plan.TopK, options, offsets, scores);
@@ -263,7 +272,7 @@ public sealed class SegmentView
             Boosting.Apply(boost, Rows, _segment.Schema, SegmentId, plan.Metric, plan.Nq, plan.TopK, offsets, scores);
         }
 
-        return CollectHits(plan, offsets, scores);
+        return CollectHits(plan, offsets, scores, elements);
     }
 
     private static void SearchIndex(IFieldIndex index, SearchPlan plan, SearchOptions options, int[] offsets, float[] scores)
@@ -304,7 +313,7 @@ public sealed class SegmentView
     }
 
     /// <summary>Compacts the index's fixed-width top-k slots into hits, with the primary keys and output fields of each.</summary>
-    private SearchHits CollectHits(SearchPlan plan, int[] offsets, float[] scores)
+    private SearchHits CollectHits(SearchPlan plan, int[] offsets, float[] scores, int[]? elements)
     {
         var bounds = new int[plan.Nq + 1];
         var count = 0;
@@ -315,6 +324,11 @@ public sealed class SegmentView
                 // Compaction in place: the write position never passes the read position.
                 offsets[count] = offsets[i];
                 scores[count] = scores[i];
+                if (elements is not null)
+                {
+                    elements[count] = elements[i];
+                }
+
                 count++;
             }
 
@@ -323,8 +337,22 @@ public sealed class SegmentView
 
         var rows = offsets.AsSpan(0, count);
         return new SearchHits(plan.Nq, bounds, Rows[PrimaryKey.FieldId].Gather(rows), scores.AsSpan(0, count).ToArray(),
-            OutputColumns(plan.OutputFieldIds, rows));
+            WithElementOffsets(OutputColumns(plan.OutputFieldIds, rows), elements?[..count]));
     }
+
+    /// <summary>An element-level search's hits carry their elements' positions as a column of their fields.</summary>
+    private static RowBatch? WithElementOffsets(RowBatch? fields, int[]? elements) => elements is null
+        ? fields
+        : new RowBatch((fields?.Columns ?? ImmutableDictionary<long, Column>.Empty)
+            .SetItem(SearchPlan.ElementOffsetsFieldId, new ScalarColumn<int>(DataType.Int32, elements)));
+
+    private static RowBatch WithEmptyElementOffsets(RowBatch fields, QueryPlan plan) => plan.OutputFieldIds.Contains(SearchPlan.ElementOffsetsFieldId)
+        ? new RowBatch(fields.Columns.SetItem(SearchPlan.ElementOffsetsFieldId, new ArrayColumn(DataType.Int32, [])))
+        : fields;
+
+    /// <summary>Whether the plan searches a struct's vectors element by element (its hits carry element offsets).</summary>
+    private bool IsElementLevel(SearchPlan plan) =>
+        plan.QueryLengths is null && _segment.Schema.FindField(plan.FieldId)?.DataType == DataType.ArrayOfVector;
 
     private RowBatch? OutputColumns(ImmutableArray<long> fieldIds, ReadOnlySpan<int> rows)
     {
@@ -348,7 +376,7 @@ public sealed class SegmentView
         {
             return plan.CountOnly
                 ? QueryRows.CountOnly(PrimaryKey.DataType, 0)
-                : new QueryRows(PrimaryKeys.EmptyColumn(PrimaryKey.DataType), [], _segment.EmptyBatch().Select(plan.OutputFieldIds), 0);
+                : new QueryRows(PrimaryKeys.EmptyColumn(PrimaryKey.DataType), [], WithEmptyElementOffsets(_segment.EmptyBatch().Select(plan.OutputFieldIds), plan), 0);
         }
 
         if (plan.CountOnly)
@@ -374,6 +402,14 @@ public sealed class SegmentView
             timestamps[i] = _state.Timestamps[picked[i]];
         }
 
-        return new QueryRows(pkColumn.Gather(picked), timestamps, Rows.Select(plan.OutputFieldIds).Gather(picked), picked.Length);
+        var fields = Rows.Select(plan.OutputFieldIds).Gather(picked);
+        if (filter is { IsElementLevel: true } && plan.OutputFieldIds.Contains(SearchPlan.ElementOffsetsFieldId))
+        {
+            // An element-level query answers which elements of each row matched.
+            var elements = filter.MatchedElements(Rows, picked);
+            fields = new RowBatch(fields.Columns.SetItem(SearchPlan.ElementOffsetsFieldId, new ArrayColumn(DataType.Int32, elements)));
+        }
+
+        return new QueryRows(pkColumn.Gather(picked), timestamps, fields, picked.Length);
     }
 }

@@ -35,6 +35,23 @@ public sealed class LoadFieldRulesTests
         Assert.Null(LoadFieldRules.Resolve(Wide, ["id", "v", "title", "tags"], skipDynamicField: false));
     }
 
+    [Fact]
+    public void A_struct_named_in_the_list_loads_all_its_sub_fields()
+    {
+        var withStruct = Wide with
+        {
+            Fields =
+            [
+                .. Wide.Fields,
+                new FieldSchema { FieldId = 106, Name = "s[n]", DataType = DataType.Array, ElementType = DataType.Int32, StructFieldId = 105 },
+                new FieldSchema { FieldId = 107, Name = "s[e]", DataType = DataType.ArrayOfVector, ElementType = DataType.FloatVector, StructFieldId = 105 },
+            ],
+            StructFields = [new StructFieldSchema { FieldId = 105, Name = "s" }],
+        };
+
+        Assert.Equal(new long[] { 100, 102, 106, 107 }, LoadFieldRules.Resolve(withStruct, ["id", "title", "s"], skipDynamicField: true)!);
+    }
+
     [Theory]
     [InlineData(new[] { "v", "title" }, ErrorCode.ParameterInvalid, "load field list [v title] does not contain primary key field id")]
     [InlineData(new[] { "id", "title" }, ErrorCode.ParameterInvalid, "load field list [id title] does not contain vector field")]

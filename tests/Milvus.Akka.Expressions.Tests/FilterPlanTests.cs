@@ -20,6 +20,7 @@ public sealed class FilterPlanTests
         { typeof(Evaluation.ArithmeticOperator), typeof(Plan.ArithmeticOperator) },
         { typeof(Evaluation.ContainsMode), typeof(Plan.ContainsMode) },
         { typeof(SpatialOperator), typeof(Plan.SpatialOperator) },
+        { typeof(Evaluation.ElementMatchMode), typeof(Plan.ElementMatchMode) },
     };
 
     [Theory]

@@ -134,4 +134,56 @@ public sealed class JsonImportRowsTests
 
         Assert.Contains("row 1: field 'colour' is not in the schema of collection imports", error.Message);
     }
+    /// <summary>A collection with an array-of-struct field: a label, an order and an Int8 vector per struct.</summary>
+    internal static readonly CollectionSchema StructSchema = new()
+    {
+        Name = "chaptered",
+        Fields =
+        [
+            Field(100, "id", DataType.Int64) with { IsPrimaryKey = true },
+            Field(101, "vector", DataType.FloatVector, ("dim", "4")),
+            Field(103, "items[label]", DataType.Array, ("max_length", "16"), ("max_capacity", "4")) with { ElementType = DataType.VarChar, StructFieldId = 102 },
+            Field(104, "items[order]", DataType.Array, ("max_capacity", "4")) with { ElementType = DataType.Int32, StructFieldId = 102 },
+            Field(105, "items[emb]", DataType.ArrayOfVector, ("dim", "4"), ("max_capacity", "4")) with { ElementType = DataType.FloatVector, StructFieldId = 102 },
+            Field(106, "items[i8]", DataType.ArrayOfVector, ("dim", "4"), ("max_capacity", "4")) with { ElementType = DataType.Int8Vector, StructFieldId = 102 },
+        ],
+        StructFields = [new StructFieldSchema { FieldId = 102, Name = "items" }],
+    };
+
+    /// <summary>
+    /// The values the Node BulkWriter was given for the struct file fixtures: row i holds (i mod 3) + 1 structs, struct e
+    /// being label "r{i}e{e}", order 10i + e, emb [i, e, 1, 0] and i8 [e, -1, 127, -128].
+    /// </summary>
+    internal static void AssertStructRows(IReadOnlyDictionary<string, Column> columns, int rows)
+    {
+        var counts = Enumerable.Range(0, rows).Select(i => (i % 3) + 1).ToArray();
+        Assert.Equal(counts.Select((n, i) => Enumerable.Range(0, n).Select(e => $"r{i}e{e}")), ((ArrayColumn)columns["items[label]"]).Values.Cast<string[]>());
+        Assert.Equal(counts.Select((n, i) => Enumerable.Range(0, n).Select(e => (10 * i) + e)), ((ArrayColumn)columns["items[order]"]).Values.Cast<int[]>());
+        var emb = (VectorArrayColumn)columns["items[emb]"];
+        Assert.Equal(counts.Select((n, i) => Enumerable.Range(0, n).SelectMany(e => new float[] { i, e, 1, 0 })),
+            emb.Values.Select(row => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(row).ToArray()));
+        var int8 = (VectorArrayColumn)columns["items[i8]"];
+        Assert.Equal(counts.Select(n => Enumerable.Range(0, n).SelectMany(e => new[] { (byte)e, (byte)0xFF, (byte)127, (byte)0x80 })), int8.Values);
+    }
+
+    [Fact]
+    public void Struct_fields_written_by_the_node_bulk_writer_are_read_into_their_sub_fields()
+    {
+        var json = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "ImportFiles", "node-bulkwriter-struct.json"));
+
+        AssertStructRows(Assert.Single(Read(json, StructSchema)), rows: 5);
+    }
+
+    [Theory]
+    [InlineData("""{"id": 1, "vector": [0,0,0,0], "items": {"label": "x"}}""", "row 0, field 'items': expected a list of structs")]
+    [InlineData("""{"id": 1, "vector": [0,0,0,0], "items": [{"label": "x", "order": 1, "emb": [1,2,3,4]}]}""", "every struct needs its field 'i8'")]
+    [InlineData("""{"id": 1, "vector": [0,0,0,0], "items": [{"label": "x", "order": "one", "emb": [1,2,3,4], "i8": [1,2,3,4]}]}""", "row 0, field 'items', struct 0, field 'order'")]
+    [InlineData("""{"id": 1, "vector": [0,0,0,0], "items": [{"label": "x", "order": 1, "emb": [1,2,3], "i8": [1,2,3,4]}]}""", "field 'emb'")]
+    public void A_struct_value_that_does_not_fit_is_refused_naming_the_row_struct_and_field(string row, string reason)
+    {
+        var error = Assert.Throws<MilvusException>(() => Read($$"""{"rows": [{{row}}]}""", StructSchema));
+
+        Assert.Equal(ErrorCode.ParameterInvalid, error.Code);
+        Assert.Contains(reason, error.Message);
+    }
 }

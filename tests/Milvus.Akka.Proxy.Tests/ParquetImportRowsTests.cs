@@ -194,4 +194,25 @@ public sealed class ParquetImportRowsTests
         Assert.Contains("the file is not Parquet",
             (await Assert.ThrowsAsync<MilvusException>(() => ReadAsync(Encoding.UTF8.GetBytes("""{"rows": []}""")))).Message);
     }
+    [Fact]
+    public async Task Struct_fields_written_by_the_node_bulk_writer_are_read_from_their_nested_columns()
+    {
+        var file = await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "ImportFiles", "node-bulkwriter-struct.parquet"));
+
+        AssertStructRows(Assert.Single(await ReadAsync(file, StructSchema)), rows: 5);
+        var batches = await ReadAsync(file, StructSchema, batchRows: 2);
+        Assert.Equal([2, 2, 1], batches.Select(b => b["items[emb]"].Count));
+    }
+
+    [Fact]
+    public async Task A_struct_column_naming_no_sub_field_is_refused()
+    {
+        var schema = new ParquetSchema(new DataField<long>("id"),
+            new ListField("items", new StructField("element", new DataField<string>("title"))));
+        var file = await FileAsync(schema, Values(("id", 1L), ("items", new[] { new Dictionary<string, object?> { ["title"] = "x" } })));
+
+        var error = await Assert.ThrowsAsync<MilvusException>(() => ReadAsync(file, StructSchema));
+
+        Assert.Contains("is not a field of struct field 'items'", error.Message);
+    }
 }

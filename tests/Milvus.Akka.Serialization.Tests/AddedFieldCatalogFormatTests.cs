@@ -56,6 +56,4 @@ public sealed class AddedFieldCatalogFormatTests
         Assert.Contains("collection catalog entry '47' has format version 4", error.Message);
         Assert.Contains("reads catalog versions up to 3", error.Message);
     }
-
-    private static uint VersionWritten(CollectionInfo collection) => CollectionEntry.Parser.ParseFrom(CatalogCodec.Encode(collection)).FormatVersion;
 }

@@ -79,6 +79,4 @@ public sealed class ResourceGroupCatalogFormatTests
 
         Assert.Contains("has format version 5", error.Message);
     }
-
-    private static uint VersionWritten(CollectionInfo collection) => CollectionEntry.Parser.ParseFrom(CatalogCodec.Encode(collection)).FormatVersion;
 }

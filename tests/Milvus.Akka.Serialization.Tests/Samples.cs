@@ -45,6 +45,46 @@ public static class Samples
         ],
     };
 
+    /// <summary>The schema with an array-of-struct field: a VarChar and a FloatVector per struct.</summary>
+    public static readonly CollectionSchema StructSchema = Schema with
+    {
+        Fields =
+        [
+            .. Schema.Fields.Where(f => !f.IsDynamic),
+            new FieldSchema
+            {
+                FieldId = 107, Name = "chapters[name]", DataType = DataType.Array, ElementType = DataType.VarChar, StructFieldId = 106,
+                TypeParams = ImmutableSortedDictionary.CreateRange([KeyValuePair.Create(FieldSchema.MaxLengthKey, "16"), KeyValuePair.Create(FieldSchema.MaxCapacityKey, "3")]),
+            },
+            new FieldSchema
+            {
+                FieldId = 108, Name = "chapters[emb]", DataType = DataType.ArrayOfVector, ElementType = DataType.FloatVector, StructFieldId = 106,
+                TypeParams = ImmutableSortedDictionary.CreateRange([KeyValuePair.Create(FieldSchema.DimKey, "2"), KeyValuePair.Create(FieldSchema.MaxCapacityKey, "3")]),
+            },
+            .. Schema.Fields.Where(f => f.IsDynamic),
+        ],
+        StructFields =
+        [
+            new StructFieldSchema
+            {
+                FieldId = 106, Name = "chapters", Description = "parts of the book",
+                TypeParams = ImmutableSortedDictionary.CreateRange([KeyValuePair.Create(FieldSchema.MaxCapacityKey, "3"), KeyValuePair.Create("mmap.enabled", "false")]),
+            },
+        ],
+    };
+
+    /// <summary>Rows of the struct's two sub-fields: 2, 0, 3 and 1 structs.</summary>
+    public static RowBatch StructRows() => new(ImmutableDictionary<long, Column>.Empty
+        .Add(100, Int64Keys(1, 2, 3, 4))
+        .Add(107, new ArrayColumn(DataType.VarChar, [new[] { "intro", "end" }, Array.Empty<string>(), new[] { "a", "", "c" }, new[] { "α" }]))
+        .Add(108, new VectorArrayColumn(DataType.FloatVector, 2,
+        [
+            [.. BitConverter.GetBytes(1f), .. BitConverter.GetBytes(-1f), .. BitConverter.GetBytes(0.5f), .. BitConverter.GetBytes(2f)],
+            [],
+            [.. Enumerable.Range(0, 6).SelectMany(i => BitConverter.GetBytes((float)i))],
+            [.. BitConverter.GetBytes(float.MaxValue), .. BitConverter.GetBytes(-0f)],
+        ])));
+
     public static readonly SegmentInfo Segment = new(7001, 42, 43, "42_1", 1500, "files/42/43/7001/manifest",
         ImmutableDictionary<long, string>.Empty.Add(101, "index/42/7001/101"), 449_000_000_123);
 
@@ -170,6 +210,7 @@ public static class Samples
 
         // Coordinator: collections.
         new("CreateCollection", new CreateCollection("default", Schema, 2, ConsistencyLevel.Strong, 16, Properties)),
+        new("CreateCollection/struct-fields", new CreateCollection("default", StructSchema, 2, ConsistencyLevel.Strong, 16, Properties)),
         new("DropCollection", new DropCollection("default", "books")),
         new("TruncateCollection", new TruncateCollection("default", "books")),
         new("DescribeCollection", new DescribeCollection("", "novels")),
@@ -365,6 +406,8 @@ public static class Samples
         new("SearchHits/empty", SearchHits.Empty(3, DataType.Int64)),
         new("SearchHits/with-output-fields", new SearchHits(2, [0, 2, 4], Int64Keys(1, -2, long.MaxValue, 0), [0.9f, 0.8f, 0.7f, 0.6f], Rows())),
         new("QueryRows", new QueryRows(Int64Keys(1, -2, long.MaxValue, 0), [1, 2, 3, 4], Rows(), 4)),
+        new("QueryRows/element-offsets", new QueryRows(Int64Keys(1, 3), [1, 3], new RowBatch(ImmutableDictionary<long, Column>.Empty
+            .Add(Segments.SearchPlan.ElementOffsetsFieldId, new ArrayColumn(DataType.Int32, [new[] { 0, 1 }, new[] { 2 }]))), 2)),
         new("QueryRows/count-only", QueryRows.CountOnly(DataType.VarChar, 12345)),
 
         // Streaming shards: commands and replies.
@@ -378,6 +421,10 @@ public static class Samples
         new("SearchShard", new SearchShard("42_0", SearchPlan())),
         new("SearchShard/ignore-growing", new SearchShard("42_0", SearchPlan() with { IgnoreGrowing = true })),
         new("SearchShard/boost", new SearchShard("42_0", SearchPlan() with { Boost = Boost() with { Mode = BoostCombination.Multiply } })),
+        new("SearchShard/embedding-lists", new SearchShard("42_0", SearchPlan() with
+        {
+            FieldId = 108, Metric = MetricType.MaxSimCosine, Nq = 2, Queries = [1f, 0f, 0.5f, 0.5f, -1f, 2f], QueryLengths = [2, 1],
+        })),
         new("QueryShard/ignore-growing", new QueryShard("42_0", QueryPlan() with { IgnoreGrowing = true })),
         new("Bm25StatsShard", new Bm25StatsShard("42_0", new Bm25StatsPlan(42, 105, [3_000_000_001, 17], 461_000_000_000_000_000, ExpiredBefore: 7))),
         new("QueryShard", new QueryShard("42_0", QueryPlan())),
@@ -396,6 +443,7 @@ public static class Samples
         new("RowsInserted", new RowsInserted(7003, 43, FirstFormatRows(), 449_000_002_000, "req/i1.43.0")),
         new("RowsInserted/before-request-ids", new RowsInserted(7003, 43, FirstFormatRows(), 449_000_002_000, "")),
         new("RowsInserted/geometry-timestamptz", new RowsInserted(7003, 43, GeometryTimestamptzRows(), 449_000_002_000, "req/i1.43.1")),
+        new("RowsInserted/struct-fields", new RowsInserted(7003, 43, StructRows(), 449_000_002_000, "req/i1.43.2")),
         new("RowsDeleted", new RowsDeleted(Int64Keys(1, 2), 449_000_003_000, "req/d1")),
         new("RowsDeleted/before-request-ids", new RowsDeleted(Int64Keys(1, 2), 449_000_003_000, "")),
         new("SegmentIdsReserved", new SegmentIdsReserved(7100, 16)),

@@ -5,6 +5,7 @@ using Akka.Serialization;
 using Google.Protobuf;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
+using Milvus.Akka.Coordinator.Formats;
 using Milvus.Akka.Storage.Formats;
 using Milvus.Akka.Storage.Segments;
 using Milvus.Akka.Streaming;
@@ -61,6 +62,9 @@ public sealed class StoredFormatGoldenTests(SerializationFixture fixture) : ICla
 
     /// <summary>Every journal event and snapshot sample; the golden files of version 1 were written from these.</summary>
     public static IEnumerable<Sample> JournalSamples() => Samples.Create(ActorRefs.Nobody).Where(s => s.Message is IShardEvent);
+
+    /// <summary>The catalog format version a collection entry is written with.</summary>
+    public static uint VersionWritten(CollectionInfo collection) => CollectionEntry.Parser.ParseFrom(CatalogCodec.Encode(collection)).FormatVersion;
 
     public static string GoldenPath(params string[] parts) => Path.Combine([AppContext.BaseDirectory, "Golden", .. parts]);
 

@@ -63,6 +63,4 @@ public sealed class TruncatedCatalogFormatTests
 
         Assert.Equal(1u, CompactionEntry.Parser.ParseFrom(CompactionCodec.Encode(record)).FormatVersion);
     }
-
-    private static uint VersionWritten(CollectionInfo collection) => CollectionEntry.Parser.ParseFrom(CatalogCodec.Encode(collection)).FormatVersion;
 }

@@ -62,7 +62,11 @@ public sealed class SegmentStoreTests : IDisposable
             Field(119, DataType.BFloat16Vector, dim: 8),
             Field(120, DataType.Int8Vector, nullable: true, dim: 8),
             Field(121, DataType.SparseFloatVector, nullable: true),
+            Field(123, DataType.Array, element: DataType.VarChar) with { StructFieldId = 122, Name = "s[text]" },
+            Field(124, DataType.ArrayOfVector, element: DataType.FloatVector, dim: 3) with { StructFieldId = 122, Name = "s[emb]" },
+            Field(125, DataType.ArrayOfVector, element: DataType.BFloat16Vector, dim: 2) with { StructFieldId = 122, Name = "s[half]" },
         ],
+        StructFields = [new StructFieldSchema { FieldId = 122, Name = "s" }],
     };
 
     private static SegmentData EveryTypeData(int rows, int seed)
@@ -111,6 +115,11 @@ public sealed class SegmentStoreTests : IDisposable
         columns[119] = new VectorColumn<byte>(DataType.BFloat16Vector, 8, Bytes(rows * 16));
         columns[120] = new VectorColumn<byte>(DataType.Int8Vector, 8, Bytes(rows * 8), Validity());
         columns[121] = new SparseVectorColumn(Values(() => Bytes(8 * random.Next(0, 5))), Validity());
+        // A struct's elements: the same count per row in each of its sub-fields.
+        var structs = Values(() => random.Next(0, 4));
+        columns[123] = new ArrayColumn(DataType.VarChar, [.. structs.Select(n => Enumerable.Range(0, n).Select(_ => Text()).ToArray())]);
+        columns[124] = new VectorArrayColumn(DataType.FloatVector, 3, [.. structs.Select(n => Bytes(n * 3 * sizeof(float)))]);
+        columns[125] = new VectorArrayColumn(DataType.BFloat16Vector, 2, [.. structs.Select(n => Bytes(n * 2 * 2))]);
         var timestamps = Values(() => HybridTimestamp.Compose(1_700_000_000_000 + random.Next(100_000), random.Next(1000)));
         return new SegmentData(new RowBatch(columns.ToImmutable()), timestamps);
     }

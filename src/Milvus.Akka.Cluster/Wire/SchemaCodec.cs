@@ -26,6 +26,10 @@ public static class SchemaCodec
         }
 
         WriteInt64(o, 7, schema.Version);
+        foreach (var structField in schema.StructFields)
+        {
+            WriteMessage(o, 8, f => WriteStruct(f, structField));
+        }
     });
 
     /// <summary>One field alone (AddCollectionField's message), encoded as within a schema.</summary>
@@ -41,6 +45,7 @@ public static class SchemaCodec
         var properties = ImmutableSortedDictionary.CreateBuilder<string, string>();
         var functions = ImmutableArray.CreateBuilder<FunctionSchema>();
         var version = 0;
+        var structs = ImmutableArray.CreateBuilder<StructFieldSchema>();
         foreach (var (field, input) in Fields(bytes))
         {
             switch (field)
@@ -52,6 +57,7 @@ public static class SchemaCodec
                 case 5: properties.Add(ReadMapEntry(input.ReadBytes())); break;
                 case 6: functions.Add(ReadFunction(input.ReadBytes())); break;
                 case 7: version = checked((int)input.ReadInt64()); break;
+                case 8: structs.Add(ReadStruct(input.ReadBytes())); break;
                 default: input.SkipLastField(); break;
             }
         }
@@ -65,7 +71,36 @@ public static class SchemaCodec
             EnableDynamicField = dynamic,
             Properties = properties.ToImmutable(),
             Functions = functions.ToImmutable(),
+            StructFields = structs.ToImmutable(),
         };
+    }
+
+    private static void WriteStruct(CodedOutputStream o, StructFieldSchema structField)
+    {
+        WriteInt64(o, 1, structField.FieldId);
+        WriteString(o, 2, structField.Name);
+        WriteString(o, 3, structField.Description);
+        WriteMap(o, 4, structField.TypeParams);
+    }
+
+    private static StructFieldSchema ReadStruct(ByteString bytes)
+    {
+        long id = 0;
+        string name = "", description = "";
+        var typeParams = ImmutableSortedDictionary.CreateBuilder<string, string>();
+        foreach (var (field, input) in Fields(bytes))
+        {
+            switch (field)
+            {
+                case 1: id = input.ReadInt64(); break;
+                case 2: name = input.ReadString(); break;
+                case 3: description = input.ReadString(); break;
+                case 4: typeParams.Add(ReadMapEntry(input.ReadBytes())); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+
+        return new StructFieldSchema { FieldId = id, Name = name, Description = description, TypeParams = typeParams.ToImmutable() };
     }
 
     private static void WriteFunction(CodedOutputStream o, FunctionSchema function)
@@ -129,6 +164,7 @@ public static class SchemaCodec
         WriteInt64(o, 11, (long)field.ElementType);
         WriteMap(o, 13, field.TypeParams);
         WriteBool(o, 14, field.IsFunctionOutput);
+        WriteInt64(o, 15, field.StructFieldId);
         switch (field.DefaultValue)
         {
             case null: break;
@@ -167,6 +203,7 @@ public static class SchemaCodec
         long id = 0;
         string name = "", description = "";
         DataType type = DataType.None, elementType = DataType.None;
+        long structFieldId = 0;
         bool pk = false, autoId = false, partitionKey = false, clusteringKey = false, dynamic = false, nullable = false, functionOutput = false;
         object? defaultValue = null;
         var typeParams = ImmutableSortedDictionary.CreateBuilder<string, string>();
@@ -187,6 +224,7 @@ public static class SchemaCodec
                 case 11: elementType = (DataType)input.ReadInt64(); break;
                 case 13: typeParams.Add(ReadMapEntry(input.ReadBytes())); break;
                 case 14: functionOutput = input.ReadBool(); break;
+                case 15: structFieldId = input.ReadInt64(); break;
                 case 20: defaultValue = input.ReadBool(); break;
                 case 21: defaultValue = input.ReadInt32(); break;
                 case 22: defaultValue = input.ReadInt64(); break;
@@ -211,6 +249,7 @@ public static class SchemaCodec
             Nullable = nullable,
             ElementType = elementType,
             IsFunctionOutput = functionOutput,
+            StructFieldId = structFieldId,
             DefaultValue = defaultValue,
             TypeParams = typeParams.ToImmutable(),
         };

@@ -194,6 +194,15 @@ public static class WireCodec
                 }
 
                 break;
+            case VectorArrayColumn c:
+                WriteInt64(o, ColumnElementType, (long)c.ElementType);
+                WriteInt64(o, ColumnDim, c.Dim);
+                foreach (var value in c.Values)
+                {
+                    WriteBytes(o, ColumnBlobs, value ?? []);
+                }
+
+                break;
             case BytesColumn c:
                 foreach (var value in c.Values)
                 {
@@ -355,6 +364,7 @@ public static class WireCodec
             DataType.VarChar or DataType.String => new StringColumn(PadToCount(strings, count, ""), validity),
             DataType.Json => new JsonColumn(PadToCount(blobs, count, []), validity),
             DataType.Geometry => new GeometryColumn(PadToCount(blobs, count, []), validity),
+            DataType.ArrayOfVector => new VectorArrayColumn(elementType, dim, PadToCount(blobs, count, []), validity),
             DataType.Array => new ArrayColumn(elementType, arrayRows.Select(r => ReadArrayRow(r, elementType)).ToArray(), validity),
             _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"column type {type} cannot be decoded"),
         };

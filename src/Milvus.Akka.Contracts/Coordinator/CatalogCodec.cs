@@ -21,9 +21,11 @@ public static class CatalogCodec
     /// fields; version 3 added <c>truncated_before</c> (an older node would show a truncated collection's rows again);
     /// version 4 added the schema's version (field 7 of the schema), set by AddCollectionField (an older node would not
     /// know that rows written before the field was added have no value for it); version 5 added the resource group of
-    /// each replica (an older node would serve those replicas from the default group's nodes).
+    /// each replica (an older node would serve those replicas from the default group's nodes); version 6 added
+    /// array-of-struct fields (field 8 of the schema, field 15 of a sub-field: an older node would read the sub-fields
+    /// as ordinary fields of types it does not know).
     /// </summary>
-    public const uint FormatVersion = ResourceGroupsFormatVersion;
+    public const uint FormatVersion = StructFieldsFormatVersion;
 
     /// <summary>The version of entries without functions (databases, segments, collections without functions).</summary>
     public const uint BaseFormatVersion = 1;
@@ -40,9 +42,13 @@ public static class CatalogCodec
     /// <summary>A collection with a replica outside the default resource group.</summary>
     public const uint ResourceGroupsFormatVersion = 5;
 
+    /// <summary>A collection with array-of-struct fields.</summary>
+    public const uint StructFieldsFormatVersion = 6;
+
     /// <summary>The version a collection is written with: the oldest that holds everything it has.</summary>
     public static uint VersionOf(CollectionInfo collection) =>
-        !collection.ReplicaResourceGroups.IsEmpty ? ResourceGroupsFormatVersion
+        !collection.Schema.StructFields.IsEmpty ? StructFieldsFormatVersion
+        : !collection.ReplicaResourceGroups.IsEmpty ? ResourceGroupsFormatVersion
         : collection.Schema.Version != 0 ? AddedFieldsFormatVersion
         : collection.TruncatedBefore != 0 ? TruncatedFormatVersion
         : !collection.Schema.Functions.IsEmpty ? FunctionsFormatVersion

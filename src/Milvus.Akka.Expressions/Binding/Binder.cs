@@ -10,9 +10,22 @@ namespace Milvus.Akka.Expressions.Binding;
 /// Resolves the parse tree against a collection schema: names to fields (unknown names to dynamic keys when the
 /// collection has a dynamic field), types checked, constants folded, and each predicate given its fastest evaluator.
 /// Timestamptz constants without an offset are read in <paramref name="timezone"/> (the collection's, as Milvus does).
+/// The condition of an <c>element_filter</c> or <c>MATCH_*</c> is bound by a binder of its own over the struct's
+/// element fields (<paramref name="elementScope"/>), where <c>$[name]</c> names them and plain names are refused.
 /// </summary>
-internal sealed class Binder(CollectionSchema schema, TimeZoneInfo timezone)
+internal sealed class Binder(CollectionSchema schema, TimeZoneInfo timezone, bool elementScope = false)
 {
+    /// <summary>Milvus's struct-element operators, by lower-case name.</summary>
+    private static readonly Dictionary<string, ElementMatchMode> ElementMatchFunctions = new()
+    {
+        ["element_filter"] = ElementMatchMode.MatchAny,
+        ["match_any"] = ElementMatchMode.MatchAny,
+        ["match_all"] = ElementMatchMode.MatchAll,
+        ["match_least"] = ElementMatchMode.MatchLeast,
+        ["match_most"] = ElementMatchMode.MatchMost,
+        ["match_exact"] = ElementMatchMode.MatchExact,
+    };
+
     /// <summary>Milvus functions this engine parses but does not evaluate.</summary>
     private static readonly string[] UnsupportedFunctions = ["random_sample"];
 
@@ -355,6 +368,8 @@ internal sealed class Binder(CollectionSchema schema, TimeZoneInfo timezone)
                 return BindPhraseMatch(call);
             case var spatial when SpatialFunctions.TryGetValue(spatial, out var op):
                 return BindSpatial(call, op);
+            case var element when ElementMatchFunctions.TryGetValue(element, out var matchMode):
+                return BindElementMatch(call, matchMode, elementLevel: element == "element_filter");
         }
 
         var mode = name switch
@@ -394,6 +409,42 @@ internal sealed class Binder(CollectionSchema schema, TimeZoneInfo timezone)
         }
 
         return new ContainsPredicate(target, mode, values);
+    }
+
+    /// <summary>
+    /// <c>element_filter(s, cond)</c>, <c>MATCH_ANY / MATCH_ALL(s, cond)</c>, <c>MATCH_LEAST / MOST / EXACT(s, cond, k)</c>:
+    /// <c>cond</c> tests one element of the array-of-struct field <c>s</c> through <c>$[field]</c>.
+    /// </summary>
+    private PredicateNode BindElementMatch(CallSyntax call, ElementMatchMode mode, bool elementLevel)
+    {
+        var counted = mode is ElementMatchMode.MatchLeast or ElementMatchMode.MatchMost or ElementMatchMode.MatchExact;
+        ExpectArguments(call, counted ? 3 : 2);
+        if (elementScope)
+        {
+            throw Error($"{call.Name} cannot be nested in another struct condition", call.Position);
+        }
+
+        var structField = call.Arguments[0] is IdentifierSyntax name && schema.FindStruct(name.Name) is { } found
+            ? found
+            : throw Error($"{call.Name} needs an array-of-struct field as its first argument", call.Arguments[0].Position);
+        var count = 0;
+        if (counted)
+        {
+            count = call.Arguments[2] is LiteralSyntax { Value: long k } && k is >= 0 and <= int.MaxValue
+                ? (int)k
+                : throw Error($"{call.Name} takes a count of elements (a non-negative integer) as its third argument", call.Arguments[2].Position);
+        }
+
+        var elements = ElementMatchPredicate.ElementSchema(schema, structField);
+        var inner = new Binder(elements, timezone, elementScope: true);
+        var condition = inner.BindPredicate(call.Arguments[1]);
+        if (inner.ReferencedFieldIds.Count == 0)
+        {
+            throw Error($"the condition of {call.Name} must test a field of struct \"{structField.Name}\" through $[field]", call.Arguments[1].Position);
+        }
+
+        _referencedFieldIds.UnionWith(inner.ReferencedFieldIds);
+        return new ElementMatchPredicate(structField, elements, condition, mode, count, elementLevel);
     }
 
     /// <summary><c>TEXT_MATCH(field, 'words')</c>: rows holding any of the words' tokens.</summary>
@@ -502,7 +553,12 @@ internal sealed class Binder(CollectionSchema schema, TimeZoneInfo timezone)
         LiteralSyntax literal => new ConstantNode(Value.FromLiteral(literal.Value)),
         IsoTimeSyntax iso => new ConstantNode(Value.FromInt(Instant(iso.Text, iso.Position))),
         IntervalSyntax interval => throw Error("INTERVAL '...' may only be added to or subtracted from a Timestamptz field in a comparison", interval.Position),
-        IdentifierSyntax identifier => ResolveName(identifier.Name, identifier.Position),
+        IdentifierSyntax identifier => elementScope
+            ? throw Error($"inside a struct condition fields are named $[{identifier.Name}]; \"{identifier.Name}\" is not one", identifier.Position)
+            : ResolveName(identifier.Name, identifier.Position),
+        ElementFieldSyntax element => elementScope
+            ? ResolveName(element.Name, element.Position)
+            : throw Error($"$[{element.Name}] names a struct element's field: use it inside element_filter(...) or MATCH_*(...)", element.Position),
         IndexSyntax index => BindIndex(index),
         UnarySyntax { Operator: UnaryOperator.Negate } negate => BindNegate(negate),
         BinarySyntax arithmetic => BindArithmetic(arithmetic),
@@ -515,7 +571,8 @@ internal sealed class Binder(CollectionSchema schema, TimeZoneInfo timezone)
 
     private static bool IsCondition(CallSyntax call) => call.Name.ToLowerInvariant() is
         "json_contains" or "json_contains_all" or "json_contains_any" or "array_contains" or "array_contains_all" or "array_contains_any"
-        or "text_match" or "phrase_match" || SpatialFunctions.ContainsKey(call.Name.ToLowerInvariant());
+        or "text_match" or "phrase_match" || SpatialFunctions.ContainsKey(call.Name.ToLowerInvariant())
+        || ElementMatchFunctions.ContainsKey(call.Name.ToLowerInvariant());
 
     private ValueNode ResolveName(string name, int position)
     {

@@ -38,8 +38,19 @@ internal sealed class PlanBinder(CollectionSchema schema)
             AnalyzerOf(predicate.TextMatch.FieldId), predicate.TextMatch.Words),
         Plan.Predicate.KindOneofCase.PhraseMatch => new PhraseMatchPredicate(Column<StringColumnNode>(predicate.PhraseMatch.FieldId),
             AnalyzerOf(predicate.PhraseMatch.FieldId), predicate.PhraseMatch.Phrase, predicate.PhraseMatch.Slop),
+        Plan.Predicate.KindOneofCase.ElementMatch => ElementMatch(predicate.ElementMatch),
         _ => throw new InvalidDataException("a filter plan holds a predicate of a kind this node does not know"),
     };
+
+    private ElementMatchPredicate ElementMatch(Plan.ElementMatch match)
+    {
+        var structField = schema.FindStruct(match.StructFieldId)
+            ?? throw new InvalidDataException($"a filter plan reads struct field {match.StructFieldId}, which collection \"{schema.Name}\" does not have");
+        var elements = ElementMatchPredicate.ElementSchema(schema, structField);
+        return Enum.IsDefined((ElementMatchMode)match.Mode)
+            ? new ElementMatchPredicate(structField, elements, new PlanBinder(elements).Predicate(match.Predicate), (ElementMatchMode)match.Mode, match.Count, match.ElementLevel)
+            : throw new InvalidDataException("a filter plan holds an element match of a mode this node does not know");
+    }
 
     private PredicateNode Compare(Plan.Compare compare)
     {

@@ -56,6 +56,10 @@ internal sealed class ConstantPredicate(bool value) : PredicateNode
 /// <summary>A flat <c>and</c> / <c>or</c> chain, combined in a loop.</summary>
 internal sealed class LogicalPredicate(LogicalOperator op, IReadOnlyList<PredicateNode> operands) : PredicateNode
 {
+    public LogicalOperator Operator => op;
+
+    public IReadOnlyList<PredicateNode> Operands => operands;
+
     public override Truth Evaluate(EvaluationContext context)
     {
         var result = operands[0].Evaluate(context);

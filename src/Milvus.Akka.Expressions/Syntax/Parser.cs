@@ -244,6 +244,19 @@ internal sealed class Parser
             case TokenKind.True or TokenKind.False:
                 Advance();
                 return new LiteralSyntax(token.Kind == TokenKind.True, token.Position);
+            case TokenKind.Identifier when (string)token.Value! == "$" && Peek(1).Kind == TokenKind.LeftBracket:
+                // $[field]: a field of a struct element, inside element_filter and MATCH_*.
+                Advance();
+                Advance();
+                var element = Current;
+                if (element.Kind is not (TokenKind.Identifier or TokenKind.String))
+                {
+                    throw new ExpressionError($"expected a struct field name inside $[], found {Describe(element)}", element.Position);
+                }
+
+                Advance();
+                Expect(TokenKind.RightBracket, "']' closing $[");
+                return new ElementFieldSyntax((string)element.Value!, token.Position);
             case TokenKind.Identifier when Peek(1).Kind == TokenKind.LeftParen:
                 Advance();
                 Advance();

@@ -19,6 +19,9 @@ internal sealed record IdentifierSyntax(string Name, int Position) : SyntaxNode(
 /// <summary><c>target[key]</c> with a string key (JSON member) or an integer key (array element).</summary>
 internal sealed record IndexSyntax(SyntaxNode Target, object Key, int Position) : SyntaxNode(Position);
 
+/// <summary><c>$[name]</c>: a field of the struct element an <c>element_filter</c> or <c>MATCH_*</c> condition tests.</summary>
+internal sealed record ElementFieldSyntax(string Name, int Position) : SyntaxNode(Position);
+
 internal sealed record CallSyntax(string Name, IReadOnlyList<SyntaxNode> Arguments, int Position) : SyntaxNode(Position);
 
 internal enum UnaryOperator

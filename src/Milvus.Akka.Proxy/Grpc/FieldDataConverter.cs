@@ -35,6 +35,7 @@ public static class FieldDataConverter
 
         return field.DataType switch
         {
+            DataType.ArrayOfVector => VectorArrays(data, field, rows, validity),
             _ when field.DataType.IsVector() => Vectors(data, field, rows, validity),
             _ when data.FieldCase != FieldData.FieldOneofCase.Scalars =>
                 throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' of type {field.DataType} needs scalar data"),
@@ -67,6 +68,11 @@ public static class FieldDataConverter
             case VectorColumn<float> v:
                 data.Vectors = new VectorField { Dim = v.Dim, FloatVector = new FloatArray { Data = { v.Values } } };
                 break;
+            case VectorArrayColumn arrays:
+                var vectorArray = new VectorArray { Dim = arrays.Dim, ElementType = (ProtoDataType)arrays.ElementType };
+                vectorArray.Data.Add(arrays.Values.Select(row => VectorsOf(arrays.ElementType, arrays.Dim, row)));
+                data.Vectors = new VectorField { Dim = arrays.Dim, VectorArray = vectorArray };
+                break;
             case VectorColumn<byte> b:
                 data.Vectors = PackedVectorField(b);
                 break;
@@ -85,11 +91,88 @@ public static class FieldDataConverter
         return data;
     }
 
-    private static VectorField PackedVectorField(VectorColumn<byte> column)
+    /// <summary>
+    /// An array-of-struct field as Milvus answers it: one FieldData named for the struct whose struct_arrays hold the
+    /// sub-fields' columns under their names within the struct.
+    /// </summary>
+    public static FieldData StructToFieldData(StructFieldSchema structField, IEnumerable<(FieldSchema Field, Column Column)> subFields, TimeZoneInfo timezone)
     {
-        var bytes = ByteString.CopyFrom(column.Values);
-        var field = new VectorField { Dim = column.Dim };
-        switch (column.Type)
+        var structArrays = new StructArrayField();
+        foreach (var (field, column) in subFields)
+        {
+            var sub = ToFieldData(field, column, timezone);
+            sub.FieldName = field.ShortName;
+            structArrays.Fields.Add(sub);
+        }
+
+        return new FieldData { FieldName = structField.Name, FieldId = structField.FieldId, Type = ProtoDataType.ArrayOfStruct, StructArrays = structArrays };
+    }
+
+    /// <summary>One row of an ArrayOfVector field: its vectors packed as a vector field of the element type holds them.</summary>
+    private static VectorField VectorsOf(DataType elementType, int dim, byte[] packed) => elementType == DataType.FloatVector
+        ? new VectorField { Dim = dim, FloatVector = new FloatArray { Data = { MemoryMarshal.Cast<byte, float>(packed).ToArray() } } }
+        : PackedVectorField(elementType, dim, ByteString.CopyFrom(packed));
+
+    /// <summary>
+    /// An ArrayOfVector sub-field's rows (vector_array: one VectorField of the element type per row, as many vectors
+    /// as the row has struct elements), packed per row as <see cref="VectorArrayColumn"/> keeps them.
+    /// </summary>
+    private static VectorArrayColumn VectorArrays(FieldData data, FieldSchema field, int rows, bool[]? validity)
+    {
+        if (data.FieldCase != FieldData.FieldOneofCase.Vectors || data.Vectors.DataCase != VectorField.DataOneofCase.VectorArray)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' is an array of {field.ElementType} but its data is not a vector_array");
+        }
+
+        if (validity is not null && validity.Contains(false))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' is not nullable: a row without structs is an empty list");
+        }
+
+        var sent = data.Vectors.VectorArray;
+        if (sent.Data.Count != rows)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' has {sent.Data.Count} rows of vectors, expected {rows}");
+        }
+
+        var width = VectorArrayColumn.ElementBytes(field.ElementType, field.Dim);
+        var values = new byte[rows][];
+        for (var row = 0; row < rows; row++)
+        {
+            var vectors = sent.Data[row];
+            if (vectors.Dim != 0 && vectors.Dim != field.Dim)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"the dim ({vectors.Dim}) of row {row} of field '{field.Name}' doesn't match schema dim ({field.Dim})");
+            }
+
+            values[row] = (field.ElementType, vectors.DataCase) switch
+            {
+                (DataType.FloatVector, VectorField.DataOneofCase.FloatVector) => MemoryMarshal.AsBytes(vectors.FloatVector.Data.ToArray().AsSpan()).ToArray(),
+                (DataType.BinaryVector, VectorField.DataOneofCase.BinaryVector) => vectors.BinaryVector.ToByteArray(),
+                (DataType.Float16Vector, VectorField.DataOneofCase.Float16Vector) => vectors.Float16Vector.ToByteArray(),
+                (DataType.BFloat16Vector, VectorField.DataOneofCase.Bfloat16Vector) => vectors.Bfloat16Vector.ToByteArray(),
+                (DataType.Int8Vector, VectorField.DataOneofCase.Int8Vector) => vectors.Int8Vector.ToByteArray(),
+                _ => throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"row {row} of field '{field.Name}' holds {vectors.DataCase} vectors, expected {field.ElementType}"),
+            };
+            if (values[row].Length % width != 0)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"row {row} of field '{field.Name}' has {values[row].Length} bytes of vectors, not a whole number of vectors of dim {field.Dim}");
+            }
+        }
+
+        return new VectorArrayColumn(field.ElementType, field.Dim, values);
+    }
+
+    private static VectorField PackedVectorField(VectorColumn<byte> column) =>
+        PackedVectorField(column.Type, column.Dim, ByteString.CopyFrom(column.Values));
+
+    private static VectorField PackedVectorField(DataType type, int dim, ByteString bytes)
+    {
+        var field = new VectorField { Dim = dim };
+        switch (type)
         {
             case DataType.BinaryVector: field.BinaryVector = bytes; break;
             case DataType.Float16Vector: field.Float16Vector = bytes; break;

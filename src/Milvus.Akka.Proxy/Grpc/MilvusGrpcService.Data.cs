@@ -226,7 +226,7 @@ public sealed partial class MilvusGrpcService
         var schema = info.Schema;
         var timezone = Timestamptz.ZoneOf(info.Properties);
         var columns = new Dictionary<string, Column>();
-        foreach (var data in fields)
+        foreach (var data in fields.SelectMany(data => SubFieldsOf(schema, data)))
         {
             var field = (data.IsDynamic ? schema.DynamicField : schema.FindField(data.FieldName))
                 ?? throw new MilvusException(ErrorCode.ParameterInvalid, data.IsDynamic
@@ -239,6 +239,27 @@ public sealed partial class MilvusGrpcService
         }
 
         return columns;
+    }
+
+    /// <summary>
+    /// An array-of-struct field's data as the data of its sub-fields, named as the schema names them (<c>struct[sub]</c>);
+    /// any other field's data as it is.
+    /// </summary>
+    private static IEnumerable<FieldData> SubFieldsOf(Common.CollectionSchema schema, FieldData data)
+    {
+        if (data.FieldCase != FieldData.FieldOneofCase.StructArrays)
+        {
+            return [data];
+        }
+
+        var structField = schema.FindStruct(data.FieldName)
+            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{data.FieldName}' is not an array-of-struct field of collection {schema.Name}");
+        return data.StructArrays.Fields.Select(sub =>
+        {
+            var named = sub.Clone();
+            named.FieldName = StructFieldSchema.SubFieldName(structField.Name, sub.FieldName);
+            return named;
+        });
     }
 
     // Reads.
@@ -526,6 +547,11 @@ public sealed partial class MilvusGrpcService
         var fields = result.Fields.Columns.SetItem(pk.FieldId, result.Ids);
         response.FieldsData.Add(OutputColumns(info.Schema, fields, outputs, OutputZone(parameters, info)));
         response.OutputFields.Add(response.FieldsData.Select(f => f.FieldName));
+        if (result.ElementOffsets is { } elements)
+        {
+            response.ElementIndices.Add(elements.Values.Select(row => new ElementIndices { Indices = new LongArray { Data = { ((int[])row).Select(e => (long)e) } } }));
+        }
+
         return response;
     }
 
@@ -586,14 +612,15 @@ public sealed partial class MilvusGrpcService
             throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field?.Name}' is not a vector field");
         }
 
-        var (vectors, rawVectors, texts) = QueryVectors(request.PlaceholderGroup, field, request.Nq);
+        var (vectors, rawVectors, texts, lengths) = QueryVectors(request.PlaceholderGroup, field, request.Nq);
         return new SearchRequest
         {
             Collection = info.Name,
             Vectors = vectors,
             RawVectors = rawVectors,
             Texts = texts,
-            Nq = texts?.Length ?? rawVectors?.Length ?? vectors.Length / field.Dim,
+            QueryLengths = lengths,
+            Nq = lengths?.Length ?? texts?.Length ?? rawVectors?.Length ?? vectors.Length / field.Dim,
             VectorField = field.Name,
             Metric = NullIfEmpty(parameters.GetValueOrDefault("metric_type")),
             Limit = IntParam(parameters, "topk", IntParam(parameters, "limit", 10)),
@@ -613,7 +640,7 @@ public sealed partial class MilvusGrpcService
         };
     }
 
-    private static (float[] Floats, byte[][]? Raw, string[]? Texts) QueryVectors(ByteString placeholderBytes, Common.FieldSchema field, long nq)
+    private static (float[] Floats, byte[][]? Raw, string[]? Texts, int[]? Lengths) QueryVectors(ByteString placeholderBytes, Common.FieldSchema field, long nq)
     {
         var bytes = placeholderBytes.Span;
         var placeholder = QueryPlaceholder.Read(bytes);
@@ -624,6 +651,11 @@ public sealed partial class MilvusGrpcService
         }
 
         var isText = placeholder.Type == PlaceholderType.VarChar;
+        if (field.DataType == DataType.ArrayOfVector)
+        {
+            return StructQueryVectors(bytes, placeholder, field, nq);
+        }
+
         if (!isText && (int)placeholder.Type != (int)field.DataType)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"query vectors of type {placeholder.Type} cannot search {field.DataType} field '{field.Name}'");
@@ -644,12 +676,65 @@ public sealed partial class MilvusGrpcService
                 texts[q] = Encoding.UTF8.GetString(bytes[values[q]]);
             }
 
-            return ([], null, texts);
+            return ([], null, texts, null);
         }
 
         var (floats, raw) = FieldDataConverter.QueryVectors(bytes, values, field);
-        return (floats, raw, null);
+        return (floats, raw, null, null);
     }
+
+    /// <summary>
+    /// The queries of a struct's vector field: vectors of its element type (an element-level search), or embedding
+    /// lists (EmbList placeholders: each value holds a list's vectors one after another).
+    /// </summary>
+    private static (float[] Floats, byte[][]? Raw, string[]? Texts, int[]? Lengths) StructQueryVectors(ReadOnlySpan<byte> bytes,
+        QueryPlaceholder placeholder, Common.FieldSchema field, long nq)
+    {
+        var elementField = field with { DataType = field.ElementType, ElementType = DataType.None };
+        var isList = (int)placeholder.Type == (int)field.ElementType + EmbListPlaceholderOffset;
+        if (!isList && (int)placeholder.Type != (int)field.ElementType)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"query vectors of type {placeholder.Type} cannot search field '{field.Name}', an array of {field.ElementType}: send {field.ElementType} vectors or EmbList{field.ElementType}s");
+        }
+
+        var values = placeholder.Values;
+        if (values.Length == 0 || (nq != 0 && nq != values.Length))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"nq ({nq}) does not match the {values.Length} queries sent");
+        }
+
+        if (!isList)
+        {
+            var (single, singleRaw) = FieldDataConverter.QueryVectors(bytes, values, elementField);
+            return (single, singleRaw, null, null);
+        }
+
+        var width = VectorArrayColumn.ElementBytes(field.ElementType, field.Dim);
+        var lengths = new int[values.Length];
+        var vectors = new List<Range>();
+        for (var q = 0; q < values.Length; q++)
+        {
+            var (start, length) = values[q].GetOffsetAndLength(bytes.Length);
+            if (length == 0 || length % width != 0)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"embedding list {q} has {length} bytes, not a whole number of {field.ElementType} vectors of dim {field.Dim} ({width} bytes each)");
+            }
+
+            lengths[q] = length / width;
+            for (var v = 0; v < lengths[q]; v++)
+            {
+                vectors.Add(new Range(start + v * width, start + (v + 1) * width));
+            }
+        }
+
+        var (floats, raw) = FieldDataConverter.QueryVectors(bytes, [.. vectors], elementField);
+        return (floats, raw, null, lengths);
+    }
+
+    /// <summary>Milvus numbers the EmbList placeholder of a vector type 200 above the type (EmbListFloatVector = 301).</summary>
+    private const int EmbListPlaceholderOffset = 200;
 
     /// <summary>The zone Timestamptz outputs are shown in: the request's <c>timezone</c> parameter, else the collection's.</summary>
     private static TimeZoneInfo OutputZone(IReadOnlyDictionary<string, string> parameters, CollectionInfo info) =>
@@ -667,6 +752,11 @@ public sealed partial class MilvusGrpcService
         };
         data.Scores.Add(result.Scores);
         data.Topks.Add(Enumerable.Range(0, result.Nq).Select(q => (long)result.Count(q)));
+        if (result.ElementOffsets is ScalarColumn<int> elements)
+        {
+            data.ElementIndices = new LongArray { Data = { elements.Values.Select(e => (long)e) } };
+        }
+
         if (result.GroupValues is { } groupValues)
         {
             data.GroupByFieldValue = FieldDataConverter.ToFieldData(result.GroupField!, groupValues, timezone);
@@ -706,7 +796,21 @@ public sealed partial class MilvusGrpcService
                 column = DynamicFields.Project(json, keys);
             }
 
-            yield return FieldDataConverter.ToFieldData(field, column, timezone);
+            if (field.StructFieldId == 0)
+            {
+                yield return FieldDataConverter.ToFieldData(field, column, timezone);
+            }
+        }
+
+        // A struct's sub-fields answer together, as one field named for the struct.
+        foreach (var structField in schema.StructFields)
+        {
+            var subFields = schema.SubFields(structField.FieldId)
+                .Where(f => columns.ContainsKey(f.FieldId)).Select(f => (f, columns[f.FieldId])).ToList();
+            if (subFields.Count > 0)
+            {
+                yield return FieldDataConverter.StructToFieldData(structField, subFields, timezone);
+            }
         }
     }
 
@@ -716,8 +820,13 @@ public sealed partial class MilvusGrpcService
     /// </summary>
     private static IEnumerable<string> OutputNames(CollectionInfo info, IEnumerable<string> requested) =>
         requested.SelectMany(name => name.Trim() == "*"
-            ? info.Schema.Fields.Where(f => !f.IsFunctionOutput && info.IsFieldLoaded(f.FieldId)).Select(f => f.Name)
-            : [name.Trim()]).Distinct();
+            ? info.Schema.Fields.Where(f => !f.IsFunctionOutput && f.StructFieldId == 0 && info.IsFieldLoaded(f.FieldId)).Select(f => f.Name)
+                .Concat(info.Schema.StructFields.Select(s => s.Name))
+            : [OutputName(info.Schema, name.Trim())]).Distinct();
+
+    /// <summary>A struct's sub-field (<c>struct[sub]</c>) answers inside its struct's field, under the struct's name.</summary>
+    private static string OutputName(Common.CollectionSchema schema, string name) =>
+        schema.FindField(name) is { StructFieldId: not 0 } sub ? schema.FindStruct(sub.StructFieldId)!.Name : name;
 
     /// <summary>The index parameters of a search: its "params" JSON object.</summary>
     private static Dictionary<string, string> IndexParams(Dictionary<string, string> parameters) =>

@@ -13,6 +13,7 @@ using ProtoDataType = Milvus.Akka.Grpc.Protocol.Schema.DataType;
 using ProtoFieldSchema = Milvus.Akka.Grpc.Protocol.Schema.FieldSchema;
 using ProtoFunctionSchema = Milvus.Akka.Grpc.Protocol.Schema.FunctionSchema;
 using ProtoFunctionType = Milvus.Akka.Grpc.Protocol.Schema.FunctionType;
+using ProtoStructArrayFieldSchema = Milvus.Akka.Grpc.Protocol.Schema.StructArrayFieldSchema;
 using ValueField = Milvus.Akka.Grpc.Protocol.Schema.ValueField;
 
 namespace Milvus.Akka.Proxy.Grpc;
@@ -33,11 +34,6 @@ public static class SchemaConverter
         catch (InvalidProtocolBufferException e)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"the schema of collection {collectionName} is not a valid schema.CollectionSchema: {e.Message}");
-        }
-
-        if (proto.StructArrayFields.Count > 0)
-        {
-            throw new MilvusException(ErrorCode.ParameterInvalid, "struct array fields are not supported by Milvus.Akka");
         }
 
         if (proto.ExternalSource.Length > 0 || proto.ExternalSpec.Length > 0)
@@ -62,9 +58,51 @@ public static class SchemaConverter
             Description = proto.Description,
             EnableDynamicField = proto.EnableDynamicField,
             Properties = ToDictionary(proto.Properties),
-            Fields = [.. proto.Fields.Where(f => !f.IsDynamic).Select(f => FromProto(f, proto.AutoID, timezone))],
+            Fields = [.. proto.Fields.Where(f => !f.IsDynamic).Select(f => FromProto(f, proto.AutoID, timezone)),
+                .. proto.StructArrayFields.SelectMany((s, i) => SubFieldsFromProto(s, ProvisionalStructId(i), timezone))],
             Functions = [.. proto.Functions.Select(FromProto)],
+            StructFields = [.. proto.StructArrayFields.Select((s, i) => StructFromProto(s, ProvisionalStructId(i)))],
         };
+    }
+
+    /// <summary>
+    /// Until the coordinator gives them ids, an array-of-struct field and its sub-fields are tied by a negative id
+    /// (<see cref="FieldSchema.StructFieldId"/> 0 means a field of its own).
+    /// </summary>
+    private static long ProvisionalStructId(int index) => -(index + 1);
+
+    private static StructFieldSchema StructFromProto(ProtoStructArrayFieldSchema proto, long id)
+    {
+        var typeParams = ToDictionary(proto.TypeParams);
+        // The SDKs send max_capacity on each sub-field; the struct's own capacity is theirs.
+        if (!typeParams.ContainsKey(FieldSchema.MaxCapacityKey)
+            && proto.Fields.Select(f => f.TypeParams.FirstOrDefault(p => p.Key == FieldSchema.MaxCapacityKey)?.Value).FirstOrDefault(v => v is not null) is { } capacity)
+        {
+            typeParams = typeParams.Add(FieldSchema.MaxCapacityKey, capacity);
+        }
+
+        return new StructFieldSchema { FieldId = id, Name = proto.Name, Description = proto.Description, TypeParams = typeParams };
+    }
+
+    /// <summary>The sub-fields as fields of the schema: Arrays of their scalar type or ArrayOfVector, named <c>struct[sub]</c>.</summary>
+    private static IEnumerable<FieldSchema> SubFieldsFromProto(ProtoStructArrayFieldSchema proto, long structId, TimeZoneInfo timezone) =>
+        proto.Fields.Select(f => FromProto(f, collectionAutoId: false, timezone) with
+        {
+            Name = StructFieldSchema.SubFieldName(proto.Name, f.Name),
+            StructFieldId = structId,
+        });
+
+    private static ProtoStructArrayFieldSchema StructToProto(CollectionSchema schema, StructFieldSchema structField, TimeZoneInfo timezone)
+    {
+        var proto = new ProtoStructArrayFieldSchema { FieldID = structField.FieldId, Name = structField.Name, Description = structField.Description };
+        proto.TypeParams.Add(ToPairs(structField.TypeParams));
+        proto.Fields.Add(schema.SubFields(structField.FieldId).Select(f =>
+        {
+            var field = ToProto(f, timezone);
+            field.Name = f.ShortName;
+            return field;
+        }));
+        return proto;
     }
 
     /// <param name="timezone">The collection's time zone, in which Timestamptz defaults are shown (as Milvus does).</param>
@@ -81,7 +119,8 @@ public static class SchemaConverter
         proto.Properties.Add(ToPairs(schema.Properties));
         // Milvus leaves the hidden $meta field out of a described schema (enable_dynamic_field says it is there);
         // SDKs add it back themselves, and count the fields they created.
-        proto.Fields.Add(schema.Fields.Where(f => !f.IsDynamic).Select(f => ToProto(f, timezone)));
+        proto.Fields.Add(schema.Fields.Where(f => !f.IsDynamic && f.StructFieldId == 0).Select(f => ToProto(f, timezone)));
+        proto.StructArrayFields.Add(schema.StructFields.Select(s => StructToProto(schema, s, timezone)));
         proto.Functions.Add(schema.Functions.Select(f => ToProto(f, schema)));
         return proto;
     }
@@ -166,7 +205,7 @@ public static class SchemaConverter
         }
 
         var type = ToDataType(field.DataType, field.Name);
-        var elementType = field.DataType == ProtoDataType.Array ? ToDataType(field.ElementType, field.Name) : DataType.None;
+        var elementType = field.DataType is ProtoDataType.Array or ProtoDataType.ArrayOfVector ? ToDataType(field.ElementType, field.Name) : DataType.None;
         return new FieldSchema
         {
             FieldId = field.FieldID,
@@ -232,7 +271,8 @@ public static class SchemaConverter
         ProtoDataType.Bool or ProtoDataType.Int8 or ProtoDataType.Int16 or ProtoDataType.Int32 or ProtoDataType.Int64
             or ProtoDataType.Float or ProtoDataType.Double or ProtoDataType.String or ProtoDataType.VarChar or ProtoDataType.Array
             or ProtoDataType.Json or ProtoDataType.BinaryVector or ProtoDataType.FloatVector or ProtoDataType.Float16Vector
-            or ProtoDataType.Bfloat16Vector or ProtoDataType.SparseFloatVector or ProtoDataType.Int8Vector or ProtoDataType.Geometry or ProtoDataType.Timestamptz => (DataType)type,
+            or ProtoDataType.Bfloat16Vector or ProtoDataType.SparseFloatVector or ProtoDataType.Int8Vector or ProtoDataType.Geometry or ProtoDataType.Timestamptz
+            or ProtoDataType.ArrayOfVector => (DataType)type,
         ProtoDataType.Text or ProtoDataType.Mol or ProtoDataType.Date or ProtoDataType.Time or ProtoDataType.Decimal =>
             throw new MilvusException(ErrorCode.OperationNotSupported, $"field '{field}': data type {type} is not supported by Milvus.Akka yet"),
         _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field}': data type {type} is not supported by Milvus.Akka"),

@@ -60,7 +60,7 @@ public static class JsonImportRows
         try
         {
             using var document = JsonDocument.Parse(json);
-            return new ValueReader(field, 0).Sparse(document.RootElement, row);
+            return new ValueReader(field, r => $"row {r}, field '{field.Name}'").Sparse(document.RootElement, row);
         }
         catch (JsonException e)
         {
@@ -105,9 +105,21 @@ public static class JsonImportRows
                 }
             }
 
-            if (present)
+            if (present && field.StructFieldId == 0)
             {
                 columns[field.Name] = FieldColumn(field, values, first, timezone);
+            }
+        }
+
+        foreach (var structField in schema.StructFields)
+        {
+            var lists = rows.Select(row => row.TryGetProperty(structField.Name, out var value) ? value : (JsonElement?)null).ToArray();
+            if (lists.Any(list => list is not null))
+            {
+                foreach (var subField in schema.SubFields(structField.FieldId))
+                {
+                    columns[subField.Name] = StructSubColumn(structField, subField, lists, first, timezone);
+                }
             }
         }
 
@@ -117,7 +129,7 @@ public static class JsonImportRows
             {
                 foreach (var property in rows[i].EnumerateObject())
                 {
-                    if (schema.FindField(property.Name) is null)
+                    if (schema.FindField(property.Name) is null && schema.FindStruct(property.Name) is null)
                     {
                         throw new MilvusException(ErrorCode.ParameterInvalid,
                             $"row {first + i}: field '{property.Name}' is not in the schema of collection {schema.Name}, which has no dynamic field");
@@ -150,7 +162,7 @@ public static class JsonImportRows
                         dynamic[key.Name] = JsonNode.Parse(key.Value.GetRawText());
                     }
                 }
-                else if (schema.FindField(property.Name) is null)
+                else if (schema.FindField(property.Name) is null && schema.FindStruct(property.Name) is null)
                 {
                     dynamic[property.Name] = JsonNode.Parse(property.Value.GetRawText());
                 }
@@ -162,7 +174,47 @@ public static class JsonImportRows
         return new JsonColumn(values);
     }
 
-    private static Column FieldColumn(FieldSchema field, JsonElement?[] values, int first, TimeZoneInfo timezone)
+    /// <summary>
+    /// One sub-field of an array-of-struct field, whose value in each row is a list of objects (one per struct): the
+    /// sub-field's value of each struct, read as a value of the sub-field's element type, gathered per row.
+    /// </summary>
+    private static Column StructSubColumn(StructFieldSchema structField, FieldSchema subField, JsonElement?[] lists, int first, TimeZoneInfo timezone)
+    {
+        var element = subField with { DataType = subField.ElementType, ElementType = DataType.None };
+        var rows = new Array[lists.Length];
+        for (var i = 0; i < lists.Length; i++)
+        {
+            if (lists[i] is not { ValueKind: JsonValueKind.Array } list)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"row {first + i}, field '{structField.Name}': expected a list of structs (JSON objects)");
+            }
+
+            var values = list.EnumerateArray().Select(item => item.ValueKind == JsonValueKind.Object && item.TryGetProperty(subField.ShortName, out var value)
+                ? value
+                : throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"row {first + i}, field '{structField.Name}': every struct needs its field '{subField.ShortName}'")).Select(v => (JsonElement?)v).ToArray();
+            var row = first + i;
+            rows[i] = FieldColumn(element, values, first, timezone, e => $"row {row}, field '{structField.Name}', struct {e}, field '{subField.ShortName}'") switch
+            {
+                ScalarColumn<bool> c => c.Values,
+                ScalarColumn<int> c => c.Values,
+                ScalarColumn<long> c => c.Values,
+                ScalarColumn<float> c => c.Values,
+                ScalarColumn<double> c => c.Values,
+                StringColumn c => c.Values,
+                VectorColumn<float> c => System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.Values.AsSpan()).ToArray(),
+                VectorColumn<byte> c => c.Values,
+                var other => throw new MilvusException(ErrorCode.OperationNotSupported, $"importing struct fields of type {other.Type} is not supported by Milvus.Akka"),
+            };
+        }
+
+        return subField.DataType == DataType.ArrayOfVector
+            ? new VectorArrayColumn(subField.ElementType, subField.Dim, [.. rows.Cast<byte[]>()])
+            : new ArrayColumn(subField.ElementType, rows);
+    }
+
+    /// <param name="what">Names the value at a position in errors (default: the row and the field).</param>
+    private static Column FieldColumn(FieldSchema field, JsonElement?[] values, int first, TimeZoneInfo timezone, Func<int, string>? what = null)
     {
         var validity = new bool[values.Length];
         for (var i = 0; i < values.Length; i++)
@@ -170,7 +222,7 @@ public static class JsonImportRows
             validity[i] = values[i] is { ValueKind: not JsonValueKind.Null };
         }
 
-        var reader = new ValueReader(field, first);
+        var reader = new ValueReader(field, what ?? (row => $"row {first + row}, field '{field.Name}'"));
         var nullable = validity.Contains(false) ? validity : null;
         switch (field.DataType)
         {
@@ -236,9 +288,9 @@ public static class JsonImportRows
     }
 
     /// <summary>Converts one field's JSON values, naming the row and field of a value it cannot take.</summary>
-    private sealed class ValueReader(FieldSchema field, int first)
+    private sealed class ValueReader(FieldSchema field, Func<int, string> what)
     {
-        public string What(int row) => $"row {first + row}, field '{field.Name}'";
+        public string What(int row) => what(row);
 
         public bool Bool(JsonElement value, int row) => value.ValueKind switch
         {

@@ -71,6 +71,12 @@ public static class ParquetImportRows
         {
             var column = file.Schema.Column(i);
             var path = column.Path.ToDotVector();
+            if (schema.FindStruct(path[0]) is { } structField)
+            {
+                fields.Add(StructSubField(schema, structField, path, column.MaxRepetitionLevel));
+                continue;
+            }
+
             var field = schema.FindField(path[0]) ?? throw new MilvusException(ErrorCode.ParameterInvalid, schema.EnableDynamicField
                 ? $"column '{path[0]}' is not a field of collection {schema.Name}; dynamic keys go in the {CollectionSchema.DynamicFieldName} column as JSON"
                 : $"column '{path[0]}' is not a field of collection {schema.Name}");
@@ -84,6 +90,28 @@ public static class ParquetImportRows
         }
 
         return fields;
+    }
+
+    /// <summary>
+    /// The sub-field a leaf column of an array-of-struct column holds: the struct's list of elements (path
+    /// <c>struct.list.element.sub</c>, as BulkWriters write it), a scalar per element or (one more list) a vector.
+    /// </summary>
+    private static FieldSchema StructSubField(CollectionSchema schema, StructFieldSchema structField, string[] path, int repetition)
+    {
+        var subField = path.Length >= 4 ? schema.FindField(StructFieldSchema.SubFieldName(structField.Name, path[3])) : null;
+        if (subField is null)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"column '{string.Join('.', path)}' is not a field of struct field '{structField.Name}' (expected {structField.Name}.list.element.<field>)");
+        }
+
+        if (repetition != (subField.DataType == DataType.ArrayOfVector ? 2 : 1))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"column '{string.Join('.', path)}' does not hold a list of structs of {subField.ElementType} field '{subField.ShortName}'");
+        }
+
+        return subField;
     }
 
     /// <summary>The next <c>rows</c> values of a column as ParquetSharp's logical values: one per row, a list as an array, null where absent.</summary>
@@ -116,6 +144,7 @@ public static class ParquetImportRows
                 DataType.Float16Vector or DataType.BFloat16Vector or DataType.Int8Vector =>
                     new VectorColumn<byte>(field.DataType, field.Dim, PackedVectors(), nullable),
                 DataType.Array => new ArrayColumn(field.ElementType, Each(ArrayRow, ArrayEmpty()), nullable),
+                DataType.ArrayOfVector => new VectorArrayColumn(field.ElementType, field.Dim, Each(VectorList, []), nullable),
                 DataType.Bool => new ScalarColumn<bool>(field.DataType, Each(Scalar(Boolean)), nullable),
                 DataType.Int8 or DataType.Int16 or DataType.Int32 => new ScalarColumn<int>(field.DataType, Each(Scalar(Int32)), nullable),
                 DataType.Int64 => new ScalarColumn<long>(field.DataType, Each(Scalar(Int64)), nullable),
@@ -275,6 +304,24 @@ public static class ParquetImportRows
             }
 
             return packed;
+        }
+
+        /// <summary>A struct vector sub-field's row: one vector per struct element, packed one after another.</summary>
+        private byte[] VectorList(object cell, int row)
+        {
+            var element = field with { DataType = field.ElementType, ElementType = DataType.None };
+            var vectors = new CellReader(element, List(cell, row), first + row, timezone).Column();
+            if (vectors.Validity is not null)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"{What(row)}: a struct's vector is null");
+            }
+
+            return vectors switch
+            {
+                VectorColumn<float> floats => System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.Values.AsSpan()).ToArray(),
+                VectorColumn<byte> packed => packed.Values,
+                var other => throw new MilvusException(ErrorCode.ParameterInvalid, $"{What(row)}: expected a list of {field.ElementType} vectors, got {other.Type} values"),
+            };
         }
 
         private Array ArrayEmpty() => Array.CreateInstance(ArrayColumn.RowType(field.ElementType).GetElementType()!, 0);

@@ -32,7 +32,8 @@ internal static class ArrowColumns
         DataType.Float => FloatType.Default,
         DataType.Double => DoubleType.Default,
         DataType.VarChar or DataType.String => StringType.Default,
-        DataType.Json or DataType.Geometry or DataType.SparseFloatVector => BinaryType.Default,
+        // An ArrayOfVector row is its vectors packed one after another (VectorArrayColumn); the schema gives their type and dim.
+        DataType.Json or DataType.Geometry or DataType.SparseFloatVector or DataType.ArrayOfVector => BinaryType.Default,
         DataType.Array => new ListType(ArrowType(new ColumnType(type.ElementType))),
         DataType.FloatVector => new FixedSizeListType(FloatType.Default, type.Dim),
         _ when type.Type.IsPackedVector() => new FixedSizeBinaryType(type.Type.VectorRowWidth(type.Dim)),
@@ -62,6 +63,12 @@ internal static class ArrowColumns
             }
 
             case (DataType.Json or DataType.Geometry, BytesColumn c) when c.Type == type.Type:
+            {
+                var (offsets, data) = PackBytes(c.Values);
+                return new BinaryArray(BinaryType.Default, length, offsets, data, validity, nullCount, 0);
+            }
+
+            case (DataType.ArrayOfVector, VectorArrayColumn c) when c.ElementType == type.ElementType && c.Dim == type.Dim:
             {
                 var (offsets, data) = PackBytes(c.Values);
                 return new BinaryArray(BinaryType.Default, length, offsets, data, validity, nullCount, 0);
@@ -126,6 +133,8 @@ internal static class ArrowColumns
                 return new JsonColumn(DecodeBlobs(a), validity);
             case (DataType.Geometry, BinaryArray a) when a is not StringArray:
                 return new GeometryColumn(DecodeBlobs(a), validity);
+            case (DataType.ArrayOfVector, BinaryArray a) when a is not StringArray:
+                return new VectorArrayColumn(type.ElementType, type.Dim, DecodeBlobs(a), validity);
             case (DataType.SparseFloatVector, BinaryArray a) when a is not StringArray:
                 return new SparseVectorColumn(DecodeBlobs(a), validity);
 
@@ -375,6 +384,7 @@ internal static class ArrowColumns
     private static string Describe(ColumnType type) => type.Type switch
     {
         DataType.Array => $"Array<{type.ElementType}>",
+        DataType.ArrayOfVector => $"Array<{type.ElementType}(dim={type.Dim})>",
         _ when type.Type.IsVector() && type.Type != DataType.SparseFloatVector => $"{type.Type}(dim={type.Dim})",
         _ => type.Type.ToString(),
     };
@@ -382,6 +392,7 @@ internal static class ArrowColumns
     private static string Describe(Column column) => column switch
     {
         ArrayColumn c => $"Array<{c.ElementType}> column",
+        VectorArrayColumn c => $"Array<{c.ElementType}(dim={c.Dim})> column",
         VectorColumn<float> c => $"FloatVector(dim={c.Dim}) column",
         VectorColumn<byte> c => $"{c.Type}(dim={c.Dim}) column",
         _ => $"{column.GetType().Name.Split('`')[0]} of {column.Type}",

@@ -56,6 +56,11 @@ public static class SegmentsCodec
         {
             WriteMessage(o, 21, b => Write(b, boost));
         }
+
+        if (plan.QueryLengths is { } lengths)
+        {
+            WriteRawArray(o, 22, lengths);
+        }
     });
 
     private static void Write(CodedOutputStream o, SearchBoost boost)
@@ -100,7 +105,7 @@ public static class SegmentsCodec
             f.RawImmutableArray<long>(13), RawQueries: f.Has(14) ? [.. f.RepeatedBytes(14).Select(q => q.ToByteArray())] : null,
             Grouping: f.Has(15) ? DecodeGrouping(WireFields.Parse(f.Bytes(15))) : null, ExpiredBefore: f.UInt64(16),
             Bm25: f.Has(17) ? DecodeBm25(f.RawArray<float>(17)) : null, IgnoreGrowing: f.Bool(20),
-            Boost: f.Has(21) ? DecodeBoost(WireFields.Parse(f.Bytes(21))) : null);
+            Boost: f.Has(21) ? DecodeBoost(WireFields.Parse(f.Bytes(21))) : null, QueryLengths: f.Has(22) ? f.RawArray<int>(22) : null);
     }
 
     private static void WriteFilter(CodedOutputStream o, int field, FilterPlan? filter)
