@@ -651,12 +651,7 @@ public sealed partial class MilvusGrpcService
         }
 
         var isText = placeholder.Type == PlaceholderType.VarChar;
-        if (field.DataType == DataType.ArrayOfVector)
-        {
-            return StructQueryVectors(bytes, placeholder, field, nq);
-        }
-
-        if (!isText && (int)placeholder.Type != (int)field.DataType)
+        if (!isText && field.DataType != DataType.ArrayOfVector && (int)placeholder.Type != (int)field.DataType)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"query vectors of type {placeholder.Type} cannot search {field.DataType} field '{field.Name}'");
         }
@@ -665,6 +660,11 @@ public sealed partial class MilvusGrpcService
         if (values.Length == 0 || (nq != 0 && nq != values.Length))
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"nq ({nq}) does not match the {values.Length} query vectors sent");
+        }
+
+        if (field.DataType == DataType.ArrayOfVector)
+        {
+            return StructQueryVectors(bytes, placeholder, field);
         }
 
         if (isText)
@@ -688,7 +688,7 @@ public sealed partial class MilvusGrpcService
     /// lists (EmbList placeholders: each value holds a list's vectors one after another).
     /// </summary>
     private static (float[] Floats, byte[][]? Raw, string[]? Texts, int[]? Lengths) StructQueryVectors(ReadOnlySpan<byte> bytes,
-        QueryPlaceholder placeholder, Common.FieldSchema field, long nq)
+        QueryPlaceholder placeholder, Common.FieldSchema field)
     {
         var elementField = field with { DataType = field.ElementType, ElementType = DataType.None };
         var isList = (int)placeholder.Type == (int)field.ElementType + EmbListPlaceholderOffset;
@@ -699,11 +699,6 @@ public sealed partial class MilvusGrpcService
         }
 
         var values = placeholder.Values;
-        if (values.Length == 0 || (nq != 0 && nq != values.Length))
-        {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"nq ({nq}) does not match the {values.Length} queries sent");
-        }
-
         if (!isList)
         {
             var (single, singleRaw) = FieldDataConverter.QueryVectors(bytes, values, elementField);
