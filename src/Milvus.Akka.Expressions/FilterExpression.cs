@@ -151,6 +151,14 @@ public sealed class FilterExpression
     };
 
     /// <summary>
+    /// The struct elements of <paramref name="rows"/> (numbered row after row, element after element) that the filter's
+    /// <c>element_filter</c> on struct field <paramref name="structFieldId"/> matches, or null when the filter is not an
+    /// element-level one on that struct: an element-level search scores only those elements, as Milvus does.
+    /// </summary>
+    public Bitset? MatchingElements(RowBatch rows, long structFieldId) =>
+        ElementLevelPredicate is { } element && element.StructFieldId == structFieldId ? element.MatchingElements(rows) : null;
+
+    /// <summary>
     /// For each of <paramref name="picked"/> rows of <paramref name="rows"/>, the positions of the struct elements the
     /// filter's <c>element_filter</c> matched (see <see cref="IsElementLevel"/>).
     /// </summary>

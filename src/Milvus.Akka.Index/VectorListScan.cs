@@ -13,11 +13,13 @@ namespace Milvus.Akka.Index;
 /// row may be hit by several of its elements; <c>elements</c> receives each hit's position in its row.</item>
 /// </list>
 /// Results are best first per query in fixed-width slots of <c>topK</c> (row -1 marks an empty slot), as the indexes fill them.
+/// <c>allowElements</c> (elements numbered row after row, element after element) limits an element-level search to
+/// those elements (Milvus's element_filter).
 /// </summary>
 public static class VectorListScan
 {
     public static void Search(VectorArrayColumn rows, MetricType metric, ReadOnlySpan<float> queries, byte[][]? rawQueries,
-        int[]? queryLengths, int nq, int topK, Bitset? allow, Span<int> offsets, Span<float> scores, Span<int> elements)
+        int[]? queryLengths, int nq, int topK, Bitset? allow, Span<int> offsets, Span<float> scores, Span<int> elements, Bitset? allowElements = null)
     {
         var binary = rows.ElementType == DataType.BinaryVector;
         var elementMetric = metric.ElementMetric();
@@ -51,6 +53,11 @@ public static class VectorListScan
                 {
                     for (var element = 0; element < length; element++)
                     {
+                        if (allowElements is not null && !allowElements[starts[row] + element])
+                        {
+                            continue;
+                        }
+
                         var score = binary
                             ? Distances.Score(elementMetric, rawQueries![firstVector], rows.Values[row].AsSpan(element * rows.VectorBytes, rows.VectorBytes))
                             : Distances.Score(elementMetric, queries.Slice(firstVector * dim, dim), floats.Slice(element * dim, dim));

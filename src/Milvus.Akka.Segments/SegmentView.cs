@@ -146,14 +146,14 @@ public sealed class SegmentView
 
         if (plan.Grouping is not { } grouping)
         {
-            return SearchTopK(plan, built, allow);
+            return SearchTopK(plan, built, allow, filter);
         }
 
         // A grouping search widens its top-k until it holds TopK groups (full ones when strict) or every allowed row.
         for (var k = Math.Min(allowed, plan.TopK * grouping.Size * 2); ; k = Math.Min(allowed, k * 4))
         {
             var widened = plan with { TopK = k, Params = WithEfAtLeast(plan.Params, k), Grouping = null };
-            var grouped = SearchReducer.Reduce([SearchTopK(widened, built, allow)], plan.Nq, PrimaryKey.DataType, plan.Metric, 0, plan.TopK, grouping);
+            var grouped = SearchReducer.Reduce([SearchTopK(widened, built, allow, filter)], plan.Nq, PrimaryKey.DataType, plan.Metric, 0, plan.TopK, grouping);
             if (k == allowed || HasEnoughGroups(grouped, plan.TopK, grouping))
             {
                 return grouped;
@@ -220,7 +220,7 @@ public sealed class SegmentView
 
     /// <summary>The top-k of one search over <paramref name="built"/>, or over the rows themselves where no index is built;
     /// a null <paramref name="allow"/> allows every row.</summary>
-    private SearchHits SearchTopK(SearchPlan plan, AttachedIndex? built, Bitset? allow)
+    private SearchHits SearchTopK(SearchPlan plan, AttachedIndex? built, Bitset? allow, FilterExpression? filter)
     {
         var offsets = new int[plan.Nq * plan.TopK];
         var scores = new float[plan.Nq * plan.TopK];
@@ -257,8 +257,10 @@ public sealed class SegmentView
                     break;
                 case VectorArrayColumn lists:
                     elements = plan.QueryLengths is null ? new int[offsets.Length] : null;
+                    // An element-level search scores only the elements its element_filter matches.
+                    var allowElements = elements is null ? null : filter?.MatchingElements(Rows, _segment.Schema.FindField(plan.FieldId)!.StructFieldId);
                     VectorListScan.Search(lists, plan.Metric, plan.Queries, plan.RawQueries, plan.QueryLengths, plan.Nq, plan.TopK, options.Allow,
-                        offsets, scores, elements);
+                        offsets, scores, elements, allowElements);
                     break;
                 default:
                     // The scan index may hold rows appended after this view; the view's allow-list hides them.

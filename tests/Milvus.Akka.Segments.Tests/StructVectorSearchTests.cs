@@ -10,7 +10,7 @@ namespace Milvus.Akka.Segments.Tests;
 /// </summary>
 public sealed class StructVectorSearchTests
 {
-    private const long PkField = 100, StructField = 101, EmbField = 102;
+    private const long PkField = 100, StructField = 101, EmbField = 102, NumberField = 103;
 
     private static readonly CollectionSchema Schema = new()
     {
@@ -23,13 +23,17 @@ public sealed class StructVectorSearchTests
                 FieldId = EmbField, Name = "s[emb]", DataType = DataType.ArrayOfVector, ElementType = DataType.FloatVector, StructFieldId = StructField,
                 TypeParams = ImmutableSortedDictionary<string, string>.Empty.Add(FieldSchema.DimKey, "2"),
             },
+            new FieldSchema { FieldId = NumberField, Name = "s[n]", DataType = DataType.Array, ElementType = DataType.Int32, StructFieldId = StructField },
         ],
         StructFields = [new StructFieldSchema { FieldId = StructField, Name = "s" }],
     };
 
     private static byte[] Vectors(params float[] values) => MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
 
-    /// <summary>A segment whose rows (keys from <paramref name="firstKey"/>) hold the given lists, appended in two batches.</summary>
+    /// <summary>
+    /// A segment whose rows (keys from <paramref name="firstKey"/>) hold the given lists, appended in two batches; element e
+    /// of row i has n = 10i + e.
+    /// </summary>
     private static Segment SegmentOf(long firstKey, params byte[][] lists)
     {
         var segment = new Segment(1, 10, Schema);
@@ -38,7 +42,9 @@ public sealed class StructVectorSearchTests
         {
             segment.Append(new RowBatch(ImmutableDictionary<long, Column>.Empty
                 .Add(PkField, new ScalarColumn<long>(DataType.Int64, [.. Enumerable.Range(from, count).Select(i => firstKey + i)]))
-                .Add(EmbField, new VectorArrayColumn(DataType.FloatVector, 2, lists[from..(from + count)]))), timestamp);
+                .Add(EmbField, new VectorArrayColumn(DataType.FloatVector, 2, lists[from..(from + count)]))
+                .Add(NumberField, new ArrayColumn(DataType.Int32, [.. Enumerable.Range(from, count).Select(i => Enumerable.Range(0, lists[i].Length / 8).Select(e => (10 * i) + e).ToArray())]))),
+                timestamp);
         }
 
         return segment;
@@ -62,6 +68,20 @@ public sealed class StructVectorSearchTests
         Assert.Equal([0L, 2, 3, 3], Keys(hits));
         Assert.Equal([0, 0, 1, 2], Elements(hits));
         Assert.Equal([1f, 0.9f, 0.8f, 0.7f], hits.Scores);
+    }
+
+    [Fact]
+    public void An_element_filter_limits_an_element_level_search_to_the_elements_it_matches()
+    {
+        var segment = SegmentOf(0, Vectors(1, 0, 0, 1), Vectors(), Vectors(0.9f, 0.1f), Vectors(-1, 0, 0.8f, 0.2f, 0.7f, 0));
+        var filter = Expressions.FilterExpression.Parse("element_filter(s, $[n] % 10 != 1)", Schema);
+
+        var hits = segment.View().Search(Plan(MetricType.IP, [1, 0], topK: 4), filter);
+
+        // The filter leaves out row 3's element 1 (n = 31, the third best match) and row 0's element 1 (n = 1).
+        Assert.Equal([0L, 2, 3, 3], Keys(hits));
+        Assert.Equal([0, 0, 2, 0], Elements(hits));
+        Assert.Equal([1f, 0.9f, 0.7f, -1f], hits.Scores);
     }
 
     [Fact]

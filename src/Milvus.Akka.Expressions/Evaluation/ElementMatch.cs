@@ -25,6 +25,8 @@ internal sealed class ElementMatchPredicate(StructFieldSchema structField, Colle
 {
     public bool ElementLevel { get; } = elementLevel;
 
+    public long StructFieldId => structField.FieldId;
+
     /// <summary>
     /// The fields a condition on a struct's elements reads: its scalar sub-fields under their names within the struct
     /// (<c>$[name]</c>), each of the type of its elements, with the sub-field's id.
@@ -39,7 +41,7 @@ internal sealed class ElementMatchPredicate(StructFieldSchema structField, Colle
     public override Truth Evaluate(EvaluationContext context)
     {
         var (elements, starts) = Explode(context.Rows);
-        var matches = MatchingElements(elements);
+        var matches = Matches(elements);
         var result = new Bitset(context.RowCount);
         for (var row = 0; row < context.RowCount; row++)
         {
@@ -63,11 +65,14 @@ internal sealed class ElementMatchPredicate(StructFieldSchema structField, Colle
         return new Truth(result, null);
     }
 
+    /// <summary>The matching elements of all <paramref name="rows"/>, numbered row after row, element after element.</summary>
+    public Bitset MatchingElements(RowBatch rows) => Matches(Explode(rows).Elements);
+
     /// <summary>For each of <paramref name="picked"/> rows of <paramref name="rows"/>, the positions of its elements that match.</summary>
     public int[][] MatchedElements(RowBatch rows, ReadOnlySpan<int> picked)
     {
         var (elements, starts) = Explode(rows);
-        var matches = MatchingElements(elements);
+        var matches = Matches(elements);
         var result = new int[picked.Length][];
         for (var i = 0; i < picked.Length; i++)
         {
@@ -90,7 +95,7 @@ internal sealed class ElementMatchPredicate(StructFieldSchema structField, Colle
         },
     };
 
-    private Bitset MatchingElements(RowBatch elements)
+    private Bitset Matches(RowBatch elements)
     {
         using var context = new EvaluationContext(elements);
         return predicate.Evaluate(context).True;

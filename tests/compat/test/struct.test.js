@@ -1,8 +1,9 @@
 'use strict';
 // Array-of-struct fields (Milvus 2.6/3.0's StructArray) through the Node SDK: structs written and read back as the SDK
 // shapes them, searched by embedding lists (MAX_SIM_COSINE) and element by element (hits with their element's offset),
-// filtered with element_filter and MATCH_*, with rows both in a flushed segment and still growing, and again after the
-// collection is released and loaded from storage. Every expectation is computed from the rows written here.
+// filtered with element_filter (which also limits an element-level search to the elements it matches) and MATCH_*,
+// with rows both in a flushed segment and still growing, and again after the collection is released and loaded from
+// storage. Every expectation is computed from the rows written here.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { MilvusClient, DataType } = require('@zilliz/milvus2-sdk-node');
@@ -57,6 +58,12 @@ async function checkReads(name) {
   for (const hit of byElement.results) {
     assert.equal(hit.items[Number(hit.offset)].order, Number(hit.id) * 10 + Number(hit.offset));
   }
+
+  // With an element_filter, an element-level search scores only the elements it matches.
+  const evenOnly = await search(name, query, 'items[pos]', 8, { filter: 'element_filter(items, $[order] % 2 == 0)' });
+  const evenElements = rows.flatMap(r => r.items.flatMap((s, e) => (s.order % 2 === 0 ? [[r.id, e, l2(query, s.pos)]] : [])))
+    .sort((a, b) => a[2] - b[2]).slice(0, 8);
+  assert.deepEqual(evenOnly.results.map(h => [Number(h.id), Number(h.offset)]), evenElements.map(([id, e]) => [id, e]));
 
   // element_filter answers which structs matched; MATCH_* count them.
   const filtered = succeeded(await client.query({
