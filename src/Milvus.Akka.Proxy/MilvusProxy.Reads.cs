@@ -75,6 +75,12 @@ public sealed partial class MilvusProxy
     /// <summary>The query vectors fit the field: its dim, and for a struct's vectors as many as the embedding lists hold.</summary>
     private static void CheckQueryVectors(FieldSchema field, SearchRequest request)
     {
+        if (field.DataType == DataType.ArrayOfVector && (request.Radius is not null || request.RangeFilter is not null))
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported,
+                $"a range search (radius, range_filter) of struct field '{field.Name}' is not supported by Milvus.Akka; search it by top-k");
+        }
+
         var type = field.DataType == DataType.ArrayOfVector ? field.ElementType : field.DataType;
         var vectors = request.QueryLengths?.Sum() ?? request.Nq;
         if (type is DataType.BinaryVector or DataType.SparseFloatVector)

@@ -208,6 +208,36 @@ public sealed class StructFieldRpcTests(GrpcServerFixture server) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_search_by_primary_keys_uses_each_rows_structs_as_its_embedding_list_and_a_range_search_is_refused()
+    {
+        Succeeded((await InsertAsync(RowsData(0, Rows))).Status);
+
+        var results = await Client.SearchAsync(new ProtoSearchRequest
+        {
+            CollectionName = _collection,
+            Ids = new IDs { IntId = new LongArray { Data = { 5 } } },
+            SearchParams = { Pair("anns_field", "items[emb]"), Pair("topk", "1") },
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        });
+        Succeeded(results.Status);
+        var list = Enumerable.Range(0, Structs(5)).Select(e => Emb(5, e)).ToList();
+        var best = Enumerable.Range(0, Rows).Where(i => Structs(i) > 0)
+            .MaxBy(i => list.Sum(q => Enumerable.Range(0, Structs(i)).Max(e => (q[0] * Emb(i, e)[0]) + (q[1] * Emb(i, e)[1]))));
+        Assert.Equal([(long)best], results.Results.Ids.IntId.Data);
+
+        var ranged = await Client.SearchAsync(new ProtoSearchRequest
+        {
+            CollectionName = _collection,
+            PlaceholderGroup = new PlaceholderGroup
+            {
+                Placeholders = { new PlaceholderValue { Tag = "$0", Type = PlaceholderType.FloatVector, Values = { ByteString.CopyFrom(MemoryMarshal.AsBytes(new float[] { 1, 0 }.AsSpan())) } } },
+            }.ToByteString(),
+            SearchParams = { Pair("anns_field", "items[pos]"), Pair("topk", "3"), Pair("params", "{\"radius\": 10}") },
+        });
+        Failed(ranged.Status, 2400, "range search");
+    }
+
+    [Fact]
     public async Task An_element_filter_query_answers_each_rows_matching_structs()
     {
         Succeeded((await InsertAsync(RowsData(0, Rows))).Status);

@@ -389,7 +389,12 @@ public sealed partial class MilvusGrpcService
                 $"the ids to search by must be {pk.DataType} values of primary key field '{pk.Name}', got {request.Ids.IdFieldCase}"),
         };
         var (field, vectors) = await proxy.StoredVectorsAsync(database, info.Name, vectorField, keys, consistency, guarantee, context.CancellationToken);
-        var placeholder = new PlaceholderValue { Tag = PlaceholderTag, Type = (PlaceholderType)(int)field.DataType };
+        // A struct's vectors search by the row's list of them: an embedding list.
+        var placeholder = new PlaceholderValue
+        {
+            Tag = PlaceholderTag,
+            Type = (PlaceholderType)(field.DataType == DataType.ArrayOfVector ? (int)field.ElementType + EmbListPlaceholderOffset : (int)field.DataType),
+        };
         for (var row = 0; row < vectors.Count; row++)
         {
             placeholder.Values.Add(vectors switch
@@ -397,6 +402,7 @@ public sealed partial class MilvusGrpcService
                 VectorColumn<float> floats => ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.Row(row))),
                 VectorColumn<byte> packed => ByteString.CopyFrom(packed.Row(row)),
                 SparseVectorColumn sparse => ByteString.CopyFrom(sparse.Values[row]),
+                VectorArrayColumn lists => ByteString.CopyFrom(lists.Values[row]),
                 _ => throw new MilvusException(ErrorCode.ServiceInternal, $"field '{field.Name}' holds no vectors"),
             });
         }
