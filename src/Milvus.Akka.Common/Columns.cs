@@ -256,6 +256,9 @@ public sealed class VectorArrayColumn(DataType elementType, int dim, byte[][] va
     /// <summary>How many vectors (struct elements) the row holds.</summary>
     public int Length(int row) => Values[row].Length / VectorBytes;
 
+    /// <summary>Every row's vectors one after another, packed: what an index over the struct's elements is built from.</summary>
+    public byte[] AllElements() => ConcatArrays(Values);
+
     /// <summary>The row's packed vectors.</summary>
     public override object? GetValue(int row) => IsNull(row) ? null : Values[row];
 

@@ -8,11 +8,11 @@ public static class IndexBuildRules
 {
     /// <summary>
     /// Every scalar index but RTREE (spatial filters scan the rows), and every vector index but the exact ones (FLAT and
-    /// BIN_FLAT search the rows themselves), but those of a struct's vectors (searched exactly from the rows).
+    /// BIN_FLAT search the rows themselves); a struct's vectors are indexed element by element.
     /// </summary>
     public static bool NeedsBuild(CollectionSchema schema, IndexInfo index) => schema.FindField(index.FieldId) switch
     {
-        null or { DataType: DataType.ArrayOfVector } => false,
+        null => false,
         { DataType: var type } when type.IsVector() =>
             IndexTypes.TryParse(index.IndexType, out var vectorType) && vectorType is not (IndexType.Flat or IndexType.BinFlat),
         _ => index.IndexType != ScalarIndexRules.RTree,

@@ -7,8 +7,8 @@ namespace Milvus.Akka.Coordinator;
 /// <summary>
 /// Indexes of a struct's vector sub-field (<see cref="DataType.ArrayOfVector"/>). A MAX_SIM metric makes the field
 /// searched by embedding lists, any other metric element by element, as in Milvus. The index type and its parameters
-/// are checked as those of an index over the elements' vectors under the element metric, and recorded as declared; the
-/// segments answer such searches exactly, from the rows (no index file is built: see <see cref="IndexBuildRules"/>).
+/// are checked as those of an index over the elements' vectors under the element metric, which is what data nodes
+/// build for each flushed segment (FLAT and BIN_FLAT excepted: those search the rows exactly).
 /// </summary>
 public static class StructVectorIndexRules
 {

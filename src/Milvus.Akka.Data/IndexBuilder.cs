@@ -21,8 +21,12 @@ public static class IndexBuilder
         using var buffer = new MemoryStream();
         if (field.DataType.IsVector())
         {
-            var spec = IndexSpec.FromMilvus(task.Index.IndexType, task.Index.MetricType,
-                task.Index.Params.Remove(IndexInfo.IndexTypeKey).Remove(IndexInfo.MetricTypeKey), field.DataType);
+            // A struct's vectors are indexed element by element, under the metric one element is scored with.
+            var spec = field.DataType == DataType.ArrayOfVector
+                ? IndexSpec.FromMilvus(task.Index.IndexType, MetricTypes.Parse(task.Index.MetricType).ElementMetric().ToMilvusName(),
+                    task.Index.Params.Remove(IndexInfo.IndexTypeKey).Remove(IndexInfo.MetricTypeKey), field.ElementType)
+                : IndexSpec.FromMilvus(task.Index.IndexType, task.Index.MetricType,
+                    task.Index.Params.Remove(IndexInfo.IndexTypeKey).Remove(IndexInfo.MetricTypeKey), field.DataType);
             Build(spec, field, data.Rows[field.FieldId], seed: unchecked((int)segment.SegmentId)).Save(buffer);
         }
         else
@@ -48,6 +52,11 @@ public static class IndexBuilder
         VectorColumn<byte> { Type: DataType.BinaryVector } binary => VectorIndexes.BuildBinary(spec, field.Dim, binary.Values, seed),
         VectorColumn<byte> packed => VectorIndexes.Build(spec, field.Dim, PackedVectors.ToSingle(packed.Type, packed.Values), seed),
         SparseVectorColumn sparse => VectorIndexes.BuildSparse(spec, sparse.Values),
+        // The index of a struct's vectors holds their elements, row after row.
+        VectorArrayColumn { ElementType: DataType.BinaryVector } lists => VectorIndexes.BuildBinary(spec, field.Dim, lists.AllElements(), seed),
+        VectorArrayColumn { ElementType: DataType.FloatVector } lists =>
+            VectorIndexes.Build(spec, field.Dim, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(lists.AllElements()).ToArray(), seed),
+        VectorArrayColumn lists => VectorIndexes.Build(spec, field.Dim, PackedVectors.ToSingle(lists.ElementType, lists.AllElements()), seed),
         _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' of type {field.DataType} cannot be indexed"),
     };
 

@@ -7,21 +7,26 @@ namespace Milvus.Akka.Segments;
 /// A vector index attached to a segment, and the segment row of each of its entries. The index of a nullable field
 /// holds only the rows with a vector, in row order (as Milvus's does): a graph built over the zero vectors standing in
 /// for nulls collapses into one clique that a filtered HNSW search cannot leave, so it found no valid neighbour at all.
+/// The index of a struct's vectors holds their elements, row after row: each entry is one struct element of a row.
 /// </summary>
 internal sealed class AttachedIndex
 {
     private readonly int[]? _rowOfEntry;
 
-    private AttachedIndex(IFieldIndex index, int[]? rowOfEntry)
+    private AttachedIndex(IFieldIndex index, int[]? rowOfEntry, int[]? elementOfEntry = null)
     {
         Index = index;
         _rowOfEntry = rowOfEntry;
+        ElementOfEntry = elementOfEntry;
     }
 
     public IFieldIndex Index { get; }
 
-    /// <summary>Entries in the index: the segment's rows, or only those with a vector.</summary>
+    /// <summary>Entries in the index: the segment's rows, or only those with a vector, or a struct field's elements.</summary>
     public int Count => Index.Count;
+
+    /// <summary>The index of a struct's vectors: the position in its row of each entry's element; null for other indexes.</summary>
+    public int[]? ElementOfEntry { get; }
 
     /// <summary>
     /// Pairs <paramref name="index"/> with the segment's vector column: an index over every row needs no map; one over
@@ -42,6 +47,35 @@ internal sealed class AttachedIndex
         }
 
         return new AttachedIndex(index, validRows.SetBits());
+    }
+
+    /// <summary>Pairs the index of a struct's vectors with their column: it must hold exactly their elements, row after row.</summary>
+    public static AttachedIndex OfElements(IFieldIndex index, VectorArrayColumn lists, string segment)
+    {
+        var rows = new int[index.Count];
+        var elements = new int[index.Count];
+        var entry = 0;
+        for (var row = 0; row < lists.Count; row++)
+        {
+            var length = lists.IsNull(row) ? 0 : lists.Length(row);
+            if (entry + length > rows.Length)
+            {
+                break;
+            }
+
+            rows.AsSpan(entry, length).Fill(row);
+            for (var element = 0; element < length; element++)
+            {
+                elements[entry + element] = element;
+            }
+
+            entry += length;
+        }
+
+        var total = Enumerable.Range(0, lists.Count).Sum(row => lists.IsNull(row) ? 0 : lists.Length(row));
+        return total == index.Count
+            ? new AttachedIndex(index, rows, elements)
+            : throw new InvalidOperationException($"the vector index covers {index.Count} struct elements, segment {segment} has {total}");
     }
 
     /// <summary>The allow-list over the index's entries for one over the segment's rows; null stays null (all allowed).</summary>

@@ -108,7 +108,9 @@ public sealed class Segment
     /// </summary>
     public void AttachIndex(long fieldId, IFieldIndex index)
     {
-        var attached = AttachedIndex.Of(index, RowCount, () => View().Rows[fieldId], $"{Id}");
+        var attached = _schema.FindField(fieldId)?.DataType == DataType.ArrayOfVector
+            ? AttachedIndex.OfElements(index, (VectorArrayColumn)View().Rows[fieldId], $"{Id}")
+            : AttachedIndex.Of(index, RowCount, () => View().Rows[fieldId], $"{Id}");
         Volatile.Write(ref _builtIndexes, _builtIndexes.SetItem(fieldId, attached));
     }
 

@@ -138,7 +138,8 @@ public sealed class SegmentView
                 };
             }
 
-            if (indexed && allowed == built!.Count)
+            // (Not for a struct's vectors: their index's entries are elements, not rows.)
+            if (indexed && built!.ElementOfEntry is null && allowed == built.Count)
             {
                 allow = null;
             }
@@ -225,6 +226,25 @@ public sealed class SegmentView
         var offsets = new int[plan.Nq * plan.TopK];
         var scores = new float[plan.Nq * plan.TopK];
         int[]? elements = null;
+        if (Rows[plan.FieldId] is VectorArrayColumn lists)
+        {
+            elements = SearchStructVectors(plan, lists, built, allow, filter, offsets, scores);
+        }
+        else
+        {
+            SearchVectors(plan, built, allow, offsets, scores);
+        }
+
+        if (plan.Boost is { } boost)
+        {
+            Boosting.Apply(boost, Rows, _segment.Schema, SegmentId, plan.Metric, plan.Nq, plan.TopK, offsets, scores);
+        }
+
+        return CollectHits(plan, offsets, scores, elements);
+    }
+
+    private void SearchVectors(SearchPlan plan, AttachedIndex? built, Bitset? allow, int[] offsets, float[] scores)
+    {
         var options = new SearchOptions
         {
             Params = plan.Params,
@@ -255,26 +275,114 @@ public sealed class SegmentView
                 case SparseVectorColumn sparse:
                     SearchIndex(VectorIndexes.SparseScan(sparse.Values), plan, options, offsets, scores);
                     break;
-                case VectorArrayColumn lists:
-                    elements = plan.QueryLengths is null ? new int[offsets.Length] : null;
-                    // An element-level search scores only the elements its element_filter matches.
-                    var allowElements = elements is null ? null : filter?.MatchingElements(Rows, _segment.Schema.FindField(plan.FieldId)!.StructFieldId);
-                    VectorListScan.Search(lists, plan.Metric, plan.Queries, plan.RawQueries, plan.QueryLengths, plan.Nq, plan.TopK, options.Allow,
-                        offsets, scores, elements, allowElements);
-                    break;
                 default:
                     // The scan index may hold rows appended after this view; the view's allow-list hides them.
                     _segment.ScanIndex(plan.FieldId, plan.Metric).Search(plan.Queries, plan.TopK, options, offsets, scores);
                     break;
             }
         }
+    }
 
-        if (plan.Boost is { } boost)
+    /// <summary>
+    /// A search of a struct's vectors; returns the element of each hit of an element-level search (null for embedding
+    /// lists). Without an index the rows are scanned exactly. With one (built over the elements): an element-level search
+    /// is the index's own search of the allowed elements; an embedding-list search takes, for each query vector, the rows
+    /// of its <see cref="EmbeddingListCandidates"/> nearest elements and scores those rows exactly.
+    /// </summary>
+    private int[]? SearchStructVectors(SearchPlan plan, VectorArrayColumn lists, AttachedIndex? built, Bitset? allow, FilterExpression? filter,
+        int[] offsets, float[] scores)
+    {
+        var elementLevel = plan.QueryLengths is null;
+        var elements = elementLevel ? new int[offsets.Length] : null;
+        // An element-level search scores only the elements its element_filter matches.
+        var allowElements = elementLevel ? filter?.MatchingElements(Rows, _segment.Schema.FindField(plan.FieldId)!.StructFieldId) : null;
+        if (built is null)
         {
-            Boosting.Apply(boost, Rows, _segment.Schema, SegmentId, plan.Metric, plan.Nq, plan.TopK, offsets, scores);
+            VectorListScan.Search(lists, plan.Metric, plan.Queries, plan.RawQueries, plan.QueryLengths, plan.Nq, plan.TopK, allow,
+                offsets, scores, elements, allowElements);
+            return elements;
         }
 
-        return CollectHits(plan, offsets, scores, elements);
+        if (built.Index.Spec.Metric != plan.Metric.ElementMetric())
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"metric type {plan.Metric.ToMilvusName()} does not fit the index of struct vectors, built for {built.Index.Spec.Metric.ToMilvusName()}");
+        }
+
+        if (built.Count == 0)
+        {
+            // No row of the segment holds a struct.
+            Array.Fill(offsets, -1);
+            return elements;
+        }
+
+        var entries = built.EntriesAllowed(allow ?? Bitset.AllSet(RowCount))!;
+        if (allowElements is not null)
+        {
+            entries.And(allowElements);
+        }
+
+        var options = new SearchOptions { Params = plan.Params, Allow = entries };
+        if (elementLevel)
+        {
+            SearchEntries(built.Index, plan.Queries, plan.RawQueries, plan.Nq, plan.TopK, options, offsets, scores);
+            for (var i = 0; i < offsets.Length; i++)
+            {
+                elements![i] = offsets[i] >= 0 ? built.ElementOfEntry![offsets[i]] : 0;
+            }
+
+            built.ToRows(offsets);
+            return elements;
+        }
+
+        var k = Math.Min(built.Count, Math.Max(plan.TopK * EmbeddingListCandidates, MinEmbeddingListCandidates));
+        options = options with { Params = WithEfAtLeast(plan.Params, k) };
+        var dim = lists.ElementType == DataType.BinaryVector ? 0 : lists.Dim;
+        for (int q = 0, first = 0; q < plan.Nq; first += plan.QueryLengths![q], q++)
+        {
+            var count = plan.QueryLengths![q];
+            var found = new int[count * k];
+            SearchEntries(built.Index, plan.Queries.AsSpan(first * dim, count * dim), plan.RawQueries?[first..(first + count)], count, k, options, found, new float[found.Length]);
+            built.ToRows(found);
+            var candidates = new Bitset(RowCount);
+            foreach (var row in found)
+            {
+                if (row >= 0)
+                {
+                    candidates[row] = true;
+                }
+            }
+
+            VectorListScan.Search(lists, plan.Metric, plan.Queries.AsSpan(first * dim, count * dim), plan.RawQueries?[first..(first + count)], [count], 1,
+                plan.TopK, candidates, offsets.AsSpan(q * plan.TopK, plan.TopK), scores.AsSpan(q * plan.TopK, plan.TopK), []);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// An embedding-list search through an element index scores exactly the rows among each query vector's
+    /// TopK × this nearest elements (at least <see cref="MinEmbeddingListCandidates"/>): a row outside them for every query
+    /// vector is missed, as with Milvus's index over the elements.
+    /// </summary>
+    private const int EmbeddingListCandidates = 10;
+
+    private const int MinEmbeddingListCandidates = 256;
+
+    /// <summary>The best <paramref name="k"/> entries of <paramref name="index"/> for each of <paramref name="nq"/> float or binary query vectors.</summary>
+    private static void SearchEntries(IFieldIndex index, ReadOnlySpan<float> floats, byte[][]? raw, int nq, int k, SearchOptions options, Span<int> offsets, Span<float> scores)
+    {
+        switch (index)
+        {
+            case IVectorIndex vectors:
+                vectors.Search(floats, k, options, offsets, scores);
+                break;
+            case IBinaryVectorIndex binary:
+                binary.Search(raw!.SelectMany(q => q).ToArray(), k, options, offsets, scores);
+                break;
+            default:
+                throw new MilvusException(ErrorCode.ServiceInternal, $"no search of struct vectors through index {index.GetType().Name} ({nq} queries)");
+        }
     }
 
     private static void SearchIndex(IFieldIndex index, SearchPlan plan, SearchOptions options, int[] offsets, float[] scores)

@@ -92,11 +92,12 @@ public sealed class StructFieldRulesTests
     };
 
     [Theory]
-    [InlineData("HNSW", "MAX_SIM", "MAX_SIM")]
-    [InlineData("AUTOINDEX", "max_sim_l2", "MAX_SIM_L2")]
-    [InlineData("HNSW", "COSINE", "COSINE")]
-    [InlineData("AUTOINDEX", null, "MAX_SIM_COSINE")]
-    public void A_struct_vector_index_takes_a_max_sim_metric_or_a_plain_one(string type, string? metric, string stored)
+    [InlineData("HNSW", "MAX_SIM", "MAX_SIM", true)]
+    [InlineData("AUTOINDEX", "max_sim_l2", "MAX_SIM_L2", true)]
+    [InlineData("HNSW", "COSINE", "COSINE", true)]
+    [InlineData("AUTOINDEX", null, "MAX_SIM_COSINE", true)]
+    [InlineData("FLAT", "MAX_SIM_IP", "MAX_SIM_IP", false)]
+    public void A_struct_vector_index_takes_a_max_sim_metric_or_a_plain_one(string type, string? metric, string stored, bool built)
     {
         var parameters = Params(("index_type", type));
         if (metric is not null)
@@ -107,7 +108,7 @@ public sealed class StructFieldRulesTests
         var completed = StructVectorIndexRules.Complete(Embeddings, parameters);
 
         Assert.Equal(stored, completed["metric_type"]);
-        Assert.False(IndexBuildRules.NeedsBuild(new CollectionSchema { Name = "docs", Fields = [Embeddings] },
+        Assert.Equal(built, IndexBuildRules.NeedsBuild(new CollectionSchema { Name = "docs", Fields = [Embeddings] },
             new IndexInfo(1, "i", Embeddings.FieldId, completed, 1)));
     }
 

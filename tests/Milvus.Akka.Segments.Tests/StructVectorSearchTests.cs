@@ -110,4 +110,54 @@ public sealed class StructVectorSearchTests
         Assert.Equal([0, 1], Elements(merged));
         Assert.Equal([1f, 0.5f], merged.Scores);
     }
+    /// <summary>300 rows of 0 to 3 random 8-d elements each (seeded), in a segment.</summary>
+    private static (Segment Segment, byte[][] Lists) RandomSegment()
+    {
+        var random = new Random(5);
+        var lists = Enumerable.Range(0, 300)
+            .Select(i => Vectors([.. Enumerable.Range(0, (i % 4) * 2).Select(_ => random.NextSingle() * 2 - 1)])).ToArray();
+        return (SegmentOf(0, lists), lists);
+    }
+
+    private static void AttachHnsw(Segment segment, byte[][] lists, MetricType elementMetric) =>
+        segment.AttachIndex(EmbField, Index.VectorIndexes.Build(
+            new Index.IndexSpec(Index.IndexType.Hnsw, elementMetric, new Dictionary<string, string> { ["M"] = "16", ["efConstruction"] = "200" }),
+            2, MemoryMarshal.Cast<byte, float>(lists.SelectMany(l => l).ToArray()).ToArray(), seed: 7));
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("id % 3 != 0")]
+    public void An_index_over_the_elements_answers_an_element_level_search_as_the_exact_scan(string? filter)
+    {
+        var (scanned, lists) = RandomSegment();
+        var (indexed, _) = RandomSegment();
+        AttachHnsw(indexed, lists, MetricType.L2);
+        var bound = filter is null ? null : Expressions.FilterExpression.Parse(filter, Schema);
+        var plan = Plan(MetricType.L2, [0.3f, -0.2f, 0.9f, 0.1f], topK: 10) with { Params = ImmutableDictionary<string, string>.Empty.Add("ef", "300") };
+
+        var exact = scanned.View().Search(plan, bound);
+        var found = indexed.View().Search(plan, bound);
+
+        Assert.Equal(20, exact.Pks.Count);
+        Assert.Equal(Keys(exact), Keys(found));
+        Assert.Equal(Elements(exact), Elements(found));
+        Assert.Equal(exact.Scores, found.Scores, (a, b) => Math.Abs(a - b) < 1e-5);
+    }
+
+    [Fact]
+    public void An_index_over_the_elements_finds_an_embedding_list_searchs_rows_and_scores_them_exactly()
+    {
+        var (scanned, lists) = RandomSegment();
+        var (indexed, _) = RandomSegment();
+        AttachHnsw(indexed, lists, MetricType.Cosine);
+        var plan = Plan(MetricType.MaxSimCosine, [0.3f, -0.2f, 0.9f, 0.1f, -1f, -1f], topK: 5, lengths: [2, 1]);
+
+        var exact = scanned.View().Search(plan, null);
+        var found = indexed.View().Search(plan, null);
+
+        Assert.Equal(Keys(exact), Keys(found));
+        Assert.Equal(exact.Scores, found.Scores, (a, b) => Math.Abs(a - b) < 1e-5);
+        Assert.Throws<InvalidOperationException>(() => indexed.AttachIndex(EmbField, Index.VectorIndexes.Build(
+            new Index.IndexSpec(Index.IndexType.Flat, MetricType.Cosine), 2, new float[8])));
+    }
 }
