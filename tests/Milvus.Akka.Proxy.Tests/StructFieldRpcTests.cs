@@ -265,4 +265,26 @@ public sealed class StructFieldRpcTests(GrpcServerFixture server) : IAsyncLifeti
         IllegalArgument((await InsertAsync(id)).Status, "field 'items' is missing");
         Assert.Equal(0, await StrongCountAsync(Client, _collection));
     }
+
+    [Fact]
+    public async Task A_nullable_struct_field_is_refused_as_not_supported()
+    {
+        var schema = new CollectionSchema
+        {
+            Name = _collection + "_n",
+            Fields = { new FieldSchema { Name = "id", DataType = DataType.Int64, IsPrimaryKey = true } },
+            StructArrayFields =
+            {
+                new StructArrayFieldSchema
+                {
+                    Name = "items", Nullable = true,
+                    Fields = { new FieldSchema { Name = "v", DataType = DataType.ArrayOfVector, ElementType = DataType.FloatVector, TypeParams = { Pair("dim", "2"), Pair("max_capacity", "2") } } },
+                },
+            },
+        };
+
+        var status = await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = schema.Name, Schema = schema.ToByteString() });
+
+        Failed(status, 2400, "nullable array-of-struct fields are not supported");
+    }
 }

@@ -73,6 +73,12 @@ public static class SchemaConverter
 
     private static StructFieldSchema StructFromProto(ProtoStructArrayFieldSchema proto, long id)
     {
+        if (proto.Nullable)
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported,
+                $"struct field '{proto.Name}' is nullable: nullable array-of-struct fields are not supported by Milvus.Akka (a row may hold no structs)");
+        }
+
         var typeParams = ToDictionary(proto.TypeParams);
         // The SDKs send max_capacity on each sub-field; the struct's own capacity is theirs.
         if (!typeParams.ContainsKey(FieldSchema.MaxCapacityKey)
