@@ -325,7 +325,7 @@ public sealed class SegmentView
         var options = new SearchOptions { Params = plan.Params, Allow = entries };
         if (elementLevel)
         {
-            SearchEntries(built.Index, plan.Queries, plan.RawQueries, plan.Nq, plan.TopK, options, offsets, scores);
+            SearchEntries(built.Index, plan.Queries, plan.RawQueries, plan.TopK, options, offsets, scores);
             for (var i = 0; i < offsets.Length; i++)
             {
                 elements![i] = offsets[i] >= 0 ? built.ElementOfEntry![offsets[i]] : 0;
@@ -342,7 +342,7 @@ public sealed class SegmentView
         {
             var count = plan.QueryLengths![q];
             var found = new int[count * k];
-            SearchEntries(built.Index, plan.Queries.AsSpan(first * dim, count * dim), plan.RawQueries?[first..(first + count)], count, k, options, found, new float[found.Length]);
+            SearchEntries(built.Index, plan.Queries.AsSpan(first * dim, count * dim), plan.RawQueries?[first..(first + count)], k, options, found, new float[found.Length]);
             built.ToRows(found);
             var candidates = new Bitset(RowCount);
             foreach (var row in found)
@@ -369,8 +369,8 @@ public sealed class SegmentView
 
     private const int MinEmbeddingListCandidates = 256;
 
-    /// <summary>The best <paramref name="k"/> entries of <paramref name="index"/> for each of <paramref name="nq"/> float or binary query vectors.</summary>
-    private static void SearchEntries(IFieldIndex index, ReadOnlySpan<float> floats, byte[][]? raw, int nq, int k, SearchOptions options, Span<int> offsets, Span<float> scores)
+    /// <summary>The best <paramref name="k"/> entries of <paramref name="index"/> for each float (or binary, <paramref name="raw"/>) query vector.</summary>
+    private static void SearchEntries(IFieldIndex index, ReadOnlySpan<float> floats, byte[][]? raw, int k, SearchOptions options, Span<int> offsets, Span<float> scores)
     {
         switch (index)
         {
@@ -381,7 +381,7 @@ public sealed class SegmentView
                 binary.Search(raw!.SelectMany(q => q).ToArray(), k, options, offsets, scores);
                 break;
             default:
-                throw new MilvusException(ErrorCode.ServiceInternal, $"no search of struct vectors through index {index.GetType().Name} ({nq} queries)");
+                throw new MilvusException(ErrorCode.ServiceInternal, $"no search of struct vectors through index {index.GetType().Name}");
         }
     }
 
