@@ -248,13 +248,33 @@ public sealed class VectorArrayColumn(DataType elementType, int dim, byte[][] va
     public int Dim { get; } = dim;
 
     /// <summary>Bytes of one vector of the row.</summary>
-    public int VectorBytes { get; } = ElementBytes(elementType, dim);
-
-    public static int ElementBytes(DataType elementType, int dim) =>
-        elementType.VectorRowWidth(dim) * (elementType == DataType.FloatVector ? sizeof(float) : 1);
+    public int VectorBytes { get; } = elementType.VectorRowBytes(dim);
 
     /// <summary>How many vectors (struct elements) the row holds.</summary>
     public int Length(int row) => Values[row].Length / VectorBytes;
+
+    /// <summary>One row of the column from a vector column holding the row's vectors, one per element; null for any other column.</summary>
+    public static byte[]? RowOf(Column vectors) => vectors switch
+    {
+        VectorColumn<float> floats => System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.Values.AsSpan()).ToArray(),
+        VectorColumn<byte> packed => packed.Values,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Where each row's vectors start when all of them are numbered row after row (the entries of an index over them);
+    /// one more than <see cref="Column.Count"/> long, the last the total. A null row holds none.
+    /// </summary>
+    public int[] ElementStarts()
+    {
+        var starts = new int[Count + 1];
+        for (var row = 0; row < Count; row++)
+        {
+            starts[row + 1] = starts[row] + (IsNull(row) ? 0 : Length(row));
+        }
+
+        return starts;
+    }
 
     /// <summary>Every row's vectors one after another, packed: what an index over the struct's elements is built from.</summary>
     public byte[] AllElements() => ConcatArrays(Values);
@@ -297,6 +317,20 @@ public sealed class ArrayColumn : Column
 
     protected override Column ConcatWith(IReadOnlyList<Column> parts) =>
         new ArrayColumn(ElementType, ConcatArrays(parts.Select(p => ((ArrayColumn)p).Values)), ConcatValidity(parts));
+
+    /// <summary>Every row's elements one after another, as a column of the element type (a null row holds none).</summary>
+    public Column Elements() => ElementType switch
+    {
+        DataType.Bool => new ScalarColumn<bool>(DataType.Bool, ElementsOf<bool>()),
+        DataType.Int8 or DataType.Int16 or DataType.Int32 => new ScalarColumn<int>(ElementType, ElementsOf<int>()),
+        DataType.Int64 => new ScalarColumn<long>(DataType.Int64, ElementsOf<long>()),
+        DataType.Float => new ScalarColumn<float>(DataType.Float, ElementsOf<float>()),
+        DataType.Double => new ScalarColumn<double>(DataType.Double, ElementsOf<double>()),
+        DataType.VarChar or DataType.String => new StringColumn(ElementsOf<string>()),
+        _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"array element type {ElementType} is not supported"),
+    };
+
+    private T[] ElementsOf<T>() => ConcatArrays(Values.Select(row => row as T[] ?? []));
 
     /// <summary>The CLR array type that holds one row of the given element type.</summary>
     public static Type RowType(DataType elementType) => elementType switch

@@ -35,9 +35,6 @@ public static class DataTypeExtensions
 {
     public static bool IsVector(this DataType type) => (int)type is >= 100 and < 200;
 
-    /// <summary>A vector type other than <see cref="DataType.ArrayOfVector"/>: one vector per row.</summary>
-    public static bool IsSingleVector(this DataType type) => type.IsVector() && type != DataType.ArrayOfVector;
-
     public static bool IsInteger(this DataType type) => type is DataType.Int8 or DataType.Int16 or DataType.Int32 or DataType.Int64;
 
     public static bool IsNumeric(this DataType type) => type.IsInteger() || type is DataType.Float or DataType.Double;
@@ -62,4 +59,7 @@ public static class DataTypeExtensions
         DataType.Float16Vector or DataType.BFloat16Vector => dim * 2,
         _ => dim,
     };
+
+    /// <summary>Bytes of one vector of a dense type as stored and sent: float32 little-endian, or the packed bytes.</summary>
+    public static int VectorRowBytes(this DataType type, int dim) => type.VectorRowWidth(dim) * (type == DataType.FloatVector ? sizeof(float) : 1);
 }

@@ -38,6 +38,9 @@ public sealed record FieldSchema
     /// <summary>The name a client knows the field by inside its struct (the whole name for a field of its own).</summary>
     public string ShortName => StructFieldId == 0 ? Name : Name[(Name.IndexOf('[') + 1)..^1];
 
+    /// <summary>One element of an Array or ArrayOfVector field, as a field of the element type (dim, max_length kept).</summary>
+    public FieldSchema ElementField => this with { DataType = ElementType, ElementType = DataType.None };
+
     /// <summary>Default for absent or null values: bool, int, long, float, double or string, matching <see cref="DataType"/>.</summary>
     public object? DefaultValue { get; init; }
 

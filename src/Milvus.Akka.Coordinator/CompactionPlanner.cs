@@ -52,15 +52,12 @@ public static class CompactionPlanner
         DataType.Int64 or DataType.Double or DataType.Timestamptz => 8,
         DataType.VarChar or DataType.String => field.MaxLength > 0 ? field.MaxLength : VariableFieldBytes,
         DataType.Array => Math.Max(1, field.MaxCapacity) * ElementBytes(field),
-        DataType.FloatVector => 4L * field.Dim,
-        DataType.Float16Vector or DataType.BFloat16Vector => 2L * field.Dim,
-        DataType.Int8Vector => field.Dim,
-        DataType.BinaryVector => field.Dim / 8,
+        DataType.FloatVector or DataType.Float16Vector or DataType.BFloat16Vector or DataType.Int8Vector or DataType.BinaryVector =>
+            field.DataType.VectorRowBytes(field.Dim),
         _ => VariableFieldBytes,
     };
 
-    private static long ElementBytes(FieldSchema array) =>
-        FieldBytes(new FieldSchema { FieldId = array.FieldId, Name = array.Name, DataType = array.ElementType, TypeParams = array.TypeParams });
+    private static long ElementBytes(FieldSchema array) => FieldBytes(array.ElementField);
 
     private const long VariableFieldBytes = 512;
 

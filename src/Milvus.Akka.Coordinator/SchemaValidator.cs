@@ -156,7 +156,7 @@ public static partial class SchemaValidator
                     $"{where} cannot be a primary, partition or clustering key, auto id, nullable, have a default value or be a function output");
             }
 
-            var element = field with { DataType = field.ElementType, ElementType = DataType.None, Name = field.ShortName };
+            var element = field.ElementField with { Name = field.ShortName };
             switch (field.DataType)
             {
                 case DataType.Array when element.DataType is DataType.Bool or DataType.Int8 or DataType.Int16 or DataType.Int32 or DataType.Int64

@@ -24,7 +24,7 @@ public static class StructVectorIndexRules
         }
 
         var buildParams = parameters.Remove(IndexInfo.IndexTypeKey).Remove(IndexInfo.MetricTypeKey);
-        var spec = IndexSpec.FromMilvus(type, metric.ElementMetric().ToMilvusName(), buildParams, field.ElementType);
+        var spec = IndexSpec.ForElements(type, metricName, buildParams, field.ElementType);
         spec.Validate(field.Dim);
         return parameters.SetItem(IndexInfo.IndexTypeKey, type.ToUpperInvariant()).SetItem(IndexInfo.MetricTypeKey, metricName.ToUpperInvariant());
     }

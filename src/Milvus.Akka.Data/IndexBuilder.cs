@@ -21,12 +21,10 @@ public static class IndexBuilder
         using var buffer = new MemoryStream();
         if (field.DataType.IsVector())
         {
-            // A struct's vectors are indexed element by element, under the metric one element is scored with.
+            var buildParams = task.Index.Params.Remove(IndexInfo.IndexTypeKey).Remove(IndexInfo.MetricTypeKey);
             var spec = field.DataType == DataType.ArrayOfVector
-                ? IndexSpec.FromMilvus(task.Index.IndexType, MetricTypes.Parse(task.Index.MetricType).ElementMetric().ToMilvusName(),
-                    task.Index.Params.Remove(IndexInfo.IndexTypeKey).Remove(IndexInfo.MetricTypeKey), field.ElementType)
-                : IndexSpec.FromMilvus(task.Index.IndexType, task.Index.MetricType,
-                    task.Index.Params.Remove(IndexInfo.IndexTypeKey).Remove(IndexInfo.MetricTypeKey), field.DataType);
+                ? IndexSpec.ForElements(task.Index.IndexType, task.Index.MetricType, buildParams, field.ElementType)
+                : IndexSpec.FromMilvus(task.Index.IndexType, task.Index.MetricType, buildParams, field.DataType);
             Build(spec, field, data.Rows[field.FieldId], seed: unchecked((int)segment.SegmentId)).Save(buffer);
         }
         else

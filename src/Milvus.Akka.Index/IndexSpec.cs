@@ -53,6 +53,13 @@ public sealed record IndexSpec(IndexType Type, MetricType Metric, IReadOnlyDicti
         return new IndexSpec(type, metric, values);
     }
 
+    /// <summary>
+    /// The index of a struct's vector field (vectors of <paramref name="elementType"/>), built over its elements: an index
+    /// of the element type under the metric one element is scored with (MAX_SIM_COSINE indexes by COSINE).
+    /// </summary>
+    public static IndexSpec ForElements(string indexType, string metricType, IReadOnlyDictionary<string, string>? parameters, DataType elementType) =>
+        FromMilvus(indexType, MetricTypes.Parse(metricType).ElementMetric().ToMilvusName(), parameters, elementType);
+
     /// <summary>The metric an index of a field of <paramref name="fieldType"/> gets when none is given, as in Milvus.</summary>
     public static string DefaultMetric(DataType fieldType) => fieldType switch
     {

@@ -26,11 +26,7 @@ public static class VectorListScan
         var higherIsBetter = elementMetric.HigherIsBetter();
         var dim = rows.Dim;
         // Where each row's elements start in one numbering of all elements: an element-level hit's id.
-        var starts = new int[rows.Count + 1];
-        for (var row = 0; row < rows.Count; row++)
-        {
-            starts[row + 1] = starts[row] + (rows.IsNull(row) ? 0 : rows.Length(row));
-        }
+        var starts = rows.ElementStarts();
 
         var decoded = binary || rows.ElementType == DataType.FloatVector ? [] : new float[MaxLength(rows) * dim];
         var firstVector = 0;

@@ -68,7 +68,7 @@ public sealed partial class MilvusProxy
         {
             SearchedRows = hits.SearchedRows,
             ReadTimestamp = readTimestamp,
-            ElementOffsets = hits.Fields is { } fields && fields.Columns.TryGetValue(SearchPlan.ElementOffsetsFieldId, out var elements) ? elements : null,
+            ElementOffsets = hits.Fields is { } fields && fields.Columns.TryGetValue(SearchPlan.ElementOffsetsFieldId, out var elements) ? (ScalarColumn<int>)elements : null,
         };
     }
 
@@ -170,11 +170,11 @@ public sealed partial class MilvusProxy
             request.Limit is null ? null : request.Offset + request.Limit, countOnly, ExpiredBefore: ExpiredBefore(info, readTimestamp), OrderBy: orderBy,
             IgnoreGrowing: request.IgnoreGrowing);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
-        var rows = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, elementLevel ? planOutputs : outputs, countOnly, request.Offset, request.Limit, orderBy);
+        var rows = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, planOutputs, countOnly, request.Offset, request.Limit, orderBy);
         return new QueryResult(rows.Pks, rows.Fields.Select(outputs), rows.Count, countOnly)
         {
             SessionTimestamp = SessionTimestamp(read),
-            ElementOffsets = elementLevel && rows.Fields.Columns.TryGetValue(SearchPlan.ElementOffsetsFieldId, out var elements) ? (ArrayColumn)elements : null,
+            ElementOffsets = rows.Fields.Columns.TryGetValue(SearchPlan.ElementOffsetsFieldId, out var elements) ? (ArrayColumn)elements : null,
         };
     }
 

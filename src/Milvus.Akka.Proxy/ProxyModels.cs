@@ -97,7 +97,7 @@ public sealed record SearchResult(int Nq, int[] Offsets, Column Ids, float[] Sco
     public ulong ReadTimestamp { get; init; } = ulong.MaxValue;
 
     /// <summary>An element-level search's hits: the position of the struct element each hit is, aligned with the hits.</summary>
-    public Column? ElementOffsets { get; init; }
+    public ScalarColumn<int>? ElementOffsets { get; init; }
 
     public int Count(int query) => Offsets[query + 1] - Offsets[query];
 }

@@ -52,30 +52,24 @@ internal sealed class AttachedIndex
     /// <summary>Pairs the index of a struct's vectors with their column: it must hold exactly their elements, row after row.</summary>
     public static AttachedIndex OfElements(IFieldIndex index, VectorArrayColumn lists, string segment)
     {
-        var rows = new int[index.Count];
-        var elements = new int[index.Count];
-        var entry = 0;
-        for (var row = 0; row < lists.Count; row++)
+        var starts = lists.ElementStarts();
+        if (starts[^1] != index.Count)
         {
-            var length = lists.IsNull(row) ? 0 : lists.Length(row);
-            if (entry + length > rows.Length)
-            {
-                break;
-            }
-
-            rows.AsSpan(entry, length).Fill(row);
-            for (var element = 0; element < length; element++)
-            {
-                elements[entry + element] = element;
-            }
-
-            entry += length;
+            throw new InvalidOperationException($"the vector index covers {index.Count} struct elements, segment {segment} has {starts[^1]}");
         }
 
-        var total = Enumerable.Range(0, lists.Count).Sum(row => lists.IsNull(row) ? 0 : lists.Length(row));
-        return total == index.Count
-            ? new AttachedIndex(index, rows, elements)
-            : throw new InvalidOperationException($"the vector index covers {index.Count} struct elements, segment {segment} has {total}");
+        var rows = new int[index.Count];
+        var elements = new int[index.Count];
+        for (var row = 0; row < lists.Count; row++)
+        {
+            for (var entry = starts[row]; entry < starts[row + 1]; entry++)
+            {
+                rows[entry] = row;
+                elements[entry] = entry - starts[row];
+            }
+        }
+
+        return new AttachedIndex(index, rows, elements);
     }
 
     /// <summary>The allow-list over the index's entries for one over the segment's rows; null stays null (all allowed).</summary>

@@ -20,7 +20,7 @@ public sealed class StructVectorIndexTests
     public void An_index_over_every_struct_element_answers_as_the_scan(DataType elementType, string indexType, string metric, int dim)
     {
         var random = new Random(3);
-        var width = VectorArrayColumn.ElementBytes(elementType, dim);
+        var width = elementType.VectorRowBytes(dim);
         var lists = new VectorArrayColumn(elementType, dim, [.. Enumerable.Range(0, 200).Select(i =>
         {
             var bytes = new byte[(i % 4) * width];

@@ -194,16 +194,13 @@ public static class WireCodec
                 }
 
                 break;
-            case VectorArrayColumn c:
-                WriteInt64(o, ColumnElementType, (long)c.ElementType);
-                WriteInt64(o, ColumnDim, c.Dim);
-                foreach (var value in c.Values)
+            case BytesColumn c:
+                if (c is VectorArrayColumn lists)
                 {
-                    WriteBytes(o, ColumnBlobs, value ?? []);
+                    WriteInt64(o, ColumnElementType, (long)lists.ElementType);
+                    WriteInt64(o, ColumnDim, lists.Dim);
                 }
 
-                break;
-            case BytesColumn c:
                 foreach (var value in c.Values)
                 {
                     WriteBytes(o, ColumnBlobs, value ?? []);

@@ -35,7 +35,7 @@ internal sealed class ElementMatchPredicate(StructFieldSchema structField, Colle
     {
         Name = structField.Name,
         Fields = [.. schema.SubFields(structField.FieldId).Where(f => f.DataType == DataType.Array)
-            .Select(f => f with { Name = f.ShortName, DataType = f.ElementType, ElementType = DataType.None, StructFieldId = 0 })],
+            .Select(f => f.ElementField with { Name = f.ShortName, StructFieldId = 0 })],
     };
 
     public override Truth Evaluate(EvaluationContext context)
@@ -117,33 +117,6 @@ internal sealed class ElementMatchPredicate(StructFieldSchema structField, Colle
             starts[row + 1] = starts[row] + (columns[0].Column.Values[row]?.Length ?? 0);
         }
 
-        return (new RowBatch(columns.ToDictionary(c => c.FieldId, c => Flatten(c.Column, starts[^1])).ToImmutableDictionary()), starts);
-    }
-
-    private static Column Flatten(ArrayColumn column, int total) => column.ElementType switch
-    {
-        DataType.Bool => new ScalarColumn<bool>(DataType.Bool, Concat<bool>(column, total)),
-        DataType.Int8 or DataType.Int16 or DataType.Int32 => new ScalarColumn<int>(column.ElementType, Concat<int>(column, total)),
-        DataType.Int64 => new ScalarColumn<long>(DataType.Int64, Concat<long>(column, total)),
-        DataType.Float => new ScalarColumn<float>(DataType.Float, Concat<float>(column, total)),
-        DataType.Double => new ScalarColumn<double>(DataType.Double, Concat<double>(column, total)),
-        DataType.VarChar or DataType.String => new StringColumn(Concat<string>(column, total)),
-        _ => throw new MilvusException(ErrorCode.ServiceInternal, $"struct elements of type {column.ElementType} cannot be filtered"),
-    };
-
-    private static T[] Concat<T>(ArrayColumn column, int total)
-    {
-        var result = new T[total];
-        var offset = 0;
-        foreach (var row in column.Values)
-        {
-            if (row is T[] values)
-            {
-                values.CopyTo(result, offset);
-                offset += values.Length;
-            }
-        }
-
-        return result;
+        return (new RowBatch(columns.ToDictionary(c => c.FieldId, c => c.Column.Elements()).ToImmutableDictionary()), starts);
     }
 }

@@ -135,7 +135,7 @@ public static class FieldDataConverter
             throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' has {sent.Data.Count} rows of vectors, expected {rows}");
         }
 
-        var width = VectorArrayColumn.ElementBytes(field.ElementType, field.Dim);
+        var width = field.ElementType.VectorRowBytes(field.Dim);
         var values = new byte[rows][];
         for (var row = 0; row < rows; row++)
         {
@@ -146,16 +146,14 @@ public static class FieldDataConverter
                     $"the dim ({vectors.Dim}) of row {row} of field '{field.Name}' doesn't match schema dim ({field.Dim})");
             }
 
-            values[row] = (field.ElementType, vectors.DataCase) switch
+            if (vectors.DataCase != CaseOf(field.ElementType))
             {
-                (DataType.FloatVector, VectorField.DataOneofCase.FloatVector) => MemoryMarshal.AsBytes(vectors.FloatVector.Data.ToArray().AsSpan()).ToArray(),
-                (DataType.BinaryVector, VectorField.DataOneofCase.BinaryVector) => vectors.BinaryVector.ToByteArray(),
-                (DataType.Float16Vector, VectorField.DataOneofCase.Float16Vector) => vectors.Float16Vector.ToByteArray(),
-                (DataType.BFloat16Vector, VectorField.DataOneofCase.Bfloat16Vector) => vectors.Bfloat16Vector.ToByteArray(),
-                (DataType.Int8Vector, VectorField.DataOneofCase.Int8Vector) => vectors.Int8Vector.ToByteArray(),
-                _ => throw new MilvusException(ErrorCode.ParameterInvalid,
-                    $"row {row} of field '{field.Name}' holds {vectors.DataCase} vectors, expected {field.ElementType}"),
-            };
+                throw new MilvusException(ErrorCode.ParameterInvalid, $"row {row} of field '{field.Name}' holds {vectors.DataCase} vectors, expected {field.ElementType}");
+            }
+
+            values[row] = field.ElementType == DataType.FloatVector
+                ? MemoryMarshal.AsBytes(vectors.FloatVector.Data.ToArray().AsSpan()).ToArray()
+                : PackedBytes(vectors).ToByteArray();
             if (values[row].Length % width != 0)
             {
                 throw new MilvusException(ErrorCode.ParameterInvalid,
@@ -165,6 +163,26 @@ public static class FieldDataConverter
 
         return new VectorArrayColumn(field.ElementType, field.Dim, values);
     }
+
+    /// <summary>Where a VectorField holds vectors of <paramref name="type"/>.</summary>
+    private static VectorField.DataOneofCase CaseOf(DataType type) => type switch
+    {
+        DataType.FloatVector => VectorField.DataOneofCase.FloatVector,
+        DataType.BinaryVector => VectorField.DataOneofCase.BinaryVector,
+        DataType.Float16Vector => VectorField.DataOneofCase.Float16Vector,
+        DataType.BFloat16Vector => VectorField.DataOneofCase.Bfloat16Vector,
+        DataType.Int8Vector => VectorField.DataOneofCase.Int8Vector,
+        _ => VectorField.DataOneofCase.SparseFloatVector,
+    };
+
+    /// <summary>The bytes of a VectorField holding packed vectors (binary, Float16, BFloat16 or Int8).</summary>
+    private static ByteString PackedBytes(VectorField vectors) => vectors.DataCase switch
+    {
+        VectorField.DataOneofCase.BinaryVector => vectors.BinaryVector,
+        VectorField.DataOneofCase.Float16Vector => vectors.Float16Vector,
+        VectorField.DataOneofCase.Bfloat16Vector => vectors.Bfloat16Vector,
+        _ => vectors.Int8Vector,
+    };
 
     private static VectorField PackedVectorField(VectorColumn<byte> column) =>
         PackedVectorField(column.Type, column.Dim, ByteString.CopyFrom(column.Values));
@@ -195,15 +213,7 @@ public static class FieldDataConverter
             throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' is a {field.DataType} field but its data is not a vector");
         }
 
-        var expected = field.DataType switch
-        {
-            DataType.FloatVector => VectorField.DataOneofCase.FloatVector,
-            DataType.BinaryVector => VectorField.DataOneofCase.BinaryVector,
-            DataType.Float16Vector => VectorField.DataOneofCase.Float16Vector,
-            DataType.BFloat16Vector => VectorField.DataOneofCase.Bfloat16Vector,
-            DataType.Int8Vector => VectorField.DataOneofCase.Int8Vector,
-            _ => VectorField.DataOneofCase.SparseFloatVector,
-        };
+        var expected = CaseOf(field.DataType);
         if (vectors.DataCase != expected)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"field '{field.Name}' expects {expected} data, got {vectors.DataCase}");
@@ -252,13 +262,7 @@ public static class FieldDataConverter
             return new VectorColumn<float>(DataType.FloatVector, field.Dim, Spread(values.ToArray(), field.Dim, rows, validity!), validity);
         }
 
-        var packed = vectors.DataCase switch
-        {
-            VectorField.DataOneofCase.BinaryVector => vectors.BinaryVector,
-            VectorField.DataOneofCase.Float16Vector => vectors.Float16Vector,
-            VectorField.DataOneofCase.Bfloat16Vector => vectors.Bfloat16Vector,
-            _ => vectors.Int8Vector,
-        };
+        var packed = PackedBytes(vectors);
         var width = field.DataType.VectorRowWidth(field.Dim);
         var sentRows = PhysicalRows(field, packed.Length, width, rows, validity, "bytes");
         var bytes = sentRows == rows ? ZeroNullRows(packed.ToByteArray(), width, validity) : Spread(packed.ToByteArray(), width, rows, validity!);
@@ -492,7 +496,7 @@ public static class FieldDataConverter
             return ([], rows);
         }
 
-        var width = field.DataType == DataType.FloatVector ? field.Dim * sizeof(float) : field.DataType.VectorRowWidth(field.Dim);
+        var width = field.DataType.VectorRowBytes(field.Dim);
         for (var q = 0; q < values.Length; q++)
         {
             var length = values[q].GetOffsetAndLength(group.Length).Length;

@@ -696,7 +696,7 @@ public sealed partial class MilvusGrpcService
     private static (float[] Floats, byte[][]? Raw, string[]? Texts, int[]? Lengths) StructQueryVectors(ReadOnlySpan<byte> bytes,
         QueryPlaceholder placeholder, Common.FieldSchema field)
     {
-        var elementField = field with { DataType = field.ElementType, ElementType = DataType.None };
+        var elementField = field.ElementField;
         var isList = (int)placeholder.Type == (int)field.ElementType + EmbListPlaceholderOffset;
         if (!isList && (int)placeholder.Type != (int)field.ElementType)
         {
@@ -711,7 +711,7 @@ public sealed partial class MilvusGrpcService
             return (single, singleRaw, null, null);
         }
 
-        var width = VectorArrayColumn.ElementBytes(field.ElementType, field.Dim);
+        var width = field.ElementType.VectorRowBytes(field.Dim);
         var lengths = new int[values.Length];
         var vectors = new List<Range>();
         for (var q = 0; q < values.Length; q++)
@@ -753,7 +753,7 @@ public sealed partial class MilvusGrpcService
         };
         data.Scores.Add(result.Scores);
         data.Topks.Add(Enumerable.Range(0, result.Nq).Select(q => (long)result.Count(q)));
-        if (result.ElementOffsets is ScalarColumn<int> elements)
+        if (result.ElementOffsets is { } elements)
         {
             data.ElementIndices = new LongArray { Data = { elements.Values.Select(e => (long)e) } };
         }
@@ -785,7 +785,7 @@ public sealed partial class MilvusGrpcService
         TimeZoneInfo timezone)
     {
         var keys = DynamicFields.RequestedKeys(schema, requested);
-        foreach (var field in schema.Fields)
+        foreach (var field in schema.Fields.Where(f => f.StructFieldId == 0))
         {
             if (!columns.TryGetValue(field.FieldId, out var column))
             {
@@ -797,10 +797,7 @@ public sealed partial class MilvusGrpcService
                 column = DynamicFields.Project(json, keys);
             }
 
-            if (field.StructFieldId == 0)
-            {
-                yield return FieldDataConverter.ToFieldData(field, column, timezone);
-            }
+            yield return FieldDataConverter.ToFieldData(field, column, timezone);
         }
 
         // A struct's sub-fields answer together, as one field named for the struct.

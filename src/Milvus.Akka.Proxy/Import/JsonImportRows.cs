@@ -180,7 +180,7 @@ public static class JsonImportRows
     /// </summary>
     private static Column StructSubColumn(StructFieldSchema structField, FieldSchema subField, JsonElement?[] lists, int first, TimeZoneInfo timezone)
     {
-        var element = subField with { DataType = subField.ElementType, ElementType = DataType.None };
+        var element = subField.ElementField;
         var rows = new Array[lists.Length];
         for (var i = 0; i < lists.Length; i++)
         {
@@ -202,9 +202,8 @@ public static class JsonImportRows
                 ScalarColumn<float> c => c.Values,
                 ScalarColumn<double> c => c.Values,
                 StringColumn c => c.Values,
-                VectorColumn<float> c => System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.Values.AsSpan()).ToArray(),
-                VectorColumn<byte> c => c.Values,
-                var other => throw new MilvusException(ErrorCode.OperationNotSupported, $"importing struct fields of type {other.Type} is not supported by Milvus.Akka"),
+                var vectors => VectorArrayColumn.RowOf(vectors)
+                    ?? throw new MilvusException(ErrorCode.OperationNotSupported, $"importing struct fields of type {vectors.Type} is not supported by Milvus.Akka"),
             };
         }
 

@@ -309,19 +309,14 @@ public static class ParquetImportRows
         /// <summary>A struct vector sub-field's row: one vector per struct element, packed one after another.</summary>
         private byte[] VectorList(object cell, int row)
         {
-            var element = field with { DataType = field.ElementType, ElementType = DataType.None };
-            var vectors = new CellReader(element, List(cell, row), first + row, timezone).Column();
+            var vectors = new CellReader(field.ElementField, List(cell, row), first + row, timezone).Column();
             if (vectors.Validity is not null)
             {
                 throw new MilvusException(ErrorCode.ParameterInvalid, $"{What(row)}: a struct's vector is null");
             }
 
-            return vectors switch
-            {
-                VectorColumn<float> floats => System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.Values.AsSpan()).ToArray(),
-                VectorColumn<byte> packed => packed.Values,
-                var other => throw new MilvusException(ErrorCode.ParameterInvalid, $"{What(row)}: expected a list of {field.ElementType} vectors, got {other.Type} values"),
-            };
+            return VectorArrayColumn.RowOf(vectors)
+                ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"{What(row)}: expected a list of {field.ElementType} vectors, got {vectors.Type} values");
         }
 
         private Array ArrayEmpty() => Array.CreateInstance(ArrayColumn.RowType(field.ElementType).GetElementType()!, 0);
