@@ -39,8 +39,8 @@ public static class CompactionPlanner
 
     /// <summary>
     /// The bytes a row of <paramref name="schema"/> takes at most, as Milvus estimates a record: fixed-size fields by
-    /// their size, strings by their max_length, arrays by max_capacity elements, JSON, geometry and sparse vectors at
-    /// Milvus's default of 512 bytes.
+    /// their size, strings by their max_length, arrays (a struct's vector sub-fields too) by max_capacity elements,
+    /// JSON, geometry and sparse vectors at Milvus's default of 512 bytes.
     /// </summary>
     public static long EstimatedRowBytes(CollectionSchema schema) => Math.Max(1, schema.Fields.Sum(FieldBytes));
 
@@ -51,7 +51,7 @@ public static class CompactionPlanner
         DataType.Int32 or DataType.Float => 4,
         DataType.Int64 or DataType.Double or DataType.Timestamptz => 8,
         DataType.VarChar or DataType.String => field.MaxLength > 0 ? field.MaxLength : VariableFieldBytes,
-        DataType.Array => Math.Max(1, field.MaxCapacity) * ElementBytes(field),
+        DataType.Array or DataType.ArrayOfVector => Math.Max(1, field.MaxCapacity) * ElementBytes(field),
         DataType.FloatVector or DataType.Float16Vector or DataType.BFloat16Vector or DataType.Int8Vector or DataType.BinaryVector =>
             field.DataType.VectorRowBytes(field.Dim),
         _ => VariableFieldBytes,

@@ -79,4 +79,23 @@ public sealed class CompactionPlannerTests
         var whole = Assert.Single(CompactionPlanner.PlanToSize(segments, Settings, schema, long.MaxValue));
         Assert.Equal(4, whole.Count);
     }
+
+    [Fact]
+    public void A_struct_counts_max_capacity_elements_of_each_sub_field()
+    {
+        // 8 (id) + 4 × 8 (vector) + a struct of up to 10 elements: 10 × 4 × 16 (vectors) + 10 × 4 (Int32 labels) = 720.
+        var capacity = ImmutableSortedDictionary<string, string>.Empty.Add("max_capacity", "10");
+        var schema = new CollectionSchema
+        {
+            Name = "structs",
+            Fields =
+            [
+                new FieldSchema { FieldId = 100, Name = "id", DataType = DataType.Int64, IsPrimaryKey = true },
+                new FieldSchema { FieldId = 101, Name = "vec", DataType = DataType.FloatVector, TypeParams = ImmutableSortedDictionary<string, string>.Empty.Add("dim", "8") },
+                new FieldSchema { FieldId = 103, Name = "items[emb]", DataType = DataType.ArrayOfVector, ElementType = DataType.FloatVector, StructFieldId = 102, TypeParams = capacity.Add("dim", "16") },
+                new FieldSchema { FieldId = 104, Name = "items[label]", DataType = DataType.Array, ElementType = DataType.Int32, StructFieldId = 102, TypeParams = capacity },
+            ],
+        };
+        Assert.Equal(8 + 32 + 640 + 40, CompactionPlanner.EstimatedRowBytes(schema));
+    }
 }
