@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 
 namespace Milvus.Akka.Common;
 
-/// <summary>The kinds of collection function (Milvus's schema.FunctionType); only BM25 runs here.</summary>
+/// <summary>The kinds of collection function (Milvus's schema.FunctionType); BM25 and text embedding run here.</summary>
 public enum FunctionType
 {
     Unknown = 0,
@@ -13,7 +13,8 @@ public enum FunctionType
 
 /// <summary>
 /// A collection function: computes <see cref="OutputFieldNames"/> from <see cref="InputFieldNames"/> when rows are
-/// written. <see cref="Params"/> are kept as sent and echoed. Field names identify the fields (ids follow from them).
+/// written (and, for search, query texts into query vectors). <see cref="Params"/> are kept as sent and echoed. Field
+/// names identify the fields (ids follow from them).
 /// </summary>
 public sealed record FunctionSchema
 {
@@ -37,6 +38,10 @@ public static class FunctionSchemas
     /// <summary>The BM25 function writing <paramref name="output"/>, if any: its input is the analyzed VarChar field.</summary>
     public static FunctionSchema? Bm25Writing(this CollectionSchema schema, FieldSchema output) =>
         schema.Functions.FirstOrDefault(f => f.Type == FunctionType.Bm25 && f.OutputFieldNames.Contains(output.Name));
+
+    /// <summary>The text embedding function writing <paramref name="output"/>, if any: its input is a VarChar field.</summary>
+    public static FunctionSchema? TextEmbeddingWriting(this CollectionSchema schema, FieldSchema output) =>
+        schema.Functions.FirstOrDefault(f => f.Type == FunctionType.TextEmbedding && f.OutputFieldNames.Contains(output.Name));
 
     /// <summary>The VarChar field a BM25 output field is computed from.</summary>
     public static FieldSchema Bm25Input(this CollectionSchema schema, FieldSchema output) =>

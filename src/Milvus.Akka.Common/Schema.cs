@@ -25,8 +25,14 @@ public sealed record FieldSchema
     public bool Nullable { get; init; }
     public DataType ElementType { get; init; }
 
-    /// <summary>Written by a collection function (a BM25 output): clients neither send nor read it.</summary>
+    /// <summary>Written by a collection function (BM25 or text embedding): clients never send it.</summary>
     public bool IsFunctionOutput { get; init; }
+
+    /// <summary>
+    /// Written by a BM25 function: searched by query texts under metric BM25 and never read back. BM25 is the only
+    /// function writing sparse vectors (text embeddings write dense ones), so the field alone tells.
+    /// </summary>
+    public bool IsBm25Output => IsFunctionOutput && DataType == DataType.SparseFloatVector;
 
     /// <summary>
     /// The array-of-struct field this field is a sub-field of (0: a field of its own). A sub-field is an Array of its

@@ -87,6 +87,9 @@ public sealed partial class CatalogActor : ReceiveActor, IWithStash
         Change<AlterCollection>((m, inputs) => _state.Decide(m, inputs));
         Change<AlterCollectionField>((m, inputs) => _state.Decide(m, inputs));
         Change<AddCollectionField>((m, inputs) => _state.Decide(m, inputs));
+        Change<AddCollectionFunction>((m, inputs) => _state.Decide(m, inputs));
+        Change<AlterCollectionFunction>((m, inputs) => _state.Decide(m, inputs));
+        Change<DropCollectionFunction>((m, inputs) => _state.Decide(m, inputs));
         Change<CreatePartition>((m, inputs) => _state.Decide(m, inputs));
         Change<DropPartition>((m, inputs) => _state.Decide(m, inputs));
         Change<CreateAlias>((m, inputs) => _state.Decide(m, inputs));

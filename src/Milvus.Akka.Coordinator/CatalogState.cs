@@ -266,6 +266,25 @@ public sealed partial record CatalogState(
             [.. collection.AllShardNames.Select(shard => new ConfirmWithShard(new WidenShardSchema(shard, schema)))]);
     }
 
+    public Decision<CatalogState> Decide(AddCollectionFunction m, CatalogInputs inputs) => ChangeFunctions(m.Database, m.Collection, inputs,
+        schema => FunctionValidator.Add(schema, m.Function));
+
+    public Decision<CatalogState> Decide(AlterCollectionFunction m, CatalogInputs inputs) => ChangeFunctions(m.Database, m.Collection, inputs,
+        schema => FunctionValidator.Alter(schema, m.FunctionName, m.Function));
+
+    public Decision<CatalogState> Decide(DropCollectionFunction m, CatalogInputs inputs) => ChangeFunctions(m.Database, m.Collection, inputs,
+        schema => FunctionValidator.Drop(schema, m.FunctionName));
+
+    /// <summary>
+    /// A function DDL: only the catalog changes. Proxies compute function outputs and take the new schema with the
+    /// catalog change announcement; shards and query nodes store and search the output field as before.
+    /// </summary>
+    private Decision<CatalogState> ChangeFunctions(string database, string name, CatalogInputs inputs, Func<CollectionSchema, CollectionSchema> change)
+    {
+        var collection = Find(database, name);
+        return Saved(inputs, collection with { Schema = change(collection.Schema) });
+    }
+
     public Decision<CatalogState> Decide(AlterCollectionField m, CatalogInputs inputs)
     {
         var collection = Find(m.Database, m.Collection);

@@ -29,7 +29,7 @@ public sealed partial class MilvusProxy
         }
 
         var completed = new Dictionary<string, Column>(columns);
-        foreach (var function in schema.Functions)
+        foreach (var function in schema.Functions.Where(f => f.Type == FunctionType.Bm25))
         {
             var output = function.OutputFieldNames[0];
             if (columns.ContainsKey(output))
@@ -58,13 +58,16 @@ public sealed partial class MilvusProxy
         return completed;
     }
 
-    /// <summary>A search of a BM25 output field is by query texts, one per query; texts search nothing else.</summary>
+    /// <summary>
+    /// A search of a BM25 output field is by query texts, one per query; texts search nothing else (a text embedding
+    /// function's texts are vectors by now).
+    /// </summary>
     private static void CheckTextQueries(CollectionInfo info, FieldSchema field, SearchRequest request)
     {
-        if (!field.IsFunctionOutput)
+        if (!field.IsBm25Output)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid,
-                $"query texts search the output field of a BM25 function; field '{field.Name}' of collection {info.Name} is searched with {field.DataType} vectors");
+                $"query texts search the output field of a BM25 or text embedding function; field '{field.Name}' of collection {info.Name} is searched with {field.DataType} vectors");
         }
 
         if (request.Texts?.Length != request.Nq)

@@ -162,7 +162,7 @@ public sealed partial class MilvusProxy
                 foreach (var batch in rows)
                 {
                     checking = batch.Values.First().Count;
-                    batches.Add(ValidateRows(info.Schema, batch));
+                    batches.Add(await ValidateRowsAsync(info.Schema, batch, CancellationToken.None));
                     first += checking;
                     checking = 0;
                 }

@@ -21,7 +21,8 @@ public sealed partial class MilvusProxy
         var field = VectorFieldOf(info, request.VectorField);
         RequireFieldLoaded(info, field);
         CheckLimits(request.Limit, request.Offset, request.Nq);
-        if (field.IsFunctionOutput || request.Texts is not null)
+        request = await WithQueryEmbeddingsAsync(info, field, request, cancellationToken);
+        if (field.IsBm25Output || request.Texts is not null)
         {
             CheckTextQueries(info, field, request);
         }
@@ -342,7 +343,7 @@ public sealed partial class MilvusProxy
     {
         var index = info.IndexOnField(field.FieldId);
         var metric = MetricTypes.Parse(string.IsNullOrEmpty(requested)
-            ? index?.MetricType is { Length: > 0 } m ? m : field.IsFunctionOutput ? MetricType.Bm25.ToMilvusName() : IndexSpec.DefaultMetric(field.DataType)
+            ? index?.MetricType is { Length: > 0 } m ? m : field.IsBm25Output ? MetricType.Bm25.ToMilvusName() : IndexSpec.DefaultMetric(field.DataType)
             : requested);
         if (field.DataType == DataType.ArrayOfVector && metric.IsMaxSim() != embeddingLists)
         {
@@ -355,7 +356,7 @@ public sealed partial class MilvusProxy
         var applies = type switch
         {
             DataType.BinaryVector => metric.ElementMetric() is MetricType.Hamming or MetricType.Jaccard && metric != MetricType.MaxSim,
-            DataType.SparseFloatVector => metric == (field.IsFunctionOutput ? MetricType.Bm25 : MetricType.IP),
+            DataType.SparseFloatVector => metric == (field.IsBm25Output ? MetricType.Bm25 : MetricType.IP),
             _ => metric.ElementMetric() is MetricType.L2 or MetricType.IP or MetricType.Cosine,
         };
         if (!applies)
@@ -415,14 +416,14 @@ public sealed partial class MilvusProxy
             var name = raw.Trim();
             if (name == "*")
             {
-                // As Milvus: "*" means every field a client may read, which leaves out function outputs and, after a
+                // As Milvus: "*" means every field a client may read, which leaves out BM25 outputs and, after a
                 // partial load, the fields it left out.
-                ids.UnionWith(schema.Fields.Where(f => !f.IsFunctionOutput && info.IsFieldLoaded(f.FieldId)).Select(f => f.FieldId));
+                ids.UnionWith(schema.Fields.Where(f => !f.IsBm25Output && info.IsFieldLoaded(f.FieldId)).Select(f => f.FieldId));
             }
             else if (schema.FindField(name) is { } field)
             {
                 RequireFieldLoaded(info, field);
-                ids.Add(field.IsFunctionOutput
+                ids.Add(field.IsBm25Output
                     ? throw new MilvusException(ErrorCode.OperationNotSupported, $"not allowed to retrieve raw data of field {field.Name}")
                     : field.FieldId);
             }

@@ -155,7 +155,8 @@ public sealed partial class MilvusProxy
         IReadOnlyDictionary<string, ArrayUpdate> arrayUpdates, CancellationToken cancellationToken)
     {
         var keys = columns[info.Schema.PrimaryKey.Name];
-        var kept = schema.Fields.Where(f => !f.IsPrimaryKey && !columns.ContainsKey(f.Name)).ToArray();
+        // Function outputs are computed again from the row's input, sent or stored, as on insert.
+        var kept = schema.Fields.Where(f => !f.IsPrimaryKey && !f.IsFunctionOutput && !columns.ContainsKey(f.Name)).ToArray();
         var updated = schema.Fields.Where(f => arrayUpdates.ContainsKey(f.Name)).ToArray();
         if (kept.Length == 0 && updated.Length == 0)
         {
@@ -207,11 +208,11 @@ public sealed partial class MilvusProxy
 
     private async Task<RowBatch> CompleteRowsAsync(CollectionInfo info, CollectionSchema schema, IReadOnlyDictionary<string, Column> columns,
         CancellationToken cancellationToken) =>
-        await WithAutoIdsAsync(schema, ValidateRows(schema, columns), cancellationToken);
+        await WithAutoIdsAsync(schema, await ValidateRowsAsync(schema, columns, cancellationToken), cancellationToken);
 
     /// <summary>The rows checked against the schema and completed (defaults, function outputs), without auto-id keys yet.</summary>
-    private RowBatch ValidateRows(CollectionSchema schema, IReadOnlyDictionary<string, Column> columns) =>
-        new(RowValidator.Validate(schema, WithFunctionOutputs(schema, columns)).Columns);
+    private async Task<RowBatch> ValidateRowsAsync(CollectionSchema schema, IReadOnlyDictionary<string, Column> columns, CancellationToken cancellationToken) =>
+        new(RowValidator.Validate(schema, WithFunctionOutputs(schema, await WithEmbeddingsAsync(schema, columns, cancellationToken))).Columns);
 
     /// <summary>The batch with primary keys from this proxy's id block when the collection generates them (auto_id).</summary>
     private async Task<RowBatch> WithAutoIdsAsync(CollectionSchema schema, RowBatch batch, CancellationToken cancellationToken)

@@ -99,6 +99,7 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         ImmutableSortedDictionary<string, string>? properties = null, CancellationToken cancellationToken = default)
     {
         CollectionTtl.Check(properties ?? ImmutableSortedDictionary<string, string>.Empty);
+        CheckTextEmbeddings(schema);
         PartitionKeyIsolation.Check(properties ?? ImmutableSortedDictionary<string, string>.Empty, schema);
         var created = await Coordinator<CollectionDescribed>(new CreateCollection(Db(database), schema, shards, consistency, numPartitions,
             properties ?? ImmutableSortedDictionary<string, string>.Empty), cancellationToken);

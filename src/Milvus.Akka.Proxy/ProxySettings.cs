@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using Akka.Configuration;
+using Milvus.Akka.Embedding;
 using Milvus.Akka.Expressions;
 using Milvus.Akka.Proxy.Grpc;
 using Milvus.Akka.Proxy.Quotas;
@@ -46,6 +48,9 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     /// <summary>Bulk imports this proxy runs (<c>milvus.proxy.import</c>).</summary>
     public ImportSettings Import { get; init; } = ImportSettings.Default;
 
+    /// <summary>Model providers of text embedding functions (<c>milvus.proxy.text-embedding</c>).</summary>
+    public TextEmbeddingSettings TextEmbedding { get; init; } = TextEmbeddingSettings.Default;
+
     /// <summary>The web console's request history (<c>milvus.proxy.console</c>).</summary>
     public ConsoleSettings Console { get; init; } = ConsoleSettings.Default;
 
@@ -77,7 +82,31 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 Quota = QuotaSettings.From(config),
                 Console = ConsoleSettings.From(c),
                 Import = ImportSettings.From(c.GetConfig("import")),
+                TextEmbedding = TextEmbeddingSettingsFrom(c.GetConfig("text-embedding")),
             };
+    }
+
+    private static TextEmbeddingSettings TextEmbeddingSettingsFrom(Config? c)
+    {
+        var defaults = TextEmbeddingSettings.Default;
+        if (c is null || c.IsEmpty)
+        {
+            return defaults;
+        }
+
+        var credentials = c.GetConfig("credentials");
+        return new TextEmbeddingSettings(
+            c.GetTimeSpan("timeout", defaults.Timeout),
+            credentials is null || credentials.IsEmpty
+                ? defaults.Credentials
+                : credentials.AsEnumerable().ToImmutableDictionary(e => e.Key, e => e.Value.GetString(), StringComparer.Ordinal),
+            new OpenAiSettings(
+                c.GetString("providers.openai.url", defaults.OpenAi.Url),
+                c.GetString("providers.openai.credential", defaults.OpenAi.Credential),
+                c.GetInt("providers.openai.max-batch", defaults.OpenAi.MaxBatch)),
+            new TeiSettings(
+                c.GetBoolean("providers.tei.enabled", defaults.Tei.Enabled),
+                c.GetString("providers.tei.credential", defaults.Tei.Credential)));
     }
 
     private static FilterLimits FilterLimitsFrom(Config proxy)

@@ -172,7 +172,15 @@ public sealed partial class Bm25RpcTests(GrpcServerFixture server)
         Assert.Equal([2L, 1L], hits.Results.Topks);
         Assert.Equal([0L, 1L, 1L], hits.Results.Ids.IntId.Data);
 
-        Failed((await Client.SearchAsync(TextSearch(name, ["cat"], null, 3, "vec"))).Status, 1100, "query texts search the output field of a BM25 function");
+        // A partial update without the text computes the BM25 output again from the stored text.
+        Succeeded((await Client.UpsertAsync(new UpsertRequest
+        {
+            CollectionName = name, NumRows = 1, PartialUpdate = true, FieldsData = { Int64s("id", [1]), Strings("tag", ["retagged"]) },
+        })).Status);
+        var afterUpdate = await SearchAsync(name, ["dog"], null, 10);
+        Assert.Equal([1L], afterUpdate.Results.Ids.IntId.Data);
+
+        Failed((await Client.SearchAsync(TextSearch(name, ["cat"], null, 3, "vec"))).Status, 1100, "query texts search the output field of a BM25 or text embedding function");
         var wrongMetric = TextSearch(name, ["cat"], null, 3);
         wrongMetric.SearchParams.Add(Pair("metric_type", "IP"));
         Failed((await Client.SearchAsync(wrongMetric)).Status, 1100, "metric type");
@@ -208,9 +216,9 @@ public sealed partial class Bm25RpcTests(GrpcServerFixture server)
         sameOutput.Functions.Add(second);
         Failed(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = sameOutput.ToByteString() }), 105, "already the output");
 
-        var embedding = Schema(name);
-        embedding.Functions[0].Type = FunctionType.TextEmbedding;
-        Failed(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = embedding.ToByteString() }), 2400, "TextEmbedding");
+        var rerank = Schema(name);
+        rerank.Functions[0].Type = FunctionType.Rerank;
+        Failed(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = rerank.ToByteString() }), 2400, "function type Rerank is not supported");
 
         var unclaimed = Schema(name);
         unclaimed.Functions.Clear();

@@ -45,6 +45,13 @@ public static class Samples
         ],
     };
 
+    /// <summary>A text embedding function of <see cref="Schema"/>: its titles into its embeddings.</summary>
+    public static readonly FunctionSchema Embedding = new()
+    {
+        Name = "embed_title", Id = 101, Description = "titles", Type = FunctionType.TextEmbedding, InputFieldNames = ["title"], OutputFieldNames = ["embedding"],
+        Params = ImmutableSortedDictionary.CreateRange([KeyValuePair.Create("model_name", "text-embedding-3-small"), KeyValuePair.Create("provider", "openai")]),
+    };
+
     /// <summary>The schema with an array-of-struct field: a VarChar and a FloatVector per struct.</summary>
     public static readonly CollectionSchema StructSchema = Schema with
     {
@@ -234,6 +241,9 @@ public static class Samples
         }])),
         new("AddCollectionField/several", new AddCollectionField("default", "books",
             [new FieldSchema { FieldId = 0, Name = "rank", DataType = DataType.Int64, Nullable = true, DefaultValue = 7L }, new FieldSchema { FieldId = 0, Name = "note", DataType = DataType.Json, Nullable = true }])),
+        new("AddCollectionFunction", new AddCollectionFunction("default", "books", Embedding)),
+        new("AlterCollectionFunction", new AlterCollectionFunction("default", "books", "embed_title", Embedding with { Description = "altered" })),
+        new("DropCollectionFunction", new DropCollectionFunction("default", "books", "embed_title")),
         new("CollectionDescribed/added-field", new CollectionDescribed(Collection with
         {
             Schema = Collection.Schema with

@@ -37,6 +37,11 @@ public static class SchemaCodec
 
     public static FieldSchema DecodeField(ByteString bytes) => ReadField(bytes);
 
+    /// <summary>One function alone (the function DDL's messages), encoded as within a schema.</summary>
+    public static ByteString EncodeFunction(FunctionSchema function) => ToBytes(o => WriteFunction(o, function));
+
+    public static FunctionSchema DecodeFunction(ByteString bytes) => ReadFunction(bytes);
+
     public static CollectionSchema Decode(ByteString bytes)
     {
         string name = "", description = "";

@@ -87,6 +87,15 @@ public sealed record AlterCollectionField(
 /// </summary>
 public sealed record AddCollectionField(string Database, string Collection, ImmutableArray<FieldSchema> Fields) : ICoordinatorMessage;
 
+/// <summary>Adds a text embedding function to a collection (Milvus's AddCollectionFunction); the coordinator assigns its id.</summary>
+public sealed record AddCollectionFunction(string Database, string Collection, FunctionSchema Function) : ICoordinatorMessage;
+
+/// <summary>Replaces the text embedding function <paramref name="FunctionName"/> (Milvus's AlterCollectionFunction).</summary>
+public sealed record AlterCollectionFunction(string Database, string Collection, string FunctionName, FunctionSchema Function) : ICoordinatorMessage;
+
+/// <summary>Removes a text embedding function (Milvus's DropCollectionFunction); its output becomes an ordinary field.</summary>
+public sealed record DropCollectionFunction(string Database, string Collection, string FunctionName) : ICoordinatorMessage;
+
 public sealed record CreatePartition(string Database, string Collection, string Partition) : ICoordinatorMessage;
 
 public sealed record DropPartition(string Database, string Collection, string Partition) : ICoordinatorMessage;

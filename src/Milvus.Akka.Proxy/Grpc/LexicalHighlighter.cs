@@ -65,7 +65,7 @@ internal sealed class LexicalHighlighter
     public SearchHighlight For(CollectionInfo info, SearchRequest search)
     {
         var fields = new Dictionary<string, HighlightedField>();
-        if (_highlightSearchText && search.Texts is { } texts && info.Schema.FindField(search.VectorField ?? "") is { IsFunctionOutput: true } output)
+        if (_highlightSearchText && search.Texts is { } texts && info.Schema.FindField(search.VectorField ?? "") is { IsBm25Output: true } output)
         {
             var input = info.Schema.Bm25Input(output);
             var analyzer = AnalyzerParams.ForField(input);

@@ -169,7 +169,8 @@ public sealed partial class MilvusGrpcService
     /// <summary>
     /// Milvus 3.0's schema change, which the Node SDK 3.x sends for addCollectionField before falling back to
     /// AddCollectionField. Its fields are added as AddCollectionField adds them, in order, once all of them are checked;
-    /// a function with its output field, an index built with the field and dropping fields are refused.
+    /// functions alone as AddCollectionFunction adds them. A function with its output field, an index built with the
+    /// field and dropping fields are refused.
     /// </summary>
     public override async Task<AlterCollectionSchemaResponse> AlterCollectionSchema(AlterCollectionSchemaRequest request, ServerCallContext context)
     {
@@ -182,7 +183,19 @@ public sealed partial class MilvusGrpcService
         };
         if (add.FuncSchema.Count > 0)
         {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "adding a function to a collection (func_schema) is not supported by Milvus.Akka");
+            if (add.FieldInfos.Count > 0)
+            {
+                throw new MilvusException(ErrorCode.OperationNotSupported,
+                    "adding fields and functions at once (field_infos with func_schema) is not supported by Milvus.Akka: add the fields, then the functions");
+            }
+
+            foreach (var function in add.FuncSchema)
+            {
+                await proxy.AddCollectionFunctionAsync(Database(request.DbName, context), request.CollectionName, SchemaConverter.FromProto(function),
+                    context.CancellationToken);
+            }
+
+            return new AlterCollectionSchemaResponse { AlterStatus = MilvusStatuses.Success };
         }
 
         if (add.FieldInfos.Any(f => f.IndexName.Length > 0 || f.ExtraParams.Count > 0))
@@ -205,6 +218,33 @@ public sealed partial class MilvusGrpcService
 
         return new AlterCollectionSchemaResponse { AlterStatus = MilvusStatuses.Success };
     }
+
+    public override async Task<MilvusStatus> AddCollectionFunction(AddCollectionFunctionRequest request, ServerCallContext context)
+    {
+        var function = request.FunctionSchema ?? throw new MilvusException(ErrorCode.ParameterInvalid, "AddCollectionFunction needs functionSchema");
+        await proxy.AddCollectionFunctionAsync(Database(request.DbName, context), request.CollectionName, SchemaConverter.FromProto(function),
+            context.CancellationToken);
+        return MilvusStatuses.Success;
+    }
+
+    public override async Task<MilvusStatus> AlterCollectionFunction(AlterCollectionFunctionRequest request, ServerCallContext context)
+    {
+        var name = FunctionName(request.FunctionName);
+        var function = request.FunctionSchema ?? throw new MilvusException(ErrorCode.ParameterInvalid, "AlterCollectionFunction needs functionSchema");
+        await proxy.AlterCollectionFunctionAsync(Database(request.DbName, context), request.CollectionName, name, SchemaConverter.FromProto(function),
+            context.CancellationToken);
+        return MilvusStatuses.Success;
+    }
+
+    public override async Task<MilvusStatus> DropCollectionFunction(DropCollectionFunctionRequest request, ServerCallContext context)
+    {
+        await proxy.DropCollectionFunctionAsync(Database(request.DbName, context), request.CollectionName, FunctionName(request.FunctionName),
+            context.CancellationToken);
+        return MilvusStatuses.Success;
+    }
+
+    private static string FunctionName(string name) =>
+        string.IsNullOrEmpty(name) ? throw new MilvusException(ErrorCode.ParameterInvalid, "function_name is required") : name;
 
     public override async Task<MilvusStatus> RenameCollection(RenameCollectionRequest request, ServerCallContext context)
     {

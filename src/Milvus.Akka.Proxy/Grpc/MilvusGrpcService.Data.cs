@@ -675,7 +675,7 @@ public sealed partial class MilvusGrpcService
 
         if (isText)
         {
-            // Query texts of a full-text search; the proxy checks that the field is a BM25 function's output.
+            // Query texts of a full-text search or of a text embedding function's output; the proxy checks which the field is.
             var texts = new string[values.Length];
             for (var q = 0; q < texts.Length; q++)
             {
@@ -813,12 +813,12 @@ public sealed partial class MilvusGrpcService
     }
 
     /// <summary>
-    /// The names SDKs label hits with: "*" expands to every field a client may read (no function outputs, and only the
+    /// The names SDKs label hits with: "*" expands to every field a client may read (no BM25 outputs, and only the
     /// loaded fields after a partial load); dynamic keys stay as asked.
     /// </summary>
     private static IEnumerable<string> OutputNames(CollectionInfo info, IEnumerable<string> requested) =>
         requested.SelectMany(name => name.Trim() == "*"
-            ? info.Schema.Fields.Where(f => !f.IsFunctionOutput && f.StructFieldId == 0 && info.IsFieldLoaded(f.FieldId)).Select(f => f.Name)
+            ? info.Schema.Fields.Where(f => !f.IsBm25Output && f.StructFieldId == 0 && info.IsFieldLoaded(f.FieldId)).Select(f => f.Name)
                 .Concat(info.Schema.StructFields.Select(s => s.Name))
             : [OutputName(info.Schema, name.Trim())]).Distinct();
 

@@ -131,7 +131,7 @@ public static class SchemaConverter
         return proto;
     }
 
-    private static Common.FunctionSchema FromProto(ProtoFunctionSchema function) => new()
+    public static Common.FunctionSchema FromProto(ProtoFunctionSchema function) => new()
     {
         Name = function.Name,
         Id = function.Id,

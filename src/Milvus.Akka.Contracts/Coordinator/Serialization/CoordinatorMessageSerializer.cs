@@ -142,6 +142,22 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 }
             },
             f => new AddCollectionField(f.String(1), f.String(2), [.. f.RepeatedBytes(3).Select(SchemaCodec.DecodeField)]));
+        Register<AddCollectionFunction>("acfn1",
+            (o, m) =>
+            {
+                WriteStringFields(o, m.Database, m.Collection);
+                WriteEncoded(o, 4, SchemaCodec.EncodeFunction(m.Function));
+            },
+            f => new AddCollectionFunction(f.String(1), f.String(2), SchemaCodec.DecodeFunction(f.Bytes(4))));
+        Register<AlterCollectionFunction>("alfn1",
+            (o, m) =>
+            {
+                WriteStringFields(o, m.Database, m.Collection, m.FunctionName);
+                WriteEncoded(o, 4, SchemaCodec.EncodeFunction(m.Function));
+            },
+            f => new AlterCollectionFunction(f.String(1), f.String(2), f.String(3), SchemaCodec.DecodeFunction(f.Bytes(4))));
+        Register<DropCollectionFunction>("dfn1", (o, m) => WriteStringFields(o, m.Database, m.Collection, m.FunctionName),
+            f => new DropCollectionFunction(f.String(1), f.String(2), f.String(3)));
         Register<CreatePartition>("cp1", (o, m) => WriteStringFields(o, m.Database, m.Collection, m.Partition),
             f => new CreatePartition(f.String(1), f.String(2), f.String(3)));
         Register<DropPartition>("dp1", (o, m) => WriteStringFields(o, m.Database, m.Collection, m.Partition),
