@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
+using Milvus.Akka.TestSupport;
 using static Milvus.Akka.TestSupport.MilvusRpc;
 using ProtoHybridSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.HybridSearchRequest;
 using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
@@ -133,6 +134,31 @@ public sealed class TextEmbeddingRpcTests(GrpcServerFixture server)
 
         Succeeded(await Client.DropCollectionAsync(new DropCollectionRequest { CollectionName = name }));
         Succeeded(await Client.DropCollectionAsync(new DropCollectionRequest { CollectionName = shortName }));
+    }
+
+    [Fact]
+    public async Task Imported_rows_get_their_vectors_from_the_provider()
+    {
+        var name = "embed_import_" + Guid.NewGuid().ToString("N")[..8];
+        Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = Schema(name, OpenAi("stub-model")).ToByteString() }));
+        await CosineIndexAsync(name);
+        var key = $"import_tests/{name}/rows.json";
+        await server.Node.Objects.PutAsync(key, System.Text.Encoding.UTF8.GetBytes(
+            "[" + string.Join(",", Texts.Select((text, i) => $$"""{"id": {{i}}, "text": "{{text}}", "tag": {{i}}}""")) + "]"));
+
+        var started = await Client.ImportAsync(new ImportRequest { CollectionName = name, Files = { key } });
+        Succeeded(started.Status);
+        GetImportStateResponse state = null!;
+        await Eventually.UntilAsync(async () =>
+        {
+            state = await Client.GetImportStateAsync(new GetImportStateRequest { Task = Assert.Single(started.Tasks) });
+            return state.State is ImportState.ImportCompleted or ImportState.ImportFailed;
+        }, "import finished", 60);
+        Assert.True(state.State == ImportState.ImportCompleted, state.Infos.FirstOrDefault(i => i.Key == "failed_reason")?.Value);
+
+        Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = name }));
+        Assert.Equal(Texts.Select(EmbeddingProviderStub.Embed), await StoredVectorsAsync(name, Texts.Length));
+        Succeeded(await Client.DropCollectionAsync(new DropCollectionRequest { CollectionName = name }));
     }
 
     [Fact]

@@ -33,7 +33,7 @@ if [ ${#files[@]} -eq 0 ]; then
   esac
 fi
 work="$(mktemp -d)"
-trap 'kill "${server_pid:-}" 2>/dev/null; wait "${server_pid:-}" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill "${server_pid:-}" "${embedding_pid:-}" 2>/dev/null; wait "${server_pid:-}" 2>/dev/null; rm -rf "$work"' EXIT
 out="${out:-$work/out}"; mkdir -p "$out"
 
 # The SDK tree: an exported tag of a bare git directory, or a ready tree.
@@ -64,12 +64,18 @@ if printf '%s\n' "${files[@]}" | grep -qE '^(Import|BulkWriter.*)$'; then
     mkdir -p "$work/minio"
     node "$here/minio-standin.js" "$work/minio" 9000 > "$out/minio.log" 2>&1 &
     minio_pid=$!
-    trap 'kill "${server_pid:-}" "${minio_pid:-}" 2>/dev/null; wait "${server_pid:-}" 2>/dev/null; rm -rf "$work"' EXIT
+    trap 'kill "${server_pid:-}" "${minio_pid:-}" "${embedding_pid:-}" 2>/dev/null; wait "${server_pid:-}" 2>/dev/null; rm -rf "$work"' EXIT
     for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/9000) 2>/dev/null && break; sleep 0.2; done
   fi
   printf 'milvus.storage.objects = s3\nmilvus.storage.s3 { service-url = "http://127.0.0.1:9000", bucket = "a-bucket", access-key = minioadmin, secret-key = minioadmin }\n' >> "$work/server.hocon"
 fi
-dotnet "$root/src/Milvus.Akka.Server/bin/Release/net10.0/Milvus.Akka.Server.dll" \
+# Text embedding functions (the TextEmbedding and FullTextSearch specs name provider openai) reach a stand-in for
+# OpenAI's embeddings API, with a key the server passes as Milvus does (MILVUSAI_OPENAI_API_KEY).
+embedding_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+node "$here/embedding-standin.js" "$embedding_port" sk-standin > "$out/embedding.log" 2>&1 &
+embedding_pid=$!
+printf 'milvus.proxy.text-embedding.providers.openai.url = "http://127.0.0.1:%s/v1/embeddings"\n' "$embedding_port" >> "$work/server.hocon"
+MILVUSAI_OPENAI_API_KEY=sk-standin dotnet "$root/src/Milvus.Akka.Server/bin/Release/net10.0/Milvus.Akka.Server.dll" \
   --data-dir "$work/data" --config "$work/server.hocon" > "$out/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 300); do
