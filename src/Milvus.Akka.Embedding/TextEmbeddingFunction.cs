@@ -32,46 +32,32 @@ public sealed class TextEmbeddingFunction
     /// params Milvus refuses, or a provider this node has no key for.</exception>
     public static TextEmbeddingFunction Bind(FunctionSchema function, FieldSchema output, TextEmbeddingSettings settings, HttpClient http)
     {
-        var parameters = function.Params.ToImmutableDictionary(p => p.Key.ToLowerInvariant(), p => p.Value);
-        string? Param(string key) => parameters.TryGetValue(key, out var value) && value.Length > 0 ? value : null;
-        MilvusException Invalid(string message) => new(ErrorCode.ParameterInvalid, $"text embedding function {function.Name}: {message}");
-
-        var providerName = Param("provider")?.ToLowerInvariant() ?? throw Invalid("param provider is required");
-        if (!Providers.Contains(providerName))
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported,
-                $"text embedding function {function.Name}: provider {providerName} is not supported by Milvus.Akka (supported: openai, tei)");
-        }
-
+        var parameters = new FunctionParams("text embedding", function.Name, function.Params, settings);
+        var providerName = parameters.Provider(Providers);
         if (output.DataType != DataType.FloatVector)
         {
-            throw Invalid($"provider {providerName} embeds into FloatVector fields, and output field {output.Name} is {output.DataType}");
+            throw parameters.Invalid($"provider {providerName} embeds into FloatVector fields, and output field {output.Name} is {output.DataType}");
         }
 
         var dim = output.Dim;
-        if (Param("dim") is { } dimParam && (!int.TryParse(dimParam, NumberStyles.None, CultureInfo.InvariantCulture, out var requested) || requested != dim))
+        if (parameters["dim"] is { } dimParam && (!int.TryParse(dimParam, NumberStyles.None, CultureInfo.InvariantCulture, out var requested) || requested != dim))
         {
-            throw Invalid($"field {output.Name}'s dim is [{dim}], but the function's dim param is [{dimParam}]");
+            throw parameters.Invalid($"field {output.Name}'s dim is [{dim}], but the function's dim param is [{dimParam}]");
         }
-
-        string? Key(string defaultLabel, string? fallback) =>
-            Param("credential") is { } label ? settings.KeyOf(label, function.Name)
-            : defaultLabel.Length > 0 ? settings.KeyOf(defaultLabel, function.Name)
-            : fallback;
 
         EmbeddingProvider provider;
         if (providerName == "openai")
         {
-            var model = Param("model_name") ?? throw Invalid("param model_name is required by provider openai");
+            var model = parameters["model_name"] ?? throw parameters.Invalid("param model_name is required by provider openai");
             var url = new Uri(settings.OpenAi.Url);
-            var key = Key(settings.OpenAi.Credential, Environment.GetEnvironmentVariable(OpenAiSettings.ApiKeyVariable));
+            var key = parameters.Key(settings.OpenAi.Credential, Environment.GetEnvironmentVariable(OpenAiSettings.ApiKeyVariable));
             if (string.IsNullOrEmpty(key) && url.Host.Equals("api.openai.com", StringComparison.OrdinalIgnoreCase))
             {
-                throw Invalid($"no API key for provider openai: set {OpenAiSettings.ApiKeyVariable}, or milvus.proxy.text-embedding.credentials " +
+                throw parameters.Invalid($"no API key for provider openai: set {OpenAiSettings.ApiKeyVariable}, or milvus.proxy.text-embedding.credentials " +
                     "with providers.openai.credential, or point providers.openai.url at a server that needs none");
             }
 
-            provider = new OpenAiProvider(http, url, key, model, Param("dim") is null ? null : dim, Param("user"), settings.OpenAi.MaxBatch);
+            provider = new OpenAiProvider(http, url, key, model, parameters["dim"] is null ? null : dim, parameters["user"], settings.OpenAi.MaxBatch);
         }
         else
         {
@@ -81,26 +67,8 @@ public sealed class TextEmbeddingFunction
                     $"text embedding function {function.Name}: provider TEI is turned off on this node (milvus.proxy.text-embedding.providers.tei.enabled)");
             }
 
-            var endpoint = Param("endpoint") ?? throw Invalid("param endpoint is required by provider TEI");
-            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var endpointUri) || endpointUri.Scheme is not ("http" or "https"))
-            {
-                throw Invalid($"endpoint {endpoint} is not an http or https URL");
-            }
-
-            var truncate = Param("truncate") is { } t
-                ? bool.TryParse(t, out var on) ? on : throw Invalid($"truncate must be true or false, got {t}")
-                : false;
-            var direction = Param("truncation_direction") ?? "Right";
-            if (direction is not ("Left" or "Right"))
-            {
-                throw Invalid($"truncation_direction must be Left or Right, got {direction}");
-            }
-
-            var batch = Param("max_client_batch_size") is { } b
-                ? int.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size > 0 ? size : throw Invalid($"max_client_batch_size must be a positive integer, got {b}")
-                : 32;
-            provider = new TeiProvider(http, endpointUri, Key(settings.Tei.Credential, null), truncate, direction,
-                Param("ingestion_prompt") ?? "", Param("search_prompt") ?? "", batch);
+            provider = new TeiProvider(http, parameters.Endpoint("TEI"), parameters.Key(settings.Tei.Credential, null), parameters.Truncate,
+                parameters.TruncationDirection, parameters["ingestion_prompt"] ?? "", parameters["search_prompt"] ?? "", parameters.MaxClientBatchSize(32));
         }
 
         return new TextEmbeddingFunction(function.Name, dim, provider);

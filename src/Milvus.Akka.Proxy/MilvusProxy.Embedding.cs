@@ -44,11 +44,7 @@ public sealed partial class MilvusProxy
         foreach (var function in schema.Functions.Where(f => f.Type == FunctionType.TextEmbedding))
         {
             var output = schema.FindField(function.OutputFieldNames[0])!;
-            if (columns.ContainsKey(output.Name))
-            {
-                throw new MilvusException(ErrorCode.ParameterInvalid,
-                    $"field {output.Name} is the output of function {function.Name}: the server computes it, do not provide it");
-            }
+            RefuseSentOutput(function, columns);
 
             if (!columns.TryGetValue(function.InputFieldNames[0], out var input) || input is not StringColumn texts)
             {
@@ -83,6 +79,15 @@ public sealed partial class MilvusProxy
 
         var vectors = await Bind(function, field).EmbedAsync(texts, EmbeddingPurpose.Search, cancellationToken);
         return request with { Vectors = vectors, Texts = null };
+    }
+
+    /// <summary>A model ranker bound to its provider, with one query text per query of the search.</summary>
+    private ModelReranker BindReranker(ModelRanker ranker, int nq)
+    {
+        var reranker = ModelReranker.Bind(ranker.Name, ranker.Params, settings.TextEmbedding, _embeddingHttp);
+        return reranker.Queries.Length == nq
+            ? reranker
+            : throw new MilvusException(ErrorCode.ParameterInvalid, $"nq must equal to queries size, but got nq [{nq}], queries size [{reranker.Queries.Length}]");
     }
 
     public async Task AddCollectionFunctionAsync(string? database, string collection, FunctionSchema function, CancellationToken cancellationToken = default)

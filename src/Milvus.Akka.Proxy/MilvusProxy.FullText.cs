@@ -32,11 +32,7 @@ public sealed partial class MilvusProxy
         foreach (var function in schema.Functions.Where(f => f.Type == FunctionType.Bm25))
         {
             var output = function.OutputFieldNames[0];
-            if (columns.ContainsKey(output))
-            {
-                throw new MilvusException(ErrorCode.ParameterInvalid,
-                    $"field {output} is the output of function {function.Name}: the server computes it, do not provide it");
-            }
+            RefuseSentOutput(function, columns);
 
             if (!columns.TryGetValue(function.InputFieldNames[0], out var input) || input is not StringColumn texts)
             {
@@ -56,6 +52,16 @@ public sealed partial class MilvusProxy
         }
 
         return completed;
+    }
+
+    /// <summary>A function's output is the server's to compute: a client may not send it, as in Milvus.</summary>
+    private static void RefuseSentOutput(FunctionSchema function, IReadOnlyDictionary<string, Column> columns)
+    {
+        if (columns.ContainsKey(function.OutputFieldNames[0]))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"field {function.OutputFieldNames[0]} is the output of function {function.Name}: the server computes it, do not provide it");
+        }
     }
 
     /// <summary>

@@ -28,14 +28,17 @@ public sealed partial class MilvusProxy
         var info = await ResolveCollectionAsync(request.Database, request.Collection, mustBeLoaded: true, cancellationToken);
         var metrics = request.Searches.Select(s => MetricFor(info, VectorFieldOf(info, s.VectorField), s.Metric, embeddingLists: s.QueryLengths is not null)).ToArray();
         var decay = request.Ranker as DecayRanker;
-        var decayField = decay?.InputFieldOf(info.Schema);
+        var model = request.Ranker as ModelRanker;
+        var reranker = model is null ? null : BindReranker(model, nq);
+        // The field the ranker reads comes back with every search's hits.
+        var rankField = decay?.InputFieldOf(info.Schema) ?? model?.InputFieldOf(info.Schema);
         var read = await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, iterator: false, cancellationToken);
         var parts = await Task.WhenAll(request.Searches.Select(s => SearchAsync(s with
         {
             Database = request.Database,
             Collection = request.Collection,
             Partitions = request.Partitions,
-            OutputFields = decayField is null ? [] : [decayField.Name],
+            OutputFields = rankField is null ? [] : [rankField.Name],
             Offset = 0,
             ReadAt = read,
         }, cancellationToken)));
@@ -47,6 +50,7 @@ public sealed partial class MilvusProxy
         {
             var fused = new Dictionary<object, float>();
             var factors = decay is null ? null : new Dictionary<object, float>();
+            var documents = reranker is null ? null : new Dictionary<object, string>();
             for (var s = 0; s < parts.Length; s++)
             {
                 var part = parts[s];
@@ -54,6 +58,7 @@ public sealed partial class MilvusProxy
                 {
                     var key = part.Ids.GetValue(hit)!;
                     var score = request.Ranker.Score(s, hit - part.Offsets[q] + 1, part.Scores[hit], metrics[s]);
+                    documents?.TryAdd(key, part.Fields[rankField!.FieldId].GetValue(hit) as string ?? "");
                     if (factors is null)
                     {
                         fused[key] = fused.GetValueOrDefault(key) + score;
@@ -62,13 +67,24 @@ public sealed partial class MilvusProxy
 
                     // A decay ranker keeps a hit's best score over the searches and weighs it by its field's distance to the origin.
                     fused[key] = fused.TryGetValue(key, out var best) ? Math.Max(best, score) : score;
-                    factors.TryAdd(key, decay!.Factor(DecayRanker.NumericValue(part.Fields[decayField!.FieldId], hit)));
+                    factors.TryAdd(key, decay!.Factor(DecayRanker.NumericValue(part.Fields[rankField!.FieldId], hit)));
                 }
             }
 
             foreach (var (key, factor) in factors ?? [])
             {
                 fused[key] *= factor;
+            }
+
+            if (documents is { Count: > 0 })
+            {
+                // A model reranker scores every candidate of the searches against the query's text.
+                var candidates = documents.Keys.ToArray();
+                var relevance = await reranker!.ScoreAsync(reranker.Queries[q], documents.Values.ToArray(), cancellationToken);
+                for (var i = 0; i < candidates.Length; i++)
+                {
+                    fused[candidates[i]] = relevance[i];
+                }
             }
 
             // Ties keep a deterministic order: the smaller primary key first.
@@ -151,6 +167,27 @@ public sealed record WeightedRanker(ImmutableArray<float> Weights, bool Normaliz
 }
 
 public enum DecayCurve { Gauss, Exp, Linear }
+
+/// <summary>
+/// Milvus 2.6's model reranker (a rerank function with reranker "model"): the searches' hits are the candidates, and a
+/// reranking model at a provider (<see cref="Embedding.ModelReranker"/>) scores each candidate's
+/// <see cref="InputField"/> text against the query's text; that score ranks them and is the hit's score.
+/// </summary>
+public sealed record ModelRanker(string Name, string InputField, ImmutableSortedDictionary<string, string> Params) : HybridRanker
+{
+    /// <summary>Only gathers the candidates: the model's score replaces whatever they are fused to.</summary>
+    public override float Score(int search, int rank, float score, MetricType metric) => score;
+
+    /// <summary>The VarChar field whose texts the model reads; refused when the collection has no such field.</summary>
+    public FieldSchema InputFieldOf(CollectionSchema schema)
+    {
+        var field = schema.FindField(InputField)
+            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"the model reranker's input field '{InputField}' does not exist in collection {schema.Name}");
+        return field.DataType == DataType.VarChar
+            ? field
+            : throw new MilvusException(ErrorCode.ParameterInvalid, $"Rerank model only supports varchar input field, but got {field.DataType} field '{field.Name}'");
+    }
+}
 
 /// <summary>
 /// Milvus 2.6's decay reranker (function_score with reranker "decay"): each hit's score, made larger-is-better

@@ -95,15 +95,21 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
         }
 
         var credentials = c.GetConfig("credentials");
+        var timeout = c.GetTimeSpan("timeout", defaults.Timeout);
+        var url = c.GetString("providers.openai.url", defaults.OpenAi.Url);
+        var maxBatch = c.GetInt("providers.openai.max-batch", defaults.OpenAi.MaxBatch);
+        if (timeout <= TimeSpan.Zero || maxBatch <= 0 || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new ConfigurationException(
+                $"milvus.proxy.text-embedding: timeout ({timeout}) and providers.openai.max-batch ({maxBatch}) must be positive, providers.openai.url ({url}) an http or https URL");
+        }
+
         return new TextEmbeddingSettings(
-            c.GetTimeSpan("timeout", defaults.Timeout),
+            timeout,
             credentials is null || credentials.IsEmpty
                 ? defaults.Credentials
                 : credentials.AsEnumerable().ToImmutableDictionary(e => e.Key, e => e.Value.GetString(), StringComparer.Ordinal),
-            new OpenAiSettings(
-                c.GetString("providers.openai.url", defaults.OpenAi.Url),
-                c.GetString("providers.openai.credential", defaults.OpenAi.Credential),
-                c.GetInt("providers.openai.max-batch", defaults.OpenAi.MaxBatch)),
+            new OpenAiSettings(url, c.GetString("providers.openai.credential", defaults.OpenAi.Credential), maxBatch),
             new TeiSettings(
                 c.GetBoolean("providers.tei.enabled", defaults.Tei.Enabled),
                 c.GetString("providers.tei.credential", defaults.Tei.Credential)));

@@ -110,9 +110,9 @@ public sealed class TextEmbeddingFunctionTests
 
     [Theory]
     [InlineData("""{"data":[{"index":0,"embedding":[1,2]}]}""", "the required embedding dim is [3], but the embedding obtained from provider openai is [2]")]
-    [InlineData("""{"data":[]}""", "answered 0 embeddings for 1 texts")]
-    [InlineData("""{"data":[{"index":4,"embedding":[1,2,3]}]}""", "an embedding for text 4 of 1")]
-    [InlineData("""not json""", "not an embeddings response")]
+    [InlineData("""{"data":[]}""", "answered 0 results for 1 texts")]
+    [InlineData("""{"data":[{"index":4,"embedding":[1,2,3]}]}""", "a result for text 4 of 1")]
+    [InlineData("""not json""", "not a text embedding response")]
     public async Task Answers_that_do_not_fit_are_refused(string answer, string reason)
     {
         var provider = new RecordingHandler(_ => (HttpStatusCode.OK, answer));
@@ -176,7 +176,7 @@ public sealed class TextEmbeddingFunctionTests
     }
 
     /// <summary>Answers every request with the given function of its JSON body, and keeps what it was sent.</summary>
-    private sealed class RecordingHandler(Func<JsonElement, (HttpStatusCode Status, string Body)> answer) : HttpMessageHandler
+    internal sealed class RecordingHandler(Func<JsonElement, (HttpStatusCode Status, string Body)> answer) : HttpMessageHandler
     {
         public List<(string Uri, string? Authorization, JsonElement Body)> Requests { get; } = [];
 

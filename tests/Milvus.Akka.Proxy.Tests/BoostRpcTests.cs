@@ -165,7 +165,7 @@ public sealed class BoostRpcTests(GrpcServerFixture server) : IAsyncLifetime
         IllegalArgument((await Client.HybridSearchAsync(hybrid)).Status, "a boost ranker cannot rank a hybrid search");
         hybrid.FunctionScore = null;
         hybrid.Requests[0].FunctionScore = BoostScore([decay]);
-        Failed((await Client.HybridSearchAsync(hybrid)).Status, 2400, "a decay reranker in a hybrid search's sub-request");
+        Failed((await Client.HybridSearchAsync(hybrid)).Status, 2400, "a decay or model reranker in a hybrid search's sub-request");
 
         AssertRanked(Distance, await SearchAsync(null));
     }

@@ -245,7 +245,7 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
     }
 
     [Fact]
-    public async Task Model_rerankers_semantic_highlighters_and_namespaces_are_refused_not_ignored()
+    public async Task Unserved_reranking_providers_semantic_highlighters_and_namespaces_are_refused_not_ignored()
     {
         await InsertAsync(Rows(0, 5), partition: null);
         var plain = SearchRequest(Vector(1), limit: 3);
@@ -254,9 +254,16 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
         var reranked = plain.Clone();
         reranked.FunctionScore = new FunctionScore
         {
-            Functions = { new FunctionSchema { Name = "model", Type = FunctionType.Rerank, InputFieldNames = { "tag" }, Params = { Pair("reranker", "model"), Pair("provider", "tei") } } },
+            Functions =
+            {
+                new FunctionSchema
+                {
+                    Name = "model", Type = FunctionType.Rerank, InputFieldNames = { "tag" },
+                    Params = { Pair("reranker", "model"), Pair("provider", "cohere"), Pair("queries", "[\"x\"]") },
+                },
+            },
         };
-        Failed((await Client.SearchAsync(reranked)).Status, 2400, "the 'model' reranker");
+        Failed((await Client.SearchAsync(reranked)).Status, 2400, "provider cohere is not supported by Milvus.Akka (supported: tei, vllm)");
 
         var highlighted = plain.Clone();
         highlighted.Highlighter = new Highlighter { Type = HighlightType.Semantic, Params = { Pair("queries", "[\"x\"]") } };

@@ -1,3 +1,5 @@
+using Akka.Configuration;
+using Milvus.Akka.Embedding;
 using Milvus.Akka.Server;
 
 namespace Milvus.Akka.Proxy.Tests;
@@ -18,5 +20,32 @@ public sealed class ProxySettingsTests
         Assert.Equal(ProxySettings.Default.MaxShardBatchBytes, limit);
         Assert.True(limit >= 800L * (784 * sizeof(float) + sizeof(long)), $"{limit} bytes split an 800 × 784 batch");
         Assert.True(2 * limit <= config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size"), $"{limit} bytes is over half a remoting frame");
+    }
+
+    [Fact]
+    public void Text_embedding_settings_are_read_from_the_shipped_file_and_overrides_and_nonsense_is_refused()
+    {
+        var shipped = ProxySettings.From(MilvusConfig.Load(new NodeOptions { DataDir = Path.GetTempPath() })).TextEmbedding;
+        Assert.Equal(TextEmbeddingSettings.Default with { Credentials = shipped.Credentials }, shipped);
+        Assert.Empty(shipped.Credentials);
+
+        var set = ProxySettings.From(ConfigurationFactory.ParseString("""
+            milvus.proxy.text-embedding {
+              timeout = 5s
+              credentials { team = "sk-team" }
+              providers.openai { url = "http://127.0.0.1:8000/v1/embeddings", credential = team, max-batch = 16 }
+              providers.tei { enabled = off, credential = team }
+            }
+            """)).TextEmbedding;
+        Assert.Equal(TimeSpan.FromSeconds(5), set.Timeout);
+        Assert.Equal("sk-team", set.Credentials["team"]);
+        Assert.Equal(new OpenAiSettings("http://127.0.0.1:8000/v1/embeddings", "team", 16), set.OpenAi);
+        Assert.Equal(new TeiSettings(false, "team"), set.Tei);
+
+        foreach (var wrong in (string[])["timeout = 0s", "providers.openai.max-batch = 0", "providers.openai.url = \"not a url\""])
+        {
+            var refused = Assert.Throws<ConfigurationException>(() => ProxySettings.From(ConfigurationFactory.ParseString($"milvus.proxy.text-embedding {{ {wrong} }}")));
+            Assert.Contains("milvus.proxy.text-embedding", refused.Message);
+        }
     }
 }

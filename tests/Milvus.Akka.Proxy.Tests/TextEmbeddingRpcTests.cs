@@ -137,6 +137,84 @@ public sealed class TextEmbeddingRpcTests(GrpcServerFixture server)
     }
 
     [Fact]
+    public async Task A_model_reranker_orders_the_candidates_by_the_providers_relevance()
+    {
+        var name = "rerank_" + Guid.NewGuid().ToString("N")[..8];
+        Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = Schema(name, OpenAi("stub-model")).ToByteString() }));
+        await CosineIndexAsync(name);
+        Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = name }));
+        await InsertAsync(name, 0, Texts.Length);
+
+        // The candidates are the search's best offset + limit hits; the reranker orders them by the model's relevance.
+        var plain = Bm25RpcTests.TextSearch(name, ["yellow fruit", "apple"], null, 4, field: "dense");
+        var candidates = await Client.SearchAsync(plain);
+        Succeeded(candidates.Status);
+        var reranked = plain.Clone();
+        reranked.FunctionScore = Rerank(("provider", "tei"), ("endpoint", server.Embeddings.BaseUrl + "/tei"), ("queries", """["yellow fruit", "apple"]"""));
+        var response = await Client.SearchAsync(reranked);
+        Succeeded(response.Status);
+        Assert.Equal([4L, 4L], response.Results.Topks);
+        AssertReranked(candidates.Results, response.Results, 0, "yellow fruit", 4);
+        AssertReranked(candidates.Results, response.Results, 4, "apple", 4);
+
+        // In a hybrid search the candidates are every search's hits (vLLM's API this time).
+        var hybrid = new ProtoHybridSearchRequest
+        {
+            CollectionName = name,
+            Requests = { Bm25RpcTests.TextSearch(name, ["machine learning"], null, 2, field: "dense"), Bm25RpcTests.TextSearch(name, ["orange juice"], null, 2, field: "dense") },
+            RankParams = { Pair("limit", "3") },
+            FunctionScore = Rerank(("provider", "vllm"), ("model_name", "reranker-1"), ("endpoint", server.Embeddings.BaseUrl), ("queries", """["sweet orange"]""")),
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        };
+        var fused = await Client.HybridSearchAsync(hybrid);
+        Succeeded(fused.Status);
+        var union = new List<long>();
+        foreach (var sub in hybrid.Requests)
+        {
+            var part = await Client.SearchAsync(sub);
+            union.AddRange(part.Results.Ids.IntId.Data.Where(id => !union.Contains(id)));
+        }
+
+        var expected = union.Select(id => EmbeddingProviderStub.Relevance("sweet orange", Texts[id])).OrderDescending().Take(3).ToArray();
+        Assert.Equal(expected, fused.Results.Scores, new ToleranceComparer());
+        Assert.All(fused.Results.Ids.IntId.Data.Zip(fused.Results.Scores), h => Assert.Equal(EmbeddingProviderStub.Relevance("sweet orange", Texts[h.Item1]), h.Item2, 4));
+        Assert.Contains(server.Embeddings.Requests, r => r.Path == "/v1/rerank" && r.Body.GetProperty("model").GetString() == "reranker-1");
+
+        var tooFew = reranked.Clone();
+        tooFew.FunctionScore = Rerank(("provider", "tei"), ("endpoint", server.Embeddings.BaseUrl + "/tei"), ("queries", """["only one"]"""));
+        IllegalArgument((await Client.SearchAsync(tooFew)).Status, "nq must equal to queries size, but got nq [2], queries size [1]");
+        var numeric = reranked.Clone();
+        numeric.FunctionScore.Functions[0].InputFieldNames[0] = "tag";
+        IllegalArgument((await Client.SearchAsync(numeric)).Status, "Rerank model only supports varchar input field, but got Int64 field 'tag'");
+        var noEndpoint = reranked.Clone();
+        noEndpoint.FunctionScore = Rerank(("provider", "tei"), ("queries", """["a", "b"]"""));
+        IllegalArgument((await Client.SearchAsync(noEndpoint)).Status, "param endpoint is required by provider tei");
+
+        Succeeded(await Client.DropCollectionAsync(new DropCollectionRequest { CollectionName = name }));
+    }
+
+    /// <summary>A query's reranked hits are its candidates, scored by the stub's relevance and ordered by it.</summary>
+    private static void AssertReranked(SearchResultData candidates, SearchResultData reranked, int first, string query, int count)
+    {
+        var ids = candidates.Ids.IntId.Data.Skip(first).Take(count).ToArray();
+        var expected = ids.Select(id => EmbeddingProviderStub.Relevance(query, Texts[id])).OrderDescending().ToArray();
+        Assert.Equal(expected, reranked.Scores.Skip(first).Take(count), new ToleranceComparer());
+        Assert.Equal(ids.Order(), reranked.Ids.IntId.Data.Skip(first).Take(count).Order());
+    }
+
+    private static FunctionScore Rerank(params (string Key, string Value)[] parameters) => new()
+    {
+        Functions =
+        {
+            new FunctionSchema
+            {
+                Name = "semantic", Type = FunctionType.Rerank, InputFieldNames = { "text" },
+                Params = { parameters.Prepend(("reranker", "model")).Select(p => Pair(p.Item1, p.Item2)) },
+            },
+        },
+    };
+
+    [Fact]
     public async Task Imported_rows_get_their_vectors_from_the_provider()
     {
         var name = "embed_import_" + Guid.NewGuid().ToString("N")[..8];

@@ -36,9 +36,9 @@ public sealed partial class MilvusGrpcService
 
     /// <summary>
     /// What a function_score asks for: nothing without functions, boost rankers (<see cref="BoostRankers"/>) when every
-    /// function is one, else a decay reranker (<see cref="FunctionScoreRanker"/>).
+    /// function is one, else a decay or model reranker (<see cref="FunctionScoreRanker"/>).
     /// </summary>
-    private static (DecayRanker? Decay, SearchBoostRequest? Boost) FunctionScoreOf(FunctionScore? score)
+    private static (HybridRanker? Rerank, SearchBoostRequest? Boost) FunctionScoreOf(FunctionScore? score)
     {
         if (score is not { Functions.Count: > 0 })
         {
@@ -54,23 +54,30 @@ public sealed partial class MilvusGrpcService
         return boosts == 0
             ? (FunctionScoreRanker(score), null)
             : throw new MilvusException(ErrorCode.OperationNotSupported,
-                "boost rankers combined with other rerankers in one function_score are not supported by Milvus.Akka; use boost functions alone or one decay function");
+                "boost rankers combined with other rerankers in one function_score are not supported by Milvus.Akka; use boost functions alone or one decay or model reranker");
     }
 
     /// <summary>
-    /// The decay reranker a function_score of other functions than boosts asks for; the others (model rerankers, several
-    /// functions combined) would change the ranking and are refused rather than ignored.
+    /// The decay or model reranker a function_score of other functions than boosts asks for; the others (several
+    /// functions combined, other rerankers) would change the ranking and are refused rather than ignored.
     /// </summary>
-    private static DecayRanker FunctionScoreRanker(FunctionScore score)
+    private static HybridRanker FunctionScoreRanker(FunctionScore score)
     {
         var function = score.Functions[0];
         var parameters = function.Params.ToDictionary(p => p.Key.ToLowerInvariant(), p => p.Value);
-        var reranker = parameters.GetValueOrDefault("reranker", "");
-        if (score.Functions.Count > 1 || !reranker.Equals("decay", StringComparison.OrdinalIgnoreCase))
+        var reranker = parameters.GetValueOrDefault("reranker", "").ToLowerInvariant();
+        if (score.Functions.Count > 1 || reranker is not ("decay" or "model"))
         {
             throw new MilvusException(ErrorCode.OperationNotSupported, score.Functions.Count > 1
-                ? "several function_score functions combined are not supported by Milvus.Akka; rerank with one decay function"
-                : $"the '{reranker}' reranker of function_score is not supported by Milvus.Akka; rerank with a decay function or rank a hybrid search with rank_params (rrf or weighted)");
+                ? "several function_score functions combined are not supported by Milvus.Akka; rerank with one decay or model function"
+                : $"the '{reranker}' reranker of function_score is not supported by Milvus.Akka; rerank with a decay or model function or rank a hybrid search with rank_params (rrf or weighted)");
+        }
+
+        if (reranker == "model")
+        {
+            return function.InputFieldNames.Count == 1
+                ? new ModelRanker(function.Name, function.InputFieldNames[0], SchemaConverter.ToDictionary(function.Params))
+                : throw new MilvusException(ErrorCode.ParameterInvalid, $"Rerank model only supports single input, but gets [{string.Join(",", function.InputFieldNames)}] input");
         }
 
         if (function.InputFieldNames.Count != 1)
@@ -267,7 +274,7 @@ public sealed partial class MilvusGrpcService
     public override async Task<SearchResults> Search(ProtoSearchRequest request, ServerCallContext context)
     {
         RefuseUnservedSearchFeatures(request);
-        var (decay, boost) = FunctionScoreOf(request.FunctionScore);
+        var (rerank, boost) = FunctionScoreOf(request.FunctionScore);
         var highlighter = LexicalHighlighter.Parse(request.Highlighter);
 
         RefuseNamespace(request.HasNamespace, request.Namespace);
@@ -311,7 +318,7 @@ public sealed partial class MilvusGrpcService
             throw new MilvusException(ErrorCode.OperationNotSupported, "a search iterator cannot group its hits; search without group_by_field");
         }
 
-        if (search.OrderBy is not null && (boost is not null || decay is not null))
+        if (search.OrderBy is not null && (boost is not null || rerank is not null))
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"{OrderByFields.Key} and function_score cannot be used together: both set the hits' order");
         }
@@ -324,7 +331,7 @@ public sealed partial class MilvusGrpcService
 
         // Iterator v2 pages continue strictly after the previous page's last score: a range search whose inner bound
         // is that score, with hits tying it dropped (they were on the previous page).
-        var result = decay is not null ? await DecayedSearchAsync(search, decay, context)
+        var result = rerank is not null ? await RerankedSearchAsync(search, rerank, context)
             : lastBound is null ? await proxy.SearchAsync(search, context.CancellationToken)
             : await NextPageAsync(search, info, lastBound.Value, context);
         var data = SearchData(info, result, search.OutputFields, search.Limit, OutputZone(parameters, info));
@@ -347,14 +354,14 @@ public sealed partial class MilvusGrpcService
     }
 
     /// <summary>
-    /// A search reranked by a decay function: its best offset + limit hits, rescored and ordered by the ranker, as a
-    /// hybrid search of that one search (Milvus reranks the same candidates).
+    /// A search reranked by a decay or model function: its best offset + limit hits, rescored and ordered by the ranker,
+    /// as a hybrid search of that one search (Milvus reranks the same candidates).
     /// </summary>
-    private async Task<SearchResult> DecayedSearchAsync(SearchRequest search, DecayRanker decay, ServerCallContext context)
+    private async Task<SearchResult> RerankedSearchAsync(SearchRequest search, HybridRanker rerank, ServerCallContext context)
     {
         if (search.Iterator || search.GroupByField is not null)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, "a decay reranker cannot rank a search iterator or a grouping search");
+            throw new MilvusException(ErrorCode.ParameterInvalid, "a decay or model reranker cannot rank a search iterator or a grouping search");
         }
 
         return await proxy.HybridSearchAsync(new HybridSearchRequest
@@ -362,7 +369,7 @@ public sealed partial class MilvusGrpcService
             Database = search.Database,
             Collection = search.Collection,
             Searches = [search with { Limit = search.Offset + search.Limit, Offset = 0, OutputFields = [], Partitions = [], RoundDecimal = -1 }],
-            Ranker = decay,
+            Ranker = rerank,
             Limit = search.Limit,
             Offset = search.Offset,
             RoundDecimal = search.RoundDecimal,
@@ -443,7 +450,7 @@ public sealed partial class MilvusGrpcService
     public override async Task<SearchResults> HybridSearch(ProtoHybridSearchRequest request, ServerCallContext context)
     {
         RefuseFunctionChains(request.FunctionChains);
-        var (decay, boost) = FunctionScoreOf(request.FunctionScore);
+        var (rerank, boost) = FunctionScoreOf(request.FunctionScore);
         if (boost is not null)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, "a boost ranker cannot rank a hybrid search; give it to the function_score of its sub-requests");
@@ -465,7 +472,7 @@ public sealed partial class MilvusGrpcService
             Database = database,
             Collection = request.CollectionName,
             Searches = searches,
-            Ranker = decay ?? Ranker(rank),
+            Ranker = rerank ?? Ranker(rank),
             Limit = limit,
             Offset = IntParam(rank, "offset", 0),
             RoundDecimal = IntParam(rank, "round_decimal", -1),
@@ -592,10 +599,10 @@ public sealed partial class MilvusGrpcService
         }
 
         RefuseUnservedSearchFeatures(request);
-        var (decay, boost) = FunctionScoreOf(request.FunctionScore);
-        if (decay is not null)
+        var (rerank, boost) = FunctionScoreOf(request.FunctionScore);
+        if (rerank is not null)
         {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "a decay reranker in a hybrid search's sub-request is not supported by Milvus.Akka; give it to the hybrid search's function_score");
+            throw new MilvusException(ErrorCode.OperationNotSupported, "a decay or model reranker in a hybrid search's sub-request is not supported by Milvus.Akka; give it to the hybrid search's function_score");
         }
 
         var parameters = SearchParameters(request.SearchParams);

@@ -13,21 +13,27 @@ public enum EmbeddingPurpose
     Search,
 }
 
-/// <summary>One model at one provider: embeds a batch of texts into rows of a flat destination.</summary>
-internal abstract class EmbeddingProvider(HttpClient http, string name, string? apiKey)
+/// <summary>
+/// A model served over HTTP: one JSON request, one JSON answer. Failures become Milvus errors a client can act on: no
+/// answer, 429 and 5xx are ServiceUnavailable (worth retrying), other refusals ParameterInvalid with the provider's
+/// own message, an answer of the wrong shape ServiceInternal.
+/// </summary>
+/// <param name="kind">What the model does, for messages ("text embedding", "rerank").</param>
+internal abstract class ModelProvider(HttpClient http, string kind, string name, string? apiKey)
 {
     public string Name { get; } = name;
 
     /// <summary>Texts sent per call.</summary>
     public abstract int MaxBatch { get; }
 
-    /// <summary>Writes the embedding of <c>texts[i]</c> to row i of <paramref name="destination"/> (rows of <paramref name="dim"/>).</summary>
-    public async Task EmbedAsync(ReadOnlyMemory<string> texts, Memory<float> destination, int dim, EmbeddingPurpose purpose,
-        CancellationToken cancellationToken)
+    protected string Kind { get; } = kind;
+
+    /// <summary>Posts <paramref name="body"/> to <paramref name="endpoint"/> and hands the answer to <paramref name="read"/>.</summary>
+    protected async Task CallAsync(Uri endpoint, byte[] body, Action<JsonElement> read, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint)
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
         {
-            Content = new ByteArrayContent(RequestBody(texts, purpose)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+            Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
         if (!string.IsNullOrEmpty(apiKey))
         {
@@ -35,15 +41,15 @@ internal abstract class EmbeddingProvider(HttpClient http, string name, string? 
         }
 
         HttpResponseMessage response;
-        byte[] body;
+        byte[] answer;
         try
         {
             response = await http.SendAsync(request, cancellationToken);
-            body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            answer = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            throw new MilvusException(ErrorCode.ServiceUnavailable, $"text embedding provider {Name} at {Endpoint} did not answer: {e.Message}", e);
+            throw new MilvusException(ErrorCode.ServiceUnavailable, $"{Kind} provider {Name} at {endpoint} did not answer: {e.Message}", e);
         }
 
         using (response)
@@ -54,42 +60,36 @@ internal abstract class EmbeddingProvider(HttpClient http, string name, string? 
                 var code = response.StatusCode is HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500
                     ? ErrorCode.ServiceUnavailable
                     : ErrorCode.ParameterInvalid;
-                throw new MilvusException(code, $"text embedding provider {Name} answered {(int)response.StatusCode} {response.StatusCode}: {ErrorText(body)}");
+                throw new MilvusException(code, $"{Kind} provider {Name} answered {(int)response.StatusCode} {response.StatusCode}: {ErrorText(answer)}");
             }
         }
 
         try
         {
-            using var document = JsonDocument.Parse(body);
-            ReadEmbeddings(document.RootElement, texts.Length, destination.Span, dim);
+            using var document = JsonDocument.Parse(answer);
+            read(document.RootElement);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException or IndexOutOfRangeException)
         {
-            throw new MilvusException(ErrorCode.ServiceInternal, $"text embedding provider {Name} answered what is not an embeddings response: {e.Message}", e);
+            throw new MilvusException(ErrorCode.ServiceInternal, $"{Kind} provider {Name} answered what is not a {Kind} response: {e.Message}", e);
         }
     }
 
-    protected abstract Uri Endpoint { get; }
-
-    protected abstract byte[] RequestBody(ReadOnlyMemory<string> texts, EmbeddingPurpose purpose);
-
-    /// <summary>Reads one embedding per text into <paramref name="destination"/>, each checked for <paramref name="dim"/> values.</summary>
-    protected abstract void ReadEmbeddings(JsonElement root, int count, Span<float> destination, int dim);
-
-    /// <summary>Copies one embedding into its row; the model's dim must be the output field's.</summary>
-    protected void ReadRow(JsonElement embedding, Span<float> row)
+    /// <summary>The answer held <paramref name="answered"/> results for <paramref name="count"/> texts.</summary>
+    protected void CheckCount(int answered, int count)
     {
-        var length = embedding.GetArrayLength();
-        if (length != row.Length)
+        if (answered != count)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid,
-                $"the required embedding dim is [{row.Length}], but the embedding obtained from provider {Name} is [{length}]");
+            throw new MilvusException(ErrorCode.ServiceInternal, $"{Kind} provider {Name} answered {answered} results for {count} texts");
         }
+    }
 
-        var i = 0;
-        foreach (var value in embedding.EnumerateArray())
+    /// <summary>A result placed at <paramref name="index"/> must name one of the <paramref name="count"/> texts sent.</summary>
+    protected void CheckIndex(int index, int count)
+    {
+        if ((uint)index >= (uint)count)
         {
-            row[i++] = value.GetSingle();
+            throw new MilvusException(ErrorCode.ServiceInternal, $"{Kind} provider {Name} answered a result for text {index} of {count}");
         }
     }
 
@@ -140,6 +140,38 @@ internal abstract class EmbeddingProvider(HttpClient http, string name, string? 
     }
 }
 
+/// <summary>One embedding model at one provider: embeds a batch of texts into rows of a flat destination.</summary>
+internal abstract class EmbeddingProvider(HttpClient http, string name, string? apiKey) : ModelProvider(http, "text embedding", name, apiKey)
+{
+    /// <summary>Writes the embedding of <c>texts[i]</c> to row i of <paramref name="destination"/> (rows of <paramref name="dim"/>).</summary>
+    public Task EmbedAsync(ReadOnlyMemory<string> texts, Memory<float> destination, int dim, EmbeddingPurpose purpose, CancellationToken cancellationToken) =>
+        CallAsync(Endpoint, RequestBody(texts, purpose), root => ReadEmbeddings(root, texts.Length, destination.Span, dim), cancellationToken);
+
+    protected abstract Uri Endpoint { get; }
+
+    protected abstract byte[] RequestBody(ReadOnlyMemory<string> texts, EmbeddingPurpose purpose);
+
+    /// <summary>Reads one embedding per text into <paramref name="destination"/>, each checked for <paramref name="dim"/> values.</summary>
+    protected abstract void ReadEmbeddings(JsonElement root, int count, Span<float> destination, int dim);
+
+    /// <summary>Copies one embedding into its row; the model's dim must be the output field's.</summary>
+    protected void ReadRow(JsonElement embedding, Span<float> row)
+    {
+        var length = embedding.GetArrayLength();
+        if (length != row.Length)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"the required embedding dim is [{row.Length}], but the embedding obtained from provider {Name} is [{length}]");
+        }
+
+        var i = 0;
+        foreach (var value in embedding.EnumerateArray())
+        {
+            row[i++] = value.GetSingle();
+        }
+    }
+}
+
 /// <summary>OpenAI's embeddings API (<c>POST {"model", "input": [...], "dimensions"?, "user"?}</c>).</summary>
 internal sealed class OpenAiProvider(HttpClient http, Uri url, string? apiKey, string model, int? dimensions, string? user, int maxBatch)
     : EmbeddingProvider(http, "openai", apiKey)
@@ -167,20 +199,14 @@ internal sealed class OpenAiProvider(HttpClient http, Uri url, string? apiKey, s
     protected override void ReadEmbeddings(JsonElement root, int count, Span<float> destination, int dim)
     {
         var data = root.GetProperty("data");
-        if (data.GetArrayLength() != count)
-        {
-            throw new MilvusException(ErrorCode.ServiceInternal, $"text embedding provider {Name} answered {data.GetArrayLength()} embeddings for {count} texts");
-        }
+        CheckCount(data.GetArrayLength(), count);
 
         var ordinal = 0;
         foreach (var item in data.EnumerateArray())
         {
             // Rows are placed by their index (OpenAI's answers carry it); a server leaving it out answers in order.
             var index = item.TryGetProperty("index", out var i) ? i.GetInt32() : ordinal;
-            if ((uint)index >= (uint)count)
-            {
-                throw new MilvusException(ErrorCode.ServiceInternal, $"text embedding provider {Name} answered an embedding for text {index} of {count}");
-            }
+            CheckIndex(index, count);
 
             ReadRow(item.GetProperty("embedding"), destination.Slice(index * dim, dim));
             ordinal++;
@@ -208,10 +234,7 @@ internal sealed class TeiProvider(HttpClient http, Uri endpoint, string? apiKey,
 
     protected override void ReadEmbeddings(JsonElement root, int count, Span<float> destination, int dim)
     {
-        if (root.GetArrayLength() != count)
-        {
-            throw new MilvusException(ErrorCode.ServiceInternal, $"text embedding provider {Name} answered {root.GetArrayLength()} embeddings for {count} texts");
-        }
+        CheckCount(root.GetArrayLength(), count);
 
         var row = 0;
         foreach (var embedding in root.EnumerateArray())
