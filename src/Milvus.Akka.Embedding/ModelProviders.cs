@@ -28,6 +28,19 @@ internal abstract class ModelProvider(HttpClient http, string kind, string name,
 
     protected string Kind { get; } = kind;
 
+    /// <summary>
+    /// Calls <paramref name="call"/> with (start, count) for batches of at most <see cref="MaxBatch"/> of
+    /// <paramref name="length"/> texts, at most <paramref name="concurrency"/> at once; the first failure fails the whole.
+    /// </summary>
+    public Task InBatchesAsync(int length, int concurrency, Func<int, int, CancellationToken, Task> call, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(Enumerable.Range(0, (length + MaxBatch - 1) / MaxBatch),
+            new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
+            async (batch, token) =>
+            {
+                var start = batch * MaxBatch;
+                await call(start, Math.Min(MaxBatch, length - start), token);
+            });
+
     /// <summary>Posts <paramref name="body"/> to <paramref name="endpoint"/> and hands the answer to <paramref name="read"/>.</summary>
     protected async Task CallAsync(Uri endpoint, byte[] body, Action<JsonElement> read, CancellationToken cancellationToken)
     {

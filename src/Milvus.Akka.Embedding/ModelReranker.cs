@@ -18,11 +18,13 @@ public sealed class ModelReranker
     public static readonly ImmutableArray<string> Providers = ["tei", "vllm"];
 
     private readonly RerankProvider _provider;
+    private readonly int _concurrency;
 
-    private ModelReranker(ImmutableArray<string> queries, RerankProvider provider)
+    private ModelReranker(ImmutableArray<string> queries, RerankProvider provider, int concurrency)
     {
         Queries = queries;
         _provider = provider;
+        _concurrency = concurrency;
     }
 
     /// <summary>The query texts, one per query of the search.</summary>
@@ -50,19 +52,18 @@ public sealed class ModelReranker
         RerankProvider provider = providerName == "tei"
             ? new TeiRerankProvider(http, endpoint, key, parameters.Truncate, parameters.TruncationDirection, parameters.MaxClientBatchSize(32))
             : new VllmRerankProvider(http, endpoint, key, parameters["model_name"], parameters.MaxClientBatchSize(128));
-        return new ModelReranker(queries, provider);
+        return new ModelReranker(queries, provider, settings.MaxConcurrentCalls);
     }
 
-    /// <summary>The model's score of each document against <paramref name="query"/>, in the documents' order, asked in batches.</summary>
+    /// <summary>
+    /// The model's score of each document against <paramref name="query"/>, in the documents' order, asked in batches,
+    /// <see cref="TextEmbeddingSettings.MaxConcurrentCalls"/> at once.
+    /// </summary>
     public async Task<float[]> ScoreAsync(string query, ReadOnlyMemory<string> documents, CancellationToken cancellationToken)
     {
         var scores = new float[documents.Length];
-        for (var start = 0; start < documents.Length; start += _provider.MaxBatch)
-        {
-            var count = Math.Min(_provider.MaxBatch, documents.Length - start);
-            await _provider.ScoreAsync(query, documents.Slice(start, count), scores.AsMemory(start, count), cancellationToken);
-        }
-
+        await _provider.InBatchesAsync(documents.Length, _concurrency, (start, count, token) =>
+            _provider.ScoreAsync(query, documents.Slice(start, count), scores.AsMemory(start, count), token), cancellationToken);
         return scores;
     }
 }

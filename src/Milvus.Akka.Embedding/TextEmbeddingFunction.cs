@@ -15,12 +15,14 @@ public sealed class TextEmbeddingFunction
     public static readonly ImmutableArray<string> Providers = ["openai", "tei"];
 
     private readonly EmbeddingProvider _provider;
+    private readonly int _concurrency;
 
-    private TextEmbeddingFunction(string name, int dim, EmbeddingProvider provider)
+    private TextEmbeddingFunction(string name, int dim, EmbeddingProvider provider, int concurrency)
     {
         Name = name;
         Dim = dim;
         _provider = provider;
+        _concurrency = concurrency;
     }
 
     public string Name { get; }
@@ -71,19 +73,18 @@ public sealed class TextEmbeddingFunction
                 parameters.TruncationDirection, parameters["ingestion_prompt"] ?? "", parameters["search_prompt"] ?? "", parameters.MaxClientBatchSize(32));
         }
 
-        return new TextEmbeddingFunction(function.Name, dim, provider);
+        return new TextEmbeddingFunction(function.Name, dim, provider, settings.MaxConcurrentCalls);
     }
 
-    /// <summary>The embeddings of <paramref name="texts"/>, row after row (<see cref="Dim"/> values each), asked in batches.</summary>
+    /// <summary>
+    /// The embeddings of <paramref name="texts"/>, row after row (<see cref="Dim"/> values each), asked in batches,
+    /// <see cref="TextEmbeddingSettings.MaxConcurrentCalls"/> at once.
+    /// </summary>
     public async Task<float[]> EmbedAsync(ReadOnlyMemory<string> texts, EmbeddingPurpose purpose, CancellationToken cancellationToken)
     {
         var vectors = new float[texts.Length * Dim];
-        for (var start = 0; start < texts.Length; start += _provider.MaxBatch)
-        {
-            var count = Math.Min(_provider.MaxBatch, texts.Length - start);
-            await _provider.EmbedAsync(texts.Slice(start, count), vectors.AsMemory(start * Dim, count * Dim), Dim, purpose, cancellationToken);
-        }
-
+        await _provider.InBatchesAsync(texts.Length, _concurrency, (start, count, token) =>
+            _provider.EmbedAsync(texts.Slice(start, count), vectors.AsMemory(start * Dim, count * Dim), Dim, purpose, token), cancellationToken);
         return vectors;
     }
 }

@@ -13,6 +13,9 @@ public sealed record TextEmbeddingSettings(TimeSpan Timeout, ImmutableDictionary
     public static TextEmbeddingSettings Default { get; } = new(TimeSpan.FromSeconds(30), ImmutableDictionary<string, string>.Empty,
         OpenAiSettings.Default, TeiSettings.Default);
 
+    /// <summary>Calls one request (a write's texts, a search's candidates) makes to a provider at once.</summary>
+    public int MaxConcurrentCalls { get; init; } = 4;
+
     /// <summary>The key a label names; an unknown label is refused (a typo must not call the provider without a key).</summary>
     internal string KeyOf(string label, string function) => Credentials.TryGetValue(label, out var key)
         ? key

@@ -98,10 +98,11 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
         var timeout = c.GetTimeSpan("timeout", defaults.Timeout);
         var url = c.GetString("providers.openai.url", defaults.OpenAi.Url);
         var maxBatch = c.GetInt("providers.openai.max-batch", defaults.OpenAi.MaxBatch);
-        if (timeout <= TimeSpan.Zero || maxBatch <= 0 || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        var concurrency = c.GetInt("max-concurrent-calls", defaults.MaxConcurrentCalls);
+        if (timeout <= TimeSpan.Zero || maxBatch <= 0 || concurrency <= 0 || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
-            throw new ConfigurationException(
-                $"milvus.proxy.text-embedding: timeout ({timeout}) and providers.openai.max-batch ({maxBatch}) must be positive, providers.openai.url ({url}) an http or https URL");
+            throw new ConfigurationException($"milvus.proxy.text-embedding: timeout ({timeout}), max-concurrent-calls ({concurrency}) and " +
+                $"providers.openai.max-batch ({maxBatch}) must be positive, providers.openai.url ({url}) an http or https URL");
         }
 
         return new TextEmbeddingSettings(
@@ -112,7 +113,10 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
             new OpenAiSettings(url, c.GetString("providers.openai.credential", defaults.OpenAi.Credential), maxBatch),
             new TeiSettings(
                 c.GetBoolean("providers.tei.enabled", defaults.Tei.Enabled),
-                c.GetString("providers.tei.credential", defaults.Tei.Credential)));
+                c.GetString("providers.tei.credential", defaults.Tei.Credential)))
+        {
+            MaxConcurrentCalls = concurrency,
+        };
     }
 
     private static FilterLimits FilterLimitsFrom(Config proxy)

@@ -59,6 +59,57 @@ public sealed class TextEmbeddingFunctionTests
     }
 
     [Fact]
+    public async Task Batches_go_out_at_most_max_concurrent_calls_at_once_and_rows_land_in_place()
+    {
+        // Each call waits until two are in flight (or 10 s pass): a third at once would show in the count.
+        var inFlight = 0;
+        var most = 0;
+        var two = new TaskCompletionSource();
+        var provider = new DelegatingAnswer(async body =>
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            InterlockedMax(ref most, now);
+            if (now >= 2)
+            {
+                two.TrySetResult();
+            }
+
+            await Task.WhenAny(two.Task, Task.Delay(TimeSpan.FromSeconds(10)));
+            Interlocked.Decrement(ref inFlight);
+            var text = body.GetProperty("input")[0].GetString()!;
+            return $$"""{"data":[{"index":0,"embedding":[{{text.Length}},0,0]}]}""";
+        });
+        var settings = Settings with { OpenAi = Settings.OpenAi with { MaxBatch = 1 }, MaxConcurrentCalls = 2 };
+        var function = TextEmbeddingFunction.Bind(Function(("provider", "openai"), ("model_name", "m")), Output, settings, new HttpClient(provider));
+
+        var vectors = await function.EmbedAsync(new[] { "a", "bb", "ccc", "dddd", "eeeee", "ffffff" }, EmbeddingPurpose.Ingest, CancellationToken.None);
+
+        Assert.Equal([1f, 2, 3, 4, 5, 6], Enumerable.Range(0, 6).Select(i => vectors[i * 3]));
+        Assert.Equal(2, most);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var seen = target; value > seen; seen = target)
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Answers each request with what <paramref name="answer"/> makes of its JSON body, asynchronously.</summary>
+    private sealed class DelegatingAnswer(Func<JsonElement, Task<string>> answer) : HttpMessageHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var body = JsonDocument.Parse(await request.Content!.ReadAsStringAsync(cancellationToken)).RootElement.Clone();
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(await answer(body), Encoding.UTF8, "application/json") };
+        }
+    }
+
+    [Fact]
     public async Task A_function_credential_picks_its_key_and_without_a_dim_param_no_dimensions_are_sent()
     {
         var provider = new RecordingHandler(_ => (HttpStatusCode.OK, """{"data":[{"index":0,"embedding":[1,2,3]}]}"""));
@@ -183,7 +234,11 @@ public sealed class TextEmbeddingFunctionTests
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var body = JsonDocument.Parse(await request.Content!.ReadAsStringAsync(cancellationToken)).RootElement.Clone();
-            Requests.Add((request.RequestUri!.ToString(), request.Headers.Authorization?.ToString(), body));
+            lock (Requests)
+            {
+                Requests.Add((request.RequestUri!.ToString(), request.Headers.Authorization?.ToString(), body));
+            }
+
             var (status, text) = answer(body);
             return new HttpResponseMessage(status) { Content = new StringContent(text, Encoding.UTF8, "application/json") };
         }

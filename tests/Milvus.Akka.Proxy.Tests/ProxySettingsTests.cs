@@ -32,17 +32,19 @@ public sealed class ProxySettingsTests
         var set = ProxySettings.From(ConfigurationFactory.ParseString("""
             milvus.proxy.text-embedding {
               timeout = 5s
+              max-concurrent-calls = 8
               credentials { team = "sk-team" }
               providers.openai { url = "http://127.0.0.1:8000/v1/embeddings", credential = team, max-batch = 16 }
               providers.tei { enabled = off, credential = team }
             }
             """)).TextEmbedding;
         Assert.Equal(TimeSpan.FromSeconds(5), set.Timeout);
+        Assert.Equal(8, set.MaxConcurrentCalls);
         Assert.Equal("sk-team", set.Credentials["team"]);
         Assert.Equal(new OpenAiSettings("http://127.0.0.1:8000/v1/embeddings", "team", 16), set.OpenAi);
         Assert.Equal(new TeiSettings(false, "team"), set.Tei);
 
-        foreach (var wrong in (string[])["timeout = 0s", "providers.openai.max-batch = 0", "providers.openai.url = \"not a url\""])
+        foreach (var wrong in (string[])["timeout = 0s", "max-concurrent-calls = 0", "providers.openai.max-batch = 0", "providers.openai.url = \"not a url\""])
         {
             var refused = Assert.Throws<ConfigurationException>(() => ProxySettings.From(ConfigurationFactory.ParseString($"milvus.proxy.text-embedding {{ {wrong} }}")));
             Assert.Contains("milvus.proxy.text-embedding", refused.Message);
