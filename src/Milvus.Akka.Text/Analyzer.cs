@@ -107,7 +107,7 @@ public sealed class Analyzer
 internal static class AnalyzerErrors
 {
     public static MilvusException NotSupported(string what) =>
-        new(ErrorCode.OperationNotSupported, $"{what} is not supported by Milvus.Akka (supported: tokenizers standard and whitespace; filters lowercase, stop, length and stemmer (english); analyzer types standard and english)");
+        new(ErrorCode.OperationNotSupported, $"{what} is not supported by Milvus.Akka (supported: tokenizers standard and whitespace; filters lowercase, alphanumonly, cncharonly, cnalphanumonly, removepunct, regex, stop, length and stemmer (english); analyzer types standard and english)");
 
     public static MilvusException Invalid(string problem) => new(ErrorCode.ParameterInvalid, $"invalid analyzer params: {problem}");
 }

@@ -128,7 +128,7 @@ public static class AnalyzerParams
         if (spec.ValueKind == JsonValueKind.String)
         {
             var name = spec.GetString()!;
-            return name == "lowercase" ? LowercaseFilter.Instance : throw AnalyzerErrors.NotSupported($"filter '{name}'");
+            return NamedFilter(name) ?? throw AnalyzerErrors.NotSupported($"filter '{name}'");
         }
 
         if (spec.ValueKind != JsonValueKind.Object || !spec.TryGetProperty("type", out var type))
@@ -137,9 +137,8 @@ public static class AnalyzerParams
         }
 
         var filterName = StringOf(type, "filter type");
-        return filterName switch
+        return NamedFilter(filterName) ?? filterName switch
         {
-            "lowercase" => LowercaseFilter.Instance,
             "stop" => spec.TryGetProperty("stop_words", out var words)
                 ? new StopFilter(StopWords.Expand(Strings(words, "stop_words")))
                 : throw AnalyzerErrors.Invalid("the stop filter needs \"stop_words\", e.g. [\"_english_\"]"),
@@ -149,8 +148,36 @@ public static class AnalyzerParams
             "length" => spec.TryGetProperty("max", out var max) && max.ValueKind == JsonValueKind.Number && max.TryGetInt32(out var limit) && limit > 0
                 ? new LengthFilter(limit)
                 : throw AnalyzerErrors.Invalid("the length filter needs a positive integer \"max\""),
+            "regex" => spec.TryGetProperty("expr", out var expr) && expr.ValueKind == JsonValueKind.String
+                ? new RegexFilter(Regex(expr.GetString()!))
+                : throw AnalyzerErrors.Invalid("the regex filter needs an \"expr\" string"),
             _ => throw AnalyzerErrors.NotSupported($"filter '{filterName}'"),
         };
+    }
+
+    /// <summary>The filters Milvus names without params (a string, or an object with only a type).</summary>
+    private static TokenFilter? NamedFilter(string name) => name switch
+    {
+        "lowercase" => LowercaseFilter.Instance,
+        "alphanumonly" => CharacterClassFilter.AlphaNumOnly,
+        "cncharonly" => CharacterClassFilter.CnCharOnly,
+        "cnalphanumonly" => CharacterClassFilter.CnAlphaNumOnly,
+        "removepunct" => RemovePunctuationFilter.Instance,
+        _ => null,
+    };
+
+    /// <summary>An expression matched without backtracking; what needs backtracking (lookarounds, backreferences) is refused.</summary>
+    private static System.Text.RegularExpressions.Regex Regex(string expression)
+    {
+        try
+        {
+            return new System.Text.RegularExpressions.Regex(expression,
+                System.Text.RegularExpressions.RegexOptions.NonBacktracking | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            throw AnalyzerErrors.Invalid($"the regex filter's expr \"{expression}\" is not an expression this engine matches: {e.Message}");
+        }
     }
 
     private static string StringOf(JsonElement element, string what) =>

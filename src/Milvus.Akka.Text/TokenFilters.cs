@@ -56,6 +56,68 @@ internal sealed class LengthFilter(int max) : TokenFilter
     public override bool Apply(Span<char> buffer, ref int length) => Encoding.UTF8.GetByteCount(buffer[..length]) <= max;
 }
 
+/// <summary>
+/// Milvus's character-class filters: <c>alphanumonly</c> keeps tokens of ASCII letters and digits only,
+/// <c>cncharonly</c> tokens of Chinese characters only, <c>cnalphanumonly</c> tokens of both; any other character in a
+/// token drops it.
+/// </summary>
+internal sealed class CharacterClassFilter(Func<Rune, bool> allowed) : TokenFilter
+{
+    public static readonly CharacterClassFilter AlphaNumOnly = new(IsAsciiLetterOrDigit);
+    public static readonly CharacterClassFilter CnCharOnly = new(IsChinese);
+    public static readonly CharacterClassFilter CnAlphaNumOnly = new(rune => IsAsciiLetterOrDigit(rune) || IsChinese(rune));
+
+    public override bool Apply(Span<char> buffer, ref int length)
+    {
+        foreach (var rune in ((ReadOnlySpan<char>)buffer[..length]).EnumerateRunes())
+        {
+            if (!allowed(rune))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsAsciiLetterOrDigit(Rune rune) => rune.IsAscii && char.IsAsciiLetterOrDigit((char)rune.Value);
+
+    /// <summary>CJK Unified Ideographs with extensions A to F, and the compatibility ideographs.</summary>
+    private static bool IsChinese(Rune rune) => rune.Value is (>= 0x4E00 and <= 0x9FFF) or (>= 0x3400 and <= 0x4DBF) or (>= 0xF900 and <= 0xFAFF)
+        or (>= 0x20000 and <= 0x2EBEF) or (>= 0x2F800 and <= 0x2FA1F);
+}
+
+/// <summary>Milvus's <c>removepunct</c>: drops tokens made only of punctuation (ASCII punctuation and Unicode's).</summary>
+internal sealed class RemovePunctuationFilter : TokenFilter
+{
+    public static readonly RemovePunctuationFilter Instance = new();
+
+    public override bool Apply(Span<char> buffer, ref int length)
+    {
+        foreach (var rune in ((ReadOnlySpan<char>)buffer[..length]).EnumerateRunes())
+        {
+            // ASCII punctuation as Rust's is_ascii_punctuation counts it ($, +, <, =, >, ^, `, |, ~ included).
+            var punctuation = rune.IsAscii ? rune.Value is (>= 0x21 and <= 0x2F) or (>= 0x3A and <= 0x40) or (>= 0x5B and <= 0x60) or (>= 0x7B and <= 0x7E)
+                : Rune.IsPunctuation(rune);
+            if (!punctuation)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>
+/// Milvus's <c>regex</c> filter: keeps only tokens the expression matches somewhere. Matched without backtracking, as
+/// Milvus's Rust regex engine does: linear time whatever the expression, so no filter can stall a write.
+/// </summary>
+internal sealed class RegexFilter(System.Text.RegularExpressions.Regex expression) : TokenFilter
+{
+    public override bool Apply(Span<char> buffer, ref int length) => expression.IsMatch(buffer[..length]);
+}
+
 /// <summary>Built-in stop word lists, named as Milvus names them in <c>stop_words</c>.</summary>
 internal static class StopWords
 {

@@ -61,6 +61,32 @@ public sealed class AnalyzerTests
     }
 
     [Fact]
+    public void Character_class_filters_drop_tokens_with_a_character_outside_their_class()
+    {
+        const string Text = "hello, world café 42 x_y 中文 mixed中文 ABC 漢字 𠀀字";
+        Assert.Equal(["world", "42", "ABC"], Terms("""{"tokenizer": "whitespace", "filter": ["alphanumonly"]}""", Text));
+        Assert.Equal(["中文", "漢字", "𠀀字"], Terms("""{"tokenizer": "whitespace", "filter": ["cncharonly"]}""", Text));
+        Assert.Equal(["world", "42", "中文", "mixed中文", "ABC", "漢字", "𠀀字"], Terms("""{"tokenizer": "whitespace", "filter": [{"type": "cnalphanumonly"}]}""", Text));
+    }
+
+    [Fact]
+    public void Removepunct_drops_tokens_made_only_of_punctuation()
+    {
+        Assert.Equal(["hello", "wor.ld", "#1"], Terms("""{"tokenizer": "whitespace", "filter": ["removepunct"]}""", "hello , ... wor.ld !? $ #1 « »"));
+    }
+
+    [Fact]
+    public void Regex_filter_keeps_the_tokens_its_expression_matches()
+    {
+        Assert.Equal(["apple", "pear"], Terms("""{"tokenizer": "standard", "filter": ["lowercase", {"type": "regex", "expr": "^[a-z]+$"}]}""", "Apple pear2 PEAR 42"));
+        Assert.Equal(["pear2", "42"], Terms("""{"tokenizer": "standard", "filter": [{"type": "regex", "expr": "[0-9]"}]}""", "Apple pear2 PEAR 42"));
+        // Expressions needing backtracking are refused rather than risked on every write.
+        var lookbehind = Assert.Throws<MilvusException>(() => AnalyzerParams.Parse("""{"tokenizer": "standard", "filter": [{"type": "regex", "expr": "(?<=a)b"}]}"""));
+        Assert.Equal(ErrorCode.ParameterInvalid, lookbehind.Code);
+        Assert.Contains("regex filter's expr", lookbehind.Message);
+    }
+
+    [Fact]
     public void English_analyzer_stems_and_drops_english_stop_words()
     {
         Assert.Equal(["appl", "run", "quick", "fox"], Terms("""{"type": "english"}""", "The apples are running quickly; a fox"));
@@ -91,6 +117,8 @@ public sealed class AnalyzerTests
     [InlineData("""{"tokenizer": "standard", "filter": [{"type": "length", "max": -1}]}""")]
     [InlineData("""{"type": "standard", "stop_words": "the"}""")]
     [InlineData("""{"type": "standard", "unknown": 1}""")]
+    [InlineData("""{"tokenizer": "standard", "filter": [{"type": "regex"}]}""")]
+    [InlineData("""{"tokenizer": "standard", "filter": [{"type": "regex", "expr": "[unclosed"}]}""")]
     public void Malformed_params_are_invalid(string json)
     {
         Assert.Equal(ErrorCode.ParameterInvalid, Assert.Throws<MilvusException>(() => AnalyzerParams.Parse(json)).Code);
