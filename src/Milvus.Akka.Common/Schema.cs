@@ -146,9 +146,10 @@ public sealed record CollectionSchema
     /// <summary>
     /// This schema (the whole collection's, or a partial load's selection of it) after the fields that
     /// <paramref name="latest"/> added to the collection: AddCollectionField gives a nullable field an id above
-    /// every earlier one. (A partial load that left out a nullable field with a higher id than it kept gains that
-    /// field too, reading null; the proxy refuses reads of fields a load left out.) This schema itself when
-    /// <paramref name="latest"/> is not newer.
+    /// every earlier one, and the dynamic field when the collection enabled it later (dynamicfield.enabled). (A partial
+    /// load that left out a nullable field with a higher id than it kept gains that field too, reading null; the proxy
+    /// refuses reads of fields a load left out. One that skipped the dynamic field keeps skipping it.) This schema
+    /// itself when <paramref name="latest"/> is not newer.
     /// </summary>
     public CollectionSchema WidenedTo(CollectionSchema latest)
     {
@@ -158,7 +159,13 @@ public sealed record CollectionSchema
         }
 
         var highest = Fields.Max(f => f.FieldId);
-        return this with { Fields = Fields.AddRange(latest.Fields.Where(f => f.FieldId > highest && f.Nullable && !f.IsDynamic)), Version = latest.Version };
+        var gainsDynamicField = latest.EnableDynamicField && !EnableDynamicField;
+        return this with
+        {
+            Fields = Fields.AddRange(latest.Fields.Where(f => f.FieldId > highest && f.Nullable && (!f.IsDynamic || gainsDynamicField))),
+            EnableDynamicField = EnableDynamicField || latest.EnableDynamicField,
+            Version = latest.Version,
+        };
     }
 
     public bool Equals(CollectionSchema? other) => other is not null && Name == other.Name && Description == other.Description

@@ -109,7 +109,8 @@ public static class AlterableProperties
 
     /// <summary>
     /// Checks an AlterCollection request as Milvus does and returns the properties to keep: every property is kept except
-    /// "dynamicfield.enabled", which Milvus applies to the schema rather than listing among the properties.
+    /// "dynamicfield.enabled", which Milvus applies to the schema rather than listing among the properties
+    /// (<see cref="EnablesDynamicField"/>).
     /// </summary>
     public static ImmutableSortedDictionary<string, string> CheckCollectionAlteration(
         CollectionInfo collection, ImmutableSortedDictionary<string, string> properties, ImmutableArray<string> deleteKeys)
@@ -132,30 +133,28 @@ public static class AlterableProperties
             throw CollectionLoaded(collection, "can not alter partition key isolation mode if the collection already loaded");
         }
 
-        if (properties.TryGetValue(DynamicFieldEnabled, out var dynamicField))
-        {
-            CheckDynamicField(collection, dynamicField);
-            return properties.Remove(DynamicFieldEnabled);
-        }
-
-        return properties;
+        return properties.Remove(DynamicFieldEnabled);
     }
 
     private static bool IsCollectionLoadSetting(string key) => key is MmapEnabled or "lazyload.enabled";
 
-    /// <summary>Disabling the dynamic field is refused as Milvus does; enabling an existing collection's is not supported here.</summary>
-    private static void CheckDynamicField(CollectionInfo collection, string value)
+    /// <summary>
+    /// Whether the request turns the collection's dynamic field on ("dynamicfield.enabled" true on a collection without
+    /// one); turning it off is refused as Milvus does, and on again is nothing to do.
+    /// </summary>
+    public static bool EnablesDynamicField(CollectionInfo collection, ImmutableSortedDictionary<string, string> properties)
     {
+        if (!properties.TryGetValue(DynamicFieldEnabled, out var value))
+        {
+            return false;
+        }
+
         if (!ParseBool(DynamicFieldEnabled, value))
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, "dynamic schema cannot supported to be disabled");
         }
 
-        if (!collection.Schema.EnableDynamicField)
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported,
-                $"enabling the dynamic field of existing collection {collection.Name} is not supported by Milvus.Akka; create the collection with enable_dynamic_field");
-        }
+        return !collection.Schema.EnableDynamicField;
     }
 
     /// <summary>Milvus's wrapped CollectionLoaded error: "{reason}: collection already loaded[collection={name}]".</summary>

@@ -249,7 +249,16 @@ public sealed partial record CatalogState(
     {
         var collection = Find(m.Database, m.Name);
         var properties = AlterableProperties.CheckCollectionAlteration(collection, m.Properties, m.DeleteKeys);
-        return Saved(inputs, collection with { Properties = collection.Properties.SetItems(properties).RemoveRange(m.DeleteKeys) });
+        var altered = collection with { Properties = collection.Properties.SetItems(properties).RemoveRange(m.DeleteKeys) };
+        if (!AlterableProperties.EnablesDynamicField(collection, m.Properties))
+        {
+            return Saved(inputs, altered);
+        }
+
+        // The new dynamic field reaches the shards (and the query nodes serving their segments) as an added field does.
+        var schema = SchemaValidator.EnableDynamicField(collection.Schema);
+        return Saved(inputs, [altered with { Schema = schema }],
+            [.. collection.AllShardNames.Select(shard => new ConfirmWithShard(new WidenShardSchema(shard, schema)))]);
     }
 
     public Decision<CatalogState> Decide(AddCollectionField m, CatalogInputs inputs)

@@ -47,7 +47,20 @@ public static partial class SchemaValidator
         }
 
         Check(field);
-        var added = field with { FieldId = schema.Fields.Max(f => f.FieldId) + 1 };
-        return schema with { Fields = schema.Fields.Add(added), Version = schema.Version + 1 };
+        return WithAdded(schema, field);
     }
+
+    /// <summary>
+    /// Milvus 2.6's dynamicfield.enabled on an existing collection: a nullable dynamic field ($meta) added as
+    /// AddCollectionField adds a field, so rows written before read no dynamic keys.
+    /// </summary>
+    public static CollectionSchema EnableDynamicField(CollectionSchema schema) => WithAdded(schema with { EnableDynamicField = true },
+        new FieldSchema { FieldId = 0, Name = CollectionSchema.DynamicFieldName, DataType = DataType.Json, IsDynamic = true, Nullable = true });
+
+    /// <summary>The field added with the next free id, the schema's version one more.</summary>
+    private static CollectionSchema WithAdded(CollectionSchema schema, FieldSchema field) => schema with
+    {
+        Fields = schema.Fields.Add(field with { FieldId = schema.Fields.Max(f => f.FieldId) + 1 }),
+        Version = schema.Version + 1,
+    };
 }

@@ -32,6 +32,34 @@ public sealed class AddFieldRulesTests
     }
 
     [Fact]
+    public void Enabling_the_dynamic_field_adds_it_and_loaded_schemas_widen_to_it_unless_a_load_skipped_it()
+    {
+        var plain = Schema with { EnableDynamicField = false, Fields = [.. Schema.Fields.Where(f => !f.IsDynamic)] };
+        var dynamic = SchemaValidator.EnableDynamicField(plain);
+
+        var meta = Assert.Single(dynamic.Fields, f => f.IsDynamic);
+        Assert.Equal((CollectionSchema.DynamicFieldName, DataType.Json, true), (meta.Name, meta.DataType, meta.Nullable));
+        Assert.Equal(plain.Fields.Max(f => f.FieldId) + 1, meta.FieldId);
+        Assert.True(dynamic.EnableDynamicField);
+        Assert.Equal(plain.Version + 1, dynamic.Version);
+
+        // A segment loaded before takes the dynamic field (rows read none); a later AddCollectionField widens it further.
+        var widened = plain.WidenedTo(dynamic);
+        Assert.True(dynamic.Fields.SequenceEqual(widened.Fields), Names(widened));
+        Assert.True(widened.EnableDynamicField);
+        var later = SchemaValidator.AddField(dynamic, Field("year", DataType.Int32));
+        Assert.True(later.Fields.SequenceEqual(widened.WidenedTo(later).Fields), Names(widened.WidenedTo(later)));
+
+        // A load that skipped a dynamic field it had keeps skipping it.
+        var skipping = Schema.WithOnlyFields(Schema.Fields.Where(f => !f.IsDynamic).Select(f => f.FieldId));
+        var grown = SchemaValidator.AddField(Schema, Field("year", DataType.Int32));
+        Assert.DoesNotContain(skipping.WidenedTo(grown).Fields, f => f.IsDynamic);
+        Assert.Contains(skipping.WidenedTo(grown).Fields, f => f.Name == "year");
+    }
+
+    private static string Names(CollectionSchema schema) => string.Join(", ", schema.Fields.Select(f => $"{f.FieldId}:{f.Name}"));
+
+    [Fact]
     public void A_field_that_is_not_nullable_is_refused_as_Milvus_refuses_it()
     {
         var error = Assert.Throws<MilvusException>(() => SchemaValidator.AddField(Schema, Field("year", DataType.Int32) with { Nullable = false }));
