@@ -85,10 +85,16 @@ internal abstract class RerankProvider(HttpClient http, string name, string? api
     protected void ReadResults(JsonElement results, string scoreProperty, Span<float> scores)
     {
         CheckCount(results.GetArrayLength(), scores.Length);
+        scores.Fill(float.NaN);
         foreach (var result in results.EnumerateArray())
         {
             var index = result.GetProperty("index").GetInt32();
             CheckIndex(index, scores.Length);
+            if (!float.IsNaN(scores[index]))
+            {
+                throw new MilvusException(ErrorCode.ServiceInternal, $"{Kind} provider {Name} answered text {index} twice");
+            }
+
             scores[index] = result.GetProperty(scoreProperty).GetSingle();
         }
     }

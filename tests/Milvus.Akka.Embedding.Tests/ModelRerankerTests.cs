@@ -53,15 +53,17 @@ public sealed class ModelRerankerTests
         Assert.Equal(("http://127.0.0.1:9/v1/rerank", "Bearer sk-v", "bge-reranker"), (request.Uri, request.Authorization, request.Body.GetProperty("model").GetString()));
     }
 
-    [Fact]
-    public async Task An_answer_missing_a_document_is_refused()
+    [Theory]
+    [InlineData("""[{"index":0,"score":1}]""", "rerank provider TEI answered 1 results for 2 texts")]
+    [InlineData("""[{"index":1,"score":1},{"index":1,"score":2}]""", "rerank provider TEI answered text 1 twice")]
+    public async Task An_answer_missing_a_document_is_refused(string answer, string reason)
     {
-        var provider = new RecordingHandler(_ => (HttpStatusCode.OK, """[{"index":0,"score":1}]"""));
+        var provider = new RecordingHandler(_ => (HttpStatusCode.OK, answer));
         var reranker = ModelReranker.Bind("semantic", Params(("provider", "tei"), ("queries", """["q"]"""), ("endpoint", "http://h")),
             TextEmbeddingSettings.Default, new HttpClient(provider));
 
         var refused = await Assert.ThrowsAsync<MilvusException>(() => reranker.ScoreAsync("q", new[] { "a", "b" }, CancellationToken.None));
-        Assert.Contains("rerank provider TEI answered 1 results for 2 texts", refused.Message);
+        Assert.Contains(reason, refused.Message);
     }
 
     public static TheoryData<(string, string)[], ErrorCode, string> Refusals => new()
