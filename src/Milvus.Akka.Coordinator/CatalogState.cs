@@ -257,8 +257,7 @@ public sealed partial record CatalogState(
 
         // The new dynamic field reaches the shards (and the query nodes serving their segments) as an added field does.
         var schema = SchemaValidator.EnableDynamicField(collection.Schema);
-        return Saved(inputs, [altered with { Schema = schema }],
-            [.. collection.AllShardNames.Select(shard => new ConfirmWithShard(new WidenShardSchema(shard, schema)))]);
+        return Saved(inputs, [altered with { Schema = schema }], WidenedOnShards(collection, schema));
     }
 
     public Decision<CatalogState> Decide(AddCollectionField m, CatalogInputs inputs)
@@ -271,9 +270,12 @@ public sealed partial record CatalogState(
 
         // Each field is checked against the schema with the ones before it: a refused field leaves the schema as it was.
         var schema = m.Fields.Aggregate(collection.Schema, SchemaValidator.AddField);
-        return Saved(inputs, [collection with { Schema = schema }],
-            [.. collection.AllShardNames.Select(shard => new ConfirmWithShard(new WidenShardSchema(shard, schema)))]);
+        return Saved(inputs, [collection with { Schema = schema }], WidenedOnShards(collection, schema));
     }
+
+    /// <summary>Every shard of the collection (and the query nodes serving its segments) takes the widened schema before the change is answered.</summary>
+    private static ImmutableArray<Effect> WidenedOnShards(CollectionInfo collection, CollectionSchema schema) =>
+        [.. collection.AllShardNames.Select(shard => new ConfirmWithShard(new WidenShardSchema(shard, schema)))];
 
     public Decision<CatalogState> Decide(AddCollectionFunction m, CatalogInputs inputs) => ChangeFunctions(m.Database, m.Collection, inputs,
         schema => FunctionValidator.Add(schema, m.Function));

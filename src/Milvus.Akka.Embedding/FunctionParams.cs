@@ -36,13 +36,12 @@ internal sealed class FunctionParams(string kind, string function, ImmutableSort
             : throw Invalid($"endpoint {endpoint} is not an http or https URL");
     }
 
-    public bool Truncate => this["truncate"] is { } value
-        ? bool.TryParse(value, out var on) ? on : throw Invalid($"truncate must be true or false, got {value}")
-        : false;
-
-    public string TruncationDirection => this["truncation_direction"] is { } direction
-        ? direction is "Left" or "Right" ? direction : throw Invalid($"truncation_direction must be Left or Right, got {direction}")
-        : "Right";
+    /// <summary>TEI's <c>truncate</c> and <c>truncation_direction</c>.</summary>
+    public TeiTruncation Truncation => new(
+        this["truncate"] is { } value ? bool.TryParse(value, out var on) ? on : throw Invalid($"truncate must be true or false, got {value}") : false,
+        this["truncation_direction"] is { } direction
+            ? direction is "Left" or "Right" ? direction : throw Invalid($"truncation_direction must be Left or Right, got {direction}")
+            : "Right");
 
     public int MaxClientBatchSize(int fallback) => this["max_client_batch_size"] is { } value
         ? int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size > 0
@@ -55,4 +54,18 @@ internal sealed class FunctionParams(string kind, string function, ImmutableSort
         this["credential"] is { } label ? settings.KeyOf(label, function)
         : defaultLabel.Length > 0 ? settings.KeyOf(defaultLabel, function)
         : fallback;
+}
+
+/// <summary>Whether TEI cuts texts longer than its model takes (else it refuses them), and from which end.</summary>
+internal sealed record TeiTruncation(bool Truncate, string Direction)
+{
+    /// <summary>The request's <c>truncate</c> and, when set, <c>truncation_direction</c>.</summary>
+    public void Write(System.Text.Json.Utf8JsonWriter writer)
+    {
+        writer.WriteBoolean("truncate", Truncate);
+        if (Truncate)
+        {
+            writer.WriteString("truncation_direction", Direction);
+        }
+    }
 }

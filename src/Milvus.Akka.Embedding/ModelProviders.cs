@@ -106,6 +106,9 @@ internal abstract class ModelProvider(HttpClient http, string kind, string name,
         }
     }
 
+    /// <summary>The API path <paramref name="path"/> under a provider's endpoint, whether or not it ends with a slash.</summary>
+    protected static Uri Below(Uri endpoint, string path) => new(endpoint.ToString().TrimEnd('/') + "/" + path);
+
     /// <summary>A JSON object written by <paramref name="write"/> (its properties).</summary>
     protected static byte[] Json(Action<Utf8JsonWriter> write)
     {
@@ -228,21 +231,17 @@ internal sealed class OpenAiProvider(HttpClient http, Uri url, string? apiKey, s
 }
 
 /// <summary>Hugging Face Text Embeddings Inference (<c>POST {endpoint}/embed {"inputs": [...]}</c>, answered by one array per text).</summary>
-internal sealed class TeiProvider(HttpClient http, Uri endpoint, string? apiKey, bool truncate, string truncationDirection,
+internal sealed class TeiProvider(HttpClient http, Uri endpoint, string? apiKey, TeiTruncation truncation,
     string ingestionPrompt, string searchPrompt, int maxBatch) : EmbeddingProvider(http, "TEI", apiKey)
 {
     public override int MaxBatch => maxBatch;
 
-    protected override Uri Endpoint { get; } = new(endpoint.ToString().TrimEnd('/') + "/embed");
+    protected override Uri Endpoint { get; } = Below(endpoint, "embed");
 
     protected override byte[] RequestBody(ReadOnlyMemory<string> texts, EmbeddingPurpose purpose) => Json(writer =>
     {
         WriteTexts(writer, "inputs", texts, purpose == EmbeddingPurpose.Search ? searchPrompt : ingestionPrompt);
-        writer.WriteBoolean("truncate", truncate);
-        if (truncate)
-        {
-            writer.WriteString("truncation_direction", truncationDirection);
-        }
+        truncation.Write(writer);
     });
 
     protected override void ReadEmbeddings(JsonElement root, int count, Span<float> destination, int dim)

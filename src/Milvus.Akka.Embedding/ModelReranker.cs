@@ -50,7 +50,7 @@ public sealed class ModelReranker
         var endpoint = parameters.Endpoint(providerName);
         var key = parameters.Key("", null);
         RerankProvider provider = providerName == "tei"
-            ? new TeiRerankProvider(http, endpoint, key, parameters.Truncate, parameters.TruncationDirection, parameters.MaxClientBatchSize(32))
+            ? new TeiRerankProvider(http, endpoint, key, parameters.Truncation, parameters.MaxClientBatchSize(32))
             : new VllmRerankProvider(http, endpoint, key, parameters["model_name"], parameters.MaxClientBatchSize(128));
         return new ModelReranker(queries, provider, settings.MaxConcurrentCalls);
     }
@@ -101,22 +101,18 @@ internal abstract class RerankProvider(HttpClient http, string name, string? api
 }
 
 /// <summary>Text Embeddings Inference (<c>POST {endpoint}/rerank {"query", "texts": [...]}</c>, answered by <c>[{"index", "score"}]</c>).</summary>
-internal sealed class TeiRerankProvider(HttpClient http, Uri endpoint, string? apiKey, bool truncate, string truncationDirection, int maxBatch)
+internal sealed class TeiRerankProvider(HttpClient http, Uri endpoint, string? apiKey, TeiTruncation truncation, int maxBatch)
     : RerankProvider(http, "TEI", apiKey)
 {
     public override int MaxBatch => maxBatch;
 
-    protected override Uri Endpoint { get; } = new(endpoint.ToString().TrimEnd('/') + "/rerank");
+    protected override Uri Endpoint { get; } = Below(endpoint, "rerank");
 
     protected override byte[] RequestBody(string query, ReadOnlyMemory<string> documents) => Json(writer =>
     {
         writer.WriteString("query", query);
         WriteTexts(writer, "texts", documents, "");
-        writer.WriteBoolean("truncate", truncate);
-        if (truncate)
-        {
-            writer.WriteString("truncation_direction", truncationDirection);
-        }
+        truncation.Write(writer);
     });
 
     protected override void ReadScores(JsonElement root, Span<float> scores) => ReadResults(root, "score", scores);
@@ -127,7 +123,7 @@ internal sealed class VllmRerankProvider(HttpClient http, Uri endpoint, string? 
 {
     public override int MaxBatch => maxBatch;
 
-    protected override Uri Endpoint { get; } = new(endpoint.ToString().TrimEnd('/') + "/v1/rerank");
+    protected override Uri Endpoint { get; } = Below(endpoint, "v1/rerank");
 
     protected override byte[] RequestBody(string query, ReadOnlyMemory<string> documents) => Json(writer =>
     {

@@ -69,8 +69,8 @@ public sealed class TextEmbeddingFunction
                     $"text embedding function {function.Name}: provider TEI is turned off on this node (milvus.proxy.text-embedding.providers.tei.enabled)");
             }
 
-            provider = new TeiProvider(http, parameters.Endpoint("TEI"), parameters.Key(settings.Tei.Credential, null), parameters.Truncate,
-                parameters.TruncationDirection, parameters["ingestion_prompt"] ?? "", parameters["search_prompt"] ?? "", parameters.MaxClientBatchSize(32));
+            provider = new TeiProvider(http, parameters.Endpoint("TEI"), parameters.Key(settings.Tei.Credential, null), parameters.Truncation,
+                parameters["ingestion_prompt"] ?? "", parameters["search_prompt"] ?? "", parameters.MaxClientBatchSize(32));
         }
 
         return new TextEmbeddingFunction(function.Name, dim, provider, settings.MaxConcurrentCalls);

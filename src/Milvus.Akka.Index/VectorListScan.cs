@@ -24,11 +24,10 @@ public static class VectorListScan
         var binary = rows.ElementType == DataType.BinaryVector;
         var elementMetric = metric.ElementMetric();
         var higherIsBetter = elementMetric.HigherIsBetter();
-        var dim = rows.Dim;
         // Where each row's elements start in one numbering of all elements: an element-level hit's id.
         var starts = rows.ElementStarts();
 
-        var decoded = binary || rows.ElementType == DataType.FloatVector ? [] : new float[MaxLength(rows) * dim];
+        var decoded = binary || rows.ElementType == DataType.FloatVector ? [] : new float[MaxLength(rows) * rows.Dim];
         var firstVector = 0;
         for (var q = 0; q < nq; q++)
         {
@@ -54,9 +53,7 @@ public static class VectorListScan
                             continue;
                         }
 
-                        var score = binary
-                            ? Distances.Score(elementMetric, rawQueries![firstVector], rows.Values[row].AsSpan(element * rows.VectorBytes, rows.VectorBytes))
-                            : Distances.Score(elementMetric, queries.Slice(firstVector * dim, dim), floats.Slice(element * dim, dim));
+                        var score = ElementScore(rows, elementMetric, row, element, floats, queries, rawQueries, firstVector);
                         top.Push(starts[row] + element, higherIsBetter ? -score : score);
                     }
                 }
@@ -68,9 +65,7 @@ public static class VectorListScan
                         var bestOfVector = higherIsBetter ? float.NegativeInfinity : float.PositiveInfinity;
                         for (var element = 0; element < length; element++)
                         {
-                            var score = binary
-                                ? Distances.Score(elementMetric, rawQueries![firstVector + v], rows.Values[row].AsSpan(element * rows.VectorBytes, rows.VectorBytes))
-                                : Distances.Score(elementMetric, queries.Slice((firstVector + v) * dim, dim), floats.Slice(element * dim, dim));
+                            var score = ElementScore(rows, elementMetric, row, element, floats, queries, rawQueries, firstVector + v);
                             bestOfVector = higherIsBetter ? Math.Max(bestOfVector, score) : Math.Min(bestOfVector, score);
                         }
 
@@ -108,6 +103,15 @@ public static class VectorListScan
             firstVector += vectorCount;
         }
     }
+
+    /// <summary>
+    /// The score of element <paramref name="element"/> of <paramref name="row"/> (its vectors as float32 in
+    /// <paramref name="floats"/>, unless binary) against query vector <paramref name="vector"/>.
+    /// </summary>
+    private static float ElementScore(VectorArrayColumn rows, MetricType metric, int row, int element, ReadOnlySpan<float> floats,
+        ReadOnlySpan<float> queries, byte[][]? rawQueries, int vector) => rows.ElementType == DataType.BinaryVector
+        ? Distances.Score(metric, rawQueries![vector], rows.Values[row].AsSpan(element * rows.VectorBytes, rows.VectorBytes))
+        : Distances.Score(metric, queries.Slice(vector * rows.Dim, rows.Dim), floats.Slice(element * rows.Dim, rows.Dim));
 
     /// <summary>Rows without elements share their start with the next row; the element belongs to the last of them.</summary>
     private static int LastStartingAt(int[] starts, int index)

@@ -43,12 +43,8 @@ public sealed partial class MilvusProxy
         Dictionary<string, Column>? completed = null;
         foreach (var function in schema.Functions.Where(f => f.Type == FunctionType.TextEmbedding))
         {
-            var output = schema.FindField(function.OutputFieldNames[0])!;
-            RefuseSentOutput(function, columns);
-
-            if (!columns.TryGetValue(function.InputFieldNames[0], out var input) || input is not StringColumn texts)
+            if (InputTexts(function, columns) is not { } texts)
             {
-                // The row validator reports the missing or mistyped input field.
                 continue;
             }
 
@@ -61,6 +57,7 @@ public sealed partial class MilvusProxy
                 }
             }
 
+            var output = schema.FindField(function.OutputFieldNames[0])!;
             var vectors = await Bind(function, output).EmbedAsync(texts.Values, EmbeddingPurpose.Ingest, cancellationToken);
             completed ??= new Dictionary<string, Column>(columns);
             completed[output.Name] = new VectorColumn<float>(DataType.FloatVector, output.Dim, vectors);

@@ -31,12 +31,8 @@ public sealed partial class MilvusProxy
         var completed = new Dictionary<string, Column>(columns);
         foreach (var function in schema.Functions.Where(f => f.Type == FunctionType.Bm25))
         {
-            var output = function.OutputFieldNames[0];
-            RefuseSentOutput(function, columns);
-
-            if (!columns.TryGetValue(function.InputFieldNames[0], out var input) || input is not StringColumn texts)
+            if (InputTexts(function, columns) is not { } texts)
             {
-                // The row validator reports the missing or mistyped input field.
                 continue;
             }
 
@@ -48,20 +44,25 @@ public sealed partial class MilvusProxy
                 rows[i] = SparseVectors.Row([.. counts.Select(c => KeyValuePair.Create(c.Key, (float)c.Value))]);
             }
 
-            completed[output] = new SparseVectorColumn(rows);
+            completed[function.OutputFieldNames[0]] = new SparseVectorColumn(rows);
         }
 
         return completed;
     }
 
-    /// <summary>A function's output is the server's to compute: a client may not send it, as in Milvus.</summary>
-    private static void RefuseSentOutput(FunctionSchema function, IReadOnlyDictionary<string, Column> columns)
+    /// <summary>
+    /// The texts a function computes its output from, or null when the request lacks them or sends another type (the
+    /// row validator reports that). A function's output is the server's to compute: a client may not send it, as in Milvus.
+    /// </summary>
+    private static StringColumn? InputTexts(FunctionSchema function, IReadOnlyDictionary<string, Column> columns)
     {
         if (columns.ContainsKey(function.OutputFieldNames[0]))
         {
             throw new MilvusException(ErrorCode.ParameterInvalid,
                 $"field {function.OutputFieldNames[0]} is the output of function {function.Name}: the server computes it, do not provide it");
         }
+
+        return columns.TryGetValue(function.InputFieldNames[0], out var input) ? input as StringColumn : null;
     }
 
     /// <summary>

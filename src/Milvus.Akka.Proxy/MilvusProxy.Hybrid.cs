@@ -31,7 +31,7 @@ public sealed partial class MilvusProxy
         var model = request.Ranker as ModelRanker;
         var reranker = model is null ? null : BindReranker(model, nq);
         // The field the ranker reads comes back with every search's hits.
-        var rankField = decay?.InputFieldOf(info.Schema) ?? model?.InputFieldOf(info.Schema);
+        var rankField = (request.Ranker as FieldRanker)?.InputFieldOf(info.Schema);
         var read = await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, iterator: false, cancellationToken);
         var parts = await Task.WhenAll(request.Searches.Select(s => SearchAsync(s with
         {
@@ -168,25 +168,40 @@ public sealed record WeightedRanker(ImmutableArray<float> Weights, bool Normaliz
 
 public enum DecayCurve { Gauss, Exp, Linear }
 
+/// <summary>A reranker that reads a field of every hit, <see cref="InputField"/>, which the searches return with their hits.</summary>
+public abstract record FieldRanker(string InputField) : HybridRanker
+{
+    /// <summary>The reranker's name in messages ("decay", "model").</summary>
+    protected abstract string Kind { get; }
+
+    /// <summary>Why the reranker cannot read <paramref name="field"/>, or null when it can.</summary>
+    protected abstract string? Refusal(FieldSchema field);
+
+    /// <summary>The field the reranker reads; refused when the collection has no such field or it is of a type the reranker cannot read.</summary>
+    public FieldSchema InputFieldOf(CollectionSchema schema)
+    {
+        var field = schema.FindField(InputField)
+            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"the {Kind} reranker's input field '{InputField}' does not exist in collection {schema.Name}");
+        return Refusal(field) is { } refusal ? throw new MilvusException(ErrorCode.ParameterInvalid, refusal) : field;
+    }
+}
+
 /// <summary>
 /// Milvus 2.6's model reranker (a rerank function with reranker "model"): the searches' hits are the candidates, and a
 /// reranking model at a provider (<see cref="Embedding.ModelReranker"/>) scores each candidate's
 /// <see cref="InputField"/> text against the query's text; that score ranks them and is the hit's score.
 /// </summary>
-public sealed record ModelRanker(string Name, string InputField, ImmutableSortedDictionary<string, string> Params) : HybridRanker
+public sealed record ModelRanker(string Name, string InputField, ImmutableSortedDictionary<string, string> Params) : FieldRanker(InputField)
 {
+    protected override string Kind => "model";
+
     /// <summary>Only gathers the candidates: the model's score replaces whatever they are fused to.</summary>
     public override float Score(int search, int rank, float score, MetricType metric) => score;
 
-    /// <summary>The VarChar field whose texts the model reads; refused when the collection has no such field.</summary>
-    public FieldSchema InputFieldOf(CollectionSchema schema)
-    {
-        var field = schema.FindField(InputField)
-            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"the model reranker's input field '{InputField}' does not exist in collection {schema.Name}");
-        return field.DataType == DataType.VarChar
-            ? field
-            : throw new MilvusException(ErrorCode.ParameterInvalid, $"Rerank model only supports varchar input field, but got {field.DataType} field '{field.Name}'");
-    }
+    /// <summary>The model reads VarChar texts.</summary>
+    protected override string? Refusal(FieldSchema field) => field.DataType == DataType.VarChar
+        ? null
+        : $"Rerank model only supports varchar input field, but got {field.DataType} field '{field.Name}'";
 }
 
 /// <summary>
@@ -196,8 +211,11 @@ public sealed record ModelRanker(string Name, string InputField, ImmutableSorted
 /// <see cref="Origin"/> beyond <see cref="Offset"/>, reaching <see cref="Decay"/> at <see cref="Scale"/>
 /// (gauss and exp keep falling towards 0; linear stops at <see cref="Decay"/>).
 /// </summary>
-public sealed record DecayRanker(DecayCurve Curve, string InputField, double Origin, double Scale, double Offset = 0, double Decay = 0.5) : HybridRanker
+public sealed record DecayRanker(DecayCurve Curve, string InputField, double Origin, double Scale, double Offset = 0, double Decay = 0.5)
+    : FieldRanker(InputField)
 {
+    protected override string Kind => "decay";
+
     public override float Score(int search, int rank, float score, MetricType metric) => metric switch
     {
         MetricType.Cosine or MetricType.IP or MetricType.Bm25 => score,
@@ -215,16 +233,10 @@ public sealed record DecayRanker(DecayCurve Curve, string InputField, double Ori
         });
     }
 
-    /// <summary>The numeric field the factor reads; refused when the collection has no such field.</summary>
-    public FieldSchema InputFieldOf(CollectionSchema schema)
-    {
-        var field = schema.FindField(InputField)
-            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"the decay reranker's input field '{InputField}' does not exist in collection {schema.Name}");
-        return field.DataType.IsNumeric()
-            ? field
-            : throw new MilvusException(ErrorCode.ParameterInvalid,
-                $"Decay rerank: unsupported input field type:{field.DataType}, only support numberic field");
-    }
+    /// <summary>The factor reads numbers.</summary>
+    protected override string? Refusal(FieldSchema field) => field.DataType.IsNumeric()
+        ? null
+        : $"Decay rerank: unsupported input field type:{field.DataType}, only support numberic field";
 
     /// <summary>A hit's value of the input field; a null reads 0.</summary>
     public static double NumericValue(Column column, int row) => column.IsNull(row) ? 0 : column switch

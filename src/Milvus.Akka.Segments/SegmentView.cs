@@ -325,7 +325,7 @@ public sealed class SegmentView
         var options = new SearchOptions { Params = plan.Params, Allow = entries };
         if (elementLevel)
         {
-            SearchEntries(built.Index, plan.Queries, plan.RawQueries, plan.TopK, options, offsets, scores);
+            SearchIndex(built.Index, plan.FieldId, plan.Queries, plan.RawQueries, plan.Nq, plan.TopK, options, offsets, scores);
             for (var i = 0; i < offsets.Length; i++)
             {
                 elements![i] = offsets[i] >= 0 ? built.ElementOfEntry![offsets[i]] : 0;
@@ -342,7 +342,8 @@ public sealed class SegmentView
         {
             var count = plan.QueryLengths![q];
             var found = new int[count * k];
-            SearchEntries(built.Index, plan.Queries.AsSpan(first * dim, count * dim), plan.RawQueries?[first..(first + count)], k, options, found, new float[found.Length]);
+            SearchIndex(built.Index, plan.FieldId, plan.Queries.AsSpan(first * dim, count * dim), plan.RawQueries?[first..(first + count)], count, k, options,
+                found, new float[found.Length]);
             built.ToRows(found);
             var candidates = new Bitset(RowCount);
             foreach (var row in found)
@@ -369,8 +370,15 @@ public sealed class SegmentView
 
     private const int MinEmbeddingListCandidates = 256;
 
-    /// <summary>The best <paramref name="k"/> entries of <paramref name="index"/> for each float (or binary, <paramref name="raw"/>) query vector.</summary>
-    private static void SearchEntries(IFieldIndex index, ReadOnlySpan<float> floats, byte[][]? raw, int k, SearchOptions options, Span<int> offsets, Span<float> scores)
+    private static void SearchIndex(IFieldIndex index, SearchPlan plan, SearchOptions options, int[] offsets, float[] scores) =>
+        SearchIndex(index, plan.FieldId, plan.Queries, plan.RawQueries, plan.Nq, plan.TopK, options, offsets, scores);
+
+    /// <summary>
+    /// The best <paramref name="k"/> entries of <paramref name="index"/> for each of <paramref name="queryCount"/> query
+    /// vectors: <paramref name="floats"/> for float indexes, one <paramref name="raw"/> vector each for binary and sparse ones.
+    /// </summary>
+    private static void SearchIndex(IFieldIndex index, long fieldId, ReadOnlySpan<float> floats, byte[][]? raw, int queryCount, int k,
+        SearchOptions options, Span<int> offsets, Span<float> scores)
     {
         switch (index)
         {
@@ -378,39 +386,23 @@ public sealed class SegmentView
                 vectors.Search(floats, k, options, offsets, scores);
                 break;
             case IBinaryVectorIndex binary:
-                binary.Search(raw!.SelectMany(q => q).ToArray(), k, options, offsets, scores);
-                break;
-            default:
-                throw new MilvusException(ErrorCode.ServiceInternal, $"no search of struct vectors through index {index.GetType().Name}");
-        }
-    }
-
-    private static void SearchIndex(IFieldIndex index, SearchPlan plan, SearchOptions options, int[] offsets, float[] scores)
-    {
-        switch (index)
-        {
-            case IVectorIndex floats:
-                floats.Search(plan.Queries, plan.TopK, options, offsets, scores);
-                break;
-            case IBinaryVectorIndex binary:
-                binary.Search(ConcatQueries(plan), plan.TopK, options, offsets, scores);
+                binary.Search(Concat(RawQueries(raw, queryCount, fieldId)), k, options, offsets, scores);
                 break;
             case ISparseVectorIndex sparse:
-                sparse.Search(RawQueriesOf(plan), plan.TopK, options, offsets, scores);
+                sparse.Search(RawQueries(raw, queryCount, fieldId), k, options, offsets, scores);
                 break;
             default:
                 throw new MilvusException(ErrorCode.ServiceInternal, $"no search for index {index.GetType().Name}");
         }
     }
 
-    private static byte[][] RawQueriesOf(SearchPlan plan) => plan.RawQueries is { Length: > 0 } raw && raw.Length == plan.Nq
+    private static byte[][] RawQueries(byte[][]? raw, int queryCount, long fieldId) => raw is { Length: > 0 } && raw.Length == queryCount
         ? raw
-        : throw new MilvusException(ErrorCode.ParameterInvalid, $"the search of field {plan.FieldId} needs {plan.Nq} binary or sparse query vectors");
+        : throw new MilvusException(ErrorCode.ParameterInvalid, $"the search of field {fieldId} needs {queryCount} binary or sparse query vectors");
 
     /// <summary>Binary queries row after row, as the binary indexes take them.</summary>
-    private static byte[] ConcatQueries(SearchPlan plan)
+    private static byte[] Concat(byte[][] raw)
     {
-        var raw = RawQueriesOf(plan);
         var result = new byte[raw.Sum(q => q.Length)];
         var offset = 0;
         foreach (var query in raw)

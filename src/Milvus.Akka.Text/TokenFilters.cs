@@ -67,18 +67,7 @@ internal sealed class CharacterClassFilter(Func<Rune, bool> allowed) : TokenFilt
     public static readonly CharacterClassFilter CnCharOnly = new(IsChinese);
     public static readonly CharacterClassFilter CnAlphaNumOnly = new(rune => IsAsciiLetterOrDigit(rune) || IsChinese(rune));
 
-    public override bool Apply(Span<char> buffer, ref int length)
-    {
-        foreach (var rune in ((ReadOnlySpan<char>)buffer[..length]).EnumerateRunes())
-        {
-            if (!allowed(rune))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    public override bool Apply(Span<char> buffer, ref int length) => Runes.All(buffer[..length], allowed);
 
     private static bool IsAsciiLetterOrDigit(Rune rune) => rune.IsAscii && char.IsAsciiLetterOrDigit((char)rune.Value);
 
@@ -92,20 +81,28 @@ internal sealed class RemovePunctuationFilter : TokenFilter
 {
     public static readonly RemovePunctuationFilter Instance = new();
 
-    public override bool Apply(Span<char> buffer, ref int length)
+    public override bool Apply(Span<char> buffer, ref int length) => !Runes.All(buffer[..length], IsPunctuation);
+
+    /// <summary>ASCII punctuation as Rust's is_ascii_punctuation counts it ($, +, &lt;, =, &gt;, ^, `, |, ~ included), else Unicode's.</summary>
+    private static bool IsPunctuation(Rune rune) => rune.IsAscii
+        ? rune.Value is (>= 0x21 and <= 0x2F) or (>= 0x3A and <= 0x40) or (>= 0x5B and <= 0x60) or (>= 0x7B and <= 0x7E)
+        : Rune.IsPunctuation(rune);
+}
+
+internal static class Runes
+{
+    /// <summary>Whether every character of <paramref name="token"/> (surrogate pairs as one) satisfies <paramref name="test"/>.</summary>
+    public static bool All(ReadOnlySpan<char> token, Func<Rune, bool> test)
     {
-        foreach (var rune in ((ReadOnlySpan<char>)buffer[..length]).EnumerateRunes())
+        foreach (var rune in token.EnumerateRunes())
         {
-            // ASCII punctuation as Rust's is_ascii_punctuation counts it ($, +, <, =, >, ^, `, |, ~ included).
-            var punctuation = rune.IsAscii ? rune.Value is (>= 0x21 and <= 0x2F) or (>= 0x3A and <= 0x40) or (>= 0x5B and <= 0x60) or (>= 0x7B and <= 0x7E)
-                : Rune.IsPunctuation(rune);
-            if (!punctuation)
+            if (!test(rune))
             {
-                return true;
+                return false;
             }
         }
 
-        return false;
+        return true;
     }
 }
 
