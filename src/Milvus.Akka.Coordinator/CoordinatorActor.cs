@@ -10,7 +10,8 @@ namespace Milvus.Akka.Coordinator;
 /// addressing the singleton. The children are <see cref="TimestampActor"/> (timestamp oracle and ids, the write
 /// path), <see cref="CatalogActor"/> (databases, collections, partitions, indexes, aliases, load state, security),
 /// <see cref="SegmentsActor"/> (segment bookkeeping, index builds, segment and shard placement, distribution),
-/// <see cref="CompactionActor"/> (compaction scheduling), <see cref="ImportsActor"/> (bulk import jobs) and
+/// <see cref="CompactionActor"/> (compaction scheduling), <see cref="ImportsActor"/> (bulk import and restore jobs),
+/// <see cref="SnapshotsActor"/> (collection snapshots) and
 /// <see cref="GarbageCollectorActor"/> (deleting dropped data). Replies go from the child straight to the sender. The children share no state: the catalog hands its
 /// <see cref="CatalogView"/> to segments and compaction, and segments hands its <see cref="SegmentView"/> to
 /// compaction, both through here, in the order they were made.
@@ -32,6 +33,7 @@ public sealed class CoordinatorActor : ReceiveActor
         var compaction = Context.ActorOf(CompactionActor.Props(meta, settings.Compaction, shardRegion, timestamps, catalog, segments), "compaction");
         Context.ActorOf(GarbageCollectorActor.Props(meta, objects, settings.Gc, segments), "gc");
         var imports = Context.ActorOf(ImportsActor.Props(meta, settings.ImportRetention, timestamps), "imports");
+        var snapshots = Context.ActorOf(SnapshotsActor.Props(meta, timestamps), "snapshots");
 
         Receive<AllocateTimestamps>(timestamps.Forward);
         Receive<AllocateIds>(timestamps.Forward);
@@ -69,6 +71,13 @@ public sealed class CoordinatorActor : ReceiveActor
         Receive<ReportImportProgress>(imports.Forward);
         Receive<GetImportJob>(imports.Forward);
         Receive<ListImportJobs>(imports.Forward);
+
+        Receive<RecordSnapshot>(snapshots.Forward);
+        Receive<GetSnapshot>(snapshots.Forward);
+        Receive<ListSnapshots>(snapshots.Forward);
+        Receive<DropSnapshot>(snapshots.Forward);
+        Receive<PinSnapshot>(snapshots.Forward);
+        Receive<UnpinSnapshot>(snapshots.Forward);
 
         // The console's list of work: flushes and index builds are the segments child's, compactions the compaction child's.
         Receive<GetTaskHistory>(m => Task.WhenAll(segments.Ask<TaskHistory>(m, TaskHistoryTimeout), compaction.Ask<TaskHistory>(m, TaskHistoryTimeout))

@@ -25,7 +25,7 @@ public sealed record ImportJobs(ImmutableSortedDictionary<long, ImportJob> Jobs,
     public Decision<ImportJobs> Create(long jobId, CreateImportJob request, DateTimeOffset now)
     {
         var job = new ImportJob(jobId, request.Database, request.CollectionId, request.CollectionName, request.Partition, request.Files, request.Node,
-            ImportJobState.Pending, 0, 0, "", now, null);
+            ImportJobState.Pending, 0, 0, "", now, null) { Snapshot = request.Snapshot };
         return (this with { Jobs = Jobs.Add(jobId, job) }).Expire(now, [Put(job), new Reply(job)]);
     }
 
@@ -64,7 +64,8 @@ public sealed record ImportJobs(ImmutableSortedDictionary<long, ImportJob> Jobs,
 
     public ImportJobList List(ListImportJobs request)
     {
-        var jobs = Jobs.Values.Where(j => j.Database == request.Database && (request.CollectionId == 0 || j.CollectionId == request.CollectionId)).ToList();
+        var jobs = Jobs.Values.Where(j => j.Database == request.Database && (request.CollectionId == 0 || j.CollectionId == request.CollectionId)
+            && j.Snapshot.Length > 0 == request.Restores).ToList();
         return new ImportJobList([.. request.Limit > 0 && jobs.Count > request.Limit ? jobs.Skip(jobs.Count - request.Limit) : jobs]);
     }
 

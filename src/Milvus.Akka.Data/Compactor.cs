@@ -4,6 +4,7 @@ using Milvus.Akka.Cluster;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Storage;
+using Milvus.Akka.Segments;
 using Milvus.Akka.Storage.Segments;
 using Milvus.Akka.Streaming;
 

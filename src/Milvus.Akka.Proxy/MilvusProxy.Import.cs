@@ -138,7 +138,7 @@ public sealed partial class MilvusProxy
         long size = 0;
         foreach (var file in job.Files)
         {
-            size += (await importObjects.StatAsync(file) ?? throw new MilvusException(ErrorCode.ImportFailed, $"file {file} is not in object storage")).Size;
+            size += (await objects.StatAsync(file) ?? throw new MilvusException(ErrorCode.ImportFailed, $"file {file} is not in object storage")).Size;
         }
 
         if (size > settings.Import.MaxJobBytes)
@@ -151,7 +151,7 @@ public sealed partial class MilvusProxy
         var batches = new List<RowBatch>();
         foreach (var file in job.Files)
         {
-            var bytes = await importObjects.GetAsync(file);
+            var bytes = await objects.GetAsync(file);
             var rows = IsParquet(file)
                 ? ParquetImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows)
                 : JsonImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows);

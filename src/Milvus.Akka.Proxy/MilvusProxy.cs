@@ -17,10 +17,10 @@ namespace Milvus.Akka.Proxy;
 /// the coordinator off the data path (<see cref="CoordinatorClient"/>: cached metadata, id and timestamp blocks).
 /// Every failure is a <see cref="MilvusException"/> with a Milvus status code.
 /// </summary>
-/// <param name="importObjects">The cluster's object storage, which bulk imports read their files from.</param>
-/// <param name="importNode">This node as import jobs name it (<see cref="ImportJob.NodeName"/>).</param>
+/// <param name="objects">The cluster's object storage: bulk imports read their files from it, snapshots keep their segment copies in it.</param>
+/// <param name="importNode">This node as import and restore jobs name it (<see cref="ImportJob.NodeName"/>).</param>
 public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRegion, ProxySettings settings, RouteChanges routeChanges,
-    LocalShards localShards, IObjectStore importObjects, string importNode)
+    LocalShards localShards, IObjectStore objects, string importNode)
 {
 
     private readonly CoordinatorClient _coordinator = new(coordinator, settings, routeChanges);

@@ -11,7 +11,7 @@ namespace Milvus.Akka.Storage;
 /// delta_log/{collectionId}/{partitionId}/{segmentId}/{logId}             deletes that hit the segment after it sealed
 /// segment_manifest/{collectionId}/{partitionId}/{segmentId}.json         the segment's file list with sizes and checksums
 /// index_files/{collectionId}/{segmentId}/{fieldId}/{buildId}/{fileName}  one vector or scalar index build
-/// snapshots/{collectionId}/{snapshotId}/{fileName}                       collection snapshots (backup/restore)
+/// snapshots/{collectionId}/{snapshotId}/{fileName}                       collection snapshots: copies of their segments
 /// </code>
 /// Ids are written in invariant decimal. Prefixes end with '/' so that segment 1 never matches segment 10.
 /// </summary>
@@ -58,7 +58,10 @@ public static class ObjectPaths
         Join(IndexFilesRoot, collectionId, segmentId) + "/",
     ];
 
-    /// <summary>The prefixes holding every file of one collection, for garbage collection after a drop.</summary>
+    /// <summary>
+    /// The prefixes holding every file of one collection, for garbage collection after a drop. Not its snapshots: a
+    /// snapshot outlives its collection (restoring one after a drop is what it is for) until DropSnapshot.
+    /// </summary>
     public static IReadOnlyList<string> CollectionPrefixes(long collectionId) =>
     [
         Join(InsertLogRoot, collectionId) + "/",
@@ -66,7 +69,6 @@ public static class ObjectPaths
         Join(DeltaLogRoot, collectionId) + "/",
         Join(SegmentManifestRoot, collectionId) + "/",
         Join(IndexFilesRoot, collectionId) + "/",
-        Join(SnapshotsRoot, collectionId) + "/",
     ];
 
     private static string Join(string root, params ReadOnlySpan<long> ids)

@@ -99,4 +99,16 @@ public sealed class ImportJobsTests
         Assert.Equal([3L, 5], jobs.List(new ListImportJobs("default", 7, 2)).Jobs.Select(j => j.JobId));
         Assert.Equal([1L, 2, 3, 5], jobs.List(new ListImportJobs("default", 0, 0)).Jobs.Select(j => j.JobId));
     }
+
+    [Fact]
+    public void Restore_jobs_keep_their_snapshot_and_are_listed_apart_from_imports()
+    {
+        var restore = Empty.Create(1, Request() with { Snapshot = "nightly" }, Now);
+        var jobs = restore.State.Create(2, Request(), Now).State;
+
+        Assert.Equal("nightly", Stored(restore, 1).Snapshot);
+        Assert.Equal([2L], jobs.List(new ListImportJobs("default", 7, 0)).Jobs.Select(j => j.JobId));
+        Assert.Equal([1L], jobs.List(new ListImportJobs("default", 7, 0, Restores: true)).Jobs.Select(j => j.JobId));
+        Assert.Equal([1L], jobs.List(new ListImportJobs("default", 0, 0, Restores: true)).Jobs.Select(j => j.JobId));
+    }
 }

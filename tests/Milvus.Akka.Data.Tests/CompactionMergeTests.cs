@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using FsCheck.Xunit;
 using Milvus.Akka.Common;
+using Milvus.Akka.Segments;
 using Milvus.Akka.Storage.Segments;
 using static Milvus.Akka.TestSupport.QueryFixtures;
 using TestCollections = Milvus.Akka.TestSupport.TestCollections;

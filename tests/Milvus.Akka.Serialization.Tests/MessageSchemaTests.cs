@@ -146,6 +146,15 @@ public sealed class MessageSchemaTests(SerializationFixture fixture) : IClassFix
         ["lij1"] = Coordinator.Wire.ListImportJobs.Parser,
         ["ij1"] = Coordinator.Wire.ImportJobReply.Parser,
         ["ijl1"] = Coordinator.Wire.ImportJobList.Parser,
+        ["csn1"] = Coordinator.Wire.CollectionSnapshotReply.Parser,
+        ["rsn1"] = Coordinator.Wire.RecordSnapshot.Parser,
+        ["gsn1"] = Coordinator.Wire.SnapshotName.Parser,
+        ["dsn1"] = Coordinator.Wire.SnapshotName.Parser,
+        ["lsn1"] = Coordinator.Wire.ListSnapshots.Parser,
+        ["snl1"] = Coordinator.Wire.SnapshotList.Parser,
+        ["psn1"] = Coordinator.Wire.PinSnapshot.Parser,
+        ["spn1"] = Coordinator.Wire.SnapshotPin.Parser,
+        ["usn1"] = Coordinator.Wire.SnapshotPin.Parser,
     };
 
     /// <summary>src/Milvus.Akka.Cluster/Serialization/cluster_messages.proto, by manifest.</summary>

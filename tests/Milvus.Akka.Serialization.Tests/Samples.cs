@@ -106,6 +106,9 @@ public static class Samples
     public static readonly ImportJob RunningImportJob = new(9101, "default", 43, "events", "", ["e.json"], ImportNode,
         ImportJobState.Importing, 0, 0, "", DateTimeOffset.FromUnixTimeMilliseconds(1_750_000_010_000), null);
 
+    /// <summary>A restore job (RestoreSnapshot), an import over a snapshot's segments.</summary>
+    public static readonly ImportJob RestoreJob = RunningImportJob with { JobId = 9102, Files = ["snapshots/42/9200/7001.manifest.json"], Snapshot = "nightly" };
+
     public static readonly SegmentInfo UnindexedSegment = new(7002, 42, 43, "42_1", 3, "files/42/43/7002/manifest",
         ImmutableDictionary<long, string>.Empty, 449_000_000_456);
 
@@ -117,6 +120,11 @@ public static class Samples
 
     public static readonly CollectionInfo Collection = new(42, "default", "books", Schema, 2, ConsistencyLevel.Session,
         [new PartitionInfo(43, "_default", 1), new PartitionInfo(44, "2024", 2)], [Index], ["novels", "library"], Properties, 449_000_000_000, true);
+
+    /// <summary>A pinned snapshot of <see cref="Collection"/> with two segment copies.</summary>
+    public static readonly CollectionSnapshot Snapshot = new(9200, "nightly", "before reindex", Collection, 449_000_002_000,
+        [new SnapshotSegment(7001, 43, "snapshots/42/9200/7001.manifest.json", 1500), new SnapshotSegment(7002, 43, "snapshots/42/9200/7002.manifest.json", 3)],
+        [new SnapshotPin(9201, DateTimeOffset.FromUnixTimeMilliseconds(1_750_000_060_000))], DateTimeOffset.FromUnixTimeMilliseconds(1_750_000_000_000));
 
     /// <summary>
     /// The sample collection with a Geometry field and a Timestamptz field (a default instant, nullable) in a named time
@@ -388,6 +396,22 @@ public static class Samples
         new("ImportJob/running", RunningImportJob),
         new("ImportJobList", new ImportJobList([FinishedImportJob, RunningImportJob])),
         new("ImportJobList/empty", new ImportJobList([])),
+        new("CreateImportJob/restore", new CreateImportJob("default", 44, "books_restored", "", ["snapshots/42/9200/7001.manifest.json"], ImportNode)
+        {
+            Snapshot = "nightly",
+        }),
+        new("ListImportJobs/restores", new ListImportJobs("default", 44, 0, Restores: true)),
+        new("ImportJob/restore", RestoreJob),
+        new("CollectionSnapshot", Snapshot),
+        new("CollectionSnapshot/empty", Snapshot with { Segments = [], Pins = [], Description = "" }),
+        new("RecordSnapshot", new RecordSnapshot(Snapshot)),
+        new("GetSnapshot", new GetSnapshot("default", "books", "nightly")),
+        new("ListSnapshots", new ListSnapshots("default", "books")),
+        new("SnapshotList", new SnapshotList([Snapshot])),
+        new("DropSnapshot", new DropSnapshot("default", "books", "nightly")),
+        new("PinSnapshot", new PinSnapshot("default", "books", "nightly", 60)),
+        new("SnapshotPinned", new SnapshotPinned(9201)),
+        new("UnpinSnapshot", new UnpinSnapshot(9201)),
 
         // Query nodes.
         new("LoadSegment", new LoadSegment(Segment, Schema, Int64Keys(5, 6), [100, 200])),

@@ -39,6 +39,8 @@ public sealed class StoredFormatGoldenTests(SerializationFixture fixture) : ICla
                 DateTimeOffset.FromUnixTimeMilliseconds(1_750_000_000_123)), b => CompactionCodec.Decode(b)),
             ["import-job"] = (Samples.FinishedImportJob, b => CatalogCodec.DecodeImportJob(b)),
             ["import-job-running"] = (Samples.RunningImportJob, b => CatalogCodec.DecodeImportJob(b)),
+            ["import-job-restore"] = (Samples.RestoreJob, b => CatalogCodec.DecodeImportJob(b)),
+            ["snapshot"] = (Samples.Snapshot, b => CatalogCodec.DecodeSnapshot(b)),
             ["compaction-executing"] = (new CompactionRecord(8005, 42, [new CompactionPlan(8006, [7001], 7200, CompactionPlanState.Executing)], null),
                 b => CompactionCodec.Decode(b)),
         }.ToImmutableSortedDictionary(StringComparer.Ordinal);

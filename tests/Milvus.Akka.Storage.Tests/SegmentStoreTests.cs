@@ -193,6 +193,24 @@ public sealed class SegmentStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_snapshot_copy_lands_under_the_snapshot_prefix_outside_the_collection_and_reads_back()
+    {
+        var data = EveryTypeData(50, seed: 3);
+        var paths = SegmentPaths.OfSnapshot(Collection, 21, Segment);
+
+        var manifest = await SegmentStore.WriteAsync(_store, EveryType, Collection, Partition, Segment, data, paths);
+
+        var keys = (await _store.ListAsync("")).Select(o => o.Key).ToList();
+        Assert.All(keys, key => Assert.StartsWith(ObjectPaths.SnapshotPrefix(Collection, 21), key));
+        Assert.All(ObjectPaths.CollectionPrefixes(Collection), prefix => Assert.DoesNotContain(keys, key => key.StartsWith(prefix, StringComparison.Ordinal)));
+        Assert.Contains(paths.Manifest, keys);
+        var read = await SegmentStore.ReadAsync(_store, EveryType, await SegmentStore.ReadManifestAsync(_store, paths.Manifest));
+        Assert.Equal(data.Timestamps, read.Timestamps);
+        AssertSameColumn(data.Rows[100], read.Rows[100], "100");
+        Assert.Equal(manifest.RowCount, read.Rows.RowCount);
+    }
+
+    [Fact]
     public async Task A_field_added_after_the_segment_was_written_reads_its_default_or_null_and_a_missing_older_file_still_fails()
     {
         var data = EveryTypeData(Rows, seed: 4);

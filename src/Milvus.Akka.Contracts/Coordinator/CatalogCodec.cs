@@ -166,6 +166,7 @@ public static class CatalogCodec
             Reason = job.Reason,
             CreatedUnixMs = job.Created.ToUnixTimeMilliseconds(),
             FormatVersion = BaseFormatVersion,
+            Snapshot = job.Snapshot,
         };
         if (job.Finished is { } finished)
         {
@@ -181,7 +182,36 @@ public static class CatalogCodec
         CheckVersion(entry.FormatVersion, "import job", entry.JobId.ToString(CultureInfo.InvariantCulture));
         return new ImportJob(entry.JobId, entry.Database, entry.CollectionId, entry.CollectionName, entry.Partition, [.. entry.Files], entry.Node,
             (ImportJobState)entry.State, entry.TotalRows, entry.ImportedRows, entry.Reason, DateTimeOffset.FromUnixTimeMilliseconds(entry.CreatedUnixMs),
-            entry.HasFinishedUnixMs ? DateTimeOffset.FromUnixTimeMilliseconds(entry.FinishedUnixMs) : null);
+            entry.HasFinishedUnixMs ? DateTimeOffset.FromUnixTimeMilliseconds(entry.FinishedUnixMs) : null) { Snapshot = entry.Snapshot };
+    }
+
+    public static ByteString Encode(CollectionSnapshot snapshot) => new SnapshotEntry
+    {
+        SnapshotId = snapshot.SnapshotId,
+        Name = snapshot.Name,
+        Description = snapshot.Description,
+        Collection = Encode(snapshot.Collection),
+        Timestamp = snapshot.Timestamp,
+        Segments =
+        {
+            snapshot.Segments.Select(s => new SnapshotSegmentEntry
+            {
+                SegmentId = s.SegmentId, PartitionId = s.PartitionId, ManifestKey = s.ManifestKey, RowCount = s.RowCount,
+            }),
+        },
+        Pins = { snapshot.Pins.Select(p => new SnapshotPinEntry { PinId = p.PinId, ExpiresUnixMs = p.Expires.ToUnixTimeMilliseconds() }) },
+        CreatedUnixMs = snapshot.Created.ToUnixTimeMilliseconds(),
+        FormatVersion = BaseFormatVersion,
+    }.ToByteString();
+
+    public static CollectionSnapshot DecodeSnapshot(ByteString bytes)
+    {
+        var entry = SnapshotEntry.Parser.ParseFrom(bytes);
+        CheckVersion(entry.FormatVersion, "snapshot", entry.Name);
+        return new CollectionSnapshot(entry.SnapshotId, entry.Name, entry.Description, DecodeCollection(entry.Collection), entry.Timestamp,
+            [.. entry.Segments.Select(s => new SnapshotSegment(s.SegmentId, s.PartitionId, s.ManifestKey, s.RowCount))],
+            [.. entry.Pins.Select(p => new SnapshotPin(p.PinId, DateTimeOffset.FromUnixTimeMilliseconds(p.ExpiresUnixMs)))],
+            DateTimeOffset.FromUnixTimeMilliseconds(entry.CreatedUnixMs));
     }
 
     public static ByteString Encode(ResourceGroupConfig config) => ToEntry(config).ToByteString();

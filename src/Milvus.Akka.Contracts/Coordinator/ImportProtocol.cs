@@ -44,13 +44,20 @@ public sealed record ImportJob(
 {
     public bool IsFinished => State is ImportJobState.Completed or ImportJobState.Failed;
 
+    /// <summary>The snapshot a RestoreSnapshot job restores into the collection (its files are the snapshot's segments); empty for a bulk import.</summary>
+    public string Snapshot { get; init; } = "";
+
     /// <summary>How <paramref name="Node"/> names a node: its address and incarnation, so a process restarted on the same port is another node.</summary>
     public static string NodeName(UniqueAddress node) => $"{node.Address}#{node.Uid}";
 }
 
 /// <summary>Records a new import job, pending; replies the <see cref="ImportJob"/>.</summary>
 public sealed record CreateImportJob(string Database, long CollectionId, string CollectionName, string Partition, ImmutableArray<string> Files,
-    string Node) : ICoordinatorMessage;
+    string Node) : ICoordinatorMessage
+{
+    /// <summary>A RestoreSnapshot job: the snapshot restored (see <see cref="ImportJob.Snapshot"/>).</summary>
+    public string Snapshot { get; init; } = "";
+}
 
 /// <summary>The running proxy's report on its job; replies the updated <see cref="ImportJob"/>, or fails for a job already finished.</summary>
 public sealed record ReportImportProgress(long JobId, ImportJobState State, long TotalRows, long ImportedRows, string Reason) : ICoordinatorMessage;
@@ -60,6 +67,7 @@ public sealed record GetImportJob(long JobId) : ICoordinatorMessage;
 
 /// <summary>The import jobs of a database, or of one collection in it (<paramref name="CollectionId"/> 0: all), oldest first;
 /// <paramref name="Limit"/> above 0 keeps the newest that many. Replies <see cref="ImportJobList"/>.</summary>
-public sealed record ListImportJobs(string Database, long CollectionId, int Limit) : ICoordinatorMessage;
+/// <param name="Restores">The RestoreSnapshot jobs instead of the bulk imports.</param>
+public sealed record ListImportJobs(string Database, long CollectionId, int Limit, bool Restores = false) : ICoordinatorMessage;
 
 public sealed record ImportJobList(ImmutableArray<ImportJob> Jobs) : ICoordinatorMessage;

@@ -16,8 +16,14 @@ public static class SegmentStore
     /// <summary>Milvus's system field id of the row timestamps.</summary>
     public const long TimestampFieldId = 1;
 
+    public static Task<SegmentManifest> WriteAsync(IObjectStore store, CollectionSchema schema, long collectionId, long partitionId,
+        long segmentId, SegmentData data, CancellationToken cancellationToken = default) =>
+        WriteAsync(store, schema, collectionId, partitionId, segmentId, data, SegmentPaths.OfCollection(collectionId, partitionId, segmentId),
+            cancellationToken);
+
+    /// <summary>Writes a segment's files where <paramref name="paths"/> says (a snapshot keeps copies under its own prefix).</summary>
     public static async Task<SegmentManifest> WriteAsync(IObjectStore store, CollectionSchema schema, long collectionId, long partitionId,
-        long segmentId, SegmentData data, CancellationToken cancellationToken = default)
+        long segmentId, SegmentData data, SegmentPaths paths, CancellationToken cancellationToken = default)
     {
         var rows = data.Rows;
         Validate(schema, data);
@@ -30,23 +36,23 @@ public static class SegmentStore
         {
             var field = schema.Fields[i];
             var bytes = ArrowIpc.Write([(FieldColumnName(field.FieldId), field.Nullable, arrays[i])], rows.RowCount);
-            var file = await SegmentFile.PutAsync(store, ObjectPaths.InsertLog(collectionId, partitionId, segmentId, field.FieldId), bytes, cancellationToken)
+            var file = await SegmentFile.PutAsync(store, paths.InsertLog(field.FieldId), bytes, cancellationToken)
                 .ConfigureAwait(false);
             fields.Add(new FieldBinlog(field.FieldId, file));
         }
 
         var timestamps = ArrowIpc.Write([(FieldColumnName(TimestampFieldId), false, ArrowColumns.EncodeTimestamps(data.Timestamps))], rows.RowCount);
         fields.Add(new FieldBinlog(TimestampFieldId, await SegmentFile
-            .PutAsync(store, ObjectPaths.InsertLog(collectionId, partitionId, segmentId, TimestampFieldId), timestamps, cancellationToken)
+            .PutAsync(store, paths.InsertLog(TimestampFieldId), timestamps, cancellationToken)
             .ConfigureAwait(false)));
 
         var primaryKey = schema.PrimaryKey;
-        var stats = await SegmentFile.PutAsync(store, ObjectPaths.StatsLog(collectionId, partitionId, segmentId, primaryKey.FieldId),
+        var stats = await SegmentFile.PutAsync(store, paths.StatsLog(primaryKey.FieldId),
             PrimaryKeyStats.Build(rows[primaryKey.FieldId]).Serialize(), cancellationToken).ConfigureAwait(false);
 
         var manifest = new SegmentManifest(collectionId, partitionId, segmentId, rows.RowCount,
             rows.RowCount == 0 ? 0 : data.Timestamps.Min(), rows.RowCount == 0 ? 0 : data.Timestamps.Max(), fields, stats, []);
-        await WriteManifestAsync(store, manifest, cancellationToken).ConfigureAwait(false);
+        await store.PutAsync(paths.Manifest, SegmentManifestCodec.Encode(manifest), cancellationToken).ConfigureAwait(false);
         return manifest;
     }
 
@@ -116,7 +122,7 @@ public static class SegmentStore
         CancellationToken cancellationToken = default)
     {
         var key = ObjectPaths.SegmentManifest(collectionId, partitionId, segmentId);
-        var manifest = SegmentManifestCodec.Decode(await store.GetAsync(key, cancellationToken).ConfigureAwait(false), key);
+        var manifest = await ReadManifestAsync(store, key, cancellationToken).ConfigureAwait(false);
         if (manifest.CollectionId != collectionId || manifest.PartitionId != partitionId || manifest.SegmentId != segmentId)
         {
             throw new MilvusException(ErrorCode.SegmentLoadFailed,
@@ -125,6 +131,10 @@ public static class SegmentStore
 
         return manifest;
     }
+
+    /// <summary>The manifest stored under <paramref name="key"/>, wherever its segment's files are.</summary>
+    public static async Task<SegmentManifest> ReadManifestAsync(IObjectStore store, string key, CancellationToken cancellationToken = default) =>
+        SegmentManifestCodec.Decode(await store.GetAsync(key, cancellationToken).ConfigureAwait(false), key);
 
     private static Task WriteManifestAsync(IObjectStore store, SegmentManifest manifest, CancellationToken cancellationToken) =>
         store.PutAsync(ObjectPaths.SegmentManifest(manifest.CollectionId, manifest.PartitionId, manifest.SegmentId), SegmentManifestCodec.Encode(manifest),

@@ -28,6 +28,7 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
         RegisterDistribution();
         RegisterTaskHistory();
         RegisterImports();
+        RegisterSnapshots();
     }
 
     public override int Identifier => 403;
@@ -625,8 +626,9 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteString(o, 4, m.Partition);
                 WriteStrings(o, 5, m.Files);
                 WriteString(o, 6, m.Node);
+                WriteString(o, 7, m.Snapshot);
             },
-            f => new CreateImportJob(f.String(1), f.Int64(2), f.String(3), f.String(4), f.Strings(5), f.String(6)));
+            f => new CreateImportJob(f.String(1), f.Int64(2), f.String(3), f.String(4), f.Strings(5), f.String(6)) { Snapshot = f.String(7) });
         Register<ReportImportProgress>("rip1",
             (o, m) =>
             {
@@ -644,12 +646,34 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 WriteString(o, 1, m.Database);
                 WriteInt64(o, 2, m.CollectionId);
                 WriteInt64(o, 3, m.Limit);
+                WriteBool(o, 4, m.Restores);
             },
-            f => new ListImportJobs(f.String(1), f.Int64(2), f.Int32(3)));
+            f => new ListImportJobs(f.String(1), f.Int64(2), f.Int32(3), f.Bool(4)));
         Register<ImportJob>("ij1", (o, m) => WriteEncoded(o, 1, CatalogCodec.Encode(m)), f => CatalogCodec.DecodeImportJob(f.Required(1, "import job")));
         Register<ImportJobList>("ijl1",
             (o, m) => WriteRepeated(o, 1, m.Jobs, CatalogCodec.Encode),
             f => new ImportJobList([.. f.RepeatedBytes(1).Select(CatalogCodec.DecodeImportJob)]));
+    }
+
+    private void RegisterSnapshots()
+    {
+        Register<CollectionSnapshot>("csn1", (o, m) => WriteEncoded(o, 1, CatalogCodec.Encode(m)), f => CatalogCodec.DecodeSnapshot(f.Required(1, "snapshot")));
+        Register<RecordSnapshot>("rsn1", (o, m) => WriteEncoded(o, 1, CatalogCodec.Encode(m.Snapshot)),
+            f => new RecordSnapshot(CatalogCodec.DecodeSnapshot(f.Required(1, "snapshot"))));
+        Register<GetSnapshot>("gsn1", (o, m) => WriteStringFields(o, m.Database, m.Collection, m.Name), f => new GetSnapshot(f.String(1), f.String(2), f.String(3)));
+        Register<ListSnapshots>("lsn1", (o, m) => WriteStringFields(o, m.Database, m.Collection), f => new ListSnapshots(f.String(1), f.String(2)));
+        Register<SnapshotList>("snl1", (o, m) => WriteRepeated(o, 1, m.Snapshots, CatalogCodec.Encode),
+            f => new SnapshotList([.. f.RepeatedBytes(1).Select(CatalogCodec.DecodeSnapshot)]));
+        Register<DropSnapshot>("dsn1", (o, m) => WriteStringFields(o, m.Database, m.Collection, m.Name), f => new DropSnapshot(f.String(1), f.String(2), f.String(3)));
+        Register<PinSnapshot>("psn1",
+            (o, m) =>
+            {
+                WriteStringFields(o, m.Database, m.Collection, m.Name);
+                WriteInt64(o, 4, m.TtlSeconds);
+            },
+            f => new PinSnapshot(f.String(1), f.String(2), f.String(3), f.Int64(4)));
+        Register<SnapshotPinned>("spn1", (o, m) => WriteInt64(o, 1, m.PinId), f => new SnapshotPinned(f.Int64(1)));
+        Register<UnpinSnapshot>("usn1", (o, m) => WriteInt64(o, 1, m.PinId), f => new UnpinSnapshot(f.Int64(1)));
     }
 
     private static void WriteRepeatedMessages<T>(CodedOutputStream output, int field, IEnumerable<T> values, Action<CodedOutputStream, T> write)

@@ -1,22 +1,23 @@
 using System.Runtime.InteropServices;
 using Milvus.Akka.Common;
-using Milvus.Akka.Segments;
 using Milvus.Akka.Storage.Segments;
 
-namespace Milvus.Akka.Data;
+namespace Milvus.Akka.Segments;
 
 /// <summary>One input of a merge: a flushed segment's rows and the deletes that may reach them.</summary>
 /// <param name="Deletes">Its delete logs and the shard's buffered deletes, each (primary keys, delete timestamps).</param>
 public sealed record MergeInput(long SegmentId, long PartitionId, SegmentData Data, IReadOnlyList<(Column Pks, ulong[] Timestamps)> Deletes);
 
 /// <summary>
-/// What a compaction keeps, decided without I/O: a row survives unless a delete of its key came after it, or its
-/// timestamp is before <c>expiredBefore</c> (TTL or truncation). Survivors keep their original timestamps, in input order.
+/// What a compaction (or a collection snapshot) keeps, decided without I/O: a row survives unless a delete of its key came
+/// after it, or its timestamp is before <c>expiredBefore</c> (TTL or truncation). Survivors keep their original timestamps,
+/// in input order.
 /// </summary>
 public static class CompactionMerge
 {
     /// <summary>The merged rows, or null when no row survives.</summary>
-    public static SegmentData? Merge(CollectionSchema schema, IEnumerable<MergeInput> inputs, ulong expiredBefore)
+    /// <param name="visibleAt">Keeps the rows a read at this timestamp sees: rows written and deletes made later are ignored.</param>
+    public static SegmentData? Merge(CollectionSchema schema, IEnumerable<MergeInput> inputs, ulong expiredBefore, ulong visibleAt = ulong.MaxValue)
     {
         var survivors = new List<RowBatch>();
         var timestamps = new List<ulong>();
@@ -29,7 +30,7 @@ public static class CompactionMerge
             }
 
             var live = new List<int>();
-            foreach (var row in segment.Visible(ulong.MaxValue, expiredBefore))
+            foreach (var row in segment.Visible(visibleAt, expiredBefore))
             {
                 live.Add(row);
                 timestamps.Add(input.Data.Timestamps[row]);
