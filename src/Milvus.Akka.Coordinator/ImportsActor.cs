@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Google.Protobuf;
 using Milvus.Akka.Cluster;
@@ -14,7 +13,7 @@ namespace Milvus.Akka.Coordinator;
 /// takes the new state or replies, and fails the unfinished jobs of a node that leaves the cluster (and, when a new
 /// incarnation starts, of every node that is no longer a member), so a job never stays "importing" with nobody running it.
 /// </summary>
-public sealed class ImportsActor : ReceiveActor, IWithStash
+public sealed class ImportsActor : DecisionActor<ImportJobs>
 {
     /// <summary>The oracle answers from memory; this only bounds a request while it restarts.</summary>
     private static readonly TimeSpan TimestampsTimeout = TimeSpan.FromSeconds(30);
@@ -22,24 +21,18 @@ public sealed class ImportsActor : ReceiveActor, IWithStash
     private readonly IMetaStore _meta;
     private readonly TimeSpan _retention;
     private readonly IActorRef _timestamps;
-    private readonly EffectPerformer _effects;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
-    private ImportJobs _state = null!;
 
-    public ImportsActor(IMetaStore meta, TimeSpan retention, IActorRef timestamps)
+    public ImportsActor(IMetaStore meta, TimeSpan retention, IActorRef timestamps) : base(meta)
     {
         _meta = meta;
         _retention = retention;
         _timestamps = timestamps;
-        _effects = new EffectPerformer(meta, ActorRefs.Nobody, DistributedPubSub.Get(Context.System).Mediator);
         ReceiveAsync<ClusterEvent.CurrentClusterState>(RecoverAsync);
         ReceiveAny(_ => Stash.Stash());
     }
 
     public static Props Props(IMetaStore meta, TimeSpan retention, IActorRef timestamps) =>
         global::Akka.Actor.Props.Create(() => new ImportsActor(meta, retention, timestamps));
-
-    public IStash Stash { get; set; } = null!;
 
     /// <summary>The members now, then each removal: the jobs are recovered against the members once both are known.</summary>
     protected override void PreStart() => global::Akka.Cluster.Cluster.Get(Context.System)
@@ -53,38 +46,26 @@ public sealed class ImportsActor : ReceiveActor, IWithStash
         var now = DateTimeOffset.UtcNow;
         var recovered = ImportJobs.Recover(stored, _retention, now);
         await ApplyAsync(recovered);
-        var lost = _state.OnlyOn(members.Members.Select(m => ImportJob.NodeName(m.UniqueAddress)).ToImmutableHashSet(), now);
+        var lost = State.OnlyOn(members.Members.Select(m => ImportJob.NodeName(m.UniqueAddress)).ToImmutableHashSet(), now);
         await ApplyAsync(lost);
-        _log.Info("Coordinator imports ready: {0} jobs kept, {1} unfinished ones failed (their node is gone)", _state.Jobs.Count, lost.Effects.Length);
-        Become(Ready);
-        Stash.UnstashAll();
+        Log.Info("Coordinator imports ready: {0} jobs kept, {1} unfinished ones failed (their node is gone)", State.Jobs.Count, lost.Effects.Length);
+        StartAnswering(Ready);
     }
 
     private void Ready()
     {
         ReceiveAsync<ClusterEvent.MemberRemoved>(m => RequestReplies.ReplyAsync(ActorRefs.Nobody, async () =>
         {
-            await ApplyAsync(_state.NodeLeft(ImportJob.NodeName(m.Member.UniqueAddress), DateTimeOffset.UtcNow));
+            await ApplyAsync(State.NodeLeft(ImportJob.NodeName(m.Member.UniqueAddress), DateTimeOffset.UtcNow));
             return null;
-        }, _log, "a node leaving"));
+        }, Log, "a node leaving"));
         Reply<CreateImportJob>(async m =>
         {
             var jobId = (await _timestamps.AskFor<IdsAllocated>(new AllocateIds(1), TimestampsTimeout)).First;
-            return await ApplyAsync(_state.Create(jobId, m, DateTimeOffset.UtcNow));
+            return await ApplyAsync(State.Create(jobId, m, DateTimeOffset.UtcNow));
         });
-        Reply<ReportImportProgress>(m => ApplyAsync(_state.Report(m, DateTimeOffset.UtcNow)));
-        Reply<GetImportJob>(m => Task.FromResult<object?>(_state.Get(m.JobId)));
-        Reply<ListImportJobs>(m => Task.FromResult<object?>(_state.List(m)));
-    }
-
-    private void Reply<T>(Func<T, Task<object?>> handler) =>
-        ReceiveAsync<T>(message => RequestReplies.ReplyAsync(Sender, () => handler(message), _log, typeof(T).Name));
-
-    /// <summary>Persists, takes the new state, and returns the decision's reply (the caller's sender gets it).</summary>
-    private async Task<object?> ApplyAsync(Decision<ImportJobs> decision)
-    {
-        await _effects.PersistAsync(decision.Effects);
-        _state = decision.State;
-        return decision.Effects.OfType<Reply>().SingleOrDefault()?.Message;
+        Reply<ReportImportProgress>(m => ApplyAsync(State.Report(m, DateTimeOffset.UtcNow)));
+        Reply<GetImportJob>(m => Task.FromResult<object?>(State.Get(m.JobId)));
+        Reply<ListImportJobs>(m => Task.FromResult<object?>(State.List(m)));
     }
 }

@@ -78,46 +78,56 @@ public sealed partial class MilvusProxy
         }
     }
 
-    /// <summary>Runs a job to its end once one of this proxy's import slots is free; every outcome is reported to the coordinator, none thrown.</summary>
-    private async Task RunImportAsync(ImportJob job)
+    /// <summary>Reads and checks every file, then writes their rows.</summary>
+    private Task RunImportAsync(ImportJob job) => RunJobAsync(job, async (info, progress) =>
     {
-        long total = 0, imported = 0;
+        var batches = await ReadImportFilesAsync(job, info);
+        progress.Total = batches.Sum(b => (long)b.RowCount);
+        await progress.ReportAsync();
+        var partition = job.Partition.Length == 0 ? null : job.Partition;
+        for (var i = 0; i < batches.Count; i++)
+        {
+            var batch = await WithAutoIdsAsync(info.Schema, batches[i], CancellationToken.None);
+            var timestamp = await WriteTimestampAsync(info, CancellationToken.None);
+            await WriteRowsAsync(info, batch, partition, timestamp, $"import-{job.JobId}-{i}", CancellationToken.None);
+            await progress.WroteAsync(batch.RowCount);
+        }
+    });
+
+    /// <summary>
+    /// Runs a job of this proxy's (a bulk import or a snapshot restore) once one of its job slots is free: checks that its
+    /// collection is still the one it was accepted for, has <paramref name="write"/> write the rows, flushes them, and
+    /// reports every outcome to the coordinator, none thrown.
+    /// </summary>
+    private async Task RunJobAsync(ImportJob job, Func<CollectionInfo, JobProgress, Task> write)
+    {
+        var progress = new JobProgress(this, job);
         await _importSlots.WaitAsync();
         try
         {
-            await ReportImportAsync(job, ImportJobState.Importing, 0, 0);
+            await progress.ReportAsync();
             var info = await ResolveCollectionAsync(job.Database, job.CollectionName);
             if (info.Id != job.CollectionId)
             {
-                throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {job.CollectionName} was dropped after the import was accepted");
+                throw new MilvusException(ErrorCode.CollectionNotFound,
+                    $"collection {job.CollectionName} was dropped after the {(job.Snapshot.Length == 0 ? "import" : "restore")} was accepted");
             }
 
-            var batches = await ReadImportFilesAsync(job, info);
-            total = batches.Sum(b => (long)b.RowCount);
-            await ReportImportAsync(job, ImportJobState.Importing, total, 0);
-            var partition = job.Partition.Length == 0 ? null : job.Partition;
-            for (var i = 0; i < batches.Count; i++)
-            {
-                var batch = await WithAutoIdsAsync(info.Schema, batches[i], CancellationToken.None);
-                var timestamp = await WriteTimestampAsync(info, CancellationToken.None);
-                await WriteRowsAsync(info, batch, partition, timestamp, $"import-{job.JobId}-{i}", CancellationToken.None);
-                imported += batch.RowCount;
-                await ReportImportAsync(job, ImportJobState.Importing, total, imported);
-            }
-
-            if (total > 0)
+            await write(info, progress);
+            if (progress.Written > 0)
             {
                 await FlushAsync(job.Database, job.CollectionName);
             }
 
-            await ReportImportAsync(job, ImportJobState.Completed, total, imported);
+            await ReportImportAsync(job, ImportJobState.Completed, progress.Total, progress.Written);
         }
         catch (Exception e)
         {
             try
             {
                 // A bug is named, not dumped: the reason is shown to clients.
-                await ReportImportAsync(job, ImportJobState.Failed, total, imported, e is MilvusException ? e.Message : $"{e.GetType().Name}: {e.Message}");
+                await ReportImportAsync(job, ImportJobState.Failed, progress.Total, progress.Written,
+                    e is MilvusException ? e.Message : $"{e.GetType().Name}: {e.Message}");
             }
             catch (MilvusException)
             {
@@ -128,6 +138,22 @@ public sealed partial class MilvusProxy
         finally
         {
             _importSlots.Release();
+        }
+    }
+
+    /// <summary>The rows a running job has to write and has written, reported to the coordinator as they change.</summary>
+    private sealed class JobProgress(MilvusProxy proxy, ImportJob job)
+    {
+        public long Total { get; set; }
+
+        public long Written { get; private set; }
+
+        public Task ReportAsync() => proxy.ReportImportAsync(job, ImportJobState.Importing, Total, Written);
+
+        public Task WroteAsync(int rows)
+        {
+            Written += rows;
+            return ReportAsync();
         }
     }
 
@@ -178,7 +204,7 @@ public sealed partial class MilvusProxy
         return batches;
     }
 
-    /// <summary>Jobs this proxy runs at once (<c>milvus.proxy.import.max-running-jobs</c>): each holds its files' rows in memory.</summary>
+    /// <summary>Jobs this proxy runs at once (<c>milvus.proxy.import.max-running-jobs</c>): an import holds its files' rows in memory.</summary>
     private readonly SemaphoreSlim _importSlots = new(settings.Import.MaxRunningJobs);
 
     private static bool IsParquet(string file) => Path.GetExtension(file).Equals(ParquetExtension, StringComparison.OrdinalIgnoreCase);

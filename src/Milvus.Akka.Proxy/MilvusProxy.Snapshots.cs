@@ -211,61 +211,27 @@ public sealed partial class MilvusProxy
         return new SnapshotSegment(segment.SegmentId, segment.PartitionId, paths.Manifest, visible.Rows.RowCount);
     }
 
-    /// <summary>Writes the snapshot's rows into the job's collection, segment by segment; every outcome is reported, none thrown.</summary>
-    private async Task RunRestoreAsync(ImportJob job, CollectionSnapshot snapshot)
+    /// <summary>Writes the snapshot's rows into the job's collection, segment by segment.</summary>
+    private Task RunRestoreAsync(ImportJob job, CollectionSnapshot snapshot) => RunJobAsync(job, async (target, progress) =>
     {
-        long total = snapshot.RowCount, restored = 0;
-        await _importSlots.WaitAsync();
-        try
+        progress.Total = snapshot.RowCount;
+        await progress.ReportAsync();
+        var source = snapshot.Collection;
+        foreach (var segment in snapshot.Segments)
         {
-            await ReportImportAsync(job, ImportJobState.Importing, total, 0);
-            var target = await DescribeCollectionAsync(job.Database, job.CollectionName);
-            if (target.Id != job.CollectionId)
+            var manifest = await SegmentStore.ReadManifestAsync(objects, segment.ManifestKey);
+            var rows = RowsFor(target.Schema, source.Schema, (await SegmentStore.ReadAsync(objects, source.Schema, manifest)).Rows);
+            var partition = target.Schema.PartitionKey is null ? source.Partitions.First(p => p.Id == segment.PartitionId).Name : null;
+            var first = 0;
+            foreach (var chunk in Enumerable.Range(0, rows.RowCount).Chunk(settings.Import.BatchRows))
             {
-                throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {job.CollectionName} was dropped while the snapshot was restored into it");
-            }
-
-            var source = snapshot.Collection;
-            foreach (var segment in snapshot.Segments)
-            {
-                var manifest = await SegmentStore.ReadManifestAsync(objects, segment.ManifestKey);
-                var rows = RowsFor(target.Schema, source.Schema, (await SegmentStore.ReadAsync(objects, source.Schema, manifest)).Rows);
-                var partition = target.Schema.PartitionKey is null ? source.Partitions.First(p => p.Id == segment.PartitionId).Name : null;
-                var first = 0;
-                foreach (var chunk in Enumerable.Range(0, rows.RowCount).Chunk(settings.Import.BatchRows))
-                {
-                    var timestamp = await WriteTimestampAsync(target, CancellationToken.None);
-                    await WriteRowsAsync(target, rows.Gather(chunk), partition, timestamp, $"restore-{job.JobId}-{segment.SegmentId}-{first}", CancellationToken.None);
-                    first += chunk.Length;
-                    restored += chunk.Length;
-                    await ReportImportAsync(job, ImportJobState.Importing, total, restored);
-                }
-            }
-
-            if (restored > 0)
-            {
-                await FlushAsync(job.Database, job.CollectionName);
-            }
-
-            await ReportImportAsync(job, ImportJobState.Completed, total, restored);
-        }
-        catch (Exception e)
-        {
-            try
-            {
-                await ReportImportAsync(job, ImportJobState.Failed, total, restored, e is MilvusException ? e.Message : $"{e.GetType().Name}: {e.Message}");
-            }
-            catch (MilvusException)
-            {
-                // The coordinator already gave the job up (this node was taken for gone), or cannot be reached: its
-                // record says so either way, or will once this node leaves.
+                var timestamp = await WriteTimestampAsync(target, CancellationToken.None);
+                await WriteRowsAsync(target, rows.Gather(chunk), partition, timestamp, $"restore-{job.JobId}-{segment.SegmentId}-{first}", CancellationToken.None);
+                first += chunk.Length;
+                await progress.WroteAsync(chunk.Length);
             }
         }
-        finally
-        {
-            _importSlots.Release();
-        }
-    }
+    });
 
     /// <summary>The snapshot's columns under the target collection's field ids, matched by name (the target was created from the same schema).</summary>
     private static RowBatch RowsFor(CollectionSchema target, CollectionSchema source, RowBatch rows) =>
