@@ -376,8 +376,8 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
         }
 
         // Rpcs Milvus 3.0 added answer "not supported" in a response the SDK reads, not gRPC UNIMPLEMENTED (an empty success to the Node SDK).
-        var snapshot = await Client.CreateSnapshotAsync(new CreateSnapshotRequest { CollectionName = _collection, Name = "s1" });
-        Failed(snapshot, 10, "CreateSnapshot is not supported");
+        Failed((await Client.RefreshExternalCollectionAsync(new RefreshExternalCollectionRequest { CollectionName = _collection })).Status, 10,
+            "RefreshExternalCollection is not supported");
         Failed((await Client.ListNamespacesAsync(new ListNamespacesRequest { CollectionName = _collection })).Status, 10, "ListNamespaces is not supported");
         Failed((await Client.PrewarmAsync(new PrewarmRequest { CollectionName = _collection })).Status, 10, "Prewarm is not supported");
         Assert.Equal(5, await CountAsync());

@@ -117,10 +117,10 @@ public sealed class MalformedRequestTests(GrpcServerFixture server) : IAsyncLife
     [Fact]
     public async Task An_unsupported_rpc_answers_a_status_not_unimplemented()
     {
-        var response = await Client.ListSnapshotsAsync(new ListSnapshotsRequest());
+        var response = await Client.ListNamespacesAsync(new ListNamespacesRequest());
         Assert.Equal(ErrorCode.UnexpectedError, response.Status.ErrorCode);
         Assert.Equal(10, response.Status.Code);
-        Assert.Contains("ListSnapshots is not supported", response.Status.Reason);
+        Assert.Contains("ListNamespaces is not supported", response.Status.Reason);
     }
 
     [Fact]

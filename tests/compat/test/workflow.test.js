@@ -288,7 +288,7 @@ test('collection workflow', async (t) => {
     assertError(badDim.status, 'IllegalArgument', 1100);
     const badTopk = await client.search({ collection_name: COLLECTION, data: vectors[1], limit: 16385, consistency_level: 'Strong' });
     assertError(badTopk.status, 'IllegalArgument', 1100);
-    const unsupported = await client.listSnapshots({ collection_name: COLLECTION });
+    const unsupported = await client.refreshExternalCollection({ collection_name: COLLECTION, external_source: 's3://bucket/data' });
     assert.notEqual(unsupported.status.error_code, 'Success');
     assert.match(unsupported.status.reason, /not supported/);
   });
