@@ -211,8 +211,32 @@ public sealed partial class MilvusProxy
         return new SnapshotSegment(segment.SegmentId, segment.PartitionId, paths.Manifest, visible.Rows.RowCount);
     }
 
-    /// <summary>Writes the snapshot's rows into the job's collection, segment by segment.</summary>
+    /// <summary>
+    /// Writes the snapshot's rows into the job's collection, segment by segment. A restore that fails drops the
+    /// collection it created (as Milvus rolls one back), so that it can be run again under the same name.
+    /// </summary>
     private Task RunRestoreAsync(ImportJob job, CollectionSnapshot snapshot) => RunJobAsync(job, async (target, progress) =>
+    {
+        try
+        {
+            await WriteSnapshotRowsAsync(job, snapshot, target, progress);
+        }
+        catch
+        {
+            try
+            {
+                await DropCollectionAsync(target.Database, target.Name, CancellationToken.None);
+            }
+            catch (MilvusException)
+            {
+                // Left for the user to drop; the job's reason says why the restore failed.
+            }
+
+            throw;
+        }
+    });
+
+    private async Task WriteSnapshotRowsAsync(ImportJob job, CollectionSnapshot snapshot, CollectionInfo target, JobProgress progress)
     {
         progress.Total = snapshot.RowCount;
         await progress.ReportAsync();
@@ -231,7 +255,7 @@ public sealed partial class MilvusProxy
                 await progress.WroteAsync(chunk.Length);
             }
         }
-    });
+    }
 
     /// <summary>The snapshot's columns under the target collection's field ids, matched by name (the target was created from the same schema).</summary>
     private static RowBatch RowsFor(CollectionSchema target, CollectionSchema source, RowBatch rows) =>

@@ -90,6 +90,14 @@ public sealed class SnapshotRpcTests(GrpcServerFixture server) : IAsyncLifetime
 
     private async Task<RestoreSnapshotInfo> RestoreAsync(string collection, string name)
     {
+        var info = await RestoreEndedAsync(collection, name);
+        Assert.True(info.State == RestoreSnapshotState.RestoreSnapshotCompleted, info.Reason);
+        Assert.Equal((name, _target, 100), (info.SnapshotName, info.CollectionName, info.Progress));
+        return info;
+    }
+
+    private async Task<RestoreSnapshotInfo> RestoreEndedAsync(string collection, string name)
+    {
         var restore = await Client.RestoreSnapshotAsync(new RestoreSnapshotRequest { CollectionName = collection, Name = name, TargetCollectionName = _target });
         Succeeded(restore.Status);
         RestoreSnapshotInfo info = null!;
@@ -100,8 +108,7 @@ public sealed class SnapshotRpcTests(GrpcServerFixture server) : IAsyncLifetime
             info = state.Info;
             return info.State is RestoreSnapshotState.RestoreSnapshotCompleted or RestoreSnapshotState.RestoreSnapshotFailed;
         }, $"restore job {restore.JobId} finished", 60);
-        Assert.True(info.State == RestoreSnapshotState.RestoreSnapshotCompleted, info.Reason);
-        Assert.Equal((restore.JobId, name, _target, 100), (info.JobId, info.SnapshotName, info.CollectionName, info.Progress));
+        Assert.Equal(restore.JobId, info.JobId);
         return info;
     }
 
@@ -232,6 +239,22 @@ public sealed class SnapshotRpcTests(GrpcServerFixture server) : IAsyncLifetime
         Assert.True((await Client.HasCollectionAsync(new HasCollectionRequest { CollectionName = _source })).Value);
 
         Assert.Equal(["taken"], (await Client.ListSnapshotsAsync(new ListSnapshotsRequest { CollectionName = _source })).Snapshots);
+    }
+
+    [Fact]
+    public async Task A_restore_that_fails_names_why_and_drops_the_collection_it_created()
+    {
+        await InsertAsync("_default", Enumerable.Range(0, 20).Select(i => (long)i));
+        await CreateSnapshotAsync(_source, "damaged");
+        var location = (await Client.DescribeSnapshotAsync(new DescribeSnapshotRequest { CollectionName = _source, Name = "damaged" })).S3Location;
+        var insertLog = (await server.Node.Objects.ListAsync(location)).First(o => o.Key.Contains(".insert.", StringComparison.Ordinal)).Key;
+        await server.Node.Objects.DeleteAsync(insertLog);
+
+        var info = await RestoreEndedAsync(_source, "damaged");
+
+        Assert.Equal(RestoreSnapshotState.RestoreSnapshotFailed, info.State);
+        Assert.Contains(insertLog, info.Reason);
+        Assert.False((await Client.HasCollectionAsync(new HasCollectionRequest { CollectionName = _target })).Value);
     }
 
     private static UpsertRequest Upsert(InsertRequest rows) => new()
