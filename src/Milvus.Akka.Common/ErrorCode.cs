@@ -110,6 +110,8 @@ public static class MilvusErrors
         ErrorCode.ParameterInvalid or ErrorCode.ParameterMissing or ErrorCode.ParameterTooLarge
             or ErrorCode.CollectionIllegalSchema or ErrorCode.MetricNotFound => 5,
         ErrorCode.IndexNotFound => 25,
+        // The SDKs describe the collection again and resend a write answered SchemaMismatch.
+        ErrorCode.CollectionSchemaMismatch => 62,
         ErrorCode.CollectionNotLoaded or ErrorCode.PartitionNotLoaded => 101,
         ErrorCode.ServiceNotReady => 23,
         // Milvus's merr.oldCode: RateLimit, InsufficientMemoryToLoad, DiskQuotaExhausted, ForceDeny.

@@ -257,7 +257,7 @@ public sealed partial record CatalogState(
 
         // The new dynamic field reaches the shards (and the query nodes serving their segments) as an added field does.
         var schema = SchemaValidator.EnableDynamicField(collection.Schema);
-        return Saved(inputs, [altered with { Schema = schema }], WidenedOnShards(collection, schema));
+        return Saved(inputs, [SchemaChanged(altered, schema, inputs)], WidenedOnShards(collection, schema));
     }
 
     public Decision<CatalogState> Decide(AddCollectionField m, CatalogInputs inputs)
@@ -270,8 +270,12 @@ public sealed partial record CatalogState(
 
         // Each field is checked against the schema with the ones before it: a refused field leaves the schema as it was.
         var schema = m.Fields.Aggregate(collection.Schema, SchemaValidator.AddField);
-        return Saved(inputs, [collection with { Schema = schema }], WidenedOnShards(collection, schema));
+        return Saved(inputs, [SchemaChanged(collection, schema, inputs)], WidenedOnShards(collection, schema));
     }
+
+    /// <summary>The collection with <paramref name="schema"/>, changed at this decision's timestamp (its update timestamp, which writes built against an older schema are refused by).</summary>
+    private static CollectionInfo SchemaChanged(CollectionInfo collection, CollectionSchema schema, CatalogInputs inputs) =>
+        collection with { Schema = schema, SchemaUpdatedTimestamp = inputs.Timestamp };
 
     /// <summary>Every shard of the collection (and the query nodes serving its segments) takes the widened schema before the change is answered.</summary>
     private static ImmutableArray<Effect> WidenedOnShards(CollectionInfo collection, CollectionSchema schema) =>
@@ -293,7 +297,7 @@ public sealed partial record CatalogState(
     private Decision<CatalogState> ChangeFunctions(string database, string name, CatalogInputs inputs, Func<CollectionSchema, CollectionSchema> change)
     {
         var collection = Find(database, name);
-        return Saved(inputs, collection with { Schema = change(collection.Schema) });
+        return Saved(inputs, SchemaChanged(collection, change(collection.Schema), inputs));
     }
 
     public Decision<CatalogState> Decide(AlterCollectionField m, CatalogInputs inputs)
@@ -303,7 +307,7 @@ public sealed partial record CatalogState(
             ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"field {m.FieldName} does not exist in collection {collection.Name}");
         var (properties, deleteKeys) = AlterableProperties.CheckFieldAlteration(collection, field, m.Properties, m.DeleteKeys);
         var altered = field with { TypeParams = field.TypeParams.SetItems(properties).RemoveRange(deleteKeys) };
-        return Saved(inputs, collection with { Schema = collection.Schema with { Fields = collection.Schema.Fields.Replace(field, altered) } });
+        return Saved(inputs, SchemaChanged(collection, collection.Schema with { Fields = collection.Schema.Fields.Replace(field, altered) }, inputs));
     }
 
     // Partitions.

@@ -60,6 +60,7 @@ public sealed class CatalogStateTests
         DropDatabase m => state.Decide(m, inputs),
         AlterDatabase m => state.Decide(m, inputs),
         AlterCollection m => state.Decide(m, inputs),
+        AddCollectionField m => state.Decide(m, inputs),
         CreateCollection m => state.Decide(m, inputs),
         DropCollection m => state.Decide(m, inputs),
         TruncateCollection m => state.Decide(m, inputs),
@@ -546,5 +547,22 @@ public sealed class CatalogStateTests
         catalog.Run(VectorIndex("bad") with { Database = "db" });
         var invalid = Assert.Throws<MilvusException>(() => catalog.Run(new LoadCollection("db", "bad", 0)));
         Assert.Equal("invalid database.replica.number value: two is not a positive replica number", invalid.Message);
+    }
+
+    [Fact]
+    public void A_schema_change_moves_the_update_timestamp_and_a_property_change_does_not()
+    {
+        var catalog = new Catalog();
+        catalog.Run(Create("c"));
+        var created = Named(catalog.State, "c");
+        Assert.Equal(created.CreatedTimestamp, created.UpdateTimestamp);
+
+        catalog.Run(new AlterCollection(DatabaseInfo.DefaultName, "c", NoProperties.Add("collection.ttl.seconds", "60"), []));
+        Assert.Equal(created.CreatedTimestamp, Named(catalog.State, "c").UpdateTimestamp);
+
+        catalog.Run(new AddCollectionField(DatabaseInfo.DefaultName, "c", [new FieldSchema { FieldId = 0, Name = "late", DataType = DataType.Int64, Nullable = true }]));
+        var widened = Named(catalog.State, "c");
+        Assert.True(widened.UpdateTimestamp > created.CreatedTimestamp);
+        Assert.Equal(widened.UpdateTimestamp, widened.SchemaUpdatedTimestamp);
     }
 }

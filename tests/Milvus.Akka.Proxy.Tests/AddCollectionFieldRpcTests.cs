@@ -97,6 +97,26 @@ public sealed class AddCollectionFieldRpcTests(GrpcServerFixture server) : IAsyn
     }
 
     [Fact]
+    public async Task A_write_built_for_the_schema_before_a_field_was_added_is_answered_schema_mismatch()
+    {
+        var before = (await Client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = _collection })).UpdateTimestamp;
+        Succeeded(await TryInsertAsync([1], withNewFields: false, schemaTimestamp: before));
+        Succeeded(await AddFieldAsync(new FieldSchema { Name = "rank", DataType = DataType.Int64, Nullable = true }));
+        Succeeded(await AddFieldAsync(new FieldSchema { Name = "note", DataType = DataType.VarChar, Nullable = true, TypeParams = { Pair("max_length", "16") } }));
+        var after = await Client.DescribeCollectionAsync(new DescribeCollectionRequest { CollectionName = _collection });
+        Assert.True(after.UpdateTimestamp > before);
+        Assert.Equal(after.UpdateTimestamp.ToString(System.Globalization.CultureInfo.InvariantCulture), after.UpdateTimestampStr);
+
+        var stale = await TryInsertAsync([2], withNewFields: false, schemaTimestamp: before);
+
+        Failed(stale, 109, "collection schema mismatch");
+        Assert.Equal(ErrorCode.SchemaMismatch, stale.ErrorCode);
+        Succeeded(await TryInsertAsync([3], withNewFields: true, schemaTimestamp: after.UpdateTimestamp));
+        Succeeded(await TryInsertAsync([4], withNewFields: true));
+        Assert.Equal([1L, 3, 4], (await QueryRowsAsync("id >= 0")).Select(r => r.Id).Order());
+    }
+
+    [Fact]
     public async Task A_collection_never_written_or_loaded_takes_the_field_at_once()
     {
         // Its shards need not be running: the confirmation starts them, and each reads its catalog from the coordinator
@@ -204,12 +224,15 @@ public sealed class AddCollectionFieldRpcTests(GrpcServerFixture server) : IAsyn
 
     private static ByteString Vector(int id) => ByteString.CopyFrom(VectorValues(id).SelectMany(BitConverter.GetBytes).ToArray());
 
-    private async Task InsertAsync(IEnumerable<int> rows, bool withNewFields)
+    private async Task InsertAsync(IEnumerable<int> rows, bool withNewFields) => Succeeded(await TryInsertAsync(rows, withNewFields));
+
+    private async Task<MilvusStatus> TryInsertAsync(IEnumerable<int> rows, bool withNewFields, ulong schemaTimestamp = 0)
     {
         var ids = rows.ToArray();
         var request = new InsertRequest
         {
             CollectionName = _collection,
+            SchemaTimestamp = schemaTimestamp,
             NumRows = (uint)ids.Length,
             FieldsData =
             {
@@ -231,7 +254,7 @@ public sealed class AddCollectionFieldRpcTests(GrpcServerFixture server) : IAsyn
             });
         }
 
-        Succeeded((await Client.InsertAsync(request)).Status);
+        return (await Client.InsertAsync(request)).Status;
     }
 
     private async Task<List<Row>> QueryRowsAsync(string expr)

@@ -42,4 +42,15 @@ public sealed class CatalogCodecTests
         Assert.Equal(index.Params, decoded.Params);
         Assert.DoesNotContain("mmap.enabled", decoded.Params.Keys);
     }
+
+    [Fact]
+    public void A_schema_change_timestamp_is_stored_and_read_back_as_the_update_timestamp()
+    {
+        var changed = Samples.Collection with { SchemaUpdatedTimestamp = Samples.Collection.CreatedTimestamp + 500 };
+
+        var decoded = CatalogCodec.DecodeCollection(CatalogCodec.Encode(changed));
+
+        Assert.Equal(changed.CreatedTimestamp + 500, decoded.UpdateTimestamp);
+        Assert.Equal(Samples.Collection.CreatedTimestamp, CatalogCodec.DecodeCollection(CatalogCodec.Encode(Samples.Collection)).UpdateTimestamp);
+    }
 }

@@ -84,6 +84,15 @@ public sealed record CollectionInfo(
     public ulong VisibleFrom(ulong readTimestamp, ulong ttlBound) =>
         readTimestamp >= TruncatedBefore ? Math.Max(TruncatedBefore, ttlBound) : ttlBound;
 
+    /// <summary>When the schema last changed (a field added or altered, a function added, altered or dropped, the dynamic field enabled); 0: never since creation.</summary>
+    public ulong SchemaUpdatedTimestamp { get; init; }
+
+    /// <summary>
+    /// Milvus's update_timestamp: the schema's last change, or the creation. SDKs send it back with writes
+    /// (schema_timestamp); a write built against an older schema is refused with SchemaMismatch, and the SDK describes again.
+    /// </summary>
+    public ulong UpdateTimestamp => Math.Max(CreatedTimestamp, SchemaUpdatedTimestamp);
+
     public bool IsPartitionLoaded(long partitionId) => Loaded && (LoadedPartitions is null || LoadedPartitions.Contains(partitionId));
 
     /// <summary>

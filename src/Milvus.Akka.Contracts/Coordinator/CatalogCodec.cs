@@ -92,6 +92,7 @@ public static class CatalogCodec
             ReplicaResourceGroups = { c.ReplicaResourceGroups },
             FormatVersion = VersionOf(c),
             TruncatedBefore = c.TruncatedBefore,
+            SchemaUpdatedTimestamp = c.SchemaUpdatedTimestamp,
         };
         return entry.ToByteString();
     }
@@ -111,6 +112,7 @@ public static class CatalogCodec
             Replicas = [.. entry.Replicas],
             ReplicaResourceGroups = entry.ReplicaResourceGroups.ToImmutableDictionary(),
             TruncatedBefore = entry.TruncatedBefore,
+            SchemaUpdatedTimestamp = entry.SchemaUpdatedTimestamp,
         };
     }
 

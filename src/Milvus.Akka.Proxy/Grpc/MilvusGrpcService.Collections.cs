@@ -107,8 +107,8 @@ public sealed partial class MilvusGrpcService
             CreatedTimestamp = info.CreatedTimestamp,
             CreatedUtcTimestamp = created,
             // Schema alterations (AlterCollectionField) are not timestamped, so the update time stays the creation time.
-            UpdateTimestamp = info.CreatedTimestamp,
-            UpdateTimestampStr = info.CreatedTimestamp.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            UpdateTimestamp = info.UpdateTimestamp,
+            UpdateTimestampStr = info.UpdateTimestamp.ToString(System.Globalization.CultureInfo.InvariantCulture),
             Aliases = { info.Aliases },
             VirtualChannelNames = { info.AllShardNames },
             PhysicalChannelNames = { info.AllShardNames },

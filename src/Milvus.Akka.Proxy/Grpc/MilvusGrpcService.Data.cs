@@ -158,6 +158,7 @@ public sealed partial class MilvusGrpcService
         RefuseNamespace(request.HasNamespace, request.Namespace);
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
+        CheckSchemaTimestamp(info, request.SchemaTimestamp);
         var columns = Columns(info, request.FieldsData, (int)request.NumRows);
         var result = await proxy.InsertAsync(database, request.CollectionName, columns, NullIfEmpty(request.PartitionName), context.CancellationToken);
         return Mutation(result, result.InsertCount);
@@ -169,10 +170,26 @@ public sealed partial class MilvusGrpcService
         RefuseNamespace(request.HasNamespace, request.Namespace);
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
+        CheckSchemaTimestamp(info, request.SchemaTimestamp);
         var columns = Columns(info, request.FieldsData, (int)request.NumRows);
         var result = await proxy.UpsertAsync(database, request.CollectionName, columns, NullIfEmpty(request.PartitionName), context.CancellationToken,
             partialUpdate: request.PartialUpdate, arrayUpdates: arrayUpdates);
         return Mutation(result, result.UpsertCount);
+    }
+
+    /// <summary>
+    /// Milvus's schema check of a write: one built against a schema older than the collection's (the SDKs send the
+    /// update_timestamp of the describe they cached) is refused with SchemaMismatch, on which the SDKs describe the
+    /// collection again and resend, instead of writing a new field's values into the dynamic field or dropping them.
+    /// </summary>
+    private static void CheckSchemaTimestamp(CollectionInfo info, ulong schemaTimestamp)
+    {
+        if (schemaTimestamp != 0 && schemaTimestamp < info.UpdateTimestamp)
+        {
+            throw new MilvusException(ErrorCode.CollectionSchemaMismatch,
+                $"collection schema mismatch[collection={info.Name}]: the request was built for the schema of {schemaTimestamp}, " +
+                $"the collection's schema changed at {info.UpdateTimestamp}; describe the collection again");
+        }
     }
 
     /// <summary>field_ops by field name; REPLACE is what an upsert does anyway.</summary>

@@ -13,7 +13,11 @@ const collections = require('./collections');
 const { vector, l2 } = collections;
 
 let client;
-serverWithClient(MilvusClient, connected => { client = connected; });
+let address;
+serverWithClient(MilvusClient, (connected, server) => {
+  client = connected;
+  address = server.address;
+});
 
 const createLoaded = name => collections.createLoaded(client, name, [
   { name: 'score', data_type: DataType.Int64 },
@@ -204,6 +208,33 @@ test('addCollectionField on a loaded collection: earlier rows read the default o
   assert.equal(Number(hits.results[0].id), 11);
   assert.equal(hits.results[0].label, 'l11');
   await client.dropCollection({ collection_name: name });
+});
+
+test('a client whose cached schema predates an added field writes it into the field, not the dynamic one', async () => {
+  const name = 'ddlx_schema_mismatch';
+  await collections.createCollection(client, name, [], { enable_dynamic_field: true });
+  await collections.indexAndLoad(client, name);
+  // This client caches the schema with its first write; another one adds a field afterwards.
+  const cached = new MilvusClient({ address, timeout: 60_000 });
+  await cached.connectPromise;
+  try {
+    collections.succeeded(await cached.insert({ collection_name: name, data: [{ id: 1, vec: vector(1), mood: 'calm' }] }));
+    collections.succeeded(await client.addCollectionField({
+      collection_name: name, field: { name: 'late', data_type: DataType.Int64, nullable: true },
+    }));
+
+    // Built from the stale schema, 'late' would travel as a dynamic key: the server answers SchemaMismatch and the SDK
+    // describes the collection again and resends.
+    collections.succeeded(await cached.insert({ collection_name: name, data: [{ id: 2, vec: vector(2), late: 5, mood: 'bold' }] }));
+
+    const rows = collections.succeeded(await client.query({
+      collection_name: name, filter: 'late == 5', output_fields: ['*'], consistency_level: 'Strong',
+    })).data;
+    assert.deepEqual(rows.map(r => [Number(r.id), Number(r.late), r.$meta]), [[2, 5, { mood: 'bold' }]]);
+  } finally {
+    await cached.closeConnection();
+    await client.dropCollection({ collection_name: name });
+  }
 });
 
 test('a decay reranker reorders the nearest hits by how far a numeric field lies from its origin', async () => {
