@@ -41,8 +41,11 @@ public sealed partial class MilvusProxy
     }
 
     /// <exception cref="MilvusException">ImportFailed when there is no such job (never created, or forgotten after its retention).</exception>
-    public Task<ImportJob> GetImportJobAsync(long jobId, CancellationToken cancellationToken = default) =>
-        Coordinator<ImportJob>(new GetImportJob(jobId), cancellationToken);
+    public async Task<ImportJob> GetImportJobAsync(long jobId, CancellationToken cancellationToken = default)
+    {
+        var job = await Coordinator<ImportJob>(new GetImportJob(jobId), cancellationToken);
+        return job.Snapshot.Length == 0 ? job : throw new MilvusException(ErrorCode.ImportFailed, $"import job {jobId} not found: it restores snapshot {job.Snapshot}");
+    }
 
     /// <summary>The jobs of a collection, or of every collection of the database when <paramref name="collection"/> is empty, oldest first.</summary>
     public async Task<ImmutableArray<ImportJob>> ListImportJobsAsync(string? database, string? collection, int limit,

@@ -181,8 +181,8 @@ public sealed partial class MilvusProxy
     /// <exception cref="MilvusException">ImportFailed when there is no restore job by that id.</exception>
     public async Task<ImportJob> GetRestoreJobAsync(long jobId, CancellationToken cancellationToken = default)
     {
-        var job = await GetImportJobAsync(jobId, cancellationToken);
-        return job.Snapshot.Length > 0 ? job : throw new MilvusException(ErrorCode.ImportFailed, $"restore snapshot job {jobId} not found");
+        var job = await Coordinator<ImportJob>(new GetImportJob(jobId), cancellationToken);
+        return job.Snapshot.Length > 0 ? job : throw new MilvusException(ErrorCode.ImportFailed, $"restore snapshot job {jobId} not found: it is a bulk import");
     }
 
     /// <summary>The restore jobs into a collection, or into every collection of the database when <paramref name="collection"/> is empty, oldest first.</summary>

@@ -181,6 +181,7 @@ public sealed class SnapshotRpcTests(GrpcServerFixture server) : IAsyncLifetime
         Assert.Contains(jobs.Jobs, j => j.JobId == job.JobId && j.SnapshotName == "nightly");
         Assert.Contains((await Client.ListRestoreSnapshotJobsAsync(new ListRestoreSnapshotJobsRequest())).Jobs, j => j.JobId == job.JobId);
         Assert.DoesNotContain((await Client.ListImportTasksAsync(new ListImportTasksRequest { CollectionName = _target })).Tasks, t => t.Id == job.JobId);
+        Assert.Contains("it restores snapshot nightly", (await Client.GetImportStateAsync(new GetImportStateRequest { Task = job.JobId })).Status.Reason);
     }
 
     [Fact]
