@@ -61,7 +61,6 @@ public sealed partial class MilvusProxy
                     copies.Add(copy);
                 }
             }
-
         }
         catch
         {
