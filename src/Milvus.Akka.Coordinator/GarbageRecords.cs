@@ -8,20 +8,26 @@ namespace Milvus.Akka.Coordinator;
 
 /// <summary>
 /// The records of dropped data in meta storage and the decision which of them a pass may collect. A drop records its
-/// time (<c>gc/collections/{collectionId}</c>, <c>gc/segments/{collectionId}/{partitionId}/{segmentId}</c>) in the same
-/// step that removes it from the catalog. Pure apart from the key and value encoding.
+/// time (<c>gc/collections/{collectionId}</c>, <c>gc/segments/{collectionId}/{partitionId}/{segmentId}</c>,
+/// <c>gc/snapshots/{collectionId}/{snapshotId}</c>) in the same step that removes it from the catalog. Pure apart from
+/// the key and value encoding.
 /// </summary>
 public static class GarbageRecords
 {
     public const string Prefix = "gc/";
     private const string DroppedCollectionPrefix = Prefix + "collections/";
     private const string DroppedSegmentPrefix = Prefix + "segments/";
+    private const string DroppedSnapshotPrefix = Prefix + "snapshots/";
 
     public static string DroppedCollection(long collectionId) =>
         DroppedCollectionPrefix + collectionId.ToString(CultureInfo.InvariantCulture);
 
     public static string DroppedSegment(SegmentInfo segment) =>
         string.Create(CultureInfo.InvariantCulture, $"{DroppedSegmentPrefix}{segment.CollectionId}/{segment.PartitionId}/{segment.SegmentId}");
+
+    /// <summary>A dropped snapshot's files: the proxy that dropped it deletes them at once, this record if it could not.</summary>
+    public static string DroppedSnapshot(long collectionId, long snapshotId) =>
+        string.Create(CultureInfo.InvariantCulture, $"{DroppedSnapshotPrefix}{collectionId}/{snapshotId}");
 
     /// <summary>The record's value: when the drop happened, in Unix milliseconds (little-endian int64).</summary>
     public static byte[] DropTime(DateTimeOffset at)
@@ -65,6 +71,12 @@ public static class GarbageRecords
         {
             var ids = recordKey[DroppedSegmentPrefix.Length..].Split('/').Select(id => long.Parse(id, CultureInfo.InvariantCulture)).ToArray();
             return live.Segments.Contains(ids[2]) ? null : ObjectPaths.SegmentPrefixes(ids[0], ids[1], ids[2]);
+        }
+
+        if (recordKey.StartsWith(DroppedSnapshotPrefix, StringComparison.Ordinal))
+        {
+            var ids = recordKey[DroppedSnapshotPrefix.Length..].Split('/').Select(id => long.Parse(id, CultureInfo.InvariantCulture)).ToArray();
+            return [ObjectPaths.SnapshotPrefix(ids[0], ids[1])];
         }
 
         return null;

@@ -40,7 +40,10 @@ public sealed record SnapshotCatalog(ImmutableSortedDictionary<long, CollectionS
     public SnapshotList List(string database, string collection) =>
         new([.. Snapshots.Values.Where(s => s.Collection.Database == database && s.Collection.Name == collection)]);
 
-    /// <summary>Forgets a snapshot no live pin holds; the reply is the snapshot, whose files the caller deletes.</summary>
+    /// <summary>
+    /// Forgets a snapshot no live pin holds; the reply is the snapshot, whose files the caller deletes, and a drop
+    /// record has the garbage collector delete them after its tolerance if the caller could not.
+    /// </summary>
     public Decision<SnapshotCatalog> Drop(DropSnapshot request, DateTimeOffset now)
     {
         var snapshot = Get(request.Database, request.Collection, request.Name);
@@ -52,8 +55,13 @@ public sealed record SnapshotCatalog(ImmutableSortedDictionary<long, CollectionS
                 $"the last until {until:O}): unpin it before dropping it");
         }
 
+        // The record goes first: a crash between the two leaves files behind, never a snapshot whose files the GC deletes.
         return new Decision<SnapshotCatalog>(new SnapshotCatalog(Snapshots.Remove(snapshot.SnapshotId)),
-            [new DeleteMeta(Key(snapshot.SnapshotId)), new Reply(snapshot)]);
+        [
+            new DeleteMeta(Key(snapshot.SnapshotId)),
+            new PutMeta(GarbageRecords.DroppedSnapshot(snapshot.Collection.Id, snapshot.SnapshotId), GarbageRecords.DropTime(now)),
+            new Reply(snapshot),
+        ]);
     }
 
     /// <summary>Adds pin <paramref name="pinId"/>; expired pins of the snapshot are forgotten on the way.</summary>

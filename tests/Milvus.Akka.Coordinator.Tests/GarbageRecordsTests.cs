@@ -22,6 +22,8 @@ public sealed class GarbageRecordsTests
             Record(GarbageRecords.DroppedCollection(3), TimeSpan.FromHours(4)),
             Record(GarbageRecords.DroppedSegment(Segment(10)), TimeSpan.FromHours(4)),
             Record(GarbageRecords.DroppedSegment(Segment(11)), TimeSpan.FromHours(4)),
+            Record(GarbageRecords.DroppedSnapshot(7, 90), TimeSpan.FromHours(4)),
+            Record(GarbageRecords.DroppedSnapshot(7, 91), TimeSpan.FromHours(1)),
             Record(GarbageRecords.Prefix + "from-a-newer-version/1", TimeSpan.FromHours(4)),
         };
         // Collection 3 is still in the catalog (its drop failed after recording); segment 11 is still served.
@@ -29,8 +31,10 @@ public sealed class GarbageRecordsTests
 
         var due = GarbageRecords.Due(records, Now, Tolerance, live);
 
-        Assert.Equal([GarbageRecords.DroppedCollection(1), GarbageRecords.DroppedSegment(Segment(10))], due.Select(d => d.RecordKey));
+        Assert.Equal([GarbageRecords.DroppedCollection(1), GarbageRecords.DroppedSegment(Segment(10)), GarbageRecords.DroppedSnapshot(7, 90)],
+            due.Select(d => d.RecordKey));
         Assert.Equal(ObjectPaths.CollectionPrefixes(1), due[0].Prefixes);
         Assert.Equal(ObjectPaths.SegmentPrefixes(7, 8, 10), due[1].Prefixes);
+        Assert.Equal([ObjectPaths.SnapshotPrefix(7, 90)], due[2].Prefixes);
     }
 }

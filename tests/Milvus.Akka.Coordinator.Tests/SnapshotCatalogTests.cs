@@ -58,6 +58,8 @@ public sealed class SnapshotCatalogTests
         Assert.Contains("is pinned (pins 501", refused.Message);
         var afterExpiry = pinned.State.Drop(new DropSnapshot("default", "books", "nightly"), Now.AddSeconds(61));
         Assert.Equal([new DeleteMeta(SnapshotCatalog.Key(1))], afterExpiry.Effects.OfType<DeleteMeta>());
+        // The record goes before the garbage collector is told: a crash between the two cannot lose a recorded snapshot's files.
+        Assert.Equal(1, afterExpiry.Effects.IndexOf(afterExpiry.Effects.OfType<PutMeta>().Single(p => p.Key == GarbageRecords.DroppedSnapshot(71, 1))));
         Assert.Empty(afterExpiry.State.Snapshots);
 
         var unpinned = pinned.State.Unpin(501);

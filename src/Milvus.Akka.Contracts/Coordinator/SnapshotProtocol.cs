@@ -47,7 +47,7 @@ public sealed record ListSnapshots(string Database, string Collection) : ICoordi
 
 public sealed record SnapshotList(ImmutableArray<CollectionSnapshot> Snapshots) : ICoordinatorMessage;
 
-/// <summary>Forgets a snapshot that no pin holds; replies it (its files are the caller's to delete), or fails.</summary>
+/// <summary>Forgets a snapshot that no pin holds; replies it (its files are the caller's to delete, and the garbage collector's after its tolerance), or fails.</summary>
 public sealed record DropSnapshot(string Database, string Collection, string Name) : ICoordinatorMessage;
 
 /// <summary>Pins a snapshot for <paramref name="TtlSeconds"/>; replies <see cref="SnapshotPinned"/> with the pin's id.</summary>
