@@ -72,6 +72,7 @@ public sealed class CoordinatorActor : ReceiveActor
         Receive<GetImportJob>(imports.Forward);
         Receive<ListImportJobs>(imports.Forward);
 
+        Receive<ReserveSnapshot>(snapshots.Forward);
         Receive<RecordSnapshot>(snapshots.Forward);
         Receive<GetSnapshot>(snapshots.Forward);
         Receive<ListSnapshots>(snapshots.Forward);

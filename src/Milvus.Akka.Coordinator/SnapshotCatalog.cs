@@ -21,6 +21,17 @@ public sealed record SnapshotCatalog(ImmutableSortedDictionary<long, CollectionS
 
     public static SnapshotCatalog Recover(IEnumerable<CollectionSnapshot> stored) => new(stored.ToImmutableSortedDictionary(s => s.SnapshotId, s => s));
 
+    /// <summary>How long a reserved snapshot's copy may take before its files count as left behind by a proxy that died.</summary>
+    public static readonly TimeSpan CopyAllowance = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// A drop record for the files of snapshot <paramref name="snapshotId"/>, dated <see cref="CopyAllowance"/> ahead:
+    /// recording the snapshot deletes it, so only the files of a copy never recorded are collected.
+    /// </summary>
+    public Decision<SnapshotCatalog> Reserve(long collectionId, long snapshotId, DateTimeOffset now) => new(this,
+        [new PutMeta(GarbageRecords.DroppedSnapshot(collectionId, snapshotId), GarbageRecords.DropTime(now + CopyAllowance)), new Reply(new SnapshotReserved(snapshotId))]);
+
+    /// <summary>Records a snapshot; its reservation's drop record goes first (a crash between the two leaves files behind, never a snapshot without files).</summary>
     public Decision<SnapshotCatalog> Record(CollectionSnapshot snapshot)
     {
         if (Find(snapshot.Collection.Database, snapshot.Collection.Name, snapshot.Name) is not null)
@@ -29,7 +40,8 @@ public sealed record SnapshotCatalog(ImmutableSortedDictionary<long, CollectionS
                 $"snapshot {snapshot.Name} already exists for collection {snapshot.Collection.Name}");
         }
 
-        return new Decision<SnapshotCatalog>(new SnapshotCatalog(Snapshots.Add(snapshot.SnapshotId, snapshot)), [Put(snapshot), new Reply(snapshot)]);
+        return new Decision<SnapshotCatalog>(new SnapshotCatalog(Snapshots.Add(snapshot.SnapshotId, snapshot)),
+            [new DeleteMeta(GarbageRecords.DroppedSnapshot(snapshot.Collection.Id, snapshot.SnapshotId)), Put(snapshot), new Reply(snapshot)]);
     }
 
     /// <exception cref="MilvusException">ParameterInvalid naming the snapshot when there is none.</exception>

@@ -45,6 +45,11 @@ public sealed class SnapshotsActor : DecisionActor<SnapshotCatalog>
 
     private void Ready()
     {
+        Reply<ReserveSnapshot>(async m =>
+        {
+            var snapshotId = (await _timestamps.AskFor<IdsAllocated>(new AllocateIds(1), IdsTimeout)).First;
+            return await ApplyAsync(State.Reserve(m.CollectionId, snapshotId, DateTimeOffset.UtcNow));
+        });
         Reply<RecordSnapshot>(m => ApplyAsync(State.Record(m.Snapshot)));
         Reply<GetSnapshot>(m => Task.FromResult<object?>(State.Get(m.Database, m.Collection, m.Name)));
         Reply<ListSnapshots>(m => Task.FromResult<object?>(State.List(m.Database, m.Collection)));

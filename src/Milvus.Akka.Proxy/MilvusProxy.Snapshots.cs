@@ -41,7 +41,7 @@ public sealed partial class MilvusProxy
         // Every row acknowledged before the timestamp is flushed by the flush after it; rows are then read as of the timestamp.
         var timestamp = await AllocateTimestampAsync(cancellationToken);
         await FlushAsync(info.Database, info.Name, cancellationToken);
-        var snapshotId = await _coordinator.IdsAsync(1, cancellationToken);
+        var snapshotId = (await Coordinator<SnapshotReserved>(new ReserveSnapshot(info.Id), cancellationToken)).SnapshotId;
         var segments = (await Coordinator<SegmentList>(new GetSegments(info.Id), cancellationToken)).Segments;
         var copies = ImmutableArray.CreateBuilder<SnapshotSegment>();
         try

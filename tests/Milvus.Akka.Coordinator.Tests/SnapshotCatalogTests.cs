@@ -90,4 +90,23 @@ public sealed class SnapshotCatalogTests
 
         Assert.Equal([502L], Stored(again, 1).Pins.Select(p => p.PinId));
     }
+
+    [Fact]
+    public void A_reservation_stands_for_the_files_until_the_snapshot_is_recorded()
+    {
+        var reserved = SnapshotCatalog.Empty.Reserve(71, 1, Now);
+        var dropRecord = reserved.Effects.OfType<PutMeta>().Single();
+        Assert.Equal(GarbageRecords.DroppedSnapshot(71, 1), dropRecord.Key);
+        Assert.Equal(1L, Assert.IsType<SnapshotReserved>(reserved.Effects.OfType<Reply>().Single().Message).SnapshotId);
+        var record = new Milvus.Akka.Storage.MetaEntry(dropRecord.Key, dropRecord.Value, 1);
+        var live = new LiveData([], []);
+        Assert.Empty(GarbageRecords.Due([record], Now + TimeSpan.FromHours(23), TimeSpan.FromHours(3), live));
+        Assert.Single(GarbageRecords.Due([record], Now + SnapshotCatalog.CopyAllowance + TimeSpan.FromHours(3), TimeSpan.FromHours(3), live));
+
+        var recorded = reserved.State.Record(Snapshot(1, "nightly"));
+
+        // The drop record goes before the snapshot is written: a crash between the two leaves files behind, never a snapshot without them.
+        Assert.Equal(new DeleteMeta(GarbageRecords.DroppedSnapshot(71, 1)), recorded.Effects[0]);
+        Assert.Equal(SnapshotCatalog.Key(1), Assert.IsType<PutMeta>(recorded.Effects[1]).Key);
+    }
 }

@@ -147,6 +147,8 @@ public sealed class MessageSchemaTests(SerializationFixture fixture) : IClassFix
         ["ij1"] = Coordinator.Wire.ImportJobReply.Parser,
         ["ijl1"] = Coordinator.Wire.ImportJobList.Parser,
         ["csn1"] = Coordinator.Wire.CollectionSnapshotReply.Parser,
+        ["rvs1"] = Coordinator.Wire.ReserveSnapshot.Parser,
+        ["srv1"] = Coordinator.Wire.SnapshotReserved.Parser,
         ["rsn1"] = Coordinator.Wire.RecordSnapshot.Parser,
         ["gsn1"] = Coordinator.Wire.SnapshotName.Parser,
         ["dsn1"] = Coordinator.Wire.SnapshotName.Parser,

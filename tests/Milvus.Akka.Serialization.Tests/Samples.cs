@@ -404,6 +404,8 @@ public static class Samples
         new("ImportJob/restore", RestoreJob),
         new("CollectionSnapshot", Snapshot),
         new("CollectionSnapshot/empty", Snapshot with { Segments = [], Pins = [], Description = "" }),
+        new("ReserveSnapshot", new ReserveSnapshot(42)),
+        new("SnapshotReserved", new SnapshotReserved(9200)),
         new("RecordSnapshot", new RecordSnapshot(Snapshot)),
         new("GetSnapshot", new GetSnapshot("default", "books", "nightly")),
         new("ListSnapshots", new ListSnapshots("default", "books")),

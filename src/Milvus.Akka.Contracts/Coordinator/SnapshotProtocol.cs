@@ -36,6 +36,15 @@ public sealed record CollectionSnapshot(
     public bool IsPinned(DateTimeOffset now) => Pins.Any(p => p.Expires > now);
 }
 
+/// <summary>
+/// Gives a snapshot of the collection about to be copied its id; replies <see cref="SnapshotReserved"/>. Until the
+/// snapshot is recorded, a drop record stands for its files, so the files of a copy whose proxy died are deleted a day
+/// (and the garbage collector's tolerance) later.
+/// </summary>
+public sealed record ReserveSnapshot(long CollectionId) : ICoordinatorMessage;
+
+public sealed record SnapshotReserved(long SnapshotId) : ICoordinatorMessage;
+
 /// <summary>Records a snapshot whose segments are written; replies it, or fails when the collection already has one by that name.</summary>
 public sealed record RecordSnapshot(CollectionSnapshot Snapshot) : ICoordinatorMessage;
 

@@ -658,6 +658,8 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
     private void RegisterSnapshots()
     {
         Register<CollectionSnapshot>("csn1", (o, m) => WriteEncoded(o, 1, CatalogCodec.Encode(m)), f => CatalogCodec.DecodeSnapshot(f.Required(1, "snapshot")));
+        Register<ReserveSnapshot>("rvs1", (o, m) => WriteInt64(o, 1, m.CollectionId), f => new ReserveSnapshot(f.Int64(1)));
+        Register<SnapshotReserved>("srv1", (o, m) => WriteInt64(o, 1, m.SnapshotId), f => new SnapshotReserved(f.Int64(1)));
         Register<RecordSnapshot>("rsn1", (o, m) => WriteEncoded(o, 1, CatalogCodec.Encode(m.Snapshot)),
             f => new RecordSnapshot(CatalogCodec.DecodeSnapshot(f.Required(1, "snapshot"))));
         Register<GetSnapshot>("gsn1", (o, m) => WriteStringFields(o, m.Database, m.Collection, m.Name), f => new GetSnapshot(f.String(1), f.String(2), f.String(3)));
