@@ -89,6 +89,25 @@ public sealed class SegmentServing<TNode> where TNode : class
     /// <summary>A read reached the shard: the proxy only sends reads of loaded collections.</summary>
     public void ReadArrived() => CollectionLoaded = true;
 
+    /// <summary>
+    /// Whether the shard has never heard of a segment the coordinator assigns: its own flush whose completion is still on
+    /// the way, or a compaction's result whose <c>SegmentsReplaced</c> was lost (the coordinator failed over between
+    /// committing it and telling the shard). In the second case the shard would read the result and its inputs both, so
+    /// it reconciles with the coordinator's distribution (<see cref="Reconcile"/>).
+    /// </summary>
+    public bool IsUnknown(long segmentId) => !_flushed.ContainsKey(segmentId) && !_pendingReplacements.ContainsKey(segmentId);
+
+    /// <summary>
+    /// Forgets the segments among <paramref name="askedAbout"/> (those read when the shard asked) that the coordinator's
+    /// distribution no longer has: replaced or dropped without the shard being told. They go as a compaction's inputs do.
+    /// </summary>
+    public ServingEffects<TNode> Reconcile(IReadOnlyCollection<long> askedAbout, IEnumerable<long> coordinatorSegments)
+    {
+        var known = coordinatorSegments.ToHashSet();
+        var stale = askedAbout.Where(id => !known.Contains(id) && _flushed.ContainsKey(id)).ToImmutableArray();
+        return stale.IsEmpty ? ServingEffects<TNode>.None : ApplyReplacement(null, stale);
+    }
+
     /// <summary>The coordinator assigned a replica's copy of a segment to a node. Returns whether the shard must hand it over (send the load).</summary>
     public bool Assign(SegmentInfo segment, TNode node, long replicaId)
     {

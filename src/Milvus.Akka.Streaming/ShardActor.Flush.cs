@@ -143,6 +143,11 @@ public sealed partial class ShardActor
 
     private void OnAssignSegment(AssignSegment m)
     {
+        if (_serving.IsUnknown(m.Segment.SegmentId))
+        {
+            ReconcileWithCoordinator();
+        }
+
         if (_serving.Assign(m.Segment, m.QueryNode, m.ReplicaId))
         {
             // A node that leaves before serving the segment takes it with it: the shard then reads it itself.
@@ -153,6 +158,33 @@ public sealed partial class ShardActor
             m.QueryNode.Tell(new LoadSegment(m.Segment, schema, pks, timestamps));
         }
     }
+
+    /// <summary>The segments read now, checked against the coordinator's distribution once it answers (one ask at a time).</summary>
+    private void ReconcileWithCoordinator()
+    {
+        if (_reconciling)
+        {
+            return;
+        }
+
+        _reconciling = true;
+        var askedAbout = _serving.Flushed.Keys.ToImmutableArray();
+        _coordinator.AskRepeatableAsync<ShardDistribution>(new GetShardDistribution(_shardName), _settings, RouteChanges.Get(Context.System))
+            .ContinueWith(t => new DistributionChecked(askedAbout, t.IsCompletedSuccessfully ? t.Result : null))
+            .PipeTo(Self);
+    }
+
+    private void OnDistributionChecked(DistributionChecked m)
+    {
+        _reconciling = false;
+        if (m.Distribution is { } distribution)
+        {
+            Perform(_serving.Reconcile(m.AskedAbout, distribution.Segments.Select(s => s.Segment.SegmentId)));
+        }
+    }
+
+    /// <summary>The coordinator's distribution (null: it did not answer; the next unknown assignment asks again).</summary>
+    private sealed record DistributionChecked(ImmutableArray<long> AskedAbout, ShardDistribution? Distribution) : INoSerializationVerificationNeeded;
 
     private void OnSegmentLoaded(SegmentLoaded m)
     {

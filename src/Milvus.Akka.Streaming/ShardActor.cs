@@ -29,6 +29,9 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 {
     private readonly string _shardName;
     private readonly IActorRef _coordinator;
+
+    /// <summary>An ask for the coordinator's distribution is in flight (<see cref="ReconcileWithCoordinator"/>).</summary>
+    private bool _reconciling;
     private readonly IObjectStore _objects;
     private readonly StreamingSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -147,6 +150,7 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         Command<FlushFailed>(OnFlushFailed);
         Command<RetryFlush>(m => StartFlush(m.SegmentId));
         Command<AssignSegment>(OnAssignSegment);
+        Command<DistributionChecked>(OnDistributionChecked);
         Command<SegmentLoaded>(OnSegmentLoaded);
         Command<SegmentLoadFailed>(m =>
         {

@@ -468,4 +468,34 @@ public sealed class SegmentServingTests
         Assert.Equal([1L, 2L], effects.Removed.ToArray());
         Assert.Equal([3], Remote(serving.Route([], _ => false, turn: 0))[NodeB]);
     }
+
+    [Fact]
+    public void A_result_whose_replacement_never_came_is_read_alone_once_reconciled_with_the_coordinator()
+    {
+        // Segments 1 and 2 were merged into 3, but the shard was never told (the coordinator failed over in between).
+        var serving = Served((1, NodeA), (2, NodeB));
+        Assert.True(serving.IsUnknown(3));
+        var askedAbout = serving.Flushed.Keys.ToArray();
+        Assert.True(serving.Assign(Segment(3), NodeA, Replica));
+        Assert.Equal([1L, 2, 3], serving.Flushed.Keys.Order());
+
+        var effects = serving.Reconcile(askedAbout, [3]);
+
+        Assert.Equal([1L, 2], effects.Removed.Order());
+        Assert.Equal(["query-a: 1", "query-b: 2"], effects.Unload.Select(u => $"{u.Item1}: {string.Join(",", u.Item2)}").Order());
+        Assert.Equal([3L], serving.Flushed.Keys);
+        Assert.Equal([3], Storage(Route(serving)));
+    }
+
+    [Fact]
+    public void Reconciling_leaves_every_segment_the_coordinator_still_has_and_those_flushed_since_the_ask()
+    {
+        var serving = Served((1, NodeA), (2, NodeB));
+        var askedAbout = serving.Flushed.Keys.ToArray();
+        serving.AddFlushed(Segment(4));
+
+        Assert.Equal(ServingEffects<string>.None, serving.Reconcile(askedAbout, [1, 2]));
+        Assert.Equal([1L, 2, 4], serving.Flushed.Keys.Order());
+        Assert.False(serving.IsUnknown(4));
+    }
 }
