@@ -100,11 +100,13 @@ public sealed class SegmentServing<TNode> where TNode : class
     /// <summary>
     /// Forgets the segments among <paramref name="askedAbout"/> (those read when the shard asked) that the coordinator's
     /// distribution no longer has: replaced or dropped without the shard being told. They go as a compaction's inputs do.
+    /// The inputs of a replacement the shard was told of stay: they answer reads until its result is served.
     /// </summary>
     public ServingEffects<TNode> Reconcile(IReadOnlyCollection<long> askedAbout, IEnumerable<long> coordinatorSegments)
     {
         var known = coordinatorSegments.ToHashSet();
-        var stale = askedAbout.Where(id => !known.Contains(id) && _flushed.ContainsKey(id)).ToImmutableArray();
+        var stale = askedAbout.Where(id => !known.Contains(id) && _flushed.ContainsKey(id) && !_pendingReplacements.Values.Any(p => p.Replaced.Contains(id)))
+            .ToImmutableArray();
         return stale.IsEmpty ? ServingEffects<TNode>.None : ApplyReplacement(null, stale);
     }
 

@@ -498,4 +498,21 @@ public sealed class SegmentServingTests
         Assert.Equal([1L, 2, 4], serving.Flushed.Keys.Order());
         Assert.False(serving.IsUnknown(4));
     }
+
+    [Fact]
+    public void Reconciling_keeps_the_inputs_of_a_replacement_the_shard_was_told_of_until_its_result_is_served()
+    {
+        // The shard asked (a flush of its own raced its assignment), then heard of the merge of 1 and 2 into 3 before the answer.
+        var serving = Served((1, NodeA), (2, NodeB));
+        var askedAbout = serving.Flushed.Keys.ToArray();
+        Assert.Equal(ServingEffects<string>.None, serving.Replace(Segment(3), [1, 2]));
+
+        Assert.Equal(ServingEffects<string>.None, serving.Reconcile(askedAbout, [3]));
+        Assert.Equal(new Dictionary<string, long[]> { [NodeA] = [1], [NodeB] = [2] }, Remote(Route(serving)));
+
+        Assert.True(serving.Assign(Segment(3), NodeA, Replica));
+        var switched = serving.Loaded(3, NodeA);
+        Assert.Equal([1L, 2], switched.Removed.Order());
+        Assert.Equal(new Dictionary<string, long[]> { [NodeA] = [3] }, Remote(Route(serving)));
+    }
 }
