@@ -27,11 +27,8 @@ public static class Compactor
         var inputs = new List<MergeInput>();
         foreach (var input in task.Inputs)
         {
-            var manifest = await SegmentStore.ReadManifestAsync(objects, input.CollectionId, input.PartitionId, input.SegmentId, cancellationToken);
-            var data = await SegmentStore.ReadAsync(objects, task.Schema, manifest, cancellationToken: cancellationToken);
-            var logs = await SegmentStore.ReadDeleteLogsAsync(objects, manifest, cancellationToken);
-            inputs.Add(new MergeInput(input.SegmentId, input.PartitionId, data,
-                [.. logs.Select(log => (log.PrimaryKeys, log.Timestamps)), (shardDeletes.Pks, shardDeletes.Timestamps)]));
+            inputs.Add(await MergeInput.ReadAsync(objects, task.Schema, input.CollectionId, input.PartitionId, input.SegmentId,
+                (shardDeletes.Pks, shardDeletes.Timestamps), cancellationToken));
         }
 
         if (CompactionMerge.Merge(task.Schema, inputs, expiredBefore) is not { } merged)

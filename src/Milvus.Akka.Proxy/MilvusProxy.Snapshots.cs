@@ -172,7 +172,7 @@ public sealed partial class MilvusProxy
         }
         catch
         {
-            await DropCollectionAsync(targetDb, targetCollection, CancellationToken.None);
+            await DropRestoredCollectionAsync(targetDb, targetCollection);
             throw;
         }
     }
@@ -195,11 +195,8 @@ public sealed partial class MilvusProxy
     private async Task<SnapshotSegment?> CopySegmentAsync(CollectionInfo info, long snapshotId, SegmentInfo segment, ShardDeletes shardDeletes,
         ulong expiredBefore, ulong timestamp, CancellationToken cancellationToken)
     {
-        var manifest = await SegmentStore.ReadManifestAsync(objects, segment.CollectionId, segment.PartitionId, segment.SegmentId, cancellationToken);
-        var data = await SegmentStore.ReadAsync(objects, info.Schema, manifest, cancellationToken: cancellationToken);
-        var logs = await SegmentStore.ReadDeleteLogsAsync(objects, manifest, cancellationToken);
-        var input = new MergeInput(segment.SegmentId, segment.PartitionId, data,
-            [.. logs.Select(log => (log.PrimaryKeys, log.Timestamps)), (shardDeletes.Pks, shardDeletes.Timestamps)]);
+        var input = await MergeInput.ReadAsync(objects, info.Schema, segment.CollectionId, segment.PartitionId, segment.SegmentId,
+            (shardDeletes.Pks, shardDeletes.Timestamps), cancellationToken);
         if (CompactionMerge.Merge(info.Schema, [input], expiredBefore, timestamp) is not { } visible)
         {
             return null;
@@ -222,18 +219,23 @@ public sealed partial class MilvusProxy
         }
         catch
         {
-            try
-            {
-                await DropCollectionAsync(target.Database, target.Name, CancellationToken.None);
-            }
-            catch (MilvusException)
-            {
-                // Left for the user to drop; the job's reason says why the restore failed.
-            }
-
+            await DropRestoredCollectionAsync(target.Database, target.Name);
             throw;
         }
     });
+
+    /// <summary>Drops the collection a failed restore created; if that fails too, it is left for the user, and the restore's own error is the one reported.</summary>
+    private async Task DropRestoredCollectionAsync(string database, string collection)
+    {
+        try
+        {
+            await DropCollectionAsync(database, collection, CancellationToken.None);
+        }
+        catch (MilvusException)
+        {
+            // Left for the user to drop; the restore's error says why it failed.
+        }
+    }
 
     private async Task WriteSnapshotRowsAsync(ImportJob job, CollectionSnapshot snapshot, CollectionInfo target, JobProgress progress)
     {

@@ -6,7 +6,18 @@ namespace Milvus.Akka.Segments;
 
 /// <summary>One input of a merge: a flushed segment's rows and the deletes that may reach them.</summary>
 /// <param name="Deletes">Its delete logs and the shard's buffered deletes, each (primary keys, delete timestamps).</param>
-public sealed record MergeInput(long SegmentId, long PartitionId, SegmentData Data, IReadOnlyList<(Column Pks, ulong[] Timestamps)> Deletes);
+public sealed record MergeInput(long SegmentId, long PartitionId, SegmentData Data, IReadOnlyList<(Column Pks, ulong[] Timestamps)> Deletes)
+{
+    /// <summary>A flushed segment read back from object storage with its delete logs and <paramref name="bufferedDeletes"/> (its shard's).</summary>
+    public static async Task<MergeInput> ReadAsync(Storage.IObjectStore objects, CollectionSchema schema, long collectionId, long partitionId, long segmentId,
+        (Column Pks, ulong[] Timestamps) bufferedDeletes, CancellationToken cancellationToken = default)
+    {
+        var manifest = await SegmentStore.ReadManifestAsync(objects, collectionId, partitionId, segmentId, cancellationToken).ConfigureAwait(false);
+        var data = await SegmentStore.ReadAsync(objects, schema, manifest, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var logs = await SegmentStore.ReadDeleteLogsAsync(objects, manifest, cancellationToken).ConfigureAwait(false);
+        return new MergeInput(segmentId, partitionId, data, [.. logs.Select(log => (log.PrimaryKeys, log.Timestamps)), bufferedDeletes]);
+    }
+}
 
 /// <summary>
 /// What a compaction (or a collection snapshot) keeps, decided without I/O: a row survives unless a delete of its key came
