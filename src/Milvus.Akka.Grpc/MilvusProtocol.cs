@@ -26,7 +26,7 @@ public static class MilvusProtocol
         MilvusDataReflection.Descriptor,
         MilvusClusterReflection.Descriptor,
         MilvusSecurityReflection.Descriptor,
-        MilvusUnservedReflection.Descriptor,
+        MilvusV3Reflection.Descriptor,
         MilvusServiceReflection.Descriptor,
     ];
 

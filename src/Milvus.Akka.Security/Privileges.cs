@@ -36,7 +36,8 @@ public static class Privileges
         "DescribeResourceGroup", "ListResourceGroups", "TransferNode", "TransferReplica", "UpdateResourceGroups",
         "CreateDatabase", "DropDatabase", "ListDatabases", "DescribeDatabase", "AlterDatabase", "CreateAlias", "DropAlias",
         "DescribeAlias", "ListAliases", "CreatePrivilegeGroup", "DropPrivilegeGroup", "ListPrivilegeGroups",
-        "OperatePrivilegeGroup", "BackupRBAC", "RestoreRBAC",
+        "OperatePrivilegeGroup", "BackupRBAC", "RestoreRBAC", "CreateSnapshot", "DropSnapshot", "DescribeSnapshot",
+        "ListSnapshots", "RestoreSnapshot", "PinSnapshotData", "UnpinSnapshotData",
     ];
 
     private static readonly string[] UserLevel = ["UpdateUser", "SelectUser"];
@@ -56,9 +57,10 @@ public static class Privileges
         [.. CollectionReadOnly, "Load", "Release", "Insert", "Delete", "Upsert", "Import", "Flush", "Compaction", "LoadBalance",
          "CreateIndex", "DropIndex", "CreatePartition", "DropPartition"];
 
-    private static readonly string[] DatabaseReadOnly = ["ShowCollections", "DescribeDatabase"];
+    private static readonly string[] DatabaseReadOnly = ["ShowCollections", "DescribeDatabase", "DescribeSnapshot", "ListSnapshots"];
 
-    private static readonly string[] DatabaseReadWrite = [.. DatabaseReadOnly, "AlterDatabase"];
+    private static readonly string[] DatabaseReadWrite =
+        [.. DatabaseReadOnly, "AlterDatabase", "CreateSnapshot", "DropSnapshot", "PinSnapshotData", "UnpinSnapshotData"];
 
     private static readonly string[] ClusterReadOnly =
         ["ListDatabases", "SelectOwnership", "SelectUser", "DescribeResourceGroup", "ListResourceGroups", "ListPrivilegeGroups"];
@@ -74,7 +76,7 @@ public static class Privileges
         ["CollectionAdmin"] = [.. CollectionReadWrite, "CreateAlias", "DropAlias"],
         ["DatabaseReadOnly"] = DatabaseReadOnly,
         ["DatabaseReadWrite"] = DatabaseReadWrite,
-        ["DatabaseAdmin"] = [.. DatabaseReadWrite, "CreateCollection", "DropCollection", "RenameCollection"],
+        ["DatabaseAdmin"] = [.. DatabaseReadWrite, "CreateCollection", "DropCollection", "RenameCollection", "RestoreSnapshot"],
         ["ClusterReadOnly"] = ClusterReadOnly,
         ["ClusterReadWrite"] = ClusterReadWrite,
         ["ClusterAdmin"] =

@@ -113,6 +113,48 @@ public sealed class AuthorizationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Snapshot_rpcs_need_their_own_privileges_in_the_database()
+    {
+        var root = Token("root:Milvus");
+        var dave = Token("dave:dave-secret");
+        const string collection = "snapped";
+        await _node!.CreateLoadedCollectionAsync(collection, dim: 4, root);
+        Succeeded(await Client.CreateCredentialAsync(new CreateCredentialRequest { Username = "dave", Password = Base64("dave-secret") }, root));
+        Succeeded(await Client.CreateRoleAsync(new CreateRoleRequest { Entity = new RoleEntity { Name = "backup" } }, root));
+        Succeeded(await Client.OperateUserRoleAsync(new OperateUserRoleRequest { Username = "dave", RoleName = "backup" }, root));
+        async Task GrantAsync(string privilege) => Succeeded(await Client.OperatePrivilegeV2Async(new OperatePrivilegeV2Request
+        {
+            Role = new RoleEntity { Name = "backup" },
+            Grantor = new GrantorEntity { Privilege = new PrivilegeEntity { Name = privilege } },
+            Type = OperatePrivilegeType.Grant,
+            DbName = "default",
+            CollectionName = "*",
+        }, root));
+
+        var list = new ListSnapshotsRequest { CollectionName = collection };
+        var create = new CreateSnapshotRequest { Name = "nightly", CollectionName = collection };
+        var restore = new RestoreSnapshotRequest { Name = "nightly", CollectionName = collection, TargetCollectionName = "snapped_copy" };
+        var denied = await AssertRefusedAsync(StatusCode.PermissionDenied, () => Client.ListSnapshotsAsync(list, dave).ResponseAsync);
+        Assert.Contains("ListSnapshots: permission deny to dave", denied.Status.Detail);
+
+        await GrantAsync("DatabaseReadOnly");
+        Succeeded((await Client.ListSnapshotsAsync(list, dave)).Status);
+        await AssertRefusedAsync(StatusCode.PermissionDenied, () => Client.CreateSnapshotAsync(create, dave).ResponseAsync);
+
+        await GrantAsync("DatabaseReadWrite");
+        Succeeded(await Client.CreateSnapshotAsync(create, dave));
+        Assert.Equal(["nightly"], (await Client.ListSnapshotsAsync(list, dave)).Snapshots);
+        await AssertRefusedAsync(StatusCode.PermissionDenied, () => Client.RestoreSnapshotAsync(restore, dave).ResponseAsync);
+        await AssertRefusedAsync(StatusCode.PermissionDenied,
+            () => Client.ListRestoreSnapshotJobsAsync(new ListRestoreSnapshotJobsRequest(), dave).ResponseAsync);
+
+        await GrantAsync("RestoreSnapshot");
+        var restored = await Client.RestoreSnapshotAsync(restore, dave);
+        Succeeded(restored.Status);
+        Succeeded((await Client.GetRestoreSnapshotStateAsync(new GetRestoreSnapshotStateRequest { JobId = restored.JobId }, dave)).Status);
+    }
+
+    [Fact]
     public async Task Users_and_roles_keep_the_descriptions_they_are_given()
     {
         var root = Token("root:Milvus");

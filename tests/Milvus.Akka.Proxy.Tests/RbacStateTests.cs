@@ -81,6 +81,25 @@ public sealed class RbacStateTests
         Assert.False(state.IsAllowed("alice", RbacObjectType.Global, "*", "default", "CreateCollection"));
     }
 
+    [Theory]
+    [InlineData("DatabaseReadOnly", "DescribeSnapshot,ListSnapshots", "CreateSnapshot,DropSnapshot,PinSnapshotData,RestoreSnapshot")]
+    [InlineData("DatabaseReadWrite", "ListSnapshots,CreateSnapshot,DropSnapshot,PinSnapshotData,UnpinSnapshotData", "RestoreSnapshot")]
+    [InlineData("DatabaseAdmin", "ListSnapshots,CreateSnapshot,RestoreSnapshot", "")]
+    [InlineData("ClusterAdmin", "", "ListSnapshots,CreateSnapshot,RestoreSnapshot")]
+    public void Snapshot_privileges_belong_to_Milvus_database_groups(string group, string held, string notHeld)
+    {
+        var state = Grant(Start, RbacObjectType.Global, "*", "sales", group);
+        foreach (var privilege in held.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            Assert.True(state.IsAllowed("alice", RbacObjectType.Global, "*", "sales", privilege), $"{group} holds {privilege}");
+        }
+
+        foreach (var privilege in notHeld.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            Assert.False(state.IsAllowed("alice", RbacObjectType.Global, "*", "sales", privilege), $"{group} does not hold {privilege}");
+        }
+    }
+
     [Fact]
     public void Invalid_changes_are_refused_with_a_reason()
     {

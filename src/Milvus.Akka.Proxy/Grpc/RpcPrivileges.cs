@@ -63,6 +63,14 @@ public static class RpcPrivileges
         Global("DropPrivilegeGroup", "DropPrivilegeGroup");
         Global("ListPrivilegeGroups", "ListPrivilegeGroups");
         Global("OperatePrivilegeGroup", "OperatePrivilegeGroup");
+        Global("CreateSnapshot", "CreateSnapshot");
+        Global("DropSnapshot", "DropSnapshot");
+        Global("DescribeSnapshot", "DescribeSnapshot");
+        Global("ListSnapshots", "ListSnapshots");
+        // Following a restore needs the privilege that starts one.
+        Global("RestoreSnapshot", "RestoreSnapshot", "GetRestoreSnapshotState", "ListRestoreSnapshotJobs");
+        Global("PinSnapshotData", "PinSnapshotData");
+        Global("UnpinSnapshotData", "UnpinSnapshotData");
         Global("BackupRBAC", "BackupRBAC");
         Global("RestoreRBAC", "RestoreRBAC");
         Global("CreateResourceGroup", "CreateResourceGroup");
