@@ -6,7 +6,7 @@ using Milvus.Akka.Proxy.Import;
 namespace Milvus.Akka.Proxy;
 
 /// <summary>
-/// Bulk import (Milvus's Import rpc): this proxy reads the named JSON or Parquet files from the cluster's object storage, checks every
+/// Bulk import (Milvus's Import rpc): this proxy reads the named JSON, Parquet or CSV files from the cluster's object storage, checks every
 /// row of every file, and only then inserts them through the WAL like any insert and flushes them. So a file with a bad
 /// row fails the job before any row is written; a failure while writing (the collection dropped, the node stopping)
 /// leaves the rows written so far. The coordinator keeps the job (<see cref="ImportJob"/>) and fails it when this node
@@ -16,9 +16,10 @@ public sealed partial class MilvusProxy
 {
     private const string JsonExtension = ".json";
     private const string ParquetExtension = ".parquet";
+    private const string CsvExtension = ".csv";
 
-    /// <summary>Milvus's other import formats, answered "not supported" instead of "unexpected file type".</summary>
-    private static readonly ImmutableArray<string> UnsupportedFormats = [".npy", ".csv"];
+    /// <summary>Milvus's other import format, answered "not supported" instead of "unexpected file type".</summary>
+    private const string NumpyExtension = ".npy";
 
     /// <summary>Records the job and starts it in the background; returns it pending.</summary>
     public async Task<ImportJob> ImportAsync(string? database, string collection, string? partition, IReadOnlyList<string> files,
@@ -26,9 +27,10 @@ public sealed partial class MilvusProxy
     {
         var info = await ResolveCollectionAsync(database, collection, cancellationToken: cancellationToken);
         CheckImportFiles(files);
+        var csv = CsvOptions.From(options);
         if (options.TryGetValue("backup", out var backup) && bool.TryParse(backup, out var isBackup) && isBackup)
         {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "importing a backup (the backup option) is not supported by Milvus.Akka; import JSON or Parquet files");
+            throw new MilvusException(ErrorCode.OperationNotSupported, "importing a backup (the backup option) is not supported by Milvus.Akka; import JSON, Parquet or CSV files");
         }
 
         // Checked now, as the writes will check it, so that a job is not accepted only to fail.
@@ -36,7 +38,7 @@ public sealed partial class MilvusProxy
 
         var job = await Coordinator<ImportJob>(new CreateImportJob(Db(database), info.Id, info.Name, partition ?? "", [.. files], importNode),
             cancellationToken);
-        _ = Task.Run(() => RunImportAsync(job), CancellationToken.None);
+        _ = Task.Run(() => RunImportAsync(job, csv), CancellationToken.None);
         return job;
     }
 
@@ -70,21 +72,22 @@ public sealed partial class MilvusProxy
         foreach (var file in files)
         {
             var extension = Path.GetExtension(file).ToLowerInvariant();
-            if (extension is JsonExtension or ParquetExtension)
+            if (extension is JsonExtension or ParquetExtension or CsvExtension)
             {
                 continue;
             }
 
-            throw UnsupportedFormats.Contains(extension)
-                ? new MilvusException(ErrorCode.OperationNotSupported, $"importing {extension} files is not supported by Milvus.Akka; import JSON or Parquet files ({file})")
-                : new MilvusException(ErrorCode.ParameterInvalid, $"unexpected file type, files=[{file}]: an import file ends in {JsonExtension} or {ParquetExtension}");
+            throw extension == NumpyExtension
+                ? new MilvusException(ErrorCode.OperationNotSupported, $"importing {extension} files is not supported by Milvus.Akka; import JSON, Parquet or CSV files ({file})")
+                : new MilvusException(ErrorCode.ParameterInvalid,
+                    $"unexpected file type, files=[{file}]: an import file ends in {JsonExtension}, {ParquetExtension} or {CsvExtension}");
         }
     }
 
     /// <summary>Reads and checks every file, then writes their rows.</summary>
-    private Task RunImportAsync(ImportJob job) => RunJobAsync(job, async (info, progress) =>
+    private Task RunImportAsync(ImportJob job, CsvOptions csv) => RunJobAsync(job, async (info, progress) =>
     {
-        var batches = await ReadImportFilesAsync(job, info);
+        var batches = await ReadImportFilesAsync(job, info, csv);
         progress.Total = batches.Sum(b => (long)b.RowCount);
         await progress.ReportAsync();
         var partition = job.Partition.Length == 0 ? null : job.Partition;
@@ -161,7 +164,7 @@ public sealed partial class MilvusProxy
     }
 
     /// <summary>Every row of every file, read and checked: batches ready to write but for auto-id keys.</summary>
-    private async Task<List<RowBatch>> ReadImportFilesAsync(ImportJob job, CollectionInfo info)
+    private async Task<List<RowBatch>> ReadImportFilesAsync(ImportJob job, CollectionInfo info, CsvOptions csv)
     {
         var timezone = Timestamptz.ZoneOf(info.Properties);
         long size = 0;
@@ -181,9 +184,12 @@ public sealed partial class MilvusProxy
         foreach (var file in job.Files)
         {
             var bytes = await objects.GetAsync(file);
-            var rows = IsParquet(file)
-                ? ParquetImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows)
-                : JsonImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows);
+            var rows = Path.GetExtension(file).ToLowerInvariant() switch
+            {
+                ParquetExtension => ParquetImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows),
+                CsvExtension => CsvImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows, csv),
+                _ => JsonImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows),
+            };
             var first = 0;
             var checking = 0;
             try
@@ -209,8 +215,6 @@ public sealed partial class MilvusProxy
 
     /// <summary>Jobs this proxy runs at once (<c>milvus.proxy.import.max-running-jobs</c>): an import holds its files' rows in memory.</summary>
     private readonly SemaphoreSlim _importSlots = new(settings.Import.MaxRunningJobs);
-
-    private static bool IsParquet(string file) => Path.GetExtension(file).Equals(ParquetExtension, StringComparison.OrdinalIgnoreCase);
 
     private Task<ImportJob> ReportImportAsync(ImportJob job, ImportJobState state, long total, long imported, string reason = "") =>
         Coordinator<ImportJob>(new ReportImportProgress(job.JobId, state, total, imported, reason));

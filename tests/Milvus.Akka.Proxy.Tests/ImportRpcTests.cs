@@ -11,7 +11,7 @@ using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
 namespace Milvus.Akka.Proxy.Tests;
 
 /// <summary>
-/// Bulk import through gRPC (what the SDKs' bulkInsert, getImportState and listImportTasks send): JSON files put in the
+/// Bulk import through gRPC (what the SDKs' bulkInsert, getImportState and listImportTasks send): JSON, Parquet and CSV files put in the
 /// node's object storage are imported, every row checked before any is written, and the job is tracked to its end.
 /// </summary>
 [Collection(GrpcServerCollection.Name)]
@@ -111,6 +111,55 @@ public sealed class ImportRpcTests(GrpcServerFixture server) : IAsyncLifetime
             Assert.Equal(ids[i] % 2 == 0, tags.ValidData[i]);
             Assert.Equal([ids[i]], nums[i].LongData.Data);
         }
+    }
+
+    [Fact]
+    public async Task A_csv_file_with_its_separator_and_null_key_options_is_imported_beside_a_json_file()
+    {
+        // Semicolons between values, NULL for a null tag, vectors and arrays as JSON text, colour a dynamic key.
+        var lines = Enumerable.Range(0, 3_000).Select(i => $"{i};[{i},1];[{i}];{(i % 2 == 0 ? $"t{i}" : "NULL")};c{i % 3}");
+        var csv = await PutFileAsync("rows.csv", "id;vec;nums;tag;colour\n" + string.Join("\n", lines) + "\n");
+        var json = await PutFileAsync("more.json", $"[{Rows(3_000, 2)}]");
+
+        var response = await Client.ImportAsync(new ImportRequest
+        {
+            CollectionName = _collection,
+            Files = { csv, json },
+            Options = { Pair("sep", ";"), Pair("nullkey", "NULL") },
+        });
+        Succeeded(response.Status);
+        var state = await FinishedAsync(Assert.Single(response.Tasks));
+
+        Assert.True(state.State == ImportState.ImportCompleted, Info(state, "failed_reason"));
+        Assert.Equal(3_002L, state.RowCount);
+        Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
+        await WaitLoadedAsync(Client, _collection);
+        Assert.Equal(3_002L, await CountAsync());
+        var rows = await Client.QueryAsync(new ProtoQueryRequest
+        {
+            CollectionName = _collection,
+            Expr = "colour == \"c2\" and id < 6 or tag is null and id > 2995",
+            OutputFields = { "tag", "nums", "colour" },
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        });
+        Succeeded(rows.Status);
+        var ids = rows.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.ToList();
+        Assert.Equal([2L, 5, 2997, 2999, 3001], ids.Order());
+        var tags = rows.FieldsData.Single(f => f.FieldName == "tag");
+        var nums = rows.FieldsData.Single(f => f.FieldName == "nums").Scalars.ArrayData.Data;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            Assert.Equal(ids[i] % 2 == 0, tags.ValidData[i]);
+            Assert.Equal([ids[i]], nums[i].LongData.Data);
+        }
+
+        IllegalArgument((await Client.ImportAsync(new ImportRequest { CollectionName = _collection, Files = { csv }, Options = { Pair("sep", "::") } })).Status,
+            "invalid csv separator '::'");
+        var bad = await PutFileAsync("bad.csv", "id;vec;nums\n1;[1,1];[1]\n2;[1,x];[2]\n");
+        response = await Client.ImportAsync(new ImportRequest { CollectionName = _collection, Files = { bad }, Options = { Pair("sep", ";") } });
+        var failed = await FinishedAsync(Assert.Single(response.Tasks));
+        Assert.Equal(ImportState.ImportFailed, failed.State);
+        Assert.Contains($"file {bad}: row 1, field 'vec': expected JSON text, got '[1,x]'", Info(failed, "failed_reason"));
     }
 
     [Fact]
