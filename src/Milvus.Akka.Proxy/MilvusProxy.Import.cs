@@ -6,7 +6,7 @@ using Milvus.Akka.Proxy.Import;
 namespace Milvus.Akka.Proxy;
 
 /// <summary>
-/// Bulk import (Milvus's Import rpc): this proxy reads the named JSON, Parquet or CSV files from the cluster's object storage, checks every
+/// Bulk import (Milvus's Import rpc): this proxy reads the named JSON, Parquet, CSV or NumPy files from the cluster's object storage, checks every
 /// row of every file, and only then inserts them through the WAL like any insert and flushes them. So a file with a bad
 /// row fails the job before any row is written; a failure while writing (the collection dropped, the node stopping)
 /// leaves the rows written so far. The coordinator keeps the job (<see cref="ImportJob"/>) and fails it when this node
@@ -18,9 +18,6 @@ public sealed partial class MilvusProxy
     private const string ParquetExtension = ".parquet";
     private const string CsvExtension = ".csv";
 
-    /// <summary>Milvus's other import format, answered "not supported" instead of "unexpected file type".</summary>
-    private const string NumpyExtension = ".npy";
-
     /// <summary>Records the job and starts it in the background; returns it pending.</summary>
     public async Task<ImportJob> ImportAsync(string? database, string collection, string? partition, IReadOnlyList<string> files,
         IReadOnlyDictionary<string, string> options, CancellationToken cancellationToken = default)
@@ -30,7 +27,7 @@ public sealed partial class MilvusProxy
         var csv = CsvOptions.From(options);
         if (options.TryGetValue("backup", out var backup) && bool.TryParse(backup, out var isBackup) && isBackup)
         {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "importing a backup (the backup option) is not supported by Milvus.Akka; import JSON, Parquet or CSV files");
+            throw new MilvusException(ErrorCode.OperationNotSupported, "importing a backup (the backup option) is not supported by Milvus.Akka; import JSON, Parquet, CSV or NumPy files");
         }
 
         // Checked now, as the writes will check it, so that a job is not accepted only to fail.
@@ -69,20 +66,24 @@ public sealed partial class MilvusProxy
             throw new MilvusException(ErrorCode.ParameterInvalid, $"an import may name at most {settings.Import.MaxFiles} files, got {files.Count}");
         }
 
+        var numpy = files.Count(IsNumpy);
+        if (numpy > 0 && numpy < files.Count)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"inconsistency in file types, ({files.First(IsNumpy)}) vs ({files.First(f => !IsNumpy(f))}): NumPy files, one per field, make an import of their own");
+        }
+
         foreach (var file in files)
         {
-            var extension = Path.GetExtension(file).ToLowerInvariant();
-            if (extension is JsonExtension or ParquetExtension or CsvExtension)
+            if (Path.GetExtension(file).ToLowerInvariant() is not (JsonExtension or ParquetExtension or CsvExtension or NumpyImportRows.Extension))
             {
-                continue;
+                throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"unexpected file type, files=[{file}]: an import file ends in {JsonExtension}, {ParquetExtension}, {CsvExtension} or {NumpyImportRows.Extension}");
             }
-
-            throw extension == NumpyExtension
-                ? new MilvusException(ErrorCode.OperationNotSupported, $"importing {extension} files is not supported by Milvus.Akka; import JSON, Parquet or CSV files ({file})")
-                : new MilvusException(ErrorCode.ParameterInvalid,
-                    $"unexpected file type, files=[{file}]: an import file ends in {JsonExtension}, {ParquetExtension} or {CsvExtension}");
         }
     }
+
+    private static bool IsNumpy(string file) => Path.GetExtension(file).Equals(NumpyImportRows.Extension, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Reads and checks every file, then writes their rows.</summary>
     private Task RunImportAsync(ImportJob job, CsvOptions csv) => RunJobAsync(job, async (info, progress) =>
@@ -181,15 +182,34 @@ public sealed partial class MilvusProxy
         }
 
         var batches = new List<RowBatch>();
+        if (job.Files.All(IsNumpy))
+        {
+            var columns = new List<(string, byte[])>();
+            foreach (var file in job.Files)
+            {
+                columns.Add((file, await objects.GetAsync(file)));
+            }
+
+            await CheckAsync("NumPy import", NumpyImportRows.Read(columns, info.Schema, timezone, settings.Import.BatchRows));
+            return batches;
+        }
+
         foreach (var file in job.Files)
         {
             var bytes = await objects.GetAsync(file);
-            var rows = Path.GetExtension(file).ToLowerInvariant() switch
+            await CheckAsync($"file {file}", Path.GetExtension(file).ToLowerInvariant() switch
             {
                 ParquetExtension => ParquetImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows),
                 CsvExtension => CsvImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows, csv),
                 _ => JsonImportRows.Read(bytes, info.Schema, timezone, settings.Import.BatchRows),
-            };
+            });
+        }
+
+        return batches;
+
+        // Checks a source's rows as the insert path would, naming the source and the rows of a failure.
+        async Task CheckAsync(string source, IEnumerable<IReadOnlyDictionary<string, Column>> rows)
+        {
             var first = 0;
             var checking = 0;
             try
@@ -206,11 +226,9 @@ public sealed partial class MilvusProxy
             {
                 // The readers name rows by their place in the file, the insert checks by their place in the batch.
                 var where = checking > 0 ? $", rows {first} to {first + checking - 1}" : "";
-                throw new MilvusException(e.Code, $"file {file}{where}: {e.Message}");
+                throw new MilvusException(e.Code, $"{source}{where}: {e.Message}");
             }
         }
-
-        return batches;
     }
 
     /// <summary>Jobs this proxy runs at once (<c>milvus.proxy.import.max-running-jobs</c>): an import holds its files' rows in memory.</summary>

@@ -11,7 +11,7 @@ using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
 namespace Milvus.Akka.Proxy.Tests;
 
 /// <summary>
-/// Bulk import through gRPC (what the SDKs' bulkInsert, getImportState and listImportTasks send): JSON, Parquet and CSV files put in the
+/// Bulk import through gRPC (what the SDKs' bulkInsert, getImportState and listImportTasks send): JSON, Parquet, CSV and NumPy files put in the
 /// node's object storage are imported, every row checked before any is written, and the job is tracked to its end.
 /// </summary>
 [Collection(GrpcServerCollection.Name)]
@@ -163,6 +163,57 @@ public sealed class ImportRpcTests(GrpcServerFixture server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Numpy_files_one_per_field_are_imported_together()
+    {
+        var collection = _collection + "_npy";
+        var schema = new CollectionSchema
+        {
+            Name = collection,
+            EnableDynamicField = true,
+            Fields = { IdAndVector(LineDim), new FieldSchema { Name = "tag", DataType = DataType.VarChar, Nullable = true, TypeParams = { Pair("max_length", "8") } } },
+        };
+        Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = collection, Schema = schema.ToByteString() }));
+        try
+        {
+            await CreateFlatIndexAsync(Client, collection);
+            const int rows = 4_000;
+            var ids = await PutFileAsync("npy/id.npy", NpyFile.Of("<i8", Enumerable.Range(0, rows).Select(i => (long)i).ToArray()));
+            var vectors = await PutFileAsync("npy/vec.npy", NpyFile.Of("<f4", Enumerable.Range(0, rows).SelectMany(i => new[] { (float)i, 1f }).ToArray(), rows, LineDim));
+            var meta = await PutFileAsync("npy/$meta.npy", NpyFile.Strings([.. Enumerable.Range(0, rows).Select(i => $$"""{"colour": "c{{i % 3}}"}""")]));
+
+            // The tag has no file: every row's tag is null.
+            var state = await FinishedAsync(await ImportIntoAsync(collection, ids, vectors, meta));
+
+            Assert.True(state.State == ImportState.ImportCompleted, Info(state, "failed_reason"));
+            Assert.Equal(rows, state.RowCount);
+            Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = collection }));
+            await WaitLoadedAsync(Client, collection);
+            Assert.Equal(rows, await StrongCountAsync(Client, collection));
+            var picked = await Client.QueryAsync(new ProtoQueryRequest
+            {
+                CollectionName = collection,
+                Expr = "colour == \"c2\" and tag is null and id in [3998, 3999, 5]",
+                OutputFields = { "vec" },
+                ConsistencyLevel = ConsistencyLevel.Strong,
+            });
+            Succeeded(picked.Status);
+            Assert.Equal([5L, 3998], picked.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.Order());
+            Assert.Contains(3998f, picked.FieldsData.Single(f => f.FieldName == "vec").Vectors.FloatVector.Data);
+
+            IllegalArgument((await Client.ImportAsync(new ImportRequest { CollectionName = collection, Files = { ids, "rows.json" } })).Status,
+                "inconsistency in file types");
+            var narrow = await PutFileAsync("npy_bad/vec.npy", NpyFile.Of("<f4", new float[rows * 3], rows, 3));
+            var failed = await FinishedAsync(await ImportIntoAsync(collection, ids, narrow));
+            Assert.Equal(ImportState.ImportFailed, failed.State);
+            Assert.Contains($"file {narrow}: field 'vec' (FloatVector, dim 2) takes a 2-D array of 2 columns of floats", Info(failed, "failed_reason"));
+        }
+        finally
+        {
+            await Client.DropCollectionAsync(new DropCollectionRequest { CollectionName = collection });
+        }
+    }
+
+    [Fact]
     public async Task A_parquet_file_of_one_large_row_group_is_imported_in_batches()
     {
         // pyarrow's layout: nullable lists of nullable elements; one row group of 25,000 rows, written in three batches.
@@ -293,8 +344,6 @@ public sealed class ImportRpcTests(GrpcServerFixture server) : IAsyncLifetime
     [Fact]
     public async Task Requests_that_cannot_start_a_job_are_refused_with_milvus_statuses()
     {
-        Failed((await Client.ImportAsync(new ImportRequest { CollectionName = _collection, Files = { "a.npy" } })).Status, 2400,
-            "importing .npy files is not supported by Milvus.Akka");
         IllegalArgument((await Client.ImportAsync(new ImportRequest { CollectionName = _collection, Files = { "a.txt" } })).Status, "unexpected file type");
         IllegalArgument((await Client.ImportAsync(new ImportRequest { CollectionName = _collection })).Status, "import needs at least one file");
         Failed((await Client.ImportAsync(new ImportRequest { CollectionName = "no_such_collection", Files = { "a.json" } })).Status, 100, "no_such_collection");
