@@ -22,15 +22,19 @@ public readonly record struct AnalyzedToken(string Term, int Start, int End, int
 /// </summary>
 public sealed class Analyzer
 {
-    /// <summary>Texts up to this length are analyzed in a stack buffer; longer ones in a pooled array (a token never outgrows its text).</summary>
+    /// <summary>Token buffers up to this length are on the stack; longer ones in a pooled array.</summary>
     private const int StackBufferLength = 256;
 
     private readonly TokenFilter[] _filters;
+
+    /// <summary>How many times its text a token may grow to through the chain (folding lengthens; the rest shorten).</summary>
+    private readonly int _growth;
 
     internal Analyzer(TokenizerKind tokenizer, TokenFilter[] filters, string key)
     {
         Tokenizer = tokenizer;
         _filters = filters;
+        _growth = filters.Length == 0 ? 1 : filters.Max(f => f.Growth);
         Key = key;
     }
 
@@ -46,7 +50,8 @@ public sealed class Analyzer
     public void Analyze<TSink>(ReadOnlySpan<char> text, ref TSink sink) where TSink : ITokenSink, allows ref struct
     {
         char[]? rented = null;
-        Span<char> buffer = text.Length <= StackBufferLength ? stackalloc char[StackBufferLength] : (rented = ArrayPool<char>.Shared.Rent(text.Length));
+        var needed = text.Length * _growth;
+        Span<char> buffer = needed <= StackBufferLength ? stackalloc char[StackBufferLength] : (rented = ArrayPool<char>.Shared.Rent(needed));
         try
         {
             var position = 0;
@@ -107,7 +112,7 @@ public sealed class Analyzer
 internal static class AnalyzerErrors
 {
     public static MilvusException NotSupported(string what) =>
-        new(ErrorCode.OperationNotSupported, $"{what} is not supported by Milvus.Akka (supported: tokenizers standard and whitespace; filters lowercase, alphanumonly, cncharonly, cnalphanumonly, removepunct, regex, stop, length and stemmer (english); analyzer types standard and english)");
+        new(ErrorCode.OperationNotSupported, $"{what} is not supported by Milvus.Akka (supported: tokenizers standard and whitespace; filters lowercase, asciifolding, alphanumonly, cncharonly, cnalphanumonly, removepunct, regex, stop, length and stemmer (english); analyzer types standard and english)");
 
     public static MilvusException Invalid(string problem) => new(ErrorCode.ParameterInvalid, $"invalid analyzer params: {problem}");
 }

@@ -163,6 +163,7 @@ public static class AnalyzerParams
         "cncharonly" => CharacterClassFilter.CnCharOnly,
         "cnalphanumonly" => CharacterClassFilter.CnAlphaNumOnly,
         "removepunct" => RemovePunctuationFilter.Instance,
+        "asciifolding" => AsciiFoldingFilter.Instance,
         _ => null,
     };
 

@@ -7,10 +7,13 @@ namespace Milvus.Akka.Text;
 internal abstract class TokenFilter
 {
     /// <summary>
-    /// Applies the filter to <c>buffer[..length]</c> (it may shorten the token); false drops the token.
-    /// The buffer is at least as long as the token.
+    /// Applies the filter to <c>buffer[..length]</c> (it may shorten the token, or lengthen it up to <see cref="Growth"/>
+    /// times); false drops the token. The buffer holds the token's text times the largest growth of the chain.
     /// </summary>
     public abstract bool Apply(Span<char> buffer, ref int length);
+
+    /// <summary>How many times longer than its input a token may come out (1: never longer).</summary>
+    public virtual int Growth => 1;
 }
 
 /// <summary>Milvus's <c>lowercase</c>: Unicode simple lowercasing (lengths do not change).</summary>
