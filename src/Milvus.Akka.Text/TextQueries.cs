@@ -97,13 +97,49 @@ public sealed class PhraseMatchQuery
             _chosen = new int[query._slots.Length];
         }
 
-        public bool Matches(ReadOnlySpan<char> text)
+        public bool Matches(ReadOnlySpan<char> text) =>
+            _query._slots.Length > 0 && Collect(text) && Matches(_query._slots, _positions, _query.Slop, _chosen, _starts);
+
+        /// <summary>
+        /// The least slop at which the phrase matches <paramref name="text"/> (Milvus's ComputePhraseMatchSlop), whatever
+        /// this query's own slop; null when none does (a phrase token missing, or fewer of a repeated one than it needs).
+        /// </summary>
+        public int? LeastSlop(ReadOnlySpan<char> text)
         {
-            if (_query._slots.Length == 0)
+            if (_query._slots.Length == 0 || !Collect(text))
             {
-                return false;
+                return null;
             }
 
+            // Every adjusted position lies within [first - largest offset, last]: a window that wide holds them all.
+            var first = _positions.Min(p => p[0]);
+            var last = _positions.Max(p => p[^1]);
+            var high = last - first + _query._slots.Max(s => s.Offset);
+            if (!Matches(_query._slots, _positions, high, _chosen, _starts))
+            {
+                return null;
+            }
+
+            var low = 0;
+            while (low < high)
+            {
+                var middle = low + (high - low) / 2;
+                if (Matches(_query._slots, _positions, middle, _chosen, _starts))
+                {
+                    high = middle;
+                }
+                else
+                {
+                    low = middle + 1;
+                }
+            }
+
+            return low;
+        }
+
+        /// <summary>The positions of the phrase's terms in <paramref name="text"/>; false when a term is missing.</summary>
+        private bool Collect(ReadOnlySpan<char> text)
+        {
             foreach (var list in _positions)
             {
                 list.Clear();
@@ -111,7 +147,7 @@ public sealed class PhraseMatchQuery
 
             var sink = new PositionSink(_lookup, _positions);
             _query._analyzer.Analyze(text, ref sink);
-            return Matches(_query._slots, _positions, _query.Slop, _chosen, _starts);
+            return _positions.All(p => p.Count > 0);
         }
 
         /// <summary>

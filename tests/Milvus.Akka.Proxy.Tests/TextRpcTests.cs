@@ -49,6 +49,36 @@ public sealed partial class TextRpcTests(GrpcServerFixture server)
     }
 
     [Fact]
+    public async Task Compute_phrase_match_slop_answers_the_least_slop_per_text()
+    {
+        var response = await Client.ComputePhraseMatchSlopAsync(new ComputePhraseMatchSlopRequest
+        {
+            QueryText = "Machine learning",
+            DataTexts = { "machine learning rocks", "learning, deep machine", "machine only", "MACHINE big deep learning" },
+        });
+        Succeeded(response.Status);
+        Assert.Equal([true, true, false, true], response.IsMatch);
+        Assert.Equal([0L, 3, -1, 2], response.Slops);
+
+        // The analyzer asked for: a stop filter removes "the" from both sides.
+        var stopped = await Client.ComputePhraseMatchSlopAsync(new ComputePhraseMatchSlopRequest
+        {
+            AnalyzerParams = """{"tokenizer": "standard", "filter": ["lowercase", {"type": "stop", "stop_words": ["the"]}]}""",
+            QueryText = "the fox",
+            DataTexts = { "Fox" },
+        });
+        Assert.Equal([true], stopped.IsMatch);
+        Assert.Equal([0L], stopped.Slops);
+        var empty = await Client.ComputePhraseMatchSlopAsync(new ComputePhraseMatchSlopRequest { QueryText = "x" });
+        Succeeded(empty.Status);
+        Assert.Empty(empty.Slops);
+        Failed((await Client.ComputePhraseMatchSlopAsync(new ComputePhraseMatchSlopRequest
+        {
+            AnalyzerParams = """{"tokenizer": "jieba"}""", QueryText = "x", DataTexts = { "x" },
+        })).Status, 2400, "tokenizer 'jieba'");
+    }
+
+    [Fact]
     public async Task Create_refuses_analyzers_it_cannot_run()
     {
         var name = "fts_bad_" + Guid.NewGuid().ToString("N")[..8];

@@ -18,6 +18,28 @@ public sealed class PhraseMatchTests
         Assert.False(Phrase("anything", "", 3));
     }
 
+    [Theory]
+    [InlineData("machine learning boosts efficiency", "machine learning", 0)]
+    [InlineData("machine deep learning", "machine learning", 1)]
+    [InlineData("learning machine", "machine learning", 2)]
+    [InlineData("a x a", "a a", 1)]
+    [InlineData("c x x b x x x a", "a b c", 9)]
+    [InlineData("the quick brown fox jumps", "fox quick", 3)]
+    public void The_least_slop_is_the_smallest_at_which_the_phrase_matches(string text, string phrase, int least)
+    {
+        var matcher = new PhraseMatchQuery(Analyzer.Standard, phrase, slop: 0).CreateMatcher();
+        Assert.Equal(least, matcher.LeastSlop(text));
+        Assert.True(Phrase(text, phrase, least));
+        Assert.True(least == 0 || !Phrase(text, phrase, least - 1));
+    }
+
+    [Theory]
+    [InlineData("a b", "a a")]
+    [InlineData("machine", "machine learning")]
+    [InlineData("anything", "")]
+    public void No_slop_matches_a_text_missing_a_token(string text, string phrase) =>
+        Assert.Null(new PhraseMatchQuery(Analyzer.Standard, phrase, slop: 0).CreateMatcher().LeastSlop(text));
+
     [Fact]
     public void Text_match_needs_any_token()
     {

@@ -7,7 +7,7 @@ using ErrorCode = Milvus.Akka.Common.ErrorCode;
 
 namespace Milvus.Akka.Proxy.Grpc;
 
-/// <summary>Text analysis: RunAnalyzer.</summary>
+/// <summary>Text analysis: RunAnalyzer and ComputePhraseMatchSlop.</summary>
 public sealed partial class MilvusGrpcService
 {
     /// <summary>
@@ -71,5 +71,29 @@ public sealed partial class MilvusGrpcService
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// Milvus 3.0's ComputePhraseMatchSlop: for each data text, whether the query phrase can match it and the least slop
+    /// at which <c>PHRASE_MATCH(field, query, slop)</c> would (-1 when none would), with the analyzer of
+    /// <c>analyzer_params</c> (the standard one when empty). No query or no data answers an empty success, as Milvus does.
+    /// </summary>
+    public override Task<ComputePhraseMatchSlopResponse> ComputePhraseMatchSlop(ComputePhraseMatchSlopRequest request, ServerCallContext context)
+    {
+        var response = new ComputePhraseMatchSlopResponse { Status = MilvusStatuses.Success };
+        if (request.QueryText.Length == 0 || request.DataTexts.Count == 0)
+        {
+            return Task.FromResult(response);
+        }
+
+        var matcher = new PhraseMatchQuery(AnalyzerParams.Parse(request.AnalyzerParams), request.QueryText, slop: 0).CreateMatcher();
+        foreach (var text in request.DataTexts)
+        {
+            var slop = matcher.LeastSlop(text);
+            response.IsMatch.Add(slop is not null);
+            response.Slops.Add(slop ?? -1);
+        }
+
+        return Task.FromResult(response);
     }
 }

@@ -20,7 +20,7 @@ public static class RpcPrivileges
     [
         "Connect", "GetVersion", "CheckHealth", "GetComponentStates", "AllocTimestamp", "GetCompactionState",
         "GetCompactionStateWithPlans", "GetIndexBuildProgress", "GetFlushAllState", "GetImportState", "ListImportTasks", "Dummy",
-        "GetMetrics", "RunAnalyzer",
+        "GetMetrics", "RunAnalyzer", "ComputePhraseMatchSlop",
     ]);
 
     private static readonly FrozenDictionary<string, RpcPrivilege> Required = Table().ToFrozenDictionary();
