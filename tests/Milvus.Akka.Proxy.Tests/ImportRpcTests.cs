@@ -91,19 +91,25 @@ public sealed class ImportRpcTests(GrpcServerFixture server) : IAsyncLifetime
         Assert.Equal($"{first},{second}", Info(state, "files"));
         var segments = await Client.GetPersistentSegmentInfoAsync(new GetPersistentSegmentInfoRequest { CollectionName = _collection });
         Assert.Equal(15_005L, segments.Infos.Sum(s => s.NumRows));
+        await AssertLoadedRowsAsync(15_005, "id in [14999, 15004] or colour == \"c0\" and id < 4", [0L, 3, 14999, 15004]);
+    }
+
+    /// <summary>Loads the collection, checks its count, and that the rows <paramref name="filter"/> picks carry the tag of even ids and nums [id].</summary>
+    private async Task AssertLoadedRowsAsync(long count, string filter, long[] expectedIds)
+    {
         Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
         await WaitLoadedAsync(Client, _collection);
-        Assert.Equal(15_005L, await CountAsync());
+        Assert.Equal(count, await CountAsync());
         var rows = await Client.QueryAsync(new ProtoQueryRequest
         {
             CollectionName = _collection,
-            Expr = "id in [14999, 15004] or colour == \"c0\" and id < 4",
+            Expr = filter,
             OutputFields = { "tag", "nums", "colour" },
             ConsistencyLevel = ConsistencyLevel.Strong,
         });
         Succeeded(rows.Status);
         var ids = rows.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.ToList();
-        Assert.Equal([0L, 3, 14999, 15004], ids.Order());
+        Assert.Equal(expectedIds, ids.Order());
         var tags = rows.FieldsData.Single(f => f.FieldName == "tag");
         var nums = rows.FieldsData.Single(f => f.FieldName == "nums").Scalars.ArrayData.Data;
         for (var i = 0; i < ids.Count; i++)
@@ -132,26 +138,7 @@ public sealed class ImportRpcTests(GrpcServerFixture server) : IAsyncLifetime
 
         Assert.True(state.State == ImportState.ImportCompleted, Info(state, "failed_reason"));
         Assert.Equal(3_002L, state.RowCount);
-        Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
-        await WaitLoadedAsync(Client, _collection);
-        Assert.Equal(3_002L, await CountAsync());
-        var rows = await Client.QueryAsync(new ProtoQueryRequest
-        {
-            CollectionName = _collection,
-            Expr = "colour == \"c2\" and id < 6 or tag is null and id > 2995",
-            OutputFields = { "tag", "nums", "colour" },
-            ConsistencyLevel = ConsistencyLevel.Strong,
-        });
-        Succeeded(rows.Status);
-        var ids = rows.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.ToList();
-        Assert.Equal([2L, 5, 2997, 2999, 3001], ids.Order());
-        var tags = rows.FieldsData.Single(f => f.FieldName == "tag");
-        var nums = rows.FieldsData.Single(f => f.FieldName == "nums").Scalars.ArrayData.Data;
-        for (var i = 0; i < ids.Count; i++)
-        {
-            Assert.Equal(ids[i] % 2 == 0, tags.ValidData[i]);
-            Assert.Equal([ids[i]], nums[i].LongData.Data);
-        }
+        await AssertLoadedRowsAsync(3_002, "colour == \"c2\" and id < 6 or tag is null and id > 2995", [2L, 5, 2997, 2999, 3001]);
 
         IllegalArgument((await Client.ImportAsync(new ImportRequest { CollectionName = _collection, Files = { csv }, Options = { Pair("sep", "::") } })).Status,
             "invalid csv separator '::'");
