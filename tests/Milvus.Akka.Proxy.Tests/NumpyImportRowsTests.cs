@@ -118,6 +118,7 @@ public sealed class NumpyImportRowsTests
         { "id", NpyFile.Write(">i8", new byte[8], [1]), "it is big-endian" },
         { "id", NpyFile.Write("<i8", new byte[12], [2]), "its shape (2) of i8 needs 16 bytes of data, it holds 12" },
         { "id", Encoding.UTF8.GetBytes("id\n1\n2\n"), "it does not start with the NumPy magic string" },
+        { "id", NpyFile.Write("<i8", new byte[8], [2147483647, 2147483647, 2147483647, 2147483647]), "bytes of data, it holds 8" },
     };
 
     [Theory]

@@ -62,7 +62,7 @@ public static class CsvImportRows
             throw new MilvusException(ErrorCode.ParameterInvalid, $"column '{duplicate.Key}' appears twice in the csv header");
         }
 
-        var buffer = new ArrayBufferWriter<byte>(text.Length * 2 + 16);
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(text.Length * 2L + 16, Array.MaxLength));
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartArray();

@@ -180,8 +180,14 @@ public static partial class NumpyImportRows
 
             var itemSize = kind == 'U' ? size * 4 : size;
             var dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray();
-            var expected = dims.Aggregate(1L, (a, d) => a * d) * itemSize;
+                .Select(d => int.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out var dim) ? dim : -1).ToArray();
+            if (dims.Any(d => d < 0))
+            {
+                throw Bad(file, $"its shape ({shape.Groups[1].Value}) is not a list of dimensions");
+            }
+
+            // In doubles, so that a hostile shape cannot overflow into a size that happens to fit (exact below 2^53 bytes).
+            var expected = dims.Aggregate((double)itemSize, (a, d) => a * d);
             if (bytes.Length - start - length != expected)
             {
                 throw Bad(file, $"its shape ({string.Join(", ", dims)}) of {descr.Groups[2].Value}{size} needs {expected} bytes of data, it holds {bytes.Length - start - length}");
