@@ -197,7 +197,7 @@ public sealed partial record CatalogState(
     {
         var db = RequireDatabase(m.Database).Name;
         var collection = TryFind(db, m.Name);
-        if (collection is null)
+        if (collection is null || m.OnlyId != 0 && collection.Id != m.OnlyId)
         {
             return Unchanged();
         }

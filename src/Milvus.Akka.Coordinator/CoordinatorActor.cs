@@ -32,7 +32,7 @@ public sealed class CoordinatorActor : ReceiveActor
         var segments = Context.ActorOf(SegmentsActor.Props(meta, settings, shardRegion, timestamps, catalog), "segments");
         var compaction = Context.ActorOf(CompactionActor.Props(meta, settings.Compaction, shardRegion, timestamps, catalog, segments), "compaction");
         Context.ActorOf(GarbageCollectorActor.Props(meta, objects, settings.Gc, segments), "gc");
-        var imports = Context.ActorOf(ImportsActor.Props(meta, settings.ImportRetention, timestamps), "imports");
+        var imports = Context.ActorOf(ImportsActor.Props(meta, settings.ImportRetention, timestamps, catalog), "imports");
         var snapshots = Context.ActorOf(SnapshotsActor.Props(meta, timestamps), "snapshots");
 
         Receive<AllocateTimestamps>(timestamps.Forward);

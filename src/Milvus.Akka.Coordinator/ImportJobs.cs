@@ -69,13 +69,19 @@ public sealed record ImportJobs(ImmutableSortedDictionary<long, ImportJob> Jobs,
         return new ImportJobList([.. request.Limit > 0 && jobs.Count > request.Limit ? jobs.Skip(jobs.Count - request.Limit) : jobs]);
     }
 
+    /// <summary>
+    /// Fails the unfinished jobs <paramref name="lost"/> picks. Its reply lists the collections the failed snapshot
+    /// restores created, to drop as Milvus rolls a failed restore back (each only while it is still the one restored).
+    /// </summary>
     private Decision<ImportJobs> FailWhere(Func<ImportJob, bool> lost, DateTimeOffset now)
     {
         var failed = Jobs.Values.Where(j => !j.IsFinished && lost(j))
             .Select(j => j with { State = ImportJobState.Failed, Reason = "the node importing it left the cluster", Finished = now })
             .ToList();
+        ImmutableArray<DropCollection> rollBacks =
+            [.. failed.Where(j => j.Snapshot.Length > 0).Select(j => new DropCollection(j.Database, j.CollectionName, j.CollectionId))];
         return new Decision<ImportJobs>(this with { Jobs = Jobs.SetItems(failed.Select(j => KeyValuePair.Create(j.JobId, j))) },
-            [.. failed.Select(Put)]);
+            [.. failed.Select(Put), new Reply(rollBacks)]);
     }
 
     /// <summary>This state without the jobs finished longer than <see cref="Retention"/> ago, their deletes before <paramref name="effects"/>.</summary>

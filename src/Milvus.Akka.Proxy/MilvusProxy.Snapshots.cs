@@ -172,7 +172,7 @@ public sealed partial class MilvusProxy
         }
         catch
         {
-            await DropRestoredCollectionAsync(targetDb, targetCollection);
+            await DropRestoredCollectionAsync(target);
             throw;
         }
     }
@@ -219,17 +219,20 @@ public sealed partial class MilvusProxy
         }
         catch
         {
-            await DropRestoredCollectionAsync(target.Database, target.Name);
+            await DropRestoredCollectionAsync(target);
             throw;
         }
     });
 
-    /// <summary>Drops the collection a failed restore created; if that fails too, it is left for the user, and the restore's own error is the one reported.</summary>
-    private async Task DropRestoredCollectionAsync(string database, string collection)
+    /// <summary>
+    /// Drops the collection a failed restore created (only while its name still names it); if that fails too, it is left
+    /// for the user, and the restore's own error is the one reported.
+    /// </summary>
+    private async Task DropRestoredCollectionAsync(CollectionInfo restored)
     {
         try
         {
-            await DropCollectionAsync(database, collection, CancellationToken.None);
+            await _coordinator.CatalogCommandAsync(new DropCollection(restored.Database, restored.Name, restored.Id), CancellationToken.None);
         }
         catch (MilvusException)
         {

@@ -203,6 +203,24 @@ public sealed class CatalogStateTests
     }
 
     [Fact]
+    public void A_drop_of_one_id_leaves_a_collection_that_took_the_name_since()
+    {
+        var catalog = new Catalog();
+        catalog.Run(Create("c"));
+        var first = Named(catalog.State, "c");
+        catalog.Run(new DropCollection(DatabaseInfo.DefaultName, "c"));
+        catalog.Run(Create("c"));
+        var second = Named(catalog.State, "c");
+
+        var stale = catalog.Run(new DropCollection(DatabaseInfo.DefaultName, "c", OnlyId: first.Id));
+        Assert.Equal(new Reply(new CatalogChanged(catalog.State.Version)), Assert.Single(stale.Effects));
+        Assert.Same(second, Named(catalog.State, "c"));
+
+        catalog.Run(new DropCollection(DatabaseInfo.DefaultName, "c", OnlyId: second.Id));
+        Assert.Empty(catalog.State.Collections);
+    }
+
+    [Fact]
     public void A_collection_with_an_alias_is_dropped_neither_through_it_nor_before_it_is_removed()
     {
         var catalog = new Catalog();

@@ -20,6 +20,10 @@ public sealed class ImportJobsTests
     private static ImportJob Stored(Decision<ImportJobs> decision, long jobId) =>
         CatalogCodec.DecodeImportJob(ByteString.CopyFrom(decision.Effects.OfType<PutMeta>().Last(p => p.Key == ImportJobs.Key(jobId)).Value));
 
+    /// <summary>The collections a failing decision asks to drop (its reply).</summary>
+    private static DropCollection[] RollBacks(Decision<ImportJobs> decision) =>
+        [.. (ImmutableArray<DropCollection>)decision.Effects.OfType<Reply>().Single().Message];
+
     [Fact]
     public void A_new_job_is_pending_written_and_answered()
     {
@@ -66,6 +70,22 @@ public sealed class ImportJobsTests
         Assert.Contains("left the cluster", left.State.Get(1).Reason);
         Assert.Equal(ImportJobState.Pending, left.State.Get(2).State);
         Assert.Equal(ImportJobState.Completed, left.State.Get(3).State);
+        Assert.Empty(RollBacks(left));
+    }
+
+    [Fact]
+    public void A_failed_restore_names_the_collection_it_created_for_the_roll_back_and_an_import_names_none()
+    {
+        var jobs = Empty.Create(1, Request(collectionId: 7, node: NodeA) with { Snapshot = "nightly" }, Now).State
+            .Create(2, Request(collectionId: 8, node: NodeA), Now).State
+            .Create(3, Request(collectionId: 9, node: NodeB) with { Snapshot = "weekly" }, Now).State;
+
+        var left = jobs.NodeLeft(NodeA, Now.AddMinutes(1));
+
+        Assert.Equal([ImportJobs.Key(1), ImportJobs.Key(2)], left.Effects.OfType<PutMeta>().Select(p => p.Key));
+        Assert.Equal([new DropCollection("default", "c7", 7)], RollBacks(left));
+        var recovered = left.State.OnlyOn(ImmutableHashSet.Create(NodeA), Now.AddMinutes(2));
+        Assert.Equal([new DropCollection("default", "c9", 9)], RollBacks(recovered));
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed class ImportsActorSpec() : TestKit(CoordinatorActorSpec.Config)
 
     private readonly InMemoryMetaStore _meta = new();
 
-    private async Task<IActorRef> StartAsync(IActorRef timestamps)
+    private async Task<IActorRef> StartAsync(IActorRef timestamps, IActorRef? catalog = null)
     {
         var cluster = global::Akka.Cluster.Cluster.Get(Sys);
         if (cluster.State.Members.Count == 0)
@@ -23,7 +23,7 @@ public sealed class ImportsActorSpec() : TestKit(CoordinatorActorSpec.Config)
             await up.Task.WaitAsync(Timeout);
         }
 
-        return Sys.ActorOf(ImportsActor.Props(_meta, TimeSpan.FromHours(3), timestamps));
+        return Sys.ActorOf(ImportsActor.Props(_meta, TimeSpan.FromHours(3), timestamps, catalog ?? ActorRefs.Nobody));
     }
 
     [Fact]
@@ -49,5 +49,29 @@ public sealed class ImportsActorSpec() : TestKit(CoordinatorActorSpec.Config)
         var refused = await Assert.ThrowsAsync<MilvusException>(() =>
             again.AskFor<ImportJob>(new ReportImportProgress(gone.JobId, ImportJobState.Completed, 1, 1, ""), Timeout));
         Assert.Equal(ErrorCode.ImportFailed, refused.Code);
+    }
+
+    [Fact]
+    public async Task The_collection_of_a_restore_whose_node_is_gone_is_dropped_through_the_catalog()
+    {
+        var timestamps = Sys.ActorOf(TimestampActor.Props(_meta, CoordinatorSettings.Default));
+        var catalog = CreateTestProbe();
+        var imports = await StartAsync(timestamps, catalog);
+        var restore = await imports.AskFor<ImportJob>(
+            new CreateImportJob("default", 9, "c9", "", [], "akka.tcp://milvus@127.0.0.1:1#5") { Snapshot = "nightly" }, Timeout);
+        await imports.AskFor<ImportJob>(new CreateImportJob("default", 8, "c8", "", ["a.json"], "akka.tcp://milvus@127.0.0.1:1#5"), Timeout);
+        catalog.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        Watch(imports);
+        Sys.Stop(imports);
+        ExpectTerminated(imports, Timeout);
+        var again = await StartAsync(timestamps, catalog);
+
+        // Only the restore's collection, and only while it is the one restored.
+        Assert.Equal(new DropCollection("default", "c9", 9), catalog.ExpectMsg<DropCollection>(Timeout));
+        catalog.Reply(new CatalogChanged(1));
+        catalog.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        var job = (await again.AskFor<ImportJobList>(new ListImportJobs("default", 9, 0, Restores: true), Timeout)).Jobs.Single();
+        Assert.Equal((restore.JobId, ImportJobState.Failed), (job.JobId, job.State));
     }
 }

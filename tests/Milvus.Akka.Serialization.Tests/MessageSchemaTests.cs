@@ -63,7 +63,7 @@ public sealed class MessageSchemaTests(SerializationFixture fixture) : IClassFix
         ["ld1"] = Coordinator.Wire.Nothing.Parser,
         ["dl1"] = Coordinator.Wire.DatabaseList.Parser,
         ["cc1"] = Coordinator.Wire.CreateCollection.Parser,
-        ["dc1"] = Coordinator.Wire.CollectionName.Parser,
+        ["dc1"] = Coordinator.Wire.DropCollection.Parser,
         ["tc1"] = Coordinator.Wire.CollectionName.Parser,
         ["dsc1"] = Coordinator.Wire.CollectionName.Parser,
         ["dsi1"] = Coordinator.Wire.CollectionId.Parser,

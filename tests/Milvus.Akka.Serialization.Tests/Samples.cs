@@ -227,6 +227,7 @@ public static class Samples
         new("CreateCollection", new CreateCollection("default", Schema, 2, ConsistencyLevel.Strong, 16, Properties)),
         new("CreateCollection/struct-fields", new CreateCollection("default", StructSchema, 2, ConsistencyLevel.Strong, 16, Properties)),
         new("DropCollection", new DropCollection("default", "books")),
+        new("DropCollection of one id", new DropCollection("default", "books", OnlyId: 449_876_543_210)),
         new("TruncateCollection", new TruncateCollection("default", "books")),
         new("DescribeCollection", new DescribeCollection("", "novels")),
         new("DescribeCollectionById", new DescribeCollectionById(42)),

@@ -46,7 +46,9 @@ public sealed record CreateCollection(
     int NumPartitions,
     ImmutableSortedDictionary<string, string> Properties) : ICoordinatorMessage;
 
-public sealed record DropCollection(string Database, string Name) : ICoordinatorMessage;
+/// <param name="OnlyId">When not 0, the collection is dropped only while it is still this one (a restore rolled back after its
+/// node left: the name may have been dropped and taken again meanwhile).</param>
+public sealed record DropCollection(string Database, string Name, long OnlyId = 0) : ICoordinatorMessage;
 
 /// <summary>Removes every row of the collection, keeping its schema, partitions, indexes, aliases and load state.</summary>
 public sealed record TruncateCollection(string Database, string Name) : ICoordinatorMessage;

@@ -92,7 +92,11 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
             },
             f => new CreateCollection(f.String(1), SchemaCodec.Decode(f.Required(2, "collection schema")), f.Int32(3),
                 (ConsistencyLevel)f.Int32(4), f.Int32(5), f.SortedMap(6)));
-        Register<DropCollection>("dc1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new DropCollection(f.String(1), f.String(2)));
+        Register<DropCollection>("dc1", (o, m) =>
+        {
+            WriteStringFields(o, m.Database, m.Name);
+            WriteInt64(o, 3, m.OnlyId);
+        }, f => new DropCollection(f.String(1), f.String(2), f.Int64(3)));
         Register<TruncateCollection>("tc1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new TruncateCollection(f.String(1), f.String(2)));
         Register<DescribeCollection>("dsc1", (o, m) => WriteStringFields(o, m.Database, m.Name), f => new DescribeCollection(f.String(1), f.String(2)));
         Register<DescribeCollectionById>("dsi1", (o, m) => WriteInt64(o, 1, m.CollectionId), f => new DescribeCollectionById(f.Int64(1)));
