@@ -20,12 +20,12 @@ public sealed partial class MilvusProxy
         }
 
         CheckLimits(request.Limit, request.Offset, nq);
-        if (request.Searches.Any(s => !string.IsNullOrEmpty(s.GroupByField)))
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "grouping a hybrid search is not supported by Milvus.Akka; group a single search");
-        }
-
         var info = await ResolveCollectionAsync(request.Database, request.Collection, mustBeLoaded: true, cancellationToken);
+        // Grouped, every search is grouped alike (so each brings diverse candidates), and the fused hits are grouped again.
+        var (groupField, grouping) = GroupingOf(info, request.Searches[0] with
+        {
+            GroupByField = request.GroupByField, GroupSize = request.GroupSize, Offset = request.Offset, Limit = request.Limit, Radius = null,
+        });
         var metrics = request.Searches.Select(s => MetricFor(info, VectorFieldOf(info, s.VectorField), s.Metric, embeddingLists: s.QueryLengths is not null)).ToArray();
         var decay = request.Ranker as DecayRanker;
         var model = request.Ranker as ModelRanker;
@@ -41,6 +41,9 @@ public sealed partial class MilvusProxy
             OutputFields = rankField is null ? [] : [rankField.Name],
             Offset = 0,
             ReadAt = read,
+            GroupByField = request.GroupByField,
+            GroupSize = request.GroupSize,
+            StrictGroupSize = request.StrictGroupSize,
         }, cancellationToken)));
 
         var offsets = new int[nq + 1];
@@ -49,6 +52,7 @@ public sealed partial class MilvusProxy
         for (var q = 0; q < nq; q++)
         {
             var fused = new Dictionary<object, float>();
+            var groupOf = grouping is null ? null : new Dictionary<object, object>();
             var factors = decay is null ? null : new Dictionary<object, float>();
             var documents = reranker is null ? null : new Dictionary<object, string>();
             for (var s = 0; s < parts.Length; s++)
@@ -59,6 +63,7 @@ public sealed partial class MilvusProxy
                     var key = part.Ids.GetValue(hit)!;
                     var score = request.Ranker.Score(s, hit - part.Offsets[q] + 1, part.Scores[hit], metrics[s]);
                     documents?.TryAdd(key, part.Fields[rankField!.FieldId].GetValue(hit) as string ?? "");
+                    groupOf?.TryAdd(key, part.GroupValues!.GetValue(hit) ?? NullGroup);
                     if (factors is null)
                     {
                         fused[key] = fused.GetValueOrDefault(key) + score;
@@ -88,7 +93,10 @@ public sealed partial class MilvusProxy
             }
 
             // Ties keep a deterministic order: the smaller primary key first.
-            foreach (var (key, score) in fused.OrderByDescending(p => p.Value).ThenBy(p => p.Key).Skip(request.Offset).Take(request.Limit))
+            var ranked = fused.OrderByDescending(p => p.Value).ThenBy(p => p.Key);
+            foreach (var (key, score) in groupOf is null
+                ? ranked.Skip(request.Offset).Take(request.Limit)
+                : GroupPage(ranked, groupOf, request.GroupSize, request.Offset, request.Limit))
             {
                 keys.Add(key);
                 scores.Add(request.RoundDecimal >= 0 ? (float)Math.Round(score, request.RoundDecimal, MidpointRounding.AwayFromZero) : score);
@@ -102,14 +110,53 @@ public sealed partial class MilvusProxy
             ? new ScalarColumn<long>(DataType.Int64, keys.Cast<long>().ToArray())
             : new StringColumn(keys.Cast<string>().ToArray());
         var outputs = ResolveOutputFields(info, request.OutputFields);
-        var fields = outputs.Length == 0
+        // A grouped page carries each hit's group value: fetched with the output fields.
+        var fetched = grouping is null ? outputs : WithFields(outputs, [grouping.FieldId]);
+        var fields = fetched.Length == 0
             ? NoFields
-            : await FetchFieldsAsync(info, ids, outputs, read.ReadTimestamp, cancellationToken);
-        return new SearchResult(nq, offsets, ids, [.. scores], fields, pk, SessionTimestamp(read))
+            : await FetchFieldsAsync(info, ids, fetched, read.ReadTimestamp, cancellationToken);
+        return new SearchResult(nq, offsets, ids, [.. scores], fields.Select(outputs), pk, SessionTimestamp(read),
+            groupField, grouping is null ? null : fields[grouping.FieldId])
         {
             ReadTimestamp = read.ReadTimestamp,
             SearchedRows = parts.Sum(p => p.SearchedRows),
         };
+    }
+
+    /// <summary>Stands for a null group value, which groups like any other.</summary>
+    private static readonly object NullGroup = new();
+
+    /// <summary>
+    /// The page of a grouped hybrid search: the fused hits, best first, gathered by group value into the first
+    /// offset + limit groups (a group ranks by its best hit), each of up to <paramref name="size"/> hits; the groups
+    /// after the first <paramref name="offset"/>, hit after hit.
+    /// </summary>
+    private static IEnumerable<KeyValuePair<object, float>> GroupPage(IEnumerable<KeyValuePair<object, float>> ranked, Dictionary<object, object> groupOf,
+        int size, int offset, int limit)
+    {
+        var groups = new List<List<KeyValuePair<object, float>>>();
+        var byValue = new Dictionary<object, List<KeyValuePair<object, float>>>();
+        foreach (var hit in ranked)
+        {
+            var value = groupOf[hit.Key];
+            if (!byValue.TryGetValue(value, out var members))
+            {
+                if (groups.Count == offset + limit)
+                {
+                    continue;
+                }
+
+                byValue[value] = members = [];
+                groups.Add(members);
+            }
+
+            if (members.Count < size)
+            {
+                members.Add(hit);
+            }
+        }
+
+        return groups.Skip(offset).SelectMany(members => members);
     }
 }
 
@@ -129,6 +176,11 @@ public sealed record HybridSearchRequest
     /// <summary>The client's guarantee_timestamp (0: none); see <see cref="ReadConsistency"/>.</summary>
     public ulong GuaranteeTimestamp { get; init; }
     public int RoundDecimal { get; init; } = -1;
+
+    /// <summary>Groups the fused hits by this scalar field: Limit and Offset then count groups of up to <see cref="GroupSize"/> hits.</summary>
+    public string? GroupByField { get; init; }
+    public int GroupSize { get; init; } = 1;
+    public bool StrictGroupSize { get; init; }
 }
 
 /// <summary>How a hybrid search scores a hit from the hit's rank (from 1) and score in one search; the sums decide.</summary>

@@ -327,6 +327,35 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
     }
 
     [Fact]
+    public async Task A_hybrid_search_groups_by_the_field_its_rank_params_name_and_answers_each_hits_group_value()
+    {
+        await InsertAsync(Rows(0, 20), partition: null);
+        var plain = new ProtoHybridSearchRequest
+        {
+            CollectionName = _collection,
+            Requests = { SearchRequest(Vector(3), 5), SearchRequest(Vector(4), 5) },
+            RankParams = { Pair("strategy", "rrf"), Pair("limit", "3") },
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        };
+        var ungrouped = await Client.HybridSearchAsync(plain);
+        // pymilvus puts the grouping among the rank params; every score is its own group here, so groups of one.
+        var grouped = plain.Clone();
+        grouped.RankParams.Add([Pair("group_by_field", "score"), Pair("group_size", "2")]);
+        var response = await Client.HybridSearchAsync(grouped);
+
+        Succeeded(response.Status);
+        var ids = response.Results.Ids.IntId.Data.ToList();
+        Assert.Equal(ungrouped.Results.Ids.IntId.Data, ids);
+        Assert.Equal(ids.Select(id => 10 * id), response.Results.GroupByFieldValue.Scalars.LongData.Data);
+        Assert.Equal("score", response.Results.GroupByFieldValue.FieldName);
+
+        var disagreeing = plain.Clone();
+        disagreeing.Requests[0].SearchParams.Add(Pair("group_by_field", "score"));
+        disagreeing.Requests[1].SearchParams.Add(Pair("group_by_field", "tag"));
+        IllegalArgument((await Client.HybridSearchAsync(disagreeing)).Status, "group by different fields: score, tag");
+    }
+
+    [Fact]
     public async Task Milvus_3_features_the_sdk_sends_are_refused_not_ignored()
     {
         await InsertAsync(Rows(0, 5), partition: null);

@@ -497,6 +497,9 @@ public sealed partial class MilvusGrpcService
             Partitions = [.. request.PartitionNames],
             Consistency = RequestConsistency(request.ConsistencyLevel, request.UseDefaultConsistency),
             GuaranteeTimestamp = request.GuaranteeTimestamp,
+            GroupByField = HybridGroupField(rank, searches),
+            GroupSize = IntParam(rank, "group_size", searches.FirstOrDefault(s => s.GroupByField is not null)?.GroupSize ?? 1),
+            StrictGroupSize = IsTrue(rank.GetValueOrDefault("strict_group_size")) || searches.Any(s => s.StrictGroupSize),
         };
         var result = await proxy.HybridSearchAsync(hybrid, context.CancellationToken);
         return new SearchResults
@@ -506,6 +509,23 @@ public sealed partial class MilvusGrpcService
             Results = SearchData(info, result, hybrid.OutputFields, limit, Timestamptz.ZoneOf(info.Properties)),
             SessionTs = result.SessionTimestamp,
         };
+    }
+
+    /// <summary>
+    /// The field a hybrid search groups by: from rank_params (where pymilvus puts it) or from its sub-requests' search
+    /// params (where the Node SDK copies it), which must then agree.
+    /// </summary>
+    private static string? HybridGroupField(Dictionary<string, string> rank, ImmutableArray<SearchRequest> searches)
+    {
+        if (NullIfEmpty(rank.GetValueOrDefault(GroupByFieldKey)) is { } field)
+        {
+            return field;
+        }
+
+        var fields = searches.Select(s => s.GroupByField).Where(f => f is not null).Distinct().ToList();
+        return fields.Count <= 1
+            ? fields.SingleOrDefault()
+            : throw new MilvusException(ErrorCode.ParameterInvalid, $"the sub-requests of a hybrid search group by different fields: {string.Join(", ", fields)}");
     }
 
     private static HybridRanker Ranker(Dictionary<string, string> rank)

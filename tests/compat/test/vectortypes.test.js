@@ -5,7 +5,7 @@
 // score is its row's true score, and the scores are the best k of all rows (ties may pick any of the tied rows).
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { MilvusClient, DataType, ErrorCode } = require('@zilliz/milvus2-sdk-node');
+const { MilvusClient, DataType, ErrorCode, RRFRanker } = require('@zilliz/milvus2-sdk-node');
 const { serverWithClient } = require('./server');
 const { random } = require('./collections');
 
@@ -301,6 +301,36 @@ test('a grouping search over growing and sealed segments of two shards ranks gro
       }
     });
   }
+
+  // A grouped hybrid search: each search grouped alike, the RRF-fused hits grouped again, a group ranked by its best hit.
+  const [first, second] = [floatVector(next), floatVector(next)];
+  const grouped = { limit: 3, group_by_field: 'colour', group_size: 2, strict_group_size: true, output_fields: ['colour'] };
+  const lists = [];
+  for (const query of [first, second]) {
+    lists.push((await ok(client.search({ collection_name: name, data: [query], ...grouped }), 'grouped search')).results);
+  }
+  const fused = new Map();
+  const colourOf = new Map();
+  lists.forEach(list => list.forEach((hit, rank) => {
+    fused.set(String(hit.id), (fused.get(String(hit.id)) || 0) + 1 / (60 + rank + 1));
+    colourOf.set(String(hit.id), String(hit.colour));
+  }));
+  const expectedGroups = [];
+  for (const [id] of [...fused.entries()].sort((x, y) => y[1] - x[1] || Number(x[0]) - Number(y[0]))) {
+    let group = expectedGroups.find(g => g.value === colourOf.get(id));
+    if (!group) {
+      if (expectedGroups.length === grouped.limit) continue;
+      group = { value: colourOf.get(id), ids: [] };
+      expectedGroups.push(group);
+    }
+    if (group.ids.length < grouped.group_size) group.ids.push(id);
+  }
+  const hybrid = await ok(client.hybridSearch({
+    collection_name: name, data: [{ data: first, anns_field: 'vec' }, { data: second, anns_field: 'vec' }], rerank: RRFRanker(60), ...grouped,
+  }), 'grouped hybrid search');
+  const hybridGroups = groupsOf(hybrid.results);
+  assert.deepEqual(hybridGroups.map(g => g.value), expectedGroups.map(g => g.value));
+  hybridGroups.forEach((group, i) => assert.deepEqual(group.hits.map(h => h.id), expectedGroups[i].ids));
 
   const onVector = await client.search({ collection_name: name, data: [floatVector(next)], limit: 2, group_by_field: 'vec' });
   assert.notEqual(onVector.status.error_code, ErrorCode.SUCCESS, 'a vector field cannot group');
