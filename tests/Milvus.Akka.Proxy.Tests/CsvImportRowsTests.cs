@@ -8,24 +8,6 @@ namespace Milvus.Akka.Proxy.Tests;
 /// <summary>Milvus import CSV files read into the columns the insert path takes: quoting, the null key, separators, the dynamic field, errors naming the row.</summary>
 public sealed class CsvImportRowsTests
 {
-    private static readonly CollectionSchema Schema = new()
-    {
-        Name = "imports",
-        EnableDynamicField = true,
-        Fields =
-        [
-            Field(100, "id", DataType.Int64) with { IsPrimaryKey = true },
-            Field(101, "vec", DataType.FloatVector, ("dim", "2")),
-            Field(102, "flag", DataType.Bool),
-            Field(103, "score", DataType.Double),
-            Field(104, "tag", DataType.VarChar, ("max_length", "32")) with { Nullable = true },
-            Field(105, "doc", DataType.Json),
-            Field(106, "nums", DataType.Array, ("max_capacity", "4")) with { ElementType = DataType.Int64 },
-            Field(107, "sparse", DataType.SparseFloatVector),
-            Field(108, "$meta", DataType.Json) with { IsDynamic = true },
-        ],
-    };
-
     private static List<IReadOnlyDictionary<string, Column>> Read(string csv, CollectionSchema? schema = null, CsvOptions? options = null, int batchRows = 100) =>
         [.. CsvImportRows.Read(Encoding.UTF8.GetBytes(csv), schema ?? Schema, TimeZoneInfo.Utc, batchRows, options ?? CsvOptions.Default)];
 
