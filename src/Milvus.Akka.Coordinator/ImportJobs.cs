@@ -76,7 +76,10 @@ public sealed record ImportJobs(ImmutableSortedDictionary<long, ImportJob> Jobs,
     private Decision<ImportJobs> FailWhere(Func<ImportJob, bool> lost, DateTimeOffset now)
     {
         var failed = Jobs.Values.Where(j => !j.IsFinished && lost(j))
-            .Select(j => j with { State = ImportJobState.Failed, Reason = "the node importing it left the cluster", Finished = now })
+            .Select(j => j with
+            {
+                State = ImportJobState.Failed, Reason = $"the node {(j.Snapshot.Length > 0 ? "restoring" : "importing")} it left the cluster", Finished = now,
+            })
             .ToList();
         ImmutableArray<DropCollection> rollBacks =
             [.. failed.Where(j => j.Snapshot.Length > 0).Select(j => new DropCollection(j.Database, j.CollectionName, j.CollectionId))];

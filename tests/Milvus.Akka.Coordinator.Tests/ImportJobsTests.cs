@@ -84,6 +84,7 @@ public sealed class ImportJobsTests
 
         Assert.Equal([ImportJobs.Key(1), ImportJobs.Key(2)], left.Effects.OfType<PutMeta>().Select(p => p.Key));
         Assert.Equal([new DropCollection("default", "c7", 7)], RollBacks(left));
+        Assert.Equal(("the node restoring it left the cluster", "the node importing it left the cluster"), (left.State.Get(1).Reason, left.State.Get(2).Reason));
         var recovered = left.State.OnlyOn(ImmutableHashSet.Create(NodeA), Now.AddMinutes(2));
         Assert.Equal([new DropCollection("default", "c9", 9)], RollBacks(recovered));
     }
