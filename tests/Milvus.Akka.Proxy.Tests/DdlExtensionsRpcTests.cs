@@ -160,6 +160,24 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
         });
         Assert.Equal((int)Milvus.Akka.Common.ErrorCode.ParameterInvalid, unknown.Status.Code);
         Assert.Contains("999", unknown.Status.Reason);
+
+        // A hybrid search's sub-request may search by primary keys too: the same as sending their vectors.
+        var byVector = new ProtoHybridSearchRequest
+        {
+            CollectionName = _collection,
+            Requests = { SearchRequest(Vector(7), 4), SearchRequest(Vector(21), 4) },
+            RankParams = { Pair("strategy", "rrf"), Pair("limit", "4") },
+            ConsistencyLevel = ConsistencyLevel.Strong,
+        };
+        var byKey = byVector.Clone();
+        byKey.Requests[1] = SearchRequest(Vector(21), 4);
+        byKey.Requests[1].ClearPlaceholderGroup();
+        byKey.Requests[1].Ids = new IDs { IntId = new LongArray { Data = { 21 } } };
+        var expectedHybrid = await Client.HybridSearchAsync(byVector);
+        var hybrid = await Client.HybridSearchAsync(byKey);
+        Succeeded(hybrid.Status);
+        Assert.Equal(expectedHybrid.Results.Ids.IntId.Data, hybrid.Results.Ids.IntId.Data);
+        Assert.Equal(expectedHybrid.Results.Scores, hybrid.Results.Scores);
     }
 
     [Fact]

@@ -478,7 +478,18 @@ public sealed partial class MilvusGrpcService
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var rank = request.RankParams.ToDictionary(p => p.Key, p => p.Value);
         var limit = IntParam(rank, "limit", 10);
-        var searches = request.Requests.Select(r => ToSearch(info, r)).ToImmutableArray();
+        var consistency = RequestConsistency(request.ConsistencyLevel, request.UseDefaultConsistency);
+        var requests = new List<ProtoSearchRequest>(request.Requests.Count);
+        foreach (var sub in request.Requests)
+        {
+            // A sub-request may search by primary keys, as a search does: their stored vectors are the queries.
+            requests.Add(sub.SearchInputCase == ProtoSearchRequest.SearchInputOneofCase.Ids
+                ? await WithStoredVectorsAsync(database, info, sub, SearchParameters(sub.SearchParams).GetValueOrDefault("anns_field"), consistency,
+                    request.GuaranteeTimestamp, context)
+                : sub);
+        }
+
+        var searches = requests.Select(r => ToSearch(info, r)).ToImmutableArray();
         if (rank.ContainsKey(OrderByFields.Key) || searches.Any(s => s.OrderBy is not null))
         {
             throw new MilvusException(ErrorCode.OperationNotSupported, $"{OrderByFields.Key} in a hybrid search is not supported by Milvus.Akka; order a single search or a query");
@@ -495,7 +506,7 @@ public sealed partial class MilvusGrpcService
             RoundDecimal = IntParam(rank, "round_decimal", -1),
             OutputFields = [.. request.OutputFields],
             Partitions = [.. request.PartitionNames],
-            Consistency = RequestConsistency(request.ConsistencyLevel, request.UseDefaultConsistency),
+            Consistency = consistency,
             GuaranteeTimestamp = request.GuaranteeTimestamp,
             GroupByField = HybridGroupField(rank, searches),
             GroupSize = IntParam(rank, "group_size", searches.FirstOrDefault(s => s.GroupByField is not null)?.GroupSize ?? 1),
@@ -630,11 +641,6 @@ public sealed partial class MilvusGrpcService
     /// <summary>One vector search of a Search or HybridSearch request: the field, vectors, limits and params from search_params.</summary>
     private static SearchRequest ToSearch(CollectionInfo info, ProtoSearchRequest request)
     {
-        if (request.SearchInputCase == ProtoSearchRequest.SearchInputOneofCase.Ids)
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "search by primary keys is not supported in a hybrid search by Milvus.Akka: send the vectors");
-        }
-
         RefuseUnservedSearchFeatures(request);
         var (rerank, boost) = FunctionScoreOf(request.FunctionScore);
         if (rerank is not null)
