@@ -56,8 +56,11 @@ public sealed class PhraseMatchQuery
     private readonly Analyzer _analyzer;
     private readonly FrozenDictionary<string, int> _termIds;
 
-    /// <summary>Per phrase token: its term id and its position relative to the phrase's first token.</summary>
-    private readonly (int Term, int Offset)[] _slots;
+    /// <summary>Per term id: the positions of its tokens relative to the phrase's first token, ascending.</summary>
+    private readonly int[][] _offsets;
+
+    /// <summary>The largest relative position: the phrase spans it plus one tokens.</summary>
+    private readonly int _span;
 
     public PhraseMatchQuery(Analyzer analyzer, string phrase, int slop)
     {
@@ -67,7 +70,14 @@ public sealed class PhraseMatchQuery
         var tokens = analyzer.Tokens(phrase);
         _termIds = tokens.Select(t => t.Term).Distinct(StringComparer.Ordinal).Select((term, id) => (term, id))
             .ToFrozenDictionary(p => p.term, p => p.id, StringComparer.Ordinal);
-        _slots = [.. tokens.Select(t => (_termIds[t.Term], t.Position - tokens[0].Position))];
+        _offsets = new int[_termIds.Count][];
+        foreach (var group in tokens.GroupBy(t => _termIds[t.Term]))
+        {
+            _offsets[group.Key] = [.. group.Select(t => t.Position - tokens[0].Position).Order()];
+        }
+
+        Length = tokens.Count;
+        _span = tokens.Count == 0 ? 0 : tokens[^1].Position - tokens[0].Position;
     }
 
     public int Slop { get; }
@@ -76,7 +86,7 @@ public sealed class PhraseMatchQuery
     public IEnumerable<string> Terms => _termIds.Keys;
 
     /// <summary>The phrase's tokens in order; an empty phrase matches nothing.</summary>
-    public int Length => _slots.Length;
+    public int Length { get; }
 
     public Matcher CreateMatcher() => new(this);
 
@@ -86,7 +96,6 @@ public sealed class PhraseMatchQuery
         private readonly PhraseMatchQuery _query;
         private readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
         private readonly List<int>[] _positions;
-        private readonly int[] _chosen;
         private readonly List<int> _starts = [];
 
         internal Matcher(PhraseMatchQuery query)
@@ -94,11 +103,10 @@ public sealed class PhraseMatchQuery
             _query = query;
             _lookup = query._termIds.GetAlternateLookup<ReadOnlySpan<char>>();
             _positions = [.. Enumerable.Range(0, query._termIds.Count).Select(_ => new List<int>())];
-            _chosen = new int[query._slots.Length];
         }
 
         public bool Matches(ReadOnlySpan<char> text) =>
-            _query._slots.Length > 0 && Collect(text) && Matches(_query._slots, _positions, _query.Slop, _chosen, _starts);
+            _query.Length > 0 && Collect(text) && Matches(_query._offsets, _positions, _query.Slop, _starts);
 
         /// <summary>
         /// The least slop at which the phrase matches <paramref name="text"/> (Milvus's ComputePhraseMatchSlop), whatever
@@ -106,7 +114,7 @@ public sealed class PhraseMatchQuery
         /// </summary>
         public int? LeastSlop(ReadOnlySpan<char> text)
         {
-            if (_query._slots.Length == 0 || !Collect(text))
+            if (_query.Length == 0 || !Collect(text))
             {
                 return null;
             }
@@ -114,8 +122,8 @@ public sealed class PhraseMatchQuery
             // Every adjusted position lies within [first - largest offset, last]: a window that wide holds them all.
             var first = _positions.Min(p => p[0]);
             var last = _positions.Max(p => p[^1]);
-            var high = last - first + _query._slots.Max(s => s.Offset);
-            if (!Matches(_query._slots, _positions, high, _chosen, _starts))
+            var high = last - first + _query._span;
+            if (!Matches(_query._offsets, _positions, high, _starts))
             {
                 return null;
             }
@@ -124,7 +132,7 @@ public sealed class PhraseMatchQuery
             while (low < high)
             {
                 var middle = low + (high - low) / 2;
-                if (Matches(_query._slots, _positions, middle, _chosen, _starts))
+                if (Matches(_query._offsets, _positions, middle, _starts))
                 {
                     high = middle;
                 }
@@ -151,29 +159,33 @@ public sealed class PhraseMatchQuery
         }
 
         /// <summary>
-        /// Tries every window [w, w + slop] whose low end is one slot's adjusted position (a minimal window always
-        /// starts at one), and looks for distinct positions, one per slot, inside it.
+        /// Tries every window [w, w + slop] whose low end is one phrase token's adjusted position (a text position minus the
+        /// token's offset in the phrase; a minimal window always starts at one) and asks whether each token can take a
+        /// distinct text position of its term inside it.
         /// </summary>
-        internal static bool Matches((int Term, int Offset)[] slots, List<int>[] positions, int slop, int[] chosen, List<int> starts)
+        internal static bool Matches(int[][] offsets, List<int>[] positions, int slop, List<int> starts)
         {
             starts.Clear();
-            foreach (var (term, offset) in slots)
+            for (var term = 0; term < offsets.Length; term++)
             {
                 if (positions[term].Count == 0)
                 {
                     return false;
                 }
 
-                foreach (var position in positions[term])
+                foreach (var offset in offsets[term])
                 {
-                    starts.Add(position - offset);
+                    foreach (var position in positions[term])
+                    {
+                        starts.Add(position - offset);
+                    }
                 }
             }
 
             starts.Sort();
             for (var i = 0; i < starts.Count; i++)
             {
-                if ((i == 0 || starts[i] != starts[i - 1]) && Assign(slots, positions, starts[i], slop, chosen, 0))
+                if ((i == 0 || starts[i] != starts[i - 1]) && Fits(offsets, positions, starts[i], slop))
                 {
                     return true;
                 }
@@ -182,44 +194,35 @@ public sealed class PhraseMatchQuery
             return false;
         }
 
-        private static bool Assign((int Term, int Offset)[] slots, List<int>[] positions, int low, int slop, int[] chosen, int slot)
+        /// <summary>
+        /// Whether every phrase token takes a distinct position of its term in [low + offset, low + slop + offset]. Tokens
+        /// of different terms never compete for a position; those of one term have intervals of one width, so taking, in
+        /// offset order, the first free position each interval holds finds an assignment whenever one exists — in linear
+        /// time, where trying assignments one by one took exponential time on phrases repeating a word.
+        /// </summary>
+        private static bool Fits(int[][] offsets, List<int>[] positions, int low, int slop)
         {
-            if (slot == slots.Length)
+            for (var term = 0; term < offsets.Length; term++)
             {
-                return true;
-            }
-
-            var (term, offset) = slots[slot];
-            foreach (var position in positions[term])
-            {
-                var adjusted = position - offset;
-                if (adjusted < low || adjusted > low + slop || Taken(slots, chosen, slot, term, position))
+                var candidates = positions[term];
+                var next = 0;
+                foreach (var offset in offsets[term])
                 {
-                    continue;
-                }
+                    while (next < candidates.Count && candidates[next] < low + offset)
+                    {
+                        next++;
+                    }
 
-                chosen[slot] = position;
-                if (Assign(slots, positions, low, slop, chosen, slot + 1))
-                {
-                    return true;
-                }
-            }
+                    if (next == candidates.Count || candidates[next] > low + slop + offset)
+                    {
+                        return false;
+                    }
 
-            return false;
-        }
-
-        /// <summary>A text position serves one phrase token: "a a" needs two a's.</summary>
-        private static bool Taken((int Term, int Offset)[] slots, int[] chosen, int slot, int term, int position)
-        {
-            for (var earlier = 0; earlier < slot; earlier++)
-            {
-                if (slots[earlier].Term == term && chosen[earlier] == position)
-                {
-                    return true;
+                    next++;
                 }
             }
 
-            return false;
+            return true;
         }
     }
 

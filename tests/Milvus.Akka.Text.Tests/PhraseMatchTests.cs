@@ -33,6 +33,19 @@ public sealed class PhraseMatchTests
         Assert.True(least == 0 || !Phrase(text, phrase, least - 1));
     }
 
+    [Fact]
+    public void A_phrase_repeating_a_word_is_matched_without_trying_every_assignment()
+    {
+        // Eleven a's, fifty b's, an a: twelve a's fit only in a window from the first a to the last (slop 50). Trying
+        // assignments one by one took minutes here (11! ways to fail in each narrower window).
+        var text = string.Join(' ', [.. Enumerable.Repeat("a", 11), .. Enumerable.Repeat("b", 50), "a"]);
+        var phrase = string.Join(' ', Enumerable.Repeat("a", 12));
+
+        Assert.Equal(50, new PhraseMatchQuery(Analyzer.Standard, phrase, slop: 0).CreateMatcher().LeastSlop(text));
+        Assert.False(Phrase(text, phrase, 49));
+        Assert.True(Phrase(text, phrase, 50));
+    }
+
     [Theory]
     [InlineData("a b", "a a")]
     [InlineData("machine", "machine learning")]
