@@ -46,6 +46,51 @@ public sealed class PhraseMatchTests
         Assert.True(Phrase(text, phrase, 50));
     }
 
+    [Fact]
+    public void Matching_agrees_with_trying_every_assignment_on_small_random_texts()
+    {
+        var random = new Random(20261206);
+        string[] words = ["a", "b", "c"];
+        for (var round = 0; round < 2000; round++)
+        {
+            var phrase = Enumerable.Range(0, random.Next(1, 5)).Select(_ => words[random.Next(words.Length)]).ToArray();
+            var text = Enumerable.Range(0, random.Next(0, 9)).Select(_ => words[random.Next(words.Length)]).ToArray();
+            var slop = random.Next(0, 5);
+            Assert.True(BruteForce(text, phrase, slop) == Phrase(string.Join(' ', text), string.Join(' ', phrase), slop),
+                $"'{string.Join(' ', phrase)}' in '{string.Join(' ', text)}' at slop {slop}");
+        }
+    }
+
+    /// <summary>The definition: distinct text positions, one per phrase token, whose shifts from the phrase's positions span at most slop.</summary>
+    private static bool BruteForce(string[] text, string[] phrase, int slop)
+    {
+        return Assign(0, [], int.MaxValue, int.MinValue);
+
+        bool Assign(int token, HashSet<int> taken, int low, int high)
+        {
+            if (token == phrase.Length)
+            {
+                return high - low <= slop;
+            }
+
+            for (var position = 0; position < text.Length; position++)
+            {
+                if (text[position] == phrase[token] && taken.Add(position))
+                {
+                    var shift = position - token;
+                    var fits = Assign(token + 1, taken, Math.Min(low, shift), Math.Max(high, shift));
+                    taken.Remove(position);
+                    if (fits)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+    }
+
     [Theory]
     [InlineData("a b", "a a")]
     [InlineData("machine", "machine learning")]
