@@ -59,9 +59,6 @@ public sealed class PhraseMatchQuery
     /// <summary>Per term id: the positions of its tokens relative to the phrase's first token, ascending.</summary>
     private readonly int[][] _offsets;
 
-    /// <summary>The largest relative position: the phrase spans it plus one tokens.</summary>
-    private readonly int _span;
-
     public PhraseMatchQuery(Analyzer analyzer, string phrase, int slop)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(slop);
@@ -77,7 +74,6 @@ public sealed class PhraseMatchQuery
         }
 
         Length = tokens.Count;
-        _span = tokens.Count == 0 ? 0 : tokens[^1].Position - tokens[0].Position;
     }
 
     public int Slop { get; }
@@ -106,7 +102,7 @@ public sealed class PhraseMatchQuery
         }
 
         public bool Matches(ReadOnlySpan<char> text) =>
-            _query.Length > 0 && Collect(text) && Matches(_query._offsets, _positions, _query.Slop, _starts);
+            _query.Length > 0 && Collect(text) && MatchesWithin(_query.Slop);
 
         /// <summary>
         /// The least slop at which the phrase matches <paramref name="text"/> (Milvus's ComputePhraseMatchSlop), whatever
@@ -119,11 +115,9 @@ public sealed class PhraseMatchQuery
                 return null;
             }
 
-            // Every adjusted position lies within [first - largest offset, last]: a window that wide holds them all.
-            var first = _positions.Min(p => p[0]);
-            var last = _positions.Max(p => p[^1]);
-            var high = last - first + _query._span;
-            if (!Matches(_query._offsets, _positions, high, _starts))
+            // A window from the lowest adjusted position to the highest holds every one.
+            var high = _starts[^1] - _starts[0];
+            if (!MatchesWithin(high))
             {
                 return null;
             }
@@ -132,7 +126,7 @@ public sealed class PhraseMatchQuery
             while (low < high)
             {
                 var middle = low + (high - low) / 2;
-                if (Matches(_query._offsets, _positions, middle, _starts))
+                if (MatchesWithin(middle))
                 {
                     high = middle;
                 }
@@ -145,7 +139,11 @@ public sealed class PhraseMatchQuery
             return low;
         }
 
-        /// <summary>The positions of the phrase's terms in <paramref name="text"/>; false when a term is missing.</summary>
+        /// <summary>
+        /// The positions of the phrase's terms in <paramref name="text"/>, and the windows' possible low ends: each phrase
+        /// token's adjusted positions (a text position of its term minus the token's offset in the phrase), sorted, the
+        /// same whatever the slop. False when a term is missing.
+        /// </summary>
         private bool Collect(ReadOnlySpan<char> text)
         {
             foreach (var list in _positions)
@@ -155,37 +153,36 @@ public sealed class PhraseMatchQuery
 
             var sink = new PositionSink(_lookup, _positions);
             _query._analyzer.Analyze(text, ref sink);
-            return _positions.All(p => p.Count > 0);
-        }
-
-        /// <summary>
-        /// Tries every window [w, w + slop] whose low end is one phrase token's adjusted position (a text position minus the
-        /// token's offset in the phrase; a minimal window always starts at one) and asks whether each token can take a
-        /// distinct text position of its term inside it.
-        /// </summary>
-        internal static bool Matches(int[][] offsets, List<int>[] positions, int slop, List<int> starts)
-        {
-            starts.Clear();
-            for (var term = 0; term < offsets.Length; term++)
+            _starts.Clear();
+            for (var term = 0; term < _positions.Length; term++)
             {
-                if (positions[term].Count == 0)
+                if (_positions[term].Count == 0)
                 {
                     return false;
                 }
 
-                foreach (var offset in offsets[term])
+                foreach (var offset in _query._offsets[term])
                 {
-                    foreach (var position in positions[term])
+                    foreach (var position in _positions[term])
                     {
-                        starts.Add(position - offset);
+                        _starts.Add(position - offset);
                     }
                 }
             }
 
-            starts.Sort();
-            for (var i = 0; i < starts.Count; i++)
+            _starts.Sort();
+            return true;
+        }
+
+        /// <summary>
+        /// Tries every window [w, w + slop] whose low end is one of the starts <see cref="Collect"/> found (a minimal window
+        /// always starts at one) and asks whether each token can take a distinct text position of its term inside it.
+        /// </summary>
+        private bool MatchesWithin(int slop)
+        {
+            for (var i = 0; i < _starts.Count; i++)
             {
-                if ((i == 0 || starts[i] != starts[i - 1]) && Fits(offsets, positions, starts[i], slop))
+                if ((i == 0 || _starts[i] != _starts[i - 1]) && Fits(_starts[i], slop))
                 {
                     return true;
                 }
@@ -200,13 +197,13 @@ public sealed class PhraseMatchQuery
         /// offset order, the first free position each interval holds finds an assignment whenever one exists — in linear
         /// time, where trying assignments one by one took exponential time on phrases repeating a word.
         /// </summary>
-        private static bool Fits(int[][] offsets, List<int>[] positions, int low, int slop)
+        private bool Fits(int low, int slop)
         {
-            for (var term = 0; term < offsets.Length; term++)
+            for (var term = 0; term < _query._offsets.Length; term++)
             {
-                var candidates = positions[term];
+                var candidates = _positions[term];
                 var next = 0;
-                foreach (var offset in offsets[term])
+                foreach (var offset in _query._offsets[term])
                 {
                     while (next < candidates.Count && candidates[next] < low + offset)
                     {

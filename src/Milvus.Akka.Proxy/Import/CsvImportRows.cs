@@ -50,7 +50,7 @@ public static class CsvImportRows
     }
 
     /// <summary>The file as a JSON array of row objects.</summary>
-    public static byte[] ToJsonRows(ReadOnlySpan<byte> csv, CollectionSchema schema, CsvOptions options)
+    private static byte[] ToJsonRows(ReadOnlySpan<byte> csv, CollectionSchema schema, CsvOptions options)
     {
         var text = Encoding.UTF8.GetString(csv.StartsWith(Encoding.UTF8.Preamble) ? csv[Encoding.UTF8.Preamble.Length..] : csv);
         var lines = new CsvLines(text, options.Separator);
@@ -61,6 +61,9 @@ public static class CsvImportRows
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"column '{duplicate.Key}' appears twice in the csv header");
         }
+
+        // Found once for every row: the $meta column of a dynamic field (-1: none), null without a dynamic field.
+        int? meta = schema.EnableDynamicField ? Array.FindIndex(columns, c => c.Name == CollectionSchema.DynamicFieldName) : null;
 
         var buffer = new ArrayBufferWriter<byte>((int)Math.Min(text.Length * 2L + 16, Array.MaxLength));
         using (var json = new Utf8JsonWriter(buffer))
@@ -75,7 +78,7 @@ public static class CsvImportRows
                         $"row {row} has {values.Count} values, but the header has {columns.Length} columns");
                 }
 
-                WriteRow(json, columns, values, row, schema, options.NullKey);
+                WriteRow(json, columns, values, row, meta, options.NullKey);
             }
 
             json.WriteEndArray();
@@ -84,7 +87,8 @@ public static class CsvImportRows
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteRow(Utf8JsonWriter json, HeaderColumn[] columns, List<string> values, int row, CollectionSchema schema, string nullKey)
+    /// <param name="meta">The <c>$meta</c> column (-1: none); null without a dynamic field.</param>
+    private static void WriteRow(Utf8JsonWriter json, HeaderColumn[] columns, List<string> values, int row, int? meta, string nullKey)
     {
         json.WriteStartObject();
         for (var i = 0; i < columns.Length; i++)
@@ -101,9 +105,9 @@ public static class CsvImportRows
             }
         }
 
-        if (schema.EnableDynamicField)
+        if (meta is { } metaColumn)
         {
-            WriteDynamic(json, columns, values, row);
+            WriteDynamic(json, columns, values, row, metaColumn);
         }
 
         json.WriteEndObject();
@@ -143,12 +147,11 @@ public static class CsvImportRows
     }
 
     /// <summary>The keys of the <c>$meta</c> column's object, then every column outside the schema as a string (as Milvus keeps them).</summary>
-    private static void WriteDynamic(Utf8JsonWriter json, HeaderColumn[] columns, List<string> values, int row)
+    private static void WriteDynamic(Utf8JsonWriter json, HeaderColumn[] columns, List<string> values, int row, int meta)
     {
         var keys = new HashSet<string>(StringComparer.Ordinal);
         json.WritePropertyName(CollectionSchema.DynamicFieldName);
         json.WriteStartObject();
-        var meta = Array.FindIndex(columns, c => c.Name == CollectionSchema.DynamicFieldName);
         if (meta >= 0)
         {
             JsonDocument document;
@@ -198,11 +201,7 @@ public static class CsvImportRows
         {
             json.WriteRawValue(value);
         }
-        catch (JsonException)
-        {
-            throw Wrong(value, row, field, "JSON text");
-        }
-        catch (ArgumentException)
+        catch (Exception e) when (e is JsonException or ArgumentException)
         {
             throw Wrong(value, row, field, "JSON text");
         }

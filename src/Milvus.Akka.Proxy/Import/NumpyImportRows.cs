@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using Milvus.Akka.Common;
@@ -261,7 +262,7 @@ public static partial class NumpyImportRows
         {
             if (ItemSize == 4)
             {
-                return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Data.Span).ToArray();
+                return MemoryMarshal.Cast<byte, float>(Data.Span).ToArray();
             }
 
             var values = new float[Data.Length / ItemSize];
