@@ -52,7 +52,7 @@ public sealed partial class MilvusProxy
             : (request.RawVectors, null);
         // Output fields come back with the hits: each segment gathers them for its own top-k, the reducers carry them.
         var plan = new SearchPlan(info.Id, field.FieldId, metric, request.Offset + request.Limit, request.Nq, request.Vectors, FilterPlan.Of(filter),
-            request.Params, ReadPartitions(info, request.Partitions, filter, ErrorCode.OperationNotSupported), readTimestamp, request.Radius, request.RangeFilter,
+            request.Params, ReadPartitions(info, request.Partitions, filter, ErrorCode.OperationNotSupported, requireLoaded: true), readTimestamp, request.Radius, request.RangeFilter,
             planOutputs, rawQueries, grouping, expiredBefore, bm25, request.IgnoreGrowing, BoostOf(info, request), request.QueryLengths);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<SearchHits>(new SearchShard(s, plan), cancellationToken)));
         // Ordered, the page is cut from the best offset + limit hits after ordering them (as Milvus).
@@ -167,7 +167,7 @@ public sealed partial class MilvusProxy
         var elementLevel = !countOnly && filter is { IsElementLevel: true };
         var planOutputs = WithFields(outputs, elementLevel ? orderBy.Select(k => k.FieldId).Append(SearchPlan.ElementOffsetsFieldId) : orderBy.Select(k => k.FieldId));
         var plan = new QueryPlan(info.Id, FilterPlan.Of(filter), planOutputs,
-            ReadPartitions(info, request.Partitions, filter, ErrorCode.ParameterInvalid), readTimestamp,
+            ReadPartitions(info, request.Partitions, filter, ErrorCode.ParameterInvalid, requireLoaded), readTimestamp,
             request.Limit is null ? null : request.Offset + request.Limit, countOnly, ExpiredBefore: ExpiredBefore(info, readTimestamp), OrderBy: orderBy,
             IgnoreGrowing: request.IgnoreGrowing);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));

@@ -282,7 +282,9 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     /// ones (empty means every partition). Naming partitions of a partition-key collection fails with
     /// <paramref name="partitionKeyError"/>: Milvus answers a search and a query with different codes.
     /// </summary>
-    private static ImmutableArray<long> ResolvePartitions(CollectionInfo collection, ImmutableArray<string> names, ErrorCode partitionKeyError)
+    /// <param name="requireLoaded">Whether a named partition must be loaded (reads); statistics and deletes count a released one too.</param>
+    private static ImmutableArray<long> ResolvePartitions(CollectionInfo collection, ImmutableArray<string> names, ErrorCode partitionKeyError,
+        bool requireLoaded)
     {
         if (names.IsDefaultOrEmpty)
         {
@@ -297,7 +299,7 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         return [.. names.Select(n =>
         {
             var partition = collection.FindPartition(n) ?? throw new MilvusException(ErrorCode.PartitionNotFound, $"partition not found[partition={n}]");
-            return collection.Loaded && !collection.IsPartitionLoaded(partition.Id)
+            return requireLoaded && collection.Loaded && !collection.IsPartitionLoaded(partition.Id)
                 ? throw new MilvusException(ErrorCode.PartitionNotLoaded, $"partition not loaded[partition={n}]")
                 : partition.Id;
         })];
@@ -308,14 +310,14 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     /// partition-key pruning: only their hash buckets can hold matching rows), else every loaded partition.
     /// </summary>
     private static ImmutableArray<long> ReadPartitions(CollectionInfo collection, ImmutableArray<string> names, FilterExpression? filter,
-        ErrorCode partitionKeyError)
+        ErrorCode partitionKeyError, bool requireLoaded)
     {
         if (names.IsDefaultOrEmpty && collection.LoadedPartitions is null && filter?.TryGetPartitionKeyValues() is { } values)
         {
             return [.. values.Select(v => PartitionOfKey(collection, v).Id).Distinct()];
         }
 
-        return ResolvePartitions(collection, names, partitionKeyError);
+        return ResolvePartitions(collection, names, partitionKeyError, requireLoaded);
     }
 
     /// <summary>The partition (hash bucket) a partition-key value belongs to; inserts and pruned reads agree on it.</summary>

@@ -4,6 +4,7 @@ using Milvus.Akka.Embedding;
 using Milvus.Akka.Expressions;
 using Milvus.Akka.Proxy.Grpc;
 using Milvus.Akka.Proxy.Quotas;
+using Milvus.Akka.Proxy.Rest;
 using Milvus.Akka.Proxy.WebConsole;
 using Milvus.Akka.Security;
 
@@ -54,6 +55,9 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     /// <summary>The web console's request history (<c>milvus.proxy.console</c>).</summary>
     public ConsoleSettings Console { get; init; } = ConsoleSettings.Default;
 
+    /// <summary>Milvus's RESTful API on the gRPC port (<c>milvus.proxy.rest</c>).</summary>
+    public RestSettings Rest { get; init; } = RestSettings.Default;
+
     public static ProxySettings Default { get; } = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), MilvusResultLimit, MilvusResultLimit,
         4L << 20, TimeSpan.FromSeconds(5));
 
@@ -81,6 +85,7 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 Security = SecuritySettings.From(config),
                 Quota = QuotaSettings.From(config),
                 Console = ConsoleSettings.From(c),
+                Rest = RestSettings.From(c),
                 Import = ImportSettings.From(c.GetConfig("import")),
                 TextEmbedding = TextEmbeddingSettingsFrom(c.GetConfig("text-embedding")),
             };

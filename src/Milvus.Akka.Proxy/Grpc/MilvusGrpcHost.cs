@@ -5,6 +5,7 @@ using Grpc.Core;
 using Milvus.Akka.Client;
 using Milvus.Akka.Proxy.ClientGateway;
 using Milvus.Akka.Proxy.Quotas;
+using Milvus.Akka.Proxy.Rest;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -48,16 +49,38 @@ public sealed class MilvusGrpcHost : IAsyncDisposable
         }
 
         var builder = NodeWebHost.CreateBuilder();
+        var sniffer = new CleartextProtocolSniffer();
+        var relayRest = proxy.Settings.Rest.Enabled && settings.Tls.Mode == 0;
+        ListenOptions? publicEndpoint = null, http1Endpoint = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(address, settings.Port, listen =>
             {
-                listen.Protocols = HttpProtocols.Http2;
+                publicEndpoint = listen;
                 if (settings.Tls.Mode > 0)
                 {
+                    // TLS negotiates the protocol per connection (ALPN): gRPC clients ask for h2, REST clients for HTTP/1.1.
+                    listen.Protocols = proxy.Settings.Rest.Enabled ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http2;
                     listen.UseHttps(https => UseTls(https, settings.Tls));
                 }
+                else
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    if (relayRest)
+                    {
+                        listen.Use(sniffer.Middleware);
+                    }
+                }
             });
+            if (relayRest)
+            {
+                kestrel.Listen(IPAddress.Loopback, 0, listen =>
+                {
+                    http1Endpoint = listen;
+                    listen.Protocols = HttpProtocols.Http1;
+                });
+            }
+
             // gRPC enforces its own message limits below; Kestrel's generic body limit would cut large inserts first.
             kestrel.Limits.MaxRequestBodySize = null;
             // Insert requests are megabytes: with Kestrel's default windows (1 MiB per connection, 768 KiB per stream) a
@@ -66,23 +89,17 @@ public sealed class MilvusGrpcHost : IAsyncDisposable
             kestrel.Limits.Http2.InitialConnectionWindowSize = 16 << 20;
             kestrel.Limits.Http2.InitialStreamWindowSize = 8 << 20;
         });
+        var interceptors = InterceptorTypes(proxy.Settings);
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = settings.MaxReceiveMessageSize;
             grpc.MaxSendMessageSize = settings.MaxSendMessageSize;
-            grpc.Interceptors.Add<MilvusMetricsInterceptor>();
-            grpc.Interceptors.Add<MilvusStatusInterceptor>();
-            if (proxy.Settings.Security.AuthorizationEnabled)
+            foreach (var interceptor in interceptors)
             {
-                // Inside the status interceptor: its UNAUTHENTICATED and PERMISSION_DENIED pass through as gRPC errors, as Milvus's.
-                grpc.Interceptors.Add<MilvusAuthInterceptor>();
-            }
-
-            if (proxy.Settings.Quota is { DmlEnabled: true } or { DqlEnabled: true } or { MaxInsertSize: >= 0 })
-            {
-                grpc.Interceptors.Add<MilvusQuotaInterceptor>();
+                grpc.Interceptors.Add(interceptor);
             }
         });
+        builder.Services.AddSingleton(new RestInterceptors(interceptors));
         builder.Services.AddSingleton(proxy);
         builder.Services.AddSingleton(serverInfo);
         builder.Services.AddSingleton<MilvusGrpcService>();
@@ -91,6 +108,10 @@ public sealed class MilvusGrpcHost : IAsyncDisposable
         builder.Services.AddSingleton<MilvusStatusInterceptor>();
         var app = builder.Build();
         app.MapGrpcService<MilvusGrpcService>();
+        if (proxy.Settings.Rest.Enabled)
+        {
+            RestEndpoints.Map(app);
+        }
         try
         {
             await app.StartAsync(cancellationToken);
@@ -101,8 +122,30 @@ public sealed class MilvusGrpcHost : IAsyncDisposable
             throw;
         }
 
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new MilvusGrpcHost(app, new Uri(bound).Port);
+        // Kestrel puts the bound port (the one picked for port 0) into the endpoint's options.
+        sniffer.Http1Target = http1Endpoint?.IPEndPoint;
+        return new MilvusGrpcHost(app, publicEndpoint!.IPEndPoint!.Port);
+    }
+
+    /// <summary>
+    /// The interceptors every call passes, outermost first: metrics, then statuses, then (when authorization is on)
+    /// authentication and privileges inside the status interceptor, so its UNAUTHENTICATED and PERMISSION_DENIED pass
+    /// through as gRPC errors, as Milvus's; then quotas when any is set. The RESTful API runs the same chain.
+    /// </summary>
+    private static List<Type> InterceptorTypes(ProxySettings settings)
+    {
+        List<Type> types = [typeof(MilvusMetricsInterceptor), typeof(MilvusStatusInterceptor)];
+        if (settings.Security.AuthorizationEnabled)
+        {
+            types.Add(typeof(MilvusAuthInterceptor));
+        }
+
+        if (settings.Quota is { DmlEnabled: true } or { DqlEnabled: true } or { MaxInsertSize: >= 0 })
+        {
+            types.Add(typeof(MilvusQuotaInterceptor));
+        }
+
+        return types;
     }
 
     /// <summary>
@@ -149,7 +192,7 @@ public sealed class MilvusGrpcHost : IAsyncDisposable
             where TRequest : class
             where TResponse : class, IMessage =>
             await _app.Services.GetRequiredService<MilvusStatusInterceptor>()
-                .UnaryServerHandler(message, new ClusterClientCallContext(method.Method.Name), method);
+                .UnaryServerHandler(message, new InProcessCallContext(method.Method.Name, "cluster-client"), method);
     }
 
     public async ValueTask DisposeAsync()

@@ -53,6 +53,13 @@ public static class JsonImportRows
         }
     }
 
+    /// <summary>
+    /// One field's values, one per element of <paramref name="values"/> (a JSON array), converted as a file's values of
+    /// that field are: the query vectors of a RESTful search. Errors name the element as a query.
+    /// </summary>
+    public static Column Values(JsonElement values, FieldSchema field, TimeZoneInfo timezone) =>
+        FieldColumn(field, [.. values.EnumerateArray().Select(value => (JsonElement?)value)], 0, timezone, row => $"query {row}, field '{field.Name}'");
+
     /// <summary>A sparse vector written as JSON text (as Parquet files carry one), in either of the forms <see cref="Read"/> takes.</summary>
     /// <param name="row">The row's place in its file, for errors.</param>
     public static byte[] SparseFromText(string json, FieldSchema field, int row)

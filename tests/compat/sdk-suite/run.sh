@@ -8,7 +8,7 @@
 #             milvus-io/milvus-sdk-node: then --tag is exported into a temporary folder and its yarn lockfile installed.
 # --tag       the SDK release; its failures are checked against the allow-list rows of that tag (first column).
 # --timeout   jest's per-test and per-hook limit in ms (default 120000, the SDK's own).
-# FILE        spec names without .spec.ts (default: the tier's files). Build src/Milvus.Akka.Server (Release) first.
+# FILE        spec names without .spec.ts, under test/grpc/ or with their folder (http/fetch) (default: the tier's files). Build src/Milvus.Akka.Server (Release) first.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -84,7 +84,8 @@ for _ in $(seq 1 300); do
   sleep 0.5
 done
 
-specs=(); for f in "${files[@]}"; do specs+=("test/grpc/$f.spec.ts"); done
+# A name with a folder (http/fetch) is under test/; others are gRPC specs.
+specs=(); for f in "${files[@]}"; do case "$f" in */*) specs+=("test/$f.spec.ts") ;; *) specs+=("test/grpc/$f.spec.ts") ;; esac; done
 (cd "$tree" && MILVUS_ADDRESS="127.0.0.1:$port" NODE_ENV=dev npx jest --runInBand --testTimeout="$timeout" \
   --json --outputFile="$out/result.json" "${specs[@]}" > "$out/jest.log" 2>&1) || true
 
