@@ -185,23 +185,16 @@ internal static partial class RestEndpoints
             call.Service.HasCollection)).Value,
     };
 
-    private static async Task<JsonNode?> DropCollectionAsync(RestCall call)
-    {
-        await call.RunAsync(new DropCollectionRequest { DbName = call.Database, CollectionName = call.String("collectionName") }, call.Service.DropCollection);
-        return null;
-    }
+    private static Task<JsonNode?> DropCollectionAsync(RestCall call) =>
+        call.NoDataAsync(new DropCollectionRequest { DbName = call.Database, CollectionName = call.String("collectionName") }, call.Service.DropCollection);
 
-    private static async Task<JsonNode?> RenameCollectionAsync(RestCall call)
+    private static Task<JsonNode?> RenameCollectionAsync(RestCall call) => call.NoDataAsync(new RenameCollectionRequest
     {
-        await call.RunAsync(new RenameCollectionRequest
-        {
-            DbName = call.Database,
-            OldName = call.String("collectionName"),
-            NewName = call.String("newCollectionName"),
-            NewDBName = call.OptionalString("newDbName") ?? "",
-        }, call.Service.RenameCollection);
-        return null;
-    }
+        DbName = call.Database,
+        OldName = call.String("collectionName"),
+        NewName = call.String("newCollectionName"),
+        NewDBName = call.OptionalString("newDbName") ?? "",
+    }, call.Service.RenameCollection);
 
     private static async Task<JsonNode?> CollectionStatisticsAsync(RestCall call)
     {
@@ -227,32 +220,21 @@ internal static partial class RestEndpoints
         return new JsonObject { ["loadState"] = ProtoEnumNames.Name(ProtoEnumNames.LoadState, (int)state), ["loadProgress"] = percent };
     }
 
-    private static async Task<JsonNode?> LoadCollectionAsync(RestCall call)
-    {
-        await call.RunAsync(new LoadCollectionRequest { DbName = call.Database, CollectionName = call.String("collectionName") }, call.Service.LoadCollection);
-        return null;
-    }
+    private static Task<JsonNode?> LoadCollectionAsync(RestCall call) =>
+        call.NoDataAsync(new LoadCollectionRequest { DbName = call.Database, CollectionName = call.String("collectionName") }, call.Service.LoadCollection);
 
-    private static async Task<JsonNode?> RefreshLoadAsync(RestCall call)
-    {
-        await call.RunAsync(new LoadCollectionRequest { DbName = call.Database, CollectionName = call.String("collectionName"), Refresh = true },
+    private static Task<JsonNode?> RefreshLoadAsync(RestCall call) =>
+        call.NoDataAsync(new LoadCollectionRequest { DbName = call.Database, CollectionName = call.String("collectionName"), Refresh = true },
             call.Service.LoadCollection);
-        return null;
-    }
 
-    private static async Task<JsonNode?> ReleaseCollectionAsync(RestCall call)
-    {
-        await call.RunAsync(new ReleaseCollectionRequest { DbName = call.Database, CollectionName = call.String("collectionName") },
-            call.Service.ReleaseCollection);
-        return null;
-    }
+    private static Task<JsonNode?> ReleaseCollectionAsync(RestCall call) =>
+        call.NoDataAsync(new ReleaseCollectionRequest { DbName = call.Database, CollectionName = call.String("collectionName") }, call.Service.ReleaseCollection);
 
     private static async Task<JsonNode?> FlushAsync(RestCall call)
     {
         var request = new FlushRequest { DbName = call.Database };
         request.CollectionNames.Add(call.String("collectionName"));
-        await call.RunAsync(request, call.Service.Flush);
-        return null;
+        return await call.NoDataAsync(request, call.Service.Flush);
     }
 
     private static async Task<JsonNode?> CompactAsync(RestCall call)
@@ -268,9 +250,7 @@ internal static partial class RestEndpoints
 
     private static async Task<JsonNode?> CompactionStateAsync(RestCall call)
     {
-        var id = call.Optional("compactionID") is { } value && (value.ValueKind == JsonValueKind.Number ? value.TryGetInt64(out var n)
-            : long.TryParse(value.GetString(), System.Globalization.CultureInfo.InvariantCulture, out n)) ? n
-            : throw RestCall.Missing("compactionID");
+        var id = call.Id("compactionID");
         var state = await call.RunAsync(new GetCompactionStateRequest { CompactionID = id }, call.Service.GetCompactionState);
         return new JsonObject
         {
@@ -287,16 +267,14 @@ internal static partial class RestEndpoints
     {
         var request = new AlterCollectionRequest { DbName = call.Database, CollectionName = call.String("collectionName") };
         request.Properties.Add(PropertiesOf(call.Required("properties")));
-        await call.RunAsync(request, call.Service.AlterCollection);
-        return null;
+        return await call.NoDataAsync(request, call.Service.AlterCollection);
     }
 
     private static async Task<JsonNode?> DropCollectionPropertiesAsync(RestCall call)
     {
         var request = new AlterCollectionRequest { DbName = call.Database, CollectionName = call.String("collectionName") };
         request.DeleteKeys.Add(call.Strings("propertyKeys"));
-        await call.RunAsync(request, call.Service.AlterCollection);
-        return null;
+        return await call.NoDataAsync(request, call.Service.AlterCollection);
     }
 
     private static async Task<JsonNode?> AddFieldAsync(RestCall call)
@@ -320,33 +298,24 @@ internal static partial class RestEndpoints
             FieldName = call.String("fieldName"),
         };
         request.Properties.Add(PropertiesOf(call.Required("fieldParams")));
-        await call.RunAsync(request, call.Service.AlterCollectionField);
-        return null;
+        return await call.NoDataAsync(request, call.Service.AlterCollectionField);
     }
 
     // Partitions.
 
-    private static async Task<JsonNode?> CreatePartitionAsync(RestCall call)
+    private static Task<JsonNode?> CreatePartitionAsync(RestCall call) => call.NoDataAsync(new CreatePartitionRequest
     {
-        await call.RunAsync(new CreatePartitionRequest
-        {
-            DbName = call.Database,
-            CollectionName = call.String("collectionName"),
-            PartitionName = call.String("partitionName"),
-        }, call.Service.CreatePartition);
-        return null;
-    }
+        DbName = call.Database,
+        CollectionName = call.String("collectionName"),
+        PartitionName = call.String("partitionName"),
+    }, call.Service.CreatePartition);
 
-    private static async Task<JsonNode?> DropPartitionAsync(RestCall call)
+    private static Task<JsonNode?> DropPartitionAsync(RestCall call) => call.NoDataAsync(new DropPartitionRequest
     {
-        await call.RunAsync(new DropPartitionRequest
-        {
-            DbName = call.Database,
-            CollectionName = call.String("collectionName"),
-            PartitionName = call.String("partitionName"),
-        }, call.Service.DropPartition);
-        return null;
-    }
+        DbName = call.Database,
+        CollectionName = call.String("collectionName"),
+        PartitionName = call.String("partitionName"),
+    }, call.Service.DropPartition);
 
     private static async Task<JsonNode?> HasPartitionAsync(RestCall call) => new JsonObject
     {
@@ -366,16 +335,14 @@ internal static partial class RestEndpoints
     {
         var request = new LoadPartitionsRequest { DbName = call.Database, CollectionName = call.String("collectionName") };
         request.PartitionNames.Add(RequiredNames(call, "partitionNames"));
-        await call.RunAsync(request, call.Service.LoadPartitions);
-        return null;
+        return await call.NoDataAsync(request, call.Service.LoadPartitions);
     }
 
     private static async Task<JsonNode?> ReleasePartitionsAsync(RestCall call)
     {
         var request = new ReleasePartitionsRequest { DbName = call.Database, CollectionName = call.String("collectionName") };
         request.PartitionNames.Add(RequiredNames(call, "partitionNames"));
-        await call.RunAsync(request, call.Service.ReleasePartitions);
-        return null;
+        return await call.NoDataAsync(request, call.Service.ReleasePartitions);
     }
 
     private static List<string> RequiredNames(RestCall call, string key) =>
@@ -465,62 +432,45 @@ internal static partial class RestEndpoints
     private static async Task<JsonNode?> ListIndexesAsync(RestCall call) =>
         Strings((await IndexDescriptionsAsync(call, call.String("collectionName"), "")).Select(i => i.IndexName));
 
-    private static async Task<JsonNode?> DropIndexAsync(RestCall call)
+    private static Task<JsonNode?> DropIndexAsync(RestCall call) => call.NoDataAsync(new DropIndexRequest
     {
-        await call.RunAsync(new DropIndexRequest
-        {
-            DbName = call.Database,
-            CollectionName = call.String("collectionName"),
-            IndexName = call.String("indexName"),
-        }, call.Service.DropIndex);
-        return null;
-    }
+        DbName = call.Database,
+        CollectionName = call.String("collectionName"),
+        IndexName = call.String("indexName"),
+    }, call.Service.DropIndex);
 
     private static async Task<JsonNode?> AlterIndexPropertiesAsync(RestCall call)
     {
         var request = new AlterIndexRequest { DbName = call.Database, CollectionName = call.String("collectionName"), IndexName = call.String("indexName") };
         request.ExtraParams.Add(PropertiesOf(call.Required("properties")));
-        await call.RunAsync(request, call.Service.AlterIndex);
-        return null;
+        return await call.NoDataAsync(request, call.Service.AlterIndex);
     }
 
     private static async Task<JsonNode?> DropIndexPropertiesAsync(RestCall call)
     {
         var request = new AlterIndexRequest { DbName = call.Database, CollectionName = call.String("collectionName"), IndexName = call.String("indexName") };
         request.DeleteKeys.Add(call.Strings("propertyKeys"));
-        await call.RunAsync(request, call.Service.AlterIndex);
-        return null;
+        return await call.NoDataAsync(request, call.Service.AlterIndex);
     }
 
     // Aliases.
 
-    private static async Task<JsonNode?> CreateAliasAsync(RestCall call)
+    private static Task<JsonNode?> CreateAliasAsync(RestCall call) => call.NoDataAsync(new CreateAliasRequest
     {
-        await call.RunAsync(new CreateAliasRequest
-        {
-            DbName = call.Database,
-            CollectionName = call.String("collectionName"),
-            Alias = call.String("aliasName"),
-        }, call.Service.CreateAlias);
-        return null;
-    }
+        DbName = call.Database,
+        CollectionName = call.String("collectionName"),
+        Alias = call.String("aliasName"),
+    }, call.Service.CreateAlias);
 
-    private static async Task<JsonNode?> AlterAliasAsync(RestCall call)
+    private static Task<JsonNode?> AlterAliasAsync(RestCall call) => call.NoDataAsync(new AlterAliasRequest
     {
-        await call.RunAsync(new AlterAliasRequest
-        {
-            DbName = call.Database,
-            CollectionName = call.String("collectionName"),
-            Alias = call.String("aliasName"),
-        }, call.Service.AlterAlias);
-        return null;
-    }
+        DbName = call.Database,
+        CollectionName = call.String("collectionName"),
+        Alias = call.String("aliasName"),
+    }, call.Service.AlterAlias);
 
-    private static async Task<JsonNode?> DropAliasAsync(RestCall call)
-    {
-        await call.RunAsync(new DropAliasRequest { DbName = call.Database, Alias = call.String("aliasName") }, call.Service.DropAlias);
-        return null;
-    }
+    private static Task<JsonNode?> DropAliasAsync(RestCall call) =>
+        call.NoDataAsync(new DropAliasRequest { DbName = call.Database, Alias = call.String("aliasName") }, call.Service.DropAlias);
 
     private static async Task<JsonNode?> DescribeAliasAsync(RestCall call)
     {
@@ -538,15 +488,11 @@ internal static partial class RestEndpoints
     {
         var request = new CreateDatabaseRequest { DbName = call.String("dbName") };
         request.Properties.Add(call.Optional("properties") is { } properties ? PropertiesOf(properties) : []);
-        await call.RunAsync(request, call.Service.CreateDatabase);
-        return null;
+        return await call.NoDataAsync(request, call.Service.CreateDatabase);
     }
 
-    private static async Task<JsonNode?> DropDatabaseAsync(RestCall call)
-    {
-        await call.RunAsync(new DropDatabaseRequest { DbName = call.String("dbName") }, call.Service.DropDatabase);
-        return null;
-    }
+    private static Task<JsonNode?> DropDatabaseAsync(RestCall call) =>
+        call.NoDataAsync(new DropDatabaseRequest { DbName = call.String("dbName") }, call.Service.DropDatabase);
 
     private static async Task<JsonNode?> ListDatabasesAsync(RestCall call) =>
         Strings((await call.RunAsync(new ListDatabasesRequest(), call.Service.ListDatabases)).DbNames);
@@ -561,16 +507,14 @@ internal static partial class RestEndpoints
     {
         var request = new AlterDatabaseRequest { DbName = call.String("dbName") };
         request.Properties.Add(PropertiesOf(call.Required("properties")));
-        await call.RunAsync(request, call.Service.AlterDatabase);
-        return null;
+        return await call.NoDataAsync(request, call.Service.AlterDatabase);
     }
 
     private static async Task<JsonNode?> DropDatabasePropertiesAsync(RestCall call)
     {
         var request = new AlterDatabaseRequest { DbName = call.String("dbName") };
         request.DeleteKeys.Add(call.Strings("propertyKeys"));
-        await call.RunAsync(request, call.Service.AlterDatabase);
-        return null;
+        return await call.NoDataAsync(request, call.Service.AlterDatabase);
     }
 
     // Shapes shared by the actions.

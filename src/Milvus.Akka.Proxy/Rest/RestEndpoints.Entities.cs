@@ -17,6 +17,8 @@ using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
 using ProtoSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.SearchRequest;
 using ProtoHybridSearchRequest = Milvus.Akka.Grpc.Protocol.Milvus.HybridSearchRequest;
 using ProtoQueryRequest = Milvus.Akka.Grpc.Protocol.Milvus.QueryRequest;
+using ErrorCode = Milvus.Akka.Common.ErrorCode;
+using MilvusException = Milvus.Akka.Common.MilvusException;
 
 namespace Milvus.Akka.Proxy.Rest;
 
@@ -95,7 +97,8 @@ internal static partial class RestEndpoints
         var filter = call.OptionalString("filter") ?? "";
         if (filter.Length == 0)
         {
-            throw new RestFailure(MissingRequiredParameters, "missing required parameters, error: 'filter' is required (a delete by primary keys is a filter: id in [...])");
+            throw new RestFailure(MissingRequiredParameters,
+                "missing required parameters, error: 'filter' is required (a delete by primary keys is a filter: id in [...])");
         }
 
         await call.RunAsync(new DeleteRequest
@@ -146,7 +149,8 @@ internal static partial class RestEndpoints
         var values = ids.ValueKind == JsonValueKind.Array ? [.. ids.EnumerateArray()] : new[] { ids };
         var literals = values.Select(value => key.DataType == DataType.Int64
             ? value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n.ToString(CultureInfo.InvariantCulture)
-                : value.ValueKind == JsonValueKind.String && long.TryParse(value.GetString(), CultureInfo.InvariantCulture, out n) ? n.ToString(CultureInfo.InvariantCulture)
+                : value.ValueKind == JsonValueKind.String && long.TryParse(value.GetString(), CultureInfo.InvariantCulture, out n)
+                    ? n.ToString(CultureInfo.InvariantCulture)
                 : throw RestCall.WrongType("id", "an int64 primary key or an array of them")
             : value.ValueKind == JsonValueKind.String ? "\"" + value.GetString()!.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\""
                 : throw RestCall.WrongType("id", "a string primary key or an array of them"));
@@ -201,7 +205,8 @@ internal static partial class RestEndpoints
         ReadConsistency(call, out var level, out var useDefault);
         request.ConsistencyLevel = level;
         request.UseDefaultConsistency = useDefault;
-        request.RankParams.Add(new KeyValuePair { Key = "limit", Value = (call.OptionalInteger("limit") ?? DefaultSearchLimit).ToString(CultureInfo.InvariantCulture) });
+        var limit = call.OptionalInteger("limit") ?? DefaultSearchLimit;
+        request.RankParams.Add(new KeyValuePair { Key = "limit", Value = limit.ToString(CultureInfo.InvariantCulture) });
         if (call.OptionalInteger("offset") is { } offset)
         {
             request.RankParams.Add(new KeyValuePair { Key = "offset", Value = offset.ToString(CultureInfo.InvariantCulture) });
@@ -209,7 +214,9 @@ internal static partial class RestEndpoints
 
         if (call.Optional("rerank") is { ValueKind: JsonValueKind.Object } rerank)
         {
-            var strategy = rerank.TryGetProperty("strategy", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : throw RestCall.Missing("rerank.strategy");
+            var strategy = rerank.TryGetProperty("strategy", out var s) && s.ValueKind == JsonValueKind.String
+                ? s.GetString()!
+                : throw RestCall.Missing("rerank.strategy");
             request.RankParams.Add(new KeyValuePair { Key = "strategy", Value = strategy });
             request.RankParams.Add(new KeyValuePair
             {
@@ -237,8 +244,8 @@ internal static partial class RestEndpoints
             : throw new RestFailure(MissingRequiredParameters, "data must be a non-empty array of query vectors");
         var annsField = Text("annsField") ?? "";
         var field = annsField.Length > 0
-            ? info.Schema.FindField(annsField) ?? throw new RestFailure((int)Common.ErrorCode.ParameterInvalid, $"annsField '{annsField}' is not a field of {info.Name}")
-            : info.Schema.VectorFields.FirstOrDefault() ?? throw new RestFailure((int)Common.ErrorCode.ParameterInvalid, $"collection {info.Name} has no vector field");
+            ? info.Schema.FindField(annsField) ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"annsField '{annsField}' is not a field of {info.Name}")
+            : info.Schema.VectorFields.FirstOrDefault() ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"collection {info.Name} has no vector field");
         var request = new ProtoSearchRequest
         {
             DbName = call.Database,
@@ -305,14 +312,14 @@ internal static partial class RestEndpoints
         {
             if (!field.DataType.IsVector() || field.DataType == DataType.ArrayOfVector)
             {
-                throw new RestFailure((int)Common.ErrorCode.OperationNotSupported,
+                throw new MilvusException(ErrorCode.OperationNotSupported,
                     $"searching field '{field.Name}' ({field.DataType}) is not supported through the RESTful API by Milvus.Akka; search a vector field");
             }
 
             var column = JsonImportRows.Values(data, field, timezone);
             if (column.Validity is { } validity && validity.Contains(false))
             {
-                throw new RestFailure((int)Common.ErrorCode.ParameterInvalid, "a query vector is null");
+                throw new MilvusException(ErrorCode.ParameterInvalid, "a query vector is null");
             }
 
             placeholder.Type = (PlaceholderType)(int)field.DataType;
@@ -323,7 +330,8 @@ internal static partial class RestEndpoints
                     VectorColumn<float> floats => ByteString.CopyFrom(MemoryMarshal.AsBytes(floats.Row(i))),
                     VectorColumn<byte> packed => ByteString.CopyFrom(packed.Row(i)),
                     SparseVectorColumn sparse => ByteString.CopyFrom(sparse.Values[i]),
-                    _ => throw new RestFailure((int)Common.ErrorCode.OperationNotSupported, $"query vectors of {field.DataType} are not supported through the RESTful API"),
+                    _ => throw new MilvusException(ErrorCode.OperationNotSupported,
+                        $"query vectors of {field.DataType} are not supported through the RESTful API"),
                 });
             }
         }

@@ -15,12 +15,9 @@ internal static partial class RestEndpoints
 
     private static string Base64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
 
-    private static async Task<JsonNode?> CreateUserAsync(RestCall call)
-    {
-        await call.RunAsync(new CreateCredentialRequest { Username = call.String("userName"), Password = Base64(call.String("password")) },
+    private static Task<JsonNode?> CreateUserAsync(RestCall call) =>
+        call.NoDataAsync(new CreateCredentialRequest { Username = call.String("userName"), Password = Base64(call.String("password")) },
             call.Service.CreateCredential);
-        return null;
-    }
 
     private static async Task<JsonNode?> ListUsersAsync(RestCall call) =>
         Strings((await call.RunAsync(new ListCredUsersRequest(), call.Service.ListCredUsers)).Usernames);
@@ -32,22 +29,15 @@ internal static partial class RestEndpoints
         return Strings(users.Results.SelectMany(u => u.Roles).Select(r => r.Name));
     }
 
-    private static async Task<JsonNode?> DropUserAsync(RestCall call)
-    {
-        await call.RunAsync(new DeleteCredentialRequest { Username = call.String("userName") }, call.Service.DeleteCredential);
-        return null;
-    }
+    private static Task<JsonNode?> DropUserAsync(RestCall call) =>
+        call.NoDataAsync(new DeleteCredentialRequest { Username = call.String("userName") }, call.Service.DeleteCredential);
 
-    private static async Task<JsonNode?> UpdatePasswordAsync(RestCall call)
+    private static Task<JsonNode?> UpdatePasswordAsync(RestCall call) => call.NoDataAsync(new UpdateCredentialRequest
     {
-        await call.RunAsync(new UpdateCredentialRequest
-        {
-            Username = call.String("userName"),
-            OldPassword = Base64(call.String("password")),
-            NewPassword = Base64(call.String("newPassword")),
-        }, call.Service.UpdateCredential);
-        return null;
-    }
+        Username = call.String("userName"),
+        OldPassword = Base64(call.String("password")),
+        NewPassword = Base64(call.String("newPassword")),
+    }, call.Service.UpdateCredential);
 
     private static Task<JsonNode?> GrantRoleAsync(RestCall call) => OperateUserRoleAsync(call, OperateUserRoleType.AddUserToRole);
 
@@ -62,17 +52,11 @@ internal static partial class RestEndpoints
 
     // Roles.
 
-    private static async Task<JsonNode?> CreateRoleAsync(RestCall call)
-    {
-        await call.RunAsync(new CreateRoleRequest { Entity = new RoleEntity { Name = call.String("roleName") } }, call.Service.CreateRole);
-        return null;
-    }
+    private static Task<JsonNode?> CreateRoleAsync(RestCall call) =>
+        call.NoDataAsync(new CreateRoleRequest { Entity = new RoleEntity { Name = call.String("roleName") } }, call.Service.CreateRole);
 
-    private static async Task<JsonNode?> DropRoleAsync(RestCall call)
-    {
-        await call.RunAsync(new DropRoleRequest { RoleName = call.String("roleName"), ForceDrop = call.Bool("forceDrop", false) }, call.Service.DropRole);
-        return null;
-    }
+    private static Task<JsonNode?> DropRoleAsync(RestCall call) =>
+        call.NoDataAsync(new DropRoleRequest { RoleName = call.String("roleName"), ForceDrop = call.Bool("forceDrop", false) }, call.Service.DropRole);
 
     private static async Task<JsonNode?> ListRolesAsync(RestCall call) =>
         Strings((await call.RunAsync(new SelectRoleRequest(), call.Service.SelectRole)).Results.Select(r => r.Role.Name));
@@ -138,17 +122,11 @@ internal static partial class RestEndpoints
 
     // Privilege groups.
 
-    private static async Task<JsonNode?> CreatePrivilegeGroupAsync(RestCall call)
-    {
-        await call.RunAsync(new CreatePrivilegeGroupRequest { GroupName = call.String("privilegeGroupName") }, call.Service.CreatePrivilegeGroup);
-        return null;
-    }
+    private static Task<JsonNode?> CreatePrivilegeGroupAsync(RestCall call) =>
+        call.NoDataAsync(new CreatePrivilegeGroupRequest { GroupName = call.String("privilegeGroupName") }, call.Service.CreatePrivilegeGroup);
 
-    private static async Task<JsonNode?> DropPrivilegeGroupAsync(RestCall call)
-    {
-        await call.RunAsync(new DropPrivilegeGroupRequest { GroupName = call.String("privilegeGroupName") }, call.Service.DropPrivilegeGroup);
-        return null;
-    }
+    private static Task<JsonNode?> DropPrivilegeGroupAsync(RestCall call) =>
+        call.NoDataAsync(new DropPrivilegeGroupRequest { GroupName = call.String("privilegeGroupName") }, call.Service.DropPrivilegeGroup);
 
     private static async Task<JsonNode?> ListPrivilegeGroupsAsync(RestCall call)
     {
@@ -172,15 +150,19 @@ internal static partial class RestEndpoints
     {
         var request = new OperatePrivilegeGroupRequest { GroupName = call.String("privilegeGroupName"), Type = type };
         request.Privileges.Add(RequiredNames(call, "privileges").Select(p => new PrivilegeEntity { Name = p }));
-        await call.RunAsync(request, call.Service.OperatePrivilegeGroup);
-        return null;
+        return await call.NoDataAsync(request, call.Service.OperatePrivilegeGroup);
     }
 
     // Bulk import: files are keys in the cluster's object storage, one inner list per file group.
 
     private static async Task<JsonNode?> CreateImportAsync(RestCall call)
     {
-        var request = new ImportRequest { DbName = call.Database, CollectionName = call.String("collectionName"), PartitionName = call.OptionalString("partitionName") ?? "" };
+        var request = new ImportRequest
+        {
+            DbName = call.Database,
+            CollectionName = call.String("collectionName"),
+            PartitionName = call.OptionalString("partitionName") ?? "",
+        };
         var files = call.Required("files");
         if (files.ValueKind != JsonValueKind.Array || files.EnumerateArray().Any(group => group.ValueKind != JsonValueKind.Array
             || group.EnumerateArray().Any(file => file.ValueKind != JsonValueKind.String)))
@@ -207,9 +189,7 @@ internal static partial class RestEndpoints
 
     private static async Task<JsonNode?> DescribeImportAsync(RestCall call)
     {
-        var jobId = call.Optional("jobId") is { } value && (value.ValueKind == JsonValueKind.Number ? value.TryGetInt64(out var id)
-            : long.TryParse(value.GetString(), CultureInfo.InvariantCulture, out id)) ? id
-            : throw RestCall.Missing("jobId");
+        var jobId = call.Id("jobId");
         return ImportJob(await call.RunAsync(new GetImportStateRequest { Task = jobId }, call.Service.GetImportState));
     }
 

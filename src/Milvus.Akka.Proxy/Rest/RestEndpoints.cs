@@ -292,6 +292,15 @@ internal sealed class RestCall(JsonElement body, HttpContext http, MilvusProxy p
         return response;
     }
 
+    /// <summary>Runs an action whose reply carries no data.</summary>
+    public async Task<JsonNode?> NoDataAsync<TRequest, TResponse>(TRequest request, UnaryServerMethod<TRequest, TResponse> method)
+        where TRequest : class
+        where TResponse : class, IMessage
+    {
+        await RunAsync(request, method);
+        return null;
+    }
+
     // Body accessors, named for Milvus's request keys.
 
     public string? OptionalString(string key) =>
@@ -311,6 +320,13 @@ internal sealed class RestCall(JsonElement body, HttpContext http, MilvusProxy p
         !Body.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null ? null
         : value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) ? number
         : throw WrongType(key, "an integer");
+
+    /// <summary>A required int64 id, as a number or a string (as int64 values reach clients that cannot read them as numbers).</summary>
+    public long Id(string key) =>
+        Optional(key) is { } value && (value.ValueKind == JsonValueKind.Number ? value.TryGetInt64(out var id)
+            : value.ValueKind == JsonValueKind.String && long.TryParse(value.GetString(), System.Globalization.CultureInfo.InvariantCulture, out id))
+            ? id
+            : throw Missing(key);
 
     public JsonElement? Optional(string key) =>
         Body.TryGetProperty(key, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;

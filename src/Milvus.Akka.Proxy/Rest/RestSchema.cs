@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Milvus.Akka.Grpc.Protocol.Schema;
 using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
+using ErrorCode = Milvus.Akka.Common.ErrorCode;
+using MilvusException = Milvus.Akka.Common.MilvusException;
 
 namespace Milvus.Akka.Proxy.Rest;
 
@@ -58,7 +60,7 @@ internal static class RestSchema
             field.ElementType = DataTypeOf(element, "elementDataType");
             if (field.ElementType == DataType.Struct)
             {
-                throw new RestFailure((int)Common.ErrorCode.OperationNotSupported,
+                throw new MilvusException(ErrorCode.OperationNotSupported,
                     $"field '{name}': struct fields are not supported through the RESTful API by Milvus.Akka; create them with an SDK");
             }
         }
