@@ -134,7 +134,21 @@ public sealed class RestApiTests(RestApiTests.Server server) : IClassFixture<Res
         Assert.Equal("9007199254740993", (string)got.Single()!["pk"]!);
         Assert.Equal("two", (string)got.Single()!["title"]!);
 
-        Ok(await PostAsync(http, "entities/delete", new JsonObject { ["collectionName"] = "rest_rows", ["filter"] = "pk == 1" }));
+        // Filter placeholders take their values from exprParams, as Milvus's filter templates.
+        var templated = Ok(await PostAsync(http, "entities/query", new JsonObject
+        {
+            ["collectionName"] = "rest_rows",
+            ["filter"] = "title in {titles} and pk > {least}",
+            ["exprParams"] = new JsonObject { ["titles"] = new JsonArray("one", "three"), ["least"] = 0 },
+            ["outputFields"] = new JsonArray("pk"),
+            ["consistencyLevel"] = "Strong",
+        }))!.AsArray();
+        Assert.Equal([1L], templated.Select(r => (long)r!["pk"]!));
+
+        Ok(await PostAsync(http, "entities/delete", new JsonObject
+        {
+            ["collectionName"] = "rest_rows", ["filter"] = "pk == {key}", ["exprParams"] = new JsonObject { ["key"] = 1 },
+        }));
         Assert.Equal(1, await StrongCountAsync(Client, "rest_rows"));
     }
 

@@ -68,8 +68,8 @@ internal static partial class RestEndpoints
             ShardsNum = Param(options, "shardsNum") is { } shards ? int.Parse(shards, System.Globalization.CultureInfo.InvariantCulture) : 1,
             NumPartitions = Param(options, "partitionsNum") is { } partitions ? long.Parse(partitions, System.Globalization.CultureInfo.InvariantCulture) : 0,
         };
-        // Milvus's REST API creates collections Bounded unless told otherwise (the gRPC default is Strong).
-        request.ConsistencyLevel = (Param(options, "consistencyLevel") ?? call.OptionalString("consistencyLevel")) is { Length: > 0 } consistency
+        // Milvus's REST API creates collections Bounded unless params say otherwise (the gRPC default is Strong).
+        request.ConsistencyLevel = Param(options, "consistencyLevel") is { Length: > 0 } consistency
             ? ConsistencyLevelOf(consistency)
             : ConsistencyLevel.Bounded;
 
@@ -250,7 +250,8 @@ internal static partial class RestEndpoints
 
     private static async Task<JsonNode?> CompactionStateAsync(RestCall call)
     {
-        var id = call.Id("compactionID");
+        // Milvus's handler reads jobID; the Node SDK sends compactionID.
+        var id = call.Optional("jobID") is not null ? call.Id("jobID") : call.Id("compactionID");
         var state = await call.RunAsync(new GetCompactionStateRequest { CompactionID = id }, call.Service.GetCompactionState);
         return new JsonObject
         {
@@ -386,9 +387,15 @@ internal static partial class RestEndpoints
                 request.ExtraParams.Add(new KeyValuePair { Key = "metric_type", Value = metric.GetString() });
             }
 
+            if (index.TryGetProperty("indexType", out var indexType) && indexType.ValueKind == JsonValueKind.String)
+            {
+                request.ExtraParams.Add(new KeyValuePair { Key = "index_type", Value = indexType.GetString() });
+            }
+
             if (index.TryGetProperty("params", out var parameters))
             {
-                request.ExtraParams.Add(PropertiesOf(parameters));
+                var given = PropertiesOf(parameters).Where(p => request.ExtraParams.All(e => e.Key != p.Key)).ToList();
+                request.ExtraParams.Add(given);
             }
 
             if (request.ExtraParams.All(p => p.Key != "index_type"))

@@ -101,19 +101,21 @@ internal static partial class RestEndpoints
                 "missing required parameters, error: 'filter' is required (a delete by primary keys is a filter: id in [...])");
         }
 
-        await call.RunAsync(new DeleteRequest
+        var request = new DeleteRequest
         {
             DbName = call.Database,
             CollectionName = call.String("collectionName"),
             PartitionName = call.OptionalString("partitionName") ?? "",
             Expr = filter,
-        }, call.Service.Delete);
-        return null;
+        };
+        RestTemplateValues.Add(call.Optional("exprParams"), request.ExprTemplateValues);
+        return await call.NoDataAsync(request, call.Service.Delete);
     }
 
     private static async Task<JsonNode?> QueryAsync(RestCall call)
     {
         var request = new ProtoQueryRequest { DbName = call.Database, CollectionName = call.String("collectionName"), Expr = call.OptionalString("filter") ?? "" };
+        RestTemplateValues.Add(call.Optional("exprParams"), request.ExprTemplateValues);
         ReadConsistency(call, out var level, out var useDefault);
         request.ConsistencyLevel = level;
         request.UseDefaultConsistency = useDefault;
@@ -174,6 +176,11 @@ internal static partial class RestEndpoints
         var name = call.String("collectionName");
         var info = await call.Proxy.DescribeCollectionAsync(call.Database, name, call.CancellationToken);
         var request = SearchRequest(call, call.Body, info);
+        if (call.Optional("functionScore") is { ValueKind: JsonValueKind.Object } score)
+        {
+            request.FunctionScore = RestSchema.FunctionScore(score);
+        }
+
         request.OutputFields.Add(call.Strings("outputFields"));
         request.PartitionNames.Add(call.Strings("partitionNames"));
         ReadConsistency(call, out var level, out var useDefault);
@@ -225,6 +232,18 @@ internal static partial class RestEndpoints
             });
         }
 
+        if (call.OptionalString("groupingField") is { Length: > 0 } grouping)
+        {
+            request.RankParams.Add(new KeyValuePair { Key = "group_by_field", Value = grouping });
+            request.RankParams.Add(new KeyValuePair { Key = "group_size", Value = (call.OptionalInteger("groupSize") ?? 1).ToString(CultureInfo.InvariantCulture) });
+            request.RankParams.Add(new KeyValuePair { Key = "strict_group_size", Value = call.Bool("strictGroupSize", false) ? "true" : "false" });
+        }
+
+        if (call.Optional("functionScore") is { ValueKind: JsonValueKind.Object } score)
+        {
+            request.FunctionScore = RestSchema.FunctionScore(score);
+        }
+
         var result = await call.RunAsync(request, call.Service.HybridSearch);
         return Hits(call, result.Results);
     }
@@ -255,6 +274,7 @@ internal static partial class RestEndpoints
             PlaceholderGroup = Placeholders(data, field, Timestamptz.ZoneOf(info.Properties)),
             Nq = data.GetArrayLength(),
         };
+        RestTemplateValues.Add(search.TryGetProperty("exprParams", out var exprParams) ? exprParams : null, request.ExprTemplateValues);
         var searchParams = search.TryGetProperty("searchParams", out var sp) && sp.ValueKind == JsonValueKind.Object ? sp : (JsonElement?)null;
         var metric = searchParams is { } p1 && p1.TryGetProperty("metricType", out var m1) && m1.ValueKind == JsonValueKind.String ? m1.GetString()
             : Text("metricType");

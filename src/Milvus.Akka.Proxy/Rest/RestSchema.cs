@@ -70,6 +70,11 @@ internal static class RestSchema
             field.TypeParams.Add(typeParams.EnumerateObject().Select(p => new KeyValuePair { Key = p.Name, Value = Text(p.Value) }));
         }
 
+        if (json.TryGetProperty("multiAnalyzerParam", out var multiAnalyzer) && multiAnalyzer.ValueKind != JsonValueKind.Null)
+        {
+            field.TypeParams.Add(new KeyValuePair { Key = "multi_analyzer_params", Value = Text(multiAnalyzer) });
+        }
+
         if (json.TryGetProperty("defaultValue", out var value) && value.ValueKind != JsonValueKind.Null)
         {
             field.DefaultValue = DefaultValue(field, value);
@@ -99,7 +104,7 @@ internal static class RestSchema
         }
     }
 
-    private static FunctionSchema Function(JsonElement json)
+    public static FunctionSchema Function(JsonElement json)
     {
         var typeName = String(json, "type") ?? throw RestCall.Missing("functions[].type");
         var function = new FunctionSchema
@@ -118,6 +123,19 @@ internal static class RestSchema
         }
 
         return function;
+    }
+
+    /// <summary>A search's <c>functionScore</c>: rerank functions (decay, boost, model) and their shared params.</summary>
+    public static FunctionScore FunctionScore(JsonElement json)
+    {
+        var score = new FunctionScore();
+        score.Functions.Add(Elements(json, "functions").Select(Function));
+        if (json.TryGetProperty("params", out var parameters) && parameters.ValueKind == JsonValueKind.Object)
+        {
+            score.Params.Add(parameters.EnumerateObject().Select(p => new KeyValuePair { Key = p.Name, Value = Text(p.Value) }));
+        }
+
+        return score;
     }
 
     public static DataType DataTypeOf(string name, string key) =>
