@@ -242,7 +242,7 @@ public sealed class RestApiTests(RestApiTests.Server server) : IClassFixture<Res
         using var http = Http(server.Address);
         var unknown = await http.PostAsync("/v2/vectordb/collections/frobnicate", Json(new JsonObject()));
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
-        var unserved = await PostAsync(http, "resource_groups/list", new JsonObject());
+        var unserved = await PostAsync(http, "segments/describe", new JsonObject());
         Assert.Equal(2400, (int)unserved["code"]!);
         Assert.Contains("not supported", (string)unserved["message"]!);
 
@@ -261,6 +261,17 @@ public sealed class RestApiTests(RestApiTests.Server server) : IClassFixture<Res
         });
         Assert.Equal(1801, (int)wrongType["code"]!);
         Assert.Contains("Quaternion", (string)wrongType["message"]!);
+
+        var wrongKind = await PostAsync(http, "collections/create", new JsonObject
+        {
+            ["collectionName"] = "rest_bad", ["dimension"] = 2, ["params"] = new JsonObject { ["shardsNum"] = "many" },
+        });
+        Assert.Equal(1801, (int)wrongKind["code"]!);
+        var textAsVector = await PostAsync(http, "entities/search", new JsonObject
+        {
+            ["collectionName"] = "rest_bad_missing", ["data"] = new JsonArray(new JsonObject()),
+        });
+        Assert.Equal(100, (int)textAsVector["code"]!);
 
         // A valid request the server refuses carries the gRPC status's code and reason.
         Ok(await PostAsync(http, "collections/create", new JsonObject { ["collectionName"] = "rest_dims", ["dimension"] = 3 }));
@@ -298,6 +309,29 @@ public sealed class RestApiTests(RestApiTests.Server server) : IClassFixture<Res
         }));
         Assert.Empty(Ok(await PostAsync(http, "roles/describe", new JsonObject { ["roleName"] = "rest_analyst" }))!.AsArray());
         Ok(await PostAsync(http, "privilege_groups/drop", new JsonObject { ["privilegeGroupName"] = "rest_readers" }));
+    }
+
+    [Fact]
+    public async Task Resource_groups_are_created_described_altered_and_dropped_through_REST()
+    {
+        using var http = Http(server.Address);
+        Ok(await PostAsync(http, "resource_groups/create", JsonObject.Parse("""
+            {"name": "rest_rg", "config": {"requests": {"node_num": 0}, "limits": {"node_num": 0}, "node_filter": {"node_labels": {"zone": "a"}}}}
+            """)!.AsObject()));
+        Assert.Contains("rest_rg", Ok(await PostAsync(http, "resource_groups/list", new JsonObject()))!.AsArray().Select(n => (string)n!));
+        var described = await PostAsync(http, "resource_groups/describe", new JsonObject { ["name"] = "rest_rg" });
+        Ok(described);
+        Assert.Equal("rest_rg", (string)described["resource_group"]!["name"]!);
+        Assert.Equal("zone", (string)described["resource_group"]!["config"]!["node_filter"]!["node_labels"]![0]!["key"]!);
+
+        Ok(await PostAsync(http, "resource_groups/alter", JsonObject.Parse("""
+            {"resource_groups": {"rest_rg": {"requests": {"node_num": 0}, "limits": {"node_num": 0}, "transfer_from": [{"resource_group": "__default_resource_group"}]}}}
+            """)!.AsObject()));
+        var grpc = await Client.DescribeResourceGroupAsync(new DescribeResourceGroupRequest { ResourceGroup = "rest_rg" });
+        Succeeded(grpc.Status);
+        Assert.Equal("__default_resource_group", Assert.Single(grpc.ResourceGroup.Config.TransferFrom).ResourceGroup);
+        Ok(await PostAsync(http, "resource_groups/drop", new JsonObject { ["name"] = "rest_rg" }));
+        Assert.DoesNotContain("rest_rg", Ok(await PostAsync(http, "resource_groups/list", new JsonObject()))!.AsArray().Select(n => (string)n!));
     }
 
     internal static HttpClient Http(string address, bool allowInt64 = true, string? token = null)

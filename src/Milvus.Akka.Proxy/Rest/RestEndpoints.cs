@@ -109,6 +109,13 @@ internal static partial class RestEndpoints
         ["privilege_groups/list"] = ListPrivilegeGroupsAsync,
         ["privilege_groups/add_privileges_to_group"] = AddPrivilegesToGroupAsync,
         ["privilege_groups/remove_privileges_from_group"] = RemovePrivilegesFromGroupAsync,
+        // Resource groups.
+        ["resource_groups/create"] = CreateResourceGroupAsync,
+        ["resource_groups/drop"] = DropResourceGroupAsync,
+        ["resource_groups/list"] = ListResourceGroupsAsync,
+        ["resource_groups/describe"] = DescribeResourceGroupAsync,
+        ["resource_groups/alter"] = AlterResourceGroupsAsync,
+        ["resource_groups/transfer_replica"] = TransferReplicaAsync,
         // Bulk import.
         ["jobs/import/create"] = CreateImportAsync,
         ["jobs/import/list"] = ListImportsAsync,
@@ -117,7 +124,7 @@ internal static partial class RestEndpoints
     }.ToFrozenDictionary();
 
     /// <summary>Milvus's REST categories not translated here (their gRPC rpcs are served): answered "not supported", not 404.</summary>
-    private static readonly string[] UnservedCategories = ["resource_groups/", "snapshots/", "segments/", "jobs/restore_snapshot/"];
+    private static readonly string[] UnservedCategories = ["snapshots/", "segments/", "jobs/restore_snapshot/"];
 
     public static void Map(IEndpointRouteBuilder app) => app.MapPost("/v2/vectordb/{**action}", HandleAsync);
 
@@ -174,6 +181,11 @@ internal static partial class RestEndpoints
         {
             http.Response.StatusCode = e.StatusCode;
             reply = Failure(IncorrectParameterFormat, e.Message);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or InvalidOperationException)
+        {
+            // A value of the wrong kind where the body is read as numbers, booleans or strings ("shardsNum": "many").
+            reply = Failure(IncorrectParameterFormat, $"the request has a value of the wrong kind: {e.Message}");
         }
 
         await WriteAsync(http, reply);
