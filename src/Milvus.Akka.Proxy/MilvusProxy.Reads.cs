@@ -308,31 +308,38 @@ public sealed partial class MilvusProxy
 
     private static (FieldSchema? Field, SearchGrouping? Grouping) GroupingOf(CollectionInfo info, SearchRequest request)
     {
-        if (string.IsNullOrEmpty(request.GroupByField))
+        if (!string.IsNullOrEmpty(request.GroupByField) && request.Radius is not null)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "a grouping search cannot be a range search (radius)");
+        }
+
+        return GroupingOf(info, request.GroupByField, request.GroupSize, request.StrictGroupSize, request.Offset + request.Limit);
+    }
+
+    /// <param name="hits">The offset + limit of the groups asked for.</param>
+    private static (FieldSchema? Field, SearchGrouping? Grouping) GroupingOf(CollectionInfo info, string? groupByField, int groupSize, bool strict,
+        int hits)
+    {
+        if (string.IsNullOrEmpty(groupByField))
         {
             return (null, null);
         }
 
-        var field = info.Schema.FindField(request.GroupByField)
-            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"groupBy field({request.GroupByField}) not found in schema");
+        var field = info.Schema.FindField(groupByField)
+            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"groupBy field({groupByField}) not found in schema");
         if (field.DataType is not (DataType.Bool or DataType.Int8 or DataType.Int16 or DataType.Int32 or DataType.Int64 or DataType.VarChar))
         {
             throw new MilvusException(ErrorCode.ParameterInvalid,
                 $"group by field '{field.Name}' is {field.DataType}; grouping supports Bool, Int8, Int16, Int32, Int64 and VarChar fields");
         }
 
-        if (request.Radius is not null)
-        {
-            throw new MilvusException(ErrorCode.ParameterInvalid, "a grouping search cannot be a range search (radius)");
-        }
-
-        if (request.GroupSize < 1 || (long)request.GroupSize * (request.Offset + request.Limit) > MaxGroupedHits)
+        if (groupSize < 1 || (long)groupSize * hits > MaxGroupedHits)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid,
-                $"group_size ({request.GroupSize}) must be positive and (offset + limit) × group_size at most {MaxGroupedHits}");
+                $"group_size ({groupSize}) must be positive and (offset + limit) × group_size at most {MaxGroupedHits}");
         }
 
-        return (field, new SearchGrouping(field.FieldId, request.GroupSize, request.StrictGroupSize));
+        return (field, new SearchGrouping(field.FieldId, groupSize, strict));
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
@@ -35,29 +36,41 @@ internal sealed class AsciiFoldingFilter : TokenFilter
 
         var folds = Folds.Value;
         var maxLength = length * MaxGrowth;
-        Span<char> folded = maxLength <= 256 ? stackalloc char[maxLength] : new char[maxLength];
-        buffer[..ascii].CopyTo(folded);
-        var written = ascii;
-        foreach (var rune in ((ReadOnlySpan<char>)buffer[ascii..length]).EnumerateRunes())
+        // Long tokens fold into a pooled array: no allocation per token on the ingest path.
+        var rented = maxLength <= 256 ? null : ArrayPool<char>.Shared.Rent(maxLength);
+        try
         {
-            if (rune.IsAscii)
+            Span<char> folded = rented ?? stackalloc char[maxLength];
+            buffer[..ascii].CopyTo(folded);
+            var written = ascii;
+            foreach (var rune in ((ReadOnlySpan<char>)buffer[ascii..length]).EnumerateRunes())
             {
-                folded[written++] = (char)rune.Value;
+                if (rune.IsAscii)
+                {
+                    folded[written++] = (char)rune.Value;
+                }
+                else if (folds.TryGetValue(rune.Value, out var fold))
+                {
+                    fold.CopyTo(folded[written..]);
+                    written += fold.Length;
+                }
+                else
+                {
+                    written += rune.EncodeToUtf16(folded[written..]);
+                }
             }
-            else if (folds.TryGetValue(rune.Value, out var fold))
+
+            folded[..written].CopyTo(buffer);
+            length = written;
+            return true;
+        }
+        finally
+        {
+            if (rented is not null)
             {
-                fold.CopyTo(folded[written..]);
-                written += fold.Length;
-            }
-            else
-            {
-                written += rune.EncodeToUtf16(folded[written..]);
+                ArrayPool<char>.Shared.Return(rented);
             }
         }
-
-        folded[..written].CopyTo(buffer);
-        length = written;
-        return true;
     }
 
     /// <summary>The generated table (<c>AsciiFolding/generate.py</c>): a code point in hex, a tab, its ASCII spelling, per line.</summary>
