@@ -334,6 +334,36 @@ public sealed class RestApiTests(RestApiTests.Server server) : IClassFixture<Res
         Assert.DoesNotContain("rest_rg", Ok(await PostAsync(http, "resource_groups/list", new JsonObject()))!.AsArray().Select(n => (string)n!));
     }
 
+    [Fact]
+    public async Task Snapshots_are_created_listed_described_and_dropped_through_REST()
+    {
+        using var http = Http(server.Address);
+        Ok(await PostAsync(http, "collections/create", new JsonObject { ["collectionName"] = "rest_snap", ["dimension"] = 2 }));
+        Ok(await PostAsync(http, "entities/insert", new JsonObject
+        {
+            ["collectionName"] = "rest_snap",
+            ["data"] = new JsonArray(new JsonObject { ["id"] = 1, ["vector"] = new JsonArray(1, 2) }, new JsonObject { ["id"] = 2, ["vector"] = new JsonArray(3, 4) }),
+        }));
+        Ok(await PostAsync(http, "snapshots/create", new JsonObject
+        {
+            ["collectionName"] = "rest_snap", ["snapshotName"] = "rest_snap_1", ["description"] = "before the change",
+        }));
+        Assert.Equal(["rest_snap_1"], Ok(await PostAsync(http, "snapshots/list", new JsonObject { ["collectionName"] = "rest_snap" }))!
+            .AsArray().Select(n => (string)n!));
+        var described = Ok(await PostAsync(http, "snapshots/describe", new JsonObject { ["collectionName"] = "rest_snap", ["snapshotName"] = "rest_snap_1" }))!;
+        Assert.Equal("before the change", (string)described["description"]!);
+        Assert.Equal("rest_snap", (string)described["collectionName"]!);
+        Assert.True((long)described["createTs"]! > 0);
+        var grpc = await Client.DescribeSnapshotAsync(new DescribeSnapshotRequest { CollectionName = "rest_snap", Name = "rest_snap_1" });
+        Succeeded(grpc.Status);
+        Assert.Equal(grpc.CreateTs, (long)described["createTs"]!);
+
+        Ok(await PostAsync(http, "snapshots/drop", new JsonObject { ["collectionName"] = "rest_snap", ["snapshotName"] = "rest_snap_1" }));
+        Assert.Empty(Ok(await PostAsync(http, "snapshots/list", new JsonObject { ["collectionName"] = "rest_snap" }))!.AsArray());
+        var restore = await PostAsync(http, "snapshots/restore", new JsonObject { ["snapshotName"] = "rest_snap_1" });
+        Assert.Equal(2400, (int)restore["code"]!);
+    }
+
     internal static HttpClient Http(string address, bool allowInt64 = true, string? token = null)
     {
         var http = new HttpClient { BaseAddress = new Uri($"http://{address}") };

@@ -116,6 +116,11 @@ internal static partial class RestEndpoints
         ["resource_groups/describe"] = DescribeResourceGroupAsync,
         ["resource_groups/alter"] = AlterResourceGroupsAsync,
         ["resource_groups/transfer_replica"] = TransferReplicaAsync,
+        // Snapshots.
+        ["snapshots/create"] = CreateSnapshotAsync,
+        ["snapshots/drop"] = DropSnapshotAsync,
+        ["snapshots/list"] = ListSnapshotsAsync,
+        ["snapshots/describe"] = DescribeSnapshotAsync,
         // Bulk import.
         ["jobs/import/create"] = CreateImportAsync,
         ["jobs/import/list"] = ListImportsAsync,
@@ -123,7 +128,10 @@ internal static partial class RestEndpoints
         ["jobs/import/get_progress"] = DescribeImportAsync,
     }.ToFrozenDictionary();
 
-    /// <summary>Milvus's REST categories not translated here (their gRPC rpcs are served): answered "not supported", not 404.</summary>
+    /// <summary>
+    /// Milvus's REST actions of these categories not translated here (a snapshot's restore and its jobs, segment
+    /// descriptions; their gRPC rpcs are served): answered "not supported", not 404.
+    /// </summary>
     private static readonly string[] UnservedCategories = ["snapshots/", "segments/", "jobs/restore_snapshot/"];
 
     public static void Map(IEndpointRouteBuilder app) => app.MapPost("/v2/vectordb/{**action}", HandleAsync);
