@@ -153,6 +153,68 @@ public sealed class RestApiTests(RestApiTests.Server server) : IClassFixture<Res
     }
 
     [Fact]
+    public async Task Every_vector_type_is_written_read_and_searched_through_REST()
+    {
+        using var http = Http(server.Address);
+        Ok(await PostAsync(http, "collections/create", JsonObject.Parse("""
+            {
+              "collectionName": "rest_vectors",
+              "schema": {
+                "fields": [
+                  {"fieldName": "pk", "dataType": "VarChar", "isPrimary": true, "elementTypeParams": {"max_length": 8}},
+                  {"fieldName": "flag", "dataType": "Bool"},
+                  {"fieldName": "small", "dataType": "Int8"},
+                  {"fieldName": "bin", "dataType": "BinaryVector", "elementTypeParams": {"dim": 16}},
+                  {"fieldName": "half", "dataType": "Float16Vector", "elementTypeParams": {"dim": 2}},
+                  {"fieldName": "i8", "dataType": "Int8Vector", "elementTypeParams": {"dim": 2}},
+                  {"fieldName": "sp", "dataType": "SparseFloatVector"}
+                ]
+              },
+              "indexParams": [
+                {"fieldName": "bin", "metricType": "HAMMING", "params": {"index_type": "BIN_FLAT"}},
+                {"fieldName": "half", "metricType": "L2", "params": {"index_type": "FLAT"}},
+                {"fieldName": "i8", "metricType": "L2", "params": {"index_type": "HNSW", "M": 8, "efConstruction": 32}},
+                {"fieldName": "sp", "metricType": "IP", "params": {"index_type": "SPARSE_INVERTED_INDEX"}}
+              ]
+            }
+            """)!.AsObject()));
+        Ok(await PostAsync(http, "entities/insert", JsonObject.Parse("""
+            {
+              "collectionName": "rest_vectors",
+              "data": [
+                {"pk": "a", "flag": true, "small": -3, "bin": [255, 0], "half": [0.5, 1.5], "i8": [1, -2], "sp": {"3": 0.5, "7": 1.25}},
+                {"pk": "b", "flag": false, "small": 4, "bin": [0, 15], "half": [2, -1], "i8": [-128, 127], "sp": {"1": 2.0}}
+              ]
+            }
+            """)!.AsObject()));
+        var rows = Ok(await PostAsync(http, "entities/query", new JsonObject
+        {
+            ["collectionName"] = "rest_vectors",
+            ["filter"] = "pk in [\"a\", \"b\"]",
+            ["outputFields"] = new JsonArray("*"),
+            ["consistencyLevel"] = "Strong",
+        }))!.AsArray().OrderBy(r => (string)r!["pk"]!).ToList();
+        Assert.True((bool)rows[0]!["flag"]!);
+        Assert.Equal(-3, (int)rows[0]!["small"]!);
+        Assert.Equal(Convert.ToBase64String([255, 0]), (string)rows[0]!["bin"]!);
+        Assert.Equal(Convert.ToBase64String([.. BitConverter.GetBytes((Half)0.5f), .. BitConverter.GetBytes((Half)1.5f)]), (string)rows[0]!["half"]!);
+        Assert.Equal([-128, 127], rows[1]!["i8"]!.AsArray().Select(v => (int)v!));
+        Assert.Equal(0.5f, (float)rows[0]!["sp"]!["3"]!);
+        Assert.Equal(1.25f, (float)rows[0]!["sp"]!["7"]!);
+
+        // Searches by each kind of query vector find the row closest by that field's metric.
+        async Task<string> NearestAsync(string field, JsonNode query) => (string)Ok(await PostAsync(http, "entities/search", new JsonObject
+        {
+            ["collectionName"] = "rest_vectors", ["annsField"] = field, ["data"] = new JsonArray(query), ["limit"] = 1,
+            ["consistencyLevel"] = "Strong",
+        }))![0]!["pk"]!;
+        Assert.Equal("b", await NearestAsync("bin", new JsonArray(0, 31)));
+        Assert.Equal("a", await NearestAsync("half", new JsonArray(0.4, 1.4)));
+        Assert.Equal("b", await NearestAsync("i8", new JsonArray(-100, 100)));
+        Assert.Equal("a", await NearestAsync("sp", new JsonObject { ["7"] = 1.0 }));
+    }
+
+    [Fact]
     public async Task A_search_finds_what_the_same_gRPC_search_finds_one_list_per_query()
     {
         using var http = Http(server.Address);

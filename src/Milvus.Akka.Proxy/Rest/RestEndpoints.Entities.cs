@@ -138,7 +138,8 @@ internal static partial class RestEndpoints
         }
 
         var result = await call.RunAsync(request, call.Service.Query);
-        return RestRows.Write(result.FieldsData, call);
+        call.Rows = RestRows.Of(result.FieldsData, call.Int64AsNumbers);
+        return null;
     }
 
     /// <summary>Rows by primary key: <c>id</c> is one key or an array of them, int64 as numbers or strings.</summary>
@@ -168,7 +169,8 @@ internal static partial class RestEndpoints
         request.OutputFields.Add(call.Strings("outputFields"));
         request.PartitionNames.Add(call.Strings("partitionNames"));
         var result = await call.RunAsync(request, call.Service.Query);
-        return RestRows.Write(result.FieldsData, call);
+        call.Rows = RestRows.Of(result.FieldsData, call.Int64AsNumbers);
+        return null;
     }
 
     private static async Task<JsonNode?> SearchAsync(RestCall call)
@@ -370,7 +372,7 @@ internal static partial class RestEndpoints
     }
 
     /// <summary>Every query's hits in one flat list (each with its <c>distance</c>), and <c>topks</c>: how many belong to each query, in order.</summary>
-    private static JsonNode Hits(RestCall call, SearchResultData? results)
+    private static JsonNode? Hits(RestCall call, SearchResultData? results)
     {
         if (results is null)
         {
@@ -378,27 +380,9 @@ internal static partial class RestEndpoints
             return new JsonArray();
         }
 
-        var hits = RestRows.Write(results.FieldsData, call, Math.Max(results.Scores.Count, IdCount(results.Ids)));
-        var ids = Ids(call, results.Ids);
         var keyName = results.PrimaryFieldName is { Length: > 0 } primary ? primary : "id";
-        for (var i = 0; i < hits.Count; i++)
-        {
-            var hit = (JsonObject)hits[i]!;
-            hit["distance"] = results.Scores[i];
-            if (!hit.ContainsKey(keyName) && i < ids.Count)
-            {
-                hit[keyName] = ids[i]!.DeepClone();
-            }
-        }
-
+        call.Rows = new RestRows(results.FieldsData, results.Scores.Count, call.Int64AsNumbers, new RestRows.SearchHits(results.Ids, results.Scores, keyName));
         call.Extra["topks"] = new JsonArray([.. results.Topks.Select(t => (JsonNode)JsonValue.Create(t))]);
-        return hits;
+        return null;
     }
-
-    private static int IdCount(IDs? ids) => ids?.IdFieldCase switch
-    {
-        IDs.IdFieldOneofCase.IntId => ids.IntId.Data.Count,
-        IDs.IdFieldOneofCase.StrId => ids.StrId.Data.Count,
-        _ => 0,
-    };
 }

@@ -31,6 +31,11 @@ internal static partial class RestEndpoints
 
     private const int PrivilegeNotPermitted = 1401;
 
+    private const string JsonContentType = "application/json; charset=utf-8";
+
+    /// <summary>Quotes and non-ASCII text as they are (the default encoder escapes them for HTML pages, which this is not).</summary>
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static readonly FrozenDictionary<string, Func<RestCall, Task<JsonNode?>>> Actions = new Dictionary<string, Func<RestCall, Task<JsonNode?>>>
     {
         // Collections.
@@ -155,48 +160,80 @@ internal static partial class RestEndpoints
 
         var services = http.RequestServices;
         var proxy = services.GetRequiredService<MilvusProxy>();
-        JsonObject reply;
+        JsonObject failure;
         try
         {
             using var body = await ReadBodyAsync(http, proxy.Settings.Rest.MaxBodyBytes);
             var call = new RestCall(body.RootElement, http, proxy, services.GetRequiredService<MilvusGrpcService>(),
                 services.GetRequiredService<RestInterceptors>().Create(services));
             var data = await handler(call);
-            reply = new JsonObject { ["code"] = 0, ["data"] = data ?? new JsonObject() };
-            foreach (var (key, value) in call.Extra)
-            {
-                reply[key] = value;
-            }
+            await WriteSuccessAsync(http, call, data);
+            return;
         }
         catch (RestFailure e)
         {
-            reply = Failure(e.Code, e.Message);
+            failure = Failure(e.Code, e.Message);
         }
         catch (MilvusException e)
         {
-            reply = Failure((int)e.Code, e.Message);
+            failure = Failure((int)e.Code, e.Message);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
         {
             http.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            reply = Failure(NeedAuthentication, $"user hasn't authenticated: {e.Status.Detail}");
+            failure = Failure(NeedAuthentication, $"user hasn't authenticated: {e.Status.Detail}");
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied)
         {
-            reply = Failure(PrivilegeNotPermitted, e.Status.Detail);
+            failure = Failure(PrivilegeNotPermitted, e.Status.Detail);
         }
         catch (BadHttpRequestException e)
         {
             http.Response.StatusCode = e.StatusCode;
-            reply = Failure(IncorrectParameterFormat, e.Message);
+            failure = Failure(IncorrectParameterFormat, e.Message);
         }
         catch (Exception e) when (e is FormatException or OverflowException or InvalidOperationException)
         {
             // A value of the wrong kind where the body is read as numbers, booleans or strings ("shardsNum": "many").
-            reply = Failure(IncorrectParameterFormat, $"the request has a value of the wrong kind: {e.Message}");
+            failure = Failure(IncorrectParameterFormat, $"the request has a value of the wrong kind: {e.Message}");
         }
 
-        await WriteAsync(http, reply);
+        await WriteAsync(http, failure);
+    }
+
+    /// <summary><c>{"code": 0, "data": ..., (topks...)}</c>, rows written as they are read rather than built first.</summary>
+    private static async Task WriteSuccessAsync(HttpContext http, RestCall call, JsonNode? data)
+    {
+        http.Response.ContentType = JsonContentType;
+        var body = http.Response.BodyWriter;
+        await using var writer = new Utf8JsonWriter(body, WriterOptions);
+        writer.WriteStartObject();
+        writer.WriteNumber("code", 0);
+        writer.WritePropertyName("data");
+        if (call.Rows is { } rows)
+        {
+            await rows.WriteToAsync(writer, async () => await body.FlushAsync(http.RequestAborted));
+        }
+        else
+        {
+            (data ?? new JsonObject()).WriteTo(writer);
+        }
+
+        foreach (var (key, value) in call.Extra)
+        {
+            writer.WritePropertyName(key);
+            if (value is null)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                value.WriteTo(writer);
+            }
+        }
+
+        writer.WriteEndObject();
+        await writer.FlushAsync(http.RequestAborted);
     }
 
     private static async Task<JsonDocument> ReadBodyAsync(HttpContext http, long maxBytes)
@@ -235,10 +272,10 @@ internal static partial class RestEndpoints
 
     private static async Task WriteAsync(HttpContext http, JsonObject reply)
     {
-        http.Response.ContentType = "application/json; charset=utf-8";
-        // Quotes and non-ASCII text as they are (the default encoder escapes them for HTML pages, which this is not).
-        await using var writer = new Utf8JsonWriter(http.Response.Body, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        http.Response.ContentType = JsonContentType;
+        await using var writer = new Utf8JsonWriter(http.Response.BodyWriter, WriterOptions);
         reply.WriteTo(writer);
+        await writer.FlushAsync(http.RequestAborted);
     }
 }
 
@@ -273,6 +310,9 @@ internal sealed class RestCall(JsonElement body, HttpContext http, MilvusProxy p
     public MilvusGrpcService Service { get; } = service;
 
     public CancellationToken CancellationToken => http.RequestAborted;
+
+    /// <summary>The rows an action answers as its data, written straight to the response (instead of its JSON value).</summary>
+    public RestRows? Rows { get; set; }
 
     /// <summary>Keys of the reply beside code and data (a search's topks).</summary>
     public Dictionary<string, JsonNode?> Extra { get; } = [];

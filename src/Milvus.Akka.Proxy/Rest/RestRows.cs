@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using Google.Protobuf.Collections;
 using Milvus.Akka.Grpc.Protocol.Schema;
 
@@ -10,43 +10,82 @@ namespace Milvus.Akka.Proxy.Rest;
 /// Query and search results as Milvus's RESTful API writes them: one JSON object per row, keyed by field name, with the
 /// dynamic field's keys merged into the row; int64 values as numbers or, for clients that cannot read them, strings;
 /// BinaryVector, Float16Vector and BFloat16Vector values as base64 of their bytes, sparse vectors as index → value.
+/// Written straight to the response: a query may answer hundreds of megabytes of vectors, which a JSON tree would hold
+/// as one object per number.
 /// </summary>
-internal static class RestRows
+/// <param name="Hits">For search results: each row's key (written under the primary key's name unless a field holds it) and score.</param>
+internal sealed record RestRows(RepeatedField<FieldData> Fields, int Count, bool Int64AsNumbers, RestRows.SearchHits? Hits = null)
 {
-    public static JsonArray Write(RepeatedField<FieldData> fields, RestCall call, int? rowCount = null)
-    {
-        var rows = rowCount ?? (fields.Count == 0 ? 0 : fields.Max(RowsOf));
-        var result = new JsonArray();
-        for (var i = 0; i < rows; i++)
-        {
-            result.Add(new JsonObject());
-        }
+    public sealed record SearchHits(IDs? Ids, RepeatedField<float> Scores, string KeyName);
 
-        foreach (var field in fields)
+    private const int FlushBytes = 1 << 20;
+
+    /// <summary>The rows of a query's fields: as many as the longest field holds.</summary>
+    public static RestRows Of(RepeatedField<FieldData> fields, bool int64AsNumbers) =>
+        new(fields, fields.Count == 0 ? 0 : fields.Max(RowsOf), int64AsNumbers);
+
+    /// <summary>Hands what is written to <paramref name="flushAsync"/> every megabyte or so, so a large answer is never held whole.</summary>
+    public async Task WriteToAsync(Utf8JsonWriter writer, Func<ValueTask> flushAsync)
+    {
+        var fields = Fields.Select(f => new FieldRows(f, Count)).ToList();
+        var keyField = Hits is null ? null : Fields.FirstOrDefault(f => f.FieldName == Hits.KeyName);
+        writer.WriteStartArray();
+        for (var i = 0; i < Count; i++)
         {
-            var values = Values(field, rows, call);
-            for (var i = 0; i < rows; i++)
+            writer.WriteStartObject();
+            foreach (var field in fields)
             {
-                var row = (JsonObject)result[i]!;
-                if (field.IsDynamic)
+                field.Write(writer, i, this);
+            }
+
+            if (Hits is { } hits)
+            {
+                if (keyField is null)
                 {
-                    if (values[i] is JsonObject dynamicKeys)
-                    {
-                        foreach (var (key, value) in dynamicKeys.ToList())
-                        {
-                            dynamicKeys.Remove(key);
-                            row[key] = value;
-                        }
-                    }
+                    writer.WritePropertyName(hits.KeyName);
+                    WriteKey(writer, hits.Ids, i);
                 }
-                else
-                {
-                    row[field.FieldName] = values[i];
-                }
+
+                writer.WriteNumber("distance", hits.Scores[i]);
+            }
+
+            writer.WriteEndObject();
+            if (writer.BytesPending >= FlushBytes)
+            {
+                writer.Flush();
+                await flushAsync();
             }
         }
 
-        return result;
+        writer.WriteEndArray();
+    }
+
+    private void WriteKey(Utf8JsonWriter writer, IDs? ids, int i)
+    {
+        switch (ids?.IdFieldCase)
+        {
+            case IDs.IdFieldOneofCase.IntId when i < ids.IntId.Data.Count:
+                WriteInt64(writer, ids.IntId.Data[i]);
+                break;
+            case IDs.IdFieldOneofCase.StrId when i < ids.StrId.Data.Count:
+                writer.WriteStringValue(ids.StrId.Data[i]);
+                break;
+            default:
+                writer.WriteNullValue();
+                break;
+        }
+    }
+
+    private void WriteInt64(Utf8JsonWriter writer, long value)
+    {
+        if (Int64AsNumbers)
+        {
+            writer.WriteNumberValue(value);
+        }
+        else
+        {
+            writer.WriteStringValue(value.ToString(CultureInfo.InvariantCulture));
+        }
     }
 
     private static int RowsOf(FieldData field) => field.ValidData.Count > 0 ? field.ValidData.Count : field.FieldCase switch
@@ -57,25 +96,65 @@ internal static class RestRows
         _ => 0,
     };
 
-    /// <summary>Each row's value of one field; nulls where valid_data says so (values laid out compact or one per row).</summary>
-    private static JsonNode?[] Values(FieldData field, int rows, RestCall call)
+    /// <summary>One field's values by row: where each row's value is (values laid out one per row or compact), or null.</summary>
+    private sealed class FieldRows
     {
-        var values = new JsonNode?[rows];
-        var valid = field.ValidData;
-        var compact = valid.Count == rows && RowsWithData(field) < rows;
-        var next = 0;
-        for (var i = 0; i < rows; i++)
+        private readonly FieldData _field;
+        private readonly int[] _index;
+
+        public FieldRows(FieldData field, int rows)
         {
-            var isValid = valid.Count != rows || valid[i];
-            var index = compact ? next : i;
-            if (isValid)
+            _field = field;
+            _index = new int[rows];
+            var valid = field.ValidData;
+            var compact = valid.Count == rows && RowsWithData(field) < rows;
+            var next = 0;
+            for (var i = 0; i < rows; i++)
             {
-                values[i] = Value(field, index, call);
-                next++;
+                var isValid = valid.Count != rows || valid[i];
+                _index[i] = !isValid ? -1 : compact ? next : i;
+                next += isValid ? 1 : 0;
             }
         }
 
-        return values;
+        public void Write(Utf8JsonWriter writer, int row, RestRows rows)
+        {
+            var index = _index[row];
+            if (_field.IsDynamic)
+            {
+                if (index >= 0 && _field.Scalars?.JsonData is { } json && index < json.Data.Count)
+                {
+                    WriteDynamicKeys(writer, json.Data[index].Span);
+                }
+
+                return;
+            }
+
+            writer.WritePropertyName(_field.FieldName);
+            if (index < 0)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                WriteValue(writer, _field, index, rows);
+            }
+        }
+
+        /// <summary>The dynamic field's keys, as keys of the row itself.</summary>
+        private static void WriteDynamicKeys(Utf8JsonWriter writer, ReadOnlySpan<byte> json)
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!JsonElement.TryParseValue(ref reader, out var element) || element is not { ValueKind: JsonValueKind.Object } keys)
+            {
+                return;
+            }
+
+            foreach (var key in keys.EnumerateObject())
+            {
+                key.WriteTo(writer);
+            }
+        }
     }
 
     private static int RowsWithData(FieldData field) => field.FieldCase switch
@@ -102,122 +181,191 @@ internal static class RestRows
         _ => 0,
     };
 
-    private static int VectorCount(VectorField vectors) => vectors.DataCase switch
-    {
-        VectorField.DataOneofCase.FloatVector => vectors.Dim == 0 ? 0 : (int)(vectors.FloatVector.Data.Count / vectors.Dim),
-        VectorField.DataOneofCase.BinaryVector => vectors.Dim == 0 ? 0 : (int)(vectors.BinaryVector.Length / (vectors.Dim / 8)),
-        VectorField.DataOneofCase.Float16Vector => vectors.Dim == 0 ? 0 : (int)(vectors.Float16Vector.Length / (vectors.Dim * 2)),
-        VectorField.DataOneofCase.Bfloat16Vector => vectors.Dim == 0 ? 0 : (int)(vectors.Bfloat16Vector.Length / (vectors.Dim * 2)),
-        VectorField.DataOneofCase.Int8Vector => vectors.Dim == 0 ? 0 : (int)(vectors.Int8Vector.Length / vectors.Dim),
-        VectorField.DataOneofCase.SparseFloatVector => vectors.SparseFloatVector.Contents.Count,
-        VectorField.DataOneofCase.VectorArray => vectors.VectorArray.Data.Count,
-        _ => 0,
-    };
-
-    private static JsonNode? Value(FieldData field, int i, RestCall call) => field.FieldCase switch
-    {
-        FieldData.FieldOneofCase.Scalars => Scalar(field.Scalars, i, call),
-        FieldData.FieldOneofCase.Vectors => Vector(field.Vectors, i),
-        FieldData.FieldOneofCase.StructArrays => Structs(field.StructArrays, i, call),
-        _ => null,
-    };
-
-    private static JsonNode? Scalar(ScalarField scalars, int i, RestCall call) => scalars.DataCase switch
-    {
-        ScalarField.DataOneofCase.BoolData => scalars.BoolData.Data[i],
-        ScalarField.DataOneofCase.IntData => scalars.IntData.Data[i],
-        ScalarField.DataOneofCase.LongData => call.Int64(scalars.LongData.Data[i]),
-        ScalarField.DataOneofCase.FloatData => scalars.FloatData.Data[i],
-        ScalarField.DataOneofCase.DoubleData => scalars.DoubleData.Data[i],
-        ScalarField.DataOneofCase.StringData => scalars.StringData.Data[i],
-        ScalarField.DataOneofCase.GeometryWktData => scalars.GeometryWktData.Data[i],
-        ScalarField.DataOneofCase.TimestamptzData => call.Int64(scalars.TimestamptzData.Data[i]),
-        ScalarField.DataOneofCase.JsonData => JsonNode.Parse(scalars.JsonData.Data[i].Span),
-        ScalarField.DataOneofCase.BytesData => Convert.ToBase64String(scalars.BytesData.Data[i].Span),
-        ScalarField.DataOneofCase.GeometryData => Convert.ToBase64String(scalars.GeometryData.Data[i].Span),
-        ScalarField.DataOneofCase.ArrayData => Elements(scalars.ArrayData.Data[i], call),
-        _ => null,
-    };
-
-    private static JsonArray Elements(ScalarField array, RestCall call)
-    {
-        var elements = new JsonArray();
-        for (var i = 0; i < ScalarCount(array); i++)
+    private static int VectorCount(VectorField vectors) => vectors.Dim == 0 && vectors.DataCase is not (VectorField.DataOneofCase.SparseFloatVector
+        or VectorField.DataOneofCase.VectorArray)
+        ? 0
+        : vectors.DataCase switch
         {
-            elements.Add(Scalar(array, i, call));
-        }
+            VectorField.DataOneofCase.FloatVector => (int)(vectors.FloatVector.Data.Count / vectors.Dim),
+            VectorField.DataOneofCase.BinaryVector => (int)(vectors.BinaryVector.Length / (vectors.Dim / 8)),
+            VectorField.DataOneofCase.Float16Vector => (int)(vectors.Float16Vector.Length / (vectors.Dim * 2)),
+            VectorField.DataOneofCase.Bfloat16Vector => (int)(vectors.Bfloat16Vector.Length / (vectors.Dim * 2)),
+            VectorField.DataOneofCase.Int8Vector => (int)(vectors.Int8Vector.Length / vectors.Dim),
+            VectorField.DataOneofCase.SparseFloatVector => vectors.SparseFloatVector.Contents.Count,
+            VectorField.DataOneofCase.VectorArray => vectors.VectorArray.Data.Count,
+            _ => 0,
+        };
 
-        return elements;
+    private static void WriteValue(Utf8JsonWriter writer, FieldData field, int i, RestRows rows)
+    {
+        switch (field.FieldCase)
+        {
+            case FieldData.FieldOneofCase.Scalars:
+                WriteScalar(writer, field.Scalars, i, rows);
+                break;
+            case FieldData.FieldOneofCase.Vectors:
+                WriteVector(writer, field.Vectors, i);
+                break;
+            case FieldData.FieldOneofCase.StructArrays:
+                WriteStructs(writer, field.StructArrays, i, rows);
+                break;
+            default:
+                writer.WriteNullValue();
+                break;
+        }
     }
 
-    private static JsonNode? Vector(VectorField vectors, int i)
+    private static void WriteScalar(Utf8JsonWriter writer, ScalarField scalars, int i, RestRows rows)
+    {
+        switch (scalars.DataCase)
+        {
+            case ScalarField.DataOneofCase.BoolData:
+                writer.WriteBooleanValue(scalars.BoolData.Data[i]);
+                break;
+            case ScalarField.DataOneofCase.IntData:
+                writer.WriteNumberValue(scalars.IntData.Data[i]);
+                break;
+            case ScalarField.DataOneofCase.LongData:
+                rows.WriteInt64(writer, scalars.LongData.Data[i]);
+                break;
+            case ScalarField.DataOneofCase.FloatData:
+                writer.WriteNumberValue(scalars.FloatData.Data[i]);
+                break;
+            case ScalarField.DataOneofCase.DoubleData:
+                writer.WriteNumberValue(scalars.DoubleData.Data[i]);
+                break;
+            case ScalarField.DataOneofCase.StringData:
+                writer.WriteStringValue(scalars.StringData.Data[i]);
+                break;
+            case ScalarField.DataOneofCase.GeometryWktData:
+                writer.WriteStringValue(scalars.GeometryWktData.Data[i]);
+                break;
+            case ScalarField.DataOneofCase.TimestamptzData:
+                rows.WriteInt64(writer, scalars.TimestamptzData.Data[i]);
+                break;
+            case ScalarField.DataOneofCase.JsonData:
+                writer.WriteRawValue(scalars.JsonData.Data[i].Span);
+                break;
+            case ScalarField.DataOneofCase.BytesData:
+                writer.WriteBase64StringValue(scalars.BytesData.Data[i].Span);
+                break;
+            case ScalarField.DataOneofCase.GeometryData:
+                writer.WriteBase64StringValue(scalars.GeometryData.Data[i].Span);
+                break;
+            case ScalarField.DataOneofCase.ArrayData:
+                var array = scalars.ArrayData.Data[i];
+                writer.WriteStartArray();
+                for (var e = 0; e < ScalarCount(array); e++)
+                {
+                    WriteScalar(writer, array, e, rows);
+                }
+
+                writer.WriteEndArray();
+                break;
+            default:
+                writer.WriteNullValue();
+                break;
+        }
+    }
+
+    private static void WriteVector(Utf8JsonWriter writer, VectorField vectors, int i)
     {
         var dim = (int)vectors.Dim;
         switch (vectors.DataCase)
         {
             case VectorField.DataOneofCase.FloatVector:
-                var floats = new JsonArray();
+                writer.WriteStartArray();
                 for (var j = i * dim; j < (i + 1) * dim; j++)
                 {
-                    floats.Add(vectors.FloatVector.Data[j]);
+                    writer.WriteNumberValue(vectors.FloatVector.Data[j]);
                 }
 
-                return floats;
+                writer.WriteEndArray();
+                break;
             case VectorField.DataOneofCase.BinaryVector:
-                return Convert.ToBase64String(vectors.BinaryVector.Span.Slice(i * dim / 8, dim / 8));
+                writer.WriteBase64StringValue(vectors.BinaryVector.Span.Slice(i * dim / 8, dim / 8));
+                break;
             case VectorField.DataOneofCase.Float16Vector:
-                return Convert.ToBase64String(vectors.Float16Vector.Span.Slice(i * dim * 2, dim * 2));
+                writer.WriteBase64StringValue(vectors.Float16Vector.Span.Slice(i * dim * 2, dim * 2));
+                break;
             case VectorField.DataOneofCase.Bfloat16Vector:
-                return Convert.ToBase64String(vectors.Bfloat16Vector.Span.Slice(i * dim * 2, dim * 2));
+                writer.WriteBase64StringValue(vectors.Bfloat16Vector.Span.Slice(i * dim * 2, dim * 2));
+                break;
             case VectorField.DataOneofCase.Int8Vector:
-                var int8 = new JsonArray();
+                writer.WriteStartArray();
                 foreach (var b in vectors.Int8Vector.Span.Slice(i * dim, dim))
                 {
-                    int8.Add((sbyte)b);
+                    writer.WriteNumberValue((sbyte)b);
                 }
 
-                return int8;
+                writer.WriteEndArray();
+                break;
             case VectorField.DataOneofCase.SparseFloatVector:
-                var sparse = new JsonObject();
                 var row = vectors.SparseFloatVector.Contents[i].Span;
+                writer.WriteStartObject();
+                Span<char> index = stackalloc char[10];
                 for (var offset = 0; offset + 8 <= row.Length; offset += 8)
                 {
-                    sparse[BinaryPrimitives.ReadUInt32LittleEndian(row[offset..]).ToString(CultureInfo.InvariantCulture)] =
-                        BinaryPrimitives.ReadSingleLittleEndian(row[(offset + 4)..]);
+                    BinaryPrimitives.ReadUInt32LittleEndian(row[offset..]).TryFormat(index, out var written, provider: CultureInfo.InvariantCulture);
+                    writer.WriteNumber(index[..written], BinaryPrimitives.ReadSingleLittleEndian(row[(offset + 4)..]));
                 }
 
-                return sparse;
+                writer.WriteEndObject();
+                break;
             case VectorField.DataOneofCase.VectorArray:
-                var list = new JsonArray();
                 var element = vectors.VectorArray.Data[i];
+                writer.WriteStartArray();
                 for (var j = 0; j < VectorCount(element); j++)
                 {
-                    list.Add(Vector(element, j));
+                    WriteVector(writer, element, j);
                 }
 
-                return list;
+                writer.WriteEndArray();
+                break;
             default:
-                return null;
+                writer.WriteNullValue();
+                break;
         }
     }
 
     /// <summary>An array-of-struct value: one object per element, zipping the sub-fields' per-row arrays.</summary>
-    private static JsonArray Structs(StructArrayField structs, int i, RestCall call)
+    private static void WriteStructs(Utf8JsonWriter writer, StructArrayField structs, int i, RestRows rows)
     {
-        var columns = structs.Fields.Select(f => (f.FieldName, Value: Value(f, i, call) as JsonArray)).ToList();
-        var length = columns.Count == 0 ? 0 : columns.Max(c => c.Value?.Count ?? 0);
-        var elements = new JsonArray();
+        var length = structs.Fields.Count == 0 ? 0 : structs.Fields.Max(f => ElementCount(f, i));
+        writer.WriteStartArray();
         for (var e = 0; e < length; e++)
         {
-            var element = new JsonObject();
-            foreach (var (name, value) in columns)
+            writer.WriteStartObject();
+            foreach (var sub in structs.Fields)
             {
-                element[name] = value is not null && e < value.Count ? value[e]?.DeepClone() : null;
+                writer.WritePropertyName(sub.FieldName);
+                if (e >= ElementCount(sub, i))
+                {
+                    writer.WriteNullValue();
+                }
+                else if (sub.FieldCase == FieldData.FieldOneofCase.Scalars)
+                {
+                    WriteScalar(writer, sub.Scalars.ArrayData.Data[i], e, rows);
+                }
+                else
+                {
+                    WriteVector(writer, sub.Vectors.VectorArray.Data[i], e);
+                }
             }
 
-            elements.Add(element);
+            writer.WriteEndObject();
         }
 
-        return elements;
+        writer.WriteEndArray();
     }
+
+    /// <summary>How many elements a struct sub-field holds in row <paramref name="i"/> (an array of scalars or of vectors).</summary>
+    private static int ElementCount(FieldData sub, int i) => sub.FieldCase switch
+    {
+        FieldData.FieldOneofCase.Scalars when sub.Scalars.DataCase == ScalarField.DataOneofCase.ArrayData && i < sub.Scalars.ArrayData.Data.Count =>
+            ScalarCount(sub.Scalars.ArrayData.Data[i]),
+        FieldData.FieldOneofCase.Vectors when sub.Vectors.DataCase == VectorField.DataOneofCase.VectorArray && i < sub.Vectors.VectorArray.Data.Count =>
+            VectorCount(sub.Vectors.VectorArray.Data[i]),
+        _ => 0,
+    };
 }
