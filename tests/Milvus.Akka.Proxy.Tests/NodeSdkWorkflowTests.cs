@@ -48,8 +48,19 @@ public static class NodeSdkWorkflow
         using var node = Process.Start(start)!;
         var output = node.StandardOutput.ReadToEndAsync();
         var errors = node.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await node.WaitForExitAsync(timeout.Token);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        try
+        {
+            await node.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // What ran so far says which test hung.
+            node.Kill(entireProcessTree: true);
+            await node.WaitForExitAsync();
+            Assert.Fail($"node --test did not finish in 10 minutes:\n{await output}\n{await errors}");
+        }
+
         Assert.True(node.ExitCode == 0, $"node --test failed with exit code {node.ExitCode}:\n{await output}\n{await errors}");
     }
 

@@ -79,21 +79,46 @@ internal sealed class CleartextProtocolSniffer
         try
         {
             await socket.ConnectAsync(target, connection.ConnectionClosed);
-            await using var stream = new NetworkStream(socket, ownsSocket: false);
-            var toServer = RelayThenShutdownAsync(connection.Transport.Input.CopyToAsync(stream, connection.ConnectionClosed), socket);
-            var toClient = stream.CopyToAsync(connection.Transport.Output, connection.ConnectionClosed);
-            await Task.WhenAll(toServer, toClient);
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ConnectionResetException)
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
-            // Either side went away: the connection ends, as it would have without the relay.
+            return;
         }
+
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var toServer = CopyToServerAsync(connection.Transport.Input, stream, socket, connection.ConnectionClosed);
+        var toClient = stream.CopyToAsync(connection.Transport.Output, connection.ConnectionClosed);
+        if (await Task.WhenAny(toServer, toClient) == toServer && toServer.IsCompletedSuccessfully)
+        {
+            // The client sent all it will: the HTTP/1.1 side answers what it has, then closes.
+            await Ended(toClient);
+            return;
+        }
+
+        // One side closed or failed (the HTTP/1.1 side closes idle keep-alive connections): so does the other, at once,
+        // rather than when the client next sends a request into a closed relay. Returning closes the client's connection.
+        connection.Transport.Input.CancelPendingRead();
+        socket.Close();
+        await Ended(toServer);
+        await Ended(toClient);
     }
 
     /// <summary>When the client stops sending, the HTTP/1.1 side is told so, and answers what it has before closing.</summary>
-    private static async Task RelayThenShutdownAsync(Task copy, Socket socket)
+    private static async Task CopyToServerAsync(PipeReader input, NetworkStream stream, Socket socket, CancellationToken closed)
     {
-        await copy;
+        await input.CopyToAsync(stream, closed);
         socket.Shutdown(SocketShutdown.Send);
+    }
+
+    /// <summary>Waits for a copy that is ending; a side that went away ends the relay as it would have ended the connection.</summary>
+    private static async Task Ended(Task copy)
+    {
+        try
+        {
+            await copy;
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ConnectionResetException or ObjectDisposedException)
+        {
+        }
     }
 }
