@@ -32,24 +32,32 @@ public static class JsonImportRows
 
         using (document)
         {
-            var rows = Rows(document.RootElement);
-            var batch = new List<JsonElement>(Math.Min(batchRows, rows.GetArrayLength()));
-            var first = 0;
-            foreach (var row in rows.EnumerateArray())
+            foreach (var batch in ReadRows(Rows(document.RootElement), schema, timezone, batchRows))
             {
-                batch.Add(row);
-                if (batch.Count == batchRows)
-                {
-                    yield return Columns(batch, first, schema, timezone);
-                    first += batch.Count;
-                    batch.Clear();
-                }
+                yield return batch;
             }
+        }
+    }
 
-            if (batch.Count > 0)
+    /// <summary>Rows already parsed (a RESTful insert's <c>data</c>): a JSON array of row objects, read as a file's rows.</summary>
+    public static IEnumerable<IReadOnlyDictionary<string, Column>> ReadRows(JsonElement rows, CollectionSchema schema, TimeZoneInfo timezone, int batchRows)
+    {
+        var batch = new List<JsonElement>(Math.Min(batchRows, rows.GetArrayLength()));
+        var first = 0;
+        foreach (var row in rows.EnumerateArray())
+        {
+            batch.Add(row);
+            if (batch.Count == batchRows)
             {
                 yield return Columns(batch, first, schema, timezone);
+                first += batch.Count;
+                batch.Clear();
             }
+        }
+
+        if (batch.Count > 0)
+        {
+            yield return Columns(batch, first, schema, timezone);
         }
     }
 

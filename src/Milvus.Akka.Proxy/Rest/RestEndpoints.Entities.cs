@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
@@ -39,16 +38,12 @@ internal static partial class RestEndpoints
     private static async Task<JsonNode?> WriteRowsAsync(RestCall call, bool upsert)
     {
         var name = call.String("collectionName");
-        var data = call.Required("data");
-        var rows = data.ValueKind switch
-        {
-            JsonValueKind.Array when data.GetArrayLength() > 0 => data,
-            JsonValueKind.Object => JsonDocument.Parse("[" + data.GetRawText() + "]").RootElement,
-            _ => throw new RestFailure(MissingRequiredParameters, "data must be a row object or a non-empty array of row objects"),
-        };
+        var rows = call.Required("data") is { ValueKind: JsonValueKind.Array } data && data.GetArrayLength() > 0
+            ? data
+            : throw new RestFailure(MissingRequiredParameters, "data must be a non-empty array of row objects");
         var info = await call.Proxy.DescribeCollectionAsync(call.Database, name, call.CancellationToken);
         var timezone = Timestamptz.ZoneOf(info.Properties);
-        var columns = JsonImportRows.Read(Encoding.UTF8.GetBytes(rows.GetRawText()), info.Schema, timezone, int.MaxValue).Single();
+        var columns = JsonImportRows.ReadRows(rows, info.Schema, timezone, int.MaxValue).Single();
         var fields = new List<FieldData>();
         foreach (var (fieldName, column) in columns)
         {
