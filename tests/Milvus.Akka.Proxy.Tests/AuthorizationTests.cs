@@ -213,6 +213,12 @@ public sealed class AuthorizationTests : IAsyncLifetime
         using var refused = await anonymous.PostAsync("/v2/vectordb/collections/list", new StringContent("{}"));
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Equal(1800, (int)System.Text.Json.Nodes.JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["code"]!);
+        // Refused before anything is looked up: whether a collection exists is not told to a stranger.
+        var insert = await RestApiTests.PostAsync(anonymous, "entities/insert", new()
+        {
+            ["collectionName"] = "no_such_collection", ["data"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["id"] = 1 }),
+        });
+        Assert.Equal(1800, (int)insert["code"]!);
 
         using var root = RestApiTests.Http(address, token: "root:Milvus");
         RestApiTests.Ok(await RestApiTests.PostAsync(root, "users/create", new() { ["userName"] = "dave", ["password"] = "dave-secret" }));

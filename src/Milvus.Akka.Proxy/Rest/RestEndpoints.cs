@@ -166,6 +166,7 @@ internal static partial class RestEndpoints
             using var body = await ReadBodyAsync(http, proxy.Settings.Rest.MaxBodyBytes);
             var call = new RestCall(body.RootElement, http, proxy, services.GetRequiredService<MilvusGrpcService>(),
                 services.GetRequiredService<RestInterceptors>().Create(services));
+            await call.AuthenticateAsync();
             var data = await handler(call);
             await WriteSuccessAsync(http, call, data);
             return;
@@ -327,6 +328,18 @@ internal sealed class RestCall(JsonElement body, HttpContext http, MilvusProxy p
     public string Database => Body.TryGetProperty("dbName", out var name) && name.ValueKind == JsonValueKind.String && name.GetString() is { Length: > 0 } db
         ? db
         : "default";
+
+    /// <summary>
+    /// With authorization on, refuses a request without valid credentials before anything is looked up (an action may
+    /// read the collection's schema before its first rpc, which then checks the credentials again with the privileges).
+    /// </summary>
+    public async Task AuthenticateAsync()
+    {
+        if (Proxy.Settings.Security.AuthorizationEnabled && Proxy.UserOf(_headers.GetValue("authorization"), await Proxy.RbacAsync()) is null)
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "auth check failure, please check username and password are correct"));
+        }
+    }
 
     /// <summary>Runs <paramref name="method"/> as its rpc would run; a failed status is thrown with its code and reason.</summary>
     public async Task<TResponse> RunAsync<TRequest, TResponse>(TRequest request, UnaryServerMethod<TRequest, TResponse> method)
