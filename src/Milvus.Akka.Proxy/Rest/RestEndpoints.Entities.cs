@@ -111,13 +111,8 @@ internal static partial class RestEndpoints
     {
         var request = new ProtoQueryRequest { DbName = call.Database, CollectionName = call.String("collectionName"), Expr = call.OptionalString("filter") ?? "" };
         RestTemplateValues.Add(call.Optional("exprParams"), request.ExprTemplateValues);
-        ReadConsistency(call, out var level, out var useDefault);
-        request.ConsistencyLevel = level;
-        request.UseDefaultConsistency = useDefault;
-        request.OutputFields.Add(call.Strings("outputFields"));
-        request.PartitionNames.Add(call.Strings("partitionNames"));
         // Milvus's REST query takes a limit unless it counts (count(*) has no limit).
-        if (call.OptionalInteger("limit") is { } limit && !request.OutputFields.Any(f => f.Equals("count(*)", StringComparison.OrdinalIgnoreCase)))
+        if (call.OptionalInteger("limit") is { } limit && !call.Strings("outputFields").Any(f => f.Equals("count(*)", StringComparison.OrdinalIgnoreCase)))
         {
             request.QueryParams.Add(new KeyValuePair { Key = "limit", Value = limit.ToString(CultureInfo.InvariantCulture) });
         }
@@ -132,9 +127,7 @@ internal static partial class RestEndpoints
             request.QueryParams.Add(new KeyValuePair { Key = OrderByFields.Key, Value = string.Join(',', orderBy) });
         }
 
-        var result = await call.RunAsync(request, call.Service.Query);
-        call.Rows = RestRows.Of(result.FieldsData, call.Int64AsNumbers);
-        return null;
+        return await QueryRowsAsync(call, request);
     }
 
     /// <summary>Rows by primary key: <c>id</c> is one key or an array of them, int64 as numbers or strings.</summary>
@@ -158,9 +151,13 @@ internal static partial class RestEndpoints
             CollectionName = name,
             Expr = $"{key.Name} in [{string.Join(',', literals)}]",
         };
-        ReadConsistency(call, out var level, out var useDefault);
-        request.ConsistencyLevel = level;
-        request.UseDefaultConsistency = useDefault;
+        return await QueryRowsAsync(call, request);
+    }
+
+    /// <summary>A query with the body's consistency, output fields and partitions; its rows are the answer.</summary>
+    private static async Task<JsonNode?> QueryRowsAsync(RestCall call, ProtoQueryRequest request)
+    {
+        (request.ConsistencyLevel, request.UseDefaultConsistency) = Consistency(call);
         request.OutputFields.Add(call.Strings("outputFields"));
         request.PartitionNames.Add(call.Strings("partitionNames"));
         var result = await call.RunAsync(request, call.Service.Query);
@@ -180,9 +177,7 @@ internal static partial class RestEndpoints
 
         request.OutputFields.Add(call.Strings("outputFields"));
         request.PartitionNames.Add(call.Strings("partitionNames"));
-        ReadConsistency(call, out var level, out var useDefault);
-        request.ConsistencyLevel = level;
-        request.UseDefaultConsistency = useDefault;
+        (request.ConsistencyLevel, request.UseDefaultConsistency) = Consistency(call);
         var result = await call.RunAsync(request, call.Service.Search);
         return Hits(call, result.Results);
     }
@@ -206,9 +201,7 @@ internal static partial class RestEndpoints
 
         request.OutputFields.Add(call.Strings("outputFields"));
         request.PartitionNames.Add(call.Strings("partitionNames"));
-        ReadConsistency(call, out var level, out var useDefault);
-        request.ConsistencyLevel = level;
-        request.UseDefaultConsistency = useDefault;
+        (request.ConsistencyLevel, request.UseDefaultConsistency) = Consistency(call);
         var limit = call.OptionalInteger("limit") ?? DefaultSearchLimit;
         request.RankParams.Add(new KeyValuePair { Key = "limit", Value = limit.ToString(CultureInfo.InvariantCulture) });
         if (call.OptionalInteger("offset") is { } offset)
@@ -359,12 +352,8 @@ internal static partial class RestEndpoints
     }
 
     /// <summary>The request's <c>consistencyLevel</c>, else the collection's (Milvus's use_default_consistency).</summary>
-    private static void ReadConsistency(RestCall call, out ConsistencyLevel level, out bool useDefault)
-    {
-        var name = call.OptionalString("consistencyLevel");
-        useDefault = string.IsNullOrEmpty(name);
-        level = useDefault ? ConsistencyLevel.Bounded : ConsistencyLevelOf(name!);
-    }
+    private static (ConsistencyLevel Level, bool UseDefault) Consistency(RestCall call) =>
+        call.OptionalString("consistencyLevel") is { Length: > 0 } name ? (ConsistencyLevelOf(name), false) : (ConsistencyLevel.Bounded, true);
 
     /// <summary>Every query's hits in one flat list (each with its <c>distance</c>), and <c>topks</c>: how many belong to each query, in order.</summary>
     private static JsonNode? Hits(RestCall call, SearchResultData? results)
