@@ -426,6 +426,69 @@ public sealed class RestApiTests(RestApiTests.Server server) : IClassFixture<Res
         Assert.Equal(2400, (int)restore["code"]!);
     }
 
+    /// <summary>
+    /// Seeded random bodies at every kind of action: values of the wrong kind, missing and unknown keys, bodies that are
+    /// not objects or nest deeply. Each is answered with a JSON code, never an HTTP 5xx or an internal error, and the node
+    /// serves the collection it holds afterwards.
+    /// </summary>
+    [Fact]
+    public async Task Hostile_bodies_get_Milvus_codes_and_never_an_internal_error()
+    {
+        using var http = Http(server.Address);
+        Ok(await PostAsync(http, "collections/create", new JsonObject { ["collectionName"] = "rest_fuzz", ["dimension"] = 4 }));
+        string[] actions =
+        [
+            "collections/create", "collections/describe", "collections/get_stats", "collections/get_load_state", "collections/alter_properties",
+            "collections/fields/add", "collections/compact", "collections/get_compaction_state", "partitions/create", "partitions/load",
+            "indexes/create", "indexes/describe", "aliases/create", "databases/describe", "entities/insert", "entities/upsert",
+            "entities/delete", "entities/query", "entities/get", "entities/search", "entities/hybrid_search", "roles/grant_privilege",
+            "resource_groups/alter", "jobs/import/create", "jobs/import/describe", "snapshots/describe",
+        ];
+        string[] keys =
+        [
+            "collectionName", "data", "filter", "limit", "offset", "outputFields", "id", "annsField", "search", "rerank", "schema",
+            "indexParams", "params", "dimension", "partitionNames", "exprParams", "properties", "files", "jobId", "compactionID",
+            "roleName", "privilege", "objectType", "objectName", "fieldName", "searchParams", "consistencyLevel", "idType",
+            "functionScore", "groupingField", "resource_groups", "snapshotName",
+        ];
+        JsonNode?[] values =
+        [
+            null, 5, -1, 1.5, "x", "", true, new JsonArray(), new JsonArray(1), new JsonArray("a"), new JsonObject(),
+            new JsonObject { ["a"] = 1 }, new JsonArray(new JsonArray(1, 2, 3, 4)), new JsonArray(new JsonObject { ["id"] = "z" }),
+            "rest_fuzz", 1e30, new JsonArray(new JsonObject { ["id"] = 1, ["vector"] = new JsonArray(1, 2, 3) }),
+        ];
+        var random = new Random(20_261_206);
+        var failures = new List<string>();
+        foreach (var action in actions)
+        {
+            var bodies = new List<string> { "", "[]", "\"text\"", "{\"collectionName\": \"rest_fuzz\"}", new string('[', 3000) + new string(']', 3000) };
+            for (var i = 0; i < 40; i++)
+            {
+                var body = new JsonObject { ["collectionName"] = random.Next(3) == 0 ? "no_such_collection" : "rest_fuzz" };
+                foreach (var key in keys.OrderBy(_ => random.Next()).Take(4))
+                {
+                    body[key] = values[random.Next(values.Length)]?.DeepClone();
+                }
+
+                bodies.Add(body.ToJsonString());
+            }
+
+            foreach (var body in bodies)
+            {
+                using var response = await http.PostAsync($"/v2/vectordb/{action}", new StringContent(body, Encoding.UTF8, "application/json"));
+                var text = await response.Content.ReadAsStringAsync();
+                var code = (int)response.StatusCode < 500 && text.StartsWith('{') ? JsonNode.Parse(text)!["code"]?.GetValue<int>() : null;
+                if (code is null or (int)Common.ErrorCode.ServiceInternal)
+                {
+                    failures.Add($"{action} {body[..Math.Min(body.Length, 120)]} -> {(int)response.StatusCode} {text[..Math.Min(text.Length, 200)]}");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join('\n', failures.Take(10)));
+        Assert.Equal("rest_fuzz", (string)Ok(await PostAsync(http, "collections/describe", new JsonObject { ["collectionName"] = "rest_fuzz" }))!["collectionName"]!);
+    }
+
     internal static HttpClient Http(string address, bool allowInt64 = true, string? token = null)
     {
         var http = new HttpClient { BaseAddress = new Uri($"http://{address}") };
