@@ -288,7 +288,8 @@ public sealed partial class MilvusProxy
         }
     }
 
-    private static FieldSchema VectorFieldOf(CollectionInfo info, string? name)
+    /// <summary>The named vector field, or the collection's only one (Milvus asks for a name when there are several).</summary>
+    internal static FieldSchema VectorFieldOf(CollectionInfo info, string? name)
     {
         if (!string.IsNullOrEmpty(name))
         {

@@ -212,6 +212,12 @@ public sealed class RestApiTests(RestApiTests.Server server) : IClassFixture<Res
         Assert.Equal("a", await NearestAsync("half", new JsonArray(0.4, 1.4)));
         Assert.Equal("b", await NearestAsync("i8", new JsonArray(-100, 100)));
         Assert.Equal("a", await NearestAsync("sp", new JsonObject { ["7"] = 1.0 }));
+        var unnamed = await PostAsync(http, "entities/search", new JsonObject
+        {
+            ["collectionName"] = "rest_vectors", ["data"] = new JsonArray(new JsonArray(1, 2)), ["limit"] = 1,
+        });
+        Assert.Equal(1100, (int)unnamed["code"]!);
+        Assert.Contains("multiple anns_fields", (string)unnamed["message"]!);
     }
 
     [Fact]

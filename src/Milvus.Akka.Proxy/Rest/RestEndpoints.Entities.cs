@@ -251,10 +251,7 @@ internal static partial class RestEndpoints
         var data = search.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.Array && d.GetArrayLength() > 0
             ? d
             : throw new RestFailure(MissingRequiredParameters, "data must be a non-empty array of query vectors");
-        var annsField = Text("annsField") ?? "";
-        var field = annsField.Length > 0
-            ? info.Schema.FindField(annsField) ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"annsField '{annsField}' is not a field of {info.Name}")
-            : info.Schema.VectorFields.FirstOrDefault() ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"collection {info.Name} has no vector field");
+        var field = MilvusProxy.VectorFieldOf(info, Text("annsField"));
         var request = new ProtoSearchRequest
         {
             DbName = call.Database,
