@@ -22,7 +22,8 @@ public sealed partial class MilvusProxy
         CheckLimits(request.Limit, request.Offset, nq);
         var info = await ResolveCollectionAsync(request.Database, request.Collection, mustBeLoaded: true, cancellationToken);
         // Grouped, every search is grouped alike (so each brings diverse candidates), and the fused hits are grouped again.
-        var (groupField, grouping) = GroupingOf(info, request.GroupByField, request.GroupSize, request.StrictGroupSize, request.Offset + request.Limit);
+        var (groupField, grouping) = GroupingOf(info, request.GroupByField, request.GroupSize, request.StrictGroupSize, request.Offset + request.Limit,
+            rangeSearch: false);
         var metrics = request.Searches.Select(s => MetricFor(info, VectorFieldOf(info, s.VectorField), s.Metric, embeddingLists: s.QueryLengths is not null)).ToArray();
         var decay = request.Ranker as DecayRanker;
         var model = request.Ranker as ModelRanker;

@@ -307,19 +307,13 @@ public sealed partial class MilvusProxy
     /// <summary>Largest limit × group_size of a grouping search (Milvus's top-k ceiling).</summary>
     private const int MaxGroupedHits = 16_384;
 
-    private static (FieldSchema? Field, SearchGrouping? Grouping) GroupingOf(CollectionInfo info, SearchRequest request)
-    {
-        if (!string.IsNullOrEmpty(request.GroupByField) && request.Radius is not null)
-        {
-            throw new MilvusException(ErrorCode.ParameterInvalid, "a grouping search cannot be a range search (radius)");
-        }
-
-        return GroupingOf(info, request.GroupByField, request.GroupSize, request.StrictGroupSize, request.Offset + request.Limit);
-    }
+    private static (FieldSchema? Field, SearchGrouping? Grouping) GroupingOf(CollectionInfo info, SearchRequest request) =>
+        GroupingOf(info, request.GroupByField, request.GroupSize, request.StrictGroupSize, request.Offset + request.Limit, request.Radius is not null);
 
     /// <param name="hits">The offset + limit of the groups asked for.</param>
+    /// <param name="rangeSearch">Whether the search has a radius, which grouping cannot take.</param>
     private static (FieldSchema? Field, SearchGrouping? Grouping) GroupingOf(CollectionInfo info, string? groupByField, int groupSize, bool strict,
-        int hits)
+        int hits, bool rangeSearch)
     {
         if (string.IsNullOrEmpty(groupByField))
         {
@@ -332,6 +326,11 @@ public sealed partial class MilvusProxy
         {
             throw new MilvusException(ErrorCode.ParameterInvalid,
                 $"group by field '{field.Name}' is {field.DataType}; grouping supports Bool, Int8, Int16, Int32, Int64 and VarChar fields");
+        }
+
+        if (rangeSearch)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "a grouping search cannot be a range search (radius)");
         }
 
         if (groupSize < 1 || (long)groupSize * hits > MaxGroupedHits)

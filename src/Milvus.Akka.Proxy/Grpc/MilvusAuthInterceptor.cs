@@ -15,7 +15,8 @@ namespace Milvus.Akka.Proxy.Grpc;
 /// </summary>
 public sealed class MilvusAuthInterceptor(MilvusProxy proxy) : Interceptor
 {
-    private const string AuthorizationHeader = "authorization";
+    /// <summary>The header the SDKs send their credentials in (base64 of <c>user:password</c> or of an API key).</summary>
+    internal const string AuthorizationHeader = "authorization";
     private const string UserKey = "milvus.user";
 
     /// <summary>The authenticated user of a call; empty when authorization is off.</summary>
@@ -74,10 +75,17 @@ public sealed class MilvusAuthInterceptor(MilvusProxy proxy) : Interceptor
 
     private async Task<(RbacState State, string User)> AuthenticateAsync(ServerCallContext context)
     {
-        var state = await proxy.RbacAsync();
-        var user = proxy.UserOf(context.RequestHeaders.GetValue(AuthorizationHeader), state)
-            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "auth check failure, please check username and password are correct"));
+        var (state, user) = await AuthenticateAsync(proxy, context.RequestHeaders);
         context.UserState[UserKey] = user;
+        return (state, user);
+    }
+
+    /// <summary>The user <paramref name="headers"/> authenticate; UNAUTHENTICATED without valid credentials.</summary>
+    internal static async Task<(RbacState State, string User)> AuthenticateAsync(MilvusProxy proxy, Metadata headers)
+    {
+        var state = await proxy.RbacAsync();
+        var user = proxy.UserOf(headers.GetValue(AuthorizationHeader), state)
+            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "auth check failure, please check username and password are correct"));
         return (state, user);
     }
 }

@@ -1,13 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Google.Protobuf;
-using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Proxy.WebConsole;
 using Prometheus;
-using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
 
 namespace Milvus.Akka.Proxy.Grpc;
 
@@ -32,8 +30,6 @@ public sealed class MilvusMetricsInterceptor(MilvusProxy proxy) : Interceptor
 
     private static readonly Counter SearchedVectors = Metrics.CreateCounter("milvus_proxy_search_vectors_count", "Query vectors searched through the proxy (nq).");
 
-    private static readonly ConcurrentDictionary<MessageDescriptor, FieldDescriptor?> StatusFields = new();
-
     /// <summary>Each rpc's labelled series, looked up once per method instead of by label values on every request.</summary>
     private static readonly ConcurrentDictionary<string, RpcMetrics> PerRpc = new();
 
@@ -57,7 +53,7 @@ public sealed class MilvusMetricsInterceptor(MilvusProxy proxy) : Interceptor
         try
         {
             var response = await continuation(request, context);
-            succeeded = StatusOf(response as IMessage) is not { Code: not 0 };
+            succeeded = MilvusStatuses.StatusOf(response as IMessage) is not { Code: not 0 };
             if (succeeded)
             {
                 CountVectors(request);
@@ -106,14 +102,4 @@ public sealed class MilvusMetricsInterceptor(MilvusProxy proxy) : Interceptor
                 break;
         }
     }
-
-    /// <summary>The common.Status a response carries (itself, or its status field).</summary>
-    private static MilvusStatus? StatusOf(IMessage? response) => response switch
-    {
-        null => null,
-        MilvusStatus status => status,
-        _ => StatusFields.GetOrAdd(response.Descriptor, d => d.Fields.InDeclarationOrder()
-                .FirstOrDefault(f => f.FieldType == FieldType.Message && f.MessageType == MilvusStatus.Descriptor))
-            ?.Accessor.GetValue(response) as MilvusStatus,
-    };
 }

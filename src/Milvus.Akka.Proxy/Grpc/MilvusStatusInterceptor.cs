@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
@@ -84,8 +83,7 @@ public sealed class MilvusStatusInterceptor(ILogger<MilvusStatusInterceptor> log
         }
 
         var response = (IMessage)Activator.CreateInstance(typeof(TResponse))!;
-        var field = response.Descriptor.Fields.InDeclarationOrder()
-            .FirstOrDefault(f => f.FieldType == FieldType.Message && f.MessageType == MilvusStatus.Descriptor);
+        var field = MilvusStatuses.StatusField(response.Descriptor);
         if (field is null)
         {
             return default;

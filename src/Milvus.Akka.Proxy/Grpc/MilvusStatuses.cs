@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
 using Milvus.Akka.Common;
 using ErrorCode = Milvus.Akka.Common.ErrorCode;
 using LegacyErrorCode = Milvus.Akka.Grpc.Protocol.Common.ErrorCode;
@@ -8,6 +11,7 @@ namespace Milvus.Akka.Proxy.Grpc;
 /// <summary>common.Status values as Milvus fills them: both the legacy error_code and the new code, always.</summary>
 public static class MilvusStatuses
 {
+    private static readonly ConcurrentDictionary<MessageDescriptor, FieldDescriptor?> StatusFields = new();
     public static MilvusStatus Success => new();
 
     public static MilvusStatus Failure(ErrorCode code, string reason)
@@ -27,4 +31,16 @@ public static class MilvusStatuses
 
         return status;
     }
+
+    /// <summary>The common.Status a response carries (itself, or its status field), or null.</summary>
+    public static MilvusStatus? StatusOf(IMessage? response) => response switch
+    {
+        null => null,
+        MilvusStatus status => status,
+        _ => StatusField(response.Descriptor)?.Accessor.GetValue(response) as MilvusStatus,
+    };
+
+    /// <summary>A response type's common.Status field; null for the one replication stream without one.</summary>
+    public static FieldDescriptor? StatusField(MessageDescriptor response) => StatusFields.GetOrAdd(response, d => d.Fields.InDeclarationOrder()
+        .FirstOrDefault(f => f.FieldType == FieldType.Message && f.MessageType == MilvusStatus.Descriptor));
 }

@@ -135,7 +135,7 @@ internal static partial class RestEndpoints
             {
                 ["fieldName"] = index.FieldName,
                 ["indexName"] = index.IndexName,
-                ["metricType"] = index.Params.FirstOrDefault(p => p.Key == "metric_type")?.Value ?? "",
+                ["metricType"] = IndexParam(index, "metric_type"),
             });
         }
 
@@ -425,8 +425,8 @@ internal static partial class RestEndpoints
         {
             ["indexName"] = index.IndexName,
             ["fieldName"] = index.FieldName,
-            ["indexType"] = index.Params.FirstOrDefault(p => p.Key == "index_type")?.Value ?? "",
-            ["metricType"] = index.Params.FirstOrDefault(p => p.Key == "metric_type")?.Value ?? "",
+            ["indexType"] = IndexParam(index, "index_type"),
+            ["metricType"] = IndexParam(index, "metric_type"),
             ["indexState"] = ProtoEnumNames.Name(ProtoEnumNames.IndexState, (int)index.State),
             ["totalRows"] = index.TotalRows,
             ["indexedRows"] = index.IndexedRows,
@@ -435,6 +435,8 @@ internal static partial class RestEndpoints
             ["params"] = Pairs(index.Params),
         })]);
     }
+
+    private static string IndexParam(IndexDescription index, string key) => index.Params.FirstOrDefault(p => p.Key == key)?.Value ?? "";
 
     private static async Task<JsonNode?> ListIndexesAsync(RestCall call) =>
         Strings((await IndexDescriptionsAsync(call, call.String("collectionName"), "")).Select(i => i.IndexName));
@@ -526,13 +528,14 @@ internal static partial class RestEndpoints
 
     // Shapes shared by the actions.
 
-    /// <summary>An object's keys as Milvus's key-value pairs, each value as text (a string as it is, anything else as JSON).</summary>
+    /// <summary>An object of properties or parameters as Milvus's key-value pairs (<see cref="RestSchema.PairsOf"/>).</summary>
     private static IEnumerable<KeyValuePair> PropertiesOf(JsonElement properties) => properties.ValueKind == JsonValueKind.Object
-        ? [.. properties.EnumerateObject().Select(p => new KeyValuePair { Key = p.Name, Value = RestSchema.Text(p.Value) })]
+        ? RestSchema.PairsOf(properties)
         : throw new RestFailure(IncorrectParameterFormat, "properties must be a JSON object");
 
-    private static JsonArray Pairs(IEnumerable<KeyValuePair> pairs) =>
+    /// <summary>Key-value pairs as Milvus's REST API lists them: <c>[{"key": ..., "value": ...}]</c>.</summary>
+    internal static JsonArray Pairs(IEnumerable<KeyValuePair> pairs) =>
         new([.. pairs.Select(p => (JsonNode)new JsonObject { ["key"] = p.Key, ["value"] = p.Value })]);
 
-    private static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode)JsonValue.Create(v))]);
+    internal static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode)JsonValue.Create(v))]);
 }

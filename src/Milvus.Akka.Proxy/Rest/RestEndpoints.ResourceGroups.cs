@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.ResourceGroups;
-using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
 
 namespace Milvus.Akka.Proxy.Rest;
 
@@ -87,7 +86,7 @@ internal static partial class RestEndpoints
             && filter.TryGetProperty("node_labels", out var labels) && labels.ValueKind == JsonValueKind.Object)
         {
             config.NodeFilter = new ResourceGroupNodeFilter();
-            config.NodeFilter.NodeLabels.Add(labels.EnumerateObject().Select(l => new KeyValuePair { Key = l.Name, Value = RestSchema.Text(l.Value) }));
+            config.NodeFilter.NodeLabels.Add(RestSchema.PairsOf(labels));
         }
 
         return config;

@@ -13,7 +13,6 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Milvus.Akka.Common;
 using Milvus.Akka.Proxy.Grpc;
-using MilvusStatus = Milvus.Akka.Grpc.Protocol.Common.Status;
 
 namespace Milvus.Akka.Proxy.Rest;
 
@@ -335,9 +334,9 @@ internal sealed class RestCall(JsonElement body, HttpContext http, MilvusProxy p
     /// </summary>
     public async Task AuthenticateAsync()
     {
-        if (Proxy.Settings.Security.AuthorizationEnabled && Proxy.UserOf(_headers.GetValue("authorization"), await Proxy.RbacAsync()) is null)
+        if (Proxy.Settings.Security.AuthorizationEnabled)
         {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "auth check failure, please check username and password are correct"));
+            await MilvusAuthInterceptor.AuthenticateAsync(Proxy, _headers);
         }
     }
 
@@ -355,8 +354,7 @@ internal sealed class RestCall(JsonElement body, HttpContext http, MilvusProxy p
         }
 
         var response = await call(request, context);
-        var result = response as MilvusStatus
-            ?? response.Descriptor.FindFieldByName("status")?.Accessor.GetValue(response) as MilvusStatus;
+        var result = MilvusStatuses.StatusOf(response);
         if (result is { Code: not 0 } or { ErrorCode: not Milvus.Akka.Grpc.Protocol.Common.ErrorCode.Success })
         {
             throw new RestFailure(result.Code != 0 ? result.Code : (int)ErrorCode.UndefinedError, result.Reason);
@@ -428,7 +426,7 @@ internal sealed class RestCall(JsonElement body, HttpContext http, MilvusProxy p
             : "";
         if (token.Length > 0)
         {
-            headers.Add("authorization", token);
+            headers.Add(MilvusAuthInterceptor.AuthorizationHeader, token);
         }
 
         return headers;

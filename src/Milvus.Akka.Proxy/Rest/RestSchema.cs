@@ -67,7 +67,7 @@ internal static class RestSchema
 
         if (json.TryGetProperty("elementTypeParams", out var typeParams) && typeParams.ValueKind == JsonValueKind.Object)
         {
-            field.TypeParams.Add(typeParams.EnumerateObject().Select(p => new KeyValuePair { Key = p.Name, Value = Text(p.Value) }));
+            field.TypeParams.Add(PairsOf(typeParams));
         }
 
         if (json.TryGetProperty("multiAnalyzerParam", out var multiAnalyzer) && multiAnalyzer.ValueKind != JsonValueKind.Null)
@@ -119,7 +119,7 @@ internal static class RestSchema
         function.OutputFieldNames.Add(Elements(json, "outputFieldNames").Select(e => e.GetString() ?? ""));
         if (json.TryGetProperty("params", out var parameters) && parameters.ValueKind == JsonValueKind.Object)
         {
-            function.Params.Add(parameters.EnumerateObject().Select(p => new KeyValuePair { Key = p.Name, Value = Text(p.Value) }));
+            function.Params.Add(PairsOf(parameters));
         }
 
         return function;
@@ -132,7 +132,7 @@ internal static class RestSchema
         score.Functions.Add(Elements(json, "functions").Select(Function));
         if (json.TryGetProperty("params", out var parameters) && parameters.ValueKind == JsonValueKind.Object)
         {
-            score.Params.Add(parameters.EnumerateObject().Select(p => new KeyValuePair { Key = p.Name, Value = Text(p.Value) }));
+            score.Params.Add(PairsOf(parameters));
         }
 
         return score;
@@ -167,7 +167,7 @@ internal static class RestSchema
 
         if (field.TypeParams.Count > 0)
         {
-            described["params"] = new JsonArray([.. field.TypeParams.Select(p => (JsonNode)new JsonObject { ["key"] = p.Key, ["value"] = p.Value })]);
+            described["params"] = RestEndpoints.Pairs(field.TypeParams);
         }
 
         if (field.DefaultValue is { } value && value.DataCase != ValueField.DataOneofCase.None)
@@ -200,10 +200,14 @@ internal static class RestSchema
         ["name"] = function.Name,
         ["type"] = ProtoEnumNames.Name(ProtoEnumNames.FunctionType, (int)function.Type),
         ["description"] = function.Description,
-        ["inputFieldNames"] = new JsonArray([.. function.InputFieldNames.Select(n => (JsonNode)JsonValue.Create(n))]),
-        ["outputFieldNames"] = new JsonArray([.. function.OutputFieldNames.Select(n => (JsonNode)JsonValue.Create(n))]),
-        ["params"] = new JsonArray([.. function.Params.Select(p => (JsonNode)new JsonObject { ["key"] = p.Key, ["value"] = p.Value })]),
+        ["inputFieldNames"] = RestEndpoints.Strings(function.InputFieldNames),
+        ["outputFieldNames"] = RestEndpoints.Strings(function.OutputFieldNames),
+        ["params"] = RestEndpoints.Pairs(function.Params),
     };
+
+    /// <summary>An object's keys as Milvus's key-value pairs, each value as <see cref="Text"/>.</summary>
+    public static IEnumerable<KeyValuePair> PairsOf(JsonElement json) =>
+        [.. json.EnumerateObject().Select(p => new KeyValuePair { Key = p.Name, Value = Text(p.Value) })];
 
     /// <summary>A parameter's value as Milvus's key-value text: a string as it is, a number or boolean as written, an object as JSON.</summary>
     public static string Text(JsonElement value) => value.ValueKind switch
