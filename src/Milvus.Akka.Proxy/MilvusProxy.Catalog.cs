@@ -15,8 +15,9 @@ public sealed partial class MilvusProxy
     }
 
     /// <summary>
-    /// Rows currently stored in a collection or one of its partitions (Milvus's row_count statistic), counted
-    /// without requiring the collection to be loaded.
+    /// Rows a collection or one of its partitions stores (Milvus's row_count statistic), counted without requiring the
+    /// collection to be loaded. As in Milvus, rows deleted or replaced by an upsert count until compaction drops them;
+    /// count(*) is the exact number of live rows.
     /// </summary>
     public async Task<long> CountRowsAsync(string? database, string collection, string? partition = null, CancellationToken cancellationToken = default)
     {
@@ -27,6 +28,7 @@ public sealed partial class MilvusProxy
             OutputFields = [CountStar],
             Partitions = partition is null ? [] : [partition],
             Consistency = ConsistencyLevel.Strong,
+            IncludeDeleted = true,
         }, requireLoaded: false, cancellationToken);
         return result.Count;
     }

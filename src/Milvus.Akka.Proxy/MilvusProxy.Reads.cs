@@ -168,8 +168,9 @@ public sealed partial class MilvusProxy
         var planOutputs = WithFields(outputs, elementLevel ? orderBy.Select(k => k.FieldId).Append(SearchPlan.ElementOffsetsFieldId) : orderBy.Select(k => k.FieldId));
         var plan = new QueryPlan(info.Id, FilterPlan.Of(filter), planOutputs,
             ReadPartitions(info, request.Partitions, filter, ErrorCode.ParameterInvalid, requireLoaded), readTimestamp,
-            request.Limit is null ? null : request.Offset + request.Limit, countOnly, ExpiredBefore: ExpiredBefore(info, readTimestamp), OrderBy: orderBy,
-            IgnoreGrowing: request.IgnoreGrowing);
+            request.Limit is null ? null : request.Offset + request.Limit, countOnly,
+            ExpiredBefore: request.IncludeDeleted ? info.VisibleFrom(readTimestamp, ttlBound: 0) : ExpiredBefore(info, readTimestamp), OrderBy: orderBy,
+            IgnoreGrowing: request.IgnoreGrowing, IncludeDeleted: request.IncludeDeleted);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
         var rows = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, planOutputs, countOnly, request.Offset, request.Limit, orderBy);
         return new QueryResult(rows.Pks, rows.Fields.Select(outputs), rows.Count, countOnly)

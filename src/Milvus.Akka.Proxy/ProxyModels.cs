@@ -128,6 +128,12 @@ public sealed record QueryRequest
 
     /// <summary>Milvus's ignore_growing: rows not yet flushed are left out.</summary>
     public bool IgnoreGrowing { get; init; }
+
+    /// <summary>
+    /// Rows deleted, replaced by an upsert or past the TTL are read too while a segment still holds them (until compaction):
+    /// what Milvus's collection and partition statistics count.
+    /// </summary>
+    public bool IncludeDeleted { get; init; }
 }
 
 /// <summary>Rows ordered by primary key; for count(*) only <see cref="Count"/> is set.</summary>

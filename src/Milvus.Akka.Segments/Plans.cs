@@ -90,6 +90,8 @@ public sealed record SearchGrouping(long FieldId, int Size, bool Strict);
 /// every reducer can order). <paramref name="Limit"/> = null means all; <paramref name="CountOnly"/> answers count(*) without materialising rows.
 /// <paramref name="PrimaryKeys"/>, when set, restricts the rows to those keys (fetching fields of known hits).
 /// Rows inserted before <paramref name="ExpiredBefore"/> have outlived the collection's TTL and are not returned.
+/// <paramref name="IncludeDeleted"/> reads rows deleted or replaced by an upsert as well, as long as a segment still holds them
+/// (until compaction drops them): the rows Milvus's collection statistics count.
 /// </summary>
 public sealed record QueryPlan(
     long CollectionId,
@@ -102,7 +104,8 @@ public sealed record QueryPlan(
     Column? PrimaryKeys = null,
     ulong ExpiredBefore = 0,
     ImmutableArray<OrderKey> OrderBy = default,
-    bool IgnoreGrowing = false)
+    bool IgnoreGrowing = false,
+    bool IncludeDeleted = false)
 {
     public ImmutableArray<OrderKey> OrderBy { get; init; } = OrderBy.IsDefault ? [] : OrderBy;
 

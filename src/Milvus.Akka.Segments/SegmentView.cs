@@ -54,9 +54,10 @@ public sealed class SegmentView
     private FieldSchema PrimaryKey => _segment.Schema.PrimaryKey;
 
     /// <summary>Rows visible at <paramref name="readTimestamp"/> and inserted at or after <paramref name="expiredBefore"/> (the TTL's bound).</summary>
-    public Bitset Visible(ulong readTimestamp, ulong expiredBefore = 0)
+    /// <param name="includeDeleted">Rows deleted (or replaced by an upsert) by then are kept too: the rows the segment still holds.</param>
+    public Bitset Visible(ulong readTimestamp, ulong expiredBefore = 0, bool includeDeleted = false)
     {
-        if (AllVisible(readTimestamp, expiredBefore))
+        if (AllVisible(readTimestamp, expiredBefore, includeDeleted))
         {
             return Bitset.AllSet(RowCount);
         }
@@ -67,7 +68,7 @@ public sealed class SegmentView
         for (var row = 0; row < RowCount; row++)
         {
             // ulong.MaxValue marks a row never deleted, and is also the "newest data" read timestamp.
-            var deletedAt = Volatile.Read(ref deletedAtOf[row]);
+            var deletedAt = includeDeleted ? ulong.MaxValue : Volatile.Read(ref deletedAtOf[row]);
             if (timestamps[row] <= readTimestamp && timestamps[row] >= expiredBefore && (deletedAt == ulong.MaxValue || deletedAt > readTimestamp))
             {
                 visible[row] = true;
@@ -78,21 +79,22 @@ public sealed class SegmentView
     }
 
     /// <summary>Every row is visible at <paramref name="readTimestamp"/>: none deleted, none written after it, none expired.</summary>
-    private bool AllVisible(ulong readTimestamp, ulong expiredBefore) =>
-        !_hasDeletes && readTimestamp >= _state.MaxTimestamp && (expiredBefore == 0 || _state.MinTimestamp >= expiredBefore);
+    private bool AllVisible(ulong readTimestamp, ulong expiredBefore, bool includeDeleted = false) =>
+        (includeDeleted || !_hasDeletes) && readTimestamp >= _state.MaxTimestamp && (expiredBefore == 0 || _state.MinTimestamp >= expiredBefore);
 
     private bool Covers(ImmutableArray<long> partitionIds) =>
         RowCount > 0 && (partitionIds.IsDefaultOrEmpty || partitionIds.Contains(PartitionId));
 
     /// <summary>Rows passing visibility, partition, primary keys and filter: the allow-list of a search or the row set of a query.</summary>
-    private Bitset? Candidates(ulong readTimestamp, ulong expiredBefore, ImmutableArray<long> partitionIds, Column? primaryKeys, FilterExpression? filter)
+    private Bitset? Candidates(ulong readTimestamp, ulong expiredBefore, ImmutableArray<long> partitionIds, Column? primaryKeys, FilterExpression? filter,
+        bool includeDeleted = false)
     {
         if (!Covers(partitionIds))
         {
             return null;
         }
 
-        var candidates = Visible(readTimestamp, expiredBefore);
+        var candidates = Visible(readTimestamp, expiredBefore, includeDeleted);
         if (primaryKeys is not null)
         {
             candidates.And(PrimaryKeys.Membership(Rows[PrimaryKey.FieldId], primaryKeys));
@@ -473,7 +475,7 @@ public sealed class SegmentView
 
     public QueryRows Query(QueryPlan plan, FilterExpression? filter)
     {
-        var candidates = Candidates(plan.ReadTimestamp, plan.ExpiredBefore, plan.PartitionIds, plan.PrimaryKeys, filter);
+        var candidates = Candidates(plan.ReadTimestamp, plan.ExpiredBefore, plan.PartitionIds, plan.PrimaryKeys, filter, plan.IncludeDeleted);
         if (candidates is null)
         {
             return plan.CountOnly

@@ -55,6 +55,8 @@ public sealed class AdministrationRpcTests(GrpcServerFixture server) : IAsyncLif
         Assert.Equal(2 * Batches, before.Count);
         Assert.Equal(Batches * RowsPerBatch, before.Sum(s => s.NumRows));
         Assert.All(before, s => Assert.Equal(SegmentState.Flushed, s.State));
+        // As in Milvus, the statistics count the rows segments hold: deleted ones until compaction drops them.
+        Assert.Equal(Batches * RowsPerBatch, await StatisticsRowCountAsync());
 
         var compaction = await Client.ManualCompactionAsync(new ManualCompactionRequest { CollectionID = _collectionId });
         Succeeded(compaction.Status);
@@ -78,6 +80,15 @@ public sealed class AdministrationRpcTests(GrpcServerFixture server) : IAsyncLif
         var after = await PersistentSegmentsAsync();
         Assert.Equal(plans.MergeInfos.Select(m => m.Target).Order(), after.Select(s => s.SegmentID).Order());
         Assert.Equal(Batches * RowsPerBatch - deleted.Count, after.Sum(s => s.NumRows));
+        await Eventually.UntilAsync(StatisticsRowCountAsync, rows => rows == Batches * RowsPerBatch - deleted.Count,
+            "the statistics leave out the deleted rows once the compacted segments are read");
+    }
+
+    private async Task<long> StatisticsRowCountAsync()
+    {
+        var stats = await Client.GetCollectionStatisticsAsync(new GetCollectionStatisticsRequest { CollectionName = _collection });
+        Succeeded(stats.Status);
+        return long.Parse(stats.Stats.Single(s => s.Key == "row_count").Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]

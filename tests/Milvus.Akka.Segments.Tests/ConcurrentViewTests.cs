@@ -122,6 +122,25 @@ public sealed class ConcurrentViewTests
     }
 
     [Fact]
+    public void A_read_including_deleted_rows_keeps_deleted_and_replaced_rows_written_by_its_timestamp()
+    {
+        var segment = new Segment(1, 10, Schema);
+        segment.Append(Batch([1, 2, 3], [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2], [1, 2, 3]), 5);
+        segment.Delete(new ScalarColumn<long>(DataType.Int64, [1]), 6);
+        // An upsert: the old version of key 2 is deleted as its new one is written.
+        segment.Delete(new ScalarColumn<long>(DataType.Int64, [2]), 7);
+        segment.Append(Batch([2], [3, 3, 3, 3], [20]), 7);
+        segment.Append(Batch([4], [4, 4, 4, 4], [4]), 9);
+        var counted = new QueryPlan(0, null, [], [], 8, null, CountOnly: true, IncludeDeleted: true);
+
+        Assert.Equal(2, segment.View().Query(counted with { IncludeDeleted = false }, null).Count);
+        Assert.Equal(4, segment.View().Query(counted, null).Count);
+        Assert.Equal(5, segment.View().Query(counted with { ReadTimestamp = 9 }, null).Count);
+        Assert.Equal(1, segment.View().Query(counted with { ExpiredBefore = 7 }, null).Count);
+        Assert.Equal([1L, 2L, 2L, 3L], Keys(segment.View().Query(counted with { CountOnly = false, OutputFieldIds = [TagField] }, null).Pks));
+    }
+
+    [Fact]
     public void Search_hits_carry_their_output_fields_and_retrieval_by_primary_key_selects_those_keys()
     {
         var segment = new Segment(1, 10, Schema);
