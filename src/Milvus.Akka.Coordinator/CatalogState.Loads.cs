@@ -39,8 +39,8 @@ public sealed partial record CatalogState
 
         var existing = collection.IndexOnField(field.FieldId);
 
-        // As Milvus: an unnamed request names the field's existing index, so repeating it is idempotent.
-        var name = !string.IsNullOrEmpty(m.IndexName) ? m.IndexName : existing?.Name ?? $"_default_idx_{field.FieldId}";
+        // As Milvus: an unnamed request names the field's existing index, so repeating it is idempotent, or else takes the field's name.
+        var name = !string.IsNullOrEmpty(m.IndexName) ? m.IndexName : existing?.Name ?? field.Name;
         if (existing is not null)
         {
             if (existing.Name == name && existing.Params.SequenceEqual(parameters))

@@ -235,10 +235,6 @@ public static partial class SchemaValidator
                 throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"primary key field '{field.Name}' cannot be nullable");
             }
 
-            if (field.AutoId && field.DataType != DataType.Int64)
-            {
-                throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"auto_id is only supported for an Int64 primary key, field '{field.Name}' is {field.DataType}");
-            }
         }
         else if (field.AutoId)
         {

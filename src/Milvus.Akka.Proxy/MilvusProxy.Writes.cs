@@ -231,7 +231,17 @@ public sealed partial class MilvusProxy
             values[i] = first + i;
         }
 
-        return new RowBatch(batch.Columns.Add(pk.FieldId, new ScalarColumn<long>(DataType.Int64, values)));
+        return new RowBatch(batch.Columns.Add(pk.FieldId, pk.DataType == DataType.VarChar ? VarCharIds(pk, values) : new ScalarColumn<long>(DataType.Int64, values)));
+    }
+
+    /// <summary>Generated keys of a VarChar primary key: the ids in decimal, as Milvus writes them.</summary>
+    private static StringColumn VarCharIds(FieldSchema pk, long[] ids)
+    {
+        var keys = Array.ConvertAll(ids, id => id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return keys.Length > 0 && keys[^1].Length > pk.MaxLength
+            ? throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"the generated keys of auto_id field '{pk.Name}' have {keys[^1].Length} characters, more than its max_length {pk.MaxLength}")
+            : new StringColumn(keys);
     }
 
     /// <summary>A write's request id: 128 random bits, unique without coordination between proxies.</summary>

@@ -135,8 +135,8 @@ public sealed record RbacState(
             throw Invalid("root user cannot be deleted");
         }
 
-        RequireUser(c.Name);
-        return this with { Users = Users.Remove(c.Name) };
+        // As Milvus: deleting a user that does not exist succeeds, so clean-up scripts can drop users unconditionally.
+        return Users.ContainsKey(c.Name) ? this with { Users = Users.Remove(c.Name) } : this;
     }
 
     private RbacState CreateRoleWith(CreateRole c)

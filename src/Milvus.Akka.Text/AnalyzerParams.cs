@@ -44,14 +44,20 @@ public static class AnalyzerParams
                 throw AnalyzerErrors.Invalid("expected a JSON object such as {\"type\": \"standard\"} or {\"tokenizer\": \"standard\", \"filter\": [\"lowercase\"]}");
             }
 
-            var hasType = root.TryGetProperty("type", out var type);
-            var hasTokenizer = root.TryGetProperty("tokenizer", out var tokenizer);
-            if (hasType && hasTokenizer)
+            // As Milvus: a "type" names a built-in analyzer whatever else is set; without one, a "tokenizer" a custom one.
+            if (root.TryGetProperty("type", out var type))
             {
-                throw AnalyzerErrors.Invalid("give either a built-in analyzer \"type\" or a custom \"tokenizer\", not both");
+                return BuiltIn(type, root, json);
             }
 
-            return hasTokenizer ? Custom(tokenizer, root, json) : BuiltIn(hasType ? type : default, root, json);
+            if (root.TryGetProperty("tokenizer", out var tokenizer))
+            {
+                return Custom(tokenizer, root, json);
+            }
+
+            return root.EnumerateObject().All(p => p.Name == "stop_words")
+                ? BuiltIn(default, root, json)
+                : throw AnalyzerErrors.Invalid("give a built-in analyzer \"type\" or a custom \"tokenizer\"");
         }
     }
 
@@ -75,14 +81,8 @@ public static class AnalyzerParams
             "english" => [LowercaseFilter.Instance, EnglishStemmer.Instance, new StopFilter(StopWords.Expand(["_english_"]))],
             _ => throw AnalyzerErrors.NotSupported($"analyzer type '{name}'"),
         };
-        foreach (var property in root.EnumerateObject())
-        {
-            if (property.Name is not ("type" or "stop_words"))
-            {
-                throw AnalyzerErrors.Invalid($"the {name} analyzer takes \"stop_words\" only, not \"{property.Name}\"");
-            }
-        }
-
+        // As Milvus builds a built-in analyzer: from its type and stop_words alone; other keys (a filter list or a
+        // tokenizer beside the type) are kept with the field and not applied.
         if (root.TryGetProperty("stop_words", out var stopWords))
         {
             filters.Add(new StopFilter(StopWords.Expand(Strings(stopWords, "stop_words"))));

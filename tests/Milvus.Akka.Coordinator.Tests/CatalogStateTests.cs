@@ -274,6 +274,19 @@ public sealed class CatalogStateTests
     }
 
     [Fact]
+    public void An_unnamed_index_takes_its_fields_name_and_repeating_it_changes_nothing()
+    {
+        var catalog = new Catalog();
+        catalog.Run(Create("c"));
+
+        catalog.Run(VectorIndex("c"));
+        var again = catalog.Run(VectorIndex("c"));
+
+        Assert.Equal("v", Assert.Single(Named(catalog.State, "c").Indexes).Name);
+        Assert.Empty(again.Effects.OfType<PutMeta>());
+    }
+
+    [Fact]
     public void A_load_needs_a_vector_index_takes_one_id_per_replica_and_a_release_tells_every_shard()
     {
         var catalog = new Catalog { QueryNodes = 2 };

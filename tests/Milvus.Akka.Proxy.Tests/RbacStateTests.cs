@@ -106,6 +106,7 @@ public sealed class RbacStateTests
         Assert.Throws<MilvusException>(() => Start.Apply(new CreateUser("alice", "x")));
         Assert.Throws<MilvusException>(() => Start.Apply(new CreateUser("1bad", "x")));
         Assert.Throws<MilvusException>(() => Start.Apply(new DeleteUser(RbacState.Root)));
+        Assert.Same(Start, Start.Apply(new DeleteUser("nobody")));
         Assert.Throws<MilvusException>(() => Start.Apply(new DropRole(RbacState.AdminRole, Force: true)));
         Assert.Throws<MilvusException>(() => Grant(Start, RbacObjectType.Collection, "books", "default", "NoSuchPrivilege"));
         Assert.Throws<MilvusException>(() => Grant(Start, RbacObjectType.Global, "*", "default", "Search"));

@@ -214,8 +214,12 @@ internal static class SmallCollections
         ["vec"] = new VectorColumn<float>(DataType.FloatVector, dim, [.. Enumerable.Range(0, count * dim).Select(i => (float)Math.Sin(firstId + i))]),
     };
 
-    public static Task<long> CountAsync(MilvusProxy proxy, string collection, string? partition = null) =>
-        proxy.CountRowsAsync(null, collection, partition);
+    /// <summary>count(*) at Strong: the live rows (the row statistics also count deleted rows until compaction).</summary>
+    public static async Task<long> CountAsync(MilvusProxy proxy, string collection, string? partition = null) =>
+        (await proxy.QueryAsync(new QueryRequest
+        {
+            Collection = collection, OutputFields = [MilvusProxy.CountStar], Partitions = partition is null ? [] : [partition], Consistency = ConsistencyLevel.Strong,
+        })).Count;
 
     public static Task<SearchResult> SearchAsync(MilvusProxy proxy, string collection, int dim) =>
         proxy.SearchAsync(new SearchRequest { Collection = collection, Vectors = new float[dim], Limit = 3, Consistency = ConsistencyLevel.Strong });

@@ -226,7 +226,9 @@ public sealed partial class MilvusGrpcService
         Consistency(request.ConsistencyLevel);
         var result = await proxy.DeleteAsync(Database(request.DbName, context), request.CollectionName, request.Expr,
             NullIfEmpty(request.PartitionName), context.CancellationToken, filterValues: FilterValues(request.ExprTemplateValues));
-        return Mutation(result, result.DeleteCount);
+        // As Milvus since 2.3.2, a delete answers its count without its keys: pymilvus returns the keys, when there
+        // are any, in place of {"delete_count": n}.
+        return new ProtoMutationResult { Status = MilvusStatuses.Success, IDs = new(), DeleteCnt = result.DeleteCount, Timestamp = result.Timestamp };
     }
 
     private static ProtoMutationResult Mutation(MutationResult result, long rows)

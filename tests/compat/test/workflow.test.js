@@ -83,7 +83,7 @@ test('collection workflow', async (t) => {
   const index = await client.createIndex({ collection_name: COLLECTION, field_name: 'vec', index_type: 'HNSW', metric_type: 'L2', params: { M: 8, efConstruction: 64 } });
   assert.equal(index.error_code, 'Success', index.reason);
   const indexes = await client.describeIndex({ collection_name: COLLECTION, field_name: 'vec' });
-  assert.equal(indexes.index_descriptions[0].index_name, '_default_idx_101');
+  assert.equal(indexes.index_descriptions[0].index_name, 'vec');
 
   const inserted = await client.insert({ collection_name: COLLECTION, data: Array.from({ length: ROWS }, (_, i) => row(i)) });
   assert.equal(inserted.status.error_code, 'Success', inserted.status.reason);
@@ -250,7 +250,7 @@ test('collection workflow', async (t) => {
     assert.equal(persisted.infos.reduce((sum, s) => sum + Number(s.num_rows), 0), ROWS + 20 + 1, 'every insert and the upsert, deletes included');
     const served = await client.getQuerySegmentInfo({ collectionName: COLLECTION });
     assert.equal(served.status.error_code, 'Success', served.status.reason);
-    for (const segment of served.infos) assert.ok(Number(segment.nodeID) !== 0 && segment.index_name === '_default_idx_101');
+    for (const segment of served.infos) assert.ok(Number(segment.nodeID) !== 0 && segment.index_name === 'vec');
 
     const described = await client.describeCollection({ collection_name: COLLECTION });
     const replicas = await client.getReplicas({ collectionID: described.collectionID });
@@ -283,7 +283,7 @@ test('collection workflow', async (t) => {
   });
 
   await t.test('index properties cannot change while the collection is loaded', async () => {
-    const refused = await client.alterIndexProperties({ collection_name: COLLECTION, index_name: '_default_idx_101', params: { 'mmap.enabled': true } });
+    const refused = await client.alterIndexProperties({ collection_name: COLLECTION, index_name: 'vec', params: { 'mmap.enabled': true } });
     assertError(refused, 'UnexpectedError', 104);
     assert.match(refused.reason, /please release the collection first/);
   });
@@ -307,8 +307,8 @@ test('collection workflow', async (t) => {
   await t.test('index, collection and field properties are kept and echoed', async () => {
     const pairs = list => Object.fromEntries(list.map(p => [p.key, p.value]));
     const indexParams = async () =>
-      pairs((await client.describeIndex({ collection_name: COLLECTION, index_name: '_default_idx_101' })).index_descriptions[0].params);
-    const index = { collection_name: COLLECTION, index_name: '_default_idx_101' };
+      pairs((await client.describeIndex({ collection_name: COLLECTION, index_name: 'vec' })).index_descriptions[0].params);
+    const index = { collection_name: COLLECTION, index_name: 'vec' };
 
     assert.equal((await client.alterIndexProperties({ ...index, params: { 'mmap.enabled': true } })).error_code, 'Success');
     const altered = await indexParams();
