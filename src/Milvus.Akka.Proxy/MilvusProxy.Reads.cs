@@ -140,15 +140,23 @@ public sealed partial class MilvusProxy
             RequireLoaded(info);
         }
 
-        var countOnly = request.OutputFields.Any(f => string.Equals(f.Trim(), CountStar, StringComparison.OrdinalIgnoreCase));
+        var aggregation = QueryAggregation.Of(info.Schema, request.OutputFields, request.GroupBy);
+        var countOnly = aggregation is null && request.OutputFields.Any(f => string.Equals(f.Trim(), CountStar, StringComparison.OrdinalIgnoreCase));
         if (countOnly && request.OutputFields.Length > 1)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, "count(*) cannot be combined with other output fields");
         }
 
-        if (string.IsNullOrWhiteSpace(request.Filter) && request.Limit is null && !countOnly)
+        // An aggregation answers one row per group whatever the filter: it needs no limit.
+        if (string.IsNullOrWhiteSpace(request.Filter) && request.Limit is null && !countOnly && aggregation is null)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, "empty expression should be used with limit");
+        }
+
+        if (aggregation is not null && (request.Iterator || !string.IsNullOrEmpty(request.OrderBy)))
+        {
+            throw new MilvusException(ErrorCode.OperationNotSupported,
+                "an aggregating query (group_by_fields or aggregates) with a query iterator or order_by_fields is not supported by Milvus.Akka");
         }
 
         if (request.Limit is { } limit)
@@ -157,7 +165,7 @@ public sealed partial class MilvusProxy
         }
 
         var filter = bound ?? ParseFilter(info, request.Filter, request.FilterValues);
-        var outputs = countOnly ? [] : ResolveOutputFields(info, request.OutputFields);
+        var outputs = countOnly ? [] : aggregation?.InputFieldIds ?? ResolveOutputFields(info, request.OutputFields);
         // A count has no rows to order: its keys are checked, not applied.
         var orderBy = OrderOf(info, request.OrderBy, request.Iterator, search: false);
         orderBy = countOnly ? [] : orderBy;
@@ -168,10 +176,20 @@ public sealed partial class MilvusProxy
         var planOutputs = WithFields(outputs, elementLevel ? orderBy.Select(k => k.FieldId).Append(SearchPlan.ElementOffsetsFieldId) : orderBy.Select(k => k.FieldId));
         var plan = new QueryPlan(info.Id, FilterPlan.Of(filter), planOutputs,
             ReadPartitions(info, request.Partitions, filter, ErrorCode.ParameterInvalid, requireLoaded), readTimestamp,
-            request.Limit is null ? null : request.Offset + request.Limit, countOnly,
+            request.Limit is null || aggregation is not null ? null : request.Offset + request.Limit, countOnly,
             ExpiredBefore: request.IncludeDeleted ? info.VisibleFrom(readTimestamp, ttlBound: 0) : ExpiredBefore(info, readTimestamp), OrderBy: orderBy,
-            IgnoreGrowing: request.IgnoreGrowing, IncludeDeleted: request.IncludeDeleted);
+            IgnoreGrowing: request.IgnoreGrowing, IncludeDeleted: request.IncludeDeleted, EveryRow: aggregation is not null);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
+        if (aggregation is not null)
+        {
+            var all = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, planOutputs, false, 0, null, orderBy, everyRow: true);
+            return new QueryResult(all.Pks, NoFields, 0, false)
+            {
+                SessionTimestamp = SessionTimestamp(read),
+                Aggregated = aggregation.Apply(all.Fields, all.Pks.Count, request.Offset, request.Limit),
+            };
+        }
+
         var rows = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, planOutputs, countOnly, request.Offset, request.Limit, orderBy);
         return new QueryResult(rows.Pks, rows.Fields.Select(outputs), rows.Count, countOnly)
         {

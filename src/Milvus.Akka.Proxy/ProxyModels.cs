@@ -129,6 +129,9 @@ public sealed record QueryRequest
     /// <summary>Milvus's ignore_growing: rows not yet flushed are left out.</summary>
     public bool IgnoreGrowing { get; init; }
 
+    /// <summary>Milvus's group_by_fields: the rows are aggregated per distinct value of these fields (see <see cref="QueryAggregation"/>).</summary>
+    public ImmutableArray<string> GroupBy { get; init; } = [];
+
     /// <summary>
     /// Rows deleted, replaced by an upsert or past the TTL are read too while a segment still holds them (until compaction):
     /// what Milvus's collection and partition statistics count.
@@ -144,6 +147,9 @@ public sealed record QueryResult(Column Ids, RowBatch Fields, long Count, bool I
 
     /// <summary>An element-level query (an <c>element_filter</c>): each row's matching struct elements (int[] per row).</summary>
     public ArrayColumn? ElementOffsets { get; init; }
+
+    /// <summary>An aggregating query's answer: one column per output, named as requested, in the request's order.</summary>
+    public IReadOnlyList<(FieldSchema Field, Column Column)>? Aggregated { get; init; }
 }
 
 /// <summary>One collection of a flush-all: the segments it sealed and the flush timestamp.</summary>

@@ -196,12 +196,13 @@ public static class SearchReducer
 /// <summary>
 /// Merges retrieval results from several segments or shards: ordered by primary key, one row per key (the newest
 /// version wins), then <c>offset</c> and <c>limit</c>; with ORDER BY keys the unique rows are ordered by them (ties by
-/// primary key) before the page is cut. count(*) results are summed.
+/// primary key) before the page is cut. count(*) results are summed. With <paramref name="everyRow"/> the parts' rows are
+/// kept as they are, in part order (an aggregation's input: it counts every stored version, as count(*) does).
 /// </summary>
 public static class QueryReducer
 {
     public static QueryRows Reduce(IReadOnlyList<QueryRows> parts, DataType pkType, ImmutableArray<long> outputFieldIds,
-        bool countOnly, int offset, int? limit, ImmutableArray<OrderKey> orderBy = default)
+        bool countOnly, int offset, int? limit, ImmutableArray<OrderKey> orderBy = default, bool everyRow = false)
     {
         if (countOnly)
         {
@@ -216,6 +217,14 @@ public static class QueryReducer
                 order.Add((p, r));
             }
         }
+
+        return Picked(parts, pkType, outputFieldIds, everyRow ? order : Unique(parts, order, offset, limit, orderBy));
+    }
+
+    /// <summary>One row per primary key (the newest version), ordered, then the page.</summary>
+    private static List<(int Source, int Row)> Unique(IReadOnlyList<QueryRows> parts, List<(int Source, int Row)> order, int offset, int? limit,
+        ImmutableArray<OrderKey> orderBy)
+    {
 
         // Newest version first within equal keys, so the first of each run is the one to keep.
         order.Sort((a, b) =>
@@ -255,6 +264,11 @@ public static class QueryReducer
             kept = [.. first.Skip(offset).Select(position => unique[position])];
         }
 
+        return kept;
+    }
+
+    private static QueryRows Picked(IReadOnlyList<QueryRows> parts, DataType pkType, ImmutableArray<long> outputFieldIds, List<(int Source, int Row)> kept)
+    {
         var picks = CollectionsMarshal.AsSpan(kept);
         var pks = PrimaryKeys.Pick(pkType, parts.Select(p => p.Pks).ToList(), picks);
         var timestamps = new ulong[picks.Length];

@@ -396,8 +396,6 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
         var multiGrouped = plain.Clone();
         multiGrouped.SearchParams.Add(Pair("group_by_fields", "score,tag"));
         Failed((await Client.SearchAsync(multiGrouped)).Status, 2400, "group_by_fields");
-        var aggregatedQuery = new ProtoQueryRequest { CollectionName = _collection, OutputFields = { "count(*)" }, QueryParams = { Pair("group_by_fields", "score") } };
-        Failed((await Client.QueryAsync(aggregatedQuery)).Status, 2400, "group_by_fields");
 
         var scopedDelete = await Client.DeleteAsync(new DeleteRequest { CollectionName = _collection, Expr = "id >= 0", Namespace = "tenant_a" });
         Failed(scopedDelete.Status, 2400, "namespace");

@@ -464,6 +464,7 @@ public static class Samples
         })),
         new("QueryShard/ignore-growing", new QueryShard("42_0", QueryPlan() with { IgnoreGrowing = true })),
         new("QueryShard/include-deleted", new QueryShard("42_0", QueryPlan(filter: null, limit: null, countOnly: true) with { IncludeDeleted = true })),
+        new("QueryShard/every-row", new QueryShard("42_0", QueryPlan(limit: null) with { EveryRow = true })),
         new("Bm25StatsShard", new Bm25StatsShard("42_0", new Bm25StatsPlan(42, 105, [3_000_000_001, 17], 461_000_000_000_000_000, ExpiredBefore: 7))),
         new("QueryShard", new QueryShard("42_0", QueryPlan())),
         new("FlushShard", new FlushShard("42_0")),

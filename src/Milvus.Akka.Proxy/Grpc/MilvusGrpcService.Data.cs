@@ -125,14 +125,17 @@ public sealed partial class MilvusGrpcService
         RefuseFunctionChains(request.FunctionChains);
     }
 
-    /// <summary>Milvus 3.0's group_by_fields would regroup the answer: refused, never ignored.</summary>
+    /// <summary>A search's group_by_fields (grouping by several fields) would regroup the answer: refused, never ignored.</summary>
     private static void RefuseGroupByFields(Dictionary<string, string> parameters, string refusal)
     {
-        if (parameters.TryGetValue("group_by_fields", out var fields) && fields.Length > 0)
+        if (parameters.TryGetValue(GroupByFieldsKey, out var fields) && fields.Length > 0)
         {
             throw new MilvusException(ErrorCode.OperationNotSupported, refusal);
         }
     }
+
+    /// <summary>Milvus's group_by_fields: a query's aggregation groups, comma-separated.</summary>
+    private const string GroupByFieldsKey = "group_by_fields";
 
     private static void RefuseFunctionChains(RepeatedField<FunctionChain> chains)
     {
@@ -567,9 +570,10 @@ public sealed partial class MilvusGrpcService
         var database = Database(request.DbName, context);
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var parameters = request.QueryParams.ToDictionary(p => p.Key, p => p.Value);
-        RefuseGroupByFields(parameters, "aggregating a query by groups (group_by_fields) is not supported by Milvus.Akka");
         int? limit = parameters.ContainsKey("limit") ? IntParam(parameters, "limit", 0) : null;
-        var outputs = request.OutputFields.Count == 0 ? ImmutableArray.Create("*") : [.. request.OutputFields];
+        ImmutableArray<string> groupBy = [.. parameters.GetValueOrDefault(GroupByFieldsKey, "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
+        // Without output fields a query answers every field, an aggregating one its groups.
+        var outputs = request.OutputFields.Count > 0 ? [.. request.OutputFields] : groupBy.IsEmpty ? ImmutableArray.Create("*") : groupBy;
         var result = await proxy.QueryAsync(new QueryRequest
         {
             Database = database,
@@ -585,6 +589,7 @@ public sealed partial class MilvusGrpcService
             Iterator = IsTrue(parameters.GetValueOrDefault(IteratorKey)),
             OrderBy = NullIfEmpty(parameters.GetValueOrDefault(OrderByFields.Key)),
             IgnoreGrowing = IsTrue(parameters.GetValueOrDefault(IgnoreGrowingKey)),
+            GroupBy = groupBy,
         }, context.CancellationToken);
 
         var response = new QueryResults
@@ -594,6 +599,14 @@ public sealed partial class MilvusGrpcService
             PrimaryFieldName = info.Schema.PrimaryKey.Name,
             SessionTs = result.SessionTimestamp,
         };
+        if (result.Aggregated is { } aggregated)
+        {
+            var zone = OutputZone(parameters, info);
+            response.FieldsData.Add(aggregated.Select(output => FieldDataConverter.ToFieldData(output.Field, output.Column, zone)));
+            response.OutputFields.Add(aggregated.Select(output => output.Field.Name));
+            return response;
+        }
+
         if (result.IsCount)
         {
             response.FieldsData.Add(new FieldData

@@ -174,6 +174,7 @@ public static class SegmentsCodec
         WriteUInt64(o, 9, plan.ExpiredBefore);
         WriteBool(o, 13, plan.IgnoreGrowing);
         WriteBool(o, 14, plan.IncludeDeleted);
+        WriteBool(o, 15, plan.EveryRow);
         foreach (var key in plan.OrderBy)
         {
             WriteMessage(o, 12, k =>
@@ -206,7 +207,7 @@ public static class SegmentsCodec
         return new QueryPlan(f.Int64(1), ReadFilter(f, 11, textField: 2), f.RawImmutableArray<long>(3), f.RawImmutableArray<long>(4), f.UInt64(5),
             f.NullableInt64(6) is { } limit ? checked((int)limit) : null, f.Bool(7), f.Has(8) ? DecodeColumn(f.Bytes(8)) : null,
             ExpiredBefore: f.UInt64(9), OrderBy: [.. f.RepeatedBytes(12).Select(k => DecodeOrderKey(WireFields.Parse(k)))], IgnoreGrowing: f.Bool(13),
-            IncludeDeleted: f.Bool(14));
+            IncludeDeleted: f.Bool(14), EveryRow: f.Bool(15));
     }
 
     private static OrderKey DecodeOrderKey(WireFields k) => new(k.Int64(1), k.Bool(2), k.Bool(3))

@@ -1,0 +1,305 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using Milvus.Akka.Common;
+
+namespace Milvus.Akka.Segments;
+
+public enum AggregateOp
+{
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+/// <summary>One aggregate output, named as the request wrote it (<c>count(*)</c>, <c>avg(price)</c>); <see cref="Field"/> is null for count(*).</summary>
+public sealed record AggregateColumn(string Name, AggregateOp Op, FieldSchema? Field);
+
+/// <summary>
+/// Milvus 3.0's query aggregation: rows grouped by the values of <see cref="GroupBy"/> (none: one group of every row),
+/// with count, sum, avg, min and max per group. Nulls are skipped by the aggregates (count(field) counts values,
+/// count(*) rows) and form a group of their own as a key; an aggregate with no value in its group is null.
+/// Groups come in the order their first row comes in.
+/// </summary>
+public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupBy, ImmutableArray<AggregateColumn> Aggregates, ImmutableArray<string> Outputs)
+{
+    [GeneratedRegex(@"^\s*(sum|count|avg|min|max)\s*\(\s*([\w\*]*)\s*\)\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex AggregatePattern();
+
+    private static bool IsCountStar(string output) => AggregatePattern().Match(output) is { Success: true } m
+        && m.Groups[1].Value.Equals("count", StringComparison.OrdinalIgnoreCase) && m.Groups[2].Value == "*";
+
+    /// <summary>
+    /// The aggregation a query's outputs and group_by_fields ask for, or null for a plain query (a lone count(*) without
+    /// groups is the plain count).
+    /// </summary>
+    public static QueryAggregation? Of(CollectionSchema schema, IReadOnlyList<string> outputs, IReadOnlyList<string> groupBy)
+    {
+        var aggregating = groupBy.Count > 0 || outputs.Any(o => AggregatePattern().IsMatch(o));
+        if (!aggregating || (groupBy.Count == 0 && outputs.Count == 1 && IsCountStar(outputs[0])))
+        {
+            return null;
+        }
+
+        var keys = groupBy.Select(name => GroupKey(schema, name)).ToImmutableArray();
+        if (keys.Select(k => k.FieldId).Distinct().Count() != keys.Length)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "group_by_fields names a field twice");
+        }
+
+        var names = outputs.Count > 0 ? outputs.Select(o => o.Trim()).ToImmutableArray() : [.. groupBy];
+        var aggregates = ImmutableArray.CreateBuilder<AggregateColumn>();
+        foreach (var name in names)
+        {
+            if (AggregatePattern().Match(name) is { Success: true } match)
+            {
+                aggregates.Add(Aggregate(schema, name, match.Groups[1].Value.ToLowerInvariant(), match.Groups[2].Value));
+            }
+            else if (!groupBy.Contains(name))
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"output field '{name}' of an aggregating query must be one of its group_by_fields or an aggregate such as count(*), sum({name})");
+            }
+        }
+
+        return new QueryAggregation(keys, aggregates.ToImmutable(), names);
+    }
+
+    private static readonly ImmutableHashSet<DataType> GroupKeyTypes =
+    [
+        DataType.Bool, DataType.Int8, DataType.Int16, DataType.Int32, DataType.Int64, DataType.Float, DataType.Double, DataType.VarChar,
+        DataType.Timestamptz,
+    ];
+
+    private static FieldSchema GroupKey(CollectionSchema schema, string name)
+    {
+        var field = schema.FindField(name) ?? throw new MilvusException(ErrorCode.FieldNotFound, $"group by field '{name}' not found in the schema");
+        return GroupKeyTypes.Contains(field.DataType)
+            ? field
+            : throw new MilvusException(ErrorCode.ParameterInvalid, $"cannot group by field '{name}' of type {field.DataType}");
+    }
+
+    private static AggregateColumn Aggregate(CollectionSchema schema, string name, string op, string argument)
+    {
+        var kind = op switch
+        {
+            "count" => AggregateOp.Count,
+            "sum" => AggregateOp.Sum,
+            "avg" => AggregateOp.Avg,
+            "min" => AggregateOp.Min,
+            _ => AggregateOp.Max,
+        };
+        if (argument == "*")
+        {
+            return kind == AggregateOp.Count
+                ? new AggregateColumn(name, kind, null)
+                : throw new MilvusException(ErrorCode.ParameterInvalid, $"{op}(*) is not an aggregate: only count takes *");
+        }
+
+        var field = schema.FindField(argument) ?? throw new MilvusException(ErrorCode.FieldNotFound, $"field '{argument}' of {name} not found in the schema");
+        var supported = kind switch
+        {
+            AggregateOp.Count => true,
+            AggregateOp.Sum or AggregateOp.Avg => field.DataType is DataType.Int8 or DataType.Int16 or DataType.Int32 or DataType.Int64 or DataType.Float or DataType.Double,
+            _ => field.DataType is DataType.Int8 or DataType.Int16 or DataType.Int32 or DataType.Int64 or DataType.Float or DataType.Double
+                or DataType.VarChar or DataType.Timestamptz,
+        };
+        return supported
+            ? new AggregateColumn(name, kind, field)
+            : throw new MilvusException(ErrorCode.ParameterInvalid, $"aggregation operator {op} does not support data type {field.DataType}");
+    }
+
+    /// <summary>The fields whose values the aggregation reads.</summary>
+    public ImmutableArray<long> InputFieldIds =>
+        [.. GroupBy.Select(f => f.FieldId).Concat(Aggregates.Where(a => a.Field is not null).Select(a => a.Field!.FieldId)).Distinct()];
+
+    /// <summary>
+    /// The answer, one column per output in order: a group key keeps its field's type; count is Int64; sum Int64 (of
+    /// integers) or Double; avg Double; min and max their field's type. <paramref name="limit"/> and <paramref name="offset"/>
+    /// count groups.
+    /// </summary>
+    public IReadOnlyList<(FieldSchema Field, Column Column)> Apply(RowBatch rows, int rowCount, int offset = 0, int? limit = null)
+    {
+        var keys = GroupBy.Select(f => rows[f.FieldId]).ToArray();
+        var groupOfRow = new int[rowCount];
+        var firstRows = new List<int>();
+        if (keys.Length == 0)
+        {
+            firstRows.Add(0);
+        }
+        else
+        {
+            var groups = new Dictionary<int, int>(new RowKeyComparer(keys));
+            for (var row = 0; row < rowCount; row++)
+            {
+                if (!groups.TryGetValue(row, out var group))
+                {
+                    group = firstRows.Count;
+                    groups.Add(row, group);
+                    firstRows.Add(row);
+                }
+
+                groupOfRow[row] = group;
+            }
+        }
+
+        var first = Math.Min(offset, firstRows.Count);
+        var kept = Math.Min(firstRows.Count - first, limit ?? int.MaxValue);
+        var answer = new List<(FieldSchema, Column)>(Outputs.Length);
+        foreach (var name in Outputs)
+        {
+            if (GroupBy.FirstOrDefault(f => f.Name == name) is { } key)
+            {
+                answer.Add((key, rows[key.FieldId].Gather(firstRows.GetRange(first, kept).ToArray())));
+                continue;
+            }
+
+            var aggregate = Aggregates.First(a => a.Name == name);
+            var column = Compute(aggregate, aggregate.Field is null ? null : rows[aggregate.Field.FieldId], groupOfRow, rowCount, firstRows.Count);
+            answer.Add((ResultField(aggregate), column.Gather(Enumerable.Range(first, kept).ToArray())));
+        }
+
+        return answer;
+    }
+
+    private static FieldSchema ResultField(AggregateColumn aggregate) => aggregate switch
+    {
+        { Op: AggregateOp.Count } => new FieldSchema { FieldId = 0, Name = aggregate.Name, DataType = DataType.Int64 },
+        { Op: AggregateOp.Avg } => new FieldSchema { FieldId = 0, Name = aggregate.Name, DataType = DataType.Double, Nullable = true },
+        { Op: AggregateOp.Sum, Field.DataType: DataType.Float or DataType.Double } =>
+            new FieldSchema { FieldId = 0, Name = aggregate.Name, DataType = DataType.Double, Nullable = true },
+        { Op: AggregateOp.Sum } => new FieldSchema { FieldId = 0, Name = aggregate.Name, DataType = DataType.Int64, Nullable = true },
+        _ => aggregate.Field! with { FieldId = 0, Name = aggregate.Name, Nullable = true, IsPrimaryKey = false, AutoId = false },
+    };
+
+    private static Column Compute(AggregateColumn aggregate, Column? values, int[] groupOfRow, int rowCount, int groupCount)
+    {
+        var counts = new long[groupCount];
+        if (values is null)
+        {
+            for (var row = 0; row < rowCount; row++)
+            {
+                counts[groupOfRow[row]]++;
+            }
+
+            return new ScalarColumn<long>(DataType.Int64, counts);
+        }
+
+        var integral = values is ScalarColumn<int> or ScalarColumn<long>;
+        var longSums = new long[groupCount];
+        var doubleSums = new double[groupCount];
+        var best = new int[groupCount];
+        var compare = aggregate.Op is AggregateOp.Min or AggregateOp.Max ? RowComparison(values) : null;
+        for (var row = 0; row < rowCount; row++)
+        {
+            if (values.IsNull(row))
+            {
+                continue;
+            }
+
+            var group = groupOfRow[row];
+            switch (aggregate.Op)
+            {
+                case AggregateOp.Sum or AggregateOp.Avg when integral:
+                    longSums[group] = unchecked(longSums[group] + (values is ScalarColumn<int> ints ? ints.Values[row] : ((ScalarColumn<long>)values).Values[row]));
+                    break;
+                case AggregateOp.Sum or AggregateOp.Avg:
+                    doubleSums[group] += values is ScalarColumn<float> floats ? floats.Values[row] : ((ScalarColumn<double>)values).Values[row];
+                    break;
+                case AggregateOp.Min or AggregateOp.Max:
+                    var order = counts[group] == 0 ? 0 : compare!(row, best[group]);
+                    if (counts[group] == 0 || (aggregate.Op == AggregateOp.Min ? order < 0 : order > 0))
+                    {
+                        best[group] = row;
+                    }
+
+                    break;
+            }
+
+            counts[group]++;
+        }
+
+        var valid = Array.ConvertAll(counts, c => c > 0);
+        return aggregate.Op switch
+        {
+            AggregateOp.Count => new ScalarColumn<long>(DataType.Int64, counts),
+            AggregateOp.Avg => new ScalarColumn<double>(DataType.Double,
+                [.. Enumerable.Range(0, groupCount).Select(g => counts[g] == 0 ? 0 : (integral ? longSums[g] : doubleSums[g]) / counts[g])], valid),
+            AggregateOp.Sum when integral => new ScalarColumn<long>(DataType.Int64, longSums, valid),
+            AggregateOp.Sum => new ScalarColumn<double>(DataType.Double, doubleSums, valid),
+            _ when !valid.Contains(false) => values.Gather(best),
+            // A group without a value has no min or max.
+            _ => Column.Concat([.. Enumerable.Range(0, groupCount).Select(g => valid[g] ? values.Gather([best[g]]) : NullOf(values))]),
+        };
+    }
+
+    private static Column NullOf(Column column) => column switch
+    {
+        ScalarColumn<int> c => new ScalarColumn<int>(c.Type, [0], [false]),
+        ScalarColumn<long> c => new ScalarColumn<long>(c.Type, [0], [false]),
+        ScalarColumn<float> c => new ScalarColumn<float>(c.Type, [0], [false]),
+        ScalarColumn<double> c => new ScalarColumn<double>(c.Type, [0], [false]),
+        _ => new StringColumn([""], [false]),
+    };
+
+    private static Comparison<int> RowComparison(Column values) => values switch
+    {
+        ScalarColumn<int> c => (a, b) => c.Values[a].CompareTo(c.Values[b]),
+        ScalarColumn<long> c => (a, b) => c.Values[a].CompareTo(c.Values[b]),
+        ScalarColumn<float> c => (a, b) => c.Values[a].CompareTo(c.Values[b]),
+        ScalarColumn<double> c => (a, b) => c.Values[a].CompareTo(c.Values[b]),
+        StringColumn c => (a, b) => string.CompareOrdinal(c.Values[a], c.Values[b]),
+        _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"cannot order values of type {values.Type}"),
+    };
+
+    /// <summary>Rows as dictionary keys by their group-by values, without a key object per row.</summary>
+    private sealed class RowKeyComparer(Column[] keys) : IEqualityComparer<int>
+    {
+        public bool Equals(int a, int b)
+        {
+            foreach (var key in keys)
+            {
+                if (key.IsNull(a) != key.IsNull(b) || (!key.IsNull(a) && !SameValue(key, a, b)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public int GetHashCode(int row)
+        {
+            var hash = new HashCode();
+            foreach (var key in keys)
+            {
+                hash.Add(key.IsNull(row) ? 0x5bd1e995 : ValueHash(key, row));
+            }
+
+            return hash.ToHashCode();
+        }
+
+        private static bool SameValue(Column key, int a, int b) => key switch
+        {
+            ScalarColumn<bool> c => c.Values[a] == c.Values[b],
+            ScalarColumn<int> c => c.Values[a] == c.Values[b],
+            ScalarColumn<long> c => c.Values[a] == c.Values[b],
+            ScalarColumn<float> c => c.Values[a].Equals(c.Values[b]),
+            ScalarColumn<double> c => c.Values[a].Equals(c.Values[b]),
+            StringColumn c => string.Equals(c.Values[a], c.Values[b], StringComparison.Ordinal),
+            _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"cannot group by values of type {key.Type}"),
+        };
+
+        private static int ValueHash(Column key, int row) => key switch
+        {
+            ScalarColumn<bool> c => c.Values[row].GetHashCode(),
+            ScalarColumn<int> c => c.Values[row].GetHashCode(),
+            ScalarColumn<long> c => c.Values[row].GetHashCode(),
+            ScalarColumn<float> c => c.Values[row].GetHashCode(),
+            ScalarColumn<double> c => c.Values[row].GetHashCode(),
+            StringColumn c => string.GetHashCode(c.Values[row], StringComparison.Ordinal),
+            _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"cannot group by values of type {key.Type}"),
+        };
+    }
+}
