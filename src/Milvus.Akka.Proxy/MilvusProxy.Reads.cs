@@ -165,7 +165,7 @@ public sealed partial class MilvusProxy
         }
 
         var filter = bound ?? ParseFilter(info, request.Filter, request.FilterValues);
-        var outputs = countOnly ? [] : aggregation?.InputFieldIds ?? ResolveOutputFields(info, request.OutputFields);
+        var outputs = countOnly || aggregation is not null ? [] : ResolveOutputFields(info, request.OutputFields);
         // A count has no rows to order: its keys are checked, not applied.
         var orderBy = OrderOf(info, request.OrderBy, request.Iterator, search: false);
         orderBy = countOnly ? [] : orderBy;
@@ -178,15 +178,17 @@ public sealed partial class MilvusProxy
             ReadPartitions(info, request.Partitions, filter, ErrorCode.ParameterInvalid, requireLoaded), readTimestamp,
             request.Limit is null || aggregation is not null ? null : request.Offset + request.Limit, countOnly,
             ExpiredBefore: request.IncludeDeleted ? info.VisibleFrom(readTimestamp, ttlBound: 0) : ExpiredBefore(info, readTimestamp), OrderBy: orderBy,
-            IgnoreGrowing: request.IgnoreGrowing, IncludeDeleted: request.IncludeDeleted, EveryRow: aggregation is not null);
+            IgnoreGrowing: request.IgnoreGrowing, IncludeDeleted: request.IncludeDeleted, Aggregation: aggregation?.Plan);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
-        if (aggregation is not null)
+        if (plan.Aggregation is { } pushed)
         {
-            var all = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, planOutputs, false, 0, null, orderBy, everyRow: true);
-            return new QueryResult(all.Pks, NoFields, 0, false)
+            // Shards without segments answer no states; with none at all, the states of no rows (a global count of 0).
+            var states = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, [], false, 0, null, aggregation: pushed).Fields;
+            return new QueryResult(PrimaryKeys.EmptyColumn(info.Schema.PrimaryKey.DataType), NoFields, 0, false)
             {
                 SessionTimestamp = SessionTimestamp(read),
-                Aggregated = aggregation.Apply(all.Fields, all.Pks.Count, request.Offset, request.Limit),
+                Aggregated = aggregation!.Finish(states.Columns.IsEmpty ? AggregationStates.Partial(pushed, Segment.EmptyRows(info.Schema, pushed.InputFieldIds)) : states,
+                    request.Offset, request.Limit),
             };
         }
 

@@ -187,7 +187,7 @@ public sealed class QueryNodeActor : ReceiveActor, IWithTimers
 
     private void Retrieve(QuerySegments m) => OverSegments(m.SegmentIds, schema => m.Plan.FilterFor(schema),
         (view, filter) => view.Query(m.Plan, filter),
-        (parts, pkType) => QueryReducer.Reduce(parts, pkType, m.Plan.OutputFieldIds, m.Plan.CountOnly, 0, m.Plan.Limit, m.Plan.OrderBy, m.Plan.EveryRow));
+        (parts, pkType) => QueryReducer.Reduce(parts, pkType, m.Plan.OutputFieldIds, m.Plan.CountOnly, 0, m.Plan.Limit, m.Plan.OrderBy, m.Plan.Aggregation));
 
     /// <summary>
     /// Takes a view of every named segment here (so deletes applied after this message do not disturb the read), then

@@ -91,8 +91,8 @@ public sealed record SearchGrouping(long FieldId, int Size, bool Strict);
 /// <paramref name="PrimaryKeys"/>, when set, restricts the rows to those keys (fetching fields of known hits).
 /// Rows inserted before <paramref name="ExpiredBefore"/> have outlived the collection's TTL and are not returned.
 /// <paramref name="IncludeDeleted"/> reads rows deleted or replaced by an upsert as well, as long as a segment still holds them
-/// (until compaction drops them): the rows Milvus's collection statistics count. <paramref name="EveryRow"/> keeps every
-/// stored version of a key instead of the newest only (see <see cref="QueryReducer"/>).
+/// (until compaction drops them): the rows Milvus's collection statistics count. With an <paramref name="Aggregation"/>
+/// each segment answers the partial states of its matching rows' groups (<see cref="AggregationStates"/>) instead of rows.
 /// </summary>
 public sealed record QueryPlan(
     long CollectionId,
@@ -107,7 +107,7 @@ public sealed record QueryPlan(
     ImmutableArray<OrderKey> OrderBy = default,
     bool IgnoreGrowing = false,
     bool IncludeDeleted = false,
-    bool EveryRow = false)
+    AggregationPlan? Aggregation = null)
 {
     public ImmutableArray<OrderKey> OrderBy { get; init; } = OrderBy.IsDefault ? [] : OrderBy;
 

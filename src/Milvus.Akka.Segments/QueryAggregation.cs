@@ -110,57 +110,55 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
             : throw new MilvusException(ErrorCode.ParameterInvalid, $"aggregation operator {op} does not support data type {field.DataType}");
     }
 
-    /// <summary>The fields whose values the aggregation reads.</summary>
-    public ImmutableArray<long> InputFieldIds =>
-        [.. GroupBy.Select(f => f.FieldId).Concat(Aggregates.Where(a => a.Field is not null).Select(a => a.Field!.FieldId)).Distinct()];
+    /// <summary>The aggregation as it travels to the segments: group fields and (operator, field) pairs.</summary>
+    public AggregationPlan Plan => new(
+        [.. GroupBy.Select(f => f.FieldId)], [.. Aggregates.Select(a => new AggregateSpec(a.Op, a.Field?.FieldId ?? 0))]);
 
     /// <summary>
-    /// The answer, one column per output in order: a group key keeps its field's type; count is Int64; sum Int64 (of
-    /// integers) or Double; avg Double; min and max their field's type. <paramref name="limit"/> and <paramref name="offset"/>
-    /// count groups.
+    /// The answer from the merged states of every segment, one column per output in order: a group key keeps its
+    /// field's type; count is Int64; sum Int64 (of integers) or Double; avg Double; min and max their field's type.
+    /// <paramref name="limit"/> and <paramref name="offset"/> count groups, in the order the states list them.
     /// </summary>
-    public IReadOnlyList<(FieldSchema Field, Column Column)> Apply(RowBatch rows, int rowCount, int offset = 0, int? limit = null)
+    public IReadOnlyList<(FieldSchema Field, Column Column)> Finish(RowBatch states, int offset = 0, int? limit = null)
     {
-        var keys = GroupBy.Select(f => rows[f.FieldId]).ToArray();
-        var groupOfRow = new int[rowCount];
-        var firstRows = new List<int>();
-        if (keys.Length == 0)
-        {
-            firstRows.Add(0);
-        }
-        else
-        {
-            var groups = new Dictionary<int, int>(new RowKeyComparer(keys));
-            for (var row = 0; row < rowCount; row++)
-            {
-                if (!groups.TryGetValue(row, out var group))
-                {
-                    group = firstRows.Count;
-                    groups.Add(row, group);
-                    firstRows.Add(row);
-                }
-
-                groupOfRow[row] = group;
-            }
-        }
-
-        var first = Math.Min(offset, firstRows.Count);
-        var kept = Math.Min(firstRows.Count - first, limit ?? int.MaxValue);
+        var groups = states.RowCount;
+        var first = Math.Min(offset, groups);
+        var kept = Enumerable.Range(first, Math.Min(groups - first, limit ?? int.MaxValue)).ToArray();
         var answer = new List<(FieldSchema, Column)>(Outputs.Length);
         foreach (var name in Outputs)
         {
             if (GroupBy.FirstOrDefault(f => f.Name == name) is { } key)
             {
-                answer.Add((key, rows[key.FieldId].Gather(firstRows.GetRange(first, kept).ToArray())));
+                answer.Add((key, states[key.FieldId].Gather(kept)));
                 continue;
             }
 
-            var aggregate = Aggregates.First(a => a.Name == name);
-            var column = Compute(aggregate, aggregate.Field is null ? null : rows[aggregate.Field.FieldId], groupOfRow, rowCount, firstRows.Count);
-            answer.Add((ResultField(aggregate), column.Gather(Enumerable.Range(first, kept).ToArray())));
+            var index = Aggregates.IndexOf(Aggregates.First(a => a.Name == name));
+            var aggregate = Aggregates[index];
+            var column = aggregate.Op switch
+            {
+                AggregateOp.Count => states[AggregationStates.CountId(index)],
+                AggregateOp.Sum => states[AggregationStates.SumId(index)],
+                AggregateOp.Avg => Average(states[AggregationStates.SumId(index)], (ScalarColumn<long>)states[AggregationStates.CountId(index)]),
+                _ => states[AggregationStates.BestId(index)],
+            };
+            answer.Add((ResultField(aggregate), column.Gather(kept)));
         }
 
         return answer;
+    }
+
+    private static ScalarColumn<double> Average(Column sums, ScalarColumn<long> counts)
+    {
+        var values = new double[counts.Count];
+        var valid = new bool[counts.Count];
+        for (var g = 0; g < values.Length; g++)
+        {
+            valid[g] = counts.Values[g] > 0 && !sums.IsNull(g);
+            values[g] = !valid[g] ? 0 : (sums is ScalarColumn<long> longs ? longs.Values[g] : ((ScalarColumn<double>)sums).Values[g]) / (double)counts.Values[g];
+        }
+
+        return new ScalarColumn<double>(DataType.Double, values, valid);
     }
 
     private static FieldSchema ResultField(AggregateColumn aggregate) => aggregate switch
@@ -172,15 +170,139 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
         { Op: AggregateOp.Sum } => new FieldSchema { FieldId = 0, Name = aggregate.Name, DataType = DataType.Int64, Nullable = true },
         _ => aggregate.Field! with { FieldId = 0, Name = aggregate.Name, Nullable = true, IsPrimaryKey = false, AutoId = false },
     };
+}
 
-    private static Column Compute(AggregateColumn aggregate, Column? values, int[] groupOfRow, int rowCount, int groupCount)
+/// <summary>One aggregate of an <see cref="AggregationPlan"/>; <see cref="FieldId"/> 0 is count(*).</summary>
+public readonly record struct AggregateSpec(AggregateOp Op, long FieldId);
+
+/// <summary>An aggregation pushed to the segments (<see cref="AggregationStates"/>): group key fields and aggregates.</summary>
+public sealed record AggregationPlan(ImmutableArray<long> GroupBy, ImmutableArray<AggregateSpec> Aggregates)
+{
+    /// <summary>The fields whose values the aggregation reads.</summary>
+    public ImmutableArray<long> InputFieldIds => [.. GroupBy.Concat(Aggregates.Where(a => a.FieldId != 0).Select(a => a.FieldId)).Distinct()];
+}
+
+/// <summary>
+/// The partial states of an aggregation, computed where the rows are and merged on their way to the proxy, so only
+/// one row per group travels: the group key columns under their field ids and, per aggregate, the rows or values
+/// counted, the sum and the min or max so far under ids of their own (<see cref="CountId"/>...). A group's sum, min or
+/// max is null while it has seen no value. Without group fields there is always exactly one group.
+/// </summary>
+public static class AggregationStates
+{
+    private const long FirstStateId = -1_000_000;
+
+    public static long CountId(int aggregate) => FirstStateId - 3L * aggregate;
+
+    public static long SumId(int aggregate) => FirstStateId - 3L * aggregate - 1;
+
+    public static long BestId(int aggregate) => FirstStateId - 3L * aggregate - 2;
+
+    /// <summary>The states of <paramref name="rows"/> (the plan's input fields of rows read at one place).</summary>
+    public static RowBatch Partial(AggregationPlan plan, RowBatch rows)
+    {
+        var (groupOfRow, firstRows) = Group(plan, rows);
+        var states = ImmutableDictionary.CreateBuilder<long, Column>();
+        foreach (var key in plan.GroupBy)
+        {
+            states[key] = rows[key].Gather(firstRows);
+        }
+
+        for (var i = 0; i < plan.Aggregates.Length; i++)
+        {
+            var (op, fieldId) = plan.Aggregates[i];
+            var values = fieldId == 0 ? null : rows[fieldId];
+            states[CountId(i)] = Fold(values is null ? FoldKind.CountRows : FoldKind.CountValues, values, groupOfRow, firstRows.Length);
+            if (op is AggregateOp.Sum or AggregateOp.Avg)
+            {
+                states[SumId(i)] = Fold(FoldKind.Sum, values, groupOfRow, firstRows.Length);
+            }
+            else if (op is AggregateOp.Min or AggregateOp.Max)
+            {
+                states[BestId(i)] = Fold(op == AggregateOp.Min ? FoldKind.Min : FoldKind.Max, values, groupOfRow, firstRows.Length);
+            }
+        }
+
+        return new RowBatch(states.ToImmutable());
+    }
+
+    /// <summary>The states of several places as one: groups with equal keys combined. Parts without columns (a shard without segments) are skipped; null when none is left.</summary>
+    public static RowBatch? Merge(AggregationPlan plan, IEnumerable<RowBatch> parts)
+    {
+        var withColumns = parts.Where(p => !p.Columns.IsEmpty).ToList();
+        if (withColumns.Count <= 1)
+        {
+            return withColumns.Count == 0 ? null : withColumns[0];
+        }
+
+        var all = RowBatch.Concat(withColumns);
+        var (groupOfRow, firstRows) = Group(plan, all);
+        var merged = ImmutableDictionary.CreateBuilder<long, Column>();
+        foreach (var (id, column) in all.Columns)
+        {
+            merged[id] = plan.GroupBy.Contains(id)
+                ? column.Gather(firstRows)
+                : Fold(StateFold(plan, id), column, groupOfRow, firstRows.Length);
+        }
+
+        return new RowBatch(merged.ToImmutable());
+    }
+
+    /// <summary>How a state column combines across places: counts and sums add up, a min or max is the min or max of them.</summary>
+    private static FoldKind StateFold(AggregationPlan plan, long stateId)
+    {
+        var offset = FirstStateId - stateId;
+        return (offset % 3) switch
+        {
+            0 or 1 => FoldKind.Sum,
+            _ => plan.Aggregates[(int)(offset / 3)].Op == AggregateOp.Min ? FoldKind.Min : FoldKind.Max,
+        };
+    }
+
+    private static (int[] GroupOfRow, int[] FirstRows) Group(AggregationPlan plan, RowBatch rows)
+    {
+        var rowCount = rows.RowCount;
+        var groupOfRow = new int[rowCount];
+        if (plan.GroupBy.IsEmpty)
+        {
+            // One group, also of no rows: a global count answers 0, not nothing. Its key columns are none.
+            return (groupOfRow, [0]);
+        }
+
+        var firstRows = new List<int>();
+        var groups = new Dictionary<int, int>(new RowKeyComparer([.. plan.GroupBy.Select(id => rows[id])]));
+        for (var row = 0; row < rowCount; row++)
+        {
+            if (!groups.TryGetValue(row, out var group))
+            {
+                group = firstRows.Count;
+                groups.Add(row, group);
+                firstRows.Add(row);
+            }
+
+            groupOfRow[row] = group;
+        }
+
+        return (groupOfRow, [.. firstRows]);
+    }
+
+    private enum FoldKind
+    {
+        CountRows,
+        CountValues,
+        Sum,
+        Min,
+        Max,
+    }
+
+    private static Column Fold(FoldKind fold, Column? values, int[] groupOfRow, int groupCount)
     {
         var counts = new long[groupCount];
-        if (values is null)
+        if (values is null || fold == FoldKind.CountRows)
         {
-            for (var row = 0; row < rowCount; row++)
+            foreach (var group in groupOfRow)
             {
-                counts[groupOfRow[row]]++;
+                counts[group]++;
             }
 
             return new ScalarColumn<long>(DataType.Int64, counts);
@@ -190,8 +312,8 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
         var longSums = new long[groupCount];
         var doubleSums = new double[groupCount];
         var best = new int[groupCount];
-        var compare = aggregate.Op is AggregateOp.Min or AggregateOp.Max ? RowComparison(values) : null;
-        for (var row = 0; row < rowCount; row++)
+        var compare = fold is FoldKind.Min or FoldKind.Max ? RowComparison(values) : null;
+        for (var row = 0; row < groupOfRow.Length; row++)
         {
             if (values.IsNull(row))
             {
@@ -199,17 +321,16 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
             }
 
             var group = groupOfRow[row];
-            switch (aggregate.Op)
+            switch (fold)
             {
-                case AggregateOp.Sum or AggregateOp.Avg when integral:
+                case FoldKind.Sum when integral:
                     longSums[group] = unchecked(longSums[group] + (values is ScalarColumn<int> ints ? ints.Values[row] : ((ScalarColumn<long>)values).Values[row]));
                     break;
-                case AggregateOp.Sum or AggregateOp.Avg:
+                case FoldKind.Sum:
                     doubleSums[group] += values is ScalarColumn<float> floats ? floats.Values[row] : ((ScalarColumn<double>)values).Values[row];
                     break;
-                case AggregateOp.Min or AggregateOp.Max:
-                    var order = counts[group] == 0 ? 0 : compare!(row, best[group]);
-                    if (counts[group] == 0 || (aggregate.Op == AggregateOp.Min ? order < 0 : order > 0))
+                case FoldKind.Min or FoldKind.Max:
+                    if (counts[group] == 0 || compare!(row, best[group]) is var order && (fold == FoldKind.Min ? order < 0 : order > 0))
                     {
                         best[group] = row;
                     }
@@ -221,13 +342,11 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
         }
 
         var valid = Array.ConvertAll(counts, c => c > 0);
-        return aggregate.Op switch
+        return fold switch
         {
-            AggregateOp.Count => new ScalarColumn<long>(DataType.Int64, counts),
-            AggregateOp.Avg => new ScalarColumn<double>(DataType.Double,
-                [.. Enumerable.Range(0, groupCount).Select(g => counts[g] == 0 ? 0 : (integral ? longSums[g] : doubleSums[g]) / counts[g])], valid),
-            AggregateOp.Sum when integral => new ScalarColumn<long>(DataType.Int64, longSums, valid),
-            AggregateOp.Sum => new ScalarColumn<double>(DataType.Double, doubleSums, valid),
+            FoldKind.CountValues => new ScalarColumn<long>(DataType.Int64, counts),
+            FoldKind.Sum when integral => new ScalarColumn<long>(DataType.Int64, longSums, valid.Contains(false) ? valid : null),
+            FoldKind.Sum => new ScalarColumn<double>(DataType.Double, doubleSums, valid.Contains(false) ? valid : null),
             _ when !valid.Contains(false) => values.Gather(best),
             // A group without a value has no min or max.
             _ => Column.Concat([.. Enumerable.Range(0, groupCount).Select(g => valid[g] ? values.Gather([best[g]]) : NullOf(values))]),

@@ -196,17 +196,22 @@ public static class SearchReducer
 /// <summary>
 /// Merges retrieval results from several segments or shards: ordered by primary key, one row per key (the newest
 /// version wins), then <c>offset</c> and <c>limit</c>; with ORDER BY keys the unique rows are ordered by them (ties by
-/// primary key) before the page is cut. count(*) results are summed. With <paramref name="everyRow"/> the parts' rows are
-/// kept as they are, in part order (an aggregation's input: it counts every stored version, as count(*) does).
+/// primary key) before the page is cut. count(*) results are summed; an aggregation's partial states merged.
 /// </summary>
 public static class QueryReducer
 {
     public static QueryRows Reduce(IReadOnlyList<QueryRows> parts, DataType pkType, ImmutableArray<long> outputFieldIds,
-        bool countOnly, int offset, int? limit, ImmutableArray<OrderKey> orderBy = default, bool everyRow = false)
+        bool countOnly, int offset, int? limit, ImmutableArray<OrderKey> orderBy = default, AggregationPlan? aggregation = null)
     {
         if (countOnly)
         {
             return QueryRows.CountOnly(pkType, parts.Sum(p => p.Count));
+        }
+
+        if (aggregation is not null)
+        {
+            var states = AggregationStates.Merge(aggregation, parts.Select(p => p.Fields)) ?? new RowBatch(ImmutableDictionary<long, Column>.Empty);
+            return new QueryRows(PrimaryKeys.EmptyColumn(pkType), [], states, states.Columns.IsEmpty ? 0 : states.RowCount);
         }
 
         var order = new List<(int Source, int Row)>();
@@ -218,7 +223,7 @@ public static class QueryReducer
             }
         }
 
-        return Picked(parts, pkType, outputFieldIds, everyRow ? order : Unique(parts, order, offset, limit, orderBy));
+        return Picked(parts, pkType, outputFieldIds, Unique(parts, order, offset, limit, orderBy));
     }
 
     /// <summary>One row per primary key (the newest version), ordered, then the page.</summary>

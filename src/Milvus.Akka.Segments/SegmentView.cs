@@ -476,6 +476,15 @@ public sealed class SegmentView
     public QueryRows Query(QueryPlan plan, FilterExpression? filter)
     {
         var candidates = Candidates(plan.ReadTimestamp, plan.ExpiredBefore, plan.PartitionIds, plan.PrimaryKeys, filter, plan.IncludeDeleted);
+        if (plan.Aggregation is { } aggregation)
+        {
+            // Every matching row counts, each stored version of a key as count(*) counts it; one state row per group leaves.
+            var inputs = aggregation.InputFieldIds;
+            var states = AggregationStates.Partial(aggregation,
+                candidates is null || RowCount == 0 ? _segment.EmptyBatch().Select(inputs) : Rows.Select(inputs).Gather(candidates.SetBits()));
+            return new QueryRows(PrimaryKeys.EmptyColumn(PrimaryKey.DataType), [], states, states.RowCount);
+        }
+
         if (candidates is null)
         {
             return plan.CountOnly

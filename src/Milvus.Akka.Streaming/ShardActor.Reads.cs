@@ -50,7 +50,7 @@ public sealed partial class ShardActor
         ReadAt(plan.ReadTimestamp, plan.PartitionIds, Sender, schema => plan.FilterFor(schema),
             (view, filter) => view.Query(plan, filter),
             (node, ids, timeout) => node.AskForInline<QueryRows>(new QuerySegments(plan, ids), timeout),
-            parts => QueryReducer.Reduce(parts, _collection.Schema.PrimaryKey.DataType, plan.OutputFieldIds, plan.CountOnly, 0, plan.Limit, plan.OrderBy, plan.EveryRow),
+            parts => QueryReducer.Reduce(parts, _collection.Schema.PrimaryKey.DataType, plan.OutputFieldIds, plan.CountOnly, 0, plan.Limit, plan.OrderBy, plan.Aggregation),
             flushedOnly: plan.IgnoreGrowing);
     }
 

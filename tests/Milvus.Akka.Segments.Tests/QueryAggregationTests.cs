@@ -3,7 +3,10 @@ using Milvus.Akka.Common;
 
 namespace Milvus.Akka.Segments.Tests;
 
-/// <summary>Milvus's query aggregation (group_by_fields with count, sum, avg, min, max) over retrieved rows, checked against LINQ.</summary>
+/// <summary>
+/// Milvus's query aggregation (group_by_fields with count, sum, avg, min, max): partial states per place, merged, then
+/// finished, checked against LINQ over the same rows.
+/// </summary>
 public sealed class QueryAggregationTests
 {
     private static readonly CollectionSchema Schema = new()
@@ -38,12 +41,15 @@ public sealed class QueryAggregationTests
             .ToList();
         var aggregation = QueryAggregation.Of(Schema, ["color", "count(*)", "COUNT( price )", "sum(size)", "sum(price)", "avg(size)", "avg(price)", "min(tag)", "max(price)"], ["color"])!;
 
-        var answer = aggregation.Apply(Rows(items), items.Count);
+        // The rows read in three places (segments, shards) and merged answer as the rows in one place.
+        var answer = Apply(aggregation, Rows(items[..120]), Rows(items[120..121]), Rows(items[121..]));
+        Assert.Equal(Flat(Apply(aggregation, Rows(items))), Flat(answer));
 
         Assert.Equal(["color", "count(*)", "COUNT( price )", "sum(size)", "sum(price)", "avg(size)", "avg(price)", "min(tag)", "max(price)"], answer.Select(a => a.Field.Name));
         Assert.Equal([DataType.VarChar, DataType.Int64, DataType.Int64, DataType.Int64, DataType.Double, DataType.Double, DataType.Double, DataType.VarChar, DataType.Double],
             answer.Select(a => a.Column.Type));
         var expected = items.GroupBy(i => i.Color).ToList();
+        Assert.Equal(expected.Count, answer[0].Column.Count);
         Assert.Equal(expected.Select(g => g.Key), Values(answer[0].Column));
         Assert.Equal(expected.Select(g => (object?)(long)g.Count()), Values(answer[1].Column));
         Assert.Equal(expected.Select(g => (object?)(long)g.Count(i => i.Price is not null)), Values(answer[2].Column));
@@ -61,10 +67,10 @@ public sealed class QueryAggregationTests
         var aggregation = QueryAggregation.Of(Schema, ["count(*)", "sum(price)", "max(price)", "min(color)"], [])!;
         Item[] items = [new(null, 1, null, "a"), new(null, 2, null, "b")];
 
-        var answer = aggregation.Apply(Rows(items), items.Length);
+        var answer = Apply(aggregation, Rows(items), Rows([]));
         Assert.Equal([2L, null, null, null], answer.Select(a => a.Column.GetValue(0)));
 
-        var empty = aggregation.Apply(Rows([]), 0);
+        var empty = Apply(aggregation, Rows([]), Rows([]));
         Assert.Equal([0L, null, null, null], empty.Select(a => a.Column.GetValue(0)));
     }
 
@@ -74,7 +80,7 @@ public sealed class QueryAggregationTests
         var aggregation = QueryAggregation.Of(Schema, [], ["size"])!;
         Item[] items = [new("a", 3, 1, "x"), new("b", 1, 1, "x"), new("c", 3, 1, "x"), new("d", 2, 1, "x"), new("e", 5, 1, "x")];
 
-        var page = aggregation.Apply(Rows(items), items.Length, offset: 1, limit: 2);
+        var page = aggregation.Finish(AggregationStates.Partial(aggregation.Plan, Rows(items)), offset: 1, limit: 2);
 
         Assert.Equal("size", Assert.Single(page).Field.Name);
         Assert.Equal([1, 2], Values(page[0].Column));
@@ -101,6 +107,15 @@ public sealed class QueryAggregationTests
         var error = Assert.Throws<MilvusException>(() => QueryAggregation.Of(Schema, [output], groupBy.Split(',')));
         Assert.Equal(code, error.Code);
     }
+
+    private static IReadOnlyList<(FieldSchema Field, Column Column)> Apply(QueryAggregation aggregation, params RowBatch[] places) =>
+        aggregation.Finish(AggregationStates.Merge(aggregation.Plan, places.Select(rows => AggregationStates.Partial(aggregation.Plan, rows)))!);
+
+    /// <summary>Each output's values in order (sums of doubles rounded: their order of addition differs), groups sorted, so that answers merged in another order compare.</summary>
+    private static string Flat(IReadOnlyList<(FieldSchema Field, Column Column)> answer) => string.Join("|",
+        Enumerable.Range(0, answer[0].Column.Count)
+            .Select(g => string.Join(",", answer.Select(a => a.Column.GetValue(g) is double d ? Math.Round(d, 6) : a.Column.GetValue(g))))
+            .Order(StringComparer.Ordinal));
 
     private static object?[] Values(Column column) => [.. Enumerable.Range(0, column.Count).Select(column.GetValue)];
 

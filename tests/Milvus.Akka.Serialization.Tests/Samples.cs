@@ -446,6 +446,10 @@ public static class Samples
         new("QueryRows/element-offsets", new QueryRows(Int64Keys(1, 3), [1, 3], new RowBatch(ImmutableDictionary<long, Column>.Empty
             .Add(Segments.SearchPlan.ElementOffsetsFieldId, new ArrayColumn(DataType.Int32, [new[] { 0, 1 }, new[] { 2 }]))), 2)),
         new("QueryRows/count-only", QueryRows.CountOnly(DataType.VarChar, 12345)),
+        new("QueryRows/aggregation-states", new QueryRows(PrimaryKeys.EmptyColumn(DataType.Int64), [], new RowBatch(ImmutableDictionary<long, Column>.Empty
+            .Add(102, new StringColumn(["red", ""], [true, false]))
+            .Add(AggregationStates.CountId(0), new ScalarColumn<long>(DataType.Int64, [3, 1]))
+            .Add(AggregationStates.SumId(0), new ScalarColumn<double>(DataType.Double, [1.5, 0], [true, false]))), 2)),
 
         // Streaming shards: commands and replies.
         new("InsertRows", new InsertRows("42_1", 43, Rows(), 449_000_002_000, "5f0c8e3d9a1b4c7e8f2a6b0d1c3e5f70/i1.43.0")),
@@ -464,7 +468,10 @@ public static class Samples
         })),
         new("QueryShard/ignore-growing", new QueryShard("42_0", QueryPlan() with { IgnoreGrowing = true })),
         new("QueryShard/include-deleted", new QueryShard("42_0", QueryPlan(filter: null, limit: null, countOnly: true) with { IncludeDeleted = true })),
-        new("QueryShard/every-row", new QueryShard("42_0", QueryPlan(limit: null) with { EveryRow = true })),
+        new("QueryShard/aggregation", new QueryShard("42_0", QueryPlan(limit: null) with
+        {
+            Aggregation = new AggregationPlan([102, 103], [new AggregateSpec(AggregateOp.Count, 0), new AggregateSpec(AggregateOp.Avg, 104), new AggregateSpec(AggregateOp.Max, 102)]),
+        })),
         new("Bm25StatsShard", new Bm25StatsShard("42_0", new Bm25StatsPlan(42, 105, [3_000_000_001, 17], 461_000_000_000_000_000, ExpiredBefore: 7))),
         new("QueryShard", new QueryShard("42_0", QueryPlan())),
         new("FlushShard", new FlushShard("42_0")),

@@ -269,6 +269,16 @@ test('collection workflow', async (t) => {
     const plans = await client.getCompactionStateWithPlans({ compactionID: compaction.compactionID });
     assert.equal(plans.mergeInfos.length, compaction.compactionPlanCount);
     assert.equal(Number((await client.count({ collection_name: COLLECTION, consistency_level: 'Strong' })).data), ROWS - 5 + 20);
+    // Query aggregation over the compacted segments: one row per tag, counts as count(*) counts them.
+    const groups = await client.query({ collection_name: COLLECTION, output_fields: ['tag', 'count(*)', 'max(id)'], group_by_fields: ['tag'], consistency_level: 'Strong' });
+    assert.equal(groups.status.error_code, 'Success', groups.status.reason);
+    assert.equal(groups.data.reduce((sum, g) => sum + Number(g['count(*)']), 0), ROWS - 5 + 20);
+    for (const group of groups.data) {
+      const filter = `tag == "${group.tag}"`;
+      assert.equal(Number(group['count(*)']), Number((await client.count({ collection_name: COLLECTION, filter, consistency_level: 'Strong' })).data));
+      const top = await client.query({ collection_name: COLLECTION, filter, output_fields: ['id'], order_by_fields: [{ field: 'id', order: 'desc' }], limit: 1, consistency_level: 'Strong' });
+      assert.equal(Number(group['max(id)']), Number(top.data[0].id));
+    }
     // The statistics drop the deleted rows once the compacted segments are served.
     let rows;
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise(resolve => setTimeout(resolve, 200))) {

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Google.Protobuf;
 using Milvus.Akka.Cluster.Wire;
 using Milvus.Akka.Common;
@@ -174,7 +175,21 @@ public static class SegmentsCodec
         WriteUInt64(o, 9, plan.ExpiredBefore);
         WriteBool(o, 13, plan.IgnoreGrowing);
         WriteBool(o, 14, plan.IncludeDeleted);
-        WriteBool(o, 15, plan.EveryRow);
+        if (plan.Aggregation is { } aggregation)
+        {
+            WriteMessage(o, 15, a =>
+            {
+                WriteRawSpan(a, 1, aggregation.GroupBy.AsSpan());
+                foreach (var spec in aggregation.Aggregates)
+                {
+                    WriteMessage(a, 2, m =>
+                    {
+                        WriteInt64(m, 1, (long)spec.Op);
+                        WriteInt64(m, 2, spec.FieldId);
+                    });
+                }
+            });
+        }
         foreach (var key in plan.OrderBy)
         {
             WriteMessage(o, 12, k =>
@@ -207,7 +222,15 @@ public static class SegmentsCodec
         return new QueryPlan(f.Int64(1), ReadFilter(f, 11, textField: 2), f.RawImmutableArray<long>(3), f.RawImmutableArray<long>(4), f.UInt64(5),
             f.NullableInt64(6) is { } limit ? checked((int)limit) : null, f.Bool(7), f.Has(8) ? DecodeColumn(f.Bytes(8)) : null,
             ExpiredBefore: f.UInt64(9), OrderBy: [.. f.RepeatedBytes(12).Select(k => DecodeOrderKey(WireFields.Parse(k)))], IgnoreGrowing: f.Bool(13),
-            IncludeDeleted: f.Bool(14), EveryRow: f.Bool(15));
+            IncludeDeleted: f.Bool(14), Aggregation: f.Has(15) ? DecodeAggregation(WireFields.Parse(f.Bytes(15))) : null);
+    }
+
+    private static AggregationPlan DecodeAggregation(WireFields a)
+    {
+        var specs = a.RepeatedBytes(2).Select(WireFields.Parse).Select(m => new AggregateSpec((AggregateOp)m.Int32(1), m.Int64(2))).ToImmutableArray();
+        return specs.Any(s => !Enum.IsDefined(s.Op))
+            ? throw new InvalidDataException($"unknown aggregate operator in {string.Join(", ", specs.Select(s => (int)s.Op))}")
+            : new AggregationPlan(a.RawImmutableArray<long>(1), specs);
     }
 
     private static OrderKey DecodeOrderKey(WireFields k) => new(k.Int64(1), k.Bool(2), k.Bool(3))
