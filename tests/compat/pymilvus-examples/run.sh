@@ -69,21 +69,11 @@ def loads(s): return json.loads(s)
 PY
 export PYTHONPATH="$tree:$work/shim"
 
-port="$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+. "$root/tests/compat/standalone-server.sh"
+port="$(free_port)"
 printf 'milvus.proxy.grpc.port = %s\nmilvus.management.port = 0\nakka.loglevel = WARNING\n' "$port" > "$work/server.hocon"
 # Text embedding examples name provider openai: they reach the Node SDK suite's stand-in for OpenAI's embeddings API.
-embedding_port="$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-node "$here/../sdk-suite/embedding-standin.js" "$embedding_port" sk-standin > "$out/embedding.log" 2>&1 &
-embedding_pid=$!
-printf 'milvus.proxy.text-embedding.providers.openai.url = "http://127.0.0.1:%s/v1/embeddings"\n' "$embedding_port" >> "$work/server.hocon"
-MILVUSAI_OPENAI_API_KEY=sk-standin dotnet "$root/src/Milvus.Akka.Server/bin/Release/net10.0/Milvus.Akka.Server.dll" \
-  --data-dir "$work/data" --config "$work/server.hocon" > "$out/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 300); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "server exited; see $out/server.log" >&2; exit 1; }
-  sleep 0.5
-done
+start_standalone_server
 
 # Examples that connect with a host alone get pymilvus's default port: make it this server's.
 sed -i "s#DEFAULT_PORT = \"19530\"#DEFAULT_PORT = \"$port\"#" "$tree/pymilvus/settings.py"

@@ -55,7 +55,8 @@ sed -i "s#^export const IP = '127.0.0.1:19530';#export const IP = process.env.MI
 sed -i 's#field.data = field.data.concat(buildFieldData(rowData, field));#field.data.push(...(buildFieldData(rowData, field) as any[]));#' \
   "$tree/milvus/grpc/Data.ts"
 
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+. "$root/tests/compat/standalone-server.sh"
+port="$(free_port)"
 printf 'milvus.proxy.grpc.port = %s\nmilvus.management.port = 0\nakka.loglevel = WARNING\n' "$port" > "$work/server.hocon"
 # The Import spec uploads its files to MinIO on 127.0.0.1:9000 (bucket a-bucket, minioadmin keys) and imports them:
 # the server keeps its objects in that bucket, on a stand-in started here unless something already serves the port.
@@ -69,20 +70,7 @@ if printf '%s\n' "${files[@]}" | grep -qE '^(Import|BulkWriter.*)$'; then
   fi
   printf 'milvus.storage.objects = s3\nmilvus.storage.s3 { service-url = "http://127.0.0.1:9000", bucket = "a-bucket", access-key = minioadmin, secret-key = minioadmin }\n' >> "$work/server.hocon"
 fi
-# Text embedding functions (the TextEmbedding and FullTextSearch specs name provider openai) reach a stand-in for
-# OpenAI's embeddings API, with a key the server passes as Milvus does (MILVUSAI_OPENAI_API_KEY).
-embedding_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-node "$here/embedding-standin.js" "$embedding_port" sk-standin > "$out/embedding.log" 2>&1 &
-embedding_pid=$!
-printf 'milvus.proxy.text-embedding.providers.openai.url = "http://127.0.0.1:%s/v1/embeddings"\n' "$embedding_port" >> "$work/server.hocon"
-MILVUSAI_OPENAI_API_KEY=sk-standin dotnet "$root/src/Milvus.Akka.Server/bin/Release/net10.0/Milvus.Akka.Server.dll" \
-  --data-dir "$work/data" --config "$work/server.hocon" > "$out/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 300); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "server exited; see $out/server.log" >&2; exit 1; }
-  sleep 0.5
-done
+start_standalone_server
 
 # A name with a folder (http/fetch) is under test/; others are gRPC specs.
 specs=(); for f in "${files[@]}"; do case "$f" in */*) specs+=("test/$f.spec.ts") ;; *) specs+=("test/grpc/$f.spec.ts") ;; esac; done
