@@ -165,6 +165,11 @@ public sealed partial class MilvusProxy
         }
 
         var filter = bound ?? ParseFilter(info, request.Filter, request.FilterValues);
+        foreach (var input in aggregation?.Plan.InputFieldIds ?? [])
+        {
+            RequireFieldLoaded(info, info.Schema.FindField(input)!);
+        }
+
         var outputs = countOnly || aggregation is not null ? [] : ResolveOutputFields(info, request.OutputFields);
         // A count has no rows to order: its keys are checked, not applied.
         var orderBy = OrderOf(info, request.OrderBy, request.Iterator, search: false);

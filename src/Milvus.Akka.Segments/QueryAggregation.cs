@@ -27,9 +27,6 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
     [GeneratedRegex(@"^\s*(sum|count|avg|min|max)\s*\(\s*([\w\*]*)\s*\)\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex AggregatePattern();
 
-    private static bool IsCountStar(string output) => AggregatePattern().Match(output) is { Success: true } m
-        && m.Groups[1].Value.Equals("count", StringComparison.OrdinalIgnoreCase) && m.Groups[2].Value == "*";
-
     /// <summary>
     /// The aggregation a query's outputs and group_by_fields ask for, or null for a plain query (a lone count(*) without
     /// groups is the plain count).
@@ -37,7 +34,8 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
     public static QueryAggregation? Of(CollectionSchema schema, IReadOnlyList<string> outputs, IReadOnlyList<string> groupBy)
     {
         var aggregating = groupBy.Count > 0 || outputs.Any(o => AggregatePattern().IsMatch(o));
-        if (!aggregating || (groupBy.Count == 0 && outputs.Count == 1 && IsCountStar(outputs[0])))
+        // As Milvus: only "count(*)" itself (any case, trimmed) is the plain count; "count( * )" aggregates to the same number.
+        if (!aggregating || (groupBy.Count == 0 && outputs.Count == 1 && outputs[0].Trim().Equals("count(*)", StringComparison.OrdinalIgnoreCase)))
         {
             return null;
         }
@@ -59,7 +57,7 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
             else if (!groupBy.Contains(name))
             {
                 throw new MilvusException(ErrorCode.ParameterInvalid,
-                    $"output field '{name}' of an aggregating query must be one of its group_by_fields or an aggregate such as count(*), sum({name})");
+                    $"output field '{name}' of an aggregating query must be one of its group_by_fields or an aggregate: count, sum, avg, min or max of a field, or count(*)");
             }
         }
 
@@ -90,6 +88,11 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
             "min" => AggregateOp.Min,
             _ => AggregateOp.Max,
         };
+        if (argument.Length == 0)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, $"{name} names no field");
+        }
+
         if (argument == "*")
         {
             return kind == AggregateOp.Count

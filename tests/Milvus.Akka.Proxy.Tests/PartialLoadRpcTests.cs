@@ -47,6 +47,7 @@ public sealed class PartialLoadRpcTests(GrpcServerFixture server)
 
         Failed((await QueryAsync(name, "id >= 0", "score")).Status, 1100, "field score is not loaded");
         Failed((await QueryAsync(name, "score > 3", "id")).Status, 1100, "field score is not loaded");
+        Failed((await QueryAsync(name, "id >= 0", "max(score)")).Status, 1100, "field score is not loaded");
         // A search's "*" names the loaded fields only, and each comes back with the hits.
         var search = Search(name, "*");
         var found = await Client.SearchAsync(search);

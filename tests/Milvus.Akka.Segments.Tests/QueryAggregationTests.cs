@@ -92,12 +92,14 @@ public sealed class QueryAggregationTests
         Assert.Null(QueryAggregation.Of(Schema, ["color", "size"], []));
         Assert.Null(QueryAggregation.Of(Schema, [" Count(*) "], []));
         Assert.NotNull(QueryAggregation.Of(Schema, ["count(*)"], ["color"]));
+        Assert.NotNull(QueryAggregation.Of(Schema, ["count( * )"], []));
     }
 
     [Theory]
     [InlineData("tag", "color", ErrorCode.ParameterInvalid)]
     [InlineData("sum(tag)", "color", ErrorCode.ParameterInvalid)]
     [InlineData("avg(*)", "color", ErrorCode.ParameterInvalid)]
+    [InlineData("sum()", "color", ErrorCode.ParameterInvalid)]
     [InlineData("max(nothing)", "color", ErrorCode.FieldNotFound)]
     [InlineData("count(*)", "vec", ErrorCode.ParameterInvalid)]
     [InlineData("count(*)", "nothing", ErrorCode.FieldNotFound)]
