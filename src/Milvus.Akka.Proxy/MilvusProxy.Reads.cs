@@ -153,10 +153,9 @@ public sealed partial class MilvusProxy
             throw new MilvusException(ErrorCode.ParameterInvalid, "empty expression should be used with limit");
         }
 
-        if (aggregation is not null && (request.Iterator || !string.IsNullOrEmpty(request.OrderBy)))
+        if (aggregation is not null && request.Iterator)
         {
-            throw new MilvusException(ErrorCode.OperationNotSupported,
-                "an aggregating query (group_by_fields or aggregates) with a query iterator or order_by_fields is not supported by Milvus.Akka");
+            throw new MilvusException(ErrorCode.OperationNotSupported, "an aggregating query (group_by_fields or aggregates) with a query iterator is not supported by Milvus.Akka");
         }
 
         if (request.Limit is { } limit)
@@ -171,8 +170,9 @@ public sealed partial class MilvusProxy
         }
 
         var outputs = countOnly || aggregation is not null ? [] : ResolveOutputFields(info, request.OutputFields);
-        // A count has no rows to order: its keys are checked, not applied.
-        var orderBy = OrderOf(info, request.OrderBy, request.Iterator, search: false);
+        // An aggregation orders its groups by its outputs at the end; a count has no rows to order: its keys are checked, not applied.
+        var orderBy = aggregation is null ? OrderOf(info, request.OrderBy, request.Iterator, search: false) : [];
+        var groupOrder = aggregation is null ? [] : OrderByFields.Parse(request.OrderBy, name => (aggregation.OrderId(name), []));
         orderBy = countOnly ? [] : orderBy;
         var read = await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, request.Iterator, cancellationToken);
         var readTimestamp = read.ReadTimestamp;
@@ -193,7 +193,7 @@ public sealed partial class MilvusProxy
             {
                 SessionTimestamp = SessionTimestamp(read),
                 Aggregated = aggregation!.Finish(states.Columns.IsEmpty ? AggregationStates.Partial(pushed, Segment.EmptyRows(info.Schema, pushed.InputFieldIds)) : states,
-                    request.Offset, request.Limit),
+                    request.Offset, request.Limit, groupOrder),
             };
         }
 

@@ -17,7 +17,17 @@ public static class OrderByFields
 {
     public const string Key = "order_by_fields";
 
-    public static ImmutableArray<OrderKey> Parse(string? text, CollectionSchema schema, bool allowJsonPaths = true)
+    public static ImmutableArray<OrderKey> Parse(string? text, CollectionSchema schema, bool allowJsonPaths = true) => Parse(text, name =>
+    {
+        var (field, path) = Field(name, schema);
+        return !path.IsEmpty && !allowJsonPaths
+            ? throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"{Key} field '{name}' is a JSON path or a dynamic field's key: a query is ordered by scalar fields of the schema only")
+            : (field.FieldId, path);
+    });
+
+    /// <summary>Keys whose names <paramref name="resolve"/> turns into a column id and a JSON path (an aggregation's outputs, a schema's fields).</summary>
+    public static ImmutableArray<OrderKey> Parse(string? text, Func<string, (long FieldId, ImmutableArray<object> Path)> resolve)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -47,14 +57,8 @@ public static class OrderByFields
 
             var descending = parts.Count > 1 && Direction(parts[1], name);
             var nullsFirst = parts.Count > 2 ? NullsFirst(parts[2], name) : descending;
-            var (field, path) = Field(name, schema);
-            if (!path.IsEmpty && !allowJsonPaths)
-            {
-                throw new MilvusException(ErrorCode.ParameterInvalid,
-                    $"{Key} field '{name}' is a JSON path or a dynamic field's key: a query is ordered by scalar fields of the schema only");
-            }
-
-            keys.Add(new OrderKey(field.FieldId, descending, nullsFirst) { JsonPath = path });
+            var (fieldId, path) = resolve(name);
+            keys.Add(new OrderKey(fieldId, descending, nullsFirst) { JsonPath = path });
         }
 
         return keys.ToImmutable();

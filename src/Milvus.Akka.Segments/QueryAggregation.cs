@@ -118,37 +118,63 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
         [.. GroupBy.Select(f => f.FieldId)], [.. Aggregates.Select(a => new AggregateSpec(a.Op, a.Field?.FieldId ?? 0))]);
 
     /// <summary>
+    /// The id output <paramref name="name"/> (as the request wrote it, or differing in case or surrounding spaces) takes
+    /// in the keys that order an aggregation's groups (<see cref="Finish"/>).
+    /// </summary>
+    public long OrderId(string name)
+    {
+        var index = Outputs.IndexOf(name.Trim());
+        index = index >= 0 ? index : Outputs.ToList().FindIndex(o => o.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase));
+        return index >= 0
+            ? -1 - index
+            : throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"an aggregating query is ordered by its group_by_fields or aggregates among its output fields, not by '{name}'");
+    }
+
+    /// <summary>
     /// The answer from the merged states of every segment, one column per output in order: a group key keeps its
     /// field's type; count is Int64; sum Int64 (of integers) or Double; avg Double; min and max their field's type.
-    /// <paramref name="limit"/> and <paramref name="offset"/> count groups, in the order the states list them.
+    /// Groups come ordered by <paramref name="order"/> (keys of <see cref="OrderId"/>, ties in the states' order), then
+    /// <paramref name="offset"/> and <paramref name="limit"/> count them.
     /// </summary>
-    public IReadOnlyList<(FieldSchema Field, Column Column)> Finish(RowBatch states, int offset = 0, int? limit = null)
+    public IReadOnlyList<(FieldSchema Field, Column Column)> Finish(RowBatch states, int offset = 0, int? limit = null, ImmutableArray<OrderKey> order = default)
     {
-        var groups = states.RowCount;
-        var first = Math.Min(offset, groups);
-        var kept = Enumerable.Range(first, Math.Min(groups - first, limit ?? int.MaxValue)).ToArray();
-        var answer = new List<(FieldSchema, Column)>(Outputs.Length);
+        var answer = new List<(FieldSchema Field, Column Column)>(Outputs.Length);
         foreach (var name in Outputs)
         {
             if (GroupBy.FirstOrDefault(f => f.Name == name) is { } key)
             {
-                answer.Add((key, states[key.FieldId].Gather(kept)));
+                answer.Add((key, states[key.FieldId]));
                 continue;
             }
 
             var index = Aggregates.IndexOf(Aggregates.First(a => a.Name == name));
             var aggregate = Aggregates[index];
-            var column = aggregate.Op switch
+            answer.Add((ResultField(aggregate), aggregate.Op switch
             {
                 AggregateOp.Count => states[AggregationStates.CountId(index)],
                 AggregateOp.Sum => states[AggregationStates.SumId(index)],
                 AggregateOp.Avg => Average(states[AggregationStates.SumId(index)], (ScalarColumn<long>)states[AggregationStates.CountId(index)]),
                 _ => states[AggregationStates.BestId(index)],
-            };
-            answer.Add((ResultField(aggregate), column.Gather(kept)));
+            }));
         }
 
-        return answer;
+        var groups = states.RowCount;
+        List<int> kept;
+        if (order.IsDefaultOrEmpty)
+        {
+            var first = Math.Min(offset, groups);
+            kept = [.. Enumerable.Range(first, Math.Min(groups - first, limit ?? int.MaxValue))];
+        }
+        else
+        {
+            var columns = new RowBatch(answer.Select((output, i) => KeyValuePair.Create(-1L - i, output.Column)).ToImmutableDictionary());
+            var compare = RowOrdering.RowComparer(columns, order);
+            kept = [.. RowOrdering.First([.. Enumerable.Range(0, groups)], offset + limit, (a, b) => compare(a, b) is var c and not 0 ? c : a.CompareTo(b)).Skip(offset)];
+        }
+
+        var rows = kept.ToArray();
+        return [.. answer.Select(output => (output.Field, output.Column.Gather(rows)))];
     }
 
     private static ScalarColumn<double> Average(Column sums, ScalarColumn<long> counts)

@@ -71,6 +71,14 @@ public sealed class QueryAggregationRpcTests(GrpcServerFixture server) : IAsyncL
 
         Assert.Equal(await StrongCountAsync(Client, _collection), answer.FieldsData[1].Scalars.LongData.Data.Sum());
 
+        // The largest group first, by an aggregate as order_by_fields names it.
+        var largest = Request("", ["color", "count(*)"], "color");
+        largest.QueryParams.Add(Pair("order_by_fields", "count(*):desc"));
+        largest.QueryParams.Add(Pair("limit", "1"));
+        var top = await Client.QueryAsync(largest);
+        Succeeded(top.Status);
+        Assert.Equal(expected.MaxBy(g => g.Value.Count()).Key, Assert.Single(top.FieldsData[0].Scalars.StringData.Data));
+
         // Without groups and without a filter: one row, no limit needed.
         var total = await QueryAsync("", ["count(*)", "max(color)"], groupBy: null);
         Assert.Equal(rows.Count, Assert.Single(total.FieldsData[0].Scalars.LongData.Data));

@@ -87,6 +87,24 @@ public sealed class QueryAggregationTests
     }
 
     [Fact]
+    public void Groups_ordered_by_an_aggregate_and_a_key_are_paged_after_ordering()
+    {
+        var aggregation = QueryAggregation.Of(Schema, ["size", "Count(*)", "max(price)"], ["size"])!;
+        Item[] items = [new("a", 3, 1, "x"), new("b", 1, null, "x"), new("c", 3, 5, "x"), new("d", 2, 2, "x"), new("e", 1, null, "x"), new("f", 2, 1, "x")];
+        ImmutableArray<OrderKey> byCountThenSize =
+            [new(aggregation.OrderId("count(*)"), Descending: true, NullsFirst: true), new(aggregation.OrderId(" size "), Descending: true, NullsFirst: true)];
+
+        var page = aggregation.Finish(AggregationStates.Partial(aggregation.Plan, Rows(items)), offset: 1, limit: 2, byCountThenSize);
+        Assert.Equal([2, 1], Values(page[0].Column));
+        Assert.Equal([2L, 2L], Values(page[1].Column));
+
+        // A null max sorts last ascending, as ORDER BY puts nulls by default.
+        var byMax = aggregation.Finish(AggregationStates.Partial(aggregation.Plan, Rows(items)), order: [new(aggregation.OrderId("max(price)"), false, false)]);
+        Assert.Equal([2, 3, 1], Values(byMax[0].Column));
+        Assert.Equal(ErrorCode.ParameterInvalid, Assert.Throws<MilvusException>(() => aggregation.OrderId("price")).Code);
+    }
+
+    [Fact]
     public void A_plain_query_or_a_lone_count_is_no_aggregation()
     {
         Assert.Null(QueryAggregation.Of(Schema, ["color", "size"], []));
