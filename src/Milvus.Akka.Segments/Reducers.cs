@@ -223,14 +223,6 @@ public static class QueryReducer
             }
         }
 
-        return Picked(parts, pkType, outputFieldIds, Unique(parts, order, offset, limit, orderBy));
-    }
-
-    /// <summary>One row per primary key (the newest version), ordered, then the page.</summary>
-    private static List<(int Source, int Row)> Unique(IReadOnlyList<QueryRows> parts, List<(int Source, int Row)> order, int offset, int? limit,
-        ImmutableArray<OrderKey> orderBy)
-    {
-
         // Newest version first within equal keys, so the first of each run is the one to keep.
         order.Sort((a, b) =>
         {
@@ -269,11 +261,6 @@ public static class QueryReducer
             kept = [.. first.Skip(offset).Select(position => unique[position])];
         }
 
-        return kept;
-    }
-
-    private static QueryRows Picked(IReadOnlyList<QueryRows> parts, DataType pkType, ImmutableArray<long> outputFieldIds, List<(int Source, int Row)> kept)
-    {
         var picks = CollectionsMarshal.AsSpan(kept);
         var pks = PrimaryKeys.Pick(pkType, parts.Select(p => p.Pks).ToList(), picks);
         var timestamps = new ulong[picks.Length];
