@@ -234,7 +234,6 @@ public static partial class SchemaValidator
             {
                 throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"primary key field '{field.Name}' cannot be nullable");
             }
-
         }
         else if (field.AutoId)
         {

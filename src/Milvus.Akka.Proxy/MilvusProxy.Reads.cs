@@ -185,14 +185,15 @@ public sealed partial class MilvusProxy
             ExpiredBefore: request.IncludeDeleted ? info.VisibleFrom(readTimestamp, ttlBound: 0) : ExpiredBefore(info, readTimestamp), OrderBy: orderBy,
             IgnoreGrowing: request.IgnoreGrowing, IncludeDeleted: request.IncludeDeleted, Aggregation: aggregation?.Plan);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<QueryRows>(new QueryShard(s, plan), cancellationToken)));
-        if (plan.Aggregation is { } pushed)
+        if (aggregation is not null)
         {
             // Shards without segments answer no states; with none at all, the states of no rows (a global count of 0).
+            var pushed = aggregation.Plan;
             var states = QueryReducer.Reduce(parts, info.Schema.PrimaryKey.DataType, [], false, 0, null, aggregation: pushed).Fields;
             return new QueryResult(PrimaryKeys.EmptyColumn(info.Schema.PrimaryKey.DataType), NoFields, 0, false)
             {
                 SessionTimestamp = SessionTimestamp(read),
-                Aggregated = aggregation!.Finish(states.Columns.IsEmpty ? AggregationStates.Partial(pushed, Segment.EmptyRows(info.Schema, pushed.InputFieldIds)) : states,
+                Aggregated = aggregation.Finish(states.Columns.IsEmpty ? AggregationStates.Partial(pushed, Segment.EmptyRows(info.Schema, pushed.InputFieldIds)) : states,
                     request.Offset, request.Limit, groupOrder),
             };
         }

@@ -114,7 +114,7 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
     }
 
     /// <summary>The aggregation as it travels to the segments: group fields and (operator, field) pairs.</summary>
-    public AggregationPlan Plan => new(
+    public AggregationPlan Plan { get; } = new(
         [.. GroupBy.Select(f => f.FieldId)], [.. Aggregates.Select(a => new AggregateSpec(a.Op, a.Field?.FieldId ?? 0))]);
 
     /// <summary>
@@ -183,7 +183,8 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
         var valid = new bool[counts.Count];
         for (var g = 0; g < values.Length; g++)
         {
-            valid[g] = counts.Values[g] > 0 && !sums.IsNull(g);
+            // The sum is null exactly when no value was counted.
+            valid[g] = counts.Values[g] > 0;
             values[g] = !valid[g] ? 0 : (sums is ScalarColumn<long> longs ? longs.Values[g] : ((ScalarColumn<double>)sums).Values[g]) / (double)counts.Values[g];
         }
 
@@ -324,6 +325,9 @@ public static class AggregationStates
         Max,
     }
 
+    /// <summary>Values in their natural order; nulls never reach a min or max.</summary>
+    private static readonly OrderKey Ascending = new(0, Descending: false, NullsFirst: false);
+
     private static Column Fold(FoldKind fold, Column? values, int[] groupOfRow, int groupCount)
     {
         var counts = new long[groupCount];
@@ -341,7 +345,6 @@ public static class AggregationStates
         var longSums = new long[groupCount];
         var doubleSums = new double[groupCount];
         var best = new int[groupCount];
-        var compare = fold is FoldKind.Min or FoldKind.Max ? RowComparison(values) : null;
         for (var row = 0; row < groupOfRow.Length; row++)
         {
             if (values.IsNull(row))
@@ -359,7 +362,7 @@ public static class AggregationStates
                     doubleSums[group] += values is ScalarColumn<float> floats ? floats.Values[row] : ((ScalarColumn<double>)values).Values[row];
                     break;
                 case FoldKind.Min or FoldKind.Max:
-                    if (counts[group] == 0 || compare!(row, best[group]) is var order && (fold == FoldKind.Min ? order < 0 : order > 0))
+                    if (counts[group] == 0 || RowOrdering.Compare(values, row, values, best[group], Ascending) is var order && (fold == FoldKind.Min ? order < 0 : order > 0))
                     {
                         best[group] = row;
                     }
@@ -389,16 +392,6 @@ public static class AggregationStates
         ScalarColumn<float> c => new ScalarColumn<float>(c.Type, [0], [false]),
         ScalarColumn<double> c => new ScalarColumn<double>(c.Type, [0], [false]),
         _ => new StringColumn([""], [false]),
-    };
-
-    private static Comparison<int> RowComparison(Column values) => values switch
-    {
-        ScalarColumn<int> c => (a, b) => c.Values[a].CompareTo(c.Values[b]),
-        ScalarColumn<long> c => (a, b) => c.Values[a].CompareTo(c.Values[b]),
-        ScalarColumn<float> c => (a, b) => c.Values[a].CompareTo(c.Values[b]),
-        ScalarColumn<double> c => (a, b) => c.Values[a].CompareTo(c.Values[b]),
-        StringColumn c => (a, b) => string.CompareOrdinal(c.Values[a], c.Values[b]),
-        _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"cannot order values of type {values.Type}"),
     };
 
     /// <summary>Rows as dictionary keys by their group-by values, without a key object per row.</summary>
