@@ -16,7 +16,8 @@ public static class GarbageRecords
 {
     public const string Prefix = "gc/";
     private const string DroppedCollectionPrefix = Prefix + "collections/";
-    private const string DroppedSegmentPrefix = Prefix + "segments/";
+    /// <summary>The records of dropped segments (<see cref="DroppedSegment"/>), read back by <see cref="DroppedSegmentIds"/>.</summary>
+    public const string DroppedSegmentPrefix = Prefix + "segments/";
     private const string DroppedSnapshotPrefix = Prefix + "snapshots/";
 
     public static string DroppedCollection(long collectionId) =>
@@ -24,6 +25,12 @@ public static class GarbageRecords
 
     public static string DroppedSegment(SegmentInfo segment) =>
         string.Create(CultureInfo.InvariantCulture, $"{DroppedSegmentPrefix}{segment.CollectionId}/{segment.PartitionId}/{segment.SegmentId}");
+
+    /// <summary>The segments, with their collections, whose drop records <paramref name="records"/> (read under <see cref="DroppedSegmentPrefix"/>) hold.</summary>
+    public static IEnumerable<(long CollectionId, long SegmentId)> DroppedSegments(IEnumerable<MetaEntry> records) => records
+        .Where(r => r.Key.StartsWith(DroppedSegmentPrefix, StringComparison.Ordinal))
+        .Select(r => SegmentRecordIds(r.Key))
+        .Select(ids => (ids[0], ids[2]));
 
     /// <summary>A dropped snapshot's files: the proxy that dropped it deletes them at once, this record if it could not.</summary>
     public static string DroppedSnapshot(long collectionId, long snapshotId) =>
@@ -69,7 +76,7 @@ public static class GarbageRecords
 
         if (recordKey.StartsWith(DroppedSegmentPrefix, StringComparison.Ordinal))
         {
-            var ids = recordKey[DroppedSegmentPrefix.Length..].Split('/').Select(id => long.Parse(id, CultureInfo.InvariantCulture)).ToArray();
+            var ids = SegmentRecordIds(recordKey);
             return live.Segments.Contains(ids[2]) ? null : ObjectPaths.SegmentPrefixes(ids[0], ids[1], ids[2]);
         }
 
@@ -81,6 +88,10 @@ public static class GarbageRecords
 
         return null;
     }
+
+    /// <summary>The collection, partition and segment id of a dropped segment's record.</summary>
+    private static long[] SegmentRecordIds(string recordKey) =>
+        [.. recordKey[DroppedSegmentPrefix.Length..].Split('/').Select(id => long.Parse(id, CultureInfo.InvariantCulture))];
 }
 
 /// <summary>

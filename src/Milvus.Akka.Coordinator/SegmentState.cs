@@ -53,6 +53,14 @@ public sealed record SegmentState(
     /// <summary>This coordinator's node, which completes the paths of query nodes on it (a local node here is remote to the next incarnation).</summary>
     public Address? SelfAddress { get; init; }
 
+    /// <summary>
+    /// Segments the catalog dropped (compaction inputs, segments of dropped partitions, truncated ones). A flush reported
+    /// again for one of them (a shard replaying a seal whose flush an earlier incarnation had reported) must not bring it
+    /// back beside the segment that replaced it. A new incarnation reads them back from their garbage records, which stay
+    /// until the drop tolerance has passed. Keyed by segment id, with the collection.
+    /// </summary>
+    public ImmutableDictionary<long, long> Retired { get; init; } = ImmutableDictionary<long, long>.Empty;
+
     /// <summary>The labels each query node registered with, which resource groups' node filters match.</summary>
     public ImmutableDictionary<IActorRef, ImmutableArray<NodeLabel>> NodeLabels { get; init; } = ImmutableDictionary<IActorRef, ImmutableArray<NodeLabel>>.Empty;
 
@@ -67,8 +75,10 @@ public sealed record SegmentState(
     /// view (segments of collections or partitions dropped while a previous incarnation went down are removed).
     /// </summary>
     /// <param name="nodeGroups">The query nodes' groups read back (<see cref="NodeGroupsKey"/>); awaited until they register.</param>
+    /// <param name="retired">The dropped segments whose garbage records are still there (<see cref="Retired"/>).</param>
     public static Decision<SegmentState> Recover(CoordinatorSettings settings, IEnumerable<SegmentInfo> segments, CatalogView catalog, DateTimeOffset now,
-        ImmutableDictionary<string, NodeGroupRecord>? nodeGroups = null, Address? selfAddress = null) =>
+        ImmutableDictionary<string, NodeGroupRecord>? nodeGroups = null, Address? selfAddress = null,
+        IEnumerable<(long CollectionId, long SegmentId)>? retired = null) =>
         new SegmentState(settings.MinRowsToIndex, settings.IndexTaskLease, CatalogView.Empty,
                 segments.ToImmutableDictionary(s => s.SegmentId), [], ImmutableDictionary<long, ImmutableHashSet<IActorRef>>.Empty,
                 ImmutableDictionary<SegmentCopy, IActorRef>.Empty, ImmutableDictionary<SegmentCopy, IActorRef>.Empty, [],
@@ -77,6 +87,7 @@ public sealed record SegmentState(
             AwaitedNodes = nodeGroups ?? ImmutableDictionary<string, NodeGroupRecord>.Empty,
             WrittenNodes = nodeGroups ?? ImmutableDictionary<string, NodeGroupRecord>.Empty,
             SelfAddress = selfAddress,
+            Retired = (retired ?? []).ToImmutableDictionary(r => r.SegmentId, r => r.CollectionId),
         }.WithCatalog(catalog, now);
 
     /// <summary>
@@ -162,6 +173,7 @@ public sealed record SegmentState(
         {
             Catalog = view,
             Segments = segments.ToImmutable(),
+            Retired = Retired.SetItems(Segments.Values.Where(s => !segments.ContainsKey(s.SegmentId)).Select(s => KeyValuePair.Create(s.SegmentId, s.CollectionId))),
             // Copies of replicas that no longer exist (a release and a new load) are forgotten too.
             ServedBy = ServedBy.RemoveRange(ServedBy.Keys.Where(c => unloaded.Contains(c.SegmentId) || !IsLiveReplica(view, c))),
             AssignedTo = AssignedTo.RemoveRange(AssignedTo.Keys.Where(c => unloaded.Contains(c.SegmentId) || !IsLiveReplica(view, c))),
@@ -178,9 +190,17 @@ public sealed record SegmentState(
         return next.AssignPending(effects);
     }
 
-    /// <summary>A shard flushed a segment: it joins the catalog (once), and may need an index build and a query node.</summary>
+    /// <summary>
+    /// A shard flushed a segment: it joins the catalog (once), and may need an index build and a query node. A segment
+    /// the catalog dropped already stays out (<see cref="Retired"/>).
+    /// </summary>
     public Decision<SegmentState> Flushed(SegmentInfo segment)
     {
+        if (Retired.ContainsKey(segment.SegmentId))
+        {
+            return this;
+        }
+
         if (!Catalog.Collections.ContainsKey(segment.CollectionId))
         {
             throw new MilvusException(ErrorCode.CollectionNotFound, $"collection {segment.CollectionId} of segment {segment.SegmentId} no longer exists");
@@ -384,6 +404,7 @@ public sealed record SegmentState(
         var next = this with
         {
             Segments = segments.RemoveRange(m.InputIds),
+            Retired = Retired.SetItems(m.InputIds.Select(id => KeyValuePair.Create(id, Segments[id].CollectionId))),
             ServedBy = ServedBy.RemoveRange(ServedBy.Keys.Where(c => inputs.Contains(c.SegmentId))),
             AssignedTo = AssignedTo.RemoveRange(AssignedTo.Keys.Where(c => inputs.Contains(c.SegmentId))),
             RetiredServedBy = retired,
@@ -407,7 +428,8 @@ public sealed record SegmentState(
             entries.AddRange(copies.Count == 0 ? [(segment, null, 0)] : copies.Select(c => (segment, (IActorRef?)c.Node, c.ReplicaId)));
         }
 
-        return new ShardDistribution(entries.ToImmutable(), collection?.Loaded == true);
+        return new ShardDistribution(entries.ToImmutable(), collection?.Loaded == true,
+            [.. Retired.Where(r => r.Value == collectionId).Select(r => r.Key).Order()]);
     }
 
     /// <summary>

@@ -78,8 +78,9 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
     {
         var segments = (await _meta.RangeAsync(SegmentState.SegmentPrefix)).Select(e => CatalogCodec.DecodeSegment(ByteString.CopyFrom(e.Value)));
         var nodeGroups = await _meta.GetAsync(SegmentState.NodeGroupsKey) is { } record ? CatalogCodec.DecodeNodeGroups(ByteString.CopyFrom(record.Value)) : null;
+        var retired = GarbageRecords.DroppedSegments(await _meta.RangeAsync(GarbageRecords.DroppedSegmentPrefix));
         var recovered = SegmentState.Recover(_settings, segments, catalog, DateTimeOffset.UtcNow, nodeGroups,
-            global::Akka.Cluster.Cluster.Get(Context.System).SelfAddress);
+            global::Akka.Cluster.Cluster.Get(Context.System).SelfAddress, retired);
         await _effects.PersistAsync(recovered.Effects);
         _state = recovered.State;
         _effects.Send(recovered.Effects);
@@ -112,16 +113,21 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
         }, replies: false);
         Write<SegmentFlushed>(m =>
         {
-            var isNew = !_state.Segments.ContainsKey(m.Segment.SegmentId);
+            var id = m.Segment.SegmentId;
+            var (isNew, retired) = (!_state.Segments.ContainsKey(id), _state.Retired.ContainsKey(id));
             return new PendingWrite(_state.Flushed(m.Segment), () =>
             {
-                if (isNew)
+                if (retired)
                 {
-                    _log.Info("Segment {0} of collection {1} flushed with {2} rows", m.Segment.SegmentId, m.Segment.CollectionId, m.Segment.RowCount);
+                    _log.Info("Segment {0} of collection {1} was reported flushed again after the catalog dropped it; it stays dropped", id, m.Segment.CollectionId);
+                }
+                else if (isNew)
+                {
+                    _log.Info("Segment {0} of collection {1} flushed with {2} rows", id, m.Segment.CollectionId, m.Segment.RowCount);
                     _finishedTasks.Add(BackgroundTasks.Flush(m.Segment, DateTimeOffset.UtcNow));
                 }
 
-                return Done.Instance;
+                return new FlushRecorded(id, retired);
             }, FlushedInto: m.Segment.CollectionId);
         });
         Reply<RequestIndexTask>(_ => NextIndexTaskAsync(Sender.Path.Address));

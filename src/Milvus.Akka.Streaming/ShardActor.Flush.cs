@@ -17,7 +17,8 @@ public sealed partial class ShardActor
 {
     private readonly FlushTracker<IActorRef> _flushes = new();
 
-    private sealed record FlushCompleted(SegmentInfo Segment, ulong DeleteCheckpoint) : INoSerializationVerificationNeeded;
+    /// <param name="Retired">The coordinator had dropped the segment already (<see cref="FlushRecorded.Retired"/>).</param>
+    private sealed record FlushCompleted(SegmentInfo Segment, ulong DeleteCheckpoint, bool Retired) : INoSerializationVerificationNeeded;
 
     private sealed record FlushFailed(long SegmentId, string Reason) : INoSerializationVerificationNeeded;
 
@@ -104,8 +105,8 @@ public sealed partial class ShardActor
 
             MilvusMetrics.FlushLatency.ObserveSince(started);
 
-            await coordinator.AskFor<Done>(new SegmentFlushed(info), timeout);
-            return new FlushCompleted(info, deleteCheckpoint);
+            var recorded = await coordinator.AskFor<FlushRecorded>(new SegmentFlushed(info), timeout);
+            return new FlushCompleted(info, deleteCheckpoint, recorded.Retired);
         }, e => new FlushFailed(segmentId, e.Message));
     }
 
@@ -118,27 +119,51 @@ public sealed partial class ShardActor
 
     private void OnFlushCompleted(FlushCompleted m)
     {
+        if (m.Retired || !_state.Segments.ContainsKey(m.Segment.SegmentId))
+        {
+            ForgetRetiredSegment(m.Segment.SegmentId);
+            return;
+        }
+
         Persist(new SegmentFlushedToStorage(m.Segment, m.DeleteCheckpoint), e =>
         {
             Apply(e);
             var id = e.Segment.SegmentId;
-            var answers = _flushes.Completed(id);
             if (!_serving.KeepInMemoryAfterFlush)
             {
                 // No reads are expected before a load; a read before a query node serves it loads it from object storage.
                 _state.Segments.Remove(id);
             }
 
-            PublishSegmentMetrics();
-
-            foreach (var answer in answers)
-            {
-                answer.Requester.Tell(new ShardFlushed(answer.SegmentIds, _state.LastTimestamp));
-            }
-
-            SaveSnapshot(TakeSnapshot());
+            FinishFlush(id);
             WriteBufferedDeletes();
         });
+    }
+
+    /// <summary>
+    /// A segment this shard flushed that the coordinator had dropped already, or that a compaction's result replaced
+    /// while the flush ran: its rows are read in the segment that replaced it, so the shard forgets it instead of
+    /// reading it as flushed. Nothing is journaled: the snapshot taken now leaves it out, and a replay before the
+    /// snapshot is saved flushes it again and is told the same.
+    /// </summary>
+    private void ForgetRetiredSegment(long segmentId)
+    {
+        _log.Info("Shard {0}: segment {1} was replaced or dropped before its flush was recorded; forgotten", _shardName, segmentId);
+        _state.Segments.Remove(segmentId);
+        _state.Deletes.Forget(segmentId);
+        FinishFlush(segmentId);
+    }
+
+    /// <summary>Answers the flush requests that waited for the segment last, and snapshots the shard without its rows.</summary>
+    private void FinishFlush(long segmentId)
+    {
+        PublishSegmentMetrics();
+        foreach (var answer in _flushes.Completed(segmentId))
+        {
+            answer.Requester.Tell(new ShardFlushed(answer.SegmentIds, _state.LastTimestamp));
+        }
+
+        SaveSnapshot(TakeSnapshot());
     }
 
     private void OnAssignSegment(AssignSegment m)

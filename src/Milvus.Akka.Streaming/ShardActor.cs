@@ -91,6 +91,12 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
 
     private void OnRecovered()
     {
+        // Sealed segments whose flush an earlier incarnation reported and that the coordinator merged or dropped since.
+        foreach (var id in _initialDistribution.RetiredSegmentIds.Where(_state.Segments.ContainsKey))
+        {
+            ForgetRetiredSegment(id);
+        }
+
         _serving.Recover(_initialDistribution.Segments, _initialDistribution.Loaded);
         _state.Deletes.Recovered(_serving.Flushed.Keys.ToHashSet(), DateTimeOffset.UtcNow + _settings.CompactionDeleteHold);
 

@@ -131,7 +131,7 @@ public sealed class CoordinatorActorSpec : TestKit
         Assert.False(shard.HasMessages, "the segment write was held, so the flush cannot have been answered");
 
         _meta.Release(SegmentState.SegmentPrefix);
-        shard.ExpectMsg<Done>(Timeout);
+        shard.ExpectMsg<FlushRecorded>(Timeout);
         Assert.Single((await coordinator.AskFor<SegmentList>(new GetSegments(collection.Id), Timeout)).Segments);
     }
 
@@ -148,8 +148,8 @@ public sealed class CoordinatorActorSpec : TestKit
         Assert.False(shard.HasMessages, "the segment write was held, so no flush can have been answered");
 
         _meta.Release(SegmentState.SegmentPrefix);
-        shard.ExpectMsg<Done>(Timeout);
-        shard.ExpectMsg<Done>(Timeout);
+        shard.ExpectMsg<FlushRecorded>(Timeout);
+        shard.ExpectMsg<FlushRecorded>(Timeout);
         Assert.Equal([7L, 8L], (await coordinator.AskFor<SegmentList>(new GetSegments(collection.Id), Timeout)).Segments.Select(s => s.SegmentId).Order());
     }
 
@@ -162,7 +162,7 @@ public sealed class CoordinatorActorSpec : TestKit
         Assert.Contains("meta storage unavailable", shard.ExpectMsg<MilvusFailure>(Timeout).Reason, StringComparison.Ordinal);
         Assert.Empty((await coordinator.AskFor<SegmentList>(new GetSegments(collection.Id), Timeout)).Segments);
         // The next write goes through.
-        await coordinator.AskFor<Done>(new SegmentFlushed(CatalogFixtures.Segment(7, collection.Id) with { PartitionId = partition }), Timeout);
+        await coordinator.AskFor<FlushRecorded>(new SegmentFlushed(CatalogFixtures.Segment(7, collection.Id) with { PartitionId = partition }), Timeout);
         Assert.Single((await coordinator.AskFor<SegmentList>(new GetSegments(collection.Id), Timeout)).Segments);
     }
 
@@ -171,7 +171,7 @@ public sealed class CoordinatorActorSpec : TestKit
     {
         var coordinator = StartCoordinator();
         var collection = await CreateCollectionAsync(coordinator, "dropped_while_held");
-        await coordinator.AskFor<Done>(new SegmentFlushed(CatalogFixtures.Segment(7, collection.Id) with { PartitionId = collection.Partitions[0].Id }), Timeout);
+        await coordinator.AskFor<FlushRecorded>(new SegmentFlushed(CatalogFixtures.Segment(7, collection.Id) with { PartitionId = collection.Partitions[0].Id }), Timeout);
         _meta.Hold(SegmentState.SegmentPrefix);
         // The catalog answers the drop before the segments child has written that the collection's segments are gone.
         await coordinator.AskFor<CatalogChanged>(new DropCollection(DatabaseInfo.DefaultName, "dropped_while_held"), Timeout);
@@ -202,8 +202,8 @@ public sealed class CoordinatorActorSpec : TestKit
         var first = StartCoordinator();
         var kept = await CreateCollectionAsync(first, "kept");
         var dropped = await CreateCollectionAsync(first, "dropped");
-        await first.AskFor<Done>(new SegmentFlushed(CatalogFixtures.Segment(7, kept.Id) with { PartitionId = kept.Partitions[0].Id }), Timeout);
-        await first.AskFor<Done>(new SegmentFlushed(CatalogFixtures.Segment(8, dropped.Id) with { PartitionId = dropped.Partitions[0].Id }), Timeout);
+        await first.AskFor<FlushRecorded>(new SegmentFlushed(CatalogFixtures.Segment(7, kept.Id) with { PartitionId = kept.Partitions[0].Id }), Timeout);
+        await first.AskFor<FlushRecorded>(new SegmentFlushed(CatalogFixtures.Segment(8, dropped.Id) with { PartitionId = dropped.Partitions[0].Id }), Timeout);
         await first.AskFor<CatalogChanged>(new DropCollection(DatabaseInfo.DefaultName, "dropped"), Timeout);
         Assert.NotNull(await _meta.GetAsync(GarbageRecords.DroppedCollection(dropped.Id)));
         await AwaitAssertAsync(async () => Assert.Empty((await _meta.RangeAsync(SegmentState.SegmentPrefix + dropped.Id + "/")).ToList()), Timeout);

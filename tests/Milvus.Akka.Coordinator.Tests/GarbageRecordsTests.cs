@@ -37,4 +37,18 @@ public sealed class GarbageRecordsTests
         Assert.Equal(ObjectPaths.SegmentPrefixes(7, 8, 10), due[1].Prefixes);
         Assert.Equal([ObjectPaths.SnapshotPrefix(7, 90)], due[2].Prefixes);
     }
+
+    [Fact]
+    public void The_dropped_segments_are_read_back_with_their_collections_from_their_records_alone()
+    {
+        var records = new[]
+        {
+            Record(GarbageRecords.DroppedCollection(1), TimeSpan.Zero),
+            Record(GarbageRecords.DroppedSegment(Segment(10)), TimeSpan.Zero),
+            Record(GarbageRecords.DroppedSegment(Segment(11) with { CollectionId = 9 }), TimeSpan.FromHours(4)),
+            Record(GarbageRecords.DroppedSnapshot(7, 90), TimeSpan.Zero),
+        };
+
+        Assert.Equal([(7L, 10L), (9L, 11L)], GarbageRecords.DroppedSegments(records));
+    }
 }

@@ -230,6 +230,37 @@ public sealed class SegmentStateTests
         Assert.Equal(ErrorCode.ParameterInvalid, e.Code);
     }
 
+    /// <summary>
+    /// A shard that dies after reporting a flush and before journaling it flushes the segment again after its replay;
+    /// by then a compaction may have merged it, or a truncation dropped it. It must stay out (its rows are in the
+    /// merged segment), also for a new incarnation, which knows it from its garbage record, and the shard's
+    /// distribution names it so a replaying shard forgets it.
+    /// </summary>
+    [Fact]
+    public void A_flush_reported_again_after_its_segment_was_merged_or_truncated_leaves_it_out_also_after_a_fail_over()
+    {
+        var node = Node("q1");
+        var collection = Collection(1) with { Loaded = true };
+        var state = Registered(Start(View(1, collection)), node);
+        state = state.Flushed(Segment(11, 1)).State.Flushed(Segment(12, 1)).State.Flushed(Segment(14, 1) with { FlushedTimestamp = 100 }).State;
+        var merged = Segment(13, 1, rows: 20) with { FlushedTimestamp = 200 };
+        state = state.CommitCompaction(new CompactionCompleted(5, merged, [11, 12]), Now).State;
+        state = state.WithCatalog(View(2, collection with { TruncatedBefore = 150 }), Now).State;
+
+        foreach (var again in new[] { Segment(11, 1), Segment(14, 1) with { FlushedTimestamp = 100 } })
+        {
+            var reported = state.Flushed(again);
+            Assert.Equal([13L], reported.State.Segments.Keys);
+            Assert.Empty(reported.Effects.OfType<PutMeta>());
+            Assert.Empty(Assignments(reported.Effects));
+        }
+
+        Assert.Equal([11L, 12L, 14L], state.DistributionOf(merged.ShardName).RetiredSegmentIds.ToArray());
+        var recovered = SegmentState.Recover(Settings, [merged], View(2, collection), Now, retired: [(1, 12)]).State;
+        Assert.Equal([13L], recovered.Flushed(Segment(12, 1)).State.Segments.Keys);
+        Assert.Equal([13L, 15L], recovered.Flushed(Segment(15, 1) with { FlushedTimestamp = 300 }).State.Segments.Keys.Order());
+    }
+
     [Fact]
     public void Dropping_an_index_forgets_its_files_and_a_new_incarnation_removes_segments_of_collections_dropped_meanwhile()
     {

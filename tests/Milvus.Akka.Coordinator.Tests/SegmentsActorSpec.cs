@@ -37,7 +37,7 @@ public sealed class SegmentsActorSpec() : TestKit(CoordinatorActorSpec.Config)
         Assert.Null(await _meta.GetAsync(SegmentState.KeyOf(orphan)));
 
         var flushed = Segment(12, 1);
-        await segments.AskFor<Done>(new SegmentFlushed(flushed), Timeout);
+        await segments.AskFor<FlushRecorded>(new SegmentFlushed(flushed), Timeout);
         var view = ExpectMsg<SegmentView>(Timeout);
         Assert.Equal(1, view.FlushedInto);
         Assert.Equal([11L, 12L], view.Segments.Keys.Order());
@@ -49,7 +49,7 @@ public sealed class SegmentsActorSpec() : TestKit(CoordinatorActorSpec.Config)
     {
         var shards = CreateTestProbe();
         var segments = Start(shards, View(5, Collection(1)));
-        await segments.AskFor<Done>(new SegmentFlushed(Segment(11, 1)), Timeout);
+        await segments.AskFor<FlushRecorded>(new SegmentFlushed(Segment(11, 1)), Timeout);
         var queryNode = CreateTestProbe();
 
         segments.Tell(new RegisterQueryNode(queryNode.Ref, []));

@@ -104,6 +104,7 @@ public sealed class MessageSchemaTests(SerializationFixture fixture) : IClassFix
         ["glp1"] = Coordinator.Wire.CollectionId.Parser,
         ["lp1"] = Coordinator.Wire.LoadProgress.Parser,
         ["sf1"] = Coordinator.Wire.SegmentMessage.Parser,
+        ["fr1"] = Coordinator.Wire.FlushRecorded.Parser,
         ["gs1"] = Coordinator.Wire.CollectionId.Parser,
         ["sl1"] = Coordinator.Wire.SegmentList.Parser,
         ["rit1"] = Coordinator.Wire.Nothing.Parser,

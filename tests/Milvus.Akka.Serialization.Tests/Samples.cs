@@ -304,6 +304,8 @@ public static class Samples
 
         // Coordinator: segments, index builds, query nodes.
         new("SegmentFlushed", new SegmentFlushed(Segment)),
+        new("FlushRecorded", new FlushRecorded(7001, Retired: false)),
+        new("FlushRecorded/retired", new FlushRecorded(7001, Retired: true)),
         new("GetSegments", new GetSegments(42)),
         new("SegmentList", new SegmentList([Segment, UnindexedSegment])),
         new("RequestIndexTask", RequestIndexTask.Instance),
@@ -323,6 +325,7 @@ public static class Samples
         new("GetShardDistribution", new GetShardDistribution("42_1")),
         new("ShardDistribution", new ShardDistribution([(Segment, node, 901), (Segment, node, 902), (UnindexedSegment, null, 0)], true)),
         new("ShardDistribution/empty", new ShardDistribution([], false)),
+        new("ShardDistribution/retired", new ShardDistribution([(Segment, null, 0)], true, [7001, 7002])),
         new("DropShard", new DropShard("42_0")),
         new("DropPartitionData", new DropPartitionData("42_0", 44)),
         new("WidenShardSchema", new WidenShardSchema("42_0", Schema with { Version = 1 })),

@@ -49,8 +49,34 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
         });
     }
 
-    private IActorRef StartShard(IActorRef coordinator, string objects) =>
-        Sys.ActorOf(ShardActor.Props(ShardName, Collection, new ShardDistribution([], false), coordinator, new LocalObjectStore(objects),
+    /// <summary>
+    /// A coordinator that had merged every segment before its flush is reported (a shard replaying a seal whose flush
+    /// an earlier incarnation reported): it answers that the segment is retired (or, unless <paramref name="answers"/>,
+    /// nothing, as one that fails over), and tells <paramref name="reports"/>.
+    /// </summary>
+    private sealed class RetiringCoordinator : ReceiveActor
+    {
+        public RetiringCoordinator(IActorRef reports, bool answers)
+        {
+            var ids = 1_000L;
+            Receive<AllocateIds>(m =>
+            {
+                Sender.Tell(new IdsAllocated(ids, m.Count));
+                ids += m.Count;
+            });
+            Receive<SegmentFlushed>(m =>
+            {
+                reports.Tell(m);
+                if (answers)
+                {
+                    Sender.Tell(new FlushRecorded(m.Segment.SegmentId, Retired: true));
+                }
+            });
+        }
+    }
+
+    private IActorRef StartShard(IActorRef coordinator, string objects, ShardDistribution? distribution = null) =>
+        Sys.ActorOf(ShardActor.Props(ShardName, Collection, distribution ?? new ShardDistribution([], false), coordinator, new LocalObjectStore(objects),
             StreamingSettings.Default));
 
     private static InsertRows Insert(int i) => new(ShardName, 7, new RowBatch(ImmutableDictionary<long, Column>.Empty
@@ -143,6 +169,7 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
             Directory.Delete(objects, recursive: true);
         }
     }
+
     [Fact]
     public void A_batch_carrying_a_field_added_after_the_shard_took_its_schema_is_refused_as_retriable_until_the_schema_arrives()
     {
@@ -171,6 +198,66 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
             var earlier = ExpectMsg<QueryRows>();
             Assert.Equal([0L, 1L], ((ScalarColumn<long>)earlier.Pks).Values.Order());
             Assert.Equal(4, CountRows(shard));
+        }
+        finally
+        {
+            Directory.Delete(objects, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_segment_the_coordinator_retired_before_its_flush_was_recorded_is_forgotten_also_after_a_restart()
+    {
+        var objects = Directory.CreateTempSubdirectory("shard-actor-test").FullName;
+        try
+        {
+            var reports = CreateTestProbe();
+            var coordinator = Sys.ActorOf(Props.Create(() => new RetiringCoordinator(reports.Ref, true)));
+            var shard = StartShard(coordinator, objects);
+            shard.Tell(Insert(0));
+            ExpectMsg<InsertAck>();
+            Assert.Equal(2, CountRows(shard));
+
+            shard.Tell(new FlushShard(ShardName));
+            var flushed = reports.ExpectMsg<SegmentFlushed>().Segment;
+            Assert.Equal(flushed.SegmentId, Assert.Single(ExpectMsg<ShardFlushed>().SegmentIds));
+            // Its rows are read in the segment that replaced it, so the shard no longer reads them itself.
+            Assert.Equal(0, CountRows(shard));
+
+            Watch(shard);
+            Sys.Stop(shard);
+            ExpectTerminated(shard);
+            // From the snapshot taken when it was forgotten, or (saved too late) told again when its flush is replayed.
+            var restarted = StartShard(coordinator, objects);
+            AwaitAssert(() => Assert.Equal(0, CountRows(restarted)));
+        }
+        finally
+        {
+            Directory.Delete(objects, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_replayed_sealed_segment_the_distribution_names_retired_is_forgotten_before_any_read_and_not_flushed_again()
+    {
+        var objects = Directory.CreateTempSubdirectory("shard-actor-test").FullName;
+        try
+        {
+            var reports = CreateTestProbe();
+            var shard = StartShard(Sys.ActorOf(Props.Create(() => new RetiringCoordinator(reports.Ref, false))), objects);
+            shard.Tell(Insert(0));
+            ExpectMsg<InsertAck>();
+            shard.Tell(new FlushShard(ShardName));
+            // Reported, never answered: the shard dies with the segment sealed in its journal.
+            var sealedId = reports.ExpectMsg<SegmentFlushed>().Segment.SegmentId;
+            Watch(shard);
+            Sys.Stop(shard);
+            ExpectTerminated(shard);
+
+            var restarted = StartShard(Sys.ActorOf(Props.Create(() => new RetiringCoordinator(reports.Ref, true))), objects,
+                new ShardDistribution([], true, [sealedId]));
+            Assert.Equal(0, CountRows(restarted));
+            reports.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
         }
         finally
         {

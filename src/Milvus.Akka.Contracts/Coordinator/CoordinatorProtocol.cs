@@ -214,6 +214,13 @@ public sealed record LoadProgress(bool Loaded, int Percent) : ICoordinatorMessag
 
 public sealed record SegmentFlushed(SegmentInfo Segment) : ICoordinatorMessage;
 
+/// <summary>
+/// The answer to <see cref="SegmentFlushed"/>. <paramref name="Retired"/>: the catalog had dropped the segment before
+/// (a compaction merged it, or its partition was dropped or truncated) and did not take it back, so the shard forgets
+/// it; this happens when a shard replays a seal whose flush an earlier incarnation had already reported.
+/// </summary>
+public sealed record FlushRecorded(long SegmentId, bool Retired) : ICoordinatorMessage;
+
 public sealed record GetSegments(long CollectionId) : ICoordinatorMessage;
 
 public sealed record SegmentList(ImmutableArray<SegmentInfo> Segments) : ICoordinatorMessage;
@@ -277,9 +284,17 @@ public sealed record GetShardDistribution(string ShardName) : ICoordinatorMessag
 
 /// <summary>
 /// A shard's flushed segments: one entry per served copy (the query node and the replica it serves), and one entry
-/// with no node for a segment no replica serves.
+/// with no node for a segment no replica serves. <paramref name="RetiredSegmentIds"/>: the collection's segments the
+/// catalog dropped recently (merged by a compaction, or of a dropped partition); a shard that replays a sealed one of
+/// them forgets it, since its rows are read elsewhere now.
 /// </summary>
-public sealed record ShardDistribution(ImmutableArray<(SegmentInfo Segment, IActorRef? QueryNode, long ReplicaId)> Segments, bool Loaded) : ICoordinatorMessage;
+public sealed record ShardDistribution(
+    ImmutableArray<(SegmentInfo Segment, IActorRef? QueryNode, long ReplicaId)> Segments,
+    bool Loaded,
+    ImmutableArray<long> RetiredSegmentIds = default) : ICoordinatorMessage
+{
+    public ImmutableArray<long> RetiredSegmentIds { get; init; } = RetiredSegmentIds.IsDefault ? [] : RetiredSegmentIds;
+}
 
 public static class Topics
 {

@@ -347,6 +347,13 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
     private void RegisterSegments()
     {
         Register<SegmentFlushed>("sf1", (o, m) => WriteEncoded(o, 1, CatalogCodec.Encode(m.Segment)), f => new SegmentFlushed(Segment(f, 1)));
+        Register<FlushRecorded>("fr1",
+            (o, m) =>
+            {
+                WriteInt64(o, 1, m.SegmentId);
+                WriteBool(o, 2, m.Retired);
+            },
+            f => new FlushRecorded(f.Int64(1), f.Bool(2)));
         Register<GetSegments>("gs1", (o, m) => WriteInt64(o, 1, m.CollectionId), f => new GetSegments(f.Int64(1)));
         Register<SegmentList>("sl1",
             (o, m) => WriteRepeated(o, 1, m.Segments, CatalogCodec.Encode),
@@ -417,10 +424,11 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
                 }
 
                 WriteBool(o, 2, m.Loaded);
+                WriteRawSpan(o, 3, m.RetiredSegmentIds.AsSpan());
             },
             f => new ShardDistribution(
                 [.. f.RepeatedBytes(1).Select(WireFields.Parse).Select(e => (Segment(e, 1), ResolveOptionalActor(e.String(2)), e.Int64(3)))],
-                f.Bool(2)));
+                f.Bool(2), f.RawImmutableArray<long>(3)));
         Register<SegmentIndexReady>("sir1", (o, m) => WriteEncoded(o, 1, CatalogCodec.Encode(m.Segment)), f => new SegmentIndexReady(Segment(f, 1)));
         Register<UnloadSegments>("us1", (o, m) => WriteRawSpan(o, 1, m.SegmentIds.AsSpan()), f => new UnloadSegments(f.RawImmutableArray<long>(1)));
     }
