@@ -2,13 +2,14 @@ using System.Collections.Immutable;
 
 namespace Milvus.Akka.Common;
 
-/// <summary>The kinds of collection function (Milvus's schema.FunctionType); BM25 and text embedding run here.</summary>
+/// <summary>The kinds of collection function (Milvus's schema.FunctionType); BM25, text embedding and MinHash run here.</summary>
 public enum FunctionType
 {
     Unknown = 0,
     Bm25 = 1,
     TextEmbedding = 2,
     Rerank = 3,
+    MinHash = 4,
 }
 
 /// <summary>
@@ -42,6 +43,10 @@ public static class FunctionSchemas
     /// <summary>The text embedding function writing <paramref name="output"/>, if any: its input is a VarChar field.</summary>
     public static FunctionSchema? TextEmbeddingWriting(this CollectionSchema schema, FieldSchema output) =>
         schema.Functions.FirstOrDefault(f => f.Type == FunctionType.TextEmbedding && f.OutputFieldNames.Contains(output.Name));
+
+    /// <summary>The MinHash function writing <paramref name="output"/>, if any: its input is a VarChar field.</summary>
+    public static FunctionSchema? MinHashWriting(this CollectionSchema schema, FieldSchema output) =>
+        schema.Functions.FirstOrDefault(f => f.Type == FunctionType.MinHash && f.OutputFieldNames.Contains(output.Name));
 
     /// <summary>The VarChar field a BM25 output field is computed from.</summary>
     public static FieldSchema Bm25Input(this CollectionSchema schema, FieldSchema output) =>

@@ -23,15 +23,21 @@ public enum MetricType
     MaxSimL2,
     MaxSimHamming,
     MaxSimJaccard,
+
+    /// <summary>
+    /// The MinHash Jaccard estimate of two MinHash signatures (BinaryVector of 32-bit values): the share of positions
+    /// whose values agree; larger is better. Stored indexes keep metrics by number, so it comes last.
+    /// </summary>
+    MhJaccard,
 }
 
 public static class MetricTypes
 {
     /// <summary>True when a larger score is a better match (IP, COSINE, BM25).</summary>
     public static bool HigherIsBetter(this MetricType metric) => metric is MetricType.IP or MetricType.Cosine or MetricType.Bm25
-        or MetricType.MaxSim or MetricType.MaxSimCosine or MetricType.MaxSimIP;
+        or MetricType.MaxSim or MetricType.MaxSimCosine or MetricType.MaxSimIP or MetricType.MhJaccard;
 
-    public static bool IsMaxSim(this MetricType metric) => metric >= MetricType.MaxSim;
+    public static bool IsMaxSim(this MetricType metric) => metric is >= MetricType.MaxSim and <= MetricType.MaxSimJaccard;
 
     /// <summary>The metric a MAX_SIM metric scores one query vector against one row vector with; other metrics themselves.</summary>
     public static MetricType ElementMetric(this MetricType metric) => metric switch
@@ -58,6 +64,7 @@ public static class MetricTypes
         MetricType.MaxSimL2 => "MAX_SIM_L2",
         MetricType.MaxSimHamming => "MAX_SIM_HAMMING",
         MetricType.MaxSimJaccard => "MAX_SIM_JACCARD",
+        MetricType.MhJaccard => "MHJACCARD",
         _ => throw new ArgumentOutOfRangeException(nameof(metric)),
     };
 
@@ -77,11 +84,12 @@ public static class MetricTypes
             case "MAX_SIM_L2": metric = MetricType.MaxSimL2; return true;
             case "MAX_SIM_HAMMING": metric = MetricType.MaxSimHamming; return true;
             case "MAX_SIM_JACCARD": metric = MetricType.MaxSimJaccard; return true;
+            case "MHJACCARD": metric = MetricType.MhJaccard; return true;
             default: metric = default; return false;
         }
     }
 
     public static MetricType Parse(string name) => TryParse(name, out var metric)
         ? metric
-        : throw new MilvusException(ErrorCode.ParameterInvalid, $"metric type '{name}' is not supported; use L2, IP, COSINE, HAMMING, JACCARD, BM25 or (on a struct's vectors) MAX_SIM, MAX_SIM_COSINE, MAX_SIM_IP, MAX_SIM_L2, MAX_SIM_HAMMING or MAX_SIM_JACCARD");
+        : throw new MilvusException(ErrorCode.ParameterInvalid, $"metric type '{name}' is not supported; use L2, IP, COSINE, HAMMING, JACCARD, MHJACCARD, BM25 or (on a struct's vectors) MAX_SIM, MAX_SIM_COSINE, MAX_SIM_IP, MAX_SIM_L2, MAX_SIM_HAMMING or MAX_SIM_JACCARD");
 }

@@ -34,6 +34,9 @@ public sealed record FieldSchema
     /// </summary>
     public bool IsBm25Output => IsFunctionOutput && DataType == DataType.SparseFloatVector;
 
+    /// <summary>A MinHash function's output: the only function writing binary vectors.</summary>
+    public bool IsMinHashOutput => IsFunctionOutput && DataType == DataType.BinaryVector;
+
     /// <summary>
     /// The array-of-struct field this field is a sub-field of (0: a field of its own). A sub-field is an Array of its
     /// scalar type or an <see cref="DataType.ArrayOfVector"/>, one element per struct element, named

@@ -24,7 +24,7 @@ public sealed partial record CatalogState
         else if (field.DataType.IsVector())
         {
             var type = parameters.GetValueOrDefault(IndexInfo.IndexTypeKey, "AUTOINDEX");
-            var metric = parameters.GetValueOrDefault(IndexInfo.MetricTypeKey, FunctionValidator.DefaultMetric(field));
+            var metric = parameters.GetValueOrDefault(IndexInfo.MetricTypeKey, Index.IndexSpec.DefaultMetric(field));
             var buildParams = parameters.Remove(IndexInfo.IndexTypeKey).Remove(IndexInfo.MetricTypeKey);
             var spec = IndexSpec.FromMilvus(type, metric, buildParams, field.DataType);
             spec.Validate(field.Dim);

@@ -8,7 +8,8 @@ namespace Milvus.Akka.Coordinator;
 /// Checks a schema's functions as Milvus does and completes them: function ids from 100, and every output field marked
 /// <c>is_function_output</c> (SDKs may leave the flag to the server). BM25 takes one analyzed VarChar field into one
 /// SparseFloatVector field; a text embedding one VarChar field into one FloatVector or Int8Vector field (its provider
-/// and params are checked by the proxy, which calls the provider); each output is written by exactly one function.
+/// and params are checked by the proxy, which calls the provider); MinHash one VarChar field into one BinaryVector field
+/// of 32 bits per hash; each output is written by exactly one function.
 /// </summary>
 public static class FunctionValidator
 {
@@ -41,9 +42,12 @@ public static class FunctionValidator
                 case FunctionType.TextEmbedding:
                     CheckTextEmbedding(schema, function);
                     break;
+                case FunctionType.MinHash:
+                    CheckMinHash(schema, function);
+                    break;
                 default:
                     throw new MilvusException(ErrorCode.OperationNotSupported,
-                        $"function {function.Name}: function type {function.Type} is not supported by Milvus.Akka (supported: BM25, TextEmbedding)");
+                        $"function {function.Name}: function type {function.Type} is not supported by Milvus.Akka (supported: BM25, TextEmbedding, MinHash)");
             }
 
             if (!outputs.Add(function.OutputFieldNames[0]))
@@ -110,10 +114,6 @@ public static class FunctionValidator
         return Without(schema, existing) with { Functions = schema.Functions.Remove(existing) };
     }
 
-    /// <summary>The metric of an index created without one: BM25 on a BM25 output field, else Milvus's default for the type.</summary>
-    public static string DefaultMetric(FieldSchema field) =>
-        field.IsBm25Output ? MetricType.Bm25.ToMilvusName() : Index.IndexSpec.DefaultMetric(field.DataType);
-
     /// <summary>BM25 scores only what a BM25 function wrote, and a BM25 output means nothing under another metric.</summary>
     public static void CheckIndexMetric(FieldSchema field, MetricType metric)
     {
@@ -172,6 +172,23 @@ public static class FunctionValidator
         {
             throw Illegal($"{kind} function {function.Name}: output field {output.Name} cannot be the input, a primary, partition or clustering key, or nullable");
         }
+    }
+
+    private static void CheckMinHash(CollectionSchema schema, FunctionSchema function)
+    {
+        var (input, output) = InputAndOutput(schema, function, "minhash");
+        if (input.DataType != DataType.VarChar)
+        {
+            throw Illegal($"minhash function input field '{input.Name}' is not string type, is {input.DataType}");
+        }
+
+        if (output.DataType != DataType.BinaryVector)
+        {
+            throw Illegal($"minhash function output field '{output.Name}' is not binary vector type");
+        }
+
+        CheckOutput(function, input, output, "minhash");
+        MinHashSignature.Bind(function, input, output);
     }
 
     private static void CheckTextEmbedding(CollectionSchema schema, FunctionSchema function)

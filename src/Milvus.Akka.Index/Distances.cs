@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Milvus.Akka.Common;
 using Milvus.Akka.Index.Kernels;
 
@@ -99,6 +100,36 @@ public static class Distances
         return either == 0 ? 0 : 1f - (float)both / either;
     }
 
+    /// <summary>
+    /// MHJACCARD: the share of the 32-bit values of two MinHash signatures that agree (a signature of a text with no
+    /// shingles agrees with another only where both are at their maximum).
+    /// </summary>
+    public static float MhJaccard(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        CheckLengths(a.Length, b.Length);
+        var wa = MemoryMarshal.Cast<byte, uint>(a);
+        var wb = MemoryMarshal.Cast<byte, uint>(b);
+        if (wa.IsEmpty)
+        {
+            return 0;
+        }
+
+        var equal = 0;
+        var i = 0;
+        for (; i + Vector256<uint>.Count <= wa.Length; i += Vector256<uint>.Count)
+        {
+            var same = Vector256.Equals(Vector256.Create(wa.Slice(i, Vector256<uint>.Count)), Vector256.Create(wb.Slice(i, Vector256<uint>.Count)));
+            equal += BitOperations.PopCount(same.ExtractMostSignificantBits());
+        }
+
+        for (; i < wa.Length; i++)
+        {
+            equal += wa[i] == wb[i] ? 1 : 0;
+        }
+
+        return (float)equal / wa.Length;
+    }
+
     /// <summary>The score Milvus reports for two float vectors under <paramref name="metric"/> (L2 squared, IP dot, COSINE similarity).</summary>
     public static float Score(MetricType metric, ReadOnlySpan<float> a, ReadOnlySpan<float> b) => metric switch
     {
@@ -108,11 +139,12 @@ public static class Distances
         _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"metric type {metric.ToMilvusName()} does not apply to float vectors"),
     };
 
-    /// <summary>The score Milvus reports for two packed binary vectors under HAMMING or JACCARD.</summary>
+    /// <summary>The score Milvus reports for two packed binary vectors under HAMMING, JACCARD or MHJACCARD.</summary>
     public static float Score(MetricType metric, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) => metric switch
     {
         MetricType.Hamming => Hamming(a, b),
         MetricType.Jaccard => Jaccard(a, b),
+        MetricType.MhJaccard => MhJaccard(a, b),
         _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"metric type {metric.ToMilvusName()} does not apply to binary vectors"),
     };
 

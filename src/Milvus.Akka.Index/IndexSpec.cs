@@ -41,6 +41,19 @@ public sealed record IndexSpec(IndexType Type, MetricType Metric, IReadOnlyDicti
         }
 
         var metric = MetricTypes.Parse(metricType);
+        if (string.Equals(indexType.Trim(), IndexTypes.MinHashLshName, StringComparison.OrdinalIgnoreCase) != (metric == MetricType.MhJaccard)
+            && !(isAuto && fieldType == DataType.BinaryVector))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"metric type MHJACCARD goes with index type MINHASH_LSH only, and MINHASH_LSH with MHJACCARD; got {indexType.Trim().ToUpperInvariant()} with {metric.ToMilvusName()}");
+        }
+
+        if (isAuto && metric == MetricType.MhJaccard)
+        {
+            // MinHash signatures cluster poorly under Hamming centroids: scanned exactly, as MINHASH_LSH is.
+            type = IndexType.BinFlat;
+        }
+
         var values = parameters ?? NoParams;
         if (isAuto && type == IndexType.Hnsw)
         {
@@ -67,6 +80,15 @@ public sealed record IndexSpec(IndexType Type, MetricType Metric, IReadOnlyDicti
         DataType.SparseFloatVector => "IP",
         _ => "COSINE",
     };
+
+    /// <summary>
+    /// The metric a search or index of <paramref name="field"/> gets when none is given: BM25 on a BM25 function's
+    /// output, MHJACCARD on a MinHash function's, else Milvus's default for the field's type.
+    /// </summary>
+    public static string DefaultMetric(FieldSchema field) =>
+        field.IsBm25Output ? MetricType.Bm25.ToMilvusName()
+        : field.IsMinHashOutput ? MetricType.MhJaccard.ToMilvusName()
+        : DefaultMetric(field.DataType);
 
     /// <summary>Throws <see cref="MilvusException"/> (ParameterInvalid) when the metric or a parameter does not fit the type.</summary>
     public void Validate(int dim)

@@ -21,6 +21,9 @@ public static class IndexTypes
     /// <summary>The Milvus name of AUTOINDEX, which resolves to HNSW as in the shipped standalone configuration.</summary>
     public const string AutoIndexName = "AUTOINDEX";
 
+    /// <summary>Milvus's index of MinHash signatures (metric MHJACCARD only), served here by BIN_FLAT's exact scan.</summary>
+    public const string MinHashLshName = "MINHASH_LSH";
+
     public static string ToMilvusName(this IndexType type) => type switch
     {
         IndexType.Flat => "FLAT",
@@ -68,7 +71,9 @@ public static class IndexTypes
             // the probed lists. Their own build params are kept and shown, not acted on.
             case "DISKANN" or "HNSW_SQ" or "HNSW_PQ" or "HNSW_PRQ": type = IndexType.Hnsw; return true;
             case "SCANN" or "IVF_RABITQ": type = IndexType.IvfFlat; return true;
-            case "BIN_FLAT": type = IndexType.BinFlat; return true;
+            // MINHASH_LSH's bands (mh_lsh_band...) find candidates to re-rank; the exact MHJACCARD scan needs none, and
+            // its params are kept and shown like the others above.
+            case "BIN_FLAT" or MinHashLshName: type = IndexType.BinFlat; return true;
             case "BIN_IVF_FLAT": type = IndexType.BinIvfFlat; return true;
             case "SPARSE_INVERTED_INDEX": type = IndexType.SparseInvertedIndex; return true;
             case "SPARSE_WAND": type = IndexType.SparseWand; return true;
@@ -79,11 +84,11 @@ public static class IndexTypes
     public static IndexType Parse(string name) => TryParse(name, out var type)
         ? type
         : throw new MilvusException(ErrorCode.IndexNotSupported,
-            $"index type '{name}' is not supported; use FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, IVF_RABITQ, HNSW, HNSW_SQ, HNSW_PQ, HNSW_PRQ, DISKANN, SCANN, BIN_FLAT, BIN_IVF_FLAT, SPARSE_INVERTED_INDEX, SPARSE_WAND or AUTOINDEX");
+            $"index type '{name}' is not supported; use FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, IVF_RABITQ, HNSW, HNSW_SQ, HNSW_PQ, HNSW_PRQ, DISKANN, SCANN, BIN_FLAT, BIN_IVF_FLAT, MINHASH_LSH, SPARSE_INVERTED_INDEX, SPARSE_WAND or AUTOINDEX");
 
     /// <summary>Whether <paramref name="metric"/> is valid for <paramref name="type"/> (float metrics for float indexes, bit metrics for binary ones, IP for sparse ones).</summary>
     public static bool Supports(this IndexType type, MetricType metric) => type.IsBinary()
-        ? metric is MetricType.Hamming or MetricType.Jaccard
+        ? metric is MetricType.Hamming or MetricType.Jaccard || (metric == MetricType.MhJaccard && type == IndexType.BinFlat)
         : type.IsSparse()
             ? metric is MetricType.IP or MetricType.Bm25
             : metric is MetricType.L2 or MetricType.IP or MetricType.Cosine;

@@ -18,8 +18,9 @@ namespace Milvus.Akka.Proxy;
 public sealed partial class MilvusProxy
 {
     /// <summary>
-    /// Adds the output column of every BM25 function of the schema, computed from its input column (a null or absent
-    /// text gives an empty row); the client may not send an output field, as in Milvus.
+    /// Adds the output column of every BM25 and MinHash function of the schema, computed from its input column (a null
+    /// or absent text gives an empty row, or a MinHash signature of no shingles); the client may not send an output
+    /// field, as in Milvus.
     /// </summary>
     public static IReadOnlyDictionary<string, Column> WithFunctionOutputs(CollectionSchema schema, IReadOnlyDictionary<string, Column> columns)
     {
@@ -47,6 +48,19 @@ public sealed partial class MilvusProxy
             completed[function.OutputFieldNames[0]] = new SparseVectorColumn(rows);
         }
 
+        foreach (var function in schema.Functions.Where(f => f.Type == FunctionType.MinHash))
+        {
+            if (InputTexts(function, columns) is not { } texts)
+            {
+                continue;
+            }
+
+            var output = schema.FindField(function.OutputFieldNames[0])!;
+            var signatures = MinHashSignature.Bind(function, schema.FindField(function.InputFieldNames[0])!, output)
+                .Sign([.. Enumerable.Range(0, texts.Count).Select(i => texts.IsNull(i) ? null : texts.Values[i])]);
+            completed[output.Name] = new VectorColumn<byte>(DataType.BinaryVector, output.Dim, signatures);
+        }
+
         return completed;
     }
 
@@ -65,6 +79,23 @@ public sealed partial class MilvusProxy
         return columns.TryGetValue(function.InputFieldNames[0], out var input) ? input as StringColumn : null;
     }
 
+    /// <summary>The query signatures of a search by texts of a MinHash function's output field: an ordinary MHJACCARD search from here on.</summary>
+    private static SearchRequest WithQueryMinHashes(CollectionInfo info, FieldSchema field, SearchRequest request)
+    {
+        if (request.Texts is not { } texts || info.Schema.MinHashWriting(field) is not { } function)
+        {
+            return request;
+        }
+
+        var signature = MinHashSignature.Bind(function, info.Schema.FindField(function.InputFieldNames[0])!, field);
+        var rows = signature.Sign(texts);
+        return request with
+        {
+            RawVectors = [.. Enumerable.Range(0, texts.Length).Select(i => rows.AsSpan(i * signature.RowBytes, signature.RowBytes).ToArray())],
+            Texts = null,
+        };
+    }
+
     /// <summary>
     /// A search of a BM25 output field is by query texts, one per query; texts search nothing else (a text embedding
     /// function's texts are vectors by now).
@@ -74,7 +105,7 @@ public sealed partial class MilvusProxy
         if (!field.IsBm25Output)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid,
-                $"query texts search the output field of a BM25 or text embedding function; field '{field.Name}' of collection {info.Name} is searched with {field.DataType} vectors");
+                $"query texts search the output field of a BM25, text embedding or MinHash function; field '{field.Name}' of collection {info.Name} is searched with {field.DataType} vectors");
         }
 
         if (request.Texts?.Length != request.Nq)

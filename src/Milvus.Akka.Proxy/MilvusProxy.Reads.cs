@@ -21,7 +21,7 @@ public sealed partial class MilvusProxy
         var field = VectorFieldOf(info, request.VectorField);
         RequireFieldLoaded(info, field);
         CheckLimits(request.Limit, request.Offset, request.Nq);
-        request = await WithQueryEmbeddingsAsync(info, field, request, cancellationToken);
+        request = WithQueryMinHashes(info, field, await WithQueryEmbeddingsAsync(info, field, request, cancellationToken));
         if (field.IsBm25Output || request.Texts is not null)
         {
             CheckTextQueries(info, field, request);
@@ -377,7 +377,7 @@ public sealed partial class MilvusProxy
     {
         var index = info.IndexOnField(field.FieldId);
         var metric = MetricTypes.Parse(string.IsNullOrEmpty(requested)
-            ? index?.MetricType is { Length: > 0 } m ? m : field.IsBm25Output ? MetricType.Bm25.ToMilvusName() : IndexSpec.DefaultMetric(field.DataType)
+            ? index?.MetricType is { Length: > 0 } m ? m : IndexSpec.DefaultMetric(field)
             : requested);
         if (field.DataType == DataType.ArrayOfVector && metric.IsMaxSim() != embeddingLists)
         {
@@ -389,7 +389,8 @@ public sealed partial class MilvusProxy
         var type = field.DataType == DataType.ArrayOfVector ? field.ElementType : field.DataType;
         var applies = type switch
         {
-            DataType.BinaryVector => metric.ElementMetric() is MetricType.Hamming or MetricType.Jaccard && metric != MetricType.MaxSim,
+            DataType.BinaryVector => (metric.ElementMetric() is MetricType.Hamming or MetricType.Jaccard && metric != MetricType.MaxSim)
+                || (metric == MetricType.MhJaccard && field.DataType == DataType.BinaryVector),
             DataType.SparseFloatVector => metric == (field.IsBm25Output ? MetricType.Bm25 : MetricType.IP),
             _ => metric.ElementMetric() is MetricType.L2 or MetricType.IP or MetricType.Cosine,
         };

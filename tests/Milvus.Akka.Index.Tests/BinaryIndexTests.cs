@@ -26,6 +26,31 @@ public class BinaryIndexTests
         }
     }
 
+    /// <summary>MinHash signatures (values from a small range, so rows agree in some places) ranked by MHJACCARD, best first, under a range too.</summary>
+    [Fact]
+    public void Bin_flat_ranks_minhash_signatures_by_the_share_of_agreeing_values()
+    {
+        const int dim = 32 * 32;
+        var random = new Random(3);
+        byte[] Signatures(int rows) => [.. Enumerable.Range(0, rows * 32).SelectMany(_ => BitConverter.GetBytes((uint)random.Next(3)))];
+        var data = Signatures(2000);
+        var queries = Signatures(20);
+        var index = VectorIndexes.BuildBinary(new IndexSpec(IndexType.BinFlat, MetricType.MhJaccard), dim, data);
+        var (ids, scores) = Searches.Run(index, queries, K);
+        var (inRange, _) = Searches.Run(index, queries, 2000, new SearchOptions { Radius = 0.4f, RangeFilter = 0.5f });
+        for (var q = 0; q < 20; q++)
+        {
+            var query = queries.AsSpan(q * dim / 8, dim / 8).ToArray();
+            var exact = TestData.ExactBinary(MetricType.MhJaccard, data, dim, query, K);
+            TestData.AssertExact(exact, ids.AsSpan(q * K, K), id => TestData.Score(MetricType.MhJaccard, query, data.AsSpan(id * dim / 8, dim / 8)), 1e-6);
+            Assert.Equal(exact.Select(e => e.Score), scores.AsSpan(q * K, K).ToArray().Select(s => (double)s), new ToleranceComparer(1e-6));
+            var band = TestData.ExactBinary(MetricType.MhJaccard, data, dim, query, 2000, keep: s => s > 0.4 && s <= 0.5);
+            Assert.Equal(band.Select(e => e.Id).Order(), inRange.AsSpan(q * 2000, 2000).ToArray().Where(id => id >= 0).Order());
+        }
+
+        Assert.Throws<MilvusException>(() => VectorIndexes.BuildBinary(new IndexSpec(IndexType.BinIvfFlat, MetricType.MhJaccard), dim, data));
+    }
+
     [Fact]
     public void Bin_flat_range_and_filter_follow_the_oracle()
     {

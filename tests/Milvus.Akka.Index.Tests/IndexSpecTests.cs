@@ -69,6 +69,19 @@ public class IndexSpecTests
     }
 
     [Fact]
+    public void Minhash_lsh_goes_with_mhjaccard_only_and_is_served_by_the_exact_binary_scan()
+    {
+        Assert.Equal(new IndexSpec(IndexType.BinFlat, MetricType.MhJaccard, new Dictionary<string, string> { ["mh_lsh_band"] = "8" }).Type,
+            IndexSpec.FromMilvus("MINHASH_LSH", "MHJACCARD", new Dictionary<string, string> { ["mh_lsh_band"] = "8" }, DataType.BinaryVector).Type);
+        Assert.Equal(IndexType.BinFlat, IndexSpec.FromMilvus("AUTOINDEX", "MHJACCARD", null, DataType.BinaryVector).Type);
+        Assert.Contains("MINHASH_LSH with MHJACCARD",
+            Assert.Throws<MilvusException>(() => IndexSpec.FromMilvus("MINHASH_LSH", "HAMMING", null, DataType.BinaryVector)).Message);
+        Assert.Contains("MHJACCARD goes with index type MINHASH_LSH only",
+            Assert.Throws<MilvusException>(() => IndexSpec.FromMilvus("BIN_FLAT", "MHJACCARD", null, DataType.BinaryVector)).Message);
+        Assert.Throws<MilvusException>(() => IndexSpec.FromMilvus("MINHASH_LSH", "MHJACCARD", null, DataType.FloatVector));
+    }
+
+    [Fact]
     public void Metric_must_fit_the_index_type()
     {
         var error = Assert.Throws<MilvusException>(() => VectorIndexes.Build(new IndexSpec(IndexType.Hnsw, MetricType.Hamming), 8, new float[8]));

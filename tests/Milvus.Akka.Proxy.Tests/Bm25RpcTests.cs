@@ -180,7 +180,7 @@ public sealed partial class Bm25RpcTests(GrpcServerFixture server)
         var afterUpdate = await SearchAsync(name, ["dog"], null, 10);
         Assert.Equal([1L], afterUpdate.Results.Ids.IntId.Data);
 
-        Failed((await Client.SearchAsync(TextSearch(name, ["cat"], null, 3, "vec"))).Status, 1100, "query texts search the output field of a BM25 or text embedding function");
+        Failed((await Client.SearchAsync(TextSearch(name, ["cat"], null, 3, "vec"))).Status, 1100, "query texts search the output field of a BM25, text embedding or MinHash function");
         var wrongMetric = TextSearch(name, ["cat"], null, 3);
         wrongMetric.SearchParams.Add(Pair("metric_type", "IP"));
         Failed((await Client.SearchAsync(wrongMetric)).Status, 1100, "metric type");
@@ -350,9 +350,6 @@ public sealed partial class Bm25RpcTests(GrpcServerFixture server)
         });
         Succeeded(inserted.Status);
     }
-
-    private static FieldData Strings(string field, IEnumerable<string> values) =>
-        new() { FieldName = field, Type = DataType.VarChar, Scalars = new ScalarField { StringData = new StringArray { Data = { values } } } };
 
     [GeneratedRegex("[^A-Za-z]+")]
     private static partial Regex NonLetters();

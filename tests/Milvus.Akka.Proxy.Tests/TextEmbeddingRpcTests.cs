@@ -385,9 +385,6 @@ public sealed class TextEmbeddingRpcTests(GrpcServerFixture server)
         Functions = { Function(parameters) },
     };
 
-    private static FieldData Strings(string field, IEnumerable<string> values) =>
-        new() { FieldName = field, Type = DataType.VarChar, Scalars = new ScalarField { StringData = new StringArray { Data = { values } } } };
-
     private static FieldData Vectors(string field, IEnumerable<float[]> rows) => new()
     {
         FieldName = field, Type = DataType.FloatVector, Vectors = new VectorField { Dim = Dim, FloatVector = new FloatArray { Data = { rows.SelectMany(r => r) } } },

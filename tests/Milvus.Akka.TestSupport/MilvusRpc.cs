@@ -40,6 +40,10 @@ public static class MilvusRpc
     public static FieldData Int64s(string field, IEnumerable<long> values) =>
         new() { FieldName = field, Type = DataType.Int64, Scalars = new ScalarField { LongData = new LongArray { Data = { values } } } };
 
+    /// <summary>A VarChar column named <paramref name="field"/>.</summary>
+    public static FieldData Strings(string field, IEnumerable<string> values) =>
+        new() { FieldName = field, Type = DataType.VarChar, Scalars = new ScalarField { StringData = new StringArray { Data = { values } } } };
+
     /// <summary>The vectors (id, 1) of <paramref name="ids"/>, in the FloatVector field "vec" of dimension <see cref="LineDim"/>.</summary>
     public static FieldData LineVectors(IEnumerable<long> ids) => new()
     {

@@ -3,11 +3,12 @@ using Milvus.Akka.Common;
 
 namespace Milvus.Akka.Index.Binary;
 
-/// <summary>Packed binary rows (dim/8 bytes each) with HAMMING or JACCARD distance; the exact scan of the binary indexes.</summary>
+/// <summary>
+/// Packed binary rows (dim/8 bytes each) with HAMMING, JACCARD or MHJACCARD distance (the MinHash similarity negated,
+/// so smaller is better as for the others); the exact scan of the binary indexes.
+/// </summary>
 internal sealed class BinaryRows(MetricType metric, int rowBytes, byte[] data, int count)
 {
-    private readonly bool _hamming = metric == MetricType.Hamming;
-
     public int RowBytes { get; } = rowBytes;
 
     public int Count { get; } = count;
@@ -18,7 +19,12 @@ internal sealed class BinaryRows(MetricType metric, int rowBytes, byte[] data, i
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Distance(ReadOnlySpan<byte> query, ReadOnlySpan<byte> row) =>
-        _hamming ? Distances.Hamming(query, row) : Distances.Jaccard(query, row);
+        metric switch
+        {
+            MetricType.Hamming => Distances.Hamming(query, row),
+            MetricType.MhJaccard => -Distances.MhJaccard(query, row),
+            _ => Distances.Jaccard(query, row),
+        };
 
     public void Scan(ReadOnlySpan<byte> query, in QueryFilter filter, ref TopK top)
     {

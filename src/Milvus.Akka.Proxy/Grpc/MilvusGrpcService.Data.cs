@@ -455,7 +455,7 @@ public sealed partial class MilvusGrpcService
 
         var field = info.Schema.FindField(search.VectorField!)!;
         var metric = MetricTypes.Parse(search.Metric is { Length: > 0 } m ? m
-            : info.IndexOnField(field.FieldId)?.MetricType is { Length: > 0 } indexMetric ? indexMetric : IndexSpec.DefaultMetric(field.DataType));
+            : info.IndexOnField(field.FieldId)?.MetricType is { Length: > 0 } indexMetric ? indexMetric : IndexSpec.DefaultMetric(field));
         // A range search needs an outer bound too: the worst possible score.
         var outer = metric.HigherIsBetter() ? float.MinValue : float.MaxValue;
         var page = await proxy.SearchAsync(search with { RangeFilter = lastBound, Radius = outer, Limit = search.Limit + 1 }, context.CancellationToken);
