@@ -107,7 +107,12 @@ public sealed class CompactionActor : ReceiveActor, IWithStash
         Reply<GetCompactionState>(m => Task.FromResult<object>(_state.StateOf(m.CollectionId)));
         Reply<RequestCompactionTask>(async _ =>
         {
-            var (decision, task) = _state.NextTask(Sender.Path.Address, DateTimeOffset.UtcNow);
+            var holder = Sender.Path.Address;
+            // Each hand-out merges into a new segment id, so no earlier attempt still running writes over its files.
+            var target = _state.HasTaskToHandOut(DateTimeOffset.UtcNow)
+                ? (await _timestamps.AskFor<IdsAllocated>(new AllocateIds(1), SiblingTimeout)).First
+                : CompactionSchedule.NoTarget;
+            var (decision, task) = _state.NextTask(holder, DateTimeOffset.UtcNow, target);
             await ApplyAsync(decision);
             return task;
         });
@@ -123,7 +128,7 @@ public sealed class CompactionActor : ReceiveActor, IWithStash
         ReceiveAsync<CompactionFailed>(async m =>
         {
             _log.Warning("Compaction {0} failed: {1}", m.TaskId, m.Reason);
-            if (_state.Running.TryGetValue(m.TaskId, out var running))
+            if (_state.Running.TryGetValue(m.TaskId, out var running) && running.Task.TargetSegmentId == m.TargetSegmentId)
             {
                 RecordFinished(running, m.Reason, failed: true);
                 await RunAsync(() => ApplyAsync(_state.Failed(m.TaskId, DateTimeOffset.UtcNow)), nameof(CompactionFailed));
@@ -186,11 +191,12 @@ public sealed class CompactionActor : ReceiveActor, IWithStash
     private async Task<object> CommitAsync(CompactionCompleted m)
     {
         var running = _state.Running.GetValueOrDefault(m.TaskId);
-        var (state, task) = _state.Completing(m.TaskId, DateTimeOffset.UtcNow);
+        var (state, task) = _state.Completing(m.TaskId, m.Result?.SegmentId, DateTimeOffset.UtcNow);
         _state = state;
         if (task is null)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, $"compaction {m.TaskId} is not running (its lease expired); its result is discarded");
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                $"compaction {m.TaskId} is not running under this attempt (its lease expired, or it was handed out again); its result is discarded");
         }
 
         try

@@ -11,7 +11,10 @@ public sealed record RunningCompaction(CompactionTask Task, DateTimeOffset Deadl
 /// <summary>
 /// Compaction scheduling, pure: small flushed segments of a shard and partition are merged (automatically after a flush,
 /// or all of a collection on request) by data nodes. Tasks wait in a queue, run under a lease (an expired one is queued
-/// again) and commit through the segments child. Manual compactions are recorded in meta storage
+/// again) and commit through the segments child. Every hand-out gives the task a new target segment id: an attempt
+/// whose lease expired, or that a fail-over re-queued, may still be writing, and must neither overwrite the files of
+/// the attempt that commits nor commit itself (its result names a target no longer handed out; its files are recorded
+/// for garbage collection). Manual compactions are recorded in meta storage
 /// (<c>compaction/{id}</c>) so their outcome survives a fail-over; each command or event returns the new state and the
 /// effects to perform (<see cref="CompactionActor"/> performs them).
 /// </summary>
@@ -25,6 +28,9 @@ public sealed record CompactionSchedule(
     ImmutableDictionary<long, CompactionRecord> Manual)
 {
     public const string CompactionPrefix = "compaction/";
+
+    /// <summary>The target of a task not handed out yet.</summary>
+    public const long NoTarget = 0;
 
     /// <summary>How long a finished manual compaction stays queryable (Milvus's dataCoord.compaction.dropTolerance).</summary>
     public static readonly TimeSpan FinishedCompactionRetention = TimeSpan.FromDays(1);
@@ -53,6 +59,7 @@ public sealed record CompactionSchedule(
                 }
                 else if (catalog.Collections.TryGetValue(record.CollectionId, out var collection) && plan.Sources.All(state.Segments.ContainsKey))
                 {
+                    // With its last target: the next hand-out records that attempt's files as garbage.
                     state = state with
                     {
                         Queue = state.Queue.Enqueue(new CompactionTask(plan.PlanId, collection.Schema, [.. plan.Sources.Select(id => state.Segments[id])], plan.Target,
@@ -97,10 +104,10 @@ public sealed record CompactionSchedule(
             : CompactionPlanner.Plan(candidates, Settings, onlySmall: automatic);
     }
 
-    /// <summary>The number of ids <see cref="Enqueue"/> takes for <paramref name="groups"/>: a task id and a target segment id each.</summary>
-    public static int IdsFor(IReadOnlyList<IReadOnlyList<SegmentInfo>> groups) => 2 * groups.Count;
+    /// <summary>The number of ids <see cref="Enqueue"/> takes for <paramref name="groups"/>: a task id each (targets come with each hand-out).</summary>
+    public static int IdsFor(IReadOnlyList<IReadOnlyList<SegmentInfo>> groups) => groups.Count;
 
-    /// <summary>Queues a task for each group, with ids from <paramref name="firstId"/> on (unique across incarnations, so result keys never collide).</summary>
+    /// <summary>Queues a task for each group, with ids from <paramref name="firstId"/> on (unique across incarnations), and no target yet.</summary>
     public Decision<CompactionSchedule> Enqueue(IReadOnlyList<IReadOnlyList<SegmentInfo>> groups, long firstId)
     {
         if (groups.Count == 0)
@@ -111,9 +118,8 @@ public sealed record CompactionSchedule(
         var queue = Queue;
         for (var i = 0; i < groups.Count; i++)
         {
-            var id = firstId + 2 * i;
             var collection = Catalog.Collections[groups[i][0].CollectionId];
-            queue = queue.Enqueue(new CompactionTask(id, collection.Schema, [.. groups[i]], id + 1, CollectionTtl.Of(collection.Properties),
+            queue = queue.Enqueue(new CompactionTask(firstId + i, collection.Schema, [.. groups[i]], NoTarget, CollectionTtl.Of(collection.Properties),
                 collection.TruncatedBefore));
         }
 
@@ -125,7 +131,7 @@ public sealed record CompactionSchedule(
     {
         var queued = Enqueue(groups, firstTaskId);
         var record = new CompactionRecord(compactionId, collectionId,
-            [.. groups.Select((g, i) => new CompactionPlan(firstTaskId + 2 * i, [.. g.Select(s => s.SegmentId)], firstTaskId + 2 * i + 1, CompactionPlanState.Executing))],
+            [.. groups.Select((g, i) => new CompactionPlan(firstTaskId + i, [.. g.Select(s => s.SegmentId)], NoTarget, CompactionPlanState.Executing))],
             null);
         return new Decision<CompactionSchedule>(
             queued.State with { Manual = Manual.SetItem(compactionId, record) },
@@ -141,11 +147,16 @@ public sealed record CompactionSchedule(
             [.. expired.Select(r => new DeleteMeta(KeyOf(r)))]);
     }
 
+    /// <summary>Whether <see cref="NextTask"/> may hand out a task (so its caller allocates a target id for it).</summary>
+    public bool HasTaskToHandOut(DateTimeOffset now) => !Queue.IsEmpty || Running.Values.Any(r => r.Deadline < now);
+
     /// <summary>
-    /// The next task for a data node (<see cref="NoTask"/> when none): tasks whose lease expired are queued again,
-    /// and a task whose inputs were dropped meanwhile (collection or partition dropped) is moot and fails.
+    /// The next task for a data node (<see cref="NoTask"/> when none), with <paramref name="target"/> (a fresh id) as its
+    /// target: tasks whose lease expired are queued again, the files an earlier hand-out of the task may have written
+    /// are recorded for garbage collection, and a task whose inputs were dropped meanwhile (collection or partition
+    /// dropped) is moot and fails.
     /// </summary>
-    public (Decision<CompactionSchedule> Decision, object Task) NextTask(Address holder, DateTimeOffset now)
+    public (Decision<CompactionSchedule> Decision, object Task) NextTask(Address holder, DateTimeOffset now, long target)
     {
         var state = Requeue(Running.Values.Where(r => r.Deadline < now).ToList());
         var effects = ImmutableArray.CreateBuilder<Effect>();
@@ -155,7 +166,16 @@ public sealed record CompactionSchedule(
             state = state with { Queue = state.Queue.Dequeue() };
             if (task.Inputs.All(s => state.Segments.ContainsKey(s.SegmentId)))
             {
-                state = state with { Running = state.Running.SetItem(task.TaskId, new RunningCompaction(task, now + Settings.TaskLease, holder)) };
+                if (task.TargetSegmentId != NoTarget)
+                {
+                    effects.Add(new PutMeta(GarbageRecords.DroppedSegment(task.Inputs[0] with { SegmentId = task.TargetSegmentId }), GarbageRecords.DropTime(now)));
+                }
+
+                task = task with { TargetSegmentId = target };
+                state = state.PlanTarget(task.TaskId, target, effects) with
+                {
+                    Running = state.Running.SetItem(task.TaskId, new RunningCompaction(task, now + Settings.TaskLease, holder)),
+                };
                 return (new Decision<CompactionSchedule>(state, effects.ToImmutable()), task);
             }
 
@@ -166,13 +186,14 @@ public sealed record CompactionSchedule(
     }
 
     /// <summary>
-    /// A data node finished a task: it leaves the running ones. The result may commit only while its lease runs (shards
-    /// keep the deletes a merge may lack only for a bounded time longer than the lease,
-    /// milvus.streaming.compaction-delete-hold); an expired task is queued again and its result refused.
+    /// A data node finished a task, merged into <paramref name="resultSegmentId"/> (null when no row survived): it leaves
+    /// the running ones. The result may commit only while its lease runs (shards keep the deletes a merge may lack only
+    /// for a bounded time longer than the lease, milvus.streaming.compaction-delete-hold); an expired task is queued
+    /// again and its result refused. A result of an earlier hand-out (another target) is refused and the task runs on.
     /// </summary>
-    public (CompactionSchedule State, CompactionTask? Accepted) Completing(long taskId, DateTimeOffset now)
+    public (CompactionSchedule State, CompactionTask? Accepted) Completing(long taskId, long? resultSegmentId, DateTimeOffset now)
     {
-        if (!Running.TryGetValue(taskId, out var running))
+        if (!Running.TryGetValue(taskId, out var running) || (resultSegmentId is { } result && result != running.Task.TargetSegmentId))
         {
             return (this, null);
         }
@@ -222,15 +243,23 @@ public sealed record CompactionSchedule(
         Running.Values.Count(r => r.Task.Inputs[0].CollectionId == collectionId),
         Completed.GetValueOrDefault(collectionId));
 
+    /// <summary>Records the target a manual compaction's plan was handed out with (a fail-over finds it committed by it).</summary>
+    private CompactionSchedule PlanTarget(long planId, long target, ImmutableArray<Effect>.Builder effects) =>
+        ChangePlan(planId, record => record.WithPlanTarget(planId, target), effects);
+
     /// <summary>Marks the plan of a manual compaction; automatic compactions have no record.</summary>
-    private CompactionSchedule PlanOutcome(long planId, CompactionPlanState outcome, DateTimeOffset now, ImmutableArray<Effect>.Builder effects)
+    private CompactionSchedule PlanOutcome(long planId, CompactionPlanState outcome, DateTimeOffset now, ImmutableArray<Effect>.Builder effects) =>
+        ChangePlan(planId, record => record.WithPlanState(planId, outcome, now), effects);
+
+    /// <summary>The manual compaction executing plan <paramref name="planId"/>, changed and written; automatic compactions have no record.</summary>
+    private CompactionSchedule ChangePlan(long planId, Func<CompactionRecord, CompactionRecord> change, ImmutableArray<Effect>.Builder effects)
     {
         if (Manual.Values.FirstOrDefault(r => r.Plans.Any(p => p.PlanId == planId && p.State == CompactionPlanState.Executing)) is not { } record)
         {
             return this;
         }
 
-        var updated = record.WithPlanState(planId, outcome, now);
+        var updated = change(record);
         effects.Add(new PutMeta(KeyOf(updated), CompactionCodec.Encode(updated).ToByteArray()));
         return this with { Manual = Manual.SetItem(updated.CompactionId, updated) };
     }

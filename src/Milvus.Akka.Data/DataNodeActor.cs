@@ -105,7 +105,7 @@ public sealed class DataNodeActor : ReceiveActor, IWithTimers
                     log.Info("Compacted segments [{0}] into {1} ({2} rows)", string.Join(", ", compaction.Inputs.Select(s => s.SegmentId)),
                         compaction.TargetSegmentId, result?.RowCount ?? 0);
                     return new CompactionCompleted(compaction.TaskId, result, [.. compaction.Inputs.Select(s => s.SegmentId)]);
-                }, reason => new CompactionFailed(compaction.TaskId, reason));
+                }, reason => new CompactionFailed(compaction.TaskId, reason, compaction.TargetSegmentId));
             }
 
             return new TaskFinished(NoTask.Instance, DidWork: false);

@@ -45,13 +45,13 @@ public sealed class CompactionScheduleTests
             nextId += CompactionSchedule.IdsFor(groups);
             if (handOutEvery > 0 && i % handOutEvery == 0)
             {
-                state = state.NextTask(DataNode, Now).Decision.State;
+                state = state.NextTask(DataNode, Now, nextId++).Decision.State;
             }
         }
 
         var tasks = state.Queue.Concat(state.Running.Values.Select(r => r.Task)).ToList();
         var held = tasks.SelectMany(t => t.Inputs).Select(s => s.SegmentId).ToList();
-        var ids = tasks.SelectMany(t => new[] { t.TaskId, t.TargetSegmentId }).ToList();
+        var ids = tasks.SelectMany(t => t.TargetSegmentId == CompactionSchedule.NoTarget ? [t.TaskId] : new[] { t.TaskId, t.TargetSegmentId }).ToList();
         return held.Count == held.Distinct().Count() && ids.Count == ids.Distinct().Count();
     }
 
@@ -67,12 +67,13 @@ public sealed class CompactionScheduleTests
         Assert.Contains(AnnounceWork.Instance, requested.Effects);
         Assert.Equal(new CompactionState(2, 0, 0), requested.State.StateOf(1));
 
-        var (handedOut, first) = requested.State.NextTask(DataNode, Now);
+        var (handedOut, first) = requested.State.NextTask(DataNode, Now, 50);
         var task = Assert.IsType<CompactionTask>(first);
-        Assert.Equal(41, task.TaskId);
+        Assert.Equal((41L, 50L), (task.TaskId, task.TargetSegmentId));
         Assert.Equal(new CompactionState(1, 1, 0), handedOut.State.StateOf(1));
+        Assert.Contains((41L, "2,1", 50L, CompactionPlanState.Executing), Plans(Stored(handedOut.Effects, 40)));
 
-        var (completing, accepted) = handedOut.State.Completing(task.TaskId, Now + TimeSpan.FromMinutes(1));
+        var (completing, accepted) = handedOut.State.Completing(task.TaskId, 50, Now + TimeSpan.FromMinutes(1));
         Assert.Equal(task, accepted);
         var committed = completing.Committed(task, Now + TimeSpan.FromMinutes(1));
         Assert.Equal(new CompactionState(1, 0, 1), committed.State.StateOf(1));
@@ -87,11 +88,11 @@ public sealed class CompactionScheduleTests
     {
         var state = Start(Segment(1, 1), Segment(2, 1));
         state = state.Enqueue(state.Plan(1, automatic: true), 10).State;
-        var (handedOut, task) = state.NextTask(DataNode, Now);
-        var (expired, accepted) = handedOut.State.Completing(((CompactionTask)task).TaskId, Now + Settings.TaskLease + TimeSpan.FromSeconds(1));
+        var (handedOut, task) = state.NextTask(DataNode, Now, 20);
+        var (expired, accepted) = handedOut.State.Completing(((CompactionTask)task).TaskId, 20, Now + Settings.TaskLease + TimeSpan.FromSeconds(1));
         Assert.Null(accepted);
         Assert.Equal(new CompactionState(1, 0, 0), expired.StateOf(1));
-        Assert.Null(expired.Completing(10, Now).Accepted);
+        Assert.Null(expired.Completing(10, 20, Now).Accepted);
     }
 
     [Fact]
@@ -99,14 +100,45 @@ public sealed class CompactionScheduleTests
     {
         var state = Start(Segment(1, 1), Segment(2, 1));
         state = state.Enqueue(state.Plan(1, automatic: true), 10).State;
-        var (handedOut, task) = state.NextTask(DataNode, Now);
-        Assert.Same(NoTask.Instance, handedOut.State.NextTask(OtherDataNode, Now).Task);
-        Assert.Same(NoTask.Instance, handedOut.State.NodeLeft(OtherDataNode).NextTask(OtherDataNode, Now).Task);
+        var (handedOut, task) = state.NextTask(DataNode, Now, 20);
+        Assert.Same(NoTask.Instance, handedOut.State.NextTask(OtherDataNode, Now, 21).Task);
+        Assert.Same(NoTask.Instance, handedOut.State.NodeLeft(OtherDataNode).NextTask(OtherDataNode, Now, 21).Task);
 
-        var (again, retried) = handedOut.State.NodeLeft(DataNode).NextTask(OtherDataNode, Now);
-        Assert.Equal(task, retried);
+        var (again, retried) = handedOut.State.NodeLeft(DataNode).NextTask(OtherDataNode, Now, 21);
+        Assert.Equal((CompactionTask)task with { TargetSegmentId = 21 }, retried);
         Assert.Equal(OtherDataNode, again.State.Running[((CompactionTask)task).TaskId].Holder);
-        Assert.Null(handedOut.State.NodeLeft(DataNode).Completing(((CompactionTask)task).TaskId, Now).Accepted);
+        Assert.Null(handedOut.State.NodeLeft(DataNode).Completing(((CompactionTask)task).TaskId, 20, Now).Accepted);
+    }
+
+    /// <summary>
+    /// An attempt whose lease expired (or that a fail-over re-queued) may still be running: the next hand-out merges
+    /// into a new target, records the old target's files for garbage collection, and only its own result commits.
+    /// </summary>
+    [Fact]
+    public void Every_hand_out_merges_into_its_own_target_and_only_the_latest_attempt_commits()
+    {
+        var state = Start(Segment(1, 1), Segment(2, 1));
+        var requested = state.Requested(5, 1, state.Plan(1, automatic: false), 6).State;
+        var (first, firstTask) = requested.NextTask(DataNode, Now, 30);
+        Assert.DoesNotContain(first.Effects.OfType<PutMeta>(), p => p.Key.StartsWith(GarbageRecords.Prefix, StringComparison.Ordinal));
+
+        var later = Now + Settings.TaskLease + TimeSpan.FromSeconds(1);
+        var (second, secondTask) = first.State.NextTask(OtherDataNode, later, 31);
+        Assert.Equal((6L, 31L), (((CompactionTask)secondTask).TaskId, ((CompactionTask)secondTask).TargetSegmentId));
+        Assert.Contains(second.Effects, e => e is PutMeta p && p.Key == GarbageRecords.DroppedSegment(Segment(30, 1)));
+        Assert.Equal(31, Stored(second.Effects, 5).Plans.Single().Target);
+
+        // The first attempt finishes late: refused, and the second still runs.
+        var (afterStale, stale) = second.State.Completing(6, 30, later);
+        Assert.Null(stale);
+        Assert.True(afterStale.Running.ContainsKey(6));
+        var (_, accepted) = afterStale.Completing(6, 31, later);
+        Assert.Equal(secondTask, accepted);
+
+        // A fail-over finds the plan committed by the target it was last handed out with.
+        var record = Stored(second.Effects, 5);
+        var recovered = CompactionSchedule.Recover(Settings, View(1, Collection(1, partitions: 2)), Segments(Segment(31, 1)), [record], later);
+        Assert.Equal(CompactionPlanState.Completed, Stored(recovered.Effects, 5).Plans.Single().State);
     }
 
     [Fact]
@@ -114,7 +146,7 @@ public sealed class CompactionScheduleTests
     {
         var state = Start(Segment(1, 1), Segment(2, 1));
         var requested = state.Requested(5, 1, state.Plan(1, automatic: false), 6).State;
-        var (next, task) = requested.WithSegments(Segments(Segment(2, 1))).NextTask(DataNode, Now);
+        var (next, task) = requested.WithSegments(Segments(Segment(2, 1))).NextTask(DataNode, Now, 30);
         Assert.Same(NoTask.Instance, task);
         var record = Stored(next.Effects, 5);
         Assert.Equal(CompactionPlanState.Failed, Assert.Single(record.Plans).State);

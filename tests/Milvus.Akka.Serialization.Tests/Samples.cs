@@ -354,7 +354,7 @@ public static class Samples
         new("CompactionTask/truncated", new CompactionTask(8002, Schema, [Segment], 7200, TruncatedBefore: 449_000_000_500)),
         new("CompactionCompleted", new CompactionCompleted(8002, UnindexedSegment with { SegmentId = 7200 }, [7001, 7002])),
         new("CompactionCompleted/everything-deleted", new CompactionCompleted(8002, null, [7001])),
-        new("CompactionFailed", new CompactionFailed(8002, "input segment missing")),
+        new("CompactionFailed", new CompactionFailed(8002, "input segment missing", 8003)),
         new("SegmentsReplaced", new SegmentsReplaced("42_1", Segment, [7002, 7003])),
         new("SegmentsReplaced/everything-deleted", new SegmentsReplaced("42_1", null, [7002])),
 

@@ -39,7 +39,8 @@ public sealed record RequestCompactionTask : ICoordinatorMessage
 
 /// <summary>
 /// Merge <paramref name="Inputs"/> (flushed segments of one shard and partition) into a new segment
-/// <paramref name="TargetSegmentId"/>, dropping rows deleted before the merge and rows older than the collection's
+/// <paramref name="TargetSegmentId"/> (new for every hand-out of the task, so two attempts never write the same files),
+/// dropping rows deleted before the merge and rows older than the collection's
 /// <paramref name="Ttl"/> when the merge runs (null: rows never expire) or inserted before <paramref name="TruncatedBefore"/>
 /// (the collection's truncation, 0: none).
 /// </summary>
@@ -49,7 +50,8 @@ public sealed record CompactionTask(long TaskId, CollectionSchema Schema, Immuta
 /// <summary>The merged segment is in object storage; <paramref name="Result"/> is null when every row was deleted.</summary>
 public sealed record CompactionCompleted(long TaskId, SegmentInfo? Result, ImmutableArray<long> InputIds) : ICoordinatorMessage;
 
-public sealed record CompactionFailed(long TaskId, string Reason) : ICoordinatorMessage;
+/// <summary>A hand-out of a task failed; <paramref name="TargetSegmentId"/> tells it from a later hand-out still running.</summary>
+public sealed record CompactionFailed(long TaskId, string Reason, long TargetSegmentId) : ICoordinatorMessage;
 
 /// <summary>
 /// Told to a shard when a compaction committed: <paramref name="Result"/> replaces <paramref name="Replaced"/>. The shard
@@ -70,7 +72,10 @@ public enum CompactionPlanState
     Failed = 2,
 }
 
-/// <summary>One merge of a manual compaction (a Milvus compaction plan): <paramref name="Sources"/> become <paramref name="Target"/>.</summary>
+/// <summary>
+/// One merge of a manual compaction (a Milvus compaction plan): <paramref name="Sources"/> become <paramref name="Target"/>,
+/// the target of the task's latest hand-out (0 before the first).
+/// </summary>
 public sealed record CompactionPlan(long PlanId, ImmutableArray<long> Sources, long Target, CompactionPlanState State);
 
 /// <summary>
@@ -82,6 +87,9 @@ public sealed record CompactionRecord(long CompactionId, long CollectionId, Immu
     public bool Executing => Plans.Any(p => p.State == CompactionPlanState.Executing);
 
     public int Count(CompactionPlanState state) => Plans.Count(p => p.State == state);
+
+    public CompactionRecord WithPlanTarget(long planId, long target) =>
+        this with { Plans = [.. Plans.Select(p => p.PlanId == planId ? p with { Target = target } : p)] };
 
     public CompactionRecord WithPlanState(long planId, CompactionPlanState state, DateTimeOffset now)
     {

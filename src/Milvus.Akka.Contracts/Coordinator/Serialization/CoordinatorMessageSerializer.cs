@@ -519,8 +519,9 @@ public sealed class CoordinatorMessageSerializer : WireSerializer
             {
                 WriteInt64(o, 1, m.TaskId);
                 WriteString(o, 2, m.Reason);
+                WriteInt64(o, 3, m.TargetSegmentId);
             },
-            f => new CompactionFailed(f.Int64(1), f.String(2)));
+            f => new CompactionFailed(f.Int64(1), f.String(2), f.Int64(3)));
         Register<SegmentsReplaced>("sr1",
             (o, m) =>
             {
