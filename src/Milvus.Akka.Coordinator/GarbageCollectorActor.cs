@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using Milvus.Akka.Cluster;
@@ -59,19 +60,20 @@ public sealed class GarbageCollectorActor : ReceiveActor, IWithTimers
         {
             var live = await _segments.AskFor<LiveData>(GetLiveData.Instance, LiveDataTimeout);
             var work = GarbageRecords.Due(await _meta.RangeAsync(GarbageRecords.Prefix), DateTimeOffset.UtcNow, _settings.DropTolerance, live);
-            var collected = 0;
+            var collected = new List<string>();
             foreach (var (recordKey, prefixes) in work)
             {
                 if (await DeleteObjectsAsync(recordKey, prefixes))
                 {
                     await _meta.DeleteAsync(recordKey);
-                    collected++;
+                    collected.Add(recordKey);
                 }
             }
 
-            if (collected > 0)
+            if (collected.Count > 0)
             {
-                _log.Info("Garbage collection deleted the objects of {0} dropped collections and segments", collected);
+                _segments.Tell(new SegmentsCollected([.. GarbageRecords.DroppedSegments(collected).Select(s => s.SegmentId)]));
+                _log.Info("Garbage collection deleted the objects of {0} dropped collections and segments", collected.Count);
             }
         }
         catch (MilvusException e)
@@ -107,6 +109,9 @@ public sealed class GarbageCollectorActor : ReceiveActor, IWithTimers
         }
     }
 }
+
+/// <summary>Tells the segments child which dropped segments a pass collected, so it stops remembering them as retired (local only).</summary>
+public sealed record SegmentsCollected(ImmutableArray<long> SegmentIds) : INoSerializationVerificationNeeded;
 
 /// <summary>Asks the segments child for the <see cref="LiveData"/> a garbage-collection pass must spare (local only).</summary>
 public sealed record GetLiveData : INoSerializationVerificationNeeded

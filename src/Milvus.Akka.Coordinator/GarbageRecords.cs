@@ -26,10 +26,10 @@ public static class GarbageRecords
     public static string DroppedSegment(SegmentInfo segment) =>
         string.Create(CultureInfo.InvariantCulture, $"{DroppedSegmentPrefix}{segment.CollectionId}/{segment.PartitionId}/{segment.SegmentId}");
 
-    /// <summary>The segments, with their collections, whose drop records <paramref name="records"/> (read under <see cref="DroppedSegmentPrefix"/>) hold.</summary>
-    public static IEnumerable<(long CollectionId, long SegmentId)> DroppedSegments(IEnumerable<MetaEntry> records) => records
-        .Where(r => r.Key.StartsWith(DroppedSegmentPrefix, StringComparison.Ordinal))
-        .Select(r => SegmentRecordIds(r.Key))
+    /// <summary>The segments, with their collections, whose drop records are <paramref name="recordKeys"/> (other records are skipped).</summary>
+    public static IEnumerable<(long CollectionId, long SegmentId)> DroppedSegments(IEnumerable<string> recordKeys) => recordKeys
+        .Where(key => key.StartsWith(DroppedSegmentPrefix, StringComparison.Ordinal))
+        .Select(SegmentRecordIds)
         .Select(ids => (ids[0], ids[2]));
 
     /// <summary>A dropped snapshot's files: the proxy that dropped it deletes them at once, this record if it could not.</summary>

@@ -78,7 +78,7 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
     {
         var segments = (await _meta.RangeAsync(SegmentState.SegmentPrefix)).Select(e => CatalogCodec.DecodeSegment(ByteString.CopyFrom(e.Value)));
         var nodeGroups = await _meta.GetAsync(SegmentState.NodeGroupsKey) is { } record ? CatalogCodec.DecodeNodeGroups(ByteString.CopyFrom(record.Value)) : null;
-        var retired = GarbageRecords.DroppedSegments(await _meta.RangeAsync(GarbageRecords.DroppedSegmentPrefix));
+        var retired = GarbageRecords.DroppedSegments((await _meta.RangeAsync(GarbageRecords.DroppedSegmentPrefix)).Select(e => e.Key));
         var recovered = SegmentState.Recover(_settings, segments, catalog, DateTimeOffset.UtcNow, nodeGroups,
             global::Akka.Cluster.Cluster.Get(Context.System).SelfAddress, retired);
         await _effects.PersistAsync(recovered.Effects);
@@ -190,6 +190,7 @@ public sealed partial class SegmentsActor : ReceiveActor, IWithTimers, IWithStas
         Reply<GetLoadProgress>(m => Task.FromResult<object>(_state.LoadProgressOf(m.CollectionId)));
         Reply<GetIndexProgress>(m => Task.FromResult<object>(_state.IndexProgressOf(m.CollectionId)));
         Receive<GetLiveData>(_ => Sender.Tell(_state.LiveData()));
+        Receive<SegmentsCollected>(m => _state = _state.Collected(m.SegmentIds));
         ReadyDistribution();
         ReadyTasks();
     }

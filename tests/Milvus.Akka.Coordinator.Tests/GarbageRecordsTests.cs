@@ -49,6 +49,6 @@ public sealed class GarbageRecordsTests
             Record(GarbageRecords.DroppedSnapshot(7, 90), TimeSpan.Zero),
         };
 
-        Assert.Equal([(7L, 10L), (9L, 11L)], GarbageRecords.DroppedSegments(records));
+        Assert.Equal([(7L, 10L), (9L, 11L)], GarbageRecords.DroppedSegments(records.Select(r => r.Key)));
     }
 }

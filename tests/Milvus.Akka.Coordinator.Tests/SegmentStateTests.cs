@@ -259,6 +259,9 @@ public sealed class SegmentStateTests
         var recovered = SegmentState.Recover(Settings, [merged], View(2, collection), Now, retired: [(1, 12)]).State;
         Assert.Equal([13L], recovered.Flushed(Segment(12, 1)).State.Segments.Keys);
         Assert.Equal([13L, 15L], recovered.Flushed(Segment(15, 1) with { FlushedTimestamp = 300 }).State.Segments.Keys.Order());
+
+        // Once garbage collection has deleted a retired segment's files and record, it is forgotten.
+        Assert.Equal([11L, 14L], state.Collected([12]).Retired.Keys.Order());
     }
 
     [Fact]
