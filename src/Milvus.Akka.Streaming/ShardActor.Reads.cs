@@ -21,6 +21,24 @@ public sealed partial class ShardActor
     /// <summary>Which replica the next read starts with: reads take the replicas in turn.</summary>
     private int _readTurn;
 
+    /// <summary>
+    /// Cancelled when a query node is gone (its <see cref="Terminated"/>): the reads waiting for it give it up at once and
+    /// go to another replica or the shard, instead of waiting out their ask timeout.
+    /// </summary>
+    private readonly Dictionary<IActorRef, CancellationTokenSource> _nodeGone = [];
+
+    private CancellationToken NodeGone(IActorRef node) =>
+        (_nodeGone.TryGetValue(node, out var gone) ? gone : _nodeGone[node] = new CancellationTokenSource()).Token;
+
+    private void ReadsOnNodeGone(IActorRef node)
+    {
+        if (_nodeGone.Remove(node, out var gone))
+        {
+            gone.Cancel();
+            gone.Dispose();
+        }
+    }
+
     /// <summary>Runs a read again on the actor thread, avoiding the query nodes that failed it.</summary>
     private sealed record RetryRead(Action Read) : INoSerializationVerificationNeeded;
 
@@ -29,7 +47,7 @@ public sealed partial class ShardActor
         var plan = m.Plan;
         ReadAt(plan.ReadTimestamp, plan.PartitionIds, Sender, schema => plan.FilterFor(schema),
             (view, filter) => view.Search(plan, filter),
-            (node, ids, timeout) => node.AskForInline<SearchHits>(new SearchSegments(plan, ids), timeout),
+            (node, ids, timeout, gone) => node.AskForInline<SearchHits>(new SearchSegments(plan, ids), timeout, gone),
             parts => SearchReducer.Reduce(parts, plan.Nq, _collection.Schema.PrimaryKey.DataType, plan.Metric, 0, plan.TopK, plan.Grouping),
             flushedOnly: plan.IgnoreGrowing);
     }
@@ -40,7 +58,7 @@ public sealed partial class ShardActor
         var plan = m.Plan;
         ReadAt(plan.ReadTimestamp, [], Sender, _ => null,
             (view, _) => view.Bm25Statistics(plan),
-            (node, ids, timeout) => node.AskForInline<Bm25Stats>(new Bm25StatsSegments(plan, ids), timeout),
+            (node, ids, timeout, gone) => node.AskForInline<Bm25Stats>(new Bm25StatsSegments(plan, ids), timeout, gone),
             parts => Bm25Stats.Sum(parts, plan.Terms.Length));
     }
 
@@ -49,7 +67,7 @@ public sealed partial class ShardActor
         var plan = m.Plan;
         ReadAt(plan.ReadTimestamp, plan.PartitionIds, Sender, schema => plan.FilterFor(schema),
             (view, filter) => view.Query(plan, filter),
-            (node, ids, timeout) => node.AskForInline<QueryRows>(new QuerySegments(plan, ids), timeout),
+            (node, ids, timeout, gone) => node.AskForInline<QueryRows>(new QuerySegments(plan, ids), timeout, gone),
             parts => QueryReducer.Reduce(parts, _collection.Schema.PrimaryKey.DataType, plan.OutputFieldIds, plan.CountOnly, 0, plan.Limit, plan.OrderBy, plan.Aggregation),
             flushedOnly: plan.IgnoreGrowing);
     }
@@ -65,7 +83,7 @@ public sealed partial class ShardActor
     /// </summary>
     private void ReadAt<T>(ulong readTimestamp, ImmutableArray<long> partitionIds, IActorRef replyTo,
         Func<CollectionSchema, FilterExpression?> bindFilter, Func<SegmentView, FilterExpression?, T> local,
-        Func<IActorRef, ImmutableArray<long>, TimeSpan, Task<T>> remote, Func<IReadOnlyList<T>, T> reduce,
+        Func<IActorRef, ImmutableArray<long>, TimeSpan, CancellationToken, Task<T>> remote, Func<IReadOnlyList<T>, T> reduce,
         bool flushedOnly = false, int turn = -1, ImmutableHashSet<IActorRef>? avoid = null, int retries = 0)
         where T : class
     {
@@ -114,7 +132,7 @@ public sealed partial class ShardActor
             foreach (var (node, ids, fallback) in route.Remote)
             {
                 // With another replica to turn to, a node that stays silent (stopped, or its machine gone) is given up sooner.
-                asks.Add(remote(node, ids, fallback ? _settings.ReplicaAttemptTimeout : _settings.AskTimeout));
+                asks.Add(remote(node, ids, fallback ? _settings.ReplicaAttemptTimeout : _settings.AskTimeout, NodeGone(node)));
             }
 
             if (views.Count > 0)
@@ -131,11 +149,11 @@ public sealed partial class ShardActor
                     return;
                 }
 
-                var error = t.Exception!.GetBaseException();
+                var error = FailureOf(t)!;
                 // A node that unloaded a segment before the shard learnt of it (a release, a node leaving, the
                 // coordinator's bookkeeping), or that is gone or silent: its segments are read from another replica,
                 // or by the shard itself.
-                var failed = route.Remote.Where((_, i) => IsNodeFailure(asks[i].Exception?.GetBaseException())).Select(r => r.Node).ToList();
+                var failed = route.Remote.Where((_, i) => IsNodeFailure(FailureOf(asks[i]))).Select(r => r.Node).ToList();
                 if (failed.Count == 0 || retries >= MaxReadRetries)
                 {
                     replyTo.Tell(MilvusFailure.From(error));
@@ -152,8 +170,11 @@ public sealed partial class ShardActor
         }
     }
 
+    /// <summary>Why a task did not complete: its exception, or a cancellation (an ask given up because its node is gone).</summary>
+    private static Exception? FailureOf(Task task) => task.IsCanceled ? new OperationCanceledException() : task.Exception?.GetBaseException();
+
     /// <summary>Whether a query node's answer says the node, not the read, failed: another replica or the shard may answer.</summary>
     private static bool IsNodeFailure(Exception? error) =>
         error is MilvusException { Code: ErrorCode.SegmentNotLoaded or ErrorCode.ServiceUnavailable or ErrorCode.NodeNotAvailable or ErrorCode.NodeNotFound }
-            or AskTimeoutException or TaskCanceledException;
+            or AskTimeoutException or OperationCanceledException;
 }

@@ -84,6 +84,11 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
     {
         LocalShards.Get(Context.System).Remove(_shardName, Self);
         MilvusMetrics.PublishSegments(PersistenceId, []);
+        foreach (var gone in _nodeGone.Values)
+        {
+            gone.Dispose();
+        }
+
         base.PostStop();
     }
 
@@ -169,7 +174,11 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         Command<DeletesWritten>(OnDeletesWritten);
         Command<SegmentsReplaced>(OnSegmentsReplaced);
         Command<ReleaseShard>(_ => OnReleaseShard());
-        Command<Terminated>(m => Perform(_serving.NodeLeft(m.ActorRef)));
+        Command<Terminated>(m =>
+        {
+            Perform(_serving.NodeLeft(m.ActorRef));
+            ReadsOnNodeGone(m.ActorRef);
+        });
         Command<StorageLoadCompleted>(OnStorageLoadCompleted);
         Command<RetryRead>(m => m.Read());
         Command<DropShard>(_ => DropAndStop());

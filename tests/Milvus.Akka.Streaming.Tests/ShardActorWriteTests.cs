@@ -5,6 +5,7 @@ using Milvus.Akka.Cluster;
 using Milvus.Akka.Common;
 using Milvus.Akka.Coordinator;
 using Milvus.Akka.Expressions;
+using Milvus.Akka.Query;
 using Milvus.Akka.Segments;
 using Milvus.Akka.Storage;
 using Milvus.Akka.TestSupport;
@@ -13,10 +14,11 @@ using Xunit;
 namespace Milvus.Akka.Streaming.Tests;
 
 /// <summary>
-/// The shard actor's write path on Akka.Persistence's in-memory journal: writes sent without waiting are journaled in
+/// The shard actor on Akka.Persistence's in-memory journal. Its write path: writes sent without waiting are journaled in
 /// groups, each acknowledged in arrival order with a rising timestamp, a batch sent again is answered with its first
 /// acknowledgement, an upsert is journaled all or nothing, and everything acknowledged is there again after the shard
-/// restarts from its journal.
+/// restarts from its journal. Its flushes: a segment the coordinator retired meanwhile is forgotten. Its reads: a query
+/// node that dies with a read in flight is given up at once.
 /// </summary>
 public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit(Hocon)
 {
@@ -49,14 +51,22 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
         });
     }
 
-    /// <summary>
-    /// A coordinator that had merged every segment before its flush is reported (a shard replaying a seal whose flush
-    /// an earlier incarnation reported): it answers that the segment is retired (or, unless <paramref name="answers"/>,
-    /// nothing, as one that fails over), and tells <paramref name="reports"/>.
-    /// </summary>
-    private sealed class RetiringCoordinator : ReceiveActor
+    /// <summary>How <see cref="RecordingCoordinator"/> answers a flush.</summary>
+    private enum FlushAnswer
     {
-        public RetiringCoordinator(IActorRef reports, bool answers)
+        Recorded,
+
+        /// <summary>As a coordinator that merged the segment before its flush was reported (a shard replaying a seal whose flush an earlier incarnation reported).</summary>
+        Retired,
+
+        /// <summary>No answer, as a coordinator that fails over.</summary>
+        Silent,
+    }
+
+    /// <summary>Reserves segment ids, answers flushes as <paramref name="answer"/> says, and tells <paramref name="reports"/> of each.</summary>
+    private sealed class RecordingCoordinator : ReceiveActor
+    {
+        public RecordingCoordinator(IActorRef reports, FlushAnswer answer)
         {
             var ids = 1_000L;
             Receive<AllocateIds>(m =>
@@ -67,9 +77,9 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
             Receive<SegmentFlushed>(m =>
             {
                 reports.Tell(m);
-                if (answers)
+                if (answer != FlushAnswer.Silent)
                 {
-                    Sender.Tell(new FlushRecorded(m.Segment.SegmentId, Retired: true));
+                    Sender.Tell(new FlushRecorded(m.Segment.SegmentId, Retired: answer == FlushAnswer.Retired));
                 }
             });
         }
@@ -212,7 +222,7 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
         try
         {
             var reports = CreateTestProbe();
-            var coordinator = Sys.ActorOf(Props.Create(() => new RetiringCoordinator(reports.Ref, true)));
+            var coordinator = Sys.ActorOf(Props.Create(() => new RecordingCoordinator(reports.Ref, FlushAnswer.Retired)));
             var shard = StartShard(coordinator, objects);
             shard.Tell(Insert(0));
             ExpectMsg<InsertAck>();
@@ -244,7 +254,7 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
         try
         {
             var reports = CreateTestProbe();
-            var shard = StartShard(Sys.ActorOf(Props.Create(() => new RetiringCoordinator(reports.Ref, false))), objects);
+            var shard = StartShard(Sys.ActorOf(Props.Create(() => new RecordingCoordinator(reports.Ref, FlushAnswer.Silent))), objects);
             shard.Tell(Insert(0));
             ExpectMsg<InsertAck>();
             shard.Tell(new FlushShard(ShardName));
@@ -254,10 +264,58 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
             Sys.Stop(shard);
             ExpectTerminated(shard);
 
-            var restarted = StartShard(Sys.ActorOf(Props.Create(() => new RetiringCoordinator(reports.Ref, true))), objects,
+            var restarted = StartShard(Sys.ActorOf(Props.Create(() => new RecordingCoordinator(reports.Ref, FlushAnswer.Retired))), objects,
                 new ShardDistribution([], true, [sealedId]));
             Assert.Equal(0, CountRows(restarted));
             reports.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        }
+        finally
+        {
+            Directory.Delete(objects, recursive: true);
+        }
+    }
+
+    /// <summary>A query node that loads what it is told (telling <paramref name="loads"/>) and never answers a read.</summary>
+    private sealed class SilentQueryNode : ReceiveActor
+    {
+        public SilentQueryNode(IActorRef loads)
+        {
+            Receive<LoadSegment>(m =>
+            {
+                Sender.Tell(new SegmentLoaded(m.Segment.SegmentId));
+                loads.Tell(m.Segment.SegmentId);
+            });
+            ReceiveAny(_ => { });
+        }
+    }
+
+    /// <summary>A read waiting for a query node that dies is given up at once (not after its 30 s ask timeout): the shard reads the segment itself.</summary>
+    [Fact]
+    public void A_read_waiting_for_a_query_node_that_dies_is_answered_at_once_from_object_storage()
+    {
+        var objects = Directory.CreateTempSubdirectory("shard-actor-test").FullName;
+        try
+        {
+            var reports = CreateTestProbe();
+            var shard = StartShard(Sys.ActorOf(Props.Create(() => new RecordingCoordinator(reports.Ref, FlushAnswer.Recorded))), objects);
+            shard.Tell(Insert(0));
+            shard.Tell(Insert(1));
+            ExpectMsg<InsertAck>();
+            ExpectMsg<InsertAck>();
+            shard.Tell(new FlushShard(ShardName));
+            var segment = reports.ExpectMsg<SegmentFlushed>().Segment;
+            ExpectMsg<ShardFlushed>();
+
+            var loads = CreateTestProbe();
+            var queryNode = Sys.ActorOf(Props.Create(() => new SilentQueryNode(loads.Ref)));
+            shard.Tell(new AssignSegment(ShardName, segment, queryNode, 1));
+            // Its SegmentLoaded is in the shard's mailbox before the read below: the read goes to the silent node.
+            Assert.Equal(segment.SegmentId, loads.ExpectMsg<long>());
+            shard.Tell(new QueryShard(ShardName, new QueryPlan(Collection.Id, null, [], [], ulong.MaxValue, null, CountOnly: true)));
+            ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+
+            Sys.Stop(queryNode);
+            Assert.Equal(4, ExpectMsg<QueryRows>(TimeSpan.FromSeconds(10)).Count);
         }
         finally
         {
