@@ -93,9 +93,12 @@ public sealed class ChaosCluster : IAsyncDisposable
         _lastPort = Random.Shared.Next(20_000, 28_000);
     }
 
+    /// <summary>The two proxies' gRPC ports, in the order of <see cref="Proxies"/>; a restarted proxy takes its predecessor's.</summary>
+    private int[] _grpcPorts = [];
+
     private async Task StartNodesAsync()
     {
-        var grpcPorts = new[] { NextPort(), NextPort() };
+        var grpcPorts = _grpcPorts = [NextPort(), NextPort()];
         var seed = await StartNodeAsync(Roles.Coordinator, null);
         var proxy = await StartNodeAsync(Roles.Proxy, grpcPorts[0]);
         _channels.AddRange(grpcPorts.Select(p => GrpcChannel.ForAddress($"http://127.0.0.1:{p}")));
@@ -195,12 +198,46 @@ public sealed class ChaosCluster : IAsyncDisposable
         await node.Process!.StopAsync();
     }
 
-    /// <summary>Starts a killed node's role again (a new incarnation on a new port) and waits until the cluster sees it up.</summary>
+    /// <summary>
+    /// Starts a killed node's role again (a new incarnation on a new port) and waits until the cluster sees it up, and a
+    /// proxy until it answers a request that needs the cluster: it listens before it has joined, and killing the other
+    /// proxy then would leave clients none.
+    /// </summary>
     public async Task<ChaosNode> RestartAsync(ChaosNode killed)
     {
         var node = await StartNodeAsync(killed.Role, killed.GrpcPort);
         await WaitUntilUpAsync([node]);
+        if (node.GrpcPort is { } grpcPort)
+        {
+            await WaitUntilServingAsync(Proxies[Array.IndexOf(_grpcPorts, grpcPort)], node.Name);
+        }
+
         return node;
+    }
+
+    private async Task WaitUntilServingAsync(MilvusService.MilvusServiceClient proxy, string name)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (true)
+        {
+            try
+            {
+                if ((await proxy.ShowCollectionsAsync(new ShowCollectionsRequest(), deadline: DateTime.UtcNow.AddSeconds(10))).Status.Code == 0)
+                {
+                    return;
+                }
+            }
+            catch (global::Grpc.Core.RpcException)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{name} not serving within 120 s\n{Logs()}");
+            }
+
+            await Task.Delay(250);
+        }
     }
 
     private int NextPort()
