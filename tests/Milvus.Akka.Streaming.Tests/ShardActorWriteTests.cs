@@ -39,18 +39,6 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
     private static readonly CollectionInfo Collection = new(1, "default", "c", Schema, 1, ConsistencyLevel.Strong, [], [], [],
         ImmutableSortedDictionary<string, string>.Empty, 0, Loaded: false);
 
-    /// <summary>Answers the shard's segment id reservations, as the coordinator does.</summary>
-    private sealed class IdAllocator : ReceiveActor
-    {
-        private long _next = 1_000;
-
-        public IdAllocator() => Receive<AllocateIds>(m =>
-        {
-            Sender.Tell(new IdsAllocated(_next, m.Count));
-            _next += m.Count;
-        });
-    }
-
     /// <summary>How <see cref="RecordingCoordinator"/> answers a flush.</summary>
     private enum FlushAnswer
     {
@@ -120,7 +108,7 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Writes_sent_at_once_are_acknowledged_in_order_once_each_and_survive_a_restart() => WithObjectStore(objects =>
     {
-        var coordinator = Sys.ActorOf(Props.Create(() => new IdAllocator()));
+        var coordinator = Sys.ActorOf(Props.Create(() => new RecordingCoordinator(ActorRefs.Nobody, FlushAnswer.Recorded)));
         var shard = StartShard(coordinator, objects);
         const int writes = 40;
         for (var i = 0; i < writes; i++)
@@ -152,7 +140,7 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void An_upsert_the_journal_rejects_leaves_the_previous_version_and_one_it_stores_replaces_it_once() => WithObjectStore(objects =>
     {
-        var coordinator = Sys.ActorOf(Props.Create(() => new IdAllocator()));
+        var coordinator = Sys.ActorOf(Props.Create(() => new RecordingCoordinator(ActorRefs.Nobody, FlushAnswer.Recorded)));
         var shard = StartShard(coordinator, objects);
         shard.Tell(Insert(1));
         ExpectMsg<InsertAck>();
@@ -181,7 +169,7 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void A_batch_carrying_a_field_added_after_the_shard_took_its_schema_is_refused_as_retriable_until_the_schema_arrives() => WithObjectStore(objects =>
     {
-        var coordinator = Sys.ActorOf(Props.Create(() => new IdAllocator()));
+        var coordinator = Sys.ActorOf(Props.Create(() => new RecordingCoordinator(ActorRefs.Nobody, FlushAnswer.Recorded)));
         var shard = StartShard(coordinator, objects);
         shard.Tell(Insert(0));
         ExpectMsg<InsertAck>();
