@@ -128,7 +128,7 @@ public sealed class CompactionActor : ReceiveActor, IWithStash
         ReceiveAsync<CompactionFailed>(async m =>
         {
             _log.Warning("Compaction {0} failed: {1}", m.TaskId, m.Reason);
-            if (_state.Running.TryGetValue(m.TaskId, out var running) && running.Task.TargetSegmentId == m.TargetSegmentId)
+            if (_state.Attempt(m.TaskId, m.TargetSegmentId) is { } running)
             {
                 RecordFinished(running, m.Reason, failed: true);
                 await RunAsync(() => ApplyAsync(_state.Failed(m.TaskId, DateTimeOffset.UtcNow)), nameof(CompactionFailed));

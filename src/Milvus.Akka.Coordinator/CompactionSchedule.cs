@@ -193,7 +193,7 @@ public sealed record CompactionSchedule(
     /// </summary>
     public (CompactionSchedule State, CompactionTask? Accepted) Completing(long taskId, long? resultSegmentId, DateTimeOffset now)
     {
-        if (!Running.TryGetValue(taskId, out var running) || (resultSegmentId is { } result && result != running.Task.TargetSegmentId))
+        if (Attempt(taskId, resultSegmentId) is not { } running)
         {
             return (this, null);
         }
@@ -203,6 +203,13 @@ public sealed record CompactionSchedule(
             ? (state with { Queue = state.Queue.Enqueue(running.Task) }, null)
             : (state, running.Task);
     }
+
+    /// <summary>
+    /// The running hand-out of task <paramref name="taskId"/> that merges into <paramref name="targetSegmentId"/> (any,
+    /// when null); null when the task is not running or that target belongs to a superseded hand-out.
+    /// </summary>
+    public RunningCompaction? Attempt(long taskId, long? targetSegmentId) =>
+        Running.TryGetValue(taskId, out var running) && (targetSegmentId is not { } target || target == running.Task.TargetSegmentId) ? running : null;
 
     /// <summary>
     /// The node at <paramref name="node"/> left the cluster: the tasks it ran are queued again at once instead of after

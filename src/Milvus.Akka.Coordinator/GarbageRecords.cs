@@ -16,7 +16,7 @@ public static class GarbageRecords
 {
     public const string Prefix = "gc/";
     private const string DroppedCollectionPrefix = Prefix + "collections/";
-    /// <summary>The records of dropped segments (<see cref="DroppedSegment"/>), read back by <see cref="DroppedSegmentIds"/>.</summary>
+    /// <summary>The records of dropped segments (<see cref="DroppedSegment"/>), read back by <see cref="DroppedSegments"/>.</summary>
     public const string DroppedSegmentPrefix = Prefix + "segments/";
     private const string DroppedSnapshotPrefix = Prefix + "snapshots/";
 

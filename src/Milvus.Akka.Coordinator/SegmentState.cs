@@ -485,10 +485,10 @@ public sealed record SegmentState(
             i => (segments.Where(s => !NeedsBuild(collection, i) || s.RowCount < MinRowsToIndex || s.IndexFiles.ContainsKey(i.FieldId)).Sum(s => s.RowCount), total)));
     }
 
-    /// <summary>What garbage collection must spare: live collections, flushed segments, retired segments still served.</summary>
     /// <summary>Garbage collection deleted the files and records of these dropped segments: they need not be remembered as retired.</summary>
     public SegmentState Collected(IEnumerable<long> segmentIds) => this with { Retired = Retired.RemoveRange(segmentIds) };
 
+    /// <summary>What garbage collection must spare: live collections, flushed segments, retired segments still served.</summary>
     public LiveData LiveData() => new([.. Catalog.Collections.Keys], [.. Segments.Keys.Union(RetiredServedBy.Select(r => r.SegmentId))]);
 
     public CollectionInfo RequireCollection(long collectionId) =>

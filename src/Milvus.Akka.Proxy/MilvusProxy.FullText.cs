@@ -56,8 +56,7 @@ public sealed partial class MilvusProxy
             }
 
             var output = schema.FindField(function.OutputFieldNames[0])!;
-            var signatures = MinHashSignature.Bind(function, schema.FindField(function.InputFieldNames[0])!, output)
-                .Sign([.. Enumerable.Range(0, texts.Count).Select(i => texts.IsNull(i) ? null : texts.Values[i])]);
+            var signatures = MinHashSignature.Of(schema, function).Sign([.. Enumerable.Range(0, texts.Count).Select(i => texts.IsNull(i) ? null : texts.Values[i])]);
             completed[output.Name] = new VectorColumn<byte>(DataType.BinaryVector, output.Dim, signatures);
         }
 
@@ -87,7 +86,7 @@ public sealed partial class MilvusProxy
             return request;
         }
 
-        var signature = MinHashSignature.Bind(function, info.Schema.FindField(function.InputFieldNames[0])!, field);
+        var signature = MinHashSignature.Of(info.Schema, function);
         var rows = signature.Sign(texts);
         return request with
         {

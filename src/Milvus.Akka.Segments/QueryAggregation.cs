@@ -126,7 +126,7 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
         var index = Outputs.IndexOf(name.Trim());
         index = index >= 0 ? index : Outputs.ToList().FindIndex(o => o.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase));
         return index >= 0
-            ? -1 - index
+            ? OutputId(index)
             : throw new MilvusException(ErrorCode.ParameterInvalid,
                 $"an aggregating query is ordered by its group_by_fields or aggregates among its output fields, not by '{name}'");
     }
@@ -168,7 +168,7 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
         }
         else
         {
-            var columns = new RowBatch(answer.Select((output, i) => KeyValuePair.Create(-1L - i, output.Column)).ToImmutableDictionary());
+            var columns = new RowBatch(answer.Select((output, i) => KeyValuePair.Create(OutputId(i), output.Column)).ToImmutableDictionary());
             var compare = RowOrdering.RowComparer(columns, order);
             kept = [.. RowOrdering.First([.. Enumerable.Range(0, groups)], offset + limit, (a, b) => compare(a, b) is var c and not 0 ? c : a.CompareTo(b)).Skip(offset)];
         }
@@ -176,6 +176,9 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
         var rows = kept.ToArray();
         return [.. answer.Select(output => (output.Field, output.Column.Gather(rows)))];
     }
+
+    /// <summary>The column id of the output at <paramref name="index"/> in the keys that order the groups.</summary>
+    private static long OutputId(int index) => -1L - index;
 
     private static ScalarColumn<double> Average(Column sums, ScalarColumn<long> counts)
     {

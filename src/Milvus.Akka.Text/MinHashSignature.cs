@@ -111,6 +111,10 @@ public sealed class MinHashSignature
         return new MinHashSignature(words ? AnalyzerParams.ForField(input) : null, output.Dim / BitsPerHash, shingleSize, sha1, seed);
     }
 
+    /// <summary>A function of <paramref name="schema"/> (checked when the schema was), bound to its input and output fields.</summary>
+    public static MinHashSignature Of(CollectionSchema schema, FunctionSchema function) =>
+        Bind(function, schema.FindField(function.InputFieldNames[0])!, schema.FindField(function.OutputFieldNames[0])!);
+
     /// <summary>The signatures of <paramref name="texts"/>, one row of <see cref="RowBytes"/> after another.</summary>
     public byte[] Sign(IReadOnlyList<string?> texts)
     {
@@ -134,13 +138,13 @@ public sealed class MinHashSignature
         {
             if (_words is null)
             {
-                AddShingles(MemoryMarshal.AsBytes(text.AsSpan()), sizeof(char) * ShingleSize, shingles);
+                AddShingles(MemoryMarshal.AsBytes(text.AsSpan()), sizeof(char), shingles);
             }
             else
             {
                 words.Hashes.Clear();
                 _words.Analyze(text, ref words);
-                AddShingles(MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(words.Hashes)), sizeof(ulong) * ShingleSize, shingles);
+                AddShingles(MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(words.Hashes)), sizeof(ulong), shingles);
             }
         }
 
@@ -160,13 +164,15 @@ public sealed class MinHashSignature
 
         for (var h = 0; h < minima.Length; h++)
         {
-            BinaryPrimitives.WriteUInt32LittleEndian(row[(h * sizeof(uint))..], minima[h] == ulong.MaxValue ? uint.MaxValue : (uint)minima[h]);
+            // Below 2^61 a value's low 32 bits are kept; the maximum of a text without shingles stays the maximum.
+            BinaryPrimitives.WriteUInt32LittleEndian(row[(h * sizeof(uint))..], (uint)minima[h]);
         }
     }
 
-    /// <summary>The base hash of every window of <paramref name="width"/> bytes (the whole input when shorter), stepping by one unit.</summary>
-    private void AddShingles(ReadOnlySpan<byte> units, int width, List<ulong> shingles)
+    /// <summary>The base hash of every window of <see cref="ShingleSize"/> units of <paramref name="unitBytes"/> bytes (the whole input when shorter).</summary>
+    private void AddShingles(ReadOnlySpan<byte> units, int unitBytes, List<ulong> shingles)
     {
+        var width = unitBytes * ShingleSize;
         if (units.IsEmpty)
         {
             return;
@@ -178,8 +184,7 @@ public sealed class MinHashSignature
             return;
         }
 
-        var step = width / ShingleSize;
-        for (var start = 0; start + width <= units.Length; start += step)
+        for (var start = 0; start + width <= units.Length; start += unitBytes)
         {
             shingles.Add(BaseHash(units.Slice(start, width)));
         }
