@@ -22,8 +22,8 @@ public sealed partial class MilvusProxy
         CheckLimits(request.Limit, request.Offset, nq);
         var info = await ResolveCollectionAsync(request.Database, request.Collection, mustBeLoaded: true, cancellationToken);
         // Grouped, every search is grouped alike (so each brings diverse candidates), and the fused hits are grouped again.
-        var (groupField, grouping) = GroupingOf(info, request.GroupByField, request.GroupSize, request.StrictGroupSize, request.Offset + request.Limit,
-            rangeSearch: false);
+        var (groupFields, grouping) = GroupingOf(info, request.GroupByField is { } groupBy ? [groupBy] : [], request.GroupSize, request.StrictGroupSize,
+            request.Offset + request.Limit, rangeSearch: false);
         var metrics = request.Searches.Select(s => MetricFor(info, VectorFieldOf(info, s.VectorField), s.Metric, embeddingLists: s.QueryLengths is not null)).ToArray();
         var decay = request.Ranker as DecayRanker;
         var model = request.Ranker as ModelRanker;
@@ -61,7 +61,7 @@ public sealed partial class MilvusProxy
                     var key = part.Ids.GetValue(hit)!;
                     var score = request.Ranker.Score(s, hit - part.Offsets[q] + 1, part.Scores[hit], metrics[s]);
                     documents?.TryAdd(key, part.Fields[rankField!.FieldId].GetValue(hit) as string ?? "");
-                    groupOf?.TryAdd(key, part.GroupValues!.GetValue(hit) ?? NullGroup);
+                    groupOf?.TryAdd(key, part.Groups[0].Values.GetValue(hit) ?? NullGroup);
                     if (factors is null)
                     {
                         fused[key] = fused.GetValueOrDefault(key) + score;
@@ -109,12 +109,12 @@ public sealed partial class MilvusProxy
             : new StringColumn(keys.Cast<string>().ToArray());
         var outputs = ResolveOutputFields(info, request.OutputFields);
         // A grouped page carries each hit's group value: fetched with the output fields.
-        var fetched = grouping is null ? outputs : WithFields(outputs, [grouping.FieldId]);
+        var fetched = grouping is null ? outputs : WithFields(outputs, grouping.FieldIds);
         var fields = fetched.Length == 0
             ? NoFields
             : await FetchFieldsAsync(info, ids, fetched, read.ReadTimestamp, cancellationToken);
         return new SearchResult(nq, offsets, ids, [.. scores], fields.Select(outputs), pk, SessionTimestamp(read),
-            groupField, grouping is null ? null : fields[grouping.FieldId])
+            [.. groupFields.Select(f => (f, fields[f.FieldId]))])
         {
             ReadTimestamp = read.ReadTimestamp,
             SearchedRows = parts.Sum(p => p.SearchedRows),

@@ -39,11 +39,13 @@ public sealed partial class MilvusProxy
         }
 
         var outputs = ResolveOutputFields(info, request.OutputFields);
-        var (groupField, grouping) = GroupingOf(info, request);
+        var aggregator = AggregatorOf(info, request, metric, outputs);
+        var (groupFields, grouping) = aggregator is null ? GroupingOf(info, request) : ([], aggregator.Grouping);
         var orderBy = OrderOf(info, request.OrderBy, request.Iterator, search: true);
 
-        // The grouping and ordering fields travel with the hits, so every reducer can group them and the page be ordered.
-        var planOutputs = WithFields(outputs, grouping is null ? orderBy.Select(k => k.FieldId) : orderBy.Select(k => k.FieldId).Prepend(grouping.FieldId));
+        // The grouping and ordering fields (an aggregation's inputs) travel with the hits, so every reducer can group
+        // them and the page be ordered.
+        var planOutputs = WithFields(outputs, aggregator?.InputFieldIds ?? orderBy.Select(k => k.FieldId).Concat(grouping?.FieldIds ?? []));
         var read = request.ReadAt ?? await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, request.Iterator, cancellationToken);
         var readTimestamp = read.ReadTimestamp;
         var expiredBefore = ExpiredBefore(info, readTimestamp);
@@ -51,21 +53,32 @@ public sealed partial class MilvusProxy
             ? await Bm25QueriesAsync(info, field, texts, readTimestamp, expiredBefore, cancellationToken)
             : (request.RawVectors, null);
         // Output fields come back with the hits: each segment gathers them for its own top-k, the reducers carry them.
-        var plan = new SearchPlan(info.Id, field.FieldId, metric, request.Offset + request.Limit, request.Nq, request.Vectors, FilterPlan.Of(filter),
+        var plan = new SearchPlan(info.Id, field.FieldId, metric, aggregator?.TopK ?? request.Offset + request.Limit, request.Nq, request.Vectors, FilterPlan.Of(filter),
             request.Params, ReadPartitions(info, request.Partitions, filter, ErrorCode.OperationNotSupported, requireLoaded: true), readTimestamp, request.Radius, request.RangeFilter,
             planOutputs, rawQueries, grouping, expiredBefore, bm25, request.IgnoreGrowing, BoostOf(info, request), request.QueryLengths);
         var parts = await Task.WhenAll(info.AllShardNames.Select(s => Shard<SearchHits>(new SearchShard(s, plan), cancellationToken)));
         // Ordered, the page is cut from the best offset + limit hits after ordering them (as Milvus).
         var ordered = !orderBy.IsEmpty;
         var reduced = SearchReducer.Reduce(parts, request.Nq, info.Schema.PrimaryKey.DataType, metric, ordered ? 0 : request.Offset,
-            ordered ? request.Offset + request.Limit : request.Limit, grouping);
-        var hits = ordered ? RowOrdering.OrderPage(reduced, orderBy, request.Offset, request.Limit, grouping?.FieldId) : reduced;
+            aggregator?.TopK ?? (ordered ? request.Offset + request.Limit : request.Limit), grouping);
+        if (aggregator is not null)
+        {
+            return new SearchResult(request.Nq, new int[request.Nq + 1], PrimaryKeys.EmptyColumn(info.Schema.PrimaryKey.DataType), [], NoFields,
+                info.Schema.PrimaryKey, SessionTimestamp(read))
+            {
+                Buckets = aggregator.Buckets(reduced),
+                SearchedRows = reduced.SearchedRows,
+                ReadTimestamp = readTimestamp,
+            };
+        }
+
+        var hits = ordered ? RowOrdering.OrderPage(reduced, orderBy, request.Offset, request.Limit, grouping?.FieldIds ?? []) : reduced;
         var returned = planOutputs.Length == 0 ? NoFields : hits.Fields ?? Segment.EmptyRows(info.Schema, planOutputs);
         var scores = request.RoundDecimal >= 0
             ? hits.Scores.Select(s => (float)Math.Round(s, request.RoundDecimal, MidpointRounding.AwayFromZero)).ToArray()
             : hits.Scores;
         return new SearchResult(request.Nq, hits.Offsets, hits.Pks, scores, returned.Select(outputs), info.Schema.PrimaryKey, SessionTimestamp(read),
-            groupField, grouping is null ? null : returned[grouping.FieldId])
+            [.. groupFields.Select(f => (f, returned[f.FieldId]))])
         {
             SearchedRows = hits.SearchedRows,
             ReadTimestamp = readTimestamp,
@@ -106,7 +119,7 @@ public sealed partial class MilvusProxy
             return null;
         }
 
-        if (request.GroupByField is not null || request.Iterator)
+        if (request.Grouped || request.Iterator)
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, "boost rankers cannot be used with group_by_field or a search iterator");
         }
@@ -334,25 +347,42 @@ public sealed partial class MilvusProxy
     /// <summary>Largest limit × group_size of a grouping search (Milvus's top-k ceiling).</summary>
     private const int MaxGroupedHits = 16_384;
 
-    private static (FieldSchema? Field, SearchGrouping? Grouping) GroupingOf(CollectionInfo info, SearchRequest request) =>
-        GroupingOf(info, request.GroupByField, request.GroupSize, request.StrictGroupSize, request.Offset + request.Limit, request.Radius is not null);
-
-    /// <param name="hits">The offset + limit of the groups asked for.</param>
-    /// <param name="rangeSearch">Whether the search has a radius, which grouping cannot take.</param>
-    private static (FieldSchema? Field, SearchGrouping? Grouping) GroupingOf(CollectionInfo info, string? groupByField, int groupSize, bool strict,
-        int hits, bool rangeSearch)
+    private static (ImmutableArray<FieldSchema> Fields, SearchGrouping? Grouping) GroupingOf(CollectionInfo info, SearchRequest request)
     {
-        if (string.IsNullOrEmpty(groupByField))
+        if (request.GroupByField is not null && !request.GroupByFields.IsDefaultOrEmpty)
         {
-            return (null, null);
+            throw new MilvusException(ErrorCode.ParameterInvalid, "a search groups by group_by_field or by group_by_fields, not both");
         }
 
-        var field = info.Schema.FindField(groupByField)
-            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"groupBy field({groupByField}) not found in schema");
-        if (field.DataType is not (DataType.Bool or DataType.Int8 or DataType.Int16 or DataType.Int32 or DataType.Int64 or DataType.VarChar))
+        ImmutableArray<string> names = request.GroupByFields.IsDefaultOrEmpty ? request.GroupByField is { } name ? [name] : [] : request.GroupByFields;
+        return GroupingOf(info, names, request.GroupSize, request.StrictGroupSize, request.Offset + request.Limit, request.Radius is not null);
+    }
+
+    /// <param name="names">The grouping fields: one, or several forming a composite key; none for a search that does not group.</param>
+    /// <param name="hits">The offset + limit of the groups asked for.</param>
+    /// <param name="rangeSearch">Whether the search has a radius, which grouping cannot take.</param>
+    private static (ImmutableArray<FieldSchema> Fields, SearchGrouping? Grouping) GroupingOf(CollectionInfo info, ImmutableArray<string> names, int groupSize,
+        bool strict, int hits, bool rangeSearch)
+    {
+        if (names.IsEmpty || (names is [var only] && string.IsNullOrEmpty(only)))
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid,
-                $"group by field '{field.Name}' is {field.DataType}; grouping supports Bool, Int8, Int16, Int32, Int64 and VarChar fields");
+            return ([], null);
+        }
+
+        var fields = names.Select(name => info.Schema.FindField(name.Trim())
+            ?? throw new MilvusException(ErrorCode.ParameterInvalid, $"groupBy field({name}) not found in schema")).ToImmutableArray();
+        foreach (var field in fields)
+        {
+            if (field.DataType is not (DataType.Bool or DataType.Int8 or DataType.Int16 or DataType.Int32 or DataType.Int64 or DataType.VarChar))
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"group by field '{field.Name}' is {field.DataType}; grouping supports Bool, Int8, Int16, Int32, Int64 and VarChar fields");
+            }
+        }
+
+        if (fields.Select(f => f.FieldId).Distinct().Count() != fields.Length)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "group_by_fields names a field twice");
         }
 
         if (rangeSearch)
@@ -366,7 +396,22 @@ public sealed partial class MilvusProxy
                 $"group_size ({groupSize}) must be positive and (offset + limit) × group_size at most {MaxGroupedHits}");
         }
 
-        return (field, new SearchGrouping(field.FieldId, groupSize, strict));
+        return (fields, new SearchGrouping([.. fields.Select(f => f.FieldId)], groupSize, strict));
+    }
+
+    /// <summary>The request's search aggregation bound to the collection, or null; refused with what it cannot be combined with.</summary>
+    private static SearchAggregator? AggregatorOf(CollectionInfo info, SearchRequest request, MetricType metric, ImmutableArray<long> outputs)
+    {
+        if (request.Aggregation.IsDefaultOrEmpty)
+        {
+            return null;
+        }
+
+        var refusal = request.Grouped ? "group_by_field" : request.Offset != 0 ? "a non-zero offset" : request.Iterator ? "a search iterator"
+            : request.OrderBy is not null ? OrderByFields.Key : request.Radius is not null ? "a range search (radius)" : null;
+        return refusal is null
+            ? SearchAggregator.Bind(info.Schema, request.Aggregation, request.Nq, metric, outputs)
+            : throw new MilvusException(ErrorCode.ParameterInvalid, $"search_aggregation cannot be combined with {refusal}");
     }
 
     /// <summary>

@@ -60,8 +60,17 @@ public sealed record SearchRequest
 
     /// <summary>Groups hits by this scalar field: Limit and Offset then count groups of up to <see cref="GroupSize"/> hits.</summary>
     public string? GroupByField { get; init; }
+
+    /// <summary>Milvus 3.0's group_by_fields: hits grouped by these fields' values together (a composite key), as by <see cref="GroupByField"/>.</summary>
+    public ImmutableArray<string> GroupByFields { get; init; } = [];
     public int GroupSize { get; init; } = 1;
     public bool StrictGroupSize { get; init; }
+
+    /// <summary>Whether the hits are grouped (<see cref="GroupByField"/> or <see cref="GroupByFields"/>).</summary>
+    public bool Grouped => GroupByField is not null || !GroupByFields.IsDefaultOrEmpty;
+
+    /// <summary>Milvus 3.0's search aggregation, root level first: the search answers buckets (<see cref="SearchResult.Buckets"/>), not hits.</summary>
+    public ImmutableArray<SearchAggregationLevel> Aggregation { get; init; } = [];
 
     /// <summary>Milvus's ignore_growing: rows not yet flushed are left out.</summary>
     public bool IgnoreGrowing { get; init; }
@@ -85,11 +94,16 @@ public sealed record BoostRankerRequest(string? Filter, float Weight, bool Rando
 
 /// <summary>
 /// Hits of query q are at [Offsets[q], Offsets[q+1]); <see cref="Fields"/> holds the output fields aligned with the hits,
-/// and <see cref="GroupValues"/> the value of the grouping field <see cref="GroupField"/> of each hit in a grouping search.
+/// and <see cref="Groups"/> the values of the grouping fields of each hit in a grouping search.
 /// </summary>
 public sealed record SearchResult(int Nq, int[] Offsets, Column Ids, float[] Scores, RowBatch Fields, FieldSchema PrimaryKey, ulong SessionTimestamp,
-    FieldSchema? GroupField = null, Column? GroupValues = null)
+    ImmutableArray<(FieldSchema Field, Column Values)> Groups = default)
 {
+    public ImmutableArray<(FieldSchema Field, Column Values)> Groups { get; init; } = Groups.IsDefault ? [] : Groups;
+
+    /// <summary>A search aggregation's answer: each query's buckets (its hits are none).</summary>
+    public ImmutableArray<ImmutableArray<AggregationBucket>> Buckets { get; init; } = [];
+
     /// <summary>Rows of the segments searched, pruned partitions excluded (Milvus's all_search_count).</summary>
     public long SearchedRows { get; init; }
 

@@ -77,12 +77,19 @@ public sealed record BoostRandom(long Seed, long? FieldId);
 public enum BoostCombination { Multiply, Sum }
 
 /// <summary>
-/// A grouping search: hits are grouped by the value of a scalar field; TopK counts groups (ranked by their best hit)
-/// and each group keeps its best <paramref name="Size"/> hits. <paramref name="Strict"/> asks each segment to keep
-/// searching until its top groups are full rather than stopping at the first TopK groups. The field's column travels
-/// with the hits (the plan's output fields include it), so every reducer can group.
+/// A grouping search: hits are grouped by the values of scalar fields (one field, or several forming a composite key:
+/// Milvus's group_by_fields and search aggregation); TopK counts groups (ranked by their best hit) and each group keeps
+/// its best <paramref name="Size"/> hits. <paramref name="Strict"/> asks each segment to keep searching until its top
+/// groups are full rather than stopping at the first TopK groups. The fields' columns travel with the hits (the plan's
+/// output fields include them), so every reducer can group.
 /// </summary>
-public sealed record SearchGrouping(long FieldId, int Size, bool Strict);
+public sealed record SearchGrouping(ImmutableArray<long> FieldIds, int Size, bool Strict)
+{
+    public SearchGrouping(long fieldId, int size, bool strict)
+        : this([fieldId], size, strict)
+    {
+    }
+}
 
 /// <summary>
 /// A retrieval: rows matching <paramref name="Filter"/> (bound at the proxy) visible at <paramref name="ReadTimestamp"/>, ordered by primary key,

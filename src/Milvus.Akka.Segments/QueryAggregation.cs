@@ -78,7 +78,11 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
             : throw new MilvusException(ErrorCode.ParameterInvalid, $"cannot group by field '{name}' of type {field.DataType}");
     }
 
-    private static AggregateColumn Aggregate(CollectionSchema schema, string name, string op, string argument)
+    /// <summary>
+    /// The aggregate <paramref name="name"/> of <paramref name="op"/> (count, sum, avg, min or max) over the field
+    /// <paramref name="argument"/> (or * for count), refused where the field's type does not take the operator.
+    /// </summary>
+    public static AggregateColumn Aggregate(CollectionSchema schema, string name, string op, string argument)
     {
         var kind = op switch
         {
@@ -142,13 +146,14 @@ public sealed partial record QueryAggregation(ImmutableArray<FieldSchema> GroupB
         var answer = new List<(FieldSchema Field, Column Column)>(Outputs.Length);
         foreach (var name in Outputs)
         {
-            if (GroupBy.FirstOrDefault(f => f.Name == name) is { } key)
+            var index = Aggregates.Select(a => a.Name).ToList().IndexOf(name);
+            if (index < 0)
             {
+                var key = GroupBy.First(f => f.Name == name);
                 answer.Add((key, states[key.FieldId]));
                 continue;
             }
 
-            var index = Aggregates.IndexOf(Aggregates.First(a => a.Name == name));
             var aggregate = Aggregates[index];
             answer.Add((ResultField(aggregate), aggregate.Op switch
             {
@@ -232,9 +237,15 @@ public static class AggregationStates
     public static long BestId(int aggregate) => FirstStateId - 3L * aggregate - 2;
 
     /// <summary>The states of <paramref name="rows"/> (the plan's input fields of rows read at one place).</summary>
-    public static RowBatch Partial(AggregationPlan plan, RowBatch rows)
+    public static RowBatch Partial(AggregationPlan plan, RowBatch rows) => Partial(plan, rows, out _);
+
+    /// <summary>
+    /// <see cref="Partial(AggregationPlan, RowBatch)"/>, also telling the group of each row: groups are numbered in the
+    /// order their first row comes, as the states' rows are.
+    /// </summary>
+    public static RowBatch Partial(AggregationPlan plan, RowBatch rows, out int[] groupOfRow)
     {
-        var (groupOfRow, firstRows) = Group(plan, rows);
+        (groupOfRow, var firstRows) = Group(plan, rows);
         var states = ImmutableDictionary.CreateBuilder<long, Column>();
         foreach (var key in plan.GroupBy)
         {

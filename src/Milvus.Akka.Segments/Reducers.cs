@@ -104,7 +104,7 @@ public static class SearchReducer
 
     /// <summary>
     /// Grouped results: every hit of every part best first (parts come group by group, not in score order), the first
-    /// hit of each primary key joining the group of its grouping field's value while the group has room; groups rank by
+    /// hit of each primary key joining the group of its grouping fields' values while the group has room; groups rank by
     /// their best hit, <paramref name="offset"/> and <paramref name="limit"/> count groups, and hits return group by group.
     /// </summary>
     private static SearchHits ReduceGrouped(IReadOnlyList<SearchHits> parts, int nq, DataType pkType, MetricType metric, int offset, int limit,
@@ -118,6 +118,8 @@ public static class SearchReducer
         var seen = new HashSet<object>();
         var groups = new Dictionary<object, List<(int Source, int Row, float Score)>>();
         var groupOrder = new List<List<(int Source, int Row, float Score)>>();
+        // Parts without hits may come without fields (a shard without segments).
+        var keyOf = parts.Select(p => p.Fields is { } fields ? GroupKeys.Reader(fields, grouping.FieldIds) : null).ToArray();
         for (var q = 0; q < nq; q++)
         {
             candidates.Clear();
@@ -143,7 +145,7 @@ public static class SearchReducer
                     continue;
                 }
 
-                var key = parts[candidate.Source].Fields![grouping.FieldId].GetValue(candidate.Row) ?? NullGroup;
+                var key = keyOf[candidate.Source]!(candidate.Row);
                 if (!groups.TryGetValue(key, out var members))
                 {
                     groups[key] = members = [];
@@ -175,9 +177,6 @@ public static class SearchReducer
             SearchedRows = parts.Sum(p => p.SearchedRows),
         };
     }
-
-    /// <summary>The group of rows whose grouping field is null.</summary>
-    private static readonly object NullGroup = new();
 
     private static bool AllWithin(SearchHits hits, int limit)
     {

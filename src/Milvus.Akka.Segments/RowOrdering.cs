@@ -74,10 +74,10 @@ public static class RowOrdering
     /// <summary>
     /// Orders each query's hits by <paramref name="keys"/> (ties keep their rank) and keeps the page
     /// [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="limit"/>): Milvus orders a search's best
-    /// offset + limit hits, then pages them. With <paramref name="groupFieldId"/>, hits come group by group; groups are
-    /// ordered by their first hit and paged as groups. The hits' fields must hold every key's column.
+    /// offset + limit hits, then pages them. With <paramref name="groupFieldIds"/> (not empty), hits come group by group;
+    /// groups are ordered by their first hit and paged as groups. The hits' fields must hold every key's column.
     /// </summary>
-    public static SearchHits OrderPage(SearchHits hits, ImmutableArray<OrderKey> keys, int offset, int limit, long? groupFieldId)
+    public static SearchHits OrderPage(SearchHits hits, ImmutableArray<OrderKey> keys, int offset, int limit, ImmutableArray<long> groupFieldIds)
     {
         if (hits.Fields is not { } fields)
         {
@@ -86,6 +86,7 @@ public static class RowOrdering
         }
 
         var compare = RowComparer(fields, keys);
+        var groupOf = groupFieldIds.IsDefaultOrEmpty ? null : GroupKeys.Reader(fields, groupFieldIds);
         var bounds = new int[hits.Nq + 1];
         var picks = new List<int>(hits.Scores.Length);
         var runs = new List<(int Start, int End)>();
@@ -95,7 +96,7 @@ public static class RowOrdering
             for (var row = hits.Offsets[q]; row < hits.Offsets[q + 1];)
             {
                 var end = row + 1;
-                while (groupFieldId is { } group && end < hits.Offsets[q + 1] && SameValue(fields[group], row, end))
+                while (groupOf is not null && end < hits.Offsets[q + 1] && groupOf(row).Equals(groupOf(end)))
                 {
                     end++;
                 }
@@ -166,8 +167,6 @@ public static class RowOrdering
 
     /// <summary>Where a null goes against another value, whatever the key's direction; two nulls tie.</summary>
     private static int NullPlacement(bool aNull, bool bNull, OrderKey key) => aNull == bNull ? 0 : aNull == key.NullsFirst ? -1 : 1;
-
-    private static bool SameValue(Column column, int i, int j) => Equals(column.GetValue(i), column.GetValue(j));
 
     /// <summary>
     /// Compares two rows of <paramref name="fields"/> by every key, each key's column looked up once. A JSON key's values

@@ -190,15 +190,15 @@ public sealed class SegmentView
     /// <summary>Whether every query has <paramref name="groups"/> groups, each full when the grouping is strict.</summary>
     private static bool HasEnoughGroups(SearchHits hits, int groups, SearchGrouping grouping)
     {
-        var values = hits.Fields![grouping.FieldId];
+        var keyOf = GroupKeys.Reader(hits.Fields!, grouping.FieldIds);
         for (var q = 0; q < hits.Nq; q++)
         {
             var found = 0;
             var size = 0;
             for (var hit = hits.Offsets[q]; hit < hits.Offsets[q + 1]; hit++)
             {
-                // Hits come group by group, so a new group starts where the value changes.
-                if (hit == hits.Offsets[q] || !Equals(values.GetValue(hit), values.GetValue(hit - 1)))
+                // Hits come group by group, so a new group starts where the key changes.
+                if (hit == hits.Offsets[q] || !keyOf(hit).Equals(keyOf(hit - 1)))
                 {
                     if (found > 0 && grouping.Strict && size < grouping.Size)
                     {

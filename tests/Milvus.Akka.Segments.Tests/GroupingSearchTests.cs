@@ -11,7 +11,7 @@ public sealed class GroupingSearchTests
 {
     private const int Dim = 8;
     private const int Groups = 6;
-    private const long PkField = 100, VectorField = 101, GroupField = 102;
+    private const long PkField = 100, VectorField = 101, GroupField = 102, LabelField = 103;
 
     private static readonly CollectionSchema Schema = new()
     {
@@ -25,10 +25,12 @@ public sealed class GroupingSearchTests
                 TypeParams = ImmutableSortedDictionary.CreateRange([KeyValuePair.Create(FieldSchema.DimKey, Dim.ToString())]),
             },
             new FieldSchema { FieldId = GroupField, Name = "g", DataType = DataType.Int64 },
+            new FieldSchema { FieldId = LabelField, Name = "label", DataType = DataType.VarChar, Nullable = true },
         ],
     };
 
-    private sealed record Row(long Pk, float[] Vector, long Group);
+    /// <param name="Label">A second grouping field for composite keys: "x", "y" or null.</param>
+    private sealed record Row(long Pk, float[] Vector, long Group, string? Label);
 
     private static (List<Segment> Segments, List<Row> Rows) Data(int seed)
     {
@@ -39,12 +41,14 @@ public sealed class GroupingSearchTests
         {
             var segment = new Segment(s, 10, Schema);
             var batch = Enumerable.Range(rows.Count, 80)
-                .Select(pk => new Row(pk, [.. Enumerable.Range(0, Dim).Select(_ => random.NextSingle())], random.Next(Groups)))
+                .Select(pk => new Row(pk, [.. Enumerable.Range(0, Dim).Select(_ => random.NextSingle())], random.Next(Groups),
+                    random.Next(3) switch { 0 => "x", 1 => "y", _ => null }))
                 .ToList();
             segment.Append(new RowBatch(ImmutableDictionary<long, Column>.Empty
                 .Add(PkField, new ScalarColumn<long>(DataType.Int64, [.. batch.Select(r => r.Pk)]))
                 .Add(VectorField, new VectorColumn<float>(DataType.FloatVector, Dim, [.. batch.SelectMany(r => r.Vector)]))
-                .Add(GroupField, new ScalarColumn<long>(DataType.Int64, [.. batch.Select(r => r.Group)]))), 1);
+                .Add(GroupField, new ScalarColumn<long>(DataType.Int64, [.. batch.Select(r => r.Group)]))
+                .Add(LabelField, new StringColumn([.. batch.Select(r => r.Label ?? "")], [.. batch.Select(r => r.Label is not null)]))), 1);
             segments.Add(segment);
             rows.AddRange(batch);
         }
@@ -140,6 +144,41 @@ public sealed class GroupingSearchTests
                 Assert.InRange(found[g].Hits.Count, 1, 3);
                 Assert.All(found[g].Hits, hit => Assert.Equal(expected[g].Group, rows[(int)hit.Pk].Group));
             }
+        }
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Strict_grouping_by_a_composite_key_with_nulls_equals_the_oracle(int seed)
+    {
+        var (segments, rows) = Data(seed);
+        var keyOf = (Row r) => (r.Group, r.Label);
+        const int keys = Groups * 3;
+        var queries = Enumerable.Range(0, 2 * Dim).Select(_ => Random.Shared.NextSingle()).ToArray();
+        ImmutableArray<long> fields = [GroupField, LabelField];
+        var plan = new SearchPlan(1, VectorField, MetricType.L2, keys, 2, queries, null, ImmutableDictionary<string, string>.Empty,
+            [], ulong.MaxValue, OutputFieldIds: fields, Grouping: new SearchGrouping(fields, 2, Strict: true));
+        var parts = segments.Select(s => s.View().Search(plan, null)).ToList();
+        var hits = SearchReducer.Reduce(parts, plan.Nq, DataType.Int64, MetricType.L2, 0, keys, plan.Grouping);
+        for (var q = 0; q < 2; q++)
+        {
+            var query = queries[(q * Dim)..((q + 1) * Dim)];
+            var expected = rows.OrderBy(r => L2(r.Vector, query)).GroupBy(keyOf).Select(g => g.Take(2).Select(r => r.Pk).ToList()).ToList();
+            var found = new List<List<long>>();
+            for (var hit = hits.Offsets[q]; hit < hits.Offsets[q + 1]; hit++)
+            {
+                var row = rows[(int)(long)hits.Pks.GetValue(hit)!];
+                if (found.Count == 0 || keyOf(rows[(int)found[^1][0]]) != keyOf(row))
+                {
+                    found.Add([]);
+                }
+
+                found[^1].Add(row.Pk);
+                Assert.Equal(row.Label, hits.Fields![LabelField].GetValue(hit));
+            }
+
+            Assert.Equal(expected, found);
         }
     }
 }

@@ -15,14 +15,14 @@ public sealed class RowOrderingTests
         // Two queries: pks 1-4 ranked [3, null, 1, 3] and pks 5-6 ranked [2, 0].
         var hits = Hits([0, 4, 6], [1, 2, 3, 4, 5, 6], Ranks(3, null, 1, 3, 2, 0), Groups("a", "b", "c", "d", "e", "f"));
 
-        var ascending = RowOrdering.OrderPage(hits, [new OrderKey(Rank, Descending: false, NullsFirst: false)], offset: 0, limit: 10, groupFieldId: null);
+        var ascending = RowOrdering.OrderPage(hits, [new OrderKey(Rank, Descending: false, NullsFirst: false)], offset: 0, limit: 10, groupFieldIds: []);
         Assert.Equal([3L, 1, 4, 2, 6, 5], Pks(ascending));
         Assert.Equal([0, 4, 6], ascending.Offsets);
         // Scores and fields move with their hits.
         Assert.Equal([0.3f, 0.1f, 0.4f, 0.2f, 0.6f, 0.5f], ascending.Scores);
         Assert.Equal(["c", "a", "d", "b", "f", "e"], Strings(ascending.Fields![Group]));
 
-        var descendingPage = RowOrdering.OrderPage(hits, [new OrderKey(Rank, Descending: true, NullsFirst: true)], offset: 1, limit: 2, groupFieldId: null);
+        var descendingPage = RowOrdering.OrderPage(hits, [new OrderKey(Rank, Descending: true, NullsFirst: true)], offset: 1, limit: 2, groupFieldIds: []);
         Assert.Equal([1L, 4, 6], Pks(descendingPage));
         Assert.Equal([0, 2, 3], descendingPage.Offsets);
     }
@@ -32,7 +32,7 @@ public sealed class RowOrderingTests
     {
         var none = SearchHits.Empty(2, DataType.Int64);
 
-        var ordered = RowOrdering.OrderPage(none, [new OrderKey(Rank, false, false)], offset: 0, limit: 10, groupFieldId: null);
+        var ordered = RowOrdering.OrderPage(none, [new OrderKey(Rank, false, false)], offset: 0, limit: 10, groupFieldIds: []);
 
         Assert.Equal([0, 0, 0], ordered.Offsets);
         Assert.Empty(ordered.Scores);
@@ -44,7 +44,7 @@ public sealed class RowOrderingTests
         // Groups x (ranks 5, 0), y (1), z (3, 9), best group first.
         var hits = Hits([0, 5], [1, 2, 3, 4, 5], Ranks(5, 0, 1, 3, 9), Groups("x", "x", "y", "z", "z"));
 
-        var ordered = RowOrdering.OrderPage(hits, [new OrderKey(Rank, false, false)], offset: 1, limit: 2, groupFieldId: Group);
+        var ordered = RowOrdering.OrderPage(hits, [new OrderKey(Rank, false, false)], offset: 1, limit: 2, groupFieldIds: [Group]);
 
         Assert.Equal([4L, 5, 1, 2], Pks(ordered));
         Assert.Equal(["z", "z", "x", "x"], Strings(ordered.Fields![Group]));

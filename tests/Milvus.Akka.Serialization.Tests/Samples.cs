@@ -437,6 +437,11 @@ public static class Samples
         new("QuerySegments/ordered", new QuerySegments(QueryPlan() with { OrderBy = [new OrderKey(103, Descending: true, NullsFirst: true), new OrderKey(102, false, false) { JsonPath = ["", 0L, "price"] }] }, [7001])),
         new("SearchSegments/ttl", new SearchSegments(SearchPlan() with { ExpiredBefore = 461_000_000_000_000_000 }, [7001])),
         new("SearchSegments/boost", new SearchSegments(SearchPlan() with { Boost = Boost() }, [7001])),
+        new("SearchSegments/grouping", new SearchSegments(SearchPlan() with { OutputFieldIds = [102], Grouping = new SearchGrouping(102, 3, true) }, [7001])),
+        new("SearchSegments/composite-grouping", new SearchSegments(SearchPlan() with
+        {
+            OutputFieldIds = [102, 103], Grouping = new SearchGrouping([103, 102], 2, Strict: false),
+        }, [7001])),
         new("QuerySegments/count-all", new QuerySegments(QueryPlan(filter: null, limit: null, countOnly: true), [7001, 7002])),
         new("QuerySegments/limit-zero", new QuerySegments(QueryPlan(filter: null, limit: 0), [])),
         new("QuerySegments/by-primary-keys", new QuerySegments(QueryPlan(filter: null, limit: null) with { PrimaryKeys = Int64Keys(1, -2) }, [7001])),

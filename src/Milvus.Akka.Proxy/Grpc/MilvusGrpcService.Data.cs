@@ -114,29 +114,13 @@ public sealed partial class MilvusGrpcService
         };
     }
 
-    /// <summary>Milvus 3.0's search aggregation and function chains change what a search answers: refused, never ignored.</summary>
-    private static void RefuseUnservedSearchFeatures(ProtoSearchRequest request)
-    {
-        if (request.SearchAggregation is not null)
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "search aggregation (search_aggregation) is not supported by Milvus.Akka; group hits with group_by_field");
-        }
-
-        RefuseFunctionChains(request.FunctionChains);
-    }
-
-    /// <summary>A search's group_by_fields (grouping by several fields) would regroup the answer: refused, never ignored.</summary>
-    private static void RefuseGroupByFields(Dictionary<string, string> parameters, string refusal)
-    {
-        if (parameters.TryGetValue(GroupByFieldsKey, out var fields) && fields.Length > 0)
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported, refusal);
-        }
-    }
-
-    /// <summary>Milvus's group_by_fields: a query's aggregation groups, comma-separated.</summary>
+    /// <summary>Milvus's group_by_fields, comma-separated: a query's aggregation groups, a search's composite grouping key.</summary>
     private const string GroupByFieldsKey = "group_by_fields";
 
+    private static ImmutableArray<string> GroupByFieldsOf(IReadOnlyDictionary<string, string> parameters) =>
+        [.. parameters.GetValueOrDefault(GroupByFieldsKey, "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
+
+    /// <summary>Milvus 3.0's function chains change what a search answers: refused, never ignored.</summary>
     private static void RefuseFunctionChains(RepeatedField<FunctionChain> chains)
     {
         if (chains.Count > 0)
@@ -295,7 +279,7 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<SearchResults> Search(ProtoSearchRequest request, ServerCallContext context)
     {
-        RefuseUnservedSearchFeatures(request);
+        RefuseFunctionChains(request.FunctionChains);
         var (rerank, boost) = FunctionScoreOf(request.FunctionScore);
         var highlighter = LexicalHighlighter.Parse(request.Highlighter);
 
@@ -311,7 +295,6 @@ public sealed partial class MilvusGrpcService
             parameters.TryAdd(key, value);
         }
 
-        RefuseGroupByFields(parameters, "grouping a search by several fields (group_by_fields) is not supported by Milvus.Akka; group by one with group_by_field");
         var iterator = IsTrue(parameters.GetValueOrDefault("search_iter_v2"));
         var consistency = RequestConsistency(request.ConsistencyLevel, request.UseDefaultConsistency);
         var guarantee = GuaranteeTimestamp(request.GuaranteeTimestamp, parameters);
@@ -330,12 +313,17 @@ public sealed partial class MilvusGrpcService
             Boost = boost,
         };
         var highlight = highlighter?.For(info, search);
+        if (highlight is not null && !search.Aggregation.IsEmpty)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "search_aggregation cannot be combined with a highlighter");
+        }
+
         if (highlight is not null)
         {
             search = search with { OutputFields = highlight.WithTextFields(search.OutputFields) };
         }
 
-        if (iterator && search.GroupByField is not null)
+        if (iterator && search.Grouped)
         {
             throw new MilvusException(ErrorCode.OperationNotSupported, "a search iterator cannot group its hits; search without group_by_field");
         }
@@ -356,7 +344,7 @@ public sealed partial class MilvusGrpcService
         var result = rerank is not null ? await RerankedSearchAsync(search, rerank, context)
             : lastBound is null ? await proxy.SearchAsync(search, context.CancellationToken)
             : await NextPageAsync(search, info, lastBound.Value, context);
-        var data = SearchData(info, result, search.OutputFields, search.Limit, OutputZone(parameters, info));
+        var data = SearchData(info, result, search.OutputFields, search.Limit, OutputZone(parameters, info), search.GroupByFields.Length > 0);
         if (highlight is not null)
         {
             data.HighlightResults.AddRange(highlight.Highlight(result));
@@ -381,9 +369,9 @@ public sealed partial class MilvusGrpcService
     /// </summary>
     private async Task<SearchResult> RerankedSearchAsync(SearchRequest search, HybridRanker rerank, ServerCallContext context)
     {
-        if (search.Iterator || search.GroupByField is not null)
+        if (search.Iterator || search.Grouped || !search.Aggregation.IsEmpty)
         {
-            throw new MilvusException(ErrorCode.ParameterInvalid, "a decay or model reranker cannot rank a search iterator or a grouping search");
+            throw new MilvusException(ErrorCode.ParameterInvalid, "a decay or model reranker cannot rank a search iterator, a grouping search or a search aggregation");
         }
 
         return await proxy.HybridSearchAsync(new HybridSearchRequest
@@ -571,7 +559,7 @@ public sealed partial class MilvusGrpcService
         var info = await proxy.ResolveCollectionAsync(database, request.CollectionName, cancellationToken: context.CancellationToken);
         var parameters = request.QueryParams.ToDictionary(p => p.Key, p => p.Value);
         int? limit = parameters.ContainsKey("limit") ? IntParam(parameters, "limit", 0) : null;
-        ImmutableArray<string> groupBy = [.. parameters.GetValueOrDefault(GroupByFieldsKey, "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
+        var groupBy = GroupByFieldsOf(parameters);
         // Without output fields a query answers every field, an aggregating one its groups.
         var outputs = request.OutputFields.Count > 0 ? [.. request.OutputFields] : groupBy.IsEmpty ? ImmutableArray.Create("*") : groupBy;
         var result = await proxy.QueryAsync(new QueryRequest
@@ -656,7 +644,12 @@ public sealed partial class MilvusGrpcService
     /// <summary>One vector search of a Search or HybridSearch request: the field, vectors, limits and params from search_params.</summary>
     private static SearchRequest ToSearch(CollectionInfo info, ProtoSearchRequest request)
     {
-        RefuseUnservedSearchFeatures(request);
+        RefuseFunctionChains(request.FunctionChains);
+        if (request.SearchAggregation is not null)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "search_aggregation is not supported in a hybrid search");
+        }
+
         var (rerank, boost) = FunctionScoreOf(request.FunctionScore);
         if (rerank is not null)
         {
@@ -664,7 +657,11 @@ public sealed partial class MilvusGrpcService
         }
 
         var parameters = SearchParameters(request.SearchParams);
-        return ToSearch(info, request, parameters, IndexParams(parameters)) with { Boost = boost };
+        var search = ToSearch(info, request, parameters, IndexParams(parameters)) with { Boost = boost };
+        return search.GroupByFields.IsEmpty
+            ? search
+            : throw new MilvusException(ErrorCode.OperationNotSupported,
+                "grouping a hybrid search by several fields (group_by_fields) is not supported by Milvus.Akka; group it by one with group_by_field");
     }
 
     /// <summary>
@@ -704,6 +701,8 @@ public sealed partial class MilvusGrpcService
             RangeFilter = FloatParam(indexParams, "range_filter"),
             Params = indexParams.Where(p => p.Key is not ("radius" or "range_filter")).ToImmutableDictionary(),
             GroupByField = NullIfEmpty(parameters.GetValueOrDefault(GroupByFieldKey)),
+            GroupByFields = GroupByFieldsOf(parameters),
+            Aggregation = AggregationLevels(request.SearchAggregation),
             GroupSize = IntParam(parameters, "group_size", 1),
             StrictGroupSize = IsTrue(parameters.GetValueOrDefault("strict_group_size")),
             OrderBy = NullIfEmpty(parameters.GetValueOrDefault(OrderByFields.Key)),
@@ -806,7 +805,9 @@ public sealed partial class MilvusGrpcService
     private static TimeZoneInfo OutputZone(IReadOnlyDictionary<string, string> parameters, CollectionInfo info) =>
         parameters.TryGetValue(Timestamptz.TimezoneKey, out var name) ? Timestamptz.Zone(name) : Timestamptz.ZoneOf(info.Properties);
 
-    private static SearchResultData SearchData(CollectionInfo info, SearchResult result, ImmutableArray<string> requested, int limit, TimeZoneInfo timezone)
+    /// <param name="severalGroupFields">Whether the search named group_by_fields, whose values Milvus answers in group_by_field_values.</param>
+    private static SearchResultData SearchData(CollectionInfo info, SearchResult result, ImmutableArray<string> requested, int limit, TimeZoneInfo timezone,
+        bool severalGroupFields = false)
     {
         var data = new SearchResultData
         {
@@ -823,10 +824,16 @@ public sealed partial class MilvusGrpcService
             data.ElementIndices = new LongArray { Data = { elements.Values.Select(e => (long)e) } };
         }
 
-        if (result.GroupValues is { } groupValues)
+        if (severalGroupFields)
         {
-            data.GroupByFieldValue = FieldDataConverter.ToFieldData(result.GroupField!, groupValues, timezone);
+            data.GroupByFieldValues.Add(result.Groups.Select(g => FieldDataConverter.ToFieldData(g.Field, g.Values, timezone)));
         }
+        else if (result.Groups is [var group])
+        {
+            data.GroupByFieldValue = FieldDataConverter.ToFieldData(group.Field, group.Values, timezone);
+        }
+
+        AddBuckets(data, result.Buckets);
 
         if (!requested.IsDefaultOrEmpty)
         {

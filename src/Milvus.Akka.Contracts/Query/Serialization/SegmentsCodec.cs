@@ -40,9 +40,14 @@ public static class SegmentsCodec
         {
             WriteMessage(o, 15, g =>
             {
-                WriteInt64(g, 1, grouping.FieldId);
+                // Field 1 keeps a one-field grouping readable by nodes that know no composite keys.
+                WriteInt64(g, 1, grouping.FieldIds[0]);
                 WriteInt64(g, 2, grouping.Size);
                 WriteBool(g, 3, grouping.Strict);
+                if (grouping.FieldIds.Length > 1)
+                {
+                    WriteRawSpan(g, 4, grouping.FieldIds.AsSpan());
+                }
             });
         }
 
@@ -156,7 +161,8 @@ public static class SegmentsCodec
     public static Bm25Stats ReadBm25Stats(WireFields f) =>
         new(f.Int64(1), f.RawArray<double>(2) is [var length] ? length : 0, f.RawArray<long>(3));
 
-    private static SearchGrouping DecodeGrouping(WireFields g) => new(g.Int64(1), g.Int32(2), g.Bool(3));
+    private static SearchGrouping DecodeGrouping(WireFields g) =>
+        new(g.Has(4) ? g.RawImmutableArray<long>(4) : [g.Int64(1)], g.Int32(2), g.Bool(3));
 
     public static ByteString Encode(QueryPlan plan) => ToBytes(o =>
     {
