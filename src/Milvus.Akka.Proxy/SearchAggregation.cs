@@ -90,8 +90,7 @@ public sealed class SearchAggregator
     private IEnumerable<long> KeyFieldIds => _levels.SelectMany(l => l.Fields).Select(f => f.FieldId);
 
     /// <summary>The fields the hits must bring: keys, metric sources, top-hit sort fields and the hits' own output fields.</summary>
-    public IEnumerable<long> InputFieldIds => KeyFieldIds
-        .Concat(_levels.SelectMany(l => l.AllInputs))
+    public IEnumerable<long> InputFieldIds => _levels.SelectMany(l => l.AllInputs)
         .Concat(_hitFields.Select(f => f.FieldId))
         .Where(id => id != ScoreFieldId)
         .Distinct();
