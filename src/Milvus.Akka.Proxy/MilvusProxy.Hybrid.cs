@@ -266,6 +266,26 @@ public sealed record DecayRanker(DecayCurve Curve, string InputField, double Ori
 {
     protected override string Kind => "decay";
 
+    /// <summary>The decay of curve <paramref name="function"/> (gauss, exp or linear), its parameters checked as Milvus checks them.</summary>
+    public static DecayRanker Of(string function, string inputField, double origin, double scale, double offset, double decay)
+    {
+        var curve = function switch
+        {
+            "gauss" => DecayCurve.Gauss,
+            "exp" => DecayCurve.Exp,
+            "linear" => DecayCurve.Linear,
+            _ => throw new MilvusException(ErrorCode.ParameterInvalid, $"Invalid decay function: '{function}', only support [gauss,linear,exp]"),
+        };
+        var ranker = new DecayRanker(curve, inputField, origin, scale, offset, decay);
+        return ranker switch
+        {
+            { Scale: <= 0 } => throw new MilvusException(ErrorCode.ParameterInvalid, $"Decay function param: scale must > 0, but got {ranker.Scale}"),
+            { Offset: < 0 } => throw new MilvusException(ErrorCode.ParameterInvalid, $"Decay function param: offset must >= 0, but got {ranker.Offset}"),
+            { Decay: <= 0 or >= 1 } => throw new MilvusException(ErrorCode.ParameterInvalid, $"Decay function param: decay must 0 < decay < 1, but got {ranker.Decay}"),
+            _ => ranker,
+        };
+    }
+
     public override float Score(int search, int rank, float score, MetricType metric) => metric switch
     {
         MetricType.Cosine or MetricType.IP or MetricType.Bm25 => score,

@@ -40,12 +40,14 @@ public sealed partial class MilvusProxy
 
         var outputs = ResolveOutputFields(info, request.OutputFields);
         var aggregator = AggregatorOf(info, request, metric, outputs);
+        var chain = ChainOf(info, request);
         var (groupFields, grouping) = aggregator is null ? GroupingOf(info, request) : ([], aggregator.Grouping);
         var orderBy = OrderOf(info, request.OrderBy, request.Iterator, search: true);
 
         // The grouping and ordering fields (an aggregation's inputs) travel with the hits, so every reducer can group
         // them and the page be ordered.
-        var planOutputs = WithFields(outputs, aggregator?.InputFieldIds ?? orderBy.Select(k => k.FieldId).Concat(grouping?.FieldIds ?? []));
+        var planOutputs = WithFields(outputs, aggregator?.InputFieldIds
+            ?? orderBy.Select(k => k.FieldId).Concat(grouping?.FieldIds ?? []).Concat(chain?.InputFieldIds ?? []));
         var read = request.ReadAt ?? await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, request.Iterator, cancellationToken);
         var readTimestamp = read.ReadTimestamp;
         var expiredBefore = ExpiredBefore(info, readTimestamp);
@@ -72,7 +74,8 @@ public sealed partial class MilvusProxy
             };
         }
 
-        var hits = ordered ? RowOrdering.OrderPage(reduced, orderBy, request.Offset, request.Limit, grouping?.FieldIds ?? []) : reduced;
+        var page = ordered ? RowOrdering.OrderPage(reduced, orderBy, request.Offset, request.Limit, grouping?.FieldIds ?? []) : reduced;
+        var hits = chain?.Apply(page) ?? page;
         var returned = planOutputs.Length == 0 ? NoFields : hits.Fields ?? Segment.EmptyRows(info.Schema, planOutputs);
         var scores = request.RoundDecimal >= 0
             ? hits.Scores.Select(s => (float)Math.Round(s, request.RoundDecimal, MidpointRounding.AwayFromZero)).ToArray()
@@ -397,6 +400,21 @@ public sealed partial class MilvusProxy
         }
 
         return (fields, new SearchGrouping([.. fields.Select(f => f.FieldId)], groupSize, strict));
+    }
+
+    /// <summary>The request's function chain bound to the collection, or null; refused with what it cannot be combined with.</summary>
+    private static RerankChain? ChainOf(CollectionInfo info, SearchRequest request)
+    {
+        if (request.FunctionChain.IsDefaultOrEmpty)
+        {
+            return null;
+        }
+
+        var refusal = request.Grouped ? "group_by_field" : !request.Aggregation.IsDefaultOrEmpty ? "search_aggregation"
+            : request.Iterator ? "a search iterator" : request.OrderBy is not null ? OrderByFields.Key : null;
+        return refusal is null
+            ? RerankChain.Bind(info.Schema, request.FunctionChain)
+            : throw new MilvusException(ErrorCode.ParameterInvalid, $"function_chains cannot be combined with {refusal}");
     }
 
     /// <summary>The request's search aggregation bound to the collection, or null; refused with what it cannot be combined with.</summary>

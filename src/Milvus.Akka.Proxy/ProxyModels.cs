@@ -72,6 +72,9 @@ public sealed record SearchRequest
     /// <summary>Milvus 3.0's search aggregation, root level first: the search answers buckets (<see cref="SearchResult.Buckets"/>), not hits.</summary>
     public ImmutableArray<SearchAggregationLevel> Aggregation { get; init; } = [];
 
+    /// <summary>Milvus 3.0's function chain at the L2 rerank stage: steps run over the page's hits (<see cref="RerankChain"/>).</summary>
+    public ImmutableArray<ChainStep> FunctionChain { get; init; } = [];
+
     /// <summary>Milvus's ignore_growing: rows not yet flushed are left out.</summary>
     public bool IgnoreGrowing { get; init; }
 

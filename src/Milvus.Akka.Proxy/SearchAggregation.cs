@@ -233,7 +233,7 @@ public sealed class SearchAggregator
             {
                 CountKey => a.Rows.Count.CompareTo(b.Rows.Count),
                 KeyKey => CompareKeys(a.Key, b.Key),
-                _ => CompareValues(a.Metrics.First(m => m.Alias == key).Value, b.Metrics.First(m => m.Alias == key).Value),
+                _ => ValueOrder.Compare(a.Metrics.First(m => m.Alias == key).Value, b.Metrics.First(m => m.Alias == key).Value),
             };
             if (compared != 0)
             {
@@ -248,7 +248,7 @@ public sealed class SearchAggregator
     {
         for (var i = 0; i < a.Length; i++)
         {
-            var compared = CompareValues(a[i].Value, b[i].Value);
+            var compared = ValueOrder.Compare(a[i].Value, b[i].Value);
             if (compared != 0)
             {
                 return compared;
@@ -258,19 +258,6 @@ public sealed class SearchAggregator
         return 0;
     }
 
-    /// <summary>Two values of one field or metric; a null (no value) before any value, as Milvus orders buckets.</summary>
-    private static int CompareValues(object? a, object? b) => (a, b) switch
-    {
-        (null, null) => 0,
-        (null, _) => -1,
-        (_, null) => 1,
-        (string x, string y) => string.CompareOrdinal(x, y),
-        (bool x, bool y) => x.CompareTo(y),
-        (long x, long y) => x.CompareTo(y),
-        _ => Convert.ToDouble(a, System.Globalization.CultureInfo.InvariantCulture)
-            .CompareTo(Convert.ToDouble(b, System.Globalization.CultureInfo.InvariantCulture)),
-    };
-
     /// <summary>A top-hit sort value: nulls first or last as asked, whatever the direction.</summary>
     private static int CompareNullable(object? a, object? b, bool nullFirst, bool descending)
     {
@@ -279,7 +266,7 @@ public sealed class SearchAggregator
             return a is null == b is null ? 0 : (a is null) == nullFirst ? -1 : 1;
         }
 
-        var compared = CompareValues(a, b);
+        var compared = ValueOrder.Compare(a, b);
         return descending ? -compared : compared;
     }
 

@@ -384,7 +384,10 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
         Succeeded((await Client.SearchAsync(aggregated)).Status);
         var chained = plain.Clone();
         chained.FunctionChains.Add(new FunctionChain { Name = "c", Stage = FunctionChainStage.L2Rerank });
-        Failed((await Client.SearchAsync(chained)).Status, 2400, "function_chains");
+        Succeeded((await Client.SearchAsync(chained)).Status);
+        var queryNodeChained = plain.Clone();
+        queryNodeChained.FunctionChains.Add(new FunctionChain { Name = "c", Stage = FunctionChainStage.L0Rerank });
+        Failed((await Client.SearchAsync(queryNodeChained)).Status, 2400, "L0Rerank");
         var hybrid = new ProtoHybridSearchRequest { CollectionName = _collection, Requests = { plain }, RankParams = { Pair("strategy", "rrf"), Pair("limit", "3") } };
         Succeeded((await Client.HybridSearchAsync(hybrid)).Status);
         var hybridChained = hybrid.Clone();

@@ -97,21 +97,8 @@ public sealed partial class MilvusGrpcService
                 : throw new MilvusException(ErrorCode.ParameterInvalid, $"Param {key}:{text} is not a number");
         }
 
-        var curve = parameters.GetValueOrDefault("function", "") switch
-        {
-            "gauss" => DecayCurve.Gauss,
-            "exp" => DecayCurve.Exp,
-            "linear" => DecayCurve.Linear,
-            var other => throw new MilvusException(ErrorCode.ParameterInvalid, $"Invalid decay function: '{other}', only support [gauss,linear,exp]"),
-        };
-        var ranker = new DecayRanker(curve, function.InputFieldNames[0], Number("origin", null), Number("scale", null), Number("offset", 0), Number("decay", 0.5));
-        return ranker switch
-        {
-            { Scale: <= 0 } => throw new MilvusException(ErrorCode.ParameterInvalid, $"Decay function param: scale must > 0, but got {ranker.Scale}"),
-            { Offset: < 0 } => throw new MilvusException(ErrorCode.ParameterInvalid, $"Decay function param: offset must >= 0, but got {ranker.Offset}"),
-            { Decay: <= 0 or >= 1 } => throw new MilvusException(ErrorCode.ParameterInvalid, $"Decay function param: decay must 0 < decay < 1, but got {ranker.Decay}"),
-            _ => ranker,
-        };
+        return DecayRanker.Of(parameters.GetValueOrDefault("function", ""), function.InputFieldNames[0], Number("origin", null), Number("scale", null),
+            Number("offset", 0), Number("decay", 0.5));
     }
 
     /// <summary>Milvus's group_by_fields, comma-separated: a query's aggregation groups, a search's composite grouping key.</summary>
@@ -120,7 +107,7 @@ public sealed partial class MilvusGrpcService
     private static ImmutableArray<string> GroupByFieldsOf(IReadOnlyDictionary<string, string> parameters) =>
         [.. parameters.GetValueOrDefault(GroupByFieldsKey, "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
 
-    /// <summary>Milvus 3.0's function chains change what a search answers: refused, never ignored.</summary>
+    /// <summary>A hybrid search's function chains (its merge and rerank stages) would change its answer: refused, never ignored.</summary>
     private static void RefuseFunctionChains(RepeatedField<FunctionChain> chains)
     {
         if (chains.Count > 0)
@@ -279,7 +266,6 @@ public sealed partial class MilvusGrpcService
 
     public override async Task<SearchResults> Search(ProtoSearchRequest request, ServerCallContext context)
     {
-        RefuseFunctionChains(request.FunctionChains);
         var (rerank, boost) = FunctionScoreOf(request.FunctionScore);
         var highlighter = LexicalHighlighter.Parse(request.Highlighter);
 
@@ -331,6 +317,11 @@ public sealed partial class MilvusGrpcService
         if (search.OrderBy is not null && (boost is not null || rerank is not null))
         {
             throw new MilvusException(ErrorCode.ParameterInvalid, $"{OrderByFields.Key} and function_score cannot be used together: both set the hits' order");
+        }
+
+        if (!search.FunctionChain.IsEmpty && (boost is not null || rerank is not null))
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid, "function_chains and function_score cannot be used together");
         }
 
         float? lastBound = null;
@@ -703,6 +694,7 @@ public sealed partial class MilvusGrpcService
             GroupByField = NullIfEmpty(parameters.GetValueOrDefault(GroupByFieldKey)),
             GroupByFields = GroupByFieldsOf(parameters),
             Aggregation = AggregationLevels(request.SearchAggregation),
+            FunctionChain = ChainSteps(request.FunctionChains),
             GroupSize = IntParam(parameters, "group_size", 1),
             StrictGroupSize = IsTrue(parameters.GetValueOrDefault("strict_group_size")),
             OrderBy = NullIfEmpty(parameters.GetValueOrDefault(OrderByFields.Key)),
