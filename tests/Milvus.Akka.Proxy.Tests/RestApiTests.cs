@@ -243,6 +243,14 @@ public sealed class RestApiTests(RestApiTests.Server server) : IClassFixture<Res
         });
         var hits = Ok(reply)!.AsArray();
         Assert.Equal([3, 3], reply["topks"]!.AsArray().Select(t => (int)t!));
+        var aggregated = await PostAsync(http, "entities/search", new JsonObject
+        {
+            ["collectionName"] = "rest_search",
+            ["data"] = new JsonArray(new JsonArray(3.2, 0)),
+            ["searchAggregation"] = new JsonObject { ["fields"] = new JsonArray("parity"), ["size"] = 2 },
+        });
+        Assert.Equal(2400, (int)aggregated["code"]!);
+        Assert.Contains("searchAggregation", (string)aggregated["message"]!);
         Assert.Equal([4L, 2L, 6L, 16L, 14L, 18L], hits.Select(h => (long)h!["id"]!));
         Assert.All(hits, h => Assert.Equal(0, (int)h!["parity"]!));
 

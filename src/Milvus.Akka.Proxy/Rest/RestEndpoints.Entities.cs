@@ -167,6 +167,16 @@ internal static partial class RestEndpoints
 
     private static async Task<JsonNode?> SearchAsync(RestCall call)
     {
+        // Milvus's RESTful answer to these is its own bucket or chain shape: refused rather than answered as plain hits.
+        foreach (var unserved in new[] { "searchAggregation", "functionChains" })
+        {
+            if (call.Optional(unserved) is { ValueKind: not JsonValueKind.Null })
+            {
+                throw new MilvusException(ErrorCode.OperationNotSupported,
+                    $"{unserved} in a RESTful search is not supported by Milvus.Akka; send it through the gRPC API (the SDKs' search_aggregation and function_chains)");
+            }
+        }
+
         var name = call.String("collectionName");
         var info = await call.Proxy.DescribeCollectionAsync(call.Database, name, call.CancellationToken);
         var request = SearchRequest(call, call.Body, info);
