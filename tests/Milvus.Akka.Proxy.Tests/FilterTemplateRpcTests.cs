@@ -28,10 +28,7 @@ public sealed class FilterTemplateRpcTests(GrpcServerFixture server) : IAsyncLif
             Name = _collection,
             Fields = { IdAndVector(LineDim), new FieldSchema { Name = "tag", DataType = DataType.VarChar, TypeParams = { Pair("max_length", "32") } } },
         };
-        Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = _collection, Schema = schema.ToByteString() }));
-        await CreateFlatIndexAsync(Client, _collection);
-        Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
-        await WaitLoadedAsync(Client, _collection);
+        await CreateLoadedAsync(Client, schema);
         var ids = Enumerable.Range(0, 20).Select(i => (long)i).ToArray();
         var insert = new InsertRequest
         {

@@ -36,10 +36,7 @@ public sealed class FunctionChainRpcTests(GrpcServerFixture server) : IAsyncLife
                 new FieldSchema { Name = "title", DataType = DataType.VarChar, TypeParams = { Pair("max_length", "16") } },
             },
         };
-        Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = _collection, Schema = schema.ToByteString(), ShardsNum = 2 }));
-        await CreateFlatIndexAsync(Client, _collection);
-        Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
-        await WaitLoadedAsync(Client, _collection);
+        await CreateLoadedAsync(Client, schema, shards: 2);
         await InsertAsync(0, Rows / 2);
         Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
         await InsertAsync(Rows / 2, Rows / 2);

@@ -33,10 +33,7 @@ public sealed class QueryAggregationRpcTests(GrpcServerFixture server) : IAsyncL
                 new FieldSchema { Name = "size", DataType = DataType.Int32 },
             },
         };
-        Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = _collection, Schema = schema.ToByteString(), ShardsNum = 2 }));
-        await CreateFlatIndexAsync(Client, _collection);
-        Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
-        await WaitLoadedAsync(Client, _collection);
+        await CreateLoadedAsync(Client, schema, shards: 2);
     }
 
     public async Task DisposeAsync() => await Client.DropCollectionAsync(new DropCollectionRequest { CollectionName = _collection });

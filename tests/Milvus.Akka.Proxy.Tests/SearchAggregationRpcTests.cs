@@ -47,10 +47,7 @@ public sealed class SearchAggregationRpcTests(GrpcServerFixture server) : IAsync
                 new FieldSchema { Name = "rating", DataType = DataType.Int32 },
             },
         };
-        Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = _collection, Schema = schema.ToByteString(), ShardsNum = 2 }));
-        await CreateFlatIndexAsync(Client, _collection);
-        Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
-        await WaitLoadedAsync(Client, _collection);
+        await CreateLoadedAsync(Client, schema, shards: 2);
         await InsertAsync(Rows.Take(RowCount / 2));
         Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
         await InsertAsync(Rows.Skip(RowCount / 2));

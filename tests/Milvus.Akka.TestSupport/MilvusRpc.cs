@@ -36,6 +36,15 @@ public static class MilvusRpc
             ExtraParams = { Pair("index_type", "FLAT"), Pair("metric_type", metric) },
         }));
 
+    /// <summary>Creates the collection of <paramref name="schema"/> with a FLAT index on "vec" and loads it.</summary>
+    public static async Task CreateLoadedAsync(MilvusService.MilvusServiceClient client, CollectionSchema schema, int shards = 1)
+    {
+        Succeeded(await client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = schema.Name, Schema = schema.ToByteString(), ShardsNum = shards }));
+        await CreateFlatIndexAsync(client, schema.Name);
+        Succeeded(await client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = schema.Name }));
+        await WaitLoadedAsync(client, schema.Name);
+    }
+
     /// <summary>An Int64 column named <paramref name="field"/>.</summary>
     public static FieldData Int64s(string field, IEnumerable<long> values) =>
         new() { FieldName = field, Type = DataType.Int64, Scalars = new ScalarField { LongData = new LongArray { Data = { values } } } };
