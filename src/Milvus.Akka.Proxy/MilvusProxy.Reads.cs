@@ -44,8 +44,8 @@ public sealed partial class MilvusProxy
         var (groupFields, grouping) = aggregator is null ? GroupingOf(info, request) : ([], aggregator.Grouping);
         var orderBy = OrderOf(info, request.OrderBy, request.Iterator, search: true);
 
-        // The grouping and ordering fields (an aggregation's inputs) travel with the hits, so every reducer can group
-        // them and the page be ordered.
+        // The grouping, ordering and function-chain fields (or an aggregation's inputs) travel with the hits, so every
+        // reducer can group them, the page be ordered and the chain read them.
         var planOutputs = WithFields(outputs, aggregator?.InputFieldIds
             ?? orderBy.Select(k => k.FieldId).Concat(grouping?.FieldIds ?? []).Concat(chain?.InputFieldIds ?? []));
         var read = request.ReadAt ?? await ReadTimestampsAsync(request.Consistency ?? info.Consistency, request.GuaranteeTimestamp, request.Iterator, cancellationToken);
