@@ -147,7 +147,8 @@ public sealed class SearchAggregator
             }
 
             var size = Math.Max(1, level.Size);
-            topK = Math.Min(long.MaxValue / 2, topK * (level.SearchSize > 0 ? level.SearchSize : size));
+            // In doubles, so huge sizes saturate instead of wrapping past the entries check.
+            topK = (long)Math.Min(long.MaxValue / 2, (double)topK * (level.SearchSize > 0 ? level.SearchSize : size));
             var topHits = level.TopHits is { } hits ? BindTopHits(schema, hits) : null;
             groupSize = Math.Max(groupSize, topHits?.Size ?? 1);
             var aggregates = BindMetrics(schema, level.Metrics);

@@ -125,6 +125,10 @@ public sealed class SearchAggregatorTests
         Assert.Equal(2, aggregator.GroupSize);
         Assert.Equal([Brand, Color, Label], aggregator.Grouping.FieldIds.ToArray());
         Assert.Equal([Brand, Color, Price, Label], aggregator.InputFieldIds.Order());
+
+        // Sizes whose product overflows a long are refused, not wrapped.
+        var huge = Assert.Throws<MilvusException>(() => Bind(Level(["brand"], long.MaxValue), Level(["color"], 4)));
+        Assert.Contains("result entries is too large", huge.Message);
     }
 
     private static object? Metric(AggregationBucket bucket, string alias) => bucket.Metrics.Single(m => m.Alias == alias).Value;
