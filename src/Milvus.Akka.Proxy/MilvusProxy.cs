@@ -39,11 +39,12 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     private Task<T> Coordinator<T>(object message, CancellationToken cancellationToken = default) =>
         _coordinator.AskAsync<T>(message, cancellationToken);
 
-    private async Task<T> Shard<T>(object message, CancellationToken cancellationToken = default)
+    /// <param name="timeout">How long the request may take in all: the proxy's ask-timeout unless given.</param>
+    private async Task<T> Shard<T>(object message, CancellationToken cancellationToken = default, TimeSpan? timeout = null)
     {
         try
         {
-            return await AskShardAsync<T>(message, cancellationToken);
+            return await AskShardAsync<T>(message, timeout ?? settings.AskTimeout, cancellationToken);
         }
         catch (MilvusException e) when (e.Code == ErrorCode.CollectionNotFound && message is IShardCommand command)
         {
@@ -61,12 +62,12 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     /// with its first acknowledgement. Reads and flushes, whose repetition costs work, wait twice as long before each
     /// further attempt. A read of a shard running in this process goes to it directly first (<see cref="LocalShards"/>).
     /// </summary>
-    private Task<T> AskShardAsync<T>(object message, CancellationToken cancellationToken)
+    private Task<T> AskShardAsync<T>(object message, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // Reads only: their replies come from the search pool, so continuing the caller there is cheap, while a write's
         // reply comes from the shard actor's own thread, which should not run the proxy's continuation.
         var local = message is SearchShard or QueryShard or Bm25StatsShard ? localShards.Find(message) : null;
-        return (local ?? shardRegion).AskInAttemptsAsync<T>(message, settings.AskTimeout, settings.ShardAttemptTimeout,
+        return (local ?? shardRegion).AskInAttemptsAsync<T>(message, timeout, settings.ShardAttemptTimeout,
             backOff: message is not IShardWrite, routeChanges, "through the shard region", cancellationToken,
             laterTarget: local is null ? null : shardRegion);
     }
@@ -267,7 +268,7 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
     public async Task<(ImmutableArray<long> SegmentIds, ulong FlushTimestamp)> FlushAsync(string? database, string name, CancellationToken cancellationToken = default)
     {
         var info = await ResolveCollectionAsync(database, name, cancellationToken: cancellationToken);
-        var flushed = await Task.WhenAll(info.AllShardNames.Select(s => Shard<ShardFlushed>(new FlushShard(s), cancellationToken)));
+        var flushed = await Task.WhenAll(info.AllShardNames.Select(s => Shard<ShardFlushed>(new FlushShard(s), cancellationToken, settings.FlushTimeout)));
         return ([.. flushed.SelectMany(f => f.SegmentIds)], flushed.Max(f => f.FlushTimestamp));
     }
 

@@ -37,6 +37,9 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     /// <summary>How long one attempt of a timestamp or id request waits before asking again (<c>milvus.proxy.coordinator-attempt-timeout</c>).</summary>
     public TimeSpan CoordinatorAttemptTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How long a flush waits for its segments to reach object storage (<c>milvus.proxy.flush-timeout</c>).</summary>
+    public TimeSpan FlushTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How long a read waits for the oracle to reach a guarantee_timestamp ahead of it (<c>milvus.proxy.guarantee-timeout</c>).</summary>
     public TimeSpan GuaranteeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -82,6 +85,7 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 ShardAttemptTimeout = c.GetTimeSpan("shard-attempt-timeout", Default.ShardAttemptTimeout),
                 CoordinatorAttemptTimeout = c.GetTimeSpan("coordinator-attempt-timeout", Default.CoordinatorAttemptTimeout),
                 GuaranteeTimeout = c.GetTimeSpan("guarantee-timeout", Default.GuaranteeTimeout),
+                FlushTimeout = c.GetTimeSpan("flush-timeout", Default.FlushTimeout),
                 Security = SecuritySettings.From(config),
                 Quota = QuotaSettings.From(config),
                 Console = ConsoleSettings.From(c),

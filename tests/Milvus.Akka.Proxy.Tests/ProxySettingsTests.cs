@@ -22,6 +22,19 @@ public sealed class ProxySettingsTests
         Assert.True(2 * limit <= config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size"), $"{limit} bytes is over half a remoting frame");
     }
 
+    /// <summary>A flush may outlast ask-timeout (a large flush to a slow object store): it has a bound of its own.</summary>
+    [Fact]
+    public void A_flush_is_bounded_by_its_own_timeout_not_by_ask_timeout()
+    {
+        var shipped = ProxySettings.From(MilvusConfig.Load(new NodeOptions { DataDir = Path.GetTempPath() }));
+        Assert.Equal(TimeSpan.FromMinutes(5), shipped.FlushTimeout);
+        Assert.True(shipped.FlushTimeout > shipped.AskTimeout);
+
+        var set = ProxySettings.From(ConfigurationFactory.ParseString("milvus.proxy { ask-timeout = 3s, flush-timeout = 90s }"));
+        Assert.Equal(TimeSpan.FromSeconds(90), set.FlushTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(3), set.AskTimeout);
+    }
+
     [Fact]
     public void Text_embedding_settings_are_read_from_the_shipped_file_and_overrides_and_nonsense_is_refused()
     {
