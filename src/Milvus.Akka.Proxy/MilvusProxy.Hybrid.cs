@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Milvus.Akka.Common;
+using Milvus.Akka.Segments;
 
 namespace Milvus.Akka.Proxy;
 
@@ -44,6 +45,8 @@ public sealed partial class MilvusProxy
             StrictGroupSize = request.StrictGroupSize,
         }, cancellationToken)));
 
+        // Each search's hits carry their group values; a null groups like any other value.
+        var groupKeys = grouping is null ? null : parts.Select(p => GroupKeys.Reader([.. p.Groups.Select(g => g.Values)])).ToArray();
         var offsets = new int[nq + 1];
         var keys = new List<object>();
         var scores = new List<float>();
@@ -61,7 +64,7 @@ public sealed partial class MilvusProxy
                     var key = part.Ids.GetValue(hit)!;
                     var score = request.Ranker.Score(s, hit - part.Offsets[q] + 1, part.Scores[hit], metrics[s]);
                     documents?.TryAdd(key, part.Fields[rankField!.FieldId].GetValue(hit) as string ?? "");
-                    groupOf?.TryAdd(key, part.Groups[0].Values.GetValue(hit) ?? NullGroup);
+                    groupOf?.TryAdd(key, groupKeys![s](hit));
                     if (factors is null)
                     {
                         fused[key] = fused.GetValueOrDefault(key) + score;
@@ -120,9 +123,6 @@ public sealed partial class MilvusProxy
             SearchedRows = parts.Sum(p => p.SearchedRows),
         };
     }
-
-    /// <summary>Stands for a null group value, which groups like any other.</summary>
-    private static readonly object NullGroup = new();
 
     /// <summary>
     /// The page of a grouped hybrid search: the fused hits, best first, gathered by group value into the first

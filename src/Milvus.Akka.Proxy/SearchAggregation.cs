@@ -206,16 +206,13 @@ public sealed class SearchAggregator
 
     private ImmutableArray<AggregationHit> TopHitsOf(List<int> rows, TopHits topHits, SearchHits hits, ImmutableDictionary<long, Column> columns)
     {
+        // A top-hits sort is an ORDER BY over the hits' columns (the score's among them).
+        var bySort = RowOrdering.RowComparer(new RowBatch(columns), topHits.Sort);
         var sorted = rows.Order(Comparer<int>.Create((a, b) =>
         {
-            foreach (var sort in topHits.Sort)
+            if (bySort(a, b) is var byValue and not 0)
             {
-                var column = columns[sort.FieldId];
-                var byValue = CompareNullable(column.GetValue(a), column.GetValue(b), sort.NullFirst, sort.Descending);
-                if (byValue != 0)
-                {
-                    return byValue;
-                }
+                return byValue;
             }
 
             // Then the better score (a bucket's rows come group by group, not in score order), then the earlier hit.
@@ -259,26 +256,11 @@ public sealed class SearchAggregator
         return 0;
     }
 
-    /// <summary>A top-hit sort value: nulls first or last as asked, whatever the direction.</summary>
-    private static int CompareNullable(object? a, object? b, bool nullFirst, bool descending)
-    {
-        if (a is null || b is null)
-        {
-            return a is null == b is null ? 0 : (a is null) == nullFirst ? -1 : 1;
-        }
-
-        var compared = ValueOrder.Compare(a, b);
-        return descending ? -compared : compared;
-    }
-
     private const string CountKey = "_count";
     private const string KeyKey = "_key";
 
     private static readonly ImmutableHashSet<DataType> KeyTypes =
         [DataType.Bool, DataType.Int8, DataType.Int16, DataType.Int32, DataType.Int64, DataType.VarChar, DataType.Timestamptz];
-
-    private static readonly ImmutableHashSet<DataType> SortTypes =
-        [DataType.Bool, DataType.Int8, DataType.Int16, DataType.Int32, DataType.Int64, DataType.Float, DataType.Double, DataType.VarChar, DataType.Timestamptz];
 
     private static FieldSchema KeyField(CollectionSchema schema, string name)
     {
@@ -399,12 +381,12 @@ public sealed class SearchAggregator
             var descending = Descending(s.Direction, $"invalid top_hits.sort direction for \"{name}\"");
             if (name == ScoreField.Name)
             {
-                return new TopHitSort(ScoreFieldId, descending, s.NullFirst);
+                return new OrderKey(ScoreFieldId, descending, s.NullFirst);
             }
 
             var field = FieldOf(schema, name, "top_hits.sort field");
-            return SortTypes.Contains(field.DataType)
-                ? new TopHitSort(field.FieldId, descending, s.NullFirst)
+            return OrderKey.IsSortable(field.DataType) || field.DataType == DataType.Timestamptz
+                ? new OrderKey(field.FieldId, descending, s.NullFirst)
                 : throw Invalid($"invalid top_hits.sort field \"{name}\": {field.DataType} fields cannot sort top hits");
         }).ToImmutableArray();
         return new TopHits((int)Math.Clamp(topHits.Size, 1, int.MaxValue), sort);
@@ -428,9 +410,7 @@ public sealed class SearchAggregator
         public IEnumerable<long> AllInputs => Aggregation.Plan.InputFieldIds.Concat(TopHits?.Sort.Select(s => s.FieldId) ?? []);
     }
 
-    private sealed record TopHits(int Size, ImmutableArray<TopHitSort> Sort);
-
-    private sealed record TopHitSort(long FieldId, bool Descending, bool NullFirst);
+    private sealed record TopHits(int Size, ImmutableArray<OrderKey> Sort);
 
     /// <summary>A bucket as found, before ordering and cutting.</summary>
     private sealed record Found(ImmutableArray<(FieldSchema Field, object? Value)> Key, List<int> Rows, ImmutableArray<(string Alias, object? Value)> Metrics);

@@ -10,19 +10,21 @@ namespace Milvus.Akka.Segments;
 public static class GroupKeys
 {
     /// <summary>Reads the group key of a row of <paramref name="fields"/>, which hold every grouping field's column.</summary>
-    public static Func<int, object> Reader(RowBatch fields, ImmutableArray<long> fieldIds)
+    public static Func<int, object> Reader(RowBatch fields, ImmutableArray<long> fieldIds) => Reader([.. fieldIds.Select(id => fields[id])]);
+
+    /// <summary>Reads the group key of a row of the grouping fields' <paramref name="columns"/>, in key order.</summary>
+    public static Func<int, object> Reader(IReadOnlyList<Column> columns)
     {
-        if (fieldIds.Length == 1)
+        if (columns.Count == 1)
         {
-            var column = fields[fieldIds[0]];
+            var column = columns[0];
             return row => column.GetValue(row) ?? Null;
         }
 
-        var columns = fieldIds.Select(id => fields[id]).ToArray();
         return row =>
         {
-            var values = new object?[columns.Length];
-            for (var i = 0; i < columns.Length; i++)
+            var values = new object?[columns.Count];
+            for (var i = 0; i < columns.Count; i++)
             {
                 values[i] = columns[i].GetValue(row);
             }
