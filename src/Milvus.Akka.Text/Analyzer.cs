@@ -1,5 +1,6 @@
 using System.Buffers;
 using Milvus.Akka.Common;
+using Milvus.Akka.Text.Jieba;
 
 namespace Milvus.Akka.Text;
 
@@ -30,6 +31,12 @@ public sealed class Analyzer
     /// <summary>How many times its text a token may grow to through the chain (folding lengthens; the rest shorten).</summary>
     private readonly int _growth;
 
+    /// <summary>This thread's token list for jieba (taken while in use, so a nested analysis gets its own).</summary>
+    [ThreadStatic]
+    private static List<JiebaToken>? JiebaTokens;
+
+    private readonly JiebaSegmenter? _jieba;
+
     internal Analyzer(TokenizerKind tokenizer, TokenFilter[] filters, string key)
     {
         Tokenizer = tokenizer;
@@ -37,6 +44,9 @@ public sealed class Analyzer
         _growth = filters.Length == 0 ? 1 : filters.Max(f => f.Growth);
         Key = key;
     }
+
+    internal Analyzer(JiebaSegmenter jieba, TokenFilter[] filters, string key)
+        : this(TokenizerKind.Jieba, filters, key) => _jieba = jieba;
 
     /// <summary>Milvus's default analyzer (<c>{"type": "standard"}</c>): standard tokenizer, lowercase.</summary>
     public static Analyzer Standard { get; } = new(TokenizerKind.Standard, [LowercaseFilter.Instance], "");
@@ -54,29 +64,40 @@ public sealed class Analyzer
         Span<char> buffer = needed <= StackBufferLength ? stackalloc char[StackBufferLength] : (rented = ArrayPool<char>.Shared.Rent(needed));
         try
         {
-            var position = 0;
-            var from = 0;
-            while (Tokenizers.Next(Tokenizer, text, from, out var start, out var end))
+            if (_jieba is null)
             {
-                from = end;
-                var length = end - start;
-                text[start..end].CopyTo(buffer);
-                var kept = true;
-                foreach (var filter in _filters)
+                var position = 0;
+                var from = 0;
+                while (Tokenizers.Next(Tokenizer, text, from, out var start, out var end))
                 {
-                    if (!filter.Apply(buffer, ref length))
+                    from = end;
+                    if (!Filter(text, start, end, position++, buffer, ref sink))
                     {
-                        kept = false;
-                        break;
+                        return;
                     }
                 }
 
-                if (kept && length > 0 && !sink.Accept(buffer[..length], start, end, position))
-                {
-                    return;
-                }
+                return;
+            }
 
-                position++;
+            // jieba cuts a whole text at once (its best path depends on what follows), so its tokens come as a list.
+            var tokens = JiebaTokens ?? [];
+            JiebaTokens = null;
+            try
+            {
+                _jieba.Segment(text, tokens);
+                foreach (var token in tokens)
+                {
+                    if (!Filter(text, token.Start, token.End, token.Position, buffer, ref sink))
+                    {
+                        return;
+                    }
+                }
+            }
+            finally
+            {
+                tokens.Clear();
+                JiebaTokens = tokens;
             }
         }
         finally
@@ -86,6 +107,23 @@ public sealed class Analyzer
                 ArrayPool<char>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>Runs the filters over one token; false when the sink asks to stop.</summary>
+    private bool Filter<TSink>(ReadOnlySpan<char> text, int start, int end, int position, scoped Span<char> buffer, ref TSink sink)
+        where TSink : ITokenSink, allows ref struct
+    {
+        var length = end - start;
+        text[start..end].CopyTo(buffer);
+        foreach (var filter in _filters)
+        {
+            if (!filter.Apply(buffer, ref length))
+            {
+                return true;
+            }
+        }
+
+        return length == 0 || sink.Accept(buffer[..length], start, end, position);
     }
 
     /// <summary>The tokens of <paramref name="text"/> as strings (for queries and RunAnalyzer, not for rows).</summary>
@@ -112,7 +150,7 @@ public sealed class Analyzer
 internal static class AnalyzerErrors
 {
     public static MilvusException NotSupported(string what) =>
-        new(ErrorCode.OperationNotSupported, $"{what} is not supported by Milvus.Akka (supported: tokenizers standard and whitespace; filters lowercase, asciifolding, alphanumonly, cncharonly, cnalphanumonly, removepunct, regex, stop, length and stemmer (english); analyzer types standard and english)");
+        new(ErrorCode.OperationNotSupported, $"{what} is not supported by Milvus.Akka (supported: tokenizers standard, whitespace and jieba; filters lowercase, asciifolding, alphanumonly, cncharonly, cnalphanumonly, removepunct, regex, stop, length and stemmer (english); analyzer types standard, english and chinese)");
 
     public static MilvusException Invalid(string problem) => new(ErrorCode.ParameterInvalid, $"invalid analyzer params: {problem}");
 }

@@ -1,13 +1,14 @@
 using System.Text.Json;
 using Milvus.Akka.Common;
+using Milvus.Akka.Text.Jieba;
 
 namespace Milvus.Akka.Text;
 
 /// <summary>
 /// Builds an <see cref="Analyzer"/> from Milvus's <c>analyzer_params</c> JSON: a built-in analyzer
 /// (<c>{"type": "standard", "stop_words": [...]}</c>) or a custom one (<c>{"tokenizer": ..., "filter": [...]}</c>).
-/// Tokenizers, filters and analyzer types Milvus has and this engine does not (jieba, icu, lindera, english's
-/// stemmer...) are refused with OperationNotSupported, so a field is never analyzed differently from what was asked.
+/// Tokenizers, filters and analyzer types Milvus has and this engine does not (icu, lindera, other languages'
+/// stemmers...) are refused with OperationNotSupported, so a field is never analyzed differently from what was asked.
 /// </summary>
 public static class AnalyzerParams
 {
@@ -74,11 +75,13 @@ public static class AnalyzerParams
     private static Analyzer BuiltIn(JsonElement type, JsonElement root, string key)
     {
         var name = type.ValueKind == JsonValueKind.Undefined ? "standard" : StringOf(type, "type");
-        // english = standard + stemming + the English stop words, as Milvus builds it.
+        // english = standard + stemming + the English stop words; chinese = jieba (search mode, HMM) keeping tokens of
+        // ASCII letters, digits and ideographs only, not lowercased: as Milvus builds them.
         List<TokenFilter> filters = name switch
         {
             "standard" => [LowercaseFilter.Instance],
             "english" => [LowercaseFilter.Instance, EnglishStemmer.Instance, new StopFilter(StopWords.Expand(["_english_"]))],
+            "chinese" => [CharacterClassFilter.CnAlphaNumOnly],
             _ => throw AnalyzerErrors.NotSupported($"analyzer type '{name}'"),
         };
         // As Milvus builds a built-in analyzer: from its type and stop_words alone; other keys (a filter list or a
@@ -88,8 +91,15 @@ public static class AnalyzerParams
             filters.Add(new StopFilter(StopWords.Expand(Strings(stopWords, "stop_words"))));
         }
 
-        return name == "standard" && filters.Count == 1 ? Analyzer.Standard : new Analyzer(TokenizerKind.Standard, [.. filters], key);
+        return name switch
+        {
+            "chinese" => new Analyzer(DefaultJieba.Value, [.. filters], key),
+            "standard" when filters.Count == 1 => Analyzer.Standard,
+            _ => new Analyzer(TokenizerKind.Standard, [.. filters], key),
+        };
     }
+
+    private static readonly Lazy<JiebaSegmenter> DefaultJieba = new(() => new JiebaSegmenter(JiebaDictionary.Default, JiebaMode.Search, hmm: true));
 
     private static Analyzer Custom(JsonElement tokenizer, JsonElement root, string key)
     {
@@ -100,6 +110,7 @@ public static class AnalyzerParams
         {
             "standard" => TokenizerKind.Standard,
             "whitespace" => TokenizerKind.Whitespace,
+            "jieba" => TokenizerKind.Jieba,
             _ => throw AnalyzerErrors.NotSupported($"tokenizer '{tokenizerName}'"),
         };
 
@@ -120,7 +131,64 @@ public static class AnalyzerParams
             }
         }
 
-        return new Analyzer(kind, [.. filters], key);
+        return kind == TokenizerKind.Jieba
+            ? new Analyzer(tokenizer.ValueKind == JsonValueKind.Object ? Jieba(tokenizer) : DefaultJieba.Value, [.. filters], key)
+            : new Analyzer(kind, [.. filters], key);
+    }
+
+    /// <summary>
+    /// A jieba tokenizer's params, as Milvus reads them: <c>dict</c> (words to add; <c>"_default_"</c> among them
+    /// keeps jieba's dictionary, which a missing <c>dict</c> means too), <c>mode</c> (<c>"search"</c>, the default,
+    /// or <c>"exact"</c>) and <c>hmm</c> (default true).
+    /// </summary>
+    private static JiebaSegmenter Jieba(JsonElement tokenizer)
+    {
+        var mode = JiebaMode.Search;
+        if (tokenizer.TryGetProperty("mode", out var modeValue))
+        {
+            mode = StringOf(modeValue, "jieba tokenizer mode") switch
+            {
+                "search" => JiebaMode.Search,
+                "exact" => JiebaMode.Exact,
+                _ => throw AnalyzerErrors.Invalid("jieba tokenizer mode must be \"exact\" or \"search\""),
+            };
+        }
+
+        var hmm = true;
+        if (tokenizer.TryGetProperty("hmm", out var hmmValue))
+        {
+            hmm = hmmValue.ValueKind is JsonValueKind.True or JsonValueKind.False
+                ? hmmValue.GetBoolean()
+                : throw AnalyzerErrors.Invalid("jieba tokenizer hmm must be a boolean");
+        }
+
+        if (tokenizer.TryGetProperty("extra_dict_file", out _))
+        {
+            throw AnalyzerErrors.NotSupported("the jieba tokenizer's extra_dict_file");
+        }
+
+        if (!tokenizer.TryGetProperty("dict", out var dict))
+        {
+            return new JiebaSegmenter(JiebaDictionary.Default, mode, hmm);
+        }
+
+        var words = Strings(dict, "jieba tokenizer dict").Where(word => word.Length > 0).ToList();
+        var systemDictionaries = words.Where(word => word is "_default_" or "_extend_default_").ToList();
+        if (systemDictionaries.Count > 1)
+        {
+            throw AnalyzerErrors.Invalid("jieba tokenizer dict can only set one system dict");
+        }
+
+        if (systemDictionaries is ["_extend_default_"])
+        {
+            throw AnalyzerErrors.NotSupported("the jieba tokenizer's _extend_default_ dictionary");
+        }
+
+        var added = words.Where(word => word is not "_default_").ToList();
+        var useDefault = systemDictionaries.Count == 1;
+        return useDefault && added.Count == 0
+            ? new JiebaSegmenter(JiebaDictionary.Default, mode, hmm)
+            : new JiebaSegmenter(JiebaDictionary.WithWords(useDefault, added), mode, hmm);
     }
 
     private static TokenFilter Filter(JsonElement spec)

@@ -12,6 +12,9 @@ public enum TokenizerKind
 
     /// <summary>Runs of non-whitespace characters.</summary>
     Whitespace,
+
+    /// <summary>jieba's dictionary-and-HMM Chinese word segmentation (<see cref="Jieba.JiebaSegmenter"/>).</summary>
+    Jieba,
 }
 
 /// <summary>

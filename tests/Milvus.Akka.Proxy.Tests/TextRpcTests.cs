@@ -44,8 +44,14 @@ public sealed partial class TextRpcTests(GrpcServerFixture server)
         Assert.Equal(["a", "b"], plain.Results[0].Tokens.Select(t => t.Token));
         Assert.All(plain.Results[0].Tokens, t => Assert.Equal((0L, 0u), (t.EndOffset, t.Hash)));
 
-        var unsupported = await Client.RunAnalyzerAsync(new RunAnalyzerRequest { AnalyzerParams = """{"tokenizer": "jieba"}""", Placeholder = { ByteString.CopyFromUtf8("x") } });
-        Failed(unsupported.Status, 2400, "tokenizer 'jieba'");
+        // jieba: positions are character indexes (sub-words share them), offsets UTF-8 bytes (three an ideograph).
+        var chinese = await Client.RunAnalyzerAsync(new RunAnalyzerRequest { AnalyzerParams = """{"type": "chinese"}""", Placeholder = { ByteString.CopyFromUtf8("用数据库") }, WithDetail = true });
+        Succeeded(chinese.Status);
+        Assert.Equal([("用", 0L, 3L, 0L, 1L), ("数据", 3, 9, 1, 2), ("据库", 6, 12, 2, 2), ("数据库", 3, 12, 1, 3)],
+            chinese.Results[0].Tokens.Select(t => (t.Token, t.StartOffset, t.EndOffset, t.Position, t.PositionLength)));
+
+        var unsupported = await Client.RunAnalyzerAsync(new RunAnalyzerRequest { AnalyzerParams = """{"tokenizer": "icu"}""", Placeholder = { ByteString.CopyFromUtf8("x") } });
+        Failed(unsupported.Status, 2400, "tokenizer 'icu'");
     }
 
     [Fact]
@@ -74,20 +80,20 @@ public sealed partial class TextRpcTests(GrpcServerFixture server)
         Assert.Empty(empty.Slops);
         Failed((await Client.ComputePhraseMatchSlopAsync(new ComputePhraseMatchSlopRequest
         {
-            AnalyzerParams = """{"tokenizer": "jieba"}""", QueryText = "x", DataTexts = { "x" },
-        })).Status, 2400, "tokenizer 'jieba'");
+            AnalyzerParams = """{"tokenizer": "icu"}""", QueryText = "x", DataTexts = { "x" },
+        })).Status, 2400, "tokenizer 'icu'");
     }
 
     [Fact]
     public async Task Create_refuses_analyzers_it_cannot_run()
     {
         var name = "fts_bad_" + Guid.NewGuid().ToString("N")[..8];
-        var jieba = await Client.CreateCollectionAsync(new CreateCollectionRequest
+        var icu = await Client.CreateCollectionAsync(new CreateCollectionRequest
         {
             CollectionName = name,
-            Schema = Schema(name, """{"tokenizer": "jieba"}""").ToByteString(),
+            Schema = Schema(name, """{"tokenizer": "icu"}""").ToByteString(),
         });
-        Failed(jieba, 2400, "tokenizer 'jieba'");
+        Failed(icu, 2400, "tokenizer 'icu'");
 
         var noAnalyzer = Schema(name, null);
         noAnalyzer.Fields[2].TypeParams.Remove(noAnalyzer.Fields[2].TypeParams.Single(p => p.Key == "enable_analyzer"));

@@ -119,8 +119,7 @@ public sealed class AnalyzerTests
     }
 
     [Theory]
-    [InlineData("""{"type": "chinese"}""", "analyzer type 'chinese'")]
-    [InlineData("""{"tokenizer": "jieba"}""", "tokenizer 'jieba'")]
+    [InlineData("""{"type": "japanese"}""", "analyzer type 'japanese'")]
     [InlineData("""{"tokenizer": {"type": "lindera", "dict_kind": "ipadic"}}""", "tokenizer 'lindera'")]
     [InlineData("""{"tokenizer": "icu"}""", "tokenizer 'icu'")]
     [InlineData("""{"tokenizer": "standard", "filter": [{"type": "stemmer", "language": "french"}]}""", "stemmer language 'french'")]

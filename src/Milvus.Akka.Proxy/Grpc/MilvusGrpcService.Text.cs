@@ -50,12 +50,17 @@ public sealed partial class MilvusGrpcService
                 var analyzed = new AnalyzerToken { Token = token.Term };
                 if (request.WithDetail)
                 {
-                    // Tokens come in text order, so the byte offsets are counted forward once.
-                    byteOffset += Encoding.UTF8.GetByteCount(text.AsSpan(charOffset, token.Start - charOffset));
+                    // Byte offsets are counted from the previous token's: tokens come nearly in text order (jieba's
+                    // search mode steps back to a word after its sub-words).
+                    byteOffset += token.Start >= charOffset
+                        ? Encoding.UTF8.GetByteCount(text.AsSpan(charOffset, token.Start - charOffset))
+                        : -Encoding.UTF8.GetByteCount(text.AsSpan(token.Start, charOffset - token.Start));
+                    var span = text.AsSpan(token.Start, token.End - token.Start);
                     analyzed.StartOffset = byteOffset;
-                    analyzed.EndOffset = byteOffset + Encoding.UTF8.GetByteCount(text.AsSpan(token.Start, token.End - token.Start));
+                    analyzed.EndOffset = byteOffset + Encoding.UTF8.GetByteCount(span);
                     analyzed.Position = token.Position;
-                    analyzed.PositionLength = 1;
+                    // As Milvus: a jieba token spans its characters' positions, others one.
+                    analyzed.PositionLength = analyzer.Tokenizer == TokenizerKind.Jieba ? Encoding.UTF32.GetByteCount(span) / 4 : 1;
                     charOffset = token.Start;
                 }
 
