@@ -86,6 +86,7 @@ public static partial class SchemaValidator
             throw new MilvusException(ErrorCode.CollectionIllegalSchema, "schema has more than one partition key field");
         }
 
+        CheckMultiAnalyzers(fields);
         var completed = ImmutableArray.CreateBuilder<FieldSchema>();
         var nextId = CollectionSchema.FirstUserFieldId;
         foreach (var field in fields.Where(f => f.StructFieldId == 0))
@@ -261,11 +262,42 @@ public static partial class SchemaValidator
         {
             try
             {
-                AnalyzerParams.ForField(field);
+                if (MultiAnalyzer.ForField(field) is null)
+                {
+                    AnalyzerParams.ForField(field);
+                }
             }
             catch (MilvusException e)
             {
                 throw new MilvusException(e.Code, $"field {field.Name}: {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Multi-language analyzers as Milvus allows them: for BM25 only (not with enable_match), instead of analyzer_params,
+    /// picked by an existing VarChar field.
+    /// </summary>
+    private static void CheckMultiAnalyzers(IReadOnlyList<FieldSchema> fields)
+    {
+        foreach (var field in fields.Where(f => f.TypeParams.ContainsKey(MultiAnalyzer.Key) && AnalyzerParams.IsAnalyzed(f)))
+        {
+            if (AnalyzerParams.IsOn(field, AnalyzerParams.EnableMatchKey))
+            {
+                throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"multi analyzer now only support for bm25, but now field {field.Name} enable match");
+            }
+
+            if (field.TypeParams.ContainsKey(AnalyzerParams.Key))
+            {
+                throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"field {field.Name} analyzer params should be none if has multi analyzer params");
+            }
+
+            var byField = MultiAnalyzer.Parse(field.TypeParams[MultiAnalyzer.Key]).ByField;
+            var picker = fields.FirstOrDefault(f => f.Name == byField)
+                ?? throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"multi analyzer dependent field {byField} not exist in collection");
+            if (picker.DataType != DataType.VarChar)
+            {
+                throw new MilvusException(ErrorCode.CollectionIllegalSchema, $"multi analyzer params now only support by string field, but field {byField} is not string");
             }
         }
     }

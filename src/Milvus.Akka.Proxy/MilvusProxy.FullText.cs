@@ -37,11 +37,16 @@ public sealed partial class MilvusProxy
                 continue;
             }
 
-            var analyzer = AnalyzerParams.ForField(schema.FindField(function.InputFieldNames[0])!);
+            var input = schema.FindField(function.InputFieldNames[0])!;
+            var multi = MultiAnalyzer.ForField(input);
+            var analyzer = multi is null ? AnalyzerParams.ForField(input) : null;
+            // With multi-language analyzers each row's own picks its analyzer (a null or absent one the default).
+            var names = multi is not null && columns.TryGetValue(multi.ByField, out var picked) ? picked as StringColumn : null;
             var rows = new byte[texts.Count][];
             for (var i = 0; i < rows.Length; i++)
             {
-                var counts = Bm25Terms.Count(analyzer, texts.IsNull(i) ? null : texts.Values[i]);
+                var rowAnalyzer = analyzer ?? multi!.Resolve(names is null || names.IsNull(i) ? null : names.Values[i]);
+                var counts = Bm25Terms.Count(rowAnalyzer, texts.IsNull(i) ? null : texts.Values[i]);
                 rows[i] = SparseVectors.Row([.. counts.Select(c => KeyValuePair.Create(c.Key, (float)c.Value))]);
             }
 
@@ -114,11 +119,14 @@ public sealed partial class MilvusProxy
         }
     }
 
-    /// <summary>The query rows of a BM25 search (term weights from collection-wide statistics) and its scoring.</summary>
+    /// <summary>
+    /// The query rows of a BM25 search (term weights from collection-wide statistics) and its scoring; the texts are
+    /// analyzed by the input field's analyzer, or the one <paramref name="analyzerName"/> picks among its multi-language ones.
+    /// </summary>
     private async Task<(byte[][] Queries, Bm25Scoring Scoring)> Bm25QueriesAsync(CollectionInfo info, FieldSchema field, string[] texts,
-        ulong readTimestamp, ulong expiredBefore, CancellationToken cancellationToken)
+        string? analyzerName, ulong readTimestamp, ulong expiredBefore, CancellationToken cancellationToken)
     {
-        var analyzer = AnalyzerParams.ForField(info.Schema.Bm25Input(field));
+        var analyzer = AnalyzerParams.ForField(info.Schema.Bm25Input(field), analyzerName);
         var counts = texts.Select(t => Bm25Terms.Count(analyzer, t)).ToArray();
         var terms = counts.SelectMany(c => c.Keys).Distinct().Order().ToArray();
         var plan = new Bm25StatsPlan(info.Id, field.FieldId, terms, readTimestamp, expiredBefore);

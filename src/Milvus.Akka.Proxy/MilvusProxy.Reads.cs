@@ -52,7 +52,7 @@ public sealed partial class MilvusProxy
         var readTimestamp = read.ReadTimestamp;
         var expiredBefore = ExpiredBefore(info, readTimestamp);
         var (rawQueries, bm25) = request.Texts is { } texts
-            ? await Bm25QueriesAsync(info, field, texts, readTimestamp, expiredBefore, cancellationToken)
+            ? await Bm25QueriesAsync(info, field, texts, request.AnalyzerName, readTimestamp, expiredBefore, cancellationToken)
             : (request.RawVectors, null);
         // Output fields come back with the hits: each segment gathers them for its own top-k, the reducers carry them.
         var plan = new SearchPlan(info.Id, field.FieldId, metric, aggregator?.TopK ?? request.Offset + request.Limit, request.Nq, request.Vectors, FilterPlan.Of(filter),

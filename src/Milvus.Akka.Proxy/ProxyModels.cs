@@ -23,6 +23,9 @@ public sealed record SearchRequest
     /// <summary>The nq query texts of a full-text search of a BM25 function's output field, instead of vectors.</summary>
     public string[]? Texts { get; init; }
 
+    /// <summary>Which of the BM25 input field's multi-language analyzers analyzes <see cref="Texts"/> (search param analyzer_name; the default when null).</summary>
+    public string? AnalyzerName { get; init; }
+
     /// <summary>
     /// An embedding-list search of a struct's vector field: the vectors of each of the nq query lists, which
     /// <see cref="Vectors"/> (or <see cref="RawVectors"/>, one per vector) holds one list after another.

@@ -63,8 +63,19 @@ public static class AnalyzerParams
     }
 
     /// <summary>The analyzer of a VarChar field: its <c>analyzer_params</c>, or the standard analyzer when none are set.</summary>
+    /// <exception cref="MilvusException">OperationNotSupported for a field with multi-language analyzers, which has no one analyzer.</exception>
     public static Analyzer ForField(FieldSchema field) =>
-        Parse(field.TypeParams.TryGetValue(Key, out var json) ? json : null);
+        field.TypeParams.ContainsKey(MultiAnalyzer.Key)
+            ? throw new MilvusException(ErrorCode.OperationNotSupported,
+                $"field {field.Name} picks one of its multi-language analyzers (multi_analyzer_params) per row and per query; this use of a single analyzer for it is not supported by Milvus.Akka")
+            : Parse(field.TypeParams.TryGetValue(Key, out var json) ? json : null);
+
+    /// <summary>
+    /// The analyzer <paramref name="analyzerName"/> picks among the field's multi-language analyzers (the default for
+    /// none), or the field's one analyzer, whatever the name, when it has no multi-language analyzers.
+    /// </summary>
+    public static Analyzer ForField(FieldSchema field, string? analyzerName) =>
+        MultiAnalyzer.ForField(field) is { } multi ? multi.Resolve(analyzerName) : ForField(field);
 
     /// <summary>True when the field asks for analysis (<c>enable_analyzer</c> or <c>enable_match</c> is "true").</summary>
     public static bool IsAnalyzed(FieldSchema field) => IsOn(field, EnableAnalyzerKey) || IsOn(field, EnableMatchKey);

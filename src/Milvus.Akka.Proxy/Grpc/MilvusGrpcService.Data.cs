@@ -30,6 +30,9 @@ public sealed partial class MilvusGrpcService
     private const string PlaceholderTag = "$0";
     private const string GroupByFieldKey = "group_by_field";
 
+    /// <summary>The search param naming which of a BM25 input field's multi-language analyzers analyzes the query texts.</summary>
+    private const string AnalyzerNameKey = "analyzer_name";
+
     private const string IgnoreGrowingKey = "ignore_growing";
 
     internal const string NamespacesNotSupported = "namespaces (enable_namespace) are not supported by Milvus.Akka";
@@ -678,6 +681,7 @@ public sealed partial class MilvusGrpcService
             Vectors = vectors,
             RawVectors = rawVectors,
             Texts = texts,
+            AnalyzerName = NullIfEmpty(parameters.GetValueOrDefault(AnalyzerNameKey) ?? indexParams.GetValueOrDefault(AnalyzerNameKey)),
             QueryLengths = lengths,
             Nq = lengths?.Length ?? texts?.Length ?? rawVectors?.Length ?? vectors.Length / field.Dim,
             VectorField = field.Name,
@@ -690,7 +694,7 @@ public sealed partial class MilvusGrpcService
             RoundDecimal = IntParam(parameters, "round_decimal", -1),
             Radius = FloatParam(indexParams, "radius"),
             RangeFilter = FloatParam(indexParams, "range_filter"),
-            Params = indexParams.Where(p => p.Key is not ("radius" or "range_filter")).ToImmutableDictionary(),
+            Params = indexParams.Where(p => p.Key is not ("radius" or "range_filter" or AnalyzerNameKey)).ToImmutableDictionary(),
             GroupByField = NullIfEmpty(parameters.GetValueOrDefault(GroupByFieldKey)),
             GroupByFields = GroupByFieldsOf(parameters),
             Aggregation = AggregationLevels(request.SearchAggregation),

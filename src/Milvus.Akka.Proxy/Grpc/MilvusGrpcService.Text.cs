@@ -12,16 +12,13 @@ public sealed partial class MilvusGrpcService
 {
     /// <summary>
     /// Runs an analyzer over each placeholder text (UTF-8): the one in <c>analyzer_params</c>, or the analyzer of
-    /// <c>field_name</c> when a collection is named. Offsets are UTF-8 byte offsets, as Milvus (tantivy) reports them.
+    /// <c>field_name</c> when a collection is named (for a field with multi-language analyzers, the one
+    /// <c>analyzer_names</c> picks: one name for every text or one per text, the default without).
+    /// Offsets are UTF-8 byte offsets, as Milvus (tantivy) reports them.
     /// </summary>
     public override async Task<RunAnalyzerResponse> RunAnalyzer(RunAnalyzerRequest request, ServerCallContext context)
     {
-        if (request.AnalyzerNames.Count > 0)
-        {
-            throw new MilvusException(ErrorCode.OperationNotSupported, "multi-language analyzers (analyzer_names) are not supported by Milvus.Akka");
-        }
-
-        Analyzer analyzer;
+        Func<int, Analyzer> analyzerOf;
         if (!string.IsNullOrEmpty(request.CollectionName))
         {
             var info = await proxy.DescribeCollectionAsync(Database(request.DbName, context), request.CollectionName, context.CancellationToken);
@@ -32,17 +29,31 @@ public sealed partial class MilvusGrpcService
                 throw new MilvusException(ErrorCode.ParameterInvalid, $"field {field.Name} is not a VarChar field with enable_analyzer");
             }
 
-            analyzer = AnalyzerParams.ForField(field);
+            var names = request.AnalyzerNames;
+            if (names.Count > 1 && names.Count != request.Placeholder.Count)
+            {
+                throw new MilvusException(ErrorCode.ParameterInvalid,
+                    $"analyzer_names must hold one name for every text or one per text: {names.Count} names for {request.Placeholder.Count} texts");
+            }
+
+            analyzerOf = i => AnalyzerParams.ForField(field, names.Count == 0 ? null : names[names.Count == 1 ? 0 : i]);
+        }
+        else if (request.AnalyzerNames.Count > 0)
+        {
+            throw new MilvusException(ErrorCode.ParameterInvalid,
+                "analyzer_names pick among a field's multi-language analyzers: give collection_name and field_name with them");
         }
         else
         {
-            analyzer = AnalyzerParams.Parse(request.AnalyzerParams);
+            var analyzer = AnalyzerParams.Parse(request.AnalyzerParams);
+            analyzerOf = _ => analyzer;
         }
 
         var response = new RunAnalyzerResponse { Status = MilvusStatuses.Success };
-        foreach (var placeholder in request.Placeholder)
+        for (var index = 0; index < request.Placeholder.Count; index++)
         {
-            var text = placeholder.ToStringUtf8();
+            var text = request.Placeholder[index].ToStringUtf8();
+            var analyzer = analyzerOf(index);
             var result = new AnalyzerResult();
             var (charOffset, byteOffset) = (0, 0);
             foreach (var token in analyzer.Tokens(text))

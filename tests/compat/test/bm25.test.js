@@ -180,3 +180,53 @@ test('BM25 over Chinese texts with the chinese analyzer ranks as brute force ove
 
   await client.dropCollection({ collection_name: name });
 });
+
+test('multi-language analyzers: each row by its language field, each query by analyzer_name', async () => {
+  const name = `bm25_multi_${Date.now()}`;
+  await createCollection(client, name, [
+    { name: 'lang', data_type: DataType.VarChar, max_length: 16, nullable: true },
+    {
+      name: 'text', data_type: DataType.VarChar, max_length: 300, enable_analyzer: true,
+      multi_analyzer_params: { by_field: 'lang', analyzers: { english: { type: 'english' }, default: { tokenizer: 'whitespace' } }, alias: { en: 'english' } },
+    },
+    { name: 'sparse', data_type: DataType.SparseFloatVector, is_function_output: true },
+  ], {
+    dim: 2,
+    functions: [
+      { name: 'text_bm25', type: FunctionType.BM25, input_field_names: ['text'], output_field_names: ['sparse'], params: {} },
+    ],
+  });
+  const inserted = await client.insert({
+    collection_name: name,
+    data: [
+      { id: 0, vec: [0, 1], lang: 'en', text: 'Running dogs' },
+      { id: 1, vec: [1, 1], lang: 'fr', text: 'Running dogs' },
+      { id: 2, vec: [2, 1], lang: null, text: 'runs' },
+      { id: 3, vec: [3, 1], lang: 'english', text: 'the cat' },
+    ],
+  });
+  assert.equal(inserted.status.error_code, ErrorCode.SUCCESS, inserted.status.reason);
+  await client.createIndex({ collection_name: name, field_name: 'vec', index_type: 'FLAT', metric_type: 'L2' });
+  await client.createIndex({ collection_name: name, field_name: 'sparse', index_type: 'SPARSE_INVERTED_INDEX', metric_type: 'BM25' });
+  await client.loadCollection({ collection_name: name });
+
+  const hits = async (text, params) => {
+    const result = await client.search({
+      collection_name: name, data: text, anns_field: 'sparse', limit: 10, consistency_level: 'Strong', params,
+    });
+    assert.equal(result.status.error_code, ErrorCode.SUCCESS, result.status.reason);
+    return result.results.map(h => Number(h.id)).sort();
+  };
+  // English stems "runs" to "run", which only the English row 0 holds ("Running" → "run"); the default analyzer
+  // (whitespace) keeps "runs" as written, which only row 2 holds.
+  assert.deepEqual(await hits('runs', { analyzer_name: 'en' }), [0]);
+  assert.deepEqual(await hits('runs', {}), [2]);
+  assert.deepEqual(await hits('Running', { analyzer_name: 'unknown' }), [1]);
+
+  await assert.rejects(createCollection(client, `${name}_x`, [
+    { name: 'lang', data_type: DataType.VarChar, max_length: 16 },
+    { name: 'text', data_type: DataType.VarChar, max_length: 300, enable_analyzer: true, enable_match: true, multi_analyzer_params: { by_field: 'lang', analyzers: { default: {} } } },
+  ], { dim: 2 }), refused => /enable match/.test(refused.reason));
+
+  await client.dropCollection({ collection_name: name });
+});
