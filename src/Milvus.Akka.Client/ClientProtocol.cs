@@ -22,9 +22,9 @@ public static class ClientOperations
     public static readonly IReadOnlyDictionary<string, MessageParser> Parsers = new MessageParser[]
     {
         CreateCollectionRequest.Parser, DropCollectionRequest.Parser, HasCollectionRequest.Parser, DescribeCollectionRequest.Parser,
-        CreateIndexRequest.Parser, LoadCollectionRequest.Parser, ReleaseCollectionRequest.Parser, FlushRequest.Parser,
+        CreateIndexRequest.Parser, LoadCollectionRequest.Parser, ReleaseCollectionRequest.Parser, FlushRequest.Parser, GetFlushStateRequest.Parser,
         InsertRequest.Parser, UpsertRequest.Parser, DeleteRequest.Parser, SearchRequest.Parser, QueryRequest.Parser,
-        Status.Parser, BoolResponse.Parser, DescribeCollectionResponse.Parser, FlushResponse.Parser, MutationResult.Parser,
+        Status.Parser, BoolResponse.Parser, DescribeCollectionResponse.Parser, FlushResponse.Parser, GetFlushStateResponse.Parser, MutationResult.Parser,
         SearchResults.Parser, QueryResults.Parser,
     }.ToDictionary(p => p.ParseFrom(ByteString.Empty).Descriptor.FullName);
 

@@ -62,8 +62,13 @@ public sealed class MilvusClusterClient(ActorSystem system, IEnumerable<string> 
     public async Task ReleaseCollectionAsync(ReleaseCollectionRequest request, CancellationToken cancellationToken = default) =>
         await AskAsync<Status>(request, cancellationToken);
 
+    /// <summary>Seals the collections' growing segments; answers once they are in object storage or the proxy's flush-wait is over (see <see cref="GetFlushStateAsync"/>).</summary>
     public Task<FlushResponse> FlushAsync(FlushRequest request, CancellationToken cancellationToken = default) =>
         AskAsync<FlushResponse>(request, cancellationToken);
+
+    /// <summary>Whether the segments a flush answered are in object storage.</summary>
+    public async Task<bool> GetFlushStateAsync(GetFlushStateRequest request, CancellationToken cancellationToken = default) =>
+        (await AskAsync<GetFlushStateResponse>(request, cancellationToken)).Flushed;
 
     public Task<MutationResult> InsertAsync(InsertRequest request, CancellationToken cancellationToken = default) =>
         AskAsync<MutationResult>(request, cancellationToken);

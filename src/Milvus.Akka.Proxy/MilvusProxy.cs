@@ -272,6 +272,57 @@ public sealed partial class MilvusProxy(IActorRef coordinator, IActorRef shardRe
         return ([.. flushed.SelectMany(f => f.SegmentIds)], flushed.Max(f => f.FlushTimestamp));
     }
 
+    /// <summary>
+    /// Milvus's Flush: seals every growing segment of the collection and answers the segments sealed now or still being
+    /// flushed once they are in object storage or <paramref name="wait"/> is over, whichever comes first (the upload goes
+    /// on; <see cref="IsFlushedAsync"/> tells when it is done).
+    /// </summary>
+    public async Task<(ImmutableArray<long> SegmentIds, ulong FlushTimestamp)> SealAsync(string? database, string name, TimeSpan wait,
+        CancellationToken cancellationToken = default)
+    {
+        var info = await ResolveCollectionAsync(database, name, cancellationToken: cancellationToken);
+        var sealedSegments = await Task.WhenAll(info.AllShardNames.Select(s => Shard<ShardFlushed>(new SealShard(s), cancellationToken)));
+        ImmutableArray<long> segments = [.. sealedSegments.SelectMany(f => f.SegmentIds)];
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var pause = TimeSpan.FromMilliseconds(20);
+        while (!await IsFlushedAsync(info, segments, cancellationToken) && waited.Elapsed + pause < wait)
+        {
+            await Task.Delay(pause, cancellationToken);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
+        }
+
+        return (segments, sealedSegments.Max(f => f.FlushTimestamp));
+    }
+
+    /// <summary>
+    /// Milvus's GetFlushState: whether every segment is in object storage. Without a collection, every collection of
+    /// the database is asked; a segment no shard holds unflushed counts as flushed, as in Milvus.
+    /// </summary>
+    public async Task<bool> IsFlushedAsync(string? database, string? collection, ImmutableArray<long> segmentIds, CancellationToken cancellationToken = default)
+    {
+        if (segmentIds.IsDefaultOrEmpty)
+        {
+            return true;
+        }
+
+        var collections = string.IsNullOrEmpty(collection)
+            ? await ListCollectionsAsync(database, cancellationToken)
+            : [await ResolveCollectionAsync(database, collection, cancellationToken: cancellationToken)];
+        var states = await Task.WhenAll(collections.Select(c => IsFlushedAsync(c, segmentIds, cancellationToken)));
+        return states.All(flushed => flushed);
+    }
+
+    private async Task<bool> IsFlushedAsync(CollectionInfo info, ImmutableArray<long> segmentIds, CancellationToken cancellationToken)
+    {
+        if (segmentIds.IsEmpty)
+        {
+            return true;
+        }
+
+        var states = await Task.WhenAll(info.AllShardNames.Select(s => Shard<ShardFlushState>(new GetShardFlushState(s, segmentIds), cancellationToken)));
+        return states.All(s => s.Unflushed.IsEmpty);
+    }
+
     public async Task<ImmutableArray<SegmentInfo>> GetFlushedSegmentsAsync(string? database, string name, CancellationToken cancellationToken = default)
     {
         var info = await ResolveCollectionAsync(database, name, cancellationToken: cancellationToken);

@@ -40,6 +40,12 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
     /// <summary>How long a flush waits for its segments to reach object storage (<c>milvus.proxy.flush-timeout</c>).</summary>
     public TimeSpan FlushTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long a Flush call waits for its segments to reach object storage before it answers anyway, the upload going
+    /// on and GetFlushState telling when it is done (<c>milvus.proxy.flush-wait</c>).
+    /// </summary>
+    public TimeSpan FlushWait { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a read waits for the oracle to reach a guarantee_timestamp ahead of it (<c>milvus.proxy.guarantee-timeout</c>).</summary>
     public TimeSpan GuaranteeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -86,6 +92,7 @@ public sealed record ProxySettings(TimeSpan AskTimeout, TimeSpan LoadTimeout, in
                 CoordinatorAttemptTimeout = c.GetTimeSpan("coordinator-attempt-timeout", Default.CoordinatorAttemptTimeout),
                 GuaranteeTimeout = c.GetTimeSpan("guarantee-timeout", Default.GuaranteeTimeout),
                 FlushTimeout = c.GetTimeSpan("flush-timeout", Default.FlushTimeout),
+                FlushWait = c.GetTimeSpan("flush-wait", Default.FlushWait),
                 Security = SecuritySettings.From(config),
                 Quota = QuotaSettings.From(config),
                 Console = ConsoleSettings.From(c),

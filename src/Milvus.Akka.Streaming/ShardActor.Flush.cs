@@ -44,7 +44,8 @@ public sealed partial class ShardActor
         .Where(s => s.State is SegmentState.Growing or SegmentState.Sealed)
         .Select(s => (s.State.ToString(), _shardName, (long)s.RowCount)));
 
-    private void Seal(ImmutableArray<long> segmentIds, SealReason reason)
+    /// <param name="sealed">Run once the seal is journaled and the flushes started.</param>
+    private void Seal(ImmutableArray<long> segmentIds, SealReason reason, Action? @sealed = null)
     {
         Persist(new SegmentsSealed(segmentIds, reason), e =>
         {
@@ -56,12 +57,13 @@ public sealed partial class ShardActor
             }
 
             PublishSegmentMetrics();
+            @sealed?.Invoke();
         });
     }
 
     private void OnFlush(FlushShard m)
     {
-        var growing = _state.Segments.Values.Where(s => s.State == SegmentState.Growing && s.RowCount > 0).Select(s => s.Id).ToImmutableArray();
+        var growing = GrowingWithRows();
         var inFlight = _state.Segments.Values.Where(s => s.State == SegmentState.Sealed).Select(s => s.Id);
         if (!_flushes.Request(Sender, growing, inFlight))
         {
@@ -75,6 +77,30 @@ public sealed partial class ShardActor
             Seal(growing, SealReason.Flush);
         }
     }
+
+    private void OnSeal(SealShard m)
+    {
+        var requester = Sender;
+        var growing = GrowingWithRows();
+        ImmutableArray<long> flushing = [.. _state.Segments.Values.Where(s => s.State == SegmentState.Sealed).Select(s => s.Id)];
+        if (growing.Length == 0)
+        {
+            WriteBufferedDeletes();
+            requester.Tell(new ShardFlushed(flushing, _state.LastTimestamp));
+            return;
+        }
+
+        Seal(growing, SealReason.Flush, () => requester.Tell(new ShardFlushed([.. flushing, .. growing], _state.LastTimestamp)));
+    }
+
+    private void OnGetFlushState(GetShardFlushState m) => Sender.Tell(new ShardFlushState(UnflushedIn(m.SegmentIds)));
+
+    /// <summary>Those of <paramref name="segmentIds"/> this shard holds growing or sealed.</summary>
+    private ImmutableArray<long> UnflushedIn(IEnumerable<long> segmentIds) =>
+        [.. segmentIds.Where(id => _state.Segments.TryGetValue(id, out var segment) && segment.State is SegmentState.Growing or SegmentState.Sealed)];
+
+    private ImmutableArray<long> GrowingWithRows() =>
+        [.. _state.Segments.Values.Where(s => s.State == SegmentState.Growing && s.RowCount > 0).Select(s => s.Id)];
 
     /// <summary>Writes a sealed segment's files off the actor thread; the rows are immutable arrays, so capturing them is safe.</summary>
     private void StartFlush(long segmentId)

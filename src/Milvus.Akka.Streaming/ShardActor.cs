@@ -139,6 +139,8 @@ public sealed partial class ShardActor : ReceivePersistentActor, IWithTimers
         Command<QueryShard>(OnQuery);
         Command<Bm25StatsShard>(OnBm25Stats);
         Command<FlushShard>(OnFlush);
+        Command<SealShard>(OnSeal);
+        Command<GetShardFlushState>(OnGetFlushState);
         Command<CheckSeal>(_ =>
         {
             SealByPolicy();

@@ -6,6 +6,7 @@ using Milvus.Akka.Bench.Datasets;
 using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
 using Milvus.Akka.Grpc.Protocol.Schema;
+using Milvus.Akka.TestSupport;
 using KeyValuePair = Milvus.Akka.Grpc.Protocol.Common.KeyValuePair;
 
 using static System.FormattableString;
@@ -37,7 +38,7 @@ internal sealed class ServerBench(ServerUnderTest server, Dataset data, GroundTr
             var ingest = await IngestAsync();
             log.WriteLine(Invariant($"{data.Name}: ingested {ingest.Rows} rows in {ingest.Seconds:F1} s ({ingest.RowsPerSecond:F0} rows/s)"));
 
-            var flush = await TimeAsync(async () => RawCalls.Ensure((await client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status, "flush"));
+            var flush = await TimeAsync(async () => RawCalls.Ensure((await client.FlushedAsync(new FlushRequest { CollectionNames = { _collection } })).Status, "flush"));
             var index = await TimeAsync(BuildIndexAsync);
             log.WriteLine(Invariant($"{data.Name}: flush {flush:F1} s, HNSW build {index:F1} s"));
             var load = await TimeAsync(LoadAsync);

@@ -45,7 +45,7 @@ public sealed class AddCollectionFieldRpcTests(GrpcServerFixture server) : IAsyn
     public async Task Rows_written_before_read_the_default_or_null_and_rows_written_after_carry_the_field()
     {
         await InsertAsync(Enumerable.Range(0, 40), withNewFields: false);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
         await Eventually.UntilAsync(PersistentSegmentsAsync, s => s.Count > 0 && s.All(i => i.State == SegmentState.Flushed), "the first rows are flushed");
         await InsertAsync(Enumerable.Range(40, 20), withNewFields: false);
 
@@ -74,7 +74,7 @@ public sealed class AddCollectionFieldRpcTests(GrpcServerFixture server) : IAsyn
         await AssertSearchCarriesTheFieldAsync(expected);
 
         // The stored segments (one written before the field existed) read the same after a release and reload.
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
         Succeeded(await Client.ReleaseCollectionAsync(new ReleaseCollectionRequest { CollectionName = _collection }));
         Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
         Assert.Equal(expected, await QueryRowsAsync("id >= 0"));

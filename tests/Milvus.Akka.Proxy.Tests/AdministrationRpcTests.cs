@@ -177,6 +177,31 @@ public sealed class AdministrationRpcTests(GrpcServerFixture server) : IAsyncLif
     }
 
     [Fact]
+    public async Task A_flush_names_the_segments_it_sealed_and_the_flush_state_follows_them_into_object_storage()
+    {
+        await InsertBatchesAsync(flushEach: false);
+        var flushed = await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } });
+        Succeeded(flushed.Status);
+        // One growing segment a shard, sealed by this flush.
+        var segments = flushed.CollSegIDs[_collection].Data;
+        Assert.Equal(2, segments.Count);
+        Assert.NotEqual(0UL, flushed.CollFlushTs[_collection]);
+
+        // As the SDKs ask: pymilvus names the collection, the Node SDK's flushSync only the segments.
+        await Eventually.UntilAsync(async () => (await Client.GetFlushStateAsync(new GetFlushStateRequest { CollectionName = _collection, SegmentIDs = { segments } })).Flushed,
+            "the collection's flush state reports its segments flushed");
+        var bySegments = await Client.GetFlushStateAsync(new GetFlushStateRequest { SegmentIDs = { segments } });
+        Succeeded(bySegments.Status);
+        Assert.True(bySegments.Flushed);
+        Assert.Equal(segments.Order(), (await PersistentSegmentsAsync()).Select(s => s.SegmentID).Order());
+
+        // Nothing left to seal: a second flush names no segment. A segment no shard holds counts as flushed, as in Milvus.
+        Assert.Empty((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).CollSegIDs[_collection].Data);
+        Assert.True((await Client.GetFlushStateAsync(new GetFlushStateRequest { CollectionName = _collection, SegmentIDs = { 123_456_789 } })).Flushed);
+        Failed((await Client.GetFlushStateAsync(new GetFlushStateRequest { CollectionName = "missing_" + _collection, SegmentIDs = { 1 } })).Status, 100, "missing_");
+    }
+
+    [Fact]
     public async Task Flush_all_seals_every_collection_of_the_database()
     {
         await InsertBatchesAsync(flushEach: false);
@@ -235,7 +260,7 @@ public sealed class AdministrationRpcTests(GrpcServerFixture server) : IAsyncLif
             Succeeded(inserted.Status);
             if (flushEach)
             {
-                Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+                Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
             }
         }
     }

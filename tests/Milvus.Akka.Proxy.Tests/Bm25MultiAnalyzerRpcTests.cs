@@ -55,7 +55,7 @@ public sealed partial class Bm25RpcTests
             })).Status);
             if (from == 0)
             {
-                Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { name } })).Status);
+                Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { name } })).Status);
             }
         }
 

@@ -54,9 +54,9 @@ public sealed partial class Bm25RpcTests(GrpcServerFixture server)
         var texts = Enumerable.Range(0, 360).Select(_ => string.Join(random.Next(2) == 0 ? " " : ", ",
             Enumerable.Range(0, random.Next(1, 12)).Select(_ => Vocabulary[random.Next(random.Next(2) == 0 ? 4 : Vocabulary.Length)]))).ToList();
         await InsertAsync(name, texts, 0, 120);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { name } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { name } })).Status);
         await InsertAsync(name, texts, 120, 250);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { name } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { name } })).Status);
         await InsertAsync(name, texts, 250, 360);
 
         var live = Enumerable.Range(0, texts.Count).ToHashSet();

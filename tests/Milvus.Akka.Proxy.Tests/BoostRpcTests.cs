@@ -48,7 +48,7 @@ public sealed class BoostRpcTests(GrpcServerFixture server) : IAsyncLifetime
         await CreateFlatIndexAsync(Client, _collection);
         // Half the rows flushed (served by the query node), half growing (served by the shards): both are boosted.
         await InsertAsync(0, Rows / 2);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
         Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
         await WaitLoadedAsync(Client, _collection);
         await InsertAsync(Rows / 2, Rows);

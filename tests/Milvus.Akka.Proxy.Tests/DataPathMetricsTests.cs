@@ -48,9 +48,9 @@ public sealed class DataPathMetricsTests : IAsyncLifetime
         Assert.True(Sum(growing, "milvus_datacoord_segment_num{segment_state=\"Growing\"") >= 1);
         Assert.True(ManagementEndpointTests.Delta(before, growing, "milvus_akka_wal_write_latency_count") >= 1);
 
-        MilvusRpc.Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { collection } })).Status);
+        MilvusRpc.Succeeded((await client.FlushedAsync(new FlushRequest { CollectionNames = { collection } })).Status);
         await InsertAsync(collection, firstId: Rows);
-        MilvusRpc.Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { collection } })).Status);
+        MilvusRpc.Succeeded((await client.FlushedAsync(new FlushRequest { CollectionNames = { collection } })).Status);
         // The segment count and the row gauges are refreshed apart (a scrape may see one before the other): wait for both.
         var served = await AwaitSampleAsync("both flushed segments served with their index, and their rows",
             s => Sum(s, "milvus_datacoord_segment_num{segment_state=\"Indexed\"") >= 2

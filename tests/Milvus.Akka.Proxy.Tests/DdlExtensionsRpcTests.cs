@@ -49,7 +49,7 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
         Succeeded(await Client.CreateAliasAsync(new CreateAliasRequest { CollectionName = _collection, Alias = alias }));
         await InsertAsync(Rows(0, 40), partition: null);
         await InsertAsync(Rows(40, 20), partition: "p1");
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
         await InsertAsync(Rows(60, 30), partition: null);
         Assert.Equal(90, await CountAsync());
         var flushed = await Eventually.UntilAsync(PersistentSegmentsAsync, s => s.Count > 0, "the flushed segments are recorded");
@@ -86,7 +86,7 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
     public async Task Partial_update_replaces_the_fields_sent_and_keeps_the_others()
     {
         await InsertAsync(Rows(0, 10), partition: null);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
 
         // Rows 2 and 5 exist: only their score changes. Row 100 is new: tag is nullable, so score alone is missing.
         var upserted = await Client.UpsertAsync(new UpsertRequest
@@ -317,7 +317,7 @@ public sealed class DdlExtensionsRpcTests(GrpcServerFixture server) : IAsyncLife
     public async Task A_read_that_ignores_growing_segments_sees_only_flushed_rows()
     {
         await InsertAsync(Rows(0, 10), partition: null);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
         await InsertAsync(Rows(10, 6), partition: "p1");
         await InsertAsync(Rows(16, 4), partition: null);
 

@@ -28,7 +28,7 @@ public sealed class DynamicFieldEnableRpcTests(GrpcServerFixture server)
         await CreateFlatIndexAsync(Client, name);
         Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = name }));
         await InsertAsync(name, 0, 10, withColours: false);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { name } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { name } })).Status);
         await InsertAsync(name, 10, 15, withColours: false);
 
         Succeeded(await Client.AlterCollectionAsync(new AlterCollectionRequest { CollectionName = name, Properties = { Pair("dynamicfield.enabled", "true") } }));
@@ -41,7 +41,7 @@ public sealed class DynamicFieldEnableRpcTests(GrpcServerFixture server)
 
         await InsertAsync(name, 15, 25, withColours: true);
         await AssertReadsAsync(name);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { name } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { name } })).Status);
         Succeeded(await Client.ReleaseCollectionAsync(new ReleaseCollectionRequest { CollectionName = name }));
         Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = name }));
         await WaitLoadedAsync(Client, name);

@@ -38,7 +38,7 @@ public sealed class FunctionChainRpcTests(GrpcServerFixture server) : IAsyncLife
         };
         await CreateLoadedAsync(Client, schema, shards: 2);
         await InsertAsync(0, Rows / 2);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
         await InsertAsync(Rows / 2, Rows / 2);
     }
 

@@ -51,7 +51,7 @@ public sealed class GeometryRpcTests
         Succeeded((await client.InsertAsync(insert)).Status);
         _rows[200] = "POINT (5 5)";
 
-        Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { Collection } })).Status);
+        Succeeded((await client.FlushedAsync(new FlushRequest { CollectionNames = { Collection } })).Status);
         await InsertWktAsync(client, 40, 20);
         await CheckAsync(client);
 

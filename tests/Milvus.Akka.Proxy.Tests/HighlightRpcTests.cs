@@ -49,7 +49,7 @@ public sealed class HighlightRpcTests(GrpcServerFixture server) : IAsyncLifetime
             CollectionName = _collection, FieldName = "sparse", ExtraParams = { Pair("index_type", "SPARSE_INVERTED_INDEX"), Pair("metric_type", "BM25") },
         }));
         await InsertAsync(0, 1);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
         Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = _collection }));
         await WaitLoadedAsync(Client, _collection);
         await InsertAsync(1, Docs.Length);

@@ -88,7 +88,7 @@ public sealed class MinHashRpcTests(GrpcServerFixture server)
         Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = name }));
 
         await InsertAsync(name, 0, 5);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { name } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { name } })).Status);
         await InsertAsync(name, 5, Texts.Length);
 
         var signature = Signature();

@@ -52,7 +52,7 @@ public sealed class NullableVectorRpcTests(GrpcServerFixture server) : IAsyncLif
     public async Task Null_vectors_read_back_as_null_are_never_hits_and_change_by_upsert()
     {
         await WriteAsync(Enumerable.Range(0, 60), upsert: false);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
         await Eventually.UntilAsync(async () =>
         {
             var segments = await Client.GetPersistentSegmentInfoAsync(new GetPersistentSegmentInfoRequest { CollectionName = _collection });

@@ -98,7 +98,7 @@ public sealed class OrderByRpcTests(GrpcServerFixture server)
         await CreateFlatIndexAsync(Client, name);
         // Half the rows flushed (served by the query node), half growing (served by the shard): every read merges both.
         await InsertAsync(name, 0, Rows / 2);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { name } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { name } })).Status);
         Succeeded(await Client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = name }));
         await WaitLoadedAsync(Client, name);
         await InsertAsync(name, Rows / 2, Rows);

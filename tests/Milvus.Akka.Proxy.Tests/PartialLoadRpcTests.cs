@@ -29,7 +29,7 @@ public sealed class PartialLoadRpcTests(GrpcServerFixture server)
         Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = Schema(name).ToByteString() }));
         await CreateFlatIndexAsync(Client, name);
         await InsertAsync(name, 0, Rows / 2);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { name } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { name } })).Status);
 
         Failed(await LoadAsync(name, "vec", "title"), 1100, "load field list [vec title] does not contain primary key field id");
         Failed(await LoadAsync(name, "id", "title"), 1100, "load field list [id title] does not contain vector field");

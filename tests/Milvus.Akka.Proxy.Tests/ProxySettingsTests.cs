@@ -29,9 +29,12 @@ public sealed class ProxySettingsTests
         var shipped = ProxySettings.From(MilvusConfig.Load(new NodeOptions { DataDir = Path.GetTempPath() }));
         Assert.Equal(TimeSpan.FromMinutes(5), shipped.FlushTimeout);
         Assert.True(shipped.FlushTimeout > shipped.AskTimeout);
+        // The Flush call answers within the Node SDK's default deadline of 15 s.
+        Assert.Equal(TimeSpan.FromSeconds(10), shipped.FlushWait);
 
-        var set = ProxySettings.From(ConfigurationFactory.ParseString("milvus.proxy { ask-timeout = 3s, flush-timeout = 90s }"));
+        var set = ProxySettings.From(ConfigurationFactory.ParseString("milvus.proxy { ask-timeout = 3s, flush-timeout = 90s, flush-wait = 1s }"));
         Assert.Equal(TimeSpan.FromSeconds(90), set.FlushTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(1), set.FlushWait);
         Assert.Equal(TimeSpan.FromSeconds(3), set.AskTimeout);
     }
 

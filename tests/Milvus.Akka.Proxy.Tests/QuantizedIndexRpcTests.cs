@@ -33,7 +33,7 @@ public sealed class QuantizedIndexRpcTests(GrpcServerFixture server)
         Succeeded(await Client.CreateCollectionAsync(new CreateCollectionRequest { CollectionName = name, Schema = schema.ToByteString() }));
         var ids = Enumerable.Range(0, Rows).Select(i => (long)i).ToList();
         Succeeded((await Client.InsertAsync(new InsertRequest { CollectionName = name, NumRows = Rows, FieldsData = { Int64s("id", ids), LineVectors(ids) } })).Status);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { name } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { name } })).Status);
         Succeeded(await Client.CreateIndexAsync(new CreateIndexRequest
         {
             CollectionName = name,

@@ -43,7 +43,7 @@ public sealed class QueryAggregationRpcTests(GrpcServerFixture server) : IAsyncL
     {
         var rows = new List<(long Id, string Color, int Size)>();
         await InsertAsync(Enumerable.Range(0, 300).Select(i => ((long)i, Colors[i % 3], i % 7)).ToList(), rows);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
         await InsertAsync(Enumerable.Range(300, 100).Select(i => ((long)i, Colors[i % 2], 10 + i % 5)).ToList(), rows);
         // Key 5 written again: a second stored version, which count(*) counts too.
         await InsertAsync([(5L, "blue", 100)], rows);

@@ -49,7 +49,7 @@ public sealed class SearchAggregationRpcTests(GrpcServerFixture server) : IAsync
         };
         await CreateLoadedAsync(Client, schema, shards: 2);
         await InsertAsync(Rows.Take(RowCount / 2));
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
         await InsertAsync(Rows.Skip(RowCount / 2));
     }
 

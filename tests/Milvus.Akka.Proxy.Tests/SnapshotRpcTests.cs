@@ -135,7 +135,7 @@ public sealed class SnapshotRpcTests(GrpcServerFixture server) : IAsyncLifetime
     public async Task A_restore_recreates_the_collection_with_the_rows_acknowledged_before_the_snapshot()
     {
         await InsertAsync("_default", Enumerable.Range(0, 200).Select(i => (long)i));
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _source } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { _source } })).Status);
         // Not flushed: the snapshot holds every acknowledged row, growing ones too.
         await InsertAsync("p1", Enumerable.Range(200, 50).Select(i => (long)i));
         Succeeded((await Client.DeleteAsync(new DeleteRequest { CollectionName = _source, Expr = "id < 10" })).Status);
@@ -188,7 +188,7 @@ public sealed class SnapshotRpcTests(GrpcServerFixture server) : IAsyncLifetime
     public async Task A_snapshot_outlives_its_collection_and_a_pin_holds_off_its_drop()
     {
         await InsertAsync("p1", Enumerable.Range(0, 10).Select(i => (long)i));
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _source } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { _source } })).Status);
         // With nothing left to flush, this delete is still only in its shard's buffer when the snapshot is taken.
         Succeeded((await Client.DeleteAsync(new DeleteRequest { CollectionName = _source, Expr = "id == 3" })).Status);
         await CreateSnapshotAsync(_source, "weekly");

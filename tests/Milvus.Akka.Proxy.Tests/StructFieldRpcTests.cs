@@ -136,7 +136,7 @@ public sealed class StructFieldRpcTests(GrpcServerFixture server) : IAsyncLifeti
         Assert.Equal(Rows, ids.Count);
         Assert.Equal(ids.Select(Expected), StructsOf(growing));
 
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
         var flushed = await QueryAsync("id >= 0", "id", "items");
         Assert.Equal(flushed.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.Select(Expected), StructsOf(flushed));
 
@@ -193,7 +193,7 @@ public sealed class StructFieldRpcTests(GrpcServerFixture server) : IAsyncLifeti
     public async Task An_element_level_search_returns_each_hits_element_and_a_row_may_be_hit_twice()
     {
         Succeeded((await InsertAsync(RowsData(0, Rows))).Status);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { _collection } })).Status);
         Succeeded((await InsertAsync(RowsData(Rows, 3))).Status);
 
         var results = await SearchAsync("items[pos]", PlaceholderType.FloatVector, 4, [1.2f, -5]);

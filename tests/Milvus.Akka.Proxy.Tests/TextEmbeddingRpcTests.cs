@@ -47,7 +47,7 @@ public sealed class TextEmbeddingRpcTests(GrpcServerFixture server)
 
         var before = server.Embeddings.Requests.Count;
         await InsertAsync(name, 0, 5);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { name } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { name } })).Status);
         await InsertAsync(name, 5, Texts.Length);
         var sent = server.Embeddings.Requests.Skip(before).ToList();
         Assert.All(sent, r => Assert.Equal(("/v1/embeddings", "Bearer sk-stub", "stub-model"), (r.Path, r.Authorization, r.Body.GetProperty("model").GetString())));

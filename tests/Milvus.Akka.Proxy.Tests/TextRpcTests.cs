@@ -113,7 +113,7 @@ public sealed partial class TextRpcTests(GrpcServerFixture server)
         var texts = Enumerable.Range(0, 240).Select(_ => string.Join(random.Next(2) == 0 ? " " : ", ",
             Enumerable.Range(0, random.Next(1, 7)).Select(_ => Vocabulary[random.Next(Vocabulary.Length)]))).ToList();
         await InsertAsync(name, texts, 0, 120);
-        Succeeded((await Client.FlushAsync(new FlushRequest { CollectionNames = { name } })).Status);
+        Succeeded((await Client.FlushedAsync(new FlushRequest { CollectionNames = { name } })).Status);
         await InsertAsync(name, texts, 120, 240);
 
         foreach (var words in (string[])["apple", "RED tree", "kiwi"])

@@ -42,7 +42,7 @@ public sealed class TimestamptzRpcTests
         await InsertAsync(client);
         await CheckReadsAsync(client); // growing segments
 
-        Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { Collection } })).Status);
+        Succeeded((await client.FlushedAsync(new FlushRequest { CollectionNames = { Collection } })).Status);
         Succeeded(await client.CreateIndexAsync(new CreateIndexRequest
         {
             CollectionName = Collection, FieldName = "tsz", IndexName = "tsz_sort", ExtraParams = { Pair("index_type", "STL_SORT") },

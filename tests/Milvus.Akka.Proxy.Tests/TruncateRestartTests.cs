@@ -31,7 +31,7 @@ public sealed class TruncateRestartTests
         await CreateFlatIndexAsync(client, Collection);
         Succeeded(await client.LoadCollectionAsync(new LoadCollectionRequest { CollectionName = Collection }));
         await InsertAsync(client, 0, 30);
-        Succeeded((await client.FlushAsync(new FlushRequest { CollectionNames = { Collection } })).Status);
+        Succeeded((await client.FlushedAsync(new FlushRequest { CollectionNames = { Collection } })).Status);
         await InsertAsync(client, 30, 20);
 
         Succeeded((await client.TruncateCollectionAsync(new TruncateCollectionRequest { CollectionName = Collection })).Status);

@@ -485,6 +485,10 @@ public static class Samples
         new("FlushShard", new FlushShard("42_0")),
         new("ShardFlushed", new ShardFlushed([7001, 7002], 449_000_004_000)),
         new("ShardFlushed/nothing", new ShardFlushed([], 0)),
+        new("SealShard", new SealShard("42_0")),
+        new("GetShardFlushState", new GetShardFlushState("42_0", [7001, 7002])),
+        new("ShardFlushState", new ShardFlushState([7002])),
+        new("ShardFlushState/flushed", new ShardFlushState([])),
 
         new("GetShardDeletes", new GetShardDeletes("42_1")),
         new("ShardDeletes", new ShardDeletes(Int64Keys(4, 5), [6, 7])),

@@ -6,6 +6,7 @@ using Grpc.Net.Client;
 using Milvus.Akka.Client;
 using Milvus.Akka.Grpc.Protocol.Common;
 using Milvus.Akka.Grpc.Protocol.Milvus;
+using Milvus.Akka.TestSupport;
 using static Milvus.Akka.Server.Tests.IdVectorRequests;
 
 namespace Milvus.Akka.Server.Tests;
@@ -83,6 +84,13 @@ public sealed class ClusterClientTests : IAsyncLifetime
         Assert.Equal([3L, 250L], rows.FieldsData.Single(f => f.FieldName == "id").Scalars.LongData.Data.Order());
         var count = await client.QueryAsync(new QueryRequest { CollectionName = Collection, OutputFields = { "count(*)" }, ConsistencyLevel = ConsistencyLevel.Strong });
         Assert.Equal(Rows, count.FieldsData.Single().Scalars.LongData.Data.Single());
+
+        // A flush names the segments it sealed (one a shard); the flush state tells when they are in object storage.
+        var flushed = await client.FlushAsync(new FlushRequest { CollectionNames = { Collection } });
+        var segments = flushed.CollSegIDs[Collection].Data;
+        Assert.Equal(2, segments.Count);
+        await Eventually.UntilAsync(() => client.GetFlushStateAsync(new GetFlushStateRequest { CollectionName = Collection, SegmentIDs = { segments } }),
+            "the flushed segments are in object storage");
 
         // Bad input: the same request through gRPC and through the cluster client fails with the same status.
         var wrongDimension = Insert(Collection, Dim + 1, 10_000, 3);

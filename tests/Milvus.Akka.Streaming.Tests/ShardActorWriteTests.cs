@@ -194,6 +194,42 @@ public sealed class ShardActorWriteTests() : global::Akka.TestKit.Xunit2.TestKit
     });
 
     [Fact]
+    public void A_seal_is_answered_before_the_upload_and_the_flush_state_tells_when_it_is_done() => WithObjectStore(objects =>
+    {
+        // A coordinator that does not answer holds every flush short of recorded.
+        var reports = CreateTestProbe();
+        var silent = Sys.ActorOf(Props.Create(() => new RecordingCoordinator(reports.Ref, FlushAnswer.Silent)));
+        var shard = StartShard(silent, objects);
+        shard.Tell(Insert(0));
+        ExpectMsg<InsertAck>();
+
+        shard.Tell(new SealShard(ShardName));
+        var sealedSegment = Assert.Single(ExpectMsg<ShardFlushed>().SegmentIds);
+        reports.ExpectMsg<SegmentFlushed>();
+        shard.Tell(new GetShardFlushState(ShardName, [sealedSegment, 424_242]));
+        Assert.Equal(sealedSegment, Assert.Single(ExpectMsg<ShardFlushState>().Unflushed));
+        // Sealing again names the segment still being flushed, and seals nothing new.
+        shard.Tell(new SealShard(ShardName));
+        Assert.Equal(sealedSegment, Assert.Single(ExpectMsg<ShardFlushed>().SegmentIds));
+        Assert.Equal(2, CountRows(shard));
+
+        // The same journal replayed by a shard whose coordinator records flushes: the sealed segment's flush completes.
+        Watch(shard);
+        Sys.Stop(shard);
+        ExpectTerminated(shard);
+        var recording = Sys.ActorOf(Props.Create(() => new RecordingCoordinator(reports.Ref, FlushAnswer.Recorded)));
+        var restarted = StartShard(recording, objects);
+        AwaitAssert(() =>
+        {
+            restarted.Tell(new GetShardFlushState(ShardName, [sealedSegment]));
+            Assert.Empty(ExpectMsg<ShardFlushState>().Unflushed);
+        });
+        Assert.Equal(2, CountRows(restarted));
+        restarted.Tell(new SealShard(ShardName));
+        Assert.Empty(ExpectMsg<ShardFlushed>().SegmentIds);
+    });
+
+    [Fact]
     public void A_segment_the_coordinator_retired_before_its_flush_was_recorded_is_forgotten_also_after_a_restart() => WithObjectStore(objects =>
     {
         var reports = CreateTestProbe();

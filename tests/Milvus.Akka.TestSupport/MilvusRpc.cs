@@ -86,6 +86,27 @@ public static class MilvusRpc
         return count.FieldsData.Single().Scalars.LongData.Data.Single();
     }
 
+    /// <summary>
+    /// A flush as the SDKs make it: the Flush call, which may answer before its segments are in object storage
+    /// (<c>milvus.proxy.flush-wait</c>), then GetFlushState until they are.
+    /// </summary>
+    public static async Task<FlushResponse> FlushedAsync(this MilvusService.MilvusServiceClient client, FlushRequest request, global::Grpc.Core.Metadata? headers = null)
+    {
+        var response = await client.FlushAsync(request, headers);
+        if (response.Status.Code != 0)
+        {
+            return response;
+        }
+
+        foreach (var (collection, segments) in response.CollSegIDs)
+        {
+            var state = new GetFlushStateRequest { DbName = response.DbName, CollectionName = collection, SegmentIDs = { segments.Data } };
+            await Eventually.UntilAsync(async () => (await client.GetFlushStateAsync(state, headers)).Flushed, $"the segments flushed of {collection} are in object storage", 300);
+        }
+
+        return response;
+    }
+
     /// <summary>Both the legacy error code and the new code say success.</summary>
     public static void Succeeded(MilvusStatus status) =>
         Assert.True(status.ErrorCode == ErrorCode.Success && status.Code == 0, $"status {status.ErrorCode}/{status.Code}: {status.Reason}");

@@ -68,6 +68,22 @@ public sealed record FlushShard(string ShardName) : IShardMessage, IShardCommand
 public sealed record ShardFlushed(ImmutableArray<long> SegmentIds, ulong FlushTimestamp) : IShardMessage;
 
 /// <summary>
+/// Seals every growing segment and replies <see cref="ShardFlushed"/> as soon as the seal is journaled, naming the
+/// segments sealed now and those still being flushed; they reach object storage in the background
+/// (<see cref="GetShardFlushState"/> tells when). Milvus's Flush, which returns before the upload.
+/// </summary>
+public sealed record SealShard(string ShardName) : IShardMessage, IShardCommand;
+
+/// <summary>Which of <paramref name="SegmentIds"/> the shard still holds unflushed; replies <see cref="ShardFlushState"/>.</summary>
+public sealed record GetShardFlushState(string ShardName, ImmutableArray<long> SegmentIds) : IShardMessage, IShardCommand;
+
+/// <summary>
+/// The asked segments that are growing or sealed in the shard; a segment it does not hold (flushed and handed over,
+/// compacted away, or another shard's) counts as flushed, as Milvus counts a segment it no longer knows.
+/// </summary>
+public sealed record ShardFlushState(ImmutableArray<long> Unflushed) : IShardMessage;
+
+/// <summary>
 /// Sharding's hand-off stop message for a shard moving to another node (instead of a PoisonPill): the shard stops once
 /// the journal writes it has in flight completed and were acknowledged, so a hand-off never drops an acknowledgement.
 /// Sent by the local shard region only.

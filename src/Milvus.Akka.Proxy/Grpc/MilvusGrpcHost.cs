@@ -180,6 +180,7 @@ public sealed class MilvusGrpcHost : IAsyncDisposable
             LoadCollectionRequest r => Call(r, service.LoadCollection),
             ReleaseCollectionRequest r => Call(r, service.ReleaseCollection),
             FlushRequest r => Call(r, service.Flush),
+            GetFlushStateRequest r => Call(r, service.GetFlushState),
             InsertRequest r => Call(r, service.Insert),
             UpsertRequest r => Call(r, service.Upsert),
             DeleteRequest r => Call(r, service.Delete),

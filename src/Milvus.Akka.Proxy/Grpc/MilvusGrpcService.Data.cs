@@ -617,9 +617,14 @@ public sealed partial class MilvusGrpcService
     {
         var database = Database(request.DbName, context);
         var response = new FlushResponse { Status = MilvusStatuses.Success, DbName = database };
+        // Answered once the segments are in object storage or flush-wait is over, whichever is first, and before the
+        // client's deadline: the SDKs then poll GetFlushState.
+        var wait = context.Deadline == DateTime.MaxValue
+            ? proxy.Settings.FlushWait
+            : TimeSpan.FromTicks(Math.Clamp((context.Deadline - DateTime.UtcNow - TimeSpan.FromSeconds(2)).Ticks, 0, proxy.Settings.FlushWait.Ticks));
         foreach (var name in request.CollectionNames)
         {
-            var (segments, timestamp) = await proxy.FlushAsync(database, name, context.CancellationToken);
+            var (segments, timestamp) = await proxy.SealAsync(database, name, wait, context.CancellationToken);
             response.CollSegIDs[name] = new LongArray { Data = { segments } };
             response.FlushCollSegIDs[name] = new LongArray { Data = { segments } };
             response.CollFlushTs[name] = timestamp;
@@ -629,9 +634,12 @@ public sealed partial class MilvusGrpcService
         return response;
     }
 
-    /// <summary>Flush returns only once its segments are in object storage, so whatever it reported is flushed.</summary>
-    public override Task<GetFlushStateResponse> GetFlushState(GetFlushStateRequest request, ServerCallContext context) =>
-        Task.FromResult(new GetFlushStateResponse { Status = MilvusStatuses.Success, Flushed = true });
+    /// <summary>Whether the segments a Flush answered are in object storage (flush_ts is not needed: the segments say it).</summary>
+    public override async Task<GetFlushStateResponse> GetFlushState(GetFlushStateRequest request, ServerCallContext context) => new()
+    {
+        Status = MilvusStatuses.Success,
+        Flushed = await proxy.IsFlushedAsync(Database(request.DbName, context), NullIfEmpty(request.CollectionName), [.. request.SegmentIDs], context.CancellationToken),
+    };
 
     // Translation helpers.
 

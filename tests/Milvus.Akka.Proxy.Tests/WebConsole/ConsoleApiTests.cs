@@ -70,7 +70,7 @@ public sealed class ConsoleApiTests(ConsoleNodeFixture fixture) : IDisposable
         const string collection = "api_books";
         await fixture.Node.CreateLoadedCollectionAsync(collection, ConsoleNodeFixture.Dim, ConsoleNodeFixture.Root);
         await fixture.InsertAsync(collection, 40);
-        var flush = await fixture.Client.FlushAsync(new FlushRequest { CollectionNames = { collection } }, ConsoleNodeFixture.Root);
+        var flush = await fixture.Client.FlushedAsync(new FlushRequest { CollectionNames = { collection } }, ConsoleNodeFixture.Root);
         MilvusRpc.Succeeded(flush.Status);
         await fixture.InsertAsync(collection, 7);
 

@@ -59,6 +59,15 @@ public sealed class ShardMessageSerializer : WireSerializer
                 WriteUInt64(o, 2, m.FlushTimestamp);
             },
             f => new ShardFlushed(f.RawImmutableArray<long>(1), f.UInt64(2)));
+        Register<SealShard>("ssl1", (o, m) => WriteString(o, 1, m.ShardName), f => new SealShard(f.String(1)));
+        Register<GetShardFlushState>("gsf1",
+            (o, m) =>
+            {
+                WriteString(o, 1, m.ShardName);
+                WriteRawSpan(o, 2, m.SegmentIds.AsSpan());
+            },
+            f => new GetShardFlushState(f.String(1), f.RawImmutableArray<long>(2)));
+        Register<ShardFlushState>("sfs1", (o, m) => WriteRawSpan(o, 1, m.Unflushed.AsSpan()), f => new ShardFlushState(f.RawImmutableArray<long>(1)));
         Register<GetShardDeletes>("gsd1", (o, m) => WriteString(o, 1, m.ShardName), f => new GetShardDeletes(f.String(1)));
         Register<ShardDeletes>("sdl1",
             (o, m) =>
