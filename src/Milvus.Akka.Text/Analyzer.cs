@@ -31,11 +31,11 @@ public sealed class Analyzer
     /// <summary>How many times its text a token may grow to through the chain (folding lengthens; the rest shorten).</summary>
     private readonly int _growth;
 
-    /// <summary>This thread's token list for jieba (taken while in use, so a nested analysis gets its own).</summary>
+    /// <summary>This thread's token list for whole-text tokenizers (taken while in use, so a nested analysis gets its own).</summary>
     [ThreadStatic]
-    private static List<JiebaToken>? JiebaTokens;
+    private static List<TextToken>? WholeTextTokens;
 
-    private readonly JiebaSegmenter? _jieba;
+    private readonly IWholeTextTokenizer? _wholeText;
 
     internal Analyzer(TokenizerKind tokenizer, TokenFilter[] filters, string key)
     {
@@ -45,8 +45,8 @@ public sealed class Analyzer
         Key = key;
     }
 
-    internal Analyzer(JiebaSegmenter jieba, TokenFilter[] filters, string key)
-        : this(TokenizerKind.Jieba, filters, key) => _jieba = jieba;
+    internal Analyzer(TokenizerKind tokenizer, IWholeTextTokenizer wholeText, TokenFilter[] filters, string key)
+        : this(tokenizer, filters, key) => _wholeText = wholeText;
 
     /// <summary>Milvus's default analyzer (<c>{"type": "standard"}</c>): standard tokenizer, lowercase.</summary>
     public static Analyzer Standard { get; } = new(TokenizerKind.Standard, [LowercaseFilter.Instance], "");
@@ -64,7 +64,7 @@ public sealed class Analyzer
         Span<char> buffer = needed <= StackBufferLength ? stackalloc char[StackBufferLength] : (rented = ArrayPool<char>.Shared.Rent(needed));
         try
         {
-            if (_jieba is null)
+            if (_wholeText is null)
             {
                 var position = 0;
                 var from = 0;
@@ -80,12 +80,12 @@ public sealed class Analyzer
                 return;
             }
 
-            // jieba cuts a whole text at once (its best path depends on what follows), so its tokens come as a list.
-            var tokens = JiebaTokens ?? [];
-            JiebaTokens = null;
+            // jieba and ICU cut a whole text at once (a cut depends on what follows), so their tokens come as a list.
+            var tokens = WholeTextTokens ?? [];
+            WholeTextTokens = null;
             try
             {
-                _jieba.Segment(text, tokens);
+                _wholeText.Segment(text, tokens);
                 foreach (var token in tokens)
                 {
                     if (!Filter(text, token.Start, token.End, token.Position, buffer, ref sink))
@@ -97,7 +97,7 @@ public sealed class Analyzer
             finally
             {
                 tokens.Clear();
-                JiebaTokens = tokens;
+                WholeTextTokens = tokens;
             }
         }
         finally
@@ -150,7 +150,7 @@ public sealed class Analyzer
 internal static class AnalyzerErrors
 {
     public static MilvusException NotSupported(string what) =>
-        new(ErrorCode.OperationNotSupported, $"{what} is not supported by Milvus.Akka (supported: tokenizers standard, whitespace and jieba; filters lowercase, asciifolding, alphanumonly, cncharonly, cnalphanumonly, removepunct, regex, stop, length and stemmer (english); analyzer types standard, english and chinese)");
+        new(ErrorCode.OperationNotSupported, $"{what} is not supported by Milvus.Akka (supported: tokenizers standard, whitespace, jieba and icu; filters lowercase, asciifolding, alphanumonly, cncharonly, cnalphanumonly, removepunct, regex, stop, length and stemmer (english); analyzer types standard, english and chinese)");
 
     public static MilvusException Invalid(string problem) => new(ErrorCode.ParameterInvalid, $"invalid analyzer params: {problem}");
 }

@@ -7,8 +7,8 @@ namespace Milvus.Akka.Text;
 /// <summary>
 /// Builds an <see cref="Analyzer"/> from Milvus's <c>analyzer_params</c> JSON: a built-in analyzer
 /// (<c>{"type": "standard", "stop_words": [...]}</c>) or a custom one (<c>{"tokenizer": ..., "filter": [...]}</c>).
-/// Tokenizers, filters and analyzer types Milvus has and this engine does not (icu, lindera, other languages'
-/// stemmers...) are refused with OperationNotSupported, so a field is never analyzed differently from what was asked.
+/// Tokenizers, filters and analyzer types Milvus has and this engine does not (lindera, language_identifier, other
+/// languages' stemmers...) are refused with OperationNotSupported, so a field is never analyzed differently from what was asked.
 /// </summary>
 public static class AnalyzerParams
 {
@@ -104,7 +104,7 @@ public static class AnalyzerParams
 
         return name switch
         {
-            "chinese" => new Analyzer(DefaultJieba.Value, [.. filters], key),
+            "chinese" => new Analyzer(TokenizerKind.Jieba, DefaultJieba.Value, [.. filters], key),
             "standard" when filters.Count == 1 => Analyzer.Standard,
             _ => new Analyzer(TokenizerKind.Standard, [.. filters], key),
         };
@@ -122,6 +122,9 @@ public static class AnalyzerParams
             "standard" => TokenizerKind.Standard,
             "whitespace" => TokenizerKind.Whitespace,
             "jieba" => TokenizerKind.Jieba,
+            "icu" => IcuTokenizer.Instance is not null
+                ? TokenizerKind.Icu
+                : throw AnalyzerErrors.NotSupported("tokenizer 'icu' without the ICU library (libicuuc, not found on this node)"),
             _ => throw AnalyzerErrors.NotSupported($"tokenizer '{tokenizerName}'"),
         };
 
@@ -142,9 +145,12 @@ public static class AnalyzerParams
             }
         }
 
-        return kind == TokenizerKind.Jieba
-            ? new Analyzer(tokenizer.ValueKind == JsonValueKind.Object ? Jieba(tokenizer) : DefaultJieba.Value, [.. filters], key)
-            : new Analyzer(kind, [.. filters], key);
+        return kind switch
+        {
+            TokenizerKind.Jieba => new Analyzer(kind, tokenizer.ValueKind == JsonValueKind.Object ? Jieba(tokenizer) : DefaultJieba.Value, [.. filters], key),
+            TokenizerKind.Icu => new Analyzer(kind, IcuTokenizer.Instance!, [.. filters], key),
+            _ => new Analyzer(kind, [.. filters], key),
+        };
     }
 
     /// <summary>

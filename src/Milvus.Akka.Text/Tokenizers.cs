@@ -15,6 +15,19 @@ public enum TokenizerKind
 
     /// <summary>jieba's dictionary-and-HMM Chinese word segmentation (<see cref="Jieba.JiebaSegmenter"/>).</summary>
     Jieba,
+
+    /// <summary>ICU's word segmentation, every segment a token (<see cref="IcuTokenizer"/>).</summary>
+    Icu,
+}
+
+/// <summary>A token of a tokenizer that cuts a whole text at once: [Start, End) in UTF-16 units; Position is its first character's index in code points.</summary>
+internal readonly record struct TextToken(int Start, int End, int Position);
+
+/// <summary>A tokenizer that cuts a whole text at once (its cut of a character depends on what follows it).</summary>
+internal interface IWholeTextTokenizer
+{
+    /// <summary>Appends the tokens of <paramref name="text"/> to <paramref name="tokens"/>.</summary>
+    void Segment(ReadOnlySpan<char> text, List<TextToken> tokens);
 }
 
 /// <summary>

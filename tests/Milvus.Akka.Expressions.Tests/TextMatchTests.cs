@@ -171,7 +171,7 @@ public sealed partial class TextMatchTests
     {
         var schema = Schema with
         {
-            Fields = Schema.Fields.SetItem(1, Schema.Fields[1] with { TypeParams = Schema.Fields[1].TypeParams.Add("analyzer_params", """{"tokenizer": "icu"}""") }),
+            Fields = Schema.Fields.SetItem(1, Schema.Fields[1] with { TypeParams = Schema.Fields[1].TypeParams.Add("analyzer_params", """{"tokenizer": "lindera"}""") }),
         };
         Assert.Equal(ErrorCode.OperationNotSupported, Assert.Throws<MilvusException>(() => FilterExpression.Parse("TEXT_MATCH(text, 'a')", schema)).Code);
     }

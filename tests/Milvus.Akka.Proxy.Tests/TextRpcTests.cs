@@ -50,8 +50,8 @@ public sealed partial class TextRpcTests(GrpcServerFixture server)
         Assert.Equal([("用", 0L, 3L, 0L, 1L), ("数据", 3, 9, 1, 2), ("据库", 6, 12, 2, 2), ("数据库", 3, 12, 1, 3)],
             chinese.Results[0].Tokens.Select(t => (t.Token, t.StartOffset, t.EndOffset, t.Position, t.PositionLength)));
 
-        var unsupported = await Client.RunAnalyzerAsync(new RunAnalyzerRequest { AnalyzerParams = """{"tokenizer": "icu"}""", Placeholder = { ByteString.CopyFromUtf8("x") } });
-        Failed(unsupported.Status, 2400, "tokenizer 'icu'");
+        var unsupported = await Client.RunAnalyzerAsync(new RunAnalyzerRequest { AnalyzerParams = """{"tokenizer": "lindera"}""", Placeholder = { ByteString.CopyFromUtf8("x") } });
+        Failed(unsupported.Status, 2400, "tokenizer 'lindera'");
     }
 
     [Fact]
@@ -80,20 +80,20 @@ public sealed partial class TextRpcTests(GrpcServerFixture server)
         Assert.Empty(empty.Slops);
         Failed((await Client.ComputePhraseMatchSlopAsync(new ComputePhraseMatchSlopRequest
         {
-            AnalyzerParams = """{"tokenizer": "icu"}""", QueryText = "x", DataTexts = { "x" },
-        })).Status, 2400, "tokenizer 'icu'");
+            AnalyzerParams = """{"tokenizer": "lindera"}""", QueryText = "x", DataTexts = { "x" },
+        })).Status, 2400, "tokenizer 'lindera'");
     }
 
     [Fact]
     public async Task Create_refuses_analyzers_it_cannot_run()
     {
         var name = "fts_bad_" + Guid.NewGuid().ToString("N")[..8];
-        var icu = await Client.CreateCollectionAsync(new CreateCollectionRequest
+        var lindera = await Client.CreateCollectionAsync(new CreateCollectionRequest
         {
             CollectionName = name,
-            Schema = Schema(name, """{"tokenizer": "icu"}""").ToByteString(),
+            Schema = Schema(name, """{"tokenizer": "lindera"}""").ToByteString(),
         });
-        Failed(icu, 2400, "tokenizer 'icu'");
+        Failed(lindera, 2400, "tokenizer 'lindera'");
 
         var noAnalyzer = Schema(name, null);
         noAnalyzer.Fields[2].TypeParams.Remove(noAnalyzer.Fields[2].TypeParams.Single(p => p.Key == "enable_analyzer"));

@@ -121,7 +121,6 @@ public sealed class AnalyzerTests
     [Theory]
     [InlineData("""{"type": "japanese"}""", "analyzer type 'japanese'")]
     [InlineData("""{"tokenizer": {"type": "lindera", "dict_kind": "ipadic"}}""", "tokenizer 'lindera'")]
-    [InlineData("""{"tokenizer": "icu"}""", "tokenizer 'icu'")]
     [InlineData("""{"tokenizer": "standard", "filter": [{"type": "stemmer", "language": "french"}]}""", "stemmer language 'french'")]
     public void Analyzers_this_engine_does_not_run_are_not_supported(string json, string named)
     {

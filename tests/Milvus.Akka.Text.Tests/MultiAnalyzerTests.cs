@@ -44,7 +44,7 @@ public sealed class MultiAnalyzerTests
     [InlineData("""{"by_field": "lang", "analyzers": []}""", ErrorCode.ParameterInvalid, "map of analyzer name")]
     [InlineData("""{"by_field": "lang", "analyzers": {"en": {"type": "english"}}}""", ErrorCode.ParameterInvalid, "must set default analyzer")]
     [InlineData("""{"by_field": "lang", "analyzers": {"default": {}}, "alias": ["en"]}""", ErrorCode.ParameterInvalid, "alias must be string map")]
-    [InlineData("""{"by_field": "lang", "analyzers": {"default": {"tokenizer": "icu"}}}""", ErrorCode.OperationNotSupported, "analyzer default params invalid")]
+    [InlineData("""{"by_field": "lang", "analyzers": {"default": {"tokenizer": {"type": "lindera", "dict_kind": "ipadic"}}}}""", ErrorCode.OperationNotSupported, "analyzer default params invalid")]
     public void Malformed_params_are_refused_with_milvus_messages(string json, ErrorCode code, string message)
     {
         var error = Assert.Throws<MilvusException>(() => MultiAnalyzer.Parse(json));

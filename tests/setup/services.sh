@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs (never starts) what the tests run on 127.0.0.1: etcd from Debian and s3rver from npm for the storage
-# backend tests, and Debian's chromium, the headless browser the web console test drives through Playwright (which
-# then downloads no browser of its own). Idempotent: a second run installs nothing. Test fixtures start and stop
+# backend tests, Debian's chromium, the headless browser the web console test drives through Playwright (which
+# then downloads no browser of its own), and ICU's library for the icu tokenizer where it is missing. Idempotent: a second run installs nothing. Test fixtures start and stop
 # their own servers.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,6 +9,8 @@ cd "$(dirname "$0")"
 missing=()
 if ! command -v etcd >/dev/null 2>&1; then missing+=(etcd-server); fi
 if [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
+# The icu tokenizer runs the system's ICU library (libicuuc), which .NET on Linux normally brings along.
+if ! ls /usr/lib/*/libicuuc.so.* /usr/lib/libicuuc.so.* >/dev/null 2>&1; then missing+=(libicu-dev); fi
 if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=()
   if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi

@@ -12,9 +12,6 @@ public enum JiebaMode
     Search,
 }
 
-/// <summary>A jieba token: [Start, End) in UTF-16 units; Position is its first character's index in code points.</summary>
-internal readonly record struct JiebaToken(int Start, int End, int Position);
-
 /// <summary>
 /// jieba's segmentation (as jieba-rs, which Milvus's jieba tokenizer runs): the text splits into runs of ideographs,
 /// ASCII letters, digits and <c>+#&amp;._%-</c>, and the characters between them, each its own token (<c>\r\n</c>
@@ -22,7 +19,7 @@ internal readonly record struct JiebaToken(int Start, int End, int Position);
 /// characters left single in a row are joined by the HMM when they do not form a dictionary word
 /// (<paramref name="hmm"/>), or ASCII letters and digits are joined into one word (without HMM).
 /// </summary>
-internal sealed class JiebaSegmenter(JiebaDictionary dictionary, JiebaMode mode, bool hmm)
+internal sealed class JiebaSegmenter(JiebaDictionary dictionary, JiebaMode mode, bool hmm) : IWholeTextTokenizer
 {
     [ThreadStatic]
     private static Scratch? _scratch;
@@ -32,15 +29,15 @@ internal sealed class JiebaSegmenter(JiebaDictionary dictionary, JiebaMode mode,
     public bool Hmm { get; } = hmm;
 
     /// <summary>The tokens of <paramref name="text"/> in order (a search mode's sub-words before their word).</summary>
-    public List<JiebaToken> Segment(ReadOnlySpan<char> text)
+    public List<TextToken> Segment(ReadOnlySpan<char> text)
     {
-        var tokens = new List<JiebaToken>();
+        var tokens = new List<TextToken>();
         Segment(text, tokens);
         return tokens;
     }
 
     /// <summary>Appends the tokens of <paramref name="text"/> to <paramref name="tokens"/>.</summary>
-    public void Segment(ReadOnlySpan<char> text, List<JiebaToken> tokens)
+    public void Segment(ReadOnlySpan<char> text, List<TextToken> tokens)
     {
         var scratch = _scratch ??= new Scratch();
         var position = 0;
@@ -57,7 +54,7 @@ internal sealed class JiebaSegmenter(JiebaDictionary dictionary, JiebaMode mode,
                     (width, characters) = (2, 2);
                 }
 
-                tokens.Add(new JiebaToken(i, i + width, position));
+                tokens.Add(new TextToken(i, i + width, position));
                 position += characters;
                 i += width;
                 continue;
@@ -78,7 +75,7 @@ internal sealed class JiebaSegmenter(JiebaDictionary dictionary, JiebaMode mode,
         }
     }
 
-    private int Emit(ReadOnlySpan<char> text, int start, int end, int position, List<JiebaToken> tokens)
+    private int Emit(ReadOnlySpan<char> text, int start, int end, int position, List<TextToken> tokens)
     {
         var length = CodePoints(text[start..end]);
         if (Mode == JiebaMode.Search && length > 2)
@@ -90,12 +87,12 @@ internal sealed class JiebaSegmenter(JiebaDictionary dictionary, JiebaMode mode,
             }
         }
 
-        tokens.Add(new JiebaToken(start, end, position));
+        tokens.Add(new TextToken(start, end, position));
         return position + length;
     }
 
     /// <summary>The dictionary words of <paramref name="size"/> characters inside the word, left to right.</summary>
-    private void AddGrams(ReadOnlySpan<char> text, int start, int end, int position, int size, List<JiebaToken> tokens)
+    private void AddGrams(ReadOnlySpan<char> text, int start, int end, int position, int size, List<TextToken> tokens)
     {
         for (var (gramStart, index) = (start, 0); gramStart < end; gramStart += Width(text, gramStart), index++)
         {
@@ -112,7 +109,7 @@ internal sealed class JiebaSegmenter(JiebaDictionary dictionary, JiebaMode mode,
 
             if (dictionary.IsWord(text[gramStart..gramEnd]))
             {
-                tokens.Add(new JiebaToken(gramStart, gramEnd, position + index));
+                tokens.Add(new TextToken(gramStart, gramEnd, position + index));
             }
         }
     }

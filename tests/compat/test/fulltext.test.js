@@ -44,9 +44,13 @@ test('runAnalyzer tokenizes with the given analyzer', async () => {
   const english = await client.runAnalyzer({ analyzer_params: { type: 'english' }, text: 'The dogs were running' });
   assert.deepEqual(english.results[0].tokens.map(t => t.token), ['dog', 'were', 'run']);
 
-  const icu = await client.runAnalyzer({ analyzer_params: { tokenizer: 'icu' }, text: 'x' });
-  assert.notEqual(icu.status.error_code, ErrorCode.SUCCESS);
-  assert.match(icu.status.reason, /not supported/);
+  const icu = await client.runAnalyzer({ analyzer_params: { tokenizer: 'icu', filter: ['removepunct'] }, text: 'Hello, 中文分词测试' });
+  assert.equal(icu.status.error_code, ErrorCode.SUCCESS, icu.status.reason);
+  assert.deepEqual(icu.results[0].tokens.map(t => t.token), ['Hello', ' ', '中文', '分词', '测试']);
+
+  const lindera = await client.runAnalyzer({ analyzer_params: { tokenizer: { type: 'lindera', dict_kind: 'ipadic' } }, text: 'x' });
+  assert.notEqual(lindera.status.error_code, ErrorCode.SUCCESS);
+  assert.match(lindera.status.reason, /not supported/);
 });
 
 test('TEXT_MATCH and PHRASE_MATCH filter query and search results as brute force does', async () => {
