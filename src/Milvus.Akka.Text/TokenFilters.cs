@@ -128,7 +128,41 @@ internal static class StopWords
         "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with",
     ];
 
-    /// <summary>Expands <c>_english_</c> and keeps every other word as given.</summary>
+    /// <summary>
+    /// Milvus's other lists, <c>_chinese_</c> and the Snowball project's <c>_danish_</c> ... <c>_swedish_</c>
+    /// (StopWords/, embedded), by the name a stop_words list gives them.
+    /// </summary>
+    private static readonly Lazy<FrozenDictionary<string, string[]>> Languages = new(Load);
+
+    /// <summary>Expands the language lists (<c>_english_</c>, <c>_french_</c>...) and keeps every other word as given.</summary>
     public static FrozenSet<string> Expand(IEnumerable<string> words) =>
-        words.SelectMany(word => word == "_english_" ? English : [word]).ToFrozenSet(StringComparer.Ordinal);
+        words.SelectMany(word => word == "_english_" ? English : Languages.Value.GetValueOrDefault(word, [word])).ToFrozenSet(StringComparer.Ordinal);
+
+    private static FrozenDictionary<string, string[]> Load()
+    {
+        var lists = ReadResource("Milvus.Akka.Text.stopwords.tsv")
+            .Select(line => line.Split('\t'))
+            .GroupBy(fields => $"_{fields[0]}_", fields => fields[1])
+            .ToDictionary(g => g.Key, g => g.ToArray());
+        lists["_chinese_"] = [.. ReadResource("Milvus.Akka.Text.stopwords-chinese.txt")];
+        return lists.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    /// <summary>The lines of an embedded list, without its comment lines.</summary>
+    private static IEnumerable<string> ReadResource(string name)
+    {
+        using var stream = typeof(StopWords).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"missing embedded resource {name}");
+        using var reader = new StreamReader(stream);
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length > 0 && !line.StartsWith('#'))
+            {
+                lines.Add(line);
+            }
+        }
+
+        return lines;
+    }
 }

@@ -111,6 +111,17 @@ public sealed class AnalyzerTests
     }
 
     [Fact]
+    public void Stop_word_lists_are_expanded_by_their_milvus_names()
+    {
+        Assert.Equal(["chat", "souris"], Terms("""{"tokenizer": "standard", "filter": ["lowercase", {"type": "stop", "stop_words": ["_french_"]}]}""", "Le chat et la souris"));
+        Assert.Equal(["hund", "katze"], Terms("""{"type": "standard", "stop_words": ["_german_"]}""", "Der Hund und die Katze"));
+        Assert.Equal(["gato", "ratón"], Terms("""{"type": "standard", "stop_words": ["_spanish_", "_swedish_"]}""", "El gato y el ratón och"));
+        Assert.Equal(["数据", "据库", "数据库"], Terms("""{"type": "chinese", "stop_words": ["_chinese_"]}""", "我们的数据库"));
+        // A name that is no list is a word like any other, as in Milvus.
+        Assert.Equal(["x"], Terms("""{"type": "standard", "stop_words": ["_klingon_", "y"]}""", "_klingon_ x y"));
+    }
+
+    [Fact]
     public void English_analyzer_stems_and_drops_english_stop_words()
     {
         Assert.Equal(["appl", "run", "quick", "fox"], Terms("""{"type": "english"}""", "The apples are running quickly; a fox"));
