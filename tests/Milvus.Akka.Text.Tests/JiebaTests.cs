@@ -61,6 +61,10 @@ public sealed class JiebaTests
         // Without "_default_" only the given words are known; the rest are single characters (no HMM).
         Assert.Equal(["milvus", "结巴分词器", "中", "文", "测", "试"],
             Terms("""{"tokenizer": {"type": "jieba", "dict": ["结巴分词器"], "mode": "exact", "hmm": false}}""", "milvus结巴分词器中文测试"));
+        // An analyzer is built once for its params (its dictionary of added words with it) and shared.
+        const string Added = """{"tokenizer": {"type": "jieba", "dict": ["_default_", "结巴分词器"], "mode": "exact"}}""";
+        Assert.Same(AnalyzerParams.Parse(Added), AnalyzerParams.Parse(Added));
+        Assert.NotSame(AnalyzerParams.Parse(Added), AnalyzerParams.Parse(Added.Replace("exact", "search")));
         // The added words do not leak into the default dictionary other analyzers use.
         Assert.Equal(["结巴", "分词器"], Terms("""{"tokenizer": {"type": "jieba", "mode": "exact"}}""", "结巴分词器"));
     }
