@@ -76,9 +76,7 @@ internal sealed class AsciiFoldingFilter : TokenFilter
     /// <summary>The generated table (<c>AsciiFolding/generate.py</c>): a code point in hex, a tab, its ASCII spelling, per line.</summary>
     private static FrozenDictionary<int, string> Load()
     {
-        using var stream = typeof(AsciiFoldingFilter).Assembly.GetManifestResourceStream(TableResource)
-            ?? throw new InvalidOperationException($"the resource {TableResource} is missing from {typeof(AsciiFoldingFilter).Assembly.GetName().Name}");
-        using var reader = new StreamReader(stream);
+        using var reader = new StreamReader(EmbeddedResources.Open(TableResource));
         var folds = new Dictionary<int, string>();
         while (reader.ReadLine() is { } line)
         {

@@ -151,9 +151,7 @@ internal static class StopWords
     /// <summary>The lines of an embedded list, without its comment lines.</summary>
     private static IEnumerable<string> ReadResource(string name)
     {
-        using var stream = typeof(StopWords).Assembly.GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"missing embedded resource {name}");
-        using var reader = new StreamReader(stream);
+        using var reader = new StreamReader(EmbeddedResources.Open(name));
         var lines = new List<string>();
         while (reader.ReadLine() is { } line)
         {

@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace Milvus.Akka.Text.Jieba;
 
 /// <summary>
@@ -97,9 +95,7 @@ internal sealed class JiebaDictionary
 
     private static JiebaDictionary LoadDefault()
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(DictionaryResource)
-            ?? throw new InvalidOperationException($"missing embedded resource {DictionaryResource}");
-        using var reader = new StreamReader(stream);
+        using var reader = new StreamReader(EmbeddedResources.Open(DictionaryResource));
         var entries = new Dictionary<string, long>(600_000, StringComparer.Ordinal);
         long total = 0;
         // Each line: word, count, part-of-speech tag (unused here).

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 
 namespace Milvus.Akka.Text.Jieba;
@@ -120,8 +119,7 @@ internal static class JiebaHmm
 
     private static double[] LoadEmission()
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(EmissionResource)
-            ?? throw new InvalidOperationException($"missing embedded resource {EmissionResource}");
+        using var stream = EmbeddedResources.Open(EmissionResource);
         using var document = JsonDocument.Parse(stream);
         var table = new double[(Last - First + 1) * 4];
         Array.Fill(table, MinLog);
