@@ -61,23 +61,9 @@ internal sealed unsafe class IcuTokenizer : IWholeTextTokenizer
             for (int start = _first(iterator), end = _next(iterator); end != Done; start = end, end = _next(iterator))
             {
                 tokens.Add(new TextToken(start, end, position));
-                position += end - start - SurrogatePairs(text[start..end]);
+                position += TextToken.CodePoints(text[start..end]);
             }
         }
-    }
-
-    private static int SurrogatePairs(ReadOnlySpan<char> segment)
-    {
-        var pairs = 0;
-        foreach (var c in segment)
-        {
-            if (char.IsLowSurrogate(c))
-            {
-                pairs++;
-            }
-        }
-
-        return pairs;
     }
 
     private static void Check(int status, string call)

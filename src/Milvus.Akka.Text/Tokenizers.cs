@@ -21,7 +21,23 @@ public enum TokenizerKind
 }
 
 /// <summary>A token of a tokenizer that cuts a whole text at once: [Start, End) in UTF-16 units; Position is its first character's index in code points.</summary>
-internal readonly record struct TextToken(int Start, int End, int Position);
+internal readonly record struct TextToken(int Start, int End, int Position)
+{
+    /// <summary>How many characters (code points) a text holds: its positions count these, as Milvus's (Rust's chars) do.</summary>
+    public static int CodePoints(ReadOnlySpan<char> text)
+    {
+        var count = text.Length;
+        foreach (var c in text)
+        {
+            if (char.IsLowSurrogate(c))
+            {
+                count--;
+            }
+        }
+
+        return count;
+    }
+}
 
 /// <summary>A tokenizer that cuts a whole text at once (its cut of a character depends on what follows it).</summary>
 internal interface IWholeTextTokenizer

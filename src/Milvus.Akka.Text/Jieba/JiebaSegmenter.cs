@@ -77,7 +77,7 @@ internal sealed class JiebaSegmenter(JiebaDictionary dictionary, JiebaMode mode,
 
     private int Emit(ReadOnlySpan<char> text, int start, int end, int position, List<TextToken> tokens)
     {
-        var length = CodePoints(text[start..end]);
+        var length = TextToken.CodePoints(text[start..end]);
         if (Mode == JiebaMode.Search && length > 2)
         {
             AddGrams(text, start, end, position, 2, tokens);
@@ -102,7 +102,7 @@ internal sealed class JiebaSegmenter(JiebaDictionary dictionary, JiebaMode mode,
                 gramEnd += Width(text, gramEnd);
             }
 
-            if (CodePoints(text[gramStart..gramEnd]) < size)
+            if (TextToken.CodePoints(text[gramStart..gramEnd]) < size)
             {
                 break;
             }
@@ -321,20 +321,6 @@ internal sealed class JiebaSegmenter(JiebaDictionary dictionary, JiebaMode mode,
 
     private static int Width(ReadOnlySpan<char> text, int i) =>
         char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
-
-    private static int CodePoints(ReadOnlySpan<char> text)
-    {
-        var count = text.Length;
-        foreach (var c in text)
-        {
-            if (char.IsLowSurrogate(c))
-            {
-                count--;
-            }
-        }
-
-        return count;
-    }
 
     /// <summary>Per-thread buffers, so a text costs no allocation beyond its token list.</summary>
     private sealed class Scratch
