@@ -64,7 +64,7 @@ public sealed partial class ShardActor
     private void OnFlush(FlushShard m)
     {
         var growing = GrowingWithRows();
-        var inFlight = _state.Segments.Values.Where(s => s.State == SegmentState.Sealed).Select(s => s.Id);
+        var inFlight = SealedNotFlushed();
         if (!_flushes.Request(Sender, growing, inFlight))
         {
             WriteBufferedDeletes();
@@ -82,7 +82,7 @@ public sealed partial class ShardActor
     {
         var requester = Sender;
         var growing = GrowingWithRows();
-        ImmutableArray<long> flushing = [.. _state.Segments.Values.Where(s => s.State == SegmentState.Sealed).Select(s => s.Id)];
+        var flushing = SealedNotFlushed();
         if (growing.Length == 0)
         {
             WriteBufferedDeletes();
@@ -101,6 +101,9 @@ public sealed partial class ShardActor
 
     private ImmutableArray<long> GrowingWithRows() =>
         [.. _state.Segments.Values.Where(s => s.State == SegmentState.Growing && s.RowCount > 0).Select(s => s.Id)];
+
+    /// <summary>The segments sealed and still being written to object storage.</summary>
+    private ImmutableArray<long> SealedNotFlushed() => [.. _state.Segments.Values.Where(s => s.State == SegmentState.Sealed).Select(s => s.Id)];
 
     /// <summary>Writes a sealed segment's files off the actor thread; the rows are immutable arrays, so capturing them is safe.</summary>
     private void StartFlush(long segmentId)
