@@ -19,14 +19,8 @@ public static class AnalyzerParams
 
     public const string EnableMatchKey = "enable_match";
 
-    /// <summary>How many analyzers <see cref="Parse"/> keeps by their params (a node sees a few fields' params, over and over).</summary>
-    private const int CachedAnalyzers = 256;
-
-    /// <summary>
-    /// Analyzers by their params: a field's analyzer is asked for on every write and every text search, and building one
-    /// can cost milliseconds (a jieba dictionary of added words). Analyzers are immutable, so one serves every caller.
-    /// </summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Analyzer> Cache = new(StringComparer.Ordinal);
+    /// <summary>Analyzers by their params: analyzers are immutable, so one serves every caller.</summary>
+    private static readonly ParamsCache<Analyzer> Cache = new(capacity: 256);
 
     /// <exception cref="MilvusException">ParameterInvalid for malformed params, OperationNotSupported for features not implemented.</exception>
     public static Analyzer Parse(string? json)
@@ -36,18 +30,7 @@ public static class AnalyzerParams
             return Analyzer.Standard;
         }
 
-        if (Cache.TryGetValue(json, out var cached))
-        {
-            return cached;
-        }
-
-        var analyzer = Build(json);
-        if (Cache.Count >= CachedAnalyzers)
-        {
-            Cache.Clear();
-        }
-
-        return Cache.GetOrAdd(json, analyzer);
+        return Cache.Get(json, Build);
     }
 
     private static Analyzer Build(string json)

@@ -17,6 +17,9 @@ public sealed class MultiAnalyzer
 
     public const string DefaultName = "default";
 
+    /// <summary>Parsed params by their JSON: a field's are read on every write batch and text search.</summary>
+    private static readonly ParamsCache<MultiAnalyzer> Cache = new(capacity: 64);
+
     private MultiAnalyzer(string byField, FrozenDictionary<string, Analyzer> analyzers, FrozenDictionary<string, string> alias)
     {
         ByField = byField;
@@ -47,7 +50,9 @@ public sealed class MultiAnalyzer
         field.TypeParams.TryGetValue(Key, out var json) ? Parse(json) : null;
 
     /// <exception cref="MilvusException">ParameterInvalid for malformed params (Milvus's messages), an analyzer's own error otherwise.</exception>
-    public static MultiAnalyzer Parse(string json)
+    public static MultiAnalyzer Parse(string json) => Cache.Get(json, Build);
+
+    private static MultiAnalyzer Build(string json)
     {
         JsonDocument document;
         try

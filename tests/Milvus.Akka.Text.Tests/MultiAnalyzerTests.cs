@@ -19,6 +19,8 @@ public sealed class MultiAnalyzerTests
         Assert.Equal(["数据", "据库", "数据库"], Terms(multi.Resolve("cn"), "数据库"));
         Assert.Equal(["Running", "dogs"], Terms(multi.Resolve("fr"), "Running dogs"));
         Assert.Equal(["Running", "dogs"], Terms(multi.Resolve(null), "Running dogs"));
+        // Parsed once for its params and shared.
+        Assert.Same(multi, MultiAnalyzer.Parse(Params));
         // Names are case-sensitive, as Milvus's map lookups.
         Assert.Same(multi.Resolve("default"), multi.Resolve("English"));
     }
