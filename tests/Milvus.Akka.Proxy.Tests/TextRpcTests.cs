@@ -50,6 +50,11 @@ public sealed partial class TextRpcTests(GrpcServerFixture server)
         Assert.Equal([("用", 0L, 3L, 0L, 1L), ("数据", 3, 9, 1, 2), ("据库", 6, 12, 2, 2), ("数据库", 3, 12, 1, 3)],
             chinese.Results[0].Tokens.Select(t => (t.Token, t.StartOffset, t.EndOffset, t.Position, t.PositionLength)));
 
+        var icu = await Client.RunAnalyzerAsync(new RunAnalyzerRequest { AnalyzerParams = """{"tokenizer": "icu"}""", Placeholder = { ByteString.CopyFromUtf8("Go 中文") }, WithDetail = true });
+        Succeeded(icu.Status);
+        Assert.Equal([("Go", 0L, 2L, 0L, 2L), (" ", 2, 3, 2, 1), ("中文", 3, 9, 3, 2)],
+            icu.Results[0].Tokens.Select(t => (t.Token, t.StartOffset, t.EndOffset, t.Position, t.PositionLength)));
+
         var unsupported = await Client.RunAnalyzerAsync(new RunAnalyzerRequest { AnalyzerParams = """{"tokenizer": "lindera"}""", Placeholder = { ByteString.CopyFromUtf8("x") } });
         Failed(unsupported.Status, 2400, "tokenizer 'lindera'");
     }

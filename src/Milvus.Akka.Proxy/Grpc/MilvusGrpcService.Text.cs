@@ -70,8 +70,8 @@ public sealed partial class MilvusGrpcService
                     analyzed.StartOffset = byteOffset;
                     analyzed.EndOffset = byteOffset + Encoding.UTF8.GetByteCount(span);
                     analyzed.Position = token.Position;
-                    // As Milvus: a jieba token spans its characters' positions, others one.
-                    analyzed.PositionLength = analyzer.Tokenizer == TokenizerKind.Jieba ? Encoding.UTF32.GetByteCount(span) / 4 : 1;
+                    // As Milvus: a jieba or icu token spans its characters' positions, others one.
+                    analyzed.PositionLength = analyzer.Tokenizer is TokenizerKind.Jieba or TokenizerKind.Icu ? Encoding.UTF32.GetByteCount(span) / 4 : 1;
                     charOffset = token.Start;
                 }
 
